@@ -1,0 +1,69 @@
+# slokit: the two commands a new user runs are `make demo` and `make test`.
+
+GO       ?= go
+BIN      := bin/slokit
+DEMO_OUT := build/demo
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+
+.PHONY: all build demo test tools vet fmt-check unit bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/slokit
+
+# demo: validate the example specs and compile them into every output format.
+demo: build
+	@echo "==> slokit validate specs/"
+	@$(BIN) validate specs/
+	@rm -rf $(DEMO_OUT)
+	@for f in prometheus prometheus-operator victoriametrics; do \
+		$(BIN) generate --format $$f -o $(DEMO_OUT)/$$f specs/ || exit 1; \
+	done
+	@echo
+	@echo "==> rule groups per file ($(DEMO_OUT)/prometheus)"
+	@for f in $(DEMO_OUT)/prometheus/*.yaml; do \
+		printf '  %-40s %3s groups %4s recording rules %3s alerting rules\n' "$$f" \
+			"$$(grep -c '^  - name:' $$f)" "$$(grep -c -- '- record:' $$f)" "$$(grep -c -- '- alert:' $$f)"; \
+	done
+	@if command -v promtool >/dev/null 2>&1; then \
+		echo; echo "==> promtool check rules"; promtool check rules $(DEMO_OUT)/prometheus/*.yaml; \
+	fi
+	@echo
+	@echo "Load $(DEMO_OUT)/prometheus/*.yaml as rule_files in prometheus.yml,"
+	@echo "or kubectl apply -f $(DEMO_OUT)/prometheus-operator/ on a cluster with the prometheus-operator."
+
+# test: everything CI runs. Installs promtool and vmalert (Debian's
+# prometheus and victoria-metrics packages) when they are missing.
+test: tools vet fmt-check unit
+
+tools:
+	@missing=""; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	command -v vmalert >/dev/null 2>&1 || missing="$$missing victoria-metrics"; \
+	if [ -n "$$missing" ]; then \
+		echo "==> installing$$missing from Debian"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./slo
+
+clean:
+	rm -rf bin build

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/slo"
+)
+
+// Exit codes, the same for every command, so pipelines can tell a broken
+// spec from a broken command line.
+const (
+	exitOK      = 0
+	exitInvalid = 1 // a spec is invalid, or the output could not be written
+	exitUsage   = 2 // the command line is wrong
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+const usage = `slokit compiles SLO specs into Prometheus multi-window, multi-burn-rate
+recording and alerting rules.
+
+Usage:
+  slokit validate [--strict] PATH...
+  slokit generate [--format FORMAT] [-o DIR|-] [--strict] PATH...
+  slokit version
+
+PATH is a spec file or a folder searched recursively for *.yaml and *.yml.
+Run 'slokit COMMAND --help' for the flags of a command.
+
+Exit codes: 0 success, 1 invalid spec or failed output, 2 usage error.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "validate":
+		return runValidate(args[1:], stdout, stderr)
+	case "generate":
+		return runGenerate(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "slokit", versionString())
+		return exitOK
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "slokit: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+
+// parseInterspersed parses flags wherever they stand among the paths, so
+// both 'generate specs/ -o out' and 'generate -o out specs/' work.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: slokit %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// load reads and validates specs, printing every diagnostic. It returns
+// the services only when they may be used.
+func load(paths []string, strict bool, stderr io.Writer) ([]*slo.Service, bool) {
+	services, diags := slo.Load(paths)
+	for _, d := range diags {
+		fmt.Fprintln(stderr, d.Error())
+	}
+	if err := diags.Errors(strict); err != nil {
+		n := 0
+		for _, d := range diags {
+			if !d.Warning || strict {
+				n++
+			}
+		}
+		fmt.Fprintf(stderr, "slokit: %d problem(s) found\n", n)
+		return nil, false
+	}
+	return services, true
+}
+
+func runValidate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("validate", "validate [--strict] PATH...", stderr)
+	strict := fs.Bool("strict", false, "treat warnings as errors")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "slokit validate: no spec paths given")
+		fs.Usage()
+		return exitUsage
+	}
+	services, ok := load(paths, *strict, stderr)
+	if !ok {
+		return exitInvalid
+	}
+	fmt.Fprintf(stdout, "valid: %s\n", summary(services))
+	return exitOK
+}
+
+func runGenerate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("generate", "generate [--format FORMAT] [-o DIR|-] [--strict] PATH...", stderr)
+	format := fs.String("format", string(prometheus.FormatPrometheus), "output format: "+prometheus.FormatList())
+	out := fs.String("o", "-", "folder to write one file per service into, or - for standard output")
+	strict := fs.Bool("strict", false, "treat warnings as errors")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "slokit generate: no spec paths given")
+		fs.Usage()
+		return exitUsage
+	}
+	f := prometheus.Format(*format)
+	if err := prometheus.Check(f, nil); err != nil {
+		fmt.Fprintf(stderr, "slokit generate: --format: %v\n", err)
+		return exitUsage
+	}
+	services, ok := load(paths, *strict, stderr)
+	if !ok {
+		return exitInvalid
+	}
+	if *out == "-" {
+		if err := prometheus.Write(stdout, f, services); err != nil {
+			fmt.Fprintf(stderr, "slokit generate: %v\n", err)
+			return exitInvalid
+		}
+		return exitOK
+	}
+	if err := writeFolder(*out, f, services); err != nil {
+		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
+		return exitInvalid
+	}
+	fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
+	return exitOK
+}
+
+func usageError(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+// writeFolder writes one file per service. Every file is rendered before
+// any is written, so an error leaves the folder as it was.
+func writeFolder(dir string, f prometheus.Format, services []*slo.Service) error {
+	if err := prometheus.Check(f, services); err != nil {
+		return err
+	}
+	files := map[string][]byte{}
+	for _, svc := range services {
+		var buf bytes.Buffer
+		if err := prometheus.Write(&buf, f, []*slo.Service{svc}); err != nil {
+			return err
+		}
+		files[filepath.Join(dir, prometheus.FileName(svc.Name))] = buf.Bytes()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for path, content := range files {
+		if err := writeFileAtomic(path, content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path in one step, so a rule reloader never sees
+// half a file.
+func writeFileAtomic(path string, content []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".slokit-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func summary(services []*slo.Service) string {
+	slos, objectives, alerts := 0, 0, 0
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			slos++
+			objectives += len(s.Objectives)
+			alerts += len(s.Objectives) * len(s.Alerting.Tiers)
+		}
+	}
+	return fmt.Sprintf("%d service(s), %d SLO(s), %d objective(s), %d burn-rate alert rule(s)", len(services), slos, objectives, alerts)
+}

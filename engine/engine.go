@@ -1,0 +1,315 @@
+// Package engine is slokit's embedded Prometheus: the real TSDB, the real
+// PromQL engine and the real rule evaluator from the Prometheus module,
+// in process. Tests use it to evaluate generated rules on synthetic series,
+// benchmarks use its query statistics to count the samples rules read, and
+// the simulator and budget service build on it.
+//
+// It differs from a Prometheus server in what it leaves out: no scraping
+// (series are appended directly), no notifications (alerts are read from
+// the rule groups) and no wall clock (the caller says at which timestamps
+// rules are evaluated, so simulated months run in seconds).
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/rules"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb"
+)
+
+// Engine is an in-process TSDB with a PromQL engine and rule groups.
+type Engine struct {
+	db     *tsdb.DB
+	query  *promql.Engine
+	parser parser.Parser
+	groups []*rules.Group
+	// samples counts the samples read by rule queries since the last
+	// Eval started: the cost figure slokit is judged by.
+	samples int64
+}
+
+// QueryStats is the cost of one query as the PromQL engine counts it.
+type QueryStats struct {
+	// Samples is the number of samples the query read.
+	Samples int64
+}
+
+// Open creates an engine storing its TSDB in dir, which must exist and be
+// empty or hold an earlier engine's data.
+func Open(dir string) (*Engine, error) {
+	opts := tsdb.DefaultOptions()
+	// Simulations append months of samples in seconds, and backfilled
+	// rules write new series into the past. A head block as long as a
+	// year holds all of it in memory and accepts those appends; a server's
+	// two-hour head would reject anything older than an hour.
+	opts.MinBlockDuration = (400 * 24 * time.Hour).Milliseconds()
+	opts.MaxBlockDuration = opts.MinBlockDuration
+	db, err := tsdb.Open(dir, slog.New(slog.DiscardHandler), nil, opts, nil)
+	if err != nil {
+		return nil, fmt.Errorf("engine: open TSDB in %s: %w", dir, err)
+	}
+	p := parser.NewParser(parser.Options{})
+	return &Engine{
+		db: db,
+		query: promql.NewEngine(promql.EngineOpts{
+			Logger:             slog.New(slog.DiscardHandler),
+			MaxSamples:         math.MaxInt32,
+			Timeout:            time.Hour,
+			LookbackDelta:      5 * time.Minute,
+			EnableAtModifier:   true,
+			EnablePerStepStats: true,
+			Parser:             p,
+		}),
+		parser: p,
+	}, nil
+}
+
+// Close releases the TSDB.
+func (e *Engine) Close() error {
+	return e.db.Close()
+}
+
+// Storage is the engine's TSDB, for callers that append or read series
+// directly.
+func (e *Engine) Storage() storage.Storage {
+	return e.db
+}
+
+// Appender batches samples for the TSDB.
+type Appender struct {
+	app storage.AppenderV2
+}
+
+// Appender starts a batch of samples; call Commit to store them.
+func (e *Engine) Appender(ctx context.Context) *Appender {
+	return &Appender{app: e.db.AppenderV2(ctx)}
+}
+
+// Add appends one float sample at t (milliseconds since the epoch).
+func (a *Appender) Add(ls labels.Labels, t int64, v float64) error {
+	_, err := a.app.Append(0, ls, 0, t, v, nil, nil, storage.AOptions{})
+	return err
+}
+
+// Commit stores the batch.
+func (a *Appender) Commit() error {
+	return a.app.Commit()
+}
+
+// Query runs an instant query at t and reports what it cost.
+func (e *Engine) Query(ctx context.Context, q string, t time.Time) (promql.Vector, QueryStats, error) {
+	qry, err := e.query.NewInstantQuery(ctx, e.db, promql.NewPrometheusQueryOpts(true, 0, nil), q, t)
+	if err != nil {
+		return nil, QueryStats{}, err
+	}
+	defer qry.Close()
+	res := qry.Exec(ctx)
+	var st QueryStats
+	if s := qry.Stats(); s != nil && s.Samples != nil {
+		st.Samples = s.Samples.TotalSamples
+	}
+	if res.Err != nil {
+		return nil, st, res.Err
+	}
+	switch v := res.Value.(type) {
+	case promql.Vector:
+		return v, st, nil
+	case promql.Scalar:
+		return promql.Vector{{T: v.T, F: v.V, Metric: labels.EmptyLabels()}}, st, nil
+	}
+	return nil, st, errors.New("engine: query result is not a vector or scalar")
+}
+
+// QueryRange runs a range query from start to end at step.
+func (e *Engine) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (promql.Matrix, error) {
+	qry, err := e.query.NewRangeQuery(ctx, e.db, nil, q, start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	defer qry.Close()
+	res := qry.Exec(ctx)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.Matrix()
+}
+
+// ruleQuery is the rules' query function: the engine's own, counting
+// samples (rules.EngineQueryFunc drops query statistics).
+func (e *Engine) ruleQuery(ctx context.Context, q string, t time.Time) (promql.Vector, error) {
+	v, st, err := e.Query(ctx, q, t)
+	e.samples += st.Samples
+	return v, err
+}
+
+// LoadRules loads Prometheus rule files, as a Prometheus server would, and
+// replaces the engine's rule groups with theirs, in file order.
+func (e *Engine) LoadRules(files ...string) error {
+	m := rules.NewManager(&rules.ManagerOptions{
+		QueryFunc:    e.ruleQuery,
+		AppendableV2: e.db,
+		Queryable:    e.db,
+		Context:      context.Background(),
+		NotifyFunc:   func(context.Context, string, ...*rules.Alert) {},
+		Logger:       slog.New(slog.DiscardHandler),
+		Parser:       e.parser,
+	})
+	groups, errs := m.LoadGroups(time.Minute, labels.EmptyLabels(), "", nil, false, files...)
+	if len(errs) > 0 {
+		return fmt.Errorf("engine: load rules: %w", errors.Join(errs...))
+	}
+	e.groups = e.groups[:0]
+	// LoadGroups returns a map; keep the order of the files and of the
+	// groups within them, as a server evaluates them.
+	for _, f := range files {
+		parsed, errs := rulefmt.ParseFile(f, false, model.UTF8Validation, e.parser, slog.New(slog.DiscardHandler))
+		if len(errs) > 0 {
+			return fmt.Errorf("engine: load rules: %w", errors.Join(errs...))
+		}
+		for _, rg := range parsed.Groups {
+			g := groups[rules.GroupKey(f, rg.Name)]
+			for _, r := range g.Rules() {
+				if a, ok := r.(*rules.AlertingRule); ok {
+					// Without this, an alerting rule waits for a restore
+					// from ALERTS_FOR_STATE before writing ALERTS.
+					a.SetRestored(true)
+				}
+			}
+			e.groups = append(e.groups, g)
+		}
+	}
+	return nil
+}
+
+// LoadRuleText writes rule file content into the engine's folder and loads
+// it, for callers that hold generated rules in memory.
+func (e *Engine) LoadRuleText(content []byte) error {
+	path := filepath.Join(e.db.Dir(), "rules.yaml")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		return fmt.Errorf("engine: write rules: %w", err)
+	}
+	return e.LoadRules(path)
+}
+
+// Groups are the loaded rule groups, in evaluation order.
+func (e *Engine) Groups() []*rules.Group {
+	return e.groups
+}
+
+// Eval evaluates every rule group at t, in order, and returns the samples
+// their queries read. Rules within a group run in order and see the samples
+// earlier rules recorded at the same t, as in Prometheus.
+func (e *Engine) Eval(ctx context.Context, t time.Time) (int64, error) {
+	e.samples = 0
+	var errs []error
+	for _, g := range e.groups {
+		g.Eval(ctx, t)
+		for _, r := range g.Rules() {
+			if err := r.LastError(); err != nil {
+				errs = append(errs, fmt.Errorf("group %s, rule %s at %s: %w", g.Name(), r.Name(), t.UTC().Format(time.RFC3339), err))
+			}
+		}
+	}
+	return e.samples, errors.Join(errs...)
+}
+
+// Backfill computes the recording rules of every group from start to end at
+// each group's interval, with range queries, rule by rule in group order so
+// that each rule reads what the rules before it recorded. This is how
+// promtool backfills rules, and it is orders of magnitude faster than
+// evaluating every step, so months of history are ready in seconds. Alerts
+// are not backfilled; evaluate them with Eval from end on.
+func (e *Engine) Backfill(ctx context.Context, start, end time.Time) error {
+	for _, g := range e.groups {
+		for _, r := range g.Rules() {
+			rr, ok := r.(*rules.RecordingRule)
+			if !ok {
+				continue
+			}
+			if err := e.backfillRule(ctx, rr, g.Interval(), start, end); err != nil {
+				return fmt.Errorf("engine: backfill group %s, rule %s: %w", g.Name(), rr.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// backfillChunk bounds the memory of one range query.
+const backfillChunk = 24 * time.Hour
+
+func (e *Engine) backfillRule(ctx context.Context, r *rules.RecordingRule, step time.Duration, start, end time.Time) error {
+	for from := start; !from.After(end); from = from.Add(backfillChunk) {
+		to := from.Add(backfillChunk - step)
+		if to.After(end) {
+			to = end
+		}
+		m, err := e.QueryRange(ctx, r.Query().String(), from, to, step)
+		if err != nil {
+			return err
+		}
+		app := e.Appender(ctx)
+		for _, series := range m {
+			lb := labels.NewBuilder(series.Metric)
+			lb.Set(labels.MetricName, r.Name())
+			r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+			ls := lb.Labels()
+			for _, p := range series.Floats {
+				if err := app.Add(ls, p.T, p.F); err != nil {
+					return err
+				}
+			}
+		}
+		if err := app.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Alert is an alert as a rule group holds it after an evaluation.
+type Alert struct {
+	Name     string
+	Labels   labels.Labels
+	Firing   bool // false while pending its for: duration
+	ActiveAt time.Time
+	FiredAt  time.Time
+	Value    float64
+}
+
+// Alerts returns the pending and firing alerts of every group after the
+// last Eval.
+func (e *Engine) Alerts() []Alert {
+	var out []Alert
+	for _, g := range e.groups {
+		for _, r := range g.Rules() {
+			ar, ok := r.(*rules.AlertingRule)
+			if !ok {
+				continue
+			}
+			for _, a := range ar.ActiveAlerts() {
+				out = append(out, Alert{
+					Name:     ar.Name(),
+					Labels:   a.Labels,
+					Firing:   a.State == rules.StateFiring,
+					ActiveAt: a.ActiveAt,
+					FiredAt:  a.FiredAt,
+					Value:    a.Value,
+				})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,406 @@
+// Package prometheus compiles SLOs into Prometheus recording and alerting
+// rules: multi-window, multi-burn-rate alerts from the Google SRE Workbook
+// on top of a recording layout that reads each raw series once per base
+// window and builds every longer window from recorded per-SLO increments.
+//
+// The layout, per SLO (and per latency threshold):
+//
+//	raw counters --increase[base]--> slo:sli_{total,errors}:increase{window="1m"}
+//	  --sum_over_time--> {window="5m"}, ..., {window="6h"}, {window="1h"}
+//	  {window="1h"} once an hour --> slo:sli_{total,errors}:hourly_increase
+//	  --sum_over_time--> {window="1d"}, {window="3d"}, {window="30d"}
+//	errors/total per window --> slo:sli_error:ratio --/budget--> slo:error_budget:burn_rate
+//
+// Numerators and denominators are summed separately and divided last, so
+// every ratio is traffic-weighted. For one SLO over 100 raw series at a 15 s
+// scrape this reads a few thousand samples per evaluation, where reading the
+// raw counters over every window reads millions.
+//
+// Ranges are written half a step short of the window (4m30s for a 5-minute
+// window summed from 1-minute increments, 23h30m for a day of hourly
+// blocks). Recorded samples are exactly one step apart, so such a range
+// holds exactly window/step of them both in Prometheus 3, whose ranges are
+// open on the left, and in Prometheus 2, whose ranges are closed and would
+// otherwise count one sample twice.
+package prometheus
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/slo"
+)
+
+// GroupName is the rule group that holds all rules of one SLO. All of them
+// must share a group: Prometheus evaluates a group's rules in order, so each
+// rule reads the samples the rules before it recorded in the same cycle.
+func GroupName(s *slo.SLO) string {
+	return "slokit/" + s.Service + "/" + s.Name
+}
+
+// WindowValue formats a window as the value of the window label.
+func WindowValue(w time.Duration) string {
+	return model.Duration(w).String()
+}
+
+// ThresholdLabelValue formats a latency threshold as the value of the
+// threshold label.
+func ThresholdLabelValue(d time.Duration) string {
+	return d.String()
+}
+
+// Groups compiles a service's SLOs into rule groups, one per SLO, in spec
+// order.
+func Groups(svc *slo.Service) []rulefmt.RuleGroup {
+	groups := make([]rulefmt.RuleGroup, 0, len(svc.SLOs))
+	for _, s := range svc.SLOs {
+		groups = append(groups, Group(s))
+	}
+	return groups
+}
+
+// Group compiles one SLO into its rule group.
+func Group(s *slo.SLO) rulefmt.RuleGroup {
+	b := &builder{slo: s}
+	for _, variant := range b.variants() {
+		b.sliRules(variant)
+	}
+	for _, o := range s.Objectives {
+		b.objectiveRules(o)
+	}
+	b.metadataRules()
+	for _, o := range s.Objectives {
+		for _, t := range s.Alerting.Tiers {
+			b.alertRule(o, t)
+		}
+	}
+	return rulefmt.RuleGroup{
+		Name:     GroupName(s),
+		Interval: model.Duration(s.BaseWindow),
+		Rules:    b.rules,
+	}
+}
+
+type builder struct {
+	slo   *slo.SLO
+	rules []rulefmt.Rule
+}
+
+// variant is one set of SLI series: one per SLO, or one per latency
+// threshold, since each threshold counts different events as good.
+type variant struct {
+	threshold time.Duration
+}
+
+func (b *builder) variants() []variant {
+	if b.slo.SLI.Kind != slo.Latency {
+		return []variant{{}}
+	}
+	var vs []variant
+	for _, o := range b.slo.Objectives {
+		v := variant{threshold: o.Threshold}
+		if !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+// identity returns the labels that tell a variant's series apart from every
+// other SLO's.
+func (b *builder) identity(v variant) map[string]string {
+	id := map[string]string{ServiceLabel: b.slo.Service, SLOLabel: b.slo.Name}
+	if v.threshold > 0 {
+		id[ThresholdLabel] = ThresholdLabelValue(v.threshold)
+	}
+	return id
+}
+
+// recorded selects a recorded series of the variant, with extra labels.
+func (b *builder) recorded(name string, v variant, extra ...string) *parser.VectorSelector {
+	id := b.identity(v)
+	for i := 0; i+1 < len(extra); i += 2 {
+		id[extra[i]] = extra[i+1]
+	}
+	ms := make([]*labels.Matcher, 0, len(id))
+	for _, k := range slices.Sorted(maps.Keys(id)) {
+		ms = append(ms, eq(k, id[k]))
+	}
+	return selector(name, ms...)
+}
+
+func (b *builder) record(name string, expr parser.Expr, ls map[string]string) {
+	b.rules = append(b.rules, rulefmt.Rule{Record: name, Expr: expr.String(), Labels: ls})
+}
+
+func (b *builder) withLabels(v variant, extra ...string) map[string]string {
+	ls := b.identity(v)
+	for i := 0; i+1 < len(extra); i += 2 {
+		ls[extra[i]] = extra[i+1]
+	}
+	return ls
+}
+
+// alertWindows returns every window some tier reads, shortest first.
+func (b *builder) alertWindows() []time.Duration {
+	var ws []time.Duration
+	for _, t := range b.slo.Alerting.Tiers {
+		ws = append(ws, t.Long, t.Short)
+	}
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}
+
+// ratioWindows are the windows an error ratio is recorded for: every alert
+// window and the period.
+func (b *builder) ratioWindows() []time.Duration {
+	ws := append(b.alertWindows(), b.slo.Period)
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}
+
+func (b *builder) sliRules(v variant) {
+	s := b.slo
+	if s.SLI.Kind == slo.Raw {
+		for _, w := range b.ratioWindows() {
+			expr := strings.ReplaceAll(s.SLI.ErrorRatio, slo.WindowPlaceholder, WindowValue(w))
+			b.rules = append(b.rules, rulefmt.Rule{Record: ErrorRatioSeries, Expr: expr, Labels: b.withLabels(v, WindowLabel, WindowValue(w))})
+		}
+		return
+	}
+	base := WindowValue(s.BaseWindow)
+	total, errs := b.baseIncrements(v)
+	b.record(TotalSeries, total, b.withLabels(v, WindowLabel, base))
+	b.record(ErrorsSeries, errs, b.withLabels(v, WindowLabel, base))
+
+	// Windows summed from base increments, and from hourly blocks.
+	var rolling, blocks []time.Duration
+	for _, w := range b.ratioWindows() {
+		switch {
+		case burnrate.FromBlocks(w):
+			blocks = append(blocks, w)
+		case w != s.BaseWindow:
+			rolling = append(rolling, w)
+		}
+	}
+	if len(blocks) > 0 && !slices.Contains(rolling, burnrate.BlockSize) {
+		rolling = append(rolling, burnrate.BlockSize)
+		slices.Sort(rolling)
+	}
+	for _, w := range rolling {
+		for _, name := range []string{TotalSeries, ErrorsSeries} {
+			sum := call("sum_over_time", rangeOf(b.recorded(name, v, WindowLabel, base), w-s.BaseWindow/2))
+			b.record(name, sum, b.withLabels(v, WindowLabel, WindowValue(w)))
+		}
+	}
+	if len(blocks) > 0 {
+		// A rule group runs once per base window, so exactly one evaluation
+		// per hour sees minute() below the base window's length in minutes.
+		oncePerHour := binary(parser.LSS, call("minute"), num(s.BaseWindow.Minutes()), nil)
+		for _, pair := range [][2]string{{TotalSeries, HourlyTotalSeries}, {ErrorsSeries, HourlyErrorsSeries}} {
+			expr := binary(parser.LAND, b.recorded(pair[0], v, WindowLabel, WindowValue(burnrate.BlockSize)), oncePerHour, on())
+			b.record(pair[1], expr, b.withLabels(v, WindowLabel, WindowValue(burnrate.BlockSize)))
+		}
+	}
+	for _, w := range blocks {
+		for _, pair := range [][2]string{{HourlyTotalSeries, TotalSeries}, {HourlyErrorsSeries, ErrorsSeries}} {
+			sum := call("sum_over_time", rangeOf(b.recorded(pair[0], v), w-burnrate.BlockSize/2))
+			b.record(pair[1], sum, b.withLabels(v, WindowLabel, WindowValue(w)))
+		}
+	}
+	for _, w := range b.ratioWindows() {
+		wl := WindowValue(w)
+		ratio := binary(parser.DIV, b.recorded(ErrorsSeries, v, WindowLabel, wl), b.recorded(TotalSeries, v, WindowLabel, wl), nil)
+		b.record(ErrorRatioSeries, ratio, b.withLabels(v, WindowLabel, wl))
+	}
+}
+
+// baseIncrements returns the expressions for total and bad events per base
+// window, read from the raw series. They are the only rules that read raw
+// series. The errors expression never leaves a gap while there is traffic,
+// so windows summed from it never go missing for lack of a failed request.
+func (b *builder) baseIncrements(v variant) (total, errs parser.Expr) {
+	s := b.slo
+	g := s.Grouping
+	base := s.BaseWindow
+	totalBase := b.recorded(TotalSeries, v, WindowLabel, WindowValue(base))
+	increase := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
+		vs := sel.VectorSelector()
+		vs.LabelMatchers = append(vs.LabelMatchers, extra...)
+		return sumBy(g, call("increase", rangeOf(vs, base)))
+	}
+	zeroIfAbsent := func(e parser.Expr) parser.Expr {
+		return binary(parser.LOR, e, binary(parser.MUL, num(0), totalBase, nil), on(g...))
+	}
+	totalMinus := func(good parser.Expr) parser.Expr {
+		return call("clamp_min", binary(parser.SUB, totalBase, good, on(g...)), num(0))
+	}
+	switch s.SLI.Kind {
+	case slo.Ratio:
+		total = increase(s.SLI.Total)
+		if s.SLI.Errors != nil {
+			return total, zeroIfAbsent(increase(s.SLI.Errors))
+		}
+		return total, totalMinus(zeroIfAbsent(increase(s.SLI.Good)))
+	case slo.Latency:
+		if s.SLI.NativeHistogram {
+			hist := func() parser.Expr { return increase(s.SLI.Histogram) }
+			total = call("histogram_count", hist())
+			slow := binary(parser.SUB, num(1), call("histogram_fraction", num(0), num(v.threshold.Seconds()), hist()), nil)
+			// histogram_fraction is NaN when nothing was observed; a NaN
+			// would poison every window summed from it, so it is dropped
+			// (>= 0) and replaced by zero.
+			return total, zeroIfAbsent(binary(parser.GTE, binary(parser.MUL, totalBase, slow, on(g...)), num(0), nil))
+		}
+		total = increase(s.SLI.Histogram, eq("le", "+Inf"))
+		good := increase(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
+		return total, totalMinus(good)
+	case slo.BoolGauge:
+		overTime := func(fn string) parser.Expr {
+			return sumBy(g, call(fn, rangeOf(s.SLI.Gauge.VectorSelector(), base)))
+		}
+		return overTime("count_over_time"), totalMinus(overTime("sum_over_time"))
+	}
+	panic(fmt.Sprintf("prometheus: SLI kind %v has no base increments", s.SLI.Kind))
+}
+
+// bucketPattern matches the le label of a threshold's bucket in both
+// spellings: as client libraries expose it (le="1") and as Prometheus 3
+// normalises it (le="1.0").
+func bucketPattern(threshold time.Duration) string {
+	plain := strconv.FormatFloat(threshold.Seconds(), 'g', -1, 64)
+	forms := []string{plain}
+	if !strings.ContainsAny(plain, ".e") {
+		forms = append(forms, plain+".0")
+	}
+	for i, f := range forms {
+		forms[i] = strings.ReplaceAll(f, ".", `\.`)
+	}
+	return strings.Join(forms, "|")
+}
+
+func (b *builder) variantOf(o slo.Objective) variant {
+	if b.slo.SLI.Kind == slo.Latency {
+		return variant{threshold: o.Threshold}
+	}
+	return variant{}
+}
+
+func (b *builder) objectiveRules(o slo.Objective) {
+	v := b.variantOf(o)
+	budget := num(o.Budget())
+	for _, w := range b.alertWindows() {
+		wl := WindowValue(w)
+		burn := binary(parser.DIV, b.recorded(ErrorRatioSeries, v, WindowLabel, wl), budget, nil)
+		b.record(BurnRateSeries, burn, b.withLabels(v, WindowLabel, wl, ObjectiveLabel, o.Label()))
+	}
+	period := WindowValue(b.slo.Period)
+	consumed := binary(parser.DIV, b.recorded(ErrorRatioSeries, v, WindowLabel, period), budget, nil)
+	b.record(BudgetRemainingSeries, binary(parser.SUB, num(1), consumed, nil), b.withLabels(v, WindowLabel, period, ObjectiveLabel, o.Label()))
+	b.record(ObjectiveSeries, call("vector", num(o.Ratio())), b.withLabels(v, ObjectiveLabel, o.Label()))
+}
+
+func (b *builder) metadataRules() {
+	s := b.slo
+	b.record(PeriodSeries, call("vector", num(s.Period.Seconds())), b.withLabels(variant{}))
+	info := b.withLabels(variant{})
+	for k, v := range s.Labels {
+		info[k] = v
+	}
+	b.record(InfoSeries, call("vector", num(1)), info)
+}
+
+func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
+	s := b.slo
+	v := b.variantOf(o)
+	factor := num(t.Factor)
+	burn := func(w time.Duration) parser.Expr {
+		return binary(parser.GTR, b.recorded(BurnRateSeries, v, WindowLabel, WindowValue(w), ObjectiveLabel, o.Label()), factor, nil)
+	}
+	expr := parser.Expr(binary(parser.LAND, burn(t.Long), burn(t.Short), ignoring(WindowLabel)))
+	if s.SLI.Kind != slo.Raw {
+		enough := binary(parser.GTE, b.recorded(TotalSeries, v, WindowLabel, WindowValue(t.Long)), num(s.MinEventsFor(t, o)), nil)
+		expr = binary(parser.LAND, expr, enough, ignoring(WindowLabel, ObjectiveLabel))
+	}
+	sev := s.Alerting.Severities[t.Severity]
+	// The identity labels come with the series anyway; writing them on the
+	// rule as well keeps every alerting rule's labels distinct, which
+	// promtool checks, and shows in the file which tier a rule is.
+	ls := b.withLabels(v, WindowLabel, WindowValue(t.Long), ObjectiveLabel, o.Label())
+	for _, m := range []map[string]string{s.Labels, s.Alerting.Labels, sev.Labels} {
+		maps.Copy(ls, m)
+	}
+	ls[SeverityLabel] = string(t.Severity)
+	as := b.annotations(o, t)
+	for _, m := range []map[string]string{s.Alerting.Annotations, sev.Annotations} {
+		maps.Copy(as, m)
+	}
+	b.rules = append(b.rules, rulefmt.Rule{
+		Alert:       s.Alerting.Name,
+		Expr:        expr.String(),
+		For:         model.Duration(t.For),
+		Labels:      ls,
+		Annotations: as,
+	})
+}
+
+// annotations explain an alert to whoever is woken by it: how fast the
+// budget burns, what the tier means, how much budget is left and when it
+// runs out at this rate. The last two are looked up when the alert fires.
+func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]string {
+	s := b.slo
+	v := b.variantOf(o)
+	// A selector for this alert's remaining budget, filled in from the
+	// alert's own labels so grouped SLOs look up their own group.
+	format := []string{ServiceLabel + "=%q", SLOLabel + "=%q", ObjectiveLabel + "=%q"}
+	args := []string{"$labels." + ServiceLabel, "$labels." + SLOLabel, "$labels." + ObjectiveLabel}
+	if v.threshold > 0 {
+		format = append(format, ThresholdLabel+"=%q")
+		args = append(args, "$labels."+ThresholdLabel)
+	}
+	for _, g := range s.Grouping {
+		format = append(format, g+"=%q")
+		args = append(args, "$labels."+g)
+	}
+	remaining := BudgetRemainingSeries + "{" + strings.Join(format, ",") + "}"
+	lookup := func(expr string, extraArgs ...string) string {
+		return fmt.Sprintf("printf %q %s", expr, strings.Join(append(slices.Clone(args), extraArgs...), " "))
+	}
+	objective := o.Label() + "%"
+	if v.threshold > 0 {
+		objective += " of events under " + v.threshold.String()
+	}
+	period := model.Duration(s.Period).String()
+	description := fmt.Sprintf(
+		"The error ratio of %s/%s over the last %s is {{ printf \"%%.1f\" $value }}x what its %s objective allows, and above %sx over the last %s too. "+
+			"Burning at %sx spends %s%% of the %s error budget in %s. "+
+			"{{ with %s | query }}{{ with first . }}{{ humanizePercentage (value .) }} of the budget is left. {{ end }}{{ end }}"+
+			"{{ with %s | query }}{{ with first . }}{{ if gt (value .) 0.0 }}At this rate it is gone in {{ humanizeDuration (value .) }}.{{ else }}The budget is exhausted.{{ end }}{{ end }}{{ end }}",
+		s.Service, s.Name, model.Duration(t.Long), objective, fmtNum(t.Factor), model.Duration(t.Short),
+		fmtNum(t.Factor), fmtNum(t.BudgetConsumed(s.Period)*100), period, model.Duration(t.Long),
+		lookup(remaining),
+		lookup(remaining+" * "+strconv.FormatFloat(s.Period.Seconds(), 'f', -1, 64)+" / %f", "$value"),
+	)
+	as := map[string]string{
+		"summary":     fmt.Sprintf("%s/%s is burning its %s error budget {{ printf \"%%.1f\" $value }}x too fast (%s)", s.Service, s.Name, objective, t.Severity),
+		"description": description,
+	}
+	if s.Alerting.Runbook != "" {
+		as[AlertRunbookAnnotation] = s.Alerting.Runbook
+	}
+	return as
+}
+
+func fmtNum(f float64) string {
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}

@@ -1,0 +1,685 @@
+package slo
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/VictoriaMetrics/metricsql"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/burnrate"
+)
+
+// promqlParser parses user-written PromQL. One instance is safe for
+// concurrent use.
+var promqlParser = parser.NewParser(parser.Options{})
+
+// namePattern restricts service and SLO names to what is safe in file
+// names, rule group names and Kubernetes object names (after lowercasing).
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
+
+var alertNamePattern = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// validBaseWindows divide an hour into whole minutes, so that hourly blocks
+// are sums of whole base windows.
+var validBaseWindows = func() []time.Duration {
+	var ws []time.Duration
+	for m := 1; m <= 30; m++ {
+		if 60%m == 0 {
+			ws = append(ws, time.Duration(m)*time.Minute)
+		}
+	}
+	return ws
+}()
+
+// minPeriod is the shortest SLO period: hourly blocks need whole hours and
+// an error budget shorter than a day is not a budget anyone can manage.
+const minPeriod = 24 * time.Hour
+
+// converter turns one decoded document into the domain model, checking
+// every semantic rule and pointing each problem at its YAML node.
+type converter struct {
+	*decoder
+}
+
+func (c *converter) fail(path, format string, args ...any) {
+	c.report(false, path, format, args...)
+}
+
+func (c *converter) warn(path, format string, args ...any) {
+	c.report(true, path, format, args...)
+}
+
+func (c *converter) report(warning bool, path, format string, args ...any) {
+	if c.failed[path] {
+		return // one message per field: the value was already reported as malformed
+	}
+	if !warning {
+		c.failed[path] = true
+	}
+	d := &Diagnostic{Path: path, Message: fmt.Sprintf(format, args...), Warning: warning}
+	if n := c.at(path); n != nil {
+		d.Line, d.Column = n.Line, n.Column
+	}
+	c.diags = append(c.diags, d)
+}
+
+// has reports whether the document set a field.
+func (c *converter) has(path string) bool {
+	_, ok := c.nodes[path]
+	return ok
+}
+
+func (c *converter) convert(doc *specDocument) *Service {
+	switch {
+	case !c.has("apiVersion"):
+		c.fail("apiVersion", "missing: every document must state apiVersion: %s", APIVersion)
+		return nil
+	case doc.APIVersion != APIVersion:
+		c.fail("apiVersion", "unsupported apiVersion %q: this slokit reads %s", doc.APIVersion, APIVersion)
+		return nil
+	}
+	if doc.Kind != Kind {
+		c.fail("kind", "must be %s, got %q", Kind, doc.Kind)
+	}
+	svc := &Service{Name: doc.Service, Labels: doc.Labels}
+	c.checkName("service", doc.Service)
+	c.checkLabels("labels", doc.Labels)
+	if len(doc.SLOs) == 0 {
+		c.fail("slos", "missing: a service needs at least one SLO")
+	}
+	names := map[string]string{}
+	for i := range doc.SLOs {
+		path := fmt.Sprintf("slos[%d]", i)
+		s := c.convertSLO(doc, &doc.SLOs[i], path)
+		if first, dup := names[doc.SLOs[i].Name]; dup && doc.SLOs[i].Name != "" {
+			c.fail(path+".name", "duplicate SLO name %q (first used at %s)", doc.SLOs[i].Name, first)
+		} else {
+			names[doc.SLOs[i].Name] = path
+		}
+		if s != nil {
+			svc.SLOs = append(svc.SLOs, s)
+		}
+	}
+	return svc
+}
+
+func (c *converter) checkName(path, name string) {
+	switch {
+	case name == "":
+		c.fail(path, "missing: a name is required")
+	case !namePattern.MatchString(name):
+		c.fail(path, "%q is not a valid name: use letters, digits, '.', '_' and '-', starting and ending with a letter or digit", name)
+	}
+}
+
+func (c *converter) checkLabelName(path, name string) bool {
+	if !model.LabelName(name).IsValidLegacy() || strings.HasPrefix(name, "__") {
+		c.fail(path, "%q is not a valid label name", name)
+		return false
+	}
+	if slices.Contains(ReservedLabels, name) {
+		c.fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)", name, strings.Join(ReservedLabels, ", "))
+		return false
+	}
+	return true
+}
+
+func (c *converter) checkLabels(path string, ls map[string]string) {
+	for _, k := range sortedKeys(ls) {
+		c.checkLabelName(joinPath(path, k), k)
+	}
+}
+
+func (c *converter) checkAnnotations(path string, as map[string]string) {
+	for _, k := range sortedKeys(as) {
+		if !model.LabelName(k).IsValidLegacy() {
+			c.fail(joinPath(path, k), "%q is not a valid annotation name", k)
+		}
+	}
+}
+
+func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO {
+	errorsBefore := c.errorCount()
+	s := &SLO{
+		Service:        doc.Service,
+		Name:           in.Name,
+		Description:    in.Description,
+		Labels:         merge(doc.Labels, in.Labels),
+		Period:         DefaultPeriod,
+		ScrapeInterval: DefaultScrapeInterval,
+		BaseWindow:     burnrate.DefaultBaseWindow,
+		Grouping:       in.Grouping,
+	}
+	c.checkName(path+".name", in.Name)
+	c.checkLabels(path+".labels", in.Labels)
+
+	// Scrape interval and base window: the SLO's own, else the service's.
+	scrapePath, basePath := "scrapeInterval", "baseWindow"
+	if d := firstDuration(in.ScrapeInterval, doc.ScrapeInterval); d != nil {
+		s.ScrapeInterval = d.value
+		if in.ScrapeInterval != nil {
+			scrapePath = path + ".scrapeInterval"
+		}
+		if d.value <= 0 {
+			c.fail(scrapePath, "must be positive, got %s", d.text)
+		}
+	}
+	if d := firstDuration(in.BaseWindow, doc.BaseWindow); d != nil {
+		s.BaseWindow = d.value
+		if in.BaseWindow != nil {
+			basePath = path + ".baseWindow"
+		}
+		if !slices.Contains(validBaseWindows, d.value) {
+			c.fail(basePath, "must be a whole number of minutes that divides an hour (1m, 2m, 5m, 10m, 15m, 30m, ...), got %s", d.text)
+		}
+	}
+	if s.ScrapeInterval > 0 && s.BaseWindow < 2*s.ScrapeInterval {
+		p := basePath
+		if !c.has(p) {
+			p = scrapePath
+		}
+		c.fail(p, "baseWindow %s holds fewer than two scrapes at scrapeInterval %s, so increase() over it returns nothing: set baseWindow to at least %s",
+			model.Duration(s.BaseWindow), model.Duration(s.ScrapeInterval), model.Duration(roundUpBase(2*s.ScrapeInterval)))
+	}
+
+	if in.Period != nil {
+		s.Period = in.Period.value
+		switch {
+		case s.Period < minPeriod:
+			c.fail(path+".period", "must be at least %s, got %s", model.Duration(minPeriod), in.Period.text)
+		case s.Period%time.Hour != 0:
+			c.fail(path+".period", "must be a whole number of hours, got %s", in.Period.text)
+		}
+	}
+
+	c.convertSLI(s, in, path)
+	c.convertObjectives(s, in, path)
+	c.convertGrouping(s, path)
+	c.convertAlerting(s, in.Alerting, path)
+
+	for _, o := range s.Objectives {
+		if outage := time.Duration(o.Budget() * float64(s.Period)); outage < 5*time.Minute && s.Period >= minPeriod {
+			c.warn(objectivePath(in, path, o), "an error budget of %s%% over %s is spent by a full outage in %s: alerts cannot page before it is gone",
+				fmtFloat(o.Budget()*100), model.Duration(s.Period), outage.Round(time.Second))
+		}
+	}
+	if c.errorCount() > errorsBefore {
+		return nil
+	}
+	return s
+}
+
+func objectivePath(in *specSLO, path string, o Objective) string {
+	for i, so := range in.Objectives {
+		if so.Objective != nil && *so.Objective == o.Target {
+			return fmt.Sprintf("%s.objectives[%d].objective", path, i)
+		}
+	}
+	return path + ".objective"
+}
+
+func (c *converter) errorCount() int {
+	n := 0
+	for _, d := range c.diags {
+		if !d.Warning {
+			n++
+		}
+	}
+	return n
+}
+
+func firstDuration(ds ...*specDuration) *specDuration {
+	for _, d := range ds {
+		if d != nil {
+			return d
+		}
+	}
+	return nil
+}
+
+// roundUpBase returns the shortest valid base window of at least d.
+func roundUpBase(d time.Duration) time.Duration {
+	for _, w := range validBaseWindows {
+		if w >= d {
+			return w
+		}
+	}
+	return time.Hour
+}
+
+func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
+	path += ".sli"
+	if in.SLI == nil {
+		c.fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge or raw)")
+		return
+	}
+	var kinds []string
+	sli := in.SLI
+	if sli.Ratio != nil {
+		kinds = append(kinds, "ratio")
+		s.SLI.Kind = Ratio
+		p := path + ".ratio"
+		r := sli.Ratio
+		s.SLI.Total = c.selector(p+".total", r.Total, true)
+		switch {
+		case r.Errors != "" && r.Good != "":
+			c.fail(p+".good", "set either errors or good, not both")
+		case r.Errors != "":
+			s.SLI.Errors = c.selector(p+".errors", r.Errors, true)
+			if s.SLI.Errors != nil && s.SLI.Total != nil && sameSelector(s.SLI.Errors, s.SLI.Total) {
+				c.fail(p+".errors", "selects the same series as total, so the error ratio is always 100%%")
+			}
+		case r.Good != "":
+			s.SLI.Good = c.selector(p+".good", r.Good, true)
+			if s.SLI.Good != nil && s.SLI.Total != nil && sameSelector(s.SLI.Good, s.SLI.Total) {
+				c.fail(p+".good", "selects the same series as total, so the error ratio is always 0%%")
+			}
+		default:
+			c.fail(p, "missing: set errors (counter of failed events) or good (counter of good events)")
+		}
+	}
+	if sli.Latency != nil {
+		kinds = append(kinds, "latency")
+		s.SLI.Kind = Latency
+		p := path + ".latency"
+		s.SLI.NativeHistogram = sli.Latency.NativeHistogram
+		s.SLI.Histogram = c.selector(p+".histogram", sli.Latency.Histogram, true)
+		if h := s.SLI.Histogram; h != nil {
+			switch {
+			case !s.SLI.NativeHistogram && !strings.HasSuffix(h.Name, "_bucket"):
+				c.fail(p+".histogram", "a classic histogram is selected by its _bucket series (e.g. %s_bucket{...}); set nativeHistogram: true for a native histogram", h.Name)
+			case s.SLI.NativeHistogram && strings.HasSuffix(h.Name, "_bucket"):
+				c.fail(p+".histogram", "a native histogram is selected by its own name, without _bucket")
+			}
+			for _, m := range h.Matchers {
+				if m.Name == "le" {
+					c.fail(p+".histogram", "must not match on le: slokit selects the bucket of each objective's threshold")
+				}
+			}
+		}
+	}
+	if sli.BoolGauge != nil {
+		kinds = append(kinds, "boolGauge")
+		s.SLI.Kind = BoolGauge
+		s.SLI.Gauge = c.selector(path+".boolGauge.selector", sli.BoolGauge.Selector, true)
+	}
+	if sli.Raw != nil {
+		kinds = append(kinds, "raw")
+		s.SLI.Kind = Raw
+		c.rawExpression(s, path+".raw.errorRatio", sli.Raw.ErrorRatio)
+	}
+	switch len(kinds) {
+	case 0:
+		c.fail(path, "missing: set one of ratio, latency, boolGauge or raw")
+	case 1:
+	default:
+		c.fail(path, "set exactly one SLI kind, got %s", strings.Join(kinds, " and "))
+	}
+}
+
+func sameSelector(a, b *Selector) bool {
+	return a.VectorSelector().String() == b.VectorSelector().String()
+}
+
+// selector parses a user-written vector selector with both PromQL and
+// MetricsQL, so a spec that works in one backend works in the other.
+func (c *converter) selector(path, text string, required bool) *Selector {
+	if strings.TrimSpace(text) == "" {
+		if required {
+			c.fail(path, "missing: a series selector such as http_requests_total{job=\"api\"} is required")
+		}
+		return nil
+	}
+	expr, err := promqlParser.ParseExpr(text)
+	if err != nil {
+		c.parseError(path, err)
+		return nil
+	}
+	vs, ok := expr.(*parser.VectorSelector)
+	if !ok {
+		c.fail(path, "must be a plain series selector such as http_requests_total{code=~\"5..\"}: slokit applies increase() and sums itself, got %s", describeExpr(expr))
+		return nil
+	}
+	if vs.OriginalOffset != 0 || vs.OriginalOffsetExpr != nil || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		c.fail(path, "must not use offset or @: every window is read up to the evaluation time")
+		return nil
+	}
+	if _, err := metricsql.Parse(text); err != nil {
+		c.fail(path, "does not parse as MetricsQL: %v", err)
+		return nil
+	}
+	return &Selector{Text: text, Name: vs.Name, Matchers: vs.LabelMatchers}
+}
+
+func describeExpr(e parser.Expr) string {
+	switch e := e.(type) {
+	case *parser.Call:
+		return "a call to " + e.Func.Name + "()"
+	case *parser.MatrixSelector:
+		return "a range selector"
+	case *parser.AggregateExpr:
+		return "an aggregation"
+	case *parser.BinaryExpr:
+		return "a binary expression"
+	}
+	return "an expression"
+}
+
+// parseError reports a PromQL parse error at its column within the YAML
+// scalar when the scalar is on one line, so the caret lands on the problem.
+func (c *converter) parseError(path string, err error) {
+	d := &Diagnostic{Path: path, Message: err.Error()}
+	n := c.at(path)
+	if n != nil {
+		d.Line, d.Column = n.Line, n.Column
+	}
+	var perrs parser.ParseErrors
+	if errors.As(err, &perrs) && len(perrs) > 0 {
+		pe := perrs[0]
+		d.Message = "parse error: " + pe.Err.Error()
+		if n != nil && !strings.Contains(n.Value, "\n") {
+			offset := int(pe.PositionRange.Start)
+			if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+				offset++
+			}
+			if n.Style == 0 || n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+				d.Column += offset
+			}
+		}
+	}
+	c.diags = append(c.diags, d)
+}
+
+func (c *converter) rawExpression(s *SLO, path, text string) {
+	if strings.TrimSpace(text) == "" {
+		c.fail(path, "missing: an error-ratio expression using %s as its range, e.g. sum(rate(errors[$window])) / sum(rate(total[$window]))", WindowPlaceholder)
+		return
+	}
+	if !strings.Contains(text, WindowPlaceholder) {
+		c.fail(path, "must use %s as the range of its selectors, so slokit can evaluate it over each alert window", WindowPlaceholder)
+		return
+	}
+	probe := strings.ReplaceAll(text, WindowPlaceholder, "5m")
+	if _, err := promqlParser.ParseExpr(probe); err != nil {
+		var perrs parser.ParseErrors
+		if errors.As(err, &perrs) && len(perrs) > 0 {
+			c.fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, perrs[0].Err)
+		} else {
+			c.fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, err)
+		}
+		return
+	}
+	if _, err := metricsql.Parse(probe); err != nil {
+		c.fail(path, "does not parse as MetricsQL (with %s as 5m): %v", WindowPlaceholder, err)
+		return
+	}
+	s.SLI.ErrorRatio = text
+}
+
+func (c *converter) convertObjectives(s *SLO, in *specSLO, path string) {
+	var sliThreshold *specDuration
+	if in.SLI != nil && in.SLI.Latency != nil {
+		sliThreshold = in.SLI.Latency.Threshold
+	}
+	isLatency := s.SLI.Kind == Latency
+	if sliThreshold != nil && !isLatency {
+		sliThreshold = nil
+	}
+	if !isLatency {
+		for i, o := range in.Objectives {
+			if o.Threshold != nil {
+				c.fail(fmt.Sprintf("%s.objectives[%d].threshold", path, i), "only latency SLIs have a threshold")
+			}
+		}
+	}
+	addObjective := func(p string, target float64, threshold *specDuration, thresholdPath string) {
+		c.checkObjective(p, target)
+		o := Objective{Target: target}
+		if isLatency {
+			if threshold == nil {
+				c.fail(thresholdPath, "missing: a latency SLI needs a threshold such as 500ms (one of the histogram's bucket bounds)")
+			} else if threshold.value <= 0 {
+				c.fail(thresholdPath, "must be positive, got %s", threshold.text)
+			} else {
+				o.Threshold = threshold.value
+			}
+		}
+		for _, prev := range s.Objectives {
+			if prev == o {
+				c.fail(p, "duplicate objective %s%%%s", o.Label(), thresholdSuffix(o))
+				return
+			}
+		}
+		s.Objectives = append(s.Objectives, o)
+	}
+	switch {
+	case in.Objective != nil && len(in.Objectives) > 0:
+		c.fail(path+".objectives", "set either objective or objectives, not both")
+	case in.Objective != nil:
+		addObjective(path+".objective", *in.Objective, sliThreshold, path+".sli.latency.threshold")
+	case len(in.Objectives) > 0:
+		for i, o := range in.Objectives {
+			p := fmt.Sprintf("%s.objectives[%d]", path, i)
+			if o.Objective == nil {
+				c.fail(p+".objective", "missing: a percentage such as 99.9")
+				continue
+			}
+			th, thPath := o.Threshold, p+".threshold"
+			if th == nil {
+				th = sliThreshold
+			}
+			addObjective(p+".objective", *o.Objective, th, thPath)
+		}
+	default:
+		c.fail(path+".objective", "missing: a percentage such as 99.9 (or objectives: a list of them)")
+	}
+}
+
+func thresholdSuffix(o Objective) string {
+	if o.Threshold == 0 {
+		return ""
+	}
+	return " < " + o.Threshold.String()
+}
+
+func (c *converter) checkObjective(path string, v float64) {
+	if v <= 0 || v >= 100 {
+		c.fail(path, "must be between 0 and 100, got %s", fmtFloat(v))
+		return
+	}
+	if v < 1 {
+		c.warn(path, "objective %s%% looks like a fraction: objectives are percentages, did you mean %s?", fmtFloat(v), fmtFloat(burnrate.Clean(v*100)))
+	}
+}
+
+func (c *converter) convertGrouping(s *SLO, path string) {
+	if len(s.Grouping) > 0 && s.SLI.Kind == Raw {
+		c.fail(path+".grouping", "raw SLIs cannot be grouped by slokit: aggregate by the labels you need inside errorRatio")
+		return
+	}
+	seen := map[string]bool{}
+	for i, g := range s.Grouping {
+		p := fmt.Sprintf("%s.grouping[%d]", path, i)
+		if !c.checkLabelName(p, g) {
+			continue
+		}
+		if g == "le" {
+			c.fail(p, "cannot group by le")
+		}
+		if seen[g] {
+			c.fail(p, "label %q is listed twice", g)
+		}
+		seen[g] = true
+	}
+}
+
+func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
+	path += ".alerting"
+	a := Alerting{
+		Name:       DefaultAlertName,
+		Severities: map[burnrate.Severity]SeverityConfig{burnrate.Page: {}, burnrate.Ticket: {}},
+	}
+	disabled := map[burnrate.Severity]bool{}
+	if in != nil {
+		if in.Name != "" {
+			a.Name = in.Name
+			if !alertNamePattern.MatchString(in.Name) {
+				c.fail(path+".name", "%q is not a valid alert name: use letters, digits and _", in.Name)
+			}
+		}
+		if in.Runbook != "" {
+			a.Runbook = in.Runbook
+			if u, err := url.Parse(in.Runbook); err != nil || u.Scheme == "" || u.Host == "" {
+				c.fail(path+".runbook", "must be an absolute URL such as https://runbooks.example.com/order-api, got %q", in.Runbook)
+			}
+		}
+		if in.MinEvents != nil {
+			if *in.MinEvents < 0 {
+				c.fail(path+".minEvents", "must be 0 or more, got %s", fmtFloat(*in.MinEvents))
+			}
+			if s.SLI.Kind == Raw {
+				c.fail(path+".minEvents", "raw SLIs have no event count to guard on")
+			}
+			a.MinEvents = in.MinEvents
+		}
+		a.Labels, a.Annotations = in.Labels, in.Annotations
+		c.checkLabels(path+".labels", in.Labels)
+		c.checkAnnotations(path+".annotations", in.Annotations)
+		for sev, sc := range map[burnrate.Severity]*specSeverity{burnrate.Page: in.Page, burnrate.Ticket: in.Ticket} {
+			if sc == nil {
+				continue
+			}
+			p := path + "." + string(sev)
+			c.checkLabels(p+".labels", sc.Labels)
+			c.checkAnnotations(p+".annotations", sc.Annotations)
+			a.Severities[sev] = SeverityConfig{Labels: sc.Labels, Annotations: sc.Annotations}
+			disabled[sev] = sc.Disabled
+		}
+	}
+	var tiers []burnrate.Tier
+	if in != nil && len(in.Tiers) > 0 {
+		longWindows := map[time.Duration]string{}
+		for i := range in.Tiers {
+			p := fmt.Sprintf("%s.tiers[%d]", path, i)
+			t, ok := c.convertTier(s, &in.Tiers[i], p)
+			if !ok {
+				continue
+			}
+			if first, dup := longWindows[t.Long]; dup {
+				c.fail(p+".long", "tiers[%s] already uses the long window %s: each tier needs its own", first, model.Duration(t.Long))
+				continue
+			}
+			longWindows[t.Long] = strconv.Itoa(i)
+			tiers = append(tiers, t)
+		}
+	} else if s.BaseWindow > 0 {
+		tiers = burnrate.DefaultTiers(s.Period, s.BaseWindow)
+	}
+	for _, t := range tiers {
+		if !disabled[t.Severity] {
+			a.Tiers = append(a.Tiers, t)
+		}
+	}
+	for i, t := range a.Tiers {
+		for _, o := range s.Objectives {
+			if !t.CanFire(o.Budget()) {
+				c.warn(objectiveOrTierPath(in, path, i), "the %s tier at %sx over %s can never fire for objective %s%%: it needs an error ratio of %s%%, above 100%%",
+					t.Severity, fmtFloat(t.Factor), model.Duration(t.Long), o.Label(), fmtFloat(t.ErrorRatioThreshold(o.Budget())*100))
+			}
+		}
+	}
+	s.Alerting = a
+}
+
+func objectiveOrTierPath(in *specAlerting, path string, i int) string {
+	if in != nil && len(in.Tiers) > i {
+		return fmt.Sprintf("%s.tiers[%d].factor", path, i)
+	}
+	return strings.TrimSuffix(path, ".alerting") + ".objective"
+}
+
+func (c *converter) convertTier(s *SLO, in *specTier, path string) (burnrate.Tier, bool) {
+	ok := true
+	t := burnrate.Tier{Severity: burnrate.Severity(in.Severity)}
+	if t.Severity != burnrate.Page && t.Severity != burnrate.Ticket {
+		c.fail(path+".severity", "must be page or ticket, got %q", in.Severity)
+		ok = false
+	}
+	if in.Factor == nil || *in.Factor <= 0 {
+		c.fail(path+".factor", "missing or not positive: a burn-rate factor such as 14.4")
+		ok = false
+	} else {
+		t.Factor = *in.Factor
+	}
+	for _, w := range []struct {
+		name string
+		d    *specDuration
+		dst  *time.Duration
+	}{{"long", in.Long, &t.Long}, {"short", in.Short, &t.Short}} {
+		p := path + "." + w.name
+		switch {
+		case w.d == nil:
+			c.fail(p, "missing: a window such as 1h")
+			ok = false
+		case s.BaseWindow > 0 && !burnrate.WindowValid(w.d.value, s.BaseWindow):
+			unit := model.Duration(s.BaseWindow)
+			if burnrate.FromBlocks(w.d.value) {
+				unit = model.Duration(burnrate.BlockSize)
+			}
+			c.fail(p, "must be a multiple of %s, got %s (windows of %s and more are summed from hourly blocks, shorter ones from baseWindow increments)",
+				unit, w.d.text, model.Duration(burnrate.BlockWindowMin))
+			ok = false
+		default:
+			*w.dst = w.d.value
+		}
+	}
+	if ok && t.Short >= t.Long {
+		c.fail(path+".short", "must be shorter than the long window %s, got %s", model.Duration(t.Long), model.Duration(t.Short))
+		ok = false
+	}
+	if ok && t.Long > s.Period && s.Period > 0 {
+		c.fail(path+".long", "window %s is longer than the SLO period %s", model.Duration(t.Long), model.Duration(s.Period))
+		ok = false
+	}
+	if in.For != nil {
+		if in.For.value < 0 {
+			c.fail(path+".for", "must not be negative, got %s", in.For.text)
+			ok = false
+		}
+		t.For = in.For.value
+	}
+	return t, ok
+}
+
+func merge(base, over map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func fmtFloat(f float64) string {
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}

@@ -1,0 +1,264 @@
+package slo
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
+)
+
+// specDuration is a Prometheus-style duration (30d, 4w, 500ms) as written in
+// a spec. The text is kept so that messages quote what the user wrote.
+type specDuration struct {
+	text  string
+	value time.Duration
+}
+
+// decoder walks a yaml.Node tree into the spec types. It is strict: unknown
+// keys, duplicate keys and wrongly typed values are errors. It remembers the
+// position of every value by field path, so later semantic checks can point
+// at the exact line and column.
+type decoder struct {
+	diags  Diagnostics
+	nodes  map[string]*yaml.Node // value node by field path
+	failed map[string]bool       // paths that already have an error
+}
+
+func newDecoder() *decoder {
+	return &decoder{nodes: map[string]*yaml.Node{}, failed: map[string]bool{}}
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	d.failed[path] = true
+	d.diags = append(d.diags, &Diagnostic{Line: n.Line, Column: n.Column, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// at returns the node recorded for path, or for its nearest recorded
+// parent, so that a message about a missing field points at the mapping
+// that lacks it.
+func (d *decoder) at(path string) *yaml.Node {
+	for {
+		if n, ok := d.nodes[path]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			return d.nodes[""]
+		}
+		path = path[:i]
+	}
+}
+
+var durationType = reflect.TypeFor[specDuration]()
+
+func joinPath(parent, field string) string {
+	if parent == "" {
+		return field
+	}
+	return parent + "." + field
+}
+
+func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.nodes[path] = n
+	if v.Kind() == reflect.Pointer {
+		if isNull(n) {
+			return
+		}
+		v.Set(reflect.New(v.Type().Elem()))
+		v = v.Elem()
+	}
+	switch {
+	case v.Type() == durationType:
+		d.decodeDuration(n, path, v)
+	case v.Kind() == reflect.Struct:
+		d.decodeStruct(n, path, v)
+	case v.Kind() == reflect.Map:
+		d.decodeStringMap(n, path, v)
+	case v.Kind() == reflect.Slice:
+		d.decodeSlice(n, path, v)
+	case v.Kind() == reflect.String:
+		if s, ok := d.scalar(n, path, "a string"); ok {
+			v.SetString(s)
+		}
+	case v.Kind() == reflect.Float64:
+		s, ok := d.scalar(n, path, "a number")
+		if !ok {
+			return
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || (n.Tag != "!!int" && n.Tag != "!!float") || math.IsNaN(f) || math.IsInf(f, 0) {
+			d.errorf(n, path, "must be a number, got %q", s)
+			return
+		}
+		v.SetFloat(f)
+	case v.Kind() == reflect.Bool:
+		s, ok := d.scalar(n, path, "true or false")
+		if !ok {
+			return
+		}
+		if n.Tag != "!!bool" {
+			d.errorf(n, path, "must be true or false, got %q", s)
+			return
+		}
+		v.SetBool(s == "true" || s == "True" || s == "TRUE")
+	default:
+		// Only reachable if a spec type gains a field of an unhandled kind.
+		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
+	}
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		d.errorf(n, path, "must be %s, got %s", want, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	if isNull(n) {
+		return "nothing (null)"
+	}
+	return strconv.Quote(n.Value)
+}
+
+func (d *decoder) decodeDuration(n *yaml.Node, path string, v reflect.Value) {
+	s, ok := d.scalar(n, path, "a duration such as 30d, 1h or 500ms")
+	if !ok {
+		return
+	}
+	md, err := model.ParseDuration(s)
+	if err != nil {
+		d.errorf(n, path, "must be a duration such as 30d, 1h or 500ms, got %q", s)
+		return
+	}
+	v.Set(reflect.ValueOf(specDuration{text: s, value: time.Duration(md)}))
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "must be a mapping, got %s", describe(n))
+		return
+	}
+	t := v.Type()
+	fields := make(map[string]int, t.NumField())
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("yaml")
+		fields[name] = i
+		names = append(names, name)
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		fieldPath := joinPath(path, key.Value)
+		idx, ok := fields[key.Value]
+		if !ok {
+			msg := fmt.Sprintf("unknown field %q", key.Value)
+			if s := suggest(key.Value, names); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			d.errorf(key, fieldPath, "%s", msg)
+			continue
+		}
+		if seen[key.Value] {
+			d.errorf(key, fieldPath, "field is set twice")
+			continue
+		}
+		seen[key.Value] = true
+		d.decode(val, fieldPath, v.Field(idx))
+	}
+}
+
+func (d *decoder) decodeStringMap(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "must be a mapping of names to values, got %s", describe(n))
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		for val.Kind == yaml.AliasNode {
+			val = val.Alias
+		}
+		entryPath := joinPath(path, key.Value)
+		d.nodes[entryPath] = key
+		if m.MapIndex(reflect.ValueOf(key.Value)).IsValid() {
+			d.errorf(key, entryPath, "key is set twice")
+			continue
+		}
+		if s, ok := d.scalar(val, entryPath, "a string"); ok {
+			m.SetMapIndex(reflect.ValueOf(key.Value), reflect.ValueOf(s))
+		}
+	}
+	v.Set(m)
+}
+
+func (d *decoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "must be a list, got %s", describe(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		d.decode(item, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+	}
+	v.Set(s)
+}
+
+// suggest returns the known name closest to an unknown one, if it is close
+// enough to be a plausible typo.
+func suggest(unknown string, known []string) string {
+	best, bestDist := "", len(unknown)/2+1
+	for _, k := range known {
+		if strings.EqualFold(k, unknown) {
+			return k
+		}
+		if dist := editDistance(strings.ToLower(unknown), strings.ToLower(k)); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	if bestDist > 3 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

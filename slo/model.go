@@ -1,0 +1,163 @@
+// Package slo is slokit's SLO model: the internal representation every
+// generator and the budget service work from, and the loader that turns
+// native slokit.dev/v1 YAML specs into it with strict, positional
+// validation. Parsing is separate from file I/O (Parse vs ParseFile), so the
+// same checks serve the CLI, tests and fuzzing.
+package slo
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/slokit/slokit/burnrate"
+)
+
+// Service is one service and the SLOs its team keeps for it.
+type Service struct {
+	Name   string
+	Labels map[string]string // e.g. team, tier: carried onto every SLO
+	SLOs   []*SLO
+	File   string // where the spec came from; empty when parsed from bytes
+}
+
+// SLO is one service level objective after validation and defaulting: every
+// field a generator needs is set, so generators never re-derive defaults.
+type SLO struct {
+	Service     string
+	Name        string
+	Description string
+	// Labels are the service's labels overlaid with the SLO's own.
+	Labels map[string]string
+	Period time.Duration
+	// ScrapeInterval is how often the SLI's raw series are scraped; it
+	// bounds how short BaseWindow may be.
+	ScrapeInterval time.Duration
+	// BaseWindow is the resolution at which raw series are read, and the
+	// evaluation interval of the SLO's rules.
+	BaseWindow time.Duration
+	Grouping   []string
+	SLI        SLI
+	Objectives []Objective
+	Alerting   Alerting
+}
+
+// SLIKind says how good and bad events are counted.
+type SLIKind int
+
+// The SLI kinds a spec can declare.
+const (
+	Ratio     SLIKind = iota + 1 // counters of errors (or good) and total events
+	Latency                      // histogram: events faster than a threshold are good
+	BoolGauge                    // 0/1 gauge such as probe_success: each sample is an event
+	Raw                          // user-written error-ratio expression with $window
+)
+
+func (k SLIKind) String() string {
+	switch k {
+	case Ratio:
+		return "ratio"
+	case Latency:
+		return "latency"
+	case BoolGauge:
+		return "boolGauge"
+	case Raw:
+		return "raw"
+	}
+	return "unknown"
+}
+
+// SLI is what an SLO measures. Which fields are set depends on Kind.
+type SLI struct {
+	Kind SLIKind
+	// Ratio: Total and exactly one of Errors and Good.
+	Errors, Good, Total *Selector
+	// Latency: a classic histogram's _bucket series (or a native
+	// histogram's series); the thresholds are on the objectives.
+	Histogram       *Selector
+	NativeHistogram bool
+	// BoolGauge: the 0/1 gauge.
+	Gauge *Selector
+	// Raw: an error-ratio expression in which $window stands for the
+	// range of every window slokit evaluates it over.
+	ErrorRatio string
+}
+
+// WindowPlaceholder is the token a raw SLI expression uses for its range.
+const WindowPlaceholder = "$window"
+
+// Selector is a validated PromQL vector selector from a spec.
+type Selector struct {
+	Text     string
+	Name     string            // metric name, empty if only matched by labels
+	Matchers []*labels.Matcher // all matchers, including the one on __name__
+}
+
+// VectorSelector returns a fresh AST node for the selector, safe to modify.
+func (s *Selector) VectorSelector() *parser.VectorSelector {
+	ms := make([]*labels.Matcher, len(s.Matchers))
+	copy(ms, s.Matchers)
+	return &parser.VectorSelector{Name: s.Name, LabelMatchers: ms}
+}
+
+// Objective is one target for the SLO's SLI, with its own error budget and
+// alerts. Latency SLIs carry the threshold that makes an event good.
+type Objective struct {
+	Target    float64       // percent, strictly between 0 and 100
+	Threshold time.Duration // latency SLIs only
+}
+
+// Ratio is the objective as a fraction (99.9 -> 0.999).
+func (o Objective) Ratio() float64 { return burnrate.Clean(o.Target / 100) }
+
+// Budget is the fraction of events allowed to be bad (99.9 -> 0.001).
+func (o Objective) Budget() float64 { return burnrate.Clean(1 - o.Target/100) }
+
+// Label is the objective as written, for the objective label of recorded
+// series and alerts ("99.9").
+func (o Objective) Label() string { return strconv.FormatFloat(o.Target, 'f', -1, 64) }
+
+// Alerting is the resolved alerting configuration of an SLO.
+type Alerting struct {
+	Name        string // alertname of every burn-rate alert of the SLO
+	Runbook     string
+	Labels      map[string]string // on every alert of the SLO
+	Annotations map[string]string
+	// Severities holds per-severity labels and annotations; a disabled
+	// severity has no tiers left in Tiers.
+	Severities map[burnrate.Severity]SeverityConfig
+	Tiers      []burnrate.Tier
+	// MinEvents overrides burnrate.DefaultMinEvents for every tier when set.
+	MinEvents *float64
+}
+
+// SeverityConfig holds what is added to every alert of one severity.
+type SeverityConfig struct {
+	Labels      map[string]string
+	Annotations map[string]string
+}
+
+// DefaultAlertName is the alertname of burn-rate alerts unless a spec sets
+// alerting.name.
+const DefaultAlertName = "SLOErrorBudgetBurn"
+
+// Defaults applied when a spec leaves a field out.
+const (
+	DefaultPeriod         = 30 * 24 * time.Hour
+	DefaultScrapeInterval = 30 * time.Second
+)
+
+// Reserved label names: slokit sets them on recorded series and alerts, so
+// specs may not use them for labels or grouping.
+var ReservedLabels = []string{"service", "slo", "objective", "threshold", "window", "severity", "alertname"}
+
+// MinEventsFor returns the minimum number of events the long window of tier
+// must hold before the tier fires for objective o.
+func (s *SLO) MinEventsFor(t burnrate.Tier, o Objective) float64 {
+	if s.Alerting.MinEvents != nil {
+		return *s.Alerting.MinEvents
+	}
+	return burnrate.DefaultMinEvents(t, o.Budget())
+}

@@ -1,0 +1,93 @@
+package slo
+
+// The types in this file mirror the YAML shape of a slokit.dev/v1 spec, and
+// nothing else: they exist so that decoding can be strict and positional.
+// They are converted into the domain model (model.go) by one function,
+// convert, and no other package sees them.
+
+// APIVersion is the only native spec version this release reads.
+const APIVersion = "slokit.dev/v1"
+
+// Kind is the document kind of a native spec.
+const Kind = "ServiceLevels"
+
+type specDocument struct {
+	APIVersion     string            `yaml:"apiVersion"`
+	Kind           string            `yaml:"kind"`
+	Service        string            `yaml:"service"`
+	Labels         map[string]string `yaml:"labels"`
+	ScrapeInterval *specDuration     `yaml:"scrapeInterval"`
+	BaseWindow     *specDuration     `yaml:"baseWindow"`
+	SLOs           []specSLO         `yaml:"slos"`
+}
+
+type specSLO struct {
+	Name           string            `yaml:"name"`
+	Description    string            `yaml:"description"`
+	Objective      *float64          `yaml:"objective"`
+	Objectives     []specObjective   `yaml:"objectives"`
+	Period         *specDuration     `yaml:"period"`
+	Labels         map[string]string `yaml:"labels"`
+	Grouping       []string          `yaml:"grouping"`
+	ScrapeInterval *specDuration     `yaml:"scrapeInterval"`
+	BaseWindow     *specDuration     `yaml:"baseWindow"`
+	SLI            *specSLI          `yaml:"sli"`
+	Alerting       *specAlerting     `yaml:"alerting"`
+}
+
+type specObjective struct {
+	Objective *float64      `yaml:"objective"`
+	Threshold *specDuration `yaml:"threshold"`
+}
+
+type specSLI struct {
+	Ratio     *specRatio     `yaml:"ratio"`
+	Latency   *specLatency   `yaml:"latency"`
+	BoolGauge *specBoolGauge `yaml:"boolGauge"`
+	Raw       *specRaw       `yaml:"raw"`
+}
+
+type specRatio struct {
+	Errors string `yaml:"errors"`
+	Good   string `yaml:"good"`
+	Total  string `yaml:"total"`
+}
+
+type specLatency struct {
+	Histogram       string        `yaml:"histogram"`
+	Threshold       *specDuration `yaml:"threshold"`
+	NativeHistogram bool          `yaml:"nativeHistogram"`
+}
+
+type specBoolGauge struct {
+	Selector string `yaml:"selector"`
+}
+
+type specRaw struct {
+	ErrorRatio string `yaml:"errorRatio"`
+}
+
+type specAlerting struct {
+	Name        string            `yaml:"name"`
+	Runbook     string            `yaml:"runbook"`
+	MinEvents   *float64          `yaml:"minEvents"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+	Page        *specSeverity     `yaml:"page"`
+	Ticket      *specSeverity     `yaml:"ticket"`
+	Tiers       []specTier        `yaml:"tiers"`
+}
+
+type specSeverity struct {
+	Disabled    bool              `yaml:"disabled"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+type specTier struct {
+	Severity string        `yaml:"severity"`
+	Factor   *float64      `yaml:"factor"`
+	Long     *specDuration `yaml:"long"`
+	Short    *specDuration `yaml:"short"`
+	For      *specDuration `yaml:"for"`
+}
