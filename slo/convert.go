@@ -48,6 +48,7 @@ const minPeriod = 24 * time.Hour
 // every semantic rule and pointing each problem at its YAML node.
 type converter struct {
 	*decoder
+	warned map[string]bool
 }
 
 func (c *converter) fail(path, format string, args ...any) {
@@ -59,10 +60,14 @@ func (c *converter) warn(path, format string, args ...any) {
 }
 
 func (c *converter) report(warning bool, path, format string, args ...any) {
-	if c.failed[path] {
-		return // one message per field: the value was already reported as malformed
+	// One message per field: a value already reported as malformed (or,
+	// for warnings, already warned about) is not reported again.
+	if c.failed[path] || (warning && c.warned[path]) {
+		return
 	}
-	if !warning {
+	if warning {
+		c.warned[path] = true
+	} else {
 		c.failed[path] = true
 	}
 	d := &Diagnostic{Path: path, Message: fmt.Sprintf(format, args...), Warning: warning}
@@ -209,7 +214,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 	for _, o := range s.Objectives {
 		if outage := time.Duration(o.Budget() * float64(s.Period)); outage < 5*time.Minute && s.Period >= minPeriod {
 			c.warn(objectivePath(in, path, o), "an error budget of %s%% over %s is spent by a full outage in %s: alerts cannot page before it is gone",
-				fmtFloat(o.Budget()*100), model.Duration(s.Period), outage.Round(time.Second))
+				fmtFloat(burnrate.Clean(o.Budget()*100)), model.Duration(s.Period), outage.Round(time.Second))
 		}
 	}
 	if c.errorCount() > errorsBefore {
@@ -593,7 +598,7 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 		for _, o := range s.Objectives {
 			if !t.CanFire(o.Budget()) {
 				c.warn(objectiveOrTierPath(in, path, i), "the %s tier at %sx over %s can never fire for objective %s%%: it needs an error ratio of %s%%, above 100%%",
-					t.Severity, fmtFloat(t.Factor), model.Duration(t.Long), o.Label(), fmtFloat(t.ErrorRatioThreshold(o.Budget())*100))
+					t.Severity, fmtFloat(t.Factor), model.Duration(t.Long), o.Label(), fmtFloat(burnrate.Clean(t.ErrorRatioThreshold(o.Budget())*100)))
 			}
 		}
 	}

@@ -27,7 +27,15 @@ type decoder struct {
 	diags  Diagnostics
 	nodes  map[string]*yaml.Node // value node by field path
 	failed map[string]bool       // paths that already have an error
+	// visits counts decoded nodes; aliases can make a small document
+	// expand exponentially ("billion laughs"), so decoding stops at
+	// maxVisits.
+	visits int
 }
+
+// maxVisits bounds the nodes decoded from one document, aliases expanded:
+// far beyond any real spec, far below what would exhaust memory or time.
+const maxVisits = 200_000
 
 func newDecoder() *decoder {
 	return &decoder{nodes: map[string]*yaml.Node{}, failed: map[string]bool{}}
@@ -64,7 +72,13 @@ func joinPath(parent, field string) string {
 }
 
 func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
-	for n.Kind == yaml.AliasNode {
+	if d.visits++; d.visits > maxVisits {
+		if d.visits == maxVisits+1 {
+			d.errorf(n, path, "document too large: more than %d values once aliases are expanded", maxVisits)
+		}
+		return
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	d.nodes[path] = n
@@ -227,6 +241,9 @@ func (d *decoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) {
 // suggest returns the known name closest to an unknown one, if it is close
 // enough to be a plausible typo.
 func suggest(unknown string, known []string) string {
+	if len(unknown) > 64 {
+		return "" // no field name is that long, and edit distance is quadratic
+	}
 	best, bestDist := "", len(unknown)/2+1
 	for _, k := range known {
 		if strings.EqualFold(k, unknown) {

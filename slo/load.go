@@ -49,8 +49,11 @@ func Parse(data []byte) (services []*Service, diags Diagnostics) {
 		d := newDecoder()
 		var doc specDocument
 		d.decode(root.Content[0], "", reflect.ValueOf(&doc).Elem())
-		c := &converter{decoder: d}
-		svc := c.convert(&doc)
+		c := &converter{decoder: d, warned: map[string]bool{}}
+		var svc *Service
+		if d.visits <= maxVisits {
+			svc = c.convert(&doc)
+		}
 		diags = append(diags, d.diags...)
 		if svc != nil && d.diags.Errors(false) == nil {
 			services = append(services, svc)

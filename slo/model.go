@@ -6,6 +6,8 @@
 package slo
 
 import (
+	"math"
+	"math/big"
 	"strconv"
 	"time"
 
@@ -110,10 +112,25 @@ type Objective struct {
 }
 
 // Ratio is the objective as a fraction (99.9 -> 0.999).
-func (o Objective) Ratio() float64 { return burnrate.Clean(o.Target / 100) }
+func (o Objective) Ratio() float64 { return o.decimal(false) }
 
 // Budget is the fraction of events allowed to be bad (99.9 -> 0.001).
-func (o Objective) Budget() float64 { return burnrate.Clean(1 - o.Target/100) }
+func (o Objective) Budget() float64 { return o.decimal(true) }
+
+// decimal computes in decimal from the objective as written, since binary
+// floating point turns 100 - 99.9999 into 0.00010000000000331966 and such
+// noise would end up in generated rules.
+func (o Objective) decimal(budget bool) float64 {
+	r, ok := new(big.Rat).SetString(o.Label())
+	if !ok {
+		return math.NaN()
+	}
+	if budget {
+		r.Sub(big.NewRat(100, 1), r)
+	}
+	f, _ := r.Quo(r, big.NewRat(100, 1)).Float64()
+	return f
+}
 
 // Label is the objective as written, for the objective label of recorded
 // series and alerts ("99.9").

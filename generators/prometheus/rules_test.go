@@ -1,0 +1,235 @@
+package prometheus_test
+
+import (
+	"bytes"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/VictoriaMetrics/metricsql"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/internal/golden"
+	"github.com/slokit/slokit/slo"
+)
+
+// inputs are the example specs and the loader's good fixtures: between them
+// every SLI kind and every tuning option.
+var inputs = []string{"../../specs", "../../slo/testdata/kinds.good.yaml", "../../slo/testdata/tuning.good.yaml"}
+
+func loadInputs(t testing.TB) []*slo.Service {
+	t.Helper()
+	services, diags := slo.Load(inputs)
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	return services
+}
+
+func TestGolden(t *testing.T) {
+	for _, svc := range loadInputs(t) {
+		for _, f := range prometheus.Formats {
+			if prometheus.Check(f, []*slo.Service{svc}) != nil {
+				continue // native histograms have no VictoriaMetrics output
+			}
+			t.Run(string(f)+"/"+svc.Name, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := prometheus.Write(&buf, f, []*slo.Service{svc}); err != nil {
+					t.Fatal(err)
+				}
+				golden.Assert(t, filepath.Join("testdata", string(f), prometheus.FileName(svc.Name)), buf.Bytes())
+			})
+		}
+	}
+}
+
+func TestOutputIsDeterministic(t *testing.T) {
+	render := func() string {
+		var buf bytes.Buffer
+		if err := prometheus.Write(&buf, prometheus.FormatPrometheus, loadInputs(t)); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	first := render()
+	for range 5 {
+		if render() != first {
+			t.Fatal("two runs over the same specs produced different output")
+		}
+	}
+}
+
+// The prometheus format must be a single YAML document that Prometheus's
+// own loader reads whole: every group, every rule.
+func TestPrometheusFormatIsOneDocumentWithEveryGroup(t *testing.T) {
+	services := loadInputs(t)
+	var buf bytes.Buffer
+	if err := prometheus.Write(&buf, prometheus.FormatPrometheus, services); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), prometheus.Header) {
+		t.Error("missing the generated-code header")
+	}
+	if strings.Contains(buf.String(), "\n---") {
+		t.Error("a rule file must be one YAML document: Prometheus ignores all but the first")
+	}
+	groups, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+	if len(errs) > 0 {
+		t.Fatalf("Prometheus rejects the file: %v", errs)
+	}
+	wantGroups, wantRules := 0, 0
+	for _, svc := range services {
+		for _, g := range prometheus.Groups(svc) {
+			wantGroups++
+			wantRules += len(g.Rules)
+		}
+	}
+	gotRules := 0
+	for _, g := range groups.Groups {
+		gotRules += len(g.Rules)
+	}
+	if len(groups.Groups) != wantGroups || gotRules != wantRules {
+		t.Errorf("Prometheus loads %d groups and %d rules, want %d and %d", len(groups.Groups), gotRules, wantGroups, wantRules)
+	}
+}
+
+var noisyNumber = regexp.MustCompile(`\d\.\d*0000000\d|\d\.\d*9999999\d`)
+
+// Every expression slokit writes must parse with both query languages, so
+// the same rules run on Prometheus and on VictoriaMetrics, and carry no
+// binary floating-point noise.
+func TestEveryExpressionParsesAsPromQLAndMetricsQL(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	exprs := 0
+	for _, svc := range loadInputs(t) {
+		for _, g := range prometheus.Groups(svc) {
+			for _, r := range g.Rules {
+				exprs++
+				if _, err := p.ParseExpr(r.Expr); err != nil {
+					t.Errorf("%s: %s does not parse as PromQL: %v", g.Name, r.Expr, err)
+				}
+				if noisyNumber.MatchString(r.Expr) {
+					t.Errorf("%s: floating-point noise in %s", g.Name, r.Expr)
+				}
+				native := strings.Contains(r.Expr, "histogram_count") || strings.Contains(r.Expr, "histogram_fraction")
+				if native {
+					continue // Prometheus native histograms: VictoriaMetrics has no equivalent
+				}
+				if _, err := metricsql.Parse(r.Expr); err != nil {
+					t.Errorf("%s: %s does not parse as MetricsQL: %v", g.Name, r.Expr, err)
+				}
+			}
+		}
+	}
+	if exprs < 200 {
+		t.Errorf("only %d expressions checked", exprs)
+	}
+}
+
+func TestKubernetesFormatsWrapTheSameGroups(t *testing.T) {
+	services := loadInputs(t)[:1]
+	for _, tc := range []struct {
+		format           prometheus.Format
+		apiVersion, kind string
+	}{
+		{prometheus.FormatPrometheusOperator, "monitoring.coreos.com/v1", "PrometheusRule"},
+		{prometheus.FormatVictoriaMetrics, "operator.victoriametrics.com/v1beta1", "VMRule"},
+	} {
+		var buf bytes.Buffer
+		if err := prometheus.Write(&buf, tc.format, services); err != nil {
+			t.Fatal(err)
+		}
+		var obj struct {
+			APIVersion string `yaml:"apiVersion"`
+			Kind       string `yaml:"kind"`
+			Metadata   struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+			Spec struct {
+				Groups []rulefmt.RuleGroup `yaml:"groups"`
+			} `yaml:"spec"`
+		}
+		if err := yaml.Unmarshal(buf.Bytes(), &obj); err != nil {
+			t.Fatal(err)
+		}
+		if obj.APIVersion != tc.apiVersion || obj.Kind != tc.kind || obj.Metadata.Name != "slokit-"+services[0].Name {
+			t.Errorf("%s: got %s %s %s", tc.format, obj.APIVersion, obj.Kind, obj.Metadata.Name)
+		}
+		if len(obj.Spec.Groups) != len(prometheus.Groups(services[0])) {
+			t.Errorf("%s: %d groups, want %d", tc.format, len(obj.Spec.Groups), len(prometheus.Groups(services[0])))
+		}
+	}
+}
+
+func TestNativeHistogramsCannotGoToVictoriaMetrics(t *testing.T) {
+	services, _ := slo.ParseFile("../../slo/testdata/kinds.good.yaml")
+	err := prometheus.Write(&bytes.Buffer{}, prometheus.FormatVictoriaMetrics, services)
+	if err == nil || !strings.Contains(err.Error(), "api-latency-native uses a native histogram") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// Prometheus 3 normalises le="1" to le="1.0" on ingestion; a selector must
+// find the bucket either way.
+func TestLatencyBucketMatchesBothLeSpellings(t *testing.T) {
+	services, _ := slo.ParseFile("../../slo/testdata/kinds.good.yaml")
+	var latency *slo.SLO
+	for _, s := range services[0].SLOs {
+		if s.Name == "image-latency" {
+			latency = s
+		}
+	}
+	rules := prometheus.Group(latency).Rules
+	p := parser.NewParser(parser.Options{})
+	for _, tc := range []struct {
+		threshold string
+		match     []string
+		noMatch   []string
+	}{
+		{"250ms", []string{"0.25"}, []string{"0.255", "0x25", "2.5"}},
+		{"1s", []string{"1", "1.0"}, []string{"10", "1.5", "0.1"}},
+	} {
+		found := false
+		for _, r := range rules {
+			if r.Record != prometheus.ErrorsSeries || r.Labels["threshold"] != tc.threshold || r.Labels["window"] != "1m" {
+				continue
+			}
+			found = true
+			expr, err := p.ParseExpr(r.Expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+				vs, ok := n.(*parser.VectorSelector)
+				if !ok || !strings.HasSuffix(vs.Name, "_bucket") {
+					return nil
+				}
+				for _, m := range vs.LabelMatchers {
+					if m.Name != "le" {
+						continue
+					}
+					for _, v := range tc.match {
+						if !m.Matches(v) {
+							t.Errorf("threshold %s: le=%q not matched by %s", tc.threshold, v, m)
+						}
+					}
+					for _, v := range tc.noMatch {
+						if m.Matches(v) {
+							t.Errorf("threshold %s: le=%q wrongly matched by %s", tc.threshold, v, m)
+						}
+					}
+				}
+				return nil
+			})
+		}
+		if !found {
+			t.Errorf("no error increments recorded for threshold %s", tc.threshold)
+		}
+	}
+}

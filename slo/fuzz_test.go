@@ -1,0 +1,45 @@
+package slo_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/slokit/slokit/slo"
+)
+
+// FuzzParse feeds arbitrary bytes to the loader, seeded with every fixture
+// and example spec. The loader must never panic, every error must carry a
+// message, and a spec that loads must be fully defaulted.
+func FuzzParse(f *testing.F) {
+	for _, pattern := range []string{"testdata/*.yaml", "../specs/*.yaml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		services, diags := slo.Parse(data)
+		for _, d := range diags {
+			if d.Message == "" {
+				t.Errorf("diagnostic without message: %#v", d)
+			}
+		}
+		if diags.Errors(false) != nil && len(services) > 0 {
+			// Services of valid documents are returned; an error must
+			// belong to another document of the same input.
+			return
+		}
+		for _, svc := range services {
+			for _, s := range svc.SLOs {
+				if s.Period <= 0 || s.BaseWindow <= 0 || len(s.Objectives) == 0 || s.SLI.Kind == 0 {
+					t.Errorf("loaded SLO is not fully defaulted: %+v", s)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,138 @@
+package slo_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/slokit/slokit/internal/golden"
+	"github.com/slokit/slokit/slo"
+)
+
+// Every fixture's diagnostics, errors and warnings in position order, are
+// kept in a golden file beside it: testdata/NAME.yaml -> testdata/NAME.txt.
+// *.good.yaml must load without errors, *.bad.yaml must not load.
+func TestFixtures(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			services, diags := slo.ParseFile(f)
+			var out strings.Builder
+			for _, d := range diags {
+				out.WriteString(d.Error() + "\n")
+			}
+			golden.Assert(t, strings.TrimSuffix(f, ".yaml")+".txt", []byte(out.String()))
+			err := diags.Errors(false)
+			switch {
+			case strings.HasSuffix(f, ".good.yaml") && err != nil:
+				t.Errorf("good fixture does not load: %v", err)
+			case strings.HasSuffix(f, ".good.yaml") && len(services) == 0:
+				t.Error("good fixture yields no service")
+			case strings.HasSuffix(f, ".bad.yaml") && err == nil:
+				t.Error("bad fixture loads without error")
+			case strings.HasSuffix(f, ".bad.yaml") && len(services) > 0:
+				t.Error("bad fixture yields a service")
+			}
+			for _, d := range diags {
+				if d.Line == 0 && !strings.HasPrefix(filepath.Base(f), "empty") && !strings.HasPrefix(filepath.Base(f), "yaml-syntax") {
+					t.Errorf("diagnostic without a position: %s", d)
+				}
+			}
+		})
+	}
+}
+
+func TestExampleSpecsLoadWithoutWarnings(t *testing.T) {
+	services, diags := slo.Load([]string{"../specs"})
+	for _, d := range diags {
+		t.Errorf("specs/ must be clean: %s", d)
+	}
+	if len(services) < 4 {
+		t.Errorf("want the four example services, got %d", len(services))
+	}
+}
+
+func TestDiagnosticNamesFileLineColumnAndPath(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "order.yaml")
+	spec := `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api
+slos:
+  - name: availability
+    objective: 100.5
+    sli:
+      ratio:
+        errors: http_requests_total{code=~"5.."}
+        total: http_requests_total
+`
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := slo.ParseFile(path)
+	want := path + ":6:16: slos[0].objective: must be between 0 and 100, got 100.5"
+	if len(diags) != 1 || diags[0].Error() != want {
+		t.Fatalf("got %v, want exactly %q", diags, want)
+	}
+}
+
+func TestLoadRejectsAServiceDefinedInTwoFiles(t *testing.T) {
+	dir := t.TempDir()
+	spec := []byte("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: twice\nslos:\n  - name: a\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n")
+	for _, name := range []string{"a.yaml", "b.yml", "ignored.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), spec, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	services, diags := slo.Load([]string{dir})
+	if len(services) != 1 {
+		t.Errorf("want the first definition kept, got %d services", len(services))
+	}
+	err := diags.Errors(false)
+	if err == nil || !strings.Contains(err.Error(), `service "twice" is already defined in `+filepath.Join(dir, "a.yaml")) {
+		t.Errorf("want a duplicate-service error naming the first file, got %v", err)
+	}
+}
+
+func TestLoadReportsMissingPaths(t *testing.T) {
+	_, diags := slo.Load([]string{"testdata/does-not-exist.yaml"})
+	if err := diags.Errors(false); err == nil || !strings.Contains(err.Error(), "testdata/does-not-exist.yaml: cannot read spec: no such file or directory") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestStrictTurnsWarningsIntoErrors(t *testing.T) {
+	_, diags := slo.ParseFile("testdata/warnings.good.yaml")
+	if diags.Errors(false) != nil {
+		t.Fatal("warnings alone must not fail validation")
+	}
+	if len(diags.Warnings()) != 3 || diags.Errors(true) == nil {
+		t.Errorf("want 3 warnings that fail with strict, got %v", diags)
+	}
+}
+
+func TestAliasBombIsRejectedNotExpanded(t *testing.T) {
+	// 1,000 SLOs that each alias 1,000 tiers: a few kilobytes of YAML that
+	// would expand to a million tiers.
+	spec := `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: bomb
+slos:
+  - &slo
+    name: a
+    objective: 99
+    sli: {boolGauge: {selector: up}}
+    alerting:
+      tiers:
+        - &tier {severity: page, factor: 14.4, long: 1h, short: 5m}
+` + strings.Repeat("        - *tier\n", 999) + strings.Repeat("  - *slo\n", 999)
+	services, diags := slo.Parse([]byte(spec))
+	err := diags.Errors(false)
+	if len(services) > 0 || err == nil || !strings.Contains(err.Error(), "document too large") {
+		t.Errorf("want a document-too-large error, got %v", err)
+	}
+}
