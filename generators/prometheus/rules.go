@@ -266,8 +266,14 @@ func (b *builder) baseIncrements(v variant) (total, errs parser.Expr) {
 		good := increase(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
 		return total, totalMinus(good)
 	case slo.BoolGauge:
+		// Each sample is an event, so no sample may be counted in two base
+		// windows. A range 1ms short of the base window holds the same
+		// samples in Prometheus 3, whose ranges are open on the left, and
+		// in Prometheus 2, whose closed ranges would otherwise count a
+		// sample that falls exactly on a window boundary twice. (increase()
+		// needs no such care: differences of a counter telescope.)
 		overTime := func(fn string) parser.Expr {
-			return sumBy(g, call(fn, rangeOf(s.SLI.Gauge.VectorSelector(), base)))
+			return sumBy(g, call(fn, rangeOf(s.SLI.Gauge.VectorSelector(), base-time.Millisecond)))
 		}
 		return overTime("count_over_time"), totalMinus(overTime("sum_over_time"))
 	}
@@ -387,7 +393,7 @@ func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]strin
 			"{{ with %s | query }}{{ with first . }}{{ humanizePercentage (value .) }} of the budget is left. {{ end }}{{ end }}"+
 			"{{ with %s | query }}{{ with first . }}{{ if gt (value .) 0.0 }}At this rate it is gone in {{ humanizeDuration (value .) }}.{{ else }}The budget is exhausted.{{ end }}{{ end }}{{ end }}",
 		s.Service, s.Name, model.Duration(t.Long), objective, fmtNum(t.Factor), model.Duration(t.Short),
-		fmtNum(t.Factor), fmtNum(t.BudgetConsumed(s.Period)*100), period, model.Duration(t.Long),
+		fmtNum(t.Factor), strconv.FormatFloat(t.BudgetConsumed(s.Period)*100, 'g', 3, 64), period, model.Duration(t.Long),
 		lookup(remaining),
 		lookup(remaining+" * "+strconv.FormatFloat(s.Period.Seconds(), 'f', -1, 64)+" / %f", "$value"),
 	)

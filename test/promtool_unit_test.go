@@ -1,0 +1,248 @@
+package test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// This test writes a `promtool test rules` file for the example specs and
+// runs Debian's promtool, a Prometheus 2 engine, on slokit's generated
+// rules. Prometheus 2 selects ranges closed at both ends where Prometheus 3
+// (the in-process engine of the other tests) leaves them open on the left,
+// so this is where the half-step-short ranges prove themselves: summed
+// windows must hold exactly window/step increments in both.
+//
+// promtool's engine refuses queries over 10,000 samples, so the input is a
+// few hours of traffic; 30-day behaviour is tested in process.
+
+const scrape = 15 * time.Second
+
+// counter renders a counter sampled every scrape as promtool series values,
+// from its increment in each scrape interval.
+func counter(steps int, inc func(i int) float64) string {
+	vals := make([]string, steps+1)
+	v := 0.0
+	for i := 0; i <= steps; i++ {
+		if i > 0 {
+			v += inc(i)
+		}
+		vals[i] = strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strings.Join(vals, " ")
+}
+
+type series struct {
+	Series string `yaml:"series"`
+	Values string `yaml:"values"`
+}
+
+type sample struct {
+	Labels string  `yaml:"labels"`
+	Value  float64 `yaml:"value"`
+}
+
+type exprTest struct {
+	Expr       string   `yaml:"expr"`
+	EvalTime   string   `yaml:"eval_time"`
+	ExpSamples []sample `yaml:"exp_samples"`
+}
+
+type expAlert struct {
+	ExpLabels      map[string]string `yaml:"exp_labels"`
+	ExpAnnotations map[string]string `yaml:"exp_annotations"`
+}
+
+type alertTest struct {
+	EvalTime  string     `yaml:"eval_time"`
+	Alertname string     `yaml:"alertname"`
+	ExpAlerts []expAlert `yaml:"exp_alerts"`
+}
+
+type unitTest struct {
+	Interval         string      `yaml:"interval"`
+	InputSeries      []series    `yaml:"input_series"`
+	PromQLExprTests  []exprTest  `yaml:"promql_expr_test"`
+	AlertRuleTests   []alertTest `yaml:"alert_rule_test"`
+	ExternalURL      string      `yaml:"external_url,omitempty"`
+	EvaluationWindow string      `yaml:"evaluation_interval,omitempty"`
+}
+
+type unitTestFile struct {
+	RuleFiles          []string   `yaml:"rule_files"`
+	EvaluationInterval string     `yaml:"evaluation_interval"`
+	Tests              []unitTest `yaml:"tests"`
+}
+
+// humanizeDuration is Prometheus's template function of that name, for
+// durations of a second or more.
+func humanizeDuration(v float64) string {
+	s := int64(v)
+	days, hours, minutes, seconds := s/86400, s/3600%24, s/60%60, s%60
+	switch {
+	case days != 0:
+		return fmt.Sprintf("%dd %dh %dm %ds", days, hours, minutes, seconds)
+	case hours != 0:
+		return fmt.Sprintf("%dh %dm %ds", hours, minutes, seconds)
+	case minutes != 0:
+		return fmt.Sprintf("%dm %ds", minutes, seconds)
+	}
+	return fmt.Sprintf("%.4gs", v)
+}
+
+func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
+	promtool := requireTool(t, "promtool", "prometheus")
+	dir := t.TempDir()
+	rules := slokit(t, "generate", "-o", "-", "../specs/order-api.yaml", "../specs/menu.yaml")
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), rules, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Order placement: 20 requests/s (300 per scrape), a full outage in
+	// (3h, 3h15m]. Latency, healthy: 0.5% of requests over 500ms, 0.05%
+	// over 2s, with the 2s bucket spelled le="2.0" as Prometheus 3 stores
+	// it. Counts are whole numbers so that every expected ratio is exact.
+	const (
+		perScrape   = 300.0
+		perMinute   = perScrape * 4
+		steps       = 4 * 60 * 4 // four hours of scrapes
+		outageStart = 3 * time.Hour
+		outageLen   = 15 * time.Minute
+	)
+	inOutage := func(i int) bool {
+		t := time.Duration(i) * scrape
+		return t > outageStart && t <= outageStart+outageLen
+	}
+	const orders = `http_requests_total{job="order-api",handler="/orders",instance="a",code="%s"}`
+	const buckets = `http_request_duration_seconds_bucket{job="order-api",handler="/orders",instance="a",le="%s"}`
+	input := []series{
+		{fmt.Sprintf(orders, "200"), counter(steps, func(i int) float64 {
+			if inOutage(i) {
+				return 0
+			}
+			return perScrape
+		})},
+		{fmt.Sprintf(orders, "503"), counter(steps, func(i int) float64 {
+			if inOutage(i) {
+				return perScrape
+			}
+			return 0
+		})},
+		{fmt.Sprintf(buckets, "0.5"), counter(steps, func(int) float64 { return 3980 })},
+		{fmt.Sprintf(buckets, "2.0"), counter(steps, func(int) float64 { return 3998 })},
+		{fmt.Sprintf(buckets, "+Inf"), counter(steps, func(int) float64 { return 4000 })},
+	}
+	// The menu probe fails one scrape in 400 (0.25%, half its budget).
+	probe := make([]string, steps+1)
+	for i := range probe {
+		probe[i] = "1"
+		if i%400 == 399 {
+			probe[i] = "0"
+		}
+	}
+	input = append(input, series{`probe_success{job="blackbox",target="menu"}`, strings.Join(probe, " ")})
+
+	avail := `service="order-api",slo="order-placement-availability"`
+	latency := `service="order-api",slo="order-placement-latency"`
+	menu := `service="menu",slo="menu-browsing-probe"`
+	exprs := []exprTest{
+		// Windows summed from 1-minute increments hold exactly their
+		// minutes: 6000 in 5m, not the 7200 a closed [5m] range would sum.
+		{Expr: `slo:sli_total:increase{` + avail + `,window="5m"}`, EvalTime: "2h",
+			ExpSamples: []sample{{Labels: `slo:sli_total:increase{` + avail + `,window="5m"}`, Value: 5 * perMinute}}},
+		{Expr: `slo:sli_total:increase{` + avail + `,window="1h"}`, EvalTime: "2h30m",
+			ExpSamples: []sample{{Labels: `slo:sli_total:increase{` + avail + `,window="1h"}`, Value: 60 * perMinute}}},
+		// Day-long windows sum the hourly blocks recorded at 1h, 2h, 3h.
+		{Expr: `slo:sli_total:increase{` + avail + `,window="1d"}`, EvalTime: "3h30m",
+			ExpSamples: []sample{{Labels: `slo:sli_total:increase{` + avail + `,window="1d"}`, Value: 3 * 60 * perMinute}}},
+		{Expr: `slo:sli_error:ratio{` + avail + `,window="5m"}`, EvalTime: "3h5m",
+			ExpSamples: []sample{{Labels: `slo:sli_error:ratio{` + avail + `,window="5m"}`, Value: 1}}},
+		{Expr: `slo:sli_error:ratio{` + latency + `,window="5m"}`, EvalTime: "1h",
+			ExpSamples: []sample{
+				{Labels: `slo:sli_error:ratio{` + latency + `,threshold="2s",window="5m"}`, Value: 40.0 / 80000},
+				{Labels: `slo:sli_error:ratio{` + latency + `,threshold="500ms",window="5m"}`, Value: 400.0 / 80000},
+			}},
+		// Each scrape is an event for a bool gauge, counted once although
+		// promtool's samples fall exactly on window boundaries: in the
+		// 28 minutes before 2h, samples 369 to 480, one (399) failed.
+		{Expr: `slo:sli_error:ratio{` + menu + `,window="28m"}`, EvalTime: "2h",
+			ExpSamples: []sample{{Labels: `slo:sli_error:ratio{` + menu + `,window="28m"}`, Value: 1.0 / 112}}},
+	}
+
+	// Alerts, with their annotations rendered by the real template engine,
+	// including the query lookups of remaining budget and time left.
+	const budget = 0.0005 // 99.95%
+	const period = 30 * 24 * 3600.0
+	baseLabels := map[string]string{"service": "order-api", "slo": "order-placement-availability", "objective": "99.95",
+		"team": "checkout", "tier": "0", "priority": "P0", "severity": "page"}
+	pageAlert := func(long, short string, factor, consumed string, errs, total float64) expAlert {
+		labels := map[string]string{"window": long}
+		for k, v := range baseLabels {
+			labels[k] = v
+		}
+		burn := errs / total / budget
+		value := strconv.FormatFloat(burn, 'f', 6, 64)
+		left, _ := strconv.ParseFloat(value, 64)
+		return expAlert{
+			ExpLabels: labels,
+			ExpAnnotations: map[string]string{
+				"summary": fmt.Sprintf("order-api/order-placement-availability is burning its 99.95%% error budget %.1fx too fast (page)", burn),
+				"description": fmt.Sprintf("The error ratio of order-api/order-placement-availability over the last %s is %.1fx what its 99.95%% objective allows, and above %sx over the last %s too. "+
+					"Burning at %sx spends %s%% of the 30d error budget in %s. 100%% of the budget is left. At this rate it is gone in %s.",
+					long, burn, factor, short, factor, consumed, long, humanizeDuration(period/left)),
+				"runbook_url": "https://runbooks.example.com/order-api/availability",
+			},
+		}
+	}
+	// One minute into the outage: 1200 errors. The 30-day window counts
+	// the hourly blocks up to 3h, before the outage: the budget is whole.
+	at1 := float64(perMinute)
+	// Six minutes after recovery the 1h tier has reset (its 5m window is
+	// clean); the 6h tier holds until its 30m window is.
+	at21 := 15 * float64(perMinute)
+	alerts := []alertTest{
+		{EvalTime: "2h59m", Alertname: "SLOErrorBudgetBurn"},
+		{EvalTime: "3h1m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: []expAlert{
+			pageAlert("1h", "5m", "14.4", "2", at1, 60*perMinute),
+			pageAlert("6h", "30m", "6", "5", at1, 181*perMinute),
+		}},
+		{EvalTime: "3h21m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: []expAlert{
+			pageAlert("6h", "30m", "6", "5", at21, 201*perMinute),
+		}},
+	}
+
+	file := unitTestFile{
+		RuleFiles:          []string{"rules.yaml"},
+		EvaluationInterval: "1m",
+		Tests: []unitTest{{
+			Interval:        scrape.String(),
+			InputSeries:     input,
+			PromQLExprTests: exprs,
+			AlertRuleTests:  alerts,
+		}},
+	}
+	data, err := yaml.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testFile := filepath.Join(dir, "order-api_test.yaml")
+	if err := os.WriteFile(testFile, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(promtool, "test", "rules", "order-api_test.yaml")
+	cmd.Dir = dir
+	res, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool test rules failed: %v\n%s", err, res)
+	}
+	if !strings.Contains(string(res), "SUCCESS") {
+		t.Fatalf("promtool did not report success:\n%s", res)
+	}
+}
