@@ -57,6 +57,11 @@ func Open(dir string) (*Engine, error) {
 	// two-hour head would reject anything older than an hour.
 	opts.MinBlockDuration = (400 * 24 * time.Hour).Milliseconds()
 	opts.MaxBlockDuration = opts.MinBlockDuration
+	// Isolation keeps concurrent readers from seeing half an append; the
+	// engine appends and reads in turn, and with isolation on every chunk
+	// iterator walks all head chunks of its series, which makes month-long
+	// heads quadratic to read.
+	opts.IsolationDisabled = true
 	db, err := tsdb.Open(dir, slog.New(slog.DiscardHandler), nil, opts, nil)
 	if err != nil {
 		return nil, fmt.Errorf("engine: open TSDB in %s: %w", dir, err)
@@ -102,6 +107,13 @@ func (e *Engine) Appender(ctx context.Context) *Appender {
 func (a *Appender) Add(ls labels.Labels, t int64, v float64) error {
 	_, err := a.app.Append(0, ls, 0, t, v, nil, nil, storage.AOptions{})
 	return err
+}
+
+// AddRef is Add for callers that append many samples to the same series:
+// pass the reference the previous call returned (0 the first time) to skip
+// the series lookup.
+func (a *Appender) AddRef(ref storage.SeriesRef, ls labels.Labels, t int64, v float64) (storage.SeriesRef, error) {
+	return a.app.Append(ref, ls, 0, t, v, nil, nil, storage.AOptions{})
 }
 
 // Commit stores the batch.
@@ -248,7 +260,7 @@ func (e *Engine) Backfill(ctx context.Context, start, end time.Time) error {
 }
 
 // backfillChunk bounds the memory of one range query.
-const backfillChunk = 24 * time.Hour
+const backfillChunk = 7 * 24 * time.Hour
 
 func (e *Engine) backfillRule(ctx context.Context, r *rules.RecordingRule, step time.Duration, start, end time.Time) error {
 	for from := start; !from.After(end); from = from.Add(backfillChunk) {
@@ -266,8 +278,9 @@ func (e *Engine) backfillRule(ctx context.Context, r *rules.RecordingRule, step 
 			lb.Set(labels.MetricName, r.Name())
 			r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
 			ls := lb.Labels()
+			var ref storage.SeriesRef
 			for _, p := range series.Floats {
-				if err := app.Add(ls, p.T, p.F); err != nil {
+				if ref, err = app.AddRef(ref, ls, p.T, p.F); err != nil {
 					return err
 				}
 			}

@@ -448,16 +448,17 @@ func (c *converter) convertObjectives(s *SLO, in *specSLO, path string) {
 	}
 	addObjective := func(p string, target float64, threshold *specDuration, thresholdPath string) {
 		c.checkObjective(p, target)
-		o := Objective{Target: target}
+		var th time.Duration
 		if isLatency {
 			if threshold == nil {
 				c.fail(thresholdPath, "missing: a latency SLI needs a threshold such as 500ms (one of the histogram's bucket bounds)")
 			} else if threshold.value <= 0 {
 				c.fail(thresholdPath, "must be positive, got %s", threshold.text)
 			} else {
-				o.Threshold = threshold.value
+				th = threshold.value
 			}
 		}
+		o := NewObjective(target, th)
 		for _, prev := range s.Objectives {
 			if prev == o {
 				c.fail(p, "duplicate objective %s%%%s", o.Label(), thresholdSuffix(o))

@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -102,17 +104,39 @@ func Load(paths []string) ([]*Service, Diagnostics) {
 		services []*Service
 		diags    Diagnostics
 	)
+	var files []string
 	for _, p := range paths {
-		files, err := specFiles(p)
+		fs, err := specFiles(p)
 		if err != nil {
 			diags = append(diags, &Diagnostic{File: p, Message: err.Error()})
 			continue
 		}
-		for _, f := range files {
-			svcs, ds := ParseFile(f)
-			services = append(services, svcs...)
-			diags = append(diags, ds...)
-		}
+		files = append(files, fs...)
+	}
+	// Files are independent: parse them on every core, then keep their
+	// order, so results never depend on scheduling.
+	type result struct {
+		services []*Service
+		diags    Diagnostics
+	}
+	results := make([]result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i].services, results[i].diags = ParseFile(files[i])
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, r := range results {
+		services = append(services, r.services...)
+		diags = append(diags, r.diags...)
 	}
 	seen := map[string]*Service{}
 	kept := services[:0]

@@ -109,13 +109,35 @@ func (s *Selector) VectorSelector() *parser.VectorSelector {
 type Objective struct {
 	Target    float64       // percent, strictly between 0 and 100
 	Threshold time.Duration // latency SLIs only
+	// Derived figures, computed once by NewObjective because generators
+	// ask for them for every rule.
+	ratio, budget float64
+	label         string
+}
+
+// NewObjective returns an objective with its derived figures computed.
+func NewObjective(target float64, threshold time.Duration) Objective {
+	o := Objective{Target: target, Threshold: threshold}
+	o.label = strconv.FormatFloat(target, 'f', -1, 64)
+	o.ratio, o.budget = o.decimal(false), o.decimal(true)
+	return o
 }
 
 // Ratio is the objective as a fraction (99.9 -> 0.999).
-func (o Objective) Ratio() float64 { return o.decimal(false) }
+func (o Objective) Ratio() float64 {
+	if o.label == "" {
+		return o.decimal(false)
+	}
+	return o.ratio
+}
 
 // Budget is the fraction of events allowed to be bad (99.9 -> 0.001).
-func (o Objective) Budget() float64 { return o.decimal(true) }
+func (o Objective) Budget() float64 {
+	if o.label == "" {
+		return o.decimal(true)
+	}
+	return o.budget
+}
 
 // decimal computes in decimal from the objective as written, since binary
 // floating point turns 100 - 99.9999 into 0.00010000000000331966 and such
@@ -134,7 +156,12 @@ func (o Objective) decimal(budget bool) float64 {
 
 // Label is the objective as written, for the objective label of recorded
 // series and alerts ("99.9").
-func (o Objective) Label() string { return strconv.FormatFloat(o.Target, 'f', -1, 64) }
+func (o Objective) Label() string {
+	if o.label == "" {
+		return strconv.FormatFloat(o.Target, 'f', -1, 64)
+	}
+	return o.label
+}
 
 // Alerting is the resolved alerting configuration of an SLO.
 type Alerting struct {

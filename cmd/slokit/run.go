@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"sync"
 
 	"github.com/slokit/slokit/generators/prometheus"
 	"github.com/slokit/slokit/slo"
@@ -186,29 +188,36 @@ func usageError(err error) int {
 	return exitUsage
 }
 
-// writeFolder writes one file per service. Every file is rendered before
-// any is written, so an error leaves the folder as it was.
+// writeFolder writes one file per service, each replaced atomically. The
+// format is checked against every service before any file is written.
 func writeFolder(dir string, f prometheus.Format, services []*slo.Service) error {
 	if err := prometheus.Check(f, services); err != nil {
 		return err
 	}
-	files := map[string][]byte{}
-	for _, svc := range services {
-		var buf bytes.Buffer
-		if err := prometheus.Write(&buf, f, []*slo.Service{svc}); err != nil {
-			return err
-		}
-		files[filepath.Join(dir, prometheus.FileName(svc.Name))] = buf.Bytes()
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for path, content := range files {
-		if err := writeFileAtomic(path, content); err != nil {
-			return err
-		}
+	// Services are independent: render and write them on every core.
+	errs := make([]error, len(services))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				var buf bytes.Buffer
+				errs[i] = prometheus.Write(&buf, f, []*slo.Service{services[i]})
+				if errs[i] == nil {
+					errs[i] = writeFileAtomic(filepath.Join(dir, prometheus.FileName(services[i].Name)), buf.Bytes())
+				}
+			}
+		})
 	}
-	return nil
+	for i := range services {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // writeFileAtomic replaces path in one step, so a rule reloader never sees

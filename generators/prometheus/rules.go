@@ -71,7 +71,7 @@ func Groups(svc *slo.Service) []rulefmt.RuleGroup {
 
 // Group compiles one SLO into its rule group.
 func Group(s *slo.SLO) rulefmt.RuleGroup {
-	b := &builder{slo: s}
+	b := &builder{slo: s, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{}}
 	for _, variant := range b.variants() {
 		b.sliRules(variant)
 	}
@@ -92,8 +92,19 @@ func Group(s *slo.SLO) rulefmt.RuleGroup {
 }
 
 type builder struct {
-	slo   *slo.SLO
-	rules []rulefmt.Rule
+	slo       *slo.SLO
+	windows   map[time.Duration]string
+	lookups   map[variant][2]string
+	rules     []rulefmt.Rule
+	matchers  map[string]*labels.Matcher
+	labelSets map[labelSetKey]map[string]string
+}
+
+// labelSetKey identifies a set of rule labels: a variant and up to two
+// extra labels.
+type labelSetKey struct {
+	v     variant
+	extra [4]string
 }
 
 // variant is one set of SLI series: one per SLO, or one per latency
@@ -117,37 +128,62 @@ func (b *builder) variants() []variant {
 }
 
 // identity returns the labels that tell a variant's series apart from every
-// other SLO's.
-func (b *builder) identity(v variant) map[string]string {
-	id := map[string]string{ServiceLabel: b.slo.Service, SLOLabel: b.slo.Name}
+// other SLO's, as name/value pairs. Callers may append to the result.
+func (b *builder) identity(v variant) []string {
+	id := make([]string, 0, 10)
+	id = append(id, ServiceLabel, b.slo.Service, SLOLabel, b.slo.Name)
 	if v.threshold > 0 {
-		id[ThresholdLabel] = ThresholdLabelValue(v.threshold)
+		id = append(id, ThresholdLabel, ThresholdLabelValue(v.threshold))
 	}
 	return id
 }
 
-// recorded selects a recorded series of the variant, with extra labels.
+// matcher returns a shared equality matcher: an SLO's rules use the same
+// few dozen over and over, and a compiler run may build millions.
+func (b *builder) matcher(name, value string) *labels.Matcher {
+	key := name + "\x00" + value
+	m, ok := b.matchers[key]
+	if !ok {
+		m = eq(name, value)
+		b.matchers[key] = m
+	}
+	return m
+}
+
+// recorded selects a recorded series of the variant, with extra labels as
+// name/value pairs. (The printer sorts the matchers.)
 func (b *builder) recorded(name string, v variant, extra ...string) *parser.VectorSelector {
-	id := b.identity(v)
-	for i := 0; i+1 < len(extra); i += 2 {
-		id[extra[i]] = extra[i+1]
+	pairs := append(b.identity(v), extra...)
+	ms := make([]*labels.Matcher, 0, len(pairs)/2+1)
+	ms = append(ms, b.matcher(labels.MetricName, name))
+	for i := 0; i+1 < len(pairs); i += 2 {
+		ms = append(ms, b.matcher(pairs[i], pairs[i+1]))
 	}
-	ms := make([]*labels.Matcher, 0, len(id))
-	for _, k := range slices.Sorted(maps.Keys(id)) {
-		ms = append(ms, eq(k, id[k]))
-	}
-	return selector(name, ms...)
+	return &parser.VectorSelector{Name: name, LabelMatchers: ms}
 }
 
 func (b *builder) record(name string, expr parser.Expr, ls map[string]string) {
 	b.rules = append(b.rules, rulefmt.Rule{Record: name, Expr: expr.String(), Labels: ls})
 }
 
+// withLabels returns the rule labels for the variant plus extra name/value
+// pairs. Rules with the same labels share one map, so callers must not
+// modify it.
 func (b *builder) withLabels(v variant, extra ...string) map[string]string {
-	ls := b.identity(v)
-	for i := 0; i+1 < len(extra); i += 2 {
-		ls[extra[i]] = extra[i+1]
+	key := labelSetKey{v: v}
+	if len(extra) > len(key.extra) {
+		panic("prometheus: withLabels takes at most two extra labels")
 	}
+	copy(key.extra[:], extra)
+	if ls, ok := b.labelSets[key]; ok {
+		return ls
+	}
+	pairs := append(b.identity(v), extra...)
+	ls := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		ls[pairs[i]] = pairs[i+1]
+	}
+	b.labelSets[key] = ls
 	return ls
 }
 
@@ -173,12 +209,12 @@ func (b *builder) sliRules(v variant) {
 	s := b.slo
 	if s.SLI.Kind == slo.Raw {
 		for _, w := range b.ratioWindows() {
-			expr := strings.ReplaceAll(s.SLI.ErrorRatio, slo.WindowPlaceholder, WindowValue(w))
-			b.rules = append(b.rules, rulefmt.Rule{Record: ErrorRatioSeries, Expr: expr, Labels: b.withLabels(v, WindowLabel, WindowValue(w))})
+			expr := strings.ReplaceAll(s.SLI.ErrorRatio, slo.WindowPlaceholder, b.window(w))
+			b.rules = append(b.rules, rulefmt.Rule{Record: ErrorRatioSeries, Expr: expr, Labels: b.withLabels(v, WindowLabel, b.window(w))})
 		}
 		return
 	}
-	base := WindowValue(s.BaseWindow)
+	base := b.window(s.BaseWindow)
 	total, errs := b.baseIncrements(v)
 	b.record(TotalSeries, total, b.withLabels(v, WindowLabel, base))
 	b.record(ErrorsSeries, errs, b.withLabels(v, WindowLabel, base))
@@ -200,7 +236,7 @@ func (b *builder) sliRules(v variant) {
 	for _, w := range rolling {
 		for _, name := range []string{TotalSeries, ErrorsSeries} {
 			sum := call("sum_over_time", rangeOf(b.recorded(name, v, WindowLabel, base), w-s.BaseWindow/2))
-			b.record(name, sum, b.withLabels(v, WindowLabel, WindowValue(w)))
+			b.record(name, sum, b.withLabels(v, WindowLabel, b.window(w)))
 		}
 	}
 	if len(blocks) > 0 {
@@ -208,18 +244,18 @@ func (b *builder) sliRules(v variant) {
 		// per hour sees minute() below the base window's length in minutes.
 		oncePerHour := binary(parser.LSS, call("minute"), num(s.BaseWindow.Minutes()), nil)
 		for _, pair := range [][2]string{{TotalSeries, HourlyTotalSeries}, {ErrorsSeries, HourlyErrorsSeries}} {
-			expr := binary(parser.LAND, b.recorded(pair[0], v, WindowLabel, WindowValue(burnrate.BlockSize)), oncePerHour, on())
-			b.record(pair[1], expr, b.withLabels(v, WindowLabel, WindowValue(burnrate.BlockSize)))
+			expr := binary(parser.LAND, b.recorded(pair[0], v, WindowLabel, b.window(burnrate.BlockSize)), oncePerHour, on())
+			b.record(pair[1], expr, b.withLabels(v, WindowLabel, b.window(burnrate.BlockSize)))
 		}
 	}
 	for _, w := range blocks {
 		for _, pair := range [][2]string{{HourlyTotalSeries, TotalSeries}, {HourlyErrorsSeries, ErrorsSeries}} {
 			sum := call("sum_over_time", rangeOf(b.recorded(pair[0], v), w-burnrate.BlockSize/2))
-			b.record(pair[1], sum, b.withLabels(v, WindowLabel, WindowValue(w)))
+			b.record(pair[1], sum, b.withLabels(v, WindowLabel, b.window(w)))
 		}
 	}
 	for _, w := range b.ratioWindows() {
-		wl := WindowValue(w)
+		wl := b.window(w)
 		ratio := binary(parser.DIV, b.recorded(ErrorsSeries, v, WindowLabel, wl), b.recorded(TotalSeries, v, WindowLabel, wl), nil)
 		b.record(ErrorRatioSeries, ratio, b.withLabels(v, WindowLabel, wl))
 	}
@@ -233,7 +269,7 @@ func (b *builder) baseIncrements(v variant) (total, errs parser.Expr) {
 	s := b.slo
 	g := s.Grouping
 	base := s.BaseWindow
-	totalBase := b.recorded(TotalSeries, v, WindowLabel, WindowValue(base))
+	totalBase := b.recorded(TotalSeries, v, WindowLabel, b.window(base))
 	increase := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
 		vs := sel.VectorSelector()
 		vs.LabelMatchers = append(vs.LabelMatchers, extra...)
@@ -306,11 +342,11 @@ func (b *builder) objectiveRules(o slo.Objective) {
 	v := b.variantOf(o)
 	budget := num(o.Budget())
 	for _, w := range b.alertWindows() {
-		wl := WindowValue(w)
+		wl := b.window(w)
 		burn := binary(parser.DIV, b.recorded(ErrorRatioSeries, v, WindowLabel, wl), budget, nil)
 		b.record(BurnRateSeries, burn, b.withLabels(v, WindowLabel, wl, ObjectiveLabel, o.Label()))
 	}
-	period := WindowValue(b.slo.Period)
+	period := b.window(b.slo.Period)
 	consumed := binary(parser.DIV, b.recorded(ErrorRatioSeries, v, WindowLabel, period), budget, nil)
 	b.record(BudgetRemainingSeries, binary(parser.SUB, num(1), consumed, nil), b.withLabels(v, WindowLabel, period, ObjectiveLabel, o.Label()))
 	b.record(ObjectiveSeries, call("vector", num(o.Ratio())), b.withLabels(v, ObjectiveLabel, o.Label()))
@@ -319,7 +355,7 @@ func (b *builder) objectiveRules(o slo.Objective) {
 func (b *builder) metadataRules() {
 	s := b.slo
 	b.record(PeriodSeries, call("vector", num(s.Period.Seconds())), b.withLabels(variant{}))
-	info := b.withLabels(variant{})
+	info := maps.Clone(b.withLabels(variant{}))
 	for k, v := range s.Labels {
 		info[k] = v
 	}
@@ -331,18 +367,18 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	v := b.variantOf(o)
 	factor := num(t.Factor)
 	burn := func(w time.Duration) parser.Expr {
-		return binary(parser.GTR, b.recorded(BurnRateSeries, v, WindowLabel, WindowValue(w), ObjectiveLabel, o.Label()), factor, nil)
+		return binary(parser.GTR, b.recorded(BurnRateSeries, v, WindowLabel, b.window(w), ObjectiveLabel, o.Label()), factor, nil)
 	}
 	expr := parser.Expr(binary(parser.LAND, burn(t.Long), burn(t.Short), ignoring(WindowLabel)))
 	if s.SLI.Kind != slo.Raw {
-		enough := binary(parser.GTE, b.recorded(TotalSeries, v, WindowLabel, WindowValue(t.Long)), num(s.MinEventsFor(t, o)), nil)
+		enough := binary(parser.GTE, b.recorded(TotalSeries, v, WindowLabel, b.window(t.Long)), num(s.MinEventsFor(t, o)), nil)
 		expr = binary(parser.LAND, expr, enough, ignoring(WindowLabel, ObjectiveLabel))
 	}
 	sev := s.Alerting.Severities[t.Severity]
 	// The identity labels come with the series anyway; writing them on the
 	// rule as well keeps every alerting rule's labels distinct, which
 	// promtool checks, and shows in the file which tier a rule is.
-	ls := b.withLabels(v, WindowLabel, WindowValue(t.Long), ObjectiveLabel, o.Label())
+	ls := maps.Clone(b.withLabels(v, WindowLabel, b.window(t.Long), ObjectiveLabel, o.Label()))
 	for _, m := range []map[string]string{s.Labels, s.Alerting.Labels, sev.Labels} {
 		maps.Copy(ls, m)
 	}
@@ -366,36 +402,20 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]string {
 	s := b.slo
 	v := b.variantOf(o)
-	// A selector for this alert's remaining budget, filled in from the
-	// alert's own labels so grouped SLOs look up their own group.
-	format := []string{ServiceLabel + "=%q", SLOLabel + "=%q", ObjectiveLabel + "=%q"}
-	args := []string{"$labels." + ServiceLabel, "$labels." + SLOLabel, "$labels." + ObjectiveLabel}
-	if v.threshold > 0 {
-		format = append(format, ThresholdLabel+"=%q")
-		args = append(args, "$labels."+ThresholdLabel)
-	}
-	for _, g := range s.Grouping {
-		format = append(format, g+"=%q")
-		args = append(args, "$labels."+g)
-	}
-	remaining := BudgetRemainingSeries + "{" + strings.Join(format, ",") + "}"
-	lookup := func(expr string, extraArgs ...string) string {
-		return fmt.Sprintf("printf %q %s", expr, strings.Join(append(slices.Clone(args), extraArgs...), " "))
-	}
+	left, gone := b.budgetLookups(v)
 	objective := o.Label() + "%"
 	if v.threshold > 0 {
 		objective += " of events under " + v.threshold.String()
 	}
-	period := model.Duration(s.Period).String()
+	period := b.window(s.Period)
 	description := fmt.Sprintf(
 		"The error ratio of %s/%s over the last %s is {{ printf \"%%.1f\" $value }}x what its %s objective allows, and above %sx over the last %s too. "+
 			"Burning at %sx spends %s%% of the %s error budget in %s. "+
 			"{{ with %s | query }}{{ with first . }}{{ humanizePercentage (value .) }} of the budget is left. {{ end }}{{ end }}"+
 			"{{ with %s | query }}{{ with first . }}{{ if gt (value .) 0.0 }}At this rate it is gone in {{ humanizeDuration (value .) }}.{{ else }}The budget is exhausted.{{ end }}{{ end }}{{ end }}",
-		s.Service, s.Name, model.Duration(t.Long), objective, fmtNum(t.Factor), model.Duration(t.Short),
-		fmtNum(t.Factor), strconv.FormatFloat(t.BudgetConsumed(s.Period)*100, 'g', 3, 64), period, model.Duration(t.Long),
-		lookup(remaining),
-		lookup(remaining+" * "+strconv.FormatFloat(s.Period.Seconds(), 'f', -1, 64)+" / %f", "$value"),
+		s.Service, s.Name, b.window(t.Long), objective, fmtNum(t.Factor), b.window(t.Short),
+		fmtNum(t.Factor), strconv.FormatFloat(t.BudgetConsumed(s.Period)*100, 'g', 3, 64), period, b.window(t.Long),
+		left, gone,
 	)
 	as := map[string]string{
 		"summary":     fmt.Sprintf("%s/%s is burning its %s error budget {{ printf \"%%.1f\" $value }}x too fast (%s)", s.Service, s.Name, objective, t.Severity),
@@ -407,6 +427,42 @@ func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]strin
 	return as
 }
 
+// budgetLookups returns the template pipelines that look up, when an alert
+// fires, the remaining budget and the time until it is gone at the alert's
+// burn rate. The selector is filled in from the alert's own labels, so
+// grouped SLOs look up their own group. They are the same for every alert
+// of a variant, so they are built once.
+func (b *builder) budgetLookups(v variant) (left, gone string) {
+	if l, ok := b.lookups[v]; ok {
+		return l[0], l[1]
+	}
+	format := []string{ServiceLabel + "=%q", SLOLabel + "=%q", ObjectiveLabel + "=%q"}
+	args := []string{"$labels." + ServiceLabel, "$labels." + SLOLabel, "$labels." + ObjectiveLabel}
+	if v.threshold > 0 {
+		format = append(format, ThresholdLabel+"=%q")
+		args = append(args, "$labels."+ThresholdLabel)
+	}
+	for _, g := range b.slo.Grouping {
+		format = append(format, g+"=%q")
+		args = append(args, "$labels."+g)
+	}
+	remaining := BudgetRemainingSeries + "{" + strings.Join(format, ",") + "}"
+	left = fmt.Sprintf("printf %q %s", remaining, strings.Join(args, " "))
+	gone = fmt.Sprintf("printf %q %s $value", remaining+" * "+strconv.FormatFloat(b.slo.Period.Seconds(), 'f', -1, 64)+" / %f", strings.Join(args, " "))
+	b.lookups[v] = [2]string{left, gone}
+	return left, gone
+}
+
 func fmtNum(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// window formats a window for the window label, once per window.
+func (b *builder) window(w time.Duration) string {
+	v, ok := b.windows[w]
+	if !ok {
+		v = WindowValue(w)
+		b.windows[w] = v
+	}
+	return v
 }

@@ -2,11 +2,13 @@ package prometheus_test
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/VictoriaMetrics/metricsql"
 	"github.com/prometheus/common/model"
@@ -232,4 +234,66 @@ func TestLatencyBucketMatchesBothLeSpellings(t *testing.T) {
 			t.Errorf("no error increments recorded for threshold %s", tc.threshold)
 		}
 	}
+}
+
+// The hand-written YAML must read back, through Prometheus's own rule
+// parser, to exactly the rules that were generated.
+func TestRuleFileReadsBackToTheGeneratedRules(t *testing.T) {
+	services := loadInputs(t)
+	var buf bytes.Buffer
+	if err := prometheus.Write(&buf, prometheus.FormatPrometheus, services); err != nil {
+		t.Fatal(err)
+	}
+	parsed, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var want []rulefmt.RuleGroup
+	for _, svc := range services {
+		want = append(want, prometheus.Groups(svc)...)
+	}
+	if len(parsed.Groups) != len(want) {
+		t.Fatalf("read back %d groups, want %d", len(parsed.Groups), len(want))
+	}
+	for i, g := range parsed.Groups {
+		w := want[i]
+		if g.Name != w.Name || g.Interval != w.Interval || len(g.Rules) != len(w.Rules) {
+			t.Fatalf("group %d reads back as %s/%s/%d rules, want %s/%s/%d", i, g.Name, g.Interval, len(g.Rules), w.Name, w.Interval, len(w.Rules))
+		}
+		for j, r := range g.Rules {
+			got := rulefmt.Rule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, For: r.For, Labels: r.Labels, Annotations: r.Annotations}
+			if fmt.Sprint(got) != fmt.Sprint(w.Rules[j]) {
+				t.Errorf("group %s rule %d reads back as\n%v\nwant\n%v", g.Name, j, got, w.Rules[j])
+			}
+		}
+	}
+}
+
+// quote must render any string so that YAML reads it back unchanged.
+func FuzzYAMLQuoting(f *testing.F) {
+	for _, s := range []string{"", "plain", "0", "true", "no", "a: b", "'quoted'", `{{ printf "%q" $labels.x }}`, "line\nbreak", " lead", "tab\t", "\u2028", "#comment", "- item", "&anchor", "*alias", "https://x.example/a?b=c#d", "\x00\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // label values and expressions are UTF-8
+		}
+		var buf bytes.Buffer
+		rules := []rulefmt.Rule{{Record: "r", Expr: "x", Labels: map[string]string{"k": s}}}
+		prometheus.WriteGroupsForTest(&buf, []rulefmt.RuleGroup{{Name: s, Rules: rules}})
+		var back struct {
+			Groups []struct {
+				Name  string `yaml:"name"`
+				Rules []struct {
+					Labels map[string]string `yaml:"labels"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		if err := yaml.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatalf("%q: %v\n%s", s, err, buf.String())
+		}
+		if len(back.Groups) != 1 || back.Groups[0].Name != s || back.Groups[0].Rules[0].Labels["k"] != s {
+			t.Fatalf("%q did not read back:\n%s", s, buf.String())
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/storage"
 
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/generators/prometheus"
@@ -67,6 +68,7 @@ func (tr traffic) load(tb testing.TB, e *engine.Engine) *ledger {
 	}
 	ok, bad := series("200", tr.okSeries), series("500", tr.errSeries)
 	okValues, badValues := make([]float64, len(ok)), make([]float64, len(bad))
+	okRefs, badRefs := make([]storage.SeriesRef, len(ok)), make([]storage.SeriesRef, len(bad))
 	l := &ledger{start: tr.start, step: tr.scrape}
 	app := e.Appender(context.Background())
 	batch := 0
@@ -79,13 +81,18 @@ func (tr traffic) load(tb testing.TB, e *engine.Engine) *ledger {
 		l.total = append(l.total, n)
 		l.errors = append(l.errors, errs)
 		ts := t.UnixMilli()
+		var err error
 		for i, ls := range ok {
 			okValues[i] += (n - errs) / float64(len(ok))
-			must(tb, app.Add(ls, ts, okValues[i]))
+			if okRefs[i], err = app.AddRef(okRefs[i], ls, ts, okValues[i]); err != nil {
+				tb.Fatal(err)
+			}
 		}
 		for i, ls := range bad {
 			badValues[i] += errs / float64(len(bad))
-			must(tb, app.Add(ls, ts, badValues[i]))
+			if badRefs[i], err = app.AddRef(badRefs[i], ls, ts, badValues[i]); err != nil {
+				tb.Fatal(err)
+			}
 		}
 		if batch++; batch == 1000 {
 			must(tb, app.Commit())
