@@ -18,6 +18,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -136,9 +137,11 @@ func (e *Engine) Query(ctx context.Context, q string, t time.Time) (promql.Vecto
 	if res.Err != nil {
 		return nil, st, res.Err
 	}
+	// Close hands the result's memory back to the engine's pools, so
+	// what the caller keeps must be copied first.
 	switch v := res.Value.(type) {
 	case promql.Vector:
-		return v, st, nil
+		return slices.Clone(v), st, nil
 	case promql.Scalar:
 		return promql.Vector{{T: v.T, F: v.V, Metric: labels.EmptyLabels()}}, st, nil
 	}
@@ -156,7 +159,16 @@ func (e *Engine) QueryRange(ctx context.Context, q string, start, end time.Time,
 	if res.Err != nil {
 		return nil, res.Err
 	}
-	return res.Matrix()
+	m, err := res.Matrix()
+	if err != nil {
+		return nil, err
+	}
+	// Close hands the points back to the engine's pools: copy them.
+	out := make(promql.Matrix, len(m))
+	for i, s := range m {
+		out[i] = promql.Series{Metric: s.Metric, Floats: slices.Clone(s.Floats), Histograms: slices.Clone(s.Histograms)}
+	}
+	return out, nil
 }
 
 // ruleQuery is the rules' query function: the engine's own, counting

@@ -1,0 +1,133 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slokit/slokit/engine"
+)
+
+const rules = `groups:
+  - name: test
+    interval: 1m
+    rules:
+      - record: job:requests:increase1m
+        expr: sum(increase(requests_total[1m]))
+      - record: job:requests:increase5m
+        expr: sum_over_time(job:requests:increase1m[4m30s])
+      - alert: Busy
+        expr: job:requests:increase5m > 100
+`
+
+var start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// open returns an engine with the test rules and two hours of a counter
+// growing by 1 every 15 s until 01:00 and by 10 after.
+func open(t *testing.T) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if err := e.LoadRuleText([]byte(rules)); err != nil {
+		t.Fatal(err)
+	}
+	app := e.Appender(context.Background())
+	ls := labels.FromStrings("__name__", "requests_total", "instance", "a")
+	v := 0.0
+	for ts := start; !ts.After(start.Add(2 * time.Hour)); ts = ts.Add(15 * time.Second) {
+		if ts.After(start.Add(time.Hour)) {
+			v += 10
+		} else if ts.After(start) {
+			v++
+		}
+		if err := app.Add(ls, ts.UnixMilli(), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := app.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestBackfillRecordsWhatLiveEvaluationRecords(t *testing.T) {
+	live, backfilled := open(t), open(t)
+	end := start.Add(2 * time.Hour)
+	var samples int64
+	for ts := start; !ts.After(end); ts = ts.Add(time.Minute) {
+		n, err := live.Eval(context.Background(), ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		samples = n
+	}
+	if err := backfilled.Backfill(context.Background(), start, end); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"job:requests:increase1m", "job:requests:increase5m"} {
+		a, err := live.QueryRange(context.Background(), q, start, end, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := backfilled.QueryRange(context.Background(), q, start, end, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a) != 1 || len(b) != 1 || len(a[0].Floats) != len(b[0].Floats) || len(a[0].Floats) < 100 {
+			t.Fatalf("%s: live %v, backfilled %v", q, a, b)
+		}
+		for i := range a[0].Floats {
+			if a[0].Floats[i] != b[0].Floats[i] {
+				t.Fatalf("%s differs at %d: live %v, backfilled %v", q, i, a[0].Floats[i], b[0].Floats[i])
+			}
+		}
+	}
+	// One increase over 4 raw samples, one sum over 5 recorded ones, one
+	// instant read for the alert.
+	if samples != 4+5+1 {
+		t.Errorf("an evaluation read %d samples, want 10", samples)
+	}
+	var firing []string
+	for _, a := range live.Alerts() {
+		if a.Firing {
+			firing = append(firing, a.Name)
+		}
+	}
+	if strings.Join(firing, ",") != "Busy" {
+		t.Errorf("firing alerts %v, want Busy (the counter grows by 200 in 5m after 01:00)", firing)
+	}
+}
+
+func TestQueryCountsSamples(t *testing.T) {
+	e := open(t)
+	v, st, err := e.Query(context.Background(), "sum_over_time(requests_total[5m])", start.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) != 1 || st.Samples != 20 {
+		t.Errorf("got %v reading %d samples, want one series from 20 samples", v, st.Samples)
+	}
+}
+
+func TestLoadRulesNamesTheBrokenFile(t *testing.T) {
+	e, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	path := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(path, []byte("groups:\n  - name: x\n    rules:\n      - record: y\n        expr: sum(\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.LoadRules(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("want an error naming %s, got %v", path, err)
+	}
+}
