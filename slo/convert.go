@@ -274,17 +274,17 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		s.SLI.Kind = Ratio
 		p := path + ".ratio"
 		r := sli.Ratio
-		s.SLI.Total = c.selector(p+".total", r.Total, true)
+		s.SLI.Total = c.selector(p+".total", r.Total)
 		switch {
 		case r.Errors != "" && r.Good != "":
 			c.fail(p+".good", "set either errors or good, not both")
 		case r.Errors != "":
-			s.SLI.Errors = c.selector(p+".errors", r.Errors, true)
+			s.SLI.Errors = c.selector(p+".errors", r.Errors)
 			if s.SLI.Errors != nil && s.SLI.Total != nil && sameSelector(s.SLI.Errors, s.SLI.Total) {
 				c.fail(p+".errors", "selects the same series as total, so the error ratio is always 100%%")
 			}
 		case r.Good != "":
-			s.SLI.Good = c.selector(p+".good", r.Good, true)
+			s.SLI.Good = c.selector(p+".good", r.Good)
 			if s.SLI.Good != nil && s.SLI.Total != nil && sameSelector(s.SLI.Good, s.SLI.Total) {
 				c.fail(p+".good", "selects the same series as total, so the error ratio is always 0%%")
 			}
@@ -297,7 +297,7 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		s.SLI.Kind = Latency
 		p := path + ".latency"
 		s.SLI.NativeHistogram = sli.Latency.NativeHistogram
-		s.SLI.Histogram = c.selector(p+".histogram", sli.Latency.Histogram, true)
+		s.SLI.Histogram = c.selector(p+".histogram", sli.Latency.Histogram)
 		if h := s.SLI.Histogram; h != nil {
 			switch {
 			case !s.SLI.NativeHistogram && !strings.HasSuffix(h.Name, "_bucket"):
@@ -315,7 +315,7 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 	if sli.BoolGauge != nil {
 		kinds = append(kinds, "boolGauge")
 		s.SLI.Kind = BoolGauge
-		s.SLI.Gauge = c.selector(path+".boolGauge.selector", sli.BoolGauge.Selector, true)
+		s.SLI.Gauge = c.selector(path+".boolGauge.selector", sli.BoolGauge.Selector)
 	}
 	if sli.Raw != nil {
 		kinds = append(kinds, "raw")
@@ -337,11 +337,9 @@ func sameSelector(a, b *Selector) bool {
 
 // selector parses a user-written vector selector with both PromQL and
 // MetricsQL, so a spec that works in one backend works in the other.
-func (c *converter) selector(path, text string, required bool) *Selector {
+func (c *converter) selector(path, text string) *Selector {
 	if strings.TrimSpace(text) == "" {
-		if required {
-			c.fail(path, "missing: a series selector such as http_requests_total{job=\"api\"} is required")
-		}
+		c.fail(path, "missing: a series selector such as http_requests_total{job=\"api\"} is required")
 		return nil
 	}
 	expr, err := promqlParser.ParseExpr(text)
