@@ -195,7 +195,7 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 			ExpAnnotations: map[string]string{
 				"summary": fmt.Sprintf("order-api/order-placement-availability is burning its 99.95%% error budget %.1fx too fast (page)", burn),
 				"description": fmt.Sprintf("The error ratio of order-api/order-placement-availability over the last %s is %.1fx what its 99.95%% objective allows, and above %sx over the last %s too. "+
-					"Burning at %sx spends %s%% of the 30d error budget in %s. 100%% of the budget is left. At this rate it is gone in %s.",
+					"Burning at %sx spends %s%% of the 30d error budget in %s. 0%% of the budget is spent. At this rate it is gone in %s.",
 					long, burn, factor, short, factor, consumed, long, humanizeDuration(period/left)),
 				"runbook_url": "https://runbooks.example.com/order-api/availability",
 			},

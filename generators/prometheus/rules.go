@@ -402,7 +402,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]string {
 	s := b.slo
 	v := b.variantOf(o)
-	left, gone := b.budgetLookups(v)
+	spent, gone := b.budgetLookups(v)
 	objective := o.Label() + "%"
 	if v.threshold > 0 {
 		objective += " of events under " + v.threshold.String()
@@ -411,11 +411,11 @@ func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]strin
 	description := fmt.Sprintf(
 		"The error ratio of %s/%s over the last %s is {{ printf \"%%.1f\" $value }}x what its %s objective allows, and above %sx over the last %s too. "+
 			"Burning at %sx spends %s%% of the %s error budget in %s. "+
-			"{{ with %s | query }}{{ with first . }}{{ humanizePercentage (value .) }} of the budget is left. {{ end }}{{ end }}"+
+			"{{ with %s | query }}{{ with first . }}{{ humanizePercentage (value .) }} of the budget is spent. {{ end }}{{ end }}"+
 			"{{ with %s | query }}{{ with first . }}{{ if gt (value .) 0.0 }}At this rate it is gone in {{ humanizeDuration (value .) }}.{{ else }}The budget is exhausted.{{ end }}{{ end }}{{ end }}",
 		s.Service, s.Name, b.window(t.Long), objective, fmtNum(t.Factor), b.window(t.Short),
 		fmtNum(t.Factor), strconv.FormatFloat(t.BudgetConsumed(s.Period)*100, 'g', 3, 64), period, b.window(t.Long),
-		left, gone,
+		spent, gone,
 	)
 	as := map[string]string{
 		"summary":     fmt.Sprintf("%s/%s is burning its %s error budget {{ printf \"%%.1f\" $value }}x too fast (%s)", s.Service, s.Name, objective, t.Severity),
@@ -428,11 +428,11 @@ func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]strin
 }
 
 // budgetLookups returns the template pipelines that look up, when an alert
-// fires, the remaining budget and the time until it is gone at the alert's
-// burn rate. The selector is filled in from the alert's own labels, so
+// fires, the share of the budget spent and the time until the rest is gone
+// at the alert's burn rate. The selector is filled in from the alert's own labels, so
 // grouped SLOs look up their own group. They are the same for every alert
 // of a variant, so they are built once.
-func (b *builder) budgetLookups(v variant) (left, gone string) {
+func (b *builder) budgetLookups(v variant) (spent, gone string) {
 	if l, ok := b.lookups[v]; ok {
 		return l[0], l[1]
 	}
@@ -447,10 +447,10 @@ func (b *builder) budgetLookups(v variant) (left, gone string) {
 		args = append(args, "$labels."+g)
 	}
 	remaining := BudgetRemainingSeries + "{" + strings.Join(format, ",") + "}"
-	left = fmt.Sprintf("printf %q %s", remaining, strings.Join(args, " "))
+	spent = fmt.Sprintf("printf %q %s", "1 - "+remaining, strings.Join(args, " "))
 	gone = fmt.Sprintf("printf %q %s $value", remaining+" * "+strconv.FormatFloat(b.slo.Period.Seconds(), 'f', -1, 64)+" / %f", strings.Join(args, " "))
-	b.lookups[v] = [2]string{left, gone}
-	return left, gone
+	b.lookups[v] = [2]string{spent, gone}
+	return spent, gone
 }
 
 func fmtNum(f float64) string {
