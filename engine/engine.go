@@ -48,16 +48,35 @@ type QueryStats struct {
 	Samples int64
 }
 
+// Options choose how the engine stores samples.
+type Options struct {
+	// TimeOrdered is for callers that append and evaluate strictly in time
+	// order, step by step, such as a simulation. The TSDB then cuts
+	// two-hour blocks as a Prometheus server does (call Compact), so each
+	// evaluation reads only recent chunks. Otherwise the whole history
+	// stays in one head block as long as a year, which Backfill needs to
+	// write recorded series into the past, but which every query scans
+	// chunk by chunk.
+	TimeOrdered bool
+}
+
 // Open creates an engine storing its TSDB in dir, which must exist and be
 // empty or hold an earlier engine's data.
 func Open(dir string) (*Engine, error) {
+	return OpenWith(dir, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(dir string, o Options) (*Engine, error) {
 	opts := tsdb.DefaultOptions()
-	// Simulations append months of samples in seconds, and backfilled
-	// rules write new series into the past. A head block as long as a
-	// year holds all of it in memory and accepts those appends; a server's
-	// two-hour head would reject anything older than an hour.
-	opts.MinBlockDuration = (400 * 24 * time.Hour).Milliseconds()
-	opts.MaxBlockDuration = opts.MinBlockDuration
+	if !o.TimeOrdered {
+		// Backfilled rules write new series into the past. A head block
+		// as long as a year holds all of it in memory and accepts those
+		// appends; a server's two-hour head would reject anything older
+		// than an hour.
+		opts.MinBlockDuration = (400 * 24 * time.Hour).Milliseconds()
+		opts.MaxBlockDuration = opts.MinBlockDuration
+	}
 	// Isolation keeps concurrent readers from seeing half an append; the
 	// engine appends and reads in turn, and with isolation on every chunk
 	// iterator walks all head chunks of its series, which makes month-long
@@ -67,6 +86,9 @@ func Open(dir string) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: open TSDB in %s: %w", dir, err)
 	}
+	// Compaction runs when the caller says (Compact), so that runs are
+	// deterministic and never race a background goroutine.
+	db.DisableCompactions()
 	p := parser.NewParser(parser.Options{})
 	return &Engine{
 		db: db,
@@ -81,6 +103,13 @@ func Open(dir string) (*Engine, error) {
 		}),
 		parser: p,
 	}, nil
+}
+
+// Compact persists head data old enough to leave the head, as a server's
+// background compaction would, keeping queries over recent data fast in
+// long time-ordered runs.
+func (e *Engine) Compact(ctx context.Context) error {
+	return e.db.Compact(ctx)
 }
 
 // Close releases the TSDB.

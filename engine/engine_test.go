@@ -134,3 +134,55 @@ func TestLoadRulesNamesTheBrokenFile(t *testing.T) {
 		t.Errorf("want an error naming %s, got %v", path, err)
 	}
 }
+
+// A time-ordered run cuts blocks as a server does and reads across them.
+func TestTimeOrderedRunCompactsAndReadsAcrossBlocks(t *testing.T) {
+	dir := t.TempDir()
+	e, err := engine.OpenWith(dir, engine.Options{TimeOrdered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.LoadRuleText([]byte(rules)); err != nil {
+		t.Fatal(err)
+	}
+	ls := labels.FromStrings("__name__", "requests_total", "instance", "a")
+	v := 0.0
+	end := start.Add(8 * time.Hour)
+	for ts := start.Add(time.Minute); !ts.After(end); ts = ts.Add(time.Minute) {
+		app := e.Appender(context.Background())
+		for k := 3; k >= 0; k-- {
+			v++
+			if err := app.Add(ls, ts.Add(-time.Duration(k)*15*time.Second).UnixMilli(), v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := app.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Eval(context.Background(), ts); err != nil {
+			t.Fatal(err)
+		}
+		if ts.Minute() == 0 {
+			if err := e.Compact(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	blocks, _ := filepath.Glob(filepath.Join(dir, "01*"))
+	if len(blocks) == 0 {
+		t.Error("eight hours in, no block was cut")
+	}
+	m, err := e.QueryRange(context.Background(), "job:requests:increase1m", start.Add(2*time.Minute), end, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 1 || len(m[0].Floats) != int(end.Sub(start)/time.Minute)-1 {
+		t.Fatalf("recorded series across blocks: %v", m)
+	}
+	for _, p := range m[0].Floats {
+		if p.F < 3.9 || p.F > 4.1 {
+			t.Fatalf("increase over a minute of 4 increments is %v at %v", p.F, time.UnixMilli(p.T).UTC())
+		}
+	}
+}
