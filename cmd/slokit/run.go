@@ -217,7 +217,44 @@ func writeFolder(dir string, f prometheus.Format, services []*slo.Service) error
 	}
 	close(next)
 	wg.Wait()
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return removeStale(dir, services)
+}
+
+// removeStale deletes rule files slokit generated earlier for services that
+// no longer exist, so a service removed from the specs loses its alerts
+// too. Only files that start with slokit's generated-code header are
+// touched.
+func removeStale(dir string, services []*slo.Service) error {
+	current := map[string]bool{}
+	for _, svc := range services {
+		current[prometheus.FileName(svc.Name)] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() || current[e.Name()] || filepath.Ext(e.Name()) != ".yaml" {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		head := make([]byte, len(prometheus.Header))
+		_, err = io.ReadFull(f, head)
+		f.Close()
+		if err == nil && string(head) == prometheus.Header {
+			if err := os.Remove(path); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // writeFileAtomic replaces path in one step, so a rule reloader never sees

@@ -88,3 +88,35 @@ func TestRun(t *testing.T) {
 		t.Error("an invalid spec must not create the output folder")
 	}
 }
+
+func TestGenerateRemovesRulesOfDeletedServicesOnly(t *testing.T) {
+	specs, out := t.TempDir(), t.TempDir()
+	write := func(dir, name, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := func(service string) string {
+		return "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: " + service + "\nslos:\n  - name: a\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n"
+	}
+	write(specs, "a.yaml", spec("a"))
+	write(specs, "b.yaml", spec("b"))
+	write(out, "handwritten.yaml", "groups: []\n")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"generate", "-o", out, specs}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if err := os.Remove(filepath.Join(specs, "b.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if code := run(context.Background(), []string{"generate", "-o", out, specs}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for name, want := range map[string]bool{"a.yaml": true, "b.yaml": false, "handwritten.yaml": true} {
+		_, err := os.Stat(filepath.Join(out, name))
+		if got := err == nil; got != want {
+			t.Errorf("%s exists: %v, want %v", name, got, want)
+		}
+	}
+}
