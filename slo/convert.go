@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/internal/strictyaml"
 )
 
 // promqlParser parses user-written PromQL. One instance is safe for
@@ -47,66 +48,33 @@ const minPeriod = 24 * time.Hour
 // converter turns one decoded document into the domain model, checking
 // every semantic rule and pointing each problem at its YAML node.
 type converter struct {
-	*decoder
-	warned map[string]bool
-}
-
-func (c *converter) fail(path, format string, args ...any) {
-	c.report(false, path, format, args...)
-}
-
-func (c *converter) warn(path, format string, args ...any) {
-	c.report(true, path, format, args...)
-}
-
-func (c *converter) report(warning bool, path, format string, args ...any) {
-	// One message per field: a value already reported as malformed (or,
-	// for warnings, already warned about) is not reported again.
-	if c.failed[path] || (warning && c.warned[path]) {
-		return
-	}
-	if warning {
-		c.warned[path] = true
-	} else {
-		c.failed[path] = true
-	}
-	d := &Diagnostic{Path: path, Message: fmt.Sprintf(format, args...), Warning: warning}
-	if n := c.at(path); n != nil {
-		d.Line, d.Column = n.Line, n.Column
-	}
-	c.diags = append(c.diags, d)
-}
-
-// has reports whether the document set a field.
-func (c *converter) has(path string) bool {
-	_, ok := c.nodes[path]
-	return ok
+	*strictyaml.Document
 }
 
 func (c *converter) convert(doc *specDocument) *Service {
 	switch {
-	case !c.has("apiVersion"):
-		c.fail("apiVersion", "missing: every document must state apiVersion: %s", APIVersion)
+	case !c.Has("apiVersion"):
+		c.Fail("apiVersion", "missing: every document must state apiVersion: %s", APIVersion)
 		return nil
 	case doc.APIVersion != APIVersion:
-		c.fail("apiVersion", "unsupported apiVersion %q: this slokit reads %s", doc.APIVersion, APIVersion)
+		c.Fail("apiVersion", "unsupported apiVersion %q: this slokit reads %s", doc.APIVersion, APIVersion)
 		return nil
 	}
 	if doc.Kind != Kind {
-		c.fail("kind", "must be %s, got %q", Kind, doc.Kind)
+		c.Fail("kind", "must be %s, got %q", Kind, doc.Kind)
 	}
 	svc := &Service{Name: doc.Service, Labels: doc.Labels}
 	c.checkName("service", doc.Service)
 	c.checkLabels("labels", doc.Labels)
 	if len(doc.SLOs) == 0 {
-		c.fail("slos", "missing: a service needs at least one SLO")
+		c.Fail("slos", "missing: a service needs at least one SLO")
 	}
 	names := map[string]string{}
 	for i := range doc.SLOs {
 		path := fmt.Sprintf("slos[%d]", i)
 		s := c.convertSLO(doc, &doc.SLOs[i], path)
 		if first, dup := names[doc.SLOs[i].Name]; dup && doc.SLOs[i].Name != "" {
-			c.fail(path+".name", "duplicate SLO name %q (first used at %s)", doc.SLOs[i].Name, first)
+			c.Fail(path+".name", "duplicate SLO name %q (first used at %s)", doc.SLOs[i].Name, first)
 		} else {
 			names[doc.SLOs[i].Name] = path
 		}
@@ -120,19 +88,19 @@ func (c *converter) convert(doc *specDocument) *Service {
 func (c *converter) checkName(path, name string) {
 	switch {
 	case name == "":
-		c.fail(path, "missing: a name is required")
+		c.Fail(path, "missing: a name is required")
 	case !namePattern.MatchString(name):
-		c.fail(path, "%q is not a valid name: use letters, digits, '.', '_' and '-', starting and ending with a letter or digit", name)
+		c.Fail(path, "%q is not a valid name: use letters, digits, '.', '_' and '-', starting and ending with a letter or digit", name)
 	}
 }
 
 func (c *converter) checkLabelName(path, name string) bool {
 	if !model.LabelName(name).IsValidLegacy() || strings.HasPrefix(name, "__") {
-		c.fail(path, "%q is not a valid label name", name)
+		c.Fail(path, "%q is not a valid label name", name)
 		return false
 	}
 	if slices.Contains(ReservedLabels, name) {
-		c.fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)", name, strings.Join(ReservedLabels, ", "))
+		c.Fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)", name, strings.Join(ReservedLabels, ", "))
 		return false
 	}
 	return true
@@ -140,20 +108,20 @@ func (c *converter) checkLabelName(path, name string) bool {
 
 func (c *converter) checkLabels(path string, ls map[string]string) {
 	for _, k := range sortedKeys(ls) {
-		c.checkLabelName(joinPath(path, k), k)
+		c.checkLabelName(strictyaml.JoinPath(path, k), k)
 	}
 }
 
 func (c *converter) checkAnnotations(path string, as map[string]string) {
 	for _, k := range sortedKeys(as) {
 		if !model.LabelName(k).IsValidLegacy() {
-			c.fail(joinPath(path, k), "%q is not a valid annotation name", k)
+			c.Fail(strictyaml.JoinPath(path, k), "%q is not a valid annotation name", k)
 		}
 	}
 }
 
 func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO {
-	errorsBefore := c.errorCount()
+	errorsBefore := c.ErrorCount()
 	s := &SLO{
 		Service:        doc.Service,
 		Name:           in.Name,
@@ -170,39 +138,39 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 	// Scrape interval and base window: the SLO's own, else the service's.
 	scrapePath, basePath := "scrapeInterval", "baseWindow"
 	if d := firstDuration(in.ScrapeInterval, doc.ScrapeInterval); d != nil {
-		s.ScrapeInterval = d.value
+		s.ScrapeInterval = d.Value
 		if in.ScrapeInterval != nil {
 			scrapePath = path + ".scrapeInterval"
 		}
-		if d.value <= 0 {
-			c.fail(scrapePath, "must be positive, got %s", d.text)
+		if d.Value <= 0 {
+			c.Fail(scrapePath, "must be positive, got %s", d.Text)
 		}
 	}
 	if d := firstDuration(in.BaseWindow, doc.BaseWindow); d != nil {
-		s.BaseWindow = d.value
+		s.BaseWindow = d.Value
 		if in.BaseWindow != nil {
 			basePath = path + ".baseWindow"
 		}
-		if !slices.Contains(validBaseWindows, d.value) {
-			c.fail(basePath, "must be a whole number of minutes that divides an hour (1m, 2m, 5m, 10m, 15m, 30m, ...), got %s", d.text)
+		if !slices.Contains(validBaseWindows, d.Value) {
+			c.Fail(basePath, "must be a whole number of minutes that divides an hour (1m, 2m, 5m, 10m, 15m, 30m, ...), got %s", d.Text)
 		}
 	}
 	if s.ScrapeInterval > 0 && s.BaseWindow < 2*s.ScrapeInterval {
 		p := basePath
-		if !c.has(p) {
+		if !c.Has(p) {
 			p = scrapePath
 		}
-		c.fail(p, "baseWindow %s holds fewer than two scrapes at scrapeInterval %s, so increase() over it returns nothing: set baseWindow to at least %s",
+		c.Fail(p, "baseWindow %s holds fewer than two scrapes at scrapeInterval %s, so increase() over it returns nothing: set baseWindow to at least %s",
 			model.Duration(s.BaseWindow), model.Duration(s.ScrapeInterval), model.Duration(roundUpBase(2*s.ScrapeInterval)))
 	}
 
 	if in.Period != nil {
-		s.Period = in.Period.value
+		s.Period = in.Period.Value
 		switch {
 		case s.Period < minPeriod:
-			c.fail(path+".period", "must be at least %s, got %s", model.Duration(minPeriod), in.Period.text)
+			c.Fail(path+".period", "must be at least %s, got %s", model.Duration(minPeriod), in.Period.Text)
 		case s.Period%time.Hour != 0:
-			c.fail(path+".period", "must be a whole number of hours, got %s", in.Period.text)
+			c.Fail(path+".period", "must be a whole number of hours, got %s", in.Period.Text)
 		}
 	}
 
@@ -213,11 +181,11 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 
 	for _, o := range s.Objectives {
 		if outage := time.Duration(o.Budget() * float64(s.Period)); outage < 5*time.Minute && s.Period >= minPeriod {
-			c.warn(objectivePath(in, path, o), "an error budget of %s%% over %s is spent by a full outage in %s: alerts cannot page before it is gone",
+			c.Warn(objectivePath(in, path, o), "an error budget of %s%% over %s is spent by a full outage in %s: alerts cannot page before it is gone",
 				fmtFloat(burnrate.Clean(o.Budget()*100)), model.Duration(s.Period), outage.Round(time.Second))
 		}
 	}
-	if c.errorCount() > errorsBefore {
+	if c.ErrorCount() > errorsBefore {
 		return nil
 	}
 	return s
@@ -232,17 +200,7 @@ func objectivePath(in *specSLO, path string, o Objective) string {
 	return path + ".objective"
 }
 
-func (c *converter) errorCount() int {
-	n := 0
-	for _, d := range c.diags {
-		if !d.Warning {
-			n++
-		}
-	}
-	return n
-}
-
-func firstDuration(ds ...*specDuration) *specDuration {
+func firstDuration(ds ...*strictyaml.Duration) *strictyaml.Duration {
 	for _, d := range ds {
 		if d != nil {
 			return d
@@ -264,7 +222,7 @@ func roundUpBase(d time.Duration) time.Duration {
 func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 	path += ".sli"
 	if in.SLI == nil {
-		c.fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge or raw)")
+		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge or raw)")
 		return
 	}
 	var kinds []string
@@ -277,19 +235,19 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		s.SLI.Total = c.selector(p+".total", r.Total)
 		switch {
 		case r.Errors != "" && r.Good != "":
-			c.fail(p+".good", "set either errors or good, not both")
+			c.Fail(p+".good", "set either errors or good, not both")
 		case r.Errors != "":
 			s.SLI.Errors = c.selector(p+".errors", r.Errors)
 			if s.SLI.Errors != nil && s.SLI.Total != nil && sameSelector(s.SLI.Errors, s.SLI.Total) {
-				c.fail(p+".errors", "selects the same series as total, so the error ratio is always 100%%")
+				c.Fail(p+".errors", "selects the same series as total, so the error ratio is always 100%%")
 			}
 		case r.Good != "":
 			s.SLI.Good = c.selector(p+".good", r.Good)
 			if s.SLI.Good != nil && s.SLI.Total != nil && sameSelector(s.SLI.Good, s.SLI.Total) {
-				c.fail(p+".good", "selects the same series as total, so the error ratio is always 0%%")
+				c.Fail(p+".good", "selects the same series as total, so the error ratio is always 0%%")
 			}
 		default:
-			c.fail(p, "missing: set errors (counter of failed events) or good (counter of good events)")
+			c.Fail(p, "missing: set errors (counter of failed events) or good (counter of good events)")
 		}
 	}
 	if sli.Latency != nil {
@@ -301,13 +259,13 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		if h := s.SLI.Histogram; h != nil {
 			switch {
 			case !s.SLI.NativeHistogram && !strings.HasSuffix(h.Name, "_bucket"):
-				c.fail(p+".histogram", "a classic histogram is selected by its _bucket series (e.g. %s_bucket{...}); set nativeHistogram: true for a native histogram", h.Name)
+				c.Fail(p+".histogram", "a classic histogram is selected by its _bucket series (e.g. %s_bucket{...}); set nativeHistogram: true for a native histogram", h.Name)
 			case s.SLI.NativeHistogram && strings.HasSuffix(h.Name, "_bucket"):
-				c.fail(p+".histogram", "a native histogram is selected by its own name, without _bucket")
+				c.Fail(p+".histogram", "a native histogram is selected by its own name, without _bucket")
 			}
 			for _, m := range h.Matchers {
 				if m.Name == "le" {
-					c.fail(p+".histogram", "must not match on le: slokit selects the bucket of each objective's threshold")
+					c.Fail(p+".histogram", "must not match on le: slokit selects the bucket of each objective's threshold")
 				}
 			}
 		}
@@ -324,10 +282,10 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 	}
 	switch len(kinds) {
 	case 0:
-		c.fail(path, "missing: set one of ratio, latency, boolGauge or raw")
+		c.Fail(path, "missing: set one of ratio, latency, boolGauge or raw")
 	case 1:
 	default:
-		c.fail(path, "set exactly one SLI kind, got %s", strings.Join(kinds, " and "))
+		c.Fail(path, "set exactly one SLI kind, got %s", strings.Join(kinds, " and "))
 	}
 }
 
@@ -339,7 +297,7 @@ func sameSelector(a, b *Selector) bool {
 // MetricsQL, so a spec that works in one backend works in the other.
 func (c *converter) selector(path, text string) *Selector {
 	if strings.TrimSpace(text) == "" {
-		c.fail(path, "missing: a series selector such as http_requests_total{job=\"api\"} is required")
+		c.Fail(path, "missing: a series selector such as http_requests_total{job=\"api\"} is required")
 		return nil
 	}
 	expr, err := promqlParser.ParseExpr(text)
@@ -349,15 +307,15 @@ func (c *converter) selector(path, text string) *Selector {
 	}
 	vs, ok := expr.(*parser.VectorSelector)
 	if !ok {
-		c.fail(path, "must be a plain series selector such as http_requests_total{code=~\"5..\"}: slokit applies increase() and sums itself, got %s", describeExpr(expr))
+		c.Fail(path, "must be a plain series selector such as http_requests_total{code=~\"5..\"}: slokit applies increase() and sums itself, got %s", describeExpr(expr))
 		return nil
 	}
 	if vs.OriginalOffset != 0 || vs.OriginalOffsetExpr != nil || vs.Timestamp != nil || vs.StartOrEnd != 0 {
-		c.fail(path, "must not use offset or @: every window is read up to the evaluation time")
+		c.Fail(path, "must not use offset or @: every window is read up to the evaluation time")
 		return nil
 	}
 	if _, err := metricsql.Parse(text); err != nil {
-		c.fail(path, "does not parse as MetricsQL: %v", err)
+		c.Fail(path, "does not parse as MetricsQL: %v", err)
 		return nil
 	}
 	return &Selector{Text: text, Name: vs.Name, Matchers: vs.LabelMatchers}
@@ -381,7 +339,7 @@ func describeExpr(e parser.Expr) string {
 // scalar when the scalar is on one line, so the caret lands on the problem.
 func (c *converter) parseError(path string, err error) {
 	d := &Diagnostic{Path: path, Message: err.Error()}
-	n := c.at(path)
+	n := c.Node(path)
 	if n != nil {
 		d.Line, d.Column = n.Line, n.Column
 	}
@@ -399,37 +357,37 @@ func (c *converter) parseError(path string, err error) {
 			}
 		}
 	}
-	c.diags = append(c.diags, d)
+	c.Add(d)
 }
 
 func (c *converter) rawExpression(s *SLO, path, text string) {
 	if strings.TrimSpace(text) == "" {
-		c.fail(path, "missing: an error-ratio expression using %s as its range, e.g. sum(rate(errors[$window])) / sum(rate(total[$window]))", WindowPlaceholder)
+		c.Fail(path, "missing: an error-ratio expression using %s as its range, e.g. sum(rate(errors[$window])) / sum(rate(total[$window]))", WindowPlaceholder)
 		return
 	}
 	if !strings.Contains(text, WindowPlaceholder) {
-		c.fail(path, "must use %s as the range of its selectors, so slokit can evaluate it over each alert window", WindowPlaceholder)
+		c.Fail(path, "must use %s as the range of its selectors, so slokit can evaluate it over each alert window", WindowPlaceholder)
 		return
 	}
 	probe := strings.ReplaceAll(text, WindowPlaceholder, "5m")
 	if _, err := promqlParser.ParseExpr(probe); err != nil {
 		var perrs parser.ParseErrors
 		if errors.As(err, &perrs) && len(perrs) > 0 {
-			c.fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, perrs[0].Err)
+			c.Fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, perrs[0].Err)
 		} else {
-			c.fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, err)
+			c.Fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, err)
 		}
 		return
 	}
 	if _, err := metricsql.Parse(probe); err != nil {
-		c.fail(path, "does not parse as MetricsQL (with %s as 5m): %v", WindowPlaceholder, err)
+		c.Fail(path, "does not parse as MetricsQL (with %s as 5m): %v", WindowPlaceholder, err)
 		return
 	}
 	s.SLI.ErrorRatio = text
 }
 
 func (c *converter) convertObjectives(s *SLO, in *specSLO, path string) {
-	var sliThreshold *specDuration
+	var sliThreshold *strictyaml.Duration
 	if in.SLI != nil && in.SLI.Latency != nil {
 		sliThreshold = in.SLI.Latency.Threshold
 	}
@@ -440,26 +398,26 @@ func (c *converter) convertObjectives(s *SLO, in *specSLO, path string) {
 	if !isLatency {
 		for i, o := range in.Objectives {
 			if o.Threshold != nil {
-				c.fail(fmt.Sprintf("%s.objectives[%d].threshold", path, i), "only latency SLIs have a threshold")
+				c.Fail(fmt.Sprintf("%s.objectives[%d].threshold", path, i), "only latency SLIs have a threshold")
 			}
 		}
 	}
-	addObjective := func(p string, target float64, threshold *specDuration, thresholdPath string) {
+	addObjective := func(p string, target float64, threshold *strictyaml.Duration, thresholdPath string) {
 		c.checkObjective(p, target)
 		var th time.Duration
 		if isLatency {
 			if threshold == nil {
-				c.fail(thresholdPath, "missing: a latency SLI needs a threshold such as 500ms (one of the histogram's bucket bounds)")
-			} else if threshold.value <= 0 {
-				c.fail(thresholdPath, "must be positive, got %s", threshold.text)
+				c.Fail(thresholdPath, "missing: a latency SLI needs a threshold such as 500ms (one of the histogram's bucket bounds)")
+			} else if threshold.Value <= 0 {
+				c.Fail(thresholdPath, "must be positive, got %s", threshold.Text)
 			} else {
-				th = threshold.value
+				th = threshold.Value
 			}
 		}
 		o := NewObjective(target, th)
 		for _, prev := range s.Objectives {
 			if prev == o {
-				c.fail(p, "duplicate objective %s%%%s", o.Label(), thresholdSuffix(o))
+				c.Fail(p, "duplicate objective %s%%%s", o.Label(), thresholdSuffix(o))
 				return
 			}
 		}
@@ -467,14 +425,14 @@ func (c *converter) convertObjectives(s *SLO, in *specSLO, path string) {
 	}
 	switch {
 	case in.Objective != nil && len(in.Objectives) > 0:
-		c.fail(path+".objectives", "set either objective or objectives, not both")
+		c.Fail(path+".objectives", "set either objective or objectives, not both")
 	case in.Objective != nil:
 		addObjective(path+".objective", *in.Objective, sliThreshold, path+".sli.latency.threshold")
 	case len(in.Objectives) > 0:
 		for i, o := range in.Objectives {
 			p := fmt.Sprintf("%s.objectives[%d]", path, i)
 			if o.Objective == nil {
-				c.fail(p+".objective", "missing: a percentage such as 99.9")
+				c.Fail(p+".objective", "missing: a percentage such as 99.9")
 				continue
 			}
 			th, thPath := o.Threshold, p+".threshold"
@@ -484,7 +442,7 @@ func (c *converter) convertObjectives(s *SLO, in *specSLO, path string) {
 			addObjective(p+".objective", *o.Objective, th, thPath)
 		}
 	default:
-		c.fail(path+".objective", "missing: a percentage such as 99.9 (or objectives: a list of them)")
+		c.Fail(path+".objective", "missing: a percentage such as 99.9 (or objectives: a list of them)")
 	}
 }
 
@@ -497,17 +455,17 @@ func thresholdSuffix(o Objective) string {
 
 func (c *converter) checkObjective(path string, v float64) {
 	if v <= 0 || v >= 100 {
-		c.fail(path, "must be between 0 and 100, got %s", fmtFloat(v))
+		c.Fail(path, "must be between 0 and 100, got %s", fmtFloat(v))
 		return
 	}
 	if v < 1 {
-		c.warn(path, "objective %s%% looks like a fraction: objectives are percentages, did you mean %s?", fmtFloat(v), fmtFloat(burnrate.Clean(v*100)))
+		c.Warn(path, "objective %s%% looks like a fraction: objectives are percentages, did you mean %s?", fmtFloat(v), fmtFloat(burnrate.Clean(v*100)))
 	}
 }
 
 func (c *converter) convertGrouping(s *SLO, path string) {
 	if len(s.Grouping) > 0 && s.SLI.Kind == Raw {
-		c.fail(path+".grouping", "raw SLIs cannot be grouped by slokit: aggregate by the labels you need inside errorRatio")
+		c.Fail(path+".grouping", "raw SLIs cannot be grouped by slokit: aggregate by the labels you need inside errorRatio")
 		return
 	}
 	seen := map[string]bool{}
@@ -517,10 +475,10 @@ func (c *converter) convertGrouping(s *SLO, path string) {
 			continue
 		}
 		if g == "le" {
-			c.fail(p, "cannot group by le")
+			c.Fail(p, "cannot group by le")
 		}
 		if seen[g] {
-			c.fail(p, "label %q is listed twice", g)
+			c.Fail(p, "label %q is listed twice", g)
 		}
 		seen[g] = true
 	}
@@ -537,21 +495,21 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 		if in.Name != "" {
 			a.Name = in.Name
 			if !alertNamePattern.MatchString(in.Name) {
-				c.fail(path+".name", "%q is not a valid alert name: use letters, digits and _", in.Name)
+				c.Fail(path+".name", "%q is not a valid alert name: use letters, digits and _", in.Name)
 			}
 		}
 		if in.Runbook != "" {
 			a.Runbook = in.Runbook
 			if u, err := url.Parse(in.Runbook); err != nil || u.Scheme == "" || u.Host == "" {
-				c.fail(path+".runbook", "must be an absolute URL such as https://runbooks.example.com/order-api, got %q", in.Runbook)
+				c.Fail(path+".runbook", "must be an absolute URL such as https://runbooks.example.com/order-api, got %q", in.Runbook)
 			}
 		}
 		if in.MinEvents != nil {
 			if *in.MinEvents < 0 {
-				c.fail(path+".minEvents", "must be 0 or more, got %s", fmtFloat(*in.MinEvents))
+				c.Fail(path+".minEvents", "must be 0 or more, got %s", fmtFloat(*in.MinEvents))
 			}
 			if s.SLI.Kind == Raw {
-				c.fail(path+".minEvents", "raw SLIs have no event count to guard on")
+				c.Fail(path+".minEvents", "raw SLIs have no event count to guard on")
 			}
 			a.MinEvents = in.MinEvents
 		}
@@ -579,7 +537,7 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 				continue
 			}
 			if first, dup := longWindows[t.Long]; dup {
-				c.fail(p+".long", "tiers[%s] already uses the long window %s: each tier needs its own", first, model.Duration(t.Long))
+				c.Fail(p+".long", "tiers[%s] already uses the long window %s: each tier needs its own", first, model.Duration(t.Long))
 				continue
 			}
 			longWindows[t.Long] = strconv.Itoa(i)
@@ -596,7 +554,7 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 	for i, t := range a.Tiers {
 		for _, o := range s.Objectives {
 			if !t.CanFire(o.Budget()) {
-				c.warn(objectiveOrTierPath(in, path, i), "the %s tier at %sx over %s can never fire for objective %s%%: it needs an error ratio of %s%%, above 100%%",
+				c.Warn(objectiveOrTierPath(in, path, i), "the %s tier at %sx over %s can never fire for objective %s%%: it needs an error ratio of %s%%, above 100%%",
 					t.Severity, fmtFloat(t.Factor), model.Duration(t.Long), o.Label(), fmtFloat(burnrate.Clean(t.ErrorRatioThreshold(o.Budget())*100)))
 			}
 		}
@@ -615,51 +573,51 @@ func (c *converter) convertTier(s *SLO, in *specTier, path string) (burnrate.Tie
 	ok := true
 	t := burnrate.Tier{Severity: burnrate.Severity(in.Severity)}
 	if t.Severity != burnrate.Page && t.Severity != burnrate.Ticket {
-		c.fail(path+".severity", "must be page or ticket, got %q", in.Severity)
+		c.Fail(path+".severity", "must be page or ticket, got %q", in.Severity)
 		ok = false
 	}
 	if in.Factor == nil || *in.Factor <= 0 {
-		c.fail(path+".factor", "missing or not positive: a burn-rate factor such as 14.4")
+		c.Fail(path+".factor", "missing or not positive: a burn-rate factor such as 14.4")
 		ok = false
 	} else {
 		t.Factor = *in.Factor
 	}
 	for _, w := range []struct {
 		name string
-		d    *specDuration
+		d    *strictyaml.Duration
 		dst  *time.Duration
 	}{{"long", in.Long, &t.Long}, {"short", in.Short, &t.Short}} {
 		p := path + "." + w.name
 		switch {
 		case w.d == nil:
-			c.fail(p, "missing: a window such as 1h")
+			c.Fail(p, "missing: a window such as 1h")
 			ok = false
-		case s.BaseWindow > 0 && !burnrate.WindowValid(w.d.value, s.BaseWindow):
+		case s.BaseWindow > 0 && !burnrate.WindowValid(w.d.Value, s.BaseWindow):
 			unit := model.Duration(s.BaseWindow)
-			if burnrate.FromBlocks(w.d.value) {
+			if burnrate.FromBlocks(w.d.Value) {
 				unit = model.Duration(burnrate.BlockSize)
 			}
-			c.fail(p, "must be a multiple of %s, got %s (windows of %s and more are summed from hourly blocks, shorter ones from baseWindow increments)",
-				unit, w.d.text, model.Duration(burnrate.BlockWindowMin))
+			c.Fail(p, "must be a multiple of %s, got %s (windows of %s and more are summed from hourly blocks, shorter ones from baseWindow increments)",
+				unit, w.d.Text, model.Duration(burnrate.BlockWindowMin))
 			ok = false
 		default:
-			*w.dst = w.d.value
+			*w.dst = w.d.Value
 		}
 	}
 	if ok && t.Short >= t.Long {
-		c.fail(path+".short", "must be shorter than the long window %s, got %s", model.Duration(t.Long), model.Duration(t.Short))
+		c.Fail(path+".short", "must be shorter than the long window %s, got %s", model.Duration(t.Long), model.Duration(t.Short))
 		ok = false
 	}
 	if ok && t.Long > s.Period && s.Period > 0 {
-		c.fail(path+".long", "window %s is longer than the SLO period %s", model.Duration(t.Long), model.Duration(s.Period))
+		c.Fail(path+".long", "window %s is longer than the SLO period %s", model.Duration(t.Long), model.Duration(s.Period))
 		ok = false
 	}
 	if in.For != nil {
-		if in.For.value < 0 {
-			c.fail(path+".for", "must not be negative, got %s", in.For.text)
+		if in.For.Value < 0 {
+			c.Fail(path+".for", "must not be negative, got %s", in.For.Text)
 			ok = false
 		}
-		t.For = in.For.value
+		t.For = in.For.Value
 	}
 	return t, ok
 }

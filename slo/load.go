@@ -1,22 +1,19 @@
 package slo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/internal/strictyaml"
 )
 
 // Parse reads every YAML document in data as a native spec. It does no I/O,
@@ -24,60 +21,21 @@ import (
 // for documents without errors; diagnostics (errors and warnings) come sorted
 // by position, all of them, not just the first.
 func Parse(data []byte) (services []*Service, diags Diagnostics) {
-	defer func() {
-		// yaml.v3 has panicked on hostile input before; a spec loader must
-		// never take the process down with it.
-		if r := recover(); r != nil {
-			services = nil
-			diags = append(diags, &Diagnostic{Message: fmt.Sprintf("cannot read YAML: %v", r)})
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	docs := 0
-	for {
-		var root yaml.Node
-		err := dec.Decode(&root)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			diags = append(diags, yamlError(err))
-			break
-		}
-		docs++
-		if len(root.Content) == 0 {
-			continue
-		}
-		d := newDecoder()
+	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
 		var doc specDocument
-		d.decode(root.Content[0], "", reflect.ValueOf(&doc).Elem())
-		c := &converter{decoder: d, warned: map[string]bool{}}
+		d := strictyaml.Decode(root, &doc)
 		var svc *Service
-		if d.visits <= maxVisits {
-			svc = c.convert(&doc)
+		if !d.TooLarge() {
+			svc = (&converter{d}).convert(&doc)
 		}
-		diags = append(diags, d.diags...)
-		if svc != nil && d.diags.Errors(false) == nil {
+		diags = append(diags, d.Diags...)
+		if svc != nil && d.ErrorCount() == 0 {
 			services = append(services, svc)
 		}
-	}
-	if docs == 0 && len(diags) == 0 {
-		diags = append(diags, &Diagnostic{Message: "no spec found: the file holds no YAML document"})
-	}
-	diags.sort()
+	})
+	diags = append(diags, readDiags...)
+	diags.Sort()
 	return services, diags
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlError turns a yaml.v3 syntax error into a positioned diagnostic.
-func yamlError(err error) *Diagnostic {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Diagnostic{Line: line, Column: 1, Message: "invalid YAML: " + m[2]}
-	}
-	return &Diagnostic{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
 
 // ParseFile reads and parses one spec file, naming it in every diagnostic.
@@ -149,7 +107,7 @@ func Load(paths []string) ([]*Service, Diagnostics) {
 		seen[s.Name] = s
 		kept = append(kept, s)
 	}
-	diags.sort()
+	diags.Sort()
 	return kept, diags
 }
 

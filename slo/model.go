@@ -15,7 +15,15 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/internal/strictyaml"
 )
+
+// Diagnostic is one problem found in a spec, with its file, line, column
+// and field path.
+type Diagnostic = strictyaml.Diagnostic
+
+// Diagnostics is an ordered list of problems found in specs.
+type Diagnostics = strictyaml.Diagnostics
 
 // Service is one service and the SLOs its team keeps for it.
 type Service struct {

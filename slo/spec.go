@@ -5,6 +5,8 @@ package slo
 // They are converted into the domain model (model.go) by one function,
 // convert, and no other package sees them.
 
+import "github.com/slokit/slokit/internal/strictyaml"
+
 // APIVersion is the only native spec version this release reads.
 const APIVersion = "slokit.dev/v1"
 
@@ -12,32 +14,32 @@ const APIVersion = "slokit.dev/v1"
 const Kind = "ServiceLevels"
 
 type specDocument struct {
-	APIVersion     string            `yaml:"apiVersion"`
-	Kind           string            `yaml:"kind"`
-	Service        string            `yaml:"service"`
-	Labels         map[string]string `yaml:"labels"`
-	ScrapeInterval *specDuration     `yaml:"scrapeInterval"`
-	BaseWindow     *specDuration     `yaml:"baseWindow"`
-	SLOs           []specSLO         `yaml:"slos"`
+	APIVersion     string               `yaml:"apiVersion"`
+	Kind           string               `yaml:"kind"`
+	Service        string               `yaml:"service"`
+	Labels         map[string]string    `yaml:"labels"`
+	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`
+	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
+	SLOs           []specSLO            `yaml:"slos"`
 }
 
 type specSLO struct {
-	Name           string            `yaml:"name"`
-	Description    string            `yaml:"description"`
-	Objective      *float64          `yaml:"objective"`
-	Objectives     []specObjective   `yaml:"objectives"`
-	Period         *specDuration     `yaml:"period"`
-	Labels         map[string]string `yaml:"labels"`
-	Grouping       []string          `yaml:"grouping"`
-	ScrapeInterval *specDuration     `yaml:"scrapeInterval"`
-	BaseWindow     *specDuration     `yaml:"baseWindow"`
-	SLI            *specSLI          `yaml:"sli"`
-	Alerting       *specAlerting     `yaml:"alerting"`
+	Name           string               `yaml:"name"`
+	Description    string               `yaml:"description"`
+	Objective      *float64             `yaml:"objective"`
+	Objectives     []specObjective      `yaml:"objectives"`
+	Period         *strictyaml.Duration `yaml:"period"`
+	Labels         map[string]string    `yaml:"labels"`
+	Grouping       []string             `yaml:"grouping"`
+	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`
+	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
+	SLI            *specSLI             `yaml:"sli"`
+	Alerting       *specAlerting        `yaml:"alerting"`
 }
 
 type specObjective struct {
-	Objective *float64      `yaml:"objective"`
-	Threshold *specDuration `yaml:"threshold"`
+	Objective *float64             `yaml:"objective"`
+	Threshold *strictyaml.Duration `yaml:"threshold"`
 }
 
 type specSLI struct {
@@ -54,9 +56,9 @@ type specRatio struct {
 }
 
 type specLatency struct {
-	Histogram       string        `yaml:"histogram"`
-	Threshold       *specDuration `yaml:"threshold"`
-	NativeHistogram bool          `yaml:"nativeHistogram"`
+	Histogram       string               `yaml:"histogram"`
+	Threshold       *strictyaml.Duration `yaml:"threshold"`
+	NativeHistogram bool                 `yaml:"nativeHistogram"`
 }
 
 type specBoolGauge struct {
@@ -85,9 +87,9 @@ type specSeverity struct {
 }
 
 type specTier struct {
-	Severity string        `yaml:"severity"`
-	Factor   *float64      `yaml:"factor"`
-	Long     *specDuration `yaml:"long"`
-	Short    *specDuration `yaml:"short"`
-	For      *specDuration `yaml:"for"`
+	Severity string               `yaml:"severity"`
+	Factor   *float64             `yaml:"factor"`
+	Long     *strictyaml.Duration `yaml:"long"`
+	Short    *strictyaml.Duration `yaml:"short"`
+	For      *strictyaml.Duration `yaml:"for"`
 }

@@ -1,4 +1,4 @@
-package slo
+package strictyaml
 
 import (
 	"fmt"
@@ -12,21 +12,23 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// specDuration is a Prometheus-style duration (30d, 4w, 500ms) as written in
-// a spec. The text is kept so that messages quote what the user wrote.
-type specDuration struct {
-	text  string
-	value time.Duration
+// Duration is a Prometheus-style duration (30d, 4w, 500ms) as written in a
+// file. The text is kept so that messages quote what the user wrote.
+type Duration struct {
+	Text  string
+	Value time.Duration
 }
 
-// decoder walks a yaml.Node tree into the spec types. It is strict: unknown
-// keys, duplicate keys and wrongly typed values are errors. It remembers the
-// position of every value by field path, so later semantic checks can point
-// at the exact line and column.
-type decoder struct {
-	diags  Diagnostics
+// Document is one YAML document decoded into a struct. It is strict:
+// unknown keys, duplicate keys and wrongly typed values are errors. It
+// remembers the node of every value by field path, so later semantic checks
+// can point at the exact line and column, and says each field's problem
+// once.
+type Document struct {
+	Diags  Diagnostics
 	nodes  map[string]*yaml.Node // value node by field path
 	failed map[string]bool       // paths that already have an error
+	warned map[string]bool       // paths that already have a warning
 	// visits counts decoded nodes; aliases can make a small document
 	// expand exponentially ("billion laughs"), so decoding stops at
 	// maxVisits.
@@ -37,19 +39,85 @@ type decoder struct {
 // far beyond any real spec, far below what would exhaust memory or time.
 const maxVisits = 200_000
 
-func newDecoder() *decoder {
-	return &decoder{nodes: map[string]*yaml.Node{}, failed: map[string]bool{}}
+// Decode decodes the document under root (a yaml.DocumentNode) into v, a
+// pointer to a struct whose fields carry yaml tags.
+func Decode(root *yaml.Node, v any) *Document {
+	d := &Document{nodes: map[string]*yaml.Node{}, failed: map[string]bool{}, warned: map[string]bool{}}
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	d.decode(root, "", reflect.ValueOf(v).Elem())
+	return d
 }
 
-func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+// TooLarge reports whether decoding stopped at the size limit; the value is
+// then incomplete and should not be checked further.
+func (d *Document) TooLarge() bool {
+	return d.visits > maxVisits
+}
+
+// Has reports whether the document set a field.
+func (d *Document) Has(path string) bool {
+	_, ok := d.nodes[path]
+	return ok
+}
+
+func (d *Document) errorf(n *yaml.Node, path, format string, args ...any) {
 	d.failed[path] = true
-	d.diags = append(d.diags, &Diagnostic{Line: n.Line, Column: n.Column, Path: path, Message: fmt.Sprintf(format, args...)})
+	d.Diags = append(d.Diags, &Diagnostic{Line: n.Line, Column: n.Column, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-// at returns the node recorded for path, or for its nearest recorded
+// Fail reports an error at the node of path (or of its nearest parent).
+func (d *Document) Fail(path, format string, args ...any) {
+	d.report(false, path, format, args...)
+}
+
+// Warn reports a warning at the node of path (or of its nearest parent).
+func (d *Document) Warn(path, format string, args ...any) {
+	d.report(true, path, format, args...)
+}
+
+func (d *Document) report(warning bool, path, format string, args ...any) {
+	// One message per field: a value already reported as malformed (or,
+	// for warnings, already warned about) is not reported again.
+	if d.failed[path] || (warning && d.warned[path]) {
+		return
+	}
+	if warning {
+		d.warned[path] = true
+	} else {
+		d.failed[path] = true
+	}
+	diag := &Diagnostic{Path: path, Message: fmt.Sprintf(format, args...), Warning: warning}
+	if n := d.Node(path); n != nil {
+		diag.Line, diag.Column = n.Line, n.Column
+	}
+	d.Diags = append(d.Diags, diag)
+}
+
+// Add reports a diagnostic the caller positioned itself.
+func (d *Document) Add(diag *Diagnostic) {
+	if !diag.Warning {
+		d.failed[diag.Path] = true
+	}
+	d.Diags = append(d.Diags, diag)
+}
+
+// ErrorCount is the number of errors reported so far.
+func (d *Document) ErrorCount() int {
+	n := 0
+	for _, diag := range d.Diags {
+		if !diag.Warning {
+			n++
+		}
+	}
+	return n
+}
+
+// Node returns the node recorded for path, or for its nearest recorded
 // parent, so that a message about a missing field points at the mapping
 // that lacks it.
-func (d *decoder) at(path string) *yaml.Node {
+func (d *Document) Node(path string) *yaml.Node {
 	for {
 		if n, ok := d.nodes[path]; ok {
 			return n
@@ -62,16 +130,17 @@ func (d *decoder) at(path string) *yaml.Node {
 	}
 }
 
-var durationType = reflect.TypeFor[specDuration]()
+var durationType = reflect.TypeFor[Duration]()
 
-func joinPath(parent, field string) string {
+// JoinPath appends a field to a field path.
+func JoinPath(parent, field string) string {
 	if parent == "" {
 		return field
 	}
 	return parent + "." + field
 }
 
-func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
+func (d *Document) decode(n *yaml.Node, path string, v reflect.Value) {
 	if d.visits++; d.visits > maxVisits {
 		if d.visits == maxVisits+1 {
 			d.errorf(n, path, "document too large: more than %d values once aliases are expanded", maxVisits)
@@ -133,7 +202,7 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
-func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
+func (d *Document) scalar(n *yaml.Node, path, want string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || isNull(n) {
 		d.errorf(n, path, "must be %s, got %s", want, describe(n))
 		return "", false
@@ -154,7 +223,7 @@ func describe(n *yaml.Node) string {
 	return strconv.Quote(n.Value)
 }
 
-func (d *decoder) decodeDuration(n *yaml.Node, path string, v reflect.Value) {
+func (d *Document) decodeDuration(n *yaml.Node, path string, v reflect.Value) {
 	s, ok := d.scalar(n, path, "a duration such as 30d, 1h or 500ms")
 	if !ok {
 		return
@@ -164,10 +233,10 @@ func (d *decoder) decodeDuration(n *yaml.Node, path string, v reflect.Value) {
 		d.errorf(n, path, "must be a duration such as 30d, 1h or 500ms, got %q", s)
 		return
 	}
-	v.Set(reflect.ValueOf(specDuration{text: s, value: time.Duration(md)}))
+	v.Set(reflect.ValueOf(Duration{Text: s, Value: time.Duration(md)}))
 }
 
-func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
+func (d *Document) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, path, "must be a mapping, got %s", describe(n))
 		return
@@ -183,7 +252,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
-		fieldPath := joinPath(path, key.Value)
+		fieldPath := JoinPath(path, key.Value)
 		idx, ok := fields[key.Value]
 		if !ok {
 			msg := fmt.Sprintf("unknown field %q", key.Value)
@@ -202,7 +271,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 	}
 }
 
-func (d *decoder) decodeStringMap(n *yaml.Node, path string, v reflect.Value) {
+func (d *Document) decodeStringMap(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, path, "must be a mapping of names to values, got %s", describe(n))
 		return
@@ -213,7 +282,7 @@ func (d *decoder) decodeStringMap(n *yaml.Node, path string, v reflect.Value) {
 		for val.Kind == yaml.AliasNode {
 			val = val.Alias
 		}
-		entryPath := joinPath(path, key.Value)
+		entryPath := JoinPath(path, key.Value)
 		d.nodes[entryPath] = key
 		if m.MapIndex(reflect.ValueOf(key.Value)).IsValid() {
 			d.errorf(key, entryPath, "key is set twice")
@@ -226,7 +295,7 @@ func (d *decoder) decodeStringMap(n *yaml.Node, path string, v reflect.Value) {
 	v.Set(m)
 }
 
-func (d *decoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) {
+func (d *Document) decodeSlice(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.SequenceNode {
 		d.errorf(n, path, "must be a list, got %s", describe(n))
 		return

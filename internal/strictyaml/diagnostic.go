@@ -1,4 +1,9 @@
-package slo
+// Package strictyaml decodes YAML documents into Go structs the strict way
+// slokit's file formats need: unknown and duplicate keys are errors with a
+// did-you-mean, values are type-checked, every value's node is remembered
+// by its field path so later semantic checks can point at line and column,
+// and every problem of a document is collected, not just the first.
+package strictyaml
 
 import (
 	"cmp"
@@ -8,7 +13,7 @@ import (
 	"strings"
 )
 
-// Diagnostic is one problem found in a spec. It carries the position of the
+// Diagnostic is one problem found in a file. It carries the position of the
 // offending YAML node and the field path so that a user can jump straight to
 // the line in an editor or CI log, whatever the size of the file.
 type Diagnostic struct {
@@ -48,9 +53,9 @@ func (d *Diagnostic) Error() string {
 // Diagnostics is an ordered list of problems found in one or more spec files.
 type Diagnostics []*Diagnostic
 
-// sort orders diagnostics by file and position, so that output never depends
-// on map iteration or on the order in which checks ran.
-func (ds Diagnostics) sort() {
+// Sort orders diagnostics by file and position, so that output never
+// depends on map iteration or on the order in which checks ran.
+func (ds Diagnostics) Sort() {
 	slices.SortStableFunc(ds, func(a, b *Diagnostic) int {
 		return cmp.Or(
 			cmp.Compare(a.File, b.File),

@@ -1,0 +1,58 @@
+package strictyaml
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ReadDocuments calls each for every YAML document in data, in order, and
+// returns the problems of reading them: syntax errors (with their line), an
+// input with no document at all, and a panic of the YAML library, which has
+// happened on hostile input before and must not take a process down.
+func ReadDocuments(data []byte, each func(root *yaml.Node)) (diags Diagnostics) {
+	defer func() {
+		if r := recover(); r != nil {
+			diags = append(diags, &Diagnostic{Message: fmt.Sprintf("cannot read YAML: %v", r)})
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	docs := 0
+	for {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			diags = append(diags, syntaxError(err))
+			break
+		}
+		docs++
+		if len(root.Content) > 0 {
+			each(&root)
+		}
+	}
+	if docs == 0 && len(diags) == 0 {
+		diags = append(diags, &Diagnostic{Message: "nothing found: the file holds no YAML document"})
+	}
+	return diags
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a yaml.v3 syntax error into a positioned diagnostic.
+func syntaxError(err error) *Diagnostic {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Diagnostic{Line: line, Column: 1, Message: "invalid YAML: " + m[2]}
+	}
+	return &Diagnostic{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
