@@ -1,0 +1,362 @@
+package scenario
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/internal/strictyaml"
+)
+
+// Kind is the document kind of a scenario file.
+const Kind = "Scenario"
+
+// APIVersion is the version of the scenario format this release reads.
+const APIVersion = "slokit.dev/v1"
+
+// Defaults for fields a scenario leaves out.
+const (
+	DefaultScrapeInterval     = 15 * time.Second
+	DefaultEvaluationInterval = time.Minute
+	DefaultSeries             = 10
+	DefaultPeakHour           = 19 // dinner time, for a food-delivery platform
+)
+
+// DefaultLatency is used when a scenario gives none: requests mostly fast,
+// with a tail.
+var DefaultLatency = Latency{Median: 120 * time.Millisecond, P99: 450 * time.Millisecond}
+
+type spec struct {
+	APIVersion         string               `yaml:"apiVersion"`
+	Kind               string               `yaml:"kind"`
+	Name               string               `yaml:"name"`
+	Description        string               `yaml:"description"`
+	Duration           *strictyaml.Duration `yaml:"duration"`
+	ScrapeInterval     *strictyaml.Duration `yaml:"scrapeInterval"`
+	EvaluationInterval *strictyaml.Duration `yaml:"evaluationInterval"`
+	Seed               *float64             `yaml:"seed"`
+	Series             *float64             `yaml:"series"`
+	Traffic            *specTraffic         `yaml:"traffic"`
+	Errors             *specErrors          `yaml:"errors"`
+	Latency            *specLatency         `yaml:"latency"`
+	Incidents          []specWindow         `yaml:"incidents"`
+}
+
+type specTraffic struct {
+	Rate         *float64    `yaml:"rate"`
+	PeakToTrough *float64    `yaml:"peakToTrough"`
+	PeakHour     *float64    `yaml:"peakHour"`
+	Surges       []specSurge `yaml:"surges"`
+}
+
+type specWindow struct {
+	Start    *strictyaml.Duration `yaml:"start"`
+	Duration *strictyaml.Duration `yaml:"duration"`
+}
+
+type specSurge struct {
+	Start    *strictyaml.Duration `yaml:"start"`
+	Duration *strictyaml.Duration `yaml:"duration"`
+	Factor   *float64             `yaml:"factor"`
+}
+
+type specLevel struct {
+	Ratio *float64 `yaml:"ratio"`
+	Burn  *float64 `yaml:"burn"`
+}
+
+type specErrors struct {
+	Baseline *specLevel  `yaml:"baseline"`
+	Events   []specEvent `yaml:"events"`
+}
+
+type specEvent struct {
+	Kind     string               `yaml:"kind"`
+	Start    *strictyaml.Duration `yaml:"start"`
+	Duration *strictyaml.Duration `yaml:"duration"`
+	Ratio    *float64             `yaml:"ratio"`
+	Burn     *float64             `yaml:"burn"`
+	Every    *strictyaml.Duration `yaml:"every"`
+	Length   *strictyaml.Duration `yaml:"length"`
+}
+
+type specLatency struct {
+	Median *strictyaml.Duration `yaml:"median"`
+	P99    *strictyaml.Duration `yaml:"p99"`
+}
+
+// Parse reads a scenario file's single document. Errors name line, column
+// and field path, all of them.
+func Parse(data []byte) (*Scenario, strictyaml.Diagnostics) {
+	var (
+		out   *Scenario
+		diags strictyaml.Diagnostics
+		docs  int
+	)
+	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
+		docs++
+		if docs > 1 {
+			diags = append(diags, &strictyaml.Diagnostic{Line: root.Line, Column: root.Column, Message: "a scenario file holds one scenario; put others in their own files"})
+			return
+		}
+		var s spec
+		d := strictyaml.Decode(root, &s)
+		if !d.TooLarge() {
+			out = convert(d, &s)
+		}
+		diags = append(diags, d.Diags...)
+	})
+	diags = append(diags, readDiags...)
+	diags.Sort()
+	if diags.Errors(false) != nil {
+		return nil, diags
+	}
+	return out, diags
+}
+
+// ParseFile reads a scenario file, naming it in every diagnostic.
+func ParseFile(file string) (*Scenario, strictyaml.Diagnostics) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, strictyaml.Diagnostics{{File: file, Message: fmt.Sprintf("cannot read scenario: %v", errors.Unwrap(err))}}
+	}
+	s, diags := Parse(data)
+	for _, d := range diags {
+		d.File = file
+	}
+	return s, diags
+}
+
+//go:embed builtin/*.yaml
+var builtinFiles embed.FS
+
+// Builtins returns the built-in scenarios, by name order.
+func Builtins() []*Scenario {
+	entries, err := fs.ReadDir(builtinFiles, "builtin")
+	if err != nil {
+		panic(err) // the files are compiled in
+	}
+	var out []*Scenario
+	for _, e := range entries {
+		data, err := builtinFiles.ReadFile(path.Join("builtin", e.Name()))
+		if err != nil {
+			panic(err)
+		}
+		s, diags := Parse(data)
+		if err := diags.Errors(false); err != nil {
+			panic(fmt.Sprintf("built-in scenario %s: %v", e.Name(), err)) // caught by the tests
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *Scenario) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Lookup returns the built-in scenario called name, or reads the scenario
+// file at name when it is not a built-in's name.
+func Lookup(name string) (*Scenario, error) {
+	var names []string
+	for _, s := range Builtins() {
+		if s.Name == name {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	if _, err := os.Stat(name); err != nil {
+		return nil, fmt.Errorf("unknown scenario %q: not a built-in (%s) and not a readable file", name, strings.Join(names, ", "))
+	}
+	s, diags := ParseFile(name)
+	if err := diags.Errors(false); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func convert(d *strictyaml.Document, in *spec) *Scenario {
+	switch {
+	case !d.Has("apiVersion"):
+		d.Fail("apiVersion", "missing: every document must state apiVersion: %s", APIVersion)
+		return nil
+	case in.APIVersion != APIVersion:
+		d.Fail("apiVersion", "unsupported apiVersion %q: this slokit reads %s", in.APIVersion, APIVersion)
+		return nil
+	case in.Kind != Kind:
+		d.Fail("kind", "must be %s, got %q", Kind, in.Kind)
+		return nil
+	}
+	s := &Scenario{
+		Name:               in.Name,
+		Description:        in.Description,
+		ScrapeInterval:     DefaultScrapeInterval,
+		EvaluationInterval: DefaultEvaluationInterval,
+		Seed:               1,
+		Series:             DefaultSeries,
+		Latency:            DefaultLatency,
+	}
+	if in.Name == "" {
+		d.Fail("name", "missing: a scenario needs a name")
+	}
+	if in.Duration == nil || in.Duration.Value <= 0 {
+		d.Fail("duration", "missing or not positive: how long the scenario runs, such as 6h or 30d")
+	} else {
+		s.Duration = in.Duration.Value
+	}
+	if in.ScrapeInterval != nil {
+		s.ScrapeInterval = in.ScrapeInterval.Value
+		if s.ScrapeInterval < time.Second {
+			d.Fail("scrapeInterval", "must be at least 1s, got %s", in.ScrapeInterval.Text)
+		}
+	}
+	if in.EvaluationInterval != nil {
+		s.EvaluationInterval = in.EvaluationInterval.Value
+		if s.EvaluationInterval < time.Second {
+			d.Fail("evaluationInterval", "must be at least 1s, got %s", in.EvaluationInterval.Text)
+		}
+	}
+	if in.Seed != nil {
+		if *in.Seed < 0 || *in.Seed != math.Trunc(*in.Seed) {
+			d.Fail("seed", "must be a whole number, got %v", *in.Seed)
+		}
+		s.Seed = uint64(*in.Seed)
+	}
+	if in.Series != nil {
+		if *in.Series < 1 || *in.Series > 100_000 || *in.Series != math.Trunc(*in.Series) {
+			d.Fail("series", "must be a whole number from 1 to 100000, got %v", *in.Series)
+		}
+		s.Series = int(*in.Series)
+	}
+	convertTraffic(d, s, in.Traffic)
+	convertErrors(d, s, in.Errors)
+	if in.Latency != nil {
+		if in.Latency.Median == nil || in.Latency.P99 == nil || in.Latency.Median.Value <= 0 || in.Latency.P99.Value <= in.Latency.Median.Value {
+			d.Fail("latency", "set median and p99, with p99 above the median")
+		} else {
+			s.Latency = Latency{Median: in.Latency.Median.Value, P99: in.Latency.P99.Value}
+		}
+	}
+	for i, w := range in.Incidents {
+		if win, ok := window(d, fmt.Sprintf("incidents[%d]", i), w.Start, w.Duration, s.Duration); ok {
+			s.Incidents = append(s.Incidents, win)
+		}
+	}
+	return s
+}
+
+func convertTraffic(d *strictyaml.Document, s *Scenario, in *specTraffic) {
+	if in == nil || in.Rate == nil {
+		d.Fail("traffic.rate", "missing: requests per second, such as 20")
+		return
+	}
+	s.Traffic = Traffic{Rate: *in.Rate, PeakHour: DefaultPeakHour}
+	if *in.Rate <= 0 {
+		d.Fail("traffic.rate", "must be positive, got %v", *in.Rate)
+	}
+	if in.PeakToTrough != nil {
+		s.Traffic.PeakToTrough = *in.PeakToTrough
+		if *in.PeakToTrough < 1 {
+			d.Fail("traffic.peakToTrough", "must be at least 1 (1 is constant traffic), got %v", *in.PeakToTrough)
+		}
+	}
+	if in.PeakHour != nil {
+		s.Traffic.PeakHour = *in.PeakHour
+		if *in.PeakHour < 0 || *in.PeakHour >= 24 {
+			d.Fail("traffic.peakHour", "must be an hour of the day from 0 to 24, got %v", *in.PeakHour)
+		}
+	}
+	for i, sg := range in.Surges {
+		p := fmt.Sprintf("traffic.surges[%d]", i)
+		w, ok := window(d, p, sg.Start, sg.Duration, s.Duration)
+		if sg.Factor == nil || *sg.Factor <= 0 {
+			d.Fail(p+".factor", "missing or not positive: how many times the usual traffic, such as 10")
+			ok = false
+		}
+		if ok {
+			s.Traffic.Surges = append(s.Traffic.Surges, Surge{Window: w, Factor: *sg.Factor})
+		}
+	}
+}
+
+func level(d *strictyaml.Document, p string, ratio, burn *float64) (Level, bool) {
+	switch {
+	case ratio != nil && burn != nil:
+		d.Fail(p+".burn", "set ratio or burn, not both")
+	case ratio != nil:
+		if *ratio < 0 || *ratio > 1 {
+			d.Fail(p+".ratio", "must be an error ratio from 0 to 1, got %v", *ratio)
+			return Level{}, false
+		}
+		return Level{Ratio: *ratio}, true
+	case burn != nil:
+		if *burn < 0 {
+			d.Fail(p+".burn", "must not be negative, got %v", *burn)
+			return Level{}, false
+		}
+		return Level{Burn: *burn}, true
+	default:
+		d.Fail(p, "missing: an error ratio (ratio: 0.01) or a burn rate (burn: 14.4)")
+	}
+	return Level{}, false
+}
+
+func convertErrors(d *strictyaml.Document, s *Scenario, in *specErrors) {
+	if in == nil {
+		return // no errors at all
+	}
+	if in.Baseline != nil {
+		s.Errors.Baseline, _ = level(d, "errors.baseline", in.Baseline.Ratio, in.Baseline.Burn)
+	}
+	for i, e := range in.Events {
+		p := fmt.Sprintf("errors.events[%d]", i)
+		w, ok := window(d, p, e.Start, e.Duration, s.Duration)
+		lv, lok := level(d, p, e.Ratio, e.Burn)
+		ev := ErrorEvent{Kind: EventKind(e.Kind), Window: w, Level: lv}
+		switch ev.Kind {
+		case Step, Ramp:
+			if e.Every != nil || e.Length != nil {
+				d.Fail(p+".every", "every and length belong to bursts only")
+				ok = false
+			}
+		case Burst:
+			if e.Every == nil || e.Length == nil || e.Length.Value <= 0 || e.Every.Value <= e.Length.Value {
+				d.Fail(p+".every", "a burst needs every and length, with length shorter than every (every: 10m, length: 1m)")
+				ok = false
+			} else {
+				ev.Every, ev.Length = e.Every.Value, e.Length.Value
+			}
+		default:
+			d.Fail(p+".kind", "must be step, burst or ramp, got %q", e.Kind)
+			ok = false
+		}
+		if ok && lok {
+			s.Errors.Events = append(s.Errors.Events, ev)
+		}
+	}
+}
+
+// window checks a start/duration pair against the scenario's duration.
+func window(d *strictyaml.Document, p string, start, dur *strictyaml.Duration, total time.Duration) (Window, bool) {
+	if start == nil || dur == nil {
+		d.Fail(p, "needs start and duration, as offsets such as start: 3h, duration: 15m")
+		return Window{}, false
+	}
+	w := Window{Start: start.Value, Duration: dur.Value}
+	if w.Duration <= 0 {
+		d.Fail(p+".duration", "must be positive, got %s", dur.Text)
+		return w, false
+	}
+	if total > 0 && w.End() > total {
+		d.Fail(p+".duration", "ends at %s, after the scenario's %s", model.Duration(w.End()), model.Duration(total))
+		return w, false
+	}
+	return w, true
+}

@@ -1,0 +1,187 @@
+// Package scenario describes synthetic traffic for backtesting SLO alerts:
+// how many requests arrive over time (constant or diurnal, with surges), how
+// many of them fail (steps, bursts, ramps, in error ratios or in multiples
+// of an SLO's budget), how slow they are, and which stretches count as real
+// incidents. A scenario is pure description; the simulator turns it into
+// series and feeds them to the embedded engine.
+package scenario
+
+import (
+	"math"
+	"time"
+)
+
+// Scenario is a traffic story, with times as offsets from its start.
+type Scenario struct {
+	Name        string
+	Description string
+	// Duration is how long the story runs.
+	Duration           time.Duration
+	ScrapeInterval     time.Duration
+	EvaluationInterval time.Duration
+	// Seed makes the random noise on request counts repeatable: two runs
+	// with the same seed are identical.
+	Seed uint64
+	// Series is how many raw series the traffic is spread over
+	// (instances, handlers: the cardinality the rules read).
+	Series    int
+	Traffic   Traffic
+	Errors    Errors
+	Latency   Latency
+	Incidents []Window
+}
+
+// Start is the wall-clock time a scenario starts at: a Monday midnight UTC,
+// so that time-of-day shapes land where the story says.
+var Start = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+
+// Window is a stretch of a scenario.
+type Window struct {
+	Start, Duration time.Duration
+}
+
+// Contains reports whether offset t falls in the window, start included.
+func (w Window) Contains(t time.Duration) bool {
+	return t >= w.Start && t < w.Start+w.Duration
+}
+
+// End is the offset at which the window closes.
+func (w Window) End() time.Duration { return w.Start + w.Duration }
+
+// Traffic is the request rate over time.
+type Traffic struct {
+	// Rate is requests per second: constant, or the daily mean of a
+	// diurnal curve.
+	Rate float64
+	// PeakToTrough > 1 makes traffic diurnal: the busiest minute of the day
+	// (PeakHour) carries that many times the quietest, twelve hours away.
+	PeakToTrough float64
+	PeakHour     float64
+	Surges       []Surge
+}
+
+// Surge multiplies traffic for a while: a sports final, a promotion.
+type Surge struct {
+	Window
+	Factor float64
+}
+
+// Errors is the share of failing (or, for latency SLIs, too slow) requests
+// over time: a baseline and events on top. Values are error ratios, or
+// burn rates when Burn is set, resolved against the SLO under test.
+type Errors struct {
+	Baseline Level
+	Events   []ErrorEvent
+}
+
+// Level is an error ratio, or a burn rate (a multiple of the SLO's error
+// budget, 1 - objective).
+type Level struct {
+	Ratio float64
+	Burn  float64 // used when Ratio is 0
+}
+
+// resolve returns the error ratio for an SLO whose budget is budget.
+func (l Level) resolve(budget float64) float64 {
+	if l.Ratio > 0 {
+		return l.Ratio
+	}
+	return l.Burn * budget
+}
+
+// EventKind is the shape of an error event.
+type EventKind string
+
+// The shapes of error events.
+const (
+	// Step holds Level for the whole window.
+	Step EventKind = "step"
+	// Burst holds Level for Length at the start of every Every within the
+	// window (flapping).
+	Burst EventKind = "burst"
+	// Ramp rises linearly from the baseline to Level over the window.
+	Ramp EventKind = "ramp"
+)
+
+// ErrorEvent is a change in the error ratio during a window. Where events
+// overlap, the highest ratio wins.
+type ErrorEvent struct {
+	Kind EventKind
+	Window
+	Level  Level
+	Every  time.Duration // Burst only
+	Length time.Duration // Burst only
+}
+
+// Latency is the distribution of request durations, log-normal, given by
+// its median and 99th percentile. It shapes the histogram buckets other
+// than an SLO's threshold, whose share of slow requests follows Errors.
+type Latency struct {
+	Median, P99 time.Duration
+}
+
+// Rate returns requests per second at offset t.
+func (s *Scenario) Rate(t time.Duration) float64 {
+	r := s.Traffic.Rate
+	if p := s.Traffic.PeakToTrough; p > 1 {
+		// A cosine between trough and peak whose mean is Rate.
+		hour := math.Mod(float64(Start.Add(t).Hour())+float64(Start.Add(t).Minute())/60+float64(Start.Add(t).Second())/3600, 24)
+		phase := (1 + math.Cos(2*math.Pi*(hour-s.Traffic.PeakHour)/24)) / 2 // 1 at the peak, 0 at the trough
+		trough := 2 * r / (1 + p)
+		r = trough * (1 + (p-1)*phase)
+	}
+	for _, surge := range s.Traffic.Surges {
+		if surge.Contains(t) {
+			r *= surge.Factor
+		}
+	}
+	return r
+}
+
+// ErrorRatio returns the share of requests failing at offset t, for an SLO
+// with the given error budget (0.001 for 99.9%), capped at 1.
+func (s *Scenario) ErrorRatio(t time.Duration, budget float64) float64 {
+	base := s.Errors.Baseline.resolve(budget)
+	ratio := base
+	for _, e := range s.Errors.Events {
+		if !e.Contains(t) {
+			continue
+		}
+		level := e.Level.resolve(budget)
+		switch e.Kind {
+		case Burst:
+			if e.Every <= 0 || (t-e.Start)%e.Every >= e.Length {
+				continue
+			}
+		case Ramp:
+			level = base + (level-base)*float64(t-e.Start)/float64(e.Duration)
+		}
+		ratio = max(ratio, level)
+	}
+	return min(ratio, 1)
+}
+
+// InIncident reports whether offset t falls in one of the scenario's
+// incident windows, the stretches whose alerts count as true positives.
+func (s *Scenario) InIncident(t time.Duration) bool {
+	for _, w := range s.Incidents {
+		if w.Contains(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// SlowShare returns the share of requests slower than d under the
+// scenario's latency distribution, with no incident: the log-normal
+// through Median and P99.
+func (s *Scenario) SlowShare(d time.Duration) float64 {
+	if s.Latency.Median <= 0 || s.Latency.P99 <= s.Latency.Median || d <= 0 {
+		return 0
+	}
+	const z99 = 2.3263478740408408 // the standard normal's 99th percentile
+	mu := math.Log(s.Latency.Median.Seconds())
+	sigma := (math.Log(s.Latency.P99.Seconds()) - mu) / z99
+	z := (math.Log(d.Seconds()) - mu) / sigma
+	return 0.5 * math.Erfc(z/math.Sqrt2)
+}
