@@ -178,12 +178,56 @@ func TestOneErrorAmongFewNightRequestsDoesNotPage(t *testing.T) {
 		pages++
 		// Without the minimum-traffic guard the same alert would fire: the
 		// guard, not the data, is what keeps it quiet.
-		unguarded := r.Expr[:strings.LastIndex(r.Expr, " and ignoring (window, objective)")]
+		unguarded := r.Expr[:strings.Index(r.Expr, " and ignoring (window, objective)")]
 		if strings.Contains(r.Expr, "14.4") && len(firingSteps(t, e, unguarded, from, to)) == 0 {
 			t.Errorf("the scenario is too mild to test the guard: the 14.4x tier would not fire without it")
 		}
 	}
 	if pages == 0 {
 		t.Fatal("no page tiers generated")
+	}
+}
+
+// A quiet hour with enough requests for a meaningful ratio, but whose few
+// failures are a sliver of the month's budget, must not page either: the
+// second part of the guard weighs the window's errors against the period's
+// budget in events.
+func TestFewErrorsInAQuietHourDoNotPage(t *testing.T) {
+	t.Parallel()
+	e, svcs := newEngine(t, orderSpec("99.9"))
+	quiet := epoch.Add(26 * time.Hour)
+	errorsAt := quiet.Add(2 * time.Hour)
+	tr := traffic{
+		start: epoch, end: quiet.Add(4 * time.Hour), scrape: 15 * time.Second,
+		rate: func(t time.Time) float64 {
+			if t.After(quiet) {
+				return 10.0 / 60 // 600 requests an hour: above the 100-event minimum
+			}
+			return 50
+		},
+		errorRatio: func(t time.Time) float64 {
+			if t.After(errorsAt) && !t.After(errorsAt.Add(time.Minute)) {
+				return 1 // ten failed requests: 1.7% of the hour, 0.001% of the day's 4.3 million
+			}
+			return 0
+		},
+		okSeries: 2, errSeries: 1,
+	}
+	tr.load(t, e)
+	must(t, e.Backfill(context.Background(), tr.start, tr.end))
+	from, to := errorsAt, errorsAt.Add(10*time.Minute)
+	for _, r := range alertRules(svcs) {
+		if r.Labels["severity"] != "page" || !strings.Contains(r.Expr, "> 14.4") {
+			continue
+		}
+		if steps := firingSteps(t, e, r.Expr, from, to); len(steps) > 0 {
+			t.Errorf("ten errors in a quiet hour paged at %s", steps[0])
+		}
+		// Without the budget-share part, the minimum-event part alone lets
+		// it fire.
+		withoutShare := r.Expr[:strings.LastIndex(r.Expr, " and ignoring (window, objective)")]
+		if len(firingSteps(t, e, withoutShare, from, to)) == 0 {
+			t.Error("the scenario is too mild: the tier would not fire without the budget-share guard")
+		}
 	}
 }

@@ -370,9 +370,22 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		return binary(parser.GTR, b.recorded(BurnRateSeries, v, WindowLabel, b.window(w), ObjectiveLabel, o.Label()), factor, nil)
 	}
 	expr := parser.Expr(binary(parser.LAND, burn(t.Long), burn(t.Short), ignoring(WindowLabel)))
-	if s.SLI.Kind != slo.Raw {
-		enough := binary(parser.GTE, b.recorded(TotalSeries, v, WindowLabel, b.window(t.Long)), num(s.MinEventsFor(t, o)), nil)
+	if minEvents := s.MinEventsFor(t, o); s.SLI.Kind != slo.Raw && minEvents > 0 {
+		// The minimum-traffic guard. First, enough events in the long
+		// window for its error ratio to mean anything.
+		enough := binary(parser.GTE, b.recorded(TotalSeries, v, WindowLabel, b.window(t.Long)), num(minEvents), nil)
 		expr = binary(parser.LAND, expr, enough, ignoring(WindowLabel, ObjectiveLabel))
+		// Second, bad events in the long window that amount to the tier's
+		// share of the period's budget, counted in events: the burn rate
+		// condition weighted by traffic. With even traffic it holds
+		// whenever the burn rate does; in a quiet night hour, two failed
+		// requests out of fifty do not spend 2% of a month's budget.
+		share := burnrate.Clean(t.BudgetConsumed(s.Period) * o.Budget())
+		spent := binary(parser.GTE,
+			b.recorded(ErrorsSeries, v, WindowLabel, b.window(t.Long)),
+			binary(parser.MUL, num(share), b.recorded(TotalSeries, v, WindowLabel, b.window(s.Period)), nil),
+			ignoring(WindowLabel))
+		expr = binary(parser.LAND, expr, spent, ignoring(WindowLabel, ObjectiveLabel))
 	}
 	sev := s.Alerting.Severities[t.Severity]
 	// The identity labels come with the series anyway; writing them on the

@@ -1,0 +1,494 @@
+// Package simulate backtests alert rules against a scenario on the embedded
+// Prometheus engine: it writes the scenario's traffic as the raw series the
+// SLOs' SLIs read, evaluates the rules over the scenario's whole duration,
+// and reports when each alert fired and reset, how much the rules cost to
+// evaluate, and how far their remaining-budget figure is from the truth.
+// The rules are slokit's, generated from the specs, or any Prometheus rule
+// file, so other tools' rules can be measured on the same traffic.
+//
+// Differences from a Prometheus server, all deliberate: recording rules
+// are computed rule by rule over the whole run with range queries (as
+// promtool's rule backfill does), so recorded series have no staleness
+// markers; alerts are derived from their expression's value at every
+// evaluation step, honouring for:; evaluation times are aligned to the
+// interval from the scenario's start, without a server's per-group offset.
+package simulate
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/rules"
+
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/slo"
+)
+
+// Options say what to simulate.
+type Options struct {
+	Scenario *scenario.Scenario
+	// Services are the SLOs whose metrics the traffic is written as.
+	Services []*slo.Service
+	// RuleFiles, when set, are evaluated instead of the rules slokit
+	// generates from Services.
+	RuleFiles []string
+	// Dir holds the engine's TSDB; it must exist and be empty.
+	Dir string
+	// ReplayLimit is the most samples a full replay of the rules may read
+	// before only checkpoints are evaluated; 0 means DefaultReplayLimit.
+	ReplayLimit float64
+	// Checkpoints is how many evaluation cycles are measured for cost;
+	// 0 means DefaultCheckpoints.
+	Checkpoints int
+}
+
+// Defaults for Options.
+const (
+	DefaultReplayLimit = 5e9
+	DefaultCheckpoints = 48
+)
+
+// Result is what a simulation found.
+type Result struct {
+	Scenario string         `json:"scenario"`
+	Alerts   []AlertResult  `json:"alerts"`
+	Budgets  []BudgetResult `json:"budgets"`
+	Cost     Cost           `json:"cost"`
+}
+
+// AlertResult is one alert (one label set of one alerting rule).
+type AlertResult struct {
+	Alert  string            `json:"alert"`
+	Labels map[string]string `json:"labels"`
+	// Severity is the severity label, if any.
+	Severity     string     `json:"severity"`
+	FirstFiredAt *time.Time `json:"firstFiredAt"`
+	// DetectionSeconds is from the first incident's start to the first
+	// firing that starts at or after it; null if there is none.
+	DetectionSeconds *float64 `json:"detectionSeconds"`
+	// ResetSeconds is from the first incident's end to the end of the last
+	// firing that started before it ended; null if the alert never fired
+	// for it or was still firing when the scenario ended.
+	ResetSeconds *float64 `json:"resetSeconds"`
+	Firings      int      `json:"firings"`
+	// FalseFirings counts firings that start outside every incident.
+	FalseFirings int        `json:"falseFirings"`
+	Intervals    []Interval `json:"intervals"`
+}
+
+// Interval is a stretch during which an alert fired; To is the first
+// evaluation at which it no longer did (or the scenario's end).
+type Interval struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	Open bool      `json:"open,omitempty"` // still firing at the end
+}
+
+// BudgetResult compares an SLO objective's remaining budget as the rules
+// report it at the end with the exact figure from the generated traffic.
+type BudgetResult struct {
+	Service   string `json:"service"`
+	SLO       string `json:"slo"`
+	Objective string `json:"objective"`
+	// ReportedRemaining is null when the rules record no remaining budget
+	// for the SLO (foreign rules).
+	ReportedRemaining *float64 `json:"reportedRemaining"`
+	ExactRemaining    float64  `json:"exactRemaining"`
+}
+
+// Cost is what evaluating the rules reads, per evaluation cycle.
+type Cost struct {
+	// Method is "replay" when every step was evaluated, or "checkpoints"
+	// when the rules were too costly to replay and only the checkpoints
+	// were evaluated (alerts are then not reported).
+	Method      string `json:"method"`
+	Checkpoints int    `json:"checkpoints"`
+	// SamplesPerEvaluation is over all groups, per evaluation cycle.
+	SamplesPerEvaluation Stat            `json:"samplesPerEvaluation"`
+	ByGroup              map[string]Stat `json:"byGroup"`
+}
+
+// Stat is a mean and a maximum.
+type Stat struct {
+	Mean float64 `json:"mean"`
+	Max  float64 `json:"max"`
+}
+
+// Run simulates the scenario.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	sc := o.Scenario
+	if o.ReplayLimit == 0 {
+		o.ReplayLimit = DefaultReplayLimit
+	}
+	if o.Checkpoints == 0 {
+		o.Checkpoints = DefaultCheckpoints
+	}
+	var sources []*source
+	owner := map[string]string{}
+	for _, svc := range o.Services {
+		for _, s := range svc.SLOs {
+			src, err := newSource(s, sc.Series)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range src.seriesKeys() {
+				if prev, dup := owner[k]; dup {
+					return nil, fmt.Errorf("SLOs %s and %s/%s read the same series %s: simulate them separately", prev, s.Service, s.Name, k)
+				}
+				owner[k] = s.Service + "/" + s.Name
+			}
+			sources = append(sources, src)
+		}
+	}
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("no SLO to write the scenario's traffic as")
+	}
+
+	e, err := engine.Open(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	if len(o.RuleFiles) > 0 {
+		err = e.LoadRules(o.RuleFiles...)
+	} else {
+		var buf strings.Builder
+		if err := prometheus.Write(&buf, prometheus.FormatPrometheus, o.Services); err != nil {
+			return nil, err
+		}
+		err = e.LoadRuleText([]byte(buf.String()))
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	if err := writeTraffic(ctx, e, sc, sources); err != nil {
+		return nil, err
+	}
+	start, end := scenario.Start, scenario.Start.Add(sc.Duration)
+
+	res := &Result{Scenario: sc.Name}
+	// The cost of one cycle at the end, before any rule is backfilled,
+	// tells whether replaying every step is affordable: what a rule reads
+	// from raw series does not depend on the backfill.
+	probe, err := cycleCost(ctx, e, end)
+	if err != nil {
+		return nil, err
+	}
+	steps := float64(sc.Duration / sc.EvaluationInterval)
+	res.Cost.Method = "replay"
+	if probe.total*steps > o.ReplayLimit {
+		res.Cost.Method = "checkpoints"
+	} else {
+		if err := e.Backfill(ctx, start, end); err != nil {
+			return nil, err
+		}
+		res.Alerts, err = alerts(ctx, e, sc, start, end)
+		if err != nil {
+			return nil, err
+		}
+		res.Budgets, err = budgets(ctx, e, sc, sources, end)
+		if err != nil {
+			return nil, err
+		}
+	}
+	res.Cost, err = measureCost(ctx, e, sc, res.Cost.Method, o.Checkpoints, start, end)
+	return res, err
+}
+
+// writeTraffic appends every scrape of the scenario for every source.
+func writeTraffic(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sources []*source) error {
+	rng := rand.New(rand.NewPCG(sc.Seed, 0x5eed))
+	app := e.Appender(ctx)
+	batch := 0
+	for t := time.Duration(0); t <= sc.Duration; t += sc.ScrapeInterval {
+		ms := scenario.Start.Add(t).UnixMilli()
+		for _, src := range sources {
+			if err := src.scrape(app, sc, rng, t, ms, t == 0); err != nil {
+				return fmt.Errorf("simulate: write traffic: %w", err)
+			}
+		}
+		if batch++; batch == 2000 {
+			if err := app.Commit(); err != nil {
+				return err
+			}
+			app, batch = e.Appender(ctx), 0
+		}
+	}
+	return app.Commit()
+}
+
+type cycle struct {
+	total   float64
+	byGroup map[string]float64
+}
+
+// cycleCost runs every rule's query at t, without recording anything, and
+// counts the samples read: one evaluation cycle's cost.
+func cycleCost(ctx context.Context, e *engine.Engine, t time.Time) (cycle, error) {
+	c := cycle{byGroup: map[string]float64{}}
+	for _, g := range e.Groups() {
+		for _, r := range g.Rules() {
+			_, st, err := e.Query(ctx, ruleQuery(r), t)
+			if err != nil {
+				return c, fmt.Errorf("simulate: group %s, rule %s: %w", g.Name(), r.Name(), err)
+			}
+			c.total += float64(st.Samples)
+			c.byGroup[g.Name()] += float64(st.Samples)
+		}
+	}
+	return c, nil
+}
+
+func ruleQuery(r rules.Rule) string {
+	switch r := r.(type) {
+	case *rules.RecordingRule:
+		return r.Query().String()
+	case *rules.AlertingRule:
+		return r.Query().String()
+	}
+	return ""
+}
+
+// measureCost evaluates cycles at evenly spaced checkpoints over the second
+// half of the run, once history has built up.
+func measureCost(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, method string, n int, start, end time.Time) (Cost, error) {
+	cost := Cost{Method: method, ByGroup: map[string]Stat{}}
+	from := start.Add(sc.Duration / 2)
+	span := end.Sub(from)
+	sums := map[string]float64{}
+	for i := range n {
+		t := from.Add(span * time.Duration(i+1) / time.Duration(n)).Truncate(sc.EvaluationInterval)
+		c, err := cycleCost(ctx, e, t)
+		if err != nil {
+			return cost, err
+		}
+		cost.Checkpoints++
+		cost.SamplesPerEvaluation.Mean += c.total
+		cost.SamplesPerEvaluation.Max = max(cost.SamplesPerEvaluation.Max, c.total)
+		for g, v := range c.byGroup {
+			sums[g] += v
+			st := cost.ByGroup[g]
+			st.Max = max(st.Max, v)
+			cost.ByGroup[g] = st
+		}
+	}
+	cost.SamplesPerEvaluation.Mean = math.Round(cost.SamplesPerEvaluation.Mean / float64(cost.Checkpoints))
+	for g, st := range cost.ByGroup {
+		st.Mean = math.Round(sums[g] / float64(cost.Checkpoints))
+		cost.ByGroup[g] = st
+	}
+	return cost, nil
+}
+
+// alerts evaluates every alerting rule at every step and turns the steps at
+// which its expression held into firing intervals, honouring for:.
+func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start, end time.Time) ([]AlertResult, error) {
+	var out []AlertResult
+	for _, g := range e.Groups() {
+		step := g.Interval()
+		for _, r := range g.Rules() {
+			ar, ok := r.(*rules.AlertingRule)
+			if !ok {
+				continue
+			}
+			m, err := e.QueryRange(ctx, ar.Query().String(), start.Add(step), end, step)
+			if err != nil {
+				return nil, fmt.Errorf("simulate: alert %s: %w", ar.Name(), err)
+			}
+			if len(m) == 0 {
+				out = append(out, alertResult(ar, ar.Labels(), nil, sc))
+			}
+			for _, series := range m {
+				var held []time.Time
+				for _, p := range series.Floats {
+					held = append(held, time.UnixMilli(p.T).UTC())
+				}
+				intervals := firingIntervals(held, step, ar.HoldDuration(), end)
+				lb := labels.NewBuilder(series.Metric)
+				lb.Del(labels.MetricName)
+				ar.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+				out = append(out, alertResult(ar, lb.Labels(), intervals, sc))
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].Alert+fmt.Sprint(out[i].Labels) < out[j].Alert+fmt.Sprint(out[j].Labels)
+	})
+	return out, nil
+}
+
+// firingIntervals turns the steps at which an alert's expression held into
+// the intervals it fired: it fires once the expression has held at every
+// step for hold, and resolves at the first step it does not.
+func firingIntervals(held []time.Time, step, hold time.Duration, end time.Time) []Interval {
+	var out []Interval
+	var activeAt, prev time.Time
+	var cur *Interval
+	closeAt := func(t time.Time) {
+		if cur != nil {
+			cur.To = t
+			out = append(out, *cur)
+			cur = nil
+		}
+	}
+	for _, t := range held {
+		if activeAt.IsZero() || t.Sub(prev) > step {
+			closeAt(prev.Add(step))
+			activeAt = t
+		}
+		prev = t
+		if cur == nil && t.Sub(activeAt) >= hold {
+			cur = &Interval{From: t}
+		}
+	}
+	if cur != nil {
+		if prev.Add(step).After(end) {
+			cur.To, cur.Open = end, true
+			out = append(out, *cur)
+		} else {
+			closeAt(prev.Add(step))
+		}
+	}
+	return out
+}
+
+func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval, sc *scenario.Scenario) AlertResult {
+	res := AlertResult{
+		Alert:     ar.Name(),
+		Labels:    ls.Map(),
+		Severity:  ls.Get("severity"),
+		Intervals: intervals,
+		Firings:   len(intervals),
+	}
+	if res.Intervals == nil {
+		res.Intervals = []Interval{}
+	}
+	for _, iv := range intervals {
+		if !sc.InIncident(iv.From.Sub(scenario.Start)) {
+			res.FalseFirings++
+		}
+	}
+	if len(intervals) > 0 {
+		t := intervals[0].From
+		res.FirstFiredAt = &t
+	}
+	if len(sc.Incidents) == 0 {
+		return res
+	}
+	inc := sc.Incidents[0]
+	incStart, incEnd := scenario.Start.Add(inc.Start), scenario.Start.Add(inc.End())
+	for _, iv := range intervals {
+		if !iv.From.Before(incStart) {
+			d := iv.From.Sub(incStart).Seconds()
+			res.DetectionSeconds = &d
+			break
+		}
+	}
+	var last *Interval
+	for i := range intervals {
+		if !intervals[i].From.Before(incStart) && intervals[i].From.Before(incEnd) {
+			last = &intervals[i]
+		}
+	}
+	if last != nil && !last.Open {
+		d := last.To.Sub(incEnd).Seconds()
+		res.ResetSeconds = &d
+	}
+	return res
+}
+
+// budgets compares every SLO objective's remaining budget as recorded at
+// the end with the exact figure over the same period.
+func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sources []*source, end time.Time) ([]BudgetResult, error) {
+	var out []BudgetResult
+	for _, src := range sources {
+		s := src.slo
+		window := min(s.Period, sc.Duration)
+		for i, o := range s.Objectives {
+			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration)/o.Budget()
+			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact)}
+			sel := fmt.Sprintf(`sum(slo:error_budget:remaining_ratio{service=%q,slo=%q,objective=%q})`, s.Service, s.Name, o.Label())
+			if o.Threshold > 0 {
+				sel = fmt.Sprintf(`sum(slo:error_budget:remaining_ratio{service=%q,slo=%q,objective=%q,threshold=%q})`, s.Service, s.Name, o.Label(), prometheus.ThresholdLabelValue(o.Threshold))
+			}
+			v, _, err := e.Query(ctx, sel, end)
+			if err != nil {
+				return nil, err
+			}
+			if len(v) == 1 && len(s.Grouping) == 0 {
+				r := round(v[0].F)
+				br.ReportedRemaining = &r
+			}
+			out = append(out, br)
+		}
+	}
+	return out, nil
+}
+
+func round(f float64) float64 {
+	return math.Round(f*1e6) / 1e6
+}
+
+// Timeline renders when each alert fired as one line per alert, a
+// character per slot of the scenario: '#' firing, '.' quiet, and the
+// incidents on a line of their own ('^').
+func Timeline(res *Result, sc *scenario.Scenario, width int) []string {
+	slot := sc.Duration / time.Duration(width)
+	line := func(on func(from, to time.Duration) bool) string {
+		var b strings.Builder
+		for i := range width {
+			from := time.Duration(i) * slot
+			if on(from, from+slot) {
+				b.WriteByte('#')
+			} else {
+				b.WriteByte('.')
+			}
+		}
+		return b.String()
+	}
+	out := []string{line(func(from, to time.Duration) bool {
+		for _, w := range sc.Incidents {
+			if w.Start < to && w.End() > from {
+				return true
+			}
+		}
+		return false
+	})}
+	out[0] = strings.ReplaceAll(out[0], "#", "^")
+	for _, a := range res.Alerts {
+		out = append(out, line(func(from, to time.Duration) bool {
+			for _, iv := range a.Intervals {
+				if iv.From.Sub(scenario.Start) < to && iv.To.Sub(scenario.Start) > from {
+					return true
+				}
+			}
+			return false
+		}))
+	}
+	return out
+}
+
+// AlertName is a short name for an alert in tables: the alert name and the
+// labels that tell it apart from the SLO's other alerts.
+func AlertName(a AlertResult) string {
+	keys := slices.Sorted(maps.Keys(a.Labels))
+	var parts []string
+	for _, k := range keys {
+		switch k {
+		case "severity", "slo", "service", "objective", "window", "threshold":
+			parts = append(parts, k+"="+a.Labels[k])
+		}
+	}
+	return a.Alert + "{" + strings.Join(parts, ",") + "}"
+}

@@ -1,0 +1,243 @@
+package simulate
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/storage"
+
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/slo"
+)
+
+// source writes a scenario's traffic as the raw series one SLO's SLI reads,
+// and keeps the exact count of events and bad events per scrape: the truth
+// the rules' figures are judged against.
+type source struct {
+	slo *slo.SLO
+	// Ratio SLIs: counters of good and bad events, one per series.
+	good, bad []labels.Labels
+	// Latency SLIs: one bucket set per series, bucket bounds ascending
+	// with +Inf last.
+	buckets [][]labels.Labels
+	bounds  []float64
+	// Bool-gauge SLIs: the 0/1 gauges.
+	gauges []labels.Labels
+
+	refs   map[string]storage.SeriesRef
+	values map[string]float64
+	// ledger[i] is the truth for scrape i: total events and bad events per
+	// objective (objectives of a latency SLI differ in threshold).
+	ledger []tally
+}
+
+type tally struct {
+	total float64
+	bad   []float64
+}
+
+// defaultBounds are the bucket bounds of a synthesized classic histogram,
+// client_golang's defaults; every objective's threshold is added.
+var defaultBounds = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+func newSource(s *slo.SLO, series int) (*source, error) {
+	src := &source{slo: s, refs: map[string]storage.SeriesRef{}, values: map[string]float64{}}
+	id := func(i int) map[string]string {
+		extra := map[string]string{"sim_series": strconv.Itoa(i)}
+		for j, g := range s.Grouping {
+			extra[g] = fmt.Sprintf("%s-%d", g, (i+j)%3)
+		}
+		return extra
+	}
+	fail := func(err error) error {
+		return fmt.Errorf("%s/%s: cannot synthesize series for the SLI: %w", s.Service, s.Name, err)
+	}
+	switch s.SLI.Kind {
+	case slo.Ratio:
+		nBad := max(1, series/5)
+		total := requirement{matchers: s.SLI.Total.Matchers, match: true}
+		for i := range series {
+			var reqs []requirement
+			isBad := i < nBad
+			if s.SLI.Errors != nil {
+				reqs = []requirement{total, {matchers: s.SLI.Errors.Matchers, match: isBad}}
+			} else {
+				reqs = []requirement{total, {matchers: s.SLI.Good.Matchers, match: !isBad}}
+			}
+			ls, err := synthesize(reqs, id(i))
+			if err != nil {
+				return nil, fail(err)
+			}
+			if isBad {
+				src.bad = append(src.bad, ls)
+			} else {
+				src.good = append(src.good, ls)
+			}
+		}
+	case slo.Latency:
+		if s.SLI.NativeHistogram {
+			return nil, fmt.Errorf("%s/%s: simulate does not synthesize native histograms yet; use a classic histogram spec to backtest", s.Service, s.Name)
+		}
+		bounds := slices.Clone(defaultBounds)
+		for _, o := range s.Objectives {
+			bounds = append(bounds, o.Threshold.Seconds())
+		}
+		slices.Sort(bounds)
+		src.bounds = append(slices.Compact(bounds), math.Inf(1))
+		for i := range series {
+			var set []labels.Labels
+			for _, b := range src.bounds {
+				extra := id(i)
+				extra["le"] = strconv.FormatFloat(b, 'g', -1, 64)
+				if math.IsInf(b, 1) {
+					extra["le"] = "+Inf"
+				}
+				ls, err := synthesize([]requirement{{matchers: s.SLI.Histogram.Matchers, match: true}}, extra)
+				if err != nil {
+					return nil, fail(err)
+				}
+				set = append(set, ls)
+			}
+			src.buckets = append(src.buckets, set)
+		}
+	case slo.BoolGauge:
+		for i := range series {
+			ls, err := synthesize([]requirement{{matchers: s.SLI.Gauge.Matchers, match: true}}, id(i))
+			if err != nil {
+				return nil, fail(err)
+			}
+			src.gauges = append(src.gauges, ls)
+		}
+	default:
+		return nil, fmt.Errorf("%s/%s: a raw SLI's metrics are unknown to slokit, so simulate cannot synthesize them; give the metrics with --total and --errors instead", s.Service, s.Name)
+	}
+	return src, nil
+}
+
+// budget is the error budget used to resolve burn-rate levels: the first
+// objective's.
+func (src *source) budget() float64 {
+	return src.slo.Objectives[0].Budget()
+}
+
+// add increments a counter series (or sets a gauge) and appends it.
+func (src *source) add(app *engine.Appender, ls labels.Labels, t int64, inc float64, gauge bool) error {
+	key := ls.String()
+	v := src.values[key] + inc
+	if gauge {
+		v = inc
+	}
+	src.values[key] = v
+	ref, err := app.AddRef(src.refs[key], ls, t, v)
+	src.refs[key] = ref
+	return err
+}
+
+// scrape writes the samples of one scrape at offset t covering the interval
+// that ends there, and records the truth.
+func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand.Rand, t time.Duration, ms int64, first bool) error {
+	n := 0.0
+	if !first {
+		mean := sc.Rate(t) * sc.ScrapeInterval.Seconds()
+		// Poisson-like noise, so that seeds matter and low traffic is
+		// lumpy, as it is.
+		n = max(0, math.Round(mean+math.Sqrt(mean)*rng.NormFloat64()))
+	}
+	e := sc.ErrorRatio(t, src.budget())
+	tl := tally{bad: make([]float64, len(src.slo.Objectives))}
+	switch {
+	case src.good != nil || src.bad != nil:
+		bad := n * e
+		tl.total = n
+		for i := range tl.bad {
+			tl.bad[i] = bad
+		}
+		for _, ls := range src.good {
+			if err := src.add(app, ls, ms, (n-bad)/float64(len(src.good)), false); err != nil {
+				return err
+			}
+		}
+		for _, ls := range src.bad {
+			if err := src.add(app, ls, ms, bad/float64(len(src.bad)), false); err != nil {
+				return err
+			}
+		}
+	case src.buckets != nil:
+		tl.total = n
+		// A share e of requests fails slow, beyond every bucket; the rest
+		// follow the scenario's latency distribution.
+		fast := func(bound float64) float64 {
+			if math.IsInf(bound, 1) {
+				return n
+			}
+			return n * (1 - e) * (1 - sc.SlowShare(time.Duration(bound*float64(time.Second))))
+		}
+		for i, o := range src.slo.Objectives {
+			tl.bad[i] = n - fast(o.Threshold.Seconds())
+		}
+		per := float64(len(src.buckets))
+		for _, set := range src.buckets {
+			for j, ls := range set {
+				if err := src.add(app, ls, ms, fast(src.bounds[j])/per, false); err != nil {
+					return err
+				}
+			}
+		}
+	case src.gauges != nil:
+		if first {
+			break
+		}
+		for _, ls := range src.gauges {
+			v := 1.0
+			if rng.Float64() < e {
+				v = 0
+				for i := range tl.bad {
+					tl.bad[i]++
+				}
+			}
+			tl.total++
+			if err := src.add(app, ls, ms, v, true); err != nil {
+				return err
+			}
+		}
+	}
+	src.ledger = append(src.ledger, tl)
+	return nil
+}
+
+// exactRatio is the true bad-event ratio of objective i over the scrapes in
+// (from, to], as offsets.
+func (src *source) exactRatio(i int, step, from, to time.Duration) float64 {
+	var total, bad float64
+	for k, tl := range src.ledger {
+		t := time.Duration(k) * step
+		if t > from && t <= to {
+			total += tl.total
+			bad += tl.bad[i]
+		}
+	}
+	return bad / total
+}
+
+// seriesKeys lists the label sets the source writes, to find two sources
+// writing the same series.
+func (src *source) seriesKeys() []string {
+	var all []labels.Labels
+	all = append(all, src.good...)
+	all = append(all, src.bad...)
+	all = append(all, src.gauges...)
+	for _, set := range src.buckets {
+		all = append(all, set...)
+	}
+	keys := make([]string, len(all))
+	for i, ls := range all {
+		keys[i] = ls.String()
+	}
+	return keys
+}
