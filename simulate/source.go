@@ -120,10 +120,16 @@ func newSource(s *slo.SLO, series int) (*source, error) {
 	return src, nil
 }
 
-// budget is the error budget used to resolve burn-rate levels: the first
-// objective's.
+// budget is the error budget burn-rate levels are resolved against: the
+// strictest objective's, so that a healthy scenario stays healthy for every
+// objective of a latency SLI (99% < 500ms and 99.9% < 2s share their slow
+// requests).
 func (src *source) budget() float64 {
-	return src.slo.Objectives[0].Budget()
+	b := src.slo.Objectives[0].Budget()
+	for _, o := range src.slo.Objectives[1:] {
+		b = min(b, o.Budget())
+	}
+	return b
 }
 
 // add increments a counter series (or sets a gauge) and appends it.
