@@ -1,0 +1,242 @@
+package simulate_test
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo"
+)
+
+const availability = `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api
+scrapeInterval: 15s
+slos:
+  - name: order-placement-availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="order-api",code=~"5.."}
+        total: http_requests_total{job="order-api"}
+`
+
+func services(t testing.TB, spec string) []*slo.Service {
+	t.Helper()
+	svcs, diags := slo.Parse([]byte(spec))
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	return svcs
+}
+
+func run(t testing.TB, name string, o simulate.Options) *simulate.Result {
+	t.Helper()
+	sc, err := scenario.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Scenario, o.Dir = sc, t.TempDir()
+	start := time.Now()
+	res, err := simulate.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s ran in %s", name, time.Since(start).Round(time.Millisecond))
+	return res
+}
+
+func fired(res *simulate.Result, severity string) []simulate.AlertResult {
+	var out []simulate.AlertResult
+	for _, a := range res.Alerts {
+		if a.Firings > 0 && (severity == "" || a.Severity == severity) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func TestOutagePagesWithinTwoMinutesAndResets(t *testing.T) {
+	t.Parallel()
+	res := run(t, "outage", simulate.Options{Services: services(t, availability)})
+	var fast *simulate.AlertResult
+	for i, a := range res.Alerts {
+		if a.Labels["window"] == "1h" {
+			fast = &res.Alerts[i]
+		}
+	}
+	if fast == nil || fast.DetectionSeconds == nil {
+		t.Fatalf("the 1h/5m page never detected the outage: %+v", res.Alerts)
+	}
+	if fast.ResetSeconds != nil {
+		t.Logf("detection %vs, reset %vs", *fast.DetectionSeconds, *fast.ResetSeconds)
+	}
+	if *fast.DetectionSeconds > 120 {
+		t.Errorf("paged %vs after the outage started, want within 2 minutes", *fast.DetectionSeconds)
+	}
+	if fast.ResetSeconds == nil || *fast.ResetSeconds > (5*time.Minute+time.Minute).Seconds() {
+		t.Errorf("reset %v s after recovery, want within the 5m short window plus a step", fast.ResetSeconds)
+	}
+	// Pages start during the outage; tickets may start after it, once
+	// their day-long windows have caught up, and then count as false by
+	// the report's definition.
+	for _, a := range fired(res, "page") {
+		if a.FalseFirings > 0 {
+			t.Errorf("%s paged outside the incident", simulate.AlertName(a))
+		}
+	}
+}
+
+func TestSlowBurnOpensATicketAndNeverPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("4 days of traffic")
+	}
+	t.Parallel()
+	res := run(t, "slow-burn", simulate.Options{Services: services(t, availability)})
+	if pages := fired(res, "page"); len(pages) > 0 {
+		t.Errorf("slow burn paged: %s", simulate.AlertName(pages[0]))
+	}
+	if len(fired(res, "ticket")) == 0 {
+		t.Error("3 days of 2x burn opened no ticket")
+	}
+}
+
+func TestQuietScenariosFireNothing(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"surge-10x", "low-traffic-night"} {
+		res := run(t, name, simulate.Options{Services: services(t, availability)})
+		for _, a := range fired(res, "") {
+			t.Errorf("%s: %s fired at %s", name, simulate.AlertName(a), a.FirstFiredAt)
+		}
+	}
+}
+
+func TestHealthyMonthBudgetIsExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("30 days of 100 series")
+	}
+	t.Parallel()
+	res := run(t, "healthy-30d", simulate.Options{Services: services(t, availability)})
+	if len(res.Budgets) != 1 || res.Budgets[0].ReportedRemaining == nil {
+		t.Fatalf("budgets: %+v", res.Budgets)
+	}
+	b := res.Budgets[0]
+	t.Logf("remaining budget: reported %v, exact %v; %v samples per evaluation (max %v) by %s",
+		*b.ReportedRemaining, b.ExactRemaining, res.Cost.SamplesPerEvaluation.Mean, res.Cost.SamplesPerEvaluation.Max, res.Cost.Method)
+	if d := math.Abs(*b.ReportedRemaining - b.ExactRemaining); d > 0.005 {
+		t.Errorf("reported %v is %.2f points from exact %v", *b.ReportedRemaining, d*100, b.ExactRemaining)
+	}
+	if res.Cost.SamplesPerEvaluation.Max > 6000 || res.Cost.SamplesPerEvaluation.Mean < 1000 {
+		t.Errorf("samples per evaluation %+v, want between 1,000 and 6,000", res.Cost.SamplesPerEvaluation)
+	}
+}
+
+// A rule file written here, not by slokit, in the style of other tools:
+// error ratios read from the raw counters over each window.
+const foreignRules = `groups:
+  - name: hand-written
+    interval: 1m
+    rules:
+      - record: job:error_ratio:rate5m
+        expr: sum(rate(http_requests_total{job="order-api",code=~"5.."}[5m])) / sum(rate(http_requests_total{job="order-api"}[5m]))
+      - record: job:error_ratio:rate1h
+        expr: sum(rate(http_requests_total{job="order-api",code=~"5.."}[1h])) / sum(rate(http_requests_total{job="order-api"}[1h]))
+      - alert: OrdersFailing
+        expr: job:error_ratio:rate1h > 0.0144 and job:error_ratio:rate5m > 0.0144
+        for: 2m
+        labels: {severity: page}
+`
+
+func TestForeignRuleFileIsSimulated(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, []byte(foreignRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, "outage", simulate.Options{Services: services(t, availability), RuleFiles: []string{file}})
+	if len(res.Alerts) != 1 || res.Alerts[0].Alert != "OrdersFailing" || res.Alerts[0].DetectionSeconds == nil {
+		t.Fatalf("alerts: %+v", res.Alerts)
+	}
+	// for: 2m delays firing by two evaluations after the condition holds.
+	if d := *res.Alerts[0].DetectionSeconds; d < 120 || d > 240 {
+		t.Errorf("detection %vs, want the condition's minute or two plus for: 2m", d)
+	}
+	if res.Cost.ByGroup["hand-written"].Mean < 240*10 {
+		t.Errorf("reading 1h of raw counters over 10 series must cost thousands of samples, got %+v", res.Cost.ByGroup)
+	}
+	if len(res.Budgets) != 1 || res.Budgets[0].ReportedRemaining != nil {
+		t.Errorf("foreign rules record no slokit budget: %+v", res.Budgets)
+	}
+}
+
+func TestSameSeedSameResult(t *testing.T) {
+	t.Parallel()
+	sc, err := scenario.Lookup("fast-burn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(seed uint64) string {
+		s := *sc
+		s.Seed = seed
+		res, err := simulate.Run(context.Background(), simulate.Options{Scenario: &s, Services: services(t, availability), Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := json.Marshal(res)
+		return string(out)
+	}
+	a, b, c := render(1), render(1), render(2)
+	if a != b {
+		t.Error("two runs with the same seed differ")
+	}
+	if a == c {
+		t.Error("a different seed changed nothing: the noise is not seeded")
+	}
+}
+
+func TestFaultsAreClearErrors(t *testing.T) {
+	t.Parallel()
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(broken, []byte("groups:\n  - name: x\n    rules:\n      - record: y\n        expr: sum(\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := scenario.Lookup("outage")
+	raw := `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: legacy
+slos:
+  - name: errors
+    objective: 99
+    sli: {raw: {errorRatio: 'sum(rate(e[$window])) / sum(rate(t[$window]))'}}
+`
+	twice := availability + `  - name: same-series
+    objective: 99
+    sli:
+      ratio:
+        errors: http_requests_total{job="order-api",code=~"5.."}
+        total: http_requests_total{job="order-api"}
+`
+	for _, tc := range []struct {
+		name string
+		o    simulate.Options
+		want string
+	}{
+		{"rule file that does not parse", simulate.Options{Services: services(t, availability), RuleFiles: []string{broken}}, broken},
+		{"raw SLI", simulate.Options{Services: services(t, raw)}, "a raw SLI's metrics are unknown"},
+		{"two SLOs on one series", simulate.Options{Services: services(t, twice)}, "read the same series"},
+		{"nothing to simulate", simulate.Options{}, "no SLO"},
+	} {
+		tc.o.Scenario, tc.o.Dir = sc, t.TempDir()
+		_, err := simulate.Run(context.Background(), tc.o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
