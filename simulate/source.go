@@ -146,16 +146,19 @@ func (src *source) add(app *engine.Appender, ls labels.Labels, t int64, inc floa
 }
 
 // scrape writes the samples of one scrape at offset t covering the interval
-// that ends there, and records the truth.
+// that ends there, and records the truth. The interval's traffic is the
+// scenario's at its midpoint, so that an event starting at 3h first shows
+// in the scrape after 3h.
 func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand.Rand, t time.Duration, ms int64, first bool) error {
+	mid := t - sc.ScrapeInterval/2
 	n := 0.0
 	if !first {
-		mean := sc.Rate(t) * sc.ScrapeInterval.Seconds()
+		mean := sc.Rate(mid) * sc.ScrapeInterval.Seconds()
 		// Poisson-like noise, so that seeds matter and low traffic is
 		// lumpy, as it is.
 		n = max(0, math.Round(mean+math.Sqrt(mean)*rng.NormFloat64()))
 	}
-	e := sc.ErrorRatio(t, src.budget())
+	e := sc.ErrorRatio(mid, src.budget())
 	tl := tally{bad: make([]float64, len(src.slo.Objectives))}
 	switch {
 	case src.good != nil || src.bad != nil:

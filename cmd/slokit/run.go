@@ -29,11 +29,13 @@ const (
 var version = ""
 
 const usage = `slokit compiles SLO specs into Prometheus multi-window, multi-burn-rate
-recording and alerting rules.
+recording and alerting rules, and backtests them.
 
 Usage:
   slokit validate [--strict] PATH...
   slokit generate [--format FORMAT] [-o DIR|-] [--strict] PATH...
+  slokit simulate --scenario NAME|FILE --spec PATH... [--rules FILE...] [--json]
+  slokit simulate --list
   slokit version
 
 PATH is a spec file or a folder searched recursively for *.yaml and *.yml.
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runValidate(args[1:], stdout, stderr)
 	case "generate":
 		return runGenerate(args[1:], stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "slokit", versionString())
 		return exitOK

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo"
+)
+
+// listFlag collects a flag given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+const simulateSynopsis = `simulate --scenario NAME|FILE (--spec PATH... | --rules FILE... [--spec PATH... | --total SELECTOR --errors SELECTOR]) [--json]
+       slokit simulate --list
+
+Backtests alert rules on the embedded Prometheus engine: writes the
+scenario's traffic as the series the SLOs read, evaluates the rules (slokit's,
+generated from --spec, or any rule file given with --rules) and reports when
+each alert fired and reset, what the rules read per evaluation, and how far
+the remaining budget they report is from the truth.`
+
+func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("simulate", simulateSynopsis, stderr)
+	name := fs.String("scenario", "", "built-in scenario name (see --list) or scenario file")
+	list := fs.Bool("list", false, "list the built-in scenarios")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
+	var specs, ruleFiles listFlag
+	fs.Var(&specs, "spec", "SLO spec file or folder whose metrics the traffic is written as (repeatable)")
+	fs.Var(&ruleFiles, "rules", "Prometheus rule file to evaluate instead of slokit's generated rules (repeatable)")
+	total := fs.String("total", "", "with --rules and no --spec: selector of the counter of all requests")
+	errs := fs.String("errors", "", "with --rules and no --spec: selector of the counter of failed requests")
+	objective := fs.Float64("objective", 99.9, "with --total/--errors: the objective burn rates are measured against")
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(positional) > 0 {
+		fmt.Fprintf(stderr, "slokit simulate: unexpected argument %q (specs go after --spec)\n", positional[0])
+		return exitUsage
+	}
+	if *list {
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "NAME\tDURATION\tDESCRIPTION")
+		for _, s := range scenario.Builtins() {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", s.Name, model.Duration(s.Duration), s.Description)
+		}
+		w.Flush()
+		return exitOK
+	}
+	switch {
+	case *name == "":
+		fmt.Fprintln(stderr, "slokit simulate: --scenario is required (slokit simulate --list shows the built-ins)")
+		return exitUsage
+	case len(specs) == 0 && len(ruleFiles) == 0:
+		fmt.Fprintln(stderr, "slokit simulate: give --spec, or --rules with --spec or --total and --errors")
+		return exitUsage
+	case len(specs) == 0 && (*total == "" || *errs == ""):
+		fmt.Fprintln(stderr, "slokit simulate: with --rules alone, --total and --errors name the metrics to write the traffic as")
+		return exitUsage
+	case len(specs) > 0 && (*total != "" || *errs != ""):
+		fmt.Fprintln(stderr, "slokit simulate: --total and --errors replace --spec; give one or the other")
+		return exitUsage
+	}
+	sc, err := scenario.Lookup(*name)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitInvalid
+	}
+	var services []*slo.Service
+	if len(specs) > 0 {
+		var ok bool
+		if services, ok = load(specs, false, stderr); !ok {
+			return exitInvalid
+		}
+	} else {
+		spec := fmt.Sprintf("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: simulated\nscrapeInterval: %s\nslos:\n  - name: rules\n    objective: %s\n    sli:\n      ratio:\n        errors: %s\n        total: %s\n",
+			model.Duration(sc.ScrapeInterval), strconv.FormatFloat(*objective, 'f', -1, 64), strconv.Quote(*errs), strconv.Quote(*total))
+		var diags slo.Diagnostics
+		services, diags = slo.Parse([]byte(spec))
+		if err := diags.Errors(false); err != nil {
+			fmt.Fprintf(stderr, "slokit simulate: --total/--errors/--objective: %v\n", err)
+			return exitInvalid
+		}
+	}
+	dir, err := os.MkdirTemp("", "slokit-simulate-")
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitInvalid
+	}
+	defer os.RemoveAll(dir)
+	started := time.Now()
+	res, err := simulate.Run(ctx, simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir})
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitInvalid
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+			return exitInvalid
+		}
+		return exitOK
+	}
+	printSimulation(stdout, sc, res, time.Since(started))
+	return exitOK
+}
+
+func seconds(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return (time.Duration(*p) * time.Second).String()
+}
+
+func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result, took time.Duration) {
+	fmt.Fprintf(out, "scenario %s: %s\n(%s, %d series, %s scrape, %s evaluation; simulated in %s)\n\n",
+		sc.Name, sc.Description, model.Duration(sc.Duration), sc.Series, model.Duration(sc.ScrapeInterval), model.Duration(sc.EvaluationInterval), took.Round(time.Millisecond))
+	if res.Cost.Method == "checkpoints" {
+		fmt.Fprintln(out, "alerts: not evaluated: the rules read too many samples to replay every step; cost measured at checkpoints only")
+	} else {
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ALERT\tFIRST FIRED\tDETECTION\tRESET\tFIRINGS\tFALSE")
+		for _, a := range res.Alerts {
+			first := "-"
+			if a.FirstFiredAt != nil {
+				first = "+" + model.Duration(a.FirstFiredAt.Sub(scenario.Start)).String()
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", simulate.AlertName(a), first, seconds(a.DetectionSeconds), seconds(a.ResetSeconds), a.Firings, a.FalseFirings)
+		}
+		w.Flush()
+		const width = 72
+		fmt.Fprintf(out, "\ntimeline, one column per %s (^ incident, # firing):\n", model.Duration(sc.Duration/width))
+		lines := simulate.Timeline(res, sc, width)
+		fmt.Fprintf(out, "  %s  incidents\n", lines[0])
+		for i, a := range res.Alerts {
+			fmt.Fprintf(out, "  %s  %s\n", lines[i+1], simulate.AlertName(a))
+		}
+	}
+	if len(res.Budgets) > 0 {
+		fmt.Fprintln(out)
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "BUDGET REMAINING\tOBJECTIVE\tREPORTED\tEXACT\tDIFFERENCE")
+		for _, b := range res.Budgets {
+			reported, diff := "-", "-"
+			if b.ReportedRemaining != nil {
+				reported = fmt.Sprintf("%.2f%%", *b.ReportedRemaining*100)
+				diff = fmt.Sprintf("%+.2f points", (*b.ReportedRemaining-b.ExactRemaining)*100)
+			}
+			fmt.Fprintf(w, "%s/%s\t%s%%\t%s\t%.2f%%\t%s\n", b.Service, b.SLO, b.Objective, reported, b.ExactRemaining*100, diff)
+		}
+		w.Flush()
+	}
+	fmt.Fprintf(out, "\ncost: %.0f samples per evaluation cycle (max %.0f), %s over %d checkpoints\n",
+		res.Cost.SamplesPerEvaluation.Mean, res.Cost.SamplesPerEvaluation.Max, res.Cost.Method, res.Cost.Checkpoints)
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, g := range sortedGroupNames(res.Cost.ByGroup) {
+		st := res.Cost.ByGroup[g]
+		fmt.Fprintf(w, "  %s\t%.0f\tmax %.0f\n", g, st.Mean, st.Max)
+	}
+	w.Flush()
+}
+
+func sortedGroupNames(m map[string]simulate.Stat) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}

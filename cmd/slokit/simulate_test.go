@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSimulateCommand(t *testing.T) {
+	rules := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rules, []byte(`groups:
+  - name: hand-written
+    rules:
+      - alert: OrdersFailing
+        expr: sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m])) > 0.1
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(broken, []byte("groups: [{name: x, rules: [{record: y, expr: 'sum('}]}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"list", []string{"simulate", "--list"}, 0, "healthy-30d", ""},
+		{"tables", []string{"simulate", "--scenario", "outage", "--spec", "../../specs/order-api.yaml"}, 0, "BUDGET REMAINING", ""},
+		{"no scenario", []string{"simulate", "--spec", "../../specs"}, 2, "", "--scenario is required"},
+		{"unknown scenario", []string{"simulate", "--scenario", "superbowl", "--spec", "../../specs/order-api.yaml"}, 1, "", `unknown scenario "superbowl"`},
+		{"no metrics", []string{"simulate", "--scenario", "outage", "--rules", rules}, 2, "", "--total and --errors"},
+		{"foreign rules with explicit metrics", []string{"simulate", "--scenario", "outage", "--rules", rules,
+			"--total", `http_requests_total{job="api"}`, "--errors", `http_requests_total{job="api",code="500"}`}, 0, "OrdersFailing", ""},
+		{"rule file that does not parse", []string{"simulate", "--scenario", "outage", "--spec", "../../specs/order-api.yaml", "--rules", broken}, 1, "", broken},
+		{"invalid spec", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/values.bad.yaml"}, 1, "", "must be between 0 and 100"},
+		{"native histogram SLI", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/kinds.good.yaml"}, 1, "", "native histograms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, &stdout, &stderr)
+			if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant stdout %q, stderr %q", code, tc.code, stdout.String(), stderr.String(), tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestSimulateJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"simulate", "--scenario", "outage", "--spec", "../../specs/order-api.yaml", "--json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var res struct {
+		Scenario string `json:"scenario"`
+		Alerts   []struct {
+			Alert            string            `json:"alert"`
+			Labels           map[string]string `json:"labels"`
+			Severity         string            `json:"severity"`
+			FirstFiredAt     *string           `json:"firstFiredAt"`
+			DetectionSeconds *float64          `json:"detectionSeconds"`
+			ResetSeconds     *float64          `json:"resetSeconds"`
+			Firings          int               `json:"firings"`
+			FalseFirings     int               `json:"falseFirings"`
+		} `json:"alerts"`
+		Budgets []struct {
+			Service           string   `json:"service"`
+			SLO               string   `json:"slo"`
+			ReportedRemaining *float64 `json:"reportedRemaining"`
+			ExactRemaining    *float64 `json:"exactRemaining"`
+		} `json:"budgets"`
+		Cost struct {
+			SamplesPerEvaluation struct{ Mean, Max float64 } `json:"samplesPerEvaluation"`
+			ByGroup              map[string]any             `json:"byGroup"`
+		} `json:"cost"`
+	}
+	dec := json.NewDecoder(&stdout)
+	if err := dec.Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Scenario != "outage" || len(res.Alerts) != 12 || len(res.Budgets) != 3 || res.Cost.SamplesPerEvaluation.Mean == 0 || len(res.Cost.ByGroup) != 2 {
+		t.Fatalf("unexpected result: %+v", res)
+	}
+	for _, a := range res.Alerts {
+		if a.Labels["slo"] == "order-placement-availability" && a.Labels["window"] == "1h" {
+			if a.DetectionSeconds == nil || *a.DetectionSeconds > 120 || a.Severity != "page" {
+				t.Errorf("the 1h page: %+v", a)
+			}
+		}
+	}
+}
