@@ -77,7 +77,7 @@ func TestSimulateJSON(t *testing.T) {
 		} `json:"budgets"`
 		Cost struct {
 			SamplesPerEvaluation struct{ Mean, Max float64 } `json:"samplesPerEvaluation"`
-			ByGroup              map[string]any             `json:"byGroup"`
+			ByGroup              map[string]any              `json:"byGroup"`
 		} `json:"cost"`
 	}
 	dec := json.NewDecoder(&stdout)
