@@ -185,6 +185,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if probe.total == 0 {
+		return nil, fmt.Errorf("the rules read none of the series the scenario wrote: their selectors do not match the SLI's metrics (check --spec, or --total and --errors)")
+	}
 	steps := float64(sc.Duration / sc.EvaluationInterval)
 	res.Cost.Method = "replay"
 	if probe.total*steps > o.ReplayLimit {

@@ -207,6 +207,10 @@ func TestFaultsAreClearErrors(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("groups:\n  - name: x\n    rules:\n      - record: y\n        expr: sum(\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	otherMetrics := filepath.Join(t.TempDir(), "other.yaml")
+	if err := os.WriteFile(otherMetrics, []byte("groups:\n  - name: x\n    rules:\n      - record: y\n        expr: sum(rate(grpc_server_handled_total[5m]))\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sc, _ := scenario.Lookup("outage")
 	raw := `apiVersion: slokit.dev/v1
 kind: ServiceLevels
@@ -232,11 +236,31 @@ slos:
 		{"raw SLI", simulate.Options{Services: services(t, raw)}, "a raw SLI's metrics are unknown"},
 		{"two SLOs on one series", simulate.Options{Services: services(t, twice)}, "read the same series"},
 		{"nothing to simulate", simulate.Options{}, "no SLO"},
+		{"rules reading other metrics", simulate.Options{Services: services(t, availability), RuleFiles: []string{otherMetrics}}, "read none of the series"},
 	} {
 		tc.o.Scenario, tc.o.Dir = sc, t.TempDir()
 		_, err := simulate.Run(context.Background(), tc.o)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// Rules too costly to replay step by step are measured at checkpoints on
+// the full history, and the result says so.
+func TestCostlyRulesAreMeasuredAtCheckpoints(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, []byte(foreignRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, "outage", simulate.Options{Services: services(t, availability), RuleFiles: []string{file}, ReplayLimit: 1e6, Checkpoints: 6})
+	if res.Cost.Method != "checkpoints" || res.Cost.Checkpoints != 6 || len(res.Alerts) != 0 {
+		t.Fatalf("want checkpoints only, got %+v with %d alerts", res.Cost, len(res.Alerts))
+	}
+	// The raw counters read in full: 240 samples an hour and 20 per five
+	// minutes, for the 10 series behind total and the 2 behind errors.
+	if got, want := res.Cost.SamplesPerEvaluation.Mean, float64((240+20)*(10+2)); got != want {
+		t.Errorf("samples per evaluation %v, want %v", got, want)
 	}
 }
