@@ -90,7 +90,9 @@ func newSource(s *slo.SLO, series int) (*source, error) {
 		}
 		slices.Sort(bounds)
 		src.bounds = append(slices.Compact(bounds), math.Inf(1))
-		for i := range series {
+		// The scenario's cardinality counts series, so a histogram's
+		// buckets share it: 100 series are 7 instances of 14 buckets.
+		for i := range max(1, series/len(src.bounds)) {
 			var set []labels.Labels
 			for _, b := range src.bounds {
 				extra := id(i)
