@@ -13,7 +13,8 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/slokit
 
-# demo: validate the example specs and compile them into every output format.
+# demo: validate the example specs, compile them into every output format and
+# backtest the order API's alerts against a simulated outage.
 demo: build
 	@echo "==> slokit validate specs/"
 	@$(BIN) validate specs/
@@ -31,8 +32,12 @@ demo: build
 		echo; echo "==> promtool check rules"; promtool check rules $(DEMO_OUT)/prometheus/*.yaml; \
 	fi
 	@echo
+	@echo "==> slokit simulate --scenario outage --spec specs/order-api.yaml (the rules on the embedded Prometheus engine)"
+	@$(BIN) simulate --scenario outage --spec specs/order-api.yaml
+	@echo
 	@echo "Load $(DEMO_OUT)/prometheus/*.yaml as rule_files in prometheus.yml,"
 	@echo "or kubectl apply -f $(DEMO_OUT)/prometheus-operator/ on a cluster with the prometheus-operator."
+	@echo "Backtest other scenarios: $(BIN) simulate --list"
 
 # test: everything CI runs. Installs promtool and vmalert (Debian's
 # prometheus and victoria-metrics packages) when they are missing.
