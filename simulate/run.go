@@ -77,8 +77,9 @@ type AlertResult struct {
 	// firing that starts at or after it; null if there is none.
 	DetectionSeconds *float64 `json:"detectionSeconds"`
 	// ResetSeconds is from the first incident's end to the end of the last
-	// firing that started before it ended; null if the alert never fired
-	// for it or was still firing when the scenario ended.
+	// firing that started during it (negative when that firing ended
+	// before the incident did); null if no firing started during it or
+	// the alert was still firing when the scenario ended.
 	ResetSeconds *float64 `json:"resetSeconds"`
 	Firings      int      `json:"firings"`
 	// FalseFirings counts firings that start outside every incident.
@@ -101,7 +102,8 @@ type BudgetResult struct {
 	SLO       string `json:"slo"`
 	Objective string `json:"objective"`
 	// ReportedRemaining is null when the rules record no remaining budget
-	// for the SLO (foreign rules).
+	// for the SLO (foreign rules), or one per group (grouped SLOs, whose
+	// exact figure is over all groups).
 	ReportedRemaining *float64 `json:"reportedRemaining"`
 	ExactRemaining    float64  `json:"exactRemaining"`
 }

@@ -264,3 +264,32 @@ func TestCostlyRulesAreMeasuredAtCheckpoints(t *testing.T) {
 		t.Errorf("samples per evaluation %v, want %v", got, want)
 	}
 }
+
+// A grouped SLO gets traffic in every group, evenly, so every group pages
+// at the same time on an even burn; a bool-gauge SLO pages on its probes.
+func TestGroupedAndBoolGaugeSLOs(t *testing.T) {
+	t.Parallel()
+	svcs, diags := slo.Load([]string{"../specs/payment.yaml", "../specs/menu.yaml"})
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, "fast-burn", simulate.Options{Services: svcs})
+	detection := map[string]float64{}
+	menuTickets := 0
+	for _, a := range fired(res, "") {
+		switch a.Labels["service"] {
+		case "payment":
+			if a.Labels["window"] == "1h" && a.DetectionSeconds != nil {
+				detection[a.Labels["provider"]] = *a.DetectionSeconds
+			}
+		case "menu":
+			menuTickets++
+		}
+	}
+	if len(detection) != 3 || detection["provider-0"] != detection["provider-1"] || detection["provider-1"] != detection["provider-2"] {
+		t.Errorf("each provider must page alike: %v", detection)
+	}
+	if menuTickets == 0 {
+		t.Error("20x burn on the menu probe opened no ticket")
+	}
+}

@@ -48,10 +48,14 @@ var defaultBounds = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 
 func newSource(s *slo.SLO, series int) (*source, error) {
 	src := &source{slo: s, refs: map[string]storage.SeriesRef{}, values: map[string]float64{}}
-	id := func(i int) map[string]string {
+	// Grouped SLOs get three values per grouping label; k is a series'
+	// index among those of its kind (good, bad, ...), so that every group
+	// gets its share of each kind.
+	const groups = 3
+	id := func(i, k int) map[string]string {
 		extra := map[string]string{"sim_series": strconv.Itoa(i)}
-		for j, g := range s.Grouping {
-			extra[g] = fmt.Sprintf("%s-%d", g, (i+j)%3)
+		for _, g := range s.Grouping {
+			extra[g] = fmt.Sprintf("%s-%d", g, k%groups)
 		}
 		return extra
 	}
@@ -61,6 +65,12 @@ func newSource(s *slo.SLO, series int) (*source, error) {
 	switch s.SLI.Kind {
 	case slo.Ratio:
 		nBad := max(1, series/5)
+		if len(s.Grouping) > 0 {
+			// Whole multiples of the groups, so every group gets the same
+			// traffic and the same error ratio.
+			nBad = (max(groups, nBad) + groups - 1) / groups * groups
+			series = nBad + (max(groups, series-nBad)+groups-1)/groups*groups
+		}
 		total := requirement{matchers: s.SLI.Total.Matchers, match: true}
 		for i := range series {
 			var reqs []requirement
@@ -70,7 +80,11 @@ func newSource(s *slo.SLO, series int) (*source, error) {
 			} else {
 				reqs = []requirement{total, {matchers: s.SLI.Good.Matchers, match: !isBad}}
 			}
-			ls, err := synthesize(reqs, id(i))
+			k := i
+			if !isBad {
+				k = i - nBad
+			}
+			ls, err := synthesize(reqs, id(i, k))
 			if err != nil {
 				return nil, fail(err)
 			}
@@ -95,7 +109,7 @@ func newSource(s *slo.SLO, series int) (*source, error) {
 		for i := range max(1, series/len(src.bounds)) {
 			var set []labels.Labels
 			for _, b := range src.bounds {
-				extra := id(i)
+				extra := id(i, i)
 				extra["le"] = strconv.FormatFloat(b, 'g', -1, 64)
 				if math.IsInf(b, 1) {
 					extra["le"] = "+Inf"
@@ -110,7 +124,7 @@ func newSource(s *slo.SLO, series int) (*source, error) {
 		}
 	case slo.BoolGauge:
 		for i := range series {
-			ls, err := synthesize([]requirement{{matchers: s.SLI.Gauge.Matchers, match: true}}, id(i))
+			ls, err := synthesize([]requirement{{matchers: s.SLI.Gauge.Matchers, match: true}}, id(i, i))
 			if err != nil {
 				return nil, fail(err)
 			}
