@@ -183,15 +183,7 @@ func Lookup(name string) (*Scenario, error) {
 }
 
 func convert(d *strictyaml.Document, in *spec) *Scenario {
-	switch {
-	case !d.Has("apiVersion"):
-		d.Fail("apiVersion", "missing: every document must state apiVersion: %s", APIVersion)
-		return nil
-	case in.APIVersion != APIVersion:
-		d.Fail("apiVersion", "unsupported apiVersion %q: this slokit reads %s", in.APIVersion, APIVersion)
-		return nil
-	case in.Kind != Kind:
-		d.Fail("kind", "must be %s, got %q", Kind, in.Kind)
+	if !d.CheckHeader(in.APIVersion, in.Kind, APIVersion, Kind) {
 		return nil
 	}
 	s := &Scenario{

@@ -52,16 +52,8 @@ type converter struct {
 }
 
 func (c *converter) convert(doc *specDocument) *Service {
-	switch {
-	case !c.Has("apiVersion"):
-		c.Fail("apiVersion", "missing: every document must state apiVersion: %s", APIVersion)
+	if !c.CheckHeader(doc.APIVersion, doc.Kind, APIVersion, Kind) {
 		return nil
-	case doc.APIVersion != APIVersion:
-		c.Fail("apiVersion", "unsupported apiVersion %q: this slokit reads %s", doc.APIVersion, APIVersion)
-		return nil
-	}
-	if doc.Kind != Kind {
-		c.Fail("kind", "must be %s, got %q", Kind, doc.Kind)
 	}
 	svc := &Service{Name: doc.Service, Labels: doc.Labels}
 	c.checkName("service", doc.Service)

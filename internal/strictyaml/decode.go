@@ -50,6 +50,26 @@ func Decode(root *yaml.Node, v any) *Document {
 	return d
 }
 
+// CheckHeader checks a document's apiVersion and kind against the ones a
+// format expects. It reports false when the version is missing or wrong:
+// the rest of the document cannot be read as this format. A wrong kind is
+// reported but does not stop the reading, so the document's other problems
+// are found too.
+func (d *Document) CheckHeader(apiVersion, kind, wantVersion, wantKind string) bool {
+	switch {
+	case !d.Has("apiVersion"):
+		d.Fail("apiVersion", "missing: every document must state apiVersion: %s", wantVersion)
+		return false
+	case apiVersion != wantVersion:
+		d.Fail("apiVersion", "unsupported apiVersion %q: this slokit reads %s", apiVersion, wantVersion)
+		return false
+	}
+	if kind != wantKind {
+		d.Fail("kind", "must be %s, got %q", wantKind, kind)
+	}
+	return true
+}
+
 // TooLarge reports whether decoding stopped at the size limit; the value is
 // then incomplete and should not be checked further.
 func (d *Document) TooLarge() bool {
