@@ -170,6 +170,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 	c.convertObjectives(s, in, path)
 	c.convertGrouping(s, path)
 	c.convertAlerting(s, in.Alerting, path)
+	s.Policy = c.convertPolicy(c.convertPolicy(DefaultPolicy, doc.Policy, "policy"), in.Policy, path+".policy")
 
 	for _, o := range s.Objectives {
 		if outage := time.Duration(o.Budget() * float64(s.Period)); outage < 5*time.Minute && s.Period >= minPeriod {
@@ -612,6 +613,40 @@ func (c *converter) convertTier(s *SLO, in *specTier, path string) (burnrate.Tie
 		t.For = in.For.Value
 	}
 	return t, ok
+}
+
+// convertPolicy overlays the fields a policy sets on base: the service's
+// policy on the defaults, an SLO's on its service's.
+func (c *converter) convertPolicy(base Policy, in *specPolicy, path string) Policy {
+	if in == nil {
+		return base
+	}
+	p := base
+	if in.WarnBelow != nil {
+		if *in.WarnBelow < 0 || *in.WarnBelow > 100 {
+			c.Fail(path+".warnBelow", "must be a percentage of the budget from 0 to 100, got %s", fmtFloat(*in.WarnBelow))
+		}
+		p.WarnBelow = burnrate.Clean(*in.WarnBelow / 100)
+	}
+	if in.FreezeOnPage != nil {
+		p.FreezeOnPage = *in.FreezeOnPage
+	}
+	if in.AllowDuringFreeze != nil {
+		p.AllowDuringFreeze = []Change{}
+		for i, ch := range in.AllowDuringFreeze {
+			switch Change(ch) {
+			case HotfixChange, SecurityChange:
+				p.AllowDuringFreeze = append(p.AllowDuringFreeze, Change(ch))
+			case RollbackChange:
+				c.Warn(fmt.Sprintf("%s.allowDuringFreeze[%d]", path, i), "rollbacks are always allowed; listing them changes nothing")
+			case NormalChange:
+				c.Fail(fmt.Sprintf("%s.allowDuringFreeze[%d]", path, i), "normal changes during a freeze would make it no freeze: remove the policy's freeze instead")
+			default:
+				c.Fail(fmt.Sprintf("%s.allowDuringFreeze[%d]", path, i), "must be hotfix or security, got %q", ch)
+			}
+		}
+	}
+	return p
 }
 
 func merge(base, over map[string]string) map[string]string {

@@ -52,7 +52,41 @@ type SLO struct {
 	SLI        SLI
 	Objectives []Objective
 	Alerting   Alerting
+	Policy     Policy
 }
+
+// Change is the kind of change a deploy gate is asked about.
+type Change string
+
+// The kinds of change the error-budget policy tells apart.
+const (
+	NormalChange   Change = "normal"
+	RollbackChange Change = "rollback" // always allowed: it undoes a change
+	HotfixChange   Change = "hotfix"   // a fix for the problem burning the budget
+	SecurityChange Change = "security"
+)
+
+// Changes lists the kinds of change, for validation and help.
+var Changes = []Change{NormalChange, RollbackChange, HotfixChange, SecurityChange}
+
+// Policy is an SLO's error-budget policy: when the deploy gate warns and
+// when it freezes changes. The defaults follow the SRE Workbook's example
+// policy: freeze when the budget is spent or a page-level burn alert fires,
+// let fixes through, always let rollbacks through.
+type Policy struct {
+	// WarnBelow is the remaining-budget ratio under which changes are let
+	// through with a warning.
+	WarnBelow float64
+	// FreezeOnPage freezes normal changes while a page-level burn alert
+	// of the SLO fires, not only once the budget is spent.
+	FreezeOnPage bool
+	// AllowDuringFreeze are the changes let through while the SLO freezes
+	// changes. Rollbacks are let through whatever it says.
+	AllowDuringFreeze []Change
+}
+
+// DefaultPolicy is the policy of an SLO whose spec sets none.
+var DefaultPolicy = Policy{WarnBelow: 0.25, FreezeOnPage: true, AllowDuringFreeze: []Change{HotfixChange, SecurityChange}}
 
 // SLIKind says how good and bad events are counted.
 type SLIKind int

@@ -20,6 +20,7 @@ type specDocument struct {
 	Labels         map[string]string    `yaml:"labels"`
 	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`
 	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
+	Policy         *specPolicy          `yaml:"policy"`
 	SLOs           []specSLO            `yaml:"slos"`
 }
 
@@ -35,6 +36,13 @@ type specSLO struct {
 	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
 	SLI            *specSLI             `yaml:"sli"`
 	Alerting       *specAlerting        `yaml:"alerting"`
+	Policy         *specPolicy          `yaml:"policy"`
+}
+
+type specPolicy struct {
+	WarnBelow         *float64 `yaml:"warnBelow"`
+	FreezeOnPage      *bool    `yaml:"freezeOnPage"`
+	AllowDuringFreeze []string `yaml:"allowDuringFreeze"`
 }
 
 type specObjective struct {

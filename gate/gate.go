@@ -1,0 +1,128 @@
+// Package gate decides whether a change may ship, from the error-budget
+// state of a service's SLOs and their policies: allow, warn or deny, with
+// every reason spelled out (which SLO, which rule, the figures), so that a
+// pipeline log says why a deploy was held. It is pure: the budget service
+// gathers the state, the HTTP API and the CLI present the decision.
+package gate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slokit/slokit/slo"
+)
+
+// Verdict is the gate's answer.
+type Verdict string
+
+// The gate's answers, in rising severity.
+const (
+	Allow Verdict = "allow"
+	Warn  Verdict = "warn"
+	Deny  Verdict = "deny"
+)
+
+// SLOState is what the gate needs to know about one SLO objective.
+type SLOState struct {
+	Service   string
+	SLO       string
+	Objective string // as written, "99.9"
+	// Remaining is the remaining error budget over the period, as a
+	// ratio: 1 untouched, 0 spent, negative overspent.
+	Remaining float64
+	// PageAlerts names the page-level burn alerts firing for the SLO
+	// (their long windows, say "1h"), empty when none fires.
+	PageAlerts []string
+	Policy     slo.Policy
+}
+
+// Override lets changes of a service through a freeze until it expires,
+// on someone's word.
+type Override struct {
+	ID      string    `json:"id"`
+	Service string    `json:"service"`
+	Reason  string    `json:"reason"`
+	Author  string    `json:"author"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+}
+
+// Active reports whether the override applies at now.
+func (o *Override) Active(now time.Time) bool {
+	return o != nil && now.Before(o.Expires)
+}
+
+// Reason is one ground for a decision.
+type Reason struct {
+	// Rule is the policy rule that applied: budget-exhausted,
+	// page-alert-firing, budget-low, rollback, allowed-during-freeze,
+	// override, ok.
+	Rule      string `json:"rule"`
+	SLO       string `json:"slo,omitempty"`
+	Objective string `json:"objective,omitempty"`
+	Message   string `json:"message"`
+}
+
+// Decision is the gate's answer with its reasons.
+type Decision struct {
+	Service  string    `json:"service"`
+	Change   string    `json:"change"`
+	Decision Verdict   `json:"decision"`
+	Reasons  []Reason  `json:"reasons"`
+	Override *Override `json:"override"`
+}
+
+// Decide applies the policies of a service's SLOs to a change. A freeze
+// (budget spent, or a page-level burn alert firing where the policy says
+// so) denies normal changes; changes the policy lets through during a
+// freeze, rollbacks always, and any change under an active override are
+// allowed, naming the freeze they pass. Without a freeze, a budget under
+// the policy's warning level warns.
+func Decide(service string, change slo.Change, slos []SLOState, override *Override, now time.Time) Decision {
+	d := Decision{Service: service, Change: string(change), Decision: Allow}
+	var freezes, warnings []Reason
+	passes := true // the change is let through by every freezing SLO's policy
+	for _, s := range slos {
+		var frozen bool
+		if s.Remaining <= 0 {
+			frozen = true
+			freezes = append(freezes, Reason{Rule: "budget-exhausted", SLO: s.SLO, Objective: s.Objective,
+				Message: fmt.Sprintf("%s (%s%%): the error budget is spent (%s left)", s.SLO, s.Objective, percent(s.Remaining))})
+		}
+		if s.Policy.FreezeOnPage && len(s.PageAlerts) > 0 {
+			frozen = true
+			freezes = append(freezes, Reason{Rule: "page-alert-firing", SLO: s.SLO, Objective: s.Objective,
+				Message: fmt.Sprintf("%s (%s%%): page-level burn alert firing over %s, %s of the budget left", s.SLO, s.Objective, strings.Join(s.PageAlerts, ", "), percent(s.Remaining))})
+		}
+		if frozen && !slices.Contains(s.Policy.AllowDuringFreeze, change) {
+			passes = false
+		}
+		if !frozen && s.Remaining < s.Policy.WarnBelow {
+			warnings = append(warnings, Reason{Rule: "budget-low", SLO: s.SLO, Objective: s.Objective,
+				Message: fmt.Sprintf("%s (%s%%): %s of the error budget left, under the %s warning level", s.SLO, s.Objective, percent(s.Remaining), percent(s.Policy.WarnBelow))})
+		}
+	}
+	d.Reasons = append(freezes, warnings...)
+	switch {
+	case len(freezes) == 0 && len(warnings) > 0:
+		d.Decision = Warn
+	case len(freezes) == 0:
+		d.Reasons = append(d.Reasons, Reason{Rule: "ok", Message: fmt.Sprintf("every SLO of %s has budget to spare", service)})
+	case change == slo.RollbackChange:
+		d.Reasons = append(d.Reasons, Reason{Rule: "rollback", Message: "rollbacks are always allowed, freeze or not"})
+	case passes:
+		d.Reasons = append(d.Reasons, Reason{Rule: "allowed-during-freeze", Message: fmt.Sprintf("the policy lets %s changes through a freeze", change)})
+	case override.Active(now):
+		d.Override = override
+		d.Reasons = append(d.Reasons, Reason{Rule: "override", Message: fmt.Sprintf("override %s by %s until %s: %s", override.ID, override.Author, override.Expires.UTC().Format(time.RFC3339), override.Reason)})
+	default:
+		d.Decision = Deny
+	}
+	return d
+}
+
+func percent(ratio float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", ratio*100), "0"), ".") + "%"
+}

@@ -1,0 +1,82 @@
+package gate_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/slo"
+
+	// Registers -update, so that go test ./... -update runs in every package.
+	_ "github.com/slokit/slokit/internal/golden"
+)
+
+var now = time.Date(2026, 2, 8, 22, 0, 0, 0, time.UTC)
+
+func state(name string, remaining float64, pages ...string) gate.SLOState {
+	return gate.SLOState{Service: "order-api", SLO: name, Objective: "99.95", Remaining: remaining, PageAlerts: pages, Policy: slo.DefaultPolicy}
+}
+
+func TestDecide(t *testing.T) {
+	strict := state("order-placement-availability", -0.1)
+	strict.Policy.AllowDuringFreeze = nil
+	lenient := state("order-placement-latency", 0.5, "1h")
+	lenient.Policy.FreezeOnPage = false
+	override := &gate.Override{ID: "ovr-1", Service: "order-api", Author: "alice", Reason: "payment fix ships tonight", Expires: now.Add(time.Hour)}
+	expired := &gate.Override{ID: "ovr-0", Service: "order-api", Author: "bob", Reason: "old", Expires: now.Add(-time.Minute)}
+	for _, tc := range []struct {
+		name     string
+		change   slo.Change
+		slos     []gate.SLOState
+		override *gate.Override
+		want     gate.Verdict
+		rules    string // the reasons' rules, in order
+	}{
+		{"healthy", slo.NormalChange, []gate.SLOState{state("a", 0.8)}, nil, gate.Allow, "ok"},
+		{"no SLOs", slo.NormalChange, nil, nil, gate.Allow, "ok"},
+		{"budget low warns", slo.NormalChange, []gate.SLOState{state("a", 0.2), state("b", 0.9)}, nil, gate.Warn, "budget-low"},
+		{"at the warning level is fine", slo.NormalChange, []gate.SLOState{state("a", 0.25)}, nil, gate.Allow, "ok"},
+		{"budget spent denies", slo.NormalChange, []gate.SLOState{state("a", 0)}, nil, gate.Deny, "budget-exhausted"},
+		{"page alert denies", slo.NormalChange, []gate.SLOState{state("a", 0.6, "1h", "6h")}, nil, gate.Deny, "page-alert-firing"},
+		{"page alert ignored when the policy says so", slo.NormalChange, []gate.SLOState{lenient}, nil, gate.Allow, "ok"},
+		{"both freezes and a warning are named", slo.NormalChange, []gate.SLOState{state("a", -0.2, "1h"), state("b", 0.1)}, nil, gate.Deny, "budget-exhausted,page-alert-firing,budget-low"},
+		{"rollback always passes", slo.RollbackChange, []gate.SLOState{strict}, nil, gate.Allow, "budget-exhausted,rollback"},
+		{"hotfix passes by default", slo.HotfixChange, []gate.SLOState{state("a", -0.5)}, nil, gate.Allow, "budget-exhausted,allowed-during-freeze"},
+		{"security passes by default", slo.SecurityChange, []gate.SLOState{state("a", 0.5, "1h")}, nil, gate.Allow, "page-alert-firing,allowed-during-freeze"},
+		{"hotfix held where a policy says so", slo.HotfixChange, []gate.SLOState{state("a", -0.5), strict}, nil, gate.Deny, "budget-exhausted,budget-exhausted"},
+		{"override lets a normal change through", slo.NormalChange, []gate.SLOState{state("a", -0.5)}, override, gate.Allow, "budget-exhausted,override"},
+		{"expired override does not", slo.NormalChange, []gate.SLOState{state("a", -0.5)}, expired, gate.Deny, "budget-exhausted"},
+		{"override not needed without a freeze", slo.NormalChange, []gate.SLOState{state("a", 0.1)}, override, gate.Warn, "budget-low"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := gate.Decide("order-api", tc.change, tc.slos, tc.override, now)
+			var rules []string
+			for _, r := range d.Reasons {
+				rules = append(rules, r.Rule)
+				if r.Message == "" {
+					t.Errorf("reason %s has no message", r.Rule)
+				}
+			}
+			if d.Decision != tc.want || strings.Join(rules, ",") != tc.rules {
+				t.Errorf("got %s %v, want %s %s", d.Decision, rules, tc.want, tc.rules)
+			}
+			if (d.Override != nil) != (tc.rules != "" && strings.HasSuffix(tc.rules, "override")) {
+				t.Errorf("override in decision: %v", d.Override)
+			}
+		})
+	}
+}
+
+func TestReasonsGiveTheFigures(t *testing.T) {
+	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{state("order-placement-availability", -0.125, "1h")}, nil, now)
+	want := []string{
+		"order-placement-availability (99.95%): the error budget is spent (-12.5% left)",
+		"order-placement-availability (99.95%): page-level burn alert firing over 1h, -12.5% of the budget left",
+	}
+	for i, w := range want {
+		if d.Reasons[i].Message != w {
+			t.Errorf("reason %d: got %q, want %q", i, d.Reasons[i].Message, w)
+		}
+	}
+}
