@@ -126,15 +126,29 @@ type Stat struct {
 	Max  float64 `json:"max"`
 }
 
-// Run simulates the scenario.
-func Run(ctx context.Context, o Options) (*Result, error) {
+// Backtest is a scenario's traffic loaded into an engine with the rules to
+// evaluate, before any rule has run. The budget service's embedded backend
+// starts from one too.
+type Backtest struct {
+	Engine   *engine.Engine
+	Scenario *scenario.Scenario
+	sources  []*source
+}
+
+// Start and End bound the traffic written.
+func (b *Backtest) Start() time.Time { return scenario.Start }
+
+// End is the time of the last scrape written.
+func (b *Backtest) End() time.Time { return scenario.Start.Add(b.Scenario.Duration) }
+
+// Close releases the engine.
+func (b *Backtest) Close() error { return b.Engine.Close() }
+
+// Prepare writes the scenario's traffic as the SLOs' series into a new
+// engine in o.Dir and loads the rules: o.RuleFiles, or those slokit
+// generates for o.Services.
+func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	sc := o.Scenario
-	if o.ReplayLimit == 0 {
-		o.ReplayLimit = DefaultReplayLimit
-	}
-	if o.Checkpoints == 0 {
-		o.Checkpoints = DefaultCheckpoints
-	}
 	var sources []*source
 	owner := map[string]string{}
 	for _, svc := range o.Services {
@@ -155,29 +169,44 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("no SLO to write the scenario's traffic as")
 	}
-
 	e, err := engine.Open(o.Dir)
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
+	b := &Backtest{Engine: e, Scenario: sc, sources: sources}
 	if len(o.RuleFiles) > 0 {
 		err = e.LoadRules(o.RuleFiles...)
 	} else {
 		var buf strings.Builder
-		if err := prometheus.Write(&buf, prometheus.FormatPrometheus, o.Services); err != nil {
-			return nil, err
+		if err = prometheus.Write(&buf, prometheus.FormatPrometheus, o.Services); err == nil {
+			err = e.LoadRuleText([]byte(buf.String()))
 		}
-		err = e.LoadRuleText([]byte(buf.String()))
 	}
+	if err == nil {
+		err = writeTraffic(ctx, e, sc, sources)
+	}
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Run simulates the scenario.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.ReplayLimit == 0 {
+		o.ReplayLimit = DefaultReplayLimit
+	}
+	if o.Checkpoints == 0 {
+		o.Checkpoints = DefaultCheckpoints
+	}
+	b, err := Prepare(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-
-	if err := writeTraffic(ctx, e, sc, sources); err != nil {
-		return nil, err
-	}
-	start, end := scenario.Start, scenario.Start.Add(sc.Duration)
+	defer b.Close()
+	e, sc, sources := b.Engine, b.Scenario, b.sources
+	start, end := b.Start(), b.End()
 
 	res := &Result{Scenario: sc.Name}
 	// The cost of one cycle at the end, before any rule is backfilled,
