@@ -1,0 +1,269 @@
+// Package budget reads the error-budget state of SLOs from the series
+// slokit's rules record: remaining budget, SLI over the period, burn rate
+// per alert window, firing burn-rate alerts, and a status. It asks a few
+// queries for all SLOs at once, whatever their number, so the heavy work
+// stays in the metrics backend that evaluates the rules (Prometheus, Thanos,
+// Mimir, VictoriaMetrics, or the embedded engine).
+package budget
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/slo"
+)
+
+// Querier runs an instant PromQL query against a metrics backend.
+type Querier interface {
+	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
+}
+
+// EngineQuerier queries the embedded engine.
+type EngineQuerier struct {
+	Engine *engine.Engine
+}
+
+// Query runs the query on the engine and converts the result.
+func (q EngineQuerier) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+	v, _, err := q.Engine.Query(ctx, query, ts)
+	if err != nil {
+		return nil, err
+	}
+	out := make(model.Vector, 0, len(v))
+	for _, s := range v {
+		m := model.Metric{}
+		s.Metric.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
+		out = append(out, &model.Sample{Metric: m, Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
+	}
+	return out, nil
+}
+
+// Status summarises an SLO's state.
+type Status string
+
+// The statuses, in rising severity.
+const (
+	Unknown   Status = "unknown"   // the backend has no data for the SLO yet
+	OK        Status = "ok"        //
+	Warning   Status = "warning"   // a ticket fires, or the budget is under the policy's warning level
+	Critical  Status = "critical"  // a page fires
+	Exhausted Status = "exhausted" // the budget over the period is spent
+)
+
+// FiringAlert is a burn-rate alert firing for an SLO.
+type FiringAlert struct {
+	Alert    string `json:"alert"`
+	Severity string `json:"severity"`
+	Window   string `json:"window"`
+}
+
+// State is one SLO objective's error-budget state (one per group for
+// grouped SLOs).
+type State struct {
+	Service   string            `json:"service"`
+	SLO       string            `json:"slo"`
+	Objective string            `json:"objective"`
+	Threshold string            `json:"threshold,omitempty"`
+	Group     map[string]string `json:"group,omitempty"`
+	Period    string            `json:"period"`
+	// SLI is the share of good events over the period.
+	SLI *float64 `json:"sli"`
+	// Remaining is the share of the period's error budget left.
+	Remaining *float64 `json:"remaining"`
+	// FullOutageMinutesLeft is how long a full outage would take to spend
+	// what is left, at the period's average traffic.
+	FullOutageMinutesLeft *float64 `json:"fullOutageMinutesLeft"`
+	// BurnRates by alert window.
+	BurnRates map[string]float64 `json:"burnRates"`
+	// SecondsToExhaustion is how long the remaining budget lasts at the
+	// burn rate of the shortest page window; null when nothing burns.
+	SecondsToExhaustion *float64      `json:"secondsToExhaustion"`
+	FiringAlerts        []FiringAlert `json:"firingAlerts"`
+	Status              Status        `json:"status"`
+	// Policy is the SLO's error-budget policy, for the gate.
+	Policy slo.Policy `json:"-"`
+}
+
+// GateState is what the deploy gate needs of the state.
+func (s *State) GateState() gate.SLOState {
+	g := gate.SLOState{Service: s.Service, SLO: s.SLO, Objective: s.Objective, Policy: s.Policy, Remaining: 1}
+	if s.Remaining != nil {
+		g.Remaining = *s.Remaining
+	}
+	for _, a := range s.FiringAlerts {
+		if a.Severity == string(burnrate.Page) {
+			g.PageAlerts = append(g.PageAlerts, a.Window)
+		}
+	}
+	return g
+}
+
+// identity names an objective's series (or, without the objective, its
+// SLI's): the service, SLO, threshold and grouping labels. Other labels,
+// such as the team labels alerts carry, do not matter.
+func identity(m model.Metric, s *slo.SLO, objective bool) string {
+	names := []string{prometheus.ServiceLabel, prometheus.SLOLabel, prometheus.ThresholdLabel}
+	if objective {
+		names = append(names, prometheus.ObjectiveLabel)
+	}
+	names = append(names, s.Grouping...)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + string(m[model.LabelName(n)])
+	}
+	return strings.Join(parts, ",")
+}
+
+// Read returns the state of every objective of every SLO of services at t.
+func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) ([]State, error) {
+	query := func(expr string) (model.Vector, error) {
+		v, err := q.Query(ctx, expr, t)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", expr, err)
+		}
+		return v, nil
+	}
+	remaining, err := query(prometheus.BudgetRemainingSeries)
+	if err != nil {
+		return nil, err
+	}
+	burns, err := query(prometheus.BurnRateSeries)
+	if err != nil {
+		return nil, err
+	}
+	ratios, err := query(prometheus.ErrorRatioSeries)
+	if err != nil {
+		return nil, err
+	}
+	firing, err := query(`ALERTS{alertstate="firing"}`)
+	if err != nil {
+		return nil, err
+	}
+
+	var out []State
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			for _, o := range s.Objectives {
+				out = append(out, objectiveStates(s, o, remaining, burns, ratios, firing)...)
+			}
+		}
+	}
+	return out, nil
+}
+
+func belongs(m model.Metric, s *slo.SLO, o slo.Objective) bool {
+	if string(m[prometheus.ServiceLabel]) != s.Service || string(m[prometheus.SLOLabel]) != s.Name {
+		return false
+	}
+	if o.Threshold > 0 && string(m[prometheus.ThresholdLabel]) != prometheus.ThresholdLabelValue(o.Threshold) {
+		return false
+	}
+	obj, ok := m[prometheus.ObjectiveLabel]
+	return !ok || string(obj) == o.Label()
+}
+
+func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firing model.Vector) []State {
+	newState := func(group map[string]string) State {
+		st := State{
+			Service: s.Service, SLO: s.Name, Objective: o.Label(), Group: group,
+			Period: prometheus.WindowValue(s.Period), BurnRates: map[string]float64{},
+			FiringAlerts: []FiringAlert{}, Status: Unknown, Policy: s.Policy,
+		}
+		if o.Threshold > 0 {
+			st.Threshold = prometheus.ThresholdLabelValue(o.Threshold)
+		}
+		return st
+	}
+	group := func(m model.Metric) map[string]string {
+		if len(s.Grouping) == 0 {
+			return nil
+		}
+		g := map[string]string{}
+		for _, l := range s.Grouping {
+			g[l] = string(m[model.LabelName(l)])
+		}
+		return g
+	}
+	var out []State
+	for _, r := range remaining {
+		if !belongs(r.Metric, s, o) {
+			continue
+		}
+		st := newState(group(r.Metric))
+		v := float64(r.Value)
+		st.Remaining = &v
+		minutes := v * o.Budget() * s.Period.Minutes()
+		st.FullOutageMinutesLeft = &minutes
+		k, sk := identity(r.Metric, s, true), identity(r.Metric, s, false)
+		for _, b := range burns {
+			if identity(b.Metric, s, true) == k {
+				st.BurnRates[string(b.Metric[prometheus.WindowLabel])] = float64(b.Value)
+			}
+		}
+		for _, e := range ratios {
+			if identity(e.Metric, s, false) == sk && string(e.Metric[prometheus.WindowLabel]) == st.Period {
+				sli := 1 - float64(e.Value)
+				st.SLI = &sli
+			}
+		}
+		for _, a := range firing {
+			if identity(a.Metric, s, true) == k && a.Metric["alertname"] == model.LabelValue(s.Alerting.Name) {
+				st.FiringAlerts = append(st.FiringAlerts, FiringAlert{Alert: string(a.Metric["alertname"]), Severity: string(a.Metric[prometheus.SeverityLabel]), Window: string(a.Metric[prometheus.WindowLabel])})
+			}
+		}
+		slices.SortFunc(st.FiringAlerts, func(a, b FiringAlert) int { return strings.Compare(a.Severity+a.Window, b.Severity+b.Window) })
+		st.SecondsToExhaustion = exhaustion(s, v, st.BurnRates)
+		st.Status = status(st, v)
+		out = append(out, st)
+	}
+	if len(out) == 0 {
+		out = append(out, newState(nil))
+	}
+	return out
+}
+
+// exhaustion is how long the remaining budget lasts at the burn rate of the
+// SLO's shortest page window (its most current figure).
+func exhaustion(s *slo.SLO, remaining float64, burns map[string]float64) *float64 {
+	var window time.Duration
+	for _, t := range s.Alerting.Tiers {
+		if t.Severity == burnrate.Page && (window == 0 || t.Long < window) {
+			window = t.Long
+		}
+	}
+	if window == 0 {
+		for _, t := range s.Alerting.Tiers {
+			if window == 0 || t.Long < window {
+				window = t.Long
+			}
+		}
+	}
+	burn, ok := burns[prometheus.WindowValue(window)]
+	if !ok || burn <= 0 {
+		return nil
+	}
+	secs := max(0, remaining) * s.Period.Seconds() / burn
+	return &secs
+}
+
+func status(st State, remaining float64) Status {
+	switch {
+	case remaining <= 0:
+		return Exhausted
+	case slices.ContainsFunc(st.FiringAlerts, func(a FiringAlert) bool { return a.Severity == string(burnrate.Page) }):
+		return Critical
+	case len(st.FiringAlerts) > 0 || remaining < st.Policy.WarnBelow:
+		return Warning
+	}
+	return OK
+}

@@ -1,0 +1,141 @@
+package budget_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo"
+
+	// Registers -update, so that go test ./... -update runs in every package.
+	_ "github.com/slokit/slokit/internal/golden"
+)
+
+const spec = `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api
+scrapeInterval: 15s
+labels: {team: checkout}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="order-api",code=~"5.."}
+        total: http_requests_total{job="order-api"}
+    alerting:
+      page: {labels: {priority: P0}}
+`
+
+// stateAt loads a scenario into the embedded engine, computes the rules up
+// to a minute before at (offset from the start) and evaluates them live at
+// at, so that ALERTS exist, then reads the budget state.
+func stateAt(t *testing.T, name string, at time.Duration) (budget.State, []*slo.Service) {
+	t.Helper()
+	svcs, diags := slo.Parse([]byte(spec))
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ts := b.Start().Add(at)
+	if err := b.Engine.Backfill(context.Background(), b.Start(), ts.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Engine.Eval(context.Background(), ts); err != nil {
+		t.Fatal(err)
+	}
+	states, err := budget.Read(context.Background(), budget.EngineQuerier{Engine: b.Engine}, svcs, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 1 {
+		t.Fatalf("want one state, got %+v", states)
+	}
+	return states[0], svcs
+}
+
+func TestStateDuringAnOutage(t *testing.T) {
+	t.Parallel()
+	st, _ := stateAt(t, "outage", 3*time.Hour+10*time.Minute)
+	if st.Status != budget.Critical || len(st.FiringAlerts) == 0 || st.FiringAlerts[0].Severity != "page" {
+		t.Fatalf("ten minutes into an outage: status %s, alerts %+v", st.Status, st.FiringAlerts)
+	}
+	if st.Remaining == nil || *st.Remaining <= 0 || *st.Remaining > 1 {
+		t.Errorf("remaining %v: the period's hourly blocks do not hold the outage yet", st.Remaining)
+	}
+	if b := st.BurnRates["5m"]; b < 900 {
+		t.Errorf("burn rate over 5m %v, want about 1000 (every request failing at 99.9%%)", b)
+	}
+	if st.SecondsToExhaustion == nil || *st.SecondsToExhaustion > 30*24*3600 {
+		t.Errorf("time to exhaustion %v", st.SecondsToExhaustion)
+	}
+	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{st.GateState()}, nil, time.Now())
+	if d.Decision != gate.Deny || d.Reasons[0].Rule != "page-alert-firing" {
+		t.Errorf("gate during the outage: %+v", d)
+	}
+}
+
+func TestStateAfterTheOutageSpentTheBudget(t *testing.T) {
+	t.Parallel()
+	st, _ := stateAt(t, "outage", 5*time.Hour)
+	if st.Status != budget.Exhausted || st.Remaining == nil || *st.Remaining >= 0 {
+		t.Fatalf("after 15 minutes of outage in 5 hours of history: status %s, remaining %v", st.Status, st.Remaining)
+	}
+	if st.SLI == nil || *st.SLI > 0.99 || *st.SLI < 0.9 {
+		t.Errorf("SLI over the period %v, want about 1 - 15/300", st.SLI)
+	}
+	if st.FullOutageMinutesLeft == nil || *st.FullOutageMinutesLeft >= 0 {
+		t.Errorf("full-outage minutes left %v, want negative", st.FullOutageMinutesLeft)
+	}
+	for _, tc := range []struct {
+		change slo.Change
+		want   gate.Verdict
+	}{{slo.NormalChange, gate.Deny}, {slo.RollbackChange, gate.Allow}, {slo.HotfixChange, gate.Allow}} {
+		if d := gate.Decide("order-api", tc.change, []gate.SLOState{st.GateState()}, nil, time.Now()); d.Decision != tc.want {
+			t.Errorf("%s change: %s, want %s", tc.change, d.Decision, tc.want)
+		}
+	}
+}
+
+func TestStateOfAHealthySurge(t *testing.T) {
+	t.Parallel()
+	st, _ := stateAt(t, "surge-10x", 20*time.Hour)
+	if st.Status != budget.OK || st.Remaining == nil || *st.Remaining < 0.4 || len(st.FiringAlerts) != 0 {
+		t.Fatalf("during a healthy surge: %+v", st)
+	}
+	if d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{st.GateState()}, nil, time.Now()); d.Decision != gate.Allow {
+		t.Errorf("gate during a healthy surge: %+v", d)
+	}
+}
+
+func TestStateWithoutDataIsUnknown(t *testing.T) {
+	t.Parallel()
+	svcs, _ := slo.Parse([]byte(spec))
+	states, err := budget.Read(context.Background(), emptyQuerier{}, svcs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 1 || states[0].Status != budget.Unknown || states[0].Remaining != nil {
+		t.Errorf("no data: %+v", states)
+	}
+}
+
+type emptyQuerier struct{}
+
+func (emptyQuerier) Query(context.Context, string, time.Time) (model.Vector, error) {
+	return nil, nil
+}
