@@ -1,0 +1,161 @@
+package budget
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+)
+
+// HTTPOptions configure a Prometheus-compatible HTTP API backend:
+// Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path.
+type HTTPOptions struct {
+	URL string
+	// Timeout bounds each query attempt; default 10s.
+	Timeout time.Duration
+	// Retries is how many times a failed query is retried, with doubling
+	// pauses from 200ms, on errors that may pass (network, 5xx, 429,
+	// timeouts); default 2. Bad queries are not retried.
+	Retries int
+	// Credentials: a bearer token or a user and password, each read from a
+	// file or an environment variable (never from the command line, where
+	// every process listing shows it, and never logged).
+	BearerTokenFile, BearerTokenEnv string
+	BasicUser                       string
+	BasicPasswordFile, BasicPassEnv string
+}
+
+// HTTPQuerier queries a Prometheus-compatible HTTP API.
+type HTTPQuerier struct {
+	api  v1.API
+	url  string
+	opts HTTPOptions
+}
+
+// NewHTTPQuerier checks the options and reads the credentials.
+func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
+	u, err := url.Parse(o.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("backend URL %q: want an http or https URL such as http://127.0.0.1:9090", o.URL)
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Retries == 0 {
+		o.Retries = 2
+	}
+	var header, value string
+	token, err := secret("bearer token", o.BearerTokenFile, o.BearerTokenEnv)
+	if err != nil {
+		return nil, err
+	}
+	password, err := secret("basic auth password", o.BasicPasswordFile, o.BasicPassEnv)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case token != "" && o.BasicUser != "":
+		return nil, errors.New("backend: give a bearer token or basic auth, not both")
+	case token != "":
+		header, value = "Authorization", "Bearer "+token
+	case o.BasicUser != "":
+		req := &http.Request{Header: http.Header{}}
+		req.SetBasicAuth(o.BasicUser, password)
+		header, value = "Authorization", req.Header.Get("Authorization")
+	}
+	rt := http.RoundTripper(api.DefaultRoundTripper)
+	if header != "" {
+		rt = authRoundTripper{next: rt, header: header, value: value}
+	}
+	client, err := api.NewClient(api.Config{Address: o.URL, RoundTripper: rt})
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", o.URL, err)
+	}
+	return &HTTPQuerier{api: v1.NewAPI(client), url: o.URL, opts: o}, nil
+}
+
+// secret reads a credential from a file or an environment variable.
+func secret(what, file, env string) (string, error) {
+	switch {
+	case file != "" && env != "":
+		return "", fmt.Errorf("backend: give the %s in a file or an environment variable, not both", what)
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("backend: read the %s: %w", what, err)
+		}
+		return strings.TrimSpace(string(data)), nil
+	case env != "":
+		v, ok := os.LookupEnv(env)
+		if !ok || v == "" {
+			return "", fmt.Errorf("backend: the %s variable %s is empty or unset", what, env)
+		}
+		return v, nil
+	}
+	return "", nil
+}
+
+type authRoundTripper struct {
+	next          http.RoundTripper
+	header, value string
+}
+
+func (rt authRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(rt.header, rt.value)
+	return rt.next.RoundTrip(r)
+}
+
+// Query runs an instant query, retrying errors that may pass, and names the
+// backend and the query in its error.
+func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+	pause := 200 * time.Millisecond
+	var lastErr error
+	for attempt := 0; attempt <= q.opts.Retries; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("backend %s: query %s: %w (after %v)", q.url, query, ctx.Err(), lastErr)
+			case <-time.After(pause):
+			}
+			pause *= 2
+		}
+		actx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
+		val, _, _, err := q.api.Query(actx, query, ts, v1.WithTimeout(q.opts.Timeout))
+		cancel()
+		if err == nil {
+			v, ok := val.(model.Vector)
+			if !ok {
+				return nil, fmt.Errorf("backend %s: query %s: want a vector, got %s", q.url, query, val.Type())
+			}
+			return v, nil
+		}
+		lastErr = err
+		if !retryable(err) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("backend %s: query %s: %w", q.url, query, lastErr)
+}
+
+// retryable reports whether a failed query may succeed if asked again.
+func retryable(err error) bool {
+	var apiErr *v1.Error
+	if errors.As(err, &apiErr) {
+		switch apiErr.Type {
+		case v1.ErrBadData, v1.ErrBadResponse, v1.ErrCanceled:
+			return false
+		case v1.ErrClient:
+			return strings.Contains(apiErr.Msg, "429")
+		}
+	}
+	return !errors.Is(err, context.Canceled)
+}

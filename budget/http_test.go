@@ -1,0 +1,115 @@
+package budget_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/budget"
+)
+
+const vector = `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"service":"order-api","slo":"a"},"value":[1700000000,"0.25"]}]}}`
+
+func TestHTTPQuerier(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SLOKIT_TEST_PASSWORD", "pa55")
+	for _, tc := range []struct {
+		name    string
+		opts    budget.HTTPOptions
+		handler func(calls int32, w http.ResponseWriter, r *http.Request)
+		calls   int32  // requests the server must see
+		err     string // substring of the error, or "" for success
+	}{
+		{"success", budget.HTTPOptions{}, func(_ int32, w http.ResponseWriter, _ *http.Request) { w.Write([]byte(vector)) }, 1, ""},
+		{"bearer token from a file", budget.HTTPOptions{BearerTokenFile: tokenFile}, func(_ int32, w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer s3cret" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Write([]byte(vector))
+		}, 1, ""},
+		{"basic auth from the environment", budget.HTTPOptions{BasicUser: "slokit", BasicPassEnv: "SLOKIT_TEST_PASSWORD"}, func(_ int32, w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); !ok || u != "slokit" || p != "pa55" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Write([]byte(vector))
+		}, 1, ""},
+		{"a 503 is retried", budget.HTTPOptions{}, func(calls int32, w http.ResponseWriter, _ *http.Request) {
+			if calls < 3 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.Write([]byte(vector))
+		}, 3, ""},
+		{"persistent failure names the backend and the query", budget.HTTPOptions{Retries: 1}, func(_ int32, w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusBadGateway)
+		}, 2, "query slo:error_budget:remaining_ratio"},
+		{"a bad query is not retried", budget.HTTPOptions{}, func(_ int32, w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"parse error"}`))
+		}, 1, "parse error"},
+		{"a slow backend times out", budget.HTTPOptions{Timeout: 100 * time.Millisecond, Retries: 1}, func(_ int32, w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+		}, 2, "context deadline exceeded"},
+		{"unauthorized", budget.HTTPOptions{}, func(_ int32, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) }, 1, "401"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				tc.handler(calls.Add(1), w, r)
+			}))
+			defer srv.Close()
+			tc.opts.URL = srv.URL
+			q, err := budget.NewHTTPQuerier(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			v, err := q.Query(context.Background(), "slo:error_budget:remaining_ratio", time.Now())
+			switch {
+			case tc.err == "" && (err != nil || len(v) != 1 || v[0].Value != 0.25):
+				t.Errorf("got %v, %v", v, err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), srv.URL)):
+				t.Errorf("got error %v, want one naming %s and containing %q", err, srv.URL, tc.err)
+			}
+			if calls.Load() != tc.calls {
+				t.Errorf("the backend saw %d requests, want %d", calls.Load(), tc.calls)
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Errorf("took %s", time.Since(start))
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cret") {
+				t.Error("an error shows the token")
+			}
+		})
+	}
+}
+
+func TestHTTPQuerierChecksItsOptions(t *testing.T) {
+	for _, tc := range []struct {
+		opts budget.HTTPOptions
+		err  string
+	}{
+		{budget.HTTPOptions{URL: "localhost:9090"}, "want an http or https URL"},
+		{budget.HTTPOptions{URL: "http://127.0.0.1:9090", BearerTokenFile: "/nonexistent/token"}, "read the bearer token"},
+		{budget.HTTPOptions{URL: "http://127.0.0.1:9090", BearerTokenEnv: "SLOKIT_UNSET_VARIABLE"}, "SLOKIT_UNSET_VARIABLE is empty or unset"},
+		{budget.HTTPOptions{URL: "http://127.0.0.1:9090", BearerTokenEnv: "HOME", BasicUser: "x"}, "not both"},
+	} {
+		if _, err := budget.NewHTTPQuerier(tc.opts); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%+v: got %v, want %q", tc.opts, err, tc.err)
+		}
+	}
+}
