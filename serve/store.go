@@ -1,0 +1,244 @@
+// Package serve is slokit's budget service: it keeps every SLO's
+// error-budget state fresh from a metrics backend, answers deploy-gate
+// checks for pipelines, keeps manual overrides durably and audits every
+// decision. This file holds its durable state: overrides and the audit log.
+package serve
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/slokit/slokit/gate"
+)
+
+// overridesFile is the overrides' file in the data folder.
+const overridesFile = "overrides.json"
+
+// Overrides is the durable set of gate overrides. Every change is on disk,
+// written to a new file, synced and renamed over the old one, before it is
+// acknowledged, so a crash at any moment loses no acknowledged override and
+// never leaves half a file.
+type Overrides struct {
+	mu   sync.Mutex
+	path string
+	list []gate.Override
+}
+
+type overridesDoc struct {
+	Version   int             `json:"version"`
+	Overrides []gate.Override `json:"overrides"`
+}
+
+// OpenOverrides reads the overrides kept in dir, creating dir if needed. A
+// file that cannot be read is an error that names it: starting without the
+// overrides it held would silently undo people's decisions.
+func OpenOverrides(dir string) (*Overrides, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	o := &Overrides{path: filepath.Join(dir, overridesFile)}
+	data, err := os.ReadFile(o.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return o, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("overrides %s: %w", o.path, err)
+	}
+	var doc overridesDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("overrides %s: not valid JSON (%v); it was not written by slokit or was damaged: repair it or move it away to start without overrides", o.path, err)
+	}
+	if doc.Version != 1 {
+		return nil, fmt.Errorf("overrides %s: unknown version %d", o.path, doc.Version)
+	}
+	o.list = doc.Overrides
+	return o, nil
+}
+
+// Add stores an override and returns it with its ID and creation time.
+func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) {
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return ov, err
+	}
+	ov.ID = "ovr-" + hex.EncodeToString(id)
+	ov.Created = now.UTC()
+	ov.Expires = ov.Expires.UTC()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	next := append(slices.Clone(o.list), ov)
+	if err := o.save(next); err != nil {
+		return ov, err
+	}
+	o.list = next
+	return ov, nil
+}
+
+// Delete removes an override; it reports false if there is none with id.
+func (o *Overrides) Delete(id string) (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	i := slices.IndexFunc(o.list, func(ov gate.Override) bool { return ov.ID == id })
+	if i < 0 {
+		return false, nil
+	}
+	next := slices.Delete(slices.Clone(o.list), i, i+1)
+	if err := o.save(next); err != nil {
+		return false, err
+	}
+	o.list = next
+	return true, nil
+}
+
+// List returns the overrides that have not expired at now, oldest first.
+func (o *Overrides) List(now time.Time) []gate.Override {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []gate.Override
+	for _, ov := range o.list {
+		if ov.Active(now) {
+			out = append(out, ov)
+		}
+	}
+	return out
+}
+
+// Active returns the service's override that lasts longest, if any applies
+// at now.
+func (o *Overrides) Active(service string, now time.Time) *gate.Override {
+	var best *gate.Override
+	for _, ov := range o.List(now) {
+		if ov.Service == service && (best == nil || ov.Expires.After(best.Expires)) {
+			ov := ov
+			best = &ov
+		}
+	}
+	return best
+}
+
+// save writes the list durably: to a temporary file in the same folder,
+// synced, renamed over the old file, and the folder synced so the rename
+// itself survives a crash.
+func (o *Overrides) save(list []gate.Override) error {
+	if list == nil {
+		list = []gate.Override{}
+	}
+	data, err := json.MarshalIndent(overridesDoc{Version: 1, Overrides: list}, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(o.path)
+	tmp, err := os.CreateTemp(dir, ".overrides-*")
+	if err != nil {
+		return fmt.Errorf("overrides: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(data, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), o.path)
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("overrides %s: %w", o.path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// auditFile is the audit log's file in the data folder.
+const auditFile = "audit.jsonl"
+
+// AuditLog is an append-only JSON-lines record of every gate decision and
+// override change. Override changes are synced to disk before they are
+// acknowledged; decisions, which may come thousands a second, are flushed
+// in batches by Flush.
+type AuditLog struct {
+	mu sync.Mutex
+	f  *os.File
+	w  *bufio.Writer
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	Time     time.Time      `json:"time"`
+	Kind     string         `json:"kind"` // decision, override-created, override-deleted
+	Decision *gate.Decision `json:"decision,omitempty"`
+	Override *gate.Override `json:"override,omitempty"`
+	// Client is the remote address of the request.
+	Client string `json:"client,omitempty"`
+}
+
+// OpenAuditLog opens (or creates) the audit log in dir for appending.
+func OpenAuditLog(dir string) (*AuditLog, error) {
+	path := filepath.Join(dir, auditFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
+	}
+	return &AuditLog{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// Write appends an entry; with sync set it is on disk when Write returns.
+func (a *AuditLog) Write(e AuditEntry, sync bool) error {
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.w.Write(append(line, '\n')); err != nil {
+		return err
+	}
+	if sync {
+		return a.flush()
+	}
+	return nil
+}
+
+// Flush writes buffered entries and syncs them to disk.
+func (a *AuditLog) Flush() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.flush()
+}
+
+func (a *AuditLog) flush() error {
+	if err := a.w.Flush(); err != nil {
+		return err
+	}
+	return a.f.Sync()
+}
+
+// Close flushes and closes the log.
+func (a *AuditLog) Close() error {
+	err := a.Flush()
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
