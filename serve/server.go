@@ -1,0 +1,462 @@
+package serve
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/slo"
+)
+
+// Options configure the service. Zero values take the defaults below.
+type Options struct {
+	Services []*slo.Service
+	Querier  budget.Querier
+	// Overrides and Audit keep the durable state; both are required.
+	Overrides *Overrides
+	Audit     *AuditLog
+	// Token guards the endpoints that change state; empty disables them.
+	Token string
+	// RefreshInterval is how often budget state is read; default 1m.
+	RefreshInterval time.Duration
+	// StaleAfter is the data age beyond which the gate will not decide;
+	// default 5m.
+	StaleAfter time.Duration
+	// FailOpen turns "cannot decide" into allow, with the reason.
+	FailOpen bool
+	// MaxOverride is the longest an override may last; default 24h.
+	MaxOverride time.Duration
+	// Now is the clock, for tests; default time.Now.
+	Now func() time.Time
+}
+
+// maxBody bounds request bodies: overrides and Flagger payloads are small.
+const maxBody = 64 << 10
+
+// Server answers the HTTP API from budget state kept in memory.
+type Server struct {
+	opts     Options
+	services map[string]*slo.Service
+
+	mu          sync.RWMutex
+	states      []budget.State
+	evaluatedAt time.Time
+	lastErr     error
+
+	registry  *prometheus.Registry
+	remaining *prometheus.GaugeVec
+	burn      *prometheus.GaugeVec
+	decisions *prometheus.CounterVec
+	queryTime prometheus.Histogram
+	queryErrs prometheus.Counter
+	dataAge   prometheus.GaugeFunc
+}
+
+// New checks the options and builds a server; call Refresh (or Run) to
+// read state before it can decide.
+func New(o Options) (*Server, error) {
+	if o.Querier == nil || o.Overrides == nil || o.Audit == nil {
+		return nil, errors.New("serve: a backend, an override store and an audit log are required")
+	}
+	if o.RefreshInterval == 0 {
+		o.RefreshInterval = time.Minute
+	}
+	if o.StaleAfter == 0 {
+		o.StaleAfter = 5 * time.Minute
+	}
+	if o.MaxOverride == 0 {
+		o.MaxOverride = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{opts: o, services: map[string]*slo.Service{}, registry: prometheus.NewRegistry()}
+	for _, svc := range o.Services {
+		s.services[svc.Name] = svc
+	}
+	s.remaining = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "slokit_slo_budget_remaining_ratio", Help: "Share of the period's error budget left, per SLO objective."}, []string{"service", "slo", "objective"})
+	s.burn = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "slokit_slo_burn_rate", Help: "Error-budget burn rate per SLO objective and alert window."}, []string{"service", "slo", "objective", "window"})
+	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "slokit_gate_decisions_total", Help: "Deploy-gate decisions by service and decision."}, []string{"service", "decision"})
+	s.queryTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "slokit_backend_refresh_duration_seconds", Help: "Time to read all budget state from the backend.", Buckets: prometheus.DefBuckets})
+	s.queryErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_backend_refresh_errors_total", Help: "Failed reads of budget state from the backend."})
+	s.dataAge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_data_age_seconds", Help: "Age of the budget state the gate decides on."}, func() float64 {
+		_, at, _ := s.snapshot()
+		if at.IsZero() {
+			return -1
+		}
+		return s.opts.Now().Sub(at).Seconds()
+	})
+	s.registry.MustRegister(s.remaining, s.burn, s.decisions, s.queryTime, s.queryErrs, s.dataAge)
+	return s, nil
+}
+
+// Refresh reads every SLO's state from the backend. On failure the last
+// state is kept, and ages.
+func (s *Server) Refresh(ctx context.Context) error {
+	start := time.Now()
+	now := s.opts.Now()
+	states, err := budget.Read(ctx, s.opts.Querier, s.opts.Services, now)
+	s.queryTime.Observe(time.Since(start).Seconds())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastErr = err
+	if err != nil {
+		s.queryErrs.Inc()
+		return err
+	}
+	s.states, s.evaluatedAt = states, now
+	for _, st := range states {
+		if st.Remaining != nil {
+			s.remaining.WithLabelValues(st.Service, st.SLO, st.Objective).Set(*st.Remaining)
+		}
+		for w, b := range st.BurnRates {
+			s.burn.WithLabelValues(st.Service, st.SLO, st.Objective, w).Set(b)
+		}
+	}
+	return nil
+}
+
+// Run refreshes state every RefreshInterval until ctx ends, and flushes
+// the audit log as often.
+func (s *Server) Run(ctx context.Context) error {
+	t := time.NewTicker(s.opts.RefreshInterval)
+	defer t.Stop()
+	for {
+		_ = s.Refresh(ctx) // failures are counted and shown by the data age
+		_ = s.opts.Audit.Flush()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) snapshot() ([]budget.State, time.Time, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.states, s.evaluatedAt, s.lastErr
+}
+
+// Handler is the HTTP API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/slos", s.listSLOs)
+	mux.HandleFunc("GET /api/v1/slos/{service}/{slo}", s.getSLO)
+	mux.HandleFunc("GET /api/v1/gate/{service}", s.gateGet)
+	mux.HandleFunc("POST /api/v1/gate/{service}/check", s.gateFlagger)
+	mux.HandleFunc("GET /api/v1/overrides", s.authorized(s.listOverrides))
+	mux.HandleFunc("POST /api/v1/overrides", s.authorized(s.createOverride))
+	mux.HandleFunc("DELETE /api/v1/overrides/{id}", s.authorized(s.deleteOverride))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /readyz", s.ready)
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func fail(w http.ResponseWriter, code int, format string, args ...any) {
+	writeJSON(w, code, apiError{Error: fmt.Sprintf(format, args...)})
+}
+
+func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
+	_, at, err := s.snapshot()
+	switch {
+	case at.IsZero() && err != nil:
+		fail(w, http.StatusServiceUnavailable, "no budget state yet: %v", err)
+	case at.IsZero():
+		fail(w, http.StatusServiceUnavailable, "no budget state yet")
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "evaluatedAt": at})
+	}
+}
+
+func (s *Server) listSLOs(w http.ResponseWriter, _ *http.Request) {
+	states, at, _ := s.snapshot()
+	if states == nil {
+		states = []budget.State{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"slos": states, "evaluatedAt": at, "dataAgeSeconds": s.age(at)})
+}
+
+func (s *Server) getSLO(w http.ResponseWriter, r *http.Request) {
+	service, name := r.PathValue("service"), r.PathValue("slo")
+	states, at, _ := s.snapshot()
+	var out []budget.State
+	for _, st := range states {
+		if st.Service == service && st.SLO == name {
+			out = append(out, st)
+		}
+	}
+	if len(out) == 0 {
+		fail(w, http.StatusNotFound, "no SLO %s of service %s", name, service)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"slos": out, "evaluatedAt": at, "dataAgeSeconds": s.age(at)})
+}
+
+func (s *Server) age(at time.Time) float64 {
+	if at.IsZero() {
+		return -1
+	}
+	return s.opts.Now().Sub(at).Seconds()
+}
+
+// GateResponse is the body of a gate answer: the Argo Rollouts web
+// provider's contract (successCondition on decision).
+type GateResponse struct {
+	gate.Decision
+	SLOs           []budget.State `json:"slos"`
+	EvaluatedAt    time.Time      `json:"evaluatedAt"`
+	DataAgeSeconds float64        `json:"dataAgeSeconds"`
+}
+
+// decide answers a gate check. It returns false when the gate cannot
+// decide and fail-open is off.
+func (s *Server) decide(service string, change slo.Change, client string) (GateResponse, bool) {
+	now := s.opts.Now()
+	states, at, err := s.snapshot()
+	resp := GateResponse{EvaluatedAt: at, DataAgeSeconds: s.age(at), SLOs: []budget.State{}}
+	stale := at.IsZero() || now.Sub(at) > s.opts.StaleAfter
+	if stale {
+		why := fmt.Sprintf("budget state is %s old, over the %s limit", time.Duration(resp.DataAgeSeconds*float64(time.Second)).Round(time.Second), s.opts.StaleAfter)
+		if at.IsZero() {
+			why = "no budget state has been read yet"
+		}
+		if err != nil {
+			why += ": " + err.Error()
+		}
+		if !s.opts.FailOpen {
+			resp.Decision = gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}
+			return resp, false
+		}
+		resp.Decision = gate.Decision{Service: service, Change: string(change), Decision: gate.Allow,
+			Reasons: []gate.Reason{{Rule: "fail-open", Message: why + "; allowed because the service runs with --fail-open"}}}
+	} else {
+		var gs []gate.SLOState
+		for _, st := range states {
+			if st.Service != service {
+				continue
+			}
+			resp.SLOs = append(resp.SLOs, st)
+			if st.Status != budget.Unknown {
+				gs = append(gs, st.GateState())
+			}
+		}
+		resp.Decision = gate.Decide(service, change, gs, s.opts.Overrides.Active(service, now), now)
+	}
+	s.decisions.WithLabelValues(service, string(resp.Decision.Decision)).Inc()
+	d := resp.Decision
+	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client}, false)
+	return resp, true
+}
+
+func parseChange(v string) (slo.Change, bool) {
+	if v == "" {
+		return slo.NormalChange, true
+	}
+	for _, c := range slo.Changes {
+		if string(c) == v {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) gateGet(w http.ResponseWriter, r *http.Request) {
+	service := r.PathValue("service")
+	if s.services[service] == nil {
+		fail(w, http.StatusNotFound, "unknown service %q", service)
+		return
+	}
+	change, ok := parseChange(r.URL.Query().Get("change"))
+	if !ok {
+		fail(w, http.StatusBadRequest, "change must be one of normal, rollback, hotfix, security; got %q", r.URL.Query().Get("change"))
+		return
+	}
+	resp, decided := s.decide(service, change, clientOf(r))
+	if !decided {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": resp.Reasons[0].Message, "service": service})
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// flaggerPayload is what Flagger posts to a webhook.
+type flaggerPayload struct {
+	Name      string            `json:"name"`
+	Namespace string            `json:"namespace"`
+	Phase     string            `json:"phase"`
+	Metadata  map[string]string `json:"metadata"`
+}
+
+// gateFlagger answers a Flagger webhook: 200 proceeds, anything else halts.
+func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
+	service := r.PathValue("service")
+	if s.services[service] == nil {
+		fail(w, http.StatusNotFound, "unknown service %q", service)
+		return
+	}
+	var p flaggerPayload
+	if !decodeBody(w, r, &p) {
+		return
+	}
+	change, ok := parseChange(p.Metadata["change"])
+	if !ok {
+		fail(w, http.StatusBadRequest, "metadata.change must be one of normal, rollback, hotfix, security; got %q", p.Metadata["change"])
+		return
+	}
+	resp, decided := s.decide(service, change, clientOf(r))
+	switch {
+	case !decided:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": resp.Reasons[0].Message, "service": service})
+	case resp.Decision.Decision == gate.Deny:
+		writeJSON(w, http.StatusForbidden, resp)
+	default:
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(w, http.StatusRequestEntityTooLarge, "request body over %d bytes", maxBody)
+		} else {
+			fail(w, http.StatusBadRequest, "request body: %v", err)
+		}
+		return false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		fail(w, http.StatusBadRequest, "request body: one JSON object expected")
+		return false
+	}
+	return true
+}
+
+// authorized requires the bearer token on endpoints that change state or
+// show who changed it. The token is compared in constant time and never
+// logged.
+func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Token == "" {
+			fail(w, http.StatusForbidden, "overrides are disabled: start slokit serve with a token")
+			return
+		}
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="slokit"`)
+			fail(w, http.StatusUnauthorized, "an Authorization: Bearer token is required")
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.Token)) != 1 {
+			fail(w, http.StatusForbidden, "the token is not valid")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) listOverrides(w http.ResponseWriter, _ *http.Request) {
+	list := s.opts.Overrides.List(s.opts.Now())
+	if list == nil {
+		list = []gate.Override{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"overrides": list})
+}
+
+// overrideRequest is the body of POST /api/v1/overrides: an expiry as a
+// time or as a duration from now.
+type overrideRequest struct {
+	Service  string    `json:"service"`
+	Reason   string    `json:"reason"`
+	Author   string    `json:"author"`
+	Expires  time.Time `json:"expires"`
+	Duration string    `json:"duration"`
+}
+
+func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
+	var req overrideRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	now := s.opts.Now()
+	if req.Duration != "" {
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 {
+			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", req.Duration)
+			return
+		}
+		req.Expires = now.Add(d)
+	}
+	switch {
+	case s.services[req.Service] == nil:
+		fail(w, http.StatusBadRequest, "unknown service %q", req.Service)
+	case strings.TrimSpace(req.Reason) == "" || strings.TrimSpace(req.Author) == "":
+		fail(w, http.StatusBadRequest, "reason and author are required: an override must say who and why")
+	case !req.Expires.After(now):
+		fail(w, http.StatusBadRequest, "the override must expire in the future (expires or duration)")
+	case req.Expires.Sub(now) > s.opts.MaxOverride:
+		fail(w, http.StatusBadRequest, "an override may last at most %s", s.opts.MaxOverride)
+	default:
+		ov, err := s.opts.Overrides.Add(gate.Override{Service: req.Service, Reason: req.Reason, Author: req.Author, Expires: req.Expires}, now)
+		if err != nil {
+			fail(w, http.StatusInternalServerError, "storing the override: %v", err)
+			return
+		}
+		if err := s.opts.Audit.Write(AuditEntry{Time: now, Kind: "override-created", Override: &ov, Client: clientOf(r)}, true); err != nil {
+			fail(w, http.StatusInternalServerError, "auditing the override: %v", err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, ov)
+	}
+}
+
+func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ok, err := s.opts.Overrides.Delete(id)
+	switch {
+	case err != nil:
+		fail(w, http.StatusInternalServerError, "deleting the override: %v", err)
+	case !ok:
+		fail(w, http.StatusNotFound, "no override %q", id)
+	default:
+		_ = s.opts.Audit.Write(AuditEntry{Time: s.opts.Now(), Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: clientOf(r)}, true)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func clientOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

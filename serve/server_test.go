@@ -1,0 +1,305 @@
+package serve_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo"
+)
+
+const spec = `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api
+scrapeInterval: 15s
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="order-api",code=~"5.."}
+        total: http_requests_total{job="order-api"}
+`
+
+const token = "t0ken-for-tests"
+
+// backend is the embedded engine holding the outage scenario, with the
+// rules computed up to at (offset from the start) and evaluated live there.
+func backend(t *testing.T, svcs []*slo.Service, at time.Duration) (budget.Querier, time.Time) {
+	t.Helper()
+	sc, err := scenario.Lookup("outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ts := b.Start().Add(at)
+	if err := b.Engine.Backfill(context.Background(), b.Start(), ts.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Engine.Eval(context.Background(), ts); err != nil {
+		t.Fatal(err)
+	}
+	return budget.EngineQuerier{Engine: b.Engine}, ts
+}
+
+type fixture struct {
+	srv   *httptest.Server
+	dir   string
+	clock *time.Time
+	s     *serve.Server
+}
+
+// newServer serves the budget state of the outage scenario at offset at.
+func newServer(t *testing.T, at time.Duration, failOpen bool) *fixture {
+	t.Helper()
+	svcs, diags := slo.Parse([]byte(spec))
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	q, ts := backend(t, svcs, at)
+	dir := t.TempDir()
+	ov, err := serve.OpenOverrides(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := serve.OpenAuditLog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { audit.Close() })
+	clock := ts
+	s, err := serve.New(serve.Options{Services: svcs, Querier: q, Overrides: ov, Audit: audit, Token: token, FailOpen: failOpen,
+		Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, dir: dir, clock: &clock, s: s}
+}
+
+func (f *fixture) refresh(t *testing.T) {
+	t.Helper()
+	if err := f.s.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) do(t *testing.T, method, path, auth, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(data, &out)
+	if out == nil {
+		out = map[string]any{"raw": string(data)}
+	}
+	return resp.StatusCode, out
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	f := newServer(t, 2*time.Hour, false)
+	if code, _ := f.do(t, "GET", "/healthz", "", ""); code != 200 {
+		t.Errorf("healthz %d", code)
+	}
+	if code, _ := f.do(t, "GET", "/readyz", "", ""); code != 503 {
+		t.Errorf("readyz before any state: %d, want 503", code)
+	}
+	f.refresh(t)
+	if code, _ := f.do(t, "GET", "/readyz", "", ""); code != 200 {
+		t.Errorf("readyz after a refresh: %d", code)
+	}
+}
+
+func TestBudgetEndpoints(t *testing.T) {
+	f := newServer(t, 2*time.Hour, false)
+	f.refresh(t)
+	code, body := f.do(t, "GET", "/api/v1/slos", "", "")
+	if code != 200 || len(body["slos"].([]any)) != 1 {
+		t.Fatalf("slos: %d %v", code, body)
+	}
+	code, body = f.do(t, "GET", "/api/v1/slos/order-api/availability", "", "")
+	first := body["slos"].([]any)[0].(map[string]any)
+	if code != 200 || first["status"] != "ok" || first["remaining"] == nil {
+		t.Errorf("slo: %d %v", code, body)
+	}
+	if code, _ := f.do(t, "GET", "/api/v1/slos/order-api/latency", "", ""); code != 404 {
+		t.Errorf("unknown SLO: %d", code)
+	}
+}
+
+func TestGateFollowsTheBudget(t *testing.T) {
+	healthy := newServer(t, 2*time.Hour, false)
+	healthy.refresh(t)
+	outage := newServer(t, 3*time.Hour+10*time.Minute, false)
+	outage.refresh(t)
+	for _, tc := range []struct {
+		name     string
+		f        *fixture
+		path     string
+		code     int
+		decision string
+	}{
+		{"healthy allows", healthy, "/api/v1/gate/order-api", 200, "allow"},
+		{"outage denies", outage, "/api/v1/gate/order-api", 200, "deny"},
+		{"outage lets a rollback through", outage, "/api/v1/gate/order-api?change=rollback", 200, "allow"},
+		{"outage lets a hotfix through", outage, "/api/v1/gate/order-api?change=hotfix", 200, "allow"},
+		{"unknown change", healthy, "/api/v1/gate/order-api?change=yolo", 400, ""},
+		{"unknown service", healthy, "/api/v1/gate/payment", 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := tc.f.do(t, "GET", tc.path, "", "")
+			if code != tc.code || (tc.decision != "" && body["decision"] != tc.decision) {
+				t.Fatalf("got %d %v", code, body)
+			}
+			if tc.decision != "" && (len(body["reasons"].([]any)) == 0 || body["slos"] == nil || body["dataAgeSeconds"] == nil) {
+				t.Errorf("a decision must carry its reasons, SLOs and data age: %v", body)
+			}
+		})
+	}
+}
+
+func TestStaleStateCannotDecideUnlessFailOpen(t *testing.T) {
+	for _, failOpen := range []bool{false, true} {
+		f := newServer(t, 3*time.Hour+10*time.Minute, failOpen)
+		if code, _ := f.do(t, "GET", "/api/v1/gate/order-api", "", ""); failOpen && code != 200 || !failOpen && code != 503 {
+			t.Errorf("fail-open %v, no state yet: %d", failOpen, code)
+		}
+		f.refresh(t)
+		*f.clock = f.clock.Add(10 * time.Minute) // the backend has not answered since
+		code, body := f.do(t, "GET", "/api/v1/gate/order-api", "", "")
+		switch {
+		case !failOpen && (code != 503 || !strings.Contains(body["error"].(string), "over the 5m0s limit")):
+			t.Errorf("stale, fail closed: %d %v", code, body)
+		case failOpen && (code != 200 || body["decision"] != "allow" || !strings.Contains(body["reasons"].([]any)[0].(map[string]any)["message"].(string), "--fail-open")):
+			t.Errorf("stale, fail open: %d %v", code, body)
+		}
+	}
+}
+
+func TestFlaggerWebhook(t *testing.T) {
+	outage := newServer(t, 3*time.Hour+10*time.Minute, false)
+	outage.refresh(t)
+	payload := `{"name":"order-api","namespace":"prod","phase":"Progressing","metadata":{"change":"%s"}}`
+	for _, tc := range []struct {
+		name, body string
+		code       int
+	}{
+		{"deny halts with 403", strings.Replace(payload, "%s", "normal", 1), 403},
+		{"rollback proceeds", strings.Replace(payload, "%s", "rollback", 1), 200},
+		{"no metadata means a normal change", `{"name":"order-api","namespace":"prod","phase":"Progressing"}`, 403},
+		{"malformed JSON", `{"name":`, 400},
+		{"unknown field", `{"name":"x","colour":"blue"}`, 400},
+		{"two objects", `{"name":"x"}{"name":"y"}`, 400},
+		{"oversized body", `{"name":"` + strings.Repeat("x", 70<<10) + `"}`, 413},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body := outage.do(t, "POST", "/api/v1/gate/order-api/check", "", tc.body); code != tc.code {
+				t.Errorf("got %d %v, want %d", code, body, tc.code)
+			}
+		})
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	good := `{"service":"order-api","reason":"the fix for the incident","author":"alice","duration":"2h"}`
+	for _, tc := range []struct {
+		name, auth, body string
+		code             int
+	}{
+		{"no token", "", good, 401},
+		{"wrong token", "Bearer nope", good, 403},
+		{"basic auth is not a bearer token", "Basic YWxpY2U6cGFzcw==", good, 401},
+		{"unknown service", "Bearer " + token, `{"service":"payment","reason":"r","author":"a","duration":"1h"}`, 400},
+		{"no reason", "Bearer " + token, `{"service":"order-api","author":"a","duration":"1h"}`, 400},
+		{"too long", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"48h"}`, 400},
+		{"already expired", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","expires":"2020-01-01T00:00:00Z"}`, 400},
+		{"malformed", "Bearer " + token, `{"service":`, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body := f.do(t, "POST", "/api/v1/overrides", tc.auth, tc.body); code != tc.code {
+				t.Errorf("got %d %v, want %d", code, body, tc.code)
+			}
+		})
+	}
+	if _, body := f.do(t, "GET", "/api/v1/gate/order-api", "", ""); body["decision"] != "deny" {
+		t.Fatalf("before the override: %v", body)
+	}
+	code, created := f.do(t, "POST", "/api/v1/overrides", "Bearer "+token, good)
+	if code != 201 || created["id"] == nil {
+		t.Fatalf("create: %d %v", code, created)
+	}
+	id := created["id"].(string)
+	_, body := f.do(t, "GET", "/api/v1/gate/order-api", "", "")
+	if body["decision"] != "allow" || body["override"].(map[string]any)["author"] != "alice" {
+		t.Errorf("under the override: %v", body)
+	}
+	if code, body := f.do(t, "GET", "/api/v1/overrides", "Bearer "+token, ""); code != 200 || len(body["overrides"].([]any)) != 1 {
+		t.Errorf("list: %d %v", code, body)
+	}
+	if code, _ := f.do(t, "DELETE", "/api/v1/overrides/"+id, "Bearer "+token, ""); code != 204 {
+		t.Errorf("delete: %d", code)
+	}
+	if code, _ := f.do(t, "DELETE", "/api/v1/overrides/"+id, "Bearer "+token, ""); code != 404 {
+		t.Errorf("delete twice: %d", code)
+	}
+	if _, body := f.do(t, "GET", "/api/v1/gate/order-api", "", ""); body["decision"] != "deny" {
+		t.Errorf("after deleting the override: %v", body)
+	}
+
+	// Everything is in the audit log, and the token nowhere.
+	code, metrics := f.do(t, "GET", "/metrics", "", "")
+	if code != 200 || !strings.Contains(metrics["raw"].(string), `slokit_gate_decisions_total{decision="deny",service="order-api"}`) {
+		t.Errorf("metrics: %d %v", code, metrics)
+	}
+	audit, err := os.Open(filepath.Join(f.dir, "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Close()
+	kinds := map[string]int{}
+	sc := bufio.NewScanner(audit)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), token) {
+			t.Error("the audit log holds the token")
+		}
+		var e serve.AuditEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		kinds[e.Kind]++
+	}
+	// Decisions are flushed in batches; the override changes at once.
+	if kinds["override-created"] != 1 || kinds["override-deleted"] != 1 {
+		t.Errorf("audit log: %v", kinds)
+	}
+}
