@@ -162,7 +162,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/overrides", s.authorized(s.createOverride))
 	mux.HandleFunc("DELETE /api/v1/overrides/{id}", s.authorized(s.deleteOverride))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	return mux
 }
