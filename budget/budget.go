@@ -194,17 +194,32 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		}
 		return g
 	}
-	var out []State
-	for _, r := range remaining {
-		if !belongs(r.Metric, s, o) {
-			continue
+	// An objective (or group) exists as soon as any of its series does:
+	// burn rates and alerts come within minutes of deploying the rules,
+	// the remaining budget only once the first hourly block is recorded.
+	var order []string
+	seen := map[string]model.Metric{}
+	for _, v := range []model.Vector{remaining, burns} {
+		for _, smp := range v {
+			if k := identity(smp.Metric, s, true); belongs(smp.Metric, s, o) && seen[k] == nil {
+				seen[k] = smp.Metric
+				order = append(order, k)
+			}
 		}
-		st := newState(group(r.Metric))
-		v := float64(r.Value)
-		st.Remaining = &v
-		minutes := v * o.Budget() * s.Period.Minutes()
-		st.FullOutageMinutesLeft = &minutes
-		k, sk := identity(r.Metric, s, true), identity(r.Metric, s, false)
+	}
+	slices.Sort(order)
+	var out []State
+	for _, k := range order {
+		m := seen[k]
+		st := newState(group(m))
+		sk := identity(m, s, false)
+		for _, r := range remaining {
+			if identity(r.Metric, s, true) == k {
+				v := float64(r.Value)
+				minutes := v * o.Budget() * s.Period.Minutes()
+				st.Remaining, st.FullOutageMinutesLeft = &v, &minutes
+			}
+		}
 		for _, b := range burns {
 			if identity(b.Metric, s, true) == k {
 				st.BurnRates[string(b.Metric[prometheus.WindowLabel])] = float64(b.Value)
@@ -222,8 +237,8 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 			}
 		}
 		slices.SortFunc(st.FiringAlerts, func(a, b FiringAlert) int { return strings.Compare(a.Severity+a.Window, b.Severity+b.Window) })
-		st.SecondsToExhaustion = exhaustion(s, v, st.BurnRates)
-		st.Status = status(st, v)
+		st.SecondsToExhaustion = exhaustion(s, st.Remaining, st.BurnRates)
+		st.Status = status(st)
 		out = append(out, st)
 	}
 	if len(out) == 0 {
@@ -234,7 +249,7 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 
 // exhaustion is how long the remaining budget lasts at the burn rate of the
 // SLO's shortest page window (its most current figure).
-func exhaustion(s *slo.SLO, remaining float64, burns map[string]float64) *float64 {
+func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64) *float64 {
 	var window time.Duration
 	for _, t := range s.Alerting.Tiers {
 		if t.Severity == burnrate.Page && (window == 0 || t.Long < window) {
@@ -252,11 +267,19 @@ func exhaustion(s *slo.SLO, remaining float64, burns map[string]float64) *float6
 	if !ok || burn <= 0 {
 		return nil
 	}
-	secs := max(0, remaining) * s.Period.Seconds() / burn
+	left := 1.0 // no remaining budget recorded yet: none of it spent that we know of
+	if remaining != nil {
+		left = max(0, *remaining)
+	}
+	secs := left * s.Period.Seconds() / burn
 	return &secs
 }
 
-func status(st State, remaining float64) Status {
+func status(st State) Status {
+	remaining := 1.0
+	if st.Remaining != nil {
+		remaining = *st.Remaining
+	}
 	switch {
 	case remaining <= 0:
 		return Exhausted

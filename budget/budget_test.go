@@ -139,3 +139,34 @@ type emptyQuerier struct{}
 func (emptyQuerier) Query(context.Context, string, time.Time) (model.Vector, error) {
 	return nil, nil
 }
+
+// In the first hour after the rules are deployed no hourly block exists,
+// so no remaining budget either; a page must still show.
+func TestPageShowsBeforeTheFirstHourlyBlock(t *testing.T) {
+	t.Parallel()
+	svcs, _ := slo.Parse([]byte(spec))
+	sc, err := scenario.Lookup("outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// Rules deployed at 3h01m: the first hourly block comes at 4h.
+	from, ts := b.Start().Add(3*time.Hour+time.Minute), b.Start().Add(3*time.Hour+10*time.Minute)
+	if err := b.Engine.Backfill(context.Background(), from, ts.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Engine.Eval(context.Background(), ts); err != nil {
+		t.Fatal(err)
+	}
+	states, err := budget.Read(context.Background(), budget.EngineQuerier{Engine: b.Engine}, svcs, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 1 || states[0].Status != budget.Critical || states[0].Remaining != nil {
+		t.Fatalf("ten minutes into an outage, rules nine minutes old: %+v", states)
+	}
+}

@@ -36,6 +36,8 @@ Usage:
   slokit generate [--format FORMAT] [-o DIR|-] [--strict] PATH...
   slokit simulate --scenario NAME|FILE --spec PATH... [--rules FILE...] [--json]
   slokit simulate --list
+  slokit serve --prometheus-url URL [--data-dir DIR] [--token-file FILE] PATH...
+  slokit gate check --server URL --service NAME [--change TYPE] [--fail-open] [--json]
   slokit version
 
 PATH is a spec file or a folder searched recursively for *.yaml and *.yml.
@@ -56,6 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runGenerate(args[1:], stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "gate":
+		return runGate(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "slokit", versionString())
 		return exitOK

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo"
+)
+
+const serveSynopsis = `serve --prometheus-url URL [flags] PATH...
+
+Tracks the error budget of every SLO in the specs at PATH from the series
+slokit's rules record in a Prometheus-compatible backend, and answers
+deploy-gate checks over HTTP (see the README for the API).`
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", serveSynopsis, stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
+	promURL := fs.String("prometheus-url", "", "Prometheus-compatible HTTP API: Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path")
+	bearerFile := fs.String("backend-bearer-token-file", "", "file holding the backend's bearer token")
+	bearerEnv := fs.String("backend-bearer-token-env", "", "environment variable holding the backend's bearer token")
+	basicUser := fs.String("backend-basic-user", "", "user for basic auth to the backend")
+	basicFile := fs.String("backend-basic-password-file", "", "file holding the backend's basic-auth password")
+	basicEnv := fs.String("backend-basic-password-env", "", "environment variable holding the backend's basic-auth password")
+	timeout := fs.Duration("backend-timeout", 10*time.Second, "timeout of each backend query")
+	retries := fs.Int("backend-retries", 2, "retries of a failed backend query, with backoff")
+	dataDir := fs.String("data-dir", "slokit-data", "folder for overrides and the audit log")
+	tokenFile := fs.String("token-file", "", "file holding the token that guards overrides")
+	tokenEnv := fs.String("token-env", "", "environment variable holding the token that guards overrides")
+	refresh := fs.Duration("refresh", time.Minute, "how often budget state is read")
+	staleAfter := fs.Duration("stale-after", 5*time.Minute, "data age beyond which the gate answers 503")
+	failOpen := fs.Bool("fail-open", false, "allow changes, with the reason, when the gate cannot decide")
+	maxOverride := fs.Duration("max-override", 24*time.Hour, "longest an override may last")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	switch {
+	case len(paths) == 0:
+		fmt.Fprintln(stderr, "slokit serve: no spec paths given")
+		return exitUsage
+	case *promURL == "":
+		fmt.Fprintln(stderr, "slokit serve: --prometheus-url is required (the embedded backend is not available yet)")
+		return exitUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	services, ok := load(paths, false, stderr)
+	if !ok {
+		return exitInvalid
+	}
+	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{
+		URL: *promURL, Timeout: *timeout, Retries: *retries,
+		BearerTokenFile: *bearerFile, BearerTokenEnv: *bearerEnv,
+		BasicUser: *basicUser, BasicPasswordFile: *basicFile, BasicPassEnv: *basicEnv,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitUsage
+	}
+	token, err := readToken(*tokenFile, *tokenEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitUsage
+	}
+	overrides, err := serve.OpenOverrides(*dataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitInvalid
+	}
+	audit, err := serve.OpenAuditLog(*dataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitInvalid
+	}
+	defer audit.Close()
+	srv, err := serve.New(serve.Options{
+		Services: services, Querier: q, Overrides: overrides, Audit: audit, Token: token,
+		RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitInvalid
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitInvalid
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
+	if token == "" {
+		logger.Warn("no --token-file or --token-env: overrides are disabled")
+	}
+	logger.Info("serving", "listen", "http://"+ln.Addr().String(), "backend", *promURL, "slos", countSLOs(services), "data_dir", *dataDir)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { _ = srv.Run(ctx) }()
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitInvalid
+		}
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = httpSrv.Shutdown(sctx)
+	}
+	_ = stdout
+	return exitOK
+}
+
+func countSLOs(services []*slo.Service) int {
+	n := 0
+	for _, svc := range services {
+		n += len(svc.SLOs)
+	}
+	return n
+}
+
+// readToken reads the override token from a file or an environment
+// variable; it is never taken from the command line.
+func readToken(file, env string) (string, error) {
+	switch {
+	case file != "" && env != "":
+		return "", errors.New("give the token in --token-file or --token-env, not both")
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("read the token: %w", err)
+		}
+		t := strings.TrimSpace(string(data))
+		if len(t) < 16 {
+			return "", fmt.Errorf("the token in %s is shorter than 16 characters", file)
+		}
+		return t, nil
+	case env != "":
+		t := os.Getenv(env)
+		if len(t) < 16 {
+			return "", fmt.Errorf("the token in %s is unset or shorter than 16 characters", env)
+		}
+		return t, nil
+	}
+	return "", nil
+}
