@@ -380,11 +380,16 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		// condition weighted by traffic. With even traffic it holds
 		// whenever the burn rate does; in a quiet night hour, two failed
 		// requests out of fifty do not spend 2% of a month's budget.
+		// Until the first hourly block is recorded (in the first hour after
+		// the rules are deployed) the period has no total; the share is
+		// then zero rather than missing, which would silence the tier.
 		share := burnrate.Clean(t.BudgetConsumed(s.Period) * o.Budget())
-		spent := binary(parser.GTE,
-			b.recorded(ErrorsSeries, v, WindowLabel, b.window(t.Long)),
+		longErrors := b.recorded(ErrorsSeries, v, WindowLabel, b.window(t.Long))
+		threshold := binary(parser.LOR,
 			binary(parser.MUL, num(share), b.recorded(TotalSeries, v, WindowLabel, b.window(s.Period)), nil),
+			binary(parser.MUL, num(0), b.recorded(ErrorsSeries, v, WindowLabel, b.window(t.Long)), nil),
 			ignoring(WindowLabel))
+		spent := binary(parser.GTE, longErrors, threshold, ignoring(WindowLabel))
 		expr = binary(parser.LAND, expr, spent, ignoring(WindowLabel, ObjectiveLabel))
 	}
 	sev := s.Alerting.Severities[t.Severity]
