@@ -1,0 +1,203 @@
+package test
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// This test runs the whole pipeline on loopback: a real Prometheus server
+// (Debian's) scrapes an exporter the test controls and evaluates
+// slokit-generated rules; slokit serve reads the budgets from it; slokit
+// gate check asks the gate, as a CI job would. The gate allows while the
+// service is healthy, denies once the test makes it fail, allows again
+// under an override, and cannot decide once Prometheus is gone.
+//
+// The rules' evaluation interval is shortened from 1m to 5s so that a page
+// fires within seconds: windows summed from overlapping one-minute
+// increments overcount errors and requests alike, so the ratios, burn
+// rates and alerts are unchanged.
+
+const e2eSpec = `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api
+scrapeInterval: 1s
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="order-api",code=~"5.."}
+        total: http_requests_total{job="order-api"}
+    alerting:
+      page: {labels: {priority: P0}}
+`
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// exporter serves two counters that grow on every scrape; failing makes
+// half of the requests fail.
+type exporter struct {
+	mu      sync.Mutex
+	ok, bad float64
+	failing atomic.Bool
+}
+
+func (e *exporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.failing.Load() {
+		e.ok += 50
+		e.bad += 50
+	} else {
+		e.ok += 100
+	}
+	fmt.Fprintf(w, "# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} %g\nhttp_requests_total{code=\"500\"} %g\n", e.ok, e.bad)
+}
+
+// process starts a command whose output goes to a log file, and stops it by
+// PID when the test ends.
+func process(t *testing.T, logName string, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	log, err := os.Create(filepath.Join(t.TempDir(), logName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Env = append(os.Environ(), "SLOKIT_E2E_TOKEN=e2e-override-token-0123456789")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		if t.Failed() {
+			out, _ := os.ReadFile(log.Name())
+			t.Logf("%s output:\n%s", logName, out)
+		}
+	})
+	return cmd
+}
+
+// eventually polls cond every second until it holds or the limit passes.
+func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("%s did not happen within %s; last: %s", what, limit, last)
+}
+
+func gateCheck(server string, extra ...string) (int, string) {
+	var out bytes.Buffer
+	cmd := exec.Command(slokitBin, append([]string{"gate", "check", "--server", server, "--service", "order-api", "--timeout", "10s"}, extra...)...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		return -1, err.Error()
+	}
+	return code, out.String()
+}
+
+func TestGateEndToEndWithPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and waits for alerts")
+	}
+	prom := requireTool(t, "prometheus", "prometheus")
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "order-api.yaml")
+	if err := os.WriteFile(spec, []byte(e2eSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules := strings.ReplaceAll(string(slokit(t, "generate", "-o", "-", spec)), "interval: 1m\n", "interval: 5s\n")
+	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exp := &exporter{}
+	expSrv := httptest.NewServer(exp)
+	defer expSrv.Close()
+	promAddr, serveAddr := freePort(t), freePort(t)
+	config := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
+rule_files: [%q]
+scrape_configs:
+  - job_name: order-api
+    static_configs: [{targets: [%q]}]
+`, filepath.Join(dir, "rules.yaml"), strings.TrimPrefix(expSrv.URL, "http://"))
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	promCmd := process(t, "prometheus.log", prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
+	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", "http://"+promAddr, "--listen", serveAddr,
+		"--refresh", "2s", "--stale-after", "20s", "--backend-timeout", "2s", "--backend-retries", "1",
+		"--data-dir", filepath.Join(dir, "data"), "--token-env", "SLOKIT_E2E_TOKEN", spec)
+	server := "http://" + serveAddr
+
+	eventually(t, 60*time.Second, "the gate allowing a healthy service", func() (bool, string) {
+		code, out := gateCheck(server)
+		return code == 0 && strings.HasPrefix(out, "allow"), out
+	})
+	exp.failing.Store(true)
+	eventually(t, 120*time.Second, "the gate denying once half the requests fail", func() (bool, string) {
+		code, out := gateCheck(server)
+		return code == 1 && strings.Contains(out, "page-level burn alert firing"), out
+	})
+	if code, out := gateCheck(server, "--change", "rollback"); code != 0 {
+		t.Errorf("a rollback must pass the freeze: exit %d\n%s", code, out)
+	}
+
+	req, _ := http.NewRequest("POST", server+"/api/v1/overrides", strings.NewReader(`{"service":"order-api","reason":"the fix ships now","author":"e2e","duration":"1h"}`))
+	req.Header.Set("Authorization", "Bearer e2e-override-token-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating an override: %d", resp.StatusCode)
+	}
+	if code, out := gateCheck(server); code != 0 || !strings.Contains(out, "override") {
+		t.Errorf("under the override the gate must allow: exit %d\n%s", code, out)
+	}
+
+	// Prometheus goes away: once the state is older than --stale-after, the
+	// gate says it cannot decide, or allows with --fail-open.
+	_ = promCmd.Process.Kill()
+	_, _ = promCmd.Process.Wait()
+	eventually(t, 60*time.Second, "the gate refusing to decide on stale data", func() (bool, string) {
+		code, out := gateCheck(server)
+		return code == 2 && strings.Contains(out, "could not decide"), out
+	})
+	if code, out := gateCheck(server, "--fail-open"); code != 0 || !strings.Contains(out, "fail-open") {
+		t.Errorf("--fail-open must allow: exit %d\n%s", code, out)
+	}
+}
