@@ -150,11 +150,34 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 		return nil, err
 	}
 
+	// Index every series by service and SLO once, so each objective looks
+	// only at its own: thousands of SLOs stay linear.
+	type bySLO struct{ remaining, burns, ratios, firing model.Vector }
+	index := map[string]*bySLO{}
+	add := func(v model.Vector, pick func(*bySLO) *model.Vector) {
+		for _, smp := range v {
+			k := string(smp.Metric[prometheus.ServiceLabel]) + "\x00" + string(smp.Metric[prometheus.SLOLabel])
+			if index[k] == nil {
+				index[k] = &bySLO{}
+			}
+			p := pick(index[k])
+			*p = append(*p, smp)
+		}
+	}
+	add(remaining, func(b *bySLO) *model.Vector { return &b.remaining })
+	add(burns, func(b *bySLO) *model.Vector { return &b.burns })
+	add(ratios, func(b *bySLO) *model.Vector { return &b.ratios })
+	add(firing, func(b *bySLO) *model.Vector { return &b.firing })
+
 	var out []State
 	for _, svc := range services {
 		for _, s := range svc.SLOs {
+			own := index[s.Service+"\x00"+s.Name]
+			if own == nil {
+				own = &bySLO{}
+			}
 			for _, o := range s.Objectives {
-				out = append(out, objectiveStates(s, o, remaining, burns, ratios, firing)...)
+				out = append(out, objectiveStates(s, o, own.remaining, own.burns, own.ratios, own.firing)...)
 			}
 		}
 	}

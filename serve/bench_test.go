@@ -1,0 +1,115 @@
+package serve_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo"
+)
+
+// staticQuerier answers the budget queries with fixed series for every SLO
+// of the benchmark: the HTTP layer is measured, not a backend.
+type staticQuerier map[string]model.Vector
+
+func (q staticQuerier) Query(_ context.Context, query string, _ time.Time) (model.Vector, error) {
+	return q[query], nil
+}
+
+// BenchmarkGateChecks sends gate checks over loopback to a service holding
+// 1,000 SLOs (100 services of 10) with 16 concurrent clients, and reports
+// checks per second and the 99th-percentile latency. Run it bounded, as
+// make bench does: -benchtime 20000x.
+func BenchmarkGateChecks(b *testing.B) {
+	var services []*slo.Service
+	q := staticQuerier{}
+	for i := range 100 {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: svc-%03d\nslos:\n", i)
+		for j := range 10 {
+			fmt.Fprintf(&sb, "  - name: slo-%d\n    objective: 99.9\n    sli: {ratio: {errors: 'r{code=\"500\",s=\"%d-%d\"}', total: 'r{s=\"%d-%d\"}'}}\n", j, i, j, i, j)
+			m := model.Metric{"service": model.LabelValue(fmt.Sprintf("svc-%03d", i)), "slo": model.LabelValue(fmt.Sprintf("slo-%d", j)), "objective": "99.9"}
+			rem := m.Clone()
+			rem["window"] = "30d"
+			q["slo:error_budget:remaining_ratio"] = append(q["slo:error_budget:remaining_ratio"], &model.Sample{Metric: rem, Value: model.SampleValue(float64(j) / 10)})
+			for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d"} {
+				br := m.Clone()
+				br["window"] = model.LabelValue(w)
+				q["slo:error_budget:burn_rate"] = append(q["slo:error_budget:burn_rate"], &model.Sample{Metric: br, Value: 0.5})
+			}
+		}
+		svcs, diags := slo.Parse([]byte(sb.String()))
+		if err := diags.Errors(false); err != nil {
+			b.Fatal(err)
+		}
+		services = append(services, svcs...)
+	}
+	dir := b.TempDir()
+	ov, _ := serve.OpenOverrides(dir)
+	audit, _ := serve.OpenAuditLog(dir)
+	defer audit.Close()
+	s, err := serve.New(serve.Options{Services: services, Querier: q, Overrides: ov, Audit: audit})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("refreshing 1,000 SLOs took %s", time.Since(start))
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+	const workers = 16
+	latencies := make([]time.Duration, b.N)
+	var next, failures int64
+	var mu sync.Mutex
+	b.ResetTimer()
+	begin := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= int64(b.N) {
+					return
+				}
+				t0 := time.Now()
+				resp, err := client.Get(fmt.Sprintf("%s/api/v1/gate/svc-%03d?change=normal", srv.URL, i%100))
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				latencies[i] = time.Since(t0)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					mu.Lock()
+					failures++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	b.StopTimer()
+	if failures > 0 {
+		b.Errorf("%d of %d checks failed", failures, b.N)
+	}
+	slices.Sort(latencies)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "checks/s")
+	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+}
