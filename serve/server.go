@@ -151,21 +151,36 @@ func (s *Server) snapshot() ([]budget.State, time.Time, error) {
 	return s.states, s.evaluatedAt, s.lastErr
 }
 
+// Route is one endpoint of the HTTP API, as documented in openapi.yaml.
+type Route struct {
+	Method, Path string
+	handler      http.HandlerFunc
+}
+
+// Routes lists the HTTP API; the OpenAPI file documents exactly these.
+func (s *Server) Routes() []Route {
+	return []Route{
+		{"GET", "/api/v1/slos", s.listSLOs},
+		{"GET", "/api/v1/slos/{service}/{slo}", s.getSLO},
+		{"GET", "/api/v1/gate/{service}", s.gateGet},
+		{"POST", "/api/v1/gate/{service}/check", s.gateFlagger},
+		{"GET", "/api/v1/overrides", s.authorized(s.listOverrides)},
+		{"POST", "/api/v1/overrides", s.authorized(s.createOverride)},
+		{"DELETE", "/api/v1/overrides/{id}", s.authorized(s.deleteOverride)},
+		{"GET", "/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP},
+		{"GET", "/healthz", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		}},
+		{"GET", "/readyz", s.ready},
+	}
+}
+
 // Handler is the HTTP API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/slos", s.listSLOs)
-	mux.HandleFunc("GET /api/v1/slos/{service}/{slo}", s.getSLO)
-	mux.HandleFunc("GET /api/v1/gate/{service}", s.gateGet)
-	mux.HandleFunc("POST /api/v1/gate/{service}/check", s.gateFlagger)
-	mux.HandleFunc("GET /api/v1/overrides", s.authorized(s.listOverrides))
-	mux.HandleFunc("POST /api/v1/overrides", s.authorized(s.createOverride))
-	mux.HandleFunc("DELETE /api/v1/overrides/{id}", s.authorized(s.deleteOverride))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", s.ready)
+	for _, r := range s.Routes() {
+		mux.HandleFunc(r.Method+" "+r.Path, r.handler)
+	}
 	return mux
 }
 
