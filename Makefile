@@ -64,8 +64,11 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 ./...
 
+# bench: every benchmark, each bounded in iterations or time.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem ./burnrate ./engine ./generators/... ./slo ./simulate
+	$(GO) test -run '^$$' -bench GateChecks -benchtime 20000x ./serve
+	$(GO) test -run '^$$' -bench Generate1000 -benchtime 20x ./test
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./slo
