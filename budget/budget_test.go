@@ -37,6 +37,11 @@ slos:
 // to a minute before at (offset from the start) and evaluates them live at
 // at, so that ALERTS exist, then reads the budget state.
 func stateAt(t *testing.T, name string, at time.Duration) (budget.State, []*slo.Service) {
+	return stateSince(t, name, 0, at)
+}
+
+// stateSince is stateAt for rules deployed at offset deployed.
+func stateSince(t *testing.T, name string, deployed, at time.Duration) (budget.State, []*slo.Service) {
 	t.Helper()
 	svcs, diags := slo.Parse([]byte(spec))
 	if err := diags.Errors(false); err != nil {
@@ -52,7 +57,7 @@ func stateAt(t *testing.T, name string, at time.Duration) (budget.State, []*slo.
 	}
 	defer b.Close()
 	ts := b.Start().Add(at)
-	if err := b.Engine.Backfill(context.Background(), b.Start(), ts.Add(-time.Minute)); err != nil {
+	if err := b.Engine.Backfill(context.Background(), b.Start().Add(deployed), ts.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Engine.Eval(context.Background(), ts); err != nil {
@@ -144,29 +149,9 @@ func (emptyQuerier) Query(context.Context, string, time.Time) (model.Vector, err
 // so no remaining budget either; a page must still show.
 func TestPageShowsBeforeTheFirstHourlyBlock(t *testing.T) {
 	t.Parallel()
-	svcs, _ := slo.Parse([]byte(spec))
-	sc, err := scenario.Lookup("outage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	// Rules deployed at 3h01m: the first hourly block comes at 4h.
-	from, ts := b.Start().Add(3*time.Hour+time.Minute), b.Start().Add(3*time.Hour+10*time.Minute)
-	if err := b.Engine.Backfill(context.Background(), from, ts.Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Engine.Eval(context.Background(), ts); err != nil {
-		t.Fatal(err)
-	}
-	states, err := budget.Read(context.Background(), budget.EngineQuerier{Engine: b.Engine}, svcs, ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(states) != 1 || states[0].Status != budget.Critical || states[0].Remaining != nil {
-		t.Fatalf("ten minutes into an outage, rules nine minutes old: %+v", states)
+	st, _ := stateSince(t, "outage", 3*time.Hour+time.Minute, 3*time.Hour+10*time.Minute)
+	if st.Status != budget.Critical || st.Remaining != nil {
+		t.Fatalf("ten minutes into an outage, rules nine minutes old: %+v", st)
 	}
 }
