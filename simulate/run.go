@@ -50,6 +50,13 @@ type Options struct {
 	// Checkpoints is how many evaluation cycles are measured for cost;
 	// 0 means DefaultCheckpoints.
 	Checkpoints int
+	// Start, for Prepare, places the scenario on the wall clock; zero
+	// means scenario.Start. Use a midnight UTC to keep time-of-day shapes
+	// where the story puts them. Run always starts at scenario.Start.
+	Start time.Time
+	// Until, for Prepare, writes traffic only up to this offset, so that
+	// Append can go on from there; zero means the whole duration.
+	Until time.Duration
 }
 
 // Defaults for Options.
@@ -133,13 +140,23 @@ type Backtest struct {
 	Engine   *engine.Engine
 	Scenario *scenario.Scenario
 	sources  []*source
+	start    time.Time
+	next     time.Duration // offset of the next scrape to write
+	rng      *rand.Rand
 }
 
-// Start and End bound the traffic written.
-func (b *Backtest) Start() time.Time { return scenario.Start }
+// Start is the wall-clock time of the scenario's start.
+func (b *Backtest) Start() time.Time { return b.start }
 
 // End is the time of the last scrape written.
-func (b *Backtest) End() time.Time { return scenario.Start.Add(b.Scenario.Duration) }
+func (b *Backtest) End() time.Time { return b.start.Add(b.next - b.Scenario.ScrapeInterval) }
+
+// Append writes the scenario's traffic on from where it stopped up to
+// until, as a live backend does in real time; the scenario's shapes go on
+// past its duration (its events do not).
+func (b *Backtest) Append(ctx context.Context, until time.Time) error {
+	return b.write(ctx, until.Sub(b.start))
+}
 
 // Close releases the engine.
 func (b *Backtest) Close() error { return b.Engine.Close() }
@@ -173,7 +190,15 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Backtest{Engine: e, Scenario: sc, sources: sources}
+	start := o.Start
+	if start.IsZero() {
+		start = scenario.Start
+	}
+	until := o.Until
+	if until == 0 {
+		until = sc.Duration
+	}
+	b := &Backtest{Engine: e, Scenario: sc, sources: sources, start: start, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed))}
 	if len(o.RuleFiles) > 0 {
 		err = e.LoadRules(o.RuleFiles...)
 	} else {
@@ -183,7 +208,7 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 		}
 	}
 	if err == nil {
-		err = writeTraffic(ctx, e, sc, sources)
+		err = b.write(ctx, until)
 	}
 	if err != nil {
 		b.Close()
@@ -200,6 +225,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Checkpoints == 0 {
 		o.Checkpoints = DefaultCheckpoints
 	}
+	o.Start, o.Until = time.Time{}, 0
 	b, err := Prepare(ctx, o)
 	if err != nil {
 		return nil, err
@@ -240,15 +266,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, err
 }
 
-// writeTraffic appends every scrape of the scenario for every source.
-func writeTraffic(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sources []*source) error {
-	rng := rand.New(rand.NewPCG(sc.Seed, 0x5eed))
-	app := e.Appender(ctx)
+// write appends every scrape of every source up to offset until.
+func (b *Backtest) write(ctx context.Context, until time.Duration) error {
+	sc := b.Scenario
+	app := b.Engine.Appender(ctx)
 	batch := 0
-	for t := time.Duration(0); t <= sc.Duration; t += sc.ScrapeInterval {
-		ms := scenario.Start.Add(t).UnixMilli()
-		for _, src := range sources {
-			if err := src.scrape(app, sc, rng, t, ms, t == 0); err != nil {
+	for ; b.next <= until; b.next += sc.ScrapeInterval {
+		ms := b.start.Add(b.next).UnixMilli()
+		for _, src := range b.sources {
+			if err := src.scrape(app, sc, b.rng, b.next, ms, b.next == 0); err != nil {
 				return fmt.Errorf("simulate: write traffic: %w", err)
 			}
 		}
@@ -256,7 +282,7 @@ func writeTraffic(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, 
 			if err := app.Commit(); err != nil {
 				return err
 			}
-			app, batch = e.Appender(ctx), 0
+			app, batch = b.Engine.Appender(ctx), 0
 		}
 	}
 	return app.Commit()

@@ -296,3 +296,40 @@ func TestGroupedAndBoolGaugeSLOs(t *testing.T) {
 		t.Error("20x burn on the menu probe opened no ticket")
 	}
 }
+
+// Writing a scenario in two steps, as the live backend does, writes the
+// same series as writing it at once.
+func TestAppendContinuesTheScenario(t *testing.T) {
+	t.Parallel()
+	sc, err := scenario.Lookup("outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	total := func(b *simulate.Backtest, at time.Time) float64 {
+		v, _, err := b.Engine.Query(context.Background(), `sum(http_requests_total)`, at)
+		if err != nil || len(v) != 1 {
+			t.Fatalf("%v %v", v, err)
+		}
+		return v[0].F
+	}
+	open := func(until time.Duration) *simulate.Backtest {
+		b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: services(t, availability), Dir: t.TempDir(), Start: start, Until: until})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	stepwise, atOnce := open(time.Hour), open(2*time.Hour)
+	if !stepwise.End().Equal(start.Add(time.Hour)) {
+		t.Fatalf("end %s, want an hour after the start", stepwise.End())
+	}
+	if err := stepwise.Append(context.Background(), start.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	at := start.Add(2 * time.Hour)
+	if !stepwise.End().Equal(at) || total(stepwise, at) != total(atOnce, at) || total(stepwise, at) <= total(stepwise, start.Add(time.Hour)) {
+		t.Errorf("after appending: end %s, total %v, written at once %v", stepwise.End(), total(stepwise, at), total(atOnce, at))
+	}
+}
