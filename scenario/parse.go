@@ -46,6 +46,7 @@ type spec struct {
 	EvaluationInterval *strictyaml.Duration `yaml:"evaluationInterval"`
 	Seed               *float64             `yaml:"seed"`
 	Series             *float64             `yaml:"series"`
+	Live               *strictyaml.Duration `yaml:"live"`
 	Traffic            *specTraffic         `yaml:"traffic"`
 	Errors             *specErrors          `yaml:"errors"`
 	Latency            *specLatency         `yaml:"latency"`
@@ -226,6 +227,12 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 			d.Fail("series", "must be a whole number from 1 to 100000, got %v", *in.Series)
 		}
 		s.Series = int(*in.Series)
+	}
+	if in.Live != nil {
+		s.Live = in.Live.Value
+		if s.Live <= 0 || (s.Duration > 0 && s.Live > s.Duration) {
+			d.Fail("live", "must be within the scenario's duration, got %s", in.Live.Text)
+		}
 	}
 	convertTraffic(d, s, in.Traffic)
 	convertErrors(d, s, in.Errors)

@@ -24,7 +24,11 @@ type Scenario struct {
 	Seed uint64
 	// Series is how many raw series the traffic is spread over
 	// (instances, handlers: the cardinality the rules read).
-	Series    int
+	Series int
+	// Live is where the embedded budget service joins the story: it writes
+	// the traffic before Live as history and plays the rest in real time.
+	// Zero means the whole scenario is history.
+	Live      time.Duration
 	Traffic   Traffic
 	Errors    Errors
 	Latency   Latency

@@ -113,6 +113,9 @@ func TestBuiltinsTellTheirStories(t *testing.T) {
 	if perMinute := night.Rate(26*time.Hour) * 60; perMinute > 10 {
 		t.Errorf("low-traffic-night has %v requests a minute at 02:00, want a handful", perMinute)
 	}
+	if s := byName["super-bowl"]; s == nil || s.Live != 29*24*time.Hour+17*time.Hour+50*time.Minute || s.Rate(s.Live+20*time.Minute) < 9*s.Rate(s.Live) || !s.InIncident(s.Live+2*time.Hour) {
+		t.Errorf("super-bowl: the live point, the surge and the incident are not where the story puts them: %+v", s)
+	}
 	if s := byName["healthy-30d"]; s.Duration != 30*24*time.Hour || s.Series != 100 || len(s.Incidents) != 0 {
 		t.Errorf("healthy-30d: %s, %d series, %d incidents", s.Duration, s.Series, len(s.Incidents))
 	}

@@ -13,15 +13,18 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
 )
 
-const serveSynopsis = `serve --prometheus-url URL [flags] PATH...
+const serveSynopsis = `serve [--prometheus-url URL | --scenario NAME|FILE] [flags] PATH...
 
 Tracks the error budget of every SLO in the specs at PATH from the series
 slokit's rules record in a Prometheus-compatible backend, and answers
-deploy-gate checks over HTTP (see the README for the API).`
+deploy-gate checks over HTTP (see the README for the API). Without
+--prometheus-url it runs the specs' rules on the embedded engine over a
+scenario's synthetic traffic: its history at once, then live.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
@@ -41,6 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	staleAfter := fs.Duration("stale-after", 5*time.Minute, "data age beyond which the gate answers 503")
 	failOpen := fs.Bool("fail-open", false, "allow changes, with the reason, when the gate cannot decide")
 	maxOverride := fs.Duration("max-override", 24*time.Hour, "longest an override may last")
+	scenarioName := fs.String("scenario", "super-bowl", "without --prometheus-url: the scenario the embedded backend plays (slokit simulate --list)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -49,23 +53,54 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case len(paths) == 0:
 		fmt.Fprintln(stderr, "slokit serve: no spec paths given")
 		return exitUsage
-	case *promURL == "":
-		fmt.Fprintln(stderr, "slokit serve: --prometheus-url is required (the embedded backend is not available yet)")
-		return exitUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	services, ok := load(paths, false, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{
-		URL: *promURL, Timeout: *timeout, Retries: *retries,
-		BearerTokenFile: *bearerFile, BearerTokenEnv: *bearerEnv,
-		BasicUser: *basicUser, BasicPasswordFile: *basicFile, BasicPassEnv: *basicEnv,
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-		return exitUsage
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var q budget.Querier
+	backend := *promURL
+	if *promURL != "" {
+		hq, err := budget.NewHTTPQuerier(budget.HTTPOptions{
+			URL: *promURL, Timeout: *timeout, Retries: *retries,
+			BearerTokenFile: *bearerFile, BearerTokenEnv: *bearerEnv,
+			BasicUser: *basicUser, BasicPasswordFile: *basicFile, BasicPassEnv: *basicEnv,
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitUsage
+		}
+		q = hq
+	} else {
+		sc, err := scenario.Lookup(*scenarioName)
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitUsage
+		}
+		tsdb, err := os.MkdirTemp("", "slokit-serve-")
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitInvalid
+		}
+		defer os.RemoveAll(tsdb)
+		started := time.Now()
+		logger.Info("embedded backend: writing the scenario's history and computing the rules", "scenario", sc.Name, "history", sc.Duration.String())
+		emb, err := serve.StartEmbedded(ctx, services, sc, tsdb, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitInvalid
+		}
+		defer emb.Close()
+		logger.Info("embedded backend ready", "took", time.Since(started).Round(time.Millisecond))
+		go func() {
+			if err := emb.Run(ctx); err != nil {
+				logger.Error("embedded backend stopped", "err", err)
+			}
+		}()
+		q, backend = emb, "embedded:"+sc.Name
 	}
 	token, err := readToken(*tokenFile, *tokenEnv)
 	if err != nil {
@@ -107,9 +142,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if token == "" {
 		logger.Warn("no --token-file or --token-env: overrides are disabled")
 	}
-	logger.Info("serving", "listen", "http://"+ln.Addr().String(), "backend", *promURL, "slos", countSLOs(services), "data_dir", *dataDir)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	logger.Info("serving", "listen", "http://"+ln.Addr().String(), "backend", backend, "slos", countSLOs(services), "data_dir", *dataDir)
+	fmt.Fprintf(stdout, "try:\n  curl http://%s/api/v1/slos\n  curl 'http://%s/api/v1/gate/%s?change=normal'\n", ln.Addr(), ln.Addr(), services[0].Name)
 	go func() { _ = srv.Run(ctx) }()
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -125,7 +159,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer scancel()
 		_ = httpSrv.Shutdown(sctx)
 	}
-	_ = stdout
 	return exitOK
 }
 
