@@ -79,7 +79,7 @@ func BenchmarkRuleEvaluation(b *testing.B) {
 	e, end, _ := costSetup(b)
 	b.ResetTimer()
 	var samples int64
-	for i := 0; b.Loop(); i++ {
+	for b.Loop() {
 		// Re-evaluating the same timestamp reads the same samples and
 		// rewrites identical values, so every iteration costs the same.
 		n, err := e.Eval(context.Background(), end)
@@ -87,7 +87,6 @@ func BenchmarkRuleEvaluation(b *testing.B) {
 			b.Fatal(err)
 		}
 		samples = n
-		_ = i
 	}
 	b.ReportMetric(float64(samples), "samples/eval")
 }
