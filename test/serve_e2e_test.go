@@ -128,36 +128,32 @@ func gateCheck(server string, extra ...string) (int, string) {
 	return code, out.String()
 }
 
-func TestGateEndToEndWithPrometheus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Prometheus and waits for alerts")
-	}
-	prom := requireTool(t, "prometheus", "prometheus")
-	dir := t.TempDir()
-	spec := filepath.Join(dir, "order-api.yaml")
+// story writes the spec and its rules (evaluated every 5s) into dir and
+// starts the exporter.
+func story(t *testing.T) (dir, spec, rules string, exp *exporter, target string) {
+	t.Helper()
+	dir = t.TempDir()
+	spec = filepath.Join(dir, "order-api.yaml")
 	if err := os.WriteFile(spec, []byte(e2eSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rules := strings.ReplaceAll(string(slokit(t, "generate", "-o", "-", spec)), "interval: 1m\n", "interval: 5s\n")
-	if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rules), 0o644); err != nil {
+	text := strings.ReplaceAll(string(slokit(t, "generate", "-o", "-", spec)), "interval: 1m\n", "interval: 5s\n")
+	rules = filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rules, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exp := &exporter{}
-	expSrv := httptest.NewServer(exp)
-	defer expSrv.Close()
-	promAddr, serveAddr := freePort(t), freePort(t)
-	config := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
-rule_files: [%q]
-scrape_configs:
-  - job_name: order-api
-    static_configs: [{targets: [%q]}]
-`, filepath.Join(dir, "rules.yaml"), strings.TrimPrefix(expSrv.URL, "http://"))
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	promCmd := process(t, "prometheus.log", prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
-	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", "http://"+promAddr, "--listen", serveAddr,
+	exp = &exporter{}
+	srv := httptest.NewServer(exp)
+	t.Cleanup(srv.Close)
+	return dir, spec, rules, exp, strings.TrimPrefix(srv.URL, "http://")
+}
+
+// gateStory serves the budgets from backendURL and walks the gate through
+// allow, deny, rollback, override, and, once stopBackend is called, the
+// refusal to decide on stale data.
+func gateStory(t *testing.T, dir, spec, backendURL string, exp *exporter, stopBackend func()) {
+	serveAddr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", backendURL, "--listen", serveAddr,
 		"--refresh", "2s", "--stale-after", "20s", "--backend-timeout", "2s", "--backend-retries", "1",
 		"--data-dir", filepath.Join(dir, "data"), "--token-env", "SLOKIT_E2E_TOKEN", spec)
 	server := "http://" + serveAddr
@@ -189,10 +185,9 @@ scrape_configs:
 		t.Errorf("under the override the gate must allow: exit %d\n%s", code, out)
 	}
 
-	// Prometheus goes away: once the state is older than --stale-after, the
-	// gate says it cannot decide, or allows with --fail-open.
-	_ = promCmd.Process.Kill()
-	_, _ = promCmd.Process.Wait()
+	// The backend goes away: once the state is older than --stale-after,
+	// the gate says it cannot decide, or allows with --fail-open.
+	stopBackend()
 	eventually(t, 60*time.Second, "the gate refusing to decide on stale data", func() (bool, string) {
 		code, out := gateCheck(server)
 		return code == 2 && strings.Contains(out, "could not decide"), out
@@ -200,4 +195,57 @@ scrape_configs:
 	if code, out := gateCheck(server, "--fail-open"); code != 0 || !strings.Contains(out, "fail-open") {
 		t.Errorf("--fail-open must allow: exit %d\n%s", code, out)
 	}
+}
+
+func stop(cmd *exec.Cmd) func() {
+	return func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+	}
+}
+
+func TestGateEndToEndWithPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and waits for alerts")
+	}
+	prom := requireTool(t, "prometheus", "prometheus")
+	dir, spec, rules, exp, target := story(t)
+	promAddr := freePort(t)
+	config := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
+rule_files: [%q]
+scrape_configs:
+  - job_name: order-api
+    static_configs: [{targets: [%q]}]
+`, rules, target)
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	promCmd := process(t, "prometheus.log", prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
+	gateStory(t, dir, spec, "http://"+promAddr, exp, stop(promCmd))
+}
+
+// The same story with VictoriaMetrics single-node scraping the exporter and
+// vmalert evaluating the rules, writing results and ALERTS back, for users
+// of a VictoriaMetrics backend.
+func TestGateEndToEndWithVictoriaMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts VictoriaMetrics and vmalert and waits for alerts")
+	}
+	vm := requireTool(t, "victoria-metrics", "victoria-metrics")
+	vmalert := requireTool(t, "vmalert", "victoria-metrics")
+	dir, spec, rules, exp, target := story(t)
+	vmAddr, alertAddr := freePort(t), freePort(t)
+	scrape := fmt.Sprintf("global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: order-api\n    static_configs: [{targets: [%q]}]\n", target)
+	if err := os.WriteFile(filepath.Join(dir, "scrape.yml"), []byte(scrape), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vmCmd := process(t, "victoria-metrics.log", vm, "-httpListenAddr="+vmAddr, "-storageDataPath="+filepath.Join(dir, "vm"),
+		"-promscrape.config="+filepath.Join(dir, "scrape.yml"), "-search.latencyOffset=1s")
+	// vmalert will not run alerting rules without somewhere to send alerts.
+	notifier := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer notifier.Close()
+	process(t, "vmalert.log", vmalert, "-rule="+rules, "-datasource.url=http://"+vmAddr, "-remoteWrite.url=http://"+vmAddr,
+		"-remoteWrite.flushInterval=1s", "-evaluationInterval=5s", "-httpListenAddr="+alertAddr, "-notifier.url="+notifier.URL)
+	gateStory(t, dir, spec, "http://"+vmAddr, exp, stop(vmCmd))
 }
