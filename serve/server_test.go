@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/scenario"
@@ -301,5 +304,63 @@ func TestOverrides(t *testing.T) {
 	// Decisions are flushed in batches; the override changes at once.
 	if kinds["override-created"] != 1 || kinds["override-deleted"] != 1 {
 		t.Errorf("audit log: %v", kinds)
+	}
+}
+
+// flaky is a backend that can be taken down and brought back.
+type flaky struct {
+	budget.Querier
+	down bool
+}
+
+func (f *flaky) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
+	if f.down {
+		return nil, errors.New("backend down")
+	}
+	return f.Querier.Query(ctx, q, ts)
+}
+
+// When the backend stops answering the gate keeps deciding on its last
+// state until that is too old, then says why it cannot; once the backend
+// is back, the gate decides again.
+func TestGateRecoversWhenTheBackendReturns(t *testing.T) {
+	svcs, _ := slo.Parse([]byte(spec))
+	q, ts := backend(t, svcs, 2*time.Hour)
+	fq := &flaky{Querier: q}
+	dir := t.TempDir()
+	ov, _ := serve.OpenOverrides(dir)
+	audit, _ := serve.OpenAuditLog(dir)
+	defer audit.Close()
+	clock := ts
+	s, err := serve.New(serve.Options{Services: svcs, Querier: fq, Overrides: ov, Audit: audit, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	f := &fixture{srv: srv, dir: dir, clock: &clock, s: s}
+	gateCode := func() (int, map[string]any) { return f.do(t, "GET", "/api/v1/gate/order-api", "", "") }
+
+	f.refresh(t)
+	if code, _ := gateCode(); code != 200 {
+		t.Fatalf("healthy backend: %d", code)
+	}
+	fq.down = true
+	clock = clock.Add(2 * time.Minute)
+	if err := s.Refresh(context.Background()); err == nil {
+		t.Fatal("a refresh from a backend that is down must fail")
+	}
+	if code, _ := gateCode(); code != 200 {
+		t.Errorf("two minutes of outage, within the staleness limit: %d", code)
+	}
+	clock = clock.Add(5 * time.Minute)
+	_ = s.Refresh(context.Background())
+	if code, body := gateCode(); code != 503 || !strings.Contains(body["error"].(string), "backend down") {
+		t.Errorf("seven minutes without the backend: %d %v", code, body)
+	}
+	fq.down = false
+	f.refresh(t)
+	if code, body := gateCode(); code != 200 || body["decision"] != "allow" {
+		t.Errorf("the backend is back: %d %v", code, body)
 	}
 }
