@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/internal/secret"
 )
 
 // HTTPOptions configure a Prometheus-compatible HTTP API backend:
@@ -53,13 +54,13 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 		o.Retries = 2
 	}
 	var header, value string
-	token, err := secret("bearer token", o.BearerTokenFile, o.BearerTokenEnv)
+	token, err := secret.Read("bearer token", o.BearerTokenFile, o.BearerTokenEnv)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backend: %w", err)
 	}
-	password, err := secret("basic auth password", o.BasicPasswordFile, o.BasicPassEnv)
+	password, err := secret.Read("basic auth password", o.BasicPasswordFile, o.BasicPassEnv)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backend: %w", err)
 	}
 	switch {
 	case token != "" && o.BasicUser != "":
@@ -80,27 +81,6 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 		return nil, fmt.Errorf("backend %s: %w", o.URL, err)
 	}
 	return &HTTPQuerier{api: v1.NewAPI(client), url: o.URL, opts: o}, nil
-}
-
-// secret reads a credential from a file or an environment variable.
-func secret(what, file, env string) (string, error) {
-	switch {
-	case file != "" && env != "":
-		return "", fmt.Errorf("backend: give the %s in a file or an environment variable, not both", what)
-	case file != "":
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("backend: read the %s: %w", what, err)
-		}
-		return strings.TrimSpace(string(data)), nil
-	case env != "":
-		v, ok := os.LookupEnv(env)
-		if !ok || v == "" {
-			return "", fmt.Errorf("backend: the %s variable %s is empty or unset", what, env)
-		}
-		return v, nil
-	}
-	return "", nil
 }
 
 type authRoundTripper struct {

@@ -9,10 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
@@ -173,25 +173,9 @@ func countSLOs(services []*slo.Service) int {
 // readToken reads the override token from a file or an environment
 // variable; it is never taken from the command line.
 func readToken(file, env string) (string, error) {
-	switch {
-	case file != "" && env != "":
-		return "", errors.New("give the token in --token-file or --token-env, not both")
-	case file != "":
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("read the token: %w", err)
-		}
-		t := strings.TrimSpace(string(data))
-		if len(t) < 16 {
-			return "", fmt.Errorf("the token in %s is shorter than 16 characters", file)
-		}
-		return t, nil
-	case env != "":
-		t := os.Getenv(env)
-		if len(t) < 16 {
-			return "", fmt.Errorf("the token in %s is unset or shorter than 16 characters", env)
-		}
-		return t, nil
+	t, err := secret.Read("token", file, env)
+	if err == nil && t != "" && len(t) < 16 {
+		err = errors.New("the token is shorter than 16 characters")
 	}
-	return "", nil
+	return t, err
 }
