@@ -292,6 +292,11 @@ func (s *Server) decide(service string, change slo.Change, client string) (GateR
 	return resp, true
 }
 
+// cannotDecide answers 503 with why the gate could not decide.
+func cannotDecide(w http.ResponseWriter, resp GateResponse) {
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": resp.Reasons[0].Message, "service": resp.Service})
+}
+
 func parseChange(v string) (slo.Change, bool) {
 	if v == "" {
 		return slo.NormalChange, true
@@ -317,7 +322,7 @@ func (s *Server) gateGet(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, decided := s.decide(service, change, clientOf(r))
 	if !decided {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": resp.Reasons[0].Message, "service": service})
+		cannotDecide(w, resp)
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -350,7 +355,7 @@ func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 	resp, decided := s.decide(service, change, clientOf(r))
 	switch {
 	case !decided:
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": resp.Reasons[0].Message, "service": service})
+		cannotDecide(w, resp)
 	case resp.Decision.Decision == gate.Deny:
 		writeJSON(w, http.StatusForbidden, resp)
 	default:
