@@ -89,6 +89,7 @@ type specEvent struct {
 	Burn     *float64             `yaml:"burn"`
 	Every    *strictyaml.Duration `yaml:"every"`
 	Length   *strictyaml.Duration `yaml:"length"`
+	Service  string               `yaml:"service"`
 }
 
 type specLatency struct {
@@ -318,7 +319,7 @@ func convertErrors(d *strictyaml.Document, s *Scenario, in *specErrors) {
 		p := fmt.Sprintf("errors.events[%d]", i)
 		w, ok := window(d, p, e.Start, e.Duration, s.Duration)
 		lv, lok := level(d, p, e.Ratio, e.Burn)
-		ev := ErrorEvent{Kind: EventKind(e.Kind), Window: w, Level: lv}
+		ev := ErrorEvent{Kind: EventKind(e.Kind), Window: w, Level: lv, Service: e.Service}
 		switch ev.Kind {
 		case Step, Ramp:
 			if e.Every != nil || e.Length != nil {

@@ -115,6 +115,9 @@ type ErrorEvent struct {
 	Level  Level
 	Every  time.Duration // Burst only
 	Length time.Duration // Burst only
+	// Service limits the event to one service's SLOs; empty means every
+	// service fails alike.
+	Service string
 }
 
 // Latency is the distribution of request durations, log-normal, given by
@@ -143,12 +146,12 @@ func (s *Scenario) Rate(t time.Duration) float64 {
 }
 
 // ErrorRatio returns the share of requests failing at offset t, for an SLO
-// with the given error budget (0.001 for 99.9%), capped at 1.
-func (s *Scenario) ErrorRatio(t time.Duration, budget float64) float64 {
+// of service with the given error budget (0.001 for 99.9%), capped at 1.
+func (s *Scenario) ErrorRatio(service string, t time.Duration, budget float64) float64 {
 	base := s.Errors.Baseline.resolve(budget)
 	ratio := base
 	for _, e := range s.Errors.Events {
-		if !e.Contains(t) {
+		if !e.Contains(t) || (e.Service != "" && e.Service != service) {
 			continue
 		}
 		level := e.Level.resolve(budget)

@@ -47,27 +47,32 @@ func TestErrorRatio(t *testing.T) {
 			{Kind: scenario.Burst, Window: w(3*time.Hour, time.Hour), Level: scenario.Level{Burn: 20}, Every: 10 * time.Minute, Length: time.Minute},
 			{Kind: scenario.Ramp, Window: w(5*time.Hour, time.Hour), Level: scenario.Level{Burn: 10.5}},
 			{Kind: scenario.Step, Window: w(5*time.Hour, 10*time.Minute), Level: scenario.Level{Burn: 3}},
+			{Kind: scenario.Step, Window: w(7*time.Hour, time.Hour), Level: scenario.Level{Ratio: 0.5}, Service: "order-api"},
 		},
 	}}
 	const budget = 0.001
 	for _, tc := range []struct {
-		at   time.Duration
-		want float64
+		service string
+		at      time.Duration
+		want    float64
 	}{
-		{0, 0.0005},                         // baseline: 0.5x burn
-		{time.Hour, 1},                      // step
-		{3 * time.Hour, 0.02},               // burst on
-		{3*time.Hour + time.Minute, 0.0005}, // burst off
-		{3*time.Hour + 10*time.Minute, 0.02},
-		{5*time.Hour + 30*time.Minute, 0.0055}, // ramp half-way from 0.5x to 10.5x
-		{5*time.Hour + 5*time.Minute, 0.003},   // overlapping events: the higher wins
+		{"", 0, 0.0005},                         // baseline: 0.5x burn
+		{"", time.Hour, 1},                      // step
+		{"", 3 * time.Hour, 0.02},               // burst on
+		{"", 3*time.Hour + time.Minute, 0.0005}, // burst off
+		{"", 3*time.Hour + 10*time.Minute, 0.02},
+		{"", 5*time.Hour + 30*time.Minute, 0.0055}, // ramp half-way from 0.5x to 10.5x
+		{"", 5*time.Hour + 5*time.Minute, 0.003},   // overlapping events: the higher wins
+		{"order-api", 7 * time.Hour, 0.5},          // an event for one service
+		{"payment", 7 * time.Hour, 0.0005},         // leaves the others alone
+		{"order-api", time.Hour, 1},                // and events for all apply to it too
 	} {
-		if got := s.ErrorRatio(tc.at, budget); !near(got, tc.want, 1e-12) {
-			t.Errorf("error ratio at %s = %v, want %v", tc.at, got, tc.want)
+		if got := s.ErrorRatio(tc.service, tc.at, budget); !near(got, tc.want, 1e-12) {
+			t.Errorf("error ratio of %q at %s = %v, want %v", tc.service, tc.at, got, tc.want)
 		}
 	}
 	capped := &scenario.Scenario{Errors: scenario.Errors{Baseline: scenario.Level{Burn: 2000}}}
-	if got := capped.ErrorRatio(0, budget); got != 1 {
+	if got := capped.ErrorRatio("", 0, budget); got != 1 {
 		t.Errorf("a 2000x burn at 99.9%% is capped at every request failing, got %v", got)
 	}
 }
@@ -96,13 +101,13 @@ func TestBuiltinsTellTheirStories(t *testing.T) {
 	}
 	const budget = 0.001
 	outage := byName["outage"]
-	if r := outage.ErrorRatio(3*time.Hour+time.Minute, budget); r != 1 || !outage.InIncident(3*time.Hour+time.Minute) {
+	if r := outage.ErrorRatio("", 3*time.Hour+time.Minute, budget); r != 1 || !outage.InIncident(3*time.Hour+time.Minute) {
 		t.Errorf("outage: error ratio %v during the incident, want 1", r)
 	}
-	if r := byName["fast-burn"].ErrorRatio(4*time.Hour, budget); !near(r/budget, 20, 1e-9) {
+	if r := byName["fast-burn"].ErrorRatio("", 4*time.Hour, budget); !near(r/budget, 20, 1e-9) {
 		t.Errorf("fast-burn burns at %vx, want 20x", r/budget)
 	}
-	if r := byName["slow-burn"].ErrorRatio(2*24*time.Hour, budget); !near(r/budget, 2, 1e-9) {
+	if r := byName["slow-burn"].ErrorRatio("", 2*24*time.Hour, budget); !near(r/budget, 2, 1e-9) {
 		t.Errorf("slow-burn burns at %vx, want 2x", r/budget)
 	}
 	surge := byName["surge-10x"]

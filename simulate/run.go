@@ -67,7 +67,9 @@ const (
 
 // Result is what a simulation found.
 type Result struct {
-	Scenario string         `json:"scenario"`
+	Scenario string `json:"scenario"`
+	// Warnings are parts of the scenario that touched none of the SLOs.
+	Warnings []string       `json:"warnings"`
 	Alerts   []AlertResult  `json:"alerts"`
 	Budgets  []BudgetResult `json:"budgets"`
 	Cost     Cost           `json:"cost"`
@@ -143,6 +145,8 @@ type Backtest struct {
 	start    time.Time
 	next     time.Duration // offset of the next scrape to write
 	rng      *rand.Rand
+	// Warnings are parts of the scenario that touch none of the SLOs.
+	Warnings []string
 }
 
 // Start is the wall-clock time of the scenario's start.
@@ -153,8 +157,13 @@ func (b *Backtest) End() time.Time { return b.start.Add(b.next - b.Scenario.Scra
 
 // Append writes the scenario's traffic on from where it stopped up to
 // until, as a live backend does in real time; the scenario's shapes go on
-// past its duration (its events do not).
+// past its duration (its events do not). From the first Append on, the
+// exact tally of events is no longer kept, so memory stays flat however
+// long the backend runs.
 func (b *Backtest) Append(ctx context.Context, until time.Time) error {
+	for _, src := range b.sources {
+		src.live, src.ledger = true, nil
+	}
 	return b.write(ctx, until.Sub(b.start))
 }
 
@@ -198,7 +207,7 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	if until == 0 {
 		until = sc.Duration
 	}
-	b := &Backtest{Engine: e, Scenario: sc, sources: sources, start: start, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed))}
+	b := &Backtest{Engine: e, Scenario: sc, sources: sources, start: start, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed)), Warnings: unmatchedEvents(sc, o.Services)}
 	if len(o.RuleFiles) > 0 {
 		err = e.LoadRules(o.RuleFiles...)
 	} else {
@@ -215,6 +224,18 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// unmatchedEvents names the scenario's error events for a service that is
+// not simulated: they change nothing, which the user should know.
+func unmatchedEvents(sc *scenario.Scenario, services []*slo.Service) []string {
+	var out []string
+	for i, ev := range sc.Errors.Events {
+		if ev.Service != "" && !slices.ContainsFunc(services, func(s *slo.Service) bool { return s.Name == ev.Service }) {
+			out = append(out, fmt.Sprintf("scenario %s: errors.events[%d] fails service %s only, which is not simulated here: it changes nothing", sc.Name, i, ev.Service))
+		}
+	}
+	return out
 }
 
 // Run simulates the scenario.
@@ -234,7 +255,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	e, sc, sources := b.Engine, b.Scenario, b.sources
 	start, end := b.Start(), b.End()
 
-	res := &Result{Scenario: sc.Name}
+	res := &Result{Scenario: sc.Name, Warnings: b.Warnings}
 	// The cost of one cycle at the end, before any rule is backfilled,
 	// tells whether replaying every step is affordable: what a rule reads
 	// from raw series does not depend on the backfill.

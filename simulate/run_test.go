@@ -325,8 +325,14 @@ func TestAppendContinuesTheScenario(t *testing.T) {
 	if !stepwise.End().Equal(start.Add(time.Hour)) {
 		t.Fatalf("end %s, want an hour after the start", stepwise.End())
 	}
+	if n := stepwise.LedgerLen(); n != 241 {
+		t.Fatalf("an hour of 15s scrapes keeps %d tallies, want 241", n)
+	}
 	if err := stepwise.Append(context.Background(), start.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+	if n := stepwise.LedgerLen(); n != 0 {
+		t.Errorf("a live run keeps %d tallies, want none: memory must not grow with the run", n)
 	}
 	at := start.Add(2 * time.Hour)
 	if !stepwise.End().Equal(at) || total(stepwise, at) != total(atOnce, at) || total(stepwise, at) <= total(stepwise, start.Add(time.Hour)) {

@@ -35,6 +35,9 @@ type source struct {
 	// ledger[i] is the truth for scrape i: total events and bad events per
 	// objective (objectives of a latency SLI differ in threshold).
 	ledger []tally
+	// live sources keep no ledger: nothing judges a live run against the
+	// truth, and a long-running service would grow it without bound.
+	live bool
 }
 
 type tally struct {
@@ -174,7 +177,7 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 		// lumpy, as it is.
 		n = max(0, math.Round(mean+math.Sqrt(mean)*rng.NormFloat64()))
 	}
-	e := sc.ErrorRatio(mid, src.budget())
+	e := sc.ErrorRatio(src.slo.Service, mid, src.budget())
 	tl := tally{bad: make([]float64, len(src.slo.Objectives))}
 	switch {
 	case src.good != nil || src.bad != nil:
@@ -232,7 +235,9 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 			}
 		}
 	}
-	src.ledger = append(src.ledger, tl)
+	if !src.live {
+		src.ledger = append(src.ledger, tl)
+	}
 	return nil
 }
 

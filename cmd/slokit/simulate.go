@@ -109,6 +109,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "slokit simulate: warning: %s\n", w)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -24,6 +24,17 @@ func TestSimulateCommand(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("groups: [{name: x, rules: [{record: y, expr: 'sum('}]}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	scoped := filepath.Join(t.TempDir(), "scoped.yaml")
+	if err := os.WriteFile(scoped, []byte(`apiVersion: slokit.dev/v1
+kind: Scenario
+name: payment-outage
+duration: 2h
+traffic: {rate: 20}
+errors:
+  events: [{kind: step, start: 1h, duration: 10m, ratio: 1, service: payment}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -40,6 +51,7 @@ func TestSimulateCommand(t *testing.T) {
 			"--total", `http_requests_total{job="api"}`, "--errors", `http_requests_total{job="api",code="500"}`}, 0, "OrdersFailing", ""},
 		{"rule file that does not parse", []string{"simulate", "--scenario", "outage", "--spec", "../../specs/order-api.yaml", "--rules", broken}, 1, "", broken},
 		{"invalid spec", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/values.bad.yaml"}, 1, "", "must be between 0 and 100"},
+		{"event for a service not simulated", []string{"simulate", "--scenario", scoped, "--spec", "../../specs/order-api.yaml"}, 0, "", "errors.events[0] fails service payment only, which is not simulated here"},
 		{"native histogram SLI", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/kinds.good.yaml"}, 1, "", "native histograms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
