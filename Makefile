@@ -13,8 +13,11 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/slokit
 
-# demo: validate the example specs, compile them into every output format and
-# backtest the order API's alerts against a simulated outage.
+# demo: validate the example specs, compile them into every output format,
+# backtest the order API's alerts against a simulated outage, then run the
+# budget service on the embedded engine over the super-bowl scenario and
+# print what to try (Ctrl-C stops it).
+DEMO_LISTEN ?= 127.0.0.1:8080
 demo: build
 	@echo "==> slokit validate specs/"
 	@$(BIN) validate specs/
@@ -37,7 +40,11 @@ demo: build
 	@echo
 	@echo "Load $(DEMO_OUT)/prometheus/*.yaml as rule_files in prometheus.yml,"
 	@echo "or kubectl apply -f $(DEMO_OUT)/prometheus-operator/ on a cluster with the prometheus-operator."
-	@echo "Backtest other scenarios: $(BIN) simulate --list"
+	@echo
+	@echo "==> slokit serve specs/ on $(DEMO_LISTEN): the budget service and deploy gate, on the embedded"
+	@echo "    engine over the super-bowl scenario (30 days of history first, then live; Ctrl-C stops it)"
+	@umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DEMO_OUT)/token
+	@exec $(BIN) serve --listen $(DEMO_LISTEN) --token-file $(DEMO_OUT)/token --data-dir $(DEMO_OUT)/data specs/
 
 # test: everything CI runs. Installs promtool and vmalert (Debian's
 # prometheus and victoria-metrics packages) when they are missing.

@@ -9,6 +9,7 @@ package budget
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -90,13 +91,26 @@ type State struct {
 	SecondsToExhaustion *float64      `json:"secondsToExhaustion"`
 	FiringAlerts        []FiringAlert `json:"firingAlerts"`
 	Status              Status        `json:"status"`
+	// DataTime is when the backend last recorded the objective's burn
+	// rates (the oldest of its windows): the age of everything above. Null
+	// when the backend has no data for it.
+	DataTime *time.Time `json:"dataTime"`
+	// DataAgeSeconds is DataTime's age when the state is served.
+	DataAgeSeconds *float64 `json:"dataAgeSeconds"`
 	// Policy is the SLO's error-budget policy, for the gate.
 	Policy slo.Policy `json:"-"`
 }
 
-// GateState is what the deploy gate needs of the state.
-func (s *State) GateState() gate.SLOState {
+// GateState is what the deploy gate needs of the state at now: data
+// older than staleAfter counts as none.
+func (s *State) GateState(now time.Time, staleAfter time.Duration) gate.SLOState {
 	g := gate.SLOState{Service: s.Service, SLO: s.SLO, Objective: s.Objective, Policy: s.Policy, Remaining: 1}
+	switch {
+	case s.Status == Unknown || s.DataTime == nil:
+		g.NoData = "the backend has no data for it (rules not loaded, or no traffic yet)"
+	case now.Sub(*s.DataTime) > staleAfter:
+		g.NoData = fmt.Sprintf("its data is %s old, over the %s limit (are its rules still evaluated?)", now.Sub(*s.DataTime).Round(time.Second), staleAfter)
+	}
 	if s.Remaining != nil {
 		g.Remaining = *s.Remaining
 	}
@@ -149,10 +163,14 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 	if err != nil {
 		return nil, err
 	}
+	stamps, err := query("timestamp(" + prometheus.BurnRateSeries + ")")
+	if err != nil {
+		return nil, err
+	}
 
 	// Index every series by service and SLO once, so each objective looks
 	// only at its own: thousands of SLOs stay linear.
-	type bySLO struct{ remaining, burns, ratios, firing model.Vector }
+	type bySLO struct{ remaining, burns, ratios, firing, stamps model.Vector }
 	index := map[string]*bySLO{}
 	add := func(v model.Vector, pick func(*bySLO) *model.Vector) {
 		for _, smp := range v {
@@ -168,6 +186,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 	add(burns, func(b *bySLO) *model.Vector { return &b.burns })
 	add(ratios, func(b *bySLO) *model.Vector { return &b.ratios })
 	add(firing, func(b *bySLO) *model.Vector { return &b.firing })
+	add(stamps, func(b *bySLO) *model.Vector { return &b.stamps })
 
 	var out []State
 	for _, svc := range services {
@@ -177,7 +196,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 				own = &bySLO{}
 			}
 			for _, o := range s.Objectives {
-				out = append(out, objectiveStates(s, o, own.remaining, own.burns, own.ratios, own.firing)...)
+				out = append(out, objectiveStates(s, o, own.remaining, own.burns, own.ratios, own.firing, own.stamps)...)
 			}
 		}
 	}
@@ -195,7 +214,7 @@ func belongs(m model.Metric, s *slo.SLO, o slo.Objective) bool {
 	return !ok || string(obj) == o.Label()
 }
 
-func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firing model.Vector) []State {
+func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firing, stamps model.Vector) []State {
 	newState := func(group map[string]string) State {
 		st := State{
 			Service: s.Service, SLO: s.Name, Objective: o.Label(), Group: group,
@@ -257,6 +276,14 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		for _, a := range firing {
 			if identity(a.Metric, s, true) == k && a.Metric["alertname"] == model.LabelValue(s.Alerting.Name) {
 				st.FiringAlerts = append(st.FiringAlerts, FiringAlert{Alert: string(a.Metric["alertname"]), Severity: string(a.Metric[prometheus.SeverityLabel]), Window: string(a.Metric[prometheus.WindowLabel])})
+			}
+		}
+		for _, ts := range stamps {
+			if identity(ts.Metric, s, true) == k {
+				at := time.UnixMilli(int64(math.Round(float64(ts.Value) * 1000))).UTC()
+				if st.DataTime == nil || at.Before(*st.DataTime) {
+					st.DataTime = &at
+				}
 			}
 		}
 		slices.SortFunc(st.FiringAlerts, func(a, b FiringAlert) int { return strings.Compare(a.Severity+a.Window, b.Severity+b.Window) })

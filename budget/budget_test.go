@@ -2,6 +2,7 @@ package budget_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,15 @@ func stateSince(t *testing.T, name string, deployed, at time.Duration) (budget.S
 	return states[0], svcs
 }
 
+// gateState is the state as the gate sees it when it is just read.
+func gateState(t *testing.T, st budget.State) gate.SLOState {
+	t.Helper()
+	if st.DataTime == nil {
+		t.Fatalf("no data time: %+v", st)
+	}
+	return st.GateState(*st.DataTime, 5*time.Minute)
+}
+
 func TestStateDuringAnOutage(t *testing.T) {
 	t.Parallel()
 	st, _ := stateAt(t, "outage", 3*time.Hour+10*time.Minute)
@@ -88,7 +98,7 @@ func TestStateDuringAnOutage(t *testing.T) {
 	if st.SecondsToExhaustion == nil || *st.SecondsToExhaustion > 30*24*3600 {
 		t.Errorf("time to exhaustion %v", st.SecondsToExhaustion)
 	}
-	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{st.GateState()}, nil, time.Now())
+	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{gateState(t, st)}, nil, time.Now())
 	if d.Decision != gate.Deny || d.Reasons[0].Rule != "page-alert-firing" {
 		t.Errorf("gate during the outage: %+v", d)
 	}
@@ -110,7 +120,7 @@ func TestStateAfterTheOutageSpentTheBudget(t *testing.T) {
 		change slo.Change
 		want   gate.Verdict
 	}{{slo.NormalChange, gate.Deny}, {slo.RollbackChange, gate.Allow}, {slo.HotfixChange, gate.Allow}} {
-		if d := gate.Decide("order-api", tc.change, []gate.SLOState{st.GateState()}, nil, time.Now()); d.Decision != tc.want {
+		if d := gate.Decide("order-api", tc.change, []gate.SLOState{gateState(t, st)}, nil, time.Now()); d.Decision != tc.want {
 			t.Errorf("%s change: %s, want %s", tc.change, d.Decision, tc.want)
 		}
 	}
@@ -122,7 +132,7 @@ func TestStateOfAHealthySurge(t *testing.T) {
 	if st.Status != budget.OK || st.Remaining == nil || *st.Remaining < 0.4 || len(st.FiringAlerts) != 0 {
 		t.Fatalf("during a healthy surge: %+v", st)
 	}
-	if d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{st.GateState()}, nil, time.Now()); d.Decision != gate.Allow {
+	if d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{gateState(t, st)}, nil, time.Now()); d.Decision != gate.Allow {
 		t.Errorf("gate during a healthy surge: %+v", d)
 	}
 }
@@ -134,8 +144,34 @@ func TestStateWithoutDataIsUnknown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(states) != 1 || states[0].Status != budget.Unknown || states[0].Remaining != nil {
-		t.Errorf("no data: %+v", states)
+	if len(states) != 1 || states[0].Status != budget.Unknown || states[0].Remaining != nil || states[0].DataTime != nil {
+		t.Fatalf("no data: %+v", states)
+	}
+	if g := states[0].GateState(time.Now(), 5*time.Minute); !strings.Contains(g.NoData, "no data") {
+		t.Errorf("the gate is not told that the SLO has no data: %+v", g)
+	}
+}
+
+// Each state carries the time its backend recorded it, so an SLO whose
+// rules stopped being evaluated shows its age and is not judged on it.
+func TestStateCarriesItsDataTime(t *testing.T) {
+	t.Parallel()
+	at := 3*time.Hour + 10*time.Minute
+	st, _ := stateAt(t, "outage", at)
+	if want := scenario.Start.Add(at); st.DataTime == nil || !st.DataTime.Equal(want) {
+		t.Fatalf("data time %v, want the last evaluation at %s", st.DataTime, want)
+	}
+	for _, tc := range []struct {
+		age    time.Duration
+		noData string
+	}{
+		{0, ""},
+		{5 * time.Minute, ""},
+		{6 * time.Minute, "its data is 6m0s old, over the 5m0s limit"},
+	} {
+		if g := st.GateState(st.DataTime.Add(tc.age), 5*time.Minute); !strings.Contains(g.NoData, tc.noData) || (tc.noData == "") != (g.NoData == "") {
+			t.Errorf("data %s old: no-data %q, want %q", tc.age, g.NoData, tc.noData)
+		}
 	}
 }
 

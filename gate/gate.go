@@ -36,6 +36,10 @@ type SLOState struct {
 	// (their long windows, say "1h"), empty when none fires.
 	PageAlerts []string
 	Policy     slo.Policy
+	// NoData says why the SLO's state cannot be judged (no data, or data
+	// too old); empty when it can. Such an SLO warns and never freezes:
+	// a new service's first deploy ships before its SLO has data.
+	NoData string
 }
 
 // Override lets changes of a service through a freeze until it expires,
@@ -57,8 +61,8 @@ func (o *Override) Active(now time.Time) bool {
 // Reason is one ground for a decision.
 type Reason struct {
 	// Rule is the policy rule that applied: budget-exhausted,
-	// page-alert-firing, budget-low, rollback, allowed-during-freeze,
-	// override, ok.
+	// page-alert-firing, budget-low, no-data, rollback,
+	// allowed-during-freeze, override, ok.
 	Rule      string `json:"rule"`
 	SLO       string `json:"slo,omitempty"`
 	Objective string `json:"objective,omitempty"`
@@ -85,6 +89,11 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 	var freezes, warnings []Reason
 	passes := true // the change is let through by every freezing SLO's policy
 	for _, s := range slos {
+		if s.NoData != "" {
+			warnings = append(warnings, Reason{Rule: "no-data", SLO: s.SLO, Objective: s.Objective,
+				Message: fmt.Sprintf("%s (%s%%): not judged: %s", s.SLO, s.Objective, s.NoData)})
+			continue
+		}
 		var frozen bool
 		if s.Remaining <= 0 {
 			frozen = true

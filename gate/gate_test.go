@@ -24,6 +24,10 @@ func TestDecide(t *testing.T) {
 	lenient := state("order-placement-latency", 0.5, "1h")
 	lenient.Policy.FreezeOnPage = false
 	override := &gate.Override{ID: "ovr-1", Service: "order-api", Author: "alice", Reason: "payment fix ships tonight", Expires: now.Add(time.Hour)}
+	noData := state("order-placement-latency", 1)
+	noData.NoData = "the backend has no data for it"
+	staleSpent := state("order-placement-availability", -1, "1h")
+	staleSpent.NoData = "its data is 6m0s old"
 	expired := &gate.Override{ID: "ovr-0", Service: "order-api", Author: "bob", Reason: "old", Expires: now.Add(-time.Minute)}
 	for _, tc := range []struct {
 		name     string
@@ -47,6 +51,9 @@ func TestDecide(t *testing.T) {
 		{"hotfix held where a policy says so", slo.HotfixChange, []gate.SLOState{state("a", -0.5), strict}, nil, gate.Deny, "budget-exhausted,budget-exhausted"},
 		{"override lets a normal change through", slo.NormalChange, []gate.SLOState{state("a", -0.5)}, override, gate.Allow, "budget-exhausted,override"},
 		{"expired override does not", slo.NormalChange, []gate.SLOState{state("a", -0.5)}, expired, gate.Deny, "budget-exhausted"},
+		{"an SLO without data warns", slo.NormalChange, []gate.SLOState{noData, state("a", 0.9)}, nil, gate.Warn, "no-data"},
+		{"old data does not freeze", slo.NormalChange, []gate.SLOState{staleSpent}, nil, gate.Warn, "no-data"},
+		{"a freeze elsewhere still denies", slo.NormalChange, []gate.SLOState{noData, state("a", 0)}, nil, gate.Deny, "budget-exhausted,no-data"},
 		{"override not needed without a freeze", slo.NormalChange, []gate.SLOState{state("a", 0.1)}, override, gate.Warn, "budget-low"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

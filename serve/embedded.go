@@ -3,6 +3,8 @@ package serve
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -20,8 +22,10 @@ import (
 // once; then it keeps appending samples and evaluating the rules in real
 // time.
 type Embedded struct {
+	q budget.EngineQuerier
+
+	mu       sync.Mutex // guards the scenario's events against the ticks that read them
 	b        *simulate.Backtest
-	q        budget.EngineQuerier
 	lastEval time.Time
 }
 
@@ -30,6 +34,10 @@ type Embedded struct {
 // scenario with a live point joins the story there; one without has run
 // its whole duration by now, from a midnight UTC so time of day holds.
 func StartEmbedded(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, dir string, now time.Time) (*Embedded, error) {
+	own := *sc // injected incidents extend this run's events only
+	own.Errors.Events = slices.Clone(sc.Errors.Events)
+	own.Incidents = slices.Clone(sc.Incidents)
+	sc = &own
 	start := now.Add(-sc.Duration).UTC().Truncate(24 * time.Hour)
 	if sc.Live > 0 {
 		start = now.Add(-sc.Live)
@@ -38,13 +46,18 @@ func StartEmbedded(ctx context.Context, services []*slo.Service, sc *scenario.Sc
 	if err != nil {
 		return nil, fmt.Errorf("embedded backend: %w", err)
 	}
-	last := now.Truncate(sc.EvaluationInterval)
+	// Evaluations on the scenario's grid, live ones going on from there.
+	last := start.Add(now.Sub(start).Truncate(sc.EvaluationInterval))
 	if err := b.Engine.Backfill(ctx, start, last); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("embedded backend: %w", err)
 	}
 	return &Embedded{b: b, q: budget.EngineQuerier{Engine: b.Engine}, lastEval: last}, nil
 }
+
+// Warnings name parts of the scenario that touch none of the specs'
+// services.
+func (e *Embedded) Warnings() []string { return e.b.Warnings }
 
 // Query reads from the engine.
 func (e *Embedded) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
@@ -54,6 +67,8 @@ func (e *Embedded) Query(ctx context.Context, query string, ts time.Time) (model
 // Tick writes the traffic up to now and evaluates the rules at every
 // evaluation time since the last, as a server would.
 func (e *Embedded) Tick(ctx context.Context, now time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if err := e.b.Append(ctx, now); err != nil {
 		return err
 	}
@@ -65,6 +80,29 @@ func (e *Embedded) Tick(ctx context.Context, now time.Time) error {
 		e.lastEval = t
 	}
 	return nil
+}
+
+// Incident is an incident injected into the embedded backend's traffic.
+type Incident struct {
+	Service string    `json:"service"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	// Burn is the burn rate the incident runs at, or 0 when Ratio gives
+	// the share of failing requests.
+	Burn  float64 `json:"burn,omitempty"`
+	Ratio float64 `json:"ratio,omitempty"`
+}
+
+// Inject makes the service's requests fail from now on for d, at a burn
+// rate or an error ratio: an incident on demand, to show the gate freeze.
+func (e *Embedded) Inject(service string, d time.Duration, level scenario.Level, now time.Time) Incident {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	offset := now.Sub(e.b.Start())
+	ev := scenario.ErrorEvent{Kind: scenario.Step, Window: scenario.Window{Start: offset, Duration: d}, Level: level, Service: service}
+	e.b.Scenario.Errors.Events = append(e.b.Scenario.Errors.Events, ev)
+	e.b.Scenario.Incidents = append(e.b.Scenario.Incidents, ev.Window)
+	return Incident{Service: service, Start: now.UTC(), End: now.Add(d).UTC(), Burn: level.Burn, Ratio: level.Ratio}
 }
 
 // Run ticks every scrape interval until ctx ends.

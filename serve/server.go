@@ -18,6 +18,7 @@ import (
 
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -39,9 +40,20 @@ type Options struct {
 	FailOpen bool
 	// MaxOverride is the longest an override may last; default 24h.
 	MaxOverride time.Duration
+	// Incidents, when set, lets the token holder inject incidents into
+	// the backend's traffic: the embedded demo backend does.
+	Incidents Injector
 	// Now is the clock, for tests; default time.Now.
 	Now func() time.Time
 }
+
+// Injector puts an incident into a backend's synthetic traffic.
+type Injector interface {
+	Inject(service string, d time.Duration, level scenario.Level, now time.Time) Incident
+}
+
+// maxIncident bounds an injected incident: a demo, not a week of pain.
+const maxIncident = 24 * time.Hour
 
 // maxBody bounds request bodies: overrides and Flagger payloads are small.
 const maxBody = 64 << 10
@@ -167,6 +179,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/overrides", s.authorized(s.listOverrides)},
 		{"POST", "/api/v1/overrides", s.authorized(s.createOverride)},
 		{"DELETE", "/api/v1/overrides/{id}", s.authorized(s.deleteOverride)},
+		{"POST", "/api/v1/demo/incident", s.authorized(s.injectIncident)},
 		{"GET", "/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP},
 		{"GET", "/healthz", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -214,10 +227,21 @@ func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) listSLOs(w http.ResponseWriter, _ *http.Request) {
 	states, at, _ := s.snapshot()
-	if states == nil {
-		states = []budget.State{}
+	now := s.opts.Now()
+	out := make([]budget.State, len(states))
+	for i, st := range states {
+		out[i] = withAge(st, now)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"slos": states, "evaluatedAt": at, "dataAgeSeconds": s.age(at)})
+	writeJSON(w, http.StatusOK, map[string]any{"slos": out, "evaluatedAt": at, "dataAgeSeconds": s.age(at)})
+}
+
+// withAge stamps a state with its data's age at now, as it is served.
+func withAge(st budget.State, now time.Time) budget.State {
+	if st.DataTime != nil {
+		age := now.Sub(*st.DataTime).Seconds()
+		st.DataAgeSeconds = &age
+	}
+	return st
 }
 
 func (s *Server) getSLO(w http.ResponseWriter, r *http.Request) {
@@ -226,7 +250,7 @@ func (s *Server) getSLO(w http.ResponseWriter, r *http.Request) {
 	var out []budget.State
 	for _, st := range states {
 		if st.Service == service && st.SLO == name {
-			out = append(out, st)
+			out = append(out, withAge(st, s.opts.Now()))
 		}
 	}
 	if len(out) == 0 {
@@ -279,10 +303,8 @@ func (s *Server) decide(service string, change slo.Change, client string) (GateR
 			if st.Service != service {
 				continue
 			}
-			resp.SLOs = append(resp.SLOs, st)
-			if st.Status != budget.Unknown {
-				gs = append(gs, st.GateState())
-			}
+			resp.SLOs = append(resp.SLOs, withAge(st, now))
+			gs = append(gs, st.GateState(now, s.opts.StaleAfter))
 		}
 		resp.Decision = gate.Decide(service, change, gs, s.opts.Overrides.Active(service, now), now)
 	}
@@ -473,6 +495,54 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 		_ = s.opts.Audit.Write(AuditEntry{Time: s.opts.Now(), Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: clientOf(r)}, true)
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// incidentRequest is the body of POST /api/v1/demo/incident.
+type incidentRequest struct {
+	Service  string   `json:"service"`
+	Duration string   `json:"duration"`
+	Burn     *float64 `json:"burn"`
+	Ratio    *float64 `json:"ratio"`
+}
+
+// injectIncident starts an incident in the embedded backend's traffic, so
+// a demo can show the gate freeze and thaw on demand.
+func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Incidents == nil {
+		fail(w, http.StatusNotFound, "incidents can only be injected into the embedded demo backend (slokit serve without --prometheus-url)")
+		return
+	}
+	req := incidentRequest{Duration: "30m"}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	d, err := time.ParseDuration(req.Duration)
+	level := scenario.Level{Burn: 60}
+	switch {
+	case s.services[req.Service] == nil:
+		fail(w, http.StatusBadRequest, "unknown service %q", req.Service)
+		return
+	case err != nil || d <= 0 || d > maxIncident:
+		fail(w, http.StatusBadRequest, "duration must be positive and at most %s, such as 30m; got %q", maxIncident, req.Duration)
+		return
+	case req.Burn != nil && req.Ratio != nil:
+		fail(w, http.StatusBadRequest, "give burn or ratio, not both")
+		return
+	case req.Burn != nil && (*req.Burn <= 0 || *req.Burn > 10000):
+		fail(w, http.StatusBadRequest, "burn must be above 0 and at most 10000, got %v", *req.Burn)
+		return
+	case req.Ratio != nil && (*req.Ratio <= 0 || *req.Ratio > 1):
+		fail(w, http.StatusBadRequest, "ratio must be above 0 and at most 1, got %v", *req.Ratio)
+		return
+	case req.Burn != nil:
+		level = scenario.Level{Burn: *req.Burn}
+	case req.Ratio != nil:
+		level = scenario.Level{Ratio: *req.Ratio}
+	}
+	now := s.opts.Now()
+	inc := s.opts.Incidents.Inject(req.Service, d, level, now)
+	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)}, true)
+	writeJSON(w, http.StatusCreated, inc)
 }
 
 func clientOf(r *http.Request) string {

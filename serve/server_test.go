@@ -40,7 +40,7 @@ const token = "t0ken-for-tests"
 
 // backend is the embedded engine holding the outage scenario, with the
 // rules computed up to at (offset from the start) and evaluated live there.
-func backend(t *testing.T, svcs []*slo.Service, at time.Duration) (budget.Querier, time.Time) {
+func backend(t *testing.T, svcs []*slo.Service, at time.Duration) (budget.EngineQuerier, time.Time) {
 	t.Helper()
 	sc, err := scenario.Lookup("outage")
 	if err != nil {
@@ -152,6 +152,13 @@ func TestBudgetEndpoints(t *testing.T) {
 	first := body["slos"].([]any)[0].(map[string]any)
 	if code != 200 || first["status"] != "ok" || first["remaining"] == nil {
 		t.Errorf("slo: %d %v", code, body)
+	}
+	// Each entry is stamped with the age of its data when served.
+	*f.clock = f.clock.Add(90 * time.Second)
+	_, body = f.do(t, "GET", "/api/v1/slos", "", "")
+	first = body["slos"].([]any)[0].(map[string]any)
+	if first["dataTime"] != "2026-01-05T02:00:00Z" || first["dataAgeSeconds"] != 90.0 {
+		t.Errorf("data time %v, age %v: want the last evaluation, 90 s ago", first["dataTime"], first["dataAgeSeconds"])
 	}
 	if code, _ := f.do(t, "GET", "/api/v1/slos/order-api/latency", "", ""); code != 404 {
 		t.Errorf("unknown SLO: %d", code)
@@ -358,7 +365,16 @@ func TestGateRecoversWhenTheBackendReturns(t *testing.T) {
 	if code, body := gateCode(); code != 503 || !strings.Contains(body["error"].(string), "backend down") {
 		t.Errorf("seven minutes without the backend: %d %v", code, body)
 	}
+	// Back, but its rules have not run since: no data to judge on.
 	fq.down = false
+	f.refresh(t)
+	if code, body := gateCode(); code != 200 || body["decision"] != "warn" || !strings.Contains(body["reasons"].([]any)[0].(map[string]any)["message"].(string), "no data") {
+		t.Errorf("the backend is back without fresh data: %d %v", code, body)
+	}
+	// Its rules run again.
+	if _, err := q.Engine.Eval(context.Background(), clock); err != nil {
+		t.Fatal(err)
+	}
 	f.refresh(t)
 	if code, body := gateCode(); code != 200 || body["decision"] != "allow" {
 		t.Errorf("the backend is back: %d %v", code, body)

@@ -186,9 +186,10 @@ type AuditLog struct {
 // AuditEntry is one line of the audit log.
 type AuditEntry struct {
 	Time     time.Time      `json:"time"`
-	Kind     string         `json:"kind"` // decision, override-created, override-deleted
+	Kind     string         `json:"kind"` // decision, override-created, override-deleted, incident-injected
 	Decision *gate.Decision `json:"decision,omitempty"`
 	Override *gate.Override `json:"override,omitempty"`
+	Incident *Incident      `json:"incident,omitempty"`
 	// Client is the remote address of the request.
 	Client string `json:"client,omitempty"`
 }

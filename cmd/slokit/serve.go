@@ -11,6 +11,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
@@ -62,6 +64,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var q budget.Querier
+	var incidents serve.Injector
+	var story []string // what the embedded scenario has in store
 	backend := *promURL
 	if *promURL != "" {
 		hq, err := budget.NewHTTPQuerier(budget.HTTPOptions{
@@ -94,13 +98,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitInvalid
 		}
 		defer emb.Close()
+		for _, w := range emb.Warnings() {
+			logger.Warn(w)
+		}
 		logger.Info("embedded backend ready", "took", time.Since(started).Round(time.Millisecond))
 		go func() {
 			if err := emb.Run(ctx); err != nil {
 				logger.Error("embedded backend stopped", "err", err)
 			}
 		}()
-		q, backend = emb, "embedded:"+sc.Name
+		q, backend, incidents = emb, "embedded:"+sc.Name, emb
+		story = upcoming(sc)
 	}
 	token, err := readToken(*tokenFile, *tokenEnv)
 	if err != nil {
@@ -121,6 +129,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv, err := serve.New(serve.Options{
 		Services: services, Querier: q, Overrides: overrides, Audit: audit, Token: token,
 		RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
+		Incidents: incidents,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
@@ -143,7 +152,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		logger.Warn("no --token-file or --token-env: overrides are disabled")
 	}
 	logger.Info("serving", "listen", "http://"+ln.Addr().String(), "backend", backend, "slos", countSLOs(services), "data_dir", *dataDir)
-	fmt.Fprintf(stdout, "try:\n  curl http://%s/api/v1/slos\n  curl 'http://%s/api/v1/gate/%s?change=normal'\n", ln.Addr(), ln.Addr(), services[0].Name)
+	printTry(stdout, "http://"+ln.Addr().String(), services, story, incidents != nil, tokenHint(*tokenFile, *tokenEnv))
 	go func() { _ = srv.Run(ctx) }()
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -160,6 +169,64 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		_ = httpSrv.Shutdown(sctx)
 	}
 	return exitOK
+}
+
+// upcoming tells what a scenario played live has in store, from where
+// the service joins it.
+func upcoming(sc *scenario.Scenario) []string {
+	var out []string
+	in := func(at time.Duration) string { return model.Duration(at - sc.Live).String() }
+	for _, s := range sc.Traffic.Surges {
+		if s.Start >= sc.Live {
+			out = append(out, fmt.Sprintf("in %s: %gx traffic for %s", in(s.Start), s.Factor, model.Duration(s.Duration)))
+		}
+	}
+	for _, e := range sc.Errors.Events {
+		if e.Start >= sc.Live {
+			who := "every service"
+			if e.Service != "" {
+				who = e.Service
+			}
+			out = append(out, fmt.Sprintf("in %s: %s errors on %s for %s", in(e.Start), e.Kind, who, model.Duration(e.Duration)))
+		}
+	}
+	return out
+}
+
+// tokenHint is how the printed examples pass the override token, without
+// ever showing it.
+func tokenHint(file, env string) string {
+	switch {
+	case file != "":
+		return "$(cat " + file + ")"
+	case env != "":
+		return "$" + env
+	}
+	return ""
+}
+
+// printTry prints the commands to try against a freshly started service.
+func printTry(w io.Writer, base string, services []*slo.Service, story []string, embedded bool, token string) {
+	svc := services[0].Name
+	for _, s := range services {
+		if s.Name == "order-api" { // the example specs' star
+			svc = s.Name
+		}
+	}
+	for _, line := range story {
+		fmt.Fprintf(w, "scenario: %s\n", line)
+	}
+	fmt.Fprintf(w, "try:\n  curl %s/api/v1/slos\n  curl '%s/api/v1/gate/%s?change=normal'\n  %s gate check --server %s --service %s\n",
+		base, base, svc, os.Args[0], base, svc)
+	if token == "" {
+		return
+	}
+	auth := fmt.Sprintf(`-H "Authorization: Bearer %s"`, token)
+	if embedded {
+		fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"duration\":\"20m\",\"ratio\":0.5}' %s/api/v1/demo/incident   # an incident now\n", auth, svc, base)
+	}
+	fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"reason\":\"fix for the incident\",\"author\":\"%s\",\"duration\":\"1h\"}' %s/api/v1/overrides\n",
+		auth, svc, "you", base)
 }
 
 func countSLOs(services []*slo.Service) int {
