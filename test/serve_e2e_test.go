@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -162,6 +163,28 @@ func gateStory(t *testing.T, dir, spec, backendURL string, exp *exporter, stopBa
 		code, out := gateCheck(server)
 		return code == 0 && strings.HasPrefix(out, "allow"), out
 	})
+	// Every state says how old the backend's data is: the rules run every
+	// 5s and serve reads every 2s.
+	resp, err := http.Get(server + "/api/v1/slos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		SLOs []struct {
+			SLO            string   `json:"slo"`
+			DataAgeSeconds *float64 `json:"dataAgeSeconds"`
+		} `json:"slos"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if err != nil || len(list.SLOs) == 0 {
+		t.Fatalf("slos: %v %+v", err, list)
+	}
+	for _, st := range list.SLOs {
+		if st.DataAgeSeconds == nil || *st.DataAgeSeconds < 0 || *st.DataAgeSeconds > 15 {
+			t.Errorf("%s: data age %v, want the age of the last rule evaluation (under 15 s)", st.SLO, st.DataAgeSeconds)
+		}
+	}
 	exp.failing.Store(true)
 	eventually(t, 120*time.Second, "the gate denying once half the requests fail", func() (bool, string) {
 		code, out := gateCheck(server)
@@ -173,7 +196,7 @@ func gateStory(t *testing.T, dir, spec, backendURL string, exp *exporter, stopBa
 
 	req, _ := http.NewRequest("POST", server+"/api/v1/overrides", strings.NewReader(`{"service":"order-api","reason":"the fix ships now","author":"e2e","duration":"1h"}`))
 	req.Header.Set("Authorization", "Bearer e2e-override-token-0123456789")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +231,7 @@ func TestGateEndToEndWithPrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Prometheus and waits for alerts")
 	}
+	t.Parallel() // the stories mostly wait for alerts
 	prom := requireTool(t, "prometheus", "prometheus")
 	dir, spec, rules, exp, target := story(t)
 	promAddr := freePort(t)
@@ -232,6 +256,7 @@ func TestGateEndToEndWithVictoriaMetrics(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts VictoriaMetrics and vmalert and waits for alerts")
 	}
+	t.Parallel() // the stories mostly wait for alerts
 	vm := requireTool(t, "victoria-metrics", "victoria-metrics")
 	vmalert := requireTool(t, "vmalert", "victoria-metrics")
 	dir, spec, rules, exp, target := story(t)
@@ -248,4 +273,69 @@ func TestGateEndToEndWithVictoriaMetrics(t *testing.T) {
 	process(t, "vmalert.log", vmalert, "-rule="+rules, "-datasource.url=http://"+vmAddr, "-remoteWrite.url=http://"+vmAddr,
 		"-remoteWrite.flushInterval=1s", "-evaluationInterval=5s", "-httpListenAddr="+alertAddr, "-notifier.url="+notifier.URL)
 	gateStory(t, dir, spec, "http://"+vmAddr, exp, stop(vmCmd))
+}
+
+// The embedded default, as make demo runs it: slokit serve with no backend
+// URL plays a scenario on its own engine; an incident injected through the
+// API freezes the order API within a minute of evaluations, rollbacks still
+// pass, and an override lets the fix through. The scenario evaluates every
+// 10s so that the story takes seconds.
+func TestGateEndToEndWithTheEmbeddedDefault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs slokit serve and waits for alerts")
+	}
+	t.Parallel() // the stories mostly wait for alerts
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "order-api.yaml")
+	sc := filepath.Join(dir, "quiet.yaml")
+	for path, text := range map[string]string{
+		spec: e2eSpec,
+		sc: `apiVersion: slokit.dev/v1
+kind: Scenario
+name: quiet-evening
+duration: 3h
+scrapeInterval: 5s
+evaluationInterval: 10s
+live: 3h
+traffic: {rate: 20}
+`,
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serveAddr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--scenario", sc, "--listen", serveAddr, "--refresh", "2s",
+		"--data-dir", filepath.Join(dir, "data"), "--token-env", "SLOKIT_E2E_TOKEN", spec)
+	server := "http://" + serveAddr
+	eventually(t, 60*time.Second, "the gate allowing a healthy service", func() (bool, string) {
+		code, out := gateCheck(server)
+		return code == 0 && strings.HasPrefix(out, "allow"), out
+	})
+	post := func(path, body string) int {
+		req, _ := http.NewRequest("POST", server+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer e2e-override-token-0123456789")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/api/v1/demo/incident", `{"service":"order-api","duration":"30m","ratio":0.5}`); code != http.StatusCreated {
+		t.Fatalf("injecting an incident: %d", code)
+	}
+	eventually(t, 90*time.Second, "the gate denying during the injected incident", func() (bool, string) {
+		code, out := gateCheck(server)
+		return code == 1 && strings.Contains(out, "page-level burn alert firing"), out
+	})
+	if code, out := gateCheck(server, "--change", "rollback"); code != 0 {
+		t.Errorf("a rollback must pass the freeze: exit %d\n%s", code, out)
+	}
+	if code := post("/api/v1/overrides", `{"service":"order-api","reason":"the fix ships now","author":"e2e","duration":"1h"}`); code != http.StatusCreated {
+		t.Fatalf("creating an override: %d", code)
+	}
+	if code, out := gateCheck(server); code != 0 || !strings.Contains(out, "override") {
+		t.Errorf("under the override the gate must allow: exit %d\n%s", code, out)
+	}
 }
