@@ -6,7 +6,7 @@ DEMO_OUT := build/demo
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo test tools vet fmt-check unit bench fuzz clean
+.PHONY: all build demo generate test tools vet fmt-check unit bench fuzz clean
 
 all: build
 
@@ -25,6 +25,7 @@ demo: build
 	@for f in prometheus prometheus-operator victoriametrics; do \
 		$(BIN) generate --format $$f -o $(DEMO_OUT)/$$f specs/ || exit 1; \
 	done
+	@$(BIN) dashboards -o $(DEMO_OUT)/dashboards specs/
 	@echo
 	@echo "==> rule groups per file ($(DEMO_OUT)/prometheus)"
 	@for f in $(DEMO_OUT)/prometheus/*.yaml; do \
@@ -40,11 +41,17 @@ demo: build
 	@echo
 	@echo "Load $(DEMO_OUT)/prometheus/*.yaml as rule_files in prometheus.yml,"
 	@echo "or kubectl apply -f $(DEMO_OUT)/prometheus-operator/ on a cluster with the prometheus-operator."
+	@echo "Import the Grafana dashboards in $(DEMO_OUT)/dashboards/."
 	@echo
 	@echo "==> slokit serve specs/ on $(DEMO_LISTEN): the budget service and deploy gate, on the embedded"
 	@echo "    engine over the super-bowl scenario (30 days of history first, then live; Ctrl-C stops it)"
 	@umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DEMO_OUT)/token
 	@exec $(BIN) serve --listen $(DEMO_LISTEN) --token-file $(DEMO_OUT)/token --data-dir $(DEMO_OUT)/data specs/
+
+# generate: rewrite the checked-in dashboards/ from specs/ (make test fails
+# when they are out of date).
+generate: build
+	$(BIN) dashboards -o dashboards specs/
 
 # test: everything CI runs. Installs promtool and vmalert (Debian's
 # prometheus and victoria-metrics packages) when they are missing.

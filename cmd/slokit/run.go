@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/prometheus"
 	"github.com/slokit/slokit/slo"
 )
@@ -29,11 +30,13 @@ const (
 var version = ""
 
 const usage = `slokit compiles SLO specs into Prometheus multi-window, multi-burn-rate
-recording and alerting rules, and backtests them.
+recording and alerting rules and Grafana dashboards, backtests the rules,
+and gates deploys on error budgets.
 
 Usage:
   slokit validate [--strict] PATH...
-  slokit generate [--format FORMAT] [-o DIR|-] [--strict] PATH...
+  slokit generate [--format FORMAT] [-o DIR|-] [--dashboards DIR] [--strict] PATH...
+  slokit dashboards [--format json|configmap|grafana-operator] -o DIR PATH...
   slokit simulate --scenario NAME|FILE --spec PATH... [--rules FILE...] [--json]
   slokit simulate --list
   slokit serve --prometheus-url URL [--data-dir DIR] [--token-file FILE] PATH...
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runGenerate(args[1:], stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, args[1:], stdout, stderr)
+	case "dashboards":
+		return runDashboards(args[1:], stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "gate":
@@ -154,9 +159,10 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 }
 
 func runGenerate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("generate", "generate [--format FORMAT] [-o DIR|-] [--strict] PATH...", stderr)
+	fs := newFlagSet("generate", "generate [--format FORMAT] [-o DIR|-] [--dashboards DIR] [--strict] PATH...", stderr)
 	format := fs.String("format", string(prometheus.FormatPrometheus), "output format: "+prometheus.FormatList())
 	out := fs.String("o", "-", "folder to write one file per service into, or - for standard output")
+	dashboards := fs.String("dashboards", "", "also write Grafana dashboard JSON into this folder (see slokit dashboards)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -172,9 +178,21 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slokit generate: --format: %v\n", err)
 		return exitUsage
 	}
+	if *dashboards != "" && filepath.Clean(*dashboards) == filepath.Clean(*out) {
+		fmt.Fprintln(stderr, "slokit generate: --dashboards must be another folder than -o: both write SERVICE files")
+		return exitUsage
+	}
 	services, ok := load(paths, *strict, stderr)
 	if !ok {
 		return exitInvalid
+	}
+	if *dashboards != "" {
+		n, err := writeDashboards(*dashboards, grafana.FormatJSON, services)
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit generate: dashboards: %v\n", err)
+			return exitInvalid
+		}
+		fmt.Fprintf(stderr, "wrote %d dashboard(s) to %s\n", n, *dashboards)
 	}
 	if *out == "-" {
 		if err := prometheus.Write(stdout, f, services); err != nil {
@@ -230,41 +248,61 @@ func writeFolder(dir string, f prometheus.Format, services []*slo.Service) error
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return removeStale(dir, services)
+	keep := map[string]bool{}
+	for _, svc := range services {
+		keep[prometheus.FileName(svc.Name)] = true
+	}
+	return removeStale(dir, keep)
 }
 
-// removeStale deletes rule files slokit generated earlier for services that
-// no longer exist, so a service removed from the specs loses its alerts
-// too. Only files that start with slokit's generated-code header are
-// touched.
-func removeStale(dir string, services []*slo.Service) error {
-	current := map[string]bool{}
-	for _, svc := range services {
-		current[prometheus.FileName(svc.Name)] = true
-	}
+// removeStale deletes files slokit generated earlier into dir that the
+// current generation did not write (keep), so a service removed from the
+// specs loses its alerts and dashboards too. Only files slokit marks as
+// generated are touched: YAML starting with its generated-code header,
+// dashboards whose description says so.
+func removeStale(dir string, keep map[string]bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if e.IsDir() || current[e.Name()] || filepath.Ext(e.Name()) != ".yaml" {
+		if e.IsDir() || keep[e.Name()] {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		f, err := os.Open(path)
+		var generated bool
+		switch filepath.Ext(e.Name()) {
+		case ".yaml":
+			generated, err = hasHeader(path)
+		case ".json":
+			generated, err = generatedDashboard(path)
+		}
 		if err != nil {
 			return err
 		}
-		head := make([]byte, len(prometheus.Header))
-		_, err = io.ReadFull(f, head)
-		f.Close()
-		if err == nil && string(head) == prometheus.Header {
+		if generated {
 			if err := os.Remove(path); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// hasHeader reports whether a file starts with slokit's generated-code
+// header.
+func hasHeader(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	head := make([]byte, len(prometheus.Header))
+	_, err = io.ReadFull(f, head)
+	if err != nil {
+		return false, nil // shorter than the header
+	}
+	return string(head) == prometheus.Header, nil
 }
 
 // writeFileAtomic replaces path in one step, so a rule reloader never sees

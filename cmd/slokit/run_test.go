@@ -49,6 +49,16 @@ func TestRun(t *testing.T) {
 		{name: "native histograms have no VictoriaMetrics output", args: []string{"generate", "--format", "victoriametrics", "../../slo/testdata/kinds.good.yaml"}, code: 1,
 			stderr: "native histogram"},
 		{name: "output folder that is a file", args: []string{"generate", "-o", filepath.Join(notADir, "rules"), "../../specs"}, code: 1, stderr: "not a directory"},
+		{name: "dashboards into a folder", args: []string{"dashboards", "-o", filepath.Join(out, "dash"), "../../specs"}, code: 0,
+			stderr: "wrote 9 dashboard(s) (json)", noStdout: true},
+		{name: "dashboards as ConfigMaps", args: []string{"dashboards", "--format", "configmap", "-o", filepath.Join(out, "cm"), "../../specs/menu.yaml"}, code: 0,
+			stderr: "wrote 2 dashboard(s) (configmap)"},
+		{name: "dashboards need a folder", args: []string{"dashboards", "../../specs"}, code: 2, stderr: "-o DIR is required"},
+		{name: "unknown dashboard format", args: []string{"dashboards", "--format", "jsonnet", "-o", out, "../../specs"}, code: 2, stderr: `unknown dashboard format "jsonnet"`},
+		{name: "dashboards of an invalid spec", args: []string{"dashboards", "-o", filepath.Join(out, "never"), "../../slo/testdata/values.bad.yaml"}, code: 1, stderr: "problem(s) found"},
+		{name: "generate with dashboards", args: []string{"generate", "-o", filepath.Join(out, "rules2"), "--dashboards", filepath.Join(out, "dash2"), "../../specs/menu.yaml"}, code: 0,
+			stderr: "wrote 2 dashboard(s) to " + filepath.Join(out, "dash2")},
+		{name: "rules and dashboards in one folder", args: []string{"generate", "-o", out, "--dashboards", out + "/", "../../specs"}, code: 2, stderr: "another folder than -o"},
 		{name: "invalid spec generates nothing", args: []string{"generate", "-o", filepath.Join(out, "never"), "../../slo/testdata/windows.bad.yaml"}, code: 1, stderr: "problem(s) found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,6 +127,26 @@ func TestGenerateRemovesRulesOfDeletedServicesOnly(t *testing.T) {
 		_, err := os.Stat(filepath.Join(out, name))
 		if got := err == nil; got != want {
 			t.Errorf("%s exists: %v, want %v", name, got, want)
+		}
+	}
+
+	// Dashboards too: b's go, a hand-made dashboard stays.
+	dash := t.TempDir()
+	write(specs, "b.yaml", spec("b"))
+	write(dash, "team-board.json", `{"title": "ours", "description": "made by hand"}`)
+	if code := run(context.Background(), []string{"dashboards", "-o", dash, specs}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if err := os.Remove(filepath.Join(specs, "b.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if code := run(context.Background(), []string{"dashboards", "-o", dash, specs}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for name, want := range map[string]bool{"a.json": true, "a.a.json": true, "b.json": false, "b.a.json": false, "team-board.json": true} {
+		_, err := os.Stat(filepath.Join(dash, name))
+		if got := err == nil; got != want {
+			t.Errorf("dashboard %s exists: %v, want %v", name, got, want)
 		}
 	}
 }

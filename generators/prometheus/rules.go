@@ -197,8 +197,12 @@ func (b *builder) alertWindows() []time.Duration {
 	return slices.Compact(ws)
 }
 
-// ratioWindows are the windows an error ratio is recorded for: every alert
-// window and the period.
+// RatioWindows are the windows an SLO's error ratio (and so its SLI) is
+// recorded for, shortest first: every alert window and the period.
+func RatioWindows(s *slo.SLO) []time.Duration {
+	return (&builder{slo: s}).ratioWindows()
+}
+
 func (b *builder) ratioWindows() []time.Duration {
 	ws := append(b.alertWindows(), b.slo.Period)
 	slices.Sort(ws)

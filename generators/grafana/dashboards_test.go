@@ -1,0 +1,415 @@
+package grafana_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metricsql"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	gprom "github.com/grafana/grafana-foundation-sdk/go/prometheus"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/generators/grafana"
+	rules "github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/internal/golden"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo"
+)
+
+func exampleServices(t testing.TB) []*slo.Service {
+	t.Helper()
+	svcs, diags := slo.Load([]string{"../../specs"})
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	return svcs
+}
+
+// query is a PromQL expression found in a dashboard, with where it is.
+type query struct {
+	where, expr string
+	// annotation queries may rightly return nothing.
+	annotation bool
+}
+
+// queries lists every query of a dashboard: panel targets, annotations,
+// and the selectors inside label_values() variables.
+func queries(t *testing.T, d dashboard.Dashboard) []query {
+	t.Helper()
+	var out []query
+	for _, p := range d.Panels {
+		if p.Panel == nil {
+			continue
+		}
+		for _, target := range p.Panel.Targets {
+			q, ok := target.(gprom.Dataquery)
+			if !ok {
+				t.Fatalf("%s / %s: target %T is not a Prometheus query", *d.Title, *p.Panel.Title, target)
+			}
+			out = append(out, query{where: *d.Title + " / " + *p.Panel.Title + " / " + *q.RefId, expr: q.Expr})
+		}
+	}
+	for _, a := range d.Annotations.List {
+		if a.Expr != nil {
+			out = append(out, query{where: *d.Title + " / annotation " + a.Name, expr: *a.Expr, annotation: true})
+		}
+	}
+	labelValues := regexp.MustCompile(`^label_values\((.+), (\w+)\)$`)
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		m := labelValues.FindStringSubmatch(*v.Query.String)
+		if m == nil {
+			t.Fatalf("%s: variable %s: query %q is not label_values(selector, label)", *d.Title, v.Name, *v.Query.String)
+		}
+		out = append(out, query{where: *d.Title + " / variable " + v.Name, expr: m[1]})
+	}
+	return out
+}
+
+// substitute replaces Grafana's variables the way Grafana would for a
+// range starting at from, with every grouping value selected.
+func substitute(expr string, from time.Time) string {
+	expr = strings.ReplaceAll(expr, grafana.RateInterval, "1m")
+	expr = strings.ReplaceAll(expr, grafana.RangeStart, strconv.FormatInt(from.Unix(), 10))
+	return regexp.MustCompile(`"\$\w+"`).ReplaceAllString(expr, `".*"`)
+}
+
+func allDashboards(t *testing.T, svcs []*slo.Service) []dashboard.Dashboard {
+	t.Helper()
+	var all []dashboard.Dashboard
+	for _, svc := range svcs {
+		ds, err := grafana.Dashboards(svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, ds...)
+	}
+	return all
+}
+
+// The checked-in dashboards/ are what the example specs generate; the
+// Kubernetes packagings are golden files. go test ./... -update rewrites
+// both (make generate rewrites dashboards/ too).
+func TestGoldenDashboards(t *testing.T) {
+	svcs := exampleServices(t)
+	for _, tc := range []struct {
+		format grafana.Format
+		dir    string
+	}{
+		{grafana.FormatJSON, "../../dashboards"},
+		{grafana.FormatConfigMap, "testdata/configmap"},
+		{grafana.FormatGrafanaOperator, "testdata/grafana-operator"},
+	} {
+		t.Run(string(tc.format), func(t *testing.T) {
+			files, err := grafana.Files(tc.format, svcs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _ := grafana.Files(tc.format, svcs)
+			names := map[string]bool{}
+			for i, f := range files {
+				if !bytes.Equal(f.Content, again[i].Content) {
+					t.Errorf("%s differs between two runs", f.Name)
+				}
+				golden.Assert(t, filepath.Join(tc.dir, f.Name), f.Content)
+				names[f.Name] = true
+			}
+			// Nothing left over from services or SLOs that are gone.
+			entries, err := os.ReadDir(tc.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if ext := filepath.Ext(e.Name()); (ext == ".json" || ext == ".yaml") && !names[e.Name()] {
+					t.Errorf("%s: %s is not generated from specs/ any more: delete it (make generate does)", tc.dir, e.Name())
+				}
+			}
+		})
+	}
+}
+
+// Every query parses as PromQL and as MetricsQL, and every recorded series
+// a panel reads is one the generated rules record, with the labels the
+// panel selects on: renaming a series or a label breaks this test.
+func TestQueriesReadWhatTheRulesRecord(t *testing.T) {
+	svcs := exampleServices(t)
+	p := parser.NewParser(parser.Options{})
+	for _, svc := range svcs {
+		var recorded []map[string]string // labels of every recording rule, __name__ included
+		alerts := map[string]bool{}
+		for _, g := range rules.Groups(svc) {
+			for _, r := range g.Rules {
+				if r.Alert != "" {
+					alerts[r.Alert] = true
+					continue
+				}
+				ls := map[string]string{"__name__": r.Record}
+				for k, v := range r.Labels {
+					ls[k] = v
+				}
+				recorded = append(recorded, ls)
+			}
+		}
+		ds, err := grafana.Dashboards(svc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			for _, q := range queries(t, d) {
+				expr := substitute(q.expr, time.Now())
+				if _, err := metricsql.Parse(expr); err != nil {
+					t.Errorf("%s: MetricsQL: %v\n%s", q.where, err, expr)
+				}
+				ast, err := p.ParseExpr(expr)
+				if err != nil {
+					t.Errorf("%s: PromQL: %v\n%s", q.where, err, expr)
+					continue
+				}
+				parser.Inspect(ast, func(n parser.Node, _ []parser.Node) error {
+					vs, ok := n.(*parser.VectorSelector)
+					switch {
+					case !ok:
+					case vs.Name == "ALERTS":
+						for _, m := range vs.LabelMatchers {
+							if m.Name == "alertname" && !alerts[m.Value] {
+								t.Errorf("%s: reads alert %s, which the rules do not define", q.where, m.Value)
+							}
+						}
+					case strings.Contains(vs.Name, ":"):
+						if !slices.ContainsFunc(recorded, func(ls map[string]string) bool { return selects(vs.LabelMatchers, ls) }) {
+							t.Errorf("%s: reads %s, which no rule records", q.where, vs)
+						}
+					}
+					return nil
+				})
+			}
+		}
+	}
+}
+
+// selects reports whether the matchers on labels slokit's rules set (the
+// metric name, service, slo, window, objective, threshold) accept a rule's
+// labels. Grouping labels come from the data, not the rule.
+func selects(ms []*labels.Matcher, ls map[string]string) bool {
+	for _, m := range ms {
+		switch m.Name {
+		case "__name__", rules.ServiceLabel, rules.SLOLabel, rules.WindowLabel, rules.ObjectiveLabel, rules.ThresholdLabel:
+			if !m.Matches(ls[m.Name]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// The JSON is Grafana's dashboard model exactly: it reads back into the
+// foundation SDK's types and writes out the same, field for field.
+func TestDashboardsRoundTripThroughTheSDK(t *testing.T) {
+	plugins.RegisterDefaultPlugins()
+	for _, d := range allDashboards(t, exampleServices(t)) {
+		out, err := grafana.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back dashboard.Dashboard
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("%s: %v", *d.Title, err)
+		}
+		again, err := grafana.Marshal(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b any
+		_ = json.Unmarshal(out, &a)
+		_ = json.Unmarshal(again, &b)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("%s does not survive a round trip through the SDK's types", *d.Title)
+		}
+	}
+}
+
+// UIDs are unique over every dashboard, valid for Grafana (at most 40
+// characters of letters, digits and dashes), and distinct for services
+// whose names share a long prefix.
+func TestUIDs(t *testing.T) {
+	svcs := exampleServices(t)
+	more, diags := slo.Parse([]byte(`apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api-europe-west-production
+slos:
+  - name: availability
+    objective: 99.9
+    sli: {ratio: {errors: 'a{code="500"}', total: a}}
+---
+apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api-europe-west-production-canary
+slos:
+  - name: availability
+    objective: 99.9
+    sli: {ratio: {errors: 'a{code="500"}', total: a}}
+`))
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	valid := regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	for _, d := range allDashboards(t, append(svcs, more...)) {
+		if !valid.MatchString(*d.Uid) {
+			t.Errorf("%s: uid %q is not a valid Grafana uid", *d.Title, *d.Uid)
+		}
+		if prev, dup := seen[*d.Uid]; dup {
+			t.Errorf("%s and %s share the uid %s", prev, *d.Title, *d.Uid)
+		}
+		seen[*d.Uid] = *d.Title
+	}
+	if grafana.OverviewUID("payment") != "payment-"+grafana.OverviewUID("payment")[len("payment-"):] {
+		t.Errorf("the uid does not start with the service: %s", grafana.OverviewUID("payment"))
+	}
+}
+
+// The Kubernetes packagings carry the dashboard JSON intact, with the
+// sidecar label on ConfigMaps.
+func TestKubernetesPackaging(t *testing.T) {
+	svcs := exampleServices(t)
+	jsonFiles, _ := grafana.Files(grafana.FormatJSON, svcs)
+	want := map[string]string{}
+	for _, f := range jsonFiles {
+		want[f.Name] = string(f.Content)
+	}
+	for _, format := range []grafana.Format{grafana.FormatConfigMap, grafana.FormatGrafanaOperator} {
+		files, err := grafana.Files(format, svcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for _, f := range files {
+			if !bytes.HasPrefix(f.Content, []byte(rules.Header)) {
+				t.Errorf("%s: no generated-code header", f.Name)
+			}
+			dec := yaml.NewDecoder(bytes.NewReader(f.Content))
+			for {
+				var obj struct {
+					Kind     string
+					Metadata struct{ Labels map[string]string }
+					Data     map[string]string
+					Spec     struct{ JSON string }
+				}
+				if err := dec.Decode(&obj); err != nil {
+					break
+				}
+				found++
+				switch format {
+				case grafana.FormatConfigMap:
+					if obj.Kind != "ConfigMap" || obj.Metadata.Labels[grafana.SidecarLabel] != "1" || len(obj.Data) != 1 {
+						t.Errorf("%s: %+v", f.Name, obj)
+					}
+					for name, content := range obj.Data {
+						if want[name] != content {
+							t.Errorf("%s: %s differs from the JSON output", f.Name, name)
+						}
+					}
+				default:
+					if obj.Kind != "GrafanaDashboard" || !slices.Contains(mapsValues(want), obj.Spec.JSON) {
+						t.Errorf("%s: a GrafanaDashboard without one of the dashboards' JSON", f.Name)
+					}
+				}
+			}
+		}
+		if found != len(jsonFiles) {
+			t.Errorf("%s: %d objects, want %d", format, found, len(jsonFiles))
+		}
+	}
+}
+
+func mapsValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// A rendered view: every panel query of the example specs' dashboards,
+// run on the embedded engine over six hours of the outage scenario with
+// the rules evaluated, returns data. No empty panels.
+func TestEveryPanelShowsData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("computes the rules over six hours of traffic")
+	}
+	svcs := exampleServices(t)
+	sc, err := scenario.Lookup("outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	end := b.End()
+	if err := b.Engine.Backfill(context.Background(), b.Start(), end.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Engine.Eval(context.Background(), end); err != nil {
+		t.Fatal(err)
+	}
+	panels := 0
+	for _, d := range allDashboards(t, svcs) {
+		for _, q := range queries(t, d) {
+			if q.annotation {
+				continue
+			}
+			v, _, err := b.Engine.Query(context.Background(), substitute(q.expr, b.Start()), end)
+			if err != nil {
+				t.Errorf("%s: %v", q.where, err)
+				continue
+			}
+			if len(v) == 0 {
+				t.Errorf("%s: no data\n%s", q.where, q.expr)
+			}
+			panels++
+		}
+	}
+	if panels < 100 {
+		t.Errorf("only %d queries checked", panels)
+	}
+}
+
+// Dashboards read as written: no HTML escapes in queries and titles, and
+// text that itself holds an escape survives.
+func TestJSONKeepsQueriesReadable(t *testing.T) {
+	svcs := exampleServices(t)
+	svcs[0].SLOs[0].Description = `p99 < 500ms & "fast" \u003c`
+	d, err := grafana.Detail(svcs[0].SLOs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := grafana.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte(`p99 < 500ms & \"fast\" \\u003c"`)) {
+		t.Errorf("description not kept as written:\n%s", out[:400])
+	}
+	var back dashboard.Dashboard
+	if err := json.Unmarshal(out, &back); err != nil || *back.Description != *d.Description {
+		t.Errorf("description after a round trip: %v %q", err, *back.Description)
+	}
+}

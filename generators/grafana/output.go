@@ -1,0 +1,194 @@
+package grafana
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"gopkg.in/yaml.v3"
+
+	rules "github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/slo"
+)
+
+// Format is how dashboards are packaged.
+type Format string
+
+// The dashboard formats slokit writes.
+const (
+	// FormatJSON is Grafana's dashboard JSON, one file per dashboard, for
+	// import, provisioning from files, or the HTTP API.
+	FormatJSON Format = "json"
+	// FormatConfigMap is a ConfigMap per dashboard with the label the
+	// Grafana sidecar of kube-prometheus-stack watches (grafana_dashboard:
+	// "1"), one YAML file per service.
+	FormatConfigMap Format = "configmap"
+	// FormatGrafanaOperator is a GrafanaDashboard per dashboard for the
+	// Grafana operator, selecting Grafana instances labelled
+	// dashboards: grafana, one YAML file per service.
+	FormatGrafanaOperator Format = "grafana-operator"
+)
+
+// Formats lists the dashboard formats, for --help and validation.
+var Formats = []Format{FormatJSON, FormatConfigMap, FormatGrafanaOperator}
+
+// SidecarLabel is the label the Grafana dashboard sidecar looks for.
+const SidecarLabel = "grafana_dashboard"
+
+// ParseFormat checks a format name.
+func ParseFormat(name string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == name {
+			return f, nil
+		}
+	}
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown dashboard format %q: use one of %s", name, strings.Join(names, ", "))
+}
+
+// File is a generated file, named relative to the output folder.
+type File struct {
+	Name    string
+	Content []byte
+}
+
+// Dashboards are a service's overview followed by its SLOs' details.
+func Dashboards(svc *slo.Service) ([]dashboard.Dashboard, error) {
+	o, err := Overview(svc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: overview dashboard: %w", svc.Name, err)
+	}
+	out := []dashboard.Dashboard{o}
+	for _, s := range svc.SLOs {
+		d, err := Detail(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: detail dashboard: %w", s.Service, s.Name, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Marshal is a dashboard's JSON as Grafana stores it, indented and
+// without HTML escapes, so that queries read as written.
+func Marshal(d dashboard.Dashboard) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	// The SDK's own marshalling escapes <, > and & inside; undo it.
+	return unescapeHTML(buf.Bytes()), nil
+}
+
+// unescapeHTML turns the \u003c, \u003e and \u0026 escapes of JSON text
+// back into <, > and &, leaving every other escape (and an escaped
+// backslash followed by u003c) as it is.
+func unescapeHTML(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 == len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		if b[i+1] == 'u' && i+5 < len(b) {
+			switch string(b[i+2 : i+6]) {
+			case "003c":
+				out, i = append(out, '<'), i+5
+				continue
+			case "003e":
+				out, i = append(out, '>'), i+5
+				continue
+			case "0026":
+				out, i = append(out, '&'), i+5
+				continue
+			}
+		}
+		out, i = append(out, b[i], b[i+1]), i+1
+	}
+	return out
+}
+
+// JSONFileName is the file a dashboard's JSON is written to: the service's
+// overview as SERVICE.json, an SLO's detail as SERVICE.SLO.json.
+func JSONFileName(service, sloName string) string {
+	if sloName == "" {
+		return service + ".json"
+	}
+	return service + "." + sloName + ".json"
+}
+
+// YAMLFileName is the file a service's Kubernetes objects are written to.
+func YAMLFileName(service string) string { return service + ".yaml" }
+
+// Files renders every service's dashboards in format f.
+func Files(f Format, services []*slo.Service) ([]File, error) {
+	var out []File
+	for _, svc := range services {
+		ds, err := Dashboards(svc)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, len(ds))
+		docs := make([][]byte, len(ds))
+		for i, d := range ds {
+			if docs[i], err = Marshal(d); err != nil {
+				return nil, fmt.Errorf("%s: %w", svc.Name, err)
+			}
+			if i > 0 {
+				names[i] = svc.SLOs[i-1].Name
+			}
+		}
+		if f == FormatJSON {
+			for i := range ds {
+				out = append(out, File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i]})
+			}
+			continue
+		}
+		var buf bytes.Buffer
+		buf.WriteString(rules.Header)
+		for i, d := range ds {
+			if i > 0 {
+				buf.WriteString("---\n")
+			}
+			obj := kubernetesObject(f, svc.Name, *d.Uid, JSONFileName(svc.Name, names[i]), docs[i])
+			enc := yaml.NewEncoder(&buf)
+			enc.SetIndent(2)
+			if err := enc.Encode(obj); err != nil {
+				return nil, fmt.Errorf("%s: %w", svc.Name, err)
+			}
+			enc.Close()
+		}
+		out = append(out, File{Name: YAMLFileName(svc.Name), Content: buf.Bytes()})
+	}
+	return out, nil
+}
+
+// kubernetesObject wraps a dashboard's JSON in a ConfigMap or a
+// GrafanaDashboard named after its UID (lower-cased: Kubernetes names are).
+func kubernetesObject(f Format, service, uid, file string, content []byte) map[string]any {
+	meta := map[string]any{
+		"name": "slokit-dashboard-" + strings.ToLower(uid),
+		"labels": map[string]string{
+			"app.kubernetes.io/managed-by": "slokit",
+			"slokit.dev/service":           service,
+		},
+	}
+	if f == FormatConfigMap {
+		meta["labels"].(map[string]string)[SidecarLabel] = "1"
+		return map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
+			"data": map[string]string{file: string(content)}}
+	}
+	return map[string]any{"apiVersion": "grafana.integreatly.org/v1beta1", "kind": "GrafanaDashboard", "metadata": meta,
+		"spec": map[string]any{
+			"instanceSelector": map[string]any{"matchLabels": map[string]string{"dashboards": "grafana"}},
+			"json":             string(content),
+		}}
+}

@@ -1,0 +1,118 @@
+package grafana
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	rules "github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/slo"
+)
+
+// The Grafana variables panel queries use. Tests substitute them to run the
+// queries on a PromQL engine.
+const (
+	// DatasourceVariable names the Prometheus data source every panel
+	// reads from.
+	DatasourceVariable = "datasource"
+	// RateInterval is Grafana's range for rate() over scraped series.
+	RateInterval = "$__rate_interval"
+	// RangeStart is the start of the dashboard's time range in Unix
+	// seconds.
+	RangeStart = "${__from:date:seconds}"
+)
+
+// matchers selects an SLO's recorded series, with the grouping variables
+// applied, as the inside of a PromQL selector.
+type matchers struct {
+	s     *slo.SLO
+	pairs []string
+}
+
+func sloMatchers(s *slo.SLO) matchers {
+	m := matchers{s: s}
+	m = m.with(rules.ServiceLabel, s.Service).with(rules.SLOLabel, s.Name)
+	for _, g := range s.Grouping {
+		m.pairs = append(m.pairs, g+`=~"$`+g+`"`)
+	}
+	return m
+}
+
+// with adds an equality matcher.
+func (m matchers) with(name, value string) matchers {
+	m.pairs = append(slices.Clone(m.pairs), name+"="+strconv.Quote(value))
+	return m
+}
+
+// objective narrows to one objective: its threshold (latency SLIs) and,
+// with objectiveLabel, the objective label that budget series carry.
+func (m matchers) objective(o slo.Objective, objectiveLabel bool) matchers {
+	if o.Threshold > 0 {
+		m = m.with(rules.ThresholdLabel, rules.ThresholdLabelValue(o.Threshold))
+	}
+	if objectiveLabel {
+		m = m.with(rules.ObjectiveLabel, o.Label())
+	}
+	return m
+}
+
+// matching adds a regular-expression matcher.
+func (m matchers) matching(name, re string) matchers {
+	m.pairs = append(slices.Clone(m.pairs), name+"=~"+strconv.Quote(re))
+	return m
+}
+
+func (m matchers) window(w time.Duration) matchers {
+	return m.with(rules.WindowLabel, rules.WindowValue(w))
+}
+
+func (m matchers) of(series string) string {
+	return series + "{" + strings.Join(m.pairs, ",") + "}"
+}
+
+// legend names a series in a panel's legend: its grouping labels and what
+// else tells it apart.
+func legend(s *slo.SLO, extra ...string) string {
+	var parts []string
+	for _, l := range append(slices.Clone(s.Grouping), extra...) {
+		parts = append(parts, "{{"+l+"}}")
+	}
+	return strings.Join(parts, " ")
+}
+
+// groupBy is the grouping labels, for sum by (...).
+func groupBy(s *slo.SLO, extra ...string) string {
+	return strings.Join(append(slices.Clone(s.Grouping), extra...), ", ")
+}
+
+// maxBy keeps one series per group (and extra labels): latency SLIs
+// record their events once per threshold.
+func maxBy(s *slo.SLO, expr string, extra ...string) string {
+	if by := groupBy(s, extra...); by != "" {
+		return "max by (" + by + ") (" + expr + ")"
+	}
+	return "max(" + expr + ")"
+}
+
+// latencyQuery is the q-quantile of the SLI's histogram, from the raw
+// series: the one panel query that does not read recorded series, since
+// slokit records no quantiles.
+func latencyQuery(s *slo.SLO, q float64) string {
+	vs := s.SLI.Histogram.VectorSelector()
+	for _, g := range s.Grouping {
+		vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, g, "$"+g))
+	}
+	quantile := strconv.FormatFloat(q, 'f', -1, 64)
+	if s.SLI.NativeHistogram {
+		by := ""
+		if len(s.Grouping) > 0 {
+			by = " by (" + groupBy(s) + ")"
+		}
+		return fmt.Sprintf("histogram_quantile(%s, sum%s (rate(%s[%s])))", quantile, by, vs.String(), RateInterval)
+	}
+	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))", quantile, groupBy(s, "le"), vs.String(), RateInterval)
+}
