@@ -240,13 +240,13 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 			Datasource(datasource()).Enable(true).IconColor(red).
 			Expr(fmt.Sprintf(`increase(%s{service=%q,decision="deny"}[2m]) > 0`, GateDecisionsMetric, s.Service)).
 			TitleFormat("Deploy gate denied a change of " + s.Service).Step("1m"))
-	m := sloMatchers(s)
+	m := sloMatchers(s).grouped()
 	// The finest window the rules record a ratio for.
 	shortest := rules.RatioWindows(s)[0]
 	for _, g := range s.Grouping {
 		b = b.WithVariable(dashboard.NewQueryVariableBuilder(g).Label(g).
 			Datasource(datasource()).
-			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, %s)", sloMatchers(&slo.SLO{Service: s.Service, Name: s.Name}).of(rules.TotalSeries), g))}).
+			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, %s)", sloMatchers(s).of(rules.TotalSeries), g))}).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Multi(true).IncludeAll(true).AllValue(".*"))
 	}

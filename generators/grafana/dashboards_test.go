@@ -413,3 +413,23 @@ func TestJSONKeepsQueriesReadable(t *testing.T) {
 		t.Errorf("description after a round trip: %v %q", err, *back.Description)
 	}
 }
+
+// Every variable a query uses is one the dashboard defines, or one of
+// Grafana's own.
+func TestQueriesUseDefinedVariables(t *testing.T) {
+	builtin := map[string]bool{"__rate_interval": true, "__from": true, "__to": true, "__range": true, "__interval": true}
+	variable := regexp.MustCompile(`\$\{?(\w+)`)
+	for _, d := range allDashboards(t, exampleServices(t)) {
+		defined := map[string]bool{}
+		for _, v := range d.Templating.List {
+			defined[v.Name] = true
+		}
+		for _, q := range queries(t, d) {
+			for _, m := range variable.FindAllStringSubmatch(q.expr, -1) {
+				if !defined[m[1]] && !builtin[m[1]] {
+					t.Errorf("%s: uses $%s, which the dashboard does not define\n%s", q.where, m[1], q.expr)
+				}
+			}
+		}
+	}
+}

@@ -35,9 +35,14 @@ type matchers struct {
 
 func sloMatchers(s *slo.SLO) matchers {
 	m := matchers{s: s}
-	m = m.with(rules.ServiceLabel, s.Service).with(rules.SLOLabel, s.Name)
-	for _, g := range s.Grouping {
-		m.pairs = append(m.pairs, g+`=~"$`+g+`"`)
+	return m.with(rules.ServiceLabel, s.Service).with(rules.SLOLabel, s.Name)
+}
+
+// grouped narrows to the groups selected in the dashboard's grouping
+// variables (one per grouping label, named after it).
+func (m matchers) grouped() matchers {
+	for _, g := range m.s.Grouping {
+		m = m.matching(g, "$"+g)
 	}
 	return m
 }
