@@ -271,7 +271,7 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 		for _, t := range s.Alerting.Tiers {
 			windows := rules.WindowValue(t.Long) + "|" + rules.WindowValue(t.Short)
 			b = b.WithPanel(graph().
-				Title(fmt.Sprintf("%s burn rate over %s and %s (fires above %sx)", t.Severity, rules.WindowValue(t.Long), rules.WindowValue(t.Short), strconv.FormatFloat(t.Factor, 'f', -1, 64))).
+				Title(fmt.Sprintf("%s burn rate over %s and %s (fires above %sx)", capitalized(string(t.Severity)), rules.WindowValue(t.Long), rules.WindowValue(t.Short), strconv.FormatFloat(t.Factor, 'f', -1, 64))).
 				Span(24 / uint32(min(len(s.Alerting.Tiers), 4))).Height(7).
 				Unit("x").Min(0).
 				Thresholds(thresholds(green, t.Factor, red)).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
@@ -333,6 +333,13 @@ func build(b *dashboard.DashboardBuilder) (dashboard.Dashboard, error) {
 		}
 	}
 	return d, nil
+}
+
+func capitalized(w string) string {
+	if w == "" {
+		return w
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
 }
 
 func thresholdLegend(s *slo.SLO) []string {
