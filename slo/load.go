@@ -16,26 +16,41 @@ import (
 	"github.com/slokit/slokit/internal/strictyaml"
 )
 
-// Parse reads every YAML document in data as a native spec. It does no I/O,
-// so it serves files, tests and the fuzzer alike. Services are returned only
-// for documents without errors; diagnostics (errors and warnings) come sorted
-// by position, all of them, not just the first.
+// Parse reads every YAML document in data as a spec: native, or in a
+// format it imports (Sloth), told apart by each document's header. It does
+// no I/O, so it serves files, tests and the fuzzer alike. Services are
+// returned only for documents without errors; diagnostics (errors and
+// warnings) come sorted by position, all of them, not just the first.
 func Parse(data []byte) (services []*Service, diags Diagnostics) {
+	diags = parse(data, func(_ nativeDocument, svc *Service) { services = append(services, svc) })
+	return services, diags
+}
+
+// parse translates and checks every document of data, calling each for
+// every document without errors.
+func parse(data []byte, each func(nativeDocument, *Service)) (diags Diagnostics) {
 	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
-		var doc specDocument
-		d := strictyaml.Decode(root, &doc)
-		var svc *Service
-		if !d.TooLarge() {
-			svc = (&converter{d}).convert(&doc)
+		docs, translateDiags := translate(root)
+		diags = append(diags, translateDiags...)
+		if translateDiags.Errors(false) != nil {
+			return // a document that cannot be read in its own format
 		}
-		diags = append(diags, d.Diags...)
-		if svc != nil && d.ErrorCount() == 0 {
-			services = append(services, svc)
+		for _, nd := range docs {
+			var doc specDocument
+			d := strictyaml.Decode(nd.Root, &doc)
+			var svc *Service
+			if !d.TooLarge() {
+				svc = (&converter{d}).convert(&doc)
+			}
+			diags = append(diags, d.Diags...)
+			if svc != nil && d.ErrorCount() == 0 {
+				each(nd, svc)
+			}
 		}
 	})
 	diags = append(diags, readDiags...)
 	diags.Sort()
-	return services, diags
+	return diags
 }
 
 // ParseFile reads and parses one spec file, naming it in every diagnostic.

@@ -37,13 +37,15 @@ Usage:
   slokit validate [--strict] PATH...
   slokit generate [--format FORMAT] [-o DIR|-] [--dashboards DIR] [--strict] PATH...
   slokit dashboards [--format json|configmap|grafana-operator] -o DIR PATH...
+  slokit import [-o DIR|-] PATH...
   slokit simulate --scenario NAME|FILE --spec PATH... [--rules FILE...] [--json]
   slokit simulate --list
   slokit serve --prometheus-url URL [--data-dir DIR] [--token-file FILE] PATH...
   slokit gate check --server URL --service NAME [--change TYPE] [--fail-open] [--json]
   slokit version
 
-PATH is a spec file or a folder searched recursively for *.yaml and *.yml.
+PATH is a spec file or a folder searched recursively for *.yaml and *.yml:
+slokit.dev/v1 specs, or Sloth specs (prometheus/v1, sloth.slok.dev/v1).
 Run 'slokit COMMAND --help' for the flags of a command.
 
 Exit codes: 0 success, 1 invalid spec or failed output, 2 usage error.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runSimulate(ctx, args[1:], stdout, stderr)
 	case "dashboards":
 		return runDashboards(args[1:], stdout, stderr)
+	case "import":
+		return runImport(args[1:], stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "gate":

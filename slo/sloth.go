@@ -1,0 +1,362 @@
+package slo
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/internal/strictyaml"
+)
+
+// Sloth's two spec shapes: the prometheus/v1 file and the Kubernetes
+// PrometheusServiceLevel, whose spec is the same with camelCase keys.
+
+type slothFile struct {
+	Version    string            `yaml:"version"`
+	Service    string            `yaml:"service"`
+	Labels     map[string]string `yaml:"labels"`
+	SLOPlugins *struct {
+		OverridePrevious bool          `yaml:"overridePrevious"`
+		Chain            []slothPlugin `yaml:"chain"`
+	} `yaml:"slo_plugins"`
+	SLOs []slothSLO `yaml:"slos"`
+}
+
+type slothSLO struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	Objective   *float64          `yaml:"objective"`
+	Labels      map[string]string `yaml:"labels"`
+	SLI         *struct {
+		Raw *struct {
+			ErrorRatioQuery string `yaml:"error_ratio_query"`
+		} `yaml:"raw"`
+		Events *struct {
+			ErrorQuery string `yaml:"error_query"`
+			TotalQuery string `yaml:"total_query"`
+		} `yaml:"events"`
+		Plugin *slothPlugin `yaml:"plugin"`
+	} `yaml:"sli"`
+	Alerting *struct {
+		Name        string            `yaml:"name"`
+		Labels      map[string]string `yaml:"labels"`
+		Annotations map[string]string `yaml:"annotations"`
+		PageAlert   *slothAlert       `yaml:"page_alert"`
+		TicketAlert *slothAlert       `yaml:"ticket_alert"`
+	} `yaml:"alerting"`
+}
+
+type slothPlugin struct {
+	ID      string            `yaml:"id"`
+	Options map[string]string `yaml:"options"`
+}
+
+type slothAlert struct {
+	Disable     bool              `yaml:"disable"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+type slothCRD struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name        string            `yaml:"name"`
+		Namespace   string            `yaml:"namespace"`
+		Labels      map[string]string `yaml:"labels"`
+		Annotations map[string]string `yaml:"annotations"`
+	} `yaml:"metadata"`
+	Spec struct {
+		Service string            `yaml:"service"`
+		Labels  map[string]string `yaml:"labels"`
+		SLOs    []slothCRDSLO     `yaml:"slos"`
+	} `yaml:"spec"`
+}
+
+type slothCRDSLO struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	Objective   *float64          `yaml:"objective"`
+	Labels      map[string]string `yaml:"labels"`
+	SLI         *struct {
+		Raw *struct {
+			ErrorRatioQuery string `yaml:"errorRatioQuery"`
+		} `yaml:"raw"`
+		Events *struct {
+			ErrorQuery string `yaml:"errorQuery"`
+			TotalQuery string `yaml:"totalQuery"`
+		} `yaml:"events"`
+		Plugin *slothPlugin `yaml:"plugin"`
+	} `yaml:"sli"`
+	Alerting *struct {
+		Name        string            `yaml:"name"`
+		Labels      map[string]string `yaml:"labels"`
+		Annotations map[string]string `yaml:"annotations"`
+		PageAlert   *slothAlert       `yaml:"pageAlert"`
+		TicketAlert *slothAlert       `yaml:"ticketAlert"`
+	} `yaml:"alerting"`
+}
+
+// slothView is what the translation needs of an SLO beyond the nodes it
+// copies, whichever shape it was read from.
+type slothView struct {
+	hasSLI                 bool
+	raw                    *string
+	events                 *[2]string // error query, total query
+	plugin                 *slothPlugin
+	alerting               bool
+	pageAlert, ticketAlert *slothAlert
+}
+
+func (s slothSLO) view() slothView {
+	v := slothView{hasSLI: s.SLI != nil, alerting: s.Alerting != nil}
+	if s.SLI != nil {
+		if s.SLI.Raw != nil {
+			v.raw = &s.SLI.Raw.ErrorRatioQuery
+		}
+		if s.SLI.Events != nil {
+			v.events = &[2]string{s.SLI.Events.ErrorQuery, s.SLI.Events.TotalQuery}
+		}
+		v.plugin = s.SLI.Plugin
+	}
+	if s.Alerting != nil {
+		v.pageAlert, v.ticketAlert = s.Alerting.PageAlert, s.Alerting.TicketAlert
+	}
+	return v
+}
+
+func (s slothCRDSLO) view() slothView {
+	v := slothView{hasSLI: s.SLI != nil, alerting: s.Alerting != nil}
+	if s.SLI != nil {
+		if s.SLI.Raw != nil {
+			v.raw = &s.SLI.Raw.ErrorRatioQuery
+		}
+		if s.SLI.Events != nil {
+			v.events = &[2]string{s.SLI.Events.ErrorQuery, s.SLI.Events.TotalQuery}
+		}
+		v.plugin = s.SLI.Plugin
+	}
+	if s.Alerting != nil {
+		v.pageAlert, v.ticketAlert = s.Alerting.PageAlert, s.Alerting.TicketAlert
+	}
+	return v
+}
+
+// slothKeys are the key names that differ between the two shapes.
+type slothKeys struct {
+	prefix                             string // "" or "spec."
+	errorRatio, errorQuery, totalQuery string
+	pageAlert, ticketAlert             string
+}
+
+// slothWindow is Sloth's template for the range of every window.
+const slothWindow = "{{.window}}"
+
+// translateSloth reads a Sloth spec into a native one. Sloth's 30-day
+// default period and its alert windows and factors are slokit's defaults,
+// so the generated alerts match what Sloth would generate.
+func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyaml.Diagnostics) {
+	var (
+		d    *strictyaml.Document
+		slos []slothView
+		keys slothKeys
+	)
+	if format == FormatSloth {
+		var f slothFile
+		d = strictyaml.Decode(root, &f)
+		for _, s := range f.SLOs {
+			slos = append(slos, s.view())
+		}
+		if f.SLOPlugins != nil {
+			var ids []string
+			for _, p := range f.SLOPlugins.Chain {
+				ids = append(ids, p.ID)
+			}
+			d.Warn("slo_plugins", "not carried over: slokit generates its own rules and runs no Sloth plugins (dropped chain: %s)", strings.Join(ids, ", "))
+		}
+		keys = slothKeys{errorRatio: "error_ratio_query", errorQuery: "error_query", totalQuery: "total_query", pageAlert: "page_alert", ticketAlert: "ticket_alert"}
+	} else {
+		var c slothCRD
+		d = strictyaml.Decode(root, &c)
+		if c.Kind != "PrometheusServiceLevel" {
+			d.Fail("kind", "must be PrometheusServiceLevel for apiVersion sloth.slok.dev/v1, got %q", c.Kind)
+		}
+		for _, s := range c.Spec.SLOs {
+			slos = append(slos, s.view())
+		}
+		keys = slothKeys{prefix: "spec.", errorRatio: "errorRatioQuery", errorQuery: "errorQuery", totalQuery: "totalQuery", pageAlert: "pageAlert", ticketAlert: "ticketAlert"}
+	}
+	if d.TooLarge() {
+		return nil, d.Diags
+	}
+	// Required in Sloth too; said here in Sloth's terms.
+	if !d.Has(keys.prefix + "service") {
+		d.Fail(keys.prefix+"service", "missing: a Sloth spec names its service")
+	}
+	if len(slos) == 0 {
+		d.Fail(keys.prefix+"slos", "missing: a Sloth spec needs at least one SLO")
+	}
+	top := root
+	if top.Kind == yaml.DocumentNode && len(top.Content) > 0 {
+		top = top.Content[0]
+	}
+	n := nodes{src: d, top: top}
+	p := keys.prefix
+	out := n.mapping("")
+	set(out, "apiVersion", n.str("", APIVersion))
+	set(out, "kind", n.str("", Kind))
+	set(out, "service", n.copyOf(p+"service"))
+	set(out, "labels", slothLabels(n, d, p+"labels"))
+	list := n.sequence(p + "slos")
+	for i, s := range slos {
+		path := fmt.Sprintf("%sslos[%d]", p, i)
+		slo := n.mapping(path)
+		set(slo, "name", n.copyOf(path+".name"))
+		set(slo, "description", n.copyOf(path+".description"))
+		set(slo, "objective", n.copyOf(path+".objective"))
+		set(slo, "labels", slothLabels(n, d, path+".labels"))
+		set(slo, "sli", slothSLI(n, d, s, path, keys))
+		set(slo, "alerting", slothAlerting(n, s, path, keys))
+		list.Content = append(list.Content, slo)
+	}
+	if len(list.Content) > 0 {
+		set(out, "slos", list)
+	}
+	return []nativeDocument{{Format: format, Root: out}}, d.Diags
+}
+
+// slothSLI translates an SLI. Events whose queries are both
+// sum(rate(SELECTOR[{{.window}}])) become a ratio SLI on the selectors,
+// which slokit evaluates cheaply and guards against low traffic; any other
+// events and raw SLIs become a raw SLI with {{.window}} as $window.
+func slothSLI(n nodes, d *strictyaml.Document, s slothView, path string, keys slothKeys) *yaml.Node {
+	sliPath := path + ".sli"
+	if !s.hasSLI {
+		return nil // the native validation says an SLI is missing
+	}
+	out := n.mapping(sliPath)
+	switch {
+	case s.plugin != nil:
+		d.Fail(sliPath+".plugin", "Sloth SLI plugin %q cannot be imported: slokit does not run Sloth's Go plugins; write the SLI as events or raw queries", s.plugin.ID)
+		return nil
+	case s.events != nil:
+		ev := sliPath + ".events"
+		errSel, okErr := slothRateSelector(s.events[0])
+		totalSel, okTotal := slothRateSelector(s.events[1])
+		if okErr && okTotal {
+			ratio := n.mapping(ev)
+			set(ratio, "errors", n.str(ev+"."+keys.errorQuery, errSel))
+			set(ratio, "total", n.str(ev+"."+keys.totalQuery, totalSel))
+			set(out, "ratio", ratio)
+			return out
+		}
+		raw := n.mapping(ev)
+		expr := "(" + s.events[0] + ") / (" + s.events[1] + ")"
+		set(raw, "errorRatio", n.str(ev+"."+keys.errorQuery, strings.ReplaceAll(expr, slothWindow, WindowPlaceholder)))
+		set(out, "raw", raw)
+	case s.raw != nil:
+		rp := sliPath + ".raw"
+		raw := n.mapping(rp)
+		set(raw, "errorRatio", n.str(rp+"."+keys.errorRatio, strings.ReplaceAll(*s.raw, slothWindow, WindowPlaceholder)))
+		set(out, "raw", raw)
+	}
+	return out
+}
+
+// slothRateSelector returns SELECTOR when query is exactly
+// sum(rate(SELECTOR[{{.window}}])) (or increase), the shape of most Sloth
+// event queries.
+func slothRateSelector(query string) (string, bool) {
+	const sentinel = "987654321ms" // a range no one writes
+	const sentinelRange = 987654321 * time.Millisecond
+	if strings.Count(query, slothWindow) != 1 {
+		return "", false
+	}
+	text := strings.Replace(query, slothWindow, sentinel, 1)
+	expr, err := parser.NewParser(parser.Options{}).ParseExpr(text)
+	if err != nil {
+		return "", false
+	}
+	agg, ok := expr.(*parser.AggregateExpr)
+	if !ok || agg.Op != parser.SUM || len(agg.Grouping) > 0 || agg.Without {
+		return "", false
+	}
+	call, ok := agg.Expr.(*parser.Call)
+	if !ok || (call.Func.Name != "rate" && call.Func.Name != "increase") || len(call.Args) != 1 {
+		return "", false
+	}
+	m, ok := call.Args[0].(*parser.MatrixSelector)
+	if !ok || m.Range != sentinelRange {
+		return "", false
+	}
+	vs, ok := m.VectorSelector.(*parser.VectorSelector)
+	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		return "", false
+	}
+	// As written, matchers in the user's order; the selector comes before
+	// the range, so positions are those of the original query.
+	return text[vs.PosRange.Start:vs.PosRange.End], true
+}
+
+// slothLabels copies a label map without the labels slokit sets itself,
+// warning about each one dropped: Sloth users often put severity on page
+// and ticket alerts, where slokit's severity (page or ticket) is what its
+// budget service and gate read.
+func slothLabels(n nodes, d *strictyaml.Document, path string) *yaml.Node {
+	src := n.copyOf(path)
+	if src == nil || src.Kind != yaml.MappingNode {
+		return src
+	}
+	out := *src
+	out.Content = nil
+	for i := 0; i+1 < len(src.Content); i += 2 {
+		k, v := src.Content[i], src.Content[i+1]
+		if slices.Contains(ReservedLabels, k.Value) {
+			hint := ""
+			if k.Value == "severity" {
+				hint = " (route pages on severity=page and tickets on severity=ticket)"
+			}
+			d.Warn(path+"."+k.Value, "label %s=%s not carried over: slokit sets %s itself%s", k.Value, v.Value, k.Value, hint)
+			continue
+		}
+		out.Content = append(out.Content, k, v)
+	}
+	if len(out.Content) == 0 {
+		return nil
+	}
+	return &out
+}
+
+// slothAlerting translates the alerting block: name, labels and
+// annotations, and each severity's labels, annotations and disable.
+func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node {
+	if !s.alerting {
+		return nil
+	}
+	ap := path + ".alerting"
+	out := n.mapping(ap)
+	set(out, "name", n.copyOf(ap+".name"))
+	set(out, "labels", slothLabels(n, n.src, ap+".labels"))
+	set(out, "annotations", n.copyOf(ap+".annotations"))
+	for _, sev := range []struct {
+		native, key string
+		alert       *slothAlert
+	}{{"page", keys.pageAlert, s.pageAlert}, {"ticket", keys.ticketAlert, s.ticketAlert}} {
+		if sev.alert == nil {
+			continue
+		}
+		sp := ap + "." + sev.key
+		m := n.mapping(sp)
+		if sev.alert.Disable {
+			set(m, "disabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: n.at(sp + ".disable").Line, Column: n.at(sp + ".disable").Column})
+		}
+		set(m, "labels", slothLabels(n, n.src, sp+".labels"))
+		set(m, "annotations", n.copyOf(sp+".annotations"))
+		set(out, sev.native, m)
+	}
+	return out
+}
