@@ -35,7 +35,7 @@ const (
 )
 
 // readable lists the formats slokit reads, for messages.
-const readable = "slokit.dev/v1 specs, and Sloth's prometheus/v1 and sloth.slok.dev/v1 PrometheusServiceLevel"
+const readable = "slokit.dev/v1 specs, Sloth's prometheus/v1 and sloth.slok.dev/v1 PrometheusServiceLevel, and Pyrra's pyrra.dev/v1alpha1 ServiceLevelObjective"
 
 // detect tells a document's format from its header, never from the rest
 // of its content. Documents without a known header are native: the native
@@ -99,7 +99,9 @@ func translate(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) {
 	switch format {
 	case FormatSloth, FormatSlothCRD:
 		return translateSloth(root, format)
-	case FormatOpenSLO, FormatOpenSLOV1a, FormatPyrra:
+	case FormatPyrra:
+		return translatePyrra(root)
+	case FormatOpenSLO, FormatOpenSLOV1a:
 		return nil, strictyaml.Diagnostics{{Line: at.Line, Column: at.Column, Path: "apiVersion",
 			Message: fmt.Sprintf("%s specs cannot be read yet: this slokit reads %s", format, readable)}}
 	case formatUnknown:

@@ -13,7 +13,8 @@ import (
 const importSynopsis = `import [-o DIR|-] [--strict] PATH...
 
 Reads SLO specs in the formats other tools keep (Sloth prometheus/v1 and
-sloth.slok.dev/v1 PrometheusServiceLevel) and writes them as native
+sloth.slok.dev/v1 PrometheusServiceLevel, Pyrra pyrra.dev/v1alpha1
+ServiceLevelObjective) and writes them as native
 slokit specs, one file per service (SERVICE.yaml), so a team can switch
 over. Every field that cannot be carried over is reported with its
 file:line; the exit code is 1 when something essential is unsupported.

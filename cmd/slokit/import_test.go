@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,47 +19,71 @@ func runOK(t *testing.T, args ...string) (string, string) {
 	return stdout.String(), stderr.String()
 }
 
-// Importing a Sloth spec writes a native spec that generates exactly the
-// rules slokit generates from the Sloth file itself, and importing again
-// writes the same bytes.
+// Importing a spec of another tool writes native specs that generate
+// exactly the rules slokit generates from the original file, and
+// importing again writes the same bytes.
 func TestImportIsFaithfulAndIdempotent(t *testing.T) {
-	for _, src := range []string{"../../slo/testdata/sloth.good.yaml", "../../slo/testdata/sloth-crd.good.yaml"} {
+	for _, src := range []string{"../../slo/testdata/sloth.good.yaml", "../../slo/testdata/sloth-crd.good.yaml", "../../slo/testdata/pyrra.good.yaml"} {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			out := t.TempDir()
 			_, stderr := runOK(t, "import", "-o", out, src)
-			if !strings.Contains(stderr, "imported 1 service(s)") || !strings.Contains(stderr, "warning: ") {
+			if !strings.Contains(stderr, "imported ") || !strings.Contains(stderr, "warning: ") {
 				t.Errorf("stderr: %s", stderr)
 			}
-			native := filepath.Join(out, "checkout.yaml")
-			first, err := os.ReadFile(native)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.HasPrefix(first, []byte("# Imported by slokit from ../../slo/testdata/")) {
-				t.Errorf("no comment naming the source:\n%s", first)
+			first := readFolder(t, out)
+			for name, content := range first {
+				if !strings.HasPrefix(content, "# Imported by slokit from ../../slo/testdata/") {
+					t.Errorf("%s: no comment naming the source:\n%s", name, content)
+				}
 			}
 			runOK(t, "import", "-o", out, src)
-			if again, _ := os.ReadFile(native); !bytes.Equal(first, again) {
-				t.Errorf("a second import differs:\n%s\n---\n%s", first, again)
+			if again := readFolder(t, out); !maps.Equal(first, again) {
+				t.Error("a second import differs")
 			}
-			fromSource, _ := runOK(t, "generate", src)
-			fromNative, nativeWarnings := runOK(t, "generate", native)
-			fromSource, fromNative = withoutSource(fromSource), withoutSource(fromNative)
-			if fromSource != fromNative {
-				t.Errorf("rules from the imported spec differ from rules from the Sloth spec")
+			fromSource, fromNative := t.TempDir(), t.TempDir()
+			runOK(t, "generate", "-o", fromSource, src)
+			_, nativeWarnings := runOK(t, "generate", "-o", fromNative, out)
+			if !strings.Contains(nativeWarnings, "wrote ") || strings.Contains(nativeWarnings, "warning:") {
+				t.Errorf("the imported specs still warn: %s", nativeWarnings)
 			}
-			if nativeWarnings != "" {
-				t.Errorf("the imported spec still warns: %s", nativeWarnings)
+			a, b := readFolder(t, fromSource), readFolder(t, fromNative)
+			if len(a) == 0 || len(a) != len(b) {
+				t.Fatalf("%d rule files from the source, %d from the import", len(a), len(b))
 			}
-			// The native spec imports as itself.
-			out2 := t.TempDir()
-			runOK(t, "import", "-o", out2, native)
-			fromReimport, _ := runOK(t, "generate", out2)
-			if withoutSource(fromReimport) != fromNative {
-				t.Error("re-importing the native spec changed its rules")
+			for name := range a {
+				if withoutSource(a[name]) != withoutSource(b[name]) {
+					t.Errorf("%s: rules from the imported spec differ from rules from the original", name)
+				}
+			}
+			// The native specs import as themselves.
+			again := t.TempDir()
+			runOK(t, "import", "-o", again, out)
+			fromReimport := t.TempDir()
+			runOK(t, "generate", "-o", fromReimport, again)
+			for name, content := range readFolder(t, fromReimport) {
+				if withoutSource(content) != withoutSource(b[name]) {
+					t.Errorf("%s: re-importing the native spec changed its rules", name)
+				}
 			}
 		})
 	}
+}
+
+func readFolder(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(data)
+	}
+	return out
 }
 
 // withoutSource drops the comment naming the spec file rules came from.

@@ -45,7 +45,8 @@ Usage:
   slokit version
 
 PATH is a spec file or a folder searched recursively for *.yaml and *.yml:
-slokit.dev/v1 specs, or Sloth specs (prometheus/v1, sloth.slok.dev/v1).
+slokit.dev/v1 specs, or Sloth (prometheus/v1, sloth.slok.dev/v1) and Pyrra
+(pyrra.dev/v1alpha1) specs, read as slokit import translates them.
 Run 'slokit COMMAND --help' for the flags of a command.
 
 Exit codes: 0 success, 1 invalid spec or failed output, 2 usage error.

@@ -1,0 +1,324 @@
+package slo
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/internal/strictyaml"
+)
+
+// Pyrra's ServiceLevelObjective, pyrra.dev/v1alpha1.
+type pyrraSLO struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name        string            `yaml:"name"`
+		Namespace   string            `yaml:"namespace"`
+		Labels      map[string]string `yaml:"labels"`
+		Annotations map[string]string `yaml:"annotations"`
+	} `yaml:"metadata"`
+	Spec struct {
+		Description string               `yaml:"description"`
+		Target      string               `yaml:"target"`
+		Window      *strictyaml.Duration `yaml:"window"`
+		Indicator   struct {
+			Ratio *struct {
+				Errors   pyrraQuery `yaml:"errors"`
+				Total    pyrraQuery `yaml:"total"`
+				Grouping []string   `yaml:"grouping"`
+			} `yaml:"ratio"`
+			Latency *struct {
+				Success  pyrraQuery `yaml:"success"`
+				Total    pyrraQuery `yaml:"total"`
+				Grouping []string   `yaml:"grouping"`
+			} `yaml:"latency"`
+			LatencyNative *struct {
+				Total    pyrraQuery           `yaml:"total"`
+				Latency  *strictyaml.Duration `yaml:"latency"`
+				Grouping []string             `yaml:"grouping"`
+			} `yaml:"latencyNative"`
+			BoolGauge *struct {
+				Metric   string   `yaml:"metric"`
+				Grouping []string `yaml:"grouping"`
+			} `yaml:"bool_gauge"`
+		} `yaml:"indicator"`
+		Alerting                *pyrraAlertingSpec `yaml:"alerting"`
+		PartialResponseStrategy string             `yaml:"partial_response_strategy"`
+	} `yaml:"spec"`
+}
+
+type pyrraAlertingSpec struct {
+	Disabled   *bool  `yaml:"disabled"`
+	Burnrates  *bool  `yaml:"burnrates"`
+	Absent     *bool  `yaml:"absent"`
+	Name       string `yaml:"name"`
+	AbsentName string `yaml:"absentName"`
+}
+
+type pyrraQuery struct {
+	Metric string `yaml:"metric"`
+}
+
+// pyrraPrefix marks the labels and annotations Pyrra puts on its rules
+// and alerts, without the prefix.
+const pyrraPrefix = "pyrra.dev/"
+
+// pyrraTiers are Pyrra's fixed burn-rate alerts for a 28-day window,
+// scaled to the SLO's window and rounded to the minute as Pyrra does:
+// critical (page) at 14x over 1h/5m and 7x over 6h/30m, warning (ticket)
+// at 2x over 1d/2h and 1x over 4d/6h.
+func pyrraTiers(window time.Duration) []burnrate.Tier {
+	scale := func(d time.Duration) time.Duration {
+		return (time.Duration(float64(window) / float64(28*24*time.Hour) * float64(d))).Round(time.Minute)
+	}
+	tier := func(sev burnrate.Severity, factor float64, long, short, hold time.Duration) burnrate.Tier {
+		return burnrate.Tier{Severity: sev, Factor: factor, Long: scale(long), Short: scale(short), For: scale(hold)}
+	}
+	return []burnrate.Tier{
+		tier(burnrate.Page, 14, time.Hour, 5*time.Minute, 2*time.Minute),
+		tier(burnrate.Page, 7, 6*time.Hour, 30*time.Minute, 15*time.Minute),
+		tier(burnrate.Ticket, 2, 24*time.Hour, 2*time.Hour, time.Hour),
+		tier(burnrate.Ticket, 1, 4*24*time.Hour, 6*time.Hour, 3*time.Hour),
+	}
+}
+
+// translatePyrra reads a Pyrra ServiceLevelObjective into a native spec of
+// one service and one SLO, both named after the object. Pyrra's window is
+// the period, its alert windows and factors are written out as explicit
+// tiers, and pyrra.dev/ labels and annotations become the SLO's labels and
+// its alerts' annotations.
+func translatePyrra(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) {
+	var in pyrraSLO
+	d := strictyaml.Decode(root, &in)
+	if d.TooLarge() {
+		return nil, d.Diags
+	}
+	if in.Kind != "ServiceLevelObjective" {
+		d.Fail("kind", "must be ServiceLevelObjective for apiVersion pyrra.dev/v1alpha1, got %q", in.Kind)
+	}
+	if in.Metadata.Name == "" {
+		d.Fail("metadata.name", "missing: the ServiceLevelObjective's name names the imported service and SLO")
+	}
+	if _, err := strconv.ParseFloat(in.Spec.Target, 64); err != nil {
+		d.Fail("spec.target", "must be the objective in percent as a string, such as \"99.9\"; got %q", in.Spec.Target)
+	}
+	if in.Spec.Window == nil {
+		d.Fail("spec.window", "missing: the SLO's window, such as 4w")
+	}
+	n := nodes{src: d, top: d.Node("")}
+	out := n.mapping("")
+	set(out, "apiVersion", n.str("", APIVersion))
+	set(out, "kind", n.str("", Kind))
+	set(out, "service", n.copyOf("metadata.name"))
+
+	slo := n.mapping("spec")
+	set(slo, "name", n.copyOf("metadata.name"))
+	set(slo, "description", n.copyOf("spec.description"))
+	if in.Spec.Target != "" {
+		target := n.at("spec.target")
+		set(slo, "objective", number(target, in.Spec.Target))
+	}
+	set(slo, "period", n.copyOf("spec.window"))
+	set(slo, "labels", prefixed(n, d, "metadata.labels", "label"))
+	grouping, sli := pyrraSLI(n, d, &in)
+	set(slo, "grouping", grouping)
+	set(slo, "sli", sli)
+	set(slo, "alerting", pyrraAlerting(n, d, &in))
+	if in.Spec.PartialResponseStrategy != "" {
+		d.Warn("spec.partial_response_strategy", "not carried over: slokit's rule files set no Thanos partial response strategy")
+	}
+	list := n.sequence("spec")
+	list.Content = append(list.Content, slo)
+	set(out, "slos", list)
+	return []nativeDocument{{Format: FormatPyrra, Root: out}}, d.Diags
+}
+
+// number is a numeric scalar at a source node, tagged as YAML would
+// resolve it, so that it is written without an explicit tag. Text that is
+// no number keeps the float tag, and the native decoder says so.
+func number(at *yaml.Node, text string) *yaml.Node {
+	tag := "!!float"
+	if _, err := strconv.ParseInt(text, 10, 64); err == nil {
+		tag = "!!int"
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: text, Line: at.Line, Column: at.Column}
+}
+
+// prefixed keeps the pyrra.dev/ entries of a metadata map without the
+// prefix, and warns once about the others, which only select the object in
+// Kubernetes.
+func prefixed(n nodes, d *strictyaml.Document, path, what string) *yaml.Node {
+	src := n.copyOf(path)
+	if src == nil || src.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := n.mapping(path)
+	var dropped []string
+	for i := 0; i+1 < len(src.Content); i += 2 {
+		k, v := src.Content[i], src.Content[i+1]
+		name, ok := strings.CutPrefix(k.Value, pyrraPrefix)
+		switch {
+		case !ok:
+			dropped = append(dropped, k.Value+"="+v.Value)
+		case what == "label" && slices.Contains(ReservedLabels, name):
+			d.Warn(path+"."+k.Value, "label %s=%s not carried over: slokit sets %s itself", name, v.Value, name)
+		default:
+			set(out, name, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v.Value, Line: v.Line, Column: v.Column})
+		}
+	}
+	if len(dropped) > 0 {
+		d.Warn(path, "%ss %s not carried over: they select the Kubernetes object; slokit's PrometheusRule carries app.kubernetes.io/managed-by: slokit (only %s %ss become the SLO's)", what, strings.Join(dropped, ", "), pyrraPrefix, what)
+	}
+	if len(out.Content) == 0 {
+		return nil
+	}
+	return out
+}
+
+// pyrraSLI translates the indicator, and returns its grouping.
+func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yaml.Node) {
+	ind := in.Spec.Indicator
+	const p = "spec.indicator"
+	set := func(m *yaml.Node, key string, v *yaml.Node) *yaml.Node { set(m, key, v); return m }
+	count := 0
+	for _, present := range []bool{ind.Ratio != nil, ind.Latency != nil, ind.LatencyNative != nil, ind.BoolGauge != nil} {
+		if present {
+			count++
+		}
+	}
+	if count != 1 {
+		d.Fail(p, "needs exactly one of ratio, latency, latencyNative and bool_gauge")
+		return nil, nil
+	}
+	out := n.mapping(p)
+	switch {
+	case ind.Ratio != nil:
+		q := p + ".ratio"
+		set(out, "ratio", set(set(n.mapping(q), "errors", n.copyOf(q+".errors.metric")), "total", n.copyOf(q+".total.metric")))
+		return n.copyOf(q + ".grouping"), out
+	case ind.Latency != nil:
+		q := p + ".latency"
+		if hist, threshold, ok := pyrraHistogram(ind.Latency.Success.Metric, ind.Latency.Total.Metric); ok {
+			m := n.mapping(q)
+			set(m, "histogram", n.str(q+".success.metric", hist))
+			set(m, "threshold", n.str(q+".success.metric", threshold))
+			set(out, "latency", m)
+		} else {
+			// Success and total are not one histogram's bucket and count:
+			// count good events against total as they are.
+			set(out, "ratio", set(set(n.mapping(q), "good", n.copyOf(q+".success.metric")), "total", n.copyOf(q+".total.metric")))
+		}
+		return n.copyOf(q + ".grouping"), out
+	case ind.LatencyNative != nil:
+		q := p + ".latencyNative"
+		m := n.mapping(q)
+		set(m, "histogram", n.copyOf(q+".total.metric"))
+		set(m, "threshold", n.copyOf(q+".latency"))
+		set(m, "nativeHistogram", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
+		set(out, "latency", m)
+		return n.copyOf(q + ".grouping"), out
+	default:
+		q := p + ".bool_gauge"
+		set(out, "boolGauge", set(n.mapping(q), "selector", n.copyOf(q+".metric")))
+		return n.copyOf(q + ".grouping"), out
+	}
+}
+
+// pyrraHistogram recognises a latency indicator whose success metric is a
+// classic histogram's bucket at one le and whose total is the same
+// histogram's count, and returns the bucket selector without le and the
+// threshold.
+func pyrraHistogram(success, total string) (histogram, threshold string, ok bool) {
+	p := parser.NewParser(parser.Options{})
+	se, err1 := p.ParseExpr(success)
+	te, err2 := p.ParseExpr(total)
+	sv, ok1 := se.(*parser.VectorSelector)
+	tv, ok2 := te.(*parser.VectorSelector)
+	if err1 != nil || err2 != nil || !ok1 || !ok2 {
+		return "", "", false
+	}
+	base, isBucket := strings.CutSuffix(sv.Name, "_bucket")
+	if !isBucket || tv.Name != base+"_count" {
+		return "", "", false
+	}
+	var le float64
+	others := map[string]string{}
+	for _, m := range sv.LabelMatchers {
+		switch {
+		case m.Name == labels.MetricName:
+		case m.Name == labels.BucketLabel && m.Type == labels.MatchEqual:
+			v, err := strconv.ParseFloat(m.Value, 64)
+			if err != nil || v <= 0 {
+				return "", "", false
+			}
+			le = v
+		default:
+			others[m.String()] = ""
+		}
+	}
+	totals := map[string]string{}
+	for _, m := range tv.LabelMatchers {
+		if m.Name != labels.MetricName {
+			totals[m.String()] = ""
+		}
+	}
+	if le == 0 || !maps.Equal(others, totals) {
+		return "", "", false
+	}
+	kept := slices.DeleteFunc(slices.Clone(sv.LabelMatchers), func(m *labels.Matcher) bool { return m.Name == labels.BucketLabel })
+	hist := (&parser.VectorSelector{Name: sv.Name, LabelMatchers: kept}).String()
+	return hist, model.Duration(time.Duration(le * float64(time.Second))).String(), true
+}
+
+// pyrraAlerting writes Pyrra's alerts: its alert name, its fixed windows
+// as tiers, disabled burn-rate alerts, and what slokit does not generate.
+func pyrraAlerting(n nodes, d *strictyaml.Document, in *pyrraSLO) *yaml.Node {
+	const p = "spec.alerting"
+	out := n.mapping(p)
+	a := in.Spec.Alerting
+	if a == nil || a.Name == "" {
+		// Pyrra's default alert name.
+		set(out, "name", n.str(p, "ErrorBudgetBurn"))
+	} else {
+		set(out, "name", n.copyOf(p+".name"))
+	}
+	set(out, "annotations", prefixed(n, d, "metadata.annotations", "annotation"))
+	if a != nil && ((a.Disabled != nil && *a.Disabled) || (a.Burnrates != nil && !*a.Burnrates)) {
+		for _, sev := range []string{"page", "ticket"} {
+			m := n.mapping(p)
+			set(m, "disabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
+			set(out, sev, m)
+		}
+	}
+	if a == nil || a.Absent == nil || *a.Absent {
+		name := "SLOMetricAbsent"
+		if a != nil && a.AbsentName != "" {
+			name = a.AbsentName
+		}
+		d.Warn(p, "Pyrra's absent alert (%s) is not carried over: slokit generates no alert for missing metrics; set alerting.absent: false to silence this, or keep an absent() alert of your own", name)
+	}
+	d.Warn(p, "alerts carry severity=page or ticket where Pyrra's carry severity=critical or warning: update Alertmanager routes")
+	if in.Spec.Window != nil && in.Spec.Window.Value > 0 {
+		tiers := n.sequence(p)
+		for _, t := range pyrraTiers(in.Spec.Window.Value) {
+			m := n.mapping(p)
+			set(m, "severity", n.str(p, string(t.Severity)))
+			set(m, "factor", number(m, strconv.FormatFloat(t.Factor, 'f', -1, 64)))
+			set(m, "long", n.str(p, model.Duration(t.Long).String()))
+			set(m, "short", n.str(p, model.Duration(t.Short).String()))
+			set(m, "for", n.str(p, model.Duration(t.For).String()))
+			tiers.Content = append(tiers.Content, m)
+		}
+		set(out, "tiers", tiers)
+	}
+	return out
+}
