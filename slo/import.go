@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"gopkg.in/yaml.v3"
@@ -35,7 +34,7 @@ const (
 )
 
 // readable lists the formats slokit reads, for messages.
-const readable = "slokit.dev/v1 specs, Sloth's prometheus/v1 and sloth.slok.dev/v1 PrometheusServiceLevel, and Pyrra's pyrra.dev/v1alpha1 ServiceLevelObjective"
+const readable = "slokit.dev/v1 specs, Sloth's prometheus/v1 and sloth.slok.dev/v1 PrometheusServiceLevel, Pyrra's pyrra.dev/v1alpha1 ServiceLevelObjective, and OpenSLO openslo/v1 (and openslo/v1alpha SLOs as Sloth reads them)"
 
 // detect tells a document's format from its header, never from the rest
 // of its content. Documents without a known header are native: the native
@@ -101,9 +100,6 @@ func translate(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) {
 		return translateSloth(root, format)
 	case FormatPyrra:
 		return translatePyrra(root)
-	case FormatOpenSLO, FormatOpenSLOV1a:
-		return nil, strictyaml.Diagnostics{{Line: at.Line, Column: at.Column, Path: "apiVersion",
-			Message: fmt.Sprintf("%s specs cannot be read yet: this slokit reads %s", format, readable)}}
 	case formatUnknown:
 		v := headerValue(at, "apiVersion")
 		return nil, strictyaml.Diagnostics{{Line: v.Line, Column: v.Column, Path: "apiVersion",
@@ -183,26 +179,30 @@ func Import(paths []string) ([]Imported, Diagnostics) {
 		out   []Imported
 		diags Diagnostics
 	)
+	var files []string
 	for _, p := range paths {
-		files, err := specFiles(p)
+		fs, err := specFiles(p)
 		if err != nil {
 			diags = append(diags, &Diagnostic{File: p, Message: err.Error()})
 			continue
 		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				diags = append(diags, &Diagnostic{File: f, Message: fmt.Sprintf("cannot read spec: %v", errors.Unwrap(err))})
-				continue
-			}
-			fileDiags := parse(data, func(nd nativeDocument, svc *Service) {
-				out = append(out, Imported{Service: svc.Name, File: f, Format: nd.Format, Node: nd.Root})
-			})
-			for _, d := range fileDiags {
+		files = append(files, fs...)
+	}
+	contents, reg := readAll(files)
+	for i, f := range files {
+		if contents[i].err != nil {
+			diags = append(diags, &Diagnostic{File: f, Message: fmt.Sprintf("cannot read spec: %v", errors.Unwrap(contents[i].err))})
+			continue
+		}
+		fileDiags := parse(contents[i].data, f, reg, func(nd nativeDocument, svc *Service) {
+			out = append(out, Imported{Service: svc.Name, File: f, Format: nd.Format, Node: nd.Root})
+		})
+		for _, d := range fileDiags {
+			if d.File == "" {
 				d.File = f
 			}
-			diags = append(diags, fileDiags...)
 		}
+		diags = append(diags, fileDiags...)
 	}
 	seen := map[string]string{}
 	kept := out[:0]

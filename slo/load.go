@@ -17,51 +17,77 @@ import (
 )
 
 // Parse reads every YAML document in data as a spec: native, or in a
-// format it imports (Sloth), told apart by each document's header. It does
-// no I/O, so it serves files, tests and the fuzzer alike. Services are
-// returned only for documents without errors; diagnostics (errors and
-// warnings) come sorted by position, all of them, not just the first.
+// format it imports (Sloth, Pyrra, OpenSLO), told apart by each document's
+// header. It does no I/O, so it serves files, tests and the fuzzer alike.
+// Services are returned only for documents without errors; diagnostics
+// (errors and warnings) come sorted by position, all of them, not just
+// the first. OpenSLO references resolve within data.
 func Parse(data []byte) (services []*Service, diags Diagnostics) {
-	diags = parse(data, func(_ nativeDocument, svc *Service) { services = append(services, svc) })
+	reg := newOpenSLORegistry()
+	reg.add("", data)
+	diags = parse(data, "", reg, func(_ nativeDocument, svc *Service) { services = append(services, svc) })
 	return services, diags
 }
 
-// parse translates and checks every document of data, calling each for
-// every document without errors.
-func parse(data []byte, each func(nativeDocument, *Service)) (diags Diagnostics) {
+// parse translates and checks every document of data (from file, for
+// messages about references), calling each for every resulting native
+// document without errors. OpenSLO SLOs of one service in data become one
+// native document.
+func parse(data []byte, file string, reg *openSLORegistry, each func(nativeDocument, *Service)) (diags Diagnostics) {
+	check := func(nd nativeDocument) {
+		var doc specDocument
+		d := strictyaml.Decode(nd.Root, &doc)
+		var svc *Service
+		if !d.TooLarge() {
+			svc = (&converter{d}).convert(&doc)
+		}
+		diags = append(diags, d.Diags...)
+		if svc != nil && d.ErrorCount() == 0 {
+			each(nd, svc)
+		}
+	}
+	openSLO := &openSLOServices{}
 	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
+		if isOpenSLO(detect(root)) {
+			diags = append(diags, openSLO.add(root, file, reg)...)
+			return
+		}
 		docs, translateDiags := translate(root)
 		diags = append(diags, translateDiags...)
 		if translateDiags.Errors(false) != nil {
 			return // a document that cannot be read in its own format
 		}
 		for _, nd := range docs {
-			var doc specDocument
-			d := strictyaml.Decode(nd.Root, &doc)
-			var svc *Service
-			if !d.TooLarge() {
-				svc = (&converter{d}).convert(&doc)
-			}
-			diags = append(diags, d.Diags...)
-			if svc != nil && d.ErrorCount() == 0 {
-				each(nd, svc)
-			}
+			check(nd)
 		}
 	})
+	for _, nd := range openSLO.documents() {
+		check(nd)
+	}
 	diags = append(diags, readDiags...)
 	diags.Sort()
 	return diags
 }
 
 // ParseFile reads and parses one spec file, naming it in every diagnostic.
+// OpenSLO references resolve within the file.
 func ParseFile(path string) ([]*Service, Diagnostics) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Diagnostics{{File: path, Message: fmt.Sprintf("cannot read spec: %v", errors.Unwrap(err))}}
 	}
-	services, diags := Parse(data)
+	reg := newOpenSLORegistry()
+	reg.add(path, data)
+	return parseFile(path, data, reg)
+}
+
+func parseFile(path string, data []byte, reg *openSLORegistry) ([]*Service, Diagnostics) {
+	var services []*Service
+	diags := parse(data, path, reg, func(_ nativeDocument, svc *Service) { services = append(services, svc) })
 	for _, d := range diags {
-		d.File = path
+		if d.File == "" {
+			d.File = path
+		}
 	}
 	for _, s := range services {
 		s.File = path
@@ -86,8 +112,11 @@ func Load(paths []string) ([]*Service, Diagnostics) {
 		}
 		files = append(files, fs...)
 	}
-	// Files are independent: parse them on every core, then keep their
-	// order, so results never depend on scheduling.
+	// OpenSLO objects may refer to objects in other files: register them
+	// all first (only files that mention OpenSLO are read twice).
+	contents, reg := readAll(files)
+	// Files are then independent: parse them on every core, then keep
+	// their order, so results never depend on scheduling.
 	type result struct {
 		services []*Service
 		diags    Diagnostics
@@ -98,7 +127,11 @@ func Load(paths []string) ([]*Service, Diagnostics) {
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
 			for i := range next {
-				results[i].services, results[i].diags = ParseFile(files[i])
+				if contents[i].err != nil {
+					results[i].diags = Diagnostics{{File: files[i], Message: fmt.Sprintf("cannot read spec: %v", errors.Unwrap(contents[i].err))}}
+					continue
+				}
+				results[i].services, results[i].diags = parseFile(files[i], contents[i].data, reg)
 			}
 		})
 	}
@@ -124,6 +157,24 @@ func Load(paths []string) ([]*Service, Diagnostics) {
 	}
 	diags.Sort()
 	return kept, diags
+}
+
+type content struct {
+	data []byte
+	err  error
+}
+
+// readAll reads files and registers the OpenSLO objects they hold.
+func readAll(files []string) ([]content, *openSLORegistry) {
+	contents := make([]content, len(files))
+	reg := newOpenSLORegistry()
+	for i, f := range files {
+		contents[i].data, contents[i].err = os.ReadFile(f)
+		if contents[i].err == nil {
+			reg.add(f, contents[i].data)
+		}
+	}
+	return contents, reg
 }
 
 func specFiles(path string) ([]string, error) {

@@ -1,0 +1,118 @@
+package slo_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/slokit/slokit/slo"
+)
+
+// anchors is the folder of other tools' example specs beside the project.
+const anchors = "../../shared/anchors"
+
+// Every example of Sloth, Pyrra and OpenSLO imports with the expected
+// result, or fails with the expected clear error.
+func TestAnchorsImport(t *testing.T) {
+	if _, err := os.Stat(anchors); err != nil {
+		t.Skipf("%s is absent (a checkout without ../shared): %v", anchors, err)
+	}
+	for _, tc := range []struct {
+		file     string
+		services int    // services read, when it loads
+		slos     int    // SLOs read, when it loads
+		err      string // the expected error, when it does not
+	}{
+		{file: "sloth/getting-started.yml", services: 1, slos: 1},
+		{file: "sloth/home-wifi.yml", services: 1, slos: 2},
+		{file: "sloth/raw-home-wifi.yml", services: 1, slos: 1},
+		{file: "sloth/kubernetes-apiserver.yml", services: 1, slos: 2},
+		{file: "sloth/multifile.yml", services: 2, slos: 2},
+		{file: "sloth/k8s-getting-started.yml", services: 1, slos: 1},
+		{file: "sloth/k8s-multifile.yml", services: 2, slos: 2},
+		{file: "sloth/openslo-getting-started.yml", services: 1, slos: 1},
+		{file: "sloth/openslo-kubernetes-apiserver.yml", services: 1, slos: 3},
+		{file: "sloth/victoria-metrics.yml", err: `unknown function with name "histogram_share"`},
+		{file: "pyrra/caddy-response-latency.yaml", services: 1, slos: 1},
+		{file: "pyrra/nginx.yaml", services: 2, slos: 2},
+		{file: "pyrra/parca-grpc-queryrange-errors.yaml", services: 1, slos: 1},
+		{file: "pyrra/prometheus-http.yaml", services: 1, slos: 1},
+		{file: "pyrra/prometheus-probe-success.yaml", services: 1, slos: 1},
+		{file: "pyrra/thanos-http.yaml", services: 1, slos: 1},
+		{file: "pyrra/pyrra-connect-errors.yaml", err: `label "service" is set by slokit`},
+		{file: "pyrra/pyrra-connect-latency.yaml", err: `label "service" is set by slokit`},
+		{file: "openslo/budgeting-method__occurences-slo.yaml", err: `metric source type "Any" is not supported`},
+		{file: "openslo/budgeting-method__ratio-timeslices.yaml", err: "RatioTimeslices is not supported"},
+		{file: "openslo/budgeting-method__timeslices-slo.yaml", err: "Timeslices is not supported"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			services, diags := slo.Load([]string{filepath.Join(anchors, tc.file)})
+			err := diags.Errors(false)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("want an error with %q, got %v", tc.err, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			slos := 0
+			for _, s := range services {
+				slos += len(s.SLOs)
+			}
+			if len(services) != tc.services || slos != tc.slos {
+				t.Errorf("%d services and %d SLOs, want %d and %d", len(services), slos, tc.services, tc.slos)
+			}
+			for _, d := range diags {
+				if d.Line == 0 {
+					t.Errorf("a diagnostic without a position: %s", d.Error())
+				}
+			}
+		})
+	}
+	// Every anchor is in the table.
+	all, _ := filepath.Glob(filepath.Join(anchors, "*", "*.y*ml"))
+	if len(all) != 21 {
+		t.Errorf("%d anchor files, the table covers 21: add the new ones", len(all))
+	}
+}
+
+// OpenSLO objects refer to each other across files: a folder resolves the
+// references, one file alone says what is missing.
+func TestOpenSLOReferencesAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	sloFile := write("slo.yaml", `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: orders}
+spec:
+  service: orders
+  indicatorRef: orders-errors
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.995}]
+`)
+	write("sli.yaml", `apiVersion: openslo/v1
+kind: SLI
+metadata: {name: orders-errors}
+spec:
+  ratioMetric:
+    bad: {metricSource: {type: Prometheus, spec: {query: 'orders_total{result="error"}'}}}
+    total: {metricSource: {type: Prometheus, spec: {query: orders_total}}}
+`)
+	services, diags := slo.Load([]string{dir})
+	if err := diags.Errors(false); err != nil || len(services) != 1 || services[0].SLOs[0].Objectives[0].Label() != "99.5" {
+		t.Fatalf("the folder: %v %+v", err, services)
+	}
+	if _, diags := slo.ParseFile(sloFile); diags.Errors(false) == nil || !strings.Contains(diags.Errors(false).Error(), `no SLI named "orders-errors"`) {
+		t.Errorf("the SLO file alone: %v", diags.Errors(false))
+	}
+}
