@@ -84,8 +84,11 @@ bench:
 	$(GO) test -run '^$$' -bench GateChecks -benchtime 20000x ./serve
 	$(GO) test -run '^$$' -bench Generate1000 -benchtime 20x ./test
 
+# fuzz: the spec loader, then each importer, 30 s each.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./slo
+	@for f in FuzzParse FuzzImportSloth FuzzImportPyrra FuzzImportOpenSLO; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./slo || exit 1; \
+	done
 
 clean:
 	rm -rf bin build

@@ -1,0 +1,61 @@
+package slo_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/slokit/slokit/slo"
+)
+
+// fuzzImport fuzzes one importer, seeded with the format's fixtures and
+// examples (the fuzzer may mutate the header too). Whatever the
+// input, reading it never panics, every problem has a message, and every
+// document that imports writes out as a native spec that reads back as
+// the same service without errors.
+func fuzzImport(f *testing.F, seeds ...string) {
+	for _, pattern := range seeds {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		imported, diags := slo.ImportBytes(data)
+		for _, d := range diags {
+			if d.Message == "" {
+				t.Errorf("diagnostic without message: %#v", d)
+			}
+		}
+		for _, im := range imported {
+			native, err := slo.Native(im)
+			if err != nil {
+				t.Fatalf("writing %s: %v", im.Service, err)
+			}
+			services, diags := slo.Parse(native)
+			if err := diags.Errors(false); err != nil || len(services) != 1 || services[0].Name != im.Service {
+				t.Fatalf("the imported spec does not read back: %v\n%s", err, native)
+			}
+			if !bytes.HasPrefix(native, []byte("# Imported by slokit")) {
+				t.Fatalf("no header:\n%s", native)
+			}
+		}
+	})
+}
+
+func FuzzImportSloth(f *testing.F) {
+	fuzzImport(f, "testdata/sloth*.yaml", "../../shared/anchors/sloth/*.yml")
+}
+
+func FuzzImportPyrra(f *testing.F) {
+	fuzzImport(f, "testdata/pyrra*.yaml", "../../shared/anchors/pyrra/*.yaml")
+}
+
+func FuzzImportOpenSLO(f *testing.F) {
+	fuzzImport(f, "testdata/openslo*.yaml", "../../shared/anchors/openslo/*.yaml", "../../shared/anchors/sloth/openslo-*.yml")
+}
