@@ -395,6 +395,18 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *openSLORegistr
 	set(out, "name", n.copyOf("metadata.name"))
 	set(out, "description", n.copyOf("spec.description"))
 	set(out, "labels", n.copyOf("metadata.labels"))
+	var dropped []string
+	if in.Metadata.DisplayName != "" {
+		dropped = append(dropped, "metadata.displayName")
+	}
+	for i, o := range s.Objectives {
+		if o.DisplayName != "" {
+			dropped = append(dropped, fmt.Sprintf("objectives[%d].displayName", i))
+		}
+	}
+	if len(dropped) > 0 {
+		d.Warn("metadata", "display names are not carried over (slokit shows names): %s", strings.Join(dropped, ", "))
+	}
 	if d.Has("metadata.annotations") {
 		d.Warn("metadata.annotations", "not carried over: slokit's SLOs have no annotations (alert annotations go under alerting)")
 	}
@@ -733,6 +745,9 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 	}
 	if s.BudgetingMethod != "Occurrences" {
 		d.Fail("spec.budgetingMethod", "only Occurrences is supported, got %q: reading a time-slice SLO as occurrences would change what it promises", s.BudgetingMethod)
+	}
+	if in.Metadata.DisplayName != "" {
+		d.Warn("metadata.displayName", "not carried over: slokit shows names")
 	}
 	var period *yaml.Node
 	switch {

@@ -188,6 +188,11 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 		for _, s := range c.Spec.SLOs {
 			slos = append(slos, s.view())
 		}
+		for _, k := range []string{"labels", "annotations"} {
+			if d.Has("metadata." + k) {
+				d.Warn("metadata."+k, "not carried over: the %s of the Kubernetes object select or describe it; slokit's PrometheusRule carries app.kubernetes.io/managed-by: slokit", k)
+			}
+		}
 		keys = slothKeys{prefix: "spec.", errorRatio: "errorRatioQuery", errorQuery: "errorQuery", totalQuery: "totalQuery", pageAlert: "pageAlert", ticketAlert: "ticketAlert"}
 	}
 	if d.TooLarge() {
