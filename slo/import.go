@@ -175,19 +175,8 @@ type Imported struct {
 // service's spec as a native document. Diagnostics are Load's: what could
 // not be carried over is a warning, what makes a spec unusable an error.
 func Import(paths []string) ([]Imported, Diagnostics) {
-	var (
-		out   []Imported
-		diags Diagnostics
-	)
-	var files []string
-	for _, p := range paths {
-		fs, err := specFiles(p)
-		if err != nil {
-			diags = append(diags, &Diagnostic{File: p, Message: err.Error()})
-			continue
-		}
-		files = append(files, fs...)
-	}
+	var out []Imported
+	files, diags := allSpecFiles(paths)
 	contents, reg := readAll(files)
 	for i, f := range files {
 		if contents[i].err != nil {
@@ -204,17 +193,8 @@ func Import(paths []string) ([]Imported, Diagnostics) {
 		}
 		diags = append(diags, fileDiags...)
 	}
-	seen := map[string]string{}
-	kept := out[:0]
-	for _, im := range out {
-		if first, ok := seen[im.Service]; ok {
-			diags = append(diags, &Diagnostic{File: im.File, Path: "service",
-				Message: fmt.Sprintf("service %q is already defined in %s: keep each service in one file", im.Service, first)})
-			continue
-		}
-		seen[im.Service] = im.File
-		kept = append(kept, im)
-	}
+	kept, dups := uniqueServices(out, func(im Imported) (string, string) { return im.Service, im.File })
+	diags = append(diags, dups...)
 	diags.Sort()
 	return kept, diags
 }

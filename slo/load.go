@@ -99,19 +99,8 @@ func parseFile(path string, data []byte, reg *openSLORegistry) ([]*Service, Diag
 // lexical order) and checks that no service is defined twice, since each
 // service becomes one output file.
 func Load(paths []string) ([]*Service, Diagnostics) {
-	var (
-		services []*Service
-		diags    Diagnostics
-	)
-	var files []string
-	for _, p := range paths {
-		fs, err := specFiles(p)
-		if err != nil {
-			diags = append(diags, &Diagnostic{File: p, Message: err.Error()})
-			continue
-		}
-		files = append(files, fs...)
-	}
+	var services []*Service
+	files, diags := allSpecFiles(paths)
 	// OpenSLO objects may refer to objects in other files: register them
 	// all first (only files that mention OpenSLO are read twice).
 	contents, reg := readAll(files)
@@ -144,18 +133,46 @@ func Load(paths []string) ([]*Service, Diagnostics) {
 		services = append(services, r.services...)
 		diags = append(diags, r.diags...)
 	}
-	seen := map[string]*Service{}
-	kept := services[:0]
-	for _, s := range services {
-		if first, ok := seen[s.Name]; ok {
-			diags = append(diags, &Diagnostic{File: s.File, Path: "service",
-				Message: fmt.Sprintf("service %q is already defined in %s: keep each service in one file", s.Name, first.File)})
+	kept, dups := uniqueServices(services, func(s *Service) (string, string) { return s.Name, s.File })
+	diags = append(diags, dups...)
+	diags.Sort()
+	return kept, diags
+}
+
+// allSpecFiles lists the spec files of every path, saying which paths
+// cannot be read.
+func allSpecFiles(paths []string) ([]string, Diagnostics) {
+	var (
+		files []string
+		diags Diagnostics
+	)
+	for _, p := range paths {
+		fs, err := specFiles(p)
+		if err != nil {
+			diags = append(diags, &Diagnostic{File: p, Message: err.Error()})
 			continue
 		}
-		seen[s.Name] = s
-		kept = append(kept, s)
+		files = append(files, fs...)
 	}
-	diags.Sort()
+	return files, diags
+}
+
+// uniqueServices keeps the first definition of each service and reports
+// the others: each service becomes one output file.
+func uniqueServices[T any](items []T, key func(T) (service, file string)) ([]T, Diagnostics) {
+	var diags Diagnostics
+	seen := map[string]string{}
+	kept := items[:0]
+	for _, it := range items {
+		name, file := key(it)
+		if first, ok := seen[name]; ok {
+			diags = append(diags, &Diagnostic{File: file, Path: "service",
+				Message: fmt.Sprintf("service %q is already defined in %s: keep each service in one file", name, first)})
+			continue
+		}
+		seen[name] = file
+		kept = append(kept, it)
+	}
 	return kept, diags
 }
 

@@ -100,6 +100,17 @@ type oslMetric struct {
 	} `yaml:"metricSource"`
 }
 
+type oslDataSourceDoc struct {
+	APIVersion string      `yaml:"apiVersion"`
+	Kind       string      `yaml:"kind"`
+	Metadata   oslMetadata `yaml:"metadata"`
+	Spec       struct {
+		Description       string            `yaml:"description"`
+		Type              string            `yaml:"type"`
+		ConnectionDetails map[string]string `yaml:"connectionDetails"`
+	} `yaml:"spec"`
+}
+
 type oslSLISpec struct {
 	Description     string     `yaml:"description"`
 	ThresholdMetric *oslMetric `yaml:"thresholdMetric"`
@@ -306,16 +317,7 @@ func (o *openSLOServices) add(root *yaml.Node, file string, reg *openSLORegistry
 			Spec       map[string]string `yaml:"spec"`
 		}{}
 		if kind == "DataSource" {
-			v = &struct {
-				APIVersion string      `yaml:"apiVersion"`
-				Kind       string      `yaml:"kind"`
-				Metadata   oslMetadata `yaml:"metadata"`
-				Spec       struct {
-					Description       string            `yaml:"description"`
-					Type              string            `yaml:"type"`
-					ConnectionDetails map[string]string `yaml:"connectionDetails"`
-				} `yaml:"spec"`
-			}{}
+			v = &oslDataSourceDoc{}
 		}
 	default:
 		at := headerValue(top, "kind")
@@ -461,16 +463,7 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *openSLORegistr
 		src := m.MetricSource
 		typ := src.Type
 		if src.MetricSourceRef != "" {
-			var ds struct {
-				APIVersion string      `yaml:"apiVersion"`
-				Kind       string      `yaml:"kind"`
-				Metadata   oslMetadata `yaml:"metadata"`
-				Spec       struct {
-					Description       string            `yaml:"description"`
-					Type              string            `yaml:"type"`
-					ConnectionDetails map[string]string `yaml:"connectionDetails"`
-				} `yaml:"spec"`
-			}
+			var ds oslDataSourceDoc
 			if err := reg.resolve("DataSource", src.MetricSourceRef, &ds); err != nil {
 				d.Fail(at(path+".metricSource.metricSourceRef"), "%v", err)
 				return "", false

@@ -188,7 +188,8 @@ func prefixed(n nodes, d *strictyaml.Document, path, what string) *yaml.Node {
 func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yaml.Node) {
 	ind := in.Spec.Indicator
 	const p = "spec.indicator"
-	set := func(m *yaml.Node, key string, v *yaml.Node) *yaml.Node { set(m, key, v); return m }
+	// with is set, returning the mapping, to build nested ones inline.
+	with := func(m *yaml.Node, key string, v *yaml.Node) *yaml.Node { set(m, key, v); return m }
 	count := 0
 	for _, present := range []bool{ind.Ratio != nil, ind.Latency != nil, ind.LatencyNative != nil, ind.BoolGauge != nil} {
 		if present {
@@ -203,7 +204,7 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 	switch {
 	case ind.Ratio != nil:
 		q := p + ".ratio"
-		set(out, "ratio", set(set(n.mapping(q), "errors", n.copyOf(q+".errors.metric")), "total", n.copyOf(q+".total.metric")))
+		set(out, "ratio", with(with(n.mapping(q), "errors", n.copyOf(q+".errors.metric")), "total", n.copyOf(q+".total.metric")))
 		return n.copyOf(q + ".grouping"), out
 	case ind.Latency != nil:
 		q := p + ".latency"
@@ -215,7 +216,7 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 		} else {
 			// Success and total are not one histogram's bucket and count:
 			// count good events against total as they are.
-			set(out, "ratio", set(set(n.mapping(q), "good", n.copyOf(q+".success.metric")), "total", n.copyOf(q+".total.metric")))
+			set(out, "ratio", with(with(n.mapping(q), "good", n.copyOf(q+".success.metric")), "total", n.copyOf(q+".total.metric")))
 		}
 		return n.copyOf(q + ".grouping"), out
 	case ind.LatencyNative != nil:
@@ -228,7 +229,7 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 		return n.copyOf(q + ".grouping"), out
 	default:
 		q := p + ".bool_gauge"
-		set(out, "boolGauge", set(n.mapping(q), "selector", n.copyOf(q+".metric")))
+		set(out, "boolGauge", with(n.mapping(q), "selector", n.copyOf(q+".metric")))
 		return n.copyOf(q + ".grouping"), out
 	}
 }
