@@ -23,7 +23,7 @@ func runOK(t *testing.T, args ...string) (string, string) {
 // exactly the rules slokit generates from the original file, and
 // importing again writes the same bytes.
 func TestImportIsFaithfulAndIdempotent(t *testing.T) {
-	for _, src := range []string{"../../slo/testdata/sloth.good.yaml", "../../slo/testdata/sloth-crd.good.yaml", "../../slo/testdata/pyrra.good.yaml"} {
+	for _, src := range []string{"../../slo/testdata/sloth.good.yaml", "../../slo/testdata/sloth-crd.good.yaml", "../../slo/testdata/pyrra.good.yaml", "../../slo/testdata/openslo.good.yaml", "../../slo/testdata/openslo-v1alpha.good.yaml"} {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			out := t.TempDir()
 			_, stderr := runOK(t, "import", "-o", out, src)
