@@ -324,7 +324,21 @@ func (o *openSLOServices) add(root *yaml.Node, file string, reg *openSLORegistry
 		return strictyaml.Diagnostics{{Line: at.Line, Column: at.Column, Path: "kind",
 			Message: fmt.Sprintf("unknown OpenSLO v1 kind %q: slokit reads SLO, SLI, Service, AlertPolicy, AlertCondition, DataSource and AlertNotificationTarget", kind)}}
 	}
-	return strictyaml.Decode(root, v).Diags
+	d := strictyaml.Decode(root, v)
+	// What these objects hold that no native spec has a place for.
+	switch kind {
+	case "Service":
+		if d.Has("spec") || d.Has("metadata.displayName") {
+			d.Warn("kind", "the Service object's display name and spec are not carried over: a slokit service is its name")
+		}
+	case "DataSource":
+		if d.Has("spec.connectionDetails") {
+			d.Warn("spec.connectionDetails", "not carried over: slokit's rules run in whichever Prometheus loads them")
+		}
+	case "AlertNotificationTarget":
+		d.Warn("kind", "notification targets are not carried over: route slokit's alerts in Alertmanager")
+	}
+	return d.Diags
 }
 
 func (o *openSLOServices) keep(service string, format Format, slos ...*yaml.Node) {
@@ -406,8 +420,14 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *openSLORegistr
 			dropped = append(dropped, fmt.Sprintf("objectives[%d].displayName", i))
 		}
 	}
+	if s.Indicator != nil && s.Indicator.Metadata.DisplayName != "" {
+		dropped = append(dropped, "indicator.metadata.displayName")
+	}
 	if len(dropped) > 0 {
 		d.Warn("metadata", "display names are not carried over (slokit shows names): %s", strings.Join(dropped, ", "))
+	}
+	if s.Indicator != nil && s.Indicator.Spec.Description != "" {
+		d.Warn("spec.indicator.spec.description", "not carried over: the SLO's description is")
 	}
 	if d.Has("metadata.annotations") {
 		d.Warn("metadata.annotations", "not carried over: slokit's SLOs have no annotations (alert annotations go under alerting)")

@@ -133,6 +133,9 @@ func translatePyrra(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) 
 	set(slo, "grouping", grouping)
 	set(slo, "sli", sli)
 	set(slo, "alerting", pyrraAlerting(n, d, &in))
+	if in.Metadata.Namespace != "" {
+		d.Warn("metadata.namespace", "not carried over: apply slokit's PrometheusRule in the namespace you choose (kubectl apply -n)")
+	}
 	if in.Spec.PartialResponseStrategy != "" {
 		d.Warn("spec.partial_response_strategy", "not carried over: slokit's rule files set no Thanos partial response strategy")
 	}

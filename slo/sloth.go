@@ -188,6 +188,9 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 		for _, s := range c.Spec.SLOs {
 			slos = append(slos, s.view())
 		}
+		if c.Metadata.Namespace != "" {
+			d.Warn("metadata.namespace", "not carried over: apply slokit's PrometheusRule in the namespace you choose (kubectl apply -n)")
+		}
 		for _, k := range []string{"labels", "annotations"} {
 			if d.Has("metadata." + k) {
 				d.Warn("metadata."+k, "not carried over: the %s of the Kubernetes object select or describe it; slokit's PrometheusRule carries app.kubernetes.io/managed-by: slokit", k)
