@@ -58,10 +58,7 @@ func stateSince(t *testing.T, name string, deployed, at time.Duration) (budget.S
 	}
 	defer b.Close()
 	ts := b.Start().Add(at)
-	if err := b.Engine.Backfill(context.Background(), b.Start().Add(deployed), ts.Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Engine.Eval(context.Background(), ts); err != nil {
+	if err := b.Engine.CatchUp(context.Background(), b.Start().Add(deployed), ts); err != nil {
 		t.Fatal(err)
 	}
 	states, err := budget.Read(context.Background(), budget.EngineQuerier{Engine: b.Engine}, svcs, ts)

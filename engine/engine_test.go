@@ -109,6 +109,34 @@ func TestBackfillRecordsWhatLiveEvaluationRecords(t *testing.T) {
 	}
 }
 
+// CatchUp leaves an engine where one evaluated every minute would be:
+// the same recorded series, and ALERTS at the last step.
+func TestCatchUpIsLiveEvaluation(t *testing.T) {
+	live, caught := open(t), open(t)
+	end := start.Add(90 * time.Minute)
+	for ts := start; !ts.After(end); ts = ts.Add(time.Minute) {
+		if _, err := live.Eval(context.Background(), ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := caught.CatchUp(context.Background(), start, end); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"job:requests:increase5m", `ALERTS{alertname="Busy"}`} {
+		a, _, err := live.Query(context.Background(), q, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := caught.Query(context.Background(), q, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a) != 1 || len(b) != 1 || a[0].F != b[0].F {
+			t.Errorf("%s at the end: live %v, caught up %v", q, a, b)
+		}
+	}
+}
+
 func TestQueryCountsSamples(t *testing.T) {
 	e := open(t)
 	v, st, err := e.Query(context.Background(), "sum_over_time(requests_total[5m])", start.Add(time.Hour))

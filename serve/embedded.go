@@ -48,7 +48,8 @@ func StartEmbedded(ctx context.Context, services []*slo.Service, sc *scenario.Sc
 	}
 	// Evaluations on the scenario's grid, live ones going on from there.
 	last := start.Add(now.Sub(start).Truncate(sc.EvaluationInterval))
-	if err := b.Engine.Backfill(ctx, start, last); err != nil {
+	// Alerts too, so that a page already firing shows at once.
+	if err := b.Engine.CatchUp(ctx, start, last); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("embedded backend: %w", err)
 	}

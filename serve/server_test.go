@@ -52,10 +52,7 @@ func backend(t *testing.T, svcs []*slo.Service, at time.Duration) (budget.Engine
 	}
 	t.Cleanup(func() { b.Close() })
 	ts := b.Start().Add(at)
-	if err := b.Engine.Backfill(context.Background(), b.Start(), ts.Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Engine.Eval(context.Background(), ts); err != nil {
+	if err := b.Engine.CatchUp(context.Background(), b.Start(), ts); err != nil {
 		t.Fatal(err)
 	}
 	return budget.EngineQuerier{Engine: b.Engine}, ts

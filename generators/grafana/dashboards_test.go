@@ -364,10 +364,7 @@ func TestEveryPanelShowsData(t *testing.T) {
 	}
 	defer b.Close()
 	end := b.End()
-	if err := b.Engine.Backfill(context.Background(), b.Start(), end.Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Engine.Eval(context.Background(), end); err != nil {
+	if err := b.Engine.CatchUp(context.Background(), b.Start(), end); err != nil {
 		t.Fatal(err)
 	}
 	panels := 0
