@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,7 +27,10 @@ Tracks the error budget of every SLO in the specs at PATH from the series
 slokit's rules record in a Prometheus-compatible backend, and answers
 deploy-gate checks over HTTP (see the README for the API). Without
 --prometheus-url it runs the specs' rules on the embedded engine over a
-scenario's synthetic traffic: its history at once, then live.`
+scenario's synthetic traffic: its history at once, then live, reading the
+state every 15s unless --refresh says otherwise; POST
+/api/v1/demo/incident (with the token) then makes a service fail on
+demand.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
@@ -109,6 +113,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}()
 		q, backend, incidents = emb, "embedded:"+sc.Name, emb
 		story = upcoming(sc)
+		// The embedded engine is local and cheap to read: follow it at
+		// its scrape interval unless told otherwise.
+		if !flagSet(fs, "refresh") {
+			*refresh = sc.ScrapeInterval
+		}
 	}
 	token, err := readToken(*tokenFile, *tokenEnv)
 	if err != nil {
@@ -227,6 +236,13 @@ func printTry(w io.Writer, base string, services []*slo.Service, story []string,
 	}
 	fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"reason\":\"fix for the incident\",\"author\":\"%s\",\"duration\":\"1h\"}' %s/api/v1/overrides\n",
 		auth, svc, "you", base)
+}
+
+// flagSet reports whether a flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func countSLOs(services []*slo.Service) int {
