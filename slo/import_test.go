@@ -116,3 +116,36 @@ spec:
 		t.Errorf("the SLO file alone: %v", diags.Errors(false))
 	}
 }
+
+// Event queries of the usual shapes become cheap native SLIs; anything
+// else stays a raw SLI that keeps the source's exact meaning.
+func TestSlothEventsBecomeNativeSLIs(t *testing.T) {
+	sli := func(errorQuery, totalQuery string) slo.SLI {
+		t.Helper()
+		spec := "version: prometheus/v1\nservice: s\nslos:\n  - name: x\n    objective: 99\n    sli:\n      events:\n        error_query: '" + errorQuery + "'\n        total_query: '" + totalQuery + "'\n"
+		services, diags := slo.Parse([]byte(spec))
+		if err := diags.Errors(false); err != nil {
+			t.Fatalf("%v\n%s", err, spec)
+		}
+		return services[0].SLOs[0].SLI
+	}
+	const count, bucket = `sum(rate(d_count{job="a"}[{{.window}}]))`, `sum(rate(d_bucket{job="a",le="0.25"}[{{.window}}]))`
+	for _, tc := range []struct {
+		name, errorQuery, totalQuery string
+		kind                         slo.SLIKind
+	}{
+		{"counters", `sum(rate(r{code="500"}[{{.window}}]))`, `sum(rate(r[{{.window}}]))`, slo.Ratio},
+		{"increase", `sum(increase(r{code="500"}[{{.window}}]))`, `sum(increase(r[{{.window}}]))`, slo.Ratio},
+		{"count minus bucket", "(" + count + " - " + bucket + ")", count, slo.Latency},
+		{"bucket of another selector", count + ` - sum(rate(d_bucket{job="b",le="0.25"}[{{.window}}]))`, count, slo.Raw},
+		{"grouped sum", `sum by (code) (rate(r{code="500"}[{{.window}}]))`, `sum(rate(r[{{.window}}]))`, slo.Raw},
+		{"fixed range", `sum(rate(r{code="500"}[5m]))`, `sum(rate(r[{{.window}}]))`, slo.Raw},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := sli(tc.errorQuery, tc.totalQuery)
+			if got.Kind != tc.kind {
+				t.Errorf("kind %v, want %v", got.Kind, tc.kind)
+			}
+		})
+	}
+}

@@ -810,7 +810,15 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 		}
 		part, okPart := slothRateSelector(good.Query)
 		total, okTotal := slothRateSelector(rm.Total.Query)
-		if okPart && okTotal {
+		hist, threshold, isLatency := histogramBucketAndCount(part, total)
+		switch {
+		case okPart && okTotal && isGood && isLatency:
+			// A histogram's bucket over its count: a latency SLI.
+			lat := n.mapping(op + ".ratioMetrics")
+			set(lat, "histogram", n.str(goodPath, hist))
+			set(lat, "threshold", n.str(goodPath, threshold))
+			set(sli, "latency", lat)
+		case okPart && okTotal:
 			ratio := n.mapping(op + ".ratioMetrics")
 			key := "good"
 			if !isGood {
@@ -819,7 +827,7 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 			set(ratio, key, n.str(goodPath, part))
 			set(ratio, "total", n.str(op+".ratioMetrics.total.query", total))
 			set(sli, "ratio", ratio)
-		} else {
+		default:
 			expr := "1 - (" + good.Query + ") / (" + rm.Total.Query + ")"
 			if !isGood {
 				expr = "(" + good.Query + ") / (" + rm.Total.Query + ")"

@@ -211,7 +211,7 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 		return n.copyOf(q + ".grouping"), out
 	case ind.Latency != nil:
 		q := p + ".latency"
-		if hist, threshold, ok := pyrraHistogram(ind.Latency.Success.Metric, ind.Latency.Total.Metric); ok {
+		if hist, threshold, ok := histogramBucketAndCount(ind.Latency.Success.Metric, ind.Latency.Total.Metric); ok {
 			m := n.mapping(q)
 			set(m, "histogram", n.str(q+".success.metric", hist))
 			set(m, "threshold", n.str(q+".success.metric", threshold))
@@ -237,11 +237,11 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 	}
 }
 
-// pyrraHistogram recognises a latency indicator whose success metric is a
-// classic histogram's bucket at one le and whose total is the same
-// histogram's count, and returns the bucket selector without le and the
-// threshold.
-func pyrraHistogram(success, total string) (histogram, threshold string, ok bool) {
+// histogramBucketAndCount recognises a classic histogram's bucket at one
+// le (the good events) and the same histogram's count with the same
+// matchers (all events), and returns the bucket selector without le and
+// the threshold: a latency SLI.
+func histogramBucketAndCount(success, total string) (histogram, threshold string, ok bool) {
 	p := parser.NewParser(parser.Options{})
 	se, err1 := p.ParseExpr(success)
 	te, err2 := p.ParseExpr(total)

@@ -239,6 +239,7 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 
 // slothSLI translates an SLI. Events whose queries are both
 // sum(rate(SELECTOR[{{.window}}])) become a ratio SLI on the selectors,
+// and a histogram's count minus one bucket over its count a latency SLI,
 // which slokit evaluates cheaply and guards against low traffic; any other
 // events and raw SLIs become a raw SLI with {{.window}} as $window.
 func slothSLI(n nodes, d *strictyaml.Document, s slothView, path string, keys slothKeys) *yaml.Node {
@@ -262,6 +263,13 @@ func slothSLI(n nodes, d *strictyaml.Document, s slothView, path string, keys sl
 			set(out, "ratio", ratio)
 			return out
 		}
+		if hist, threshold, ok := slothLatency(s.events[0], s.events[1]); ok {
+			lat := n.mapping(ev)
+			set(lat, "histogram", n.str(ev+"."+keys.errorQuery, hist))
+			set(lat, "threshold", n.str(ev+"."+keys.errorQuery, threshold))
+			set(out, "latency", lat)
+			return out
+		}
 		raw := n.mapping(ev)
 		expr := "(" + s.events[0] + ") / (" + s.events[1] + ")"
 		set(raw, "errorRatio", n.str(ev+"."+keys.errorQuery, strings.ReplaceAll(expr, slothWindow, WindowPlaceholder)))
@@ -279,35 +287,93 @@ func slothSLI(n nodes, d *strictyaml.Document, s slothView, path string, keys sl
 // sum(rate(SELECTOR[{{.window}}])) (or increase), the shape of most Sloth
 // event queries.
 func slothRateSelector(query string) (string, bool) {
-	const sentinel = "987654321ms" // a range no one writes
-	const sentinelRange = 987654321 * time.Millisecond
 	if strings.Count(query, slothWindow) != 1 {
 		return "", false
 	}
-	text := strings.Replace(query, slothWindow, sentinel, 1)
-	expr, err := parser.NewParser(parser.Options{}).ParseExpr(text)
-	if err != nil {
+	text, expr, ok := parseWindowed(query)
+	if !ok {
 		return "", false
 	}
-	agg, ok := expr.(*parser.AggregateExpr)
-	if !ok || agg.Op != parser.SUM || len(agg.Grouping) > 0 || agg.Without {
-		return "", false
-	}
-	call, ok := agg.Expr.(*parser.Call)
-	if !ok || (call.Func.Name != "rate" && call.Func.Name != "increase") || len(call.Args) != 1 {
-		return "", false
-	}
-	m, ok := call.Args[0].(*parser.MatrixSelector)
-	if !ok || m.Range != sentinelRange {
-		return "", false
-	}
-	vs, ok := m.VectorSelector.(*parser.VectorSelector)
-	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+	vs, ok := summedRate(expr)
+	if !ok {
 		return "", false
 	}
 	// As written, matchers in the user's order; the selector comes before
 	// the range, so positions are those of the original query.
 	return text[vs.PosRange.Start:vs.PosRange.End], true
+}
+
+// windowSentinel stands for {{.window}} while a query is parsed: a range
+// no one writes.
+const (
+	windowSentinel      = "987654321ms"
+	windowSentinelRange = 987654321 * time.Millisecond
+)
+
+// parseWindowed parses a Sloth query with its window template replaced.
+func parseWindowed(query string) (string, parser.Expr, bool) {
+	text := strings.ReplaceAll(query, slothWindow, windowSentinel)
+	expr, err := parser.NewParser(parser.Options{}).ParseExpr(text)
+	return text, expr, err == nil
+}
+
+// summedRate returns SELECTOR when expr is sum(rate(SELECTOR[window])) or
+// sum(increase(...)) over the window template, parentheses aside.
+func summedRate(expr parser.Expr) (*parser.VectorSelector, bool) {
+	for {
+		p, ok := expr.(*parser.ParenExpr)
+		if !ok {
+			break
+		}
+		expr = p.Expr
+	}
+	agg, ok := expr.(*parser.AggregateExpr)
+	if !ok || agg.Op != parser.SUM || len(agg.Grouping) > 0 || agg.Without {
+		return nil, false
+	}
+	call, ok := agg.Expr.(*parser.Call)
+	if !ok || (call.Func.Name != "rate" && call.Func.Name != "increase") || len(call.Args) != 1 {
+		return nil, false
+	}
+	m, ok := call.Args[0].(*parser.MatrixSelector)
+	if !ok || m.Range != windowSentinelRange {
+		return nil, false
+	}
+	vs, ok := m.VectorSelector.(*parser.VectorSelector)
+	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		return nil, false
+	}
+	return vs, true
+}
+
+// slothLatency recognises the latency SLI Sloth users write as events:
+// errors sum(rate(H_count[w])) - sum(rate(H_bucket{le="X"}[w])) over total
+// sum(rate(H_count[w])), with the same matchers, and returns the bucket
+// selector and the threshold X for a latency SLI.
+func slothLatency(errorQuery, totalQuery string) (histogram, threshold string, ok bool) {
+	_, errExpr, ok1 := parseWindowed(errorQuery)
+	_, totalExpr, ok2 := parseWindowed(totalQuery)
+	if !ok1 || !ok2 {
+		return "", "", false
+	}
+	for {
+		p, ok := errExpr.(*parser.ParenExpr)
+		if !ok {
+			break
+		}
+		errExpr = p.Expr
+	}
+	sub, ok := errExpr.(*parser.BinaryExpr)
+	if !ok || sub.Op != parser.SUB || sub.VectorMatching != nil && (len(sub.VectorMatching.MatchingLabels) > 0 || sub.VectorMatching.Card != parser.CardOneToOne) {
+		return "", "", false
+	}
+	count, okCount := summedRate(sub.LHS)
+	bucket, okBucket := summedRate(sub.RHS)
+	total, okTotal := summedRate(totalExpr)
+	if !okCount || !okBucket || !okTotal || count.String() != total.String() {
+		return "", "", false
+	}
+	return histogramBucketAndCount(bucket.String(), count.String())
 }
 
 // slothLabels copies a label map without the labels slokit sets itself,
@@ -364,7 +430,9 @@ func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node
 		}
 		set(m, "labels", slothLabels(n, n.src, sp+".labels"))
 		set(m, "annotations", n.copyOf(sp+".annotations"))
-		set(out, sev.native, m)
+		if len(m.Content) > 0 {
+			set(out, sev.native, m)
+		}
 	}
 	return out
 }
