@@ -246,7 +246,7 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 	for _, g := range s.Grouping {
 		b = b.WithVariable(dashboard.NewQueryVariableBuilder(g).Label(g).
 			Datasource(datasource()).
-			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, %s)", sloMatchers(s).of(rules.TotalSeries), g))}).
+			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, %s)", sloMatchers(s).of(rules.ErrorRatioSeries), g))}).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Multi(true).IncludeAll(true).AllValue(".*"))
 	}
@@ -281,12 +281,17 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 	base := rules.WindowValue(s.BaseWindow)
 	perSecond := seconds(s.BaseWindow)
 	b = b.WithRow(dashboard.NewRowBuilder("Traffic"))
-	b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
-		Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).
-		Unit("reqps").Min(0).
-		WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.window(s.BaseWindow).of(rules.TotalSeries)), perSecond), strings.TrimSpace("events "+legend(s)))).
-		WithTarget(query(1, fmt.Sprintf("%s / %s", m.window(s.BaseWindow).of(rules.ErrorsSeries), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
-	b = b.WithPanel(graph().Title("Error ratio").Span(12).Height(8).
+	// Raw SLIs record an error ratio, no event counts.
+	ratioWidth := uint32(24)
+	if s.SLI.Kind != slo.Raw {
+		ratioWidth = 12
+		b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
+			Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).
+			Unit("reqps").Min(0).
+			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.window(s.BaseWindow).of(rules.TotalSeries)), perSecond), strings.TrimSpace("events "+legend(s)))).
+			WithTarget(query(1, fmt.Sprintf("%s / %s", m.window(s.BaseWindow).of(rules.ErrorsSeries), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
+	}
+	b = b.WithPanel(graph().Title("Error ratio").Span(ratioWidth).Height(8).
 		Unit("percentunit").Min(0).
 		WithTarget(query(0, m.window(shortest).of(rules.ErrorRatioSeries), strings.TrimSpace("over "+rules.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
 	if s.SLI.Kind == slo.Latency {

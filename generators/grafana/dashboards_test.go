@@ -430,3 +430,44 @@ func TestQueriesUseDefinedVariables(t *testing.T) {
 		}
 	}
 }
+
+// A raw SLI records an error ratio and no event counts: its dashboard
+// reads only what its rules record.
+func TestRawSLIDashboardReadsWhatItsRulesRecord(t *testing.T) {
+	svcs, diags := slo.Parse([]byte(`apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: wifi
+slos:
+  - name: satisfaction
+    objective: 95
+    sli:
+      raw:
+        errorRatio: 1 - avg(avg_over_time(client_satisfaction_ratio[$window]))
+`))
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]bool{}
+	for _, g := range rules.Groups(svcs[0]) {
+		for _, r := range g.Rules {
+			recorded[r.Record] = true
+		}
+	}
+	d, err := grafana.Detail(svcs[0].SLOs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parser.NewParser(parser.Options{})
+	for _, q := range queries(t, d) {
+		ast, err := p.ParseExpr(substitute(q.expr, time.Now()))
+		if err != nil {
+			t.Fatalf("%s: %v", q.where, err)
+		}
+		parser.Inspect(ast, func(n parser.Node, _ []parser.Node) error {
+			if vs, ok := n.(*parser.VectorSelector); ok && strings.Contains(vs.Name, ":") && !recorded[vs.Name] {
+				t.Errorf("%s reads %s, which a raw SLI's rules do not record", q.where, vs.Name)
+			}
+			return nil
+		})
+	}
+}
