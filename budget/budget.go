@@ -301,16 +301,9 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 // SLO's shortest page window (its most current figure).
 func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64) *float64 {
 	var window time.Duration
-	for _, t := range s.Alerting.Tiers {
-		if t.Severity == burnrate.Page && (window == 0 || t.Long < window) {
+	for _, t := range s.Alerting.UrgentTiers() {
+		if window == 0 || t.Long < window {
 			window = t.Long
-		}
-	}
-	if window == 0 {
-		for _, t := range s.Alerting.Tiers {
-			if window == 0 || t.Long < window {
-				window = t.Long
-			}
 		}
 	}
 	burn, ok := burns[prometheus.WindowValue(window)]

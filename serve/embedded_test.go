@@ -2,7 +2,6 @@ package serve_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -88,18 +87,7 @@ func TestInjectedIncidentFreezesOneService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	dir := t.TempDir()
-	ov, _ := serve.OpenOverrides(dir)
-	audit, _ := serve.OpenAuditLog(dir)
-	defer audit.Close()
-	s, err := serve.New(serve.Options{Services: svcs, Querier: e, Overrides: ov, Audit: audit, Token: token, Incidents: e,
-		Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	f := &fixture{srv: srv, dir: dir, clock: &clock, s: s}
+	f := serveOn(t, serve.Options{Services: svcs, Querier: e, Token: token, Incidents: e}, clock)
 	decision := func(service string) any {
 		t.Helper()
 		f.refresh(t)
@@ -119,8 +107,8 @@ func TestInjectedIncidentFreezesOneService(t *testing.T) {
 	if code != 201 || body["start"] != "2026-11-26T02:00:00Z" || body["end"] != "2026-11-26T02:30:00Z" {
 		t.Fatalf("inject: %d %v", code, body)
 	}
-	clock = clock.Add(16 * time.Minute)
-	if err := e.Tick(context.Background(), clock); err != nil {
+	*f.clock = f.clock.Add(16 * time.Minute)
+	if err := e.Tick(context.Background(), *f.clock); err != nil {
 		t.Fatal(err)
 	}
 	if d := decision("order-api"); d != "deny" {
@@ -140,14 +128,7 @@ func TestIncidentRequestsAreChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	dir := t.TempDir()
-	ov, _ := serve.OpenOverrides(dir)
-	audit, _ := serve.OpenAuditLog(dir)
-	defer audit.Close()
-	s, _ := serve.New(serve.Options{Services: svcs, Querier: e, Overrides: ov, Audit: audit, Token: token, Incidents: e, Now: func() time.Time { return clock }})
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	f := &fixture{srv: srv, dir: dir, clock: &clock, s: s}
+	f := serveOn(t, serve.Options{Services: svcs, Querier: e, Token: token, Incidents: e}, clock)
 	for _, tc := range []struct {
 		body string
 		code int

@@ -73,25 +73,29 @@ func newServer(t *testing.T, at time.Duration, failOpen bool) *fixture {
 		t.Fatal(err)
 	}
 	q, ts := backend(t, svcs, at)
-	dir := t.TempDir()
-	ov, err := serve.OpenOverrides(dir)
-	if err != nil {
+	return serveOn(t, serve.Options{Services: svcs, Querier: q, Token: token, FailOpen: failOpen}, ts)
+}
+
+// serveOn serves o over HTTP, with its stores in a fresh data folder and
+// the fixture's clock (set to start) as its Now.
+func serveOn(t *testing.T, o serve.Options, start time.Time) *fixture {
+	t.Helper()
+	f := &fixture{dir: t.TempDir(), clock: &start}
+	var err error
+	if o.Overrides, err = serve.OpenOverrides(f.dir); err != nil {
 		t.Fatal(err)
 	}
-	audit, err := serve.OpenAuditLog(dir)
-	if err != nil {
+	if o.Audit, err = serve.OpenAuditLog(f.dir); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { audit.Close() })
-	clock := ts
-	s, err := serve.New(serve.Options{Services: svcs, Querier: q, Overrides: ov, Audit: audit, Token: token, FailOpen: failOpen,
-		Now: func() time.Time { return clock }})
-	if err != nil {
+	t.Cleanup(func() { o.Audit.Close() })
+	o.Now = func() time.Time { return *f.clock }
+	if f.s, err = serve.New(o); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, dir: dir, clock: &clock, s: s}
+	f.srv = httptest.NewServer(f.s.Handler())
+	t.Cleanup(f.srv.Close)
+	return f
 }
 
 func (f *fixture) refresh(t *testing.T) {
@@ -331,18 +335,8 @@ func TestGateRecoversWhenTheBackendReturns(t *testing.T) {
 	svcs, _ := slo.Parse([]byte(spec))
 	q, ts := backend(t, svcs, 2*time.Hour)
 	fq := &flaky{Querier: q}
-	dir := t.TempDir()
-	ov, _ := serve.OpenOverrides(dir)
-	audit, _ := serve.OpenAuditLog(dir)
-	defer audit.Close()
-	clock := ts
-	s, err := serve.New(serve.Options{Services: svcs, Querier: fq, Overrides: ov, Audit: audit, Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	f := &fixture{srv: srv, dir: dir, clock: &clock, s: s}
+	f := serveOn(t, serve.Options{Services: svcs, Querier: fq}, ts)
+	s, clock := f.s, f.clock
 	gateCode := func() (int, map[string]any) { return f.do(t, "GET", "/api/v1/gate/order-api", "", "") }
 
 	f.refresh(t)
@@ -350,14 +344,14 @@ func TestGateRecoversWhenTheBackendReturns(t *testing.T) {
 		t.Fatalf("healthy backend: %d", code)
 	}
 	fq.down = true
-	clock = clock.Add(2 * time.Minute)
+	*clock = clock.Add(2 * time.Minute)
 	if err := s.Refresh(context.Background()); err == nil {
 		t.Fatal("a refresh from a backend that is down must fail")
 	}
 	if code, _ := gateCode(); code != 200 {
 		t.Errorf("two minutes of outage, within the staleness limit: %d", code)
 	}
-	clock = clock.Add(5 * time.Minute)
+	*clock = clock.Add(5 * time.Minute)
 	_ = s.Refresh(context.Background())
 	if code, body := gateCode(); code != 503 || !strings.Contains(body["error"].(string), "backend down") {
 		t.Errorf("seven minutes without the backend: %d %v", code, body)
@@ -369,7 +363,7 @@ func TestGateRecoversWhenTheBackendReturns(t *testing.T) {
 		t.Errorf("the backend is back without fresh data: %d %v", code, body)
 	}
 	// Its rules run again.
-	if _, err := q.Engine.Eval(context.Background(), clock); err != nil {
+	if _, err := q.Engine.Eval(context.Background(), *clock); err != nil {
 		t.Fatal(err)
 	}
 	f.refresh(t)

@@ -2,8 +2,6 @@ package slo_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/slokit/slokit/slo"
@@ -15,16 +13,7 @@ import (
 // document that imports writes out as a native spec that reads back as
 // the same service without errors.
 func fuzzImport(f *testing.F, seeds ...string) {
-	for _, pattern := range seeds {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
+	addSeeds(f, seeds...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		imported, diags := slo.ImportBytes(data)
 		for _, d := range diags {

@@ -108,6 +108,15 @@ func translate(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) {
 	return []nativeDocument{{Format: FormatNative, Root: at}}, nil
 }
 
+// objectMeta is the metadata of a Kubernetes object (Sloth's and Pyrra's
+// custom resources), as far as a spec file holds it.
+type objectMeta struct {
+	Name        string            `yaml:"name"`
+	Namespace   string            `yaml:"namespace"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
 // nodes builds a native node tree positioned in a source document.
 type nodes struct {
 	src *strictyaml.Document

@@ -239,6 +239,21 @@ const (
 // specs may not use them for labels or grouping.
 var ReservedLabels = []string{"service", "slo", "objective", "threshold", "window", "severity", "alertname"}
 
+// UrgentTiers are the tiers that page, or every tier when the SLO only
+// opens tickets: the ones that tell how fast the budget burns now.
+func (a Alerting) UrgentTiers() []burnrate.Tier {
+	var pages []burnrate.Tier
+	for _, t := range a.Tiers {
+		if t.Severity == burnrate.Page {
+			pages = append(pages, t)
+		}
+	}
+	if len(pages) == 0 {
+		return a.Tiers
+	}
+	return pages
+}
+
 // MinEventsFor returns the minimum number of events the long window of tier
 // must hold before the tier fires for objective o.
 func (s *SLO) MinEventsFor(t burnrate.Tier, o Objective) float64 {

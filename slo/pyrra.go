@@ -18,15 +18,10 @@ import (
 
 // Pyrra's ServiceLevelObjective, pyrra.dev/v1alpha1.
 type pyrraSLO struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
-		Name        string            `yaml:"name"`
-		Namespace   string            `yaml:"namespace"`
-		Labels      map[string]string `yaml:"labels"`
-		Annotations map[string]string `yaml:"annotations"`
-	} `yaml:"metadata"`
-	Spec struct {
+	APIVersion string     `yaml:"apiVersion"`
+	Kind       string     `yaml:"kind"`
+	Metadata   objectMeta `yaml:"metadata"`
+	Spec       struct {
 		Description string               `yaml:"description"`
 		Target      string               `yaml:"target"`
 		Window      *strictyaml.Duration `yaml:"window"`

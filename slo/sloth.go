@@ -62,15 +62,10 @@ type slothAlert struct {
 }
 
 type slothCRD struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
-		Name        string            `yaml:"name"`
-		Namespace   string            `yaml:"namespace"`
-		Labels      map[string]string `yaml:"labels"`
-		Annotations map[string]string `yaml:"annotations"`
-	} `yaml:"metadata"`
-	Spec struct {
+	APIVersion string     `yaml:"apiVersion"`
+	Kind       string     `yaml:"kind"`
+	Metadata   objectMeta `yaml:"metadata"`
+	Spec       struct {
 		Service string            `yaml:"service"`
 		Labels  map[string]string `yaml:"labels"`
 		SLOs    []slothCRDSLO     `yaml:"slos"`

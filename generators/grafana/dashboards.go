@@ -22,7 +22,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/text"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
-	"github.com/slokit/slokit/burnrate"
 	rules "github.com/slokit/slokit/generators/prometheus"
 	"github.com/slokit/slokit/slo"
 )
@@ -85,19 +84,22 @@ func query(ref int, expr, legendFormat string) *gprom.DataqueryBuilder {
 	return q
 }
 
-func thresholds(base string, steps ...any) *dashboard.ThresholdsConfigBuilder {
-	t := []dashboard.Threshold{{Color: base}}
-	for i := 0; i+1 < len(steps); i += 2 {
-		v := steps[i].(float64)
-		t = append(t, dashboard.Threshold{Value: &v, Color: steps[i+1].(string)})
-	}
+// thresholds colour values base up to the first step, then each step's
+// colour from its value on.
+func thresholds(base string, steps ...dashboard.Threshold) *dashboard.ThresholdsConfigBuilder {
+	t := append([]dashboard.Threshold{{Color: base}}, steps...)
 	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(t)
+}
+
+// from is a threshold step: color from value on.
+func from(value float64, color string) dashboard.Threshold {
+	return dashboard.Threshold{Value: &value, Color: color}
 }
 
 // budgetThresholds colour the remaining budget as the policy sees it: red
 // when spent, yellow under the warning level, green above.
 func budgetThresholds(s *slo.SLO) *dashboard.ThresholdsConfigBuilder {
-	return thresholds(red, 0.0, yellow, s.Policy.WarnBelow, green)
+	return thresholds(red, from(0, yellow), from(s.Policy.WarnBelow, green))
 }
 
 func lastValue() *common.ReduceDataOptionsBuilder {
@@ -150,7 +152,7 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 			b = b.WithPanel(stat.NewPanelBuilder().Title("SLI over " + rules.WindowValue(s.Period)).Span(4).Height(5).
 				Unit("percentunit").Decimals(decimals(o)).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
-				Thresholds(thresholds(red, o.Ratio(), green)).Links(detailLink(s)).
+				Thresholds(thresholds(red, from(o.Ratio(), green))).Links(detailLink(s)).
 				WithTarget(query(0, "1 - "+m.objective(o, false).window(s.Period).of(rules.ErrorRatioSeries), legend(s))))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Error budget remaining").Span(4).Height(5).
 				Description(fmt.Sprintf("Share of the %s error budget left. Yellow under the policy's warning level (%s), red when spent: deploys freeze.", rules.WindowValue(s.Period), percent(s.Policy.WarnBelow))).
@@ -164,13 +166,13 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 				Unit("x").Decimals(2).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeNone).
 				TextMode(common.BigValueTextModeValueAndName).
-				Thresholds(thresholds(green, 1.0, yellow, lowestPageFactor(s), red)).Links(detailLink(s)).
+				Thresholds(thresholds(green, from(1, yellow), from(lowestPageFactor(s), red))).Links(detailLink(s)).
 				WithTarget(query(0, maxBy(s, om.of(rules.BurnRateSeries), rules.WindowLabel), legend(s, rules.WindowLabel))))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Firing alerts").Span(4).Height(5).
 				Description("Burn-rate alerts of this objective firing now.").
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeNone).
 				ColorMode(common.BigValueColorModeBackground).
-				Thresholds(thresholds(green, 1.0, red)).Links(detailLink(s)).
+				Thresholds(thresholds(green, from(1, red))).Links(detailLink(s)).
 				WithTarget(query(0, firingAlerts(s, o), "")))
 		}
 	}
@@ -187,16 +189,9 @@ func firingAlerts(s *slo.SLO, o slo.Objective) string {
 // or the lowest tier's when the SLO only opens tickets.
 func lowestPageFactor(s *slo.SLO) float64 {
 	f := 0.0
-	for _, t := range s.Alerting.Tiers {
-		if t.Severity == burnrate.Page && (f == 0 || t.Factor < f) {
+	for _, t := range s.Alerting.UrgentTiers() {
+		if f == 0 || t.Factor < f {
 			f = t.Factor
-		}
-	}
-	if f == 0 {
-		for _, t := range s.Alerting.Tiers {
-			if f == 0 || t.Factor < f {
-				f = t.Factor
-			}
 		}
 	}
 	if f == 0 {
@@ -274,7 +269,7 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 				Title(fmt.Sprintf("%s burn rate over %s and %s (fires above %sx)", capitalized(string(t.Severity)), rules.WindowValue(t.Long), rules.WindowValue(t.Short), strconv.FormatFloat(t.Factor, 'f', -1, 64))).
 				Span(24 / uint32(min(len(s.Alerting.Tiers), 4))).Height(7).
 				Unit("x").Min(0).
-				Thresholds(thresholds(green, t.Factor, red)).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
+				Thresholds(thresholds(green, from(t.Factor, red))).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
 				WithTarget(query(0, om.matching(rules.WindowLabel, windows).of(rules.BurnRateSeries), legend(s, rules.WindowLabel))))
 		}
 	}
@@ -299,10 +294,10 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 			Description("Quantiles of the SLI's histogram at each objective, read from the raw series; the dashed lines are the thresholds.").
 			Unit("s").Min(0).
 			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))
-		steps := []any{}
+		var steps []dashboard.Threshold
 		for i, o := range s.Objectives {
 			lat = lat.WithTarget(query(i, latencyQuery(s, o.Ratio()), strings.TrimSpace("p"+o.Label()+" "+legend(s))))
-			steps = append(steps, o.Threshold.Seconds(), red)
+			steps = append(steps, from(o.Threshold.Seconds(), red))
 		}
 		b = b.WithPanel(lat.Thresholds(thresholds(green, steps...)))
 	}
