@@ -6,7 +6,7 @@ DEMO_OUT := build/demo
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo generate test tools vet fmt-check unit bench fuzz clean
+.PHONY: all build demo generate test deps hygiene vet fmt-check unit bench fuzz clean
 
 all: build
 
@@ -53,11 +53,16 @@ demo: build
 generate: build
 	$(BIN) dashboards -o dashboards specs/
 
-# test: everything CI runs. Installs promtool and vmalert (Debian's
-# prometheus and victoria-metrics packages) when they are missing.
-test: tools vet fmt-check unit
+# test: everything CI runs. It installs nothing: `make deps` installs the
+# Debian packages the end-to-end tests use (as root or with sudo), and
+# .ci/run calls it first. Tests that need a missing tool skip, unless CI
+# is set, and then they fail.
+test: vet fmt-check hygiene unit
 
-tools:
+# deps: the real components the tests run (promtool and Prometheus,
+# vmalert and VictoriaMetrics), from Debian.
+DEBIAN_PACKAGES := prometheus victoria-metrics
+deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v vmalert >/dev/null 2>&1 || missing="$$missing victoria-metrics"; \
@@ -67,6 +72,18 @@ tools:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+# hygiene: no build outputs in git (no executable that is not a script, no
+# file over 2 MB) and go.mod/go.sum exactly as `go mod tidy` leaves them.
+hygiene:
+	@bad=""; \
+	for f in $$(git ls-files); do \
+		[ -f "$$f" ] || continue; \
+		if [ "$$(stat -c %s "$$f")" -gt 2097152 ]; then bad="$$bad\n  $$f: over 2 MB"; fi; \
+		if [ -x "$$f" ] && [ "$$(head -c 2 "$$f")" != "#!" ]; then bad="$$bad\n  $$f: an executable that is not a script"; fi; \
+	done; \
+	if [ -n "$$bad" ]; then printf "tracked build outputs (add them to .gitignore):$$bad\n"; exit 1; fi
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 
 vet:
 	$(GO) vet ./...

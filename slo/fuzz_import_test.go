@@ -38,13 +38,13 @@ func fuzzImport(f *testing.F, seeds ...string) {
 }
 
 func FuzzImportSloth(f *testing.F) {
-	fuzzImport(f, "testdata/sloth*.yaml", "../../shared/anchors/sloth/*.yml")
+	fuzzImport(f, "testdata/sloth*.yaml", "../testdata/anchors/sloth/*.yml")
 }
 
 func FuzzImportPyrra(f *testing.F) {
-	fuzzImport(f, "testdata/pyrra*.yaml", "../../shared/anchors/pyrra/*.yaml")
+	fuzzImport(f, "testdata/pyrra*.yaml", "../testdata/anchors/pyrra/*.yaml")
 }
 
 func FuzzImportOpenSLO(f *testing.F) {
-	fuzzImport(f, "testdata/openslo*.yaml", "../../shared/anchors/openslo/*.yaml", "../../shared/anchors/sloth/openslo-*.yml")
+	fuzzImport(f, "testdata/openslo*.yaml", "../testdata/anchors/openslo/*.yaml", "../testdata/anchors/sloth/openslo-*.yml")
 }

@@ -2,15 +2,15 @@ package test
 
 import (
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
-// anchors holds other tools' example specs, beside the project.
-const anchors = "../../shared/anchors"
+// anchors holds other tools' example specs, copied into the repository
+// with their licence (testdata/anchors/README.md).
+const anchors = "../testdata/anchors"
 
 // importable are the anchors slokit imports (the others are clear errors,
 // checked in slo's conformance test).
@@ -22,20 +22,9 @@ var importable = []string{
 	"pyrra/prometheus-http.yaml", "pyrra/prometheus-probe-success.yaml", "pyrra/thanos-http.yaml",
 }
 
-func requireAnchors(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(anchors); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing in CI: %v", anchors, err)
-		}
-		t.Skipf("%s is absent (a checkout without ../shared): %v", anchors, err)
-	}
-}
-
 // The rules generated from every importable anchor, read directly or
 // through slokit import, pass the real promtool.
 func TestImportedAnchorsPassPromtool(t *testing.T) {
-	requireAnchors(t)
 	promtool := requireTool(t, "promtool", "prometheus")
 	// One at a time: several anchors define the same example service in
 	// different formats.
@@ -59,7 +48,6 @@ func TestImportedAnchorsPassPromtool(t *testing.T) {
 // An outage pages for an imported Sloth SLO and an imported Pyrra SLO on
 // the embedded engine: their alerts work as the source tool intended.
 func TestImportedAnchorsPageOnAnOutage(t *testing.T) {
-	requireAnchors(t)
 	for _, tc := range []struct {
 		anchor  string
 		maxWait float64 // seconds from the outage's start to the page
