@@ -24,7 +24,8 @@ type HTTPOptions struct {
 	Timeout time.Duration
 	// Retries is how many times a failed query is retried, with doubling
 	// pauses from 200ms, on errors that may pass (network, 5xx, 429,
-	// timeouts); default 2. Bad queries are not retried.
+	// timeouts); 0 retries none (slokit serve's flag defaults to 2). Bad
+	// queries are not retried.
 	Retries int
 	// Credentials: a bearer token or a user and password, each read from a
 	// file or an environment variable (never from the command line, where
@@ -36,22 +37,25 @@ type HTTPOptions struct {
 
 // HTTPQuerier queries a Prometheus-compatible HTTP API.
 type HTTPQuerier struct {
-	api  v1.API
-	url  string
-	opts HTTPOptions
+	api v1.API
+	// redact shows the URL and errors without the credentials that the
+	// URL may carry (a password, an API key in the query), so that no
+	// error, log line or answer of the service reveals them.
+	redact secret.Redactor
+	opts   HTTPOptions
 }
 
 // NewHTTPQuerier checks the options and reads the credentials.
 func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("backend URL %q: want an http or https URL such as http://127.0.0.1:9090", o.URL)
+		return nil, fmt.Errorf("backend URL %s: want an http or https URL such as http://127.0.0.1:9090", secret.NewRedactor(o.URL).URL())
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Second
 	}
-	if o.Retries == 0 {
-		o.Retries = 2
+	if o.Retries < 0 {
+		return nil, fmt.Errorf("backend retries must be 0 (none) or more, got %d", o.Retries)
 	}
 	var header, value string
 	token, err := secret.Read("bearer token", o.BearerTokenFile, o.BearerTokenEnv)
@@ -76,11 +80,12 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	if header != "" {
 		rt = authRoundTripper{next: rt, header: header, value: value}
 	}
+	redact := secret.NewRedactor(o.URL, token, password)
 	client, err := api.NewClient(api.Config{Address: o.URL, RoundTripper: rt})
 	if err != nil {
-		return nil, fmt.Errorf("backend %s: %w", o.URL, err)
+		return nil, fmt.Errorf("backend %s: %w", redact.URL(), redact.Error(err))
 	}
-	return &HTTPQuerier{api: v1.NewAPI(client), url: o.URL, opts: o}, nil
+	return &HTTPQuerier{api: v1.NewAPI(client), redact: redact, opts: o}, nil
 }
 
 type authRoundTripper struct {
@@ -103,7 +108,7 @@ func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("backend %s: query %s: %w (after %v)", q.url, query, ctx.Err(), lastErr)
+				return nil, fmt.Errorf("backend %s: query %s: %w (after %v)", q.URL(), query, ctx.Err(), q.redact.Error(lastErr))
 			case <-time.After(pause):
 			}
 			pause *= 2
@@ -114,7 +119,7 @@ func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 		if err == nil {
 			v, ok := val.(model.Vector)
 			if !ok {
-				return nil, fmt.Errorf("backend %s: query %s: want a vector, got %s", q.url, query, val.Type())
+				return nil, fmt.Errorf("backend %s: query %s: want a vector, got %s", q.URL(), query, val.Type())
 			}
 			return v, nil
 		}
@@ -123,8 +128,11 @@ func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 			break
 		}
 	}
-	return nil, fmt.Errorf("backend %s: query %s: %w", q.url, query, lastErr)
+	return nil, fmt.Errorf("backend %s: query %s: %w", q.URL(), query, q.redact.Error(lastErr))
 }
+
+// URL names the backend without the credentials its URL may carry.
+func (q *HTTPQuerier) URL() string { return q.redact.URL() }
 
 // retryable reports whether a failed query may succeed if asked again.
 func retryable(err error) bool {

@@ -44,7 +44,10 @@ func TestHTTPQuerier(t *testing.T) {
 			}
 			w.Write([]byte(vector))
 		}, 1, ""},
-		{"a 503 is retried", budget.HTTPOptions{}, func(calls int32, w http.ResponseWriter, _ *http.Request) {
+		{"retries 0 means no retry", budget.HTTPOptions{}, func(_ int32, w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, 1, "503"},
+		{"a 503 is retried", budget.HTTPOptions{Retries: 2}, func(calls int32, w http.ResponseWriter, _ *http.Request) {
 			if calls < 3 {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				return
@@ -107,9 +110,47 @@ func TestHTTPQuerierChecksItsOptions(t *testing.T) {
 		{budget.HTTPOptions{URL: "http://127.0.0.1:9090", BearerTokenFile: "/nonexistent/token"}, "read the bearer token"},
 		{budget.HTTPOptions{URL: "http://127.0.0.1:9090", BearerTokenEnv: "SLOKIT_UNSET_VARIABLE"}, "SLOKIT_UNSET_VARIABLE is empty or unset"},
 		{budget.HTTPOptions{URL: "http://127.0.0.1:9090", BearerTokenEnv: "HOME", BasicUser: "x"}, "not both"},
+		{budget.HTTPOptions{URL: "http://127.0.0.1:9090", Retries: -1}, "0 (none) or more"},
 	} {
 		if _, err := budget.NewHTTPQuerier(tc.opts); err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%+v: got %v, want %q", tc.opts, err, tc.err)
 		}
+	}
+}
+
+// Credentials in the backend URL (a password, an API key in the query)
+// are used, and no error shows them: errors reach logs and the service's
+// unauthenticated 503 answers.
+func TestHTTPQuerierErrorsHideCredentials(t *testing.T) {
+	var sawAuth atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		sawAuth.Store(u == "admin" && p == "pw-h1dden" && r.URL.Query().Get("apikey") == "k3y-h1dden")
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	for _, base := range []string{srv.URL, closed.URL} {
+		raw := strings.Replace(base, "http://", "http://admin:pw-h1dden@", 1) + "/prom?apikey=k3y-h1dden"
+		q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = q.Query(context.Background(), "up", time.Now())
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		for _, secret := range []string{"pw-h1dden", "k3y-h1dden", "apikey"} {
+			if strings.Contains(err.Error(), secret) || strings.Contains(q.URL(), secret) {
+				t.Errorf("%q shows up in %v (backend %s)", secret, err, q.URL())
+			}
+		}
+		if want := strings.Replace(base, "http://", "http://admin:xxxxx@", 1) + "/prom"; q.URL() != want || !strings.Contains(err.Error(), want) {
+			t.Errorf("backend named %s in %v, want %s", q.URL(), err, want)
+		}
+	}
+	if !sawAuth.Load() {
+		t.Error("the URL's credentials were not sent")
 	}
 }

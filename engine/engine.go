@@ -151,6 +151,13 @@ func (a *Appender) Commit() error {
 	return a.app.Commit()
 }
 
+// Rollback drops the batch. Every path that gives up on a batch calls it:
+// an appender left open keeps the head's pending samples and series
+// references, and blocks the head from being truncated.
+func (a *Appender) Rollback() error {
+	return a.app.Rollback()
+}
+
 // Query runs an instant query at t and reports what it cost.
 func (e *Engine) Query(ctx context.Context, q string, t time.Time) (promql.Vector, QueryStats, error) {
 	qry, err := e.query.NewInstantQuery(ctx, e.db, promql.NewPrometheusQueryOpts(true, 0, nil), q, t)
@@ -343,7 +350,7 @@ func (e *Engine) backfillRule(ctx context.Context, r *rules.RecordingRule, step 
 			var ref storage.SeriesRef
 			for _, p := range series.Floats {
 				if ref, err = app.AddRef(ref, ls, p.T, p.F); err != nil {
-					return err
+					return errors.Join(err, app.Rollback())
 				}
 			}
 		}

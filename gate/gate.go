@@ -69,13 +69,22 @@ type Reason struct {
 	Message   string `json:"message"`
 }
 
+// AppliedOverride is what a decision says of the override that let a
+// change through: which one and until when. Decisions are shown to
+// callers without the token (pipelines), so who asked for the override
+// and why stay with the override itself, shown only to token holders.
+type AppliedOverride struct {
+	ID      string    `json:"id"`
+	Expires time.Time `json:"expires"`
+}
+
 // Decision is the gate's answer with its reasons.
 type Decision struct {
-	Service  string    `json:"service"`
-	Change   string    `json:"change"`
-	Decision Verdict   `json:"decision"`
-	Reasons  []Reason  `json:"reasons"`
-	Override *Override `json:"override"`
+	Service  string           `json:"service"`
+	Change   string           `json:"change"`
+	Decision Verdict          `json:"decision"`
+	Reasons  []Reason         `json:"reasons"`
+	Override *AppliedOverride `json:"override"`
 }
 
 // Decide applies the policies of a service's SLOs to a change. A freeze
@@ -124,8 +133,8 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 	case passes:
 		d.Reasons = append(d.Reasons, Reason{Rule: "allowed-during-freeze", Message: fmt.Sprintf("the policy lets %s changes through a freeze", change)})
 	case override.Active(now):
-		d.Override = override
-		d.Reasons = append(d.Reasons, Reason{Rule: "override", Message: fmt.Sprintf("override %s by %s until %s: %s", override.ID, override.Author, override.Expires.UTC().Format(time.RFC3339), override.Reason)})
+		d.Override = &AppliedOverride{ID: override.ID, Expires: override.Expires.UTC()}
+		d.Reasons = append(d.Reasons, Reason{Rule: "override", Message: fmt.Sprintf("override %s applies until %s", override.ID, override.Expires.UTC().Format(time.RFC3339))})
 	default:
 		d.Decision = Deny
 	}

@@ -24,7 +24,12 @@ import (
 type Embedded struct {
 	q budget.EngineQuerier
 
-	mu       sync.Mutex // guards the scenario's events against the ticks that read them
+	// mu orders the ticks, which append samples and evaluate rules,
+	// before and after the queries that read them: the engine runs without
+	// TSDB isolation (see engine.OpenWith), so a query during a tick could
+	// see half an append. It also guards the scenario's events, which
+	// injected incidents extend and ticks read.
+	mu       sync.RWMutex
 	b        *simulate.Backtest
 	lastEval time.Time
 }
@@ -62,6 +67,8 @@ func (e *Embedded) Warnings() []string { return e.b.Warnings }
 
 // Query reads from the engine.
 func (e *Embedded) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.q.Query(ctx, query, ts)
 }
 
@@ -122,7 +129,9 @@ func (e *Embedded) Run(ctx context.Context) error {
 	}
 }
 
-// Close releases the engine.
+// Close releases the engine, once no tick or query is using it.
 func (e *Embedded) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	return e.b.Close()
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +27,10 @@ import (
 // Options configure the service. Zero values take the defaults below.
 type Options struct {
 	Services []*slo.Service
-	Querier  budget.Querier
+	// Querier is where budget state is read. It may be nil at first when
+	// the backend starts after the service (SetBackend), as the embedded
+	// one does: the service answers "warming" until then.
+	Querier budget.Querier
 	// Overrides and Audit keep the durable state; both are required.
 	Overrides *Overrides
 	Audit     *AuditLog
@@ -33,8 +38,8 @@ type Options struct {
 	Token string
 	// RefreshInterval is how often budget state is read; default 1m.
 	RefreshInterval time.Duration
-	// StaleAfter is the data age beyond which the gate will not decide;
-	// default 5m.
+	// StaleAfter is the data age beyond which the gate will not decide
+	// and the service is not ready; default 5m.
 	StaleAfter time.Duration
 	// FailOpen turns "cannot decide" into allow, with the reason.
 	FailOpen bool
@@ -55,33 +60,33 @@ type Injector interface {
 // maxIncident bounds an injected incident: a demo, not a week of pain.
 const maxIncident = 24 * time.Hour
 
-// maxBody bounds request bodies: overrides and Flagger payloads are small.
-const maxBody = 64 << 10
-
 // Server answers the HTTP API from budget state kept in memory.
 type Server struct {
 	opts     Options
 	services map[string]*slo.Service
 
 	mu          sync.RWMutex
+	querier     budget.Querier
+	incidents   Injector
 	states      []budget.State
 	evaluatedAt time.Time
 	lastErr     error
 
 	registry  *prometheus.Registry
-	remaining *prometheus.GaugeVec
-	burn      *prometheus.GaugeVec
 	decisions *prometheus.CounterVec
 	queryTime prometheus.Histogram
 	queryErrs prometheus.Counter
-	dataAge   prometheus.GaugeFunc
+	auditErrs prometheus.Counter
 }
 
-// New checks the options and builds a server; call Refresh (or Run) to
-// read state before it can decide.
+// errWarming is the state of a service whose backend has not started yet.
+var errWarming = errors.New("warming up: the backend is starting")
+
+// New checks the options and builds a server; call Refresh to read state
+// before it can decide.
 func New(o Options) (*Server, error) {
-	if o.Querier == nil || o.Overrides == nil || o.Audit == nil {
-		return nil, errors.New("serve: a backend, an override store and an audit log are required")
+	if o.Overrides == nil || o.Audit == nil {
+		return nil, errors.New("serve: an override store and an audit log are required")
 	}
 	if o.RefreshInterval == 0 {
 		o.RefreshInterval = time.Minute
@@ -95,32 +100,46 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{opts: o, services: map[string]*slo.Service{}, registry: prometheus.NewRegistry()}
+	s := &Server{opts: o, services: map[string]*slo.Service{}, registry: prometheus.NewRegistry(),
+		querier: o.Querier, incidents: o.Incidents}
 	for _, svc := range o.Services {
 		s.services[svc.Name] = svc
 	}
-	s.remaining = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "slokit_slo_budget_remaining_ratio", Help: "Share of the period's error budget left, per SLO objective."}, []string{"service", "slo", "objective"})
-	s.burn = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "slokit_slo_burn_rate", Help: "Error-budget burn rate per SLO objective and alert window."}, []string{"service", "slo", "objective", "window"})
 	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "slokit_gate_decisions_total", Help: "Deploy-gate decisions by service and decision."}, []string{"service", "decision"})
 	s.queryTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "slokit_backend_refresh_duration_seconds", Help: "Time to read all budget state from the backend.", Buckets: prometheus.DefBuckets})
 	s.queryErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_backend_refresh_errors_total", Help: "Failed reads of budget state from the backend."})
-	s.dataAge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_data_age_seconds", Help: "Age of the budget state the gate decides on."}, func() float64 {
+	s.auditErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_audit_write_errors_total", Help: "Gate decisions that could not be written to the audit log."})
+	dataAge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_data_age_seconds", Help: "Age of the budget state the gate decides on."}, func() float64 {
 		_, at, _ := s.snapshot()
 		if at.IsZero() {
 			return -1
 		}
 		return s.opts.Now().Sub(at).Seconds()
 	})
-	s.registry.MustRegister(s.remaining, s.burn, s.decisions, s.queryTime, s.queryErrs, s.dataAge)
+	s.registry.MustRegister(stateCollector{s}, s.decisions, s.queryTime, s.queryErrs, s.auditErrs, dataAge)
 	return s, nil
+}
+
+// SetBackend gives the server the backend it reads, once that has
+// started, and the incident injector it offers, if any.
+func (s *Server) SetBackend(q budget.Querier, incidents Injector) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.querier, s.incidents = q, incidents
 }
 
 // Refresh reads every SLO's state from the backend. On failure the last
 // state is kept, and ages.
 func (s *Server) Refresh(ctx context.Context) error {
+	s.mu.RLock()
+	q := s.querier
+	s.mu.RUnlock()
+	if q == nil {
+		return errWarming
+	}
 	start := time.Now()
 	now := s.opts.Now()
-	states, err := budget.Read(ctx, s.opts.Querier, s.opts.Services, now)
+	states, err := budget.Read(ctx, q, s.opts.Services, now)
 	s.queryTime.Observe(time.Since(start).Seconds())
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,37 +149,54 @@ func (s *Server) Refresh(ctx context.Context) error {
 		return err
 	}
 	s.states, s.evaluatedAt = states, now
-	for _, st := range states {
-		if st.Remaining != nil {
-			s.remaining.WithLabelValues(st.Service, st.SLO, st.Objective).Set(*st.Remaining)
-		}
-		for w, b := range st.BurnRates {
-			s.burn.WithLabelValues(st.Service, st.SLO, st.Objective, w).Set(b)
-		}
-	}
 	return nil
-}
-
-// Run refreshes state every RefreshInterval until ctx ends, and flushes
-// the audit log as often.
-func (s *Server) Run(ctx context.Context) error {
-	t := time.NewTicker(s.opts.RefreshInterval)
-	defer t.Stop()
-	for {
-		_ = s.Refresh(ctx) // failures are counted and shown by the data age
-		_ = s.opts.Audit.Flush()
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
 }
 
 func (s *Server) snapshot() ([]budget.State, time.Time, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.states, s.evaluatedAt, s.lastErr
+}
+
+// stateCollector exports the budget state last read, one series per
+// objective, threshold and group. It is computed at each scrape from that
+// state, so an SLO or a group that disappears takes its series with it.
+type stateCollector struct{ s *Server }
+
+var (
+	remainingDesc = prometheus.NewDesc("slokit_slo_budget_remaining_ratio", "Share of the period's error budget left, per SLO objective (and threshold and group, for latency and grouped SLOs).",
+		[]string{"service", "slo", "objective", "threshold", "group"}, nil)
+	burnDesc = prometheus.NewDesc("slokit_slo_burn_rate", "Error-budget burn rate per SLO objective (and threshold and group) and alert window.",
+		[]string{"service", "slo", "objective", "threshold", "group", "window"}, nil)
+)
+
+func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- remainingDesc
+	ch <- burnDesc
+}
+
+func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
+	states, _, _ := c.s.snapshot()
+	for _, st := range states {
+		group := groupLabel(st.Group)
+		if st.Remaining != nil {
+			ch <- prometheus.MustNewConstMetric(remainingDesc, prometheus.GaugeValue, *st.Remaining, st.Service, st.SLO, st.Objective, st.Threshold, group)
+		}
+		for w, b := range st.BurnRates {
+			ch <- prometheus.MustNewConstMetric(burnDesc, prometheus.GaugeValue, b, st.Service, st.SLO, st.Objective, st.Threshold, group, w)
+		}
+	}
+}
+
+// groupLabel writes a grouped SLO's group as one label value,
+// provider="stripe",region="eu", in label order; "" for no group.
+func groupLabel(g map[string]string) string {
+	names := slices.Sorted(maps.Keys(g))
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + strconv.Quote(g[n])
+	}
+	return strings.Join(parts, ",")
 }
 
 // Route is one endpoint of the HTTP API, as documented in openapi.yaml.
@@ -213,13 +249,25 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 	writeJSON(w, code, apiError{Error: fmt.Sprintf(format, args...)})
 }
 
+// ready answers 200 while the gate can decide: once the first state is
+// read, and as long as it is not older than StaleAfter. A load balancer
+// then sends pipelines to replicas that can answer them.
 func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	_, at, err := s.snapshot()
+	age := s.opts.Now().Sub(at)
 	switch {
-	case at.IsZero() && err != nil:
-		fail(w, http.StatusServiceUnavailable, "no budget state yet: %v", err)
 	case at.IsZero():
-		fail(w, http.StatusServiceUnavailable, "no budget state yet")
+		msg := "no budget state read yet"
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "warming", "error": msg})
+	case age > s.opts.StaleAfter:
+		msg := fmt.Sprintf("the budget state is %s old, over the %s limit", age.Round(time.Second), s.opts.StaleAfter)
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "stale", "error": msg, "evaluatedAt": at})
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "evaluatedAt": at})
 	}
@@ -309,8 +357,9 @@ func (s *Server) decide(service string, change slo.Change, client string) (GateR
 		resp.Decision = gate.Decide(service, change, gs, s.opts.Overrides.Active(service, now), now)
 	}
 	s.decisions.WithLabelValues(service, string(resp.Decision.Decision)).Inc()
-	d := resp.Decision
-	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client}, false)
+	if err := s.opts.Audit.Decision(resp.Decision, client, now); err != nil {
+		s.auditErrs.Inc()
+	}
 	return resp, true
 }
 
@@ -350,11 +399,15 @@ func (s *Server) gateGet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// flaggerPayload is what Flagger posts to a webhook.
+// flaggerPayload is the part of Flagger's webhook payload (its
+// CanaryWebhookPayload) the gate reads. Flagger always sends name,
+// namespace, phase, checksum and metadata, and may add fields: the route
+// decodes leniently, so fields it does not know are ignored.
 type flaggerPayload struct {
 	Name      string            `json:"name"`
 	Namespace string            `json:"namespace"`
 	Phase     string            `json:"phase"`
+	Checksum  string            `json:"checksum"`
 	Metadata  map[string]string `json:"metadata"`
 }
 
@@ -366,7 +419,7 @@ func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p flaggerPayload
-	if !decodeBody(w, r, &p) {
+	if !decodeBody(w, r, &p, lenientFields) {
 		return
 	}
 	change, ok := parseChange(p.Metadata["change"])
@@ -385,25 +438,6 @@ func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fail(w, http.StatusRequestEntityTooLarge, "request body over %d bytes", maxBody)
-		} else {
-			fail(w, http.StatusBadRequest, "request body: %v", err)
-		}
-		return false
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		fail(w, http.StatusBadRequest, "request body: one JSON object expected")
-		return false
-	}
-	return true
-}
-
 // authorized requires the bearer token on endpoints that change state or
 // show who changed it. The token is compared in constant time and never
 // logged.
@@ -413,9 +447,8 @@ func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
 			fail(w, http.StatusForbidden, "overrides are disabled: start slokit serve with a token")
 			return
 		}
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok {
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") { // schemes are case-insensitive (RFC 7235)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="slokit"`)
 			fail(w, http.StatusUnauthorized, "an Authorization: Bearer token is required")
 			return
@@ -439,38 +472,58 @@ func (s *Server) listOverrides(w http.ResponseWriter, _ *http.Request) {
 // overrideRequest is the body of POST /api/v1/overrides: an expiry as a
 // time or as a duration from now.
 type overrideRequest struct {
-	Service  string    `json:"service"`
-	Reason   string    `json:"reason"`
-	Author   string    `json:"author"`
-	Expires  time.Time `json:"expires"`
-	Duration string    `json:"duration"`
+	Service  string     `json:"service"`
+	Reason   string     `json:"reason"`
+	Author   string     `json:"author"`
+	Expires  *time.Time `json:"expires"`
+	Duration string     `json:"duration"`
 }
+
+// Bounds of an override's free text: enough for a sentence and a link.
+const (
+	maxReason = 1024
+	maxAuthor = 256
+)
 
 func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 	var req overrideRequest
-	if !decodeBody(w, r, &req) {
+	if !decodeBody(w, r, &req, strictFields) {
 		return
 	}
 	now := s.opts.Now()
-	if req.Duration != "" {
+	var expires time.Time
+	switch {
+	case req.Expires != nil && req.Duration != "":
+		fail(w, http.StatusBadRequest, "give expires or duration, not both")
+		return
+	case req.Expires != nil:
+		expires = *req.Expires
+	case req.Duration != "":
 		d, err := time.ParseDuration(req.Duration)
 		if err != nil || d <= 0 {
 			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", req.Duration)
 			return
 		}
-		req.Expires = now.Add(d)
+		expires = now.Add(d)
 	}
+	textErr := errors.Join(plainText("author", req.Author, maxAuthor), plainText("reason", req.Reason, maxReason))
 	switch {
 	case s.services[req.Service] == nil:
 		fail(w, http.StatusBadRequest, "unknown service %q", req.Service)
 	case strings.TrimSpace(req.Reason) == "" || strings.TrimSpace(req.Author) == "":
 		fail(w, http.StatusBadRequest, "reason and author are required: an override must say who and why")
-	case !req.Expires.After(now):
+	case textErr != nil:
+		fail(w, http.StatusBadRequest, "%v", textErr)
+	case !expires.After(now):
 		fail(w, http.StatusBadRequest, "the override must expire in the future (expires or duration)")
-	case req.Expires.Sub(now) > s.opts.MaxOverride:
+	case expires.Sub(now) > s.opts.MaxOverride:
 		fail(w, http.StatusBadRequest, "an override may last at most %s", s.opts.MaxOverride)
 	default:
-		ov, err := s.opts.Overrides.Add(gate.Override{Service: req.Service, Reason: req.Reason, Author: req.Author, Expires: req.Expires}, now)
+		ov, err := s.opts.Overrides.Add(gate.Override{Service: req.Service, Reason: req.Reason, Author: req.Author, Expires: expires}, now)
+		if errors.Is(err, ErrTooManyOverrides) {
+			fail(w, http.StatusTooManyRequests, "%v", err)
+			return
+		}
 		if err != nil {
 			fail(w, http.StatusInternalServerError, "storing the override: %v", err)
 			return
@@ -508,12 +561,15 @@ type incidentRequest struct {
 // injectIncident starts an incident in the embedded backend's traffic, so
 // a demo can show the gate freeze and thaw on demand.
 func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
-	if s.opts.Incidents == nil {
-		fail(w, http.StatusNotFound, "incidents can only be injected into the embedded demo backend (slokit serve without --prometheus-url)")
+	s.mu.RLock()
+	incidents := s.incidents
+	s.mu.RUnlock()
+	if incidents == nil {
+		fail(w, http.StatusNotFound, "incidents can only be injected into the embedded demo backend (slokit serve without --prometheus-url), once it has started")
 		return
 	}
 	req := incidentRequest{Duration: "30m"}
-	if !decodeBody(w, r, &req) {
+	if !decodeBody(w, r, &req, strictFields) {
 		return
 	}
 	d, err := time.ParseDuration(req.Duration)
@@ -540,7 +596,7 @@ func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
 		level = scenario.Level{Ratio: *req.Ratio}
 	}
 	now := s.opts.Now()
-	inc := s.opts.Incidents.Inject(req.Service, d, level, now)
+	inc := incidents.Inject(req.Service, d, level, now)
 	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)}, true)
 	writeJSON(w, http.StatusCreated, inc)
 }

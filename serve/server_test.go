@@ -128,6 +128,22 @@ func (f *fixture) do(t *testing.T, method, path, auth, body string) (int, map[st
 	return resp.StatusCode, out
 }
 
+// raw answers a request without a token with its status and body text.
+func (f *fixture) raw(t *testing.T, method, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
 func TestHealthAndReadiness(t *testing.T) {
 	f := newServer(t, 2*time.Hour, false)
 	if code, _ := f.do(t, "GET", "/healthz", "", ""); code != 200 {
@@ -226,8 +242,13 @@ func TestFlaggerWebhook(t *testing.T) {
 		{"deny halts with 403", strings.Replace(payload, "%s", "normal", 1), 403},
 		{"rollback proceeds", strings.Replace(payload, "%s", "rollback", 1), 200},
 		{"no metadata means a normal change", `{"name":"order-api","namespace":"prod","phase":"Progressing"}`, 403},
+		// Flagger's CanaryWebhookPayload as it sends it, checksum included.
+		{"Flagger's full payload", `{"name":"order-api","namespace":"prod","phase":"Progressing","checksum":"6b4c9f6d8c","metadata":{"change":"rollback","flagger":"x"}}`, 200},
+		{"fields Flagger may add later are ignored", `{"name":"order-api","namespace":"prod","phase":"Progressing","checksum":"1","canaryWeight":20,"extra":{"a":[1,{"b":2}]}}`, 403},
 		{"malformed JSON", `{"name":`, 400},
-		{"unknown field", `{"name":"x","colour":"blue"}`, 400},
+		{"a field given twice", `{"name":"x","metadata":{"change":"rollback"},"metadata":{"change":"normal"}}`, 400},
+		{"a nested field given twice", `{"name":"x","metadata":{"change":"rollback","change":"normal"}}`, 400},
+		{"a known field in another case", `{"name":"x","Metadata":{"change":"rollback"}}`, 400},
 		{"two objects", `{"name":"x"}{"name":"y"}`, 400},
 		{"oversized body", `{"name":"` + strings.Repeat("x", 70<<10) + `"}`, 413},
 	} {
@@ -250,6 +271,14 @@ func TestOverrides(t *testing.T) {
 		{"no token", "", good, 401},
 		{"wrong token", "Bearer nope", good, 403},
 		{"basic auth is not a bearer token", "Basic YWxpY2U6cGFzcw==", good, 401},
+		{"the token alone, without a scheme", token, good, 401},
+		{"unknown field", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"1h","colour":"blue"}`, 400},
+		{"a field given twice", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"1h","duration":"2h"}`, 400},
+		{"a field in another case", "Bearer " + token, `{"service":"order-api","Reason":"r","author":"a","duration":"1h"}`, 400},
+		{"expires and duration", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"1h","expires":"2030-01-01T00:00:00Z"}`, 400},
+		{"a newline in the author", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a\nINFO forged line","duration":"1h"}`, 400},
+		{"an escape in the reason", "Bearer " + token, `{"service":"order-api","reason":"\u001b[31mred","author":"a","duration":"1h"}`, 400},
+		{"a reason over 1024 bytes", "Bearer " + token, `{"service":"order-api","reason":"` + strings.Repeat("r", 1025) + `","author":"a","duration":"1h"}`, 400},
 		{"unknown service", "Bearer " + token, `{"service":"payment","reason":"r","author":"a","duration":"1h"}`, 400},
 		{"no reason", "Bearer " + token, `{"service":"order-api","author":"a","duration":"1h"}`, 400},
 		{"too long", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"48h"}`, 400},
@@ -265,14 +294,22 @@ func TestOverrides(t *testing.T) {
 	if _, body := f.do(t, "GET", "/api/v1/gate/order-api", "", ""); body["decision"] != "deny" {
 		t.Fatalf("before the override: %v", body)
 	}
-	code, created := f.do(t, "POST", "/api/v1/overrides", "Bearer "+token, good)
+	// The scheme is case-insensitive (RFC 7235).
+	code, created := f.do(t, "POST", "/api/v1/overrides", "bearer "+token, good)
 	if code != 201 || created["id"] == nil {
 		t.Fatalf("create: %d %v", code, created)
 	}
 	id := created["id"].(string)
-	_, body := f.do(t, "GET", "/api/v1/gate/order-api", "", "")
-	if body["decision"] != "allow" || body["override"].(map[string]any)["author"] != "alice" {
+	// The gate, open to all, says an override applies and which, not who
+	// asked for it or why.
+	code, raw := f.raw(t, "GET", "/api/v1/gate/order-api")
+	var body map[string]any
+	_ = json.Unmarshal([]byte(raw), &body)
+	if code != 200 || body["decision"] != "allow" || body["override"].(map[string]any)["id"] != id {
 		t.Errorf("under the override: %v", body)
+	}
+	if strings.Contains(raw, "alice") || strings.Contains(raw, "the fix for the incident") {
+		t.Errorf("an unauthenticated gate answer shows the override's author or reason:\n%s", raw)
 	}
 	if code, body := f.do(t, "GET", "/api/v1/overrides", "Bearer "+token, ""); code != 200 || len(body["overrides"].([]any)) != 1 {
 		t.Errorf("list: %d %v", code, body)
@@ -369,5 +406,79 @@ func TestGateRecoversWhenTheBackendReturns(t *testing.T) {
 	f.refresh(t)
 	if code, body := gateCode(); code != 200 || body["decision"] != "allow" {
 		t.Errorf("the backend is back: %d %v", code, body)
+	}
+}
+
+// A backend URL with a password and an API key: the service's
+// unauthenticated answers while it cannot read the backend show neither.
+func TestUnauthenticatedAnswersHideBackendCredentials(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	hq, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: strings.Replace(down.URL, "http://", "http://admin:pw-h1dden@", 1) + "/prom?apikey=k3y-h1dden"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcs, _ := slo.Parse([]byte(spec))
+	f := serveOn(t, serve.Options{Services: svcs, Querier: hq}, time.Now())
+	if err := f.s.Refresh(context.Background()); err == nil {
+		t.Fatal("the backend is down: want an error")
+	}
+	for _, path := range []string{"/readyz", "/api/v1/gate/order-api", "/api/v1/slos", "/metrics"} {
+		code, body := f.raw(t, "GET", path)
+		if path != "/api/v1/slos" && path != "/metrics" && (code != 503 || !strings.Contains(body, "admin:xxxxx@")) {
+			t.Errorf("%s: %d %s: want a 503 naming the backend, redacted", path, code, body)
+		}
+		if strings.Contains(body, "pw-h1dden") || strings.Contains(body, "k3y-h1dden") {
+			t.Errorf("%s shows a credential:\n%s", path, body)
+		}
+	}
+	code, body := f.raw(t, "POST", "/api/v1/gate/order-api/check")
+	if strings.Contains(body, "pw-h1dden") || strings.Contains(body, "k3y-h1dden") {
+		t.Errorf("Flagger route (%d) shows a credential:\n%s", code, body)
+	}
+}
+
+// A grouped SLO exports one series per group, and the series of a group
+// that is gone from the backend go with it.
+func TestMetricsFollowEveryGroup(t *testing.T) {
+	svcs, diags := slo.Parse([]byte(strings.Replace(spec, "    sli:\n", "    grouping: [provider]\n    sli:\n", 1)))
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	sample := func(name, provider, window string, v float64) *model.Sample {
+		return &model.Sample{Metric: model.Metric{"__name__": model.LabelValue(name), "service": "order-api", "slo": "availability", "objective": "99.9", "provider": model.LabelValue(provider), "window": model.LabelValue(window)}, Value: model.SampleValue(v)}
+	}
+	q := staticQuerier{
+		"slo:error_budget:remaining_ratio": {sample("slo:error_budget:remaining_ratio", "stripe", "30d", 0.9), sample("slo:error_budget:remaining_ratio", "adyen", "30d", 0.4)},
+		"slo:error_budget:burn_rate":       {sample("slo:error_budget:burn_rate", "stripe", "1h", 0.5), sample("slo:error_budget:burn_rate", "adyen", "1h", 3)},
+	}
+	f := serveOn(t, serve.Options{Services: svcs, Querier: q}, time.Now())
+	f.refresh(t)
+	_, metrics := f.raw(t, "GET", "/metrics")
+	for _, want := range []string{
+		`slokit_slo_budget_remaining_ratio{group="provider=\"adyen\"",objective="99.9",service="order-api",slo="availability",threshold=""} 0.4`,
+		`slokit_slo_budget_remaining_ratio{group="provider=\"stripe\"",objective="99.9",service="order-api",slo="availability",threshold=""} 0.9`,
+		`slokit_slo_burn_rate{group="provider=\"adyen\"",objective="99.9",service="order-api",slo="availability",threshold="",window="1h"} 3`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s:\n%s", want, metrics)
+		}
+	}
+	q["slo:error_budget:remaining_ratio"] = q["slo:error_budget:remaining_ratio"][:1]
+	q["slo:error_budget:burn_rate"] = q["slo:error_budget:burn_rate"][:1]
+	f.refresh(t)
+	if _, metrics = f.raw(t, "GET", "/metrics"); strings.Contains(metrics, "adyen") || !strings.Contains(metrics, "stripe") {
+		t.Errorf("a group gone from the backend is still exported, or the other is lost:\n%s", metrics)
+	}
+}
+
+// Readiness follows the data: 503 once the state is older than
+// StaleAfter, as the gate would then refuse to decide.
+func TestNotReadyWhenTheStateIsStale(t *testing.T) {
+	f := newServer(t, 2*time.Hour, false)
+	f.refresh(t)
+	*f.clock = f.clock.Add(6 * time.Minute)
+	if code, body := f.raw(t, "GET", "/readyz"); code != 503 || !strings.Contains(body, `"stale"`) {
+		t.Errorf("readyz with a 6-minute-old state: %d %s", code, body)
 	}
 }

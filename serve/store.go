@@ -5,7 +5,6 @@
 package serve
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -64,7 +63,16 @@ func OpenOverrides(dir string) (*Overrides, error) {
 	return o, nil
 }
 
+// MaxOverrides bounds the overrides in force at once: an override is a
+// person's exception, and thousands of them are a script gone wrong.
+const MaxOverrides = 1000
+
+// ErrTooManyOverrides is Add's answer when MaxOverrides are in force.
+var ErrTooManyOverrides = fmt.Errorf("%d overrides are in force, the most slokit keeps: delete some or wait for them to expire", MaxOverrides)
+
 // Add stores an override and returns it with its ID and creation time.
+// Overrides that have expired by now are dropped from the file on the way
+// (the audit log keeps their record), so it never grows without bound.
 func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) {
 	id := make([]byte, 8)
 	if _, err := rand.Read(id); err != nil {
@@ -75,7 +83,11 @@ func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) 
 	ov.Expires = ov.Expires.UTC()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	next := append(slices.Clone(o.list), ov)
+	next := slices.DeleteFunc(slices.Clone(o.list), func(old gate.Override) bool { return !old.Active(now) })
+	if len(next) >= MaxOverrides {
+		return ov, ErrTooManyOverrides
+	}
+	next = append(next, ov)
 	if err := o.save(next); err != nil {
 		return ov, err
 	}
@@ -168,78 +180,4 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-// auditFile is the audit log's file in the data folder.
-const auditFile = "audit.jsonl"
-
-// AuditLog is an append-only JSON-lines record of every gate decision and
-// override change. Override changes are synced to disk before they are
-// acknowledged; decisions, which may come thousands a second, are flushed
-// in batches by Flush.
-type AuditLog struct {
-	mu sync.Mutex
-	f  *os.File
-	w  *bufio.Writer
-}
-
-// AuditEntry is one line of the audit log.
-type AuditEntry struct {
-	Time     time.Time      `json:"time"`
-	Kind     string         `json:"kind"` // decision, override-created, override-deleted, incident-injected
-	Decision *gate.Decision `json:"decision,omitempty"`
-	Override *gate.Override `json:"override,omitempty"`
-	Incident *Incident      `json:"incident,omitempty"`
-	// Client is the remote address of the request.
-	Client string `json:"client,omitempty"`
-}
-
-// OpenAuditLog opens (or creates) the audit log in dir for appending.
-func OpenAuditLog(dir string) (*AuditLog, error) {
-	path := filepath.Join(dir, auditFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", path, err)
-	}
-	return &AuditLog{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
-}
-
-// Write appends an entry; with sync set it is on disk when Write returns.
-func (a *AuditLog) Write(e AuditEntry, sync bool) error {
-	line, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if _, err := a.w.Write(append(line, '\n')); err != nil {
-		return err
-	}
-	if sync {
-		return a.flush()
-	}
-	return nil
-}
-
-// Flush writes buffered entries and syncs them to disk.
-func (a *AuditLog) Flush() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.flush()
-}
-
-func (a *AuditLog) flush() error {
-	if err := a.w.Flush(); err != nil {
-		return err
-	}
-	return a.f.Sync()
-}
-
-// Close flushes and closes the log.
-func (a *AuditLog) Close() error {
-	err := a.Flush()
-	if cerr := a.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -3,6 +3,8 @@ package serve_test
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +112,153 @@ func TestAuditLogAppends(t *testing.T) {
 	}
 	if strings.Join(kinds, ",") != "decision,override-created,decision,override-created" {
 		t.Errorf("audit log holds %v", kinds)
+	}
+}
+
+// readAudit returns the entries of an audit log file.
+func readAudit(t *testing.T, path string) []serve.AuditEntry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []serve.AuditEntry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e serve.AuditEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("%s: line %q: %v", path, sc.Text(), err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Identical decisions polled again and again are counted, not written one
+// by one; a change of decision and every deny are written at once, before
+// Flush, so a killed process loses none of them.
+func TestAuditLogRecordsChangesAndDeniesAndCountsRepeats(t *testing.T) {
+	dir := t.TempDir()
+	log, err := serve.OpenAuditLog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decide := func(v gate.Verdict, n int) {
+		for i := range n {
+			if err := log.Decision(gate.Decision{Service: "order-api", Change: "normal", Decision: v}, "127.0.0.1", now.Add(time.Duration(i)*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	decide(gate.Allow, 1000)
+	decide(gate.Deny, 3)
+	decide(gate.Allow, 500)
+	// Not flushed, not closed: what a SIGKILL leaves.
+	var kinds []string
+	for _, e := range readAudit(t, filepath.Join(dir, "audit.jsonl")) {
+		if e.Kind == "decisions-repeated" {
+			kinds = append(kinds, fmt.Sprintf("repeated:%d", e.Repeated.Count))
+		} else {
+			kinds = append(kinds, e.Kind+":"+string(e.Decision.Decision))
+		}
+	}
+	want := "decision:allow,repeated:999,decision:deny,decision:deny,decision:deny,decision:allow"
+	if got := strings.Join(kinds, ","); got != want {
+		t.Errorf("before Flush the log holds\n%s\nwant\n%s", got, want)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries := readAudit(t, filepath.Join(dir, "audit.jsonl"))
+	last := entries[len(entries)-1]
+	if last.Kind != "decisions-repeated" || last.Repeated.Count != 499 || last.Repeated.Decision != gate.Allow || !last.Repeated.Last.After(last.Repeated.First) {
+		t.Errorf("after Close the repeats are counted: %+v", last.Repeated)
+	}
+}
+
+// A record torn by a crash is cut off when the log is opened again, so
+// the next record is whole.
+func TestAuditLogRepairsATornRecord(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.jsonl")
+	whole := `{"time":"2026-02-08T22:00:00Z","kind":"override-deleted","override":{"id":"ovr-1"}}` + "\n"
+	torn := `{"time":"2026-02-08T22:00:01Z","kind":"deci`
+	if err := os.WriteFile(path, []byte(whole+torn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log, err := serve.OpenAuditLog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log.Repaired != len(torn) {
+		t.Errorf("repaired %d bytes, want %d", log.Repaired, len(torn))
+	}
+	if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-2"}}, true); err != nil {
+		t.Fatal(err)
+	}
+	log.Close()
+	entries := readAudit(t, path) // fails on a glued line
+	if len(entries) != 2 || entries[1].Override.ID != "ovr-2" {
+		t.Errorf("after the repair: %+v", entries)
+	}
+}
+
+// The log rotates by size and keeps a bounded number of files.
+func TestAuditLogRotatesAndKeepsBoundedFiles(t *testing.T) {
+	dir := t.TempDir()
+	log, err := serve.OpenAuditLog(dir, serve.AuditOptions{MaxBytes: 4096, MaxFiles: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 500 {
+		if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: fmt.Sprintf("ovr-%04d", i)}}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "audit.jsonl*"))
+	if len(files) != 3 {
+		t.Fatalf("files %v, want 3", files)
+	}
+	for _, f := range files {
+		st, _ := os.Stat(f)
+		if st.Size() > 4096 {
+			t.Errorf("%s is %d bytes, over the 4096 bound", f, st.Size())
+		}
+	}
+	// The newest records are in the current file, the next in .1.
+	cur, prev := readAudit(t, filepath.Join(dir, "audit.jsonl")), readAudit(t, filepath.Join(dir, "audit.jsonl.1"))
+	if cur[len(cur)-1].Override.ID != "ovr-0499" || prev[len(prev)-1].Override.ID >= cur[0].Override.ID {
+		t.Errorf("rotation order: .1 ends %s, current %s..%s", prev[len(prev)-1].Override.ID, cur[0].Override.ID, cur[len(cur)-1].Override.ID)
+	}
+}
+
+// Expired overrides leave the file at the next write, and the number in
+// force is capped.
+func TestOverridesArePrunedAndCapped(t *testing.T) {
+	dir := t.TempDir()
+	o, err := serve.OpenOverrides(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Add(gate.Override{Service: "a", Expires: now.Add(time.Minute)}, now); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Hour)
+	for i := range serve.MaxOverrides {
+		if _, err := o.Add(gate.Override{Service: "a", Expires: later.Add(time.Hour)}, later); err != nil {
+			t.Fatalf("override %d: %v", i, err)
+		}
+	}
+	if _, err := o.Add(gate.Override{Service: "a", Expires: later.Add(time.Hour)}, later); !errors.Is(err, serve.ErrTooManyOverrides) {
+		t.Fatalf("override over the cap: %v", err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "overrides.json"))
+	var doc struct{ Overrides []gate.Override }
+	if err := json.Unmarshal(data, &doc); err != nil || len(doc.Overrides) != serve.MaxOverrides {
+		t.Errorf("the file holds %d overrides, want the %d in force (%v)", len(doc.Overrides), serve.MaxOverrides, err)
 	}
 }

@@ -16,6 +16,7 @@ package simulate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -296,7 +297,7 @@ func (b *Backtest) write(ctx context.Context, until time.Duration) error {
 		ms := b.start.Add(b.next).UnixMilli()
 		for _, src := range b.sources {
 			if err := src.scrape(app, sc, b.rng, b.next, ms, b.next == 0); err != nil {
-				return fmt.Errorf("simulate: write traffic: %w", err)
+				return fmt.Errorf("simulate: write traffic: %w", errors.Join(err, app.Rollback()))
 			}
 		}
 		if batch++; batch == 2000 {

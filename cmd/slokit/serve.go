@@ -8,8 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -34,43 +34,78 @@ demand.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
-	promURL := fs.String("prometheus-url", "", "Prometheus-compatible HTTP API: Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path")
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (loopback only by default; :8080 for every interface)")
+	promURL := fs.String("prometheus-url", "", "Prometheus-compatible HTTP API: Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path; without it, the embedded demo backend")
 	bearerFile := fs.String("backend-bearer-token-file", "", "file holding the backend's bearer token")
 	bearerEnv := fs.String("backend-bearer-token-env", "", "environment variable holding the backend's bearer token")
 	basicUser := fs.String("backend-basic-user", "", "user for basic auth to the backend")
 	basicFile := fs.String("backend-basic-password-file", "", "file holding the backend's basic-auth password")
 	basicEnv := fs.String("backend-basic-password-env", "", "environment variable holding the backend's basic-auth password")
 	timeout := fs.Duration("backend-timeout", 10*time.Second, "timeout of each backend query")
-	retries := fs.Int("backend-retries", 2, "retries of a failed backend query, with backoff")
-	dataDir := fs.String("data-dir", "slokit-data", "folder for overrides and the audit log")
+	retries := fs.Int("backend-retries", 2, "retries of a failed backend query, with backoff (0: none)")
+	dataDir := fs.String("data-dir", "slokit-data", "folder for overrides, the audit log and the embedded backend's data")
 	tokenFile := fs.String("token-file", "", "file holding the token that guards overrides")
 	tokenEnv := fs.String("token-env", "", "environment variable holding the token that guards overrides")
-	refresh := fs.Duration("refresh", time.Minute, "how often budget state is read")
-	staleAfter := fs.Duration("stale-after", 5*time.Minute, "data age beyond which the gate answers 503")
+	refresh := fs.Duration("refresh", time.Minute, "how often budget state is read (15s with the embedded backend)")
+	staleAfter := fs.Duration("stale-after", 5*time.Minute, "data age beyond which the gate answers 503 and /readyz fails")
 	failOpen := fs.Bool("fail-open", false, "allow changes, with the reason, when the gate cannot decide")
 	maxOverride := fs.Duration("max-override", 24*time.Hour, "longest an override may last")
+	maxConns := fs.Int("max-connections", serve.DefaultMaxConnections, "connections held at once; at the cap the longest-idle one is closed, and when all are busy new ones get 503")
+	idleTimeout := fs.Duration("idle-timeout", 30*time.Second, "keep-alive connections idle this long are closed")
+	auditMaxBytes := fs.Int64("audit-max-bytes", serve.DefaultAuditMaxBytes, "size at which the audit log is rotated")
+	auditMaxFiles := fs.Int("audit-max-files", serve.DefaultAuditMaxFiles, "audit log files kept, the current one included")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
 	scenarioName := fs.String("scenario", "super-bowl", "without --prometheus-url: the scenario the embedded backend plays (slokit simulate --list)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
 	}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		fmt.Fprintf(stderr, "slokit serve: --log-format must be text or json, got %q\n", *logFormat)
+		return exitUsage
+	}
 	switch {
 	case len(paths) == 0:
 		fmt.Fprintln(stderr, "slokit serve: no spec paths given")
 		return exitUsage
+	case *retries < 0:
+		fmt.Fprintln(stderr, "slokit serve: --backend-retries must be 0 (no retry) or more")
+		return exitUsage
+	case *maxConns < 1 || *auditMaxFiles < 1 || *auditMaxBytes < 4096:
+		fmt.Fprintln(stderr, "slokit serve: --max-connections and --audit-max-files must be at least 1, --audit-max-bytes at least 4096")
+		return exitUsage
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	token, err := readToken(*tokenFile, *tokenEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitUsage
+	}
+	if *tokenFile != "" {
+		if mode, loose := secret.Exposed(*tokenFile); loose {
+			logger.Warn("the token file can be read by other users: chmod 600 it", "file", *tokenFile, "mode", mode.String())
+		}
+	}
 	services, ok := load(paths, false, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var q budget.Querier
-	var incidents serve.Injector
+	opts := serve.RunOptions{
+		Options: serve.Options{
+			Services: services, Token: token,
+			RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
+		},
+		Listen: *listen, DataDir: *dataDir, Logger: logger,
+		AuditBounds:    serve.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
+		MaxConnections: *maxConns, IdleTimeout: *idleTimeout,
+	}
+	var backend string
 	var story []string // what the embedded scenario has in store
-	backend := *promURL
 	if *promURL != "" {
 		hq, err := budget.NewHTTPQuerier(budget.HTTPOptions{
 			URL: *promURL, Timeout: *timeout, Retries: *retries,
@@ -81,103 +116,75 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitUsage
 		}
-		q = hq
+		opts.Querier, backend = hq, hq.URL()
 	} else {
 		sc, err := scenario.Lookup(*scenarioName)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitUsage
 		}
-		tsdb, err := os.MkdirTemp("", "slokit-serve-")
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitInvalid
-		}
-		defer os.RemoveAll(tsdb)
-		started := time.Now()
-		logger.Info("embedded backend: writing the scenario's history and computing the rules", "scenario", sc.Name, "history", sc.Duration.String())
-		emb, err := serve.StartEmbedded(ctx, services, sc, tsdb, time.Now())
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitInvalid
-		}
-		defer emb.Close()
-		for _, w := range emb.Warnings() {
-			logger.Warn(w)
-		}
-		logger.Info("embedded backend ready", "took", time.Since(started).Round(time.Millisecond))
-		go func() {
-			if err := emb.Run(ctx); err != nil {
-				logger.Error("embedded backend stopped", "err", err)
-			}
-		}()
-		q, backend, incidents = emb, "embedded:"+sc.Name, emb
-		story = upcoming(sc)
+		backend, story = "embedded:"+sc.Name, upcoming(sc)
 		// The embedded engine is local and cheap to read: follow it at
 		// its scrape interval unless told otherwise.
 		if !flagSet(fs, "refresh") {
-			*refresh = sc.ScrapeInterval
+			opts.RefreshInterval = sc.ScrapeInterval
 		}
-	}
-	token, err := readToken(*tokenFile, *tokenEnv)
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-		return exitUsage
-	}
-	overrides, err := serve.OpenOverrides(*dataDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-		return exitInvalid
-	}
-	audit, err := serve.OpenAuditLog(*dataDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-		return exitInvalid
-	}
-	defer audit.Close()
-	srv, err := serve.New(serve.Options{
-		Services: services, Querier: q, Overrides: overrides, Audit: audit, Token: token,
-		RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
-		Incidents: incidents,
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-		return exitInvalid
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-		return exitInvalid
-	}
-	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
+		opts.StartBackend = func(ctx context.Context) (serve.Backend, error) {
+			return startEmbedded(ctx, services, sc, *dataDir, logger)
+		}
 	}
 	if token == "" {
 		logger.Warn("no --token-file or --token-env: overrides are disabled")
 	}
-	logger.Info("serving", "listen", "http://"+ln.Addr().String(), "backend", backend, "slos", countSLOs(services), "data_dir", *dataDir)
-	printTry(stdout, "http://"+ln.Addr().String(), services, story, incidents != nil, tokenHint(*tokenFile, *tokenEnv))
-	go func() { _ = srv.Run(ctx) }()
-	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitInvalid
+	logger.Info("starting", "backend", backend, "slos", countSLOs(services))
+	opts.Started = func(addr net.Addr) {
+		if opts.StartBackend != nil {
+			printTry(stdout, "http://"+addr.String(), services, story, tokenHint(*tokenFile, *tokenEnv))
 		}
-	case <-ctx.Done():
-		logger.Info("shutting down")
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		_ = httpSrv.Shutdown(sctx)
+	}
+	if err := serve.Run(ctx, opts); err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitInvalid
 	}
 	return exitOK
+}
+
+// embeddedDir is the embedded backend's TSDB folder in the data folder:
+// removed at every start, so a killed process leaves nothing behind for
+// longer than until the next start.
+const embeddedDir = "embedded-tsdb"
+
+// startEmbedded writes the scenario's history into the embedded engine and
+// computes the rules over it.
+func startEmbedded(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, dataDir string, logger *slog.Logger) (serve.Backend, error) {
+	dir := filepath.Join(dataDir, embeddedDir)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	logger.Info("embedded backend: writing the scenario's history and computing the rules", "scenario", sc.Name, "history", sc.Duration.String())
+	emb, err := serve.StartEmbedded(ctx, services, sc, dir, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range emb.Warnings() {
+		logger.Warn(w)
+	}
+	logger.Info("embedded backend ready", "took", time.Since(started).Round(time.Millisecond))
+	return embeddedBackend{emb, dir}, nil
+}
+
+// embeddedBackend removes the engine's folder when it closes.
+type embeddedBackend struct {
+	*serve.Embedded
+	dir string
+}
+
+func (e embeddedBackend) Close() error {
+	return errors.Join(e.Embedded.Close(), os.RemoveAll(e.dir))
 }
 
 // upcoming tells what a scenario played live has in store, from where
@@ -215,7 +222,7 @@ func tokenHint(file, env string) string {
 }
 
 // printTry prints the commands to try against a freshly started service.
-func printTry(w io.Writer, base string, services []*slo.Service, story []string, embedded bool, token string) {
+func printTry(w io.Writer, base string, services []*slo.Service, story []string, token string) {
 	svc := services[0].Name
 	for _, s := range services {
 		if s.Name == "order-api" { // the example specs' star
@@ -231,7 +238,7 @@ func printTry(w io.Writer, base string, services []*slo.Service, story []string,
 		return
 	}
 	auth := fmt.Sprintf(`-H "Authorization: Bearer %s"`, token)
-	if embedded {
+	{
 		fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"duration\":\"20m\",\"ratio\":0.5}' %s/api/v1/demo/incident   # an incident now\n", auth, svc, base)
 	}
 	fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"reason\":\"fix for the incident\",\"author\":\"%s\",\"duration\":\"1h\"}' %s/api/v1/overrides\n",

@@ -5,6 +5,7 @@ package secret
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -20,7 +21,13 @@ func Read(what, file, env string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read the %s: %w", what, err)
 		}
-		return strings.TrimSpace(string(data)), nil
+		v := strings.TrimSpace(string(data))
+		if v == "" {
+			// Taking an empty file for "no credential" would turn a
+			// failed secret mount into an unguarded service.
+			return "", fmt.Errorf("the %s file %s is empty", what, file)
+		}
+		return v, nil
 	case env != "":
 		v, ok := os.LookupEnv(env)
 		if !ok || v == "" {
@@ -29,4 +36,14 @@ func Read(what, file, env string) (string, error) {
 		return v, nil
 	}
 	return "", nil
+}
+
+// Exposed reports whether a credential file can be read or written by
+// users other than its owner, with its mode, so that the caller can warn.
+func Exposed(file string) (fs.FileMode, bool) {
+	st, err := os.Stat(file)
+	if err != nil {
+		return 0, false
+	}
+	return st.Mode().Perm(), st.Mode().Perm()&0o077 != 0
 }

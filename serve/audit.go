@@ -1,0 +1,296 @@
+package serve
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/slokit/slokit/gate"
+)
+
+// auditFile is the audit log's file in the data folder; rotated files are
+// auditFile.1 (the newest) to auditFile.N.
+const auditFile = "audit.jsonl"
+
+// Audit log bounds by default: 5 files of 64 MiB.
+const (
+	DefaultAuditMaxBytes = 64 << 20
+	DefaultAuditMaxFiles = 5
+)
+
+// AuditLog is an append-only JSON-lines record of the gate's decisions and
+// of every change of state (overrides, injected incidents).
+//
+// What it records, so that it stays useful and bounded when pipelines
+// poll the gate thousands of times a second, anonymously:
+//   - every change of state, synced to disk before it is acknowledged;
+//   - every deny, and every decision that differs from the previous one
+//     for the same service and kind of change, written at once;
+//   - repeats of the previous decision are counted, not written: Flush
+//     writes one "decisions-repeated" record per service and change with
+//     their count and time span.
+//
+// Records are written to the file as they come, one write each, so a
+// killed process (SIGKILL) loses none of them; only the repeat counts
+// since the last Flush are lost. A machine crash may lose records written
+// since the last sync (the last Flush or state change).
+//
+// The file is rotated when it would grow over MaxBytes, keeping MaxFiles
+// files in all, so the log takes at most MaxBytes x MaxFiles of disk.
+type AuditLog struct {
+	mu       sync.Mutex
+	path     string
+	f        *os.File
+	size     int64
+	maxBytes int64
+	maxFiles int
+	// last is each service and change's last decision; repeats counts the
+	// decisions since the last record that repeated it.
+	last    map[decisionKey]gate.Verdict
+	repeats map[decisionKey]*repeat
+	// Repaired is the size of a torn last record dropped when the log was
+	// opened (a crash in the middle of a write), 0 when there was none.
+	Repaired int
+}
+
+type decisionKey struct{ service, change string }
+
+type repeat struct {
+	count       int
+	first, last time.Time
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	Time time.Time `json:"time"`
+	// Kind is decision, decisions-repeated, override-created,
+	// override-deleted or incident-injected.
+	Kind     string         `json:"kind"`
+	Decision *gate.Decision `json:"decision,omitempty"`
+	Override *gate.Override `json:"override,omitempty"`
+	Incident *Incident      `json:"incident,omitempty"`
+	// Repeated summarises decisions-repeated.
+	Repeated *Repeated `json:"repeated,omitempty"`
+	// Client is the remote address of the request.
+	Client string `json:"client,omitempty"`
+}
+
+// Repeated is the summary of decisions that repeated the one recorded
+// before them.
+type Repeated struct {
+	Service  string       `json:"service"`
+	Change   string       `json:"change"`
+	Decision gate.Verdict `json:"decision"`
+	Count    int          `json:"count"`
+	First    time.Time    `json:"first"`
+	Last     time.Time    `json:"last"`
+}
+
+// AuditOptions bound the audit log; zero values take the defaults.
+type AuditOptions struct {
+	MaxBytes int64
+	MaxFiles int
+}
+
+// OpenAuditLog opens (or creates) the audit log in dir for appending. A
+// last record torn by a crash is cut off (Repaired says how many bytes),
+// so the next record starts on a line of its own.
+func OpenAuditLog(dir string, o ...AuditOptions) (*AuditLog, error) {
+	a := &AuditLog{
+		path: filepath.Join(dir, auditFile), maxBytes: DefaultAuditMaxBytes, maxFiles: DefaultAuditMaxFiles,
+		last: map[decisionKey]gate.Verdict{}, repeats: map[decisionKey]*repeat{},
+	}
+	for _, opt := range o {
+		if opt.MaxBytes > 0 {
+			a.maxBytes = opt.MaxBytes
+		}
+		if opt.MaxFiles > 0 {
+			a.maxFiles = opt.MaxFiles
+		}
+	}
+	if err := a.open(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *AuditLog) open() error {
+	f, err := os.OpenFile(a.path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", a.path, err)
+	}
+	size, torn, err := tornTail(f)
+	if err == nil && torn > 0 {
+		err = f.Truncate(size)
+		if err == nil {
+			err = f.Sync()
+		}
+	}
+	if err == nil {
+		_, err = f.Seek(size, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("audit log %s: %w", a.path, err)
+	}
+	a.f, a.size, a.Repaired = f, size, torn
+	return nil
+}
+
+// tornTail finds where the last complete line of f ends, and how many
+// bytes follow it.
+func tornTail(f *os.File) (end int64, torn int, err error) {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return 0, 0, err
+	}
+	size := st.Size()
+	buf := make([]byte, 64<<10)
+	for off := size; off > 0; {
+		n := int64(len(buf))
+		if n > off {
+			n = off
+		}
+		off -= n
+		if _, err := f.ReadAt(buf[:n], off); err != nil {
+			return 0, 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			end = off + int64(i) + 1
+			return end, int(size - end), nil
+		}
+	}
+	return 0, int(size), nil
+}
+
+// Write appends an entry; with sync set it is on disk when Write returns.
+func (a *AuditLog) Write(e AuditEntry, sync bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.write(e); err != nil {
+		return err
+	}
+	if sync {
+		return a.f.Sync()
+	}
+	return nil
+}
+
+// Decision records a gate decision: denies and changes of decision at
+// once, repeats as a count (see AuditLog).
+func (a *AuditLog) Decision(d gate.Decision, client string, now time.Time) error {
+	k := decisionKey{d.Service, d.Change}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if prev, ok := a.last[k]; ok && prev == d.Decision && d.Decision != gate.Deny {
+		r := a.repeats[k]
+		if r == nil {
+			r = &repeat{first: now}
+			a.repeats[k] = r
+		}
+		r.count++
+		r.last = now
+		return nil
+	}
+	if err := a.writeRepeats(k); err != nil {
+		return err
+	}
+	a.last[k] = d.Decision
+	return a.write(AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client})
+}
+
+// writeRepeats writes the count of repeated decisions of k, if any.
+func (a *AuditLog) writeRepeats(k decisionKey) error {
+	r := a.repeats[k]
+	if r == nil {
+		return nil
+	}
+	delete(a.repeats, k)
+	return a.write(AuditEntry{Time: r.last, Kind: "decisions-repeated", Repeated: &Repeated{
+		Service: k.service, Change: k.change, Decision: a.last[k], Count: r.count, First: r.first, Last: r.last,
+	}})
+}
+
+func (a *AuditLog) write(e AuditEntry) error {
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	if a.size > 0 && a.size+int64(len(line)) > a.maxBytes {
+		if err := a.rotate(); err != nil {
+			return err
+		}
+	}
+	n, err := a.f.Write(line)
+	a.size += int64(n)
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", a.path, err)
+	}
+	return nil
+}
+
+// rotate syncs and closes the file, shifts audit.jsonl.N-1 to .N (the
+// oldest beyond MaxFiles is removed) and starts a new file.
+func (a *AuditLog) rotate() error {
+	err := errors.Join(a.f.Sync(), a.f.Close())
+	name := func(i int) string {
+		if i == 0 {
+			return a.path
+		}
+		return a.path + "." + strconv.Itoa(i)
+	}
+	if rerr := os.Remove(name(a.maxFiles - 1)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = errors.Join(err, rerr)
+	}
+	for i := a.maxFiles - 2; i >= 0; i-- {
+		if rerr := os.Rename(name(i), name(i+1)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	if oerr := a.open(); oerr != nil {
+		return errors.Join(err, oerr)
+	}
+	if err != nil {
+		return fmt.Errorf("audit log %s: rotating: %w", a.path, err)
+	}
+	return syncDir(filepath.Dir(a.path))
+}
+
+// Flush writes the counts of repeated decisions and syncs the log.
+func (a *AuditLog) Flush() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.flush()
+}
+
+func (a *AuditLog) flush() error {
+	keys := make([]decisionKey, 0, len(a.repeats))
+	for k := range a.repeats {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y decisionKey) int {
+		return cmp.Or(cmp.Compare(x.service, y.service), cmp.Compare(x.change, y.change))
+	})
+	var err error
+	for _, k := range keys {
+		err = errors.Join(err, a.writeRepeats(k))
+	}
+	return errors.Join(err, a.f.Sync())
+}
+
+// Close flushes and closes the log.
+func (a *AuditLog) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return errors.Join(a.flush(), a.f.Close())
+}

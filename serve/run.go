@@ -1,0 +1,238 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/oklog/run"
+
+	"github.com/slokit/slokit/budget"
+)
+
+// Backend is a source of budget state that has to be started and kept
+// going, as the embedded engine does: it writes traffic and evaluates the
+// rules in real time until its context ends.
+type Backend interface {
+	budget.Querier
+	Run(ctx context.Context) error
+	Close() error
+}
+
+// RunOptions configure Run; zero values take the defaults.
+type RunOptions struct {
+	Options
+	// Listen is the address to listen on; default 127.0.0.1:8080, so
+	// that nothing outside the machine reaches the service by accident.
+	Listen string
+	// Listener, when set, is used instead of listening on Listen.
+	Listener net.Listener
+	// DataDir holds the overrides and the audit log; default slokit-data.
+	// Options.Overrides and Options.Audit, when set, are used instead.
+	DataDir string
+	// AuditBounds bound the audit log's files.
+	AuditBounds AuditOptions
+	// StartBackend, when set, starts the backend once the service
+	// listens; until it returns, the service is alive (/healthz) but not
+	// ready (/readyz answers "warming"). A backend that implements
+	// Injector also takes injected incidents.
+	StartBackend func(ctx context.Context) (Backend, error)
+	// MaxConnections caps the connections held at once; default
+	// DefaultMaxConnections.
+	MaxConnections int
+	// IdleTimeout closes keep-alive connections idle that long; default 30s.
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds the wait for requests in flight at shutdown;
+	// default 10s.
+	ShutdownTimeout time.Duration
+	// Logger receives what the service has to say; default none.
+	Logger *slog.Logger
+	// Started, when set, is called once the service listens.
+	Started func(addr net.Addr)
+}
+
+// Run runs the service until ctx ends (a signal, in slokit serve) or one
+// of its parts fails: the HTTP server, the backend (when started here),
+// its ticker, and the refresher that reads budget state. They run as one
+// oklog/run group, so the first to stop stops the others, and the durable
+// state and the backend are closed only after every part has returned.
+func Run(ctx context.Context, o RunOptions) (err error) {
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:8080"
+	}
+	if o.DataDir == "" {
+		o.DataDir = "slokit-data"
+	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = DefaultMaxConnections
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 30 * time.Second
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+
+	// The durable state first: a damaged file is reported at once, before
+	// a backend that may take a while to start.
+	if o.Overrides == nil {
+		if o.Overrides, err = OpenOverrides(o.DataDir); err != nil {
+			return err
+		}
+	}
+	if st, serr := os.Stat(o.DataDir); serr == nil && st.Mode().Perm()&0o002 != 0 {
+		log.Warn("the data folder is world-writable: anyone on the machine can change the overrides", "data_dir", o.DataDir, "mode", st.Mode().Perm().String())
+	}
+	if o.Audit == nil {
+		if o.Audit, err = OpenAuditLog(o.DataDir, o.AuditBounds); err != nil {
+			return err
+		}
+		if o.Audit.Repaired > 0 {
+			log.Warn("the audit log ended in a torn record (a crash while writing): cut it off", "bytes", o.Audit.Repaired)
+		}
+	}
+	audit := o.Audit
+	defer func() { err = errors.Join(err, audit.Close()) }()
+	srv, err := New(o.Options)
+	if err != nil {
+		return err
+	}
+
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", o.Listen); err != nil {
+			return err
+		}
+	}
+	limited := limitConnections(ln, o.MaxConnections)
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       o.IdleTimeout,
+		MaxHeaderBytes:    16 << 10,
+		ConnState:         limited.ConnState,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	if o.Started != nil {
+		o.Started(ln.Addr())
+	}
+
+	var g run.Group
+	// The signals, through ctx: its end is a clean stop.
+	sctx, stop := context.WithCancel(ctx)
+	g.Add(func() error {
+		<-sctx.Done()
+		return nil
+	}, func(error) { stop() })
+	g.Add(func() error {
+		if err := httpSrv.Serve(limited); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serving HTTP: %w", err)
+		}
+		return nil
+	}, func(error) {
+		sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+		defer cancel()
+		if err := httpSrv.Shutdown(sctx); err != nil {
+			httpSrv.Close()
+		}
+	})
+
+	// The backend starts, then its ticker runs; the refresher waits for
+	// it. started is closed once the backend is set, and backend is read
+	// only after g.Run has returned.
+	var backend Backend
+	started := make(chan struct{})
+	if o.StartBackend == nil {
+		close(started)
+	} else {
+		bctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error {
+			b, err := o.StartBackend(bctx)
+			if err != nil {
+				return fmt.Errorf("starting the backend: %w", err)
+			}
+			backend = b
+			inj, _ := b.(Injector)
+			srv.SetBackend(b, inj)
+			close(started)
+			if err := b.Run(bctx); err != nil {
+				return fmt.Errorf("backend: %w", err)
+			}
+			return nil
+		}, func(error) { cancel() })
+		defer func() {
+			if backend != nil {
+				err = errors.Join(err, backend.Close())
+			}
+		}()
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	g.Add(func() error {
+		select {
+		case <-started:
+		case <-rctx.Done():
+			return nil
+		}
+		srv.refreshLoop(rctx, log)
+		return nil
+	}, func(error) { cancel() })
+
+	log.Info("serving", "listen", "http://"+ln.Addr().String(), "data_dir", o.DataDir, "max_connections", o.MaxConnections)
+	err = g.Run()
+	open, evicted, refused := limited.counts()
+	log.Info("stopped", "connections_open", open, "idle_connections_closed_at_the_cap", evicted, "connections_refused", refused)
+	return err
+}
+
+// refreshLog bounds how often a failing backend is logged: the first
+// failure, then one line a minute while it lasts, then its recovery.
+const refreshLog = time.Minute
+
+// refreshLoop reads budget state every RefreshInterval until ctx ends,
+// and writes the audit log's repeat counts as often.
+func (s *Server) refreshLoop(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(s.opts.RefreshInterval)
+	defer t.Stop()
+	var failures int
+	var lastLog time.Time
+	first := true
+	for {
+		start := time.Now()
+		err := s.Refresh(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			failures++
+			if failures == 1 || time.Since(lastLog) >= refreshLog {
+				log.Error("reading the budget state failed; the gate decides on the last state until it is too old", "err", err, "failures", failures)
+				lastLog = time.Now()
+			}
+		case failures > 0:
+			log.Info("reading the budget state works again", "after_failures", failures)
+			failures = 0
+		case first:
+			log.Info("budget state read: ready", "took", time.Since(start).Round(time.Millisecond))
+			first = false
+		}
+		if err := s.opts.Audit.Flush(); err != nil {
+			log.Error("writing the audit log failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

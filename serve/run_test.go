@@ -1,0 +1,244 @@
+package serve_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo"
+)
+
+// slowBackend starts when release is closed, and records that it is not
+// closed while its Run or a query still uses it.
+type slowBackend struct {
+	budget.Querier
+	release chan struct{}
+	running atomic.Int32
+	closed  atomic.Bool
+	misuse  atomic.Bool
+}
+
+func (b *slowBackend) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
+	b.running.Add(1)
+	defer b.running.Add(-1)
+	if b.closed.Load() {
+		b.misuse.Store(true)
+	}
+	return b.Querier.Query(ctx, q, ts)
+}
+
+func (b *slowBackend) Run(ctx context.Context) error {
+	b.running.Add(1)
+	defer b.running.Add(-1)
+	<-ctx.Done()
+	return nil
+}
+
+func (b *slowBackend) Close() error {
+	if b.running.Load() != 0 {
+		b.misuse.Store(true)
+	}
+	b.closed.Store(true)
+	return nil
+}
+
+// startRun runs the service in the background on a loopback port and
+// returns its base URL and a function that stops it and returns Run's
+// error.
+func startRun(t *testing.T, o serve.RunOptions) (string, func() error, <-chan error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Listener = ln
+	if o.DataDir == "" {
+		o.DataDir = t.TempDir()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve.Run(ctx, o) }()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			t.Fatal("Run did not return within 15s of its context ending")
+			return nil
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	return "http://" + ln.Addr().String(), stop, done
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// The service is alive at once and ready once its backend has started and
+// the first state is read; under load it stops cleanly, closing the
+// backend only after everything using it has returned (run with -race).
+func TestRunStartsAtOnceAndStopsCleanly(t *testing.T) {
+	svcs, _ := slo.Parse([]byte(spec))
+	q, ts := backend(t, svcs, 2*time.Hour)
+	b := &slowBackend{Querier: q, release: make(chan struct{})}
+	base, stop, _ := startRun(t, serve.RunOptions{
+		Options: serve.Options{Services: svcs, RefreshInterval: 20 * time.Millisecond, Now: func() time.Time { return ts }},
+		StartBackend: func(ctx context.Context) (serve.Backend, error) {
+			select {
+			case <-b.release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return b, nil
+		},
+	})
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Errorf("healthz while the backend starts: %d", code)
+	}
+	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, `"warming"`) {
+		t.Errorf("readyz while the backend starts: %d %s", code, body)
+	}
+	if code, _ := get(t, base+"/api/v1/gate/order-api"); code != 503 {
+		t.Errorf("the gate while the backend starts: %d", code)
+	}
+	close(b.release)
+	eventually(t, 5*time.Second, func() bool { code, _ := get(t, base+"/readyz"); return code == 200 })
+
+	// Load while stopping: 8 clients, bounded in count.
+	var wg sync.WaitGroup
+	var answered atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				resp, err := http.Get(base + "/api/v1/gate/order-api")
+				if err != nil {
+					return // stopped
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				answered.Add(1)
+			}
+		}()
+	}
+	eventually(t, 10*time.Second, func() bool { return answered.Load() > 100 })
+	if err := stop(); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	wg.Wait()
+	if !b.closed.Load() || b.misuse.Load() {
+		t.Errorf("backend closed %v, used after or while closing %v", b.closed.Load(), b.misuse.Load())
+	}
+}
+
+// A backend that fails to start stops the service with its error.
+func TestRunStopsWhenTheBackendCannotStart(t *testing.T) {
+	svcs, _ := slo.Parse([]byte(spec))
+	_, _, done := startRun(t, serve.RunOptions{
+		Options: serve.Options{Services: svcs},
+		StartBackend: func(context.Context) (serve.Backend, error) {
+			return nil, fmt.Errorf("no room for the TSDB")
+		},
+	})
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "no room for the TSDB") {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run goes on without its backend")
+	}
+}
+
+// Thousands of idle keep-alive connections cannot lock pipelines out:
+// at the cap the longest-idle connection makes room for a new one.
+func TestIdleConnectionsCannotLockOutTheGate(t *testing.T) {
+	svcs, _ := slo.Parse([]byte(spec))
+	q, ts := backend(t, svcs, 2*time.Hour)
+	base, stop, _ := startRun(t, serve.RunOptions{
+		Options:        serve.Options{Services: svcs, Querier: q, Now: func() time.Time { return ts }},
+		MaxConnections: 16,
+	})
+	defer stop()
+	addr := strings.TrimPrefix(base, "http://")
+	var idle []net.Conn
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	for range 200 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+		fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("connection %d: %v", len(idle), err)
+		}
+		resp.Body.Close()
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(base + "/readyz")
+	if err != nil {
+		t.Fatalf("a new client after 200 idle keep-alive connections: %v", err)
+	}
+	resp.Body.Close()
+}
+
+// When every connection is busy, a new one is told so at once.
+func TestBusyConnectionsAnswer503(t *testing.T) {
+	svcs, _ := slo.Parse([]byte(spec))
+	base, stop, _ := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs}, MaxConnections: 4})
+	defer stop()
+	addr := strings.TrimPrefix(base, "http://")
+	for range 4 { // connections that sent half a request: busy
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\n")
+	}
+	time.Sleep(100 * time.Millisecond) // let the server take them
+	code, body := get(t, base+"/healthz")
+	if code != 503 || !strings.Contains(body, "max-connections") {
+		t.Errorf("over the cap: %d %s", code, body)
+	}
+}
+
+func eventually(t *testing.T, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s", within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
