@@ -1,30 +1,81 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo"
 )
 
-const gateSynopsis = `gate check --server URL --service NAME [--change normal|rollback|hotfix|security] [--fail-open] [--json]
+const gateSynopsis = `gate check --server URL --service NAME [--change normal|rollback|hotfix|security]
+       [--fail-open] [--output text|json|github] [--token-file FILE] [--header 'K: V']...
 
-Asks slokit serve whether a change may ship. Exit codes: 0 allow or warn
-(the warning is printed), 1 deny, 2 the gate could not decide (unless
---fail-open, which allows with the reason).`
+Asks slokit serve whether a change may ship.
+
+Exit codes:
+  0  allow, or warn (the warning is printed)
+  1  deny
+  2  usage error: a flag is wrong or missing
+  3  undecided: the server is unreachable, answered an error, does not
+     know the service, or cannot decide (its budget state is missing or
+     too old)
+
+--fail-open turns undecided into allow (exit 0, printing why), except
+for a service the server does not know: that stays undecided (exit 3),
+so that a misspelt service name cannot switch the gate off for good.
+
+--output json prints one JSON object in every case: the gate's answer,
+or {"decision":"undecided","service":...,"error":...} (with --fail-open,
+"decision":"allow" and "failOpen":true). --output github prints the
+decision as GitHub Actions annotations (::error:: for deny, ::warning::
+for warn and undecided).
+
+For a server behind an authenticating proxy, --token-file (or
+--token-env) sends Authorization: Bearer TOKEN, and --header adds any
+header; the gate itself needs no token.`
 
 // Exit codes of gate check, which pipelines act on.
 const (
 	gateAllow     = 0
 	gateDeny      = 1
-	gateUndecided = 2
+	gateUsage     = exitUsage
+	gateUndecided = 3
 )
+
+// headerFlags collects repeated --header 'Name: value' flags.
+type headerFlags http.Header
+
+func (h headerFlags) String() string { return "" }
+
+func (h headerFlags) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t") {
+		return fmt.Errorf("want 'Name: value', got %q", v)
+	}
+	http.Header(h).Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+// gateOutcome is what gate check prints as JSON when the gate gave no
+// decision.
+type gateOutcome struct {
+	Decision string `json:"decision"`
+	Service  string `json:"service"`
+	Change   string `json:"change"`
+	FailOpen bool   `json:"failOpen,omitempty"`
+	Error    string `json:"error"`
+}
 
 func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "check" {
@@ -32,48 +83,87 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			return exitOK
 		}
-		return exitUsage
+		return gateUsage
 	}
 	fs := newFlagSet("gate check", gateSynopsis, stderr)
 	server := fs.String("server", "http://127.0.0.1:8080", "slokit serve's URL")
 	service := fs.String("service", "", "the service to check")
 	change := fs.String("change", "normal", "the kind of change: normal, rollback, hotfix or security")
-	failOpen := fs.Bool("fail-open", false, "exit 0 when the gate cannot decide, printing why")
-	asJSON := fs.Bool("json", false, "print the gate's JSON answer")
+	failOpen := fs.Bool("fail-open", false, "exit 0 when the gate cannot decide, printing why (not for an unknown service)")
+	asJSON := fs.Bool("json", false, "the same as --output json")
+	output := fs.String("output", "text", "text, json (one JSON object, always) or github (Actions annotations)")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the gate")
+	tokenFile := fs.String("token-file", "", "file holding a bearer token for a proxy in front of the server")
+	tokenEnv := fs.String("token-env", "", "environment variable holding a bearer token for a proxy in front of the server")
+	headers := headerFlags{}
+	fs.Var(headers, "header", "an HTTP header to send, 'Name: value' (repeatable)")
 	rest, err := parseInterspersed(fs, args[1:])
 	if err != nil {
 		return usageError(err)
 	}
-	if len(rest) > 0 || *service == "" {
-		fmt.Fprintln(stderr, "slokit gate check: --service is required and takes no other arguments")
-		return exitUsage
+	if *asJSON {
+		*output = "json"
 	}
-	undecided := func(format string, a ...any) int {
-		msg := fmt.Sprintf(format, a...)
-		if *failOpen {
-			fmt.Fprintf(stdout, "allow (fail-open): %s: %s\n", *service, msg)
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "slokit gate check: "+format+"\n", a...)
+		return gateUsage
+	}
+	switch {
+	case len(rest) > 0:
+		return usage("takes no arguments, got %q", rest)
+	case *service == "":
+		return usage("--service is required")
+	case !slices.Contains(slo.Changes, slo.Change(*change)):
+		return usage("--change must be one of normal, rollback, hotfix, security; got %q", *change)
+	case *output != "text" && *output != "json" && *output != "github":
+		return usage("--output must be text, json or github; got %q", *output)
+	}
+	base, err := url.Parse(*server)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return usage("--server must be an http or https URL, such as http://127.0.0.1:8080")
+	}
+	redact := secret.NewRedactor(*server)
+	token, err := secret.Read("token", *tokenFile, *tokenEnv)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if token != "" {
+		http.Header(headers).Set("Authorization", "Bearer "+token)
+	}
+	p := gatePrinter{out: stdout, errOut: stderr, format: *output, service: *service, change: *change}
+
+	// undecided reports why the gate gave no decision; unknown services
+	// are never allowed by --fail-open.
+	undecided := func(unknownService bool, format string, a ...any) int {
+		msg := redact.String(fmt.Sprintf(format, a...))
+		if *failOpen && !unknownService {
+			p.noDecision("allow", true, msg)
 			return gateAllow
 		}
-		fmt.Fprintf(stderr, "slokit gate check: could not decide for %s: %s\n", *service, msg)
+		p.noDecision("undecided", false, msg)
 		return gateUndecided
 	}
-	u := strings.TrimRight(*server, "/") + "/api/v1/gate/" + url.PathEscape(*service) + "?change=" + url.QueryEscape(*change)
+	u := base.JoinPath("api", "v1", "gate", *service)
+	q := u.Query()
+	q.Set("change", *change)
+	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "slokit gate check: --server: %v\n", err)
-		return exitUsage
+		return usage("--server: %v", redact.Error(err))
+	}
+	for name, values := range headers {
+		req.Header[name] = values
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return undecided("asking %s: %v", *server, err)
+		return undecided(false, "asking %s: %v", redact.URL(), err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return undecided("reading the answer of %s: %v", *server, err)
+		return undecided(false, "reading the answer of %s: %v", redact.URL(), err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -82,30 +172,92 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		_ = json.Unmarshal(body, &e)
 		if e.Error == "" {
 			e.Error = strings.TrimSpace(string(body))
+			if len(e.Error) > 200 {
+				e.Error = e.Error[:200] + "..."
+			}
 		}
-		if resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound {
-			fmt.Fprintf(stderr, "slokit gate check: %s answered %d: %s\n", *server, resp.StatusCode, e.Error)
-			return gateUndecided
-		}
-		return undecided("%s answered %d: %s", *server, resp.StatusCode, e.Error)
+		return undecided(resp.StatusCode == http.StatusNotFound, "%s answered %d: %s", redact.URL(), resp.StatusCode, e.Error)
 	}
 	var g serve.GateResponse
 	if err := json.Unmarshal(body, &g); err != nil {
-		return undecided("the answer of %s is not a gate decision: %v", *server, err)
-	}
-	if *asJSON {
-		stdout.Write(body)
-	} else {
-		fmt.Fprintf(stdout, "%s: %s, %s change (budget data %.0fs old)\n", g.Decision.Decision, g.Service, g.Change, g.DataAgeSeconds)
-		for _, r := range g.Reasons {
-			fmt.Fprintf(stdout, "  - %s\n", r.Message)
-		}
+		return undecided(false, "the answer of %s is not a gate decision: %v", redact.URL(), err)
 	}
 	switch g.Decision.Decision {
 	case "allow", "warn":
+		p.decision(g, body)
 		return gateAllow
 	case "deny":
+		p.decision(g, body)
 		return gateDeny
 	}
-	return undecided("unknown decision %q", g.Decision.Decision)
+	return undecided(false, "%s answered an unknown decision %q", redact.URL(), g.Decision.Decision)
+}
+
+// gatePrinter prints gate check's outcome in the chosen format.
+type gatePrinter struct {
+	out, errOut     io.Writer
+	format          string
+	service, change string
+}
+
+func (p gatePrinter) decision(g serve.GateResponse, body []byte) {
+	switch p.format {
+	case "json":
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, body); err != nil {
+			p.out.Write(body)
+			return
+		}
+		fmt.Fprintln(p.out, compact.String())
+	case "github":
+		level := "notice"
+		switch g.Decision.Decision {
+		case "deny":
+			level = "error"
+		case "warn":
+			level = "warning"
+		}
+		lines := []string{fmt.Sprintf("%s: %s, %s change", g.Decision.Decision, g.Service, g.Change)}
+		for _, r := range g.Reasons {
+			lines = append(lines, "- "+r.Message)
+		}
+		fmt.Fprintf(p.out, "::%s title=slokit gate %s::%s\n", level, githubProperty(g.Service), githubData(strings.Join(lines, "\n")))
+	default:
+		fmt.Fprintf(p.out, "%s: %s, %s change (budget data %.0fs old)\n", g.Decision.Decision, g.Service, g.Change, g.DataAgeSeconds)
+		for _, r := range g.Reasons {
+			fmt.Fprintf(p.out, "  - %s\n", r.Message)
+		}
+	}
+}
+
+func (p gatePrinter) noDecision(decision string, failOpen bool, msg string) {
+	switch p.format {
+	case "json":
+		data, _ := json.Marshal(gateOutcome{Decision: decision, Service: p.service, Change: p.change, FailOpen: failOpen, Error: msg})
+		fmt.Fprintln(p.out, string(data))
+	case "github":
+		what := "could not decide for " + p.service
+		if failOpen {
+			what = "allowed " + p.service + " without a decision (--fail-open)"
+		}
+		fmt.Fprintf(p.out, "::warning title=slokit gate %s::%s\n", githubProperty(p.service), githubData(what+": "+msg))
+	default:
+		if failOpen {
+			fmt.Fprintf(p.out, "allow (fail-open): %s: %s\n", p.service, msg)
+			return
+		}
+		fmt.Fprintf(p.errOut, "slokit gate check: could not decide for %s: %s\n", p.service, msg)
+	}
+}
+
+// githubData escapes a workflow command's message (GitHub's
+// escapeData): %, CR and LF.
+func githubData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// githubProperty escapes a workflow command's property value: the
+// message's escapes plus : and ,.
+func githubProperty(s string) string {
+	return strings.NewReplacer(":", "%3A", ",", "%2C").Replace(githubData(s))
 }

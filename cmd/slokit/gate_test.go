@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakeGate answers gate checks as slokit serve would: order-api by the
+// decision in its "decision" query parameter's place (the change), other
+// services 404, and "broken" 503.
+func fakeGate(t *testing.T, seen *http.Header) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if seen != nil {
+			*seen = r.Header.Clone()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/v1/gate/order-api":
+			decision := map[string]string{"normal": "deny", "hotfix": "warn", "rollback": "allow"}[r.URL.Query().Get("change")]
+			json.NewEncoder(w).Encode(map[string]any{
+				"service": "order-api", "change": r.URL.Query().Get("change"), "decision": decision,
+				"reasons":  []map[string]string{{"rule": "r", "message": "availability (99.9%): 50% of the budget left\nsecond line"}},
+				"override": nil, "slos": []any{}, "dataAgeSeconds": 3,
+			})
+		case "/api/v1/gate/broken":
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error":"budget state is 10m old","service":"broken"}`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"error":"unknown service"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func gateCheck(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), append([]string{"gate", "check"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestGateCheckExitCodes(t *testing.T) {
+	srv := fakeGate(t, nil)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"allow", []string{"--server", srv.URL, "--service", "order-api", "--change", "rollback"}, 0},
+		{"warn allows", []string{"--server", srv.URL, "--service", "order-api", "--change", "hotfix"}, 0},
+		{"deny", []string{"--server", srv.URL, "--service", "order-api"}, 1},
+		{"no service: usage", []string{"--server", srv.URL}, 2},
+		{"unknown change: usage", []string{"--server", srv.URL, "--service", "order-api", "--change", "yolo"}, 2},
+		{"unknown output: usage", []string{"--server", srv.URL, "--service", "order-api", "--output", "xml"}, 2},
+		{"a header without a colon: usage", []string{"--server", srv.URL, "--service", "order-api", "--header", "X-Thing"}, 2},
+		{"server not a URL: usage", []string{"--server", "127.0.0.1:8080", "--service", "order-api"}, 2},
+		{"cannot decide", []string{"--server", srv.URL, "--service", "broken"}, 3},
+		{"cannot decide, fail-open", []string{"--server", srv.URL, "--service", "broken", "--fail-open"}, 0},
+		{"unreachable", []string{"--server", down.URL, "--service", "order-api"}, 3},
+		{"unreachable, fail-open", []string{"--server", down.URL, "--service", "order-api", "--fail-open"}, 0},
+		{"unknown service", []string{"--server", srv.URL, "--service", "odrer-api"}, 3},
+		{"unknown service, fail-open: still undecided", []string{"--server", srv.URL, "--service", "odrer-api", "--fail-open"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, out, errOut := gateCheck(tc.args...); code != tc.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+		})
+	}
+}
+
+// --json prints exactly one JSON object whatever happens.
+func TestGateCheckJSONAlwaysPrintsOneObject(t *testing.T) {
+	srv := fakeGate(t, nil)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	for _, tc := range []struct {
+		args     []string
+		decision string
+	}{
+		{[]string{"--server", srv.URL, "--service", "order-api"}, "deny"},
+		{[]string{"--server", srv.URL, "--service", "broken"}, "undecided"},
+		{[]string{"--server", down.URL, "--service", "order-api"}, "undecided"},
+		{[]string{"--server", down.URL, "--service", "order-api", "--fail-open"}, "allow"},
+		{[]string{"--server", srv.URL, "--service", "nope"}, "undecided"},
+	} {
+		_, out, _ := gateCheck(append(tc.args, "--json")...)
+		dec := json.NewDecoder(strings.NewReader(out))
+		var obj map[string]any
+		if err := dec.Decode(&obj); err != nil || dec.More() {
+			t.Errorf("%v: not one JSON object: %v\n%s", tc.args, err, out)
+			continue
+		}
+		if obj["decision"] != tc.decision || obj["service"] == nil {
+			t.Errorf("%v: %v, want decision %s", tc.args, obj, tc.decision)
+		}
+		if tc.decision != "deny" && obj["error"] == "" {
+			t.Errorf("%v: no error given: %v", tc.args, obj)
+		}
+	}
+}
+
+func TestGateCheckGitHubAnnotations(t *testing.T) {
+	srv := fakeGate(t, nil)
+	for _, tc := range []struct {
+		change, prefix string
+	}{
+		{"normal", "::error title=slokit gate order-api::deny: order-api, normal change%0A- availability (99.9%25): 50%25 of the budget left%0Asecond line\n"},
+		{"hotfix", "::warning title=slokit gate order-api::warn"},
+		{"rollback", "::notice title=slokit gate order-api::allow"},
+	} {
+		_, out, _ := gateCheck("--server", srv.URL, "--service", "order-api", "--change", tc.change, "--output", "github")
+		if !strings.HasPrefix(out, tc.prefix) || strings.Count(out, "\n") != 1 {
+			t.Errorf("%s: %q, want one line starting %q", tc.change, out, tc.prefix)
+		}
+	}
+	_, out, _ := gateCheck("--server", srv.URL, "--service", "broken", "--output", "github")
+	if !strings.HasPrefix(out, "::warning title=slokit gate broken::could not decide for broken") {
+		t.Errorf("undecided: %q", out)
+	}
+}
+
+// A server behind an authenticating proxy: the token and headers are
+// sent; credentials in --server never show in the output.
+func TestGateCheckAuthAndRedaction(t *testing.T) {
+	var seen http.Header
+	srv := fakeGate(t, &seen)
+	tok := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tok, []byte("proxy-t0ken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := gateCheck("--server", srv.URL, "--service", "order-api", "--change", "rollback", "--token-file", tok, "--header", "X-Org: food"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if seen.Get("Authorization") != "Bearer proxy-t0ken" || seen.Get("X-Org") != "food" {
+		t.Errorf("headers sent: %v", seen)
+	}
+	withCreds := strings.Replace(srv.URL, "http://", "http://ci:pa55word@", 1) + "/?key=s3cret-key"
+	for _, service := range []string{"broken", "nope"} {
+		_, out, errOut := gateCheck("--server", withCreds, "--service", service, "--json")
+		if strings.Contains(out+errOut, "pa55word") || strings.Contains(out+errOut, "s3cret-key") {
+			t.Errorf("credentials in the output:\n%s%s", out, errOut)
+		}
+	}
+}
