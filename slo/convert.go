@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/VictoriaMetrics/metricsql"
 	"github.com/prometheus/common/model"
@@ -57,7 +59,7 @@ func (c *converter) convert(doc *specDocument) *Service {
 	}
 	svc := &Service{Name: doc.Service, Labels: doc.Labels}
 	c.checkName("service", doc.Service)
-	c.checkLabels("labels", doc.Labels)
+	c.checkLabels("labels", doc.Labels, false)
 	if len(doc.SLOs) == 0 {
 		c.Fail("slos", "missing: a service needs at least one SLO")
 	}
@@ -98,17 +100,34 @@ func (c *converter) checkLabelName(path, name string) bool {
 	return true
 }
 
-func (c *converter) checkLabels(path string, ls map[string]string) {
+// checkLabels checks label names. The values of a service's and an SLO's
+// labels are literal text (see LiteralTemplate); alerting labels are
+// Prometheus templates, checked as such.
+func (c *converter) checkLabels(path string, ls map[string]string, templated bool) {
 	for _, k := range sortedKeys(ls) {
-		c.checkLabelName(strictyaml.JoinPath(path, k), k)
+		p := strictyaml.JoinPath(path, k)
+		c.checkLabelName(p, k)
+		if templated {
+			c.checkTemplate(p, ls[k])
+		}
 	}
 }
 
+// checkAnnotations checks annotation names, and values as Prometheus
+// templates.
 func (c *converter) checkAnnotations(path string, as map[string]string) {
 	for _, k := range sortedKeys(as) {
+		p := strictyaml.JoinPath(path, k)
 		if !model.LabelName(k).IsValidLegacy() {
-			c.Fail(strictyaml.JoinPath(path, k), "%q is not a valid annotation name", k)
+			c.Fail(p, "%q is not a valid annotation name", k)
 		}
+		c.checkTemplate(p, as[k])
+	}
+}
+
+func (c *converter) checkTemplate(path, text string) {
+	if err := checkTemplate(text); err != nil {
+		c.Fail(path, "not a valid Prometheus template (%v): Prometheus would refuse the rule file; write {{ \"{{\" }} for a literal {{", err)
 	}
 }
 
@@ -125,7 +144,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 		Grouping:       in.Grouping,
 	}
 	c.checkName(path+".name", in.Name)
-	c.checkLabels(path+".labels", in.Labels)
+	c.checkLabels(path+".labels", in.Labels, false)
 
 	// Scrape interval and base window: the SLO's own, else the service's.
 	scrapePath, basePath := "scrapeInterval", "baseWindow"
@@ -487,7 +506,13 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 	if in != nil {
 		if in.Name != "" {
 			a.Name = in.Name
-			if !alertNamePattern.MatchString(in.Name) {
+			switch {
+			case alertNamePattern.MatchString(in.Name):
+			case utf8.ValidString(in.Name) && strings.TrimSpace(in.Name) == in.Name && strings.IndexFunc(in.Name, unicode.IsControl) < 0:
+				// Prometheus 3 takes any UTF-8 name; Prometheus 2 and
+				// vmalert only the classic ones.
+				c.Warn(path+".name", "%q is a valid alert name for Prometheus 3 only: Prometheus 2 refuses the rule file (use letters, digits and _ for both)", in.Name)
+			default:
 				c.Fail(path+".name", "%q is not a valid alert name: use letters, digits and _", in.Name)
 			}
 		}
@@ -496,6 +521,7 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 			if u, err := url.Parse(in.Runbook); err != nil || u.Scheme == "" || u.Host == "" {
 				c.Fail(path+".runbook", "must be an absolute URL such as https://runbooks.example.com/order-api, got %q", in.Runbook)
 			}
+			c.checkTemplate(path+".runbook", in.Runbook)
 		}
 		if in.MinEvents != nil {
 			if *in.MinEvents < 0 {
@@ -507,14 +533,14 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 			a.MinEvents = in.MinEvents
 		}
 		a.Labels, a.Annotations = in.Labels, in.Annotations
-		c.checkLabels(path+".labels", in.Labels)
+		c.checkLabels(path+".labels", in.Labels, true)
 		c.checkAnnotations(path+".annotations", in.Annotations)
 		for sev, sc := range map[burnrate.Severity]*specSeverity{burnrate.Page: in.Page, burnrate.Ticket: in.Ticket} {
 			if sc == nil {
 				continue
 			}
 			p := path + "." + string(sev)
-			c.checkLabels(p+".labels", sc.Labels)
+			c.checkLabels(p+".labels", sc.Labels, true)
 			c.checkAnnotations(p+".annotations", sc.Annotations)
 			a.Severities[sev] = SeverityConfig{Labels: sc.Labels, Annotations: sc.Annotations}
 			disabled[sev] = sc.Disabled

@@ -401,7 +401,12 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	// rule as well keeps every alerting rule's labels distinct, which
 	// promtool checks, and shows in the file which tier a rule is.
 	ls := maps.Clone(b.withLabels(v, WindowLabel, b.window(t.Long), ObjectiveLabel, o.Label()))
-	for _, m := range []map[string]string{s.Labels, s.Alerting.Labels, sev.Labels} {
+	// The SLO's labels are literal, as on its recording rules; alerting
+	// labels are templates (validated by slo).
+	for k, val := range s.Labels {
+		ls[k] = slo.LiteralTemplate(val)
+	}
+	for _, m := range []map[string]string{s.Alerting.Labels, sev.Labels} {
 		maps.Copy(ls, m)
 	}
 	ls[SeverityLabel] = string(t.Severity)
