@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/slokit/slokit/internal/inputfile"
 	"github.com/slokit/slokit/internal/strictyaml"
 )
 
@@ -126,11 +127,20 @@ func Parse(data []byte) (*Scenario, strictyaml.Diagnostics) {
 	return out, diags
 }
 
-// ParseFile reads a scenario file, naming it in every diagnostic.
+// ParseFile reads a scenario file, naming it in every diagnostic. Only a
+// regular file is read, of at most inputfile.DefaultMaxBytes.
 func ParseFile(file string) (*Scenario, strictyaml.Diagnostics) {
-	data, err := os.ReadFile(file)
+	return parseFile(file, 0)
+}
+
+func parseFile(file string, maxBytes int64) (*Scenario, strictyaml.Diagnostics) {
+	data, err := inputfile.Read(file, maxBytes)
 	if err != nil {
-		return nil, strictyaml.Diagnostics{{File: file, Message: fmt.Sprintf("cannot read scenario: %v", errors.Unwrap(err))}}
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
+		return nil, strictyaml.Diagnostics{{File: file, Message: fmt.Sprintf("cannot read scenario: %v", err)}}
 	}
 	s, diags := Parse(data)
 	for _, d := range diags {
@@ -167,6 +177,12 @@ func Builtins() []*Scenario {
 // Lookup returns the built-in scenario called name, or reads the scenario
 // file at name when it is not a built-in's name.
 func Lookup(name string) (*Scenario, error) {
+	return LookupWith(name, 0)
+}
+
+// LookupWith is Lookup reading a scenario file of at most maxFileBytes
+// (0: inputfile.DefaultMaxBytes).
+func LookupWith(name string, maxFileBytes int64) (*Scenario, error) {
 	var names []string
 	for _, s := range Builtins() {
 		if s.Name == name {
@@ -177,7 +193,7 @@ func Lookup(name string) (*Scenario, error) {
 	if _, err := os.Stat(name); err != nil {
 		return nil, fmt.Errorf("unknown scenario %q: not a built-in (%s) and not a readable file", name, strings.Join(names, ", "))
 	}
-	s, diags := ParseFile(name)
+	s, diags := parseFile(name, maxFileBytes)
 	if err := diags.Errors(false); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/rules"
 
@@ -58,12 +59,19 @@ type Options struct {
 	// Until, for Prepare, writes traffic only up to this offset, so that
 	// Append can go on from there; zero means the whole duration.
 	Until time.Duration
+	// MaxSamples bounds the raw samples the scenario writes (its duration
+	// over its scrape interval, times the series of every SLO), which
+	// the engine holds in memory; 0 means DefaultMaxSamples.
+	MaxSamples float64
 }
 
 // Defaults for Options.
 const (
 	DefaultReplayLimit = 5e9
 	DefaultCheckpoints = 48
+	// DefaultMaxSamples is about 4 GiB of engine memory with the rules'
+	// series, and 150 times what healthy-30d writes for one SLO.
+	DefaultMaxSamples = 250e6
 )
 
 // Result is what a simulation found.
@@ -195,6 +203,15 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	}
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("no SLO to write the scenario's traffic as")
+	}
+	maxSamples := o.MaxSamples
+	if maxSamples <= 0 {
+		maxSamples = DefaultMaxSamples
+	}
+	scrapes := float64(sc.Duration/sc.ScrapeInterval) + 1
+	if samples := scrapes * float64(len(owner)); samples > maxSamples {
+		return nil, fmt.Errorf("scenario %s writes %.3g samples (%s / %s scrape interval x %d series), over the limit of %.3g: shorten it, scrape less often, simulate fewer SLOs at once or raise --max-samples",
+			sc.Name, samples, model.Duration(sc.Duration), model.Duration(sc.ScrapeInterval), len(owner), maxSamples)
 	}
 	e, err := engine.Open(o.Dir)
 	if err != nil {

@@ -79,10 +79,17 @@ func (c *converter) convert(doc *specDocument) *Service {
 	return svc
 }
 
+// MaxNameLength bounds service and SLO names: they name files (the rules
+// SERVICE.yaml, the dashboards SERVICE.SLO.json), and a file name has at
+// most 255 bytes on common file systems.
+const MaxNameLength = 100
+
 func (c *converter) checkName(path, name string) {
 	switch {
 	case name == "":
 		c.Fail(path, "missing: a name is required")
+	case len(name) > MaxNameLength:
+		c.Fail(path, "a name of %d characters is too long: at most %d, since names become file names", len(name), MaxNameLength)
 	case !namePattern.MatchString(name):
 		c.Fail(path, "%q is not a valid name: use letters, digits, '.', '_' and '-', starting and ending with a letter or digit", name)
 	}
@@ -465,9 +472,25 @@ func thresholdSuffix(o Objective) string {
 	return " < " + o.Threshold.String()
 }
 
+// Bounds of an objective that slokit computes with: below MinObjective
+// an SLO promises nothing, and an error budget under MinErrorBudget (a
+// ten-millionth of a percent, 99.9999999%) is lost in floating-point
+// rounding of the ratios Prometheus computes.
+const (
+	MinObjective   = 0.001
+	MinErrorBudget = 1e-7
+)
+
 func (c *converter) checkObjective(path string, v float64) {
-	if v <= 0 || v >= 100 {
+	switch {
+	case v <= 0 || v >= 100:
 		c.Fail(path, "must be between 0 and 100, got %s", fmtFloat(v))
+		return
+	case v < MinObjective:
+		c.Fail(path, "objective %s%% is below %s%%: an SLO promises more than that", strconv.FormatFloat(v, 'g', 4, 64), fmtFloat(MinObjective))
+		return
+	case 100-v < MinErrorBudget*(1-1e-6): // 99.9999999 itself is fine
+		c.Fail(path, "objective %s%% leaves an error budget under 0.0000001%% (99.9999999%% at most): too small to compute exactly", strconv.FormatFloat(v, 'g', -1, 64))
 		return
 	}
 	if v < 1 {

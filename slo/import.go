@@ -1,7 +1,6 @@
 package slo
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -183,13 +182,13 @@ type Imported struct {
 // Import reads spec files and folders as Load does, and returns each
 // service's spec as a native document. Diagnostics are Load's: what could
 // not be carried over is a warning, what makes a spec unusable an error.
-func Import(paths []string) ([]Imported, Diagnostics) {
+func Import(paths []string, opts ...LoadOptions) ([]Imported, Diagnostics) {
 	var out []Imported
 	files, diags := allSpecFiles(paths)
-	contents, reg := readAll(files)
+	contents, reg := readAll(files, opts)
 	for i, f := range files {
 		if contents[i].err != nil {
-			diags = append(diags, &Diagnostic{File: f, Message: fmt.Sprintf("cannot read spec: %v", errors.Unwrap(contents[i].err))})
+			diags = append(diags, cannotRead(f, contents[i].err))
 			continue
 		}
 		fileDiags := parse(contents[i].data, f, reg, func(nd nativeDocument, svc *Service) {

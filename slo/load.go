@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/slokit/slokit/internal/inputfile"
 	"github.com/slokit/slokit/internal/strictyaml"
 )
 
@@ -72,9 +73,9 @@ func parse(data []byte, file string, reg *openSLORegistry, each func(nativeDocum
 // ParseFile reads and parses one spec file, naming it in every diagnostic.
 // OpenSLO references resolve within the file.
 func ParseFile(path string) ([]*Service, Diagnostics) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, 0)
 	if err != nil {
-		return nil, Diagnostics{{File: path, Message: fmt.Sprintf("cannot read spec: %v", errors.Unwrap(err))}}
+		return nil, Diagnostics{cannotRead(path, err)}
 	}
 	reg := newOpenSLORegistry()
 	reg.add(path, data)
@@ -95,15 +96,23 @@ func parseFile(path string, data []byte, reg *openSLORegistry) ([]*Service, Diag
 	return services, diags
 }
 
+// LoadOptions bound what Load and Import read.
+type LoadOptions struct {
+	// MaxFileBytes is the largest spec file read; default
+	// inputfile.DefaultMaxBytes (16 MiB).
+	MaxFileBytes int64
+}
+
 // Load parses spec files and folders (recursively, *.yaml and *.yml, in
 // lexical order) and checks that no service is defined twice, since each
-// service becomes one output file.
-func Load(paths []string) ([]*Service, Diagnostics) {
+// service becomes one output file. Only regular files are read, each up
+// to a size bound (LoadOptions).
+func Load(paths []string, opts ...LoadOptions) ([]*Service, Diagnostics) {
 	var services []*Service
 	files, diags := allSpecFiles(paths)
 	// OpenSLO objects may refer to objects in other files: register them
 	// all first (only files that mention OpenSLO are read twice).
-	contents, reg := readAll(files)
+	contents, reg := readAll(files, opts)
 	// Files are then independent: parse them on every core, then keep
 	// their order, so results never depend on scheduling.
 	type result struct {
@@ -117,7 +126,7 @@ func Load(paths []string) ([]*Service, Diagnostics) {
 		wg.Go(func() {
 			for i := range next {
 				if contents[i].err != nil {
-					results[i].diags = Diagnostics{{File: files[i], Message: fmt.Sprintf("cannot read spec: %v", errors.Unwrap(contents[i].err))}}
+					results[i].diags = Diagnostics{cannotRead(files[i], contents[i].err)}
 					continue
 				}
 				results[i].services, results[i].diags = parseFile(files[i], contents[i].data, reg)
@@ -181,12 +190,25 @@ type content struct {
 	err  error
 }
 
+// cannotRead is the diagnostic of a spec file that could not be read.
+func cannotRead(file string, err error) *Diagnostic {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		err = pathErr.Err // the diagnostic names the file already
+	}
+	return &Diagnostic{File: file, Message: fmt.Sprintf("cannot read spec: %v", err)}
+}
+
 // readAll reads files and registers the OpenSLO objects they hold.
-func readAll(files []string) ([]content, *openSLORegistry) {
+func readAll(files []string, opts []LoadOptions) ([]content, *openSLORegistry) {
+	var max int64
+	for _, o := range opts {
+		max = o.MaxFileBytes
+	}
 	contents := make([]content, len(files))
 	reg := newOpenSLORegistry()
 	for i, f := range files {
-		contents[i].data, contents[i].err = os.ReadFile(f)
+		contents[i].data, contents[i].err = inputfile.Read(f, max)
 		if contents[i].err == nil {
 			reg.add(f, contents[i].data)
 		}

@@ -213,7 +213,7 @@ func gateStory(t *testing.T, dir, spec, backendURL string, exp *exporter, stopBa
 	stopBackend()
 	eventually(t, 60*time.Second, "the gate refusing to decide on stale data", func() (bool, string) {
 		code, out := gateCheck(server)
-		return code == 2 && strings.Contains(out, "could not decide"), out
+		return code == 3 && strings.Contains(out, "could not decide"), out
 	})
 	if code, out := gateCheck(server, "--fail-open"); code != 0 || !strings.Contains(out, "fail-open") {
 		t.Errorf("--fail-open must allow: exit %d\n%s", code, out)

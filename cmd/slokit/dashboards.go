@@ -1,12 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/slo"
@@ -26,6 +24,7 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", string(grafana.FormatJSON), "json, configmap or grafana-operator")
 	out := fs.String("o", "", "folder to write the dashboards into (required)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -43,11 +42,11 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	services, ok := load(paths, *strict, stderr)
+	services, ok := load(paths, *strict, *maxBytes, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	n, err := writeDashboards(*out, f, services)
+	n, err := writeDashboards(*out, f, services, paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit dashboards: %v\n", err)
 		return exitInvalid
@@ -57,9 +56,9 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 }
 
 // writeDashboards writes every service's dashboards into dir and deletes
-// the ones generated earlier for services that are gone. It returns how
-// many dashboards it wrote.
-func writeDashboards(dir string, f grafana.Format, services []*slo.Service) (int, error) {
+// the ones generated earlier from specs within inputs that no longer
+// generate them. It returns how many dashboards it wrote.
+func writeDashboards(dir string, f grafana.Format, services []*slo.Service, inputs []string) (int, error) {
 	files, err := grafana.Files(f, services)
 	if err != nil {
 		return 0, err
@@ -67,32 +66,16 @@ func writeDashboards(dir string, f grafana.Format, services []*slo.Service) (int
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
-	keep := map[string]bool{}
+	written := map[string]string{}
 	for _, file := range files {
-		keep[file.Name] = true
 		if err := writeFileAtomic(filepath.Join(dir, file.Name), file.Content); err != nil {
 			return 0, err
 		}
+		written[file.Name] = file.Source
 	}
 	n := 0
 	for _, svc := range services {
 		n += 1 + len(svc.SLOs)
 	}
-	return n, removeStale(dir, keep)
-}
-
-// generatedDashboard reports whether a JSON file is a dashboard slokit
-// generated: its description starts with grafana.Description.
-func generatedDashboard(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	head := make([]byte, 4096)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	return strings.Contains(string(head[:n]), `"description": "`+grafana.Description), nil
+	return n, finishFolder(dir, written, inputs)
 }

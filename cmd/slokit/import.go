@@ -24,6 +24,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("import", importSynopsis, stderr)
 	out := fs.String("o", "-", "folder to write one native spec per service into, or - for standard output")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -33,7 +34,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	imported, diags := slo.Import(paths)
+	imported, diags := slo.Import(paths, slo.LoadOptions{MaxFileBytes: *maxBytes})
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.Error())
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/internal/inputfile"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -123,10 +124,16 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// maxFileBytesFlag adds --max-file-bytes, the bound on every spec and
+// scenario file a command reads.
+func maxFileBytesFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("max-file-bytes", inputfile.DefaultMaxBytes, "largest spec or scenario file read; only regular files are read")
+}
+
 // load reads and validates specs, printing every diagnostic. It returns
 // the services only when they may be used.
-func load(paths []string, strict bool, stderr io.Writer) ([]*slo.Service, bool) {
-	services, diags := slo.Load(paths)
+func load(paths []string, strict bool, maxFileBytes int64, stderr io.Writer) ([]*slo.Service, bool) {
+	services, diags := slo.Load(paths, slo.LoadOptions{MaxFileBytes: maxFileBytes})
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.Error())
 	}
@@ -146,6 +153,7 @@ func load(paths []string, strict bool, stderr io.Writer) ([]*slo.Service, bool) 
 func runValidate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", "validate [--strict] PATH...", stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -155,7 +163,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	services, ok := load(paths, *strict, stderr)
+	services, ok := load(paths, *strict, *maxBytes, stderr)
 	if !ok {
 		return exitInvalid
 	}
@@ -166,9 +174,10 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 func runGenerate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("generate", "generate [--format FORMAT] [-o DIR|-] [--dashboards DIR] [--strict] PATH...", stderr)
 	format := fs.String("format", string(prometheus.FormatPrometheus), "output format: "+prometheus.FormatList())
-	out := fs.String("o", "-", "folder to write one file per service into, or - for standard output")
+	out := fs.String("o", "-", "folder to write one file per service into, a .yaml file to write every service into, or - for standard output")
 	dashboards := fs.String("dashboards", "", "also write Grafana dashboard JSON into this folder (see slokit dashboards)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -187,12 +196,12 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slokit generate: --dashboards must be another folder than -o: both write SERVICE files")
 		return exitUsage
 	}
-	services, ok := load(paths, *strict, stderr)
+	services, ok := load(paths, *strict, *maxBytes, stderr)
 	if !ok {
 		return exitInvalid
 	}
 	if *dashboards != "" {
-		n, err := writeDashboards(*dashboards, grafana.FormatJSON, services)
+		n, err := writeDashboards(*dashboards, grafana.FormatJSON, services, paths)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit generate: dashboards: %v\n", err)
 			return exitInvalid
@@ -206,7 +215,15 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	if err := writeFolder(*out, f, services); err != nil {
+	if isFileOutput(*out) {
+		if err := writeOneFile(*out, f, services); err != nil {
+			fmt.Fprintf(stderr, "slokit generate: %v\n", err)
+			return exitInvalid
+		}
+		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
+		return exitOK
+	}
+	if err := writeFolder(*out, f, services, paths); err != nil {
 		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
 		return exitInvalid
 	}
@@ -221,9 +238,40 @@ func usageError(err error) int {
 	return exitUsage
 }
 
-// writeFolder writes one file per service, each replaced atomically. The
-// format is checked against every service before any file is written.
-func writeFolder(dir string, f prometheus.Format, services []*slo.Service) error {
+// isFileOutput reports whether -o names one file to write every service's
+// rules into (a .yaml or .yml name that is not an existing folder) rather
+// than a folder of one file per service.
+func isFileOutput(out string) bool {
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return false
+	}
+	ext := filepath.Ext(out)
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// writeOneFile writes every service's rules into one file, replaced
+// atomically; a file there that slokit did not generate is not replaced.
+func writeOneFile(path string, f prometheus.Format, services []*slo.Service) error {
+	if generated, err := isGenerated(path); err == nil && !generated {
+		return fmt.Errorf("%s exists and was not generated by slokit: not replaced (remove it, or write elsewhere)", path)
+	}
+	var buf bytes.Buffer
+	if err := prometheus.Write(&buf, f, services); err != nil {
+		return err
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
+
+// writeFolder writes one file per service, each replaced atomically, and
+// removes the files generated earlier from specs within inputs that are
+// gone (see finishFolder). The format is checked against every service
+// before any file is written.
+func writeFolder(dir string, f prometheus.Format, services []*slo.Service, inputs []string) error {
 	if err := prometheus.Check(f, services); err != nil {
 		return err
 	}
@@ -253,61 +301,11 @@ func writeFolder(dir string, f prometheus.Format, services []*slo.Service) error
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	keep := map[string]bool{}
+	written := map[string]string{}
 	for _, svc := range services {
-		keep[prometheus.FileName(svc.Name)] = true
+		written[prometheus.FileName(svc.Name)] = svc.File
 	}
-	return removeStale(dir, keep)
-}
-
-// removeStale deletes files slokit generated earlier into dir that the
-// current generation did not write (keep), so a service removed from the
-// specs loses its alerts and dashboards too. Only files slokit marks as
-// generated are touched: YAML starting with its generated-code header,
-// dashboards whose description says so.
-func removeStale(dir string, keep map[string]bool) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.IsDir() || keep[e.Name()] {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		var generated bool
-		switch filepath.Ext(e.Name()) {
-		case ".yaml":
-			generated, err = hasHeader(path)
-		case ".json":
-			generated, err = generatedDashboard(path)
-		}
-		if err != nil {
-			return err
-		}
-		if generated {
-			if err := os.Remove(path); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// hasHeader reports whether a file starts with slokit's generated-code
-// header.
-func hasHeader(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	head := make([]byte, len(prometheus.Header))
-	_, err = io.ReadFull(f, head)
-	if err != nil {
-		return false, nil // shorter than the header
-	}
-	return string(head) == prometheus.Header, nil
+	return finishFolder(dir, written, inputs)
 }
 
 // writeFileAtomic replaces path in one step, so a rule reloader never sees

@@ -54,6 +54,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	idleTimeout := fs.Duration("idle-timeout", 30*time.Second, "keep-alive connections idle this long are closed")
 	auditMaxBytes := fs.Int64("audit-max-bytes", serve.DefaultAuditMaxBytes, "size at which the audit log is rotated")
 	auditMaxFiles := fs.Int("audit-max-files", serve.DefaultAuditMaxFiles, "audit log files kept, the current one included")
+	maxBytes := maxFileBytesFlag(fs)
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	scenarioName := fs.String("scenario", "super-bowl", "without --prometheus-url: the scenario the embedded backend plays (slokit simulate --list)")
 	paths, err := parseInterspersed(fs, args)
@@ -91,7 +92,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			logger.Warn("the token file can be read by other users: chmod 600 it", "file", *tokenFile, "mode", mode.String())
 		}
 	}
-	services, ok := load(paths, false, stderr)
+	services, ok := load(paths, false, *maxBytes, stderr)
 	if !ok {
 		return exitInvalid
 	}
@@ -118,7 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		opts.Querier, backend = hq, hq.URL()
 	} else {
-		sc, err := scenario.Lookup(*scenarioName)
+		sc, err := scenario.LookupWith(*scenarioName, *maxBytes)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitUsage

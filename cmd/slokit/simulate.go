@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/internal/scratch"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
@@ -36,6 +36,8 @@ the remaining budget they report is from the truth.`
 
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("simulate", simulateSynopsis, stderr)
+	maxBytes := maxFileBytesFlag(fs)
+	maxSamples := fs.Float64("max-samples", simulate.DefaultMaxSamples, "most raw samples a scenario may write (duration / scrape interval x series), which the engine holds in memory")
 	name := fs.String("scenario", "", "built-in scenario name (see --list) or scenario file")
 	list := fs.Bool("list", false, "list the built-in scenarios")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
@@ -76,7 +78,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "slokit simulate: --total and --errors replace --spec; give one or the other")
 		return exitUsage
 	}
-	sc, err := scenario.Lookup(*name)
+	sc, err := scenario.LookupWith(*name, *maxBytes)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
@@ -84,7 +86,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var services []*slo.Service
 	if len(specs) > 0 {
 		var ok bool
-		if services, ok = load(specs, false, stderr); !ok {
+		if services, ok = load(specs, false, *maxBytes, stderr); !ok {
 			return exitInvalid
 		}
 	} else {
@@ -97,14 +99,16 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			return exitInvalid
 		}
 	}
-	dir, err := os.MkdirTemp("", "slokit-simulate-")
+	// The engine's TSDB: removed at the end, or by the next run when this
+	// one is killed.
+	dir, remove, err := scratch.New("slokit-simulate")
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
 	}
-	defer os.RemoveAll(dir)
+	defer remove()
 	started := time.Now()
-	res, err := simulate.Run(ctx, simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir})
+	res, err := simulate.Run(ctx, simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: *maxSamples})
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid

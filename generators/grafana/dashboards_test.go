@@ -471,3 +471,29 @@ slos:
 		})
 	}
 }
+
+// Service a's SLO b and service a.b would both write a.b.json: refused,
+// naming both, instead of one dashboard silently replacing the other.
+func TestDashboardFileNamesNeverCollide(t *testing.T) {
+	services, diags := slo.Parse([]byte(`apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: a
+slos:
+  - {name: b, objective: 99.9, sli: {ratio: {errors: 'x{code="5"}', total: x}}}
+---
+apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: a.b
+slos:
+  - {name: c, objective: 99.9, sli: {ratio: {errors: 'y{code="5"}', total: y}}}
+`))
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []grafana.Format{grafana.FormatJSON, grafana.FormatConfigMap} {
+		_, err := grafana.Files(f, services)
+		if err == nil || !strings.Contains(err.Error(), "SLO b of service a") || !strings.Contains(err.Error(), "service a.b") {
+			t.Errorf("%s: want an error naming both, got %v", f, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package grafana
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -55,6 +56,8 @@ func ParseFormat(name string) (Format, error) {
 type File struct {
 	Name    string
 	Content []byte
+	// Source is the spec file of the service the file is for.
+	Source string
 }
 
 // Dashboards are a service's overview followed by its SLOs' details.
@@ -130,6 +133,9 @@ func YAMLFileName(service string) string { return service + ".yaml" }
 
 // Files renders every service's dashboards in format f.
 func Files(f Format, services []*slo.Service) ([]File, error) {
+	if err := checkFileNames(services); err != nil {
+		return nil, err
+	}
 	var out []File
 	for _, svc := range services {
 		ds, err := Dashboards(svc)
@@ -148,7 +154,7 @@ func Files(f Format, services []*slo.Service) ([]File, error) {
 		}
 		if f == FormatJSON {
 			for i := range ds {
-				out = append(out, File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i]})
+				out = append(out, File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i], Source: svc.File})
 			}
 			continue
 		}
@@ -166,7 +172,7 @@ func Files(f Format, services []*slo.Service) ([]File, error) {
 			}
 			enc.Close()
 		}
-		out = append(out, File{Name: YAMLFileName(svc.Name), Content: buf.Bytes()})
+		out = append(out, File{Name: YAMLFileName(svc.Name), Content: buf.Bytes(), Source: svc.File})
 	}
 	return out, nil
 }
@@ -191,4 +197,27 @@ func kubernetesObject(f Format, service, uid, file string, content []byte) map[s
 			"instanceSelector": map[string]any{"matchLabels": map[string]string{"dashboards": "grafana"}},
 			"json":             string(content),
 		}}
+}
+
+// checkFileNames refuses services whose dashboards would share a file
+// name (and a Kubernetes object name): the overview of service "a.b" and
+// the detail of SLO "b" of service "a" are both a.b.json, and one would
+// overwrite the other.
+func checkFileNames(services []*slo.Service) error {
+	owner := map[string]string{}
+	var errs []error
+	add := func(name, what string) {
+		if prev, ok := owner[name]; ok {
+			errs = append(errs, fmt.Errorf("the dashboards of %s and of %s would both be %s: rename one of them", prev, what, name))
+			return
+		}
+		owner[name] = what
+	}
+	for _, svc := range services {
+		add(JSONFileName(svc.Name, ""), "service "+svc.Name)
+		for _, s := range svc.SLOs {
+			add(JSONFileName(svc.Name, s.Name), "SLO "+s.Name+" of service "+svc.Name)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -1,0 +1,84 @@
+// Package inputfile reads the files slokit is given to read (specs,
+// scenarios) within a size bound, and only regular files: a spec path
+// that names /dev/zero, a FIFO or a multi-gigabyte file gets a clear
+// error instead of a process that grows until the machine kills it.
+package inputfile
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+// DefaultMaxBytes bounds an input file unless told otherwise: far above
+// any real spec (a thousand SLOs take about 1 MiB), far below trouble.
+const DefaultMaxBytes = 16 << 20
+
+// Read returns the content of the regular file at path, or an error when
+// it is not a regular file or holds more than max bytes (DefaultMaxBytes
+// when max is 0). The bound is enforced while reading too, so a file
+// that grows after the check is still cut off.
+func Read(path string, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	// Look before opening: opening a named pipe blocks until someone
+	// writes to it. O_NONBLOCK covers a file swapped in between.
+	if err := regular(path, os.Stat); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(path, func(string) (os.FileInfo, error) { return st, nil }); err != nil {
+		return nil, err
+	}
+	if st.Size() > max {
+		return nil, tooLarge(path, max)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, tooLarge(path, max)
+	}
+	return data, nil
+}
+
+func tooLarge(path string, max int64) error {
+	return fmt.Errorf("%s is larger than %d bytes, the most slokit reads (--max-file-bytes raises it)", path, max)
+}
+
+// regular reports an error unless path, as stat sees it, is a regular
+// file, saying what it is instead.
+func regular(path string, stat func(string) (os.FileInfo, error)) error {
+	st, err := stat(path)
+	if err != nil {
+		return err
+	}
+	m := st.Mode()
+	what := ""
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		what = "a folder"
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	case m&os.ModeDevice != 0:
+		what = "a device"
+	default:
+		what = "not a regular file"
+	}
+	return fmt.Errorf("%s is %s: slokit reads specs and scenarios from regular files only", path, what)
+}
