@@ -19,11 +19,16 @@ type slothFile struct {
 	Version    string            `yaml:"version"`
 	Service    string            `yaml:"service"`
 	Labels     map[string]string `yaml:"labels"`
-	SLOPlugins *struct {
-		OverridePrevious bool          `yaml:"overridePrevious"`
-		Chain            []slothPlugin `yaml:"chain"`
-	} `yaml:"slo_plugins"`
-	SLOs []slothSLO `yaml:"slos"`
+	SLOPlugins *slothPluginChain `yaml:"slo_plugins"`
+	SLOs       []slothSLO        `yaml:"slos"`
+}
+
+// slothPluginChain is a chain of Sloth SLO plugins (Sloth 0.12 and later),
+// for every SLO of a spec or for one. slokit runs no Sloth plugins: a
+// chain is read so that it can be reported as not carried over.
+type slothPluginChain struct {
+	OverridePrevious bool          `yaml:"overridePrevious"`
+	Chain            []slothPlugin `yaml:"chain"`
 }
 
 type slothSLO struct {
@@ -31,6 +36,7 @@ type slothSLO struct {
 	Description string            `yaml:"description"`
 	Objective   *float64          `yaml:"objective"`
 	Labels      map[string]string `yaml:"labels"`
+	Plugins     *slothPluginChain `yaml:"plugins"`
 	SLI         *struct {
 		Raw *struct {
 			ErrorRatioQuery string `yaml:"error_ratio_query"`
@@ -50,9 +56,13 @@ type slothSLO struct {
 	} `yaml:"alerting"`
 }
 
+// slothPlugin is an SLI plugin (id and options) or an SLO plugin in a
+// chain (id, priority and config, any YAML).
 type slothPlugin struct {
-	ID      string            `yaml:"id"`
-	Options map[string]string `yaml:"options"`
+	ID       string            `yaml:"id"`
+	Options  map[string]string `yaml:"options"`
+	Priority int               `yaml:"priority"`
+	Config   *yaml.Node        `yaml:"config"`
 }
 
 type slothAlert struct {
@@ -66,9 +76,10 @@ type slothCRD struct {
 	Kind       string     `yaml:"kind"`
 	Metadata   objectMeta `yaml:"metadata"`
 	Spec       struct {
-		Service string            `yaml:"service"`
-		Labels  map[string]string `yaml:"labels"`
-		SLOs    []slothCRDSLO     `yaml:"slos"`
+		Service    string            `yaml:"service"`
+		Labels     map[string]string `yaml:"labels"`
+		SLOPlugins *slothPluginChain `yaml:"sloPlugins"`
+		SLOs       []slothCRDSLO     `yaml:"slos"`
 	} `yaml:"spec"`
 }
 
@@ -77,6 +88,7 @@ type slothCRDSLO struct {
 	Description string            `yaml:"description"`
 	Objective   *float64          `yaml:"objective"`
 	Labels      map[string]string `yaml:"labels"`
+	Plugins     *slothPluginChain `yaml:"plugins"`
 	SLI         *struct {
 		Raw *struct {
 			ErrorRatioQuery string `yaml:"errorRatioQuery"`
@@ -103,12 +115,13 @@ type slothView struct {
 	raw                    *string
 	events                 *[2]string // error query, total query
 	plugin                 *slothPlugin
+	sloPlugins             *slothPluginChain
 	alerting               bool
 	pageAlert, ticketAlert *slothAlert
 }
 
 func (s slothSLO) view() slothView {
-	v := slothView{hasSLI: s.SLI != nil, alerting: s.Alerting != nil}
+	v := slothView{hasSLI: s.SLI != nil, alerting: s.Alerting != nil, sloPlugins: s.Plugins}
 	if s.SLI != nil {
 		if s.SLI.Raw != nil {
 			v.raw = &s.SLI.Raw.ErrorRatioQuery
@@ -125,7 +138,7 @@ func (s slothSLO) view() slothView {
 }
 
 func (s slothCRDSLO) view() slothView {
-	v := slothView{hasSLI: s.SLI != nil, alerting: s.Alerting != nil}
+	v := slothView{hasSLI: s.SLI != nil, alerting: s.Alerting != nil, sloPlugins: s.Plugins}
 	if s.SLI != nil {
 		if s.SLI.Raw != nil {
 			v.raw = &s.SLI.Raw.ErrorRatioQuery
@@ -139,6 +152,18 @@ func (s slothCRDSLO) view() slothView {
 		v.pageAlert, v.ticketAlert = s.Alerting.PageAlert, s.Alerting.TicketAlert
 	}
 	return v
+}
+
+// warnPlugins reports a chain of Sloth SLO plugins as not carried over.
+func warnPlugins(d *strictyaml.Document, path string, c *slothPluginChain) {
+	if c == nil {
+		return
+	}
+	var ids []string
+	for _, p := range c.Chain {
+		ids = append(ids, p.ID)
+	}
+	d.Warn(path, "not carried over: slokit generates its own rules and runs no Sloth plugins (dropped chain: %s)", strings.Join(ids, ", "))
 }
 
 // slothKeys are the key names that differ between the two shapes.
@@ -166,13 +191,7 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 		for _, s := range f.SLOs {
 			slos = append(slos, s.view())
 		}
-		if f.SLOPlugins != nil {
-			var ids []string
-			for _, p := range f.SLOPlugins.Chain {
-				ids = append(ids, p.ID)
-			}
-			d.Warn("slo_plugins", "not carried over: slokit generates its own rules and runs no Sloth plugins (dropped chain: %s)", strings.Join(ids, ", "))
-		}
+		warnPlugins(d, "slo_plugins", f.SLOPlugins)
 		keys = slothKeys{errorRatio: "error_ratio_query", errorQuery: "error_query", totalQuery: "total_query", pageAlert: "page_alert", ticketAlert: "ticket_alert"}
 	} else {
 		var c slothCRD
@@ -183,6 +202,7 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 		for _, s := range c.Spec.SLOs {
 			slos = append(slos, s.view())
 		}
+		warnPlugins(d, "spec.sloPlugins", c.Spec.SLOPlugins)
 		if c.Metadata.Namespace != "" {
 			d.Warn("metadata.namespace", "not carried over: apply slokit's PrometheusRule in the namespace you choose (kubectl apply -n)")
 		}
@@ -217,6 +237,7 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 	list := n.sequence(p + "slos")
 	for i, s := range slos {
 		path := fmt.Sprintf("%sslos[%d]", p, i)
+		warnPlugins(d, path+".plugins", s.sloPlugins)
 		slo := n.mapping(path)
 		set(slo, "name", n.copyOf(path+".name"))
 		set(slo, "description", n.copyOf(path+".description"))

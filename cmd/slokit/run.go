@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/slokit/slokit/generators/grafana"
@@ -30,57 +31,116 @@ const (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
 
-const usage = `slokit compiles SLO specs into Prometheus multi-window, multi-burn-rate
+// usageHead introduces slokit in its usage text.
+const usageHead = `slokit compiles SLO specs into Prometheus multi-window, multi-burn-rate
 recording and alerting rules and Grafana dashboards, backtests the rules,
 and gates deploys on error budgets.
-
-Usage:
-  slokit validate [--strict] PATH...
-  slokit generate [--format FORMAT] [-o DIR|-] [--dashboards DIR] [--strict] PATH...
-  slokit dashboards [--format json|configmap|grafana-operator] -o DIR PATH...
-  slokit import [-o DIR|-] PATH...
-  slokit simulate --scenario NAME|FILE --spec PATH... [--rules FILE...] [--json]
-  slokit simulate --list
-  slokit serve --prometheus-url URL [--data-dir DIR] [--token-file FILE] PATH...
-  slokit gate check --server URL --service NAME [--change TYPE] [--fail-open] [--json]
-  slokit version
-
-PATH is a spec file or a folder searched recursively for *.yaml and *.yml:
-slokit.dev/v1 specs, or Sloth (prometheus/v1, sloth.slok.dev/v1) and Pyrra
-(pyrra.dev/v1alpha1) specs, read as slokit import translates them.
-Run 'slokit COMMAND --help' for the flags of a command.
-
-Exit codes: 0 success, 1 invalid spec or failed output, 2 usage error.
 `
+
+// usageTail explains what every command shares.
+const usageTail = `
+PATH is a spec file or a folder searched recursively for *.yaml and *.yml:
+slokit.dev/v1 specs, or Sloth (prometheus/v1, sloth.slok.dev/v1), Pyrra
+(pyrra.dev/v1alpha1) and OpenSLO (openslo/v1, openslo/v1alpha) specs, read
+as slokit import translates them.
+Run 'slokit help COMMAND' or 'slokit COMMAND --help' for a command's flags.
+
+Exit codes: 0 success, 1 invalid spec or failed output, 2 usage error
+(gate check: 1 deny, 3 undecided).
+`
+
+// command is one of slokit's commands. Its synopsis starts with its
+// usage line(s), which the top-level usage lists too, so that the two
+// never disagree; the README's command-line section is this usage text,
+// kept in step by a test.
+type command struct {
+	name     string
+	synopsis string
+	run      func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	noCtx := func(f func([]string, io.Writer, io.Writer) int) func(context.Context, []string, io.Writer, io.Writer) int {
+		return func(_ context.Context, args []string, stdout, stderr io.Writer) int { return f(args, stdout, stderr) }
+	}
+	return []command{
+		{"validate", validateSynopsis, noCtx(runValidate)},
+		{"generate", generateSynopsis, noCtx(runGenerate)},
+		{"dashboards", dashboardsSynopsis, noCtx(runDashboards)},
+		{"import", importSynopsis, noCtx(runImport)},
+		{"simulate", simulateSynopsis, runSimulate},
+		{"serve", serveSynopsis, runServe},
+		{"gate", gateSynopsis, runGate},
+		{"version", versionSynopsis, func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+			if len(args) > 0 {
+				fmt.Fprintf(stderr, "Usage: slokit %s\n", versionSynopsis)
+				if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+					return exitOK
+				}
+				return exitUsage
+			}
+			fmt.Fprintln(stdout, "slokit", versionString())
+			return exitOK
+		}},
+	}
+}
+
+const versionSynopsis = `version
+
+Prints slokit's version (also slokit --version and slokit -v).`
+
+// usage is the top-level usage text.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	b.WriteString("\nUsage:\n")
+	for _, c := range commands() {
+		for _, line := range strings.Split(c.synopsis, "\n") {
+			if strings.TrimSpace(line) == "" {
+				break
+			}
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "slokit ") && !strings.HasPrefix(line, "[") {
+				line = "slokit " + line
+			}
+			if strings.HasPrefix(line, "[") { // a continued usage line
+				line = "    " + line
+			}
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	b.WriteString("  slokit help [COMMAND]\n")
+	b.WriteString(usageTail)
+	return b.String()
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	switch args[0] {
-	case "validate":
-		return runValidate(args[1:], stdout, stderr)
-	case "generate":
-		return runGenerate(args[1:], stdout, stderr)
-	case "simulate":
-		return runSimulate(ctx, args[1:], stdout, stderr)
-	case "dashboards":
-		return runDashboards(args[1:], stdout, stderr)
-	case "import":
-		return runImport(args[1:], stdout, stderr)
-	case "serve":
-		return runServe(ctx, args[1:], stdout, stderr)
-	case "gate":
-		return runGate(ctx, args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "slokit", versionString())
-		return exitOK
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		if len(args) > 1 && args[0] == "help" {
+			for _, c := range commands() {
+				if c.name == args[1] {
+					return c.run(ctx, []string{"--help"}, stdout, stdout)
+				}
+			}
+			fmt.Fprintf(stderr, "slokit help: unknown command %q\n\n%s", args[1], usage())
+			return exitUsage
+		}
+		fmt.Fprint(stdout, usage())
 		return exitOK
+	case "--version", "-version", "-v":
+		args = []string{"version"}
 	}
-	fmt.Fprintf(stderr, "slokit: unknown command %q\n\n%s", args[0], usage)
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "slokit: unknown command %q\n\n%s", args[0], usage())
 	return exitUsage
 }
 
@@ -150,8 +210,13 @@ func load(paths []string, strict bool, maxFileBytes int64, stderr io.Writer) ([]
 	return services, true
 }
 
+const validateSynopsis = `validate [--strict] [--max-file-bytes N] PATH...
+
+Checks specs and prints every problem with file:line:column and the field
+path; warnings fail only with --strict.`
+
 func runValidate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("validate", "validate [--strict] PATH...", stderr)
+	fs := newFlagSet("validate", validateSynopsis, stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
@@ -171,8 +236,16 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+const generateSynopsis = `generate [--format prometheus|prometheus-operator|victoriametrics] [-o DIR|FILE.yaml|-]
+       [--dashboards DIR] [--strict] PATH...
+
+Compiles specs into multi-window, multi-burn-rate recording and alerting
+rules: one file per service into a folder (files generated earlier from
+the same specs that they no longer generate are removed; other files are
+kept), every service into one .yaml file, or standard output.`
+
 func runGenerate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("generate", "generate [--format FORMAT] [-o DIR|-] [--dashboards DIR] [--strict] PATH...", stderr)
+	fs := newFlagSet("generate", generateSynopsis, stderr)
 	format := fs.String("format", string(prometheus.FormatPrometheus), "output format: "+prometheus.FormatList())
 	out := fs.String("o", "-", "folder to write one file per service into, a .yaml file to write every service into, or - for standard output")
 	dashboards := fs.String("dashboards", "", "also write Grafana dashboard JSON into this folder (see slokit dashboards)")

@@ -12,6 +12,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/ with the current output")
 
+// Updating reports whether the tests run with -update, for golden text
+// kept inside another file (the README's command-line section).
+func Updating() bool { return *update }
+
 // Assert fails the test when got differs from the golden file at path, or
 // rewrites the file when the tests run with -update.
 func Assert(t testing.TB, path string, got []byte) {

@@ -179,6 +179,10 @@ func (d *Document) decode(n *yaml.Node, path string, v reflect.Value) {
 		v = v.Elem()
 	}
 	switch {
+	case v.Type() == nodeType:
+		// Free-form YAML (another tool's plugin configuration): kept
+		// as it is, not checked.
+		v.Set(reflect.ValueOf(*n))
 	case v.Type() == durationType:
 		d.decodeDuration(n, path, v)
 	case v.Kind() == reflect.Struct:
@@ -202,6 +206,17 @@ func (d *Document) decode(n *yaml.Node, path string, v reflect.Value) {
 			return
 		}
 		v.SetFloat(f)
+	case v.Kind() == reflect.Int:
+		s, ok := d.scalar(n, path, "a whole number")
+		if !ok {
+			return
+		}
+		i, err := strconv.ParseInt(s, 0, 64)
+		if err != nil || n.Tag != "!!int" {
+			d.errorf(n, path, "must be a whole number, got %q", s)
+			return
+		}
+		v.SetInt(i)
 	case v.Kind() == reflect.Bool:
 		s, ok := d.scalar(n, path, "true or false")
 		if !ok {
@@ -217,6 +232,8 @@ func (d *Document) decode(n *yaml.Node, path string, v reflect.Value) {
 		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
 	}
 }
+
+var nodeType = reflect.TypeOf(yaml.Node{})
 
 func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
