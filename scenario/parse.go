@@ -52,6 +52,13 @@ type spec struct {
 	Errors             *specErrors          `yaml:"errors"`
 	Latency            *specLatency         `yaml:"latency"`
 	Incidents          []specWindow         `yaml:"incidents"`
+	Expect             *specExpect          `yaml:"expect"`
+}
+
+type specExpect struct {
+	PageWithin     *strictyaml.Duration `yaml:"pageWithin"`
+	NoPage         bool                 `yaml:"noPage"`
+	NoFalseFirings bool                 `yaml:"noFalseFirings"`
 }
 
 type specTraffic struct {
@@ -249,6 +256,21 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 		s.Live = in.Live.Value
 		if s.Live <= 0 || (s.Duration > 0 && s.Live > s.Duration) {
 			d.Fail("live", "must be within the scenario's duration, got %s", in.Live.Text)
+		}
+	}
+	if e := in.Expect; e != nil {
+		s.Expect = Expect{NoPage: e.NoPage, NoFalseFirings: e.NoFalseFirings}
+		if e.PageWithin != nil {
+			s.Expect.PageWithin = e.PageWithin.Value
+			if e.PageWithin.Value <= 0 {
+				d.Fail("expect.pageWithin", "must be positive, got %s", e.PageWithin.Text)
+			}
+			if e.NoPage {
+				d.Fail("expect.noPage", "contradicts expect.pageWithin: give one of them")
+			}
+			if len(in.Incidents) == 0 {
+				d.Fail("expect.pageWithin", "counts from the first incident: list the incidents")
+			}
 		}
 	}
 	convertTraffic(d, s, in.Traffic)

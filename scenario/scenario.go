@@ -33,6 +33,22 @@ type Scenario struct {
 	Errors    Errors
 	Latency   Latency
 	Incidents []Window
+	// Expect is what the alerts must do, checked by slokit simulate, so
+	// that a change of alerting rules can be tested in CI.
+	Expect Expect
+}
+
+// Expect lists what a scenario's alerts must do; zero values expect
+// nothing.
+type Expect struct {
+	// PageWithin: every SLO objective pages within this long of the first
+	// incident's start.
+	PageWithin time.Duration
+	// NoPage: no alert of severity page fires.
+	NoPage bool
+	// NoFalseFirings: no alert fires outside the incidents (and the time
+	// its long window holds them).
+	NoFalseFirings bool
 }
 
 // Start is the wall-clock time a scenario starts at: a Monday midnight UTC,

@@ -162,3 +162,13 @@ func TestLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestExpectationsAreRead(t *testing.T) {
+	s, diags := scenario.ParseFile("testdata/custom.yaml")
+	if err := diags.Errors(false); err != nil {
+		t.Fatal(err)
+	}
+	if s.Expect != (scenario.Expect{PageWithin: 10 * time.Minute, NoFalseFirings: true}) {
+		t.Errorf("expect: %+v", s.Expect)
+	}
+}

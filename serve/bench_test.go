@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -112,4 +114,13 @@ func BenchmarkGateChecks(b *testing.B) {
 	slices.Sort(latencies)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "checks/s")
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	// What the audit log grew by over the run: repeated decisions are
+	// counted, not written one by one.
+	if err := audit.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "audit.jsonl")); err == nil {
+		b.ReportMetric(float64(st.Size()), "audit-bytes")
+		b.ReportMetric(elapsed.Seconds(), "seconds")
+	}
 }

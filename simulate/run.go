@@ -59,6 +59,9 @@ type Options struct {
 	// Until, for Prepare, writes traffic only up to this offset, so that
 	// Append can go on from there; zero means the whole duration.
 	Until time.Duration
+	// Progress, when set, is told each step of Run as it starts, so that
+	// a long run can show where it is.
+	Progress func(step string)
 	// MaxSamples bounds the raw samples the scenario writes (its duration
 	// over its scrape interval, times the series of every SLO), which
 	// the engine holds in memory; 0 means DefaultMaxSamples.
@@ -82,6 +85,9 @@ type Result struct {
 	Alerts   []AlertResult  `json:"alerts"`
 	Budgets  []BudgetResult `json:"budgets"`
 	Cost     Cost           `json:"cost"`
+	// FailedExpectations are the scenario's expectations (and those given
+	// to slokit simulate) the alerts did not meet; see Check.
+	FailedExpectations []string `json:"failedExpectations"`
 }
 
 // AlertResult is one alert (one label set of one alerting rule).
@@ -100,7 +106,10 @@ type AlertResult struct {
 	// the alert was still firing when the scenario ended.
 	ResetSeconds *float64 `json:"resetSeconds"`
 	Firings      int      `json:"firings"`
-	// FalseFirings counts firings that start outside every incident.
+	// FalseFirings counts firings that start neither during an incident
+	// nor while the alert's long window (its window label) still holds
+	// one: a ticket over 3 days that opens an hour after a 15-minute
+	// outage is the outage's ticket, not a false one.
 	FalseFirings int        `json:"falseFirings"`
 	Intervals    []Interval `json:"intervals"`
 }
@@ -124,6 +133,12 @@ type BudgetResult struct {
 	// exact figure is over all groups).
 	ReportedRemaining *float64 `json:"reportedRemaining"`
 	ExactRemaining    float64  `json:"exactRemaining"`
+	// PeriodSeconds is the SLO's period, CoveredSeconds how much of it
+	// the scenario covers. A run shorter than the period reports the
+	// budget of the traffic it wrote: -100% is then twice the errors the
+	// objective allows over those hours, not over the period.
+	PeriodSeconds  float64 `json:"periodSeconds"`
+	CoveredSeconds float64 `json:"coveredSeconds"`
 }
 
 // Cost is what evaluating the rules reads, per evaluation cycle.
@@ -265,6 +280,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		o.Checkpoints = DefaultCheckpoints
 	}
 	o.Start, o.Until = time.Time{}, 0
+	progress := func(step string) {
+		if o.Progress != nil {
+			o.Progress(step)
+		}
+	}
+	progress("writing the scenario's traffic")
 	b, err := Prepare(ctx, o)
 	if err != nil {
 		return nil, err
@@ -289,9 +310,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if probe.total*steps > o.ReplayLimit {
 		res.Cost.Method = "checkpoints"
 	} else {
+		progress("computing the recording rules over the run")
 		if err := e.Backfill(ctx, start, end); err != nil {
 			return nil, err
 		}
+		progress("evaluating the alerts")
 		res.Alerts, err = alerts(ctx, e, sc, start, end)
 		if err != nil {
 			return nil, err
@@ -301,6 +324,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	progress("measuring the cost of the rules")
 	res.Cost, err = measureCost(ctx, e, sc, res.Cost.Method, o.Checkpoints, start, end)
 	return res, err
 }
@@ -473,8 +497,15 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 	if res.Intervals == nil {
 		res.Intervals = []Interval{}
 	}
+	// How long after an incident a firing may still be its own: the long
+	// window, then the for: duration, then an evaluation step.
+	var holds time.Duration
+	if w, err := model.ParseDuration(ls.Get("window")); err == nil {
+		holds = time.Duration(w) + ar.HoldDuration() + sc.EvaluationInterval
+	}
 	for _, iv := range intervals {
-		if !sc.InIncident(iv.From.Sub(scenario.Start)) {
+		at := iv.From.Sub(scenario.Start)
+		if !slices.ContainsFunc(sc.Incidents, func(w scenario.Window) bool { return at >= w.Start && at < w.End()+holds }) {
 			res.FalseFirings++
 		}
 	}
@@ -516,7 +547,8 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 		window := min(s.Period, sc.Duration)
 		for i, o := range s.Objectives {
 			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration)/o.Budget()
-			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact)}
+			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
+				PeriodSeconds: s.Period.Seconds(), CoveredSeconds: window.Seconds()}
 			sel := fmt.Sprintf(`sum(slo:error_budget:remaining_ratio{service=%q,slo=%q,objective=%q})`, s.Service, s.Name, o.Label())
 			if o.Threshold > 0 {
 				sel = fmt.Sprintf(`sum(slo:error_budget:remaining_ratio{service=%q,slo=%q,objective=%q,threshold=%q})`, s.Service, s.Name, o.Label(), prometheus.ThresholdLabelValue(o.Threshold))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ the remaining budget they report is from the truth.`
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("simulate", simulateSynopsis, stderr)
 	maxBytes := maxFileBytesFlag(fs)
+	pageWithin := fs.Duration("expect-page-within", 0, "fail (exit 1) unless every SLO objective pages within this long of the first incident")
+	noPage := fs.Bool("expect-no-page", false, "fail (exit 1) if any page alert fires")
+	noFalse := fs.Bool("expect-no-false-firing", false, "fail (exit 1) if any alert fires outside the incidents and its long window")
 	maxSamples := fs.Float64("max-samples", simulate.DefaultMaxSamples, "most raw samples a scenario may write (duration / scrape interval x series), which the engine holds in memory")
 	name := fs.String("scenario", "", "built-in scenario name (see --list) or scenario file")
 	list := fs.Bool("list", false, "list the built-in scenarios")
@@ -108,10 +112,34 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer remove()
 	started := time.Now()
-	res, err := simulate.Run(ctx, simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: *maxSamples})
+	opts := simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: *maxSamples}
+	if isTerminal(stderr) {
+		opts.Progress = func(step string) {
+			// \r and a clearing escape: one line, rewritten in place.
+			fmt.Fprintf(stderr, "\r\033[K%s: %s...", model.Duration(time.Since(started).Round(time.Second)), step)
+		}
+	}
+	res, err := simulate.Run(ctx, opts)
+	if opts.Progress != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
+	}
+	expect := sc.Expect
+	if *pageWithin > 0 {
+		expect.PageWithin = *pageWithin
+	}
+	expect.NoPage = expect.NoPage || *noPage
+	expect.NoFalseFirings = expect.NoFalseFirings || *noFalse
+	res.FailedExpectations = res.Check(expect)
+	if res.FailedExpectations == nil {
+		res.FailedExpectations = []string{}
+	}
+	code := exitOK
+	if len(res.FailedExpectations) > 0 {
+		code = exitInvalid
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "slokit simulate: warning: %s\n", w)
@@ -123,10 +151,29 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 			return exitInvalid
 		}
-		return exitOK
+	} else {
+		printSimulation(stdout, sc, res, time.Since(started))
 	}
-	printSimulation(stdout, sc, res, time.Since(started))
-	return exitOK
+	if expect != (scenario.Expect{}) {
+		for _, f := range res.FailedExpectations {
+			fmt.Fprintf(stderr, "slokit simulate: expectation failed: %s\n", f)
+		}
+		if code == exitOK {
+			fmt.Fprintln(stderr, "slokit simulate: every expectation met")
+		}
+	}
+	return code
+}
+
+// isTerminal reports whether w is a terminal, where progress lines help
+// rather than litter a log.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func seconds(p *float64) string {
@@ -163,6 +210,10 @@ func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result,
 	if len(res.Budgets) > 0 {
 		fmt.Fprintln(out)
 		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		if b := res.Budgets[0]; b.CoveredSeconds < b.PeriodSeconds {
+			fmt.Fprintf(out, "the run covers %s of the %s period: budgets are of the traffic written, so -100%% is twice the errors the objective allows in %s\n",
+				model.Duration(time.Duration(b.CoveredSeconds)*time.Second), model.Duration(time.Duration(b.PeriodSeconds)*time.Second), model.Duration(time.Duration(b.CoveredSeconds)*time.Second))
+		}
 		fmt.Fprintln(w, "BUDGET REMAINING\tOBJECTIVE\tREPORTED\tEXACT\tDIFFERENCE")
 		for _, b := range res.Budgets {
 			reported, diff := "-", "-"

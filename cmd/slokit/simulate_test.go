@@ -107,3 +107,51 @@ func TestSimulateJSON(t *testing.T) {
 		}
 	}
 }
+
+// Expectations turn a backtest into a CI check: met, exit 0; not met,
+// exit 1 naming each. A ticket the long window holds after a short
+// outage is the outage's, not a false firing.
+func TestSimulateExpectations(t *testing.T) {
+	expectFile := filepath.Join(t.TempDir(), "expect.yaml")
+	if err := os.WriteFile(expectFile, []byte(`apiVersion: slokit.dev/v1
+kind: Scenario
+name: outage-must-page
+duration: 6h
+traffic: {rate: 50}
+errors:
+  events: [{kind: step, start: 3h, duration: 15m, ratio: 1}]
+incidents: [{start: 3h, duration: 15m}]
+expect: {pageWithin: 10m, noFalseFirings: true}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"an outage pages in time, and its tickets are not false", []string{"--scenario", "outage", "--expect-page-within", "10m", "--expect-no-false-firing"}, 0, "every expectation met"},
+		{"an outage is not quiet", []string{"--scenario", "outage", "--expect-no-page"}, 1, "expectation failed: no page expected, but SLOErrorBudgetBurn"},
+		{"too tight a detection time", []string{"--scenario", "outage", "--expect-page-within", "30s"}, 1, "should page within 30s of the first incident, and paged only after 1m"},
+		{"a surge pages nothing", []string{"--scenario", "surge-10x", "--expect-no-page", "--expect-no-false-firing"}, 0, "every expectation met"},
+		{"expectations in the scenario file", []string{"--scenario", expectFile}, 0, "every expectation met"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"simulate", "--spec", "../../specs/order-api.yaml"}, tc.args...)
+			if code := run(context.Background(), args, &stdout, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr.String())
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), []string{"simulate", "--spec", "../../specs/order-api.yaml", "--scenario", "outage", "--json", "--expect-no-page"}, &stdout, &stderr)
+	var res struct {
+		FailedExpectations []string
+		Budgets            []struct{ PeriodSeconds, CoveredSeconds float64 }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || len(res.FailedExpectations) == 0 || res.Budgets[0].CoveredSeconds != 6*3600 || res.Budgets[0].PeriodSeconds != 30*86400 {
+		t.Errorf("JSON: %v %+v", err, res)
+	}
+}
