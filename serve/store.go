@@ -30,6 +30,7 @@ type Overrides struct {
 	mu   sync.Mutex
 	path string
 	list []gate.Override
+	max  int // MaxOverrides; lower in tests
 }
 
 type overridesDoc struct {
@@ -44,7 +45,7 @@ func OpenOverrides(dir string) (*Overrides, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", dir, err)
 	}
-	o := &Overrides{path: filepath.Join(dir, overridesFile)}
+	o := &Overrides{path: filepath.Join(dir, overridesFile), max: MaxOverrides}
 	data, err := os.ReadFile(o.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return o, nil
@@ -84,7 +85,7 @@ func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) 
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	next := slices.DeleteFunc(slices.Clone(o.list), func(old gate.Override) bool { return !old.Active(now) })
-	if len(next) >= MaxOverrides {
+	if len(next) >= o.max {
 		return ov, ErrTooManyOverrides
 	}
 	next = append(next, ov)

@@ -247,8 +247,10 @@ func TestOverridesArePrunedAndCapped(t *testing.T) {
 	if _, err := o.Add(gate.Override{Service: "a", Expires: now.Add(time.Minute)}, now); err != nil {
 		t.Fatal(err)
 	}
+	const max = 20
+	o.SetMaxOverrides(max)
 	later := now.Add(time.Hour)
-	for i := range serve.MaxOverrides {
+	for i := range max {
 		if _, err := o.Add(gate.Override{Service: "a", Expires: later.Add(time.Hour)}, later); err != nil {
 			t.Fatalf("override %d: %v", i, err)
 		}
@@ -258,7 +260,7 @@ func TestOverridesArePrunedAndCapped(t *testing.T) {
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "overrides.json"))
 	var doc struct{ Overrides []gate.Override }
-	if err := json.Unmarshal(data, &doc); err != nil || len(doc.Overrides) != serve.MaxOverrides {
-		t.Errorf("the file holds %d overrides, want the %d in force (%v)", len(doc.Overrides), serve.MaxOverrides, err)
+	if err := json.Unmarshal(data, &doc); err != nil || len(doc.Overrides) != max {
+		t.Errorf("the file holds %d overrides, want the %d in force (%v)", len(doc.Overrides), max, err)
 	}
 }
