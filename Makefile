@@ -101,11 +101,13 @@ bench:
 	$(GO) test -run '^$$' -bench GateChecks -benchtime 20000x ./serve
 	$(GO) test -run '^$$' -bench Generate1000 -benchtime 20x ./test
 
-# fuzz: the spec loader, then each importer, 30 s each.
+# fuzz: the spec loader, each importer, and spec to Prometheus rule file,
+# 30 s each.
 fuzz:
 	@for f in FuzzParse FuzzImportSloth FuzzImportPyrra FuzzImportOpenSLO; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./slo || exit 1; \
 	done
+	$(GO) test -run '^$$' -fuzz '^FuzzSpecToRuleFile$$' -fuzztime 30s ./generators/prometheus
 
 clean:
 	rm -rf bin build

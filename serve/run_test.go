@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -242,3 +245,51 @@ func eventually(t *testing.T, within time.Duration, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A damaged overrides file stops the service at once, before a backend
+// that takes a while to start; a world-writable data folder is warned of.
+func TestRunChecksItsDataFirst(t *testing.T) {
+	svcs, _ := slo.Parse([]byte(spec))
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "overrides.json"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	started := false
+	start := time.Now()
+	err := serve.Run(context.Background(), serve.RunOptions{
+		Options: serve.Options{Services: svcs}, DataDir: dir, Listen: "127.0.0.1:0",
+		StartBackend: func(ctx context.Context) (serve.Backend, error) {
+			started = true
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+	})
+	if err == nil || !strings.Contains(err.Error(), "not valid JSON") || started || time.Since(start) > 2*time.Second {
+		t.Errorf("Run: %v (backend started: %v, after %s)", err, started, time.Since(start))
+	}
+
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return log.Write(p)
+	}), nil))
+	_, stop, _ := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs}, DataDir: open, Logger: logger})
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(log.String(), "world-writable") {
+		t.Errorf("no warning about a world-writable data folder:\n%s", log.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

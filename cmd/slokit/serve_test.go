@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the service's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveBriefly runs slokit serve against an unreachable backend until it
+// has logged that it serves, then stops it, and returns its exit code and
+// output.
+func serveBriefly(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--prometheus-url", "http://127.0.0.1:1/prom?apikey=s3cret-key", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, append(args, "../../specs")...), &stdout, &stderr)
+	}()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(stderr.String(), "serving") {
+		select {
+		case code := <-done:
+			return code, stdout.String(), stderr.String()
+		case <-deadline:
+			t.Fatalf("serve did not start:\n%s", stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	return <-done, stdout.String(), stderr.String()
+}
+
+func TestServeFlags(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	loose := write("loose-token", "a-token-of-sixteen-chars\n", 0o644)
+	empty := write("empty-token", " \n", 0o600)
+
+	code, stdout, stderr := serveBriefly(t, "--token-file", loose, "--log-format", "json")
+	if code != 0 || !strings.Contains(stderr, `"msg":"the token file can be read by other users: chmod 600 it"`) {
+		t.Errorf("a readable token file, JSON logs: exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "s3cret-key") || !strings.Contains(stderr, `"backend":"http://127.0.0.1:1/prom"`) {
+		t.Errorf("the backend must be logged without its query:\n%s", stderr)
+	}
+	if strings.Contains(stdout, "try:") {
+		t.Errorf("the demo hints are for the embedded backend only:\n%s", stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--token-file", empty}, "is empty"},
+		{[]string{"--log-format", "xml"}, "--log-format must be text or json"},
+		{[]string{"--backend-retries", "-1"}, "--backend-retries must be 0"},
+	} {
+		if code, _, stderr := serveBriefly(t, tc.args...); code != 2 || !strings.Contains(stderr, tc.err) {
+			t.Errorf("%v: exit %d, want 2 and %q:\n%s", tc.args, code, tc.err, stderr)
+		}
+	}
+}
