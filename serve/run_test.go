@@ -89,13 +89,7 @@ func startRun(t *testing.T, o serve.RunOptions) (string, func() error, <-chan er
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return fetch(t, "GET", url)
 }
 
 // The service is alive at once and ready once its backend has started and

@@ -177,13 +177,20 @@ func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	states, _, _ := c.s.snapshot()
+	// Label values come from the backend: one that is not valid UTF-8
+	// leaves its series out rather than failing the scrape.
+	send := func(m prometheus.Metric, err error) {
+		if err == nil {
+			ch <- m
+		}
+	}
 	for _, st := range states {
 		group := groupLabel(st.Group)
 		if st.Remaining != nil {
-			ch <- prometheus.MustNewConstMetric(remainingDesc, prometheus.GaugeValue, *st.Remaining, st.Service, st.SLO, st.Objective, st.Threshold, group)
+			send(prometheus.NewConstMetric(remainingDesc, prometheus.GaugeValue, *st.Remaining, st.Service, st.SLO, st.Objective, st.Threshold, group))
 		}
 		for w, b := range st.BurnRates {
-			ch <- prometheus.MustNewConstMetric(burnDesc, prometheus.GaugeValue, b, st.Service, st.SLO, st.Objective, st.Threshold, group, w)
+			send(prometheus.NewConstMetric(burnDesc, prometheus.GaugeValue, b, st.Service, st.SLO, st.Objective, st.Threshold, group, w))
 		}
 	}
 }

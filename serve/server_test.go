@@ -131,7 +131,14 @@ func (f *fixture) do(t *testing.T, method, path, auth, body string) (int, map[st
 // raw answers a request without a token with its status and body text.
 func (f *fixture) raw(t *testing.T, method, path string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.srv.URL+path, nil)
+	return fetch(t, method, f.srv.URL+path)
+}
+
+// fetch sends a request without a body or a token and returns the
+// answer's status and body text.
+func fetch(t *testing.T, method, url string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
