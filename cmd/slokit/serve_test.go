@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/slokit/slokit/scenario"
 )
 
 // syncBuffer is a bytes.Buffer safe for the service's goroutines.
@@ -88,5 +92,37 @@ func TestServeFlags(t *testing.T) {
 		if code, _, stderr := serveBriefly(t, tc.args...); code != 2 || !strings.Contains(stderr, tc.err) {
 			t.Errorf("%v: exit %d, want 2 and %q:\n%s", tc.args, code, tc.err, stderr)
 		}
+	}
+}
+
+// The embedded backend's TSDB lives in the data folder: what a killed
+// process left there is removed at the next start, and a clean stop
+// removes it too.
+func TestEmbeddedTSDBLivesInTheDataFolder(t *testing.T) {
+	data := t.TempDir()
+	stale := filepath.Join(data, embeddedDir, "01STALEBLOCK")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	services, ok := load([]string{"../../specs/menu.yaml"}, false, 0, io.Discard)
+	if !ok {
+		t.Fatal("specs")
+	}
+	sc, err := scenario.Lookup("outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := startEmbedded(context.Background(), services, sc, data, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a killed run's TSDB is still there: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(data, embeddedDir)); !os.IsNotExist(err) {
+		t.Errorf("the TSDB outlives the backend: %v", err)
 	}
 }
