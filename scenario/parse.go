@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -143,11 +142,7 @@ func ParseFile(file string) (*Scenario, strictyaml.Diagnostics) {
 func parseFile(file string, maxBytes int64) (*Scenario, strictyaml.Diagnostics) {
 	data, err := inputfile.Read(file, maxBytes)
 	if err != nil {
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) {
-			err = pathErr.Err
-		}
-		return nil, strictyaml.Diagnostics{{File: file, Message: fmt.Sprintf("cannot read scenario: %v", err)}}
+		return nil, strictyaml.Diagnostics{{File: file, Message: fmt.Sprintf("cannot read scenario: %v", inputfile.Cause(err))}}
 	}
 	s, diags := Parse(data)
 	for _, d := range diags {

@@ -192,11 +192,7 @@ type content struct {
 
 // cannotRead is the diagnostic of a spec file that could not be read.
 func cannotRead(file string, err error) *Diagnostic {
-	var pathErr *fs.PathError
-	if errors.As(err, &pathErr) {
-		err = pathErr.Err // the diagnostic names the file already
-	}
-	return &Diagnostic{File: file, Message: fmt.Sprintf("cannot read spec: %v", err)}
+	return &Diagnostic{File: file, Message: fmt.Sprintf("cannot read spec: %v", inputfile.Cause(err))}
 }
 
 // readAll reads files and registers the OpenSLO objects they hold.

@@ -5,8 +5,10 @@
 package inputfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -51,6 +53,16 @@ func Read(path string, max int64) ([]byte, error) {
 		return nil, tooLarge(path, max)
 	}
 	return data, nil
+}
+
+// Cause is why Read failed, without the path that an *fs.PathError
+// repeats: callers name the file in their own message.
+func Cause(err error) error {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return pathErr.Err
+	}
+	return err
 }
 
 func tooLarge(path string, max int64) error {
