@@ -111,10 +111,7 @@ func New(o Options) (*Server, error) {
 	s.auditErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_audit_write_errors_total", Help: "Gate decisions that could not be written to the audit log."})
 	dataAge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_data_age_seconds", Help: "Age of the budget state the gate decides on."}, func() float64 {
 		_, at, _ := s.snapshot()
-		if at.IsZero() {
-			return -1
-		}
-		return s.opts.Now().Sub(at).Seconds()
+		return s.age(at)
 	})
 	s.registry.MustRegister(stateCollector{s}, s.decisions, s.queryTime, s.queryErrs, s.auditErrs, dataAge)
 	return s, nil
@@ -261,23 +258,31 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 // then sends pipelines to replicas that can answer them.
 func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	_, at, err := s.snapshot()
-	age := s.opts.Now().Sub(at)
+	status, why := s.staleness(at, err, s.opts.Now())
+	if status == "ready" {
+		writeJSON(w, http.StatusOK, map[string]any{"status": status, "evaluatedAt": at})
+		return
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": status, "error": why, "evaluatedAt": at})
+}
+
+// staleness says whether the gate can decide on state read at at (with
+// the last refresh error err): "ready", or "warming" (nothing read yet)
+// or "stale" (older than StaleAfter) with why, the one reason readiness
+// and the gate both give.
+func (s *Server) staleness(at time.Time, err error, now time.Time) (status, why string) {
 	switch {
 	case at.IsZero():
-		msg := "no budget state read yet"
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "warming", "error": msg})
-	case age > s.opts.StaleAfter:
-		msg := fmt.Sprintf("the budget state is %s old, over the %s limit", age.Round(time.Second), s.opts.StaleAfter)
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "stale", "error": msg, "evaluatedAt": at})
+		status, why = "warming", "no budget state has been read yet"
+	case now.Sub(at) > s.opts.StaleAfter:
+		status, why = "stale", fmt.Sprintf("budget state is %s old, over the %s limit", now.Sub(at).Round(time.Second), s.opts.StaleAfter)
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "evaluatedAt": at})
+		return "ready", ""
 	}
+	if err != nil {
+		why += ": " + err.Error()
+	}
+	return status, why
 }
 
 func (s *Server) listSLOs(w http.ResponseWriter, _ *http.Request) {
@@ -337,15 +342,7 @@ func (s *Server) decide(service string, change slo.Change, client string) (GateR
 	now := s.opts.Now()
 	states, at, err := s.snapshot()
 	resp := GateResponse{EvaluatedAt: at, DataAgeSeconds: s.age(at), SLOs: []budget.State{}}
-	stale := at.IsZero() || now.Sub(at) > s.opts.StaleAfter
-	if stale {
-		why := fmt.Sprintf("budget state is %s old, over the %s limit", time.Duration(resp.DataAgeSeconds*float64(time.Second)).Round(time.Second), s.opts.StaleAfter)
-		if at.IsZero() {
-			why = "no budget state has been read yet"
-		}
-		if err != nil {
-			why += ": " + err.Error()
-		}
+	if status, why := s.staleness(at, err, now); status != "ready" {
 		if !s.opts.FailOpen {
 			resp.Decision = gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}
 			return resp, false

@@ -222,7 +222,8 @@ func tokenHint(file, env string) string {
 	return ""
 }
 
-// printTry prints the commands to try against a freshly started service.
+// printTry prints the commands to try against a freshly started service
+// on the embedded demo backend, which takes injected incidents.
 func printTry(w io.Writer, base string, services []*slo.Service, story []string, token string) {
 	svc := services[0].Name
 	for _, s := range services {
@@ -239,9 +240,7 @@ func printTry(w io.Writer, base string, services []*slo.Service, story []string,
 		return
 	}
 	auth := fmt.Sprintf(`-H "Authorization: Bearer %s"`, token)
-	{
-		fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"duration\":\"20m\",\"ratio\":0.5}' %s/api/v1/demo/incident   # an incident now\n", auth, svc, base)
-	}
+	fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"duration\":\"20m\",\"ratio\":0.5}' %s/api/v1/demo/incident   # an incident now\n", auth, svc, base)
 	fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"reason\":\"fix for the incident\",\"author\":\"%s\",\"duration\":\"1h\"}' %s/api/v1/overrides\n",
 		auth, svc, "you", base)
 }
