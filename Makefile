@@ -6,7 +6,7 @@ DEMO_OUT := build/demo
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo generate test deps hygiene vet fmt-check unit bench fuzz clean
+.PHONY: all build demo generate golden test deps hygiene vet fmt-check unit bench fuzz clean
 
 all: build
 
@@ -52,6 +52,12 @@ demo: build
 # when they are out of date).
 generate: build
 	$(BIN) dashboards -o dashboards specs/
+
+# golden: rewrite the golden files of every package that keeps them (the
+# test packages that declare -update with golden.Flag); review the diff.
+GOLDEN_PACKAGES := ./slo ./scenario ./generators/promrules ./generators/grafana ./cmd/slokit
+golden:
+	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
 
 # test: everything CI runs. It installs nothing: `make deps` installs the
 # Debian packages the end-to-end tests use (as root or with sudo), and
@@ -107,7 +113,7 @@ fuzz:
 	@for f in FuzzParse FuzzImportSloth FuzzImportPyrra FuzzImportOpenSLO; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./slo || exit 1; \
 	done
-	$(GO) test -run '^$$' -fuzz '^FuzzSpecToRuleFile$$' -fuzztime 30s ./generators/prometheus
+	$(GO) test -run '^$$' -fuzz '^FuzzSpecToRuleFile$$' -fuzztime 30s ./generators/promrules
 
 clean:
 	rm -rf bin build

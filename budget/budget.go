@@ -20,7 +20,7 @@ import (
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -126,9 +126,9 @@ func (s *State) GateState(now time.Time, staleAfter time.Duration) gate.SLOState
 // SLI's): the service, SLO, threshold and grouping labels. Other labels,
 // such as the team labels alerts carry, do not matter.
 func identity(m model.Metric, s *slo.SLO, objective bool) string {
-	names := []string{prometheus.ServiceLabel, prometheus.SLOLabel, prometheus.ThresholdLabel}
+	names := []string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}
 	if objective {
-		names = append(names, prometheus.ObjectiveLabel)
+		names = append(names, series.ObjectiveLabel)
 	}
 	names = append(names, s.Grouping...)
 	parts := make([]string, len(names))
@@ -147,15 +147,15 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 		}
 		return v, nil
 	}
-	remaining, err := query(prometheus.BudgetRemainingSeries)
+	remaining, err := query(series.BudgetRemaining)
 	if err != nil {
 		return nil, err
 	}
-	burns, err := query(prometheus.BurnRateSeries)
+	burns, err := query(series.BurnRate)
 	if err != nil {
 		return nil, err
 	}
-	ratios, err := query(prometheus.ErrorRatioSeries)
+	ratios, err := query(series.ErrorRatio)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 	if err != nil {
 		return nil, err
 	}
-	stamps, err := query("timestamp(" + prometheus.BurnRateSeries + ")")
+	stamps, err := query("timestamp(" + series.BurnRate + ")")
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 	index := map[string]*bySLO{}
 	add := func(v model.Vector, pick func(*bySLO) *model.Vector) {
 		for _, smp := range v {
-			k := string(smp.Metric[prometheus.ServiceLabel]) + "\x00" + string(smp.Metric[prometheus.SLOLabel])
+			k := string(smp.Metric[series.ServiceLabel]) + "\x00" + string(smp.Metric[series.SLOLabel])
 			if index[k] == nil {
 				index[k] = &bySLO{}
 			}
@@ -204,13 +204,13 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 }
 
 func belongs(m model.Metric, s *slo.SLO, o slo.Objective) bool {
-	if string(m[prometheus.ServiceLabel]) != s.Service || string(m[prometheus.SLOLabel]) != s.Name {
+	if string(m[series.ServiceLabel]) != s.Service || string(m[series.SLOLabel]) != s.Name {
 		return false
 	}
-	if o.Threshold > 0 && string(m[prometheus.ThresholdLabel]) != prometheus.ThresholdLabelValue(o.Threshold) {
+	if o.Threshold > 0 && string(m[series.ThresholdLabel]) != series.ThresholdValue(o.Threshold) {
 		return false
 	}
-	obj, ok := m[prometheus.ObjectiveLabel]
+	obj, ok := m[series.ObjectiveLabel]
 	return !ok || string(obj) == o.Label()
 }
 
@@ -218,11 +218,11 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 	newState := func(group map[string]string) State {
 		st := State{
 			Service: s.Service, SLO: s.Name, Objective: o.Label(), Group: group,
-			Period: prometheus.WindowValue(s.Period), BurnRates: map[string]float64{},
+			Period: series.WindowValue(s.Period), BurnRates: map[string]float64{},
 			FiringAlerts: []FiringAlert{}, Status: Unknown, Policy: s.Policy,
 		}
 		if o.Threshold > 0 {
-			st.Threshold = prometheus.ThresholdLabelValue(o.Threshold)
+			st.Threshold = series.ThresholdValue(o.Threshold)
 		}
 		return st
 	}
@@ -264,18 +264,18 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		}
 		for _, b := range burns {
 			if identity(b.Metric, s, true) == k {
-				st.BurnRates[string(b.Metric[prometheus.WindowLabel])] = float64(b.Value)
+				st.BurnRates[string(b.Metric[series.WindowLabel])] = float64(b.Value)
 			}
 		}
 		for _, e := range ratios {
-			if identity(e.Metric, s, false) == sk && string(e.Metric[prometheus.WindowLabel]) == st.Period {
+			if identity(e.Metric, s, false) == sk && string(e.Metric[series.WindowLabel]) == st.Period {
 				sli := 1 - float64(e.Value)
 				st.SLI = &sli
 			}
 		}
 		for _, a := range firing {
 			if identity(a.Metric, s, true) == k && a.Metric["alertname"] == model.LabelValue(s.Alerting.Name) {
-				st.FiringAlerts = append(st.FiringAlerts, FiringAlert{Alert: string(a.Metric["alertname"]), Severity: string(a.Metric[prometheus.SeverityLabel]), Window: string(a.Metric[prometheus.WindowLabel])})
+				st.FiringAlerts = append(st.FiringAlerts, FiringAlert{Alert: string(a.Metric["alertname"]), Severity: string(a.Metric[series.SeverityLabel]), Window: string(a.Metric[series.WindowLabel])})
 			}
 		}
 		for _, ts := range stamps {
@@ -306,7 +306,7 @@ func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64) *float
 			window = t.Long
 		}
 	}
-	burn, ok := burns[prometheus.WindowValue(window)]
+	burn, ok := burns[series.WindowValue(window)]
 	if !ok || burn <= 0 {
 		return nil
 	}

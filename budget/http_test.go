@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/series"
 )
 
 const vector = `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"service":"order-api","slo":"a"},"value":[1700000000,"0.25"]}]}}`
@@ -56,7 +57,7 @@ func TestHTTPQuerier(t *testing.T) {
 		}, 3, ""},
 		{"persistent failure names the backend and the query", budget.HTTPOptions{Retries: 1}, func(_ int32, w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusBadGateway)
-		}, 2, "query slo:error_budget:remaining_ratio"},
+		}, 2, "query " + series.BudgetRemaining},
 		{"a bad query is not retried", budget.HTTPOptions{}, func(_ int32, w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(`{"status":"error","errorType":"bad_data","error":"parse error"}`))
@@ -81,7 +82,7 @@ func TestHTTPQuerier(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			v, err := q.Query(context.Background(), "slo:error_budget:remaining_ratio", time.Now())
+			v, err := q.Query(context.Background(), series.BudgetRemaining, time.Now())
 			switch {
 			case tc.err == "" && (err != nil || len(v) != 1 || v[0].Value != 0.25):
 				t.Errorf("got %v, %v", v, err)

@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/burnrate"
-
-	// Registers -update, so that go test ./... -update runs in every package.
-	_ "github.com/slokit/slokit/internal/golden"
 )
 
 const day = 24 * time.Hour

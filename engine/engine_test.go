@@ -11,9 +11,6 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/slokit/slokit/engine"
-
-	// Registers -update, so that go test ./... -update runs in every package.
-	_ "github.com/slokit/slokit/internal/golden"
 )
 
 const rules = `groups:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
 )
@@ -43,11 +44,11 @@ func BenchmarkGateChecks(b *testing.B) {
 			m := model.Metric{"service": model.LabelValue(fmt.Sprintf("svc-%03d", i)), "slo": model.LabelValue(fmt.Sprintf("slo-%d", j)), "objective": "99.9"}
 			rem := m.Clone()
 			rem["window"] = "30d"
-			q["slo:error_budget:remaining_ratio"] = append(q["slo:error_budget:remaining_ratio"], &model.Sample{Metric: rem, Value: model.SampleValue(float64(j) / 10)})
+			q[series.BudgetRemaining] = append(q[series.BudgetRemaining], &model.Sample{Metric: rem, Value: model.SampleValue(float64(j) / 10)})
 			for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d"} {
 				br := m.Clone()
 				br["window"] = model.LabelValue(w)
-				q["slo:error_budget:burn_rate"] = append(q["slo:error_budget:burn_rate"], &model.Sample{Metric: br, Value: 0.5})
+				q[series.BurnRate] = append(q[series.BurnRate], &model.Sample{Metric: br, Value: 0.5})
 			}
 		}
 		svcs, diags := slo.Parse([]byte(sb.String()))

@@ -21,6 +21,7 @@ import (
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -105,7 +106,7 @@ func New(o Options) (*Server, error) {
 	for _, svc := range o.Services {
 		s.services[svc.Name] = svc
 	}
-	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "slokit_gate_decisions_total", Help: "Deploy-gate decisions by service and decision."}, []string{"service", "decision"})
+	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: series.GateDecisions, Help: "Deploy-gate decisions by service and decision."}, []string{series.GateServiceLabel, series.GateDecisionLabel})
 	s.queryTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "slokit_backend_refresh_duration_seconds", Help: "Time to read all budget state from the backend.", Buckets: prometheus.DefBuckets})
 	s.queryErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_backend_refresh_errors_total", Help: "Failed reads of budget state from the backend."})
 	s.auditErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_audit_write_errors_total", Help: "Gate decisions that could not be written to the audit log."})
@@ -161,10 +162,10 @@ func (s *Server) snapshot() ([]budget.State, time.Time, error) {
 type stateCollector struct{ s *Server }
 
 var (
-	remainingDesc = prometheus.NewDesc("slokit_slo_budget_remaining_ratio", "Share of the period's error budget left, per SLO objective (and threshold and group, for latency and grouped SLOs).",
-		[]string{"service", "slo", "objective", "threshold", "group"}, nil)
-	burnDesc = prometheus.NewDesc("slokit_slo_burn_rate", "Error-budget burn rate per SLO objective (and threshold and group) and alert window.",
-		[]string{"service", "slo", "objective", "threshold", "group", "window"}, nil)
+	remainingDesc = prometheus.NewDesc(series.ExportedBudgetRemaining, "Share of the period's error budget left, per SLO objective (and threshold and group, for latency and grouped SLOs).",
+		[]string{series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel, series.ThresholdLabel, "group"}, nil)
+	burnDesc = prometheus.NewDesc(series.ExportedBurnRate, "Error-budget burn rate per SLO objective (and threshold and group) and alert window.",
+		[]string{series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel, series.ThresholdLabel, "group", series.WindowLabel}, nil)
 )
 
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
@@ -456,8 +457,8 @@ func TestMetricsFollowEveryGroup(t *testing.T) {
 		return &model.Sample{Metric: model.Metric{"__name__": model.LabelValue(name), "service": "order-api", "slo": "availability", "objective": "99.9", "provider": model.LabelValue(provider), "window": model.LabelValue(window)}, Value: model.SampleValue(v)}
 	}
 	q := staticQuerier{
-		"slo:error_budget:remaining_ratio": {sample("slo:error_budget:remaining_ratio", "stripe", "30d", 0.9), sample("slo:error_budget:remaining_ratio", "adyen", "30d", 0.4)},
-		"slo:error_budget:burn_rate":       {sample("slo:error_budget:burn_rate", "stripe", "1h", 0.5), sample("slo:error_budget:burn_rate", "adyen", "1h", 3)},
+		series.BudgetRemaining: {sample(series.BudgetRemaining, "stripe", "30d", 0.9), sample(series.BudgetRemaining, "adyen", "30d", 0.4)},
+		series.BurnRate:        {sample(series.BurnRate, "stripe", "1h", 0.5), sample(series.BurnRate, "adyen", "1h", 3)},
 	}
 	f := serveOn(t, serve.Options{Services: svcs, Querier: q}, time.Now())
 	f.refresh(t)
@@ -471,8 +472,8 @@ func TestMetricsFollowEveryGroup(t *testing.T) {
 			t.Errorf("metrics lack %s:\n%s", want, metrics)
 		}
 	}
-	q["slo:error_budget:remaining_ratio"] = q["slo:error_budget:remaining_ratio"][:1]
-	q["slo:error_budget:burn_rate"] = q["slo:error_budget:burn_rate"][:1]
+	q[series.BudgetRemaining] = q[series.BudgetRemaining][:1]
+	q[series.BurnRate] = q[series.BurnRate][:1]
 	f.refresh(t)
 	if _, metrics = f.raw(t, "GET", "/metrics"); strings.Contains(metrics, "adyen") || !strings.Contains(metrics, "stripe") {
 		t.Errorf("a group gone from the backend is still exported, or the other is lost:\n%s", metrics)

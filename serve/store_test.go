@@ -13,9 +13,6 @@ import (
 
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/serve"
-
-	// Registers -update, so that go test ./... -update runs in every package.
-	_ "github.com/slokit/slokit/internal/golden"
 )
 
 var now = time.Date(2026, 2, 8, 22, 0, 0, 0, time.UTC)

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 )
 
 // pageSeverities are the severity labels of alerts that page: slokit's
@@ -51,7 +52,7 @@ func (r *Result) checkPageWithin(d time.Duration, pages func(AlertResult) bool) 
 	for _, b := range r.Budgets {
 		var own []AlertResult
 		for _, a := range r.Alerts {
-			if a.Labels["service"] == b.Service && a.Labels["slo"] == b.SLO && a.Labels["objective"] == b.Objective {
+			if a.Labels[series.ServiceLabel] == b.Service && a.Labels[series.SLOLabel] == b.SLO && a.Labels[series.ObjectiveLabel] == b.Objective {
 				own = append(own, a)
 			}
 		}

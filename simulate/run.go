@@ -31,8 +31,9 @@ import (
 	"github.com/prometheus/prometheus/rules"
 
 	"github.com/slokit/slokit/engine"
-	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -245,7 +246,7 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 		err = e.LoadRules(o.RuleFiles...)
 	} else {
 		var buf strings.Builder
-		if err = prometheus.Write(&buf, prometheus.FormatPrometheus, o.Services); err == nil {
+		if err = promrules.Write(&buf, promrules.FormatPrometheus, o.Services); err == nil {
 			err = e.LoadRuleText([]byte(buf.String()))
 		}
 	}
@@ -490,7 +491,7 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 	res := AlertResult{
 		Alert:     ar.Name(),
 		Labels:    ls.Map(),
-		Severity:  ls.Get("severity"),
+		Severity:  ls.Get(series.SeverityLabel),
 		Intervals: intervals,
 		Firings:   len(intervals),
 	}
@@ -500,7 +501,7 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 	// How long after an incident a firing may still be its own: the long
 	// window, then the for: duration, then an evaluation step.
 	var holds time.Duration
-	if w, err := model.ParseDuration(ls.Get("window")); err == nil {
+	if w, err := model.ParseDuration(ls.Get(series.WindowLabel)); err == nil {
 		holds = time.Duration(w) + ar.HoldDuration() + sc.EvaluationInterval
 	}
 	for _, iv := range intervals {
@@ -549,10 +550,11 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration)/o.Budget()
 			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
 				PeriodSeconds: s.Period.Seconds(), CoveredSeconds: window.Seconds()}
-			sel := fmt.Sprintf(`sum(slo:error_budget:remaining_ratio{service=%q,slo=%q,objective=%q})`, s.Service, s.Name, o.Label())
+			matchers := fmt.Sprintf(`%s=%q,%s=%q,%s=%q`, series.ServiceLabel, s.Service, series.SLOLabel, s.Name, series.ObjectiveLabel, o.Label())
 			if o.Threshold > 0 {
-				sel = fmt.Sprintf(`sum(slo:error_budget:remaining_ratio{service=%q,slo=%q,objective=%q,threshold=%q})`, s.Service, s.Name, o.Label(), prometheus.ThresholdLabelValue(o.Threshold))
+				matchers += fmt.Sprintf(`,%s=%q`, series.ThresholdLabel, series.ThresholdValue(o.Threshold))
 			}
+			sel := "sum(" + series.BudgetRemaining + "{" + matchers + "})"
 			v, _, err := e.Query(ctx, sel, end)
 			if err != nil {
 				return nil, err
@@ -617,7 +619,7 @@ func AlertName(a AlertResult) string {
 	var parts []string
 	for _, k := range keys {
 		switch k {
-		case "severity", "slo", "service", "objective", "window", "threshold":
+		case series.SeverityLabel, series.SLOLabel, series.ServiceLabel, series.ObjectiveLabel, series.WindowLabel, series.ThresholdLabel:
 			parts = append(parts, k+"="+a.Labels[k])
 		}
 	}

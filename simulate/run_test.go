@@ -13,9 +13,6 @@ import (
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
-
-	// Registers -update, so that go test ./... -update runs in every package.
-	_ "github.com/slokit/slokit/internal/golden"
 )
 
 const availability = `apiVersion: slokit.dev/v1

@@ -19,6 +19,7 @@ import (
 
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/series"
 )
 
 // promqlParser parses user-written PromQL. One instance is safe for
@@ -100,8 +101,8 @@ func (c *converter) checkLabelName(path, name string) bool {
 		c.Fail(path, "%q is not a valid label name", name)
 		return false
 	}
-	if slices.Contains(ReservedLabels, name) {
-		c.Fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)", name, strings.Join(ReservedLabels, ", "))
+	if series.IsReserved(name) {
+		c.Fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)", name, strings.Join(series.ReservedLabels(), ", "))
 		return false
 	}
 	return true

@@ -10,6 +10,9 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
+// goldens are this package's golden files: go test ./slo -update rewrites them.
+var goldens = golden.Flag()
+
 // Every fixture's diagnostics, errors and warnings in position order, are
 // kept in a golden file beside it: testdata/NAME.yaml -> testdata/NAME.txt.
 // *.good.yaml must load without errors, *.bad.yaml must not load.
@@ -25,7 +28,7 @@ func TestFixtures(t *testing.T) {
 			for _, d := range diags {
 				out.WriteString(d.Error() + "\n")
 			}
-			golden.Assert(t, strings.TrimSuffix(f, ".yaml")+".txt", []byte(out.String()))
+			goldens.Assert(t, strings.TrimSuffix(f, ".yaml")+".txt", []byte(out.String()))
 			err := diags.Errors(false)
 			switch {
 			case strings.HasSuffix(f, ".good.yaml") && err != nil:

@@ -235,10 +235,6 @@ const (
 	DefaultScrapeInterval = 30 * time.Second
 )
 
-// Reserved label names: slokit sets them on recorded series and alerts, so
-// specs may not use them for labels or grouping.
-var ReservedLabels = []string{"service", "slo", "objective", "threshold", "window", "severity", "alertname"}
-
 // UrgentTiers are the tiers that page, or every tier when the SLO only
 // opens tickets: the ones that tell how fast the budget burns now.
 func (a Alerting) UrgentTiers() []burnrate.Tier {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/series"
 )
 
 // Pyrra's ServiceLevelObjective, pyrra.dev/v1alpha1.
@@ -167,7 +168,7 @@ func prefixed(n nodes, d *strictyaml.Document, path, what string) *yaml.Node {
 		switch {
 		case !ok:
 			dropped = append(dropped, k.Value+"="+v.Value)
-		case what == "label" && slices.Contains(ReservedLabels, name):
+		case what == "label" && series.IsReserved(name):
 			d.Warn(path+"."+k.Value, "label %s=%s not carried over: slokit sets %s itself", name, v.Value, name)
 		default:
 			set(out, name, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v.Value, Line: v.Line, Column: v.Column})

@@ -2,7 +2,6 @@ package slo
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/series"
 )
 
 // Sloth's two spec shapes: the prometheus/v1 file and the Kubernetes
@@ -405,7 +405,7 @@ func slothLabels(n nodes, d *strictyaml.Document, path string) *yaml.Node {
 	out.Content = nil
 	for i := 0; i+1 < len(src.Content); i += 2 {
 		k, v := src.Content[i], src.Content[i+1]
-		if slices.Contains(ReservedLabels, k.Value) {
+		if series.IsReserved(k.Value) {
 			hint := ""
 			if k.Value == "severity" {
 				hint = " (route pages on severity=page and tickets on severity=ticket)"

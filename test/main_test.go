@@ -14,9 +14,6 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-
-	// Registers -update, so that go test ./... -update runs in every package.
-	_ "github.com/slokit/slokit/internal/golden"
 )
 
 // slokitBin is the binary built once for all tests.

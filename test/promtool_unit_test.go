@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/series"
 )
 
 // This test writes a `promtool test rules` file for the example specs and
@@ -39,7 +41,7 @@ func counter(steps int, inc func(i int) float64) string {
 	return strings.Join(vals, " ")
 }
 
-type series struct {
+type inputSeries struct {
 	Series string `yaml:"series"`
 	Values string `yaml:"values"`
 }
@@ -67,12 +69,12 @@ type alertTest struct {
 }
 
 type unitTest struct {
-	Interval         string      `yaml:"interval"`
-	InputSeries      []series    `yaml:"input_series"`
-	PromQLExprTests  []exprTest  `yaml:"promql_expr_test"`
-	AlertRuleTests   []alertTest `yaml:"alert_rule_test"`
-	ExternalURL      string      `yaml:"external_url,omitempty"`
-	EvaluationWindow string      `yaml:"evaluation_interval,omitempty"`
+	Interval         string        `yaml:"interval"`
+	InputSeries      []inputSeries `yaml:"input_series"`
+	PromQLExprTests  []exprTest    `yaml:"promql_expr_test"`
+	AlertRuleTests   []alertTest   `yaml:"alert_rule_test"`
+	ExternalURL      string        `yaml:"external_url,omitempty"`
+	EvaluationWindow string        `yaml:"evaluation_interval,omitempty"`
 }
 
 type unitTestFile struct {
@@ -122,7 +124,7 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 	}
 	const orders = `http_requests_total{job="order-api",handler="/orders",instance="a",code="%s"}`
 	const buckets = `http_request_duration_seconds_bucket{job="order-api",handler="/orders",instance="a",le="%s"}`
-	input := []series{
+	input := []inputSeries{
 		{fmt.Sprintf(orders, "200"), counter(steps, func(i int) float64 {
 			if inOutage(i) {
 				return 0
@@ -147,7 +149,7 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 			probe[i] = "0"
 		}
 	}
-	input = append(input, series{`probe_success{job="blackbox",target="menu"}`, strings.Join(probe, " ")})
+	input = append(input, inputSeries{`probe_success{job="blackbox",target="menu"}`, strings.Join(probe, " ")})
 
 	avail := `service="order-api",slo="order-placement-availability"`
 	latency := `service="order-api",slo="order-placement-latency"`
@@ -155,25 +157,25 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 	exprs := []exprTest{
 		// Windows summed from 1-minute increments hold exactly their
 		// minutes: 6000 in 5m, not the 7200 a closed [5m] range would sum.
-		{Expr: `slo:sli_total:increase{` + avail + `,window="5m"}`, EvalTime: "2h",
-			ExpSamples: []sample{{Labels: `slo:sli_total:increase{` + avail + `,window="5m"}`, Value: 5 * perMinute}}},
-		{Expr: `slo:sli_total:increase{` + avail + `,window="1h"}`, EvalTime: "2h30m",
-			ExpSamples: []sample{{Labels: `slo:sli_total:increase{` + avail + `,window="1h"}`, Value: 60 * perMinute}}},
+		{Expr: series.Total + `{` + avail + `,window="5m"}`, EvalTime: "2h",
+			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="5m"}`, Value: 5 * perMinute}}},
+		{Expr: series.Total + `{` + avail + `,window="1h"}`, EvalTime: "2h30m",
+			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1h"}`, Value: 60 * perMinute}}},
 		// Day-long windows sum the hourly blocks recorded at 1h, 2h, 3h.
-		{Expr: `slo:sli_total:increase{` + avail + `,window="1d"}`, EvalTime: "3h30m",
-			ExpSamples: []sample{{Labels: `slo:sli_total:increase{` + avail + `,window="1d"}`, Value: 3 * 60 * perMinute}}},
-		{Expr: `slo:sli_error:ratio{` + avail + `,window="5m"}`, EvalTime: "3h5m",
-			ExpSamples: []sample{{Labels: `slo:sli_error:ratio{` + avail + `,window="5m"}`, Value: 1}}},
-		{Expr: `slo:sli_error:ratio{` + latency + `,window="5m"}`, EvalTime: "1h",
+		{Expr: series.Total + `{` + avail + `,window="1d"}`, EvalTime: "3h30m",
+			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1d"}`, Value: 3 * 60 * perMinute}}},
+		{Expr: series.ErrorRatio + `{` + avail + `,window="5m"}`, EvalTime: "3h5m",
+			ExpSamples: []sample{{Labels: series.ErrorRatio + `{` + avail + `,window="5m"}`, Value: 1}}},
+		{Expr: series.ErrorRatio + `{` + latency + `,window="5m"}`, EvalTime: "1h",
 			ExpSamples: []sample{
-				{Labels: `slo:sli_error:ratio{` + latency + `,threshold="2s",window="5m"}`, Value: 40.0 / 80000},
-				{Labels: `slo:sli_error:ratio{` + latency + `,threshold="500ms",window="5m"}`, Value: 400.0 / 80000},
+				{Labels: series.ErrorRatio + `{` + latency + `,threshold="2s",window="5m"}`, Value: 40.0 / 80000},
+				{Labels: series.ErrorRatio + `{` + latency + `,threshold="500ms",window="5m"}`, Value: 400.0 / 80000},
 			}},
 		// Each scrape is an event for a bool gauge, counted once although
 		// promtool's samples fall exactly on window boundaries: in the
 		// 28 minutes before 2h, samples 369 to 480, one (399) failed.
-		{Expr: `slo:sli_error:ratio{` + menu + `,window="28m"}`, EvalTime: "2h",
-			ExpSamples: []sample{{Labels: `slo:sli_error:ratio{` + menu + `,window="28m"}`, Value: 1.0 / 112}}},
+		{Expr: series.ErrorRatio + `{` + menu + `,window="28m"}`, EvalTime: "2h",
+			ExpSamples: []sample{{Labels: series.ErrorRatio + `{` + menu + `,window="28m"}`, Value: 1.0 / 112}}},
 	}
 
 	// Alerts, with their annotations rendered by the real template engine,

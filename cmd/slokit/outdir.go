@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/slokit/slokit/generators/grafana"
-	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
 )
 
 // sourcesFile records, in an output folder, the spec file each generated
@@ -128,7 +128,7 @@ func isGenerated(path string) (bool, error) {
 	head = head[:n]
 	switch filepath.Ext(path) {
 	case ".yaml":
-		return strings.HasPrefix(string(head), prometheus.Header), nil
+		return strings.HasPrefix(string(head), promrules.Header), nil
 	case ".json":
 		return strings.Contains(string(head), `"description": "`+grafana.Description), nil
 	}

@@ -10,6 +10,9 @@ import (
 	"github.com/slokit/slokit/internal/golden"
 )
 
+// goldens are this package's golden files: go test ./cmd/slokit -update rewrites them.
+var goldens = golden.Flag()
+
 const readme = "../../README.md"
 
 // readmeUsage returns the README's command-line block and where it is.
@@ -33,7 +36,7 @@ func readmeUsage(t *testing.T) (text string, start, end int, doc []byte) {
 // word: go test ./cmd/slokit -update rewrites it.
 func TestReadmeShowsTheUsageText(t *testing.T) {
 	got, start, end, doc := readmeUsage(t)
-	if golden.Updating() {
+	if goldens.Updating() {
 		out := append(append(append([]byte{}, doc[:start]...), usage()...), doc[end:]...)
 		if err := os.WriteFile(readme, out, 0o644); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,7 @@
 // Package grafana generates Grafana dashboards from SLO specs with the
 // Grafana foundation SDK: per service, an overview of every SLO, and a
 // detail dashboard per SLO. Panels read the series slokit's rules record
-// (named in generators/prometheus, never here), so dashboards and rules
+// (named in the series package, never here), so dashboards and rules
 // always match; only latency quantiles read the SLI's raw histogram.
 package grafana
 
@@ -22,7 +22,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/text"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
-	rules "github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -36,10 +37,6 @@ const Tag = "slokit"
 
 // ServiceTag is the tag of a service's dashboards.
 func ServiceTag(service string) string { return "slokit-service:" + service }
-
-// GateDecisionsMetric is the counter slokit serve exports per gate decision;
-// detail dashboards annotate deny decisions from it.
-const GateDecisionsMetric = "slokit_gate_decisions_total"
 
 // Colours of budget states.
 const (
@@ -109,9 +106,9 @@ func lastValue() *common.ReduceDataOptionsBuilder {
 func objectiveTitle(s *slo.SLO, o slo.Objective) string {
 	t := o.Label() + "%"
 	if o.Threshold > 0 {
-		t += " < " + rules.ThresholdLabelValue(o.Threshold)
+		t += " < " + series.ThresholdValue(o.Threshold)
 	}
-	return t + " over " + rules.WindowValue(s.Period)
+	return t + " over " + series.WindowValue(s.Period)
 }
 
 // detailLink opens an SLO's detail dashboard with the same time range
@@ -148,26 +145,26 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 				Unit("percentunit").Decimals(decimals(o)).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeNone).
 				Thresholds(thresholds("blue")).Links(detailLink(s)).
-				WithTarget(query(0, "max("+om.of(rules.ObjectiveSeries)+")", "")))
-			b = b.WithPanel(stat.NewPanelBuilder().Title("SLI over " + rules.WindowValue(s.Period)).Span(4).Height(5).
+				WithTarget(query(0, "max("+om.of(series.Objective)+")", "")))
+			b = b.WithPanel(stat.NewPanelBuilder().Title("SLI over " + series.WindowValue(s.Period)).Span(4).Height(5).
 				Unit("percentunit").Decimals(decimals(o)).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
 				Thresholds(thresholds(red, from(o.Ratio(), green))).Links(detailLink(s)).
-				WithTarget(query(0, "1 - "+m.objective(o, false).window(s.Period).of(rules.ErrorRatioSeries), legend(s))))
+				WithTarget(query(0, "1 - "+m.objective(o, false).window(s.Period).of(series.ErrorRatio), legend(s))))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Error budget remaining").Span(4).Height(5).
-				Description(fmt.Sprintf("Share of the %s error budget left. Yellow under the policy's warning level (%s), red when spent: deploys freeze.", rules.WindowValue(s.Period), percent(s.Policy.WarnBelow))).
+				Description(fmt.Sprintf("Share of the %s error budget left. Yellow under the policy's warning level (%s), red when spent: deploys freeze.", series.WindowValue(s.Period), percent(s.Policy.WarnBelow))).
 				Unit("percentunit").Decimals(1).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
 				ColorMode(common.BigValueColorModeBackground).
 				Thresholds(budgetThresholds(s)).Links(detailLink(s)).
-				WithTarget(query(0, om.of(rules.BudgetRemainingSeries), legend(s))))
+				WithTarget(query(0, om.of(series.BudgetRemaining), legend(s))))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Burn rate").Span(9).Height(5).
 				Description("Error-budget burn rate per alert window: 1 spends the budget exactly over the period.").
 				Unit("x").Decimals(2).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeNone).
 				TextMode(common.BigValueTextModeValueAndName).
 				Thresholds(thresholds(green, from(1, yellow), from(lowestPageFactor(s), red))).Links(detailLink(s)).
-				WithTarget(query(0, maxBy(s, om.of(rules.BurnRateSeries), rules.WindowLabel), legend(s, rules.WindowLabel))))
+				WithTarget(query(0, maxBy(s, om.of(series.BurnRate), series.WindowLabel), legend(s, series.WindowLabel))))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Firing alerts").Span(4).Height(5).
 				Description("Burn-rate alerts of this objective firing now.").
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeNone).
@@ -219,7 +216,7 @@ func percent(ratio float64) string {
 // latency quantiles for latency SLIs, the alert tiers as a table, and the
 // deploy gate's deny decisions as annotations.
 func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
-	period := rules.WindowValue(s.Period)
+	period := series.WindowValue(s.Period)
 	b := dashboard.NewDashboardBuilder(s.Service+" / "+s.Name).
 		Uid(DetailUID(s)).
 		Description(Description).
@@ -233,15 +230,15 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 			Url("/d/" + OverviewUID(s.Service) + "?${__url_time_range}&${" + DatasourceVariable + ":queryparam}")).
 		Annotation(dashboard.NewAnnotationQueryBuilder().Name("Deploys denied").
 			Datasource(datasource()).Enable(true).IconColor(red).
-			Expr(fmt.Sprintf(`increase(%s{service=%q,decision="deny"}[2m]) > 0`, GateDecisionsMetric, s.Service)).
+			Expr(fmt.Sprintf(`increase(%s{%s=%q,%s="deny"}[2m]) > 0`, series.GateDecisions, series.GateServiceLabel, s.Service, series.GateDecisionLabel)).
 			TitleFormat("Deploy gate denied a change of " + s.Service).Step("1m"))
 	m := sloMatchers(s).grouped()
 	// The finest window the rules record a ratio for.
-	shortest := rules.RatioWindows(s)[0]
+	shortest := promrules.RatioWindows(s)[0]
 	for _, g := range s.Grouping {
 		b = b.WithVariable(dashboard.NewQueryVariableBuilder(g).Label(g).
 			Datasource(datasource()).
-			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, %s)", sloMatchers(s).of(rules.ErrorRatioSeries), g))}).
+			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s, %s)", sloMatchers(s).of(series.ErrorRatio), g))}).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Multi(true).IncludeAll(true).AllValue(".*"))
 	}
@@ -256,24 +253,24 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 			Description(fmt.Sprintf("Share of the %s error budget left over time, against spending it evenly from the start of the range (with the range at %s, the line reaches 0 now).", period, period)).
 			Unit("percentunit").Min(-0.5).Max(1).
 			Thresholds(budgetThresholds(s)).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
-			WithTarget(query(0, om.of(rules.BudgetRemainingSeries), strings.TrimSpace("remaining "+legend(s)))).
+			WithTarget(query(0, om.of(series.BudgetRemaining), strings.TrimSpace("remaining "+legend(s)))).
 			WithTarget(query(1, fmt.Sprintf("clamp_min(vector(1 - (time() - %s) / %s), 0)", RangeStart, seconds(s.Period)), "spent evenly")))
 		b = b.WithPanel(graph().Title("SLI against the objective").Span(12).Height(8).
 			Unit("percentunit").Decimals(decimals(o)).
-			WithTarget(query(0, "1 - "+sm.window(shortest).of(rules.ErrorRatioSeries), strings.TrimSpace("SLI over "+rules.WindowValue(shortest)+" "+legend(s)))).
-			WithTarget(query(1, "1 - "+sm.window(s.Period).of(rules.ErrorRatioSeries), strings.TrimSpace("SLI over "+period+" "+legend(s)))).
-			WithTarget(query(2, "max("+om.of(rules.ObjectiveSeries)+")", "objective")))
+			WithTarget(query(0, "1 - "+sm.window(shortest).of(series.ErrorRatio), strings.TrimSpace("SLI over "+series.WindowValue(shortest)+" "+legend(s)))).
+			WithTarget(query(1, "1 - "+sm.window(s.Period).of(series.ErrorRatio), strings.TrimSpace("SLI over "+period+" "+legend(s)))).
+			WithTarget(query(2, "max("+om.of(series.Objective)+")", "objective")))
 		for _, t := range s.Alerting.Tiers {
-			windows := rules.WindowValue(t.Long) + "|" + rules.WindowValue(t.Short)
+			windows := series.WindowValue(t.Long) + "|" + series.WindowValue(t.Short)
 			b = b.WithPanel(graph().
-				Title(fmt.Sprintf("%s burn rate over %s and %s (fires above %sx)", capitalized(string(t.Severity)), rules.WindowValue(t.Long), rules.WindowValue(t.Short), strconv.FormatFloat(t.Factor, 'f', -1, 64))).
+				Title(fmt.Sprintf("%s burn rate over %s and %s (fires above %sx)", capitalized(string(t.Severity)), series.WindowValue(t.Long), series.WindowValue(t.Short), strconv.FormatFloat(t.Factor, 'f', -1, 64))).
 				Span(24 / uint32(min(len(s.Alerting.Tiers), 4))).Height(7).
 				Unit("x").Min(0).
 				Thresholds(thresholds(green, from(t.Factor, red))).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
-				WithTarget(query(0, om.matching(rules.WindowLabel, windows).of(rules.BurnRateSeries), legend(s, rules.WindowLabel))))
+				WithTarget(query(0, om.matching(series.WindowLabel, windows).of(series.BurnRate), legend(s, series.WindowLabel))))
 		}
 	}
-	base := rules.WindowValue(s.BaseWindow)
+	base := series.WindowValue(s.BaseWindow)
 	perSecond := seconds(s.BaseWindow)
 	b = b.WithRow(dashboard.NewRowBuilder("Traffic"))
 	// Raw SLIs record an error ratio, no event counts.
@@ -283,12 +280,12 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 		b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
 			Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).
 			Unit("reqps").Min(0).
-			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.window(s.BaseWindow).of(rules.TotalSeries)), perSecond), strings.TrimSpace("events "+legend(s)))).
-			WithTarget(query(1, fmt.Sprintf("%s / %s", m.window(s.BaseWindow).of(rules.ErrorsSeries), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
+			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.window(s.BaseWindow).of(series.Total)), perSecond), strings.TrimSpace("events "+legend(s)))).
+			WithTarget(query(1, fmt.Sprintf("%s / %s", m.window(s.BaseWindow).of(series.Errors), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
 	}
 	b = b.WithPanel(graph().Title("Error ratio").Span(ratioWidth).Height(8).
 		Unit("percentunit").Min(0).
-		WithTarget(query(0, m.window(shortest).of(rules.ErrorRatioSeries), strings.TrimSpace("over "+rules.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
+		WithTarget(query(0, m.window(shortest).of(series.ErrorRatio), strings.TrimSpace("over "+series.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
 	if s.SLI.Kind == slo.Latency {
 		lat := graph().Title("Latency").Span(24).Height(8).
 			Description("Quantiles of the SLI's histogram at each objective, read from the raw series; the dashed lines are the thresholds.").
@@ -344,7 +341,7 @@ func capitalized(w string) string {
 
 func thresholdLegend(s *slo.SLO) []string {
 	if s.SLI.Kind == slo.Latency {
-		return []string{rules.ThresholdLabel}
+		return []string{series.ThresholdLabel}
 	}
 	return nil
 }
@@ -359,7 +356,7 @@ func tierTable(s *slo.SLO) string {
 	fmt.Fprintf(&b, "Alert `%s`, each objective on its own. Both windows must burn faster than the factor; the long window must also hold enough events.\n\n", s.Alerting.Name)
 	b.WriteString("| severity | long window | short window | burn rate above | budget spent at that rate over the long window |\n|---|---|---|---|---|\n")
 	for _, t := range s.Alerting.Tiers {
-		fmt.Fprintf(&b, "| %s | %s | %s | %sx | %s |\n", t.Severity, rules.WindowValue(t.Long), rules.WindowValue(t.Short),
+		fmt.Fprintf(&b, "| %s | %s | %s | %sx | %s |\n", t.Severity, series.WindowValue(t.Long), series.WindowValue(t.Short),
 			strconv.FormatFloat(t.Factor, 'f', -1, 64), percent(t.BudgetConsumed(s.Period)))
 	}
 	if s.Alerting.Runbook != "" {

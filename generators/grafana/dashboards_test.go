@@ -23,12 +23,16 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/generators/grafana"
-	rules "github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
 )
+
+// goldens are this package's golden files: go test ./generators/grafana -update rewrites them.
+var goldens = golden.Flag()
 
 func exampleServices(t testing.TB) []*slo.Service {
 	t.Helper()
@@ -104,8 +108,8 @@ func allDashboards(t *testing.T, svcs []*slo.Service) []dashboard.Dashboard {
 }
 
 // The checked-in dashboards/ are what the example specs generate; the
-// Kubernetes packagings are golden files. go test ./... -update rewrites
-// both (make generate rewrites dashboards/ too).
+// Kubernetes packagings are golden files. go test ./generators/grafana
+// -update rewrites both (make generate rewrites dashboards/ too).
 func TestGoldenDashboards(t *testing.T) {
 	svcs := exampleServices(t)
 	for _, tc := range []struct {
@@ -127,7 +131,7 @@ func TestGoldenDashboards(t *testing.T) {
 				if !bytes.Equal(f.Content, again[i].Content) {
 					t.Errorf("%s differs between two runs", f.Name)
 				}
-				golden.Assert(t, filepath.Join(tc.dir, f.Name), f.Content)
+				goldens.Assert(t, filepath.Join(tc.dir, f.Name), f.Content)
 				names[f.Name] = true
 			}
 			// Nothing left over from services or SLOs that are gone.
@@ -155,7 +159,7 @@ func TestQueriesReadWhatTheRulesRecord(t *testing.T) {
 	for _, svc := range svcs {
 		var recorded []map[string]string // labels of every recording rule, __name__ included
 		alerts := map[string]bool{}
-		for _, g := range rules.Groups(svc) {
+		for _, g := range promrules.Groups(svc) {
 			for _, r := range g.Rules {
 				if r.Alert != "" {
 					alerts[r.Alert] = true
@@ -211,7 +215,7 @@ func TestQueriesReadWhatTheRulesRecord(t *testing.T) {
 func selects(ms []*labels.Matcher, ls map[string]string) bool {
 	for _, m := range ms {
 		switch m.Name {
-		case "__name__", rules.ServiceLabel, rules.SLOLabel, rules.WindowLabel, rules.ObjectiveLabel, rules.ThresholdLabel:
+		case "__name__", series.ServiceLabel, series.SLOLabel, series.WindowLabel, series.ObjectiveLabel, series.ThresholdLabel:
 			if !m.Matches(ls[m.Name]) {
 				return false
 			}
@@ -302,7 +306,7 @@ func TestKubernetesPackaging(t *testing.T) {
 		}
 		found := 0
 		for _, f := range files {
-			if !bytes.HasPrefix(f.Content, []byte(rules.Header)) {
+			if !bytes.HasPrefix(f.Content, []byte(promrules.Header)) {
 				t.Errorf("%s: no generated-code header", f.Name)
 			}
 			dec := yaml.NewDecoder(bytes.NewReader(f.Content))
@@ -450,7 +454,7 @@ slos:
 		t.Fatal(err)
 	}
 	recorded := map[string]bool{}
-	for _, g := range rules.Groups(svcs[0]) {
+	for _, g := range promrules.Groups(svcs[0]) {
 		for _, r := range g.Rules {
 			recorded[r.Record] = true
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"gopkg.in/yaml.v3"
 
-	rules "github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -159,7 +159,7 @@ func Files(f Format, services []*slo.Service) ([]File, error) {
 			continue
 		}
 		var buf bytes.Buffer
-		buf.WriteString(rules.Header)
+		buf.WriteString(promrules.Header)
 		for i, d := range ds {
 			if i > 0 {
 				buf.WriteString("---\n")

@@ -9,7 +9,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
-	rules "github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -35,7 +35,7 @@ type matchers struct {
 
 func sloMatchers(s *slo.SLO) matchers {
 	m := matchers{s: s}
-	return m.with(rules.ServiceLabel, s.Service).with(rules.SLOLabel, s.Name)
+	return m.with(series.ServiceLabel, s.Service).with(series.SLOLabel, s.Name)
 }
 
 // grouped narrows to the groups selected in the dashboard's grouping
@@ -57,10 +57,10 @@ func (m matchers) with(name, value string) matchers {
 // with objectiveLabel, the objective label that budget series carry.
 func (m matchers) objective(o slo.Objective, objectiveLabel bool) matchers {
 	if o.Threshold > 0 {
-		m = m.with(rules.ThresholdLabel, rules.ThresholdLabelValue(o.Threshold))
+		m = m.with(series.ThresholdLabel, series.ThresholdValue(o.Threshold))
 	}
 	if objectiveLabel {
-		m = m.with(rules.ObjectiveLabel, o.Label())
+		m = m.with(series.ObjectiveLabel, o.Label())
 	}
 	return m
 }
@@ -72,7 +72,7 @@ func (m matchers) matching(name, re string) matchers {
 }
 
 func (m matchers) window(w time.Duration) matchers {
-	return m.with(rules.WindowLabel, rules.WindowValue(w))
+	return m.with(series.WindowLabel, series.WindowValue(w))
 }
 
 func (m matchers) of(series string) string {

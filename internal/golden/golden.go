@@ -1,6 +1,10 @@
 // Package golden compares test output with files under testdata/, and
-// rewrites them when tests run with -update, so expected output is reviewed
-// as a diff rather than written by hand.
+// rewrites them when the tests run with -update, so expected output is
+// reviewed as a diff rather than written by hand.
+//
+// Only the test packages that keep golden files have the -update flag:
+// each declares it once with Flag. Run `make golden` to rewrite all of
+// them, or `go test ./PKG -update` for one package.
 package golden
 
 import (
@@ -10,17 +14,26 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/ with the current output")
+// Files are the golden files of one test package.
+type Files struct {
+	update *bool
+}
+
+// Flag declares this test binary's -update flag. Call it once per package,
+// in a package-level var.
+func Flag() Files {
+	return Files{update: flag.Bool("update", false, "rewrite golden files under testdata/ with the current output")}
+}
 
 // Updating reports whether the tests run with -update, for golden text
 // kept inside another file (the README's command-line section).
-func Updating() bool { return *update }
+func (f Files) Updating() bool { return *f.update }
 
 // Assert fails the test when got differs from the golden file at path, or
 // rewrites the file when the tests run with -update.
-func Assert(t testing.TB, path string, got []byte) {
+func (f Files) Assert(t testing.TB, path string, got []byte) {
 	t.Helper()
-	if *update {
+	if *f.update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -31,9 +44,33 @@ func Assert(t testing.TB, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./... -update to create it)", err)
+		t.Fatalf("%v (run %s to create it)", err, command())
 	}
 	if string(want) != string(got) {
-		t.Errorf("output differs from %s (run go test ./... -update and review the diff):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+		t.Errorf("output differs from %s (run %s and review the diff):\n--- got ---\n%s\n--- want ---\n%s", path, command(), got, want)
 	}
+}
+
+// command is the go test command that rewrites this package's golden
+// files: tests run in their package's folder, below the module's go.mod.
+func command() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "go test . -update"
+	}
+	for root := dir; ; {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			rel, err := filepath.Rel(root, dir)
+			if err != nil {
+				break
+			}
+			return "go test ./" + filepath.ToSlash(rel) + " -update"
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			break
+		}
+		root = parent
+	}
+	return "go test . -update"
 }

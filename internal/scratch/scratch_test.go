@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"testing"
 
-	// Registers -update, so that go test ./... -update runs in every package.
-	_ "github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/internal/scratch"
 )
 

@@ -8,9 +8,6 @@ import (
 	"testing"
 
 	"github.com/slokit/slokit/internal/secret"
-
-	// Registers -update, so that go test ./... -update runs in every package.
-	_ "github.com/slokit/slokit/internal/golden"
 )
 
 // An empty or blank credential file is an error: taken as "no token", a

@@ -1,4 +1,4 @@
-package prometheus_test
+package promrules_test
 
 import (
 	"bytes"
@@ -12,7 +12,8 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 
-	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -39,7 +40,7 @@ func FuzzSpecToRuleFile(f *testing.F) {
 			return
 		}
 		var buf bytes.Buffer
-		if err := prometheus.Write(&buf, prometheus.FormatPrometheus, services); err != nil {
+		if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
 			t.Fatalf("a valid spec does not generate: %v", err)
 		}
 		if _, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler)); len(errs) > 0 {
@@ -75,7 +76,7 @@ func TestLiteralLabelsStayLiteralOnAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := prometheus.Write(&buf, prometheus.FormatPrometheus, services); err != nil {
+	if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
 		t.Fatal(err)
 	}
 	groups, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
@@ -86,10 +87,10 @@ func TestLiteralLabelsStayLiteralOnAlerts(t *testing.T) {
 	for _, g := range groups.Groups {
 		for _, r := range g.Rules {
 			switch {
-			case r.Record == prometheus.InfoSeries:
+			case r.Record == series.Info:
 				info++
 				if r.Labels["team"] != "{{ oops" || r.Labels["tier"] != "{{ $labels.job }}" {
-					t.Errorf("slo:info labels: %v", r.Labels)
+					t.Errorf(series.Info+" labels: %v", r.Labels)
 				}
 			case r.Alert != "":
 				alerts++

@@ -22,7 +22,7 @@
 // holds exactly window/step of them both in Prometheus 3, whose ranges are
 // open on the left, and in Prometheus 2, whose ranges are closed and would
 // otherwise count one sample twice.
-package prometheus
+package promrules
 
 import (
 	"fmt"
@@ -38,6 +38,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -46,17 +47,6 @@ import (
 // rule reads the samples the rules before it recorded in the same cycle.
 func GroupName(s *slo.SLO) string {
 	return "slokit/" + s.Service + "/" + s.Name
-}
-
-// WindowValue formats a window as the value of the window label.
-func WindowValue(w time.Duration) string {
-	return model.Duration(w).String()
-}
-
-// ThresholdLabelValue formats a latency threshold as the value of the
-// threshold label.
-func ThresholdLabelValue(d time.Duration) string {
-	return d.String()
 }
 
 // Groups compiles a service's SLOs into rule groups, one per SLO, in spec
@@ -131,9 +121,9 @@ func (b *builder) variants() []variant {
 // other SLO's, as name/value pairs. Callers may append to the result.
 func (b *builder) identity(v variant) []string {
 	id := make([]string, 0, 10)
-	id = append(id, ServiceLabel, b.slo.Service, SLOLabel, b.slo.Name)
+	id = append(id, series.ServiceLabel, b.slo.Service, series.SLOLabel, b.slo.Name)
 	if v.threshold > 0 {
-		id = append(id, ThresholdLabel, ThresholdLabelValue(v.threshold))
+		id = append(id, series.ThresholdLabel, series.ThresholdValue(v.threshold))
 	}
 	return id
 }
@@ -214,14 +204,14 @@ func (b *builder) sliRules(v variant) {
 	if s.SLI.Kind == slo.Raw {
 		for _, w := range b.ratioWindows() {
 			expr := strings.ReplaceAll(s.SLI.ErrorRatio, slo.WindowPlaceholder, b.window(w))
-			b.rules = append(b.rules, rulefmt.Rule{Record: ErrorRatioSeries, Expr: expr, Labels: b.withLabels(v, WindowLabel, b.window(w))})
+			b.rules = append(b.rules, rulefmt.Rule{Record: series.ErrorRatio, Expr: expr, Labels: b.withLabels(v, series.WindowLabel, b.window(w))})
 		}
 		return
 	}
 	base := b.window(s.BaseWindow)
 	total, errs := b.baseIncrements(v)
-	b.record(TotalSeries, total, b.withLabels(v, WindowLabel, base))
-	b.record(ErrorsSeries, errs, b.withLabels(v, WindowLabel, base))
+	b.record(series.Total, total, b.withLabels(v, series.WindowLabel, base))
+	b.record(series.Errors, errs, b.withLabels(v, series.WindowLabel, base))
 
 	// Windows summed from base increments, and from hourly blocks.
 	var rolling, blocks []time.Duration
@@ -238,30 +228,30 @@ func (b *builder) sliRules(v variant) {
 		slices.Sort(rolling)
 	}
 	for _, w := range rolling {
-		for _, name := range []string{TotalSeries, ErrorsSeries} {
-			sum := call("sum_over_time", rangeOf(b.recorded(name, v, WindowLabel, base), w-s.BaseWindow/2))
-			b.record(name, sum, b.withLabels(v, WindowLabel, b.window(w)))
+		for _, name := range []string{series.Total, series.Errors} {
+			sum := call("sum_over_time", rangeOf(b.recorded(name, v, series.WindowLabel, base), w-s.BaseWindow/2))
+			b.record(name, sum, b.withLabels(v, series.WindowLabel, b.window(w)))
 		}
 	}
 	if len(blocks) > 0 {
 		// A rule group runs once per base window, so exactly one evaluation
 		// per hour sees minute() below the base window's length in minutes.
 		oncePerHour := binary(parser.LSS, call("minute"), num(s.BaseWindow.Minutes()), nil)
-		for _, pair := range [][2]string{{TotalSeries, HourlyTotalSeries}, {ErrorsSeries, HourlyErrorsSeries}} {
-			expr := binary(parser.LAND, b.recorded(pair[0], v, WindowLabel, b.window(burnrate.BlockSize)), oncePerHour, on())
-			b.record(pair[1], expr, b.withLabels(v, WindowLabel, b.window(burnrate.BlockSize)))
+		for _, pair := range [][2]string{{series.Total, series.HourlyTotal}, {series.Errors, series.HourlyErrors}} {
+			expr := binary(parser.LAND, b.recorded(pair[0], v, series.WindowLabel, b.window(burnrate.BlockSize)), oncePerHour, on())
+			b.record(pair[1], expr, b.withLabels(v, series.WindowLabel, b.window(burnrate.BlockSize)))
 		}
 	}
 	for _, w := range blocks {
-		for _, pair := range [][2]string{{HourlyTotalSeries, TotalSeries}, {HourlyErrorsSeries, ErrorsSeries}} {
+		for _, pair := range [][2]string{{series.HourlyTotal, series.Total}, {series.HourlyErrors, series.Errors}} {
 			sum := call("sum_over_time", rangeOf(b.recorded(pair[0], v), w-burnrate.BlockSize/2))
-			b.record(pair[1], sum, b.withLabels(v, WindowLabel, b.window(w)))
+			b.record(pair[1], sum, b.withLabels(v, series.WindowLabel, b.window(w)))
 		}
 	}
 	for _, w := range b.ratioWindows() {
 		wl := b.window(w)
-		ratio := binary(parser.DIV, b.recorded(ErrorsSeries, v, WindowLabel, wl), b.recorded(TotalSeries, v, WindowLabel, wl), nil)
-		b.record(ErrorRatioSeries, ratio, b.withLabels(v, WindowLabel, wl))
+		ratio := binary(parser.DIV, b.recorded(series.Errors, v, series.WindowLabel, wl), b.recorded(series.Total, v, series.WindowLabel, wl), nil)
+		b.record(series.ErrorRatio, ratio, b.withLabels(v, series.WindowLabel, wl))
 	}
 }
 
@@ -273,7 +263,7 @@ func (b *builder) baseIncrements(v variant) (total, errs parser.Expr) {
 	s := b.slo
 	g := s.Grouping
 	base := s.BaseWindow
-	totalBase := b.recorded(TotalSeries, v, WindowLabel, b.window(base))
+	totalBase := b.recorded(series.Total, v, series.WindowLabel, b.window(base))
 	increase := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
 		vs := sel.VectorSelector()
 		vs.LabelMatchers = append(vs.LabelMatchers, extra...)
@@ -347,23 +337,23 @@ func (b *builder) objectiveRules(o slo.Objective) {
 	budget := num(o.Budget())
 	for _, w := range b.alertWindows() {
 		wl := b.window(w)
-		burn := binary(parser.DIV, b.recorded(ErrorRatioSeries, v, WindowLabel, wl), budget, nil)
-		b.record(BurnRateSeries, burn, b.withLabels(v, WindowLabel, wl, ObjectiveLabel, o.Label()))
+		burn := binary(parser.DIV, b.recorded(series.ErrorRatio, v, series.WindowLabel, wl), budget, nil)
+		b.record(series.BurnRate, burn, b.withLabels(v, series.WindowLabel, wl, series.ObjectiveLabel, o.Label()))
 	}
 	period := b.window(b.slo.Period)
-	consumed := binary(parser.DIV, b.recorded(ErrorRatioSeries, v, WindowLabel, period), budget, nil)
-	b.record(BudgetRemainingSeries, binary(parser.SUB, num(1), consumed, nil), b.withLabels(v, WindowLabel, period, ObjectiveLabel, o.Label()))
-	b.record(ObjectiveSeries, call("vector", num(o.Ratio())), b.withLabels(v, ObjectiveLabel, o.Label()))
+	consumed := binary(parser.DIV, b.recorded(series.ErrorRatio, v, series.WindowLabel, period), budget, nil)
+	b.record(series.BudgetRemaining, binary(parser.SUB, num(1), consumed, nil), b.withLabels(v, series.WindowLabel, period, series.ObjectiveLabel, o.Label()))
+	b.record(series.Objective, call("vector", num(o.Ratio())), b.withLabels(v, series.ObjectiveLabel, o.Label()))
 }
 
 func (b *builder) metadataRules() {
 	s := b.slo
-	b.record(PeriodSeries, call("vector", num(s.Period.Seconds())), b.withLabels(variant{}))
+	b.record(series.Period, call("vector", num(s.Period.Seconds())), b.withLabels(variant{}))
 	info := maps.Clone(b.withLabels(variant{}))
 	for k, v := range s.Labels {
 		info[k] = v
 	}
-	b.record(InfoSeries, call("vector", num(1)), info)
+	b.record(series.Info, call("vector", num(1)), info)
 }
 
 func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
@@ -371,14 +361,14 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	v := b.variantOf(o)
 	factor := num(t.Factor)
 	burn := func(w time.Duration) parser.Expr {
-		return binary(parser.GTR, b.recorded(BurnRateSeries, v, WindowLabel, b.window(w), ObjectiveLabel, o.Label()), factor, nil)
+		return binary(parser.GTR, b.recorded(series.BurnRate, v, series.WindowLabel, b.window(w), series.ObjectiveLabel, o.Label()), factor, nil)
 	}
-	expr := parser.Expr(binary(parser.LAND, burn(t.Long), burn(t.Short), ignoring(WindowLabel)))
+	expr := parser.Expr(binary(parser.LAND, burn(t.Long), burn(t.Short), ignoring(series.WindowLabel)))
 	if minEvents := s.MinEventsFor(t, o); s.SLI.Kind != slo.Raw && minEvents > 0 {
 		// The minimum-traffic guard. First, enough events in the long
 		// window for its error ratio to mean anything.
-		enough := binary(parser.GTE, b.recorded(TotalSeries, v, WindowLabel, b.window(t.Long)), num(minEvents), nil)
-		expr = binary(parser.LAND, expr, enough, ignoring(WindowLabel, ObjectiveLabel))
+		enough := binary(parser.GTE, b.recorded(series.Total, v, series.WindowLabel, b.window(t.Long)), num(minEvents), nil)
+		expr = binary(parser.LAND, expr, enough, ignoring(series.WindowLabel, series.ObjectiveLabel))
 		// Second, bad events in the long window that amount to the tier's
 		// share of the period's budget, counted in events: the burn rate
 		// condition weighted by traffic. With even traffic it holds
@@ -388,19 +378,19 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		// the rules are deployed) the period has no total; the share is
 		// then zero rather than missing, which would silence the tier.
 		share := burnrate.Clean(t.BudgetConsumed(s.Period) * o.Budget())
-		longErrors := b.recorded(ErrorsSeries, v, WindowLabel, b.window(t.Long))
+		longErrors := b.recorded(series.Errors, v, series.WindowLabel, b.window(t.Long))
 		threshold := binary(parser.LOR,
-			binary(parser.MUL, num(share), b.recorded(TotalSeries, v, WindowLabel, b.window(s.Period)), nil),
-			binary(parser.MUL, num(0), b.recorded(ErrorsSeries, v, WindowLabel, b.window(t.Long)), nil),
-			ignoring(WindowLabel))
-		spent := binary(parser.GTE, longErrors, threshold, ignoring(WindowLabel))
-		expr = binary(parser.LAND, expr, spent, ignoring(WindowLabel, ObjectiveLabel))
+			binary(parser.MUL, num(share), b.recorded(series.Total, v, series.WindowLabel, b.window(s.Period)), nil),
+			binary(parser.MUL, num(0), b.recorded(series.Errors, v, series.WindowLabel, b.window(t.Long)), nil),
+			ignoring(series.WindowLabel))
+		spent := binary(parser.GTE, longErrors, threshold, ignoring(series.WindowLabel))
+		expr = binary(parser.LAND, expr, spent, ignoring(series.WindowLabel, series.ObjectiveLabel))
 	}
 	sev := s.Alerting.Severities[t.Severity]
 	// The identity labels come with the series anyway; writing them on the
 	// rule as well keeps every alerting rule's labels distinct, which
 	// promtool checks, and shows in the file which tier a rule is.
-	ls := maps.Clone(b.withLabels(v, WindowLabel, b.window(t.Long), ObjectiveLabel, o.Label()))
+	ls := maps.Clone(b.withLabels(v, series.WindowLabel, b.window(t.Long), series.ObjectiveLabel, o.Label()))
 	// The SLO's labels are literal, as on its recording rules; alerting
 	// labels are templates (validated by slo).
 	for k, val := range s.Labels {
@@ -409,7 +399,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	for _, m := range []map[string]string{s.Alerting.Labels, sev.Labels} {
 		maps.Copy(ls, m)
 	}
-	ls[SeverityLabel] = string(t.Severity)
+	ls[series.SeverityLabel] = string(t.Severity)
 	as := b.annotations(o, t)
 	for _, m := range []map[string]string{s.Alerting.Annotations, sev.Annotations} {
 		maps.Copy(as, m)
@@ -449,7 +439,7 @@ func (b *builder) annotations(o slo.Objective, t burnrate.Tier) map[string]strin
 		"description": description,
 	}
 	if s.Alerting.Runbook != "" {
-		as[AlertRunbookAnnotation] = s.Alerting.Runbook
+		as[series.RunbookAnnotation] = s.Alerting.Runbook
 	}
 	return as
 }
@@ -463,17 +453,17 @@ func (b *builder) budgetLookups(v variant) (spent, gone string) {
 	if l, ok := b.lookups[v]; ok {
 		return l[0], l[1]
 	}
-	format := []string{ServiceLabel + "=%q", SLOLabel + "=%q", ObjectiveLabel + "=%q"}
-	args := []string{"$labels." + ServiceLabel, "$labels." + SLOLabel, "$labels." + ObjectiveLabel}
+	format := []string{series.ServiceLabel + "=%q", series.SLOLabel + "=%q", series.ObjectiveLabel + "=%q"}
+	args := []string{"$labels." + series.ServiceLabel, "$labels." + series.SLOLabel, "$labels." + series.ObjectiveLabel}
 	if v.threshold > 0 {
-		format = append(format, ThresholdLabel+"=%q")
-		args = append(args, "$labels."+ThresholdLabel)
+		format = append(format, series.ThresholdLabel+"=%q")
+		args = append(args, "$labels."+series.ThresholdLabel)
 	}
 	for _, g := range b.slo.Grouping {
 		format = append(format, g+"=%q")
 		args = append(args, "$labels."+g)
 	}
-	remaining := BudgetRemainingSeries + "{" + strings.Join(format, ",") + "}"
+	remaining := series.BudgetRemaining + "{" + strings.Join(format, ",") + "}"
 	spent = fmt.Sprintf("printf %q %s", "1 - "+remaining, strings.Join(args, " "))
 	gone = fmt.Sprintf("printf %q %s $value", remaining+" * "+strconv.FormatFloat(b.slo.Period.Seconds(), 'f', -1, 64)+" / %f", strings.Join(args, " "))
 	b.lookups[v] = [2]string{spent, gone}
@@ -488,7 +478,7 @@ func fmtNum(f float64) string {
 func (b *builder) window(w time.Duration) string {
 	v, ok := b.windows[w]
 	if !ok {
-		v = WindowValue(w)
+		v = series.WindowValue(w)
 		b.windows[w] = v
 	}
 	return v

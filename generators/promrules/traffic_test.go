@@ -1,4 +1,4 @@
-package prometheus_test
+package promrules_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/prometheus/storage"
 
 	"github.com/slokit/slokit/engine"
-	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -134,7 +134,7 @@ func compile(tb testing.TB, spec string) ([]*slo.Service, []byte) {
 		tb.Fatal(err)
 	}
 	var buf bytes.Buffer
-	must(tb, prometheus.Write(&buf, prometheus.FormatPrometheus, svcs))
+	must(tb, promrules.Write(&buf, promrules.FormatPrometheus, svcs))
 	return svcs, buf.Bytes()
 }
 
@@ -152,7 +152,7 @@ func newEngine(tb testing.TB, spec string) (*engine.Engine, []*slo.Service) {
 // alertRules returns the generated alerting rules of the first SLO.
 func alertRules(svcs []*slo.Service) []rulefmt.Rule {
 	var out []rulefmt.Rule
-	for _, r := range prometheus.Group(svcs[0].SLOs[0]).Rules {
+	for _, r := range promrules.Group(svcs[0].SLOs[0]).Rules {
 		if r.Alert != "" {
 			out = append(out, r)
 		}

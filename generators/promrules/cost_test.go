@@ -1,4 +1,4 @@
-package prometheus_test
+package promrules_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/series"
 )
 
 // costSetup loads the reference workload for rule cost: one 99.9% ratio SLO
@@ -53,7 +54,7 @@ func TestThirtyDayBudgetIsExactAndCheap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reported := queryValue(t, e, `slo:error_budget:remaining_ratio`, end)
+	reported := queryValue(t, e, series.BudgetRemaining, end)
 	t.Logf("samples read per evaluation cycle: %d; remaining budget %.4f, exact %.4f", samples, reported, exact)
 	if samples > 6000 {
 		t.Errorf("one evaluation cycle read %d samples, want at most 6,000", samples)
@@ -66,7 +67,7 @@ func TestThirtyDayBudgetIsExactAndCheap(t *testing.T) {
 	}
 	// The mean of 5-minute ratios, as tools that average ratios report: the
 	// workload must tell the two apart, or the check above proves little.
-	meanOfRatios := queryValue(t, e, `1 - avg_over_time(slo:sli_error:ratio{window="5m"}[30d:5m]) / 0.001`, end)
+	meanOfRatios := queryValue(t, e, `1 - avg_over_time(`+series.ErrorRatio+`{window="5m"}[30d:5m]) / 0.001`, end)
 	t.Logf("a mean of 5-minute ratios would report %.4f", meanOfRatios)
 	if math.Abs(meanOfRatios-exact) < 0.05 {
 		t.Errorf("the traffic is too even to tell a ratio of sums from a mean of ratios (%.4f vs %.4f)", meanOfRatios, exact)

@@ -1,10 +1,12 @@
-package prometheus_test
+package promrules_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slokit/slokit/series"
 )
 
 // These tests evaluate the generated rules with the real Prometheus TSDB,
@@ -130,8 +132,8 @@ func TestTrafficSurgeAtHealthyErrorRatioFiresNothing(t *testing.T) {
 
 	// The surge must be visible in the recorded traffic, or the test proves
 	// nothing.
-	before := queryValue(t, e, `slo:sli_total:increase{window="1h"}`, surgeStart)
-	during := queryValue(t, e, `slo:sli_total:increase{window="1h"}`, surgeEnd)
+	before := queryValue(t, e, series.Total+`{window="1h"}`, surgeStart)
+	during := queryValue(t, e, series.Total+`{window="1h"}`, surgeEnd)
 	if during < 8*before {
 		t.Fatalf("recorded traffic rose from %.0f to %.0f per hour, want a 10x surge", before, during)
 	}

@@ -1,4 +1,4 @@
-package prometheus_test
+package promrules_test
 
 import (
 	"bytes"
@@ -16,10 +16,14 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
-	"github.com/slokit/slokit/generators/prometheus"
+	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/golden"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
+
+// goldens are this package's golden files: go test ./generators/promrules -update rewrites them.
+var goldens = golden.Flag()
 
 // inputs are the example specs and the loader's good fixtures: between them
 // every SLI kind and every tuning option.
@@ -36,16 +40,16 @@ func loadInputs(t testing.TB) []*slo.Service {
 
 func TestGolden(t *testing.T) {
 	for _, svc := range loadInputs(t) {
-		for _, f := range prometheus.Formats {
-			if prometheus.Check(f, []*slo.Service{svc}) != nil {
+		for _, f := range promrules.Formats {
+			if promrules.Check(f, []*slo.Service{svc}) != nil {
 				continue // native histograms have no VictoriaMetrics output
 			}
 			t.Run(string(f)+"/"+svc.Name, func(t *testing.T) {
 				var buf bytes.Buffer
-				if err := prometheus.Write(&buf, f, []*slo.Service{svc}); err != nil {
+				if err := promrules.Write(&buf, f, []*slo.Service{svc}); err != nil {
 					t.Fatal(err)
 				}
-				golden.Assert(t, filepath.Join("testdata", string(f), prometheus.FileName(svc.Name)), buf.Bytes())
+				goldens.Assert(t, filepath.Join("testdata", string(f), promrules.FileName(svc.Name)), buf.Bytes())
 			})
 		}
 	}
@@ -54,7 +58,7 @@ func TestGolden(t *testing.T) {
 func TestOutputIsDeterministic(t *testing.T) {
 	render := func() string {
 		var buf bytes.Buffer
-		if err := prometheus.Write(&buf, prometheus.FormatPrometheus, loadInputs(t)); err != nil {
+		if err := promrules.Write(&buf, promrules.FormatPrometheus, loadInputs(t)); err != nil {
 			t.Fatal(err)
 		}
 		return buf.String()
@@ -72,10 +76,10 @@ func TestOutputIsDeterministic(t *testing.T) {
 func TestPrometheusFormatIsOneDocumentWithEveryGroup(t *testing.T) {
 	services := loadInputs(t)
 	var buf bytes.Buffer
-	if err := prometheus.Write(&buf, prometheus.FormatPrometheus, services); err != nil {
+	if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), prometheus.Header) {
+	if !strings.HasPrefix(buf.String(), promrules.Header) {
 		t.Error("missing the generated-code header")
 	}
 	if strings.Contains(buf.String(), "\n---") {
@@ -87,7 +91,7 @@ func TestPrometheusFormatIsOneDocumentWithEveryGroup(t *testing.T) {
 	}
 	wantGroups, wantRules := 0, 0
 	for _, svc := range services {
-		for _, g := range prometheus.Groups(svc) {
+		for _, g := range promrules.Groups(svc) {
 			wantGroups++
 			wantRules += len(g.Rules)
 		}
@@ -110,7 +114,7 @@ func TestEveryExpressionParsesAsPromQLAndMetricsQL(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
 	exprs := 0
 	for _, svc := range loadInputs(t) {
-		for _, g := range prometheus.Groups(svc) {
+		for _, g := range promrules.Groups(svc) {
 			for _, r := range g.Rules {
 				exprs++
 				if _, err := p.ParseExpr(r.Expr); err != nil {
@@ -137,14 +141,14 @@ func TestEveryExpressionParsesAsPromQLAndMetricsQL(t *testing.T) {
 func TestKubernetesFormatsWrapTheSameGroups(t *testing.T) {
 	services := loadInputs(t)[:1]
 	for _, tc := range []struct {
-		format           prometheus.Format
+		format           promrules.Format
 		apiVersion, kind string
 	}{
-		{prometheus.FormatPrometheusOperator, "monitoring.coreos.com/v1", "PrometheusRule"},
-		{prometheus.FormatVictoriaMetrics, "operator.victoriametrics.com/v1beta1", "VMRule"},
+		{promrules.FormatPrometheusOperator, "monitoring.coreos.com/v1", "PrometheusRule"},
+		{promrules.FormatVictoriaMetrics, "operator.victoriametrics.com/v1beta1", "VMRule"},
 	} {
 		var buf bytes.Buffer
-		if err := prometheus.Write(&buf, tc.format, services); err != nil {
+		if err := promrules.Write(&buf, tc.format, services); err != nil {
 			t.Fatal(err)
 		}
 		var obj struct {
@@ -163,15 +167,15 @@ func TestKubernetesFormatsWrapTheSameGroups(t *testing.T) {
 		if obj.APIVersion != tc.apiVersion || obj.Kind != tc.kind || obj.Metadata.Name != "slokit-"+services[0].Name {
 			t.Errorf("%s: got %s %s %s", tc.format, obj.APIVersion, obj.Kind, obj.Metadata.Name)
 		}
-		if len(obj.Spec.Groups) != len(prometheus.Groups(services[0])) {
-			t.Errorf("%s: %d groups, want %d", tc.format, len(obj.Spec.Groups), len(prometheus.Groups(services[0])))
+		if len(obj.Spec.Groups) != len(promrules.Groups(services[0])) {
+			t.Errorf("%s: %d groups, want %d", tc.format, len(obj.Spec.Groups), len(promrules.Groups(services[0])))
 		}
 	}
 }
 
 func TestNativeHistogramsCannotGoToVictoriaMetrics(t *testing.T) {
 	services, _ := slo.ParseFile("../../slo/testdata/kinds.good.yaml")
-	err := prometheus.Write(&bytes.Buffer{}, prometheus.FormatVictoriaMetrics, services)
+	err := promrules.Write(&bytes.Buffer{}, promrules.FormatVictoriaMetrics, services)
 	if err == nil || !strings.Contains(err.Error(), "api-latency-native uses a native histogram") {
 		t.Errorf("got %v", err)
 	}
@@ -187,7 +191,7 @@ func TestLatencyBucketMatchesBothLeSpellings(t *testing.T) {
 			latency = s
 		}
 	}
-	rules := prometheus.Group(latency).Rules
+	rules := promrules.Group(latency).Rules
 	p := parser.NewParser(parser.Options{})
 	for _, tc := range []struct {
 		threshold string
@@ -199,7 +203,7 @@ func TestLatencyBucketMatchesBothLeSpellings(t *testing.T) {
 	} {
 		found := false
 		for _, r := range rules {
-			if r.Record != prometheus.ErrorsSeries || r.Labels["threshold"] != tc.threshold || r.Labels["window"] != "1m" {
+			if r.Record != series.Errors || r.Labels["threshold"] != tc.threshold || r.Labels["window"] != "1m" {
 				continue
 			}
 			found = true
@@ -241,7 +245,7 @@ func TestLatencyBucketMatchesBothLeSpellings(t *testing.T) {
 func TestRuleFileReadsBackToTheGeneratedRules(t *testing.T) {
 	services := loadInputs(t)
 	var buf bytes.Buffer
-	if err := prometheus.Write(&buf, prometheus.FormatPrometheus, services); err != nil {
+	if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
 		t.Fatal(err)
 	}
 	parsed, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
@@ -250,7 +254,7 @@ func TestRuleFileReadsBackToTheGeneratedRules(t *testing.T) {
 	}
 	var want []rulefmt.RuleGroup
 	for _, svc := range services {
-		want = append(want, prometheus.Groups(svc)...)
+		want = append(want, promrules.Groups(svc)...)
 	}
 	if len(parsed.Groups) != len(want) {
 		t.Fatalf("read back %d groups, want %d", len(parsed.Groups), len(want))
@@ -280,7 +284,7 @@ func FuzzYAMLQuoting(f *testing.F) {
 		}
 		var buf bytes.Buffer
 		rules := []rulefmt.Rule{{Record: "r", Expr: "x", Labels: map[string]string{"k": s}}}
-		prometheus.WriteGroupsForTest(&buf, []rulefmt.RuleGroup{{Name: s, Rules: rules}})
+		promrules.WriteGroupsForTest(&buf, []rulefmt.RuleGroup{{Name: s, Rules: rules}})
 		var back struct {
 			Groups []struct {
 				Name  string `yaml:"name"`

@@ -1,0 +1,109 @@
+// Package series is slokit's contract with everything that reads what it
+// records and exports: the names and labels of the series the generated
+// rules record, the labels of the alerts they raise, and the metrics
+// `slokit serve` exports. The rule generator writes these names; the
+// dashboards, the budget reader, the simulator and the server read them;
+// users' own queries and alert routes depend on them. They are spelled out
+// here and nowhere else (a test in this package fails on a literal
+// "slo:..." name anywhere else in the code), so renaming one is one change
+// in one place, and a breaking change for users.
+//
+// The package imports nothing of slokit's, so every other package can
+// import it.
+package series
+
+import (
+	"slices"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// Series the generated rules record. Every one carries the labels service
+// and slo, the SLO's grouping labels, threshold for latency SLIs, objective
+// where the value depends on the objective, and window where it is
+// measured over a window (the window's length in Prometheus notation: 5m,
+// 1h, 30d).
+const (
+	// Total counts events (requests, probe results) in a window: window
+	// equal to the base window for the increments read from raw series,
+	// and every alert window and the period summed from those.
+	Total = "slo:sli_total:increase"
+	// Errors counts bad events in a window, like Total.
+	Errors = "slo:sli_errors:increase"
+	// HourlyTotal holds one sample per hour: the events of the hour that
+	// ended then. Windows of 12h and more sum these aligned blocks.
+	HourlyTotal = "slo:sli_total:hourly_increase"
+	// HourlyErrors is HourlyTotal for bad events.
+	HourlyErrors = "slo:sli_errors:hourly_increase"
+	// ErrorRatio is errors / total per window: the traffic-weighted error
+	// ratio (a ratio of sums, never a mean of ratios).
+	ErrorRatio = "slo:sli_error:ratio"
+	// BurnRate is the error ratio per alert window divided by the
+	// objective's error budget: 1 spends the budget exactly over the
+	// period.
+	BurnRate = "slo:error_budget:burn_rate"
+	// BudgetRemaining is the fraction of the period's error budget left:
+	// 1 untouched, 0 spent, negative overspent.
+	BudgetRemaining = "slo:error_budget:remaining_ratio"
+	// Objective is the objective as a ratio (0.999).
+	Objective = "slo:objective:ratio"
+	// Period is the SLO period in seconds.
+	Period = "slo:period:seconds"
+	// Info is 1 for every SLO, with its service and SLO labels (team, tier,
+	// ...), for joins and inventories.
+	Info = "slo:info"
+)
+
+// Labels slokit puts on recorded series and alerts.
+const (
+	ServiceLabel   = "service"
+	SLOLabel       = "slo"
+	ObjectiveLabel = "objective"
+	ThresholdLabel = "threshold"
+	WindowLabel    = "window"
+	SeverityLabel  = "severity"
+	// AlertNameLabel is Prometheus' own label for an alert's name.
+	AlertNameLabel = model.AlertNameLabel
+)
+
+// ReservedLabels lists the labels slokit sets on its series and alerts,
+// which a spec therefore cannot set. It returns a new slice each time: the
+// list is part of the contract, not something a caller may change.
+func ReservedLabels() []string {
+	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, SeverityLabel, AlertNameLabel}
+}
+
+// IsReserved reports whether slokit sets the label itself.
+func IsReserved(label string) bool {
+	return slices.Contains(ReservedLabels(), label)
+}
+
+// RunbookAnnotation is the annotation that carries the runbook URL, under
+// the name Alertmanager templates and Grafana expect.
+const RunbookAnnotation = "runbook_url"
+
+// WindowValue formats a window as the value of WindowLabel.
+func WindowValue(w time.Duration) string {
+	return model.Duration(w).String()
+}
+
+// ThresholdValue formats a latency threshold as the value of
+// ThresholdLabel.
+func ThresholdValue(d time.Duration) string {
+	return d.String()
+}
+
+// Metrics `slokit serve` exports about itself and the state it read.
+const (
+	// GateDecisions counts deploy-gate decisions, by GateServiceLabel and
+	// GateDecisionLabel; dashboards show its denials.
+	GateDecisions     = "slokit_gate_decisions_total"
+	GateServiceLabel  = "service"
+	GateDecisionLabel = "decision"
+	// ExportedBudgetRemaining and ExportedBurnRate are the budget state
+	// the server last read, for backends that do not run slokit's rules
+	// themselves (the embedded engine).
+	ExportedBudgetRemaining = "slokit_slo_budget_remaining_ratio"
+	ExportedBurnRate        = "slokit_slo_burn_rate"
+)
