@@ -55,7 +55,7 @@ generate: build
 
 # golden: rewrite the golden files of every package that keeps them (the
 # test packages that declare -update with golden.Flag); review the diff.
-GOLDEN_PACKAGES := ./slo ./scenario ./generators/promrules ./generators/grafana ./cmd/slokit
+GOLDEN_PACKAGES := ./slo ./slo/importer ./scenario ./generators/promrules ./generators/grafana ./cmd/slokit
 golden:
 	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
 
@@ -110,8 +110,9 @@ bench:
 # fuzz: the spec loader, each importer, and spec to Prometheus rule file,
 # 30 s each.
 fuzz:
-	@for f in FuzzParse FuzzImportSloth FuzzImportPyrra FuzzImportOpenSLO; do \
-		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./slo || exit 1; \
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./slo
+	@for f in FuzzImportSloth FuzzImportPyrra FuzzImportOpenSLO; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./slo/importer || exit 1; \
 	done
 	$(GO) test -run '^$$' -fuzz '^FuzzSpecToRuleFile$$' -fuzztime 30s ./generators/promrules
 

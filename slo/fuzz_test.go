@@ -1,10 +1,9 @@
 package slo_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -12,7 +11,7 @@ import (
 // and example spec. The loader must never panic, every error must carry a
 // message, and a spec that loads must be fully defaulted.
 func FuzzParse(f *testing.F) {
-	addSeeds(f, "testdata/*.yaml", "../specs/*.yaml")
+	fixture.AddSeeds(f, "testdata/*.yaml", "importer/testdata/*.yaml", "../specs/*.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		services, diags := slo.Parse(data)
 		for _, d := range diags {
@@ -33,18 +32,4 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
-}
-
-// addSeeds seeds a fuzzer with the files matching the patterns.
-func addSeeds(f *testing.F, patterns ...string) {
-	for _, pattern := range patterns {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
 }

@@ -11,10 +11,9 @@ import (
 	"strings"
 	"sync"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/slokit/slokit/internal/inputfile"
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/slo/importer"
 )
 
 // Parse reads every YAML document in data as a spec: native, or in a
@@ -24,18 +23,17 @@ import (
 // (errors and warnings) come sorted by position, all of them, not just
 // the first. OpenSLO references resolve within data.
 func Parse(data []byte) (services []*Service, diags Diagnostics) {
-	reg := newOpenSLORegistry()
-	reg.add("", data)
-	diags = parse(data, "", reg, func(_ nativeDocument, svc *Service) { services = append(services, svc) })
+	reg := importer.NewRegistry()
+	reg.Add("", data)
+	diags = parse(data, reg, func(_ importer.Document, svc *Service) { services = append(services, svc) })
 	return services, diags
 }
 
-// parse translates and checks every document of data (from file, for
-// messages about references), calling each for every resulting native
-// document without errors. OpenSLO SLOs of one service in data become one
-// native document.
-func parse(data []byte, file string, reg *openSLORegistry, each func(nativeDocument, *Service)) (diags Diagnostics) {
-	check := func(nd nativeDocument) {
+// parse translates every document of data into native documents, decodes
+// and checks each, and calls each for every one without errors.
+func parse(data []byte, reg *importer.Registry, each func(importer.Document, *Service)) Diagnostics {
+	docs, diags := importer.Translate(data, reg)
+	for _, nd := range docs {
 		var doc specDocument
 		d := strictyaml.Decode(nd.Root, &doc)
 		var svc *Service
@@ -47,25 +45,6 @@ func parse(data []byte, file string, reg *openSLORegistry, each func(nativeDocum
 			each(nd, svc)
 		}
 	}
-	openSLO := &openSLOServices{}
-	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
-		if isOpenSLO(detect(root)) {
-			diags = append(diags, openSLO.add(root, file, reg)...)
-			return
-		}
-		docs, translateDiags := translate(root)
-		diags = append(diags, translateDiags...)
-		if translateDiags.Errors(false) != nil {
-			return // a document that cannot be read in its own format
-		}
-		for _, nd := range docs {
-			check(nd)
-		}
-	})
-	for _, nd := range openSLO.documents() {
-		check(nd)
-	}
-	diags = append(diags, readDiags...)
 	diags.Sort()
 	return diags
 }
@@ -77,14 +56,14 @@ func ParseFile(path string) ([]*Service, Diagnostics) {
 	if err != nil {
 		return nil, Diagnostics{cannotRead(path, err)}
 	}
-	reg := newOpenSLORegistry()
-	reg.add(path, data)
+	reg := importer.NewRegistry()
+	reg.Add(path, data)
 	return parseFile(path, data, reg)
 }
 
-func parseFile(path string, data []byte, reg *openSLORegistry) ([]*Service, Diagnostics) {
+func parseFile(path string, data []byte, reg *importer.Registry) ([]*Service, Diagnostics) {
 	var services []*Service
-	diags := parse(data, path, reg, func(_ nativeDocument, svc *Service) { services = append(services, svc) })
+	diags := parse(data, reg, func(_ importer.Document, svc *Service) { services = append(services, svc) })
 	for _, d := range diags {
 		if d.File == "" {
 			d.File = path
@@ -196,17 +175,17 @@ func cannotRead(file string, err error) *Diagnostic {
 }
 
 // readAll reads files and registers the OpenSLO objects they hold.
-func readAll(files []string, opts []LoadOptions) ([]content, *openSLORegistry) {
+func readAll(files []string, opts []LoadOptions) ([]content, *importer.Registry) {
 	var max int64
 	for _, o := range opts {
 		max = o.MaxFileBytes
 	}
 	contents := make([]content, len(files))
-	reg := newOpenSLORegistry()
+	reg := importer.NewRegistry()
 	for i, f := range files {
 		contents[i].data, contents[i].err = inputfile.Read(f, max)
 		if contents[i].err == nil {
-			reg.add(f, contents[i].data)
+			reg.Add(f, contents[i].data)
 		}
 	}
 	return contents, reg

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
 )
@@ -13,40 +14,10 @@ import (
 // goldens are this package's golden files: go test ./slo -update rewrites them.
 var goldens = golden.Flag()
 
-// Every fixture's diagnostics, errors and warnings in position order, are
-// kept in a golden file beside it: testdata/NAME.yaml -> testdata/NAME.txt.
-// *.good.yaml must load without errors, *.bad.yaml must not load.
+// Every native fixture's diagnostics are kept beside it (the importers'
+// fixtures are in importer/testdata).
 func TestFixtures(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			services, diags := slo.ParseFile(f)
-			var out strings.Builder
-			for _, d := range diags {
-				out.WriteString(d.Error() + "\n")
-			}
-			goldens.Assert(t, strings.TrimSuffix(f, ".yaml")+".txt", []byte(out.String()))
-			err := diags.Errors(false)
-			switch {
-			case strings.HasSuffix(f, ".good.yaml") && err != nil:
-				t.Errorf("good fixture does not load: %v", err)
-			case strings.HasSuffix(f, ".good.yaml") && len(services) == 0:
-				t.Error("good fixture yields no service")
-			case strings.HasSuffix(f, ".bad.yaml") && err == nil:
-				t.Error("bad fixture loads without error")
-			case strings.HasSuffix(f, ".bad.yaml") && len(services) > 0:
-				t.Error("bad fixture yields a service")
-			}
-			for _, d := range diags {
-				if d.Line == 0 && !strings.HasPrefix(filepath.Base(f), "empty") && !strings.HasPrefix(filepath.Base(f), "yaml-syntax") {
-					t.Errorf("diagnostic without a position: %s", d)
-				}
-			}
-		})
-	}
+	fixture.CheckSpecFiles(t, goldens, "testdata")
 }
 
 func TestExampleSpecsLoadWithoutWarnings(t *testing.T) {

@@ -1,8 +1,11 @@
 // Package slo is slokit's SLO model: the internal representation every
 // generator and the budget service work from, and the loader that turns
-// native slokit.dev/v1 YAML specs into it with strict, positional
-// validation. Parsing is separate from file I/O (Parse vs ParseFile), so the
-// same checks serve the CLI, tests and fuzzing.
+// specs into it with strict, positional validation. Load and Parse read
+// native slokit.dev/v1 specs and, through the importer package beside
+// this one, Sloth, Pyrra and OpenSLO specs, which are translated into
+// native documents first and then checked the same way. Parsing is
+// separate from file I/O (Parse vs ParseFile), so the same checks serve
+// the CLI, tests and fuzzing.
 package slo
 
 import (
@@ -16,6 +19,7 @@ import (
 
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/slo/importer"
 )
 
 // Diagnostic is one problem found in a spec, with its file, line, column
@@ -129,8 +133,9 @@ type SLI struct {
 	ErrorRatio string
 }
 
-// WindowPlaceholder is the token a raw SLI expression uses for its range.
-const WindowPlaceholder = "$window"
+// WindowPlaceholder is the token a raw SLI expression uses for its range
+// (importers write it in place of other tools' templates).
+const WindowPlaceholder = importer.WindowPlaceholder
 
 // Selector is a validated PromQL vector selector from a spec.
 type Selector struct {

@@ -5,13 +5,17 @@ package slo
 // They are converted into the domain model (model.go) by one function,
 // convert, and no other package sees them.
 
-import "github.com/slokit/slokit/internal/strictyaml"
+import (
+	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/slo/importer"
+)
 
-// APIVersion is the only native spec version this release reads.
-const APIVersion = "slokit.dev/v1"
+// APIVersion is the only native spec version this release reads. The
+// native header is spelled out with the importers, which write it.
+const APIVersion = importer.NativeAPIVersion
 
 // Kind is the document kind of a native spec.
-const Kind = "ServiceLevels"
+const Kind = importer.NativeKind
 
 type specDocument struct {
 	APIVersion     string               `yaml:"apiVersion"`

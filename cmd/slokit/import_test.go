@@ -23,7 +23,7 @@ func runOK(t *testing.T, args ...string) (string, string) {
 // exactly the rules slokit generates from the original file, and
 // importing again writes the same bytes.
 func TestImportIsFaithfulAndIdempotent(t *testing.T) {
-	for _, src := range []string{"../../slo/testdata/sloth.good.yaml", "../../slo/testdata/sloth-crd.good.yaml", "../../slo/testdata/pyrra.good.yaml", "../../slo/testdata/openslo.good.yaml", "../../slo/testdata/openslo-v1alpha.good.yaml"} {
+	for _, src := range []string{"../../slo/importer/testdata/sloth.good.yaml", "../../slo/importer/testdata/sloth-crd.good.yaml", "../../slo/importer/testdata/pyrra.good.yaml", "../../slo/importer/testdata/openslo.good.yaml", "../../slo/importer/testdata/openslo-v1alpha.good.yaml"} {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			out := t.TempDir()
 			_, stderr := runOK(t, "import", "-o", out, src)
@@ -32,7 +32,7 @@ func TestImportIsFaithfulAndIdempotent(t *testing.T) {
 			}
 			first := readFolder(t, out)
 			for name, content := range first {
-				if !strings.HasPrefix(content, "# Imported by slokit from ../../slo/testdata/") {
+				if !strings.HasPrefix(content, "# Imported by slokit from ../../slo/importer/testdata/") {
 					t.Errorf("%s: no comment naming the source:\n%s", name, content)
 				}
 			}
@@ -108,9 +108,9 @@ func TestImportErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no paths", []string{"import"}, 2, "no spec paths given"},
-		{"a plugin SLI", []string{"import", "../../slo/testdata/sloth.bad.yaml"}, 1, `Sloth SLI plugin "sloth-common/kubernetes/apiserver/availability" cannot be imported`},
-		{"nothing written on errors", []string{"import", "-o", t.TempDir(), "../../slo/testdata/sloth.bad.yaml"}, 1, "nothing written"},
-		{"strict fails on what is not carried over", []string{"import", "--strict", "../../slo/testdata/sloth.good.yaml"}, 1, "label severity=critical not carried over"},
+		{"a plugin SLI", []string{"import", "../../slo/importer/testdata/sloth.bad.yaml"}, 1, `Sloth SLI plugin "sloth-common/kubernetes/apiserver/availability" cannot be imported`},
+		{"nothing written on errors", []string{"import", "-o", t.TempDir(), "../../slo/importer/testdata/sloth.bad.yaml"}, 1, "nothing written"},
+		{"strict fails on what is not carried over", []string{"import", "--strict", "../../slo/importer/testdata/sloth.good.yaml"}, 1, "label severity=critical not carried over"},
 		{"a format slokit does not read", []string{"import", "../../slo/testdata/other-apiversion.bad.yaml"}, 1, `unsupported apiVersion "monitoring.coreos.com/v1"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

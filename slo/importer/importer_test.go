@@ -1,4 +1,4 @@
-package slo_test
+package importer_test
 
 import (
 	"os"
@@ -6,12 +6,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slokit/slokit/internal/fixture"
+	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
 )
 
+// goldens are this package's golden files: go test ./slo/importer -update
+// rewrites them.
+var goldens = golden.Flag()
+
+// Every fixture's diagnostics are kept beside it, in Sloth's, Pyrra's and
+// OpenSLO's terms and positioned in the source file.
+func TestFixtures(t *testing.T) {
+	fixture.CheckSpecFiles(t, goldens, "testdata")
+}
+
 // anchors holds other tools' example specs, copied into the repository
 // with their licence (testdata/anchors/README.md).
-const anchors = "../testdata/anchors"
+const anchors = "../../testdata/anchors"
 
 // Every example of Sloth, Pyrra and OpenSLO imports with the expected
 // result, or fails with the expected clear error.
@@ -138,6 +150,9 @@ func TestSlothEventsBecomeNativeSLIs(t *testing.T) {
 		{"bucket of another selector", count + ` - sum(rate(d_bucket{job="b",le="0.25"}[{{.window}}]))`, count, slo.Raw},
 		{"grouped sum", `sum by (code) (rate(r{code="500"}[{{.window}}]))`, `sum(rate(r[{{.window}}]))`, slo.Raw},
 		{"fixed range", `sum(rate(r{code="500"}[5m]))`, `sum(rate(r[{{.window}}]))`, slo.Raw},
+		{"spaces around the template", `sum(rate(r{code="500"}[ {{.window}} ]))`, `sum(rate(r[{{.window}}]))`, slo.Ratio},
+		{"a fixed range the length of the stand-in", count + ` - sum(rate(d_bucket{job="a",le="0.25"}[1m]))`, count, slo.Raw},
+		{"a fixed range in the count", `sum(rate(d_count{job="a"}[1m])) - ` + bucket, count, slo.Raw},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := sli(tc.errorQuery, tc.totalQuery)

@@ -1,9 +1,8 @@
-package slo
+package importer
 
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
@@ -179,7 +178,7 @@ const slothWindow = "{{.window}}"
 // translateSloth reads a Sloth spec into a native one. Sloth's 30-day
 // default period and its alert windows and factors are slokit's defaults,
 // so the generated alerts match what Sloth would generate.
-func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyaml.Diagnostics) {
+func translateSloth(root *yaml.Node, format Format) ([]Document, strictyaml.Diagnostics) {
 	var (
 		d    *strictyaml.Document
 		slos []slothView
@@ -229,9 +228,7 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 	}
 	n := nodes{src: d, top: top}
 	p := keys.prefix
-	out := n.mapping("")
-	set(out, "apiVersion", n.str("", APIVersion))
-	set(out, "kind", n.str("", Kind))
+	out := n.header()
 	set(out, "service", n.copyOf(p+"service"))
 	set(out, "labels", slothLabels(n, d, p+"labels"))
 	list := n.sequence(p + "slos")
@@ -250,7 +247,7 @@ func translateSloth(root *yaml.Node, format Format) ([]nativeDocument, strictyam
 	if len(list.Content) > 0 {
 		set(out, "slos", list)
 	}
-	return []nativeDocument{{Format: format, Root: out}}, d.Diags
+	return []Document{{Format: format, Root: out}}, d.Diags
 }
 
 // slothSLI translates an SLI. Events whose queries are both
@@ -306,60 +303,17 @@ func slothRateSelector(query string) (string, bool) {
 	if strings.Count(query, slothWindow) != 1 {
 		return "", false
 	}
-	text, expr, ok := parseWindowed(query)
+	q, ok := parseWindowed(query, slothWindow)
 	if !ok {
 		return "", false
 	}
-	vs, ok := summedRate(expr)
+	vs, ok := summedRate(q.expr, q.templated)
 	if !ok {
 		return "", false
 	}
 	// As written, matchers in the user's order; the selector comes before
 	// the range, so positions are those of the original query.
-	return text[vs.PosRange.Start:vs.PosRange.End], true
-}
-
-// windowSentinel stands for {{.window}} while a query is parsed: a range
-// no one writes.
-const (
-	windowSentinel      = "987654321ms"
-	windowSentinelRange = 987654321 * time.Millisecond
-)
-
-// parseWindowed parses a Sloth query with its window template replaced.
-func parseWindowed(query string) (string, parser.Expr, bool) {
-	text := strings.ReplaceAll(query, slothWindow, windowSentinel)
-	expr, err := parser.NewParser(parser.Options{}).ParseExpr(text)
-	return text, expr, err == nil
-}
-
-// summedRate returns SELECTOR when expr is sum(rate(SELECTOR[window])) or
-// sum(increase(...)) over the window template, parentheses aside.
-func summedRate(expr parser.Expr) (*parser.VectorSelector, bool) {
-	for {
-		p, ok := expr.(*parser.ParenExpr)
-		if !ok {
-			break
-		}
-		expr = p.Expr
-	}
-	agg, ok := expr.(*parser.AggregateExpr)
-	if !ok || agg.Op != parser.SUM || len(agg.Grouping) > 0 || agg.Without {
-		return nil, false
-	}
-	call, ok := agg.Expr.(*parser.Call)
-	if !ok || (call.Func.Name != "rate" && call.Func.Name != "increase") || len(call.Args) != 1 {
-		return nil, false
-	}
-	m, ok := call.Args[0].(*parser.MatrixSelector)
-	if !ok || m.Range != windowSentinelRange {
-		return nil, false
-	}
-	vs, ok := m.VectorSelector.(*parser.VectorSelector)
-	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
-		return nil, false
-	}
-	return vs, true
+	return q.text[vs.PosRange.Start:vs.PosRange.End], true
 }
 
 // slothLatency recognises the latency SLI Sloth users write as events:
@@ -367,11 +321,12 @@ func summedRate(expr parser.Expr) (*parser.VectorSelector, bool) {
 // sum(rate(H_count[w])), with the same matchers, and returns the bucket
 // selector and the threshold X for a latency SLI.
 func slothLatency(errorQuery, totalQuery string) (histogram, threshold string, ok bool) {
-	_, errExpr, ok1 := parseWindowed(errorQuery)
-	_, totalExpr, ok2 := parseWindowed(totalQuery)
+	errQ, ok1 := parseWindowed(errorQuery, slothWindow)
+	totalQ, ok2 := parseWindowed(totalQuery, slothWindow)
 	if !ok1 || !ok2 {
 		return "", "", false
 	}
+	errExpr := errQ.expr
 	for {
 		p, ok := errExpr.(*parser.ParenExpr)
 		if !ok {
@@ -383,9 +338,9 @@ func slothLatency(errorQuery, totalQuery string) (histogram, threshold string, o
 	if !ok || sub.Op != parser.SUB || sub.VectorMatching != nil && (len(sub.VectorMatching.MatchingLabels) > 0 || sub.VectorMatching.Card != parser.CardOneToOne) {
 		return "", "", false
 	}
-	count, okCount := summedRate(sub.LHS)
-	bucket, okBucket := summedRate(sub.RHS)
-	total, okTotal := summedRate(totalExpr)
+	count, okCount := summedRate(sub.LHS, errQ.templated)
+	bucket, okBucket := summedRate(sub.RHS, errQ.templated)
+	total, okTotal := summedRate(totalQ.expr, totalQ.templated)
 	if !okCount || !okBucket || !okTotal || count.String() != total.String() {
 		return "", "", false
 	}

@@ -1,15 +1,11 @@
-package slo
+package importer
 
 import (
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/burnrate"
@@ -92,7 +88,7 @@ func pyrraTiers(window time.Duration) []burnrate.Tier {
 // the period, its alert windows and factors are written out as explicit
 // tiers, and pyrra.dev/ labels and annotations become the SLO's labels and
 // its alerts' annotations.
-func translatePyrra(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) {
+func translatePyrra(root *yaml.Node) ([]Document, strictyaml.Diagnostics) {
 	var in pyrraSLO
 	d := strictyaml.Decode(root, &in)
 	if d.TooLarge() {
@@ -111,9 +107,7 @@ func translatePyrra(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) 
 		d.Fail("spec.window", "missing: the SLO's window, such as 4w")
 	}
 	n := nodes{src: d, top: d.Node("")}
-	out := n.mapping("")
-	set(out, "apiVersion", n.str("", APIVersion))
-	set(out, "kind", n.str("", Kind))
+	out := n.header()
 	set(out, "service", n.copyOf("metadata.name"))
 
 	slo := n.mapping("spec")
@@ -138,7 +132,7 @@ func translatePyrra(root *yaml.Node) ([]nativeDocument, strictyaml.Diagnostics) 
 	list := n.sequence("spec")
 	list.Content = append(list.Content, slo)
 	set(out, "slos", list)
-	return []nativeDocument{{Format: FormatPyrra, Root: out}}, d.Diags
+	return []Document{{Format: FormatPyrra, Root: out}}, d.Diags
 }
 
 // number is a numeric scalar at a source node, tagged as YAML would
@@ -231,52 +225,6 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 		set(out, "boolGauge", with(n.mapping(q), "selector", n.copyOf(q+".metric")))
 		return n.copyOf(q + ".grouping"), out
 	}
-}
-
-// histogramBucketAndCount recognises a classic histogram's bucket at one
-// le (the good events) and the same histogram's count with the same
-// matchers (all events), and returns the bucket selector without le and
-// the threshold: a latency SLI.
-func histogramBucketAndCount(success, total string) (histogram, threshold string, ok bool) {
-	p := parser.NewParser(parser.Options{})
-	se, err1 := p.ParseExpr(success)
-	te, err2 := p.ParseExpr(total)
-	sv, ok1 := se.(*parser.VectorSelector)
-	tv, ok2 := te.(*parser.VectorSelector)
-	if err1 != nil || err2 != nil || !ok1 || !ok2 {
-		return "", "", false
-	}
-	base, isBucket := strings.CutSuffix(sv.Name, "_bucket")
-	if !isBucket || tv.Name != base+"_count" {
-		return "", "", false
-	}
-	var le float64
-	others := map[string]string{}
-	for _, m := range sv.LabelMatchers {
-		switch {
-		case m.Name == labels.MetricName:
-		case m.Name == labels.BucketLabel && m.Type == labels.MatchEqual:
-			v, err := strconv.ParseFloat(m.Value, 64)
-			if err != nil || v <= 0 {
-				return "", "", false
-			}
-			le = v
-		default:
-			others[m.String()] = ""
-		}
-	}
-	totals := map[string]string{}
-	for _, m := range tv.LabelMatchers {
-		if m.Name != labels.MetricName {
-			totals[m.String()] = ""
-		}
-	}
-	if le == 0 || !maps.Equal(others, totals) {
-		return "", "", false
-	}
-	kept := slices.DeleteFunc(slices.Clone(sv.LabelMatchers), func(m *labels.Matcher) bool { return m.Name == labels.BucketLabel })
-	hist := (&parser.VectorSelector{Name: sv.Name, LabelMatchers: kept}).String()
-	return hist, model.Duration(time.Duration(le * float64(time.Second))).String(), true
 }
 
 // pyrraAlerting writes Pyrra's alerts: its alert name, its fixed windows

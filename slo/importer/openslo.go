@@ -1,4 +1,4 @@
-package slo
+package importer
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/burnrate"
@@ -29,18 +28,23 @@ type openSLOEntry struct {
 	root *yaml.Node
 }
 
-// openSLORegistry holds every OpenSLO v1 object by kind and name.
-type openSLORegistry struct {
+// Registry holds every OpenSLO v1 object of the files read together, by
+// kind and name, so that an SLO in one file may refer to an SLI or an
+// alert policy in another. Add every file before translating any: files
+// are then translated in parallel, and only read the registry.
+type Registry struct {
 	objects map[string]map[string][]openSLOEntry
 }
 
-func newOpenSLORegistry() *openSLORegistry {
-	return &openSLORegistry{objects: map[string]map[string][]openSLOEntry{}}
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{objects: map[string]map[string][]openSLOEntry{}}
 }
 
-// add registers the OpenSLO v1 objects in data. Only data that mentions
-// OpenSLO is read: most spec folders hold none.
-func (r *openSLORegistry) add(file string, data []byte) {
+// Add registers the OpenSLO v1 objects in one file's data; file names
+// them in messages. Only data that mentions OpenSLO is read: most spec
+// folders hold none.
+func (r *Registry) Add(file string, data []byte) {
 	if !bytes.Contains(data, []byte("openslo/v1")) {
 		return
 	}
@@ -64,7 +68,7 @@ func (r *openSLORegistry) add(file string, data []byte) {
 }
 
 // resolve decodes the object of a kind and name into v, or says why not.
-func (r *openSLORegistry) resolve(kind, name string, v any) error {
+func (r *Registry) resolve(kind, name string, v any) error {
 	entries := r.objects[kind][name]
 	switch len(entries) {
 	case 0:
@@ -273,7 +277,7 @@ type openSLOServices struct {
 // add reads one OpenSLO document: an SLO is translated and kept for its
 // service; other objects are checked strictly (they are registered
 // already).
-func (o *openSLOServices) add(root *yaml.Node, file string, reg *openSLORegistry) strictyaml.Diagnostics {
+func (o *openSLOServices) add(root *yaml.Node, reg *Registry) strictyaml.Diagnostics {
 	format := detect(root)
 	top := root.Content[0]
 	kind := headerValue(top, "kind").Value
@@ -355,8 +359,8 @@ func (o *openSLOServices) keep(service string, format Format, slos ...*yaml.Node
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: at.Line, Column: at.Column}
 		}
 		doc = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: at.Line, Column: at.Column}
-		set(doc, "apiVersion", str(APIVersion))
-		set(doc, "kind", str(Kind))
+		set(doc, "apiVersion", str(NativeAPIVersion))
+		set(doc, "kind", str(NativeKind))
 		set(doc, "service", str(service))
 		list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: at.Line, Column: at.Column}
 		set(doc, "slos", list)
@@ -366,10 +370,10 @@ func (o *openSLOServices) keep(service string, format Format, slos ...*yaml.Node
 	o.slos[service].Content = append(o.slos[service].Content, slos...)
 }
 
-func (o *openSLOServices) documents() []nativeDocument {
-	out := make([]nativeDocument, 0, len(o.order))
+func (o *openSLOServices) documents() []Document {
+	out := make([]Document, 0, len(o.order))
 	for _, s := range o.order {
-		out = append(out, nativeDocument{Format: o.source[s], Root: o.services[s]})
+		out = append(out, Document{Format: o.source[s], Root: o.services[s]})
 	}
 	return out
 }
@@ -392,7 +396,7 @@ func percentOf(at *yaml.Node, fraction bool) *yaml.Node {
 
 // translateOpenSLO translates an openslo/v1 SLO into a native SLO node, or
 // reports why it cannot be.
-func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *openSLORegistry) *yaml.Node {
+func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yaml.Node {
 	n := nodes{src: d, top: d.Node("")}
 	s := in.Spec
 	if s.Service == "" {
@@ -619,58 +623,12 @@ func openSLOObjective(d *strictyaml.Document, n nodes, path string, target, targ
 	return obj
 }
 
-// counterSelector accepts a counter's selector, or sum(rate(selector[r]))
-// and sum(increase(selector[r])) of one, and returns the selector as
-// written.
-func counterSelector(q string) (string, bool) {
-	expr, err := parser.NewParser(parser.Options{}).ParseExpr(q)
-	if err != nil {
-		return "", false
-	}
-	if agg, ok := expr.(*parser.AggregateExpr); ok && agg.Op == parser.SUM && len(agg.Grouping) == 0 && !agg.Without {
-		call, ok := agg.Expr.(*parser.Call)
-		if !ok || (call.Func.Name != "rate" && call.Func.Name != "increase") || len(call.Args) != 1 {
-			return "", false
-		}
-		m, ok := call.Args[0].(*parser.MatrixSelector)
-		if !ok {
-			return "", false
-		}
-		expr = m.VectorSelector
-	}
-	vs, ok := expr.(*parser.VectorSelector)
-	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
-		return "", false
-	}
-	return q[vs.PosRange.Start:vs.PosRange.End], true
-}
-
-// histogramUnit returns the unit of a histogram's _bucket series, from its
-// name, as a duration.
-func histogramUnit(selector string) (time.Duration, bool) {
-	expr, err := parser.NewParser(parser.Options{}).ParseExpr(selector)
-	if err != nil {
-		return 0, false
-	}
-	vs, ok := expr.(*parser.VectorSelector)
-	if !ok {
-		return 0, false
-	}
-	switch {
-	case strings.HasSuffix(vs.Name, "_seconds_bucket"):
-		return time.Second, true
-	case strings.HasSuffix(vs.Name, "_milliseconds_bucket"):
-		return time.Millisecond, true
-	}
-	return 0, false
-}
-
 // openSLOAlerting maps burn-rate alert conditions onto tiers: the
 // condition's threshold is the factor and its lookback window the long
 // window (the short one is a twelfth of it, as in the SRE Workbook);
 // severities page and critical page, ticket, warning and the rest open
 // tickets.
-func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *openSLORegistry) *yaml.Node {
+func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *Registry) *yaml.Node {
 	if in.Spec.AlertPolicies == nil || len(*in.Spec.AlertPolicies) == 0 {
 		return nil
 	}

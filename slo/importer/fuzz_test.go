@@ -1,9 +1,10 @@
-package slo_test
+package importer_test
 
 import (
 	"bytes"
 	"testing"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -13,7 +14,7 @@ import (
 // document that imports writes out as a native spec that reads back as
 // the same service without errors.
 func fuzzImport(f *testing.F, seeds ...string) {
-	addSeeds(f, seeds...)
+	fixture.AddSeeds(f, seeds...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		imported, diags := slo.ImportBytes(data)
 		for _, d := range diags {
@@ -22,7 +23,9 @@ func fuzzImport(f *testing.F, seeds ...string) {
 			}
 		}
 		for _, im := range imported {
-			native, err := slo.Native(im)
+			var buf bytes.Buffer
+			err := slo.WriteNative(&buf, im)
+			native := buf.Bytes()
 			if err != nil {
 				t.Fatalf("writing %s: %v", im.Service, err)
 			}
@@ -38,13 +41,13 @@ func fuzzImport(f *testing.F, seeds ...string) {
 }
 
 func FuzzImportSloth(f *testing.F) {
-	fuzzImport(f, "testdata/sloth*.yaml", "../testdata/anchors/sloth/*.yml")
+	fuzzImport(f, "testdata/sloth*.yaml", "../../testdata/anchors/sloth/*.yml")
 }
 
 func FuzzImportPyrra(f *testing.F) {
-	fuzzImport(f, "testdata/pyrra*.yaml", "../testdata/anchors/pyrra/*.yaml")
+	fuzzImport(f, "testdata/pyrra*.yaml", "../../testdata/anchors/pyrra/*.yaml")
 }
 
 func FuzzImportOpenSLO(f *testing.F) {
-	fuzzImport(f, "testdata/openslo*.yaml", "../testdata/anchors/openslo/*.yaml", "../testdata/anchors/sloth/openslo-*.yml")
+	fuzzImport(f, "testdata/openslo*.yaml", "../../testdata/anchors/openslo/*.yaml", "../../testdata/anchors/sloth/openslo-*.yml")
 }
