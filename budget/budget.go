@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/slokit/slokit/burnrate"
-	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
@@ -27,26 +25,6 @@ import (
 // Querier runs an instant PromQL query against a metrics backend.
 type Querier interface {
 	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
-}
-
-// EngineQuerier queries the embedded engine.
-type EngineQuerier struct {
-	Engine *engine.Engine
-}
-
-// Query runs the query on the engine and converts the result.
-func (q EngineQuerier) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
-	v, _, err := q.Engine.Query(ctx, query, ts)
-	if err != nil {
-		return nil, err
-	}
-	out := make(model.Vector, 0, len(v))
-	for _, s := range v {
-		m := model.Metric{}
-		s.Metric.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
-		out = append(out, &model.Sample{Metric: m, Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
-	}
-	return out, nil
 }
 
 // Status summarises an SLO's state.
@@ -63,42 +41,40 @@ const (
 
 // FiringAlert is a burn-rate alert firing for an SLO.
 type FiringAlert struct {
-	Alert    string `json:"alert"`
-	Severity string `json:"severity"`
-	Window   string `json:"window"`
+	Alert    string
+	Severity string
+	Window   string
 }
 
 // State is one SLO objective's error-budget state (one per group for
-// grouped SLOs).
+// grouped SLOs). slokit serve answers it as api.SLOState.
 type State struct {
-	Service   string            `json:"service"`
-	SLO       string            `json:"slo"`
-	Objective string            `json:"objective"`
-	Threshold string            `json:"threshold,omitempty"`
-	Group     map[string]string `json:"group,omitempty"`
-	Period    string            `json:"period"`
+	Service   string
+	SLO       string
+	Objective string
+	Threshold string
+	Group     map[string]string
+	Period    string
 	// SLI is the share of good events over the period.
-	SLI *float64 `json:"sli"`
+	SLI *float64
 	// Remaining is the share of the period's error budget left.
-	Remaining *float64 `json:"remaining"`
+	Remaining *float64
 	// FullOutageMinutesLeft is how long a full outage would take to spend
 	// what is left, at the period's average traffic.
-	FullOutageMinutesLeft *float64 `json:"fullOutageMinutesLeft"`
+	FullOutageMinutesLeft *float64
 	// BurnRates by alert window.
-	BurnRates map[string]float64 `json:"burnRates"`
+	BurnRates map[string]float64
 	// SecondsToExhaustion is how long the remaining budget lasts at the
-	// burn rate of the shortest page window; null when nothing burns.
-	SecondsToExhaustion *float64      `json:"secondsToExhaustion"`
-	FiringAlerts        []FiringAlert `json:"firingAlerts"`
-	Status              Status        `json:"status"`
+	// burn rate of the shortest page window; nil when nothing burns.
+	SecondsToExhaustion *float64
+	FiringAlerts        []FiringAlert
+	Status              Status
 	// DataTime is when the backend last recorded the objective's burn
-	// rates (the oldest of its windows): the age of everything above. Null
+	// rates (the oldest of its windows): the age of everything above. Nil
 	// when the backend has no data for it.
-	DataTime *time.Time `json:"dataTime"`
-	// DataAgeSeconds is DataTime's age when the state is served.
-	DataAgeSeconds *float64 `json:"dataAgeSeconds"`
+	DataTime *time.Time
 	// Policy is the SLO's error-budget policy, for the gate.
-	Policy slo.Policy `json:"-"`
+	Policy slo.Policy
 }
 
 // GateState is what the deploy gate needs of the state at now: data

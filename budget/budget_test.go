@@ -9,9 +9,10 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/scenario"
-	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -41,24 +42,9 @@ func stateAt(t *testing.T, name string, at time.Duration) (budget.State, []*slo.
 // stateSince is stateAt for rules deployed at offset deployed.
 func stateSince(t *testing.T, name string, deployed, at time.Duration) (budget.State, []*slo.Service) {
 	t.Helper()
-	svcs, diags := slo.Parse([]byte(spec))
-	if err := diags.Errors(false); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := scenario.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ts := b.Start().Add(at)
-	if err := b.Engine.CatchUp(context.Background(), b.Start().Add(deployed), ts); err != nil {
-		t.Fatal(err)
-	}
-	states, err := budget.Read(context.Background(), budget.EngineQuerier{Engine: b.Engine}, svcs, ts)
+	svcs := fixture.Services(t, spec)
+	b, ts := fixture.Replayed(t, svcs, name, deployed, at)
+	states, err := budget.Read(context.Background(), engine.ModelQuerier{Engine: b.Engine}, svcs, ts)
 	if err != nil {
 		t.Fatal(err)
 	}

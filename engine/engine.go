@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -184,6 +182,29 @@ func (e *Engine) Query(ctx context.Context, q string, t time.Time) (promql.Vecto
 	return nil, st, errors.New("engine: query result is not a vector or scalar")
 }
 
+// ModelQuerier answers instant queries with the types of Prometheus' HTTP
+// API (model.Vector), as a remote backend does, so that code written for
+// a remote Prometheus (the budget reader) reads the engine unchanged and
+// needs none of the engine's packages.
+type ModelQuerier struct {
+	Engine *Engine
+}
+
+// Query runs the query on the engine and converts the result.
+func (q ModelQuerier) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+	v, _, err := q.Engine.Query(ctx, query, ts)
+	if err != nil {
+		return nil, err
+	}
+	out := make(model.Vector, 0, len(v))
+	for _, s := range v {
+		m := make(model.Metric, s.Metric.Len())
+		s.Metric.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
+		out = append(out, &model.Sample{Metric: m, Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
+	}
+	return out, nil
+}
+
 // QueryRange runs a range query from start to end at step.
 func (e *Engine) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) (promql.Matrix, error) {
 	qry, err := e.query.NewRangeQuery(ctx, e.db, nil, q, start, end, step)
@@ -218,7 +239,32 @@ func (e *Engine) ruleQuery(ctx context.Context, q string, t time.Time) (promql.V
 // LoadRules loads Prometheus rule files, as a Prometheus server would, and
 // replaces the engine's rule groups with theirs, in file order.
 func (e *Engine) LoadRules(files ...string) error {
-	m := rules.NewManager(&rules.ManagerOptions{
+	var all []Group
+	for _, f := range files {
+		parsed, errs := rulefmt.ParseFile(f, false, model.UTF8Validation, e.parser, slog.New(slog.DiscardHandler))
+		if len(errs) > 0 {
+			return fmt.Errorf("engine: load rules: %w", errors.Join(errs...))
+		}
+		for _, rg := range parsed.Groups {
+			all = append(all, Group{File: f, RuleGroup: rg})
+		}
+	}
+	return e.LoadGroups(all...)
+}
+
+// Group is a rule group and the file it is named after (which need not
+// exist: a server tells groups apart by file and name).
+type Group struct {
+	File string
+	rulefmt.RuleGroup
+}
+
+// LoadGroups replaces the engine's rule groups with these, in order, as a
+// Prometheus server builds them from its rule files: generated rules go
+// to the engine from memory, without a YAML round trip. Groups without an
+// interval are evaluated every minute, a server's default.
+func (e *Engine) LoadGroups(groups ...Group) error {
+	opts := &rules.ManagerOptions{
 		QueryFunc:    e.ruleQuery,
 		AppendableV2: e.db,
 		Queryable:    e.db,
@@ -226,42 +272,44 @@ func (e *Engine) LoadRules(files ...string) error {
 		NotifyFunc:   func(context.Context, string, ...*rules.Alert) {},
 		Logger:       slog.New(slog.DiscardHandler),
 		Parser:       e.parser,
-	})
-	groups, errs := m.LoadGroups(time.Minute, labels.EmptyLabels(), "", nil, false, files...)
-	if len(errs) > 0 {
-		return fmt.Errorf("engine: load rules: %w", errors.Join(errs...))
 	}
-	e.groups = e.groups[:0]
-	// LoadGroups returns a map; keep the order of the files and of the
-	// groups within them, as a server evaluates them.
-	for _, f := range files {
-		parsed, errs := rulefmt.ParseFile(f, false, model.UTF8Validation, e.parser, slog.New(slog.DiscardHandler))
-		if len(errs) > 0 {
-			return fmt.Errorf("engine: load rules: %w", errors.Join(errs...))
+	rules.NewManager(opts) // fills in the options' defaults, as for a server's groups
+	loaded := make([]*rules.Group, 0, len(groups))
+	for _, g := range groups {
+		interval := time.Minute
+		if g.Interval != 0 {
+			interval = time.Duration(g.Interval)
 		}
-		for _, rg := range parsed.Groups {
-			g := groups[rules.GroupKey(f, rg.Name)]
-			for _, r := range g.Rules() {
-				if a, ok := r.(*rules.AlertingRule); ok {
-					// Without this, an alerting rule waits for a restore
-					// from ALERTS_FOR_STATE before writing ALERTS.
-					a.SetRestored(true)
-				}
+		rs := make([]rules.Rule, 0, len(g.Rules))
+		for _, r := range g.Rules {
+			expr, err := e.parser.ParseExpr(r.Expr)
+			if err != nil {
+				return fmt.Errorf("engine: load rules: group %s, rule %s%s: %w", g.Name, r.Record, r.Alert, err)
 			}
-			e.groups = append(e.groups, g)
+			ls := rules.FromMaps(g.Labels, r.Labels)
+			if r.Alert == "" {
+				rs = append(rs, rules.NewRecordingRule(r.Record, expr, ls))
+				continue
+			}
+			// Restored from the start: a server that has just loaded a
+			// group waits for a restore from ALERTS_FOR_STATE before
+			// writing ALERTS; the engine has no earlier state to restore.
+			rs = append(rs, rules.NewAlertingRule(r.Alert, expr, time.Duration(r.For), time.Duration(r.KeepFiringFor),
+				ls, labels.FromMap(r.Annotations), labels.EmptyLabels(), "", true, opts.Logger))
 		}
+		opts.RuleDependencyController.AnalyseRules(rs)
+		loaded = append(loaded, rules.NewGroup(rules.GroupOptions{
+			Name:        g.Name,
+			File:        g.File,
+			Interval:    interval,
+			Limit:       g.Limit,
+			Rules:       rs,
+			Opts:        opts,
+			QueryOffset: (*time.Duration)(g.QueryOffset),
+		}))
 	}
+	e.groups = loaded
 	return nil
-}
-
-// LoadRuleText writes rule file content into the engine's folder and loads
-// it, for callers that hold generated rules in memory.
-func (e *Engine) LoadRuleText(content []byte) error {
-	path := filepath.Join(e.db.Dir(), "rules.yaml")
-	if err := os.WriteFile(path, content, 0o600); err != nil {
-		return fmt.Errorf("engine: write rules: %w", err)
-	}
-	return e.LoadRules(path)
 }
 
 // Groups are the loaded rule groups, in evaluation order.

@@ -2,13 +2,18 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slokit/slokit/engine"
 )
@@ -30,13 +35,39 @@ var start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // open returns an engine with the test rules and two hours of a counter
 // growing by 1 every 15 s until 01:00 and by 10 after.
 func open(t *testing.T) *engine.Engine {
+	return openWith(t, fromFile)
+}
+
+// fromFile loads the test rules as a server does, from a rule file.
+func fromFile(t *testing.T, e *engine.Engine) error {
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e.LoadRules(file)
+}
+
+// fromMemory loads the test rules from parsed groups.
+func fromMemory(t *testing.T, e *engine.Engine) error {
+	parsed, errs := rulefmt.Parse([]byte(rules), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var groups []engine.Group
+	for _, g := range parsed.Groups {
+		groups = append(groups, engine.Group{File: "memory", RuleGroup: g})
+	}
+	return e.LoadGroups(groups...)
+}
+
+func openWith(t *testing.T, load func(*testing.T, *engine.Engine) error) *engine.Engine {
 	t.Helper()
 	e, err := engine.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	if err := e.LoadRuleText([]byte(rules)); err != nil {
+	if err := load(t, e); err != nil {
 		t.Fatal(err)
 	}
 	app := e.Appender(context.Background())
@@ -106,6 +137,32 @@ func TestBackfillRecordsWhatLiveEvaluationRecords(t *testing.T) {
 	}
 }
 
+// Groups loaded from memory are the groups a rule file gives: the same
+// recorded series and the same alerts at every step.
+func TestGroupsFromMemoryEvaluateAsFromAFile(t *testing.T) {
+	file, memory := open(t), openWith(t, fromMemory)
+	if len(memory.Groups()) != len(file.Groups()) || len(memory.Groups()) == 0 {
+		t.Fatalf("%d groups from memory, %d from the file", len(memory.Groups()), len(file.Groups()))
+	}
+	for ts := start; !ts.After(start.Add(2 * time.Hour)); ts = ts.Add(time.Minute) {
+		for _, e := range []*engine.Engine{file, memory} {
+			if _, err := e.Eval(context.Background(), ts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, q := range []string{"job:requests:increase5m", "ALERTS"} {
+			a, _, errA := file.Query(context.Background(), q, ts)
+			b, _, errB := memory.Query(context.Background(), q, ts)
+			if errA != nil || errB != nil || fmt.Sprint(a) != fmt.Sprint(b) {
+				t.Fatalf("%s at %s: from the file %v (%v), from memory %v (%v)", q, ts, a, errA, b, errB)
+			}
+		}
+	}
+	if len(memory.Alerts()) == 0 {
+		t.Error("no alert fired: the comparison proves little")
+	}
+}
+
 // CatchUp leaves an engine where one evaluated every minute would be:
 // the same recorded series, and ALERTS at the last step.
 func TestCatchUpIsLiveEvaluation(t *testing.T) {
@@ -168,7 +225,11 @@ func TestTimeOrderedRunCompactsAndReadsAcrossBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if err := e.LoadRuleText([]byte(rules)); err != nil {
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.LoadRules(file); err != nil {
 		t.Fatal(err)
 	}
 	ls := labels.FromStrings("__name__", "requests_total", "instance", "a")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/serve/api"
 )
 
 // auditFile is the audit log's file in the data folder; rotated files are
@@ -77,7 +78,7 @@ type AuditEntry struct {
 	Kind     string         `json:"kind"`
 	Decision *gate.Decision `json:"decision,omitempty"`
 	Override *gate.Override `json:"override,omitempty"`
-	Incident *Incident      `json:"incident,omitempty"`
+	Incident *api.Incident  `json:"incident,omitempty"`
 	// Repeated summarises decisions-repeated.
 	Repeated *Repeated `json:"repeated,omitempty"`
 	// Client is the remote address of the request.

@@ -22,6 +22,7 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -55,7 +56,7 @@ type Options struct {
 
 // Injector puts an incident into a backend's synthetic traffic.
 type Injector interface {
-	Inject(service string, d time.Duration, level scenario.Level, now time.Time) Incident
+	Inject(service string, d time.Duration, level scenario.Level, now time.Time)
 }
 
 // maxIncident bounds an injected incident: a demo, not a week of pain.
@@ -246,12 +247,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-type apiError struct {
-	Error string `json:"error"`
-}
-
 func fail(w http.ResponseWriter, code int, format string, args ...any) {
-	writeJSON(w, code, apiError{Error: fmt.Sprintf(format, args...)})
+	writeJSON(w, code, api.Error{Error: fmt.Sprintf(format, args...)})
 }
 
 // ready answers 200 while the gate can decide: once the first state is
@@ -289,36 +286,58 @@ func (s *Server) staleness(at time.Time, err error, now time.Time) (status, why 
 func (s *Server) listSLOs(w http.ResponseWriter, _ *http.Request) {
 	states, at, _ := s.snapshot()
 	now := s.opts.Now()
-	out := make([]budget.State, len(states))
+	out := make([]api.SLOState, len(states))
 	for i, st := range states {
-		out[i] = withAge(st, now)
+		out[i] = wireState(st, now)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"slos": out, "evaluatedAt": at, "dataAgeSeconds": s.age(at)})
+	writeJSON(w, http.StatusOK, api.SLOList{SLOs: out, EvaluatedAt: at, DataAgeSeconds: s.age(at)})
 }
 
-// withAge stamps a state with its data's age at now, as it is served.
-func withAge(st budget.State, now time.Time) budget.State {
+// wireState is a state as it is served at now: the API's type, stamped
+// with its data's age.
+func wireState(st budget.State, now time.Time) api.SLOState {
+	out := api.SLOState{Service: st.Service, SLO: st.SLO, Objective: st.Objective, Threshold: st.Threshold, Group: st.Group,
+		Period: st.Period, SLI: st.SLI, Remaining: st.Remaining, FullOutageMinutesLeft: st.FullOutageMinutesLeft,
+		BurnRates: st.BurnRates, SecondsToExhaustion: st.SecondsToExhaustion,
+		Status: string(st.Status), DataTime: st.DataTime}
+	if st.FiringAlerts != nil {
+		out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
+	}
+	for i, a := range st.FiringAlerts {
+		out.FiringAlerts[i] = api.FiringAlert{Alert: a.Alert, Severity: a.Severity, Window: a.Window}
+	}
 	if st.DataTime != nil {
 		age := now.Sub(*st.DataTime).Seconds()
-		st.DataAgeSeconds = &age
+		out.DataAgeSeconds = &age
 	}
-	return st
+	return out
+}
+
+// wireDecision is a gate decision as it is served.
+func wireDecision(d gate.Decision, resp *api.GateResponse) {
+	resp.Service, resp.Change, resp.Decision = d.Service, d.Change, string(d.Decision)
+	for _, r := range d.Reasons {
+		resp.Reasons = append(resp.Reasons, api.Reason{Rule: r.Rule, SLO: r.SLO, Objective: r.Objective, Message: r.Message})
+	}
+	if d.Override != nil {
+		resp.Override = &api.AppliedOverride{ID: d.Override.ID, Expires: d.Override.Expires}
+	}
 }
 
 func (s *Server) getSLO(w http.ResponseWriter, r *http.Request) {
 	service, name := r.PathValue("service"), r.PathValue("slo")
 	states, at, _ := s.snapshot()
-	var out []budget.State
+	var out []api.SLOState
 	for _, st := range states {
 		if st.Service == service && st.SLO == name {
-			out = append(out, withAge(st, s.opts.Now()))
+			out = append(out, wireState(st, s.opts.Now()))
 		}
 	}
 	if len(out) == 0 {
 		fail(w, http.StatusNotFound, "no SLO %s of service %s", name, service)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"slos": out, "evaluatedAt": at, "dataAgeSeconds": s.age(at)})
+	writeJSON(w, http.StatusOK, api.SLOList{SLOs: out, EvaluatedAt: at, DataAgeSeconds: s.age(at)})
 }
 
 func (s *Server) age(at time.Time) float64 {
@@ -328,27 +347,19 @@ func (s *Server) age(at time.Time) float64 {
 	return s.opts.Now().Sub(at).Seconds()
 }
 
-// GateResponse is the body of a gate answer: the Argo Rollouts web
-// provider's contract (successCondition on decision).
-type GateResponse struct {
-	gate.Decision
-	SLOs           []budget.State `json:"slos"`
-	EvaluatedAt    time.Time      `json:"evaluatedAt"`
-	DataAgeSeconds float64        `json:"dataAgeSeconds"`
-}
-
 // decide answers a gate check. It returns false when the gate cannot
 // decide and fail-open is off.
-func (s *Server) decide(service string, change slo.Change, client string) (GateResponse, bool) {
+func (s *Server) decide(service string, change slo.Change, client string) (api.GateResponse, bool) {
 	now := s.opts.Now()
 	states, at, err := s.snapshot()
-	resp := GateResponse{EvaluatedAt: at, DataAgeSeconds: s.age(at), SLOs: []budget.State{}}
+	resp := api.GateResponse{EvaluatedAt: at, DataAgeSeconds: s.age(at), SLOs: []api.SLOState{}}
+	var d gate.Decision
 	if status, why := s.staleness(at, err, now); status != "ready" {
 		if !s.opts.FailOpen {
-			resp.Decision = gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}
+			wireDecision(gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}, &resp)
 			return resp, false
 		}
-		resp.Decision = gate.Decision{Service: service, Change: string(change), Decision: gate.Allow,
+		d = gate.Decision{Service: service, Change: string(change), Decision: gate.Allow,
 			Reasons: []gate.Reason{{Rule: "fail-open", Message: why + "; allowed because the service runs with --fail-open"}}}
 	} else {
 		var gs []gate.SLOState
@@ -356,21 +367,22 @@ func (s *Server) decide(service string, change slo.Change, client string) (GateR
 			if st.Service != service {
 				continue
 			}
-			resp.SLOs = append(resp.SLOs, withAge(st, now))
+			resp.SLOs = append(resp.SLOs, wireState(st, now))
 			gs = append(gs, st.GateState(now, s.opts.StaleAfter))
 		}
-		resp.Decision = gate.Decide(service, change, gs, s.opts.Overrides.Active(service, now), now)
+		d = gate.Decide(service, change, gs, s.opts.Overrides.Active(service, now), now)
 	}
-	s.decisions.WithLabelValues(service, string(resp.Decision.Decision)).Inc()
-	if err := s.opts.Audit.Decision(resp.Decision, client, now); err != nil {
+	wireDecision(d, &resp)
+	s.decisions.WithLabelValues(service, resp.Decision).Inc()
+	if err := s.opts.Audit.Decision(d, client, now); err != nil {
 		s.auditErrs.Inc()
 	}
 	return resp, true
 }
 
 // cannotDecide answers 503 with why the gate could not decide.
-func cannotDecide(w http.ResponseWriter, resp GateResponse) {
-	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": resp.Reasons[0].Message, "service": resp.Service})
+func cannotDecide(w http.ResponseWriter, resp api.GateResponse) {
+	writeJSON(w, http.StatusServiceUnavailable, api.Error{Error: resp.Reasons[0].Message, Service: resp.Service})
 }
 
 func parseChange(v string) (slo.Change, bool) {
@@ -436,7 +448,7 @@ func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !decided:
 		cannotDecide(w, resp)
-	case resp.Decision.Decision == gate.Deny:
+	case resp.Decision == api.Deny:
 		writeJSON(w, http.StatusForbidden, resp)
 	default:
 		writeJSON(w, http.StatusOK, resp)
@@ -474,16 +486,6 @@ func (s *Server) listOverrides(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"overrides": list})
 }
 
-// overrideRequest is the body of POST /api/v1/overrides: an expiry as a
-// time or as a duration from now.
-type overrideRequest struct {
-	Service  string     `json:"service"`
-	Reason   string     `json:"reason"`
-	Author   string     `json:"author"`
-	Expires  *time.Time `json:"expires"`
-	Duration string     `json:"duration"`
-}
-
 // Bounds of an override's free text: enough for a sentence and a link.
 const (
 	maxReason = 1024
@@ -491,7 +493,7 @@ const (
 )
 
 func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
-	var req overrideRequest
+	var req api.OverrideRequest
 	if !decodeBody(w, r, &req, strictFields) {
 		return
 	}
@@ -555,14 +557,6 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// incidentRequest is the body of POST /api/v1/demo/incident.
-type incidentRequest struct {
-	Service  string   `json:"service"`
-	Duration string   `json:"duration"`
-	Burn     *float64 `json:"burn"`
-	Ratio    *float64 `json:"ratio"`
-}
-
 // injectIncident starts an incident in the embedded backend's traffic, so
 // a demo can show the gate freeze and thaw on demand.
 func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
@@ -573,7 +567,7 @@ func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "incidents can only be injected into the embedded demo backend (slokit serve without --prometheus-url), once it has started")
 		return
 	}
-	req := incidentRequest{Duration: "30m"}
+	req := api.IncidentRequest{Duration: "30m"}
 	if !decodeBody(w, r, &req, strictFields) {
 		return
 	}
@@ -601,7 +595,8 @@ func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
 		level = scenario.Level{Ratio: *req.Ratio}
 	}
 	now := s.opts.Now()
-	inc := incidents.Inject(req.Service, d, level, now)
+	incidents.Inject(req.Service, d, level, now)
+	inc := api.Incident{Service: req.Service, Start: now.UTC(), End: now.Add(d).UTC(), Burn: level.Burn, Ratio: level.Ratio}
 	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)}, true)
 	writeJSON(w, http.StatusCreated, inc)
 }

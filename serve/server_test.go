@@ -11,55 +11,34 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
-	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/slo"
 )
 
-const spec = `apiVersion: slokit.dev/v1
-kind: ServiceLevels
-service: order-api
-scrapeInterval: 15s
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="order-api",code=~"5.."}
-        total: http_requests_total{job="order-api"}
-`
+const spec = fixture.OrderAPI
 
 const token = "t0ken-for-tests"
 
 // backend is the embedded engine holding the outage scenario, with the
 // rules computed up to at (offset from the start) and evaluated live there.
-func backend(t *testing.T, svcs []*slo.Service, at time.Duration) (budget.EngineQuerier, time.Time) {
+func backend(t *testing.T, svcs []*slo.Service, at time.Duration) (engine.ModelQuerier, time.Time) {
 	t.Helper()
-	sc, err := scenario.Lookup("outage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	ts := b.Start().Add(at)
-	if err := b.Engine.CatchUp(context.Background(), b.Start(), ts); err != nil {
-		t.Fatal(err)
-	}
-	return budget.EngineQuerier{Engine: b.Engine}, ts
+	b, ts := fixture.Replayed(t, svcs, "outage", 0, at)
+	return engine.ModelQuerier{Engine: b.Engine}, ts
 }
 
-type fixture struct {
+type testServer struct {
 	srv   *httptest.Server
 	dir   string
 	clock *time.Time
@@ -67,7 +46,7 @@ type fixture struct {
 }
 
 // newServer serves the budget state of the outage scenario at offset at.
-func newServer(t *testing.T, at time.Duration, failOpen bool) *fixture {
+func newServer(t *testing.T, at time.Duration, failOpen bool) *testServer {
 	t.Helper()
 	svcs, diags := slo.Parse([]byte(spec))
 	if err := diags.Errors(false); err != nil {
@@ -78,10 +57,10 @@ func newServer(t *testing.T, at time.Duration, failOpen bool) *fixture {
 }
 
 // serveOn serves o over HTTP, with its stores in a fresh data folder and
-// the fixture's clock (set to start) as its Now.
-func serveOn(t *testing.T, o serve.Options, start time.Time) *fixture {
+// the test server's clock (set to start) as its Now.
+func serveOn(t *testing.T, o serve.Options, start time.Time) *testServer {
 	t.Helper()
-	f := &fixture{dir: t.TempDir(), clock: &start}
+	f := &testServer{dir: t.TempDir(), clock: &start}
 	var err error
 	if o.Overrides, err = serve.OpenOverrides(f.dir); err != nil {
 		t.Fatal(err)
@@ -99,14 +78,14 @@ func serveOn(t *testing.T, o serve.Options, start time.Time) *fixture {
 	return f
 }
 
-func (f *fixture) refresh(t *testing.T) {
+func (f *testServer) refresh(t *testing.T) {
 	t.Helper()
 	if err := f.s.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (f *fixture) do(t *testing.T, method, path, auth, body string) (int, map[string]any) {
+func (f *testServer) do(t *testing.T, method, path, auth, body string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -130,7 +109,7 @@ func (f *fixture) do(t *testing.T, method, path, auth, body string) (int, map[st
 }
 
 // raw answers a request without a token with its status and body text.
-func (f *fixture) raw(t *testing.T, method, path string) (int, string) {
+func (f *testServer) raw(t *testing.T, method, path string) (int, string) {
 	t.Helper()
 	return fetch(t, method, f.srv.URL+path)
 }
@@ -197,7 +176,7 @@ func TestGateFollowsTheBudget(t *testing.T) {
 	outage.refresh(t)
 	for _, tc := range []struct {
 		name     string
-		f        *fixture
+		f        *testServer
 		path     string
 		code     int
 		decision string
@@ -488,5 +467,21 @@ func TestNotReadyWhenTheStateIsStale(t *testing.T) {
 	*f.clock = f.clock.Add(6 * time.Minute)
 	if code, body := f.raw(t, "GET", "/readyz"); code != 503 || !strings.Contains(body, `"stale"`) {
 		t.Errorf("readyz with a 6-minute-old state: %d %s", code, body)
+	}
+}
+
+// Every field of the budget state the server reads is served: the API's
+// SLO state names each one (and adds the data's age).
+func TestServedStateHasEveryBudgetField(t *testing.T) {
+	served := reflect.TypeFor[api.SLOState]()
+	st := reflect.TypeFor[budget.State]()
+	for i := range st.NumField() {
+		name := st.Field(i).Name
+		if name == "Policy" { // the gate's input, not state
+			continue
+		}
+		if _, ok := served.FieldByName(name); !ok {
+			t.Errorf("budget.State.%s is not served: add it to api.SLOState and wireState", name)
+		}
 	}
 }

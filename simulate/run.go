@@ -245,10 +245,7 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	if len(o.RuleFiles) > 0 {
 		err = e.LoadRules(o.RuleFiles...)
 	} else {
-		var buf strings.Builder
-		if err = promrules.Write(&buf, promrules.FormatPrometheus, o.Services); err == nil {
-			err = e.LoadRuleText([]byte(buf.String()))
-		}
+		err = e.LoadGroups(generatedGroups(o.Services)...)
 	}
 	if err == nil {
 		err = b.write(ctx, until)
@@ -258,6 +255,38 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// generatedGroups are the rule groups slokit generates for the services,
+// in the order a rule file lists them, each named after the file it would
+// be written to.
+func generatedGroups(services []*slo.Service) []engine.Group {
+	var out []engine.Group
+	for _, svc := range services {
+		for _, g := range promrules.Groups(svc) {
+			out = append(out, engine.Group{File: promrules.FileName(svc.Name), RuleGroup: g})
+		}
+	}
+	return out
+}
+
+// Replay prepares the scenario (Prepare) and brings the rules to where a
+// server that has evaluated them since deployed would be at at, both
+// offsets from the start: recording rules backfilled, then every rule,
+// alerts included, evaluated at at. It returns the backtest and the time
+// at. This is how the live backend starts, and how tests and previews get
+// an engine holding a scenario's state at a given moment.
+func Replay(ctx context.Context, o Options, deployed, at time.Duration) (*Backtest, time.Time, error) {
+	b, err := Prepare(ctx, o)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	t := b.Start().Add(at)
+	if err := b.Engine.CatchUp(ctx, b.Start().Add(deployed), t); err != nil {
+		b.Close()
+		return nil, time.Time{}, err
+	}
+	return b, t, nil
 }
 
 // unmatchedEvents names the scenario's error events for a service that is

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/internal/secret"
-	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -137,10 +137,10 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	undecided := func(unknownService bool, format string, a ...any) int {
 		msg := redact.String(fmt.Sprintf(format, a...))
 		if *failOpen && !unknownService {
-			p.noDecision("allow", true, msg)
+			p.noDecision(api.Allow, true, msg)
 			return gateAllow
 		}
-		p.noDecision("undecided", false, msg)
+		p.noDecision(api.Undecided, false, msg)
 		return gateUndecided
 	}
 	u := base.JoinPath("api", "v1", "gate", *service)
@@ -166,9 +166,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return undecided(false, "reading the answer of %s: %v", redact.URL(), err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
+		var e api.Error
 		_ = json.Unmarshal(body, &e)
 		if e.Error == "" {
 			e.Error = strings.TrimSpace(string(body))
@@ -178,19 +176,19 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return undecided(resp.StatusCode == http.StatusNotFound, "%s answered %d: %s", redact.URL(), resp.StatusCode, e.Error)
 	}
-	var g serve.GateResponse
+	var g api.GateResponse
 	if err := json.Unmarshal(body, &g); err != nil {
 		return undecided(false, "the answer of %s is not a gate decision: %v", redact.URL(), err)
 	}
-	switch g.Decision.Decision {
-	case "allow", "warn":
+	switch g.Decision {
+	case api.Allow, api.Warn:
 		p.decision(g, body)
 		return gateAllow
-	case "deny":
+	case api.Deny:
 		p.decision(g, body)
 		return gateDeny
 	}
-	return undecided(false, "%s answered an unknown decision %q", redact.URL(), g.Decision.Decision)
+	return undecided(false, "%s answered an unknown decision %q", redact.URL(), g.Decision)
 }
 
 // gatePrinter prints gate check's outcome in the chosen format.
@@ -200,7 +198,7 @@ type gatePrinter struct {
 	service, change string
 }
 
-func (p gatePrinter) decision(g serve.GateResponse, body []byte) {
+func (p gatePrinter) decision(g api.GateResponse, body []byte) {
 	switch p.format {
 	case "json":
 		var compact bytes.Buffer
@@ -211,19 +209,19 @@ func (p gatePrinter) decision(g serve.GateResponse, body []byte) {
 		fmt.Fprintln(p.out, compact.String())
 	case "github":
 		level := "notice"
-		switch g.Decision.Decision {
-		case "deny":
+		switch g.Decision {
+		case api.Deny:
 			level = "error"
-		case "warn":
+		case api.Warn:
 			level = "warning"
 		}
-		lines := []string{fmt.Sprintf("%s: %s, %s change", g.Decision.Decision, g.Service, g.Change)}
+		lines := []string{fmt.Sprintf("%s: %s, %s change", g.Decision, g.Service, g.Change)}
 		for _, r := range g.Reasons {
 			lines = append(lines, "- "+r.Message)
 		}
 		fmt.Fprintf(p.out, "::%s title=slokit gate %s::%s\n", level, githubProperty(g.Service), githubData(strings.Join(lines, "\n")))
 	default:
-		fmt.Fprintf(p.out, "%s: %s, %s change (budget data %.0fs old)\n", g.Decision.Decision, g.Service, g.Change, g.DataAgeSeconds)
+		fmt.Fprintf(p.out, "%s: %s, %s change (budget data %.0fs old)\n", g.Decision, g.Service, g.Change, g.DataAgeSeconds)
 		for _, r := range g.Reasons {
 			fmt.Fprintf(p.out, "  - %s\n", r.Message)
 		}

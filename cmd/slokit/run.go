@@ -414,3 +414,7 @@ func summary(services []*slo.Service) string {
 	}
 	return fmt.Sprintf("%d service(s), %d SLO(s), %d objective(s), %d burn-rate alert rule(s)", len(services), slos, objectives, alerts)
 }
+
+// errNoEngine is what a command that needs the embedded engine says in a
+// binary built without it (-tags noengine).
+var errNoEngine = errors.New("this slokit is built without the embedded engine (-tags noengine)")

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -119,6 +118,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		opts.Querier, backend = hq, hq.URL()
 	} else {
+		if !embeddedEngine {
+			fmt.Fprintf(stderr, "slokit serve: %s: give --prometheus-url\n", errNoEngine)
+			return exitUsage
+		}
 		sc, err := scenario.LookupWith(*scenarioName, *maxBytes)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
@@ -154,39 +157,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // removed at every start, so a killed process leaves nothing behind for
 // longer than until the next start.
 const embeddedDir = "embedded-tsdb"
-
-// startEmbedded writes the scenario's history into the embedded engine and
-// computes the rules over it.
-func startEmbedded(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, dataDir string, logger *slog.Logger) (serve.Backend, error) {
-	dir := filepath.Join(dataDir, embeddedDir)
-	if err := os.RemoveAll(dir); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	started := time.Now()
-	logger.Info("embedded backend: writing the scenario's history and computing the rules", "scenario", sc.Name, "history", sc.Duration.String())
-	emb, err := serve.StartEmbedded(ctx, services, sc, dir, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range emb.Warnings() {
-		logger.Warn(w)
-	}
-	logger.Info("embedded backend ready", "took", time.Since(started).Round(time.Millisecond))
-	return embeddedBackend{emb, dir}, nil
-}
-
-// embeddedBackend removes the engine's folder when it closes.
-type embeddedBackend struct {
-	*serve.Embedded
-	dir string
-}
-
-func (e embeddedBackend) Close() error {
-	return errors.Join(e.Embedded.Close(), os.RemoveAll(e.dir))
-}
 
 // upcoming tells what a scenario played live has in store, from where
 // the service joins it.

@@ -24,10 +24,10 @@ import (
 
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
-	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -364,15 +364,7 @@ func TestEveryPanelShowsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := simulate.Prepare(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	end := b.End()
-	if err := b.Engine.CatchUp(context.Background(), b.Start(), end); err != nil {
-		t.Fatal(err)
-	}
+	b, end := fixture.Replayed(t, svcs, sc.Name, 0, sc.Duration)
 	panels := 0
 	for _, d := range allDashboards(t, svcs) {
 		for _, q := range queries(t, d) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -145,7 +147,10 @@ func newEngine(tb testing.TB, spec string) (*engine.Engine, []*slo.Service) {
 	must(tb, err)
 	tb.Cleanup(func() { _ = e.Close() })
 	svcs, rules := compile(tb, spec)
-	must(tb, e.LoadRuleText(rules))
+	// Through a rule file, as Prometheus reads the generated rules.
+	file := filepath.Join(tb.TempDir(), "rules.yaml")
+	must(tb, os.WriteFile(file, rules, 0o600))
+	must(tb, e.LoadRules(file))
 	return e, svcs
 }
 

@@ -1,4 +1,4 @@
-package serve
+package simulate
 
 import (
 	"context"
@@ -9,20 +9,20 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/scenario"
-	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
 )
 
-// Embedded is the budget service's default backend: the specs' generated
-// rules running on the embedded Prometheus engine over a scenario's
-// synthetic traffic. At start it writes the scenario's history up to now
+// Live is a scenario played in real time: the specs' generated rules
+// running on the embedded Prometheus engine over the scenario's synthetic
+// traffic. It is slokit serve's default (demo) backend, which cmd wires
+// in, so the server itself links no engine. At start it writes the scenario's history up to now
 // and computes the rules over it, so budgets and gates show real numbers at
 // once; then it keeps appending samples and evaluating the rules in real
 // time.
-type Embedded struct {
-	q budget.EngineQuerier
+type Live struct {
+	q engine.ModelQuerier
 
 	// mu orders the ticks, which append samples and evaluate rules,
 	// before and after the queries that read them: the engine runs without
@@ -30,15 +30,15 @@ type Embedded struct {
 	// see half an append. It also guards the scenario's events, which
 	// injected incidents extend and ticks read.
 	mu       sync.RWMutex
-	b        *simulate.Backtest
+	b        *Backtest
 	lastEval time.Time
 }
 
-// StartEmbedded places the scenario on the wall clock, writes its history
+// StartLive places the scenario on the wall clock, writes its history
 // up to now into an engine in dir and computes the rules over it. A
 // scenario with a live point joins the story there; one without has run
 // its whole duration by now, from a midnight UTC so time of day holds.
-func StartEmbedded(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, dir string, now time.Time) (*Embedded, error) {
+func StartLive(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, dir string, now time.Time) (*Live, error) {
 	own := *sc // injected incidents extend this run's events only
 	own.Errors.Events = slices.Clone(sc.Errors.Events)
 	own.Incidents = slices.Clone(sc.Incidents)
@@ -47,26 +47,22 @@ func StartEmbedded(ctx context.Context, services []*slo.Service, sc *scenario.Sc
 	if sc.Live > 0 {
 		start = now.Add(-sc.Live)
 	}
-	b, err := simulate.Prepare(ctx, simulate.Options{Scenario: sc, Services: services, Dir: dir, Start: start, Until: now.Sub(start)})
+	// Evaluations on the scenario's grid, live ones going on from there;
+	// alerts evaluated too, so that a page already firing shows at once.
+	last := now.Sub(start).Truncate(sc.EvaluationInterval)
+	b, _, err := Replay(ctx, Options{Scenario: sc, Services: services, Dir: dir, Start: start, Until: now.Sub(start)}, 0, last)
 	if err != nil {
 		return nil, fmt.Errorf("embedded backend: %w", err)
 	}
-	// Evaluations on the scenario's grid, live ones going on from there.
-	last := start.Add(now.Sub(start).Truncate(sc.EvaluationInterval))
-	// Alerts too, so that a page already firing shows at once.
-	if err := b.Engine.CatchUp(ctx, start, last); err != nil {
-		b.Close()
-		return nil, fmt.Errorf("embedded backend: %w", err)
-	}
-	return &Embedded{b: b, q: budget.EngineQuerier{Engine: b.Engine}, lastEval: last}, nil
+	return &Live{b: b, q: engine.ModelQuerier{Engine: b.Engine}, lastEval: start.Add(last)}, nil
 }
 
 // Warnings name parts of the scenario that touch none of the specs'
 // services.
-func (e *Embedded) Warnings() []string { return e.b.Warnings }
+func (e *Live) Warnings() []string { return e.b.Warnings }
 
 // Query reads from the engine.
-func (e *Embedded) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+func (e *Live) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	return e.q.Query(ctx, query, ts)
@@ -74,7 +70,7 @@ func (e *Embedded) Query(ctx context.Context, query string, ts time.Time) (model
 
 // Tick writes the traffic up to now and evaluates the rules at every
 // evaluation time since the last, as a server would.
-func (e *Embedded) Tick(ctx context.Context, now time.Time) error {
+func (e *Live) Tick(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err := e.b.Append(ctx, now); err != nil {
@@ -90,31 +86,19 @@ func (e *Embedded) Tick(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// Incident is an incident injected into the embedded backend's traffic.
-type Incident struct {
-	Service string    `json:"service"`
-	Start   time.Time `json:"start"`
-	End     time.Time `json:"end"`
-	// Burn is the burn rate the incident runs at, or 0 when Ratio gives
-	// the share of failing requests.
-	Burn  float64 `json:"burn,omitempty"`
-	Ratio float64 `json:"ratio,omitempty"`
-}
-
 // Inject makes the service's requests fail from now on for d, at a burn
 // rate or an error ratio: an incident on demand, to show the gate freeze.
-func (e *Embedded) Inject(service string, d time.Duration, level scenario.Level, now time.Time) Incident {
+func (e *Live) Inject(service string, d time.Duration, level scenario.Level, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	offset := now.Sub(e.b.Start())
 	ev := scenario.ErrorEvent{Kind: scenario.Step, Window: scenario.Window{Start: offset, Duration: d}, Level: level, Service: service}
 	e.b.Scenario.Errors.Events = append(e.b.Scenario.Errors.Events, ev)
 	e.b.Scenario.Incidents = append(e.b.Scenario.Incidents, ev.Window)
-	return Incident{Service: service, Start: now.UTC(), End: now.Add(d).UTC(), Burn: level.Burn, Ratio: level.Ratio}
 }
 
 // Run ticks every scrape interval until ctx ends.
-func (e *Embedded) Run(ctx context.Context) error {
+func (e *Live) Run(ctx context.Context) error {
 	t := time.NewTicker(e.b.Scenario.ScrapeInterval)
 	defer t.Stop()
 	for {
@@ -130,7 +114,7 @@ func (e *Embedded) Run(ctx context.Context) error {
 }
 
 // Close releases the engine, once no tick or query is using it.
-func (e *Embedded) Close() error {
+func (e *Live) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.b.Close()

@@ -1,0 +1,33 @@
+//go:build noengine
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo"
+)
+
+// This binary was built with -tags noengine: without the embedded
+// Prometheus engine (TSDB, rule evaluator), so without slokit simulate
+// and without serve's embedded demo backend. Everything else works.
+const embeddedEngine = false
+
+const simulateSynopsis = `simulate ...
+
+Not in this build: slokit was built with -tags noengine, without the
+embedded Prometheus engine that backtests run on.`
+
+func runSimulate(_ context.Context, _ []string, _, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "slokit simulate: %s\n", errNoEngine)
+	return exitUsage
+}
+
+func startEmbedded(context.Context, []*slo.Service, *scenario.Scenario, string, *slog.Logger) (serve.Backend, error) {
+	return nil, errNoEngine
+}

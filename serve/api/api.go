@@ -1,0 +1,137 @@
+// Package api holds the wire types of slokit serve's HTTP API: the JSON
+// the server writes and its clients (slokit gate check, pipelines' own
+// scripts) read. It imports nothing of slokit's and nothing of the
+// Prometheus module, so a client links a few standard packages, not the
+// server, the budget reader or the engine. The server converts its
+// domain types (gate decisions, budget states) into these in one place;
+// serve/openapi.yaml documents them.
+package api
+
+import "time"
+
+// Verdicts: the decision field of a gate answer.
+const (
+	Allow = "allow"
+	Warn  = "warn"
+	Deny  = "deny"
+	// Undecided is never sent by the server: clients use it for an answer
+	// they could not get (slokit gate check --output json).
+	Undecided = "undecided"
+)
+
+// GateResponse is the body of a gate answer (200, or 403 from the
+// Flagger route on deny): the Argo Rollouts web provider's contract
+// (successCondition on decision).
+type GateResponse struct {
+	Service string `json:"service"`
+	Change  string `json:"change"`
+	// Decision is Allow, Warn or Deny.
+	Decision string `json:"decision"`
+	// Reasons say which policy rules applied, worst first.
+	Reasons []Reason `json:"reasons"`
+	// Override is the override that let the change through, if any.
+	Override       *AppliedOverride `json:"override"`
+	SLOs           []SLOState       `json:"slos"`
+	EvaluatedAt    time.Time        `json:"evaluatedAt"`
+	DataAgeSeconds float64          `json:"dataAgeSeconds"`
+}
+
+// Reason is a policy rule that applied to a decision.
+type Reason struct {
+	// Rule is budget-exhausted, page-alert-firing, budget-low, no-data,
+	// rollback, allowed-during-freeze, override, ok, cannot-decide or
+	// fail-open.
+	Rule      string `json:"rule"`
+	SLO       string `json:"slo,omitempty"`
+	Objective string `json:"objective,omitempty"`
+	Message   string `json:"message"`
+}
+
+// AppliedOverride names the override that let a change through and when
+// it ends; who asked for it and why are shown only to token holders.
+type AppliedOverride struct {
+	ID      string    `json:"id"`
+	Expires time.Time `json:"expires"`
+}
+
+// SLOList is the body of GET /api/v1/slos and /api/v1/slos/{service}/{slo}.
+type SLOList struct {
+	SLOs           []SLOState `json:"slos"`
+	EvaluatedAt    time.Time  `json:"evaluatedAt"`
+	DataAgeSeconds float64    `json:"dataAgeSeconds"`
+}
+
+// SLOState is one SLO objective's error-budget state (one per group for
+// grouped SLOs), as the server last read it from the backend.
+type SLOState struct {
+	Service   string            `json:"service"`
+	SLO       string            `json:"slo"`
+	Objective string            `json:"objective"`
+	Threshold string            `json:"threshold,omitempty"`
+	Group     map[string]string `json:"group,omitempty"`
+	Period    string            `json:"period"`
+	// SLI is the share of good events over the period.
+	SLI *float64 `json:"sli"`
+	// Remaining is the share of the period's error budget left.
+	Remaining *float64 `json:"remaining"`
+	// FullOutageMinutesLeft is how long a full outage would take to spend
+	// what is left, at the period's average traffic.
+	FullOutageMinutesLeft *float64 `json:"fullOutageMinutesLeft"`
+	// BurnRates by alert window.
+	BurnRates map[string]float64 `json:"burnRates"`
+	// SecondsToExhaustion is how long the remaining budget lasts at the
+	// burn rate of the shortest page window; null when nothing burns.
+	SecondsToExhaustion *float64      `json:"secondsToExhaustion"`
+	FiringAlerts        []FiringAlert `json:"firingAlerts"`
+	// Status is unknown, ok, warning, critical or exhausted.
+	Status string `json:"status"`
+	// DataTime is when the backend last recorded the objective's burn
+	// rates; null when it has no data for it.
+	DataTime *time.Time `json:"dataTime"`
+	// DataAgeSeconds is DataTime's age when the state is served.
+	DataAgeSeconds *float64 `json:"dataAgeSeconds"`
+}
+
+// FiringAlert is a burn-rate alert firing for an SLO.
+type FiringAlert struct {
+	Alert    string `json:"alert"`
+	Severity string `json:"severity"`
+	Window   string `json:"window"`
+}
+
+// Error is the body of every error answer.
+type Error struct {
+	Error string `json:"error"`
+	// Service is set when the gate could not decide for a service (503).
+	Service string `json:"service,omitempty"`
+}
+
+// OverrideRequest is the body of POST /api/v1/overrides: an expiry as a
+// time or as a duration from now.
+type OverrideRequest struct {
+	Service  string     `json:"service"`
+	Reason   string     `json:"reason"`
+	Author   string     `json:"author"`
+	Expires  *time.Time `json:"expires"`
+	Duration string     `json:"duration"`
+}
+
+// IncidentRequest is the body of POST /api/v1/demo/incident: a duration
+// (default 30m) and a burn rate or an error ratio (default burn 60).
+type IncidentRequest struct {
+	Service  string   `json:"service"`
+	Duration string   `json:"duration"`
+	Burn     *float64 `json:"burn"`
+	Ratio    *float64 `json:"ratio"`
+}
+
+// Incident is an incident injected into the embedded backend's traffic.
+type Incident struct {
+	Service string    `json:"service"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	// Burn is the burn rate the incident runs at, or 0 when Ratio gives
+	// the share of failing requests.
+	Burn  float64 `json:"burn,omitempty"`
+	Ratio float64 `json:"ratio,omitempty"`
+}

@@ -1,0 +1,109 @@
+package test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// deps lists the packages a package links, as go list sees them with the
+// build tags given.
+func deps(t *testing.T, pkg string, tags ...string) []string {
+	t.Helper()
+	args := []string{"list", "-deps"}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	out, err := exec.Command("go", append(args, pkg)...).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// The embedded Prometheus (TSDB, rule manager, and with them service
+// discovery and the cloud SDKs) is linked only where it is needed: the
+// budget reader, the gate, the server, the wire types and the importers
+// go without it, and so does the binary built with -tags noengine.
+func TestEmbeddedEngineOnlyWhereNeeded(t *testing.T) {
+	const tsdb, rules = "github.com/prometheus/prometheus/tsdb", "github.com/prometheus/prometheus/rules"
+	for _, tc := range []struct {
+		pkg     string
+		tags    []string
+		without []string
+	}{
+		{pkg: "github.com/slokit/slokit/budget", without: []string{tsdb, rules, "github.com/slokit/slokit/engine", "github.com/slokit/slokit/generators/promrules"}},
+		{pkg: "github.com/slokit/slokit/gate", without: []string{tsdb, rules}},
+		{pkg: "github.com/slokit/slokit/serve", without: []string{tsdb, rules, "github.com/slokit/slokit/simulate", "github.com/slokit/slokit/engine"}},
+		{pkg: "github.com/slokit/slokit/serve/api", without: []string{"github.com/prometheus/", "github.com/slokit/slokit/"}},
+		{pkg: "github.com/slokit/slokit/series", without: []string{"github.com/slokit/slokit/"}},
+		{pkg: "github.com/slokit/slokit/slo/importer", without: []string{"github.com/slokit/slokit/slo", tsdb}},
+		{pkg: "github.com/slokit/slokit/cmd/slokit", tags: []string{"noengine"}, without: []string{tsdb, rules, "github.com/slokit/slokit/simulate", "github.com/slokit/slokit/engine"}},
+	} {
+		t.Run(tc.pkg+strings.Join(tc.tags, ","), func(t *testing.T) {
+			for _, d := range deps(t, tc.pkg, tc.tags...) {
+				for _, bad := range tc.without {
+					// A package path, or every package under a prefix
+					// ending in /, the package itself aside.
+					if d == bad || strings.HasSuffix(bad, "/") && strings.HasPrefix(d, bad) && d != tc.pkg {
+						t.Errorf("%s links %s", tc.pkg, d)
+					}
+				}
+			}
+		})
+	}
+	// And the default binary does link it: the test above proves something.
+	found := false
+	for _, d := range deps(t, "github.com/slokit/slokit/cmd/slokit") {
+		found = found || d == tsdb
+	}
+	if !found {
+		t.Error("the default binary does not link the TSDB: this test would pass for the wrong reason")
+	}
+}
+
+// A binary built with -tags noengine generates and checks as the default
+// one does, and says clearly what it cannot do.
+func TestBinaryWithoutTheEngine(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "slokit")
+	build := exec.Command("go", "build", "-tags", "noengine", "-o", bin, "../cmd/slokit")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags noengine: %v\n%s", err, out)
+	}
+	run := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, stdout.String(), stderr.String()
+	}
+	out := t.TempDir()
+	if code, _, stderr := run("generate", "-o", out, "../specs"); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, stderr)
+	}
+	want, err := os.ReadFile(filepath.Join(out, "order-api.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slokit(t, "generate", "../specs/order-api.yaml"); !bytes.Equal(got, want) {
+		t.Error("the binary without the engine generates other rules than the default one")
+	}
+	for _, args := range [][]string{
+		{"simulate", "--scenario", "outage", "--spec", "../specs/order-api.yaml"},
+		{"serve", "../specs"},
+	} {
+		code, _, stderr := run(args...)
+		if code != 2 || !strings.Contains(stderr, "built without the embedded engine (-tags noengine)") {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+	}
+}
