@@ -6,12 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/slokit/slokit/internal/inputfile"
+	"github.com/slokit/slokit/internal/parallel"
 	"github.com/slokit/slokit/internal/strictyaml"
 	"github.com/slokit/slokit/slo/importer"
 )
@@ -98,25 +97,13 @@ func Load(paths []string, opts ...LoadOptions) ([]*Service, Diagnostics) {
 		services []*Service
 		diags    Diagnostics
 	}
-	results := make([]result, len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(files)) {
-		wg.Go(func() {
-			for i := range next {
-				if contents[i].err != nil {
-					results[i].diags = Diagnostics{cannotRead(files[i], contents[i].err)}
-					continue
-				}
-				results[i].services, results[i].diags = parseFile(files[i], contents[i].data, reg)
-			}
-		})
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	results := parallel.Map(len(files), func(i int) result {
+		if contents[i].err != nil {
+			return result{diags: Diagnostics{cannotRead(files[i], contents[i].err)}}
+		}
+		services, diags := parseFile(files[i], contents[i].data, reg)
+		return result{services, diags}
+	})
 	for _, r := range results {
 		services = append(services, r.services...)
 		diags = append(diags, r.diags...)

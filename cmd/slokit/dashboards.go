@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/slo"
@@ -59,23 +57,12 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 // the ones generated earlier from specs within inputs that no longer
 // generate them. It returns how many dashboards it wrote.
 func writeDashboards(dir string, f grafana.Format, services []*slo.Service, inputs []string) (int, error) {
-	files, err := grafana.Files(f, services)
-	if err != nil {
+	if _, err := writeFiles(dir, grafana.Files(f, services), inputs); err != nil {
 		return 0, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
-	}
-	written := map[string]string{}
-	for _, file := range files {
-		if err := writeFileAtomic(filepath.Join(dir, file.Name), file.Content); err != nil {
-			return 0, err
-		}
-		written[file.Name] = file.Source
 	}
 	n := 0
 	for _, svc := range services {
 		n += 1 + len(svc.SLOs)
 	}
-	return n, finishFolder(dir, written, inputs)
+	return n, nil
 }

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/slokit/slokit/generators"
 	"github.com/slokit/slokit/generators/grafana"
-	"github.com/slokit/slokit/generators/promrules"
 )
 
 // sourcesFile records, in an output folder, the spec file each generated
@@ -45,6 +46,30 @@ func readSources(dir string) (sources, error) {
 		s.Files = map[string]string{}
 	}
 	return s, nil
+}
+
+// writeFiles is the one writer of generated files: it writes a
+// generator's files into dir, each replaced atomically (a rule reloader
+// never sees half a file), as they are rendered, then records them and
+// removes the files an earlier run generated from specs within inputs
+// that this run did not write (finishFolder). It returns how many files
+// it wrote. A generator's error stops it before the folder's record
+// changes, so nothing is pruned.
+func writeFiles(dir string, files iter.Seq2[generators.File, error], inputs []string) (int, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	written := map[string]string{}
+	for f, err := range files {
+		if err != nil {
+			return len(written), err
+		}
+		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Content); err != nil {
+			return len(written), err
+		}
+		written[f.Name] = f.Source
+	}
+	return len(written), finishFolder(dir, written, inputs)
 }
 
 // finishFolder records the files just written into dir (file name -> spec
@@ -128,7 +153,7 @@ func isGenerated(path string) (bool, error) {
 	head = head[:n]
 	switch filepath.Ext(path) {
 	case ".yaml":
-		return strings.HasPrefix(string(head), promrules.Header), nil
+		return strings.HasPrefix(string(head), generators.Header), nil
 	case ".json":
 		return strings.Contains(string(head), `"description": "`+grafana.Description), nil
 	}

@@ -9,10 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/promrules"
@@ -296,7 +294,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
 		return exitOK
 	}
-	if err := writeFolder(*out, f, services, paths); err != nil {
+	if _, err := writeFiles(*out, promrules.Files(f, services), paths); err != nil {
 		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
 		return exitInvalid
 	}
@@ -338,47 +336,6 @@ func writeOneFile(path string, f promrules.Format, services []*slo.Service) erro
 		}
 	}
 	return writeFileAtomic(path, buf.Bytes())
-}
-
-// writeFolder writes one file per service, each replaced atomically, and
-// removes the files generated earlier from specs within inputs that are
-// gone (see finishFolder). The format is checked against every service
-// before any file is written.
-func writeFolder(dir string, f promrules.Format, services []*slo.Service, inputs []string) error {
-	if err := promrules.Check(f, services); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	// Services are independent: render and write them on every core.
-	errs := make([]error, len(services))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				var buf bytes.Buffer
-				errs[i] = promrules.Write(&buf, f, []*slo.Service{services[i]})
-				if errs[i] == nil {
-					errs[i] = writeFileAtomic(filepath.Join(dir, promrules.FileName(services[i].Name)), buf.Bytes())
-				}
-			}
-		})
-	}
-	for i := range services {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	written := map[string]string{}
-	for _, svc := range services {
-		written[promrules.FileName(svc.Name)] = svc.File
-	}
-	return finishFolder(dir, written, inputs)
 }
 
 // writeFileAtomic replaces path in one step, so a rule reloader never sees

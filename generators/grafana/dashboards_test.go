@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/slokit/slokit/generators"
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/fixture"
@@ -121,11 +122,11 @@ func TestGoldenDashboards(t *testing.T) {
 		{grafana.FormatGrafanaOperator, "testdata/grafana-operator"},
 	} {
 		t.Run(string(tc.format), func(t *testing.T) {
-			files, err := grafana.Files(tc.format, svcs)
+			files, err := generators.Collect(grafana.Files(tc.format, svcs))
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, _ := grafana.Files(tc.format, svcs)
+			again, _ := generators.Collect(grafana.Files(tc.format, svcs))
 			names := map[string]bool{}
 			for i, f := range files {
 				if !bytes.Equal(f.Content, again[i].Content) {
@@ -294,19 +295,19 @@ slos:
 // sidecar label on ConfigMaps.
 func TestKubernetesPackaging(t *testing.T) {
 	svcs := exampleServices(t)
-	jsonFiles, _ := grafana.Files(grafana.FormatJSON, svcs)
+	jsonFiles, _ := generators.Collect(grafana.Files(grafana.FormatJSON, svcs))
 	want := map[string]string{}
 	for _, f := range jsonFiles {
 		want[f.Name] = string(f.Content)
 	}
 	for _, format := range []grafana.Format{grafana.FormatConfigMap, grafana.FormatGrafanaOperator} {
-		files, err := grafana.Files(format, svcs)
+		files, err := generators.Collect(grafana.Files(format, svcs))
 		if err != nil {
 			t.Fatal(err)
 		}
 		found := 0
 		for _, f := range files {
-			if !bytes.HasPrefix(f.Content, []byte(promrules.Header)) {
+			if !bytes.HasPrefix(f.Content, []byte(generators.Header)) {
 				t.Errorf("%s: no generated-code header", f.Name)
 			}
 			dec := yaml.NewDecoder(bytes.NewReader(f.Content))
@@ -489,7 +490,7 @@ slos:
 		t.Fatal(err)
 	}
 	for _, f := range []grafana.Format{grafana.FormatJSON, grafana.FormatConfigMap} {
-		_, err := grafana.Files(f, services)
+		_, err := generators.Collect(grafana.Files(f, services))
 		if err == nil || !strings.Contains(err.Error(), "SLO b of service a") || !strings.Contains(err.Error(), "service a.b") {
 			t.Errorf("%s: want an error naming both, got %v", f, err)
 		}

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"gopkg.in/yaml.v3"
 
-	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/generators"
+	"github.com/slokit/slokit/internal/parallel"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -50,14 +52,6 @@ func ParseFormat(name string) (Format, error) {
 		names[i] = string(f)
 	}
 	return "", fmt.Errorf("unknown dashboard format %q: use one of %s", name, strings.Join(names, ", "))
-}
-
-// File is a generated file, named relative to the output folder.
-type File struct {
-	Name    string
-	Content []byte
-	// Source is the spec file of the service the file is for.
-	Source string
 }
 
 // Dashboards are a service's overview followed by its SLOs' details.
@@ -131,50 +125,76 @@ func JSONFileName(service, sloName string) string {
 // YAMLFileName is the file a service's Kubernetes objects are written to.
 func YAMLFileName(service string) string { return service + ".yaml" }
 
-// Files renders every service's dashboards in format f.
-func Files(f Format, services []*slo.Service) ([]File, error) {
-	if err := checkFileNames(services); err != nil {
+// Files returns the files of every service's dashboards in format f,
+// one after the other: services are rendered on every core
+// (parallel.Ordered), in order, and only a few are in memory at once.
+// File names are checked for clashes before the first file.
+func Files(f Format, services []*slo.Service) iter.Seq2[generators.File, error] {
+	return func(yield func(generators.File, error) bool) {
+		if err := checkFileNames(services); err != nil {
+			yield(generators.File{}, err)
+			return
+		}
+		type rendered struct {
+			files []generators.File
+			err   error
+		}
+		for r := range parallel.Ordered(len(services), func(i int) rendered {
+			files, err := serviceFiles(f, services[i])
+			return rendered{files, err}
+		}) {
+			if r.err != nil {
+				yield(generators.File{}, r.err)
+				return
+			}
+			for _, file := range r.files {
+				if !yield(file, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// serviceFiles renders one service's dashboards: a JSON file each, or one
+// YAML file of Kubernetes objects.
+func serviceFiles(f Format, svc *slo.Service) ([]generators.File, error) {
+	ds, err := Dashboards(svc)
+	if err != nil {
 		return nil, err
 	}
-	var out []File
-	for _, svc := range services {
-		ds, err := Dashboards(svc)
-		if err != nil {
-			return nil, err
+	names := make([]string, len(ds))
+	docs := make([][]byte, len(ds))
+	for i, d := range ds {
+		if docs[i], err = Marshal(d); err != nil {
+			return nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
-		names := make([]string, len(ds))
-		docs := make([][]byte, len(ds))
-		for i, d := range ds {
-			if docs[i], err = Marshal(d); err != nil {
-				return nil, fmt.Errorf("%s: %w", svc.Name, err)
-			}
-			if i > 0 {
-				names[i] = svc.SLOs[i-1].Name
-			}
+		if i > 0 {
+			names[i] = svc.SLOs[i-1].Name
 		}
-		if f == FormatJSON {
-			for i := range ds {
-				out = append(out, File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i], Source: svc.File})
-			}
-			continue
-		}
-		var buf bytes.Buffer
-		buf.WriteString(promrules.Header)
-		for i, d := range ds {
-			if i > 0 {
-				buf.WriteString("---\n")
-			}
-			obj := kubernetesObject(f, svc.Name, *d.Uid, JSONFileName(svc.Name, names[i]), docs[i])
-			enc := yaml.NewEncoder(&buf)
-			enc.SetIndent(2)
-			if err := enc.Encode(obj); err != nil {
-				return nil, fmt.Errorf("%s: %w", svc.Name, err)
-			}
-			enc.Close()
-		}
-		out = append(out, File{Name: YAMLFileName(svc.Name), Content: buf.Bytes(), Source: svc.File})
 	}
-	return out, nil
+	if f == FormatJSON {
+		out := make([]generators.File, len(ds))
+		for i := range ds {
+			out[i] = generators.File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i], Source: svc.File}
+		}
+		return out, nil
+	}
+	var buf bytes.Buffer
+	buf.WriteString(generators.Header)
+	for i, d := range ds {
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		obj := kubernetesObject(f, svc.Name, *d.Uid, JSONFileName(svc.Name, names[i]), docs[i])
+		enc := yaml.NewEncoder(&buf)
+		enc.SetIndent(2)
+		if err := enc.Encode(obj); err != nil {
+			return nil, fmt.Errorf("%s: %w", svc.Name, err)
+		}
+		enc.Close()
+	}
+	return []generators.File{{Name: YAMLFileName(svc.Name), Content: buf.Bytes(), Source: svc.File}}, nil
 }
 
 // kubernetesObject wraps a dashboard's JSON in a ConfigMap or a

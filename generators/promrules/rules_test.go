@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/slokit/slokit/generators"
 	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/series"
@@ -79,7 +80,7 @@ func TestPrometheusFormatIsOneDocumentWithEveryGroup(t *testing.T) {
 	if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), promrules.Header) {
+	if !strings.HasPrefix(buf.String(), generators.Header) {
 		t.Error("missing the generated-code header")
 	}
 	if strings.Contains(buf.String(), "\n---") {
