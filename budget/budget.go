@@ -98,15 +98,19 @@ func (s *State) GateState(now time.Time, staleAfter time.Duration) gate.SLOState
 	return g
 }
 
-// identity names an objective's series (or, without the objective, its
-// SLI's): the service, SLO, threshold and grouping labels. Other labels,
-// such as the team labels alerts carry, do not matter.
-func identity(m model.Metric, s *slo.SLO, objective bool) string {
-	names := []string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}
-	if objective {
-		names = append(names, series.ObjectiveLabel)
-	}
-	names = append(names, s.Grouping...)
+// objectiveIdentity names an objective's series: the service, SLO,
+// threshold, objective and grouping labels. Other labels, such as the team
+// labels alerts carry, do not matter.
+func objectiveIdentity(m model.Metric, s *slo.SLO) string {
+	return identity(m, append([]string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel, series.ObjectiveLabel}, s.Grouping...))
+}
+
+// sliIdentity names an SLI's series, which carry no objective.
+func sliIdentity(m model.Metric, s *slo.SLO) string {
+	return identity(m, append([]string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}, s.Grouping...))
+}
+
+func identity(m model.Metric, names []string) string {
 	parts := make([]string, len(names))
 	for i, n := range names {
 		parts[i] = n + "=" + string(m[model.LabelName(n)])
@@ -219,7 +223,7 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 	seen := map[string]model.Metric{}
 	for _, v := range []model.Vector{remaining, burns} {
 		for _, smp := range v {
-			if k := identity(smp.Metric, s, true); belongs(smp.Metric, s, o) && seen[k] == nil {
+			if k := objectiveIdentity(smp.Metric, s); belongs(smp.Metric, s, o) && seen[k] == nil {
 				seen[k] = smp.Metric
 				order = append(order, k)
 			}
@@ -230,32 +234,32 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 	for _, k := range order {
 		m := seen[k]
 		st := newState(group(m))
-		sk := identity(m, s, false)
+		sk := sliIdentity(m, s)
 		for _, r := range remaining {
-			if identity(r.Metric, s, true) == k {
+			if objectiveIdentity(r.Metric, s) == k {
 				v := float64(r.Value)
 				minutes := v * o.Budget() * s.Period.Minutes()
 				st.Remaining, st.FullOutageMinutesLeft = &v, &minutes
 			}
 		}
 		for _, b := range burns {
-			if identity(b.Metric, s, true) == k {
+			if objectiveIdentity(b.Metric, s) == k {
 				st.BurnRates[string(b.Metric[series.WindowLabel])] = float64(b.Value)
 			}
 		}
 		for _, e := range ratios {
-			if identity(e.Metric, s, false) == sk && string(e.Metric[series.WindowLabel]) == st.Period {
+			if sliIdentity(e.Metric, s) == sk && string(e.Metric[series.WindowLabel]) == st.Period {
 				sli := 1 - float64(e.Value)
 				st.SLI = &sli
 			}
 		}
 		for _, a := range firing {
-			if identity(a.Metric, s, true) == k && a.Metric["alertname"] == model.LabelValue(s.Alerting.Name) {
+			if objectiveIdentity(a.Metric, s) == k && a.Metric["alertname"] == model.LabelValue(s.Alerting.Name) {
 				st.FiringAlerts = append(st.FiringAlerts, FiringAlert{Alert: string(a.Metric["alertname"]), Severity: string(a.Metric[series.SeverityLabel]), Window: string(a.Metric[series.WindowLabel])})
 			}
 		}
 		for _, ts := range stamps {
-			if identity(ts.Metric, s, true) == k {
+			if objectiveIdentity(ts.Metric, s) == k {
 				at := time.UnixMilli(int64(math.Round(float64(ts.Value) * 1000))).UTC()
 				if st.DataTime == nil || at.Before(*st.DataTime) {
 					st.DataTime = &at

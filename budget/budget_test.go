@@ -79,7 +79,7 @@ func TestStateDuringAnOutage(t *testing.T) {
 		t.Errorf("time to exhaustion %v", st.SecondsToExhaustion)
 	}
 	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{gateState(t, st)}, nil, time.Now())
-	if d.Decision != gate.Deny || d.Reasons[0].Rule != "page-alert-firing" {
+	if d.Verdict != gate.Deny || d.Reasons[0].Rule != "page-alert-firing" {
 		t.Errorf("gate during the outage: %+v", d)
 	}
 }
@@ -100,8 +100,8 @@ func TestStateAfterTheOutageSpentTheBudget(t *testing.T) {
 		change slo.Change
 		want   gate.Verdict
 	}{{slo.NormalChange, gate.Deny}, {slo.RollbackChange, gate.Allow}, {slo.HotfixChange, gate.Allow}} {
-		if d := gate.Decide("order-api", tc.change, []gate.SLOState{gateState(t, st)}, nil, time.Now()); d.Decision != tc.want {
-			t.Errorf("%s change: %s, want %s", tc.change, d.Decision, tc.want)
+		if d := gate.Decide("order-api", tc.change, []gate.SLOState{gateState(t, st)}, nil, time.Now()); d.Verdict != tc.want {
+			t.Errorf("%s change: %s, want %s", tc.change, d.Verdict, tc.want)
 		}
 	}
 }
@@ -112,7 +112,7 @@ func TestStateOfAHealthySurge(t *testing.T) {
 	if st.Status != budget.OK || st.Remaining == nil || *st.Remaining < 0.4 || len(st.FiringAlerts) != 0 {
 		t.Fatalf("during a healthy surge: %+v", st)
 	}
-	if d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{gateState(t, st)}, nil, time.Now()); d.Decision != gate.Allow {
+	if d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{gateState(t, st)}, nil, time.Now()); d.Verdict != gate.Allow {
 		t.Errorf("gate during a healthy surge: %+v", d)
 	}
 }
@@ -138,7 +138,7 @@ func TestStateCarriesItsDataTime(t *testing.T) {
 	t.Parallel()
 	at := 3*time.Hour + 10*time.Minute
 	st, _ := stateAt(t, "outage", at)
-	if want := scenario.Start.Add(at); st.DataTime == nil || !st.DataTime.Equal(want) {
+	if want := scenario.Start().Add(at); st.DataTime == nil || !st.DataTime.Equal(want) {
 		t.Fatalf("data time %v, want the last evaluation at %s", st.DataTime, want)
 	}
 	for _, tc := range []struct {

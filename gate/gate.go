@@ -82,7 +82,7 @@ type AppliedOverride struct {
 type Decision struct {
 	Service  string           `json:"service"`
 	Change   string           `json:"change"`
-	Decision Verdict          `json:"decision"`
+	Verdict  Verdict          `json:"decision"`
 	Reasons  []Reason         `json:"reasons"`
 	Override *AppliedOverride `json:"override"`
 }
@@ -94,7 +94,7 @@ type Decision struct {
 // allowed, naming the freeze they pass. Without a freeze, a budget under
 // the policy's warning level warns.
 func Decide(service string, change slo.Change, slos []SLOState, override *Override, now time.Time) Decision {
-	d := Decision{Service: service, Change: string(change), Decision: Allow}
+	d := Decision{Service: service, Change: string(change), Verdict: Allow}
 	var freezes, warnings []Reason
 	passes := true // the change is let through by every freezing SLO's policy
 	for _, s := range slos {
@@ -125,7 +125,7 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 	d.Reasons = append(freezes, warnings...)
 	switch {
 	case len(freezes) == 0 && len(warnings) > 0:
-		d.Decision = Warn
+		d.Verdict = Warn
 	case len(freezes) == 0:
 		d.Reasons = append(d.Reasons, Reason{Rule: "ok", Message: fmt.Sprintf("every SLO of %s has budget to spare", service)})
 	case change == slo.RollbackChange:
@@ -136,7 +136,7 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 		d.Override = &AppliedOverride{ID: override.ID, Expires: override.Expires.UTC()}
 		d.Reasons = append(d.Reasons, Reason{Rule: "override", Message: fmt.Sprintf("override %s applies until %s", override.ID, override.Expires.UTC().Format(time.RFC3339))})
 	default:
-		d.Decision = Deny
+		d.Verdict = Deny
 	}
 	return d
 }

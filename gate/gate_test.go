@@ -12,7 +12,7 @@ import (
 var now = time.Date(2026, 2, 8, 22, 0, 0, 0, time.UTC)
 
 func state(name string, remaining float64, pages ...string) gate.SLOState {
-	return gate.SLOState{Service: "order-api", SLO: name, Objective: "99.95", Remaining: remaining, PageAlerts: pages, Policy: slo.DefaultPolicy}
+	return gate.SLOState{Service: "order-api", SLO: name, Objective: "99.95", Remaining: remaining, PageAlerts: pages, Policy: slo.DefaultPolicy()}
 }
 
 func TestDecide(t *testing.T) {
@@ -62,8 +62,8 @@ func TestDecide(t *testing.T) {
 					t.Errorf("reason %s has no message", r.Rule)
 				}
 			}
-			if d.Decision != tc.want || strings.Join(rules, ",") != tc.rules {
-				t.Errorf("got %s %v, want %s %s", d.Decision, rules, tc.want, tc.rules)
+			if d.Verdict != tc.want || strings.Join(rules, ",") != tc.rules {
+				t.Errorf("got %s %v, want %s %s", d.Verdict, rules, tc.want, tc.rules)
 			}
 			if (d.Override != nil) != (tc.rules != "" && strings.HasSuffix(tc.rules, "override")) {
 				t.Errorf("override in decision: %v", d.Override)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/inputfile"
 	"github.com/slokit/slokit/internal/strictyaml"
 )
@@ -34,7 +35,9 @@ const (
 
 // DefaultLatency is used when a scenario gives none: requests mostly fast,
 // with a tail.
-var DefaultLatency = Latency{Median: 120 * time.Millisecond, P99: 450 * time.Millisecond}
+func DefaultLatency() Latency {
+	return Latency{Median: 120 * time.Millisecond, P99: 450 * time.Millisecond}
+}
 
 type spec struct {
 	APIVersion         string               `yaml:"apiVersion"`
@@ -106,16 +109,16 @@ type specLatency struct {
 
 // Parse reads a scenario file's single document. Errors name line, column
 // and field path, all of them.
-func Parse(data []byte) (*Scenario, strictyaml.Diagnostics) {
+func Parse(data []byte) (*Scenario, diag.Diagnostics) {
 	var (
 		out   *Scenario
-		diags strictyaml.Diagnostics
+		diags diag.Diagnostics
 		docs  int
 	)
 	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
 		docs++
 		if docs > 1 {
-			diags = append(diags, &strictyaml.Diagnostic{Line: root.Line, Column: root.Column, Message: "a scenario file holds one scenario; put others in their own files"})
+			diags = append(diags, &diag.Diagnostic{Line: root.Line, Column: root.Column, Message: "a scenario file holds one scenario; put others in their own files"})
 			return
 		}
 		var s spec
@@ -127,22 +130,22 @@ func Parse(data []byte) (*Scenario, strictyaml.Diagnostics) {
 	})
 	diags = append(diags, readDiags...)
 	diags.Sort()
-	if diags.Errors(false) != nil {
+	if diags.Errors() != nil {
 		return nil, diags
 	}
 	return out, diags
 }
 
 // ParseFile reads a scenario file, naming it in every diagnostic. Only a
-// regular file is read, of at most inputfile.DefaultMaxBytes.
-func ParseFile(file string) (*Scenario, strictyaml.Diagnostics) {
+// regular file is read, of at most 16 MiB.
+func ParseFile(file string) (*Scenario, diag.Diagnostics) {
 	return parseFile(file, 0)
 }
 
-func parseFile(file string, maxBytes int64) (*Scenario, strictyaml.Diagnostics) {
+func parseFile(file string, maxBytes int64) (*Scenario, diag.Diagnostics) {
 	data, err := inputfile.Read(file, maxBytes)
 	if err != nil {
-		return nil, strictyaml.Diagnostics{{File: file, Message: fmt.Sprintf("cannot read scenario: %v", inputfile.Cause(err))}}
+		return nil, diag.Diagnostics{{File: file, Message: fmt.Sprintf("cannot read scenario: %v", inputfile.Cause(err))}}
 	}
 	s, diags := Parse(data)
 	for _, d := range diags {
@@ -167,7 +170,7 @@ func Builtins() []*Scenario {
 			panic(err)
 		}
 		s, diags := Parse(data)
-		if err := diags.Errors(false); err != nil {
+		if err := diags.Errors(); err != nil {
 			panic(fmt.Sprintf("built-in scenario %s: %v", e.Name(), err)) // caught by the tests
 		}
 		out = append(out, s)
@@ -183,7 +186,7 @@ func Lookup(name string) (*Scenario, error) {
 }
 
 // LookupWith is Lookup reading a scenario file of at most maxFileBytes
-// (0: inputfile.DefaultMaxBytes).
+// (0: 16 MiB).
 func LookupWith(name string, maxFileBytes int64) (*Scenario, error) {
 	var names []string
 	for _, s := range Builtins() {
@@ -196,7 +199,7 @@ func LookupWith(name string, maxFileBytes int64) (*Scenario, error) {
 		return nil, fmt.Errorf("unknown scenario %q: not a built-in (%s) and not a readable file", name, strings.Join(names, ", "))
 	}
 	s, diags := parseFile(name, maxFileBytes)
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -213,7 +216,7 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 		EvaluationInterval: DefaultEvaluationInterval,
 		Seed:               1,
 		Series:             DefaultSeries,
-		Latency:            DefaultLatency,
+		Latency:            DefaultLatency(),
 	}
 	if in.Name == "" {
 		d.Fail("name", "missing: a scenario needs a name")

@@ -53,7 +53,7 @@ type Expect struct {
 
 // Start is the wall-clock time a scenario starts at: a Monday midnight UTC,
 // so that time-of-day shapes land where the story says.
-var Start = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+func Start() time.Time { return time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) }
 
 // Window is a stretch of a scenario.
 type Window struct {
@@ -148,7 +148,7 @@ func (s *Scenario) Rate(t time.Duration) float64 {
 	r := s.Traffic.Rate
 	if p := s.Traffic.PeakToTrough; p > 1 {
 		// A cosine between trough and peak whose mean is Rate.
-		hour := math.Mod(float64(Start.Add(t).Hour())+float64(Start.Add(t).Minute())/60+float64(Start.Add(t).Second())/3600, 24)
+		hour := math.Mod(float64(Start().Add(t).Hour())+float64(Start().Add(t).Minute())/60+float64(Start().Add(t).Second())/3600, 24)
 		phase := (1 + math.Cos(2*math.Pi*(hour-s.Traffic.PeakHour)/24)) / 2 // 1 at the peak, 0 at the trough
 		trough := 2 * r / (1 + p)
 		r = trough * (1 + (p-1)*phase)

@@ -168,7 +168,7 @@ func TestLookup(t *testing.T) {
 
 func TestExpectationsAreRead(t *testing.T) {
 	s, diags := scenario.ParseFile("testdata/custom.yaml")
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	if s.Expect != (scenario.Expect{PageWithin: 10 * time.Minute, NoFalseFirings: true}) {

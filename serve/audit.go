@@ -173,17 +173,17 @@ func tornTail(f *os.File) (end int64, torn int, err error) {
 	return 0, int(size), nil
 }
 
-// Write appends an entry; with sync set it is on disk when Write returns.
-func (a *AuditLog) Write(e AuditEntry, sync bool) error {
+// Write appends an entry of a state change (an override created or
+// deleted, an incident injected) and returns once it is on disk: what
+// changed the gate's answers must survive a crash. Decisions, far more
+// frequent, go through Decision and reach the disk with Flush.
+func (a *AuditLog) Write(e AuditEntry) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.write(e); err != nil {
 		return err
 	}
-	if sync {
-		return a.f.Sync()
-	}
-	return nil
+	return a.f.Sync()
 }
 
 // Decision records a gate decision: denies and changes of decision at
@@ -192,7 +192,7 @@ func (a *AuditLog) Decision(d gate.Decision, client string, now time.Time) error
 	k := decisionKey{d.Service, d.Change}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if prev, ok := a.last[k]; ok && prev == d.Decision && d.Decision != gate.Deny {
+	if prev, ok := a.last[k]; ok && prev == d.Verdict && d.Verdict != gate.Deny {
 		r := a.repeats[k]
 		if r == nil {
 			r = &repeat{first: now}
@@ -205,7 +205,7 @@ func (a *AuditLog) Decision(d gate.Decision, client string, now time.Time) error
 	if err := a.writeRepeats(k); err != nil {
 		return err
 	}
-	a.last[k] = d.Decision
+	a.last[k] = d.Verdict
 	return a.write(AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client})
 }
 

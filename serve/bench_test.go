@@ -52,7 +52,7 @@ func BenchmarkGateChecks(b *testing.B) {
 			}
 		}
 		svcs, diags := slo.Parse([]byte(sb.String()))
-		if err := diags.Errors(false); err != nil {
+		if err := diags.Errors(); err != nil {
 			b.Fatal(err)
 		}
 		services = append(services, svcs...)

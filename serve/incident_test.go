@@ -31,7 +31,7 @@ slos:
 // its gate freezes, while the other service ships on.
 func TestInjectedIncidentFreezesOneService(t *testing.T) {
 	svcs, diags := slo.Parse([]byte(twoServices))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	quiet := &scenario.Scenario{Name: "quiet", Duration: 2 * time.Hour, ScrapeInterval: 15 * time.Second, EvaluationInterval: time.Minute,

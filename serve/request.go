@@ -19,9 +19,11 @@ const maxBody = 64 << 10
 // an unknown field is a typo that would otherwise be silently dropped.
 // Deploy tools' webhooks are decoded leniently: Flagger adds fields to its
 // payload over time, and a gate that rejects them fails every canary.
+type fieldCheck bool
+
 const (
-	strictFields  = true
-	lenientFields = false
+	strictFields  fieldCheck = true
+	lenientFields fieldCheck = false
 )
 
 // decodeBody reads one JSON object of at most maxBody bytes into v, a
@@ -30,7 +32,7 @@ const (
 // (the last would win) and a key that differs from a field's name only in
 // case (encoding/json matches it anyway). In strict mode unknown keys are
 // errors too; in lenient mode they are ignored.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, strict bool) bool {
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, check fieldCheck) bool {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -41,12 +43,12 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, strict bool) bool
 		}
 		return false
 	}
-	if err := checkKeys(data, jsonFields(v), strict); err != nil {
+	if err := checkKeys(data, jsonFields(v), check); err != nil {
 		fail(w, http.StatusBadRequest, "request body: %v", err)
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if strict {
+	if check == strictFields {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
@@ -82,7 +84,7 @@ func jsonFields(v any) []string {
 // object, and, among the top-level keys, one that matches a field only
 // when case is ignored, or (strict) one that matches no field at all.
 // Malformed JSON is left to the decoder, which says where it breaks.
-func checkKeys(data []byte, fields []string, strict bool) error {
+func checkKeys(data []byte, fields []string, check fieldCheck) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -107,7 +109,7 @@ func checkKeys(data []byte, fields []string, strict bool) error {
 		case exact != "":
 		case folded != "":
 			return fmt.Errorf("field %q: did you mean %q? (field names are case-sensitive)", k, folded)
-		case strict:
+		case check == strictFields:
 			return fmt.Errorf("unknown field %q", k)
 		}
 	}

@@ -315,7 +315,7 @@ func wireState(st budget.State, now time.Time) api.SLOState {
 
 // wireDecision is a gate decision as it is served.
 func wireDecision(d gate.Decision, resp *api.GateResponse) {
-	resp.Service, resp.Change, resp.Decision = d.Service, d.Change, string(d.Decision)
+	resp.Service, resp.Change, resp.Decision = d.Service, d.Change, string(d.Verdict)
 	for _, r := range d.Reasons {
 		resp.Reasons = append(resp.Reasons, api.Reason{Rule: r.Rule, SLO: r.SLO, Objective: r.Objective, Message: r.Message})
 	}
@@ -359,7 +359,7 @@ func (s *Server) decide(service string, change slo.Change, client string) (api.G
 			wireDecision(gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}, &resp)
 			return resp, false
 		}
-		d = gate.Decision{Service: service, Change: string(change), Decision: gate.Allow,
+		d = gate.Decision{Service: service, Change: string(change), Verdict: gate.Allow,
 			Reasons: []gate.Reason{{Rule: "fail-open", Message: why + "; allowed because the service runs with --fail-open"}}}
 	} else {
 		var gs []gate.SLOState
@@ -389,7 +389,7 @@ func parseChange(v string) (slo.Change, bool) {
 	if v == "" {
 		return slo.NormalChange, true
 	}
-	for _, c := range slo.Changes {
+	for _, c := range slo.Changes() {
 		if string(c) == v {
 			return c, true
 		}
@@ -535,7 +535,7 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusInternalServerError, "storing the override: %v", err)
 			return
 		}
-		if err := s.opts.Audit.Write(AuditEntry{Time: now, Kind: "override-created", Override: &ov, Client: clientOf(r)}, true); err != nil {
+		if err := s.opts.Audit.Write(AuditEntry{Time: now, Kind: "override-created", Override: &ov, Client: clientOf(r)}); err != nil {
 			fail(w, http.StatusInternalServerError, "auditing the override: %v", err)
 			return
 		}
@@ -552,7 +552,7 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		fail(w, http.StatusNotFound, "no override %q", id)
 	default:
-		_ = s.opts.Audit.Write(AuditEntry{Time: s.opts.Now(), Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: clientOf(r)}, true)
+		_ = s.opts.Audit.Write(AuditEntry{Time: s.opts.Now(), Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: clientOf(r)})
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -597,7 +597,7 @@ func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	incidents.Inject(req.Service, d, level, now)
 	inc := api.Incident{Service: req.Service, Start: now.UTC(), End: now.Add(d).UTC(), Burn: level.Burn, Ratio: level.Ratio}
-	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)}, true)
+	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)})
 	writeJSON(w, http.StatusCreated, inc)
 }
 

@@ -49,7 +49,7 @@ type testServer struct {
 func newServer(t *testing.T, at time.Duration, failOpen bool) *testServer {
 	t.Helper()
 	svcs, diags := slo.Parse([]byte(spec))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	q, ts := backend(t, svcs, at)
@@ -429,7 +429,7 @@ func TestUnauthenticatedAnswersHideBackendCredentials(t *testing.T) {
 // that is gone from the backend go with it.
 func TestMetricsFollowEveryGroup(t *testing.T) {
 	svcs, diags := slo.Parse([]byte(strings.Replace(spec, "    sli:\n", "    grouping: [provider]\n    sli:\n", 1)))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	sample := func(name, provider, window string, v float64) *model.Sample {

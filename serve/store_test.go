@@ -82,11 +82,11 @@ func TestAuditLogAppends(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := gate.Decision{Service: "order-api", Change: "normal", Decision: gate.Deny}
-		if err := log.Write(serve.AuditEntry{Time: now, Kind: "decision", Decision: &d}, false); err != nil {
+		d := gate.Decision{Service: "order-api", Change: "normal", Verdict: gate.Deny}
+		if err := log.Write(serve.AuditEntry{Time: now, Kind: "decision", Decision: &d}); err != nil {
 			t.Fatal(err)
 		}
-		if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-" + string(rune('a'+round))}}, true); err != nil {
+		if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-" + string(rune('a'+round))}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := log.Close(); err != nil {
@@ -143,7 +143,7 @@ func TestAuditLogRecordsChangesAndDeniesAndCountsRepeats(t *testing.T) {
 	}
 	decide := func(v gate.Verdict, n int) {
 		for i := range n {
-			if err := log.Decision(gate.Decision{Service: "order-api", Change: "normal", Decision: v}, "127.0.0.1", now.Add(time.Duration(i)*time.Second)); err != nil {
+			if err := log.Decision(gate.Decision{Service: "order-api", Change: "normal", Verdict: v}, "127.0.0.1", now.Add(time.Duration(i)*time.Second)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -157,7 +157,7 @@ func TestAuditLogRecordsChangesAndDeniesAndCountsRepeats(t *testing.T) {
 		if e.Kind == "decisions-repeated" {
 			kinds = append(kinds, fmt.Sprintf("repeated:%d", e.Repeated.Count))
 		} else {
-			kinds = append(kinds, e.Kind+":"+string(e.Decision.Decision))
+			kinds = append(kinds, e.Kind+":"+string(e.Decision.Verdict))
 		}
 	}
 	want := "decision:allow,repeated:999,decision:deny,decision:deny,decision:deny,decision:allow"
@@ -191,7 +191,7 @@ func TestAuditLogRepairsATornRecord(t *testing.T) {
 	if log.Repaired != len(torn) {
 		t.Errorf("repaired %d bytes, want %d", log.Repaired, len(torn))
 	}
-	if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-2"}}, true); err != nil {
+	if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-2"}}); err != nil {
 		t.Fatal(err)
 	}
 	log.Close()
@@ -209,7 +209,7 @@ func TestAuditLogRotatesAndKeepsBoundedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 500 {
-		if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: fmt.Sprintf("ovr-%04d", i)}}, false); err != nil {
+		if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: fmt.Sprintf("ovr-%04d", i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}

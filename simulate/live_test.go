@@ -49,7 +49,7 @@ func TestLiveBackend(t *testing.T) {
 	if st.Status != budget.Exhausted || st.Remaining == nil {
 		t.Fatalf("after live ticks: %+v", st)
 	}
-	if d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{st.GateState(later, 5*time.Minute)}, nil, later); d.Decision != gate.Deny {
+	if d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{st.GateState(later, 5*time.Minute)}, nil, later); d.Verdict != gate.Deny {
 		t.Errorf("gate: %+v", d)
 	}
 }

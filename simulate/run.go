@@ -54,8 +54,8 @@ type Options struct {
 	// 0 means DefaultCheckpoints.
 	Checkpoints int
 	// Start, for Prepare, places the scenario on the wall clock; zero
-	// means scenario.Start. Use a midnight UTC to keep time-of-day shapes
-	// where the story puts them. Run always starts at scenario.Start.
+	// means scenario.Start(). Use a midnight UTC to keep time-of-day shapes
+	// where the story puts them. Run always starts at scenario.Start().
 	Start time.Time
 	// Until, for Prepare, writes traffic only up to this offset, so that
 	// Append can go on from there; zero means the whole duration.
@@ -235,7 +235,7 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	}
 	start := o.Start
 	if start.IsZero() {
-		start = scenario.Start
+		start = scenario.Start()
 	}
 	until := o.Until
 	if until == 0 {
@@ -534,7 +534,7 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 		holds = time.Duration(w) + ar.HoldDuration() + sc.EvaluationInterval
 	}
 	for _, iv := range intervals {
-		at := iv.From.Sub(scenario.Start)
+		at := iv.From.Sub(scenario.Start())
 		if !slices.ContainsFunc(sc.Incidents, func(w scenario.Window) bool { return at >= w.Start && at < w.End()+holds }) {
 			res.FalseFirings++
 		}
@@ -547,7 +547,7 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 		return res
 	}
 	inc := sc.Incidents[0]
-	incStart, incEnd := scenario.Start.Add(inc.Start), scenario.Start.Add(inc.End())
+	incStart, incEnd := scenario.Start().Add(inc.Start), scenario.Start().Add(inc.End())
 	for _, iv := range intervals {
 		if !iv.From.Before(incStart) {
 			d := iv.From.Sub(incStart).Seconds()
@@ -631,7 +631,7 @@ func Timeline(res *Result, sc *scenario.Scenario, width int) []string {
 	for _, a := range res.Alerts {
 		out = append(out, line(func(from, to time.Duration) bool {
 			for _, iv := range a.Intervals {
-				if iv.From.Sub(scenario.Start) < to && iv.To.Sub(scenario.Start) > from {
+				if iv.From.Sub(scenario.Start()) < to && iv.To.Sub(scenario.Start()) > from {
 					return true
 				}
 			}

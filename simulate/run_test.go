@@ -31,7 +31,7 @@ slos:
 func services(t testing.TB, spec string) []*slo.Service {
 	t.Helper()
 	svcs, diags := slo.Parse([]byte(spec))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	return svcs
@@ -270,7 +270,7 @@ func TestCostlyRulesAreMeasuredAtCheckpoints(t *testing.T) {
 func TestGroupedAndBoolGaugeSLOs(t *testing.T) {
 	t.Parallel()
 	svcs, diags := slo.Load([]string{"../specs/payment.yaml", "../specs/menu.yaml"})
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	res := run(t, "fast-burn", simulate.Options{Services: svcs})

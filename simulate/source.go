@@ -151,13 +151,14 @@ func (src *source) budget() float64 {
 	return b
 }
 
-// add increments a counter series (or sets a gauge) and appends it.
-func (src *source) add(app *engine.Appender, ls labels.Labels, t int64, inc float64, gauge bool) error {
+// count increments a counter series and appends it.
+func (src *source) count(app *engine.Appender, ls labels.Labels, t int64, inc float64) error {
+	return src.set(app, ls, t, src.values[ls.String()]+inc)
+}
+
+// set sets a series (a gauge, or a counter's new value) and appends it.
+func (src *source) set(app *engine.Appender, ls labels.Labels, t int64, v float64) error {
 	key := ls.String()
-	v := src.values[key] + inc
-	if gauge {
-		v = inc
-	}
 	src.values[key] = v
 	ref, err := app.AddRef(src.refs[key], ls, t, v)
 	src.refs[key] = ref
@@ -187,12 +188,12 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 			tl.bad[i] = bad
 		}
 		for _, ls := range src.good {
-			if err := src.add(app, ls, ms, (n-bad)/float64(len(src.good)), false); err != nil {
+			if err := src.count(app, ls, ms, (n-bad)/float64(len(src.good))); err != nil {
 				return err
 			}
 		}
 		for _, ls := range src.bad {
-			if err := src.add(app, ls, ms, bad/float64(len(src.bad)), false); err != nil {
+			if err := src.count(app, ls, ms, bad/float64(len(src.bad))); err != nil {
 				return err
 			}
 		}
@@ -212,7 +213,7 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 		per := float64(len(src.buckets))
 		for _, set := range src.buckets {
 			for j, ls := range set {
-				if err := src.add(app, ls, ms, fast(src.bounds[j])/per, false); err != nil {
+				if err := src.count(app, ls, ms, fast(src.bounds[j])/per); err != nil {
 					return err
 				}
 			}
@@ -230,7 +231,7 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 				}
 			}
 			tl.total++
-			if err := src.add(app, ls, ms, v, true); err != nil {
+			if err := src.set(app, ls, ms, v); err != nil {
 				return err
 			}
 		}

@@ -60,7 +60,7 @@ func (c *converter) convert(doc *specDocument) *Service {
 	}
 	svc := &Service{Name: doc.Service, Labels: doc.Labels}
 	c.checkName("service", doc.Service)
-	c.checkLabels("labels", doc.Labels, false)
+	c.checkLabels("labels", doc.Labels)
 	if len(doc.SLOs) == 0 {
 		c.Fail("slos", "missing: a service needs at least one SLO")
 	}
@@ -108,16 +108,21 @@ func (c *converter) checkLabelName(path, name string) bool {
 	return true
 }
 
-// checkLabels checks label names. The values of a service's and an SLO's
-// labels are literal text (see LiteralTemplate); alerting labels are
-// Prometheus templates, checked as such.
-func (c *converter) checkLabels(path string, ls map[string]string, templated bool) {
+// checkLabels checks the label names of a service or an SLO; their
+// values are literal text (see LiteralTemplate).
+func (c *converter) checkLabels(path string, ls map[string]string) {
+	for _, k := range sortedKeys(ls) {
+		c.checkLabelName(strictyaml.JoinPath(path, k), k)
+	}
+}
+
+// checkAlertLabels checks alerting labels: names, and values as the
+// Prometheus templates they are.
+func (c *converter) checkAlertLabels(path string, ls map[string]string) {
 	for _, k := range sortedKeys(ls) {
 		p := strictyaml.JoinPath(path, k)
 		c.checkLabelName(p, k)
-		if templated {
-			c.checkTemplate(p, ls[k])
-		}
+		c.checkTemplate(p, ls[k])
 	}
 }
 
@@ -152,7 +157,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 		Grouping:       in.Grouping,
 	}
 	c.checkName(path+".name", in.Name)
-	c.checkLabels(path+".labels", in.Labels, false)
+	c.checkLabels(path+".labels", in.Labels)
 
 	// Scrape interval and base window: the SLO's own, else the service's.
 	scrapePath, basePath := "scrapeInterval", "baseWindow"
@@ -197,7 +202,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 	c.convertObjectives(s, in, path)
 	c.convertGrouping(s, path)
 	c.convertAlerting(s, in.Alerting, path)
-	s.Policy = c.convertPolicy(c.convertPolicy(DefaultPolicy, doc.Policy, "policy"), in.Policy, path+".policy")
+	s.Policy = c.convertPolicy(c.convertPolicy(DefaultPolicy(), doc.Policy, "policy"), in.Policy, path+".policy")
 
 	for _, o := range s.Objectives {
 		if outage := time.Duration(o.Budget() * float64(s.Period)); outage < 5*time.Minute && s.Period >= minPeriod {
@@ -557,14 +562,14 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 			a.MinEvents = in.MinEvents
 		}
 		a.Labels, a.Annotations = in.Labels, in.Annotations
-		c.checkLabels(path+".labels", in.Labels, true)
+		c.checkAlertLabels(path+".labels", in.Labels)
 		c.checkAnnotations(path+".annotations", in.Annotations)
 		for sev, sc := range map[burnrate.Severity]*specSeverity{burnrate.Page: in.Page, burnrate.Ticket: in.Ticket} {
 			if sc == nil {
 				continue
 			}
 			p := path + "." + string(sev)
-			c.checkLabels(p+".labels", sc.Labels, true)
+			c.checkAlertLabels(p+".labels", sc.Labels)
 			c.checkAnnotations(p+".annotations", sc.Annotations)
 			a.Severities[sev] = SeverityConfig{Labels: sc.Labels, Annotations: sc.Annotations}
 			disabled[sev] = sc.Disabled

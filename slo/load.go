@@ -76,8 +76,7 @@ func parseFile(path string, data []byte, reg *importer.Registry) ([]*Service, Di
 
 // LoadOptions bound what Load and Import read.
 type LoadOptions struct {
-	// MaxFileBytes is the largest spec file read; default
-	// inputfile.DefaultMaxBytes (16 MiB).
+	// MaxFileBytes is the largest spec file read; 0 means 16 MiB.
 	MaxFileBytes int64
 }
 

@@ -66,7 +66,7 @@ func TestLoadRejectsAServiceDefinedInTwoFiles(t *testing.T) {
 	if len(services) != 1 {
 		t.Errorf("want the first definition kept, got %d services", len(services))
 	}
-	err := diags.Errors(false)
+	err := diags.Errors()
 	if err == nil || !strings.Contains(err.Error(), `service "twice" is already defined in `+filepath.Join(dir, "a.yaml")) {
 		t.Errorf("want a duplicate-service error naming the first file, got %v", err)
 	}
@@ -74,17 +74,17 @@ func TestLoadRejectsAServiceDefinedInTwoFiles(t *testing.T) {
 
 func TestLoadReportsMissingPaths(t *testing.T) {
 	_, diags := slo.Load([]string{"testdata/does-not-exist.yaml"})
-	if err := diags.Errors(false); err == nil || !strings.Contains(err.Error(), "testdata/does-not-exist.yaml: cannot read spec: no such file or directory") {
+	if err := diags.Errors(); err == nil || !strings.Contains(err.Error(), "testdata/does-not-exist.yaml: cannot read spec: no such file or directory") {
 		t.Errorf("got %v", err)
 	}
 }
 
 func TestStrictTurnsWarningsIntoErrors(t *testing.T) {
 	_, diags := slo.ParseFile("testdata/warnings.good.yaml")
-	if diags.Errors(false) != nil {
+	if diags.Errors() != nil {
 		t.Fatal("warnings alone must not fail validation")
 	}
-	if len(diags.Warnings()) != 3 || diags.Errors(true) == nil {
+	if len(diags.Warnings()) != 3 || diags.ErrorsOrWarnings() == nil {
 		t.Errorf("want 3 warnings that fail with strict, got %v", diags)
 	}
 }
@@ -105,7 +105,7 @@ slos:
         - &tier {severity: page, factor: 14.4, long: 1h, short: 5m}
 ` + strings.Repeat("        - *tier\n", 999) + strings.Repeat("  - *slo\n", 999)
 	services, diags := slo.Parse([]byte(spec))
-	err := diags.Errors(false)
+	err := diags.Errors()
 	if len(services) > 0 || err == nil || !strings.Contains(err.Error(), "document too large") {
 		t.Errorf("want a document-too-large error, got %v", err)
 	}

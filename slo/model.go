@@ -18,16 +18,16 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slokit/slokit/burnrate"
-	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/slo/importer"
 )
 
 // Diagnostic is one problem found in a spec, with its file, line, column
 // and field path.
-type Diagnostic = strictyaml.Diagnostic
+type Diagnostic = diag.Diagnostic
 
 // Diagnostics is an ordered list of problems found in specs.
-type Diagnostics = strictyaml.Diagnostics
+type Diagnostics = diag.Diagnostics
 
 // Service is one service and the SLOs its team keeps for it.
 type Service struct {
@@ -70,8 +70,9 @@ const (
 	SecurityChange Change = "security"
 )
 
-// Changes lists the kinds of change, for validation and help.
-var Changes = []Change{NormalChange, RollbackChange, HotfixChange, SecurityChange}
+// Changes lists the kinds of change, for validation and help; a new slice
+// each time.
+func Changes() []Change { return []Change{NormalChange, RollbackChange, HotfixChange, SecurityChange} }
 
 // Policy is an SLO's error-budget policy: when the deploy gate warns and
 // when it freezes changes. The defaults follow the SRE Workbook's example
@@ -89,8 +90,12 @@ type Policy struct {
 	AllowDuringFreeze []Change
 }
 
-// DefaultPolicy is the policy of an SLO whose spec sets none.
-var DefaultPolicy = Policy{WarnBelow: 0.25, FreezeOnPage: true, AllowDuringFreeze: []Change{HotfixChange, SecurityChange}}
+// DefaultPolicy is the policy of an SLO whose spec sets none. Each call
+// returns a policy of its own: every SLO holds its own list of changes
+// allowed during a freeze, which no other SLO's can change.
+func DefaultPolicy() Policy {
+	return Policy{WarnBelow: 0.25, FreezeOnPage: true, AllowDuringFreeze: []Change{HotfixChange, SecurityChange}}
+}
 
 // SLIKind says how good and bad events are counted.
 type SLIKind int
@@ -166,14 +171,14 @@ type Objective struct {
 func NewObjective(target float64, threshold time.Duration) Objective {
 	o := Objective{Target: target, Threshold: threshold}
 	o.label = strconv.FormatFloat(target, 'f', -1, 64)
-	o.ratio, o.budget = o.decimal(false), o.decimal(true)
+	o.ratio, o.budget = o.exactRatio(), o.exactBudget()
 	return o
 }
 
 // Ratio is the objective as a fraction (99.9 -> 0.999).
 func (o Objective) Ratio() float64 {
 	if o.label == "" {
-		return o.decimal(false)
+		return o.exactRatio()
 	}
 	return o.ratio
 }
@@ -181,23 +186,33 @@ func (o Objective) Ratio() float64 {
 // Budget is the fraction of events allowed to be bad (99.9 -> 0.001).
 func (o Objective) Budget() float64 {
 	if o.label == "" {
-		return o.decimal(true)
+		return o.exactBudget()
 	}
 	return o.budget
 }
 
-// decimal computes in decimal from the objective as written, since binary
-// floating point turns 100 - 99.9999 into 0.00010000000000331966 and such
-// noise would end up in generated rules.
-func (o Objective) decimal(budget bool) float64 {
-	r, ok := new(big.Rat).SetString(o.Label())
+// exactRatio and exactBudget compute in decimal from the objective as
+// written, since binary floating point turns 100 - 99.9999 into
+// 0.00010000000000331966 and such noise would end up in generated rules.
+func (o Objective) exactRatio() float64 {
+	pct, ok := new(big.Rat).SetString(o.Label())
 	if !ok {
 		return math.NaN()
 	}
-	if budget {
-		r.Sub(big.NewRat(100, 1), r)
+	return fraction(pct)
+}
+
+func (o Objective) exactBudget() float64 {
+	pct, ok := new(big.Rat).SetString(o.Label())
+	if !ok {
+		return math.NaN()
 	}
-	f, _ := r.Quo(r, big.NewRat(100, 1)).Float64()
+	return fraction(pct.Sub(big.NewRat(100, 1), pct))
+}
+
+// fraction turns a percentage into a fraction (99.9 -> 0.999).
+func fraction(pct *big.Rat) float64 {
+	f, _ := pct.Quo(pct, big.NewRat(100, 1)).Float64()
 	return f
 }
 

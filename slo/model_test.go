@@ -24,3 +24,28 @@ func TestUrgentTiers(t *testing.T) {
 		}
 	}
 }
+
+// SLOs without a policy of their own get the default, each its own copy:
+// changing one SLO's list of changes allowed during a freeze changes no
+// other SLO's, nor the default.
+func TestEverySLOHasItsOwnPolicy(t *testing.T) {
+	svcs, diags := slo.Parse([]byte(`apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: s
+slos:
+  - name: a
+    objective: 99.9
+    sli: {boolGauge: {selector: 'up{job="a"}'}}
+  - name: b
+    objective: 99.9
+    sli: {boolGauge: {selector: 'up{job="b"}'}}
+`))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	a, b := svcs[0].SLOs[0], svcs[0].SLOs[1]
+	a.Policy.AllowDuringFreeze[0] = slo.NormalChange
+	if b.Policy.AllowDuringFreeze[0] != slo.HotfixChange || slo.DefaultPolicy().AllowDuringFreeze[0] != slo.HotfixChange {
+		t.Errorf("one SLO's policy changed another's: %v, default %v", b.Policy.AllowDuringFreeze, slo.DefaultPolicy().AllowDuringFreeze)
+	}
+}

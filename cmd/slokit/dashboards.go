@@ -40,7 +40,7 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	services, ok := load(paths, *strict, *maxBytes, stderr)
+	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
 	if !ok {
 		return exitInvalid
 	}

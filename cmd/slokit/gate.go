@@ -113,7 +113,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("takes no arguments, got %q", rest)
 	case *service == "":
 		return usage("--service is required")
-	case !slices.Contains(slo.Changes, slo.Change(*change)):
+	case !slices.Contains(slo.Changes(), slo.Change(*change)):
 		return usage("--change must be one of normal, rollback, hotfix, security; got %q", *change)
 	case *output != "text" && *output != "json" && *output != "github":
 		return usage("--output must be text, json or github; got %q", *output)
@@ -137,10 +137,10 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	undecided := func(unknownService bool, format string, a ...any) int {
 		msg := redact.String(fmt.Sprintf(format, a...))
 		if *failOpen && !unknownService {
-			p.noDecision(api.Allow, true, msg)
+			p.failedOpen(msg)
 			return gateAllow
 		}
-		p.noDecision(api.Undecided, false, msg)
+		p.undecided(msg)
 		return gateUndecided
 	}
 	u := base.JoinPath("api", "v1", "gate", *service)
@@ -228,10 +228,23 @@ func (p gatePrinter) decision(g api.GateResponse, body []byte) {
 	}
 }
 
-func (p gatePrinter) noDecision(decision string, failOpen bool, msg string) {
+// undecided prints why there is no decision.
+func (p gatePrinter) undecided(msg string) {
+	p.noDecision(gateOutcome{Decision: api.Undecided, Error: msg})
+}
+
+// failedOpen prints why there is no decision, and that --fail-open allows
+// the change.
+func (p gatePrinter) failedOpen(msg string) {
+	p.noDecision(gateOutcome{Decision: api.Allow, FailOpen: true, Error: msg})
+}
+
+func (p gatePrinter) noDecision(o gateOutcome) {
+	o.Service, o.Change = p.service, p.change
+	failOpen, msg := o.FailOpen, o.Error
 	switch p.format {
 	case "json":
-		data, _ := json.Marshal(gateOutcome{Decision: decision, Service: p.service, Change: p.change, FailOpen: failOpen, Error: msg})
+		data, _ := json.Marshal(o)
 		fmt.Fprintln(p.out, string(data))
 	case "github":
 		what := "could not decide for " + p.service

@@ -38,7 +38,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.Error())
 	}
-	if err := diags.Errors(*strict); err != nil {
+	if err := (specReading{strict: *strict}).failing(diags); err != nil {
 		fmt.Fprintln(stderr, "slokit import: nothing written: fix the errors above")
 		return exitInvalid
 	}

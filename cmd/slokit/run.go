@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/inputfile"
@@ -188,17 +189,33 @@ func maxFileBytesFlag(fs *flag.FlagSet) *int64 {
 	return fs.Int64("max-file-bytes", inputfile.DefaultMaxBytes, "largest spec or scenario file read; only regular files are read")
 }
 
+// specReading says how a command reads specs.
+type specReading struct {
+	// strict makes warnings fail, as errors do (--strict).
+	strict       bool
+	maxFileBytes int64
+}
+
+// failing is what stops a command: the errors, and the warnings too when
+// it runs strictly.
+func (r specReading) failing(diags diag.Diagnostics) error {
+	if r.strict {
+		return diags.ErrorsOrWarnings()
+	}
+	return diags.Errors()
+}
+
 // load reads and validates specs, printing every diagnostic. It returns
 // the services only when they may be used.
-func load(paths []string, strict bool, maxFileBytes int64, stderr io.Writer) ([]*slo.Service, bool) {
-	services, diags := slo.Load(paths, slo.LoadOptions{MaxFileBytes: maxFileBytes})
+func load(paths []string, r specReading, stderr io.Writer) ([]*slo.Service, bool) {
+	services, diags := slo.Load(paths, slo.LoadOptions{MaxFileBytes: r.maxFileBytes})
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.Error())
 	}
-	if err := diags.Errors(strict); err != nil {
+	if err := r.failing(diags); err != nil {
 		n := 0
 		for _, d := range diags {
-			if !d.Warning || strict {
+			if !d.Warning || r.strict {
 				n++
 			}
 		}
@@ -226,7 +243,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	services, ok := load(paths, *strict, *maxBytes, stderr)
+	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
 	if !ok {
 		return exitInvalid
 	}
@@ -267,7 +284,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slokit generate: --dashboards must be another folder than -o: both write SERVICE files")
 		return exitUsage
 	}
-	services, ok := load(paths, *strict, *maxBytes, stderr)
+	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
 	if !ok {
 		return exitInvalid
 	}

@@ -91,7 +91,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			logger.Warn("the token file can be read by other users: chmod 600 it", "file", *tokenFile, "mode", mode.String())
 		}
 	}
-	services, ok := load(paths, false, *maxBytes, stderr)
+	services, ok := load(paths, specReading{maxFileBytes: *maxBytes}, stderr)
 	if !ok {
 		return exitInvalid
 	}

@@ -104,7 +104,7 @@ func TestEmbeddedTSDBLivesInTheDataFolder(t *testing.T) {
 	if err := os.MkdirAll(stale, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	services, ok := load([]string{"../../specs/menu.yaml"}, false, 0, io.Discard)
+	services, ok := load([]string{"../../specs/menu.yaml"}, specReading{}, io.Discard)
 	if !ok {
 		t.Fatal("specs")
 	}

@@ -92,7 +92,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var services []*slo.Service
 	if len(specs) > 0 {
 		var ok bool
-		if services, ok = load(specs, false, *maxBytes, stderr); !ok {
+		if services, ok = load(specs, specReading{maxFileBytes: *maxBytes}, stderr); !ok {
 			return exitInvalid
 		}
 	} else {
@@ -100,7 +100,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			model.Duration(sc.ScrapeInterval), strconv.FormatFloat(*objective, 'f', -1, 64), strconv.Quote(*errs), strconv.Quote(*total))
 		var diags slo.Diagnostics
 		services, diags = slo.Parse([]byte(spec))
-		if err := diags.Errors(false); err != nil {
+		if err := diags.Errors(); err != nil {
 			fmt.Fprintf(stderr, "slokit simulate: --total/--errors/--objective: %v\n", err)
 			return exitInvalid
 		}
@@ -196,7 +196,7 @@ func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result,
 		for _, a := range res.Alerts {
 			first := "-"
 			if a.FirstFiredAt != nil {
-				first = "+" + model.Duration(a.FirstFiredAt.Sub(scenario.Start)).String()
+				first = "+" + model.Duration(a.FirstFiredAt.Sub(scenario.Start())).String()
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", simulate.AlertName(a), first, seconds(a.DetectionSeconds), seconds(a.ResetSeconds), a.Firings, a.FalseFirings)
 		}

@@ -138,7 +138,7 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 	for _, s := range svc.SLOs {
 		m := sloMatchers(s)
 		for _, o := range s.Objectives {
-			om := m.objective(o, true)
+			om := m.objective(o)
 			b = b.WithRow(dashboard.NewRowBuilder(s.Name + ": " + objectiveTitle(s, o)))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Objective").Span(3).Height(5).
 				Description(s.Description).
@@ -150,7 +150,7 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 				Unit("percentunit").Decimals(decimals(o)).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
 				Thresholds(thresholds(red, from(o.Ratio(), green))).Links(detailLink(s)).
-				WithTarget(query(0, "1 - "+m.objective(o, false).window(s.Period).of(series.ErrorRatio), legend(s))))
+				WithTarget(query(0, "1 - "+m.threshold(o).window(s.Period).of(series.ErrorRatio), legend(s))))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Error budget remaining").Span(4).Height(5).
 				Description(fmt.Sprintf("Share of the %s error budget left. Yellow under the policy's warning level (%s), red when spent: deploys freeze.", series.WindowValue(s.Period), percent(s.Policy.WarnBelow))).
 				Unit("percentunit").Decimals(1).
@@ -178,7 +178,7 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 
 // firingAlerts counts the objective's firing burn-rate alerts, 0 when none.
 func firingAlerts(s *slo.SLO, o slo.Objective) string {
-	m := sloMatchers(s).objective(o, true).with("alertname", s.Alerting.Name).with("alertstate", "firing")
+	m := sloMatchers(s).objective(o).with("alertname", s.Alerting.Name).with("alertstate", "firing")
 	return "count(" + m.of("ALERTS") + ") or vector(0)"
 }
 
@@ -246,8 +246,8 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 		b = b.Description(Description + " " + s.Description)
 	}
 	for _, o := range s.Objectives {
-		om := m.objective(o, true)
-		sm := m.objective(o, false)
+		om := m.objective(o)
+		sm := m.threshold(o)
 		b = b.WithRow(dashboard.NewRowBuilder("Objective " + objectiveTitle(s, o)))
 		b = b.WithPanel(graph().Title("Error budget burndown").Span(12).Height(8).
 			Description(fmt.Sprintf("Share of the %s error budget left over time, against spending it evenly from the start of the range (with the range at %s, the line reaches 0 now).", period, period)).

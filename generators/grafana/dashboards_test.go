@@ -38,7 +38,7 @@ var goldens = golden.Flag()
 func exampleServices(t testing.TB) []*slo.Service {
 	t.Helper()
 	svcs, diags := slo.Load([]string{"../../specs"})
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	return svcs
@@ -272,7 +272,7 @@ slos:
     objective: 99.9
     sli: {ratio: {errors: 'a{code="500"}', total: a}}
 `))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]string{}
@@ -443,7 +443,7 @@ slos:
       raw:
         errorRatio: 1 - avg(avg_over_time(client_satisfaction_ratio[$window]))
 `))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	recorded := map[string]bool{}
@@ -486,7 +486,7 @@ service: a.b
 slos:
   - {name: c, objective: 99.9, sli: {ratio: {errors: 'y{code="5"}', total: y}}}
 `))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []grafana.Format{grafana.FormatJSON, grafana.FormatConfigMap} {

@@ -34,21 +34,22 @@ const (
 	FormatGrafanaOperator Format = "grafana-operator"
 )
 
-// Formats lists the dashboard formats, for --help and validation.
-var Formats = []Format{FormatJSON, FormatConfigMap, FormatGrafanaOperator}
+// Formats lists the dashboard formats, for --help and validation; a new
+// slice each time.
+func Formats() []Format { return []Format{FormatJSON, FormatConfigMap, FormatGrafanaOperator} }
 
 // SidecarLabel is the label the Grafana dashboard sidecar looks for.
 const SidecarLabel = "grafana_dashboard"
 
 // ParseFormat checks a format name.
 func ParseFormat(name string) (Format, error) {
-	for _, f := range Formats {
+	for _, f := range Formats() {
 		if string(f) == name {
 			return f, nil
 		}
 	}
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
+	names := make([]string, len(Formats()))
+	for i, f := range Formats() {
 		names[i] = string(f)
 	}
 	return "", fmt.Errorf("unknown dashboard format %q: use one of %s", name, strings.Join(names, ", "))

@@ -53,16 +53,19 @@ func (m matchers) with(name, value string) matchers {
 	return m
 }
 
-// objective narrows to one objective: its threshold (latency SLIs) and,
-// with objectiveLabel, the objective label that budget series carry.
-func (m matchers) objective(o slo.Objective, objectiveLabel bool) matchers {
+// threshold narrows to one objective's SLI: its threshold, for latency
+// SLIs (SLI series carry no objective).
+func (m matchers) threshold(o slo.Objective) matchers {
 	if o.Threshold > 0 {
 		m = m.with(series.ThresholdLabel, series.ThresholdValue(o.Threshold))
 	}
-	if objectiveLabel {
-		m = m.with(series.ObjectiveLabel, o.Label())
-	}
 	return m
+}
+
+// objective narrows to one objective's budget series: its threshold and
+// its objective label.
+func (m matchers) objective(o slo.Objective) matchers {
+	return m.threshold(o).with(series.ObjectiveLabel, o.Label())
 }
 
 // matching adds a regular-expression matcher.

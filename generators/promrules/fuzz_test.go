@@ -36,7 +36,7 @@ func FuzzSpecToRuleFile(f *testing.F) {
 	f.Add([]byte(templatedSpec))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		services, diags := slo.Parse(data)
-		if diags.Errors(false) != nil || len(services) == 0 {
+		if diags.Errors() != nil || len(services) == 0 {
 			return
 		}
 		var buf bytes.Buffer
@@ -72,7 +72,7 @@ slos:
 // Prometheus fires carries the same text as slo:info.
 func TestLiteralLabelsStayLiteralOnAlerts(t *testing.T) {
 	services, diags := slo.Parse([]byte(templatedSpec))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer

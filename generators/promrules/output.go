@@ -30,14 +30,17 @@ const (
 	FormatVictoriaMetrics Format = "victoriametrics"
 )
 
-// Formats lists the output formats, for --help and validation.
-var Formats = []Format{FormatPrometheus, FormatPrometheusOperator, FormatVictoriaMetrics}
+// Formats lists the output formats, for --help and validation; a new
+// slice each time.
+func Formats() []Format {
+	return []Format{FormatPrometheus, FormatPrometheusOperator, FormatVictoriaMetrics}
+}
 
 // Check reports whether the services can be written in format f. Native
 // histograms exist only in Prometheus, so they cannot go to VictoriaMetrics.
 func Check(f Format, services []*slo.Service) error {
 	known := false
-	for _, x := range Formats {
+	for _, x := range Formats() {
 		known = known || x == f
 	}
 	if !known {
@@ -58,8 +61,8 @@ func Check(f Format, services []*slo.Service) error {
 
 // FormatList names the formats, comma-separated, for messages and --help.
 func FormatList() string {
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
+	names := make([]string, len(Formats()))
+	for i, f := range Formats() {
 		names[i] = string(f)
 	}
 	return strings.Join(names, ", ")

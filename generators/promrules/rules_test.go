@@ -33,7 +33,7 @@ var inputs = []string{"../../specs", "../../slo/testdata/kinds.good.yaml", "../.
 func loadInputs(t testing.TB) []*slo.Service {
 	t.Helper()
 	services, diags := slo.Load(inputs)
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
 	return services
@@ -41,7 +41,7 @@ func loadInputs(t testing.TB) []*slo.Service {
 
 func TestGolden(t *testing.T) {
 	for _, svc := range loadInputs(t) {
-		for _, f := range promrules.Formats {
+		for _, f := range promrules.Formats() {
 			if promrules.Check(f, []*slo.Service{svc}) != nil {
 				continue // native histograms have no VictoriaMetrics output
 			}

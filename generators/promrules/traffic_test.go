@@ -132,7 +132,7 @@ slos:
 func compile(tb testing.TB, spec string) ([]*slo.Service, []byte) {
 	tb.Helper()
 	svcs, diags := slo.Parse([]byte(spec))
-	if err := diags.Errors(false); err != nil {
+	if err := diags.Errors(); err != nil {
 		tb.Fatal(err)
 	}
 	var buf bytes.Buffer

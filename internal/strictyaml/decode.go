@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/diag"
 )
 
 // Duration is a Prometheus-style duration (30d, 4w, 500ms) as written in a
@@ -25,7 +27,7 @@ type Duration struct {
 // can point at the exact line and column, and says each field's problem
 // once.
 type Document struct {
-	Diags  Diagnostics
+	Diags  diag.Diagnostics
 	nodes  map[string]*yaml.Node // value node by field path
 	failed map[string]bool       // paths that already have an error
 	warned map[string]bool       // paths that already have a warning
@@ -84,39 +86,48 @@ func (d *Document) Has(path string) bool {
 
 func (d *Document) errorf(n *yaml.Node, path, format string, args ...any) {
 	d.failed[path] = true
-	d.Diags = append(d.Diags, &Diagnostic{Line: n.Line, Column: n.Column, Path: path, Message: fmt.Sprintf(format, args...)})
+	d.Diags = append(d.Diags, &diag.Diagnostic{Line: n.Line, Column: n.Column, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
 // Fail reports an error at the node of path (or of its nearest parent).
 func (d *Document) Fail(path, format string, args ...any) {
-	d.report(false, path, format, args...)
+	d.report(failure, path, format, args...)
 }
 
 // Warn reports a warning at the node of path (or of its nearest parent).
 func (d *Document) Warn(path, format string, args ...any) {
-	d.report(true, path, format, args...)
+	d.report(warning, path, format, args...)
 }
 
-func (d *Document) report(warning bool, path, format string, args ...any) {
+// level is how serious a reported problem is.
+type level int
+
+const (
+	failure level = iota
+	warning
+)
+
+func (d *Document) report(l level, path, format string, args ...any) {
 	// One message per field: a value already reported as malformed (or,
 	// for warnings, already warned about) is not reported again.
-	if d.failed[path] || (warning && d.warned[path]) {
+	isWarning := l == warning
+	if d.failed[path] || (isWarning && d.warned[path]) {
 		return
 	}
-	if warning {
+	if isWarning {
 		d.warned[path] = true
 	} else {
 		d.failed[path] = true
 	}
-	diag := &Diagnostic{Path: path, Message: fmt.Sprintf(format, args...), Warning: warning}
+	p := &diag.Diagnostic{Path: path, Message: fmt.Sprintf(format, args...), Warning: isWarning}
 	if n := d.Node(path); n != nil {
-		diag.Line, diag.Column = n.Line, n.Column
+		p.Line, p.Column = n.Line, n.Column
 	}
-	d.Diags = append(d.Diags, diag)
+	d.Diags = append(d.Diags, p)
 }
 
 // Add reports a diagnostic the caller positioned itself.
-func (d *Document) Add(diag *Diagnostic) {
+func (d *Document) Add(diag *diag.Diagnostic) {
 	if !diag.Warning {
 		d.failed[diag.Path] = true
 	}

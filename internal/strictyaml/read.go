@@ -10,16 +10,18 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/diag"
 )
 
 // ReadDocuments calls each for every YAML document in data, in order, and
 // returns the problems of reading them: syntax errors (with their line), an
 // input with no document at all, and a panic of the YAML library, which has
 // happened on hostile input before and must not take a process down.
-func ReadDocuments(data []byte, each func(root *yaml.Node)) (diags Diagnostics) {
+func ReadDocuments(data []byte, each func(root *yaml.Node)) (diags diag.Diagnostics) {
 	defer func() {
 		if r := recover(); r != nil {
-			diags = append(diags, &Diagnostic{Message: fmt.Sprintf("cannot read YAML: %v", r)})
+			diags = append(diags, &diag.Diagnostic{Message: fmt.Sprintf("cannot read YAML: %v", r)})
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -40,7 +42,7 @@ func ReadDocuments(data []byte, each func(root *yaml.Node)) (diags Diagnostics) 
 		}
 	}
 	if docs == 0 && len(diags) == 0 {
-		diags = append(diags, &Diagnostic{Message: "nothing found: the file holds no YAML document"})
+		diags = append(diags, &diag.Diagnostic{Message: "nothing found: the file holds no YAML document"})
 	}
 	return diags
 }
@@ -48,11 +50,11 @@ func ReadDocuments(data []byte, each func(root *yaml.Node)) (diags Diagnostics) 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // syntaxError turns a yaml.v3 syntax error into a positioned diagnostic.
-func syntaxError(err error) *Diagnostic {
+func syntaxError(err error) *diag.Diagnostic {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &Diagnostic{Line: line, Column: 1, Message: "invalid YAML: " + m[2]}
+		return &diag.Diagnostic{Line: line, Column: 1, Message: "invalid YAML: " + m[2]}
 	}
-	return &Diagnostic{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	return &diag.Diagnostic{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }

@@ -30,7 +30,7 @@ func fuzzImport(f *testing.F, seeds ...string) {
 				t.Fatalf("writing %s: %v", im.Service, err)
 			}
 			services, diags := slo.Parse(native)
-			if err := diags.Errors(false); err != nil || len(services) != 1 || services[0].Name != im.Service {
+			if err := diags.Errors(); err != nil || len(services) != 1 || services[0].Name != im.Service {
 				t.Fatalf("the imported spec does not read back: %v\n%s", err, native)
 			}
 			if !bytes.HasPrefix(native, []byte("# Imported by slokit")) {

@@ -20,6 +20,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
 )
 
@@ -65,10 +66,10 @@ type Document struct {
 // native document. The OpenSLO SLOs of one service in data become one
 // native document, after the others; their references resolve through
 // reg, which must hold every file's objects (Registry.Add).
-func Translate(data []byte, reg *Registry) ([]Document, strictyaml.Diagnostics) {
+func Translate(data []byte, reg *Registry) ([]Document, diag.Diagnostics) {
 	var (
 		docs  []Document
-		diags strictyaml.Diagnostics
+		diags diag.Diagnostics
 	)
 	openSLO := &openSLOServices{}
 	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
@@ -78,7 +79,7 @@ func Translate(data []byte, reg *Registry) ([]Document, strictyaml.Diagnostics) 
 		}
 		translated, d := translate(root)
 		diags = append(diags, d...)
-		if d.Errors(false) == nil {
+		if d.Errors() == nil {
 			docs = append(docs, translated...)
 		}
 	})
@@ -131,7 +132,7 @@ func headerValue(m *yaml.Node, key string) *yaml.Node {
 
 // translate turns a document of a single-document format (native, Sloth,
 // Pyrra) into native spec documents.
-func translate(root *yaml.Node) ([]Document, strictyaml.Diagnostics) {
+func translate(root *yaml.Node) ([]Document, diag.Diagnostics) {
 	format := detect(root)
 	at := root
 	if at.Kind == yaml.DocumentNode && len(at.Content) > 0 {
@@ -144,7 +145,7 @@ func translate(root *yaml.Node) ([]Document, strictyaml.Diagnostics) {
 		return translatePyrra(root)
 	case formatUnknown:
 		v := headerValue(at, "apiVersion")
-		return nil, strictyaml.Diagnostics{{Line: v.Line, Column: v.Column, Path: "apiVersion",
+		return nil, diag.Diagnostics{{Line: v.Line, Column: v.Column, Path: "apiVersion",
 			Message: fmt.Sprintf("unsupported apiVersion %q: this slokit reads %s", v.Value, readable)}}
 	}
 	return []Document{{Format: FormatNative, Root: at}}, nil

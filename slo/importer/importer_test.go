@@ -58,7 +58,7 @@ func TestAnchorsImport(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			services, diags := slo.Load([]string{filepath.Join(anchors, tc.file)})
-			err := diags.Errors(false)
+			err := diags.Errors()
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("want an error with %q, got %v", tc.err, err)
@@ -119,11 +119,11 @@ spec:
     total: {metricSource: {type: Prometheus, spec: {query: orders_total}}}
 `)
 	services, diags := slo.Load([]string{dir})
-	if err := diags.Errors(false); err != nil || len(services) != 1 || services[0].SLOs[0].Objectives[0].Label() != "99.5" {
+	if err := diags.Errors(); err != nil || len(services) != 1 || services[0].SLOs[0].Objectives[0].Label() != "99.5" {
 		t.Fatalf("the folder: %v %+v", err, services)
 	}
-	if _, diags := slo.ParseFile(sloFile); diags.Errors(false) == nil || !strings.Contains(diags.Errors(false).Error(), `no SLI named "orders-errors"`) {
-		t.Errorf("the SLO file alone: %v", diags.Errors(false))
+	if _, diags := slo.ParseFile(sloFile); diags.Errors() == nil || !strings.Contains(diags.Errors().Error(), `no SLI named "orders-errors"`) {
+		t.Errorf("the SLO file alone: %v", diags.Errors())
 	}
 }
 
@@ -134,7 +134,7 @@ func TestSlothEventsBecomeNativeSLIs(t *testing.T) {
 		t.Helper()
 		spec := "version: prometheus/v1\nservice: s\nslos:\n  - name: x\n    objective: 99\n    sli:\n      events:\n        error_query: '" + errorQuery + "'\n        total_query: '" + totalQuery + "'\n"
 		services, diags := slo.Parse([]byte(spec))
-		if err := diags.Errors(false); err != nil {
+		if err := diags.Errors(); err != nil {
 			t.Fatalf("%v\n%s", err, spec)
 		}
 		return services[0].SLOs[0].SLI

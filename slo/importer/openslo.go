@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
 )
 
@@ -82,7 +83,7 @@ func (r *Registry) resolve(kind, name string, v any) error {
 		return fmt.Errorf("%s %q is defined %d times (%s): names must be unique", kind, name, len(entries), strings.Join(where, ", "))
 	}
 	d := strictyaml.Decode(entries[0].root, v)
-	if err := d.Diags.Errors(false); err != nil {
+	if err := d.Diags.Errors(); err != nil {
 		return fmt.Errorf("%s %q (%s:%d) is invalid: see its own errors", kind, name, entries[0].file, entries[0].root.Line)
 	}
 	return nil
@@ -277,14 +278,14 @@ type openSLOServices struct {
 // add reads one OpenSLO document: an SLO is translated and kept for its
 // service; other objects are checked strictly (they are registered
 // already).
-func (o *openSLOServices) add(root *yaml.Node, reg *Registry) strictyaml.Diagnostics {
+func (o *openSLOServices) add(root *yaml.Node, reg *Registry) diag.Diagnostics {
 	format := detect(root)
 	top := root.Content[0]
 	kind := headerValue(top, "kind").Value
 	if format == FormatOpenSLOV1a {
 		if kind != "SLO" {
 			at := headerValue(top, "kind")
-			return strictyaml.Diagnostics{{Line: at.Line, Column: at.Column, Path: "kind",
+			return diag.Diagnostics{{Line: at.Line, Column: at.Column, Path: "kind",
 				Message: fmt.Sprintf("openslo/v1alpha %s objects are not read: slokit reads openslo/v1alpha SLOs as Sloth does, and openslo/v1", kind)}}
 		}
 		var in oslAlphaSLODoc
@@ -325,7 +326,7 @@ func (o *openSLOServices) add(root *yaml.Node, reg *Registry) strictyaml.Diagnos
 		}
 	default:
 		at := headerValue(top, "kind")
-		return strictyaml.Diagnostics{{Line: at.Line, Column: at.Column, Path: "kind",
+		return diag.Diagnostics{{Line: at.Line, Column: at.Column, Path: "kind",
 			Message: fmt.Sprintf("unknown OpenSLO v1 kind %q: slokit reads SLO, SLI, Service, AlertPolicy, AlertCondition, DataSource and AlertNotificationTarget", kind)}}
 	}
 	d := strictyaml.Decode(root, v)
@@ -378,17 +379,28 @@ func (o *openSLOServices) documents() []Document {
 	return out
 }
 
-// percentOf turns an OpenSLO target (a fraction, as written) into a
-// native objective in percent, in decimal: 0.999 is 99.9, not
+// percentOfFraction turns an OpenSLO target (a fraction, as written) into
+// a native objective in percent, in decimal: 0.999 is 99.9, not
 // 99.90000000000001.
-func percentOf(at *yaml.Node, fraction bool) *yaml.Node {
+func percentOfFraction(at *yaml.Node) *yaml.Node {
 	r, ok := new(big.Rat).SetString(at.Value)
 	if !ok {
 		return number(at, at.Value)
 	}
-	if fraction {
-		r.Mul(r, big.NewRat(100, 1))
+	return percentNode(at, r.Mul(r, big.NewRat(100, 1)))
+}
+
+// percent is an OpenSLO targetPercent as a native objective, written as
+// percentOfFraction writes it.
+func percent(at *yaml.Node) *yaml.Node {
+	r, ok := new(big.Rat).SetString(at.Value)
+	if !ok {
+		return number(at, at.Value)
 	}
+	return percentNode(at, r)
+}
+
+func percentNode(at *yaml.Node, r *big.Rat) *yaml.Node {
 	text := r.FloatString(12)
 	text = strings.TrimRight(strings.TrimRight(text, "0"), ".")
 	return number(at, text)
@@ -545,7 +557,7 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 		set(sliNode, "ratio", ratio)
 		for i, o := range s.Objectives {
 			op := fmt.Sprintf("spec.objectives[%d]", i)
-			if obj := openSLOObjective(d, n, op, o.Target != nil, o.TargetPercent != nil, o.TimeSliceTarget != nil, o.CompositeWeight != nil); obj != nil {
+			if obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil}); obj != nil {
 				objectives = append(objectives, obj)
 			}
 		}
@@ -573,7 +585,7 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 				d.Fail(op+".value", "missing: the latency threshold, in the histogram's unit")
 				continue
 			}
-			obj := openSLOObjective(d, n, op, o.Target != nil, o.TargetPercent != nil, o.TimeSliceTarget != nil, o.CompositeWeight != nil)
+			obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil})
 			if obj == nil {
 				continue
 			}
@@ -597,25 +609,30 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 	return out
 }
 
+// objectiveFields says which fields an OpenSLO objective sets.
+type objectiveFields struct {
+	target, targetPercent, timeSlice, weight bool
+}
+
 // openSLOObjective is one native objective from an OpenSLO objective's
 // target (a fraction) or targetPercent.
-func openSLOObjective(d *strictyaml.Document, n nodes, path string, target, targetPercent, timeSlice, weight bool) *yaml.Node {
-	if timeSlice {
+func openSLOObjective(d *strictyaml.Document, n nodes, path string, fields objectiveFields) *yaml.Node {
+	if fields.timeSlice {
 		d.Fail(path+".timeSliceTarget", "time-slice objectives are not supported: slokit counts occurrences")
 		return nil
 	}
-	if weight {
+	if fields.weight {
 		d.Warn(path+".compositeWeight", "not carried over: slokit has no composite SLOs")
 	}
 	obj := n.mapping(path)
 	switch {
-	case target && targetPercent:
+	case fields.target && fields.targetPercent:
 		d.Fail(path+".targetPercent", "set target or targetPercent, not both")
 		return nil
-	case target:
-		set(obj, "objective", percentOf(n.at(path+".target"), true))
-	case targetPercent:
-		set(obj, "objective", percentOf(n.at(path+".targetPercent"), false))
+	case fields.target:
+		set(obj, "objective", percentOfFraction(n.at(path+".target")))
+	case fields.targetPercent:
+		set(obj, "objective", percent(n.at(path+".targetPercent")))
 	default:
 		d.Fail(path+".target", "missing: the objective as a fraction (target: 0.999) or in percent (targetPercent: 99.9)")
 		return nil
@@ -754,7 +771,7 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 		slo := n.mapping(op)
 		set(slo, "name", n.str("metadata.name", name))
 		set(slo, "description", n.copyOf("spec.description"))
-		set(slo, "objective", percentOf(n.at(op+".target"), true))
+		set(slo, "objective", percentOfFraction(n.at(op+".target")))
 		set(slo, "period", period)
 		sli := n.mapping(op + ".ratioMetrics")
 		rm := o.RatioMetrics

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
 	"github.com/slokit/slokit/series"
 )
@@ -88,7 +89,7 @@ func pyrraTiers(window time.Duration) []burnrate.Tier {
 // the period, its alert windows and factors are written out as explicit
 // tiers, and pyrra.dev/ labels and annotations become the SLO's labels and
 // its alerts' annotations.
-func translatePyrra(root *yaml.Node) ([]Document, strictyaml.Diagnostics) {
+func translatePyrra(root *yaml.Node) ([]Document, diag.Diagnostics) {
 	var in pyrraSLO
 	d := strictyaml.Decode(root, &in)
 	if d.TooLarge() {

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
 	"github.com/slokit/slokit/series"
 )
@@ -178,7 +179,7 @@ const slothWindow = "{{.window}}"
 // translateSloth reads a Sloth spec into a native one. Sloth's 30-day
 // default period and its alert windows and factors are slokit's defaults,
 // so the generated alerts match what Sloth would generate.
-func translateSloth(root *yaml.Node, format Format) ([]Document, strictyaml.Diagnostics) {
+func translateSloth(root *yaml.Node, format Format) ([]Document, diag.Diagnostics) {
 	var (
 		d    *strictyaml.Document
 		slos []slothView

@@ -1,9 +1,8 @@
-// Package strictyaml decodes YAML documents into Go structs the strict way
-// slokit's file formats need: unknown and duplicate keys are errors with a
-// did-you-mean, values are type-checked, every value's node is remembered
-// by its field path so later semantic checks can point at line and column,
-// and every problem of a document is collected, not just the first.
-package strictyaml
+// Package diag is how slokit reports problems in the files it reads (specs,
+// scenarios): each problem with its file, line, column and field path, so
+// a user can jump to it, and all of them, sorted by position. Warnings are
+// problems that do not stop slokit unless it runs strictly.
+package diag
 
 import (
 	"cmp"
@@ -66,11 +65,21 @@ func (ds Diagnostics) Sort() {
 }
 
 // Errors returns the diagnostics that are errors, joined, or nil when there
-// are none. With strict set, warnings count as errors too.
-func (ds Diagnostics) Errors(strict bool) error {
+// are none.
+func (ds Diagnostics) Errors() error {
+	return ds.join(func(d *Diagnostic) bool { return !d.Warning })
+}
+
+// ErrorsOrWarnings returns every diagnostic, warnings included, joined, or
+// nil when there are none: what fails a strict run (--strict).
+func (ds Diagnostics) ErrorsOrWarnings() error {
+	return ds.join(func(*Diagnostic) bool { return true })
+}
+
+func (ds Diagnostics) join(keep func(*Diagnostic) bool) error {
 	var errs []error
 	for _, d := range ds {
-		if !d.Warning || strict {
+		if keep(d) {
 			errs = append(errs, d)
 		}
 	}
