@@ -2,7 +2,10 @@
 // PromQL engine and the real rule evaluator from the Prometheus module,
 // in process. Tests use it to evaluate generated rules on synthetic series,
 // benchmarks use its query statistics to count the samples rules read, and
-// the simulator and budget service build on it.
+// the simulator (and through it serve's demo backend) builds on it. Only
+// those link it: it brings the TSDB and, with it, service discovery and
+// cloud SDKs. ModelQuerier lets code written for a remote Prometheus read
+// it without importing it.
 //
 // It differs from a Prometheus server in what it leaves out: no scraping
 // (series are appended directly), no notifications (alerts are read from

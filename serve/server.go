@@ -1,3 +1,14 @@
+// Package serve is slokit's budget service: it keeps every SLO's
+// error-budget state fresh from a metrics backend (budget.Querier: a
+// Prometheus-compatible HTTP API, or a Backend that cmd wires in, such as
+// the simulator's live demo backend), answers deploy-gate checks for
+// pipelines, keeps manual overrides durably and audits every decision.
+// Its answers are the types of serve/api, which clients share; it links
+// no embedded engine.
+//
+// server.go holds the HTTP API, run.go the lifecycle (oklog/run),
+// store.go and audit.go the durable state, request.go request decoding
+// and conns.go the connection limit.
 package serve
 
 import (

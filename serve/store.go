@@ -1,8 +1,7 @@
-// Package serve is slokit's budget service: it keeps every SLO's
-// error-budget state fresh from a metrics backend, answers deploy-gate
-// checks for pipelines, keeps manual overrides durably and audits every
-// decision. This file holds its durable state: overrides and the audit log.
 package serve
+
+// The service's durable state: overrides (this file) and the audit log
+// (audit.go).
 
 import (
 	"crypto/rand"

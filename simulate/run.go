@@ -12,6 +12,10 @@
 // markers; alerts are derived from their expression's value at every
 // evaluation step, honouring for:; evaluation times are aligned to the
 // interval from the scenario's start, without a server's per-group offset.
+//
+// Replay leaves an engine where a server evaluating the rules would be at
+// a given moment of a scenario; Live (live.go) plays a scenario in real
+// time from there: slokit serve's demo backend, which cmd wires in.
 package simulate
 
 import (

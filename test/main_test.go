@@ -1,8 +1,8 @@
 // Package test holds integration tests against real components: the
-// slokit binary, Debian's promtool (Prometheus 2) and vmalert
-// (VictoriaMetrics). `make test` installs the tools when they are missing;
-// outside CI a test whose tool is absent is skipped with a message, in CI
-// it fails.
+// slokit binary (also built with -tags noengine), Debian's promtool and
+// Prometheus server (Prometheus 2) and vmalert (VictoriaMetrics), and the
+// package structure itself. `make deps` installs the tools; outside CI a
+// test whose tool is absent is skipped with a message, in CI it fails.
 package test
 
 import (
@@ -45,7 +45,7 @@ func requireTool(t *testing.T, name, debianPackage string) string {
 	if err == nil {
 		return path
 	}
-	msg := fmt.Sprintf("%s not found: install Debian's %s package (make tools does)", name, debianPackage)
+	msg := fmt.Sprintf("%s not found: install Debian's %s package (make deps does)", name, debianPackage)
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}

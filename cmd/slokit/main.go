@@ -1,5 +1,10 @@
 // Command slokit compiles SLO specs into Prometheus multi-window,
-// multi-burn-rate rules. Run slokit --help for the commands.
+// multi-burn-rate rules and Grafana dashboards, imports other tools'
+// specs, backtests rules on the embedded Prometheus engine, and serves
+// error budgets and deploy-gate decisions. Run slokit --help for the
+// commands. The package only parses flags and wires the others together;
+// built with -tags noengine it leaves out the embedded engine (simulate,
+// and serve's demo backend).
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Package prometheus compiles SLOs into Prometheus recording and alerting
+// Package promrules compiles SLOs into Prometheus recording and alerting
 // rules: multi-window, multi-burn-rate alerts from the Google SRE Workbook
 // on top of a recording layout that reads each raw series once per base
 // window and builds every longer window from recorded per-SLO increments.

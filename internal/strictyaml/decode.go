@@ -1,3 +1,9 @@
+// Package strictyaml decodes YAML documents into Go structs the strict way
+// slokit's file formats need: unknown and duplicate keys are errors with a
+// did-you-mean, values are type-checked, every value's node is remembered
+// by its field path so later semantic checks can point at line and column,
+// and every problem of a document is collected (as diag.Diagnostics), not
+// just the first.
 package strictyaml
 
 import (
