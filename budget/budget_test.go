@@ -16,21 +16,10 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
-const spec = `apiVersion: slokit.dev/v1
-kind: ServiceLevels
-service: order-api
-scrapeInterval: 15s
-labels: {team: checkout}
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="order-api",code=~"5.."}
-        total: http_requests_total{job="order-api"}
-    alerting:
-      page: {labels: {priority: P0}}
-`
+var spec = fixture.OrderAPISpec(fixture.OrderAPIOptions{
+	ServiceYAML: "labels: {team: checkout}",
+	SLOYAML:     "alerting:\n  page: {labels: {priority: P0}}",
+})
 
 // stateAt loads a scenario into the embedded engine, computes the rules up
 // to a minute before at (offset from the start) and evaluates them live at

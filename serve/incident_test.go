@@ -12,7 +12,7 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
-const twoServices = spec + `---
+var twoServices = spec + `---
 apiVersion: slokit.dev/v1
 kind: ServiceLevels
 service: payment

@@ -26,7 +26,7 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
-const spec = fixture.OrderAPI
+var spec = fixture.OrderAPI
 
 const token = "t0ken-for-tests"
 

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/slokit/slokit/internal/fixture"
 )
 
 // This test runs the whole pipeline on loopback: a real Prometheus server
@@ -29,20 +31,10 @@ import (
 // increments overcount errors and requests alike, so the ratios, burn
 // rates and alerts are unchanged.
 
-const e2eSpec = `apiVersion: slokit.dev/v1
-kind: ServiceLevels
-service: order-api
-scrapeInterval: 1s
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="order-api",code=~"5.."}
-        total: http_requests_total{job="order-api"}
-    alerting:
-      page: {labels: {priority: P0}}
-`
+var e2eSpec = fixture.OrderAPISpec(fixture.OrderAPIOptions{
+	ScrapeInterval: "1s",
+	SLOYAML:        "alerting:\n  page: {labels: {priority: P0}}",
+})
 
 func freePort(t *testing.T) string {
 	t.Helper()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -114,18 +115,7 @@ func must(tb testing.TB, err error) {
 
 // orderSpec is a ratio SLO over the synthetic traffic.
 func orderSpec(objective string) string {
-	return `apiVersion: slokit.dev/v1
-kind: ServiceLevels
-service: order-api
-scrapeInterval: 15s
-slos:
-  - name: availability
-    objective: ` + objective + `
-    sli:
-      ratio:
-        errors: http_requests_total{job="order-api",code=~"5.."}
-        total: http_requests_total{job="order-api"}
-`
+	return fixture.OrderAPISpec(fixture.OrderAPIOptions{Objective: objective})
 }
 
 // compile parses a spec and returns its services and the rule file text.
