@@ -77,14 +77,7 @@ func (q windowedQuery) templated(m *parser.MatrixSelector) bool {
 // sum(increase(...)), parentheses aside, with a range that window
 // accepts.
 func summedRate(expr parser.Expr, window func(*parser.MatrixSelector) bool) (*parser.VectorSelector, bool) {
-	for {
-		p, ok := expr.(*parser.ParenExpr)
-		if !ok {
-			break
-		}
-		expr = p.Expr
-	}
-	agg, ok := expr.(*parser.AggregateExpr)
+	agg, ok := unparen(expr).(*parser.AggregateExpr)
 	if !ok || agg.Op != parser.SUM || len(agg.Grouping) > 0 || agg.Without {
 		return nil, false
 	}
@@ -101,6 +94,17 @@ func summedRate(expr parser.Expr, window func(*parser.MatrixSelector) bool) (*pa
 		return nil, false
 	}
 	return vs, true
+}
+
+// unparen is expr without the parentheses around it.
+func unparen(expr parser.Expr) parser.Expr {
+	for {
+		p, ok := expr.(*parser.ParenExpr)
+		if !ok {
+			return expr
+		}
+		expr = p.Expr
+	}
 }
 
 // plain reports whether a selector reads the present: no offset, no @.

@@ -327,15 +327,7 @@ func slothLatency(errorQuery, totalQuery string) (histogram, threshold string, o
 	if !ok1 || !ok2 {
 		return "", "", false
 	}
-	errExpr := errQ.expr
-	for {
-		p, ok := errExpr.(*parser.ParenExpr)
-		if !ok {
-			break
-		}
-		errExpr = p.Expr
-	}
-	sub, ok := errExpr.(*parser.BinaryExpr)
+	sub, ok := unparen(errQ.expr).(*parser.BinaryExpr)
 	if !ok || sub.Op != parser.SUB || sub.VectorMatching != nil && (len(sub.VectorMatching.MatchingLabels) > 0 || sub.VectorMatching.Card != parser.CardOneToOne) {
 		return "", "", false
 	}
