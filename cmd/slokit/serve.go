@@ -29,7 +29,8 @@ deploy-gate checks over HTTP (see the README for the API). Without
 scenario's synthetic traffic: its history at once, then live, reading the
 state every 15s unless --refresh says otherwise; POST
 /api/v1/demo/incident (with the token) then makes a service fail on
-demand.`
+demand. A slokit built with -tags noengine has no embedded engine and
+needs --prometheus-url.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
