@@ -8,20 +8,32 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
-const dashboardsSynopsis = `dashboards [--format json|configmap|grafana-operator] -o DIR [--strict] PATH...
+const dashboardsSynopsis = `dashboards [--format json|configmap|grafana-operator] -o DIR [--strict]
+       [--namespace NS] [--label k=v]... [--annotation k=v]... [--folder NAME]
+       [--instance-selector k=v]... [--allow-cross-namespace-import] PATH...
 
 Writes Grafana dashboards for the specs at PATH into DIR: per service an
 overview (SERVICE.json) and a detail dashboard per SLO (SERVICE.SLO.json),
 or, with --format configmap or grafana-operator, one YAML file per service
 holding a ConfigMap (with the grafana_dashboard sidecar label) or a
 GrafanaDashboard per dashboard. Dashboards generated earlier for services
-that are gone are deleted.`
+that are gone are deleted. --folder puts the dashboards in a Grafana
+folder (the GrafanaDashboard's folder, or the annotation the Grafana
+sidecar reads, --folder-annotation); --instance-selector chooses the
+operator's Grafana instances (default dashboards=grafana; the operator
+refuses to change it once applied).`
 
 func runDashboards(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("dashboards", dashboardsSynopsis, stderr)
 	format := fs.String("format", string(grafana.FormatJSON), "json, configmap or grafana-operator")
 	out := fs.String("o", "", "folder to write the dashboards into (required)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	objects := addObjectFlags(fs)
+	folder := fs.String("folder", "", "Grafana folder of the dashboards (configmap, grafana-operator)")
+	folderAnnotation := fs.String("folder-annotation", "", "with --format configmap: the annotation the Grafana sidecar reads the folder from (default "+grafana.DefaultFolderAnnotation+")")
+	selector := keyValues{}
+	fs.Var(selector, "instance-selector", "with --format grafana-operator: label k=v of the Grafana instances to import into (repeatable; default dashboards=grafana)")
+	crossNamespace := fs.Bool("allow-cross-namespace-import", false, "with --format grafana-operator: let Grafana instances in other namespaces import the dashboards")
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -40,11 +52,19 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	output := grafana.Output{Format: f, Objects: objects.meta(), Folder: *folder, FolderAnnotation: *folderAnnotation, AllowCrossNamespaceImport: *crossNamespace}
+	if len(selector) > 0 {
+		output.InstanceSelector = selector
+	}
+	if err := output.Check(); err != nil {
+		fmt.Fprintf(stderr, "slokit dashboards: %v\n", err)
+		return exitUsage
+	}
 	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
 	if !ok {
 		return exitInvalid
 	}
-	n, err := writeDashboards(*out, f, services, paths)
+	n, err := writeDashboards(*out, output, services, paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit dashboards: %v\n", err)
 		return exitInvalid
@@ -56,8 +76,8 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 // writeDashboards writes every service's dashboards into dir and deletes
 // the ones generated earlier from specs within inputs that no longer
 // generate them. It returns how many dashboards it wrote.
-func writeDashboards(dir string, f grafana.Format, services []*slo.Service, inputs []string) (int, error) {
-	if _, err := writeFiles(dir, grafana.Files(f, services), inputs); err != nil {
+func writeDashboards(dir string, o grafana.Output, services []*slo.Service, inputs []string) (int, error) {
+	if _, err := writeFiles(dir, grafana.Files(o, services), inputs); err != nil {
 		return 0, err
 	}
 	n := 0

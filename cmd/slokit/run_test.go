@@ -56,6 +56,15 @@ func TestRun(t *testing.T) {
 		{name: "generate with dashboards", args: []string{"generate", "-o", filepath.Join(out, "rules2"), "--dashboards", filepath.Join(out, "dash2"), "../../specs/menu.yaml"}, code: 0,
 			stderr: "wrote 2 dashboard(s) to " + filepath.Join(out, "dash2")},
 		{name: "rules and dashboards in one folder", args: []string{"generate", "-o", out, "--dashboards", out + "/", "../../specs"}, code: 2, stderr: "another folder than -o"},
+		{name: "objects for kube-prometheus-stack", args: []string{"generate", "--format", "prometheus-operator", "--namespace", "monitoring", "--label", "release=kube-prometheus-stack", "--annotation", "owner=sre", "../../specs/menu.yaml"}, code: 0,
+			stdout: "  namespace: monitoring\n  labels:\n    app.kubernetes.io/managed-by: slokit\n    release: kube-prometheus-stack\n    slokit.dev/service: menu\n  annotations:\n    owner: sre\n"},
+		{name: "labels on a plain rule file", args: []string{"generate", "--label", "release=x", "../../specs/menu.yaml"}, code: 2, stderr: "apply to Kubernetes objects", noStdout: true},
+		{name: "a label given twice", args: []string{"generate", "--format", "prometheus-operator", "--label", "a=1", "--label", "a=2", "../../specs/menu.yaml"}, code: 2, stderr: "a is given twice"},
+		{name: "a label that is not k=v", args: []string{"generate", "--format", "prometheus-operator", "--label", "release", "../../specs/menu.yaml"}, code: 2, stderr: "want key=value"},
+		{name: "a namespace Kubernetes refuses", args: []string{"generate", "--format", "victoriametrics", "--namespace", "Mon_itoring", "../../specs/menu.yaml"}, code: 2, stderr: "must be a DNS label"},
+		{name: "operator dashboards in a folder", args: []string{"dashboards", "--format", "grafana-operator", "--folder", "SLOs", "--instance-selector", "app=grafana", "-o", filepath.Join(out, "op"), "../../specs/menu.yaml"}, code: 0,
+			stderr: "wrote 2 dashboard(s) (grafana-operator)"},
+		{name: "an instance selector for ConfigMaps", args: []string{"dashboards", "--format", "configmap", "--instance-selector", "app=grafana", "-o", filepath.Join(out, "never2"), "../../specs/menu.yaml"}, code: 2, stderr: "grafana-operator format"},
 		{name: "invalid spec generates nothing", args: []string{"generate", "-o", filepath.Join(out, "never"), "../../slo/testdata/windows.bad.yaml"}, code: 1, stderr: "problem(s) found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -122,11 +122,11 @@ func TestGoldenDashboards(t *testing.T) {
 		{grafana.FormatGrafanaOperator, "testdata/grafana-operator"},
 	} {
 		t.Run(string(tc.format), func(t *testing.T) {
-			files, err := generators.Collect(grafana.Files(tc.format, svcs))
+			files, err := generators.Collect(grafana.Files(grafana.Output{Format: tc.format}, svcs))
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, _ := generators.Collect(grafana.Files(tc.format, svcs))
+			again, _ := generators.Collect(grafana.Files(grafana.Output{Format: tc.format}, svcs))
 			names := map[string]bool{}
 			for i, f := range files {
 				if !bytes.Equal(f.Content, again[i].Content) {
@@ -295,13 +295,13 @@ slos:
 // sidecar label on ConfigMaps.
 func TestKubernetesPackaging(t *testing.T) {
 	svcs := exampleServices(t)
-	jsonFiles, _ := generators.Collect(grafana.Files(grafana.FormatJSON, svcs))
+	jsonFiles, _ := generators.Collect(grafana.Files(grafana.Output{Format: grafana.FormatJSON}, svcs))
 	want := map[string]string{}
 	for _, f := range jsonFiles {
 		want[f.Name] = string(f.Content)
 	}
 	for _, format := range []grafana.Format{grafana.FormatConfigMap, grafana.FormatGrafanaOperator} {
-		files, err := generators.Collect(grafana.Files(format, svcs))
+		files, err := generators.Collect(grafana.Files(grafana.Output{Format: format}, svcs))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -490,9 +490,82 @@ slos:
 		t.Fatal(err)
 	}
 	for _, f := range []grafana.Format{grafana.FormatJSON, grafana.FormatConfigMap} {
-		_, err := generators.Collect(grafana.Files(f, services))
+		_, err := generators.Collect(grafana.Files(grafana.Output{Format: f}, services))
 		if err == nil || !strings.Contains(err.Error(), "SLO b of service a") || !strings.Contains(err.Error(), "service a.b") {
 			t.Errorf("%s: want an error naming both, got %v", f, err)
+		}
+	}
+}
+
+// The Kubernetes packagings take the user's namespace, labels and
+// annotations, a folder (the GrafanaDashboard's, or the annotation the
+// sidecar reads) and the operator's instance selector; settings that do
+// not apply to a format are refused before anything is written.
+func TestKubernetesPackagingOptions(t *testing.T) {
+	svcs := exampleServices(t)[:1]
+	meta := generators.ObjectMeta{Namespace: "monitoring", Labels: map[string]string{"release": "x"}, Annotations: map[string]string{"owner": "sre"}}
+	type object struct {
+		Kind     string `yaml:"kind"`
+		Metadata struct {
+			Namespace   string            `yaml:"namespace"`
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"metadata"`
+		Spec struct {
+			Folder                    string `yaml:"folder"`
+			AllowCrossNamespaceImport bool   `yaml:"allowCrossNamespaceImport"`
+			InstanceSelector          struct {
+				MatchLabels map[string]string `yaml:"matchLabels"`
+			} `yaml:"instanceSelector"`
+		} `yaml:"spec"`
+	}
+	decode := func(o grafana.Output) []object {
+		t.Helper()
+		files, err := generators.Collect(grafana.Files(o, svcs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []object
+		dec := yaml.NewDecoder(bytes.NewReader(files[0].Content))
+		for {
+			var obj object
+			if dec.Decode(&obj) != nil {
+				return out
+			}
+			out = append(out, obj)
+		}
+	}
+	for _, obj := range decode(grafana.Output{Format: grafana.FormatGrafanaOperator, Objects: meta, Folder: "SLOs",
+		InstanceSelector: map[string]string{"app": "grafana"}, AllowCrossNamespaceImport: true}) {
+		m, spec := obj.Metadata, obj.Spec
+		if obj.Kind != "GrafanaDashboard" || m.Namespace != "monitoring" || m.Labels["release"] != "x" || m.Annotations["owner"] != "sre" ||
+			spec.Folder != "SLOs" || !spec.AllowCrossNamespaceImport || len(spec.InstanceSelector.MatchLabels) != 1 || spec.InstanceSelector.MatchLabels["app"] != "grafana" {
+			t.Errorf("operator object: %+v", obj)
+		}
+	}
+	objs := decode(grafana.Output{Format: grafana.FormatConfigMap, Objects: meta, Folder: "SLOs"})
+	for _, obj := range objs {
+		m := obj.Metadata
+		if obj.Kind != "ConfigMap" || m.Namespace != "monitoring" || m.Labels[grafana.SidecarLabel] != "1" || m.Labels["release"] != "x" ||
+			m.Annotations[grafana.DefaultFolderAnnotation] != "SLOs" || m.Annotations["owner"] != "sre" {
+			t.Errorf("ConfigMap: %+v", obj)
+		}
+	}
+	if len(objs) != 1+len(svcs[0].SLOs) {
+		t.Errorf("%d ConfigMaps", len(objs))
+	}
+	for _, tc := range []struct {
+		output grafana.Output
+		want   string
+	}{
+		{grafana.Output{Format: grafana.FormatJSON, Folder: "SLOs"}, "apply to Kubernetes objects"},
+		{grafana.Output{Format: grafana.FormatConfigMap, InstanceSelector: map[string]string{"a": "b"}}, "settings of the grafana-operator format"},
+		{grafana.Output{Format: grafana.FormatGrafanaOperator, FolderAnnotation: "f"}, "read by the Grafana sidecar"},
+		{grafana.Output{Format: grafana.FormatGrafanaOperator, InstanceSelector: map[string]string{"a": "b c"}}, "instance selector"},
+		{grafana.Output{Format: grafana.FormatConfigMap, Objects: generators.ObjectMeta{Namespace: "-x"}}, "must be a DNS label"},
+	} {
+		if _, err := generators.Collect(grafana.Files(tc.output, svcs)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: got %v, want %q", tc.output, err, tc.want)
 		}
 	}
 }

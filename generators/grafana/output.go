@@ -2,10 +2,12 @@ package grafana
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -40,6 +42,60 @@ func Formats() []Format { return []Format{FormatJSON, FormatConfigMap, FormatGra
 
 // SidecarLabel is the label the Grafana dashboard sidecar looks for.
 const SidecarLabel = "grafana_dashboard"
+
+// DefaultFolderAnnotation is the annotation that names a ConfigMap's
+// Grafana folder, as the Grafana chart's sidecar is commonly configured
+// (sidecar.dashboards.folderAnnotation).
+const DefaultFolderAnnotation = "grafana_folder"
+
+// DefaultInstanceSelector selects the Grafana instances a GrafanaDashboard
+// goes to when none is given. The operator refuses to change an applied
+// dashboard's selector, so choose it before the first apply.
+func DefaultInstanceSelector() map[string]string { return map[string]string{"dashboards": "grafana"} }
+
+// Output says how dashboards are packaged: the format and, for the
+// Kubernetes formats, what goes on each object.
+type Output struct {
+	Format  Format
+	Objects generators.ObjectMeta
+	// Folder is the Grafana folder the dashboards go to: the
+	// GrafanaDashboard's folder, or the ConfigMap's FolderAnnotation.
+	Folder string
+	// FolderAnnotation names the annotation the sidecar reads the folder
+	// from; default DefaultFolderAnnotation.
+	FolderAnnotation string
+	// InstanceSelector selects the Grafana instances of the operator;
+	// default DefaultInstanceSelector.
+	InstanceSelector map[string]string
+	// AllowCrossNamespaceImport lets the operator's Grafana instances in
+	// other namespaces take the dashboards.
+	AllowCrossNamespaceImport bool
+}
+
+// Check says what cannot be written as o says, before any file is.
+func (o Output) Check() error {
+	if _, err := ParseFormat(string(o.Format)); err != nil {
+		return err
+	}
+	if o.Format == FormatJSON && (!o.Objects.Empty() || o.Folder != "" || o.FolderAnnotation != "" || o.InstanceSelector != nil || o.AllowCrossNamespaceImport) {
+		return fmt.Errorf("a namespace, labels, annotations, a folder and operator settings apply to Kubernetes objects: use --format %s or %s", FormatConfigMap, FormatGrafanaOperator)
+	}
+	if o.Format != FormatGrafanaOperator && (o.InstanceSelector != nil || o.AllowCrossNamespaceImport) {
+		return fmt.Errorf("an instance selector and cross-namespace import are settings of the grafana-operator format")
+	}
+	if o.Format != FormatConfigMap && o.FolderAnnotation != "" {
+		return fmt.Errorf("the folder annotation is read by the Grafana sidecar: use --format %s", FormatConfigMap)
+	}
+	sel := generators.ObjectMeta{Labels: o.InstanceSelector}
+	if err := sel.Check(); err != nil {
+		return fmt.Errorf("instance selector: %w", err)
+	}
+	ann := generators.ObjectMeta{Annotations: map[string]string{o.FolderAnnotation: ""}}
+	if err := ann.Check(); o.FolderAnnotation != "" && err != nil {
+		return fmt.Errorf("folder annotation: %w", err)
+	}
+	return o.Objects.Check()
+}
 
 // ParseFormat checks a format name.
 func ParseFormat(name string) (Format, error) {
@@ -130,9 +186,9 @@ func YAMLFileName(service string) string { return service + ".yaml" }
 // one after the other: services are rendered on every core
 // (parallel.Ordered), in order, and only a few are in memory at once.
 // File names are checked for clashes before the first file.
-func Files(f Format, services []*slo.Service) iter.Seq2[generators.File, error] {
+func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] {
 	return func(yield func(generators.File, error) bool) {
-		if err := checkFileNames(services); err != nil {
+		if err := errors.Join(o.Check(), checkFileNames(services)); err != nil {
 			yield(generators.File{}, err)
 			return
 		}
@@ -141,7 +197,7 @@ func Files(f Format, services []*slo.Service) iter.Seq2[generators.File, error] 
 			err   error
 		}
 		for r := range parallel.Ordered(len(services), func(i int) rendered {
-			files, err := serviceFiles(f, services[i])
+			files, err := serviceFiles(o, services[i])
 			return rendered{files, err}
 		}) {
 			if r.err != nil {
@@ -159,7 +215,7 @@ func Files(f Format, services []*slo.Service) iter.Seq2[generators.File, error] 
 
 // serviceFiles renders one service's dashboards: a JSON file each, or one
 // YAML file of Kubernetes objects.
-func serviceFiles(f Format, svc *slo.Service) ([]generators.File, error) {
+func serviceFiles(o Output, svc *slo.Service) ([]generators.File, error) {
 	ds, err := Dashboards(svc)
 	if err != nil {
 		return nil, err
@@ -174,7 +230,7 @@ func serviceFiles(f Format, svc *slo.Service) ([]generators.File, error) {
 			names[i] = svc.SLOs[i-1].Name
 		}
 	}
-	if f == FormatJSON {
+	if o.Format == FormatJSON {
 		out := make([]generators.File, len(ds))
 		for i := range ds {
 			out[i] = generators.File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i], Source: svc.File}
@@ -187,7 +243,7 @@ func serviceFiles(f Format, svc *slo.Service) ([]generators.File, error) {
 		if i > 0 {
 			buf.WriteString("---\n")
 		}
-		obj := kubernetesObject(f, svc.Name, *d.Uid, JSONFileName(svc.Name, names[i]), docs[i])
+		obj := kubernetesObject(o, svc.Name, *d.Uid, JSONFileName(svc.Name, names[i]), docs[i])
 		enc := yaml.NewEncoder(&buf)
 		enc.SetIndent(2)
 		if err := enc.Encode(obj); err != nil {
@@ -200,24 +256,45 @@ func serviceFiles(f Format, svc *slo.Service) ([]generators.File, error) {
 
 // kubernetesObject wraps a dashboard's JSON in a ConfigMap or a
 // GrafanaDashboard named after its UID (lower-cased: Kubernetes names are).
-func kubernetesObject(f Format, service, uid, file string, content []byte) map[string]any {
-	meta := map[string]any{
-		"name": "slokit-dashboard-" + strings.ToLower(uid),
-		"labels": map[string]string{
-			"app.kubernetes.io/managed-by": "slokit",
-			"slokit.dev/service":           service,
-		},
+func kubernetesObject(o Output, service, uid, file string, content []byte) map[string]any {
+	labels := o.Objects.ObjectLabels(service)
+	annotations := maps.Clone(o.Objects.Annotations)
+	meta := map[string]any{"name": "slokit-dashboard-" + strings.ToLower(uid), "labels": labels}
+	if o.Objects.Namespace != "" {
+		meta["namespace"] = o.Objects.Namespace
 	}
-	if f == FormatConfigMap {
-		meta["labels"].(map[string]string)[SidecarLabel] = "1"
+	if o.Format == FormatConfigMap {
+		labels[SidecarLabel] = "1"
+		if o.Folder != "" {
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[cmp.Or(o.FolderAnnotation, DefaultFolderAnnotation)] = o.Folder
+		}
+		if len(annotations) > 0 {
+			meta["annotations"] = annotations
+		}
 		return map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
 			"data": map[string]string{file: string(content)}}
 	}
-	return map[string]any{"apiVersion": "grafana.integreatly.org/v1beta1", "kind": "GrafanaDashboard", "metadata": meta,
-		"spec": map[string]any{
-			"instanceSelector": map[string]any{"matchLabels": map[string]string{"dashboards": "grafana"}},
-			"json":             string(content),
-		}}
+	if len(annotations) > 0 {
+		meta["annotations"] = annotations
+	}
+	selector := o.InstanceSelector
+	if selector == nil {
+		selector = DefaultInstanceSelector()
+	}
+	spec := map[string]any{
+		"instanceSelector": map[string]any{"matchLabels": selector},
+		"json":             string(content),
+	}
+	if o.Folder != "" {
+		spec["folder"] = o.Folder
+	}
+	if o.AllowCrossNamespaceImport {
+		spec["allowCrossNamespaceImport"] = true
+	}
+	return map[string]any{"apiVersion": "grafana.integreatly.org/v1beta1", "kind": "GrafanaDashboard", "metadata": meta, "spec": spec}
 }
 
 // checkFileNames refuses services whose dashboards would share a file

@@ -27,7 +27,7 @@ slos:
 		fmt.Println(err)
 		return
 	}
-	for f, err := range promrules.Files(promrules.FormatPrometheus, services) {
+	for f, err := range promrules.Files(promrules.Output{Format: promrules.FormatPrometheus}, services) {
 		if err != nil {
 			fmt.Println(err)
 			return

@@ -40,7 +40,7 @@ func FuzzSpecToRuleFile(f *testing.F) {
 			return
 		}
 		var buf bytes.Buffer
-		if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
+		if err := promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheus}, services); err != nil {
 			t.Fatalf("a valid spec does not generate: %v", err)
 		}
 		if _, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler)); len(errs) > 0 {
@@ -76,7 +76,7 @@ func TestLiteralLabelsStayLiteralOnAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
+	if err := promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheus}, services); err != nil {
 		t.Fatal(err)
 	}
 	groups, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))

@@ -3,6 +3,7 @@ package promrules
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -34,6 +35,25 @@ const (
 // slice each time.
 func Formats() []Format {
 	return []Format{FormatPrometheus, FormatPrometheusOperator, FormatVictoriaMetrics}
+}
+
+// Output says how rules are written: in which format and, for the
+// Kubernetes objects of the operator formats, what to add to each.
+type Output struct {
+	Format  Format
+	Objects generators.ObjectMeta
+}
+
+// Check reports whether the services can be written as o says: a known
+// format, metadata Kubernetes accepts and only for Kubernetes objects, and
+// native histograms, which exist only in Prometheus, not for
+// VictoriaMetrics.
+func (o Output) Check(services []*slo.Service) error {
+	errs := []error{Check(o.Format, services), o.Objects.Check()}
+	if o.Format == FormatPrometheus && !o.Objects.Empty() {
+		errs = append(errs, fmt.Errorf("a namespace, labels and annotations apply to Kubernetes objects: use --format %s or %s", FormatPrometheusOperator, FormatVictoriaMetrics))
+	}
+	return errors.Join(errs...)
 }
 
 // Check reports whether the services can be written in format f. Native
@@ -77,10 +97,11 @@ const bytesPerSLO = 16 << 10
 // service separated by ---. The header names the spec files they came
 // from. SLOs are compiled on every core and written in spec order, so the
 // output is the same on any number of cores.
-func Write(w io.Writer, f Format, services []*slo.Service) error {
-	if err := Check(f, services); err != nil {
+func Write(w io.Writer, o Output, services []*slo.Service) error {
+	if err := o.Check(services); err != nil {
 		return err
 	}
+	f := o.Format
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString(generators.Header)
 	for _, svc := range services {
@@ -98,7 +119,7 @@ func Write(w io.Writer, f Format, services []*slo.Service) error {
 			if i > 0 {
 				bw.WriteString("---\n")
 			}
-			writeObjectHeader(bw, f, svc)
+			writeObjectHeader(bw, o, svc)
 		}
 		for range svc.SLOs {
 			group, _ := next()
@@ -113,12 +134,13 @@ func Write(w io.Writer, f Format, services []*slo.Service) error {
 // every service are compiled on every core together, and a file is built
 // as its SLOs come in, so only a few files are in memory at once. The
 // format is checked against every service before the first file.
-func Files(f Format, services []*slo.Service) iter.Seq2[generators.File, error] {
+func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] {
 	return func(yield func(generators.File, error) bool) {
-		if err := Check(f, services); err != nil {
+		if err := o.Check(services); err != nil {
 			yield(generators.File{}, err)
 			return
 		}
+		f := o.Format
 		next, stop := iter.Pull(renderedGroups(f, services))
 		defer stop()
 		for _, svc := range services {
@@ -132,7 +154,7 @@ func Files(f Format, services []*slo.Service) iter.Seq2[generators.File, error] 
 			if f == FormatPrometheus {
 				bw.WriteString("groups:\n")
 			} else {
-				writeObjectHeader(bw, f, svc)
+				writeObjectHeader(bw, o, svc)
 			}
 			for range svc.SLOs {
 				group, _ := next()
@@ -168,17 +190,18 @@ func renderedGroups(f Format, services []*slo.Service) iter.Seq[[]byte] {
 
 // writeObjectHeader starts a PrometheusRule or VMRule for a service, up to
 // its list of groups.
-func writeObjectHeader(w *bufio.Writer, f Format, svc *slo.Service) {
+func writeObjectHeader(w *bufio.Writer, o Output, svc *slo.Service) {
 	apiVersion, kind := "monitoring.coreos.com/v1", "PrometheusRule"
-	if f == FormatVictoriaMetrics {
+	if o.Format == FormatVictoriaMetrics {
 		apiVersion, kind = "operator.victoriametrics.com/v1beta1", "VMRule"
 	}
 	var b bytes.Buffer
 	b.WriteString("apiVersion: " + apiVersion + "\nkind: " + kind + "\nmetadata:\n  name: " + quote(KubernetesName(svc.Name)) + "\n")
-	writeMap(&b, "  ", "labels", map[string]string{
-		"app.kubernetes.io/managed-by": "slokit",
-		"slokit.dev/service":           svc.Name,
-	})
+	if o.Objects.Namespace != "" {
+		b.WriteString("  namespace: " + quote(o.Objects.Namespace) + "\n")
+	}
+	writeMap(&b, "  ", "labels", o.Objects.ObjectLabels(svc.Name))
+	writeMap(&b, "  ", "annotations", o.Objects.Annotations)
 	b.WriteString("spec:\n  groups:\n")
 	w.Write(b.Bytes())
 }

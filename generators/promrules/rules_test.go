@@ -47,7 +47,7 @@ func TestGolden(t *testing.T) {
 			}
 			t.Run(string(f)+"/"+svc.Name, func(t *testing.T) {
 				var buf bytes.Buffer
-				if err := promrules.Write(&buf, f, []*slo.Service{svc}); err != nil {
+				if err := promrules.Write(&buf, promrules.Output{Format: f}, []*slo.Service{svc}); err != nil {
 					t.Fatal(err)
 				}
 				goldens.Assert(t, filepath.Join("testdata", string(f), promrules.FileName(svc.Name)), buf.Bytes())
@@ -59,7 +59,7 @@ func TestGolden(t *testing.T) {
 func TestOutputIsDeterministic(t *testing.T) {
 	render := func() string {
 		var buf bytes.Buffer
-		if err := promrules.Write(&buf, promrules.FormatPrometheus, loadInputs(t)); err != nil {
+		if err := promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheus}, loadInputs(t)); err != nil {
 			t.Fatal(err)
 		}
 		return buf.String()
@@ -77,7 +77,7 @@ func TestOutputIsDeterministic(t *testing.T) {
 func TestPrometheusFormatIsOneDocumentWithEveryGroup(t *testing.T) {
 	services := loadInputs(t)
 	var buf bytes.Buffer
-	if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
+	if err := promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheus}, services); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(buf.String(), generators.Header) {
@@ -149,7 +149,7 @@ func TestKubernetesFormatsWrapTheSameGroups(t *testing.T) {
 		{promrules.FormatVictoriaMetrics, "operator.victoriametrics.com/v1beta1", "VMRule"},
 	} {
 		var buf bytes.Buffer
-		if err := promrules.Write(&buf, tc.format, services); err != nil {
+		if err := promrules.Write(&buf, promrules.Output{Format: tc.format}, services); err != nil {
 			t.Fatal(err)
 		}
 		var obj struct {
@@ -174,9 +174,63 @@ func TestKubernetesFormatsWrapTheSameGroups(t *testing.T) {
 	}
 }
 
+// What the user adds to every object (--namespace, --label, --annotation)
+// is on every object, next to slokit's own labels, which it cannot
+// replace; what Kubernetes would refuse is refused before anything is
+// written.
+func TestKubernetesObjectsTakeNamespaceLabelsAndAnnotations(t *testing.T) {
+	services := loadInputs(t)
+	meta := generators.ObjectMeta{Namespace: "monitoring", Labels: map[string]string{"release": "kube-prometheus-stack"},
+		Annotations: map[string]string{"example.com/owner": "team checkout: #sre"}}
+	var buf bytes.Buffer
+	if err := promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheusOperator, Objects: meta}, services); err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(&buf)
+	objects := 0
+	for {
+		var obj struct {
+			Metadata struct {
+				Name        string            `yaml:"name"`
+				Namespace   string            `yaml:"namespace"`
+				Labels      map[string]string `yaml:"labels"`
+				Annotations map[string]string `yaml:"annotations"`
+			} `yaml:"metadata"`
+		}
+		if err := dec.Decode(&obj); err != nil {
+			break
+		}
+		objects++
+		m := obj.Metadata
+		if m.Namespace != "monitoring" || m.Labels["release"] != "kube-prometheus-stack" || m.Labels[generators.ManagedByLabel] != "slokit" ||
+			m.Labels[generators.ServiceLabel] == "" || m.Annotations["example.com/owner"] != "team checkout: #sre" {
+			t.Errorf("%s: %+v", m.Name, m)
+		}
+	}
+	if objects != len(services) {
+		t.Errorf("%d objects for %d services", objects, len(services))
+	}
+	for _, tc := range []struct {
+		output promrules.Output
+		want   string
+	}{
+		{promrules.Output{Format: promrules.FormatPrometheus, Objects: meta}, "apply to Kubernetes objects"},
+		{promrules.Output{Format: promrules.FormatVictoriaMetrics, Objects: generators.ObjectMeta{Namespace: "Monitoring"}}, `namespace "Monitoring": must be a DNS label`},
+		{promrules.Output{Format: promrules.FormatVictoriaMetrics, Objects: generators.ObjectMeta{Labels: map[string]string{generators.ManagedByLabel: "me"}}}, "slokit sets it"},
+		{promrules.Output{Format: promrules.FormatVictoriaMetrics, Objects: generators.ObjectMeta{Labels: map[string]string{"release": "a b"}}}, `label release="a b"`},
+		{promrules.Output{Format: promrules.FormatVictoriaMetrics, Objects: generators.ObjectMeta{Annotations: map[string]string{"-bad": "x"}}}, `annotation "-bad"`},
+	} {
+		var out bytes.Buffer
+		err := promrules.Write(&out, tc.output, services)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || out.Len() > 0 {
+			t.Errorf("%+v: got %v (and %d bytes), want %q", tc.output, err, out.Len(), tc.want)
+		}
+	}
+}
+
 func TestNativeHistogramsCannotGoToVictoriaMetrics(t *testing.T) {
 	services, _ := slo.ParseFile("../../slo/testdata/kinds.good.yaml")
-	err := promrules.Write(&bytes.Buffer{}, promrules.FormatVictoriaMetrics, services)
+	err := promrules.Write(&bytes.Buffer{}, promrules.Output{Format: promrules.FormatVictoriaMetrics}, services)
 	if err == nil || !strings.Contains(err.Error(), "api-latency-native uses a native histogram") {
 		t.Errorf("got %v", err)
 	}
@@ -246,7 +300,7 @@ func TestLatencyBucketMatchesBothLeSpellings(t *testing.T) {
 func TestRuleFileReadsBackToTheGeneratedRules(t *testing.T) {
 	services := loadInputs(t)
 	var buf bytes.Buffer
-	if err := promrules.Write(&buf, promrules.FormatPrometheus, services); err != nil {
+	if err := promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheus}, services); err != nil {
 		t.Fatal(err)
 	}
 	parsed, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))

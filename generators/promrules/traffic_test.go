@@ -126,7 +126,7 @@ func compile(tb testing.TB, spec string) ([]*slo.Service, []byte) {
 		tb.Fatal(err)
 	}
 	var buf bytes.Buffer
-	must(tb, promrules.Write(&buf, promrules.FormatPrometheus, svcs))
+	must(tb, promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheus}, svcs))
 	return svcs, buf.Bytes()
 }
 
