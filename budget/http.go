@@ -33,6 +33,11 @@ type HTTPOptions struct {
 	BearerTokenFile, BearerTokenEnv string
 	BasicUser                       string
 	BasicPasswordFile, BasicPassEnv string
+	// Headers are sent with every query, such as X-Scope-OrgID, the
+	// tenant of Mimir, Cortex and Loki. Their values are treated as
+	// secrets: never logged, scrubbed from errors. Authorization is set
+	// by the credentials above, not here.
+	Headers http.Header
 }
 
 // HTTPQuerier queries a Prometheus-compatible HTTP API.
@@ -57,7 +62,15 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	if o.Retries < 0 {
 		return nil, fmt.Errorf("backend retries must be 0 (none) or more, got %d", o.Retries)
 	}
-	var header, value string
+	for name := range o.Headers {
+		if http.CanonicalHeaderKey(name) == "Authorization" {
+			return nil, errors.New("backend: give the Authorization header as a bearer token or basic auth, read from a file or the environment, not as a header")
+		}
+	}
+	headers := o.Headers.Clone()
+	if headers == nil {
+		headers = http.Header{}
+	}
 	token, err := secret.Read("bearer token", o.BearerTokenFile, o.BearerTokenEnv)
 	if err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
@@ -70,17 +83,20 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	case token != "" && o.BasicUser != "":
 		return nil, errors.New("backend: give a bearer token or basic auth, not both")
 	case token != "":
-		header, value = "Authorization", "Bearer "+token
+		headers.Set("Authorization", "Bearer "+token)
 	case o.BasicUser != "":
-		req := &http.Request{Header: http.Header{}}
+		req := &http.Request{Header: headers}
 		req.SetBasicAuth(o.BasicUser, password)
-		header, value = "Authorization", req.Header.Get("Authorization")
 	}
 	rt := http.RoundTripper(api.DefaultRoundTripper)
-	if header != "" {
-		rt = authRoundTripper{next: rt, header: header, value: value}
+	if len(headers) > 0 {
+		rt = headerRoundTripper{next: rt, headers: headers}
 	}
-	redact := secret.NewRedactor(o.URL, token, password)
+	secrets := []string{token, password}
+	for _, vs := range o.Headers {
+		secrets = append(secrets, vs...)
+	}
+	redact := secret.NewRedactor(o.URL, secrets...)
 	client, err := api.NewClient(api.Config{Address: o.URL, RoundTripper: rt})
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", redact.URL(), redact.Error(err))
@@ -88,14 +104,18 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	return &HTTPQuerier{api: v1.NewAPI(client), redact: redact, opts: o}, nil
 }
 
-type authRoundTripper struct {
-	next          http.RoundTripper
-	header, value string
+// headerRoundTripper sends the credentials and the user's headers with
+// every request.
+type headerRoundTripper struct {
+	next    http.RoundTripper
+	headers http.Header
 }
 
-func (rt authRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+func (rt headerRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
-	r.Header.Set(rt.header, rt.value)
+	for name, values := range rt.headers {
+		r.Header[name] = values
+	}
 	return rt.next.RoundTrip(r)
 }
 

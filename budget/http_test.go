@@ -45,6 +45,13 @@ func TestHTTPQuerier(t *testing.T) {
 			}
 			w.Write([]byte(vector))
 		}, 1, ""},
+		{"tenant header with a bearer token", budget.HTTPOptions{BearerTokenFile: tokenFile, Headers: http.Header{"X-Scope-Orgid": {"team-checkout"}}}, func(_ int32, w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Scope-OrgID") != "team-checkout" || r.Header.Get("Authorization") != "Bearer s3cret" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Write([]byte(vector))
+		}, 1, ""},
 		{"retries 0 means no retry", budget.HTTPOptions{}, func(_ int32, w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}, 1, "503"},
@@ -122,6 +129,15 @@ func TestHTTPQuerierChecksItsOptions(t *testing.T) {
 // Credentials in the backend URL (a password, an API key in the query)
 // are used, and no error shows them: errors reach logs and the service's
 // unauthenticated 503 answers.
+// Authorization comes from a file or the environment, never from a
+// header flag, where every process listing would show it.
+func TestAuthorizationIsNotAHeader(t *testing.T) {
+	_, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: "http://127.0.0.1:9", Headers: http.Header{"authorization": {"Bearer x"}}})
+	if err == nil || !strings.Contains(err.Error(), "not as a header") {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestHTTPQuerierErrorsHideCredentials(t *testing.T) {
 	var sawAuth atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

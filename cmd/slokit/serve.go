@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 
@@ -41,6 +42,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	basicUser := fs.String("backend-basic-user", "", "user for basic auth to the backend")
 	basicFile := fs.String("backend-basic-password-file", "", "file holding the backend's basic-auth password")
 	basicEnv := fs.String("backend-basic-password-env", "", "environment variable holding the backend's basic-auth password")
+	backendHeaders := headerFlags{}
+	fs.Var(backendHeaders, "backend-header", "an HTTP header sent with every backend query, 'Name: value' (repeatable), such as 'X-Scope-OrgID: tenant' for Mimir and Cortex; never logged")
 	timeout := fs.Duration("backend-timeout", 10*time.Second, "timeout of each backend query")
 	retries := fs.Int("backend-retries", 2, "retries of a failed backend query, with backoff (0: none)")
 	dataDir := fs.String("data-dir", "slokit-data", "folder for overrides, the audit log and the embedded backend's data")
@@ -112,6 +115,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			URL: *promURL, Timeout: *timeout, Retries: *retries,
 			BearerTokenFile: *bearerFile, BearerTokenEnv: *bearerEnv,
 			BasicUser: *basicUser, BasicPasswordFile: *basicFile, BasicPassEnv: *basicEnv,
+			Headers: http.Header(backendHeaders),
 		})
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
@@ -119,6 +123,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		opts.Querier, backend = hq, hq.URL()
 	} else {
+		if len(backendHeaders) > 0 {
+			fmt.Fprintln(stderr, "slokit serve: --backend-header is sent to --prometheus-url, and none is given")
+			return exitUsage
+		}
 		if !embeddedEngine {
 			fmt.Fprintf(stderr, "slokit serve: %s: give --prometheus-url\n", errNoEngine)
 			return exitUsage

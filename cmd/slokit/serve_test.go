@@ -81,10 +81,16 @@ func TestServeFlags(t *testing.T) {
 	if strings.Contains(stdout, "try:") {
 		t.Errorf("the demo hints are for the embedded backend only:\n%s", stdout)
 	}
+	code, _, stderr = serveBriefly(t, "--backend-header", "X-Scope-OrgID: t3nant-h1dden")
+	if code != 0 || strings.Contains(stderr, "t3nant-h1dden") {
+		t.Errorf("a backend header's value must never be logged: exit %d\n%s", code, stderr)
+	}
 	for _, tc := range []struct {
 		args []string
 		err  string
 	}{
+		{[]string{"--backend-header", "X-Scope-OrgID"}, "want 'Name: value'"},
+		{[]string{"--backend-header", "Authorization: Bearer x"}, "not as a header"},
 		{[]string{"--token-file", empty}, "is empty"},
 		{[]string{"--log-format", "xml"}, "--log-format must be text or json"},
 		{[]string{"--backend-retries", "-1"}, "--backend-retries must be 0"},
