@@ -203,7 +203,7 @@ func TestGenerateIntoOneFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, svc := range []string{"order-api", "payment", "dispatch", "menu"} {
-		if !strings.Contains(string(data), "slokit/"+svc+"/") {
+		if !strings.Contains(string(data), "slokit:"+svc+":") {
 			t.Errorf("%s has no rules of %s", file, svc)
 		}
 	}

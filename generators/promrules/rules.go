@@ -45,8 +45,11 @@ import (
 // GroupName is the rule group that holds all rules of one SLO. All of them
 // must share a group: Prometheus evaluates a group's rules in order, so each
 // rule reads the samples the rules before it recorded in the same cycle.
+// The name is slokit:SERVICE:SLO: no /, which the Mimir and Cortex ruler
+// APIs take as a path separator in GET and DELETE .../rules/NAMESPACE/GROUP
+// (and proxies unescape), and no clash, since names cannot hold a colon.
 func GroupName(s *slo.SLO) string {
-	return "slokit/" + s.Service + "/" + s.Name
+	return "slokit:" + s.Service + ":" + s.Name
 }
 
 // Groups compiles a service's SLOs into rule groups, one per SLO, in spec

@@ -356,3 +356,20 @@ func FuzzYAMLQuoting(f *testing.F) {
 		}
 	})
 }
+
+// Group names carry no /, which the Mimir and Cortex ruler APIs read as a
+// path separator, and tell services and SLOs apart.
+func TestGroupNamesSuitRulerAPIs(t *testing.T) {
+	seen := map[string]bool{}
+	for _, svc := range loadInputs(t) {
+		for _, g := range promrules.Groups(svc) {
+			if strings.Contains(g.Name, "/") || seen[g.Name] {
+				t.Errorf("group name %q: a / or a duplicate", g.Name)
+			}
+			seen[g.Name] = true
+		}
+	}
+	if len(seen) < 5 {
+		t.Errorf("only %d groups", len(seen))
+	}
+}
