@@ -10,7 +10,7 @@ import (
 
 const dashboardsSynopsis = `dashboards [--format json|configmap|grafana-operator] -o DIR [--strict]
        [--namespace NS] [--label k=v]... [--annotation k=v]... [--folder NAME]
-       [--instance-selector k=v]... [--allow-cross-namespace-import] PATH...
+       [--instance-selector k=v]... [--allow-cross-namespace-import] [--check] PATH...
 
 Writes Grafana dashboards for the specs at PATH into DIR: per service an
 overview (SERVICE.json) and a detail dashboard per SLO (SERVICE.SLO.json),
@@ -21,7 +21,8 @@ that are gone are deleted. --folder puts the dashboards in a Grafana
 folder (the GrafanaDashboard's folder, or the annotation the Grafana
 sidecar reads, --folder-annotation); --instance-selector chooses the
 operator's Grafana instances (default dashboards=grafana; the operator
-refuses to change it once applied).`
+refuses to change it once applied). --check writes nothing and exits 1,
+naming each file, when DIR differs from what the specs generate.`
 
 func runDashboards(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("dashboards", dashboardsSynopsis, stderr)
@@ -33,6 +34,7 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 	folderAnnotation := fs.String("folder-annotation", "", "with --format configmap: the annotation the Grafana sidecar reads the folder from (default "+grafana.DefaultFolderAnnotation+")")
 	selector := keyValues{}
 	fs.Var(selector, "instance-selector", "with --format grafana-operator: label k=v of the Grafana instances to import into (repeatable; default dashboards=grafana)")
+	check := fs.Bool("check", false, "write nothing; exit 1, naming the files, when -o DIR differs from what the specs generate")
 	crossNamespace := fs.Bool("allow-cross-namespace-import", false, "with --format grafana-operator: let Grafana instances in other namespaces import the dashboards")
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
@@ -63,6 +65,9 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
 	if !ok {
 		return exitInvalid
+	}
+	if *check {
+		return checkFolders("dashboards", []outputFolder{{*out, grafana.Files(output, services)}}, paths, stderr)
 	}
 	n, err := writeDashboards(*out, output, services, paths)
 	if err != nil {

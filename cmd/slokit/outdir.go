@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -76,21 +78,44 @@ func writeFiles(dir string, files iter.Seq2[generators.File, error], inputs []st
 // file) and removes the files an earlier run generated from specs within
 // inputs that this run did not write.
 func finishFolder(dir string, written map[string]string, inputs []string) error {
-	recorded, err := readSources(dir)
+	p, err := planFolder(dir, written, inputs)
 	if err != nil {
 		return err
+	}
+	for _, name := range p.stale {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return writeFileAtomic(filepath.Join(dir, sourcesFile), p.record)
+}
+
+// folderPlan is what finishing a folder does: the stale generated files it
+// removes, and the record it writes.
+type folderPlan struct {
+	stale  []string
+	record []byte
+}
+
+// planFolder works out what finishFolder does, without doing it, so that
+// --check can tell whether a folder is up to date.
+func planFolder(dir string, written map[string]string, inputs []string) (folderPlan, error) {
+	var p folderPlan
+	recorded, err := readSources(dir)
+	if err != nil {
+		return p, err
 	}
 	var roots []string
 	for _, in := range inputs {
 		abs, err := filepath.Abs(in)
 		if err != nil {
-			return err
+			return p, err
 		}
 		roots = append(roots, abs)
 	}
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
-		return err
+		return p, err
 	}
 	within := func(recorded string) bool {
 		spec := filepath.Join(absDir, recorded)
@@ -98,24 +123,16 @@ func finishFolder(dir string, written map[string]string, inputs []string) error 
 			return spec == root || strings.HasPrefix(spec, root+string(filepath.Separator))
 		})
 	}
-	names := make([]string, 0, len(recorded.Files))
-	for name := range recorded.Files {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(recorded.Files)) {
 		if _, ok := written[name]; ok || !within(recorded.Files[name]) {
 			continue
 		}
-		path := filepath.Join(dir, name)
-		generated, err := isGenerated(path)
+		generated, err := isGenerated(filepath.Join(dir, name))
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+			return p, err
 		}
 		if generated {
-			if err := os.Remove(path); err != nil {
-				return err
-			}
+			p.stale = append(p.stale, name)
 		}
 		delete(recorded.Files, name)
 	}
@@ -125,15 +142,93 @@ func finishFolder(dir string, written map[string]string, inputs []string) error 
 			spec, err = filepath.Rel(absDir, abs)
 		}
 		if err != nil {
-			return err
+			return p, err
 		}
 		recorded.Files[name] = filepath.ToSlash(spec)
 	}
 	data, err := json.MarshalIndent(recorded, "", "  ")
-	if err != nil {
-		return err
+	p.record = append(data, '\n')
+	return p, err
+}
+
+// checkFiles compares a folder with what a generator would write into it,
+// writing nothing: the files that would change (missing, different, or
+// stale and about to be removed), by name, with why.
+func checkFiles(dir string, files iter.Seq2[generators.File, error], inputs []string) ([]string, error) {
+	var changes []string
+	written := map[string]string{}
+	same := func(name string, content []byte) (string, error) {
+		old, err := os.ReadFile(filepath.Join(dir, name))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "missing", nil
+		case err != nil:
+			return "", err
+		case !bytes.Equal(old, content):
+			return "differs from what the specs generate", nil
+		}
+		return "", nil
 	}
-	return writeFileAtomic(filepath.Join(dir, sourcesFile), append(data, '\n'))
+	for f, err := range files {
+		if err != nil {
+			return nil, err
+		}
+		written[f.Name] = f.Source
+		why, err := same(f.Name, f.Content)
+		if err != nil {
+			return nil, err
+		}
+		if why != "" {
+			changes = append(changes, filepath.Join(dir, f.Name)+": "+why)
+		}
+	}
+	p, err := planFolder(dir, written, inputs)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range p.stale {
+		changes = append(changes, filepath.Join(dir, name)+": generated from specs that no longer generate it")
+	}
+	why, err := same(sourcesFile, p.record)
+	if err != nil {
+		return nil, err
+	}
+	if why != "" {
+		changes = append(changes, filepath.Join(dir, sourcesFile)+": "+why)
+	}
+	slices.Sort(changes)
+	return changes, nil
+}
+
+// outputFolder is a folder and the files a generator would write into it.
+type outputFolder struct {
+	dir   string
+	files iter.Seq2[generators.File, error]
+}
+
+// checkFolders is --check: it prints what differs in each folder and
+// returns exit 1 when anything does, 0 when every folder is up to date.
+func checkFolders(command string, folders []outputFolder, inputs []string, stderr io.Writer) int {
+	stale := 0
+	for _, f := range folders {
+		changes, err := checkFiles(f.dir, f.files, inputs)
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit %s: %v\n", command, err)
+			return exitInvalid
+		}
+		for _, c := range changes {
+			fmt.Fprintln(stderr, c)
+		}
+		stale += len(changes)
+	}
+	if stale > 0 {
+		fmt.Fprintf(stderr, "slokit %s --check: %d file(s) out of date: run slokit %s without --check and commit the result\n", command, stale, command)
+		return exitInvalid
+	}
+	for _, f := range folders {
+		fmt.Fprintf(stderr, "up to date: %s\n", f.dir)
+	}
+	return exitOK
 }
 
 // isGenerated reports whether a file carries slokit's generated-code mark:

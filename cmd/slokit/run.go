@@ -252,7 +252,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 }
 
 const generateSynopsis = `generate [--format prometheus|prometheus-operator|victoriametrics] [-o DIR|FILE.yaml|-]
-       [--namespace NS] [--label k=v]... [--annotation k=v]... [--dashboards DIR] [--strict] PATH...
+       [--namespace NS] [--label k=v]... [--annotation k=v]... [--dashboards DIR] [--check] [--strict] PATH...
 
 Compiles specs into multi-window, multi-burn-rate recording and alerting
 rules: one file per service into a folder (files generated earlier from
@@ -260,7 +260,9 @@ the same specs that they no longer generate are removed; other files are
 kept), every service into one .yaml file, or standard output. The
 operator formats take a namespace, labels and annotations for every
 object (--label release=kube-prometheus-stack for a default
-kube-prometheus-stack).`
+kube-prometheus-stack). With --check, nothing is written: it exits 1,
+naming each file, when the folder (and --dashboards) differs from what
+the specs generate, for CI on a repository that commits its rules.`
 
 func runGenerate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("generate", generateSynopsis, stderr)
@@ -268,6 +270,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "-", "folder to write one file per service into, a .yaml file to write every service into, or - for standard output")
 	dashboards := fs.String("dashboards", "", "also write Grafana dashboard JSON into this folder (see slokit dashboards)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
+	check := fs.Bool("check", false, "write nothing; exit 1, naming the files, when -o DIR (and --dashboards) differ from what the specs generate")
 	objects := addObjectFlags(fs)
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
@@ -277,6 +280,10 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "slokit generate: no spec paths given")
 		fs.Usage()
+		return exitUsage
+	}
+	if *check && (*out == "-" || isFileOutput(*out)) {
+		fmt.Fprintln(stderr, "slokit generate: --check compares a folder: give -o DIR")
 		return exitUsage
 	}
 	f := promrules.Format(*format)
@@ -296,6 +303,13 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
 	if !ok {
 		return exitInvalid
+	}
+	if *check {
+		folders := []outputFolder{{*out, promrules.Files(output, services)}}
+		if *dashboards != "" {
+			folders = append(folders, outputFolder{*dashboards, grafana.Files(grafana.Output{Format: grafana.FormatJSON}, services)})
+		}
+		return checkFolders("generate", folders, paths, stderr)
 	}
 	if *dashboards != "" {
 		n, err := writeDashboards(*dashboards, grafana.Output{Format: grafana.FormatJSON}, services, paths)
