@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,9 @@ type RunOptions struct {
 	Listen string
 	// Listener, when set, is used instead of listening on Listen.
 	Listener net.Listener
+	// TLS, when set, serves HTTPS with this certificate and key, reloaded
+	// when the files change.
+	TLS *TLSFiles
 	// DataDir holds the overrides and the audit log; default slokit-data.
 	// Options.Overrides and Options.Audit, when set, are used instead.
 	DataDir string
@@ -112,6 +116,16 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 		if ln, err = net.Listen("tcp", o.Listen); err != nil {
 			return err
 		}
+	}
+	if o.TLS != nil {
+		certs, err := newCertReloader(*o.TLS, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		// Inside the connection limit, so that it counts the TLS
+		// connections the HTTP server reports on.
+		ln = tls.NewListener(ln, certs.tlsConfig())
 	}
 	limited := limitConnections(ln, o.MaxConnections)
 	httpSrv := &http.Server{

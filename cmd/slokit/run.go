@@ -415,3 +415,38 @@ func summary(services []*slo.Service) string {
 // errNoEngine is what a command that needs the embedded engine says in a
 // binary built without it (-tags noengine).
 var errNoEngine = errors.New("this slokit is built without the embedded engine (-tags noengine)")
+
+// envPrefix starts the environment variables that set serve's flags, for
+// containers: --backend-timeout is SLOKIT_BACKEND_TIMEOUT.
+const envPrefix = "SLOKIT_"
+
+// envName is the environment variable of a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// flagsFromEnv sets every flag not given on the command line from its
+// environment variable, if that is set and not empty: the command line
+// wins. A repeatable flag takes one value per line. A bad value is an
+// error that names the variable.
+func flagsFromEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		value, ok := lookup(envName(f.Name))
+		if given[f.Name] || !ok || value == "" {
+			return
+		}
+		values := []string{value}
+		if _, repeatable := f.Value.(headerFlags); repeatable {
+			values = strings.Split(strings.TrimRight(value, "\n"), "\n")
+		}
+		for _, v := range values {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %v", envName(f.Name), err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}

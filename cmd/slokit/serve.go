@@ -31,7 +31,13 @@ scenario's synthetic traffic: its history at once, then live, reading the
 state every 15s unless --refresh says otherwise; POST
 /api/v1/demo/incident (with the token) then makes a service fail on
 demand. A slokit built with -tags noengine has no embedded engine and
-needs --prometheus-url.`
+needs --prometheus-url.
+
+Every flag can also be set by an environment variable, for containers:
+SLOKIT_ and the flag's name in capitals with _ for -, such as
+SLOKIT_PROMETHEUS_URL or SLOKIT_LISTEN (one value per line for
+--backend-header); the command line wins. --tls-cert-file and
+--tls-key-file serve HTTPS, and the pair is reloaded when the files change.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
@@ -60,9 +66,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	maxBytes := maxFileBytesFlag(fs)
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	scenarioName := fs.String("scenario", "super-bowl", "without --prometheus-url: the scenario the embedded backend plays (slokit simulate --list)")
+	tlsCert := fs.String("tls-cert-file", "", "serve HTTPS with this certificate (PEM, with its chain), reloaded when it changes; with --tls-key-file")
+	tlsKey := fs.String("tls-key-file", "", "the certificate's key (PEM)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
+	}
+	if err := flagsFromEnv(fs, os.LookupEnv); err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitUsage
 	}
 	var logger *slog.Logger
 	switch *logFormat {
@@ -80,6 +92,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	case *retries < 0:
 		fmt.Fprintln(stderr, "slokit serve: --backend-retries must be 0 (no retry) or more")
+		return exitUsage
+	case (*tlsCert == "") != (*tlsKey == ""):
+		fmt.Fprintln(stderr, "slokit serve: --tls-cert-file and --tls-key-file go together")
 		return exitUsage
 	case *maxConns < 1 || *auditMaxFiles < 1 || *auditMaxBytes < 4096:
 		fmt.Fprintln(stderr, "slokit serve: --max-connections and --audit-max-files must be at least 1, --audit-max-bytes at least 4096")
@@ -107,6 +122,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Listen: *listen, DataDir: *dataDir, Logger: logger,
 		AuditBounds:    serve.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
 		MaxConnections: *maxConns, IdleTimeout: *idleTimeout,
+	}
+	if *tlsCert != "" {
+		opts.TLS = &serve.TLSFiles{CertFile: *tlsCert, KeyFile: *tlsKey}
 	}
 	var backend string
 	var story []string // what the embedded scenario has in store
@@ -152,7 +170,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logger.Info("starting", "backend", backend, "slos", countSLOs(services))
 	opts.Started = func(addr net.Addr) {
 		if opts.StartBackend != nil {
-			printTry(stdout, "http://"+addr.String(), services, story, tokenHint(*tokenFile, *tokenEnv))
+			scheme := "http://"
+			if opts.TLS != nil {
+				scheme = "https://"
+			}
+			printTry(stdout, scheme+addr.String(), services, story, tokenHint(*tokenFile, *tokenEnv))
 		}
 	}
 	if err := serve.Run(ctx, opts); err != nil {

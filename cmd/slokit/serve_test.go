@@ -85,10 +85,30 @@ func TestServeFlags(t *testing.T) {
 	if code != 0 || strings.Contains(stderr, "t3nant-h1dden") {
 		t.Errorf("a backend header's value must never be logged: exit %d\n%s", code, stderr)
 	}
+	// Flags from the environment, the command line winning.
+	t.Setenv("SLOKIT_LOG_FORMAT", "json")
+	t.Setenv("SLOKIT_BACKEND_HEADER", "X-Scope-OrgID: a\nX-Other: b\n")
+	if code, _, stderr := serveBriefly(t); code != 0 || !strings.Contains(stderr, `"msg":"serving"`) {
+		t.Errorf("SLOKIT_LOG_FORMAT=json: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := serveBriefly(t, "--log-format", "text"); code != 0 || strings.Contains(stderr, `"msg":`) {
+		t.Errorf("the command line must win over SLOKIT_LOG_FORMAT: exit %d\n%s", code, stderr)
+	}
+	t.Setenv("SLOKIT_LOG_FORMAT", "")
+	t.Setenv("SLOKIT_BACKEND_HEADER", "")
+	t.Setenv("SLOKIT_REFRESH", "soon")
+	if code, _, stderr := serveBriefly(t); code != 2 || !strings.Contains(stderr, "SLOKIT_REFRESH") {
+		t.Errorf("a bad SLOKIT_REFRESH: exit %d\n%s", code, stderr)
+	}
+	t.Setenv("SLOKIT_REFRESH", "")
+	if code, _, stderr := serveBriefly(t, "--tls-cert-file", "missing.crt", "--tls-key-file", "missing.key"); code != 1 || !strings.Contains(stderr, "TLS: stat missing.crt") {
+		t.Errorf("missing TLS files: exit %d\n%s", code, stderr)
+	}
 	for _, tc := range []struct {
 		args []string
 		err  string
 	}{
+		{[]string{"--tls-cert-file", "tls.crt"}, "go together"},
 		{[]string{"--backend-header", "X-Scope-OrgID"}, "want 'Name: value'"},
 		{[]string{"--backend-header", "Authorization: Bearer x"}, "not as a header"},
 		{[]string{"--token-file", empty}, "is empty"},
