@@ -6,7 +6,7 @@ DEMO_OUT := build/demo
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo generate golden test deps hygiene vet fmt-check unit bench fuzz clean
+.PHONY: all build demo generate golden test deps hygiene vet fmt-check unit bench fuzz dist clean
 
 all: build
 
@@ -115,6 +115,29 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./slo/importer || exit 1; \
 	done
 	$(GO) test -run '^$$' -fuzz '^FuzzSpecToRuleFile$$' -fuzztime 30s ./generators/promrules
+
+# dist: release archives in DIST_DIR, for linux and darwin on amd64 and
+# arm64: a static binary (CGO off, -trimpath, no build ID), LICENSE and
+# README.md in a tar.gz whose file dates, owners and order come from the
+# commit, not the machine, so that building twice gives the same bytes;
+# then SHA256SUMS over them.
+DIST_DIR       ?= build/dist
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+dist:
+	@rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
+	@set -e; for p in $(DIST_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; name=slokit-$(VERSION)-$$os-$$arch; stage=$(DIST_DIR)/.stage/$$name; \
+		mkdir -p $$stage; \
+		echo "==> $$name"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -buildvcs=false \
+			-ldflags "-s -w -buildid= $(LDFLAGS)" -o $$stage/slokit ./cmd/slokit; \
+		cp LICENSE README.md $$stage/; \
+		tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
+			--mode=go-w -C $(DIST_DIR)/.stage -cf - $$name | gzip -n -9 > $(DIST_DIR)/$$name.tar.gz; \
+	done
+	@rm -rf $(DIST_DIR)/.stage
+	@cd $(DIST_DIR) && sha256sum *.tar.gz > SHA256SUMS && cat SHA256SUMS
 
 clean:
 	rm -rf bin build
