@@ -101,14 +101,8 @@ func runStep(t *testing.T, a action, name string, env map[string]string) (int, s
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 		out, err := cmd.CombinedOutput()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
 		written, _ := os.ReadFile(outputs)
-		return code, string(out), string(written)
+		return exitCode(t, err), string(out), string(written)
 	}
 	t.Fatalf("no step %q in action.yml", name)
 	return 0, "", ""

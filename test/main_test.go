@@ -53,6 +53,19 @@ func requireTool(t *testing.T, name, debianPackage string) string {
 	return ""
 }
 
+// exitCode is the exit code of a command that ran, failing the test when
+// it could not run at all.
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
 // slokit runs the binary and fails the test unless it exits 0.
 func slokit(t *testing.T, args ...string) []byte {
 	t.Helper()

@@ -77,14 +77,7 @@ func TestBinaryWithoutTheEngine(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		cmd := exec.Command(bin, args...)
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return code, stdout.String(), stderr.String()
+		return exitCode(t, cmd.Run()), stdout.String(), stderr.String()
 	}
 	out := t.TempDir()
 	if code, _, stderr := run("generate", "-o", out, "../specs"); code != 0 {
