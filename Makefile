@@ -6,7 +6,7 @@ DEMO_OUT := build/demo
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo generate golden test deps hygiene vet fmt-check unit bench fuzz dist clean
+.PHONY: all build demo generate golden test deps hygiene vet fmt-check unit bench fuzz dist image clean
 
 all: build
 
@@ -66,12 +66,14 @@ golden:
 test: vet fmt-check hygiene unit
 
 # deps: the real components the tests run (promtool and Prometheus,
-# vmalert and VictoriaMetrics), from Debian.
-DEBIAN_PACKAGES := prometheus victoria-metrics
+# vmalert and VictoriaMetrics), buildah and the CA bundle for the image,
+# from Debian.
 deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v vmalert >/dev/null 2>&1 || missing="$$missing victoria-metrics"; \
+	command -v buildah >/dev/null 2>&1 || missing="$$missing buildah"; \
+	test -f /etc/ssl/certs/ca-certificates.crt || missing="$$missing ca-certificates"; \
 	if [ -n "$$missing" ]; then \
 		echo "==> installing$$missing from Debian"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -138,6 +140,34 @@ dist:
 	done
 	@rm -rf $(DIST_DIR)/.stage
 	@cd $(DIST_DIR) && sha256sum *.tar.gz > SHA256SUMS && cat SHA256SUMS
+
+# image: an OCI image of the static binary FROM scratch (see
+# deploy/image/Containerfile), built offline with buildah into the local
+# container storage as IMAGE, and saved as an OCI archive in IMAGE_DIR for
+# `podman load`, `docker load` or `skopeo copy` to a registry. File dates
+# and the creation date come from the commit, so that the same commit on
+# the same CA bundle builds the same image. IMAGE_ARCH builds for another
+# architecture (no emulator needed: nothing runs during the build).
+IMAGE      ?= localhost/slokit:$(VERSION)
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+IMAGE_DIR  ?= build/image
+CA_BUNDLE  ?= /etc/ssl/certs/ca-certificates.crt
+image:
+	@command -v buildah >/dev/null 2>&1 || { echo "make image needs buildah: make deps installs it"; exit 1; }
+	@test -f $(CA_BUNDLE) || { echo "make image needs the CA bundle $(CA_BUNDLE): make deps installs it (Debian ca-certificates)"; exit 1; }
+	@rm -rf $(IMAGE_DIR)/context && umask 022 && mkdir -p $(IMAGE_DIR)/context/data \
+		$(IMAGE_DIR)/context/rootfs/etc/ssl/certs $(IMAGE_DIR)/context/rootfs/tmp \
+		$(IMAGE_DIR)/context/rootfs/usr/local/bin $(IMAGE_DIR)/context/rootfs/var/lib
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -buildvcs=false \
+		-ldflags "-s -w -buildid= $(LDFLAGS)" -o $(IMAGE_DIR)/context/rootfs/usr/local/bin/slokit ./cmd/slokit
+	@install -m 0644 $(CA_BUNDLE) $(IMAGE_DIR)/context/rootfs/etc/ssl/certs/ca-certificates.crt
+	@install -m 0644 deploy/image/passwd deploy/image/group $(IMAGE_DIR)/context/rootfs/etc/
+	@chmod 1777 $(IMAGE_DIR)/context/rootfs/tmp
+	buildah bud --quiet --isolation chroot --timestamp $(SOURCE_DATE_EPOCH) --os linux --arch $(IMAGE_ARCH) \
+		--build-arg VERSION=$(VERSION) -f deploy/image/Containerfile -t $(IMAGE) $(IMAGE_DIR)/context
+	@rm -f $(IMAGE_DIR)/slokit-image.tar
+	buildah push --quiet $(IMAGE) oci-archive:$(IMAGE_DIR)/slokit-image.tar:$(IMAGE)
+	@echo "==> $(IMAGE) ($$(buildah images --format '{{.Size}}' $(IMAGE)), linux/$(IMAGE_ARCH)); archive $(IMAGE_DIR)/slokit-image.tar"
 
 clean:
 	rm -rf bin build
