@@ -190,6 +190,16 @@ func specFiles(path string) ([]string, error) {
 		if err != nil {
 			return err
 		}
+		// Hidden entries are skipped: a ConfigMap or Secret volume holds
+		// each file twice, as name -> ..data/name and again in the
+		// hidden, timestamped folder ..data points at, and a checkout's
+		// .git holds no specs.
+		if p != path && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
 			files = append(files, p)
 		}

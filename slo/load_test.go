@@ -72,6 +72,35 @@ func TestLoadRejectsAServiceDefinedInTwoFiles(t *testing.T) {
 	}
 }
 
+// TestLoadReadsAConfigMapVolumeOnce lays a folder out as the kubelet
+// mounts a ConfigMap (files in a hidden timestamped folder, ..data
+// pointing at it, each name a link through ..data) and wants each spec
+// read once, through its visible name.
+func TestLoadReadsAConfigMapVolumeOnce(t *testing.T) {
+	dir := t.TempDir()
+	stamped := filepath.Join(dir, "..2026_12_01_20_00_00.123456789")
+	if err := os.Mkdir(stamped, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := []byte("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: mounted\nslos:\n  - name: a\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n")
+	if err := os.WriteFile(filepath.Join(stamped, "mounted.yaml"), spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Base(stamped), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..data", "mounted.yaml"), filepath.Join(dir, "mounted.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	services, diags := slo.Load([]string{dir})
+	if err := diags.ErrorsOrWarnings(); err != nil {
+		t.Fatalf("want the mounted spec read once, got %v", err)
+	}
+	if len(services) != 1 || services[0].File != filepath.Join(dir, "mounted.yaml") {
+		t.Errorf("want one service from %s, got %+v", filepath.Join(dir, "mounted.yaml"), services)
+	}
+}
+
 func TestLoadReportsMissingPaths(t *testing.T) {
 	_, diags := slo.Load([]string{"testdata/does-not-exist.yaml"})
 	if err := diags.Errors(); err == nil || !strings.Contains(err.Error(), "testdata/does-not-exist.yaml: cannot read spec: no such file or directory") {
