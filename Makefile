@@ -100,8 +100,11 @@ fmt-check:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 
+# unit: every test, with the race detector. The test/ package runs real
+# servers and builds the image and release archives, which takes longer than
+# go test's default 10-minute limit per package on two cores.
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 # bench: every benchmark, each bounded in iterations or time.
 bench:
