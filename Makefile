@@ -48,16 +48,19 @@ demo: build
 	@umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DEMO_OUT)/token
 	@exec $(BIN) serve --listen $(DEMO_LISTEN) --token-file $(DEMO_OUT)/token --data-dir $(DEMO_OUT)/data specs/
 
-# generate: rewrite the checked-in dashboards/ from specs/ (make test fails
-# when they are out of date).
+# generate: rewrite the checked-in dashboards/ from specs/, and the Helm
+# chart's copy of specs/, its example specs (make test fails when either is
+# out of date).
 generate: build
 	$(BIN) dashboards -o dashboards specs/
+	rm -f deploy/helm/slokit/files/specs/*.yaml && cp specs/*.yaml deploy/helm/slokit/files/specs/
 
 # golden: rewrite the golden files of every package that keeps them (the
 # test packages that declare -update with golden.Flag); review the diff.
 GOLDEN_PACKAGES := ./slo ./slo/importer ./scenario ./generators/promrules ./generators/grafana ./cmd/slokit
 golden:
 	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
+	$(GO) test -count=1 -run PlainManifests ./test -update
 
 # test: everything CI runs. It installs nothing: `make deps` installs the
 # Debian packages the end-to-end tests use (as root or with sudo), and

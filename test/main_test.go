@@ -1,9 +1,9 @@
 // Package test holds integration tests against real components: the
 // slokit binary (also built with -tags noengine), Debian's promtool and
 // Prometheus server (Prometheus 2), vmalert (VictoriaMetrics), buildah for
-// the container image, and the package structure itself. `make deps`
-// installs the tools; outside CI a test whose tool is absent is skipped
-// with a message, in CI it fails.
+// the container image, Helm's own packages for the chart, and the package
+// structure itself. `make deps` installs the tools; outside CI a test whose
+// tool is absent is skipped with a message, in CI it fails.
 package test
 
 import (

@@ -1,0 +1,79 @@
+{{/* The chart's name, or nameOverride. */}}
+{{- define "slokit.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Object names: the release's name, with the chart's unless it holds it. */}}
+{{- define "slokit.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else if contains (include "slokit.name" .) .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name (include "slokit.name" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "slokit.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "slokit.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "slokit.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "slokit.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/component: deploy-gate
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* The ConfigMap the specs come from: the user's, or the chart's own. */}}
+{{- define "slokit.specsConfigMap" -}}
+{{- .Values.specsConfigMap | default (printf "%s-specs" (include "slokit.fullname" .)) }}
+{{- end }}
+
+{{/* The Secret holding the token, when there is one. */}}
+{{- define "slokit.tokenSecret" -}}
+{{- if .Values.token.existingSecret }}{{ .Values.token.existingSecret }}
+{{- else if .Values.token.value }}{{ printf "%s-token" (include "slokit.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "slokit.tokenKey" -}}
+{{- if .Values.token.existingSecret }}{{ .Values.token.existingSecretKey }}{{ else }}token{{ end }}
+{{- end }}
+
+{{/* The Secret holding the backend's URL and credentials, when there is a backend. */}}
+{{- define "slokit.backendSecret" -}}
+{{- if .Values.backend.existingSecret }}{{ .Values.backend.existingSecret }}
+{{- else if .Values.backend.url }}{{ printf "%s-backend" (include "slokit.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The chart's settings that would make a broken or unsafe install fail at
+`helm install` with a message, not later in the pod.
+*/}}
+{{- define "slokit.validate" -}}
+{{- if gt (int .Values.replicaCount) 1 }}
+{{- fail "replicaCount: slokit serve keeps overrides and the audit log in its pod's data folder, so more than one replica would answer the same gate check differently; run one" }}
+{{- end }}
+{{- if and .Values.token.value (lt (len .Values.token.value) 16) }}
+{{- fail "token.value: the token needs at least 16 characters" }}
+{{- end }}
+{{- if not (has .Values.backend.auth.type (list "none" "bearer" "basic")) }}
+{{- fail (printf "backend.auth.type: %q is not none, bearer or basic" .Values.backend.auth.type) }}
+{{- end }}
+{{- if and (ne .Values.backend.auth.type "none") (not (include "slokit.backendSecret" .)) }}
+{{- fail "backend.auth.type: auth needs a backend (backend.url or backend.existingSecret)" }}
+{{- end }}
+{{- if and (eq .Values.backend.auth.type "basic") (not .Values.backend.auth.username) }}
+{{- fail "backend.auth.username: basic auth needs a user" }}
+{{- end }}
+{{- if and (ne .Values.backend.auth.type "none") (not .Values.backend.existingSecret) (not .Values.backend.credential) }}
+{{- fail (printf "backend.credential: %s auth needs a credential (or backend.existingSecret with the key credential)" .Values.backend.auth.type) }}
+{{- end }}
+{{- if and .Values.specs .Values.specsConfigMap }}
+{{- fail "specs and specsConfigMap: give one, not both" }}
+{{- end }}
+{{- end }}
