@@ -69,7 +69,7 @@ func TestEmbeddedEngineOnlyWhereNeeded(t *testing.T) {
 // one does, and says clearly what it cannot do.
 func TestBinaryWithoutTheEngine(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "slokit")
-	build := exec.Command("go", "build", "-tags", "noengine", "-o", bin, "../cmd/slokit")
+	build := releaseBuild("-tags", "noengine", "-o", bin, "../cmd/slokit")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags noengine: %v\n%s", err, out)
 	}
