@@ -58,10 +58,12 @@ func BenchmarkGateChecks(b *testing.B) {
 		services = append(services, svcs...)
 	}
 	dir := b.TempDir()
-	ov, _ := serve.OpenOverrides(dir)
-	audit, _ := serve.OpenAuditLog(dir)
-	defer audit.Close()
-	s, err := serve.New(serve.Options{Services: services, Querier: q, Overrides: ov, Audit: audit})
+	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	s, err := serve.New(serve.Options{Services: services, Querier: q, Store: store})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -117,7 +119,7 @@ func BenchmarkGateChecks(b *testing.B) {
 	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
 	// What the audit log grew by over the run: repeated decisions are
 	// counted, not written one by one.
-	if err := audit.Flush(); err != nil {
+	if err := store.Sync(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	if st, err := os.Stat(filepath.Join(dir, "audit.jsonl")); err == nil {

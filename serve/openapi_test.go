@@ -32,10 +32,12 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	ov, _ := serve.OpenOverrides(dir)
-	audit, _ := serve.OpenAuditLog(dir)
-	defer audit.Close()
-	s, err := serve.New(serve.Options{Querier: staticQuerier{}, Overrides: ov, Audit: audit})
+	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	s, err := serve.New(serve.Options{Querier: staticQuerier{}, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ type RunOptions struct {
 	// when the files change.
 	TLS *TLSFiles
 	// DataDir holds the overrides and the audit log; default slokit-data.
-	// Options.Overrides and Options.Audit, when set, are used instead.
+	// Options.Store, when set, is used instead.
 	DataDir string
 	// AuditBounds bound the audit log's files.
 	AuditBounds AuditOptions
@@ -88,24 +88,21 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 
 	// The durable state first: a damaged file is reported at once, before
 	// a backend that may take a while to start.
-	if o.Overrides == nil {
-		if o.Overrides, err = OpenOverrides(o.DataDir); err != nil {
+	if o.Store == nil {
+		fs, err := OpenFileStore(o.DataDir, o.AuditBounds)
+		if err != nil {
 			return err
 		}
-	}
-	if st, serr := os.Stat(o.DataDir); serr == nil && st.Mode().Perm()&0o002 != 0 {
-		log.Warn("the data folder is world-writable: anyone on the machine can change the overrides", "data_dir", o.DataDir, "mode", st.Mode().Perm().String())
-	}
-	if o.Audit == nil {
-		if o.Audit, err = OpenAuditLog(o.DataDir, o.AuditBounds); err != nil {
-			return err
+		if st, serr := os.Stat(o.DataDir); serr == nil && st.Mode().Perm()&0o002 != 0 {
+			log.Warn("the data folder is world-writable: anyone on the machine can change the overrides", "data_dir", o.DataDir, "mode", st.Mode().Perm().String())
 		}
-		if o.Audit.Repaired > 0 {
-			log.Warn("the audit log ended in a torn record (a crash while writing): cut it off", "bytes", o.Audit.Repaired)
+		if fs.Repaired() > 0 {
+			log.Warn("the audit log ended in a torn record (a crash while writing): cut it off", "bytes", fs.Repaired())
 		}
+		o.Store = fs
 	}
-	audit := o.Audit
-	defer func() { err = errors.Join(err, audit.Close()) }()
+	store := o.Store
+	defer func() { err = errors.Join(err, store.Close()) }()
 	srv, err := New(o.Options)
 	if err != nil {
 		return err
@@ -214,7 +211,8 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 const refreshLog = time.Minute
 
 // refreshLoop reads budget state every RefreshInterval until ctx ends,
-// and writes the audit log's repeat counts as often.
+// and syncs the store as often (the audit log's repeat counts, and a shared
+// store's changes made by other replicas).
 func (s *Server) refreshLoop(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(s.opts.RefreshInterval)
 	defer t.Stop()
@@ -240,8 +238,8 @@ func (s *Server) refreshLoop(ctx context.Context, log *slog.Logger) {
 			log.Info("budget state read: ready", "took", time.Since(start).Round(time.Millisecond))
 			first = false
 		}
-		if err := s.opts.Audit.Flush(); err != nil {
-			log.Error("writing the audit log failed", "err", err)
+		if err := s.opts.Store.Sync(ctx); err != nil && ctx.Err() == nil {
+			log.Error("syncing the store failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

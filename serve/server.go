@@ -44,9 +44,9 @@ type Options struct {
 	// the backend starts after the service (SetBackend), as the embedded
 	// one does: the service answers "warming" until then.
 	Querier budget.Querier
-	// Overrides and Audit keep the durable state; both are required.
-	Overrides *Overrides
-	Audit     *AuditLog
+	// Store keeps the durable state: overrides and the audit trail;
+	// required.
+	Store Store
 	// Token guards the endpoints that change state; empty disables them.
 	Token string
 	// RefreshInterval is how often budget state is read; default 1m.
@@ -98,8 +98,8 @@ var errWarming = errors.New("warming up: the backend is starting")
 // New checks the options and builds a server; call Refresh to read state
 // before it can decide.
 func New(o Options) (*Server, error) {
-	if o.Overrides == nil || o.Audit == nil {
-		return nil, errors.New("serve: an override store and an audit log are required")
+	if o.Store == nil {
+		return nil, errors.New("serve: a store for overrides and the audit trail is required")
 	}
 	if o.RefreshInterval == 0 {
 		o.RefreshInterval = time.Minute
@@ -381,11 +381,11 @@ func (s *Server) decide(service string, change slo.Change, client string) (api.G
 			resp.SLOs = append(resp.SLOs, wireState(st, now))
 			gs = append(gs, st.GateState(now, s.opts.StaleAfter))
 		}
-		d = gate.Decide(service, change, gs, s.opts.Overrides.Active(service, now), now)
+		d = gate.Decide(service, change, gs, activeOverride(s.opts.Store.Overrides(now), service), now)
 	}
 	wireDecision(d, &resp)
 	s.decisions.WithLabelValues(service, resp.Decision).Inc()
-	if err := s.opts.Audit.Decision(d, client, now); err != nil {
+	if err := s.opts.Store.Decision(d, client, now); err != nil {
 		s.auditErrs.Inc()
 	}
 	return resp, true
@@ -490,7 +490,7 @@ func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) listOverrides(w http.ResponseWriter, _ *http.Request) {
-	list := s.opts.Overrides.List(s.opts.Now())
+	list := s.opts.Store.Overrides(s.opts.Now())
 	if list == nil {
 		list = []gate.Override{}
 	}
@@ -537,17 +537,9 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 	case expires.Sub(now) > s.opts.MaxOverride:
 		fail(w, http.StatusBadRequest, "an override may last at most %s", s.opts.MaxOverride)
 	default:
-		ov, err := s.opts.Overrides.Add(gate.Override{Service: req.Service, Reason: req.Reason, Author: req.Author, Expires: expires}, now)
-		if errors.Is(err, ErrTooManyOverrides) {
-			fail(w, http.StatusTooManyRequests, "%v", err)
-			return
-		}
+		ov, err := s.opts.Store.CreateOverride(r.Context(), gate.Override{Service: req.Service, Reason: req.Reason, Author: req.Author, Expires: expires}, clientOf(r), now)
 		if err != nil {
-			fail(w, http.StatusInternalServerError, "storing the override: %v", err)
-			return
-		}
-		if err := s.opts.Audit.Write(AuditEntry{Time: now, Kind: "override-created", Override: &ov, Client: clientOf(r)}); err != nil {
-			fail(w, http.StatusInternalServerError, "auditing the override: %v", err)
+			storeFailed(w, "storing the override", err)
 			return
 		}
 		writeJSON(w, http.StatusCreated, ov)
@@ -556,15 +548,29 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	ok, err := s.opts.Overrides.Delete(id)
+	ok, err := s.opts.Store.DeleteOverride(r.Context(), id, clientOf(r), s.opts.Now())
 	switch {
 	case err != nil:
-		fail(w, http.StatusInternalServerError, "deleting the override: %v", err)
+		storeFailed(w, "deleting the override", err)
 	case !ok:
 		fail(w, http.StatusNotFound, "no override %q", id)
 	default:
-		_ = s.opts.Audit.Write(AuditEntry{Time: s.opts.Now(), Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: clientOf(r)})
 		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// storeFailed answers a failed change of state: 429 at the cap on
+// overrides, 503 when a shared store is unreachable (the change was not
+// made; retry), 500 otherwise.
+func storeFailed(w http.ResponseWriter, what string, err error) {
+	switch {
+	case errors.Is(err, ErrTooManyOverrides):
+		fail(w, http.StatusTooManyRequests, "%v", err)
+	case errors.Is(err, ErrStoreUnavailable):
+		w.Header().Set("Retry-After", "5")
+		fail(w, http.StatusServiceUnavailable, "%s: %v", what, err)
+	default:
+		fail(w, http.StatusInternalServerError, "%s: %v", what, err)
 	}
 }
 
@@ -608,7 +614,7 @@ func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	incidents.Inject(req.Service, d, level, now)
 	inc := api.Incident{Service: req.Service, Start: now.UTC(), End: now.Add(d).UTC(), Burn: level.Burn, Ratio: level.Ratio}
-	_ = s.opts.Audit.Write(AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)})
+	_ = s.opts.Store.Record(r.Context(), AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)})
 	writeJSON(w, http.StatusCreated, inc)
 }
 

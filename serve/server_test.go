@@ -62,13 +62,12 @@ func serveOn(t *testing.T, o serve.Options, start time.Time) *testServer {
 	t.Helper()
 	f := &testServer{dir: t.TempDir(), clock: &start}
 	var err error
-	if o.Overrides, err = serve.OpenOverrides(f.dir); err != nil {
+	store, err := serve.OpenFileStore(f.dir, serve.AuditOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Audit, err = serve.OpenAuditLog(f.dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { o.Audit.Close() })
+	o.Store = store
+	t.Cleanup(func() { store.Close() })
 	o.Now = func() time.Time { return *f.clock }
 	if f.s, err = serve.New(o); err != nil {
 		t.Fatal(err)

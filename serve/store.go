@@ -63,13 +63,6 @@ func OpenOverrides(dir string) (*Overrides, error) {
 	return o, nil
 }
 
-// MaxOverrides bounds the overrides in force at once: an override is a
-// person's exception, and thousands of them are a script gone wrong.
-const MaxOverrides = 1000
-
-// ErrTooManyOverrides is Add's answer when MaxOverrides are in force.
-var ErrTooManyOverrides = fmt.Errorf("%d overrides are in force, the most slokit keeps: delete some or wait for them to expire", MaxOverrides)
-
 // Add stores an override and returns it with its ID and creation time.
 // Overrides that have expired by now are dropped from the file on the way
 // (the audit log keeps their record), so it never grows without bound.
@@ -127,14 +120,7 @@ func (o *Overrides) List(now time.Time) []gate.Override {
 // Active returns the service's override that lasts longest, if any applies
 // at now.
 func (o *Overrides) Active(service string, now time.Time) *gate.Override {
-	var best *gate.Override
-	for _, ov := range o.List(now) {
-		if ov.Service == service && (best == nil || ov.Expires.After(best.Expires)) {
-			ov := ov
-			best = &ov
-		}
-	}
-	return best
+	return activeOverride(o.List(now), service)
 }
 
 // save writes the list durably: to a temporary file in the same folder,

@@ -1,0 +1,125 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slokit/slokit/gate"
+)
+
+// Store keeps what the service must not lose: the overrides people made
+// and the audit trail of changes and decisions. FileStore keeps them in
+// the data folder for one instance; a shared store lets replicas give the
+// same answers.
+//
+// The gate reads overrides from memory (Overrides), never from the store
+// on the request path, so that a check stays fast and keeps deciding on
+// the last known overrides while a shared store is unreachable.
+type Store interface {
+	// CreateOverride stores ov with its audit record before returning it
+	// with its ID and creation time: an acknowledged override is kept.
+	CreateOverride(ctx context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error)
+	// DeleteOverride removes the override with its audit record; it
+	// reports false when there is none with id.
+	DeleteOverride(ctx context.Context, id, client string, now time.Time) (bool, error)
+	// Overrides are those in force at now, oldest first, as last known.
+	Overrides(now time.Time) []gate.Override
+	// Record appends a change of state (an injected incident) to the
+	// audit trail.
+	Record(ctx context.Context, e AuditEntry) error
+	// Decision records a gate decision; repeats may be counted rather
+	// than written, as AuditLog does.
+	Decision(d gate.Decision, client string, now time.Time) error
+	// Sync runs once per refresh: it writes what is buffered (repeat
+	// counts) and, for a shared store, learns other replicas' changes.
+	Sync(ctx context.Context) error
+	Close() error
+}
+
+// ErrTooManyOverrides is a store's answer when MaxOverrides are in force.
+var ErrTooManyOverrides = fmt.Errorf("%d overrides are in force, the most slokit keeps: delete some or wait for them to expire", MaxOverrides)
+
+// ErrStoreUnavailable wraps a shared store's failure to reach its
+// database: the change was not made, and the client may retry.
+var ErrStoreUnavailable = errors.New("the override store is unavailable")
+
+// MaxOverrides bounds the overrides in force at once: an override is a
+// person's exception, and thousands of them are a script gone wrong.
+const MaxOverrides = 1000
+
+// activeOverride is the service's override that lasts longest among
+// those in force, if any.
+func activeOverride(list []gate.Override, service string) *gate.Override {
+	var best *gate.Override
+	for i := range list {
+		if list[i].Service == service && (best == nil || list[i].Expires.After(best.Expires)) {
+			best = &list[i]
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	ov := *best
+	return &ov
+}
+
+// FileStore is the Store of one instance: overrides in a file rewritten
+// atomically, the audit trail in a rotated JSON-lines log, both in the
+// data folder.
+type FileStore struct {
+	overrides *Overrides
+	audit     *AuditLog
+}
+
+// OpenFileStore opens the overrides and the audit log in dir, creating it
+// if needed.
+func OpenFileStore(dir string, bounds AuditOptions) (*FileStore, error) {
+	ov, err := OpenOverrides(dir)
+	if err != nil {
+		return nil, err
+	}
+	audit, err := OpenAuditLog(dir, bounds)
+	if err != nil {
+		return nil, err
+	}
+	return &FileStore{overrides: ov, audit: audit}, nil
+}
+
+// Repaired is the size of a torn last audit record cut off at open.
+func (f *FileStore) Repaired() int { return f.audit.Repaired }
+
+func (f *FileStore) CreateOverride(_ context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error) {
+	ov, err := f.overrides.Add(ov, now)
+	if err != nil {
+		return ov, err
+	}
+	if err := f.audit.Write(AuditEntry{Time: now, Kind: "override-created", Override: &ov, Client: client}); err != nil {
+		return ov, fmt.Errorf("auditing the override: %w", err)
+	}
+	return ov, nil
+}
+
+func (f *FileStore) DeleteOverride(_ context.Context, id, client string, now time.Time) (bool, error) {
+	ok, err := f.overrides.Delete(id)
+	if !ok || err != nil {
+		return ok, err
+	}
+	if err := f.audit.Write(AuditEntry{Time: now, Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: client}); err != nil {
+		return true, fmt.Errorf("auditing the deletion: %w", err)
+	}
+	return true, nil
+}
+
+func (f *FileStore) Overrides(now time.Time) []gate.Override { return f.overrides.List(now) }
+
+func (f *FileStore) Record(_ context.Context, e AuditEntry) error { return f.audit.Write(e) }
+
+func (f *FileStore) Decision(d gate.Decision, client string, now time.Time) error {
+	return f.audit.Decision(d, client, now)
+}
+
+func (f *FileStore) Sync(context.Context) error { return f.audit.Flush() }
+
+func (f *FileStore) Close() error { return f.audit.Close() }
