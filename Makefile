@@ -69,13 +69,14 @@ golden:
 test: vet fmt-check hygiene unit
 
 # deps: the real components the tests run (promtool and Prometheus,
-# vmalert and VictoriaMetrics), buildah and the CA bundle for the image,
-# from Debian.
+# vmalert and VictoriaMetrics, PostgreSQL for the shared store), buildah and
+# the CA bundle for the image, from Debian.
 deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v vmalert >/dev/null 2>&1 || missing="$$missing victoria-metrics"; \
 	command -v buildah >/dev/null 2>&1 || missing="$$missing buildah"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	test -f /etc/ssl/certs/ca-certificates.crt || missing="$$missing ca-certificates"; \
 	if [ -n "$$missing" ]; then \
 		echo "==> installing$$missing from Debian"; \

@@ -54,13 +54,24 @@ type AuditLog struct {
 	size     int64
 	maxBytes int64
 	maxFiles int
+	digest   *DecisionDigest
+	// Repaired is the size of a torn last record dropped when the log was
+	// opened (a crash in the middle of a write), 0 when there was none.
+	Repaired int
+}
+
+// DecisionDigest turns the stream of gate decisions into the records worth
+// keeping: every deny, and every decision that differs from the previous
+// one for the same service and kind of change, as it comes; the repeats
+// of a decision as a count, given by Flush or when the decision changes.
+// Pipelines poll the gate thousands of times a second, and the trail
+// stays useful and bounded. It is not safe for concurrent use: its owner
+// holds its own lock.
+type DecisionDigest struct {
 	// last is each service and change's last decision; repeats counts the
 	// decisions since the last record that repeated it.
 	last    map[decisionKey]gate.Verdict
 	repeats map[decisionKey]*repeat
-	// Repaired is the size of a torn last record dropped when the log was
-	// opened (a crash in the middle of a write), 0 when there was none.
-	Repaired int
 }
 
 type decisionKey struct{ service, change string }
@@ -68,6 +79,65 @@ type decisionKey struct{ service, change string }
 type repeat struct {
 	count       int
 	first, last time.Time
+}
+
+// NewDecisionDigest returns a digest that has seen no decision.
+func NewDecisionDigest() *DecisionDigest {
+	return &DecisionDigest{last: map[decisionKey]gate.Verdict{}, repeats: map[decisionKey]*repeat{}}
+}
+
+// Add returns the records to keep for d, in order: none when d repeats
+// the previous decision (it is counted), else the count of the repeats
+// before it, if any, and d itself.
+func (g *DecisionDigest) Add(d gate.Decision, client string, now time.Time) []AuditEntry {
+	k := decisionKey{d.Service, d.Change}
+	if prev, ok := g.last[k]; ok && prev == d.Verdict && d.Verdict != gate.Deny {
+		r := g.repeats[k]
+		if r == nil {
+			r = &repeat{first: now}
+			g.repeats[k] = r
+		}
+		r.count++
+		r.last = now
+		return nil
+	}
+	var out []AuditEntry
+	if e, ok := g.take(k); ok {
+		out = append(out, e)
+	}
+	g.last[k] = d.Verdict
+	return append(out, AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client})
+}
+
+// Flush returns the counts of repeated decisions since the last records,
+// by service and change, and starts counting afresh.
+func (g *DecisionDigest) Flush() []AuditEntry {
+	keys := make([]decisionKey, 0, len(g.repeats))
+	for k := range g.repeats {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y decisionKey) int {
+		return cmp.Or(cmp.Compare(x.service, y.service), cmp.Compare(x.change, y.change))
+	})
+	out := make([]AuditEntry, 0, len(keys))
+	for _, k := range keys {
+		if e, ok := g.take(k); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// take removes and returns the count of repeated decisions of k, if any.
+func (g *DecisionDigest) take(k decisionKey) (AuditEntry, bool) {
+	r := g.repeats[k]
+	if r == nil {
+		return AuditEntry{}, false
+	}
+	delete(g.repeats, k)
+	return AuditEntry{Time: r.last, Kind: "decisions-repeated", Repeated: &Repeated{
+		Service: k.service, Change: k.change, Decision: g.last[k], Count: r.count, First: r.first, Last: r.last,
+	}}, true
 }
 
 // AuditEntry is one line of the audit log.
@@ -108,7 +178,7 @@ type AuditOptions struct {
 func OpenAuditLog(dir string, o ...AuditOptions) (*AuditLog, error) {
 	a := &AuditLog{
 		path: filepath.Join(dir, auditFile), maxBytes: DefaultAuditMaxBytes, maxFiles: DefaultAuditMaxFiles,
-		last: map[decisionKey]gate.Verdict{}, repeats: map[decisionKey]*repeat{},
+		digest: NewDecisionDigest(),
 	}
 	for _, opt := range o {
 		if opt.MaxBytes > 0 {
@@ -187,38 +257,16 @@ func (a *AuditLog) Write(e AuditEntry) error {
 }
 
 // Decision records a gate decision: denies and changes of decision at
-// once, repeats as a count (see AuditLog).
+// once, repeats as a count (see DecisionDigest).
 func (a *AuditLog) Decision(d gate.Decision, client string, now time.Time) error {
-	k := decisionKey{d.Service, d.Change}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if prev, ok := a.last[k]; ok && prev == d.Verdict && d.Verdict != gate.Deny {
-		r := a.repeats[k]
-		if r == nil {
-			r = &repeat{first: now}
-			a.repeats[k] = r
+	for _, e := range a.digest.Add(d, client, now) {
+		if err := a.write(e); err != nil {
+			return err
 		}
-		r.count++
-		r.last = now
-		return nil
 	}
-	if err := a.writeRepeats(k); err != nil {
-		return err
-	}
-	a.last[k] = d.Verdict
-	return a.write(AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client})
-}
-
-// writeRepeats writes the count of repeated decisions of k, if any.
-func (a *AuditLog) writeRepeats(k decisionKey) error {
-	r := a.repeats[k]
-	if r == nil {
-		return nil
-	}
-	delete(a.repeats, k)
-	return a.write(AuditEntry{Time: r.last, Kind: "decisions-repeated", Repeated: &Repeated{
-		Service: k.service, Change: k.change, Decision: a.last[k], Count: r.count, First: r.first, Last: r.last,
-	}})
+	return nil
 }
 
 func (a *AuditLog) write(e AuditEntry) error {
@@ -275,16 +323,9 @@ func (a *AuditLog) Flush() error {
 }
 
 func (a *AuditLog) flush() error {
-	keys := make([]decisionKey, 0, len(a.repeats))
-	for k := range a.repeats {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y decisionKey) int {
-		return cmp.Or(cmp.Compare(x.service, y.service), cmp.Compare(x.change, y.change))
-	})
 	var err error
-	for _, k := range keys {
-		err = errors.Join(err, a.writeRepeats(k))
+	for _, e := range a.digest.Flush() {
+		err = errors.Join(err, a.write(e))
 	}
 	return errors.Join(err, a.f.Sync())
 }

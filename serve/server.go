@@ -286,6 +286,9 @@ func (s *Server) staleness(at time.Time, err error, now time.Time) (status, why 
 	case now.Sub(at) > s.opts.StaleAfter:
 		status, why = "stale", fmt.Sprintf("budget state is %s old, over the %s limit", now.Sub(at).Round(time.Second), s.opts.StaleAfter)
 	default:
+		if ferr := s.opts.Store.Fresh(now); ferr != nil {
+			return "stale", ferr.Error()
+		}
 		return "ready", ""
 	}
 	if err != nil {

@@ -32,6 +32,10 @@ type Store interface {
 	// Decision records a gate decision; repeats may be counted rather
 	// than written, as AuditLog does.
 	Decision(d gate.Decision, client string, now time.Time) error
+	// Fresh is nil while the overrides last known may be decided on; a
+	// shared store cut off from its database for too long says so, and
+	// the gate then cannot decide.
+	Fresh(now time.Time) error
 	// Sync runs once per refresh: it writes what is buffered (repeat
 	// counts) and, for a shared store, learns other replicas' changes.
 	Sync(ctx context.Context) error
@@ -119,6 +123,10 @@ func (f *FileStore) Record(_ context.Context, e AuditEntry) error { return f.aud
 func (f *FileStore) Decision(d gate.Decision, client string, now time.Time) error {
 	return f.audit.Decision(d, client, now)
 }
+
+// Fresh is always nil: the file is the truth, read at start and kept in
+// step with every change.
+func (f *FileStore) Fresh(time.Time) error { return nil }
 
 func (f *FileStore) Sync(context.Context) error { return f.audit.Flush() }
 

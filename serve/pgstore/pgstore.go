@@ -1,0 +1,589 @@
+// Package pgstore keeps slokit serve's durable state in PostgreSQL, so that
+// any number of replicas behind a load balancer give the same answers:
+// overrides, their append-only audit trail and the gate's decision log.
+//
+// Every change is committed, with its audit record, before it is
+// acknowledged. Each replica keeps the overrides in force in memory and
+// decides from there: a change made on one replica reaches the others at
+// once through LISTEN/NOTIFY, and at the latest at their next Sync (one
+// refresh). While the database is unreachable, the gate keeps deciding on
+// the overrides last read for KnownFor, then cannot decide (Fresh); changes
+// answer ErrStoreUnavailable; decision records wait in memory (bounded)
+// and are written when it returns. The pool and the listener reconnect on
+// their own, so a replica recovers without a restart.
+package pgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/serve"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// The advisory locks slokit takes: one while migrating, so that replicas
+// starting together apply each migration once; one per override creation,
+// so that the cap on overrides in force holds across replicas.
+const (
+	migrateLock   = 0x736c6f6b6974 // "slokit"
+	overridesLock = 0x736c6f6b6974 + 1
+)
+
+// channel is the LISTEN/NOTIFY channel of override changes.
+const channel = "slokit_overrides"
+
+// Defaults.
+const (
+	DefaultKnownFor   = 5 * time.Minute
+	DefaultRetention  = 30 * 24 * time.Hour
+	DefaultMaxConns   = 8
+	maxPending        = 100_000 // decision records held while the database is away
+	operationTimeout  = 5 * time.Second
+	decisionFlushTick = time.Second
+)
+
+// Options configure Open; zero values take the defaults.
+type Options struct {
+	// URL is postgres://user[:password]@host[:port]/database[?...].
+	URL string
+	// Password, when set, is used instead of the URL's, so that the URL
+	// can sit in a config and the password in a file or variable.
+	Password string
+	// MaxConns bounds the pool; default DefaultMaxConns.
+	MaxConns int32
+	// KnownFor is how long the overrides last read are decided on while
+	// the database cannot be reached; default DefaultKnownFor.
+	KnownFor time.Duration
+	// Retention is how long decision records are kept; default 30 days.
+	// Override audit records are never deleted.
+	Retention time.Duration
+	// Replica names this instance in the decision log; default the host
+	// name.
+	Replica string
+	// Logger receives reconnections and failures; default none.
+	Logger *slog.Logger
+	// Now is the clock, for tests; default time.Now.
+	Now func() time.Time
+}
+
+// Store is serve.Store in PostgreSQL.
+type Store struct {
+	o      Options
+	pool   *pgxpool.Pool
+	target string // the URL without its password, for messages
+	log    *slog.Logger
+
+	mu        sync.Mutex
+	overrides []gate.Override // in force when last read, oldest first
+	readAt    time.Time       // when the overrides were last read
+	changes   int             // this replica's changes, so a read that overlaps one is not kept
+	digest    *serve.DecisionDigest
+	pending   []serve.AuditEntry // decision records not yet written
+	dropped   int                // decision records dropped at maxPending
+	lastPrune time.Time
+
+	flushMu sync.Mutex // one decision write at a time
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+}
+
+var _ serve.Store = (*Store)(nil)
+
+// Open connects, applies the embedded migrations under an advisory lock,
+// reads the overrides in force and starts listening for other replicas'
+// changes. Its errors name the database without the password.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.KnownFor <= 0 {
+		o.KnownFor = DefaultKnownFor
+	}
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
+	}
+	if o.Replica == "" {
+		o.Replica, _ = os.Hostname()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	target := Redact(o.URL)
+	cfg, err := pgxpool.ParseConfig(o.URL)
+	if err != nil {
+		// pgx's message may quote the URL: give only ours.
+		return nil, fmt.Errorf("PostgreSQL store %s: not a valid connection URL", target)
+	}
+	if o.Password != "" {
+		cfg.ConnConfig.Password = o.Password
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = operationTimeout
+	}
+	cfg.MaxConns = o.MaxConns
+	s := &Store{o: o, target: target, log: o.Logger, digest: serve.NewDecisionDigest()}
+	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return nil, s.fail("connecting", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.pool.Close()
+		return nil, err
+	}
+	if err := s.reload(ctx); err != nil {
+		s.pool.Close()
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.done.Add(2)
+	go func() { defer s.done.Done(); s.listen(bg, cfg.ConnConfig) }()
+	go func() { defer s.done.Done(); s.writeDecisions(bg) }()
+	return s, nil
+}
+
+// Redact returns a connection URL without its password, for messages and
+// logs.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(a PostgreSQL URL)"
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// fail wraps a database error: ErrStoreUnavailable when the database could
+// not be reached (the client may retry), the server's message otherwise.
+func (s *Store) fail(what string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && !unavailable(pgErr.Code) {
+		return fmt.Errorf("PostgreSQL store %s: %s: %s (%s)", s.target, what, pgErr.Message, pgErr.Code)
+	}
+	msg := err.Error()
+	if pw, ok := s.password(); ok && pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "xxxxx")
+	}
+	return fmt.Errorf("%w: PostgreSQL store %s: %s: %s", serve.ErrStoreUnavailable, s.target, what, msg)
+}
+
+// unavailable tells the server's errors that mean it cannot serve now
+// (connection failures, shutting down or starting, out of connections or
+// resources) from those about the request.
+func unavailable(code string) bool {
+	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P") || strings.HasPrefix(code, "53")
+}
+
+func (s *Store) password() (string, bool) {
+	if s.o.Password != "" {
+		return s.o.Password, true
+	}
+	u, err := url.Parse(s.o.URL)
+	if err != nil || u.User == nil {
+		return "", false
+	}
+	return u.User.Password()
+}
+
+// migrate applies the embedded migrations not yet applied, in order, each
+// in a transaction, under a session advisory lock.
+func (s *Store) migrate(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return s.fail("connecting", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLock); err != nil {
+		return s.fail("locking for migrations", err)
+	}
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrateLock) //nolint:errcheck // the session ends with the connection anyway
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS slokit_schema (version int PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return s.fail("creating the schema table", err)
+	}
+	var current int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM slokit_schema").Scan(&current); err != nil {
+		return s.fail("reading the schema version", err)
+	}
+	files, _ := fs.Glob(migrations, "migrations/*.sql")
+	sort.Strings(files)
+	if current > len(files) {
+		return fmt.Errorf("PostgreSQL store %s: the schema is at version %d, newer than this slokit knows (%d): run the newer slokit", s.target, current, len(files))
+	}
+	for i, name := range files {
+		version := i + 1
+		if prefix, _, _ := strings.Cut(strings.TrimPrefix(name, "migrations/"), "_"); prefix != fmt.Sprintf("%04d", version) {
+			return fmt.Errorf("migration %s is out of sequence", name)
+		}
+		if version <= current {
+			continue
+		}
+		sql, _ := migrations.ReadFile(name)
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO slokit_schema (version) VALUES ($1)", version)
+			return err
+		})
+		if err != nil {
+			return s.fail("applying "+name, err)
+		}
+		s.log.Info("PostgreSQL store: schema migrated", "version", version)
+	}
+	return nil
+}
+
+// reload reads the overrides in force.
+func (s *Store) reload(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	now := s.o.Now()
+	s.mu.Lock()
+	changes := s.changes
+	s.mu.Unlock()
+	rows, err := s.pool.Query(ctx, `SELECT id, service, reason, author, created, expires FROM slokit_overrides
+		WHERE deleted IS NULL AND expires > $1 ORDER BY created, id`, now)
+	if err != nil {
+		return s.fail("reading overrides", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (gate.Override, error) {
+		var ov gate.Override
+		err := row.Scan(&ov.ID, &ov.Service, &ov.Reason, &ov.Author, &ov.Created, &ov.Expires)
+		ov.Created, ov.Expires = ov.Created.UTC(), ov.Expires.UTC()
+		return ov, err
+	})
+	if err != nil {
+		return s.fail("reading overrides", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.readAt = now
+	// A change this replica made while the query ran may be missing from
+	// its result: keep the memory, which has it; the change's
+	// notification brings a read that follows it.
+	if s.changes == changes {
+		s.overrides = list
+	}
+	return nil
+}
+
+// CreateOverride commits the override and its audit record, and tells the
+// other replicas, before returning it.
+func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error) {
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return ov, err
+	}
+	ov.ID = "ovr-" + hex.EncodeToString(id)
+	ov.Created = now.UTC().Truncate(time.Microsecond) // PostgreSQL's precision
+	ov.Expires = ov.Expires.UTC().Truncate(time.Microsecond)
+	entry, err := json.Marshal(serve.AuditEntry{Time: ov.Created, Kind: "override-created", Override: &ov, Client: client})
+	if err != nil {
+		return ov, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", overridesLock); err != nil {
+			return err
+		}
+		var inForce int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM slokit_overrides WHERE deleted IS NULL AND expires > $1", now).Scan(&inForce); err != nil {
+			return err
+		}
+		if inForce >= serve.MaxOverrides {
+			return serve.ErrTooManyOverrides
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_overrides (id, service, reason, author, created, expires) VALUES ($1, $2, $3, $4, $5, $6)`,
+			ov.ID, ov.Service, ov.Reason, ov.Author, ov.Created, ov.Expires); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES ($1, 'override-created', $2, $3)`, ov.Created, client, entry); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, ov.ID)
+		return err
+	})
+	if errors.Is(err, serve.ErrTooManyOverrides) {
+		return ov, err
+	}
+	if err != nil {
+		return ov, s.fail("storing the override", err)
+	}
+	s.mu.Lock()
+	s.changes++
+	if !slices.ContainsFunc(s.overrides, func(o gate.Override) bool { return o.ID == ov.ID }) {
+		s.overrides = append(slices.Clone(s.overrides), ov)
+	}
+	s.mu.Unlock()
+	return ov, nil
+}
+
+// DeleteOverride marks the override deleted (the row stays, for the
+// record) with its audit record, and tells the other replicas.
+func (s *Store) DeleteOverride(ctx context.Context, id, client string, now time.Time) (bool, error) {
+	at := now.UTC().Truncate(time.Microsecond)
+	entry, err := json.Marshal(serve.AuditEntry{Time: at, Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: client})
+	if err != nil {
+		return false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	found := false
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE slokit_overrides SET deleted = $2 WHERE id = $1 AND deleted IS NULL", id, at)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		found = true
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES ($1, 'override-deleted', $2, $3)`, at, client, entry); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, id)
+		return err
+	})
+	if err != nil {
+		return false, s.fail("deleting the override", err)
+	}
+	if found {
+		s.mu.Lock()
+		s.changes++
+		s.overrides = slices.DeleteFunc(slices.Clone(s.overrides), func(o gate.Override) bool { return o.ID == id })
+		s.mu.Unlock()
+	}
+	return found, nil
+}
+
+// Overrides are those in force at now among the last read.
+func (s *Store) Overrides(now time.Time) []gate.Override {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []gate.Override
+	for _, ov := range s.overrides {
+		if ov.Active(now) {
+			out = append(out, ov)
+		}
+	}
+	return out
+}
+
+// Fresh fails once the overrides were last read more than KnownFor ago:
+// another replica may have frozen or thawed a service since.
+func (s *Store) Fresh(now time.Time) error {
+	s.mu.Lock()
+	readAt := s.readAt
+	s.mu.Unlock()
+	if age := now.Sub(readAt); age > s.o.KnownFor {
+		return fmt.Errorf("the override store %s has not been reached for %s, over the %s the last known overrides are decided on", s.target, age.Round(time.Second), s.o.KnownFor)
+	}
+	return nil
+}
+
+// Record appends a change of state to the audit trail.
+func (s *Store) Record(ctx context.Context, e serve.AuditEntry) error {
+	entry, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES ($1, $2, $3, $4)`, e.Time, e.Kind, e.Client, entry); err != nil {
+		return s.fail("auditing", err)
+	}
+	return nil
+}
+
+// Decision digests the decision (serve.DecisionDigest) and queues what is
+// worth keeping; a background writer commits the queue every second.
+func (s *Store) Decision(d gate.Decision, client string, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queue(s.digest.Add(d, client, now))
+	return nil
+}
+
+// queue adds decision records, dropping (and counting) what does not fit:
+// the queue is what a database outage may cost in memory.
+func (s *Store) queue(entries []serve.AuditEntry) {
+	room := maxPending - len(s.pending)
+	if len(entries) > room {
+		s.dropped += len(entries) - max(room, 0)
+		entries = entries[:max(room, 0)]
+	}
+	s.pending = append(s.pending, entries...)
+}
+
+// Sync reads the overrides again (in case a notification was missed) and
+// writes the decision records, with the counts of repeats.
+func (s *Store) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	s.queue(s.digest.Flush())
+	s.mu.Unlock()
+	return errors.Join(s.reload(ctx), s.flushDecisions(ctx))
+}
+
+// flushDecisions writes the queued decision records in one batch; on
+// failure they stay queued for the next try. Once an hour it deletes
+// records older than Retention.
+func (s *Store) flushDecisions(ctx context.Context) error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.mu.Lock()
+	batch := slices.Clone(s.pending)
+	dropped := s.dropped
+	s.mu.Unlock()
+	if dropped > 0 {
+		s.log.Warn("PostgreSQL store: decision records dropped while the database was unreachable", "dropped", dropped)
+	}
+	if len(batch) > 0 {
+		rows := make([][]any, 0, len(batch))
+		for _, e := range batch {
+			entry, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			service := ""
+			switch {
+			case e.Decision != nil:
+				service = e.Decision.Service
+			case e.Repeated != nil:
+				service = e.Repeated.Service
+			}
+			rows = append(rows, []any{e.Time, s.o.Replica, e.Kind, service, entry})
+		}
+		cctx, cancel := context.WithTimeout(ctx, operationTimeout)
+		_, err := s.pool.CopyFrom(cctx, pgx.Identifier{"slokit_decisions"}, []string{"at", "replica", "kind", "service", "entry"}, pgx.CopyFromRows(rows))
+		cancel()
+		if err != nil {
+			return s.fail("writing decisions", err)
+		}
+	}
+	s.mu.Lock()
+	s.pending = slices.Delete(s.pending, 0, len(batch))
+	s.dropped -= dropped
+	prune := s.o.Now().Sub(s.lastPrune) > time.Hour
+	s.mu.Unlock()
+	if prune {
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if _, err := s.pool.Exec(cctx, "DELETE FROM slokit_decisions WHERE at < $1", s.o.Now().Add(-s.o.Retention)); err != nil {
+			return s.fail("pruning decisions", err)
+		}
+		s.mu.Lock()
+		s.lastPrune = s.o.Now()
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// writeDecisions commits queued decision records every second.
+func (s *Store) writeDecisions(ctx context.Context) {
+	t := time.NewTicker(decisionFlushTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = s.flushDecisions(ctx) // kept queued; Sync reports failures
+		}
+	}
+}
+
+// listen holds a connection that LISTENs for override changes and reads
+// the overrides on each, reconnecting with backoff when the connection
+// drops, and reading them again once reconnected (a notification sent
+// meanwhile is lost).
+func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx, cfg, func() { backoff = 100 * time.Millisecond })
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("PostgreSQL store: listening for override changes failed; reconnecting", "err", s.fail("listening", err), "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (s *Store) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, connected func()) error {
+	cctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+		return err
+	}
+	connected()
+	if err := s.reload(ctx); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		if err := s.reload(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// Close stops listening, writes what is queued and closes the pool.
+func (s *Store) Close() error {
+	s.cancel()
+	s.done.Wait()
+	s.mu.Lock()
+	s.queue(s.digest.Flush())
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), operationTimeout)
+	defer cancel()
+	err := s.flushDecisions(ctx)
+	s.pool.Close()
+	return err
+}
+
+// String names the store for logs.
+func (s *Store) String() string {
+	return "postgres " + s.target + " (replica " + strconv.Quote(s.o.Replica) + ")"
+}

@@ -1,0 +1,239 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/internal/pgtest"
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/serve/pgstore"
+)
+
+// clock is a settable time for a store's Now.
+type clock struct{ ns atomic.Int64 }
+
+func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
+func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
+func newClock(t time.Time) *clock    { c := &clock{}; c.set(t); return c }
+func open(t *testing.T, pg *pgtest.Server, o pgstore.Options) *pgstore.Store {
+	t.Helper()
+	if o.URL == "" {
+		o.URL = pg.URL
+	}
+	s, err := pgstore.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// eventually polls cond every 20ms until it holds or limit passes.
+func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not happen within %s", what, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func has(list []gate.Override, id string) bool {
+	for _, ov := range list {
+		if ov.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Replicas that start together apply each migration once.
+func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
+	pg := pgtest.Start(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := pgstore.Open(context.Background(), pgstore.Options{URL: pg.URL})
+			if err == nil {
+				err = s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(pg.Exec(t, "SELECT string_agg(version::text, ',' ORDER BY version) FROM slokit_schema")); got != "1" {
+		t.Errorf("schema versions %q, want each once", got)
+	}
+}
+
+// A change on one replica applies on another at once (LISTEN/NOTIFY),
+// with its audit record; the audit table refuses to be rewritten.
+func TestOverridesReachEveryReplica(t *testing.T) {
+	pg := pgtest.Start(t)
+	ctx := context.Background()
+	a, b := open(t, pg, pgstore.Options{Replica: "a"}), open(t, pg, pgstore.Options{Replica: "b"})
+	now := time.Now()
+	ov, err := a.CreateOverride(ctx, gate.Override{Service: "order-api", Reason: "hotfix window", Author: "alice", Expires: now.Add(time.Hour)}, "10.0.0.1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !has(a.Overrides(now), ov.ID) {
+		t.Fatal("the replica that made the override does not apply it")
+	}
+	eventually(t, 2*time.Second, "the override reaching the other replica", func() bool { return has(b.Overrides(time.Now()), ov.ID) })
+	got := b.Overrides(time.Now())[0]
+	if got.Service != "order-api" || got.Author != "alice" || !got.Expires.Equal(ov.Expires) || !got.Created.Equal(ov.Created) {
+		t.Errorf("the other replica has %+v, want %+v", got, ov)
+	}
+	if ok, err := b.DeleteOverride(ctx, ov.ID, "10.0.0.2", time.Now()); !ok || err != nil {
+		t.Fatalf("delete: %v %v", ok, err)
+	}
+	if ok, err := b.DeleteOverride(ctx, ov.ID, "10.0.0.2", time.Now()); ok || err != nil {
+		t.Fatalf("deleting twice: %v %v", ok, err)
+	}
+	eventually(t, 2*time.Second, "the deletion reaching the first replica", func() bool { return !has(a.Overrides(time.Now()), ov.ID) })
+
+	if got := pg.Exec(t, "SELECT kind || ' ' || client || ' ' || (entry->'override'->>'id') FROM slokit_audit ORDER BY seq"); got != "override-created 10.0.0.1 "+ov.ID+"\noverride-deleted 10.0.0.2 "+ov.ID+"\n" {
+		t.Errorf("audit trail:\n%s", got)
+	}
+	for _, sql := range []string{"UPDATE slokit_audit SET client = 'x'", "DELETE FROM slokit_audit", "TRUNCATE slokit_audit"} {
+		out, err := pg.Command("psql", "-h", "127.0.0.1", "-p", pg.PortString(), "-U", "slokit", "-d", "slokit", "-v", "ON_ERROR_STOP=1", "-c", sql).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "append-only") {
+			t.Errorf("%s: %v %s", sql, err, out)
+		}
+	}
+}
+
+// An override that expires stops applying everywhere, with no change.
+func TestExpiredOverridesStopApplying(t *testing.T) {
+	pg := pgtest.Start(t)
+	c := newClock(time.Now())
+	a := open(t, pg, pgstore.Options{Now: c.now})
+	ov, err := a.CreateOverride(context.Background(), gate.Override{Service: "menu", Reason: "r", Author: "a", Expires: c.now().Add(time.Minute)}, "", c.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !has(a.Overrides(c.now()), ov.ID) {
+		t.Fatal("not in force")
+	}
+	c.add(2 * time.Minute)
+	b := open(t, pg, pgstore.Options{Now: c.now})
+	if has(a.Overrides(c.now()), ov.ID) || has(b.Overrides(c.now()), ov.ID) {
+		t.Error("an expired override still applies")
+	}
+}
+
+// With the database down: the gate decides on the last known overrides
+// for KnownFor, then Fresh fails; changes answer ErrStoreUnavailable
+// without the password; decisions wait in memory. When it returns, the
+// replica recovers without a restart: its decisions are written, and a
+// change on another replica reaches it again.
+func TestDatabaseDownAndBack(t *testing.T) {
+	pg := pgtest.Start(t)
+	ctx := context.Background()
+	c := newClock(time.Now())
+	a := open(t, pg, pgstore.Options{Now: c.now, KnownFor: time.Minute, Replica: "a"})
+	b := open(t, pg, pgstore.Options{Replica: "b"})
+	ov, err := a.CreateOverride(ctx, gate.Override{Service: "payment", Reason: "r", Author: "a", Expires: c.now().Add(time.Hour)}, "", c.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	pg.Stop(t)
+	if !has(a.Overrides(c.now()), ov.ID) || a.Fresh(c.now()) != nil {
+		t.Error("the last known overrides must apply while the database is away")
+	}
+	_, err = a.CreateOverride(ctx, gate.Override{Service: "payment", Reason: "r", Author: "a", Expires: c.now().Add(time.Hour)}, "", c.now())
+	if !errors.Is(err, serve.ErrStoreUnavailable) || strings.Contains(err.Error(), pg.Password) || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("create with the database down: %v", err)
+	}
+	if _, err := a.DeleteOverride(ctx, ov.ID, "", c.now()); !errors.Is(err, serve.ErrStoreUnavailable) {
+		t.Errorf("delete with the database down: %v", err)
+	}
+	for range 3 {
+		_ = a.Decision(gate.Decision{Service: "payment", Change: "normal", Verdict: gate.Deny}, "ci", c.now())
+	}
+	if err := a.Sync(ctx); !errors.Is(err, serve.ErrStoreUnavailable) {
+		t.Errorf("sync with the database down: %v", err)
+	}
+	c.add(2 * time.Minute)
+	if err := a.Fresh(c.now()); err == nil || !strings.Contains(err.Error(), "has not been reached") {
+		t.Errorf("after KnownFor: %v", err)
+	}
+
+	pg.StartAgain(t)
+	if err := a.Sync(ctx); err != nil {
+		t.Fatalf("sync once the database is back: %v", err)
+	}
+	if err := a.Fresh(c.now()); err != nil {
+		t.Errorf("fresh once the database is back: %v", err)
+	}
+	if got := strings.TrimSpace(pg.Exec(t, "SELECT count(*) FROM slokit_decisions WHERE replica = 'a' AND kind = 'decision'")); got != "3" {
+		t.Errorf("%s decisions written after the outage, want the 3 made during it", got)
+	}
+	// b's listener reconnects by itself.
+	eventually(t, 15*time.Second, "a change reaching a replica after the outage", func() bool {
+		ok, err := a.DeleteOverride(ctx, ov.ID, "", c.now())
+		return (ok && err == nil) || !has(a.Overrides(c.now()), ov.ID)
+	})
+	eventually(t, 15*time.Second, "the deletion reaching the other replica", func() bool { return !has(b.Overrides(time.Now()), ov.ID) })
+}
+
+// The decision log is digested as in the file store: repeats of an allow
+// are counted, not written one by one.
+func TestDecisionsAreDigested(t *testing.T) {
+	pg := pgtest.Start(t)
+	a := open(t, pg, pgstore.Options{Replica: "a"})
+	now := time.Now()
+	for i := range 100 {
+		_ = a.Decision(gate.Decision{Service: "menu", Change: "normal", Verdict: gate.Allow}, "ci", now.Add(time.Duration(i)*time.Millisecond))
+	}
+	if err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := pg.Exec(t, "SELECT kind || ' ' || coalesce(entry->'repeated'->>'count', '-') FROM slokit_decisions ORDER BY seq")
+	if got != "decision -\ndecisions-repeated 99\n" {
+		t.Errorf("decision log:\n%s", got)
+	}
+}
+
+// Errors name the database and never its password.
+func TestErrorsHideThePassword(t *testing.T) {
+	pg := pgtest.Start(t)
+	for _, o := range []pgstore.Options{
+		{URL: strings.Replace(pg.URL, pg.Password, "not-the-password-42", 1)},
+		{URL: strings.Replace(pg.URL, pg.PortString(), "1", 1)},
+		{URL: "postgres://slokit@127.0.0.1:" + pg.PortString() + "/slokit", Password: "wrong-password-from-a-file"},
+	} {
+		_, err := pgstore.Open(context.Background(), o)
+		if err == nil {
+			t.Fatalf("%s: opened", pgstore.Redact(o.URL))
+		}
+		for _, secret := range []string{"not-the-password-42", "wrong-password-from-a-file", pg.Password} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the error shows a password: %v", err)
+			}
+		}
+		if !strings.Contains(err.Error(), "127.0.0.1") {
+			t.Errorf("the error does not name the database: %v", err)
+		}
+	}
+	if got := pgstore.Redact("postgres://u:secret@db:5432/x?sslmode=require"); got != "postgres://u@db:5432/x?sslmode=require" {
+		t.Errorf("Redact: %s", got)
+	}
+}
