@@ -224,8 +224,16 @@ func TestGateEndToEndWithPrometheus(t *testing.T) {
 		t.Skip("starts Prometheus and waits for alerts")
 	}
 	t.Parallel() // the stories mostly wait for alerts
-	prom := requireTool(t, "prometheus", "prometheus")
 	dir, spec, rules, exp, target := story(t)
+	promURL, promCmd := startPrometheus(t, dir, rules, target)
+	gateStory(t, dir, spec, promURL, exp, stop(promCmd))
+}
+
+// startPrometheus runs a Prometheus server that scrapes target every
+// second and evaluates rules every 5s, keeping its data in dir.
+func startPrometheus(t *testing.T, dir, rules, target string) (url string, cmd *exec.Cmd) {
+	t.Helper()
+	prom := requireTool(t, "prometheus", "prometheus")
 	promAddr := freePort(t)
 	config := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
 rule_files: [%q]
@@ -236,9 +244,9 @@ scrape_configs:
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	promCmd := process(t, "prometheus.log", prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+	cmd = process(t, "prometheus.log", prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
-	gateStory(t, dir, spec, "http://"+promAddr, exp, stop(promCmd))
+	return "http://" + promAddr, cmd
 }
 
 // The same story with VictoriaMetrics single-node scraping the exporter and

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -18,6 +19,7 @@ import (
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/serve/pgstore"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -53,6 +55,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	timeout := fs.Duration("backend-timeout", 10*time.Second, "timeout of each backend query")
 	retries := fs.Int("backend-retries", 2, "retries of a failed backend query, with backoff (0: none)")
 	dataDir := fs.String("data-dir", "slokit-data", "folder for overrides, the audit log and the embedded backend's data")
+	storeURL := fs.String("store", "", "PostgreSQL that replicas share for overrides, the audit trail and the decision log, postgres://USER@HOST:PORT/DB; without it, files in --data-dir (one instance)")
+	storePwFile := fs.String("store-password-file", "", "file holding the PostgreSQL password")
+	storePwEnv := fs.String("store-password-env", "", "environment variable holding the PostgreSQL password")
+	storeKnownFor := fs.Duration("store-known-for", pgstore.DefaultKnownFor, "with --store: how long the gate decides on the overrides last read while PostgreSQL is unreachable, before it cannot decide")
+	storeRetention := fs.Duration("store-retention", pgstore.DefaultRetention, "with --store: how long decision records are kept (override audit records are kept for good)")
 	tokenFile := fs.String("token-file", "", "file holding the token that guards overrides")
 	tokenEnv := fs.String("token-env", "", "environment variable holding the token that guards overrides")
 	refresh := fs.Duration("refresh", time.Minute, "how often budget state is read (15s with the embedded backend)")
@@ -114,9 +121,28 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitInvalid
 	}
+	var store serve.Store
+	if *storeURL != "" {
+		if !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
+			fmt.Fprintln(stderr, "slokit serve: --store must be a postgres:// URL")
+			return exitUsage
+		}
+		password, err := secret.Read("store password", *storePwFile, *storePwEnv)
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitUsage
+		}
+		pg, err := pgstore.Open(ctx, pgstore.Options{URL: *storeURL, Password: password, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitInvalid
+		}
+		logger.Info("overrides and the audit trail in PostgreSQL", "store", pg.String())
+		store = pg
+	}
 	opts := serve.RunOptions{
 		Options: serve.Options{
-			Services: services, Token: token,
+			Services: services, Token: token, Store: store,
 			RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
 		},
 		Listen: *listen, DataDir: *dataDir, Logger: logger,

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -37,6 +36,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/serve"
 )
 
@@ -44,8 +44,10 @@ import (
 var migrations embed.FS
 
 // The advisory locks slokit takes: one while migrating, so that replicas
-// starting together apply each migration once; one per override creation,
-// so that the cap on overrides in force holds across replicas.
+// starting together apply each migration once; one per change of the
+// overrides, so that the cap on overrides in force holds across replicas
+// and the audit trail's order (seq, and at: the database's clock at the
+// change) is the order of the changes.
 const (
 	migrateLock   = 0x736c6f6b6974 // "slokit"
 	overridesLock = 0x736c6f6b6974 + 1
@@ -93,6 +95,7 @@ type Store struct {
 	o      Options
 	pool   *pgxpool.Pool
 	target string // the URL without its password, for messages
+	redact secret.Redactor
 	log    *slog.Logger
 
 	mu        sync.Mutex
@@ -133,7 +136,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	target := Redact(o.URL)
+	redact := secret.NewRedactor(o.URL, o.Password)
+	target := redact.URL()
 	cfg, err := pgxpool.ParseConfig(o.URL)
 	if err != nil {
 		// pgx's message may quote the URL: give only ours.
@@ -146,7 +150,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		cfg.ConnConfig.ConnectTimeout = operationTimeout
 	}
 	cfg.MaxConns = o.MaxConns
-	s := &Store{o: o, target: target, log: o.Logger, digest: serve.NewDecisionDigest()}
+	s := &Store{o: o, target: target, redact: redact, log: o.Logger, digest: serve.NewDecisionDigest()}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, s.fail("connecting", err)
 	}
@@ -166,24 +170,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// Redact returns a connection URL without its password, for messages and
-// logs.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(a PostgreSQL URL)"
-	}
-	if u.User != nil {
-		u.User = url.User(u.User.Username())
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
-
 // fail wraps a database error: ErrStoreUnavailable when the database could
 // not be reached (the client may retry), the server's message otherwise.
 func (s *Store) fail(what string, err error) error {
@@ -191,11 +177,7 @@ func (s *Store) fail(what string, err error) error {
 	if errors.As(err, &pgErr) && !unavailable(pgErr.Code) {
 		return fmt.Errorf("PostgreSQL store %s: %s: %s (%s)", s.target, what, pgErr.Message, pgErr.Code)
 	}
-	msg := err.Error()
-	if pw, ok := s.password(); ok && pw != "" {
-		msg = strings.ReplaceAll(msg, pw, "xxxxx")
-	}
-	return fmt.Errorf("%w: PostgreSQL store %s: %s: %s", serve.ErrStoreUnavailable, s.target, what, msg)
+	return fmt.Errorf("%w: PostgreSQL store %s: %s: %s", serve.ErrStoreUnavailable, s.target, what, s.redact.String(err.Error()))
 }
 
 // unavailable tells the server's errors that mean it cannot serve now
@@ -203,17 +185,6 @@ func (s *Store) fail(what string, err error) error {
 // resources) from those about the request.
 func unavailable(code string) bool {
 	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P") || strings.HasPrefix(code, "53")
-}
-
-func (s *Store) password() (string, bool) {
-	if s.o.Password != "" {
-		return s.o.Password, true
-	}
-	u, err := url.Parse(s.o.URL)
-	if err != nil || u.User == nil {
-		return "", false
-	}
-	return u.User.Password()
 }
 
 // migrate applies the embedded migrations not yet applied, in order, each
@@ -331,7 +302,7 @@ func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client str
 			ov.ID, ov.Service, ov.Reason, ov.Author, ov.Created, ov.Expires); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES ($1, 'override-created', $2, $3)`, ov.Created, client, entry); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES (clock_timestamp(), 'override-created', $1, $2)`, client, entry); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, ov.ID)
@@ -364,12 +335,15 @@ func (s *Store) DeleteOverride(ctx context.Context, id, client string, now time.
 	defer cancel()
 	found := false
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", overridesLock); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, "UPDATE slokit_overrides SET deleted = $2 WHERE id = $1 AND deleted IS NULL", id, at)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
 		found = true
-		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES ($1, 'override-deleted', $2, $3)`, at, client, entry); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES (clock_timestamp(), 'override-deleted', $1, $2)`, client, entry); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, id)

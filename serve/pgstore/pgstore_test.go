@@ -222,7 +222,7 @@ func TestErrorsHideThePassword(t *testing.T) {
 	} {
 		_, err := pgstore.Open(context.Background(), o)
 		if err == nil {
-			t.Fatalf("%s: opened", pgstore.Redact(o.URL))
+			t.Fatalf("opened with %+v", o)
 		}
 		for _, secret := range []string{"not-the-password-42", "wrong-password-from-a-file", pg.Password} {
 			if strings.Contains(err.Error(), secret) {
@@ -232,8 +232,5 @@ func TestErrorsHideThePassword(t *testing.T) {
 		if !strings.Contains(err.Error(), "127.0.0.1") {
 			t.Errorf("the error does not name the database: %v", err)
 		}
-	}
-	if got := pgstore.Redact("postgres://u:secret@db:5432/x?sslmode=require"); got != "postgres://u@db:5432/x?sslmode=require" {
-		t.Errorf("Redact: %s", got)
 	}
 }
