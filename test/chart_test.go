@@ -30,6 +30,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/slokit/slokit/internal/golden"
+	"github.com/slokit/slokit/internal/pgtest"
 )
 
 var goldens = golden.Flag()
@@ -412,6 +413,39 @@ backend:
 	}
 }
 
+// With a PostgreSQL store from an existing Secret, two replicas by
+// default, each given the store's URL and password from the Secret.
+func TestChartRunsReplicasOnAPostgreSQLStore(t *testing.T) {
+	r, err := renderChart(t, "store: {existingSecret: slokit-pg, knownFor: 2m}", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *r.deployment.Spec.Replicas; got != 2 {
+		t.Errorf("%d replicas with a store, want 2", got)
+	}
+	c := r.container(t)
+	for _, arg := range []string{"--store-known-for=2m", "--store-password-env=SLOKIT_STORE_PASSWORD"} {
+		if !slices.Contains(c.Args, arg) {
+			t.Errorf("args %q lack %s", c.Args, arg)
+		}
+	}
+	refs := map[string]string{}
+	for _, e := range c.Env {
+		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			refs[e.Name] = e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+		}
+	}
+	if refs["SLOKIT_STORE"] != "slokit-pg/url" || refs["SLOKIT_STORE_PASSWORD"] != "slokit-pg/password" {
+		t.Errorf("store from %v", refs)
+	}
+	if r.pdb == nil || r.pdb.Spec.MaxUnavailable.IntValue() != 1 {
+		t.Errorf("PodDisruptionBudget %+v", r.pdb)
+	}
+	if r, err := renderChart(t, "store: {existingSecret: slokit-pg}\nreplicaCount: 5", ""); err != nil || *r.deployment.Spec.Replicas != 5 {
+		t.Errorf("replicaCount 5 with a store: %v", err)
+	}
+}
+
 // Settings that would break the gate fail at install with a message.
 func TestChartRefusesBrokenSettings(t *testing.T) {
 	for values, want := range map[string]string{
@@ -478,7 +512,7 @@ func TestChartPodStartsServe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts slokit serve on the embedded engine")
 	}
-	var authorized atomic.Bool
+	var backendAuthorized atomic.Bool
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -488,7 +522,7 @@ func TestChartPodStartsServe(t *testing.T) {
 			http.Error(w, "who are you", http.StatusUnauthorized)
 			return
 		}
-		authorized.Store(true)
+		backendAuthorized.Store(true)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"success","data":{"resultType":"vector","result":[]}}`)
 	})}
@@ -506,11 +540,22 @@ backend:
   headers: ["X-Scope-OrgID: team-a"]
   auth: {type: bearer}
 `, token, ln.Addr()),
+		"store": "token: {value: " + token + "}\nstore: {existingSecret: slokit-pg}",
 	} {
 		t.Run(name, func(t *testing.T) {
 			r, err := renderChart(t, values, "")
 			if err != nil {
 				t.Fatal(err)
+			}
+			var pg *pgtest.Server
+			if name == "store" {
+				// The Secret the user makes: the URL, and the password
+				// apart.
+				pg = pgtest.Start(t)
+				r.secrets["slokit-pg"] = &corev1.Secret{Data: map[string][]byte{
+					"url":      []byte(strings.Replace(pg.URL, ":"+pg.Password+"@", "@", 1)),
+					"password": []byte(pg.Password),
+				}}
 			}
 			listen := freePort(t)
 			args, env := r.kubelet(t, t.TempDir())
@@ -557,9 +602,21 @@ backend:
 			if code, body := get("/api/v1/overrides"); code != http.StatusOK {
 				t.Errorf("overrides with the Secret's token: %d %s", code, body)
 			}
+			if name == "store" {
+				req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/overrides", strings.NewReader(`{"service":"order-api","reason":"chart test","author":"helm","duration":"1h"}`))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated || strings.TrimSpace(pg.Exec(t, "SELECT count(*) FROM slokit_overrides")) != "1" {
+					t.Errorf("an override through the pod's store: %s", resp.Status)
+				}
+			}
 			if name == "backend" {
 				eventually(t, 15*time.Second, "an authorized backend query", func() (bool, string) {
-					return authorized.Load(), "none yet"
+					return backendAuthorized.Load(), "none yet"
 				})
 			}
 		})

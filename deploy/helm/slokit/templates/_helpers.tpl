@@ -54,9 +54,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 The chart's settings that would make a broken or unsafe install fail at
 `helm install` with a message, not later in the pod.
 */}}
+{{/* Replicas: as set, else two with a shared store and one without. */}}
+{{- define "slokit.replicas" -}}
+{{- if kindIs "invalid" .Values.replicaCount }}{{ if .Values.store.existingSecret }}2{{ else }}1{{ end }}
+{{- else }}{{ .Values.replicaCount }}{{ end }}
+{{- end }}
+
 {{- define "slokit.validate" -}}
-{{- if gt (int .Values.replicaCount) 1 }}
-{{- fail "replicaCount: slokit serve keeps overrides and the audit log in its pod's data folder, so more than one replica would answer the same gate check differently; run one" }}
+{{- if and (gt (int (include "slokit.replicas" .)) 1) (not .Values.store.existingSecret) }}
+{{- fail "replicaCount: without store.existingSecret, slokit serve keeps overrides and the audit log in its pod's data folder, so more than one replica would answer the same gate check differently; run one, or give the replicas a PostgreSQL store" }}
 {{- end }}
 {{- if and .Values.token.value (lt (len .Values.token.value) 16) }}
 {{- fail "token.value: the token needs at least 16 characters" }}
