@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slokit/slokit/internal/race"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
@@ -119,6 +120,7 @@ func TestQuietScenariosFireNothing(t *testing.T) {
 }
 
 func TestHealthyMonthBudgetIsExact(t *testing.T) {
+	race.SkipComputeBound(t)
 	if testing.Short() {
 		t.Skip("30 days of 100 series")
 	}

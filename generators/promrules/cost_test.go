@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/internal/race"
 	"github.com/slokit/slokit/series"
 )
 
@@ -45,6 +46,7 @@ func costSetup(tb testing.TB) (*engine.Engine, time.Time, float64) {
 // figure, although the error bursts come at night when an average of
 // ratios would overweight them.
 func TestThirtyDayBudgetIsExactAndCheap(t *testing.T) {
+	race.SkipComputeBound(t)
 	if testing.Short() {
 		t.Skip("30 days of 100 raw series")
 	}
