@@ -36,7 +36,7 @@ var e2eSpec = fixture.OrderAPISpec(fixture.OrderAPIOptions{
 	SLOYAML:        "alerting:\n  page: {labels: {priority: P0}}",
 })
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
