@@ -290,7 +290,7 @@ func (p promAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // BenchmarkThreeReplicas runs three slokit serve processes on 1,000 SLOs
 // (100 services of 10) sharing PostgreSQL, and reports the aggregate gate
-// checks per second and their p99 under 32 concurrent clients spread over
+// checks per second and their p99 under 16 concurrent clients spread over
 // the replicas, then the p99 time for an override made on one replica to
 // be listed by the other two. Targets: 5,000 checks/s and p99 10 ms on two
 // cores. `make bench` runs it with -benchtime 20000x.
@@ -323,7 +323,7 @@ func BenchmarkThreeReplicas(b *testing.B) {
 	replicas := startBenchReplicas(b, pg, backend.URL, dir)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
-	const workers = 32
+	const workers = 16
 	latencies := make([]time.Duration, b.N)
 	var next, failures atomic.Int64
 	b.ResetTimer()
