@@ -110,13 +110,14 @@ fmt-check:
 # unit: every test, with the race detector; then, without it, the packages
 # whose compute-bound tests (a month of samples through the PromQL engine,
 # no concurrency of their own) skip under it, where they cost ten times as
-# long (race.SkipComputeBound). The test/ package runs real servers and
+# long (race.SkipComputeBound), built as vet builds so that they reuse its
+# compiled packages. The test/ package runs real servers and
 # builds the image and release archives, which takes longer than go test's
 # default 10-minute limit per package on two cores.
 COMPUTE_BOUND_PACKAGES := ./simulate ./generators/promrules
 unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 $(COMPUTE_BOUND_PACKAGES)
+	CGO_ENABLED=0 $(GO) test -trimpath -count=1 $(COMPUTE_BOUND_PACKAGES)
 
 # bench: every benchmark, each bounded in iterations or time.
 bench:

@@ -9,14 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/common/model"
 
-	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
 )
@@ -34,24 +33,11 @@ func (q staticQuerier) Query(_ context.Context, query string, _ time.Time) (mode
 // checks per second and the 99th-percentile latency. Run it bounded, as
 // make bench does: -benchtime 20000x.
 func BenchmarkGateChecks(b *testing.B) {
+	load := fixture.NewGateLoad(100, 10)
+	q := staticQuerier(load.Series)
 	var services []*slo.Service
-	q := staticQuerier{}
-	for i := range 100 {
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: svc-%03d\nslos:\n", i)
-		for j := range 10 {
-			fmt.Fprintf(&sb, "  - name: slo-%d\n    objective: 99.9\n    sli: {ratio: {errors: 'r{code=\"500\",s=\"%d-%d\"}', total: 'r{s=\"%d-%d\"}'}}\n", j, i, j, i, j)
-			m := model.Metric{"service": model.LabelValue(fmt.Sprintf("svc-%03d", i)), "slo": model.LabelValue(fmt.Sprintf("slo-%d", j)), "objective": "99.9"}
-			rem := m.Clone()
-			rem["window"] = "30d"
-			q[series.BudgetRemaining] = append(q[series.BudgetRemaining], &model.Sample{Metric: rem, Value: model.SampleValue(float64(j) / 10)})
-			for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d"} {
-				br := m.Clone()
-				br["window"] = model.LabelValue(w)
-				q[series.BurnRate] = append(q[series.BurnRate], &model.Sample{Metric: br, Value: 0.5})
-			}
-		}
-		svcs, diags := slo.Parse([]byte(sb.String()))
+	for _, spec := range load.Specs {
+		svcs, diags := slo.Parse([]byte(spec))
 		if err := diags.Errors(); err != nil {
 			b.Fatal(err)
 		}

@@ -53,6 +53,17 @@ var ErrStoreUnavailable = errors.New("the override store is unavailable")
 // person's exception, and thousands of them are a script gone wrong.
 const MaxOverrides = 1000
 
+// InForce returns the overrides of list that apply at now, in order.
+func InForce(list []gate.Override, now time.Time) []gate.Override {
+	var out []gate.Override
+	for _, ov := range list {
+		if ov.Active(now) {
+			out = append(out, ov)
+		}
+	}
+	return out
+}
+
 // activeOverride is the service's override that lasts longest among
 // those in force, if any.
 func activeOverride(list []gate.Override, service string) *gate.Override {

@@ -108,13 +108,7 @@ func (o *Overrides) Delete(id string) (bool, error) {
 func (o *Overrides) List(now time.Time) []gate.Override {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var out []gate.Override
-	for _, ov := range o.list {
-		if ov.Active(now) {
-			out = append(out, ov)
-		}
-	}
-	return out
+	return InForce(o.list, now)
 }
 
 // Active returns the service's override that lasts longest, if any applies

@@ -19,8 +19,8 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/pgtest"
-	"github.com/slokit/slokit/series"
 )
 
 const e2eToken = "e2e-override-token-0123456789"
@@ -297,27 +297,13 @@ func (p promAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func BenchmarkThreeReplicas(b *testing.B) {
 	pg := pgtest.Start(b)
 	dir := b.TempDir()
-	api := promAPI{}
-	for i := range 100 {
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: svc-%03d\nslos:\n", i)
-		for j := range 10 {
-			fmt.Fprintf(&sb, "  - name: slo-%d\n    objective: 99.9\n    sli: {ratio: {errors: 'r{code=\"500\",s=\"%d-%d\"}', total: 'r{s=\"%d-%d\"}'}}\n", j, i, j, i, j)
-			m := model.Metric{"service": model.LabelValue(fmt.Sprintf("svc-%03d", i)), "slo": model.LabelValue(fmt.Sprintf("slo-%d", j)), "objective": "99.9"}
-			rem := m.Clone()
-			rem["window"] = "30d"
-			api[series.BudgetRemaining] = append(api[series.BudgetRemaining], &model.Sample{Metric: rem, Value: model.SampleValue(0.5 + float64(j)/20)})
-			for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d"} {
-				br := m.Clone()
-				br["window"] = model.LabelValue(w)
-				api[series.BurnRate] = append(api[series.BurnRate], &model.Sample{Metric: br, Value: 0.5})
-				api["timestamp("+series.BurnRate+")"] = append(api["timestamp("+series.BurnRate+")"], &model.Sample{Metric: br})
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("svc-%03d.yaml", i)), []byte(sb.String()), 0o644); err != nil {
+	load := fixture.NewGateLoad(100, 10)
+	for name, spec := range load.Specs {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(spec), 0o644); err != nil {
 			b.Fatal(err)
 		}
 	}
+	api := promAPI(load.Series)
 	backend := httptest.NewServer(api)
 	defer backend.Close()
 	replicas := startBenchReplicas(b, pg, backend.URL, dir)

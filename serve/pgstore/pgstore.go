@@ -365,13 +365,7 @@ func (s *Store) DeleteOverride(ctx context.Context, id, client string, now time.
 func (s *Store) Overrides(now time.Time) []gate.Override {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []gate.Override
-	for _, ov := range s.overrides {
-		if ov.Active(now) {
-			out = append(out, ov)
-		}
-	}
-	return out
+	return serve.InForce(s.overrides, now)
 }
 
 // Fresh fails once the overrides were last read more than KnownFor ago:
