@@ -433,9 +433,6 @@ func (s *Store) flushDecisions(ctx context.Context) error {
 	batch := slices.Clone(s.pending)
 	dropped := s.dropped
 	s.mu.Unlock()
-	if dropped > 0 {
-		s.log.Warn("PostgreSQL store: decision records dropped while the database was unreachable", "dropped", dropped)
-	}
 	if len(batch) > 0 {
 		rows := make([][]any, 0, len(batch))
 		for _, e := range batch {
@@ -458,6 +455,10 @@ func (s *Store) flushDecisions(ctx context.Context) error {
 		if err != nil {
 			return s.fail("writing decisions", err)
 		}
+	}
+	// Said once, when the database is back, not every second while away.
+	if dropped > 0 {
+		s.log.Warn("PostgreSQL store: decision records dropped while the database was unreachable", "dropped", dropped)
 	}
 	s.mu.Lock()
 	s.pending = slices.Delete(s.pending, 0, len(batch))
