@@ -2,14 +2,9 @@ package serve_test
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,49 +55,7 @@ func BenchmarkGateChecks(b *testing.B) {
 	b.Logf("refreshing 1,000 SLOs took %s", time.Since(start))
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-
-	const workers = 16
-	latencies := make([]time.Duration, b.N)
-	var next, failures int64
-	var mu sync.Mutex
-	b.ResetTimer()
-	begin := time.Now()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= int64(b.N) {
-					return
-				}
-				t0 := time.Now()
-				resp, err := client.Get(fmt.Sprintf("%s/api/v1/gate/svc-%03d?change=normal", srv.URL, i%100))
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				latencies[i] = time.Since(t0)
-				if err != nil || resp.StatusCode != http.StatusOK {
-					mu.Lock()
-					failures++
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(begin)
-	b.StopTimer()
-	if failures > 0 {
-		b.Errorf("%d of %d checks failed", failures, b.N)
-	}
-	slices.Sort(latencies)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "checks/s")
-	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	elapsed := load.CheckGates(b, 16, srv.URL)
 	// What the audit log grew by over the run: repeated decisions are
 	// counted, not written one by one.
 	if err := store.Sync(context.Background()); err != nil {

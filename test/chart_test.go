@@ -55,6 +55,9 @@ type rendered struct {
 	objectsCount int
 }
 
+// documentSeparator splits a rendered template into its YAML documents.
+var documentSeparator = regexp.MustCompile(`(?m)^---\s*$`)
+
 // renderChart renders the chart the way `helm install` would, with
 // values (YAML) over the chart's defaults, validated by its schema.
 func renderChart(t *testing.T, values string, service string) (*rendered, error) {
@@ -92,7 +95,7 @@ func renderChart(t *testing.T, values string, service string) (*rendered, error)
 			r.notes = files[name]
 			continue
 		}
-		for _, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(files[name], -1) {
+		for _, doc := range documentSeparator.Split(files[name], -1) {
 			if strings.TrimSpace(doc) == "" {
 				continue
 			}

@@ -59,6 +59,20 @@ func startReplicas(t *testing.T, n int, pg *pgtest.Server, promURL, spec, knownF
 	return out
 }
 
+// replicaGroup starts PostgreSQL, Prometheus on the healthy order API, and
+// three replicas sharing the database with --store-known-for knownFor,
+// skipping the test with -short.
+func replicaGroup(t *testing.T, knownFor string) (*pgtest.Server, []replica) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts PostgreSQL, Prometheus and three replicas")
+	}
+	pg := pgtest.Start(t)
+	dir, spec, rules, _, target := story(t)
+	promURL, _ := startPrometheus(t, dir, rules, target)
+	return pg, startReplicas(t, 3, pg, promURL, spec, knownFor)
+}
+
 var replicaClient = &http.Client{Timeout: 5 * time.Second}
 
 func gateGet(server string) (int, string) {
@@ -113,13 +127,7 @@ func overrideIDs(t *testing.T, server string) []string {
 // for --store-known-for, refuse writes with 503, then cannot decide; once
 // it is back they recover without a restart.
 func TestReplicasShareOverridesInPostgreSQL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL, Prometheus and three replicas")
-	}
-	pg := pgtest.Start(t)
-	dir, spec, rules, _, target := story(t)
-	promURL, _ := startPrometheus(t, dir, rules, target)
-	replicas := startReplicas(t, 3, pg, promURL, spec, "10s")
+	pg, replicas := replicaGroup(t, "10s")
 
 	const writes = 200
 	var wg sync.WaitGroup
@@ -225,13 +233,7 @@ func TestReplicasShareOverridesInPostgreSQL(t *testing.T) {
 // A replica killed with SIGKILL under load: a client that retries a
 // failed check on the next replica sees no failed check.
 func TestReplicaKilledUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts PostgreSQL, Prometheus and three replicas")
-	}
-	pg := pgtest.Start(t)
-	dir, spec, rules, _, target := story(t)
-	promURL, _ := startPrometheus(t, dir, rules, target)
-	replicas := startReplicas(t, 3, pg, promURL, spec, "1m")
+	_, replicas := replicaGroup(t, "1m")
 
 	var checks, retried, failed atomic.Int64
 	deadline := time.Now().Add(4 * time.Second)
@@ -308,42 +310,7 @@ func BenchmarkThreeReplicas(b *testing.B) {
 	defer backend.Close()
 	replicas := startBenchReplicas(b, pg, backend.URL, dir)
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
-	const workers = 16
-	latencies := make([]time.Duration, b.N)
-	var next, failures atomic.Int64
-	b.ResetTimer()
-	begin := time.Now()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				t0 := time.Now()
-				resp, err := client.Get(fmt.Sprintf("%s/api/v1/gate/svc-%03d?change=normal", replicas[i%3], i%100))
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				latencies[i] = time.Since(t0)
-				if err != nil || resp.StatusCode != http.StatusOK {
-					failures.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(begin)
-	b.StopTimer()
-	if failures.Load() > 0 {
-		b.Errorf("%d of %d checks failed", failures.Load(), b.N)
-	}
-	slices.Sort(latencies)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "checks/s")
-	b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+	load.CheckGates(b, 16, replicas...)
 
 	// An override made on one replica, until the other two list it.
 	const overrides = 50
