@@ -278,15 +278,9 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 }
 
 // exhaustion is how long the remaining budget lasts at the burn rate of the
-// SLO's shortest page window (its most current figure).
+// SLO's exhaustion window.
 func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64) *float64 {
-	var window time.Duration
-	for _, t := range s.Alerting.UrgentTiers() {
-		if window == 0 || t.Long < window {
-			window = t.Long
-		}
-	}
-	burn, ok := burns[series.WindowValue(window)]
+	burn, ok := burns[series.WindowValue(s.Alerting.ExhaustionWindow())]
 	if !ok || burn <= 0 {
 		return nil
 	}

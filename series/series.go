@@ -53,6 +53,32 @@ const (
 	// Info is 1 for every SLO, with its service and SLO labels (team, tier,
 	// ...), for joins and inventories.
 	Info = "slo:info"
+	// Policy is 1 for every SLO, labelled with what the deploy gate needs
+	// to judge the SLO without its spec, so that slokit serve can discover
+	// every SLO whose rules a backend evaluates: the error-budget policy
+	// (WarnBelowLabel, FreezeOnPageLabel, AllowDuringFreezeLabel), the name
+	// of the SLO's burn-rate alerts (AlertLabel), the alert window whose
+	// burn rate tells when the budget runs out (ExhaustionWindowLabel),
+	// and the labels its state is split by (GroupingLabel). It carries no
+	// labels of the spec's, so none of these names can clash with them.
+	Policy = "slo:policy:info"
+)
+
+// Labels of the Policy series. List values are comma-separated.
+const (
+	// WarnBelowLabel is the remaining-budget ratio (0.25) under which the
+	// gate warns.
+	WarnBelowLabel = "warn_below"
+	// FreezeOnPageLabel is "true" when a firing page freezes changes.
+	FreezeOnPageLabel = "freeze_on_page"
+	// AllowDuringFreezeLabel lists the changes let through a freeze
+	// ("hotfix,security"); absent when none are.
+	AllowDuringFreezeLabel = "allow_during_freeze"
+	AlertLabel             = "alert"
+	ExhaustionWindowLabel  = "exhaustion_window"
+	// GroupingLabel lists the grouping labels ("provider,region"); absent
+	// for an SLO that is not grouped.
+	GroupingLabel = "grouping"
 )
 
 // Labels slokit puts on recorded series and alerts.

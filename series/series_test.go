@@ -27,6 +27,7 @@ func TestRecordedSeriesNamesAreStable(t *testing.T) {
 		series.Objective:       "slo:objective:ratio",
 		series.Period:          "slo:period:seconds",
 		series.Info:            "slo:info",
+		series.Policy:          "slo:policy:info",
 		series.GateDecisions:   "slokit_gate_decisions_total",
 	} {
 		if got != want {

@@ -270,6 +270,19 @@ func (a Alerting) UrgentTiers() []burnrate.Tier {
 	return pages
 }
 
+// ExhaustionWindow is the alert window whose burn rate tells when the
+// budget runs out: the shortest long window of the urgent tiers, their most
+// current figure. Zero when the SLO has no alerts.
+func (a Alerting) ExhaustionWindow() time.Duration {
+	var window time.Duration
+	for _, t := range a.UrgentTiers() {
+		if window == 0 || t.Long < window {
+			window = t.Long
+		}
+	}
+	return window
+}
+
 // MinEventsFor returns the minimum number of events the long window of tier
 // must hold before the tier fires for objective o.
 func (s *SLO) MinEventsFor(t burnrate.Tier, o Objective) float64 {

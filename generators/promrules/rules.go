@@ -357,6 +357,31 @@ func (b *builder) metadataRules() {
 		info[k] = v
 	}
 	b.record(series.Info, call("vector", num(1)), info)
+	b.record(series.Policy, call("vector", num(1)), b.policyLabels())
+}
+
+// policyLabels label the Policy series: the error-budget policy and what it
+// refers to, so that a server given no specs can judge the SLO.
+func (b *builder) policyLabels() map[string]string {
+	s := b.slo
+	ls := maps.Clone(b.withLabels(variant{}))
+	ls[series.WarnBelowLabel] = strconv.FormatFloat(s.Policy.WarnBelow, 'g', -1, 64)
+	ls[series.FreezeOnPageLabel] = strconv.FormatBool(s.Policy.FreezeOnPage)
+	if len(s.Policy.AllowDuringFreeze) > 0 {
+		changes := make([]string, len(s.Policy.AllowDuringFreeze))
+		for i, c := range s.Policy.AllowDuringFreeze {
+			changes[i] = string(c)
+		}
+		ls[series.AllowDuringFreezeLabel] = strings.Join(changes, ",")
+	}
+	ls[series.AlertLabel] = s.Alerting.Name
+	if w := s.Alerting.ExhaustionWindow(); w > 0 {
+		ls[series.ExhaustionWindowLabel] = b.window(w)
+	}
+	if len(s.Grouping) > 0 {
+		ls[series.GroupingLabel] = strings.Join(s.Grouping, ",")
+	}
+	return ls
 }
 
 func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
