@@ -39,7 +39,13 @@ import (
 
 // Options configure the service. Zero values take the defaults below.
 type Options struct {
+	// Services are the SLOs the gate judges, from their specs.
 	Services []*slo.Service
+	// Discover, instead, reads the SLOs from the backend at every refresh
+	// (budget.Discover): every SLO whose rules the backend evaluates, so
+	// that a team's service is judged as soon as its rules are loaded and
+	// forgotten once they are removed, without collecting spec files.
+	Discover bool
 	// Querier is where budget state is read. It may be nil at first when
 	// the backend starts after the service (SetBackend), as the embedded
 	// one does: the service answers "warming" until then.
@@ -75,16 +81,17 @@ const maxIncident = 24 * time.Hour
 
 // Server answers the HTTP API from budget state kept in memory.
 type Server struct {
-	opts     Options
-	services map[string]*slo.Service
+	opts Options
 
 	mu          sync.RWMutex
 	querier     budget.Querier
 	incidents   Injector
+	services    map[string]bool // the services the gate judges
 	states      []budget.State
 	byService   map[string][]budget.State // states, by service, for the gate
 	evaluatedAt time.Time
 	lastErr     error
+	problems    []string // what discovery left out, and why
 
 	registry  *prometheus.Registry
 	decisions *prometheus.CounterVec
@@ -114,11 +121,11 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{opts: o, services: map[string]*slo.Service{}, registry: prometheus.NewRegistry(),
-		querier: o.Querier, incidents: o.Incidents}
-	for _, svc := range o.Services {
-		s.services[svc.Name] = svc
+	if o.Discover && len(o.Services) > 0 {
+		return nil, errors.New("serve: give the SLOs' specs or discover them, not both")
 	}
+	s := &Server{opts: o, registry: prometheus.NewRegistry(), querier: o.Querier, incidents: o.Incidents}
+	s.services = serviceSet(o.Services)
 	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: series.GateDecisions, Help: "Deploy-gate decisions by service and decision."}, []string{series.GateServiceLabel, series.GateDecisionLabel})
 	s.queryTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "slokit_backend_refresh_duration_seconds", Help: "Time to read all budget state from the backend.", Buckets: prometheus.DefBuckets})
 	s.queryErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_backend_refresh_errors_total", Help: "Failed reads of budget state from the backend."})
@@ -128,7 +135,57 @@ func New(o Options) (*Server, error) {
 		return s.age(at)
 	})
 	s.registry.MustRegister(stateCollector{s}, s.decisions, s.queryTime, s.queryErrs, s.auditErrs, dataAge)
+	if o.Discover {
+		s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_discovery_problems", Help: "SLOs the backend describes that discovery left out or found described twice (the log says why)."}, func() float64 {
+			return float64(len(s.Problems()))
+		}))
+	}
 	return s, nil
+}
+
+func serviceSet(services []*slo.Service) map[string]bool {
+	set := make(map[string]bool, len(services))
+	for _, svc := range services {
+		set[svc.Name] = true
+	}
+	return set
+}
+
+// lookup tells whether the gate judges service. Until the SLOs are first
+// discovered it cannot tell: warming, and the gate answers that it cannot
+// decide yet rather than that the service does not exist.
+func (s *Server) lookup(service string) (known, warming bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.opts.Discover && s.evaluatedAt.IsZero() {
+		return false, true
+	}
+	return s.services[service], false
+}
+
+// unknownService answers a request about a service the gate does not
+// judge.
+func (s *Server) unknownService(w http.ResponseWriter, status int, service string) {
+	if s.opts.Discover {
+		fail(w, status, "unknown service %q: the backend evaluates no slokit rules for it", service)
+		return
+	}
+	fail(w, status, "unknown service %q", service)
+}
+
+// Services lists the services the gate judges, sorted.
+func (s *Server) Services() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Sorted(maps.Keys(s.services))
+}
+
+// Problems lists what the last discovery left out of the SLOs the backend
+// describes, and why; none without discovery.
+func (s *Server) Problems() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.problems
 }
 
 // SetBackend gives the server the backend it reads, once that has
@@ -150,7 +207,15 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	start := time.Now()
 	now := s.opts.Now()
-	states, err := budget.Read(ctx, q, s.opts.Services, now)
+	services, problems := s.opts.Services, []string(nil)
+	var err error
+	if s.opts.Discover {
+		services, problems, err = budget.Discover(ctx, q, now)
+	}
+	var states []budget.State
+	if err == nil {
+		states, err = budget.Read(ctx, q, services, now)
+	}
 	s.queryTime.Observe(time.Since(start).Seconds())
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -164,6 +229,9 @@ func (s *Server) Refresh(ctx context.Context) error {
 		byService[st.Service] = append(byService[st.Service], st)
 	}
 	s.states, s.byService, s.evaluatedAt = states, byService, now
+	if s.opts.Discover {
+		s.services, s.problems = serviceSet(services), problems
+	}
 	return nil
 }
 
@@ -419,8 +487,8 @@ func parseChange(v string) (slo.Change, bool) {
 
 func (s *Server) gateGet(w http.ResponseWriter, r *http.Request) {
 	service := r.PathValue("service")
-	if s.services[service] == nil {
-		fail(w, http.StatusNotFound, "unknown service %q", service)
+	if known, warming := s.lookup(service); !known && !warming {
+		s.unknownService(w, http.StatusNotFound, service)
 		return
 	}
 	change, ok := parseChange(r.URL.Query().Get("change"))
@@ -451,8 +519,8 @@ type flaggerPayload struct {
 // gateFlagger answers a Flagger webhook: 200 proceeds, anything else halts.
 func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 	service := r.PathValue("service")
-	if s.services[service] == nil {
-		fail(w, http.StatusNotFound, "unknown service %q", service)
+	if known, warming := s.lookup(service); !known && !warming {
+		s.unknownService(w, http.StatusNotFound, service)
 		return
 	}
 	var p flaggerPayload
@@ -534,9 +602,13 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 		expires = now.Add(d)
 	}
 	textErr := errors.Join(plainText("author", req.Author, maxAuthor), plainText("reason", req.Reason, maxReason))
+	known, warming := s.lookup(req.Service)
 	switch {
-	case s.services[req.Service] == nil:
-		fail(w, http.StatusBadRequest, "unknown service %q", req.Service)
+	case warming:
+		w.Header().Set("Retry-After", "5")
+		fail(w, http.StatusServiceUnavailable, "the SLOs have not been read from the backend yet; retry")
+	case !known:
+		s.unknownService(w, http.StatusBadRequest, req.Service)
 	case strings.TrimSpace(req.Reason) == "" || strings.TrimSpace(req.Author) == "":
 		fail(w, http.StatusBadRequest, "reason and author are required: an override must say who and why")
 	case textErr != nil:
@@ -599,9 +671,10 @@ func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := time.ParseDuration(req.Duration)
 	level := scenario.Level{Burn: 60}
+	known, _ := s.lookup(req.Service)
 	switch {
-	case s.services[req.Service] == nil:
-		fail(w, http.StatusBadRequest, "unknown service %q", req.Service)
+	case !known:
+		s.unknownService(w, http.StatusBadRequest, req.Service)
 		return
 	case err != nil || d <= 0 || d > maxIncident:
 		fail(w, http.StatusBadRequest, "duration must be positive and at most %s, such as 30m; got %q", maxIncident, req.Duration)

@@ -233,14 +233,20 @@ func TestGateEndToEndWithPrometheus(t *testing.T) {
 // second and evaluates rules every 5s, keeping its data in dir.
 func startPrometheus(t *testing.T, dir, rules, target string) (url string, cmd *exec.Cmd) {
 	t.Helper()
-	prom := requireTool(t, "prometheus", "prometheus")
-	promAddr := freePort(t)
-	config := fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
+	return startPrometheusWith(t, dir, fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
 rule_files: [%q]
 scrape_configs:
   - job_name: order-api
     static_configs: [{targets: [%q]}]
-`, rules, target)
+`, rules, target))
+}
+
+// startPrometheusWith runs a Prometheus server with the configuration,
+// kept in dir as prometheus.yml (rewrite it and send SIGHUP to reload it).
+func startPrometheusWith(t *testing.T, dir, config string) (url string, cmd *exec.Cmd) {
+	t.Helper()
+	prom := requireTool(t, "prometheus", "prometheus")
+	promAddr := freePort(t)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}

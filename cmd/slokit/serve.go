@@ -18,16 +18,23 @@ import (
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/pgstore"
 	"github.com/slokit/slokit/slo"
 )
 
-const serveSynopsis = `serve [--prometheus-url URL | --scenario NAME|FILE] [flags] PATH...
+const serveSynopsis = `serve [--prometheus-url URL | --scenario NAME|FILE] [flags] [PATH...]
 
 Tracks the error budget of every SLO in the specs at PATH from the series
 slokit's rules record in a Prometheus-compatible backend, and answers
-deploy-gate checks over HTTP (see the README for the API). Without
+deploy-gate checks over HTTP (see the README for the API). With
+--prometheus-url and no PATH, it discovers the SLOs in the backend
+instead, at every refresh: every SLO whose slokit rules the backend
+evaluates, judged by the policy its rules record (rules generated before
+slokit recorded the ` + series.Policy + ` series must be generated again). A
+service is judged as soon as its rules are loaded and forgotten once they
+are removed, so a platform team need not collect every team's specs. Without
 --prometheus-url it runs the specs' rules on the embedded engine over a
 scenario's synthetic traffic: its history at once, then live, reading the
 state every 15s unless --refresh says otherwise; POST
@@ -93,9 +100,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "slokit serve: --log-format must be text or json, got %q\n", *logFormat)
 		return exitUsage
 	}
+	discover := len(paths) == 0
 	switch {
-	case len(paths) == 0:
-		fmt.Fprintln(stderr, "slokit serve: no spec paths given")
+	case discover && *promURL == "":
+		fmt.Fprintln(stderr, "slokit serve: no spec paths given: the embedded backend needs specs to play (give PATH), or discover the SLOs in a backend with --prometheus-url")
 		return exitUsage
 	case *retries < 0:
 		fmt.Fprintln(stderr, "slokit serve: --backend-retries must be 0 (no retry) or more")
@@ -117,9 +125,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			logger.Warn("the token file can be read by other users: chmod 600 it", "file", *tokenFile, "mode", mode.String())
 		}
 	}
-	services, ok := load(paths, specReading{maxFileBytes: *maxBytes}, stderr)
-	if !ok {
-		return exitInvalid
+	var services []*slo.Service
+	if !discover {
+		var ok bool
+		if services, ok = load(paths, specReading{maxFileBytes: *maxBytes}, stderr); !ok {
+			return exitInvalid
+		}
 	}
 	var store serve.Store
 	if *storeURL != "" {
@@ -142,7 +153,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	opts := serve.RunOptions{
 		Options: serve.Options{
-			Services: services, Token: token, Store: store,
+			Services: services, Discover: discover, Token: token, Store: store,
 			RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
 		},
 		Listen: *listen, DataDir: *dataDir, Logger: logger,
@@ -193,7 +204,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if token == "" {
 		logger.Warn("no --token-file or --token-env: overrides are disabled")
 	}
-	logger.Info("starting", "backend", backend, "slos", countSLOs(services))
+	if discover {
+		logger.Info("starting: the SLOs are discovered in the backend at every refresh", "backend", backend)
+	} else {
+		logger.Info("starting", "backend", backend, "slos", countSLOs(services))
+	}
 	opts.Started = func(addr net.Addr) {
 		if opts.StartBackend != nil {
 			scheme := "http://"

@@ -38,12 +38,18 @@ func (s *syncBuffer) String() string {
 // output.
 func serveBriefly(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return serveBrieflyOn(t, append(args, "../../specs")...)
+}
+
+// serveBrieflyOn is serveBriefly with no spec path but those in args.
+func serveBrieflyOn(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--prometheus-url", "http://127.0.0.1:1/prom?apikey=s3cret-key", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, append(args, "../../specs")...), &stdout, &stderr)
+		done <- run(ctx, append([]string{"serve", "--prometheus-url", "http://127.0.0.1:1/prom?apikey=s3cret-key", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...), &stdout, &stderr)
 	}()
 	deadline := time.After(10 * time.Second)
 	for !strings.Contains(stderr.String(), "serving") {
@@ -103,6 +109,14 @@ func TestServeFlags(t *testing.T) {
 	t.Setenv("SLOKIT_REFRESH", "")
 	if code, _, stderr := serveBriefly(t, "--tls-cert-file", "missing.crt", "--tls-key-file", "missing.key"); code != 1 || !strings.Contains(stderr, "TLS: stat missing.crt") {
 		t.Errorf("missing TLS files: exit %d\n%s", code, stderr)
+	}
+	// No spec paths: the SLOs are discovered in the backend.
+	if code, _, stderr := serveBrieflyOn(t); code != 0 || !strings.Contains(stderr, "the SLOs are discovered in the backend") {
+		t.Errorf("no spec paths, with a backend: exit %d\n%s", code, stderr)
+	}
+	var stderr2 bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--listen", "127.0.0.1:0"}, io.Discard, &stderr2); code != 2 || !strings.Contains(stderr2.String(), "discover the SLOs in a backend with --prometheus-url") {
+		t.Errorf("no spec paths, no backend: exit %d\n%s", code, stderr2.String())
 	}
 	for _, tc := range []struct {
 		args []string

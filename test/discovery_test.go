@@ -1,0 +1,167 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/serve/api"
+)
+
+// paymentSpec is a second team's service, in its own repository: its
+// policy never freezes on a page.
+const paymentSpec = `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: payment
+scrapeInterval: 1s
+policy: {freezeOnPage: false, warnBelow: 50}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: http_requests_total{job="payment",code=~"5.."}
+        total: http_requests_total{job="payment"}
+`
+
+// teamRules writes a team's spec into a folder of its own, as its
+// repository holds it, and returns the rules generated from that folder
+// (evaluated every 5s, as the other end-to-end stories do).
+func teamRules(t *testing.T, dir, service, spec string) string {
+	t.Helper()
+	repo := filepath.Join(dir, service+"-repo")
+	if err := os.MkdirAll(repo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, service+".yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(slokit(t, "generate", "-o", "-", repo)), "interval: 1m\n", "interval: 5s\n")
+	rules := filepath.Join(dir, service+"-rules.yaml")
+	if err := os.WriteFile(rules, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rules
+}
+
+// gateAnswer asks the gate about a service over HTTP.
+func gateAnswer(server, service, change string) (int, api.GateResponse, string) {
+	var out api.GateResponse
+	resp, err := http.Get(server + "/api/v1/gate/" + service + "?change=" + change)
+	if err != nil {
+		return 0, out, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = json.Unmarshal(body, &out)
+	return resp.StatusCode, out, string(body)
+}
+
+// Two teams keep their specs in their own repositories and load the
+// generated rules into the same Prometheus; one slokit serve, given no
+// spec at all, finds both services there and judges each by its own
+// policy. A service is judged once its rules are loaded, and unknown again
+// once they are removed.
+func TestServeDiscoversEveryTeamsSLOsInPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and waits for alerts")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	orderRules := teamRules(t, dir, "order-api", e2eSpec)
+	paymentRules := teamRules(t, dir, "payment", paymentSpec)
+	orders, payments := &exporter{}, &exporter{}
+	targets := map[string]string{}
+	for job, exp := range map[string]*exporter{"order-api": orders, "payment": payments} {
+		srv := httptest.NewServer(exp)
+		t.Cleanup(srv.Close)
+		targets[job] = strings.TrimPrefix(srv.URL, "http://")
+	}
+	config := func(rules ...string) string {
+		quoted := make([]string, len(rules))
+		for i, r := range rules {
+			quoted[i] = fmt.Sprintf("%q", r)
+		}
+		return fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
+rule_files: [%s]
+scrape_configs:
+  - job_name: order-api
+    static_configs: [{targets: [%q]}]
+  - job_name: payment
+    static_configs: [{targets: [%q]}]
+`, strings.Join(quoted, ", "), targets["order-api"], targets["payment"])
+	}
+	promURL, prom := startPrometheusWith(t, dir, config(orderRules))
+	reload := func(rules ...string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config(rules...)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := prom.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	serveAddr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", promURL, "--listen", serveAddr,
+		"--refresh", "2s", "--stale-after", "20s", "--data-dir", filepath.Join(dir, "data"))
+	server := "http://" + serveAddr
+
+	eventually(t, 60*time.Second, "the order API judged from its rules alone", func() (bool, string) {
+		code, resp, body := gateAnswer(server, "order-api", "normal")
+		return code == 200 && resp.Decision == "allow", body
+	})
+	if code, _, body := gateAnswer(server, "payment", "normal"); code != 404 || !strings.Contains(body, "no slokit rules") {
+		t.Errorf("payment before its rules are loaded: %d %s", code, body)
+	}
+	reload(orderRules, paymentRules)
+	eventually(t, 60*time.Second, "the payment service judged once its rules are loaded", func() (bool, string) {
+		code, resp, body := gateAnswer(server, "payment", "normal")
+		return code == 200 && resp.Decision == "allow", body
+	})
+
+	// Both services fail: both pages fire. The order API's policy (the
+	// default) freezes and lets a hotfix through; the payment team's does
+	// not freeze on a page.
+	orders.failing.Store(true)
+	payments.failing.Store(true)
+	pageFiring := func(resp api.GateResponse) bool {
+		for _, s := range resp.SLOs {
+			for _, a := range s.FiringAlerts {
+				if a.Severity == "page" {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	eventually(t, 120*time.Second, "both services' pages firing, the order API frozen", func() (bool, string) {
+		code, orderResp, orderBody := gateAnswer(server, "order-api", "normal")
+		_, payResp, payBody := gateAnswer(server, "payment", "normal")
+		return code == 200 && orderResp.Decision == "deny" && pageFiring(payResp), orderBody + "\n" + payBody
+	})
+	if code, resp, body := gateAnswer(server, "payment", "normal"); code != 200 || resp.Decision != "allow" || !pageFiring(resp) {
+		t.Errorf("payment's policy does not freeze on a page: %d %s", code, body)
+	}
+	if code, resp, body := gateAnswer(server, "order-api", "hotfix"); code != 200 || resp.Decision != "allow" || len(resp.Reasons) == 0 || resp.Reasons[0].Rule != "page-alert-firing" {
+		t.Errorf("the order API's policy lets a hotfix through its freeze: %d %s", code, body)
+	}
+
+	// The payment team removes its rules: its service leaves the gate.
+	reload(orderRules)
+	eventually(t, 60*time.Second, "the payment service unknown once its rules are removed", func() (bool, string) {
+		code, _, body := gateAnswer(server, "payment", "normal")
+		return code == 404, body
+	})
+	if code, resp, body := gateAnswer(server, "order-api", "normal"); code != 200 || resp.Decision != "deny" {
+		t.Errorf("the order API once the payment rules are gone: %d %s", code, body)
+	}
+}
