@@ -454,13 +454,15 @@ func TestChartRefusesBrokenSettings(t *testing.T) {
 	for values, want := range map[string]string{
 		"replicaCount: 2":       "more than one replica would answer the same gate check differently",
 		"token: {value: short}": "at least 16 characters",
-		"backend: {url: http://p:9090, auth: {type: basic}, credential: x}": "basic auth needs a user",
-		"backend: {url: http://p:9090, auth: {type: bearer}}":               "bearer auth needs a credential",
-		"backend: {auth: {type: bearer}, credential: x}":                    "auth needs a backend",
-		"backend: {url: http://p:9090, auth: {type: digest}}":               "value must be one of",
-		"specsConfigMap: mine\nspecs: {a.yaml: 'service: a'}":               "give one, not both",
-		"tokn: {value: misspelt-key-0123456789}":                            "tokn",
-		"logFormat: xml":                                                    "logFormat",
+		"backend: {url: http://p:9090, auth: {type: basic}, credential: x}":   "basic auth needs a user",
+		"backend: {url: http://p:9090, auth: {type: bearer}}":                 "bearer auth needs a credential",
+		"backend: {auth: {type: bearer}, credential: x}":                      "auth needs a backend",
+		"backend: {url: http://p:9090, auth: {type: digest}}":                 "value must be one of",
+		"specsConfigMap: mine\nspecs: {a.yaml: 'service: a'}":                 "give one, not both",
+		"tokn: {value: misspelt-key-0123456789}":                              "tokn",
+		"logFormat: xml":                                                      "logFormat",
+		"discover: true":                                                      "the SLOs are discovered in a backend",
+		"discover: true\nbackend: {url: http://p:9090}\nspecsConfigMap: mine": "give no specs",
 	} {
 		_, err := renderChart(t, values, "")
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -544,6 +546,15 @@ backend:
   auth: {type: bearer}
 `, token, ln.Addr()),
 		"store": "token: {value: " + token + "}\nstore: {existingSecret: slokit-pg}",
+		"discover": fmt.Sprintf(`
+token: {value: %s}
+discover: true
+backend:
+  url: http://%s
+  credential: bearer-secret-0123
+  headers: ["X-Scope-OrgID: team-a"]
+  auth: {type: bearer}
+`, token, ln.Addr()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			r, err := renderChart(t, values, "")
@@ -617,9 +628,20 @@ backend:
 					t.Errorf("an override through the pod's store: %s", resp.Status)
 				}
 			}
-			if name == "backend" {
+			if name == "backend" || name == "discover" {
 				eventually(t, 15*time.Second, "an authorized backend query", func() (bool, string) {
 					return backendAuthorized.Load(), "none yet"
+				})
+			}
+			specs := slices.ContainsFunc(args, func(a string) bool { return strings.HasSuffix(a, "/etc/slokit/specs") })
+			if specs == (name == "discover") {
+				t.Errorf("args %q: spec path given %v, want %v", args, specs, name != "discover")
+			}
+			if name == "discover" {
+				// The backend describes no SLO: no service is judged.
+				eventually(t, 15*time.Second, "serve discovering the SLOs", func() (bool, string) {
+					code, body := get("/api/v1/gate/order-api")
+					return code == http.StatusNotFound && strings.Contains(body, "no slokit rules"), body
 				})
 			}
 		})

@@ -82,4 +82,10 @@ The chart's settings that would make a broken or unsafe install fail at
 {{- if and .Values.specs .Values.specsConfigMap }}
 {{- fail "specs and specsConfigMap: give one, not both" }}
 {{- end }}
+{{- if and .Values.discover (not (include "slokit.backendSecret" .)) }}
+{{- fail "discover: the SLOs are discovered in a backend (backend.url or backend.existingSecret); the embedded demo backend needs specs" }}
+{{- end }}
+{{- if and .Values.discover (or .Values.specs .Values.specsConfigMap) }}
+{{- fail "discover: the SLOs come from the backend; give no specs or specsConfigMap" }}
+{{- end }}
 {{- end }}
