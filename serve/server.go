@@ -14,7 +14,6 @@ package serve
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -87,8 +86,8 @@ type Server struct {
 	querier     budget.Querier
 	incidents   Injector
 	services    map[string]bool // the services the gate judges
-	states      []budget.State
-	byService   map[string][]budget.State // states, by service, for the gate
+	states      []servedState
+	byService   map[string][]servedState // states, by service, for the gate
 	evaluatedAt time.Time
 	lastErr     error
 	problems    []string // what discovery left out, and why
@@ -224,18 +223,20 @@ func (s *Server) Refresh(ctx context.Context) error {
 		s.queryErrs.Inc()
 		return err
 	}
-	byService := map[string][]budget.State{}
-	for _, st := range states {
-		byService[st.Service] = append(byService[st.Service], st)
+	served := make([]servedState, len(states))
+	byService := map[string][]servedState{}
+	for i, st := range states {
+		served[i] = newServedState(st)
+		byService[st.Service] = append(byService[st.Service], served[i])
 	}
-	s.states, s.byService, s.evaluatedAt = states, byService, now
+	s.states, s.byService, s.evaluatedAt = served, byService, now
 	if s.opts.Discover {
 		s.services, s.problems = serviceSet(services), problems
 	}
 	return nil
 }
 
-func (s *Server) snapshot() ([]budget.State, time.Time, error) {
+func (s *Server) snapshot() ([]servedState, time.Time, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.states, s.evaluatedAt, s.lastErr
@@ -326,12 +327,6 @@ func (s *Server) Handler() http.Handler {
 // writeJSON answers v as compact JSON: the gate's answers go to pipelines
 // thousands of times a second, and indenting them took a sixth of a
 // check's CPU (`| jq` indents for people).
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func fail(w http.ResponseWriter, code int, format string, args ...any) {
 	writeJSON(w, code, api.Error{Error: fmt.Sprintf(format, args...)})
 }
@@ -373,59 +368,23 @@ func (s *Server) staleness(at time.Time, err error, now time.Time) (status, why 
 
 func (s *Server) listSLOs(w http.ResponseWriter, _ *http.Request) {
 	states, at, _ := s.snapshot()
-	now := s.opts.Now()
-	out := make([]api.SLOState, len(states))
-	for i, st := range states {
-		out[i] = wireState(st, now)
-	}
-	writeJSON(w, http.StatusOK, api.SLOList{SLOs: out, EvaluatedAt: at, DataAgeSeconds: s.age(at)})
-}
-
-// wireState is a state as it is served at now: the API's type, stamped
-// with its data's age.
-func wireState(st budget.State, now time.Time) api.SLOState {
-	out := api.SLOState{Service: st.Service, SLO: st.SLO, Objective: st.Objective, Threshold: st.Threshold, Group: st.Group,
-		Period: st.Period, SLI: st.SLI, Remaining: st.Remaining, FullOutageMinutesLeft: st.FullOutageMinutesLeft,
-		BurnRates: st.BurnRates, SecondsToExhaustion: st.SecondsToExhaustion,
-		Status: string(st.Status), DataTime: st.DataTime}
-	if st.FiringAlerts != nil {
-		out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
-	}
-	for i, a := range st.FiringAlerts {
-		out.FiringAlerts[i] = api.FiringAlert{Alert: a.Alert, Severity: a.Severity, Window: a.Window}
-	}
-	if st.DataTime != nil {
-		age := now.Sub(*st.DataTime).Seconds()
-		out.DataAgeSeconds = &age
-	}
-	return out
-}
-
-// wireDecision is a gate decision as it is served.
-func wireDecision(d gate.Decision, resp *api.GateResponse) {
-	resp.Service, resp.Change, resp.Decision = d.Service, d.Change, string(d.Verdict)
-	for _, r := range d.Reasons {
-		resp.Reasons = append(resp.Reasons, api.Reason{Rule: r.Rule, SLO: r.SLO, Objective: r.Objective, Message: r.Message})
-	}
-	if d.Override != nil {
-		resp.Override = &api.AppliedOverride{ID: d.Override.ID, Expires: d.Override.Expires}
-	}
+	writeWithStates(w, http.StatusOK, api.SLOList{EvaluatedAt: at, DataAgeSeconds: s.age(at)}, states, s.opts.Now())
 }
 
 func (s *Server) getSLO(w http.ResponseWriter, r *http.Request) {
 	service, name := r.PathValue("service"), r.PathValue("slo")
 	states, at, _ := s.snapshot()
-	var out []api.SLOState
+	var out []servedState
 	for _, st := range states {
 		if st.Service == service && st.SLO == name {
-			out = append(out, wireState(st, s.opts.Now()))
+			out = append(out, st)
 		}
 	}
 	if len(out) == 0 {
 		fail(w, http.StatusNotFound, "no SLO %s of service %s", name, service)
 		return
 	}
-	writeJSON(w, http.StatusOK, api.SLOList{SLOs: out, EvaluatedAt: at, DataAgeSeconds: s.age(at)})
+	writeWithStates(w, http.StatusOK, api.SLOList{EvaluatedAt: at, DataAgeSeconds: s.age(at)}, out, s.opts.Now())
 }
 
 func (s *Server) age(at time.Time) float64 {
@@ -435,28 +394,28 @@ func (s *Server) age(at time.Time) float64 {
 	return s.opts.Now().Sub(at).Seconds()
 }
 
-// decide answers a gate check. It returns false when the gate cannot
-// decide and fail-open is off.
-func (s *Server) decide(service string, change slo.Change, client string) (api.GateResponse, bool) {
-	now := s.opts.Now()
+// decide answers a gate check with the decision and the states it was
+// made on, which the answer lists (writeWithStates). It returns false when
+// the gate cannot decide and fail-open is off.
+func (s *Server) decide(service string, change slo.Change, client string, now time.Time) (api.GateResponse, []servedState, bool) {
 	s.mu.RLock()
 	// A check looks at its own service's SLOs only, of thousands.
 	states, at, err := s.byService[service], s.evaluatedAt, s.lastErr
 	s.mu.RUnlock()
-	resp := api.GateResponse{EvaluatedAt: at, DataAgeSeconds: s.age(at), SLOs: []api.SLOState{}}
+	resp := api.GateResponse{EvaluatedAt: at, DataAgeSeconds: s.age(at)}
 	var d gate.Decision
 	if status, why := s.staleness(at, err, now); status != "ready" {
 		if !s.opts.FailOpen {
 			wireDecision(gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}, &resp)
-			return resp, false
+			return resp, nil, false
 		}
 		d = gate.Decision{Service: service, Change: string(change), Verdict: gate.Allow,
 			Reasons: []gate.Reason{{Rule: "fail-open", Message: why + "; allowed because the service runs with --fail-open"}}}
+		states = nil
 	} else {
-		var gs []gate.SLOState
-		for _, st := range states {
-			resp.SLOs = append(resp.SLOs, wireState(st, now))
-			gs = append(gs, st.GateState(now, s.opts.StaleAfter))
+		gs := make([]gate.SLOState, len(states))
+		for i, st := range states {
+			gs[i] = st.GateState(now, s.opts.StaleAfter)
 		}
 		d = gate.Decide(service, change, gs, activeOverride(s.opts.Store.Overrides(now), service), now)
 	}
@@ -465,7 +424,7 @@ func (s *Server) decide(service string, change slo.Change, client string) (api.G
 	if err := s.opts.Store.Decision(d, client, now); err != nil {
 		s.auditErrs.Inc()
 	}
-	return resp, true
+	return resp, states, true
 }
 
 // cannotDecide answers 503 with why the gate could not decide.
@@ -496,12 +455,13 @@ func (s *Server) gateGet(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "change must be one of normal, rollback, hotfix, security; got %q", r.URL.Query().Get("change"))
 		return
 	}
-	resp, decided := s.decide(service, change, clientOf(r))
+	now := s.opts.Now()
+	resp, states, decided := s.decide(service, change, clientOf(r), now)
 	if !decided {
 		cannotDecide(w, resp)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeWithStates(w, http.StatusOK, resp, states, now)
 }
 
 // flaggerPayload is the part of Flagger's webhook payload (its
@@ -532,14 +492,15 @@ func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "metadata.change must be one of normal, rollback, hotfix, security; got %q", p.Metadata["change"])
 		return
 	}
-	resp, decided := s.decide(service, change, clientOf(r))
+	now := s.opts.Now()
+	resp, states, decided := s.decide(service, change, clientOf(r), now)
 	switch {
 	case !decided:
 		cannotDecide(w, resp)
 	case resp.Decision == api.Deny:
-		writeJSON(w, http.StatusForbidden, resp)
+		writeWithStates(w, http.StatusForbidden, resp, states, now)
 	default:
-		writeJSON(w, http.StatusOK, resp)
+		writeWithStates(w, http.StatusOK, resp, states, now)
 	}
 }
 

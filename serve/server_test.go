@@ -480,7 +480,7 @@ func TestServedStateHasEveryBudgetField(t *testing.T) {
 			continue
 		}
 		if _, ok := served.FieldByName(name); !ok {
-			t.Errorf("budget.State.%s is not served: add it to api.SLOState and wireState", name)
+			t.Errorf("budget.State.%s is not served: add it to api.SLOState and apiState", name)
 		}
 	}
 }

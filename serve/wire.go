@@ -1,0 +1,125 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/serve/api"
+)
+
+// servedState is a state with its answer encoded once, at the refresh
+// that read it. The gate answers every check of a service with all of the
+// service's states, and encoding them again for each check took a third
+// of a check's time; only their data age changes between two refreshes.
+type servedState struct {
+	budget.State
+	// wire is the api.SLOState, ending in `"dataAgeSeconds":null}`.
+	wire []byte
+}
+
+// nullAge ends every encoded state: DataAgeSeconds is api.SLOState's last
+// field, written for each answer.
+const nullAge = `"dataAgeSeconds":null}`
+
+func newServedState(st budget.State) servedState {
+	wire, err := json.Marshal(apiState(st))
+	if err != nil || !bytes.HasSuffix(wire, []byte(nullAge)) {
+		// Neither can happen: the state holds plain values, and a test
+		// checks that the age is the last field.
+		panic(fmt.Sprintf("serve: encoding a state: %v %s", err, wire))
+	}
+	return servedState{State: st, wire: wire}
+}
+
+// appendWire appends the state as served at now: its encoding, with its
+// data's age.
+func (s servedState) appendWire(b []byte, now time.Time) []byte {
+	if s.DataTime == nil {
+		return append(b, s.wire...)
+	}
+	b = append(b, s.wire[:len(s.wire)-len("null}")]...)
+	b = appendJSONFloat(b, now.Sub(*s.DataTime).Seconds())
+	return append(b, '}')
+}
+
+// appendJSONFloat appends f as encoding/json writes it.
+func appendJSONFloat(b []byte, f float64) []byte {
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) || math.IsNaN(f) || math.IsInf(f, 0) {
+		// encoding/json's exponent form; ages are never this small.
+		enc, _ := json.Marshal(f)
+		return append(b, enc...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+// apiState is a state in the API's type, without its data's age.
+func apiState(st budget.State) api.SLOState {
+	out := api.SLOState{Service: st.Service, SLO: st.SLO, Objective: st.Objective, Threshold: st.Threshold, Group: st.Group,
+		Period: st.Period, SLI: st.SLI, Remaining: st.Remaining, FullOutageMinutesLeft: st.FullOutageMinutesLeft,
+		BurnRates: st.BurnRates, SecondsToExhaustion: st.SecondsToExhaustion,
+		Status: string(st.Status), DataTime: st.DataTime}
+	if st.FiringAlerts != nil {
+		out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
+	}
+	for i, a := range st.FiringAlerts {
+		out.FiringAlerts[i] = api.FiringAlert{Alert: a.Alert, Severity: a.Severity, Window: a.Window}
+	}
+	return out
+}
+
+// nullStates is how an answer whose SLOs are left nil encodes them.
+var nullStates = []byte(`"slos":null`)
+
+// writeWithStates writes v, an answer whose SLOs field is left nil, with
+// the states in its place, as served at now. The key can occur only once
+// as written: inside a JSON string its quotes are escaped.
+func writeWithStates(w http.ResponseWriter, code int, v any, states []servedState, now time.Time) {
+	head, err := json.Marshal(v)
+	i := bytes.Index(head, nullStates)
+	if err != nil || i < 0 {
+		panic(fmt.Sprintf("serve: encoding an answer: %v %s", err, head))
+	}
+	size := len(head) + 2
+	for _, st := range states {
+		size += len(st.wire) + 24
+	}
+	b := make([]byte, 0, size)
+	b = append(b, head[:i+len(`"slos":`)]...)
+	b = append(b, '[')
+	for j, st := range states {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = st.appendWire(b, now)
+	}
+	b = append(b, ']')
+	b = append(b, head[i+len(nullStates):]...)
+	b = append(b, '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(b)
+}
+
+// wireDecision is a gate decision as it is served.
+func wireDecision(d gate.Decision, resp *api.GateResponse) {
+	resp.Service, resp.Change, resp.Decision = d.Service, d.Change, string(d.Verdict)
+	for _, r := range d.Reasons {
+		resp.Reasons = append(resp.Reasons, api.Reason{Rule: r.Rule, SLO: r.SLO, Objective: r.Objective, Message: r.Message})
+	}
+	if d.Override != nil {
+		resp.Override = &api.AppliedOverride{ID: d.Override.ID, Expires: d.Override.Expires}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
