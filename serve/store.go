@@ -111,12 +111,6 @@ func (o *Overrides) List(now time.Time) []gate.Override {
 	return InForce(o.list, now)
 }
 
-// Active returns the service's override that lasts longest, if any applies
-// at now.
-func (o *Overrides) Active(service string, now time.Time) *gate.Override {
-	return activeOverride(o.List(now), service)
-}
-
 // save writes the list durably: to a temporary file in the same folder,
 // synced, renamed over the old file, and the folder synced so the rename
 // itself survives a crash.

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,9 +30,10 @@ type replica struct {
 	pid int
 }
 
-// startReplicas starts n slokit serve processes on Prometheus's state,
-// sharing pg as their store, and waits until each allows order-api.
-func startReplicas(t *testing.T, n int, pg *pgtest.Server, promURL, spec, knownFor string) []replica {
+// startReplicas starts n slokit serve processes on the backend's state
+// and the specs at spec, sharing pg as their store, with the flags added,
+// and waits until each is ready.
+func startReplicas(t testing.TB, n int, pg *pgtest.Server, backendURL, spec string, flags ...string) []replica {
 	t.Helper()
 	pwFile := filepath.Join(t.TempDir(), "pg-password")
 	if err := os.WriteFile(pwFile, []byte(pg.Password), 0o600); err != nil {
@@ -43,17 +43,20 @@ func startReplicas(t *testing.T, n int, pg *pgtest.Server, promURL, spec, knownF
 	var out []replica
 	for i := range n {
 		addr := freePort(t)
-		cmd := process(t, fmt.Sprintf("replica-%d.log", i), slokitBin, "serve", "--prometheus-url", promURL, "--listen", addr,
-			"--refresh", "2s", "--backend-timeout", "2s", "--store", storeURL, "--store-password-file", pwFile,
-			"--store-known-for", knownFor, "--data-dir", filepath.Join(t.TempDir(), "data"), "--token-env", "SLOKIT_E2E_TOKEN", spec)
+		args := append([]string{"serve", "--prometheus-url", backendURL, "--listen", addr,
+			"--store", storeURL, "--store-password-file", pwFile, "--data-dir", filepath.Join(t.TempDir(), "data"),
+			"--token-env", "SLOKIT_E2E_TOKEN"}, flags...)
+		cmd := process(t, fmt.Sprintf("replica-%d.log", i), slokitBin, append(args, spec)...)
 		out = append(out, replica{url: "http://" + addr, pid: cmd.Process.Pid})
 	}
 	for _, r := range out {
-		eventually(t, 60*time.Second, r.url+" allowing a healthy service", func() (bool, string) {
-			code, body := gateGet(r.url)
-			var d struct{ Decision string }
-			_ = json.Unmarshal([]byte(body), &d)
-			return code == http.StatusOK && d.Decision == "allow", body
+		eventually(t, 60*time.Second, r.url+" ready", func() (bool, string) {
+			resp, err := replicaClient.Get(r.url + "/readyz")
+			if err != nil {
+				return false, err.Error()
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK, resp.Status
 		})
 	}
 	return out
@@ -70,7 +73,16 @@ func replicaGroup(t *testing.T, knownFor string) (*pgtest.Server, []replica) {
 	pg := pgtest.Start(t)
 	dir, spec, rules, _, target := story(t)
 	promURL, _ := startPrometheus(t, dir, rules, target)
-	return pg, startReplicas(t, 3, pg, promURL, spec, knownFor)
+	replicas := startReplicas(t, 3, pg, promURL, spec, "--refresh", "2s", "--backend-timeout", "2s", "--store-known-for", knownFor)
+	for _, r := range replicas {
+		eventually(t, 60*time.Second, r.url+" allowing a healthy service", func() (bool, string) {
+			code, body := gateGet(r.url)
+			var d struct{ Decision string }
+			_ = json.Unmarshal([]byte(body), &d)
+			return code == http.StatusOK && d.Decision == "allow", body
+		})
+	}
+	return pg, replicas
 }
 
 var replicaClient = &http.Client{Timeout: 5 * time.Second}
@@ -308,7 +320,10 @@ func BenchmarkThreeReplicas(b *testing.B) {
 	api := promAPI(load.Series)
 	backend := httptest.NewServer(api)
 	defer backend.Close()
-	replicas := startBenchReplicas(b, pg, backend.URL, dir)
+	var replicas []string
+	for _, r := range startReplicas(b, 3, pg, backend.URL, dir) {
+		replicas = append(replicas, r.url)
+	}
 
 	load.CheckGates(b, 16, replicas...)
 
@@ -338,47 +353,4 @@ func BenchmarkThreeReplicas(b *testing.B) {
 	}
 	slices.Sort(apply)
 	b.ReportMetric(float64(apply[len(apply)*99/100].Microseconds())/1000, "override-p99-ms")
-}
-
-// startBenchReplicas starts three replicas on backendURL and pg with the
-// specs in dir, and waits until each answers a check.
-func startBenchReplicas(b *testing.B, pg *pgtest.Server, backendURL, dir string) []string {
-	b.Helper()
-	pwFile := filepath.Join(b.TempDir(), "pg-password")
-	if err := os.WriteFile(pwFile, []byte(pg.Password), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	storeURL := strings.Replace(pg.URL, ":"+pg.Password+"@", "@", 1)
-	var urls []string
-	for i := range 3 {
-		addr := freePort(b)
-		log, err := os.Create(filepath.Join(b.TempDir(), fmt.Sprintf("replica-%d.log", i)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		cmd := exec.Command(slokitBin, "serve", "--prometheus-url", backendURL, "--listen", addr, "--log-format", "json",
-			"--store", storeURL, "--store-password-file", pwFile, "--data-dir", filepath.Join(b.TempDir(), "data"),
-			"--token-env", "SLOKIT_E2E_TOKEN", dir)
-		cmd.Env = append(os.Environ(), "SLOKIT_E2E_TOKEN="+e2eToken)
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-		urls = append(urls, "http://"+addr)
-	}
-	for _, u := range urls {
-		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			if resp, err := replicaClient.Get(u + "/api/v1/gate/svc-000"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				b.Fatalf("%s never answered a check", u)
-			}
-		}
-	}
-	return urls
 }

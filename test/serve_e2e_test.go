@@ -68,7 +68,7 @@ func (e *exporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 
 // process starts a command whose output goes to a log file, and stops it by
 // PID when the test ends.
-func process(t *testing.T, logName string, name string, args ...string) *exec.Cmd {
+func process(t testing.TB, logName string, name string, args ...string) *exec.Cmd {
 	t.Helper()
 	log, err := os.Create(filepath.Join(t.TempDir(), logName))
 	if err != nil {
@@ -92,7 +92,7 @@ func process(t *testing.T, logName string, name string, args ...string) *exec.Cm
 }
 
 // eventually polls cond every second until it holds or the limit passes.
-func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+func eventually(t testing.TB, limit time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	last := ""
