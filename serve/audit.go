@@ -144,11 +144,15 @@ func (g *DecisionDigest) take(k decisionKey) (AuditEntry, bool) {
 type AuditEntry struct {
 	Time time.Time `json:"time"`
 	// Kind is decision, decisions-repeated, override-created,
-	// override-deleted or incident-injected.
+	// override-changed, override-deleted or incident-injected.
 	Kind     string         `json:"kind"`
 	Decision *gate.Decision `json:"decision,omitempty"`
+	// Override is the override created, or as changed, or (only its ID)
+	// deleted.
 	Override *gate.Override `json:"override,omitempty"`
-	Incident *api.Incident  `json:"incident,omitempty"`
+	// By is who changed an override (its Author is who created it).
+	By       string        `json:"by,omitempty"`
+	Incident *api.Incident `json:"incident,omitempty"`
 	// Repeated summarises decisions-repeated.
 	Repeated *Repeated `json:"repeated,omitempty"`
 	// Client is the remote address of the request.

@@ -305,6 +305,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/gate/{service}/check", s.gateFlagger},
 		{"GET", "/api/v1/overrides", s.authorized(s.listOverrides)},
 		{"POST", "/api/v1/overrides", s.authorized(s.createOverride)},
+		{"PATCH", "/api/v1/overrides/{id}", s.authorized(s.changeOverride)},
 		{"DELETE", "/api/v1/overrides/{id}", s.authorized(s.deleteOverride)},
 		{"POST", "/api/v1/demo/incident", s.authorized(s.injectIncident)},
 		{"GET", "/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP},
@@ -547,30 +548,74 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	var expires time.Time
-	switch {
-	case req.Expires != nil && req.Duration != "":
-		fail(w, http.StatusBadRequest, "give expires or duration, not both")
-		return
-	case req.Expires != nil:
-		expires = *req.Expires
-	case req.Duration != "":
-		d, err := time.ParseDuration(req.Duration)
-		if err != nil || d <= 0 {
-			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", req.Duration)
-			return
-		}
-		expires = now.Add(d)
-	}
-	textErr := errors.Join(plainText("author", req.Author, maxAuthor), plainText("reason", req.Reason, maxReason))
 	known, warming := s.lookup(req.Service)
 	switch {
 	case warming:
 		w.Header().Set("Retry-After", "5")
 		fail(w, http.StatusServiceUnavailable, "the SLOs have not been read from the backend yet; retry")
+		return
 	case !known:
 		s.unknownService(w, http.StatusBadRequest, req.Service)
-	case strings.TrimSpace(req.Reason) == "" || strings.TrimSpace(req.Author) == "":
+		return
+	}
+	expires, ok := s.overrideTerms(w, req.Reason, req.Author, req.Expires, req.Duration, now)
+	if !ok {
+		return
+	}
+	ov, err := s.opts.Store.CreateOverride(r.Context(), gate.Override{Service: req.Service, Reason: req.Reason, Author: req.Author, Expires: expires}, clientOf(r), now)
+	if err != nil {
+		storeFailed(w, "storing the override", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, ov)
+}
+
+// changeOverride extends or shortens an override in force, with a reason.
+func (s *Server) changeOverride(w http.ResponseWriter, r *http.Request) {
+	var req api.OverrideChangeRequest
+	if !decodeBody(w, r, &req, strictFields) {
+		return
+	}
+	now := s.opts.Now()
+	expires, ok := s.overrideTerms(w, req.Reason, req.Author, req.Expires, req.Duration, now)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	ov, found, err := s.opts.Store.ChangeOverride(r.Context(), id, OverrideChange{Expires: expires, Reason: req.Reason, Author: req.Author}, clientOf(r), now)
+	switch {
+	case err != nil:
+		storeFailed(w, "changing the override", err)
+	case !found:
+		fail(w, http.StatusNotFound, "no override %q in force", id)
+	default:
+		writeJSON(w, http.StatusOK, ov)
+	}
+}
+
+// overrideTerms checks what an override is given when it is created or
+// changed: who and why, in plain text, and an end (a time, or a duration
+// from now) in the future and at most MaxOverride away. It answers 400
+// and returns false when they do not hold.
+func (s *Server) overrideTerms(w http.ResponseWriter, reason, author string, at *time.Time, duration string, now time.Time) (time.Time, bool) {
+	var expires time.Time
+	switch {
+	case at != nil && duration != "":
+		fail(w, http.StatusBadRequest, "give expires or duration, not both")
+		return expires, false
+	case at != nil:
+		expires = *at
+	case duration != "":
+		d, err := time.ParseDuration(duration)
+		if err != nil || d <= 0 {
+			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", duration)
+			return expires, false
+		}
+		expires = now.Add(d)
+	}
+	textErr := errors.Join(plainText("author", author, maxAuthor), plainText("reason", reason, maxReason))
+	switch {
+	case strings.TrimSpace(reason) == "" || strings.TrimSpace(author) == "":
 		fail(w, http.StatusBadRequest, "reason and author are required: an override must say who and why")
 	case textErr != nil:
 		fail(w, http.StatusBadRequest, "%v", textErr)
@@ -579,13 +624,9 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 	case expires.Sub(now) > s.opts.MaxOverride:
 		fail(w, http.StatusBadRequest, "an override may last at most %s", s.opts.MaxOverride)
 	default:
-		ov, err := s.opts.Store.CreateOverride(r.Context(), gate.Override{Service: req.Service, Reason: req.Reason, Author: req.Author, Expires: expires}, clientOf(r), now)
-		if err != nil {
-			storeFailed(w, "storing the override", err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, ov)
+		return expires, true
 	}
+	return expires, false
 }
 
 func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {

@@ -300,6 +300,37 @@ func TestOverrides(t *testing.T) {
 	if code, body := f.do(t, "GET", "/api/v1/overrides", "Bearer "+token, ""); code != 200 || len(body["overrides"].([]any)) != 1 {
 		t.Errorf("list: %d %v", code, body)
 	}
+
+	// Changed by someone else: extended with a new reason, then cut short.
+	for _, tc := range []struct {
+		name, auth, path, body string
+		code                   int
+	}{
+		{"no token", "", id, `{"reason":"r","author":"bob","duration":"3h"}`, 401},
+		{"no author", "Bearer " + token, id, `{"reason":"r","duration":"3h"}`, 400},
+		{"too long", "Bearer " + token, id, `{"reason":"r","author":"bob","duration":"48h"}`, 400},
+		{"another service", "Bearer " + token, id, `{"service":"menu","reason":"r","author":"bob","duration":"3h"}`, 400},
+		{"unknown override", "Bearer " + token, "ovr-none", `{"reason":"r","author":"bob","duration":"3h"}`, 404},
+	} {
+		if code, body := f.do(t, "PATCH", "/api/v1/overrides/"+tc.path, tc.auth, tc.body); code != tc.code {
+			t.Errorf("change, %s: %d %v, want %d", tc.name, code, body, tc.code)
+		}
+	}
+	code, changed := f.do(t, "PATCH", "/api/v1/overrides/"+id, "Bearer "+token, `{"reason":"the fix needs a rebuild","author":"bob","duration":"3h"}`)
+	if code != 200 || changed["id"] != id || changed["reason"] != "the fix needs a rebuild" || changed["author"] != "alice" ||
+		changed["expires"] != f.clock.Add(3*time.Hour).UTC().Format(time.RFC3339Nano) {
+		t.Errorf("extend: %d %v", code, changed)
+	}
+	if code, changed := f.do(t, "PATCH", "/api/v1/overrides/"+id, "Bearer "+token, `{"reason":"fixed sooner","author":"bob","duration":"1m"}`); code != 200 {
+		t.Errorf("shorten: %d %v", code, changed)
+	}
+	*f.clock = f.clock.Add(2 * time.Minute)
+	if _, body := f.do(t, "GET", "/api/v1/gate/order-api", "", ""); body["decision"] != "deny" {
+		t.Errorf("once the shortened override is over: %v", body)
+	}
+	if code, body := f.do(t, "PATCH", "/api/v1/overrides/"+id, "Bearer "+token, `{"reason":"again","author":"bob","duration":"1h"}`); code != 404 {
+		t.Errorf("changing an override no longer in force: %d %v", code, body)
+	}
 	if code, _ := f.do(t, "DELETE", "/api/v1/overrides/"+id, "Bearer "+token, ""); code != 204 {
 		t.Errorf("delete: %d", code)
 	}
@@ -331,9 +362,12 @@ func TestOverrides(t *testing.T) {
 			t.Fatal(err)
 		}
 		kinds[e.Kind]++
+		if e.Kind == "override-changed" && (e.By != "bob" || e.Override == nil || e.Override.ID != id || e.Override.Author != "alice") {
+			t.Errorf("a change's audit record must name who changed which override: %+v", e)
+		}
 	}
 	// Decisions are flushed in batches; the override changes at once.
-	if kinds["override-created"] != 1 || kinds["override-deleted"] != 1 {
+	if kinds["override-created"] != 1 || kinds["override-changed"] != 2 || kinds["override-deleted"] != 1 {
 		t.Errorf("audit log: %v", kinds)
 	}
 }

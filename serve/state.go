@@ -24,6 +24,10 @@ type Store interface {
 	// DeleteOverride removes the override with its audit record; it
 	// reports false when there is none with id.
 	DeleteOverride(ctx context.Context, id, client string, now time.Time) (bool, error)
+	// ChangeOverride sets a new end and reason on the override in force
+	// with id, with its audit record, and returns it changed; it reports
+	// false when no override with id is in force.
+	ChangeOverride(ctx context.Context, id string, c OverrideChange, client string, now time.Time) (gate.Override, bool, error)
 	// Overrides are those in force at now, oldest first, as last known.
 	Overrides(now time.Time) []gate.Override
 	// Record appends a change of state (an injected incident) to the
@@ -40,6 +44,14 @@ type Store interface {
 	// counts) and, for a shared store, learns other replicas' changes.
 	Sync(ctx context.Context) error
 	Close() error
+}
+
+// OverrideChange is a change of an override in force: a new end (to
+// extend or shorten it) and a new reason, by Author, whom the audit record
+// names (the override keeps its first author).
+type OverrideChange struct {
+	Expires        time.Time
+	Reason, Author string
 }
 
 // ErrTooManyOverrides is a store's answer when MaxOverrides are in force.
@@ -125,6 +137,17 @@ func (f *FileStore) DeleteOverride(_ context.Context, id, client string, now tim
 		return true, fmt.Errorf("auditing the deletion: %w", err)
 	}
 	return true, nil
+}
+
+func (f *FileStore) ChangeOverride(_ context.Context, id string, c OverrideChange, client string, now time.Time) (gate.Override, bool, error) {
+	ov, ok, err := f.overrides.Change(id, c, now)
+	if !ok || err != nil {
+		return ov, ok, err
+	}
+	if err := f.audit.Write(AuditEntry{Time: now, Kind: "override-changed", Override: &ov, By: c.Author, Client: client}); err != nil {
+		return ov, true, fmt.Errorf("auditing the change: %w", err)
+	}
+	return ov, true, nil
 }
 
 func (f *FileStore) Overrides(now time.Time) []gate.Override { return f.overrides.List(now) }

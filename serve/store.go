@@ -104,6 +104,24 @@ func (o *Overrides) Delete(id string) (bool, error) {
 	return true, nil
 }
 
+// Change sets a new end and reason on the override in force with id; it
+// reports false if none with id is in force.
+func (o *Overrides) Change(id string, c OverrideChange, now time.Time) (gate.Override, bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	i := slices.IndexFunc(o.list, func(ov gate.Override) bool { return ov.ID == id && ov.Active(now) })
+	if i < 0 {
+		return gate.Override{}, false, nil
+	}
+	next := slices.Clone(o.list)
+	next[i].Expires, next[i].Reason = c.Expires.UTC(), c.Reason
+	if err := o.save(next); err != nil {
+		return gate.Override{}, false, err
+	}
+	o.list = next
+	return next[i], true, nil
+}
+
 // List returns the overrides that have not expired at now, oldest first.
 func (o *Overrides) List(now time.Time) []gate.Override {
 	o.mu.Lock()

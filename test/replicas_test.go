@@ -197,10 +197,30 @@ func TestReplicasShareOverridesInPostgreSQL(t *testing.T) {
 		})
 	}
 
+	// So does a change: an override extended on one replica.
+	code, body := authorized("PATCH", replicas[1].url+"/api/v1/overrides/"+acked[8], `{"reason":"longer","author":"e2e","duration":"3h"}`)
+	var changed struct{ Expires time.Time }
+	if err := json.Unmarshal([]byte(body), &changed); code != http.StatusOK || err != nil {
+		t.Fatalf("change: %d %s", code, body)
+	}
+	for _, r := range []replica{replicas[0], replicas[2]} {
+		eventually(t, 3*time.Second, r.url+" applying the change", func() (bool, string) {
+			_, list := authorized("GET", r.url+"/api/v1/overrides", "")
+			var got struct{ Overrides []struct{ ID, Reason string } }
+			_ = json.Unmarshal([]byte(list), &got)
+			for _, ov := range got.Overrides {
+				if ov.ID == acked[8] {
+					return ov.Reason == "longer", ov.Reason
+				}
+			}
+			return false, "not listed"
+		})
+	}
+
 	// PostgreSQL goes away.
 	pg.Stop(t)
 	downAt := time.Now()
-	code, body := authorized("POST", replicas[1].url+"/api/v1/overrides", `{"service":"order-api","reason":"during the outage","author":"e2e","duration":"1h"}`)
+	code, body = authorized("POST", replicas[1].url+"/api/v1/overrides", `{"service":"order-api","reason":"during the outage","author":"e2e","duration":"1h"}`)
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable") || strings.Contains(body, pg.Password) {
 		t.Errorf("a write with PostgreSQL down: %d %s", code, body)
 	}

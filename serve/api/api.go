@@ -116,6 +116,16 @@ type OverrideRequest struct {
 	Duration string     `json:"duration"`
 }
 
+// OverrideChangeRequest is the body of PATCH /api/v1/overrides/{id}: the
+// override's new end, as a time or a duration from now (to extend or
+// shorten it), why, and who changes it.
+type OverrideChangeRequest struct {
+	Reason   string     `json:"reason"`
+	Author   string     `json:"author"`
+	Expires  *time.Time `json:"expires"`
+	Duration string     `json:"duration"`
+}
+
 // IncidentRequest is the body of POST /api/v1/demo/incident: a duration
 // (default 30m) and a burn rate or an error ratio (default burn 60).
 type IncidentRequest struct {

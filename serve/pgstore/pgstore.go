@@ -361,6 +361,59 @@ func (s *Store) DeleteOverride(ctx context.Context, id, client string, now time.
 	return found, nil
 }
 
+// ChangeOverride sets the override's new end and reason with its audit
+// record, if it is in force, and tells the other replicas.
+func (s *Store) ChangeOverride(ctx context.Context, id string, c serve.OverrideChange, client string, now time.Time) (gate.Override, bool, error) {
+	at := now.UTC().Truncate(time.Microsecond)
+	expires := c.Expires.UTC().Truncate(time.Microsecond)
+	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	var ov gate.Override
+	found := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", overridesLock); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `UPDATE slokit_overrides SET expires = $2, reason = $3
+			WHERE id = $1 AND deleted IS NULL AND expires > $4
+			RETURNING id, service, reason, author, created, expires`, id, expires, c.Reason, at).
+			Scan(&ov.ID, &ov.Service, &ov.Reason, &ov.Author, &ov.Created, &ov.Expires)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		ov.Created, ov.Expires = ov.Created.UTC(), ov.Expires.UTC()
+		entry, err := json.Marshal(serve.AuditEntry{Time: at, Kind: "override-changed", Override: &ov, By: c.Author, Client: client})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES (clock_timestamp(), 'override-changed', $1, $2)`, client, entry); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, id)
+		return err
+	})
+	if err != nil {
+		return gate.Override{}, false, s.fail("changing the override", err)
+	}
+	if found {
+		s.mu.Lock()
+		s.changes++
+		next := slices.Clone(s.overrides)
+		if i := slices.IndexFunc(next, func(o gate.Override) bool { return o.ID == id }); i >= 0 {
+			next[i] = ov
+		} else {
+			next = append(next, ov)
+		}
+		s.overrides = next
+		s.mu.Unlock()
+	}
+	return ov, found, nil
+}
+
 // Overrides are those in force at now among the last read.
 func (s *Store) Overrides(now time.Time) []gate.Override {
 	s.mu.Lock()

@@ -100,6 +100,19 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 	if got.Service != "order-api" || got.Author != "alice" || !got.Expires.Equal(ov.Expires) || !got.Created.Equal(ov.Created) {
 		t.Errorf("the other replica has %+v, want %+v", got, ov)
 	}
+	// Changed on the other replica: extended, with a new reason.
+	longer := ov.Expires.Add(2 * time.Hour)
+	changed, ok, err := b.ChangeOverride(ctx, ov.ID, serve.OverrideChange{Expires: longer, Reason: "the fix needs a rebuild", Author: "bob"}, "10.0.0.2", time.Now())
+	if !ok || err != nil || !changed.Expires.Equal(longer) || changed.Author != "alice" || changed.Reason != "the fix needs a rebuild" {
+		t.Fatalf("change: %+v %v %v", changed, ok, err)
+	}
+	eventually(t, 2*time.Second, "the change reaching the first replica", func() bool {
+		list := a.Overrides(time.Now())
+		return len(list) == 1 && list[0].Expires.Equal(longer) && list[0].Reason == changed.Reason
+	})
+	if _, ok, err := b.ChangeOverride(ctx, "ovr-none", serve.OverrideChange{Expires: longer, Reason: "r", Author: "bob"}, "", time.Now()); ok || err != nil {
+		t.Errorf("changing an override that does not exist: %v %v", ok, err)
+	}
 	if ok, err := b.DeleteOverride(ctx, ov.ID, "10.0.0.2", time.Now()); !ok || err != nil {
 		t.Fatalf("delete: %v %v", ok, err)
 	}
@@ -108,7 +121,7 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 	}
 	eventually(t, 2*time.Second, "the deletion reaching the first replica", func() bool { return !has(a.Overrides(time.Now()), ov.ID) })
 
-	if got := pg.Exec(t, "SELECT kind || ' ' || client || ' ' || (entry->'override'->>'id') FROM slokit_audit ORDER BY seq"); got != "override-created 10.0.0.1 "+ov.ID+"\noverride-deleted 10.0.0.2 "+ov.ID+"\n" {
+	if got := pg.Exec(t, "SELECT kind || ' ' || client || ' ' || (entry->'override'->>'id') FROM slokit_audit ORDER BY seq"); got != "override-created 10.0.0.1 "+ov.ID+"\noverride-changed 10.0.0.2 "+ov.ID+"\noverride-deleted 10.0.0.2 "+ov.ID+"\n" {
 		t.Errorf("audit trail:\n%s", got)
 	}
 	for _, sql := range []string{"UPDATE slokit_audit SET client = 'x'", "DELETE FROM slokit_audit", "TRUNCATE slokit_audit"} {
