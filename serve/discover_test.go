@@ -14,21 +14,6 @@ import (
 	"github.com/slokit/slokit/serve"
 )
 
-// paymentSpec is a second team's service with a policy of its own: it
-// never freezes on a page, and warns while any budget is spent.
-var paymentSpec = `apiVersion: slokit.dev/v1
-kind: ServiceLevels
-service: payment
-policy: {warnBelow: 100, freezeOnPage: false}
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="payment",code=~"5.."}
-        total: http_requests_total{job="payment"}
-`
-
 // withoutService is a backend from which one service's rules have been
 // removed: none of its series come back.
 type withoutService struct {
@@ -54,7 +39,7 @@ func (w *withoutService) Query(ctx context.Context, q string, ts time.Time) (mod
 // read it cannot decide rather than calling a service unknown; a service
 // whose rules go is unknown at the next refresh.
 func TestDiscoveredServicesAreJudgedByTheirOwnPolicy(t *testing.T) {
-	svcs := append(fixture.Services(t, spec), fixture.Services(t, paymentSpec)...)
+	svcs := append(fixture.Services(t, spec), fixture.Services(t, fixture.PaymentSpec("15s"))...)
 	q, ts := backend(t, svcs, 3*time.Hour+10*time.Minute)
 	removable := &withoutService{Querier: q}
 	f := serveOn(t, serve.Options{Discover: true, Querier: removable, Token: token}, ts)

@@ -535,26 +535,19 @@ func TestChartPodStartsServe(t *testing.T) {
 	t.Cleanup(func() { backend.Close() })
 
 	const token = "an-override-token-of-32-chars-ok"
+	withBackend := fmt.Sprintf(`
+token: {value: %s}
+backend:
+  url: http://%s
+  credential: bearer-secret-0123
+  headers: ["X-Scope-OrgID: team-a"]
+  auth: {type: bearer}
+`, token, ln.Addr())
 	for name, values := range map[string]string{
 		"embedded demo": "token: {value: " + token + "}",
-		"backend": fmt.Sprintf(`
-token: {value: %s}
-backend:
-  url: http://%s
-  credential: bearer-secret-0123
-  headers: ["X-Scope-OrgID: team-a"]
-  auth: {type: bearer}
-`, token, ln.Addr()),
-		"store": "token: {value: " + token + "}\nstore: {existingSecret: slokit-pg}",
-		"discover": fmt.Sprintf(`
-token: {value: %s}
-discover: true
-backend:
-  url: http://%s
-  credential: bearer-secret-0123
-  headers: ["X-Scope-OrgID: team-a"]
-  auth: {type: bearer}
-`, token, ln.Addr()),
+		"backend":       withBackend,
+		"store":         "token: {value: " + token + "}\nstore: {existingSecret: slokit-pg}",
+		"discover":      withBackend + "discover: true\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			r, err := renderChart(t, values, "")

@@ -13,24 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve/api"
 )
-
-// paymentSpec is a second team's service, in its own repository: its
-// policy never freezes on a page.
-const paymentSpec = `apiVersion: slokit.dev/v1
-kind: ServiceLevels
-service: payment
-scrapeInterval: 1s
-policy: {freezeOnPage: false, warnBelow: 50}
-slos:
-  - name: availability
-    objective: 99.9
-    sli:
-      ratio:
-        errors: http_requests_total{job="payment",code=~"5.."}
-        total: http_requests_total{job="payment"}
-`
 
 // teamRules writes a team's spec into a folder of its own, as its
 // repository holds it, and returns the rules generated from that folder
@@ -77,7 +62,7 @@ func TestServeDiscoversEveryTeamsSLOsInPrometheus(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	orderRules := teamRules(t, dir, "order-api", e2eSpec)
-	paymentRules := teamRules(t, dir, "payment", paymentSpec)
+	paymentRules := teamRules(t, dir, "payment", fixture.PaymentSpec("1s"))
 	orders, payments := &exporter{}, &exporter{}
 	targets := map[string]string{}
 	for job, exp := range map[string]*exporter{"order-api": orders, "payment": payments} {
