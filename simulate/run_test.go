@@ -95,6 +95,45 @@ func TestOutagePagesWithinTwoMinutesAndResets(t *testing.T) {
 	}
 }
 
+// Pages clear within 10 minutes of recovery, where the 6h/30m pair alone
+// stayed on for the 30 minutes its short window took to empty, and fire
+// no later than the pairs alone did (the figures are those of the pairs
+// alone, measured on the same scenarios). A 30-minute outage at one
+// request every 20 seconds still pages.
+func TestPagesFireAsSoonAndClearWithinTenMinutesOfRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three scenarios of 6 to 8 hours")
+	}
+	t.Parallel()
+	for _, tc := range []struct {
+		scenario  string
+		detection map[string]time.Duration // by the page's long window
+	}{
+		{"outage", map[string]time.Duration{"1h": time.Minute, "6h": 2 * time.Minute}},
+		{"fast-burn", map[string]time.Duration{"1h": 43 * time.Minute, "6h": 76 * time.Minute}},
+		{"testdata/low-traffic-outage.yaml", map[string]time.Duration{"1h": 2 * time.Minute, "6h": 2 * time.Minute}},
+	} {
+		res := run(t, tc.scenario, simulate.Options{Services: services(t, availability)})
+		pages := fired(res, "page")
+		if len(pages) != len(tc.detection) {
+			t.Errorf("%s: %d pages fired, want %d", tc.scenario, len(pages), len(tc.detection))
+		}
+		for _, a := range pages {
+			window := a.Labels["window"]
+			if a.DetectionSeconds == nil || *a.DetectionSeconds > tc.detection[window].Seconds() {
+				t.Errorf("%s: the %s page fired after %v s, want within %s", tc.scenario, window, a.DetectionSeconds, tc.detection[window])
+			}
+			if a.ResetSeconds == nil || *a.ResetSeconds > (10*time.Minute).Seconds() {
+				t.Errorf("%s: the %s page cleared %v s after recovery, want within 10 minutes", tc.scenario, window, a.ResetSeconds)
+			}
+		}
+	}
+	// Errors that come and go still page.
+	if res := run(t, "flapping", simulate.Options{Services: services(t, availability)}); len(fired(res, "page")) != 2 {
+		t.Errorf("flapping: pages %+v, want both tiers", fired(res, "page"))
+	}
+}
+
 func TestSlowBurnOpensATicketAndNeverPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("4 days of traffic")

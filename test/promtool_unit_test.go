@@ -206,18 +206,23 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 	// One minute into the outage: 1200 errors. The 30-day window counts
 	// the hourly blocks up to 3h, before the outage: the budget is whole.
 	at1 := float64(perMinute)
-	// Six minutes after recovery the 1h tier has reset (its 5m window is
-	// clean); the 6h tier holds until its 30m window is.
-	at21 := 15 * float64(perMinute)
+	// Near its end, the outage still pages on both tiers.
+	at14 := 14 * float64(perMinute)
 	alerts := []alertTest{
 		{EvalTime: "2h59m", Alertname: "SLOErrorBudgetBurn"},
 		{EvalTime: "3h1m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: []expAlert{
 			pageAlert("1h", "5m", "14.4", "2", at1, 60*perMinute),
 			pageAlert("6h", "30m", "6", "5", at1, 181*perMinute),
 		}},
-		{EvalTime: "3h21m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: []expAlert{
-			pageAlert("6h", "30m", "6", "5", at21, 201*perMinute),
+		{EvalTime: "3h14m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: []expAlert{
+			pageAlert("1h", "5m", "14.4", "2", at14, 60*perMinute),
+			pageAlert("6h", "30m", "6", "5", at14, 194*perMinute),
 		}},
+		// Six minutes after recovery both tiers have reset: a page is for
+		// a budget burning now, and the SLO's shortest window (5m) is
+		// clean, although the 6h tier's own 30m window still holds the
+		// outage.
+		{EvalTime: "3h21m", Alertname: "SLOErrorBudgetBurn"},
 	}
 
 	file := unitTestFile{

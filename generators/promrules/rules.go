@@ -392,6 +392,17 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		return binary(parser.GTR, b.recorded(series.BurnRate, v, series.WindowLabel, b.window(w), series.ObjectiveLabel, o.Label()), factor, nil)
 	}
 	expr := parser.Expr(binary(parser.LAND, burn(t.Long), burn(t.Short), ignoring(series.WindowLabel)))
+	if recent := b.alertWindows()[0]; t.Severity == burnrate.Page && t.Short > recent {
+		// A page is for a budget burning now. The pair alone stays on
+		// until the outage leaves its short window (30 minutes for the
+		// 6h pair), so on-call engineers learn to ignore a page that fires
+		// after recovery. The SLO's shortest window still spending the
+		// budget faster than it lasts (above 1x) holds while errors go on,
+		// at any burn worth a page, and clears within that window of
+		// recovery.
+		still := binary(parser.GTR, b.recorded(series.BurnRate, v, series.WindowLabel, b.window(recent), series.ObjectiveLabel, o.Label()), num(1), nil)
+		expr = binary(parser.LAND, expr, still, ignoring(series.WindowLabel))
+	}
 	if minEvents := s.MinEventsFor(t, o); s.SLI.Kind != slo.Raw && minEvents > 0 {
 		// The minimum-traffic guard. First, enough events in the long
 		// window for its error ratio to mean anything.
