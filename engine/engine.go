@@ -344,13 +344,20 @@ func (e *Engine) Eval(ctx context.Context, t time.Time) (int64, error) {
 // evaluating every step, so months of history are ready in seconds. Alerts
 // are not backfilled; evaluate them with Eval from end on.
 func (e *Engine) Backfill(ctx context.Context, start, end time.Time) error {
+	return e.BackfillExcept(ctx, start, end, nil)
+}
+
+// BackfillExcept is Backfill with no evaluation at the times down reports
+// (a monitoring gap, as while a server restarts): nothing is recorded
+// then, and the evaluations after it read what the gap left.
+func (e *Engine) BackfillExcept(ctx context.Context, start, end time.Time, down func(time.Time) bool) error {
 	for _, g := range e.groups {
 		for _, r := range g.Rules() {
 			rr, ok := r.(*rules.RecordingRule)
 			if !ok {
 				continue
 			}
-			if err := e.backfillRule(ctx, rr, g.Interval(), start, end); err != nil {
+			if err := e.backfillRule(ctx, rr, g.Interval(), start, end, down); err != nil {
 				return fmt.Errorf("engine: backfill group %s, rule %s: %w", g.Name(), rr.Name(), err)
 			}
 		}
@@ -364,6 +371,12 @@ func (e *Engine) Backfill(ctx context.Context, start, end time.Time) error {
 // t, which a backfill alone does not give). The step is the shortest
 // group interval.
 func (e *Engine) CatchUp(ctx context.Context, from, t time.Time) error {
+	return e.CatchUpExcept(ctx, from, t, nil)
+}
+
+// CatchUpExcept is CatchUp with no evaluation at the times down reports
+// (BackfillExcept).
+func (e *Engine) CatchUpExcept(ctx context.Context, from, t time.Time, down func(time.Time) bool) error {
 	step := time.Duration(0)
 	for _, g := range e.groups {
 		if step == 0 || g.Interval() < step {
@@ -371,9 +384,12 @@ func (e *Engine) CatchUp(ctx context.Context, from, t time.Time) error {
 		}
 	}
 	if step > 0 && t.Sub(from) >= step {
-		if err := e.Backfill(ctx, from, t.Add(-step)); err != nil {
+		if err := e.BackfillExcept(ctx, from, t.Add(-step), down); err != nil {
 			return err
 		}
+	}
+	if down != nil && down(t) {
+		return nil
 	}
 	_, err := e.Eval(ctx, t)
 	return err
@@ -382,7 +398,7 @@ func (e *Engine) CatchUp(ctx context.Context, from, t time.Time) error {
 // backfillChunk bounds the memory of one range query.
 const backfillChunk = 7 * 24 * time.Hour
 
-func (e *Engine) backfillRule(ctx context.Context, r *rules.RecordingRule, step time.Duration, start, end time.Time) error {
+func (e *Engine) backfillRule(ctx context.Context, r *rules.RecordingRule, step time.Duration, start, end time.Time, down func(time.Time) bool) error {
 	for from := start; !from.After(end); from = from.Add(backfillChunk) {
 		to := from.Add(backfillChunk - step)
 		if to.After(end) {
@@ -400,6 +416,9 @@ func (e *Engine) backfillRule(ctx context.Context, r *rules.RecordingRule, step 
 			ls := lb.Labels()
 			var ref storage.SeriesRef
 			for _, p := range series.Floats {
+				if down != nil && down(time.UnixMilli(p.T)) {
+					continue
+				}
 				if ref, err = app.AddRef(ref, ls, p.T, p.F); err != nil {
 					return errors.Join(err, app.Rollback())
 				}

@@ -54,6 +54,7 @@ type spec struct {
 	Errors             *specErrors          `yaml:"errors"`
 	Latency            *specLatency         `yaml:"latency"`
 	Incidents          []specWindow         `yaml:"incidents"`
+	MonitoringGaps     []specWindow         `yaml:"monitoringGaps"`
 	Expect             *specExpect          `yaml:"expect"`
 }
 
@@ -283,6 +284,20 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 	for i, w := range in.Incidents {
 		if win, ok := window(d, fmt.Sprintf("incidents[%d]", i), w.Start, w.Duration, s.Duration); ok {
 			s.Incidents = append(s.Incidents, win)
+		}
+	}
+	for i, w := range in.MonitoringGaps {
+		p := fmt.Sprintf("monitoringGaps[%d]", i)
+		win, ok := window(d, p, w.Start, w.Duration, s.Duration)
+		switch {
+		case !ok:
+		case win.Start <= 0:
+			// The history before a gap is what it tests.
+			d.Fail(p+".start", "must be after the scenario's start")
+		case slices.ContainsFunc(s.MonitoringGaps, func(o Window) bool { return win.Start < o.End() && o.Start < win.End() }):
+			d.Fail(p, "overlaps another monitoring gap")
+		default:
+			s.MonitoringGaps = append(s.MonitoringGaps, win)
 		}
 	}
 	return s

@@ -33,6 +33,11 @@ type Scenario struct {
 	Errors    Errors
 	Latency   Latency
 	Incidents []Window
+	// MonitoringGaps are stretches with no scrapes and no rule
+	// evaluations, as while Prometheus restarts: the services keep
+	// serving and counting, and their counters show the gap's traffic
+	// once scraping resumes.
+	MonitoringGaps []Window
 	// Expect is what the alerts must do, checked by slokit simulate, so
 	// that a change of alerting rules can be tested in CI.
 	Expect Expect
@@ -58,6 +63,17 @@ func Start() time.Time { return time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) }
 // Window is a stretch of a scenario.
 type Window struct {
 	Start, Duration time.Duration
+}
+
+// Monitored reports whether the monitoring runs at offset t: false inside
+// a monitoring gap.
+func (s *Scenario) Monitored(t time.Duration) bool {
+	for _, g := range s.MonitoringGaps {
+		if g.Contains(t) {
+			return false
+		}
+	}
+	return true
 }
 
 // Contains reports whether offset t falls in the window, start included.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +174,21 @@ func TestExpectationsAreRead(t *testing.T) {
 	}
 	if s.Expect != (scenario.Expect{PageWithin: 10 * time.Minute, NoFalseFirings: true}) {
 		t.Errorf("expect: %+v", s.Expect)
+	}
+}
+
+func TestMonitoringGapsAreRead(t *testing.T) {
+	s, diags := scenario.ParseFile("testdata/custom.yaml")
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	want := []scenario.Window{{Start: 11*time.Hour + 10*time.Minute, Duration: 30 * time.Minute}}
+	if !slices.Equal(s.MonitoringGaps, want) {
+		t.Fatalf("gaps %+v, want %+v", s.MonitoringGaps, want)
+	}
+	for at, monitored := range map[time.Duration]bool{11 * time.Hour: true, 11*time.Hour + 10*time.Minute: false, 11*time.Hour + 39*time.Minute: false, 11*time.Hour + 40*time.Minute: true} {
+		if got := s.Monitored(at); got != monitored {
+			t.Errorf("monitored at %s: %v, want %v", at, got, monitored)
+		}
 	}
 }

@@ -78,8 +78,10 @@ func (e *Live) Tick(ctx context.Context, now time.Time) error {
 	}
 	step := e.b.Scenario.EvaluationInterval
 	for t := e.lastEval.Add(step); !t.After(now); t = t.Add(step) {
-		if _, err := e.b.Engine.Eval(ctx, t); err != nil {
-			return fmt.Errorf("embedded backend: %w", err)
+		if !e.b.Down(t) {
+			if _, err := e.b.Engine.Eval(ctx, t); err != nil {
+				return fmt.Errorf("embedded backend: %w", err)
+			}
 		}
 		e.lastEval = t
 	}

@@ -199,6 +199,9 @@ func (b *Backtest) Append(ctx context.Context, until time.Time) error {
 // Close releases the engine.
 func (b *Backtest) Close() error { return b.Engine.Close() }
 
+// Down reports whether t falls in one of the scenario's monitoring gaps.
+func (b *Backtest) Down(t time.Time) bool { return !b.Scenario.Monitored(t.Sub(b.start)) }
+
 // Prepare writes the scenario's traffic as the SLOs' series into a new
 // engine in o.Dir and loads the rules: o.RuleFiles, or those slokit
 // generates for o.Services.
@@ -286,7 +289,7 @@ func Replay(ctx context.Context, o Options, deployed, at time.Duration) (*Backte
 		return nil, time.Time{}, err
 	}
 	t := b.Start().Add(at)
-	if err := b.Engine.CatchUp(ctx, b.Start().Add(deployed), t); err != nil {
+	if err := b.Engine.CatchUpExcept(ctx, b.Start().Add(deployed), t, b.Down); err != nil {
 		b.Close()
 		return nil, time.Time{}, err
 	}
@@ -345,11 +348,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.Cost.Method = "checkpoints"
 	} else {
 		progress("computing the recording rules over the run")
-		if err := e.Backfill(ctx, start, end); err != nil {
+		if err := e.BackfillExcept(ctx, start, end, b.Down); err != nil {
 			return nil, err
 		}
 		progress("evaluating the alerts")
-		res.Alerts, err = alerts(ctx, e, sc, start, end)
+		res.Alerts, err = alerts(ctx, e, sc, start, end, b.Down)
 		if err != nil {
 			return nil, err
 		}
@@ -370,8 +373,12 @@ func (b *Backtest) write(ctx context.Context, until time.Duration) error {
 	batch := 0
 	for ; b.next <= until; b.next += sc.ScrapeInterval {
 		ms := b.start.Add(b.next).UnixMilli()
+		scraper := app
+		if !sc.Monitored(b.next) {
+			scraper = nil
+		}
 		for _, src := range b.sources {
-			if err := src.scrape(app, sc, b.rng, b.next, ms, b.next == 0); err != nil {
+			if err := src.scrape(scraper, sc, b.rng, b.next, ms, b.next == 0); err != nil {
 				return fmt.Errorf("simulate: write traffic: %w", errors.Join(err, app.Rollback()))
 			}
 		}
@@ -448,9 +455,10 @@ func measureCost(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, m
 	return cost, nil
 }
 
-// alerts evaluates every alerting rule at every step and turns the steps at
-// which its expression held into firing intervals, honouring for:.
-func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start, end time.Time) ([]AlertResult, error) {
+// alerts evaluates every alerting rule at every step the monitoring runs
+// (not down) and turns the steps at which its expression held into firing
+// intervals, honouring for:.
+func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start, end time.Time, down func(time.Time) bool) ([]AlertResult, error) {
 	var out []AlertResult
 	for _, g := range e.Groups() {
 		step := g.Interval()
@@ -469,7 +477,9 @@ func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start,
 			for _, series := range m {
 				var held []time.Time
 				for _, p := range series.Floats {
-					held = append(held, time.UnixMilli(p.T).UTC())
+					if t := time.UnixMilli(p.T).UTC(); !down(t) {
+						held = append(held, t)
+					}
 				}
 				intervals := firingIntervals(held, step, ar.HoldDuration(), end)
 				lb := labels.NewBuilder(series.Metric)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slokit/slokit/internal/race"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
 )
@@ -376,4 +377,76 @@ func TestAppendContinuesTheScenario(t *testing.T) {
 	if !stepwise.End().Equal(at) || total(stepwise, at) != total(atOnce, at) || total(stepwise, at) <= total(stepwise, start.Add(time.Hour)) {
 		t.Errorf("after appending: end %s, total %v, written at once %v", stepwise.End(), total(stepwise, at), total(atOnce, at))
 	}
+}
+
+// A monitoring gap is what a Prometheus restart does: no raw sample and no
+// recorded sample inside it, and once scraping resumes the counters show
+// the traffic of the gap, which the exact budget counts. The report's
+// budget difference is then what the rules lost; without the gap it is
+// nil.
+func TestMonitoringGapStopsScrapesAndEvaluations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two days of traffic")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	sc, err := scenario.Lookup("testdata/monitoring-gap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap := sc.MonitoringGaps[0]
+	b, err := simulate.Prepare(ctx, simulate.Options{Scenario: sc, Services: services(t, availability), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Engine.BackfillExcept(ctx, b.Start(), b.End(), b.Down); err != nil {
+		t.Fatal(err)
+	}
+	gapEnd := b.Start().Add(gap.End())
+	inGap := func(q string) int {
+		t.Helper()
+		// Just before the gap ends: a range of the gap, less a minute.
+		v, _, err := b.Engine.Query(ctx, q, gapEnd.Add(-time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(v)
+	}
+	if n := inGap(`count_over_time(http_requests_total[29m])`); n != 0 {
+		t.Errorf("%d raw series scraped during the gap", n)
+	}
+	if n := inGap(`count_over_time(` + series.Total + `[29m])`); n != 0 {
+		t.Errorf("%d recorded series evaluated during the gap", n)
+	}
+	if n := inGap(`count_over_time(` + series.Total + `[31m])`); n == 0 {
+		t.Error("nothing recorded just before the gap either: the check above proves nothing")
+	}
+	// The counters carried on: their increase over the gap is its traffic.
+	v, _, err := b.Engine.Query(ctx, `sum(increase(http_requests_total[32m]))`, gapEnd.Add(time.Minute))
+	if err != nil || len(v) != 1 {
+		t.Fatalf("increase over the gap: %v %v", v, err)
+	}
+	if want := sc.Rate(gap.Start+gap.Duration/2) * 32 * 60; math.Abs(v[0].F-want)/want > 0.1 {
+		t.Errorf("the counters grew by %.0f over the gap, want about %.0f", v[0].F, want)
+	}
+
+	withGap := run(t, "testdata/monitoring-gap.yaml", simulate.Options{Services: services(t, availability)})
+	diff := func(res *simulate.Result) float64 {
+		bd := res.Budgets[0]
+		return (*bd.ReportedRemaining - bd.ExactRemaining) * 100
+	}
+	if d := diff(withGap); d <= 0 {
+		t.Errorf("a gap over an error burst: the rules report %.2f points against the exact budget, want the errors they lost (more budget left)", d)
+	}
+	noGap := *sc
+	noGap.MonitoringGaps = nil
+	res, err := simulate.Run(ctx, simulate.Options{Scenario: &noGap, Services: services(t, availability), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diff(res); math.Abs(d) > 0.1 {
+		t.Errorf("without the gap the budget is %.2f points off exact, want within 0.1", d)
+	}
+	t.Logf("budget error: %.2f points with the 30-minute gap, %.2f without", diff(withGap), diff(res))
 }

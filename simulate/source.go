@@ -156,10 +156,15 @@ func (src *source) count(app *engine.Appender, ls labels.Labels, t int64, inc fl
 	return src.set(app, ls, t, src.values[ls.String()]+inc)
 }
 
-// set sets a series (a gauge, or a counter's new value) and appends it.
+// set sets a series (a gauge, or a counter's new value) and appends it,
+// unless app is nil: in a monitoring gap the service counts, and nobody
+// scrapes.
 func (src *source) set(app *engine.Appender, ls labels.Labels, t int64, v float64) error {
 	key := ls.String()
 	src.values[key] = v
+	if app == nil {
+		return nil
+	}
 	ref, err := app.AddRef(src.refs[key], ls, t, v)
 	src.refs[key] = ref
 	return err

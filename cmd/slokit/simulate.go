@@ -188,6 +188,13 @@ func seconds(p *float64) string {
 func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result, took time.Duration) {
 	fmt.Fprintf(out, "scenario %s: %s\n(%s, %d series, %s scrape, %s evaluation; simulated in %s)\n\n",
 		sc.Name, sc.Description, model.Duration(sc.Duration), sc.Series, model.Duration(sc.ScrapeInterval), model.Duration(sc.EvaluationInterval), took.Round(time.Millisecond))
+	for _, g := range sc.MonitoringGaps {
+		fmt.Fprintf(out, "monitoring gap from +%s to +%s: no scrapes and no rule evaluations; the budget below tells what the rules lost\n",
+			model.Duration(g.Start), model.Duration(g.End()))
+	}
+	if len(sc.MonitoringGaps) > 0 {
+		fmt.Fprintln(out)
+	}
 	if res.Cost.Method == "checkpoints" {
 		fmt.Fprintln(out, "alerts: not evaluated: the rules read too many samples to replay every step; cost measured at checkpoints only")
 	} else {
