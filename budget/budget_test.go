@@ -2,6 +2,7 @@ package budget_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -55,11 +56,13 @@ func gateState(t *testing.T, st budget.State) gate.SLOState {
 func TestStateDuringAnOutage(t *testing.T) {
 	t.Parallel()
 	st, _ := stateAt(t, "outage", 3*time.Hour+10*time.Minute)
-	if st.Status != budget.Critical || len(st.FiringAlerts) == 0 || st.FiringAlerts[0].Severity != "page" {
+	// The period holds the 3h10m of traffic since the rules were deployed,
+	// ten minutes of it failing: five times the budget of those hours.
+	if st.Status != budget.Exhausted || len(st.FiringAlerts) == 0 || st.FiringAlerts[0].Severity != "page" {
 		t.Fatalf("ten minutes into an outage: status %s, alerts %+v", st.Status, st.FiringAlerts)
 	}
-	if st.Remaining == nil || *st.Remaining <= 0 || *st.Remaining > 1 {
-		t.Errorf("remaining %v: the period's hourly blocks do not hold the outage yet", st.Remaining)
+	if want := 1 - 10.0/190/0.001; st.Remaining == nil || math.Abs(*st.Remaining-want) > 2 {
+		t.Errorf("remaining %v, want about %.1f: the period is current to the minute", st.Remaining, want)
 	}
 	if b := st.BurnRates["5m"]; b < 900 {
 		t.Errorf("burn rate over 5m %v, want about 1000 (every request failing at 99.9%%)", b)
@@ -68,7 +71,7 @@ func TestStateDuringAnOutage(t *testing.T) {
 		t.Errorf("time to exhaustion %v", st.SecondsToExhaustion)
 	}
 	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{gateState(t, st)}, nil, time.Now())
-	if d.Verdict != gate.Deny || d.Reasons[0].Rule != "page-alert-firing" {
+	if d.Verdict != gate.Deny || d.Reasons[0].Rule != "budget-exhausted" || len(d.Reasons) < 2 || d.Reasons[1].Rule != "page-alert-firing" {
 		t.Errorf("gate during the outage: %+v", d)
 	}
 }
@@ -150,13 +153,15 @@ func (emptyQuerier) Query(context.Context, string, time.Time) (model.Vector, err
 	return nil, nil
 }
 
-// In the first hour after the rules are deployed no hourly block exists,
-// so no remaining budget either; a page must still show.
-func TestPageShowsBeforeTheFirstHourlyBlock(t *testing.T) {
+// In the first hour after the rules are deployed no hourly block exists:
+// the windows hold the hour to date, so the budget and the pages show at
+// once.
+func TestStateShowsBeforeTheFirstHourlyBlock(t *testing.T) {
 	t.Parallel()
-	// Rules deployed at 3h01m: the first hourly block comes at 4h.
+	// Rules deployed at 3h01m, into the outage: the first hourly block
+	// comes at 4h.
 	st, _ := stateSince(t, "outage", 3*time.Hour+time.Minute, 3*time.Hour+10*time.Minute)
-	if st.Status != budget.Critical || st.Remaining != nil {
+	if st.Status != budget.Exhausted || st.Remaining == nil || *st.Remaining > -900 || len(st.FiringAlerts) == 0 {
 		t.Fatalf("ten minutes into an outage, rules nine minutes old: %+v", st)
 	}
 }

@@ -27,16 +27,14 @@ const (
 // fraction of the budget.
 const WorkbookPeriod = 30 * 24 * time.Hour
 
-// BlockSize is the length of the aligned blocks from which windows of
-// BlockWindowMin and longer, and the SLO period, are summed. Reading one
-// sample per hour instead of one per minute is what keeps a 30-day window
-// cheap.
+// BlockSize is the length of the aligned blocks from which windows longer
+// than a block, and the SLO period, are summed (with the hour to date, so
+// that they are exact and current to the base window). Reading one sample
+// per hour instead of one per minute is what keeps a 30-day window cheap.
 const BlockSize = time.Hour
 
-// BlockWindowMin is the shortest window that is summed from hourly blocks
-// rather than from base-window increments. Such windows trail real time by
-// up to one hour, which matters little for day-long ticket windows and the
-// period but would delay pages, so shorter windows stay exact.
+// BlockWindowMin is the shortest window that specs must give in whole
+// hours, as the default tiers round them.
 const BlockWindowMin = 12 * time.Hour
 
 // DefaultBaseWindow is the resolution at which raw counters are read.
@@ -106,9 +104,10 @@ func RoundWindow(w, base time.Duration) time.Duration {
 	return max(w.Round(unit), base)
 }
 
-// FromBlocks reports whether a window is summed from hourly blocks.
+// FromBlocks reports whether a window is summed from hourly blocks rather
+// than from base-window increments.
 func FromBlocks(w time.Duration) bool {
-	return w >= BlockWindowMin
+	return w > BlockSize
 }
 
 // WindowValid reports whether a window can be summed exactly from the
@@ -117,7 +116,7 @@ func WindowValid(w, base time.Duration) bool {
 	if w <= 0 || base <= 0 {
 		return false
 	}
-	if FromBlocks(w) {
+	if w >= BlockWindowMin {
 		return w%BlockSize == 0
 	}
 	return w%base == 0

@@ -31,8 +31,20 @@ const (
 	Total = "slo:sli_total:increase"
 	// Errors counts bad events in a window, like Total.
 	Errors = "slo:sli_errors:increase"
-	// HourlyTotal holds one sample per hour: the events of the hour that
-	// ended then. Windows of 12h and more sum these aligned blocks.
+	// ParityTotal is the base-window increments of Total again, split by
+	// the parity of the hour they are recorded in (HourParityLabel), so
+	// that fixed ranges tell this hour's increments from the last hour's.
+	ParityTotal = "slo:sli_total:hour_parity_increase"
+	// ParityErrors is ParityTotal for bad events.
+	ParityErrors = "slo:sli_errors:hour_parity_increase"
+	// HourToDateTotal counts the events recorded since the hour began.
+	HourToDateTotal = "slo:sli_total:hour_to_date_increase"
+	// HourToDateErrors is HourToDateTotal for bad events.
+	HourToDateErrors = "slo:sli_errors:hour_to_date_increase"
+	// HourlyTotal holds one sample per hour, recorded at its first
+	// evaluation: the events recorded in the hour before. Windows of 12h
+	// and more sum these blocks, add the hour to date and take off the
+	// part of their oldest hour that lies before the window.
 	HourlyTotal = "slo:sli_total:hourly_increase"
 	// HourlyErrors is HourlyTotal for bad events.
 	HourlyErrors = "slo:sli_errors:hourly_increase"
@@ -88,7 +100,9 @@ const (
 	ObjectiveLabel = "objective"
 	ThresholdLabel = "threshold"
 	WindowLabel    = "window"
-	SeverityLabel  = "severity"
+	// HourParityLabel is "even" or "odd" on the Parity series.
+	HourParityLabel = "hour_parity"
+	SeverityLabel   = "severity"
 	// AlertNameLabel is Prometheus' own label for an alert's name.
 	AlertNameLabel = model.AlertNameLabel
 )
@@ -97,7 +111,7 @@ const (
 // which a spec therefore cannot set. It returns a new slice each time: the
 // list is part of the contract, not something a caller may change.
 func ReservedLabels() []string {
-	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, SeverityLabel, AlertNameLabel}
+	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, SeverityLabel, AlertNameLabel}
 }
 
 // IsReserved reports whether slokit sets the label itself.

@@ -449,4 +449,33 @@ func TestMonitoringGapStopsScrapesAndEvaluations(t *testing.T) {
 		t.Errorf("without the gap the budget is %.2f points off exact, want within 0.1", d)
 	}
 	t.Logf("budget error: %.2f points with the 30-minute gap, %.2f without", diff(withGap), diff(res))
+
+	// The same gap over minute 0, when each hour's block is recorded,
+	// loses no more: the block is recorded at the hour's first evaluation
+	// after the gap.
+	overTheHour := *sc
+	overTheHour.MonitoringGaps = []scenario.Window{{Start: gap.Start + 30*time.Minute, Duration: gap.Duration}}
+	res, err = simulate.Run(ctx, simulate.Options{Scenario: &overTheHour, Services: services(t, availability), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diff(res); d > diff(withGap)+3 {
+		t.Errorf("a gap over minute 0 loses %.2f points, one within the hour %.2f: an hour's block was lost", d, diff(withGap))
+	}
+}
+
+// Tickets open within minutes of an outage, as the exact counts would
+// have them (2m45s), not once the next hourly block is recorded.
+func TestTicketsOpenWithinMinutes(t *testing.T) {
+	t.Parallel()
+	res := run(t, "outage", simulate.Options{Services: services(t, availability)})
+	tickets := fired(res, "ticket")
+	if len(tickets) != 2 {
+		t.Fatalf("tickets %+v, want both tiers", tickets)
+	}
+	for _, a := range tickets {
+		if a.DetectionSeconds == nil || *a.DetectionSeconds > (5*time.Minute).Seconds() {
+			t.Errorf("the %s ticket opened %v s after the outage began, want within 5 minutes", a.Labels["window"], a.DetectionSeconds)
+		}
+	}
 }

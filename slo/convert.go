@@ -642,10 +642,10 @@ func (c *converter) convertTier(s *SLO, in *specTier, path string) (burnrate.Tie
 			ok = false
 		case s.BaseWindow > 0 && !burnrate.WindowValid(w.d.Value, s.BaseWindow):
 			unit := model.Duration(s.BaseWindow)
-			if burnrate.FromBlocks(w.d.Value) {
+			if w.d.Value >= burnrate.BlockWindowMin {
 				unit = model.Duration(burnrate.BlockSize)
 			}
-			c.Fail(p, "must be a multiple of %s, got %s (windows of %s and more are summed from hourly blocks, shorter ones from baseWindow increments)",
+			c.Fail(p, "must be a multiple of %s, got %s (windows of %s and more are whole hours, shorter ones whole baseWindows)",
 				unit, w.d.Text, model.Duration(burnrate.BlockWindowMin))
 			ok = false
 		default:

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -113,9 +114,10 @@ scrape_configs:
 		return code == 200 && resp.Decision == "allow", body
 	})
 
-	// Both services fail: both pages fire. The order API's policy (the
-	// default) freezes and lets a hotfix through; the payment team's does
-	// not freeze on a page.
+	// Both services fail: both pages fire and both budgets are spent. The
+	// order API's policy (the default) freezes for the page too and lets a
+	// hotfix through; the payment team's does not freeze on a page and
+	// lets nothing through.
 	orders.failing.Store(true)
 	payments.failing.Store(true)
 	pageFiring := func(resp api.GateResponse) bool {
@@ -128,16 +130,31 @@ scrape_configs:
 		}
 		return false
 	}
-	eventually(t, 120*time.Second, "both services' pages firing, the order API frozen", func() (bool, string) {
-		code, orderResp, orderBody := gateAnswer(server, "order-api", "normal")
-		_, payResp, payBody := gateAnswer(server, "payment", "normal")
-		return code == 200 && orderResp.Decision == "deny" && pageFiring(payResp), orderBody + "\n" + payBody
-	})
-	if code, resp, body := gateAnswer(server, "payment", "normal"); code != 200 || resp.Decision != "allow" || !pageFiring(resp) {
-		t.Errorf("payment's policy does not freeze on a page: %d %s", code, body)
+	rules := func(resp api.GateResponse) (out []string) {
+		for _, r := range resp.Reasons {
+			out = append(out, r.Rule)
+		}
+		return out
 	}
-	if code, resp, body := gateAnswer(server, "order-api", "hotfix"); code != 200 || resp.Decision != "allow" || len(resp.Reasons) == 0 || resp.Reasons[0].Rule != "page-alert-firing" {
-		t.Errorf("the order API's policy lets a hotfix through its freeze: %d %s", code, body)
+	eventually(t, 120*time.Second, "both services' pages firing and their budgets spent", func() (bool, string) {
+		_, orderResp, orderBody := gateAnswer(server, "order-api", "normal")
+		_, payResp, payBody := gateAnswer(server, "payment", "normal")
+		return slices.Contains(rules(orderResp), "page-alert-firing") && slices.Contains(rules(orderResp), "budget-exhausted") &&
+			pageFiring(payResp) && slices.Contains(rules(payResp), "budget-exhausted"), orderBody + "\n" + payBody
+	})
+	for _, tc := range []struct {
+		service, change, decision string
+		pageFreezes               bool
+	}{
+		{"order-api", "normal", "deny", true},
+		{"order-api", "hotfix", "allow", true},
+		{"payment", "normal", "deny", false},
+		{"payment", "hotfix", "deny", false},
+	} {
+		code, resp, body := gateAnswer(server, tc.service, tc.change)
+		if code != 200 || resp.Decision != tc.decision || slices.Contains(rules(resp), "page-alert-firing") != tc.pageFreezes {
+			t.Errorf("%s, %s change: %d %s", tc.service, tc.change, code, body)
+		}
 	}
 
 	// The payment team removes its rules: its service leaves the gate.

@@ -161,9 +161,10 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="5m"}`, Value: 5 * perMinute}}},
 		{Expr: series.Total + `{` + avail + `,window="1h"}`, EvalTime: "2h30m",
 			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1h"}`, Value: 60 * perMinute}}},
-		// Day-long windows sum the hourly blocks recorded at 1h, 2h, 3h.
+		// Day-long windows are current to the minute: the hourly blocks of
+		// the first three hours and the half hour since.
 		{Expr: series.Total + `{` + avail + `,window="1d"}`, EvalTime: "3h30m",
-			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1d"}`, Value: 3 * 60 * perMinute}}},
+			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1d"}`, Value: 210 * perMinute}}},
 		{Expr: series.ErrorRatio + `{` + avail + `,window="5m"}`, EvalTime: "3h5m",
 			ExpSamples: []sample{{Labels: series.ErrorRatio + `{` + avail + `,window="5m"}`, Value: 1}}},
 		{Expr: series.ErrorRatio + `{` + latency + `,window="5m"}`, EvalTime: "1h",
@@ -183,46 +184,61 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 	const budget = 0.0005 // 99.95%
 	const period = 30 * 24 * 3600.0
 	baseLabels := map[string]string{"service": "order-api", "slo": "order-placement-availability", "objective": "99.95",
-		"team": "checkout", "tier": "0", "priority": "P0", "severity": "page"}
-	pageAlert := func(long, short string, factor, consumed string, errs, total float64) expAlert {
-		labels := map[string]string{"window": long}
+		"team": "checkout", "tier": "0"}
+	// alert is the alert of a tier with errs errors in total requests over
+	// its long window, when errors in all requests so far have spent the
+	// budget's share spent (a run of hours holds a sliver of the 30-day
+	// budget, so an outage spends it many times over).
+	alert := func(severity, priority, long, short string, factor, consumed string, errs, total, spent float64) expAlert {
+		labels := map[string]string{"window": long, "severity": severity, "priority": priority}
 		for k, v := range baseLabels {
 			labels[k] = v
 		}
 		burn := errs / total / budget
 		value := strconv.FormatFloat(burn, 'f', 6, 64)
 		left, _ := strconv.ParseFloat(value, 64)
+		gone := "The budget is exhausted."
+		if spent < 1 {
+			gone = "At this rate it is gone in " + humanizeDuration((1-spent)*period/left) + "."
+		}
 		return expAlert{
 			ExpLabels: labels,
 			ExpAnnotations: map[string]string{
-				"summary": fmt.Sprintf("order-api/order-placement-availability is burning its 99.95%% error budget %.1fx too fast (page)", burn),
+				"summary": fmt.Sprintf("order-api/order-placement-availability is burning its 99.95%% error budget %.1fx too fast (%s)", burn, severity),
 				"description": fmt.Sprintf("The error ratio of order-api/order-placement-availability over the last %s is %.1fx what its 99.95%% objective allows, and above %sx over the last %s too. "+
-					"Burning at %sx spends %s%% of the 30d error budget in %s. 0%% of the budget is spent. At this rate it is gone in %s.",
-					long, burn, factor, short, factor, consumed, long, humanizeDuration(period/left)),
+					"Burning at %sx spends %s%% of the 30d error budget in %s. %.4g%% of the budget is spent. %s",
+					long, burn, factor, short, factor, consumed, long, spent*100, gone),
 				"runbook_url": "https://runbooks.example.com/order-api/availability",
 			},
 		}
 	}
-	// One minute into the outage: 1200 errors. The 30-day window counts
-	// the hourly blocks up to 3h, before the outage: the budget is whole.
-	at1 := float64(perMinute)
-	// Near its end, the outage still pages on both tiers.
-	at14 := 14 * float64(perMinute)
+	// With m minutes of the outage in the windows, since minutes after the
+	// start: every window of 6h and more, the period included, holds all
+	// requests so far, being current to the minute.
+	tiers := func(m, since int, pages bool) []expAlert {
+		errs, total := float64(m)*perMinute, float64(since)*perMinute
+		spent := errs / total / budget
+		var out []expAlert
+		if pages {
+			out = append(out,
+				alert("page", "P0", "1h", "5m", "14.4", "2", errs, 60*perMinute, spent),
+				alert("page", "P0", "6h", "30m", "6", "5", errs, total, spent))
+		}
+		// Tickets open within a minute too: their windows are current.
+		return append(out,
+			alert("ticket", "P2", "1d", "2h", "3", "10", errs, total, spent),
+			alert("ticket", "P2", "3d", "6h", "1", "10", errs, total, spent))
+	}
 	alerts := []alertTest{
 		{EvalTime: "2h59m", Alertname: "SLOErrorBudgetBurn"},
-		{EvalTime: "3h1m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: []expAlert{
-			pageAlert("1h", "5m", "14.4", "2", at1, 60*perMinute),
-			pageAlert("6h", "30m", "6", "5", at1, 181*perMinute),
-		}},
-		{EvalTime: "3h14m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: []expAlert{
-			pageAlert("1h", "5m", "14.4", "2", at14, 60*perMinute),
-			pageAlert("6h", "30m", "6", "5", at14, 194*perMinute),
-		}},
-		// Six minutes after recovery both tiers have reset: a page is for
+		{EvalTime: "3h1m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: tiers(1, 181, true)},
+		// Near its end, the outage still pages on both tiers.
+		{EvalTime: "3h14m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: tiers(14, 194, true)},
+		// Six minutes after recovery both pages have reset: a page is for
 		// a budget burning now, and the SLO's shortest window (5m) is
 		// clean, although the 6h tier's own 30m window still holds the
-		// outage.
-		{EvalTime: "3h21m", Alertname: "SLOErrorBudgetBurn"},
+		// outage. The tickets stay open.
+		{EvalTime: "3h21m", Alertname: "SLOErrorBudgetBurn", ExpAlerts: tiers(15, 201, false)},
 	}
 
 	file := unitTestFile{

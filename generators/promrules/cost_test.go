@@ -41,7 +41,7 @@ func costSetup(tb testing.TB) (*engine.Engine, time.Time, float64) {
 
 // TestThirtyDayBudgetIsExactAndCheap holds the recording layout to its
 // promises on the reference workload: one evaluation cycle of all rules of
-// one SLO reads at most 6,000 samples, and the remaining budget over the
+// one SLO reads at most 3,500 samples, and the remaining budget over the
 // 30-day period is within half a point of the exact, traffic-weighted
 // figure, although the error bursts come at night when an average of
 // ratios would overweight them.
@@ -58,8 +58,8 @@ func TestThirtyDayBudgetIsExactAndCheap(t *testing.T) {
 	}
 	reported := queryValue(t, e, series.BudgetRemaining, end)
 	t.Logf("samples read per evaluation cycle: %d; remaining budget %.4f, exact %.4f", samples, reported, exact)
-	if samples > 6000 {
-		t.Errorf("one evaluation cycle read %d samples, want at most 6,000", samples)
+	if samples > 3500 {
+		t.Errorf("one evaluation cycle read %d samples, want at most 3,500", samples)
 	}
 	if samples < 1000 {
 		t.Errorf("one evaluation cycle read only %d samples: the 30-day window cannot have been summed", samples)

@@ -6,9 +6,12 @@
 // The layout, per SLO (and per latency threshold):
 //
 //	raw counters --increase[base]--> slo:sli_{total,errors}:increase{window="1m"}
-//	  --sum_over_time--> {window="5m"}, ..., {window="6h"}, {window="1h"}
-//	  {window="1h"} once an hour --> slo:sli_{total,errors}:hourly_increase
-//	  --sum_over_time--> {window="1d"}, {window="3d"}, {window="30d"}
+//	  --sum_over_time--> {window="5m"}, {window="30m"}, {window="1h"}
+//	  --by the hour's parity--> slo:sli_{total,errors}:hour_parity_increase
+//	  --> slo:sli_{total,errors}:hour_to_date_increase, and once an hour
+//	      the last hour's block: slo:sli_{total,errors}:hourly_increase
+//	  hour to date + sum_over_time(blocks) - the oldest hour's part before
+//	      the window --> {window="2h"}, ..., {window="1d"}, {window="30d"}
 //	errors/total per window --> slo:sli_error:ratio --/budget--> slo:error_budget:burn_rate
 //
 // Numerators and denominators are summed separately and divided last, so
@@ -17,8 +20,8 @@
 // raw counters over every window reads millions.
 //
 // Ranges are written half a step short of the window (4m30s for a 5-minute
-// window summed from 1-minute increments, 23h30m for a day of hourly
-// blocks). Recorded samples are exactly one step apart, so such a range
+// window summed from 1-minute increments, 23h59m30s for a day of hourly
+// blocks, which are recorded on the minute grid). Recorded samples are exactly one step apart, so such a range
 // holds exactly window/step of them both in Prometheus 3, whose ranges are
 // open on the left, and in Prometheus 2, whose ranges are closed and would
 // otherwise count one sample twice.
@@ -226,10 +229,6 @@ func (b *builder) sliRules(v variant) {
 			rolling = append(rolling, w)
 		}
 	}
-	if len(blocks) > 0 && !slices.Contains(rolling, burnrate.BlockSize) {
-		rolling = append(rolling, burnrate.BlockSize)
-		slices.Sort(rolling)
-	}
 	for _, w := range rolling {
 		for _, name := range []string{series.Total, series.Errors} {
 			sum := call("sum_over_time", rangeOf(b.recorded(name, v, series.WindowLabel, base), w-s.BaseWindow/2))
@@ -237,24 +236,94 @@ func (b *builder) sliRules(v variant) {
 		}
 	}
 	if len(blocks) > 0 {
-		// A rule group runs once per base window, so exactly one evaluation
-		// per hour sees minute() below the base window's length in minutes.
-		oncePerHour := binary(parser.LSS, call("minute"), num(s.BaseWindow.Minutes()), nil)
-		for _, pair := range [][2]string{{series.Total, series.HourlyTotal}, {series.Errors, series.HourlyErrors}} {
-			expr := binary(parser.LAND, b.recorded(pair[0], v, series.WindowLabel, b.window(burnrate.BlockSize)), oncePerHour, on())
-			b.record(pair[1], expr, b.withLabels(v, series.WindowLabel, b.window(burnrate.BlockSize)))
-		}
-	}
-	for _, w := range blocks {
-		for _, pair := range [][2]string{{series.HourlyTotal, series.Total}, {series.HourlyErrors, series.Errors}} {
-			sum := call("sum_over_time", rangeOf(b.recorded(pair[0], v), w-burnrate.BlockSize/2))
-			b.record(pair[1], sum, b.withLabels(v, series.WindowLabel, b.window(w)))
+		for _, names := range []blockSeries{
+			{series.Total, series.ParityTotal, series.HourToDateTotal, series.HourlyTotal},
+			{series.Errors, series.ParityErrors, series.HourToDateErrors, series.HourlyErrors},
+		} {
+			b.blockRules(v, names, blocks)
 		}
 	}
 	for _, w := range b.ratioWindows() {
 		wl := b.window(w)
 		ratio := binary(parser.DIV, b.recorded(series.Errors, v, series.WindowLabel, wl), b.recorded(series.Total, v, series.WindowLabel, wl), nil)
 		b.record(series.ErrorRatio, ratio, b.withLabels(v, series.WindowLabel, wl))
+	}
+}
+
+// blockSeries names the series one count (events, or bad events) is
+// summed through into windows of 12 hours and more.
+type blockSeries struct{ increments, parity, hourToDate, hourly string }
+
+// blockRules record the hourly blocks of one count and the windows summed
+// from them. A window of n hours ending now is the hour to date, plus the
+// n hourly blocks before it, less the part of the oldest block that lies
+// before the window, which is that hour's hour to date n hours ago. So
+// every window is exact and current to the base window, at the cost of n
+// samples for the blocks and a few hundred for the hour's increments.
+//
+// What the current hour holds must be told from the last with fixed ranges
+// (PromQL has no range up to the hour): the increments are recorded again
+// in two series by the parity of their hour, and within two hours each
+// parity holds one hour only. No rule reads its own output, so the rules
+// backfill as range queries, rule by rule, as promtool does.
+func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
+	s := b.slo
+	step := s.BaseWindow
+	parities := []string{"even", "odd"}
+	hourIs := func(parity int) parser.Expr {
+		return binary(parser.EQLC, binary(parser.MOD, call("hour"), num(2), nil), num(float64(parity)), nil)
+	}
+	for i, p := range parities {
+		expr := binary(parser.LAND, b.recorded(n.increments, v, series.WindowLabel, b.window(step)), hourIs(i), on())
+		b.record(n.parity, expr, b.withLabels(v, series.WindowLabel, b.window(step), series.HourParityLabel, p))
+	}
+	// pick applies f to the parity series of the current hour (previous:
+	// of the last hour), and drops the labels that tell the series apart.
+	pick := func(previous bool, f func(sel *parser.VectorSelector) parser.Expr, drop ...string) parser.Expr {
+		var expr parser.Expr
+		for i := range parities {
+			own := parities[i]
+			if previous {
+				own = parities[1-i]
+			}
+			branch := binary(parser.LAND, f(b.recorded(n.parity, v, series.WindowLabel, b.window(step), series.HourParityLabel, own)), hourIs(i), on())
+			if expr == nil {
+				expr = branch
+			} else {
+				expr = binary(parser.LOR, expr, branch, nil)
+			}
+		}
+		return &parser.AggregateExpr{Op: parser.SUM, Expr: expr, Grouping: append([]string{series.HourParityLabel}, drop...), Without: true}
+	}
+	sumOver := func(r time.Duration) func(*parser.VectorSelector) parser.Expr {
+		return func(sel *parser.VectorSelector) parser.Expr { return call("sum_over_time", rangeOf(sel, r)) }
+	}
+	// The hour's increments lie within the last hour less half a step;
+	// the last hour's, within the last two.
+	hour := burnrate.BlockSize
+	b.record(n.hourToDate, pick(false, sumOver(hour-step/2), series.WindowLabel), b.withLabels(v))
+	// The last hour's block, recorded once: at the hour's first evaluation,
+	// the one that finds a single increment of its hour. An hour that
+	// starts in a monitoring gap is recorded at its first evaluation after.
+	first := binary(parser.EQLC, pick(false, func(sel *parser.VectorSelector) parser.Expr {
+		return call("count_over_time", rangeOf(sel, hour-step/2))
+	}), num(1), nil)
+	block := binary(parser.LAND, pick(true, sumOver(2*hour-step/2)), first, nil)
+	b.record(n.hourly, block, b.withLabels(v, series.WindowLabel, b.window(hour)))
+	for _, w := range blocks {
+		// The blocks of the n hours before this one: recorded at most n
+		// hours less half a step ago. None in the first hour after the
+		// rules are deployed, when the window is the hour to date.
+		blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), w-step/2)),
+			binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil), ignoring(series.WindowLabel))
+		sum := binary(parser.ADD, b.recorded(n.hourToDate, v), blocks, ignoring(series.WindowLabel))
+		// The oldest block's part before the window. Missing when the
+		// window began in a monitoring gap: the window then holds all of
+		// its oldest hour.
+		before := b.recorded(n.hourToDate, v)
+		before.OriginalOffset = w
+		oldest := binary(parser.LOR, before, binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil), nil)
+		b.record(n.increments, binary(parser.SUB, sum, oldest, nil), b.withLabels(v, series.WindowLabel, b.window(w)))
 	}
 }
 
