@@ -41,6 +41,13 @@ const (
 	HourToDateTotal = "slo:sli_total:hour_to_date_increase"
 	// HourToDateErrors is HourToDateTotal for bad events.
 	HourToDateErrors = "slo:sli_errors:hour_to_date_increase"
+	// GapTotal is recorded at the first evaluation after a monitoring gap
+	// (a restart) of up to an hour: the events the raw counters counted
+	// in the last hour and the base-window increments missed, so that the
+	// windows summed from hourly blocks, and the period, lose nothing.
+	GapTotal = "slo:sli_total:gap_increase"
+	// GapErrors is GapTotal for bad events.
+	GapErrors = "slo:sli_errors:gap_increase"
 	// HourlyTotal holds one sample per hour, recorded at its first
 	// evaluation: the events recorded in the hour before. Windows of 12h
 	// and more sum these blocks, add the hour to date and take off the

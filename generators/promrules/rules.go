@@ -236,9 +236,10 @@ func (b *builder) sliRules(v variant) {
 		}
 	}
 	if len(blocks) > 0 {
+		totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
 		for _, names := range []blockSeries{
-			{series.Total, series.ParityTotal, series.HourToDateTotal, series.HourlyTotal},
-			{series.Errors, series.ParityErrors, series.HourToDateErrors, series.HourlyErrors},
+			{series.Total, series.ParityTotal, series.HourToDateTotal, series.HourlyTotal, series.GapTotal, totalDelta},
+			{series.Errors, series.ParityErrors, series.HourToDateErrors, series.HourlyErrors, series.GapErrors, errsDelta},
 		} {
 			b.blockRules(v, names, blocks)
 		}
@@ -250,9 +251,20 @@ func (b *builder) sliRules(v variant) {
 	}
 }
 
+// gapHistory is how far back an hourly block must exist for an evaluation
+// that finds no increment a step before it to be the first after a
+// monitoring gap rather than the rules' first.
+const gapHistory = 6 * time.Hour
+
 // blockSeries names the series one count (events, or bad events) is
-// summed through into windows of 12 hours and more.
-type blockSeries struct{ increments, parity, hourToDate, hourly string }
+// summed through into windows longer than an hour, and the expression of
+// what the raw counters counted in the last hour (nil when they cannot
+// tell: bool gauges hold nothing for a gap, native histograms are not
+// subtracted).
+type blockSeries struct {
+	increments, parity, hourToDate, hourly, gap string
+	rawDelta                                    parser.Expr
+}
 
 // blockRules record the hourly blocks of one count and the windows summed
 // from them. A window of n hours ending now is the hour to date, plus the
@@ -310,6 +322,31 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 	}), num(1), nil)
 	block := binary(parser.LAND, pick(true, sumOver(2*hour-step/2)), first, nil)
 	b.record(n.hourly, block, b.withLabels(v, series.WindowLabel, b.window(hour)))
+	zero := binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil)
+	// lastHour is what the increments recorded over the last hour hold.
+	lastHour := func() parser.Expr {
+		blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), hour-step/2)), zero, ignoring(series.WindowLabel))
+		before := b.recorded(n.hourToDate, v)
+		before.OriginalOffset = hour
+		return binary(parser.SUB, binary(parser.ADD, b.recorded(n.hourToDate, v), blocks, ignoring(series.WindowLabel)), binary(parser.LOR, before, zero, nil), nil)
+	}
+	if n.rawDelta != nil {
+		// After a monitoring gap the raw counters still hold what it
+		// missed: at the first evaluation after it (the one that finds no
+		// increment a step before), what they counted over the last hour
+		// less what the increments recorded. Longer gaps lose what lies
+		// beyond that hour. Only the raw series' latest samples and those
+		// an hour before are read.
+		g := s.Grouping
+		missed := call("clamp_min", binary(parser.SUB, n.rawDelta, lastHour(), on(g...)), num(0))
+		afterGap := binary(parser.EQLC, call("count_over_time", rangeOf(b.recorded(n.increments, v, series.WindowLabel, b.window(step)), step+step/2)), num(1), nil)
+		// A gap, not the rules' first evaluation: blocks were recorded
+		// before it. (The hour before the rules were deployed is not
+		// counted: the period holds what they recorded.)
+		seenBefore := binary(parser.GTR, call("count_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), gapHistory)), num(0), nil)
+		afterGap = binary(parser.LAND, afterGap, seenBefore, ignoring(series.WindowLabel))
+		b.record(n.gap, binary(parser.LAND, missed, afterGap, on(g...)), b.withLabels(v))
+	}
 	for _, w := range blocks {
 		// The blocks of the n hours before this one: recorded at most n
 		// hours less half a step ago. None in the first hour after the
@@ -317,6 +354,10 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 		blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), w-step/2)),
 			binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil), ignoring(series.WindowLabel))
 		sum := binary(parser.ADD, b.recorded(n.hourToDate, v), blocks, ignoring(series.WindowLabel))
+		if n.rawDelta != nil {
+			gaps := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.gap, v), w-step/2)), zero, nil)
+			sum = binary(parser.ADD, sum, gaps, nil)
+		}
 		// The oldest block's part before the window. Missing when the
 		// window began in a monitoring gap: the window then holds all of
 		// its oldest hour.
@@ -325,6 +366,47 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 		oldest := binary(parser.LOR, before, binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil), nil)
 		b.record(n.increments, binary(parser.SUB, sum, oldest, nil), b.withLabels(v, series.WindowLabel, b.window(w)))
 	}
+}
+
+// rawDeltas returns the expressions for total and bad events over the last
+// span as the raw counters tell them, from their latest samples and those
+// a span before (a counter that restarted counts from zero, a new one in
+// full), or nils for SLIs whose raw series cannot tell.
+func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.Expr) {
+	s := b.slo
+	g := s.Grouping
+	delta := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
+		now := sel.VectorSelector()
+		now.LabelMatchers = append(now.LabelMatchers, extra...)
+		before := sel.VectorSelector()
+		before.LabelMatchers = append(before.LabelMatchers, extra...)
+		before.OriginalOffset = span
+		grown := binary(parser.GTE, binary(parser.SUB, now, before, nil), num(0), nil)
+		now2 := sel.VectorSelector()
+		now2.LabelMatchers = append(now2.LabelMatchers, extra...)
+		return sumBy(g, binary(parser.LOR, grown, now2, nil))
+	}
+	// No bad event, no error series: zero, labelled as the total's
+	// increments are (read once, where the raw series would be read again).
+	orZero := func(e parser.Expr) parser.Expr {
+		return binary(parser.LOR, e, binary(parser.MUL, num(0), b.recorded(series.Total, v, series.WindowLabel, b.window(s.BaseWindow)), nil), on(g...))
+	}
+	minus := func(total, good parser.Expr) parser.Expr {
+		return call("clamp_min", binary(parser.SUB, total, good, on(g...)), num(0))
+	}
+	switch {
+	case s.SLI.Kind == slo.Ratio:
+		total = delta(s.SLI.Total)
+		if s.SLI.Errors != nil {
+			return total, orZero(delta(s.SLI.Errors))
+		}
+		return total, minus(total, orZero(delta(s.SLI.Good)))
+	case s.SLI.Kind == slo.Latency && !s.SLI.NativeHistogram:
+		total = delta(s.SLI.Histogram, eq("le", "+Inf"))
+		good := delta(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
+		return total, minus(total, good)
+	}
+	return nil, nil
 }
 
 // baseIncrements returns the expressions for total and bad events per base
