@@ -323,11 +323,16 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 	block := binary(parser.LAND, pick(true, sumOver(2*hour-step/2)), first, nil)
 	b.record(n.hourly, block, b.withLabels(v, series.WindowLabel, b.window(hour)))
 	zero := binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil)
-	// lastHour is what the increments recorded over the last hour hold.
-	lastHour := func() parser.Expr {
-		blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), hour-step/2)), zero, ignoring(series.WindowLabel))
+	// upTo is what the increments recorded over the last w hold: the hour
+	// to date, plus the blocks of the hours before, recorded at most w
+	// less half a step ago (none in the first hour after the rules are
+	// deployed), less the oldest block's part before w. That part is
+	// missing when w began in a monitoring gap: the oldest hour then
+	// counts whole.
+	upTo := func(w time.Duration) parser.Expr {
+		blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), w-step/2)), zero, ignoring(series.WindowLabel))
 		before := b.recorded(n.hourToDate, v)
-		before.OriginalOffset = hour
+		before.OriginalOffset = w
 		return binary(parser.SUB, binary(parser.ADD, b.recorded(n.hourToDate, v), blocks, ignoring(series.WindowLabel)), binary(parser.LOR, before, zero, nil), nil)
 	}
 	if n.rawDelta != nil {
@@ -338,7 +343,7 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 		// beyond that hour. Only the raw series' latest samples and those
 		// an hour before are read.
 		g := s.Grouping
-		missed := call("clamp_min", binary(parser.SUB, n.rawDelta, lastHour(), on(g...)), num(0))
+		missed := call("clamp_min", binary(parser.SUB, n.rawDelta, upTo(hour), on(g...)), num(0))
 		afterGap := binary(parser.EQLC, call("count_over_time", rangeOf(b.recorded(n.increments, v, series.WindowLabel, b.window(step)), step+step/2)), num(1), nil)
 		// A gap, not the rules' first evaluation: blocks were recorded
 		// before it. (The hour before the rules were deployed is not
@@ -348,23 +353,12 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 		b.record(n.gap, binary(parser.LAND, missed, afterGap, on(g...)), b.withLabels(v))
 	}
 	for _, w := range blocks {
-		// The blocks of the n hours before this one: recorded at most n
-		// hours less half a step ago. None in the first hour after the
-		// rules are deployed, when the window is the hour to date.
-		blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), w-step/2)),
-			binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil), ignoring(series.WindowLabel))
-		sum := binary(parser.ADD, b.recorded(n.hourToDate, v), blocks, ignoring(series.WindowLabel))
+		window := upTo(w)
 		if n.rawDelta != nil {
 			gaps := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.gap, v), w-step/2)), zero, nil)
-			sum = binary(parser.ADD, sum, gaps, nil)
+			window = binary(parser.ADD, window, gaps, nil)
 		}
-		// The oldest block's part before the window. Missing when the
-		// window began in a monitoring gap: the window then holds all of
-		// its oldest hour.
-		before := b.recorded(n.hourToDate, v)
-		before.OriginalOffset = w
-		oldest := binary(parser.LOR, before, binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil), nil)
-		b.record(n.increments, binary(parser.SUB, sum, oldest, nil), b.withLabels(v, series.WindowLabel, b.window(w)))
+		b.record(n.increments, window, b.withLabels(v, series.WindowLabel, b.window(w)))
 	}
 }
 
