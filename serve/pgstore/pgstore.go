@@ -271,6 +271,45 @@ func (s *Store) reload(ctx context.Context) error {
 	return nil
 }
 
+// changeOverrides commits one change of the overrides with its audit
+// record and a notification to the other replicas, in one transaction
+// under the overrides lock, so the trail is in the order of the changes.
+// change makes the change and returns its record, or nil when there was
+// nothing to change. Once committed, edit brings this replica's memory in
+// line at once. It reports whether anything changed.
+func (s *Store) changeOverrides(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), edit func([]gate.Override) []gate.Override) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	changed := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", overridesLock); err != nil {
+			return err
+		}
+		e, err := change(ctx, tx)
+		if err != nil || e == nil {
+			return err
+		}
+		entry, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES (clock_timestamp(), $1, $2, $3)`, e.Kind, client, entry); err != nil {
+			return err
+		}
+		changed = true
+		_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, id)
+		return err
+	})
+	if err != nil || !changed {
+		return false, err
+	}
+	s.mu.Lock()
+	s.changes++
+	s.overrides = edit(slices.Clone(s.overrides))
+	s.mu.Unlock()
+	return true, nil
+}
+
 // CreateOverride commits the override and its audit record, and tells the
 // other replicas, before returning it.
 func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error) {
@@ -281,32 +320,24 @@ func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client str
 	ov.ID = "ovr-" + hex.EncodeToString(id)
 	ov.Created = now.UTC().Truncate(time.Microsecond) // PostgreSQL's precision
 	ov.Expires = ov.Expires.UTC().Truncate(time.Microsecond)
-	entry, err := json.Marshal(serve.AuditEntry{Time: ov.Created, Kind: "override-created", Override: &ov, Client: client})
-	if err != nil {
-		return ov, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
-	defer cancel()
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", overridesLock); err != nil {
-			return err
-		}
+	_, err := s.changeOverrides(ctx, ov.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
 		var inForce int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM slokit_overrides WHERE deleted IS NULL AND expires > $1", now).Scan(&inForce); err != nil {
-			return err
+			return nil, err
 		}
 		if inForce >= serve.MaxOverrides {
-			return serve.ErrTooManyOverrides
+			return nil, serve.ErrTooManyOverrides
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO slokit_overrides (id, service, reason, author, created, expires) VALUES ($1, $2, $3, $4, $5, $6)`,
 			ov.ID, ov.Service, ov.Reason, ov.Author, ov.Created, ov.Expires); err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES (clock_timestamp(), 'override-created', $1, $2)`, client, entry); err != nil {
-			return err
+		return &serve.AuditEntry{Time: ov.Created, Kind: "override-created", Override: &ov, Client: client}, nil
+	}, func(list []gate.Override) []gate.Override {
+		if slices.ContainsFunc(list, func(o gate.Override) bool { return o.ID == ov.ID }) {
+			return list
 		}
-		_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, ov.ID)
-		return err
+		return append(list, ov)
 	})
 	if errors.Is(err, serve.ErrTooManyOverrides) {
 		return ov, err
@@ -314,12 +345,6 @@ func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client str
 	if err != nil {
 		return ov, s.fail("storing the override", err)
 	}
-	s.mu.Lock()
-	s.changes++
-	if !slices.ContainsFunc(s.overrides, func(o gate.Override) bool { return o.ID == ov.ID }) {
-		s.overrides = append(slices.Clone(s.overrides), ov)
-	}
-	s.mu.Unlock()
 	return ov, nil
 }
 
@@ -327,36 +352,17 @@ func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client str
 // record) with its audit record, and tells the other replicas.
 func (s *Store) DeleteOverride(ctx context.Context, id, client string, now time.Time) (bool, error) {
 	at := now.UTC().Truncate(time.Microsecond)
-	entry, err := json.Marshal(serve.AuditEntry{Time: at, Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: client})
-	if err != nil {
-		return false, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
-	defer cancel()
-	found := false
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", overridesLock); err != nil {
-			return err
-		}
+	found, err := s.changeOverrides(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
 		tag, err := tx.Exec(ctx, "UPDATE slokit_overrides SET deleted = $2 WHERE id = $1 AND deleted IS NULL", id, at)
 		if err != nil || tag.RowsAffected() == 0 {
-			return err
+			return nil, err
 		}
-		found = true
-		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES (clock_timestamp(), 'override-deleted', $1, $2)`, client, entry); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, id)
-		return err
+		return &serve.AuditEntry{Time: at, Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: client}, nil
+	}, func(list []gate.Override) []gate.Override {
+		return slices.DeleteFunc(list, func(o gate.Override) bool { return o.ID == id })
 	})
 	if err != nil {
 		return false, s.fail("deleting the override", err)
-	}
-	if found {
-		s.mu.Lock()
-		s.changes++
-		s.overrides = slices.DeleteFunc(slices.Clone(s.overrides), func(o gate.Override) bool { return o.ID == id })
-		s.mu.Unlock()
 	}
 	return found, nil
 }
@@ -365,51 +371,29 @@ func (s *Store) DeleteOverride(ctx context.Context, id, client string, now time.
 // record, if it is in force, and tells the other replicas.
 func (s *Store) ChangeOverride(ctx context.Context, id string, c serve.OverrideChange, client string, now time.Time) (gate.Override, bool, error) {
 	at := now.UTC().Truncate(time.Microsecond)
-	expires := c.Expires.UTC().Truncate(time.Microsecond)
-	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
-	defer cancel()
 	var ov gate.Override
-	found := false
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", overridesLock); err != nil {
-			return err
-		}
+	found, err := s.changeOverrides(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
 		err := tx.QueryRow(ctx, `UPDATE slokit_overrides SET expires = $2, reason = $3
 			WHERE id = $1 AND deleted IS NULL AND expires > $4
-			RETURNING id, service, reason, author, created, expires`, id, expires, c.Reason, at).
+			RETURNING id, service, reason, author, created, expires`, id, c.Expires.UTC().Truncate(time.Microsecond), c.Reason, at).
 			Scan(&ov.ID, &ov.Service, &ov.Reason, &ov.Author, &ov.Created, &ov.Expires)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
+			return nil, nil
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		found = true
 		ov.Created, ov.Expires = ov.Created.UTC(), ov.Expires.UTC()
-		entry, err := json.Marshal(serve.AuditEntry{Time: at, Kind: "override-changed", Override: &ov, By: c.Author, Client: client})
-		if err != nil {
-			return err
+		return &serve.AuditEntry{Time: at, Kind: "override-changed", Override: &ov, By: c.Author, Client: client}, nil
+	}, func(list []gate.Override) []gate.Override {
+		if i := slices.IndexFunc(list, func(o gate.Override) bool { return o.ID == id }); i >= 0 {
+			list[i] = ov
+			return list
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO slokit_audit (at, kind, client, entry) VALUES (clock_timestamp(), 'override-changed', $1, $2)`, client, entry); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", channel, id)
-		return err
+		return append(list, ov)
 	})
 	if err != nil {
 		return gate.Override{}, false, s.fail("changing the override", err)
-	}
-	if found {
-		s.mu.Lock()
-		s.changes++
-		next := slices.Clone(s.overrides)
-		if i := slices.IndexFunc(next, func(o gate.Override) bool { return o.ID == id }); i >= 0 {
-			next[i] = ov
-		} else {
-			next = append(next, ov)
-		}
-		s.overrides = next
-		s.mu.Unlock()
 	}
 	return ov, found, nil
 }
