@@ -142,6 +142,7 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
+// serviceSet is the set of the services' names.
 func serviceSet(services []*slo.Service) map[string]bool {
 	set := make(map[string]bool, len(services))
 	for _, svc := range services {
@@ -325,9 +326,6 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// writeJSON answers v as compact JSON: the gate's answers go to pipelines
-// thousands of times a second, and indenting them took a sixth of a
-// check's CPU (`| jq` indents for people).
 func fail(w http.ResponseWriter, code int, format string, args ...any) {
 	writeJSON(w, code, api.Error{Error: fmt.Sprintf(format, args...)})
 }
