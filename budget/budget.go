@@ -255,7 +255,13 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		}
 		for _, a := range firing {
 			if objectiveIdentity(a.Metric, s) == k && a.Metric["alertname"] == model.LabelValue(s.Alerting.Name) {
-				st.FiringAlerts = append(st.FiringAlerts, FiringAlert{Alert: string(a.Metric["alertname"]), Severity: string(a.Metric[series.SeverityLabel]), Window: string(a.Metric[series.WindowLabel])})
+				// Pages and tickets by what they are, whatever the team
+				// calls them in its severity label.
+				severity := string(a.Metric[series.SeverityLabel])
+				if sev, ok := s.Alerting.SeverityOf(severity); ok {
+					severity = string(sev)
+				}
+				st.FiringAlerts = append(st.FiringAlerts, FiringAlert{Alert: string(a.Metric["alertname"]), Severity: severity, Window: string(a.Metric[series.WindowLabel])})
 			}
 		}
 		for _, ts := range stamps {

@@ -165,3 +165,33 @@ func TestStateShowsBeforeTheFirstHourlyBlock(t *testing.T) {
 		t.Fatalf("ten minutes into an outage, rules nine minutes old: %+v", st)
 	}
 }
+
+// A team whose Alertmanager routes match severity=critical and warning
+// names its pages and tickets so; the budget and gate still know a page.
+func TestPagesAreKnownByTheTeamsSeverityValue(t *testing.T) {
+	t.Parallel()
+	svcs := fixture.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
+		SLOYAML: "alerting:\n  page: {severity: critical}\n  ticket: {severity: warning}",
+	}))
+	b, ts := fixture.Replayed(t, svcs, "outage", 0, 3*time.Hour+10*time.Minute)
+	states, err := budget.Read(context.Background(), engine.ModelQuerier{Engine: b.Engine}, svcs, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := engine.ModelQuerier{Engine: b.Engine}.Query(context.Background(), `ALERTS{alertstate="firing",severity="critical"}`, ts)
+	if err != nil || len(alerts) == 0 {
+		t.Fatalf("no page firing with severity=critical (%v): the rules do not carry the team's value", err)
+	}
+	st := states[0]
+	if len(st.FiringAlerts) == 0 || st.FiringAlerts[0].Severity != "page" || st.Status == budget.Warning || st.Status == budget.OK {
+		t.Fatalf("a severity=critical page read as %+v, status %s", st.FiringAlerts, st.Status)
+	}
+	d := gate.Decide("order-api", slo.HotfixChange, []gate.SLOState{gateState(t, st)}, nil, time.Now())
+	found := false
+	for _, r := range d.Reasons {
+		found = found || r.Rule == "page-alert-firing"
+	}
+	if !found {
+		t.Errorf("the gate does not see the page: %+v", d)
+	}
+}

@@ -197,7 +197,18 @@ func applyPolicy(s *slo.SLO, m model.Metric) error {
 		return fmt.Errorf("no %s label", series.AlertLabel)
 	}
 	s.Policy = p
-	s.Alerting = slo.Alerting{Name: alert}
+	s.Alerting = slo.Alerting{Name: alert, Severities: map[burnrate.Severity]slo.SeverityConfig{}}
+	for sev, l := range map[burnrate.Severity]model.LabelName{burnrate.Page: series.PageSeverityLabel, burnrate.Ticket: series.TicketSeverityLabel} {
+		if v, ok := m[l]; ok {
+			if v == "" || !v.IsValid() {
+				return fmt.Errorf("%s %q is not a severity value", l, v)
+			}
+			s.Alerting.Severities[sev] = slo.SeverityConfig{Value: string(v)}
+		}
+	}
+	if s.Alerting.SeverityValue(burnrate.Page) == s.Alerting.SeverityValue(burnrate.Ticket) {
+		return fmt.Errorf("pages and tickets both carry severity %q", s.Alerting.SeverityValue(burnrate.Page))
+	}
 	if w := m[series.ExhaustionWindowLabel]; w != "" {
 		d, err := model.ParseDuration(string(w))
 		if err != nil || d <= 0 {

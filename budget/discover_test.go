@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
@@ -96,6 +97,11 @@ func TestDiscoverFindsWhatTheSpecsSay(t *testing.T) {
 			}
 			if got.Alerting.Name != want.Alerting.Name || got.Alerting.ExhaustionWindow() != want.Alerting.ExhaustionWindow() {
 				t.Errorf("%s: alert %s timed by %s, want %s timed by %s", name, got.Alerting.Name, got.Alerting.ExhaustionWindow(), want.Alerting.Name, want.Alerting.ExhaustionWindow())
+			}
+			for _, sev := range []burnrate.Severity{burnrate.Page, burnrate.Ticket} {
+				if g, w := got.Alerting.SeverityValue(sev), want.Alerting.SeverityValue(sev); g != w {
+					t.Errorf("%s: %ss carry severity=%s, want %s", name, sev, g, w)
+				}
 			}
 			if !slices.Equal(got.Grouping, want.Grouping) {
 				t.Errorf("%s: grouping %v, want %v", name, got.Grouping, want.Grouping)

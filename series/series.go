@@ -78,7 +78,9 @@ const (
 	// (WarnBelowLabel, FreezeOnPageLabel, AllowDuringFreezeLabel), the name
 	// of the SLO's burn-rate alerts (AlertLabel), the alert window whose
 	// burn rate tells when the budget runs out (ExhaustionWindowLabel),
-	// and the labels its state is split by (GroupingLabel). It carries no
+	// the severity values of its pages and tickets when the spec renames
+	// them (PageSeverityLabel, TicketSeverityLabel), and the labels its
+	// state is split by (GroupingLabel). It carries no
 	// labels of the spec's, so none of these names can clash with them.
 	Policy = "slo:policy:info"
 )
@@ -98,6 +100,11 @@ const (
 	// GroupingLabel lists the grouping labels ("provider,region"); absent
 	// for an SLO that is not grouped.
 	GroupingLabel = "grouping"
+	// PageSeverityLabel and TicketSeverityLabel hold the severity label
+	// values of the SLO's pages and tickets ("critical", "warning");
+	// absent when they are page and ticket.
+	PageSeverityLabel   = "page_severity"
+	TicketSeverityLabel = "ticket_severity"
 )
 
 // Labels slokit puts on recorded series and alerts.

@@ -102,7 +102,11 @@ func (c *converter) checkLabelName(path, name string) bool {
 		return false
 	}
 	if series.IsReserved(name) {
-		c.Fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)", name, strings.Join(series.ReservedLabels(), ", "))
+		hint := ""
+		if name == series.SeverityLabel {
+			hint = "; set its value with alerting.page.severity and alerting.ticket.severity"
+		}
+		c.Fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)%s", name, strings.Join(series.ReservedLabels(), ", "), hint)
 		return false
 	}
 	return true
@@ -135,6 +139,14 @@ func (c *converter) checkAnnotations(path string, as map[string]string) {
 			c.Fail(p, "%q is not a valid annotation name", k)
 		}
 		c.checkTemplate(p, as[k])
+	}
+}
+
+// checkSeverityValue checks a severity label value: literal text that
+// Alertmanager routes match, so no template and no surrounding space.
+func (c *converter) checkSeverityValue(path, v string) {
+	if !model.LabelValue(v).IsValid() || strings.TrimSpace(v) != v || strings.Contains(v, "{{") || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		c.Fail(path, "%q is not a severity value: write literal text such as critical or warning", v)
 	}
 }
 
@@ -571,8 +583,14 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 			p := path + "." + string(sev)
 			c.checkAlertLabels(p+".labels", sc.Labels)
 			c.checkAnnotations(p+".annotations", sc.Annotations)
-			a.Severities[sev] = SeverityConfig{Labels: sc.Labels, Annotations: sc.Annotations}
+			a.Severities[sev] = SeverityConfig{Value: sc.Severity, Labels: sc.Labels, Annotations: sc.Annotations}
 			disabled[sev] = sc.Disabled
+			if sc.Severity != "" {
+				c.checkSeverityValue(p+".severity", sc.Severity)
+			}
+		}
+		if page, ticket := a.SeverityValue(burnrate.Page), a.SeverityValue(burnrate.Ticket); page == ticket {
+			c.Fail(path+".ticket.severity", "pages and tickets both carry severity=%s: give each its own value, so routes, inhibit rules and the gate tell them apart", page)
 		}
 	}
 	var tiers []burnrate.Tier

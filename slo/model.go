@@ -241,8 +241,32 @@ type Alerting struct {
 
 // SeverityConfig holds what is added to every alert of one severity.
 type SeverityConfig struct {
+	// Value is the alerts' severity label ("critical" where Alertmanager
+	// routes already match on it); empty means the severity's own name,
+	// page or ticket.
+	Value       string
 	Labels      map[string]string
 	Annotations map[string]string
+}
+
+// SeverityValue is the severity label the alerts of sev carry.
+func (a Alerting) SeverityValue(sev burnrate.Severity) string {
+	if v := a.Severities[sev].Value; v != "" {
+		return v
+	}
+	return string(sev)
+}
+
+// SeverityOf tells which severity an alert of the SLO whose severity label
+// is value belongs to: the budget service and gate judge pages and tickets,
+// whatever each team calls them.
+func (a Alerting) SeverityOf(value string) (burnrate.Severity, bool) {
+	for _, sev := range []burnrate.Severity{burnrate.Page, burnrate.Ticket} {
+		if a.SeverityValue(sev) == value {
+			return sev, true
+		}
+	}
+	return "", false
 }
 
 // DefaultAlertName is the alertname of burn-rate alerts unless a spec sets

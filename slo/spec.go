@@ -94,6 +94,7 @@ type specAlerting struct {
 
 type specSeverity struct {
 	Disabled    bool              `yaml:"disabled"`
+	Severity    string            `yaml:"severity"`
 	Labels      map[string]string `yaml:"labels"`
 	Annotations map[string]string `yaml:"annotations"`
 }

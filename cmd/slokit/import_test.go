@@ -110,7 +110,7 @@ func TestImportErrors(t *testing.T) {
 		{"no paths", []string{"import"}, 2, "no spec paths given"},
 		{"a plugin SLI", []string{"import", "../../slo/importer/testdata/sloth.bad.yaml"}, 1, `Sloth SLI plugin "sloth-common/kubernetes/apiserver/availability" cannot be imported`},
 		{"nothing written on errors", []string{"import", "-o", t.TempDir(), "../../slo/importer/testdata/sloth.bad.yaml"}, 1, "nothing written"},
-		{"strict fails on what is not carried over", []string{"import", "--strict", "../../slo/importer/testdata/sloth.good.yaml"}, 1, "label severity=critical not carried over"},
+		{"strict fails on what is not carried over", []string{"import", "--strict", "../../slo/importer/testdata/sloth-crd.good.yaml"}, 1, "ticket alerts keep severity=ticket"},
 		{"a format slokit does not read", []string{"import", "../../slo/testdata/other-apiversion.bad.yaml"}, 1, `unsupported apiVersion "monitoring.coreos.com/v1"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

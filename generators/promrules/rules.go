@@ -526,6 +526,11 @@ func (b *builder) policyLabels() map[string]string {
 	if len(s.Grouping) > 0 {
 		ls[series.GroupingLabel] = strings.Join(s.Grouping, ",")
 	}
+	for sev, l := range map[burnrate.Severity]string{burnrate.Page: series.PageSeverityLabel, burnrate.Ticket: series.TicketSeverityLabel} {
+		if v := s.Alerting.SeverityValue(sev); v != string(sev) {
+			ls[l] = v
+		}
+	}
 	return ls
 }
 
@@ -583,7 +588,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	for _, m := range []map[string]string{s.Alerting.Labels, sev.Labels} {
 		maps.Copy(ls, m)
 	}
-	ls[series.SeverityLabel] = string(t.Severity)
+	ls[series.SeverityLabel] = s.Alerting.SeverityValue(t.Severity)
 	as := b.annotations(o, t)
 	for _, m := range []map[string]string{s.Alerting.Annotations, sev.Annotations} {
 		maps.Copy(as, m)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
@@ -159,6 +160,41 @@ func TestSlothEventsBecomeNativeSLIs(t *testing.T) {
 			if got.Kind != tc.kind {
 				t.Errorf("kind %v, want %v", got.Kind, tc.kind)
 			}
+		})
+	}
+}
+
+// Existing Alertmanager routes match the severity values Sloth users set
+// and Pyrra writes; imported specs keep them.
+func TestImportsKeepTheirSeverityValues(t *testing.T) {
+	for _, tc := range []struct {
+		file, service, slo string
+		page, ticket       string
+	}{
+		{"testdata/sloth.good.yaml", "checkout", "requests-availability", "critical", "ticket"},
+		{"testdata/sloth-crd.good.yaml", "checkout", "requests-availability", "pageteam", "ticket"},
+		{"testdata/pyrra.good.yaml", "checkout-errors", "checkout-errors", "critical", "warning"},
+	} {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			services, diags := slo.ParseFile(tc.file)
+			if err := diags.Errors(); err != nil {
+				t.Fatal(err)
+			}
+			for _, svc := range services {
+				for _, s := range svc.SLOs {
+					if svc.Name != tc.service || s.Name != tc.slo {
+						continue
+					}
+					if got := s.Alerting.SeverityValue(burnrate.Page); got != tc.page {
+						t.Errorf("pages carry severity=%s, want %s", got, tc.page)
+					}
+					if got := s.Alerting.SeverityValue(burnrate.Ticket); got != tc.ticket {
+						t.Errorf("tickets carry severity=%s, want %s", got, tc.ticket)
+					}
+					return
+				}
+			}
+			t.Fatalf("no SLO %s/%s", tc.service, tc.slo)
 		})
 	}
 }

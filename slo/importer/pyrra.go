@@ -241,12 +241,16 @@ func pyrraAlerting(n nodes, d *strictyaml.Document, in *pyrraSLO) *yaml.Node {
 		set(out, "name", n.copyOf(p+".name"))
 	}
 	set(out, "annotations", prefixed(n, d, "metadata.annotations", "annotation"))
-	if a != nil && ((a.Disabled != nil && *a.Disabled) || (a.Burnrates != nil && !*a.Burnrates)) {
-		for _, sev := range []string{"page", "ticket"} {
-			m := n.mapping(p)
+	// Pyrra's alerts carry severity=critical and warning, which existing
+	// Alertmanager routes match: slokit's keep them.
+	disabled := a != nil && ((a.Disabled != nil && *a.Disabled) || (a.Burnrates != nil && !*a.Burnrates))
+	for _, sev := range []struct{ native, pyrra string }{{"page", "critical"}, {"ticket", "warning"}} {
+		m := n.mapping(p)
+		set(m, "severity", n.str(p, sev.pyrra))
+		if disabled {
 			set(m, "disabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
-			set(out, sev, m)
 		}
+		set(out, sev.native, m)
 	}
 	if a == nil || a.Absent == nil || *a.Absent {
 		name := "SLOMetricAbsent"
@@ -255,7 +259,6 @@ func pyrraAlerting(n nodes, d *strictyaml.Document, in *pyrraSLO) *yaml.Node {
 		}
 		d.Warn(p, "Pyrra's absent alert (%s) is not carried over: slokit generates no alert for missing metrics; set alerting.absent: false to silence this, or keep an absent() alert of your own", name)
 	}
-	d.Warn(p, "alerts carry severity=page or ticket where Pyrra's carry severity=critical or warning: update Alertmanager routes")
 	if in.Spec.Window != nil && in.Spec.Window.Value > 0 {
 		tiers := n.sequence(p)
 		for _, t := range pyrraTiers(in.Spec.Window.Value) {

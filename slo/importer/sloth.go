@@ -231,7 +231,7 @@ func translateSloth(root *yaml.Node, format Format) ([]Document, diag.Diagnostic
 	p := keys.prefix
 	out := n.header()
 	set(out, "service", n.copyOf(p+"service"))
-	set(out, "labels", slothLabels(n, d, p+"labels"))
+	set(out, "labels", slothLabels(n, d, p+"labels", false))
 	list := n.sequence(p + "slos")
 	for i, s := range slos {
 		path := fmt.Sprintf("%sslos[%d]", p, i)
@@ -240,7 +240,7 @@ func translateSloth(root *yaml.Node, format Format) ([]Document, diag.Diagnostic
 		set(slo, "name", n.copyOf(path+".name"))
 		set(slo, "description", n.copyOf(path+".description"))
 		set(slo, "objective", n.copyOf(path+".objective"))
-		set(slo, "labels", slothLabels(n, d, path+".labels"))
+		set(slo, "labels", slothLabels(n, d, path+".labels", false))
 		set(slo, "sli", slothSLI(n, d, s, path, keys))
 		set(slo, "alerting", slothAlerting(n, s, path, keys))
 		list.Content = append(list.Content, slo)
@@ -341,10 +341,10 @@ func slothLatency(errorQuery, totalQuery string) (histogram, threshold string, o
 }
 
 // slothLabels copies a label map without the labels slokit sets itself,
-// warning about each one dropped: Sloth users often put severity on page
-// and ticket alerts, where slokit's severity (page or ticket) is what its
-// budget service and gate read.
-func slothLabels(n nodes, d *strictyaml.Document, path string) *yaml.Node {
+// warning about each one dropped. A page or ticket alert's severity label
+// is not among them when carried is set: slothAlerting carries it over as
+// the severity's value, so the team's Alertmanager routes keep matching.
+func slothLabels(n nodes, d *strictyaml.Document, path string, carried bool) *yaml.Node {
 	src := n.copyOf(path)
 	if src == nil || src.Kind != yaml.MappingNode {
 		return src
@@ -353,10 +353,13 @@ func slothLabels(n nodes, d *strictyaml.Document, path string) *yaml.Node {
 	out.Content = nil
 	for i := 0; i+1 < len(src.Content); i += 2 {
 		k, v := src.Content[i], src.Content[i+1]
+		if k.Value == series.SeverityLabel && carried {
+			continue
+		}
 		if series.IsReserved(k.Value) {
 			hint := ""
 			if k.Value == "severity" {
-				hint = " (route pages on severity=page and tickets on severity=ticket)"
+				hint = " (set it on page_alert and ticket_alert, whose severity labels are carried over)"
 			}
 			d.Warn(path+"."+k.Value, "label %s=%s not carried over: slokit sets %s itself%s", k.Value, v.Value, k.Value, hint)
 			continue
@@ -369,6 +372,19 @@ func slothLabels(n nodes, d *strictyaml.Document, path string) *yaml.Node {
 	return &out
 }
 
+// mappingValue is the value of key in mapping m, or nil.
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
 // slothAlerting translates the alerting block: name, labels and
 // annotations, and each severity's labels, annotations and disable.
 func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node {
@@ -378,8 +394,9 @@ func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node
 	ap := path + ".alerting"
 	out := n.mapping(ap)
 	set(out, "name", n.copyOf(ap+".name"))
-	set(out, "labels", slothLabels(n, n.src, ap+".labels"))
+	set(out, "labels", slothLabels(n, n.src, ap+".labels", false))
 	set(out, "annotations", n.copyOf(ap+".annotations"))
+	var pageSeverity string
 	for _, sev := range []struct {
 		native, key string
 		alert       *slothAlert
@@ -392,7 +409,22 @@ func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node
 		if sev.alert.Disable {
 			set(m, "disabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: n.at(sp + ".disable").Line, Column: n.at(sp + ".disable").Column})
 		}
-		set(m, "labels", slothLabels(n, n.src, sp+".labels"))
+		carried := false
+		if v := mappingValue(n.copyOf(sp+".labels"), series.SeverityLabel); v != nil && v.Kind == yaml.ScalarNode {
+			switch {
+			case sev.native == "page":
+				pageSeverity, carried = v.Value, true
+			case v.Value == pageSeverity:
+				// slokit tells pages from tickets by severity.
+				n.src.Warn(sp+".labels."+series.SeverityLabel, "ticket alerts keep severity=ticket: severity=%s is already the page alerts' value", v.Value)
+				carried = true
+				v = nil
+			default:
+				carried = true
+			}
+			set(m, "severity", v)
+		}
+		set(m, "labels", slothLabels(n, n.src, sp+".labels", carried))
 		set(m, "annotations", n.copyOf(sp+".annotations"))
 		if len(m.Content) > 0 {
 			set(out, sev.native, m)
