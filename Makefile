@@ -57,7 +57,7 @@ generate: build
 
 # golden: rewrite the golden files of every package that keeps them (the
 # test packages that declare -update with golden.Flag); review the diff.
-GOLDEN_PACKAGES := ./slo ./slo/importer ./scenario ./generators/promrules ./generators/grafana ./cmd/slokit
+GOLDEN_PACKAGES := ./slo ./slo/importer ./scenario ./generators/promrules ./generators/alertmanager ./generators/grafana ./cmd/slokit
 golden:
 	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
 	$(GO) test -count=1 -run PlainManifests ./test -update
@@ -69,12 +69,14 @@ golden:
 test: vet fmt-check hygiene unit
 
 # deps: the real components the tests run (promtool and Prometheus,
-# vmalert and VictoriaMetrics, PostgreSQL for the shared store), buildah and
-# the CA bundle for the image, from Debian.
+# vmalert and VictoriaMetrics, Alertmanager and amtool for the routing
+# fragment, PostgreSQL for the shared store), buildah and the CA bundle for
+# the image, from Debian.
 deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v vmalert >/dev/null 2>&1 || missing="$$missing victoria-metrics"; \
+	command -v amtool >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
 	command -v buildah >/dev/null 2>&1 || missing="$$missing buildah"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	test -f /etc/ssl/certs/ca-certificates.crt || missing="$$missing ca-certificates"; \

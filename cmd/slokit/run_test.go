@@ -65,6 +65,11 @@ func TestRun(t *testing.T) {
 		{name: "operator dashboards in a folder", args: []string{"dashboards", "--format", "grafana-operator", "--folder", "SLOs", "--instance-selector", "app=grafana", "-o", filepath.Join(out, "op"), "../../specs/menu.yaml"}, code: 0,
 			stderr: "wrote 2 dashboard(s) (grafana-operator)"},
 		{name: "an instance selector for ConfigMaps", args: []string{"dashboards", "--format", "configmap", "--instance-selector", "app=grafana", "-o", filepath.Join(out, "never2"), "../../specs/menu.yaml"}, code: 2, stderr: "grafana-operator format"},
+		{name: "alertmanager routing to stdout", args: []string{"generate", "--format", "alertmanager", "../../specs/menu.yaml"}, code: 0, stdout: "matchers: [team=\"discovery\"]"},
+		{name: "alertmanager routing to a file", args: []string{"generate", "--format", "alertmanager", "-o", filepath.Join(out, "am", "alertmanager.yaml"), "../../specs"}, code: 0,
+			stderr: "wrote Alertmanager routing to " + filepath.Join(out, "am", "alertmanager.yaml"), noStdout: true},
+		{name: "alertmanager routing into a folder", args: []string{"generate", "--format", "alertmanager", "-o", out, "../../specs"}, code: 2, stderr: "give -o FILE.yaml or -"},
+		{name: "alertmanager routing with object labels", args: []string{"generate", "--format", "alertmanager", "--label", "a=1", "../../specs"}, code: 2, stderr: "takes no --check"},
 		{name: "invalid spec generates nothing", args: []string{"generate", "-o", filepath.Join(out, "never"), "../../slo/testdata/windows.bad.yaml"}, code: 1, stderr: "problem(s) found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

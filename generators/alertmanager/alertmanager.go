@@ -1,0 +1,344 @@
+// Package alertmanager writes the Alertmanager routing that fits slokit's
+// alerts: one route per team, pages to the team's pager receiver and
+// tickets to its ticket (or, for P3, chat) receiver, timed by priority,
+// and inhibit rules that hold back an SLO's tickets while one of its pages
+// fires. It is a fragment to merge into an existing alertmanager.yml, and
+// also a complete configuration on its own, so that amtool can check it
+// and a team can start from it.
+package alertmanager
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/generators"
+	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo"
+)
+
+// Labels of the example platform's escalation: alerts are routed to the
+// team named by TeamLabel (or, without one, to the service), and timed and
+// received by PriorityLabel.
+const (
+	TeamLabel     = "team"
+	PriorityLabel = "priority"
+)
+
+// UnroutedReceiver receives slokit alerts no team route matches. It has no
+// integration: alerts sent to it go nowhere, which an operator would see
+// in Alertmanager's UI.
+const UnroutedReceiver = "slokit-unrouted"
+
+// Receiver names are the team's name with one of these suffixes.
+const (
+	PagerSuffix  = "-pager"
+	TicketSuffix = "-tickets"
+	ChatSuffix   = "-chat"
+)
+
+// timing is how fast alerts of a priority are sent and sent again.
+type timing struct {
+	groupWait, groupInterval, repeatInterval string
+}
+
+// priorities are the P0-P3 escalation levels: a P0 is sent within seconds
+// and repeated every quarter hour until someone acts, a P3 is a chat
+// message a day. Priorities outside this table keep the team's timing.
+var priorities = map[string]timing{
+	"P0": {"10s", "1m", "15m"},
+	"P1": {"30s", "5m", "1h"},
+	"P2": {"5m", "30m", "12h"},
+	"P3": {"5m", "30m", "24h"},
+}
+
+// defaultTiming is the timing of slokit alerts without a known priority.
+var defaultTiming = timing{"30s", "5m", "4h"}
+
+// chatPriority is the priority whose tickets go to the chat receiver:
+// nobody needs to track them as work.
+const chatPriority = "P3"
+
+// Config is the part of Alertmanager's configuration slokit writes. The
+// field names and order are Alertmanager's.
+type Config struct {
+	Route        Route         `yaml:"route"`
+	Receivers    []Receiver    `yaml:"receivers"`
+	InhibitRules []InhibitRule `yaml:"inhibit_rules,omitempty"`
+}
+
+// Route is an Alertmanager route.
+type Route struct {
+	Receiver       string   `yaml:"receiver"`
+	Matchers       []string `yaml:"matchers,omitempty,flow"`
+	GroupBy        []string `yaml:"group_by,omitempty,flow"`
+	GroupWait      string   `yaml:"group_wait,omitempty"`
+	GroupInterval  string   `yaml:"group_interval,omitempty"`
+	RepeatInterval string   `yaml:"repeat_interval,omitempty"`
+	Routes         []Route  `yaml:"routes,omitempty"`
+}
+
+// Receiver is a named receiver, without integrations: the team adds its
+// PagerDuty, Opsgenie, Slack or webhook configuration.
+type Receiver struct {
+	Name string `yaml:"name"`
+}
+
+// InhibitRule holds back target alerts while a source alert fires with
+// the same values of Equal.
+type InhibitRule struct {
+	SourceMatchers []string `yaml:"source_matchers,flow"`
+	TargetMatchers []string `yaml:"target_matchers,flow"`
+	Equal          []string `yaml:"equal,flow"`
+}
+
+// alertTier is one severity of one SLO's alerts, as Alertmanager sees it.
+type alertTier struct {
+	slo      *slo.SLO
+	severity burnrate.Severity
+	value    string // the severity label
+	priority string // the priority label, when literal
+}
+
+// Build returns the routing for the alerts of services' SLOs.
+func Build(services []*slo.Service) Config {
+	byTeam := map[string][]alertTier{}
+	teamMatcher := map[string]string{}
+	alertNames := map[string]bool{}
+	severityPairs := map[[2]string]bool{}
+	equal := map[string]bool{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			tiers := enabledSeverities(s)
+			if len(tiers) == 0 {
+				continue
+			}
+			alertNames[s.Alerting.Name] = true
+			for _, g := range s.Grouping {
+				equal[g] = true
+			}
+			team, matcher := teamOf(s)
+			teamMatcher[team] = matcher
+			for _, sev := range tiers {
+				byTeam[team] = append(byTeam[team], alertTier{
+					slo: s, severity: sev, value: s.Alerting.SeverityValue(sev), priority: literalLabel(s, sev, PriorityLabel),
+				})
+			}
+			if len(tiers) == 2 {
+				severityPairs[[2]string{s.Alerting.SeverityValue(burnrate.Page), s.Alerting.SeverityValue(burnrate.Ticket)}] = true
+			}
+		}
+	}
+	names := slices.Sorted(maps.Keys(alertNames))
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = regexp.QuoteMeta(n)
+	}
+	slokitAlerts := matcher(series.AlertNameLabel, "=~", strings.Join(quoted, "|"))
+
+	top := Route{
+		Receiver:  UnroutedReceiver,
+		Matchers:  []string{slokitAlerts},
+		GroupBy:   []string{series.AlertNameLabel, series.ServiceLabel, series.SLOLabel, series.SeverityLabel},
+		GroupWait: defaultTiming.groupWait, GroupInterval: defaultTiming.groupInterval, RepeatInterval: defaultTiming.repeatInterval,
+	}
+	receivers := []Receiver{{Name: UnroutedReceiver}}
+	for _, team := range slices.Sorted(maps.Keys(byTeam)) {
+		r, used := teamRoute(team, teamMatcher[team], byTeam[team])
+		top.Routes = append(top.Routes, r)
+		for _, name := range used {
+			receivers = append(receivers, Receiver{Name: name})
+		}
+	}
+
+	var inhibit []InhibitRule
+	equalLabels := []string{series.AlertNameLabel, series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel, series.ThresholdLabel}
+	equalLabels = append(equalLabels, slices.Sorted(maps.Keys(equal))...)
+	pairs := slices.SortedFunc(maps.Keys(severityPairs), func(a, b [2]string) int {
+		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
+	})
+	for _, p := range pairs {
+		inhibit = append(inhibit, InhibitRule{
+			SourceMatchers: []string{slokitAlerts, matcher(series.SeverityLabel, "=", p[0])},
+			TargetMatchers: []string{slokitAlerts, matcher(series.SeverityLabel, "=", p[1])},
+			Equal:          equalLabels,
+		})
+	}
+	// The root is a complete configuration's: slokit's alerts are its one
+	// child route, which is what to merge into an existing tree.
+	root := Route{Receiver: UnroutedReceiver, Routes: []Route{top}}
+	if len(names) == 0 {
+		root.Routes = nil
+	}
+	return Config{Route: root, Receivers: receivers, InhibitRules: inhibit}
+}
+
+// teamRoute is a team's route: a child route per severity value to the
+// pager or ticket receiver, and within it a route per priority. It
+// returns the receivers it uses, in order.
+func teamRoute(team, teamMatcher string, tiers []alertTier) (Route, []string) {
+	receiverOf := func(t alertTier) string {
+		switch {
+		case t.severity == burnrate.Page:
+			return team + PagerSuffix
+		case t.priority == chatPriority:
+			return team + ChatSuffix
+		}
+		return team + TicketSuffix
+	}
+	used := map[string]bool{}
+	r := Route{Receiver: team + TicketSuffix, Matchers: []string{teamMatcher}}
+	// A severity value is a page for one SLO of the team and a ticket for
+	// another only if the team wants it so; then its routes name the SLO.
+	kinds := map[string]map[burnrate.Severity]bool{}
+	for _, t := range tiers {
+		if kinds[t.value] == nil {
+			kinds[t.value] = map[burnrate.Severity]bool{}
+		}
+		kinds[t.value][t.severity] = true
+	}
+	type routeKey struct {
+		severity burnrate.Severity
+		value    string
+		slo      string // service/slo when the value is ambiguous
+	}
+	groups := map[routeKey][]alertTier{}
+	for _, t := range tiers {
+		k := routeKey{severity: t.severity, value: t.value}
+		if len(kinds[t.value]) > 1 {
+			k.slo = t.slo.Service + "/" + t.slo.Name
+		}
+		groups[k] = append(groups[k], t)
+	}
+	keys := slices.SortedFunc(maps.Keys(groups), func(a, b routeKey) int {
+		// Routes that name an SLO come first, or the plain one would
+		// take their alerts; then pages before tickets.
+		return cmp.Or(cmp.Compare(boolInt(a.slo == ""), boolInt(b.slo == "")),
+			strings.Compare(string(a.severity), string(b.severity)),
+			strings.Compare(a.value, b.value), strings.Compare(a.slo, b.slo))
+	})
+	for _, k := range keys {
+		group := groups[k]
+		base := alertTier{severity: k.severity}
+		child := Route{Receiver: receiverOf(base), Matchers: []string{matcher(series.SeverityLabel, "=", k.value)}}
+		if k.slo != "" {
+			s := group[0].slo
+			child.Matchers = append([]string{matcher(series.ServiceLabel, "=", s.Service), matcher(series.SLOLabel, "=", s.Name)}, child.Matchers...)
+		}
+		used[child.Receiver] = true
+		seen := map[string]bool{}
+		for _, t := range group {
+			timed, known := priorities[t.priority]
+			if !known || seen[t.priority] {
+				continue
+			}
+			seen[t.priority] = true
+			child.Routes = append(child.Routes, Route{
+				Receiver:  receiverOf(t),
+				Matchers:  []string{matcher(PriorityLabel, "=", t.priority)},
+				GroupWait: timed.groupWait, GroupInterval: timed.groupInterval, RepeatInterval: timed.repeatInterval,
+			})
+			used[receiverOf(t)] = true
+		}
+		slices.SortFunc(child.Routes, func(a, b Route) int { return strings.Compare(a.Matchers[0], b.Matchers[0]) })
+		r.Routes = append(r.Routes, child)
+	}
+	used[r.Receiver] = true
+	var names []string
+	for _, suffix := range []string{PagerSuffix, TicketSuffix, ChatSuffix} {
+		if used[team+suffix] {
+			names = append(names, team+suffix)
+		}
+	}
+	return r, names
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// enabledSeverities are the severities that have tiers, pages first.
+func enabledSeverities(s *slo.SLO) []burnrate.Severity {
+	var out []burnrate.Severity
+	for _, sev := range []burnrate.Severity{burnrate.Page, burnrate.Ticket} {
+		if slices.ContainsFunc(s.Alerting.Tiers, func(t burnrate.Tier) bool { return t.Severity == sev }) {
+			out = append(out, sev)
+		}
+	}
+	return out
+}
+
+// teamOf names the team an SLO's alerts go to, and the matcher that finds
+// them: its team label, or else its service.
+func teamOf(s *slo.SLO) (name, matcherText string) {
+	for _, sev := range []burnrate.Severity{burnrate.Page, burnrate.Ticket} {
+		if v := literalLabel(s, sev, TeamLabel); v != "" {
+			return v, matcher(TeamLabel, "=", v)
+		}
+	}
+	return s.Service, matcher(series.ServiceLabel, "=", s.Service)
+}
+
+// literalLabel is the value label has on the SLO's alerts of severity
+// sev, if it is literal text rather than a template filled in when the
+// alert fires; empty otherwise.
+func literalLabel(s *slo.SLO, sev burnrate.Severity, label string) string {
+	v, ok := s.Alerting.Severities[sev].Labels[label]
+	if !ok {
+		v, ok = s.Alerting.Labels[label]
+	}
+	if ok {
+		if strings.Contains(v, "{{") {
+			return ""
+		}
+		return v
+	}
+	return s.Labels[label]
+}
+
+// matcher writes an Alertmanager matcher, its value quoted.
+func matcher(label, op, value string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return label + op + `"` + r.Replace(value) + `"`
+}
+
+// Write writes the routing for services as one YAML document, headed by
+// the spec files it comes from and how to use it.
+func Write(w io.Writer, services []*slo.Service) error {
+	var b strings.Builder
+	b.WriteString(generators.Header)
+	for _, svc := range services {
+		if svc.File != "" {
+			fmt.Fprintf(&b, "# Source: %s\n", svc.File)
+		}
+	}
+	b.WriteString(usage)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(Build(services)); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+const usage = `#
+# Alertmanager routing for slokit's SLO alerts. It is a complete
+# configuration that amtool check-config accepts; to merge it into yours,
+# put route.routes[0] first among your routes, and add the receivers and
+# inhibit_rules. Give each receiver its integrations (pager for -pager,
+# ticket system for -tickets, chat for -chat).
+`
