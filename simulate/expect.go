@@ -7,19 +7,43 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo"
 )
 
-// pageSeverities are the severity labels of alerts that page: slokit's
-// own, and the critical of Pyrra's and many hand-written rules.
+// pageSeverities are the severity labels of alerts that page when the
+// rules are not generated from the specs: slokit's default, and the
+// critical of Pyrra's and many hand-written rules.
 var pageSeverities = []string{"page", "critical"}
+
+// markPages sets whether each alert pages. An alert of one of the
+// services' SLOs pages when its severity is the SLO's page value, so a
+// team that calls its pages "urgent" is judged by them.
+func markPages(alerts []AlertResult, services []*slo.Service) {
+	sloOf := map[[2]string]*slo.SLO{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			sloOf[[2]string{s.Service, s.Name}] = s
+		}
+	}
+	for i, a := range alerts {
+		s := sloOf[[2]string{a.Labels[series.ServiceLabel], a.Labels[series.SLOLabel]}]
+		if s != nil && a.Alert == s.Alerting.Name {
+			sev, ok := s.Alerting.SeverityOf(a.Severity)
+			alerts[i].Page = ok && sev == burnrate.Page
+			continue
+		}
+		alerts[i].Page = slices.Contains(pageSeverities, a.Severity)
+	}
+}
 
 // Check returns the expectations the result does not meet, one sentence
 // each; none when it meets them all.
 func (r *Result) Check(e scenario.Expect) []string {
 	var failed []string
-	pages := func(a AlertResult) bool { return slices.Contains(pageSeverities, a.Severity) }
+	pages := func(a AlertResult) bool { return a.Page }
 	if e.NoPage {
 		for _, a := range r.Alerts {
 			if pages(a) && a.Firings > 0 {

@@ -100,7 +100,10 @@ type AlertResult struct {
 	Alert  string            `json:"alert"`
 	Labels map[string]string `json:"labels"`
 	// Severity is the severity label, if any.
-	Severity     string     `json:"severity"`
+	Severity string `json:"severity"`
+	// Page is whether the alert pages: by its SLO's severity values when
+	// the rules are slokit's, else by a severity of page or critical.
+	Page         bool       `json:"page"`
 	FirstFiredAt *time.Time `json:"firstFiredAt"`
 	// DetectionSeconds is from the first incident's start to the first
 	// firing that starts at or after it; null if there is none.
@@ -356,6 +359,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		markPages(res.Alerts, o.Services)
 		res.Budgets, err = budgets(ctx, e, sc, sources, end)
 		if err != nil {
 			return nil, err

@@ -474,3 +474,22 @@ func TestTicketsOpenWithinMinutes(t *testing.T) {
 		}
 	}
 }
+
+// A team that calls its pages "urgent" is judged by them: the outage's
+// pages count as pages, its tickets ("soon") do not.
+func TestPagesAreKnownByTheSLOsSeverityValue(t *testing.T) {
+	t.Parallel()
+	spec := availability + "    alerting:\n      page: {severity: urgent}\n      ticket: {severity: soon}\n"
+	res := run(t, "outage", simulate.Options{Services: services(t, spec)})
+	if len(fired(res, "urgent")) == 0 {
+		t.Fatalf("no severity=urgent page fired: %+v", res.Alerts)
+	}
+	for _, a := range res.Alerts {
+		if a.Page != (a.Severity == "urgent") {
+			t.Errorf("%s severity=%s window=%s: page=%v", a.Alert, a.Severity, a.Labels["window"], a.Page)
+		}
+	}
+	if failed := res.Check(scenario.Expect{PageWithin: 5 * time.Minute}); len(failed) > 0 {
+		t.Errorf("the urgent pages do not count: %v", failed)
+	}
+}

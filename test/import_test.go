@@ -60,7 +60,7 @@ func TestImportedAnchorsPageOnAnOutage(t *testing.T) {
 			out := slokit(t, "simulate", "--scenario", "outage", "--spec", filepath.Join(anchors, tc.anchor), "--json")
 			var res struct {
 				Alerts []struct {
-					Severity         string     `json:"severity"`
+					Page             bool       `json:"page"`
 					FirstFiredAt     *time.Time `json:"firstFiredAt"`
 					DetectionSeconds *float64   `json:"detectionSeconds"`
 				} `json:"alerts"`
@@ -71,7 +71,7 @@ func TestImportedAnchorsPageOnAnOutage(t *testing.T) {
 			outageStart := time.Date(2026, 1, 5, 3, 0, 0, 0, time.UTC) // the outage scenario's, 3h in
 			paged := false
 			for _, a := range res.Alerts {
-				if a.Severity == "page" && a.DetectionSeconds != nil && *a.DetectionSeconds <= tc.maxWait {
+				if a.Page && a.DetectionSeconds != nil && *a.DetectionSeconds <= tc.maxWait {
 					paged = true
 				}
 				if a.FirstFiredAt != nil && a.FirstFiredAt.Before(outageStart) {
