@@ -117,6 +117,9 @@ const (
 	// HourParityLabel is "even" or "odd" on the Parity series.
 	HourParityLabel = "hour_parity"
 	SeverityLabel   = "severity"
+	// BudgetSpentLabel is the share of the budget, in percent ("75"), a
+	// budget alert fires at.
+	BudgetSpentLabel = "budget_spent"
 	// AlertNameLabel is Prometheus' own label for an alert's name.
 	AlertNameLabel = model.AlertNameLabel
 )
@@ -125,7 +128,7 @@ const (
 // which a spec therefore cannot set. It returns a new slice each time: the
 // list is part of the contract, not something a caller may change.
 func ReservedLabels() []string {
-	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, SeverityLabel, AlertNameLabel}
+	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, SeverityLabel, BudgetSpentLabel, AlertNameLabel}
 }
 
 // IsReserved reports whether slokit sets the label itself.

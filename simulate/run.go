@@ -117,7 +117,8 @@ type AlertResult struct {
 	// FalseFirings counts firings that start neither during an incident
 	// nor while the alert's long window (its window label) still holds
 	// one: a ticket over 3 days that opens an hour after a 15-minute
-	// outage is the outage's ticket, not a false one.
+	// outage is the outage's ticket, not a false one. Budget alerts have
+	// none: they fire on what is spent, incident or not.
 	FalseFirings int        `json:"falseFirings"`
 	Intervals    []Interval `json:"intervals"`
 }
@@ -551,9 +552,13 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 	if w, err := model.ParseDuration(ls.Get(series.WindowLabel)); err == nil {
 		holds = time.Duration(w) + ar.HoldDuration() + sc.EvaluationInterval
 	}
+	// A budget alert tells how much of the budget is spent, not that an
+	// incident goes on: a steady burn at half the budget's pace rightly
+	// spends half of it, so its firings are never false.
+	budgetAlert := ls.Has(series.BudgetSpentLabel)
 	for _, iv := range intervals {
 		at := iv.From.Sub(scenario.Start())
-		if !slices.ContainsFunc(sc.Incidents, func(w scenario.Window) bool { return at >= w.Start && at < w.End()+holds }) {
+		if !budgetAlert && !slices.ContainsFunc(sc.Incidents, func(w scenario.Window) bool { return at >= w.Start && at < w.End()+holds }) {
 			res.FalseFirings++
 		}
 	}

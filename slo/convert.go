@@ -589,6 +589,9 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 				c.checkSeverityValue(p+".severity", sc.Severity)
 			}
 		}
+		if in.Budget != nil {
+			a.Budget = c.convertBudgetAlerts(a.Name, in.Budget, path+".budget")
+		}
 		if page, ticket := a.SeverityValue(burnrate.Page), a.SeverityValue(burnrate.Ticket); page == ticket {
 			c.Fail(path+".ticket.severity", "pages and tickets both carry severity=%s: give each its own value, so routes, inhibit rules and the gate tell them apart", page)
 		}
@@ -626,6 +629,46 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 		}
 	}
 	s.Alerting = a
+}
+
+// maxBudgetSpent bounds a budget alert's share: past ten budgets spent, an
+// SLO's objective no longer says anything about the service.
+const maxBudgetSpent = 1000
+
+func (c *converter) convertBudgetAlerts(burnAlert string, in *specBudgetAlerts, path string) BudgetAlerts {
+	b := BudgetAlerts{Name: DefaultBudgetAlertName, Severity: burnrate.Ticket, Labels: in.Labels, Annotations: in.Annotations}
+	if in.Name != "" {
+		b.Name = in.Name
+		if !alertNamePattern.MatchString(in.Name) {
+			c.Fail(path+".name", "%q is not a valid alert name: use letters, digits and _", in.Name)
+		}
+	}
+	if b.Name == burnAlert {
+		c.Fail(path+".name", "budget alerts need a name of their own: %s is the burn-rate alerts' name", b.Name)
+	}
+	switch in.Severity {
+	case "":
+	case string(burnrate.Page), string(burnrate.Ticket):
+		b.Severity = burnrate.Severity(in.Severity)
+	default:
+		c.Fail(path+".severity", "must be page or ticket, got %q: it says whose severity value, labels and routing the alerts take", in.Severity)
+	}
+	if len(in.Spent) == 0 {
+		c.Fail(path+".spent", "list the shares of the budget, in percent, to alert at, such as [50, 75, 100]")
+	}
+	for i, p := range in.Spent {
+		switch {
+		case !(p > 0 && p <= maxBudgetSpent):
+			c.Fail(fmt.Sprintf("%s.spent[%d]", path, i), "must be above 0 and at most %d (percent of the budget), got %s", maxBudgetSpent, fmtFloat(p))
+		case len(b.Spent) > 0 && p <= b.Spent[len(b.Spent)-1]:
+			c.Fail(fmt.Sprintf("%s.spent[%d]", path, i), "must be above the share before it (%s): list them in rising order, once each", fmtFloat(b.Spent[len(b.Spent)-1]))
+		default:
+			b.Spent = append(b.Spent, p)
+		}
+	}
+	c.checkAlertLabels(path+".labels", in.Labels)
+	c.checkAnnotations(path+".annotations", in.Annotations)
+	return b
 }
 
 func objectiveOrTierPath(in *specAlerting, path string, i int) string {

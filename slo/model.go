@@ -237,7 +237,28 @@ type Alerting struct {
 	Tiers      []burnrate.Tier
 	// MinEvents overrides burnrate.DefaultMinEvents for every tier when set.
 	MinEvents *float64
+	// Budget are the alerts on the share of the period's budget spent;
+	// none unless the spec asks.
+	Budget BudgetAlerts
 }
+
+// BudgetAlerts fire once a share of the period's error budget is spent,
+// whatever the burn rate: a slow leak that no burn-rate tier catches
+// still tells the team at 50%, 75% and 100%.
+type BudgetAlerts struct {
+	Name string // alertname, other than the burn-rate alerts'
+	// Spent are the shares of the budget, in percent, ascending, each
+	// its own alert.
+	Spent []float64
+	// Severity says whose severity value, labels and routing they take.
+	Severity    burnrate.Severity
+	Labels      map[string]string
+	Annotations map[string]string
+}
+
+// DefaultBudgetAlertName is the alertname of budget alerts unless the spec
+// sets alerting.budget.name.
+const DefaultBudgetAlertName = "SLOErrorBudgetSpent"
 
 // SeverityConfig holds what is added to every alert of one severity.
 type SeverityConfig struct {

@@ -90,6 +90,15 @@ type specAlerting struct {
 	Page        *specSeverity     `yaml:"page"`
 	Ticket      *specSeverity     `yaml:"ticket"`
 	Tiers       []specTier        `yaml:"tiers"`
+	Budget      *specBudgetAlerts `yaml:"budget"`
+}
+
+type specBudgetAlerts struct {
+	Spent       []float64         `yaml:"spent"`
+	Severity    string            `yaml:"severity"`
+	Name        string            `yaml:"name"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
 }
 
 type specSeverity struct {

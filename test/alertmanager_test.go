@@ -70,9 +70,9 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 		return resp.StatusCode == http.StatusOK, resp.Status
 	})
 
-	page := alertRuleLabels(t, rules, "order-placement-availability", "page", "1h")
-	ticket := alertRuleLabels(t, rules, "order-placement-availability", "ticket", "1d")
-	otherTicket := alertRuleLabels(t, rules, "payment-processing-availability", "ticket", "1d")
+	page := alertRuleLabels(t, rules, "order-placement-availability", "page", "1h", "")
+	ticket := alertRuleLabels(t, rules, "order-placement-availability", "ticket", "1d", "")
+	otherTicket := alertRuleLabels(t, rules, "payment-processing-availability", "ticket", "1d", "")
 	post := func(alerts ...map[string]string) {
 		t.Helper()
 		var body []map[string]any
@@ -109,7 +109,7 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 			return err.Error()
 		}
 		for _, a := range alerts {
-			if a.Labels[series.SeverityLabel] == ls[series.SeverityLabel] && a.Labels["slo"] == ls["slo"] && a.Labels["window"] == ls["window"] {
+			if a.Labels[series.SeverityLabel] == ls[series.SeverityLabel] && a.Labels["slo"] == ls["slo"] && a.Labels["window"] == ls["window"] && a.Labels[series.BudgetSpentLabel] == ls[series.BudgetSpentLabel] {
 				var names []string
 				for _, r := range a.Receivers {
 					names = append(names, r.Name)
@@ -133,10 +133,18 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 		s := state(ticket)
 		return s == "suppressed to checkout-tickets", s
 	})
+	// With all of the budget spent, the alert at half of it is held back.
+	half := alertRuleLabels(t, rules, "order-placement-availability", "ticket", "30d", "50")
+	all := alertRuleLabels(t, rules, "order-placement-availability", "ticket", "30d", "100")
+	post(page, ticket, otherTicket, half, all)
+	eventually(t, 20*time.Second, "the 50% budget alert suppressed by the 100% one", func() (bool, string) {
+		s := state(half)
+		return s == "suppressed to checkout-tickets", s
+	})
 	for _, tc := range []struct {
 		alert map[string]string
 		want  string
-	}{{page, "active to checkout-pager"}, {otherTicket, "active to payments-tickets"}} {
+	}{{page, "active to checkout-pager"}, {otherTicket, "active to payments-tickets"}, {all, "active to checkout-tickets"}} {
 		if got := state(tc.alert); got != tc.want {
 			t.Errorf("%s/%s: %s, want %s", tc.alert["slo"], tc.alert[series.SeverityLabel], got, tc.want)
 		}
@@ -144,9 +152,10 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 }
 
 // alertRuleLabels are the labels of the generated alerting rule of an SLO
-// with the severity and long window: what its alerts carry, besides the
-// labels of the series, which the rule repeats.
-func alertRuleLabels(t *testing.T, rules []byte, sloName, severity, window string) map[string]string {
+// with the severity and window (and, for a budget alert, the share spent):
+// what its alerts carry, besides the labels of the series, which the rule
+// repeats.
+func alertRuleLabels(t *testing.T, rules []byte, sloName, severity, window, spent string) map[string]string {
 	t.Helper()
 	for _, g := range ruleGroups(t, rules) {
 		var group rulefmt.RuleGroup
@@ -154,7 +163,7 @@ func alertRuleLabels(t *testing.T, rules []byte, sloName, severity, window strin
 			t.Fatal(err)
 		}
 		for _, r := range group.Rules {
-			if r.Alert == "" || r.Labels["slo"] != sloName || r.Labels[series.SeverityLabel] != severity || r.Labels["window"] != window {
+			if r.Alert == "" || r.Labels["slo"] != sloName || r.Labels[series.SeverityLabel] != severity || r.Labels["window"] != window || r.Labels[series.BudgetSpentLabel] != spent {
 				continue
 			}
 			ls := map[string]string{"alertname": r.Alert}

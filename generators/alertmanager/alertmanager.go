@@ -2,7 +2,8 @@
 // alerts: one route per team, pages to the team's pager receiver and
 // tickets to its ticket (or, for P3, chat) receiver, timed by priority,
 // and inhibit rules that hold back an SLO's tickets while one of its pages
-// fires. It is a fragment to merge into an existing alertmanager.yml, and
+// fires, and an SLO's budget alerts at lower shares while one at a higher
+// share fires. It is a fragment to merge into an existing alertmanager.yml, and
 // also a complete configuration on its own, so that amtool can check it
 // and a team can start from it.
 package alertmanager
@@ -14,6 +15,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -114,18 +116,23 @@ func Build(services []*slo.Service) Config {
 	alertNames := map[string]bool{}
 	severityPairs := map[[2]string]bool{}
 	equal := map[string]bool{}
+	budgetNames := map[string]bool{}
+	budgetShares := map[float64]bool{}
 	for _, svc := range services {
 		for _, s := range svc.SLOs {
 			tiers := enabledSeverities(s)
-			if len(tiers) == 0 {
+			budget := s.Alerting.Budget
+			if len(tiers) == 0 && len(budget.Spent) == 0 {
 				continue
 			}
-			alertNames[s.Alerting.Name] = true
 			for _, g := range s.Grouping {
 				equal[g] = true
 			}
 			team, matcher := teamOf(s)
 			teamMatcher[team] = matcher
+			if len(tiers) > 0 {
+				alertNames[s.Alerting.Name] = true
+			}
 			for _, sev := range tiers {
 				byTeam[team] = append(byTeam[team], alertTier{
 					slo: s, severity: sev, value: s.Alerting.SeverityValue(sev), priority: literalLabel(s, sev, PriorityLabel),
@@ -134,14 +141,26 @@ func Build(services []*slo.Service) Config {
 			if len(tiers) == 2 {
 				severityPairs[[2]string{s.Alerting.SeverityValue(burnrate.Page), s.Alerting.SeverityValue(burnrate.Ticket)}] = true
 			}
+			if len(budget.Spent) > 0 {
+				alertNames[budget.Name] = true
+				budgetNames[budget.Name] = true
+				for _, p := range budget.Spent {
+					budgetShares[p] = true
+				}
+				priority, ok := budget.Labels[PriorityLabel]
+				if !ok {
+					priority = literalLabel(s, budget.Severity, PriorityLabel)
+				} else if strings.Contains(priority, "{{") {
+					priority = ""
+				}
+				byTeam[team] = append(byTeam[team], alertTier{
+					slo: s, severity: budget.Severity, value: s.Alerting.SeverityValue(budget.Severity), priority: priority,
+				})
+			}
 		}
 	}
 	names := slices.Sorted(maps.Keys(alertNames))
-	quoted := make([]string, len(names))
-	for i, n := range names {
-		quoted[i] = regexp.QuoteMeta(n)
-	}
-	slokitAlerts := matcher(series.AlertNameLabel, "=~", strings.Join(quoted, "|"))
+	slokitAlerts := matcher(series.AlertNameLabel, "=~", alternatives(names))
 
 	top := Route{
 		Receiver:  UnroutedReceiver,
@@ -170,6 +189,23 @@ func Build(services []*slo.Service) Config {
 			TargetMatchers: []string{slokitAlerts, matcher(series.SeverityLabel, "=", p[1])},
 			Equal:          equalLabels,
 		})
+	}
+	// A budget alert holds back the same SLO's budget alerts at lower
+	// shares: at 100% spent, nobody needs telling it passed 50%.
+	if len(budgetNames) > 0 {
+		budgetAlerts := matcher(series.AlertNameLabel, "=~", alternatives(slices.Sorted(maps.Keys(budgetNames))))
+		shares := slices.Sorted(maps.Keys(budgetShares))
+		for i := 1; i < len(shares); i++ {
+			lower := make([]string, i)
+			for j := range lower {
+				lower[j] = formatShare(shares[j])
+			}
+			inhibit = append(inhibit, InhibitRule{
+				SourceMatchers: []string{budgetAlerts, matcher(series.BudgetSpentLabel, "=", formatShare(shares[i]))},
+				TargetMatchers: []string{budgetAlerts, matcher(series.BudgetSpentLabel, "=~", alternatives(lower))},
+				Equal:          equalLabels,
+			})
+		}
 	}
 	// The root is a complete configuration's: slokit's alerts are its one
 	// child route, which is what to merge into an existing tree.
@@ -305,6 +341,18 @@ func literalLabel(s *slo.SLO, sev burnrate.Severity, label string) string {
 	}
 	return s.Labels[label]
 }
+
+// alternatives is a regular expression matching exactly the texts.
+func alternatives(texts []string) string {
+	quoted := make([]string, len(texts))
+	for i, t := range texts {
+		quoted[i] = regexp.QuoteMeta(t)
+	}
+	return strings.Join(quoted, "|")
+}
+
+// formatShare writes a budget share as the rules' budget_spent label does.
+func formatShare(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) }
 
 // matcher writes an Alertmanager matcher, its value quoted.
 func matcher(label, op, value string) string {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
 )
 
@@ -230,6 +231,59 @@ func TestFewErrorsInAQuietHourDoNotPage(t *testing.T) {
 		withoutShare := r.Expr[:strings.LastIndex(r.Expr, " and ignoring (window, objective)")]
 		if len(firingSteps(t, e, withoutShare, from, to)) == 0 {
 			t.Error("the scenario is too mild: the tier would not fire without the budget-share guard")
+		}
+	}
+}
+
+// Budget alerts fire once the share of the period's budget they are set at
+// is spent. Six quiet hours, then errors at twice the budget: the period
+// has spent 2(t-6h)/t of its budget at t, half at 8h and all at 12h.
+func TestBudgetAlertsFireAsTheBudgetIsSpent(t *testing.T) {
+	t.Parallel()
+	e, _ := newEngine(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
+		Objective: "99",
+		SLOYAML:   "period: 7d\nalerting:\n  ticket: {labels: {priority: P2}}\n  budget: {spent: [50, 100]}",
+	}))
+	errorsFrom := epoch.Add(6 * time.Hour)
+	tr := traffic{
+		start: epoch, end: epoch.Add(12*time.Hour + 30*time.Minute), scrape: 15 * time.Second,
+		rate: constant(20),
+		errorRatio: func(t time.Time) float64 {
+			if t.Before(errorsFrom) {
+				return 0
+			}
+			return 0.02
+		},
+		okSeries: 4, errSeries: 2,
+	}
+	tr.load(t, e)
+	liveFrom := epoch.Add(7*time.Hour + 30*time.Minute)
+	must(t, e.Backfill(context.Background(), epoch, liveFrom.Add(-time.Minute)))
+	first := map[string]time.Time{}
+	for ts := liveFrom; !ts.After(tr.end); ts = ts.Add(time.Minute) {
+		_, err := e.Eval(context.Background(), ts)
+		must(t, err)
+		for _, a := range e.Alerts() {
+			if a.Labels.Get("alertname") != "SLOErrorBudgetSpent" || !a.Firing {
+				continue
+			}
+			if a.Labels.Get("severity") != "ticket" || a.Labels.Get("priority") != "P2" || a.Labels.Get("slo") != "availability" {
+				t.Fatalf("a budget alert without the ticket's labels: %s", a.Labels)
+			}
+			if spent := a.Labels.Get(series.BudgetSpentLabel); first[spent].IsZero() {
+				first[spent] = ts
+			}
+		}
+	}
+	for spent, want := range map[string]time.Time{"50": epoch.Add(8 * time.Hour), "100": epoch.Add(12 * time.Hour)} {
+		got := first[spent]
+		if got.IsZero() {
+			t.Errorf("the %s%% budget alert never fired", spent)
+			continue
+		}
+		t.Logf("the %s%% budget alert fired at %s (exact: %s)", spent, got.Sub(epoch), want.Sub(epoch))
+		if d := got.Sub(want); d < -2*time.Minute || d > 3*time.Minute {
+			t.Errorf("the %s%% budget alert fired at %s, want about %s", spent, got.Sub(epoch), want.Sub(epoch))
 		}
 	}
 }

@@ -79,6 +79,9 @@ func Group(s *slo.SLO) rulefmt.RuleGroup {
 		for _, t := range s.Alerting.Tiers {
 			b.alertRule(o, t)
 		}
+		for _, spent := range s.Alerting.Budget.Spent {
+			b.budgetAlertRule(o, spent)
+		}
 	}
 	return rulefmt.RuleGroup{
 		Name:     GroupName(s),
@@ -597,6 +600,46 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		Alert:       s.Alerting.Name,
 		Expr:        expr.String(),
 		For:         model.Duration(t.For),
+		Labels:      ls,
+		Annotations: as,
+	})
+}
+
+// budgetAlertRule fires while at least spent percent of the period's
+// budget is spent. Its value is the share spent, which the annotations
+// show.
+func (b *builder) budgetAlertRule(o slo.Objective, spent float64) {
+	s := b.slo
+	v := b.variantOf(o)
+	period := b.window(s.Period)
+	share := binary(parser.SUB, num(1), b.recorded(series.BudgetRemaining, v, series.WindowLabel, period, series.ObjectiveLabel, o.Label()), nil)
+	expr := binary(parser.GTE, share, num(burnrate.Clean(spent/100)), nil)
+	budget := s.Alerting.Budget
+	ls := maps.Clone(b.withLabels(v, series.WindowLabel, period, series.ObjectiveLabel, o.Label()))
+	for k, val := range s.Labels {
+		ls[k] = slo.LiteralTemplate(val)
+	}
+	for _, m := range []map[string]string{s.Alerting.Labels, s.Alerting.Severities[budget.Severity].Labels, budget.Labels} {
+		maps.Copy(ls, m)
+	}
+	ls[series.SeverityLabel] = s.Alerting.SeverityValue(budget.Severity)
+	ls[series.BudgetSpentLabel] = fmtNum(spent)
+	objective := o.Label() + "%"
+	if v.threshold > 0 {
+		objective += " of events under " + v.threshold.String()
+	}
+	as := map[string]string{
+		"summary": fmt.Sprintf("%s/%s has spent {{ humanizePercentage $value }} of its %s error budget", s.Service, s.Name, objective),
+		"description": fmt.Sprintf("%s/%s has spent {{ humanizePercentage $value }} of the error budget its %s objective allows over %s, at or above the %s%% this alert is set at. "+
+			"Once all of it is spent, slokit's deploy gate denies normal changes.", s.Service, s.Name, objective, period, fmtNum(spent)),
+	}
+	if s.Alerting.Runbook != "" {
+		as[series.RunbookAnnotation] = s.Alerting.Runbook
+	}
+	maps.Copy(as, budget.Annotations)
+	b.rules = append(b.rules, rulefmt.Rule{
+		Alert:       budget.Name,
+		Expr:        expr.String(),
 		Labels:      ls,
 		Annotations: as,
 	})
