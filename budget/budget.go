@@ -176,7 +176,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 				own = &bySLO{}
 			}
 			for _, o := range s.Objectives {
-				out = append(out, objectiveStates(s, o, own.remaining, own.burns, own.ratios, own.firing, own.stamps)...)
+				out = append(out, objectiveStates(s, o, own.remaining, own.burns, own.ratios, own.firing, own.stamps, t)...)
 			}
 		}
 	}
@@ -194,11 +194,11 @@ func belongs(m model.Metric, s *slo.SLO, o slo.Objective) bool {
 	return !ok || string(obj) == o.Label()
 }
 
-func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firing, stamps model.Vector) []State {
+func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firing, stamps model.Vector, t time.Time) []State {
 	newState := func(group map[string]string) State {
 		st := State{
 			Service: s.Service, SLO: s.Name, Objective: o.Label(), Group: group,
-			Period: series.WindowValue(s.Period), BurnRates: map[string]float64{},
+			Period: s.BudgetWindow(), BurnRates: map[string]float64{},
 			FiringAlerts: []FiringAlert{}, Status: Unknown, Policy: s.Policy,
 		}
 		if o.Threshold > 0 {
@@ -238,7 +238,7 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		for _, r := range remaining {
 			if objectiveIdentity(r.Metric, s) == k {
 				v := float64(r.Value)
-				minutes := v * o.Budget() * s.Period.Minutes()
+				minutes := v * o.Budget() * s.PeriodLength(t).Minutes()
 				st.Remaining, st.FullOutageMinutesLeft = &v, &minutes
 			}
 		}
@@ -273,7 +273,7 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 			}
 		}
 		slices.SortFunc(st.FiringAlerts, func(a, b FiringAlert) int { return strings.Compare(a.Severity+a.Window, b.Severity+b.Window) })
-		st.SecondsToExhaustion = exhaustion(s, st.Remaining, st.BurnRates)
+		st.SecondsToExhaustion = exhaustion(s, st.Remaining, st.BurnRates, t)
 		st.Status = status(st)
 		out = append(out, st)
 	}
@@ -285,7 +285,7 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 
 // exhaustion is how long the remaining budget lasts at the burn rate of the
 // SLO's exhaustion window.
-func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64) *float64 {
+func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64, t time.Time) *float64 {
 	burn, ok := burns[series.WindowValue(s.Alerting.ExhaustionWindow())]
 	if !ok || burn <= 0 {
 		return nil
@@ -294,7 +294,7 @@ func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64) *float
 	if remaining != nil {
 		left = max(0, *remaining)
 	}
-	secs := left * s.Period.Seconds() / burn
+	secs := left * s.PeriodLength(t).Seconds() / burn
 	return &secs
 }
 

@@ -206,6 +206,18 @@ func applyPolicy(s *slo.SLO, m model.Metric) error {
 			s.Alerting.Severities[sev] = slo.SeverityConfig{Value: string(v)}
 		}
 	}
+	if unit := m[series.CalendarLabel]; unit != "" {
+		cal := &slo.Calendar{Unit: slo.CalendarUnit(unit)}
+		if cal.Unit != slo.CalendarMonth && cal.Unit != slo.CalendarWeek {
+			return fmt.Errorf("%s %q is not month or week", series.CalendarLabel, unit)
+		}
+		loc, err := time.LoadLocation(string(m[series.TimeZoneLabel]))
+		if err != nil || m[series.TimeZoneLabel] == "" || m[series.TimeZoneLabel] == "Local" {
+			return fmt.Errorf("%s %q is not a time zone", series.TimeZoneLabel, m[series.TimeZoneLabel])
+		}
+		cal.Location = loc
+		s.Calendar = cal
+	}
 	if s.Alerting.SeverityValue(burnrate.Page) == s.Alerting.SeverityValue(burnrate.Ticket) {
 		return fmt.Errorf("pages and tickets both carry severity %q", s.Alerting.SeverityValue(burnrate.Page))
 	}

@@ -75,8 +75,11 @@ func TestDiscoverFindsWhatTheSpecsSay(t *testing.T) {
 			if !reflect.DeepEqual(gotLabels, labels) {
 				t.Errorf("%s: labels %v, want %v", name, got.Labels, want.Labels)
 			}
-			if got.Period != want.Period {
-				t.Errorf("%s: period %s, want %s", name, got.Period, want.Period)
+			if got.Period != want.Period || got.BudgetWindow() != want.BudgetWindow() {
+				t.Errorf("%s: period %s (%s), want %s (%s)", name, got.Period, got.BudgetWindow(), want.Period, want.BudgetWindow())
+			}
+			if (got.Calendar == nil) != (want.Calendar == nil) || (got.Calendar != nil && got.Calendar.TimeZone() != want.Calendar.TimeZone()) {
+				t.Errorf("%s: calendar %+v, want %+v", name, got.Calendar, want.Calendar)
 			}
 			objectives := func(os []slo.Objective) (out []string) {
 				for _, o := range os {

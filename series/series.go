@@ -55,6 +55,27 @@ const (
 	HourlyTotal = "slo:sli_total:hourly_increase"
 	// HourlyErrors is HourlyTotal for bad events.
 	HourlyErrors = "slo:sli_errors:hourly_increase"
+	// CalendarSlot is, for an SLO with a calendar period, the current
+	// period's number modulo 3 (months or weeks since an epoch, in the
+	// SLO's time zone), and LastHourSlot the same for the hour before.
+	// Hourly blocks are recorded again under the slot of the hour they
+	// hold (PeriodSlotLabel), so that summing a slot over the longest
+	// period reads the current period's blocks only: the last period
+	// with the same slot ended two periods ago.
+	CalendarSlot = "slo:calendar_period:slot"
+	// LocalTime is the time in the SLO's time zone, as seconds since 1970
+	// on a clock that shows local time as UTC, for PromQL's date functions.
+	LocalTime    = "slo:calendar_period:local_time_seconds"
+	LastHourSlot = "slo:calendar_period:last_hour_slot"
+	// PeriodBlockTotal is HourlyTotal recorded again with the slot of the
+	// hour it holds (PeriodSlotLabel).
+	PeriodBlockTotal = "slo:sli_total:period_hourly_increase"
+	// PeriodBlockErrors is PeriodBlockTotal for bad events.
+	PeriodBlockErrors = "slo:sli_errors:period_hourly_increase"
+	// PeriodGapTotal is GapTotal recorded again with the current slot.
+	PeriodGapTotal = "slo:sli_total:period_gap_increase"
+	// PeriodGapErrors is PeriodGapTotal for bad events.
+	PeriodGapErrors = "slo:sli_errors:period_gap_increase"
 	// ErrorRatio is errors / total per window: the traffic-weighted error
 	// ratio (a ratio of sums, never a mean of ratios).
 	ErrorRatio = "slo:sli_error:ratio"
@@ -79,7 +100,8 @@ const (
 	// of the SLO's burn-rate alerts (AlertLabel), the alert window whose
 	// burn rate tells when the budget runs out (ExhaustionWindowLabel),
 	// the severity values of its pages and tickets when the spec renames
-	// them (PageSeverityLabel, TicketSeverityLabel), and the labels its
+	// them (PageSeverityLabel, TicketSeverityLabel), a calendar period
+	// (CalendarLabel, TimeZoneLabel), and the labels its
 	// state is split by (GroupingLabel). It carries no
 	// labels of the spec's, so none of these names can clash with them.
 	Policy = "slo:policy:info"
@@ -105,6 +127,11 @@ const (
 	// absent when they are page and ticket.
 	PageSeverityLabel   = "page_severity"
 	TicketSeverityLabel = "ticket_severity"
+	// CalendarLabel is the calendar unit ("month", "week") of an SLO whose
+	// budget period is a calendar one, and TimeZoneLabel its IANA time
+	// zone; both absent for a rolling period.
+	CalendarLabel = "calendar"
+	TimeZoneLabel = "timezone"
 )
 
 // Labels slokit puts on recorded series and alerts.
@@ -116,6 +143,9 @@ const (
 	WindowLabel    = "window"
 	// HourParityLabel is "even" or "odd" on the Parity series.
 	HourParityLabel = "hour_parity"
+	// PeriodSlotLabel is "0", "1" or "2" on the PeriodBlock and PeriodGap
+	// series.
+	PeriodSlotLabel = "period_slot"
 	SeverityLabel   = "severity"
 	// BudgetSpentLabel is the share of the budget, in percent ("75"), a
 	// budget alert fires at.
@@ -128,7 +158,7 @@ const (
 // which a spec therefore cannot set. It returns a new slice each time: the
 // list is part of the contract, not something a caller may change.
 func ReservedLabels() []string {
-	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, SeverityLabel, BudgetSpentLabel, AlertNameLabel}
+	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, PeriodSlotLabel, SeverityLabel, BudgetSpentLabel, AlertNameLabel}
 }
 
 // IsReserved reports whether slokit sets the label itself.

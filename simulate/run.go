@@ -598,10 +598,17 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 	for _, src := range sources {
 		s := src.slo
 		window := min(s.Period, sc.Duration)
+		period := s.Period
+		if s.Calendar != nil {
+			// The calendar period to date, less the base window its first
+			// increment holds.
+			period = s.PeriodLength(end)
+			window = min(end.Sub(s.Calendar.Start(end))+s.BaseWindow, sc.Duration)
+		}
 		for i, o := range s.Objectives {
 			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration)/o.Budget()
 			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
-				PeriodSeconds: s.Period.Seconds(), CoveredSeconds: window.Seconds()}
+				PeriodSeconds: period.Seconds(), CoveredSeconds: window.Seconds()}
 			matchers := fmt.Sprintf(`%s=%q,%s=%q,%s=%q`, series.ServiceLabel, s.Service, series.SLOLabel, s.Name, series.ObjectiveLabel, o.Label())
 			if o.Threshold > 0 {
 				matchers += fmt.Sprintf(`,%s=%q`, series.ThresholdLabel, series.ThresholdValue(o.Threshold))

@@ -156,6 +156,50 @@ func (c *converter) checkTemplate(path, text string) {
 	}
 }
 
+// Calendar periods a spec can name as its period.
+var calendarPeriods = map[string]CalendarUnit{"calendar-month": CalendarMonth, "calendar-week": CalendarWeek}
+
+// convertPeriod reads the period: a rolling duration, or a calendar month
+// or week in a time zone.
+func (c *converter) convertPeriod(s *SLO, in *specSLO, path string) {
+	if in.TimeZone != "" && (in.Period == nil || calendarPeriods[*in.Period] == "") {
+		c.Fail(path+".timezone", "applies to calendar periods only: set period: calendar-month or calendar-week, or remove it")
+	}
+	if in.Period == nil {
+		return
+	}
+	text := *in.Period
+	if unit, ok := calendarPeriods[text]; ok {
+		cal := &Calendar{Unit: unit, Location: time.UTC}
+		if in.TimeZone != "" {
+			loc, err := time.LoadLocation(in.TimeZone)
+			if err != nil || in.TimeZone == "Local" {
+				c.Fail(path+".timezone", "%q is not an IANA time zone such as Europe/Berlin or America/New_York", in.TimeZone)
+				return
+			}
+			cal.Location = loc
+		}
+		if err := cal.checkWholeHours(); err != nil {
+			c.Fail(path+".timezone", "%v", err)
+			return
+		}
+		s.Calendar, s.Period = cal, cal.NominalPeriod()
+		return
+	}
+	d, err := model.ParseDuration(text)
+	if err != nil {
+		c.Fail(path+".period", "must be a duration such as 30d or 4w, or calendar-month or calendar-week, got %q", text)
+		return
+	}
+	s.Period = time.Duration(d)
+	switch {
+	case s.Period < minPeriod:
+		c.Fail(path+".period", "must be at least %s, got %s", model.Duration(minPeriod), text)
+	case s.Period%time.Hour != 0:
+		c.Fail(path+".period", "must be a whole number of hours, got %s", text)
+	}
+}
+
 func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO {
 	errorsBefore := c.ErrorCount()
 	s := &SLO{
@@ -200,17 +244,12 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string) *SLO
 			model.Duration(s.BaseWindow), model.Duration(s.ScrapeInterval), model.Duration(roundUpBase(2*s.ScrapeInterval)))
 	}
 
-	if in.Period != nil {
-		s.Period = in.Period.Value
-		switch {
-		case s.Period < minPeriod:
-			c.Fail(path+".period", "must be at least %s, got %s", model.Duration(minPeriod), in.Period.Text)
-		case s.Period%time.Hour != 0:
-			c.Fail(path+".period", "must be a whole number of hours, got %s", in.Period.Text)
-		}
-	}
+	c.convertPeriod(s, in, path)
 
 	c.convertSLI(s, in, path)
+	if s.Calendar != nil && s.SLI.Kind == Raw {
+		c.Fail(path+".period", "raw SLIs cannot have a calendar period: slokit sums a calendar period from the events it counts, and a raw SLI gives only a ratio")
+	}
 	c.convertObjectives(s, in, path)
 	c.convertGrouping(s, path)
 	c.convertAlerting(s, in.Alerting, path)

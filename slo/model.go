@@ -19,6 +19,7 @@ import (
 
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/diag"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo/importer"
 )
 
@@ -45,7 +46,12 @@ type SLO struct {
 	Description string
 	// Labels are the service's labels overlaid with the SLO's own.
 	Labels map[string]string
+	// Period is the budget's rolling period, or for a calendar period its
+	// nominal length (CalendarMonth: 30 days), which alerting windows are
+	// scaled to.
 	Period time.Duration
+	// Calendar, when set, aligns the budget's period to the calendar.
+	Calendar *Calendar
 	// ScrapeInterval is how often the SLI's raw series are scraped; it
 	// bounds how short BaseWindow may be.
 	ScrapeInterval time.Duration
@@ -57,6 +63,25 @@ type SLO struct {
 	Objectives []Objective
 	Alerting   Alerting
 	Policy     Policy
+}
+
+// BudgetWindow is the window label of the budget's period: its rolling
+// length ("30d"), or the calendar unit ("month").
+func (s *SLO) BudgetWindow() string {
+	if s.Calendar != nil {
+		return string(s.Calendar.Unit)
+	}
+	return series.WindowValue(s.Period)
+}
+
+// PeriodLength is the length of the budget's period that holds t: the
+// rolling period, or the calendar month or week (28 to 31 days, and a
+// daylight-saving change's hour more or less).
+func (s *SLO) PeriodLength(t time.Time) time.Duration {
+	if s.Calendar != nil {
+		return s.Calendar.End(t).Sub(s.Calendar.Start(t))
+	}
+	return s.Period
 }
 
 // Change is the kind of change a deploy gate is asked about.

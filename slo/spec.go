@@ -33,7 +33,8 @@ type specSLO struct {
 	Description    string               `yaml:"description"`
 	Objective      *float64             `yaml:"objective"`
 	Objectives     []specObjective      `yaml:"objectives"`
-	Period         *strictyaml.Duration `yaml:"period"`
+	Period         *string              `yaml:"period"`
+	TimeZone       string               `yaml:"timezone"`
 	Labels         map[string]string    `yaml:"labels"`
 	Grouping       []string             `yaml:"grouping"`
 	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`

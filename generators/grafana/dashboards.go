@@ -108,7 +108,29 @@ func objectiveTitle(s *slo.SLO, o slo.Objective) string {
 	if o.Threshold > 0 {
 		t += " < " + series.ThresholdValue(o.Threshold)
 	}
-	return t + " over " + series.WindowValue(s.Period)
+	return t + " " + periodName(s)
+}
+
+// periodName names the budget's period in titles: "over 30d", or "per
+// calendar month" (in the zone, unless UTC).
+func periodName(s *slo.SLO) string {
+	if s.Calendar == nil {
+		return "over " + series.WindowValue(s.Period)
+	}
+	name := "per calendar " + string(s.Calendar.Unit)
+	if zone := s.Calendar.TimeZone(); zone != "UTC" {
+		name += " (" + zone + ")"
+	}
+	return name
+}
+
+// periodToDate names the window of the budget in legends and titles: the
+// rolling period ("30d") or the calendar one to date ("month to date").
+func periodToDate(s *slo.SLO) string {
+	if s.Calendar == nil {
+		return series.WindowValue(s.Period)
+	}
+	return "the " + string(s.Calendar.Unit) + " to date"
 }
 
 // detailLink opens an SLO's detail dashboard with the same time range
@@ -146,13 +168,13 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeNone).
 				Thresholds(thresholds("blue")).Links(detailLink(s)).
 				WithTarget(query(0, "max("+om.of(series.Objective)+")", "")))
-			b = b.WithPanel(stat.NewPanelBuilder().Title("SLI over " + series.WindowValue(s.Period)).Span(4).Height(5).
+			b = b.WithPanel(stat.NewPanelBuilder().Title("SLI over " + periodToDate(s)).Span(4).Height(5).
 				Unit("percentunit").Decimals(decimals(o)).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
 				Thresholds(thresholds(red, from(o.Ratio(), green))).Links(detailLink(s)).
-				WithTarget(query(0, "1 - "+m.threshold(o).window(s.Period).of(series.ErrorRatio), legend(s))))
+				WithTarget(query(0, "1 - "+m.threshold(o).budgetWindow(s).of(series.ErrorRatio), legend(s))))
 			b = b.WithPanel(stat.NewPanelBuilder().Title("Error budget remaining").Span(4).Height(5).
-				Description(fmt.Sprintf("Share of the %s error budget left. Yellow under the policy's warning level (%s), red when spent: deploys freeze.", series.WindowValue(s.Period), percent(s.Policy.WarnBelow))).
+				Description(fmt.Sprintf("Share of the error budget %s left. Yellow under the policy's warning level (%s), red when spent: deploys freeze.", periodName(s), percent(s.Policy.WarnBelow))).
 				Unit("percentunit").Decimals(1).
 				ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
 				ColorMode(common.BigValueColorModeBackground).
@@ -217,13 +239,21 @@ func percent(ratio float64) string {
 // deploy gate's deny decisions as annotations.
 func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 	period := series.WindowValue(s.Period)
+	rangeFrom := "now-" + period
+	if s.Calendar != nil {
+		// Grafana's start of the month or week, in the browser's zone.
+		rangeFrom = "now/M"
+		if s.Calendar.Unit == slo.CalendarWeek {
+			rangeFrom = "now/w"
+		}
+	}
 	b := dashboard.NewDashboardBuilder(s.Service+" / "+s.Name).
 		Uid(DetailUID(s)).
 		Description(Description).
 		Tags([]string{Tag, ServiceTag(s.Service)}).
 		Editable().
 		Refresh("1m").
-		Time("now-"+period, "now").
+		Time(rangeFrom, "now").
 		Timezone(common.TimeZoneBrowser).
 		WithVariable(datasourceVariable()).
 		Link(dashboard.NewDashboardLinkBuilder(s.Service + " SLOs").Type(dashboard.DashboardLinkTypeLink).
@@ -250,7 +280,7 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 		sm := m.threshold(o)
 		b = b.WithRow(dashboard.NewRowBuilder("Objective " + objectiveTitle(s, o)))
 		b = b.WithPanel(graph().Title("Error budget burndown").Span(12).Height(8).
-			Description(fmt.Sprintf("Share of the %s error budget left over time, against spending it evenly from the start of the range (with the range at %s, the line reaches 0 now).", period, period)).
+			Description(fmt.Sprintf("Share of the error budget %s left over time, against spending it evenly from the start of the range (with the range at %s, the line reaches 0 now).", periodName(s), period)).
 			Unit("percentunit").Min(-0.5).Max(1).
 			Thresholds(budgetThresholds(s)).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
 			WithTarget(query(0, om.of(series.BudgetRemaining), strings.TrimSpace("remaining "+legend(s)))).
@@ -258,7 +288,7 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 		b = b.WithPanel(graph().Title("SLI against the objective").Span(12).Height(8).
 			Unit("percentunit").Decimals(decimals(o)).
 			WithTarget(query(0, "1 - "+sm.window(shortest).of(series.ErrorRatio), strings.TrimSpace("SLI over "+series.WindowValue(shortest)+" "+legend(s)))).
-			WithTarget(query(1, "1 - "+sm.window(s.Period).of(series.ErrorRatio), strings.TrimSpace("SLI over "+period+" "+legend(s)))).
+			WithTarget(query(1, "1 - "+sm.budgetWindow(s).of(series.ErrorRatio), strings.TrimSpace("SLI over "+periodToDate(s)+" "+legend(s)))).
 			WithTarget(query(2, "max("+om.of(series.Objective)+")", "objective")))
 		for _, t := range s.Alerting.Tiers {
 			windows := series.WindowValue(t.Long) + "|" + series.WindowValue(t.Short)

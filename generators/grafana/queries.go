@@ -78,6 +78,12 @@ func (m matchers) window(w time.Duration) matchers {
 	return m.with(series.WindowLabel, series.WindowValue(w))
 }
 
+// budgetWindow selects the series over the budget's period: rolling, or
+// the calendar period to date.
+func (m matchers) budgetWindow(s *slo.SLO) matchers {
+	return m.with(series.WindowLabel, s.BudgetWindow())
+}
+
 func (m matchers) of(series string) string {
 	return series + "{" + strings.Join(m.pairs, ",") + "}"
 }

@@ -68,6 +68,9 @@ func Groups(svc *slo.Service) []rulefmt.RuleGroup {
 // Group compiles one SLO into its rule group.
 func Group(s *slo.SLO) rulefmt.RuleGroup {
 	b := &builder{slo: s, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{}}
+	if s.Calendar != nil {
+		b.calendarSlotRules()
+	}
 	for _, variant := range b.variants() {
 		b.sliRules(variant)
 	}
@@ -208,6 +211,19 @@ func (b *builder) ratioWindows() []time.Duration {
 	return slices.Compact(ws)
 }
 
+// ratioWindowLabels are the window labels of every error ratio recorded:
+// the ratio windows, and a calendar period's.
+func (b *builder) ratioWindowLabels() []string {
+	var out []string
+	for _, w := range b.ratioWindows() {
+		out = append(out, b.window(w))
+	}
+	if b.slo.Calendar != nil {
+		out = append(out, b.slo.BudgetWindow())
+	}
+	return out
+}
+
 func (b *builder) sliRules(v variant) {
 	s := b.slo
 	if s.SLI.Kind == slo.Raw {
@@ -241,14 +257,16 @@ func (b *builder) sliRules(v variant) {
 	if len(blocks) > 0 {
 		totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
 		for _, names := range []blockSeries{
-			{series.Total, series.ParityTotal, series.HourToDateTotal, series.HourlyTotal, series.GapTotal, totalDelta},
-			{series.Errors, series.ParityErrors, series.HourToDateErrors, series.HourlyErrors, series.GapErrors, errsDelta},
+			{series.Total, series.ParityTotal, series.HourToDateTotal, series.HourlyTotal, series.GapTotal, totalDelta, series.PeriodBlockTotal, series.PeriodGapTotal},
+			{series.Errors, series.ParityErrors, series.HourToDateErrors, series.HourlyErrors, series.GapErrors, errsDelta, series.PeriodBlockErrors, series.PeriodGapErrors},
 		} {
 			b.blockRules(v, names, blocks)
+			if s.Calendar != nil {
+				b.periodToDateRules(v, names)
+			}
 		}
 	}
-	for _, w := range b.ratioWindows() {
-		wl := b.window(w)
+	for _, wl := range b.ratioWindowLabels() {
 		ratio := binary(parser.DIV, b.recorded(series.Errors, v, series.WindowLabel, wl), b.recorded(series.Total, v, series.WindowLabel, wl), nil)
 		b.record(series.ErrorRatio, ratio, b.withLabels(v, series.WindowLabel, wl))
 	}
@@ -267,6 +285,8 @@ const gapHistory = 6 * time.Hour
 type blockSeries struct {
 	increments, parity, hourToDate, hourly, gap string
 	rawDelta                                    parser.Expr
+	// periodBlock and periodGap are hourly and gap by calendar slot.
+	periodBlock, periodGap string
 }
 
 // blockRules record the hourly blocks of one count and the windows summed
@@ -363,6 +383,118 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 		}
 		b.record(n.increments, window, b.withLabels(v, series.WindowLabel, b.window(w)))
 	}
+}
+
+// promqlParser parses the calendar slot expressions, which are written as
+// text: sums of scalar steps read better so than as trees.
+var promqlParser = parser.NewParser(parser.Options{})
+
+// calendarSlots are the values of PeriodSlotLabel: three, so that the
+// previous period with a slot's value ended at least two periods ago.
+var calendarSlots = []string{"0", "1", "2"}
+
+// calendarSlotRules record the SLO's local time, and from it the calendar
+// slot of the current period and of the last hour's.
+func (b *builder) calendarSlotRules() {
+	b.record(series.LocalTime, b.localTimeExpr(), b.withLabels(variant{}))
+	local := b.recorded(series.LocalTime, variant{})
+	b.record(series.CalendarSlot, b.slotExpr(local), b.withLabels(variant{}))
+	// Periods start at midnight, and no zone changes its offset within
+	// an hour of midnight on a month's first day or a Monday, so the last
+	// hour's local time is an hour less.
+	b.record(series.LastHourSlot, b.slotExpr(binary(parser.SUB, local, num(3600), nil)), b.withLabels(variant{}))
+}
+
+// localTimeExpr is the evaluation time in the SLO's time zone, in seconds
+// since 1970 as a UTC clock would show them: PromQL's date functions read
+// UTC, so the zone's offset is added, and its changes over OffsetHorizon
+// (summer time) as steps at their instants.
+func (b *builder) localTimeExpr() parser.Expr {
+	initial, changes := b.slo.Calendar.Offsets()
+	text := fmt.Sprintf("time() + %d", int64(initial.Seconds()))
+	prev := initial
+	for _, ch := range changes {
+		text += fmt.Sprintf(" + (time() >= bool %d) * %d", ch.At.Unix(), int64((ch.Offset - prev).Seconds()))
+		prev = ch.Offset
+	}
+	expr, err := promqlParser.ParseExpr("vector(" + text + ")")
+	if err != nil {
+		panic(fmt.Sprintf("prometheus: local time expression %q: %v", text, err))
+	}
+	return expr
+}
+
+// slotExpr is the calendar slot of the period that holds the local time:
+// the number of the month (year*12 + month) or of the week (Monday-based:
+// days since 1970 + 3, over 7), modulo 3.
+func (b *builder) slotExpr(local parser.Expr) parser.Expr {
+	if b.slo.Calendar.Unit == slo.CalendarWeek {
+		days := call("floor", binary(parser.DIV, local, num(86400), nil))
+		return binary(parser.MOD, call("floor", binary(parser.DIV, binary(parser.ADD, days, num(3), nil), num(7), nil)), num(3), nil)
+	}
+	return binary(parser.MOD, binary(parser.ADD, binary(parser.MUL, call("year", local), num(12), nil), call("month", local), nil), num(3), nil)
+}
+
+// periodToDateRules record the count over the calendar period to date:
+// the hour to date, plus the hourly blocks (and gap recoveries) recorded
+// under the current slot over the longest period. Periods start on whole
+// hours (the zone's offset is checked to be whole hours), so no block
+// straddles a period's start.
+func (b *builder) periodToDateRules(v variant, n blockSeries) {
+	s := b.slo
+	step := s.BaseWindow
+	hour := b.window(burnrate.BlockSize)
+	lastHourSlot := b.recorded(series.LastHourSlot, variant{})
+	// The block and the gap recovery are recorded once, by the rules just
+	// before in the same evaluation: only a sample of this evaluation is
+	// read, not an older one an instant selector would look back to.
+	justRecorded := func(sel *parser.VectorSelector) parser.Expr {
+		return call("sum_over_time", rangeOf(sel, step/2))
+	}
+	for _, slot := range calendarSlots {
+		block := binary(parser.LAND, justRecorded(b.recorded(n.hourly, v, series.WindowLabel, hour)), binary(parser.EQLC, lastHourSlot, num(mustAtoi(slot)), nil), on())
+		b.record(n.periodBlock, block, b.withLabels(v, series.WindowLabel, hour, series.PeriodSlotLabel, slot))
+		if n.rawDelta != nil {
+			nowSlot := b.recorded(series.CalendarSlot, variant{})
+			gap := binary(parser.LAND, justRecorded(b.recorded(n.gap, v)), binary(parser.EQLC, nowSlot, num(mustAtoi(slot)), nil), on())
+			b.record(n.periodGap, gap, b.withLabels(v, series.PeriodSlotLabel, slot))
+		}
+	}
+	longest := s.Calendar.Longest() - step/2
+	// current sums the blocks of the current period: extra are label
+	// name/value pairs of the series, dropped from the sum.
+	current := func(name string, extra ...string) parser.Expr {
+		var expr parser.Expr
+		for _, slot := range calendarSlots {
+			nowSlot := b.recorded(series.CalendarSlot, variant{})
+			sum := call("sum_over_time", rangeOf(b.recorded(name, v, append(extra, series.PeriodSlotLabel, slot)...), longest))
+			branch := binary(parser.LAND, sum, binary(parser.EQLC, nowSlot, num(mustAtoi(slot)), nil), on())
+			if expr == nil {
+				expr = branch
+			} else {
+				expr = binary(parser.LOR, expr, branch, nil)
+			}
+		}
+		zero := binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil)
+		drop := []string{series.PeriodSlotLabel}
+		for i := 0; i < len(extra); i += 2 {
+			drop = append(drop, extra[i])
+		}
+		return binary(parser.LOR, &parser.AggregateExpr{Op: parser.SUM, Expr: expr, Grouping: drop, Without: true}, zero, nil)
+	}
+	total := binary(parser.ADD, b.recorded(n.hourToDate, v), current(n.periodBlock, series.WindowLabel, hour), nil)
+	if n.rawDelta != nil {
+		total = binary(parser.ADD, total, current(n.periodGap), nil)
+	}
+	b.record(n.increments, total, b.withLabels(v, series.WindowLabel, s.BudgetWindow()))
+}
+
+func mustAtoi(s string) float64 {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return float64(v)
 }
 
 // rawDeltas returns the expressions for total and bad events over the last
@@ -491,7 +623,7 @@ func (b *builder) objectiveRules(o slo.Objective) {
 		burn := binary(parser.DIV, b.recorded(series.ErrorRatio, v, series.WindowLabel, wl), budget, nil)
 		b.record(series.BurnRate, burn, b.withLabels(v, series.WindowLabel, wl, series.ObjectiveLabel, o.Label()))
 	}
-	period := b.window(b.slo.Period)
+	period := b.slo.BudgetWindow()
 	consumed := binary(parser.DIV, b.recorded(series.ErrorRatio, v, series.WindowLabel, period), budget, nil)
 	b.record(series.BudgetRemaining, binary(parser.SUB, num(1), consumed, nil), b.withLabels(v, series.WindowLabel, period, series.ObjectiveLabel, o.Label()))
 	b.record(series.Objective, call("vector", num(o.Ratio())), b.withLabels(v, series.ObjectiveLabel, o.Label()))
@@ -533,6 +665,10 @@ func (b *builder) policyLabels() map[string]string {
 		if v := s.Alerting.SeverityValue(sev); v != string(sev) {
 			ls[l] = v
 		}
+	}
+	if s.Calendar != nil {
+		ls[series.CalendarLabel] = string(s.Calendar.Unit)
+		ls[series.TimeZoneLabel] = s.Calendar.TimeZone()
 	}
 	return ls
 }
@@ -611,7 +747,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 func (b *builder) budgetAlertRule(o slo.Objective, spent float64) {
 	s := b.slo
 	v := b.variantOf(o)
-	period := b.window(s.Period)
+	period := s.BudgetWindow()
 	share := binary(parser.SUB, num(1), b.recorded(series.BudgetRemaining, v, series.WindowLabel, period, series.ObjectiveLabel, o.Label()), nil)
 	expr := binary(parser.GTE, share, num(burnrate.Clean(spent/100)), nil)
 	budget := s.Alerting.Budget
