@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/race"
 	"github.com/slokit/slokit/series"
 )
@@ -18,8 +19,17 @@ import (
 // evaluation time and the exact remaining budget at that time.
 func costSetup(tb testing.TB) (*engine.Engine, time.Time, float64) {
 	tb.Helper()
-	e, _ := newEngine(tb, orderSpec("99.9"))
 	end := epoch.Add(30*24*time.Hour + 2*time.Hour)
+	e, l := referenceWorkload(tb, orderSpec("99.9"), end)
+	exact := 1 - l.exactRatio(end.Add(-30*24*time.Hour), end)/0.001
+	return e, end, exact
+}
+
+// referenceWorkload loads the reference workload's traffic from epoch to
+// end for spec's SLO and backfills its rules.
+func referenceWorkload(tb testing.TB, spec string, end time.Time) (*engine.Engine, *ledger) {
+	tb.Helper()
+	e, _ := newEngine(tb, spec)
 	tr := traffic{
 		start: epoch, end: end, scrape: 15 * time.Second,
 		rate: diurnal(20, 8),
@@ -35,8 +45,34 @@ func costSetup(tb testing.TB) (*engine.Engine, time.Time, float64) {
 	if err := e.Backfill(context.Background(), epoch, end.Add(-time.Minute)); err != nil {
 		tb.Fatal(err)
 	}
-	exact := 1 - l.exactRatio(end.Add(-30*24*time.Hour), end)/0.001
-	return e, end, exact
+	return e, l
+}
+
+// A calendar month's budget is as exact, at the cost of the current
+// month's blocks of both counts: measured late in January, the month with
+// most of the workload's days, in Berlin's time zone.
+func TestCalendarMonthBudgetIsExactAndItsCost(t *testing.T) {
+	race.SkipComputeBound(t)
+	if testing.Short() {
+		t.Skip("27 days of 100 raw series")
+	}
+	t.Parallel()
+	end := time.Date(2026, 1, 31, 22, 0, 0, 0, time.UTC) // 23:00 in Berlin
+	e, l := referenceWorkload(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{SLOYAML: "period: calendar-month\ntimezone: Europe/Berlin"}), end)
+	samples, err := e.Eval(context.Background(), end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The traffic starts on 5 January, after the month's start.
+	exact := 1 - l.exactRatio(epoch, end)/0.001
+	reported := queryValue(t, e, series.BudgetRemaining, end)
+	t.Logf("samples read per evaluation cycle: %d; remaining budget for the month %.4f, exact %.4f", samples, reported, exact)
+	if samples > 5000 {
+		t.Errorf("one evaluation cycle read %d samples, want at most 5,000", samples)
+	}
+	if d := math.Abs(reported - exact); d > 0.005 {
+		t.Errorf("remaining budget %.4f is %.2f points from exact %.4f", reported, d*100, exact)
+	}
 }
 
 // TestThirtyDayBudgetIsExactAndCheap holds the recording layout to its

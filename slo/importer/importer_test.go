@@ -198,3 +198,23 @@ func TestImportsKeepTheirSeverityValues(t *testing.T) {
 		})
 	}
 }
+
+// OpenSLO calendar windows import as calendar periods in their zone.
+func TestOpenSLOCalendarWindowsImport(t *testing.T) {
+	services, diags := slo.ParseFile("testdata/openslo.good.yaml")
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			if s.Name != "checkout-monthly" {
+				continue
+			}
+			if s.Calendar == nil || s.Calendar.Unit != slo.CalendarMonth || s.Calendar.TimeZone() != "Europe/Berlin" || s.BudgetWindow() != "month" {
+				t.Fatalf("checkout-monthly: period %s, calendar %+v", s.Period, s.Calendar)
+			}
+			return
+		}
+	}
+	t.Fatal("checkout-monthly not imported")
+}

@@ -452,7 +452,13 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 	case len(s.TimeWindow) != 1:
 		d.Fail("spec.timeWindow", "needs exactly one time window, such as [{duration: 28d, isRolling: true}]")
 	case s.TimeWindow[0].Calendar != nil || (s.TimeWindow[0].IsRolling != nil && !*s.TimeWindow[0].IsRolling):
-		d.Fail("spec.timeWindow[0]", "calendar-aligned windows are not supported yet: slokit's periods are rolling (isRolling: true)")
+		tw := s.TimeWindow[0]
+		unit := map[string]string{"1M": "calendar-month", "1w": "calendar-week", "7d": "calendar-week"}[tw.Duration]
+		var start, zone string
+		if tw.Calendar != nil {
+			start, zone = tw.Calendar.StartTime, tw.Calendar.TimeZone
+		}
+		openSLOCalendar(n, d, out, "spec.timeWindow[0]", unit, start, zone)
 	case s.TimeWindow[0].Duration == "":
 		d.Fail("spec.timeWindow[0].duration", "missing: the rolling period, such as 28d")
 	case strings.ContainsAny(s.TimeWindow[0].Duration, "MQY"):
@@ -737,12 +743,21 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 	if in.Metadata.DisplayName != "" {
 		d.Warn("metadata.displayName", "not carried over: slokit shows names")
 	}
-	var period *yaml.Node
+	var period, calendar *yaml.Node
 	switch {
 	case len(s.TimeWindows) != 1:
 		d.Fail("spec.timeWindows", "needs exactly one time window, such as [{count: 30, unit: Day}]")
 	case s.TimeWindows[0].Calendar != nil || (s.TimeWindows[0].IsRolling != nil && !*s.TimeWindows[0].IsRolling):
-		d.Fail("spec.timeWindows[0]", "calendar-aligned windows are not supported yet: slokit's periods are rolling")
+		tw := s.TimeWindows[0]
+		var unit, start, zone string
+		if tw.Count != nil && *tw.Count == 1 {
+			unit = map[string]string{"Month": "calendar-month", "Week": "calendar-week"}[tw.Unit]
+		}
+		if tw.Calendar != nil {
+			start, zone = tw.Calendar.StartTime, tw.Calendar.TimeZone
+		}
+		calendar = n.mapping("spec.timeWindows[0]")
+		openSLOCalendar(n, d, calendar, "spec.timeWindows[0]", unit, start, zone)
 	default:
 		tw := s.TimeWindows[0]
 		units := map[string]string{"Second": "s", "Minute": "m", "Hour": "h", "Day": "d", "Week": "w"}
@@ -773,6 +788,10 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 		set(slo, "description", n.copyOf("spec.description"))
 		set(slo, "objective", percentOfFraction(n.at(op+".target")))
 		set(slo, "period", period)
+		if calendar != nil {
+			set(slo, "period", mappingValue(calendar, "period"))
+			set(slo, "timezone", mappingValue(calendar, "timezone"))
+		}
 		sli := n.mapping(op + ".ratioMetrics")
 		rm := o.RatioMetrics
 		good, isGood := rm.Good, true
@@ -818,4 +837,45 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 		return nil
 	}
 	return out
+}
+
+// openSLOStartTime is how OpenSLO writes a calendar window's start.
+const openSLOStartTime = "2006-01-02 15:04:05"
+
+// openSLOCalendar writes a calendar time window as a calendar period and
+// its time zone into out: a month from the 1st or a week from a Monday,
+// which is what slokit's calendar periods are. unit is the native period
+// ("calendar-month"), empty for any other length.
+func openSLOCalendar(n nodes, d *strictyaml.Document, out *yaml.Node, path, unit, start, zone string) {
+	if unit == "" {
+		d.Fail(path, "calendar windows of one month (1M) or one week (1w) are supported, as slokit's calendar-month and calendar-week periods")
+		return
+	}
+	loc := time.UTC
+	if zone != "" {
+		l, err := time.LoadLocation(zone)
+		if err != nil {
+			d.Fail(path+".calendar.timeZone", "%q is not an IANA time zone such as Europe/Berlin", zone)
+			return
+		}
+		loc = l
+	}
+	if start != "" {
+		t, err := time.ParseInLocation(openSLOStartTime, start, loc)
+		switch {
+		case err != nil:
+			d.Fail(path+".calendar.startTime", "must be a time such as \"2022-01-01 00:00:00\", got %q", start)
+			return
+		case unit == "calendar-month" && (t.Day() != 1 || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0):
+			d.Fail(path+".calendar.startTime", "%s does not start a month: slokit's calendar months start on the 1st at 00:00", start)
+			return
+		case unit == "calendar-week" && (t.Weekday() != time.Monday || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0):
+			d.Fail(path+".calendar.startTime", "%s is not a Monday at 00:00: slokit's calendar weeks start on Monday (ISO 8601)", start)
+			return
+		}
+	}
+	set(out, "period", n.str(path, unit))
+	if zone != "" {
+		set(out, "timezone", n.str(path+".calendar.timeZone", zone))
+	}
 }
