@@ -28,18 +28,23 @@ func TestCalendarPeriodsStartAfresh(t *testing.T) {
 		name, period, zone string
 		from, boundary     time.Time // traffic from, and the period's start within it
 		checks             []time.Duration
+		previous           time.Time // the start of the period before, if within the traffic
 	}{
 		// Berlin's April starts at 22:00 UTC, in summer time, which began
 		// on 29 March, during the traffic.
 		{"a month in Berlin after the spring change", "calendar-month", "Europe/Berlin", utc("2026-03-28T20:00:00Z"), utc("2026-03-31T22:00:00Z"),
-			[]time.Duration{-30 * time.Minute, 30 * time.Minute, 3 * time.Hour}},
+			[]time.Duration{-30 * time.Minute, 30 * time.Minute, 3 * time.Hour}, time.Time{}},
 		// New York's week starts on Monday 9 March at 04:00 UTC, the day
 		// after summer time began.
 		{"a week in New York after the spring change", "calendar-week", "America/New_York", utc("2026-03-06T00:00:00Z"), utc("2026-03-09T04:00:00Z"),
-			[]time.Duration{-time.Minute, time.Minute + 30*time.Second, 2 * time.Hour}},
+			[]time.Duration{-time.Minute, time.Minute + 30*time.Second, 2 * time.Hour}, time.Time{}},
 		// A leap year's February has 29 days: March starts after the 29th.
 		{"February of a leap year", "calendar-month", "", utc("2028-02-27T00:00:00Z"), utc("2028-03-01T00:00:00Z"),
-			[]time.Duration{-2 * time.Hour, 90 * time.Minute}},
+			[]time.Duration{-2 * time.Hour, 90 * time.Minute}, time.Time{}},
+		// The third week of the traffic: the first week's blocks carry the
+		// third's slot, and must have left its sum.
+		{"the third week", "calendar-week", "", utc("2026-03-02T00:00:00Z"), utc("2026-03-16T00:00:00Z"),
+			[]time.Duration{-time.Hour, 90 * time.Minute}, utc("2026-03-09T00:00:00Z")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -67,6 +72,9 @@ func TestCalendarPeriodsStartAfresh(t *testing.T) {
 				// The first increment of a period is recorded at its
 				// first evaluation and holds the base window before it.
 				since := tc.from
+				if !tc.previous.IsZero() {
+					since = tc.previous.Add(-time.Minute)
+				}
 				if d > 0 {
 					since = tc.boundary.Add(-time.Minute)
 				}
