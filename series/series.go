@@ -76,6 +76,15 @@ const (
 	PeriodGapTotal = "slo:sli_total:period_gap_increase"
 	// PeriodGapErrors is PeriodGapTotal for bad events.
 	PeriodGapErrors = "slo:sli_errors:period_gap_increase"
+	// Maintenance is 1 while one of the SLO's maintenance windows (the
+	// spec's, or one made through slokit serve's API, ExportedMaintenance)
+	// holds, else 0. The base-window increments are multiplied by 1 less
+	// it: events in a window count neither toward the SLI nor the budget.
+	Maintenance = "slo:maintenance:active"
+	// MaintenanceLastHour is 1 when a window held within the last hour:
+	// the raw counters' growth over that hour then includes events that
+	// were left out, so a monitoring gap is not recovered from them.
+	MaintenanceLastHour = "slo:maintenance:active_last_hour"
 	// ErrorRatio is errors / total per window: the traffic-weighted error
 	// ratio (a ratio of sums, never a mean of ratios).
 	ErrorRatio = "slo:sli_error:ratio"
@@ -192,5 +201,9 @@ const (
 	// the server last read, for backends that do not run slokit's rules
 	// themselves (the embedded engine).
 	ExportedBudgetRemaining = "slokit_slo_budget_remaining_ratio"
+	// ExportedMaintenance is 1 for each maintenance window made through
+	// slokit serve's API that holds now, labelled with its service (and
+	// SLO, when it is for one SLO only); the rules read it.
+	ExportedMaintenance = "slokit_maintenance_active"
 	ExportedBurnRate        = "slokit_slo_burn_rate"
 )

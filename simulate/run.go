@@ -605,8 +605,18 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 			period = s.PeriodLength(end)
 			window = min(end.Sub(s.Calendar.Start(end))+s.BaseWindow, sc.Duration)
 		}
+		// A maintenance window leaves out the increments recorded while it
+		// holds: a scrape counts in the first evaluation at or after it.
+		leftOut := func(d time.Duration) bool {
+			at := scenario.Start().Add(d)
+			recorded := at.Truncate(s.BaseWindow)
+			if recorded.Before(at) {
+				recorded = recorded.Add(s.BaseWindow)
+			}
+			return s.InMaintenance(recorded)
+		}
 		for i, o := range s.Objectives {
-			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration)/o.Budget()
+			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration, leftOut)/o.Budget()
 			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
 				PeriodSeconds: period.Seconds(), CoveredSeconds: window.Seconds()}
 			matchers := fmt.Sprintf(`%s=%q,%s=%q,%s=%q`, series.ServiceLabel, s.Service, series.SLOLabel, s.Name, series.ObjectiveLabel, o.Label())

@@ -493,3 +493,51 @@ func TestPagesAreKnownByTheSLOsSeverityValue(t *testing.T) {
 		t.Errorf("the urgent pages do not count: %v", failed)
 	}
 }
+
+// Errors inside a maintenance window are not charged: no alert fires and
+// the budget is untouched, exactly as the windows leave the events out.
+// The same errors outside the window page and spend the budget.
+func TestMaintenanceWindowsLeaveErrorsOut(t *testing.T) {
+	t.Parallel()
+	// The outage scenario fails every request from 3h to 3h15m.
+	inside := availability + `    maintenance:
+      - {start: "2026-01-05T02:55:00Z", end: "2026-01-05T03:20:00Z", reason: database upgrade}
+`
+	elsewhere := availability + `    maintenance:
+      - {weekly: {day: monday, start: "05:00", duration: 30m, timezone: Europe/Berlin}, reason: weekly restart}
+`
+	for _, tc := range []struct {
+		name      string
+		spec      string
+		charged   bool
+		remaining [2]float64 // bounds
+	}{
+		{"inside a one-off window", inside, false, [2]float64{0.8, 1}},
+		{"outside a weekly window", elsewhere, true, [2]float64{-100, 0}},
+		// 03:50 in Berlin is 02:50 UTC in January.
+		{"inside a weekly window in Berlin", availability + `    maintenance:
+      - {weekly: {day: monday, start: "03:50", duration: 40m, timezone: Europe/Berlin}, reason: weekly restart}
+`, false, [2]float64{0.8, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := run(t, "outage", simulate.Options{Services: services(t, tc.spec)})
+			paged := len(fired(res, "page")) > 0
+			if paged != tc.charged {
+				t.Errorf("paged: %v, want %v: %+v", paged, tc.charged, fired(res, ""))
+			}
+			b := res.Budgets[0]
+			if b.ReportedRemaining == nil {
+				t.Fatalf("no remaining budget reported: %+v", b)
+			}
+			r := *b.ReportedRemaining
+			t.Logf("remaining %.4f, exact %.4f", r, b.ExactRemaining)
+			if r < tc.remaining[0] || r > tc.remaining[1] {
+				t.Errorf("remaining budget %.4f, want between %v", r, tc.remaining)
+			}
+			if math.Abs(r-b.ExactRemaining) > 0.01*max(1, math.Abs(b.ExactRemaining)) {
+				t.Errorf("remaining budget %.4f, exact %.4f with the window's events left out", r, b.ExactRemaining)
+			}
+		})
+	}
+}

@@ -248,12 +248,12 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 }
 
 // exactRatio is the true bad-event ratio of objective i over the scrapes in
-// (from, to], as offsets.
-func (src *source) exactRatio(i int, step, from, to time.Duration) float64 {
+// (from, to], as offsets, but those leftOut leaves out (maintenance).
+func (src *source) exactRatio(i int, step, from, to time.Duration, leftOut func(time.Duration) bool) float64 {
 	var total, bad float64
 	for k, tl := range src.ledger {
 		t := time.Duration(k) * step
-		if t > from && t <= to {
+		if t > from && t <= to && !leftOut(t) {
 			total += tl.total
 			bad += tl.bad[i]
 		}

@@ -87,10 +87,15 @@ type OffsetChange struct {
 var OffsetHorizon = [2]time.Time{time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC)}
 
 // Offsets returns the zone's offset at the horizon's start and each change
-// within it. A change is found to the second between hourly probes, which
-// no zone changes twice within.
+// within it.
 func (c Calendar) Offsets() (initial time.Duration, changes []OffsetChange) {
-	loc := c.location()
+	return ZoneOffsets(c.location())
+}
+
+// ZoneOffsets returns the zone's offset from UTC at the start of
+// OffsetHorizon and each change within it. A change is found to the second
+// between hourly probes, which no zone changes twice within.
+func ZoneOffsets(loc *time.Location) (initial time.Duration, changes []OffsetChange) {
 	offset := func(t time.Time) time.Duration {
 		_, s := t.In(loc).Zone()
 		return time.Duration(s) * time.Second

@@ -63,6 +63,9 @@ type SLO struct {
 	Objectives []Objective
 	Alerting   Alerting
 	Policy     Policy
+	// Maintenance are the service's and the SLO's planned maintenance
+	// windows.
+	Maintenance []MaintenanceWindow
 }
 
 // BudgetWindow is the window label of the budget's period: its rolling

@@ -25,7 +25,22 @@ type specDocument struct {
 	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`
 	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
 	Policy         *specPolicy          `yaml:"policy"`
+	Maintenance    []specMaintenance    `yaml:"maintenance"`
 	SLOs           []specSLO            `yaml:"slos"`
+}
+
+type specMaintenance struct {
+	Start  string      `yaml:"start"`
+	End    string      `yaml:"end"`
+	Weekly *specWeekly `yaml:"weekly"`
+	Reason string      `yaml:"reason"`
+}
+
+type specWeekly struct {
+	Day      string               `yaml:"day"`
+	Start    string               `yaml:"start"`
+	Duration *strictyaml.Duration `yaml:"duration"`
+	TimeZone string               `yaml:"timezone"`
 }
 
 type specSLO struct {
@@ -42,6 +57,7 @@ type specSLO struct {
 	SLI            *specSLI             `yaml:"sli"`
 	Alerting       *specAlerting        `yaml:"alerting"`
 	Policy         *specPolicy          `yaml:"policy"`
+	Maintenance    []specMaintenance    `yaml:"maintenance"`
 }
 
 type specPolicy struct {

@@ -62,14 +62,19 @@ func paren(e parser.Expr, minPrec int) parser.Expr {
 	return e
 }
 
-// matching describes vector matching: on(labels...) or ignoring(labels...).
+// matching describes vector matching: on(labels...) or ignoring(labels...),
+// and group_left when many series on the left match one on the right.
 type matching struct {
-	on     bool
-	labels []string
+	on        bool
+	labels    []string
+	groupLeft bool
 }
 
 func on(ls ...string) *matching       { return &matching{on: true, labels: ls} }
 func ignoring(ls ...string) *matching { return &matching{labels: ls} }
+
+// onGroupLeft is on(labels...) group_left().
+func onGroupLeft(ls ...string) *matching { return &matching{on: true, labels: ls, groupLeft: true} }
 
 // binary builds lhs op rhs. Operands of lower precedence are wrapped in
 // parentheses (and, on the right, equal precedence too, as PromQL's binary
@@ -88,6 +93,9 @@ func binary(op parser.ItemType, lhs, rhs parser.Expr, m *matching) *parser.Binar
 		if m != nil {
 			b.VectorMatching.On = m.on
 			b.VectorMatching.MatchingLabels = m.labels
+			if m.groupLeft {
+				b.VectorMatching.Card = parser.CardManyToOne
+			}
 		}
 	}
 	return b

@@ -30,6 +30,7 @@ package promrules
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,6 +71,9 @@ func Group(s *slo.SLO) rulefmt.RuleGroup {
 	b := &builder{slo: s, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{}}
 	if s.Calendar != nil {
 		b.calendarSlotRules()
+	}
+	if s.SLI.Kind != slo.Raw {
+		b.maintenanceRules()
 	}
 	for _, variant := range b.variants() {
 		b.sliRules(variant)
@@ -373,6 +377,9 @@ func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
 		// counted: the period holds what they recorded.)
 		seenBefore := binary(parser.GTR, call("count_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), gapHistory)), num(0), nil)
 		afterGap = binary(parser.LAND, afterGap, seenBefore, ignoring(series.WindowLabel))
+		// The raw counters' growth holds a maintenance window's events,
+		// which the increments left out: no recovery after one.
+		afterGap = binary(parser.LUNLESS, afterGap, binary(parser.GTR, b.recorded(series.MaintenanceLastHour, variant{}), num(0), nil), on())
 		b.record(n.gap, binary(parser.LAND, missed, afterGap, on(g...)), b.withLabels(v))
 	}
 	for _, w := range blocks {
@@ -410,18 +417,62 @@ func (b *builder) calendarSlotRules() {
 // UTC, so the zone's offset is added, and its changes over OffsetHorizon
 // (summer time) as steps at their instants.
 func (b *builder) localTimeExpr() parser.Expr {
-	initial, changes := b.slo.Calendar.Offsets()
+	return mustParse("vector(" + localTime(b.slo.Calendar.Location) + ")")
+}
+
+// localTime is the scalar expression of the evaluation time in the zone,
+// in seconds since 1970 on a clock that shows local time as UTC.
+func localTime(loc *time.Location) string {
+	initial, changes := slo.ZoneOffsets(loc)
 	text := fmt.Sprintf("time() + %d", int64(initial.Seconds()))
 	prev := initial
 	for _, ch := range changes {
 		text += fmt.Sprintf(" + (time() >= bool %d) * %d", ch.At.Unix(), int64((ch.Offset - prev).Seconds()))
 		prev = ch.Offset
 	}
-	expr, err := promqlParser.ParseExpr("vector(" + text + ")")
+	return text
+}
+
+// mustParse parses an expression slokit writes as text.
+func mustParse(text string) parser.Expr {
+	expr, err := promqlParser.ParseExpr(text)
 	if err != nil {
-		panic(fmt.Sprintf("prometheus: local time expression %q: %v", text, err))
+		panic(fmt.Sprintf("prometheus: generated expression %q: %v", text, err))
 	}
 	return expr
+}
+
+// maintenanceRules record whether a maintenance window holds: one of the
+// spec's, as steps of time(), or one made through slokit serve, which it
+// exports for the service or for this SLO. They also record whether one
+// held within the last hour, which stops a gap's recovery.
+func (b *builder) maintenanceRules() {
+	s := b.slo
+	var terms []string
+	for _, w := range s.Maintenance {
+		if w.Weekly == nil {
+			terms = append(terms, fmt.Sprintf("(time() >= bool %d) * (time() < bool %d)", w.Start.Unix(), w.End.Unix()))
+			continue
+		}
+		// Seconds since Monday 00:00 local (1970-01-05, a Monday, is
+		// day 4), less the window's start in the week.
+		start := (int64(w.Weekly.Day)+6)%7*86400 + int64(w.Weekly.At.Seconds())
+		week := int64(slo.Week.Seconds())
+		terms = append(terms, fmt.Sprintf("((%s + 259200) %% %d - %d + %d) %% %d < bool %d", localTime(w.Weekly.Location), week, start, week, week, int64(w.Weekly.Duration.Seconds())))
+	}
+	adhoc := selector(series.ExportedMaintenance, eq(series.ServiceLabel, s.Service),
+		labels.MustNewMatcher(labels.MatchRegexp, series.SLOLabel, "|"+regexp.QuoteMeta(s.Name)))
+	active := "max(" + adhoc.String() + ") or vector(0)"
+	if len(terms) > 0 {
+		active = "vector(" + strings.Join(terms, " + ") + ") + on () (" + active + ")"
+	}
+	b.record(series.Maintenance, mustParse("clamp_max("+active+", 1)"), b.withLabels(variant{}))
+	b.record(series.MaintenanceLastHour, call("max_over_time", rangeOf(b.recorded(series.Maintenance, variant{}), burnrate.BlockSize)), b.withLabels(variant{}))
+}
+
+// outsideMaintenance zeroes an increment while a maintenance window holds.
+func (b *builder) outsideMaintenance(e parser.Expr) parser.Expr {
+	return binary(parser.MUL, e, binary(parser.SUB, num(1), b.recorded(series.Maintenance, variant{}), nil), onGroupLeft())
 }
 
 // slotExpr is the calendar slot of the period that holds the local time:
@@ -543,6 +594,13 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 // series. The errors expression never leaves a gap while there is traffic,
 // so windows summed from it never go missing for lack of a failed request.
 func (b *builder) baseIncrements(v variant) (total, errs parser.Expr) {
+	total, errs = b.rawIncrements(v)
+	return b.outsideMaintenance(total), b.outsideMaintenance(errs)
+}
+
+// rawIncrements are the base increments as the raw series count them,
+// maintenance windows included.
+func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 	s := b.slo
 	g := s.Grouping
 	base := s.BaseWindow
