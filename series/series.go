@@ -205,5 +205,5 @@ const (
 	// slokit serve's API that holds now, labelled with its service (and
 	// SLO, when it is for one SLO only); the rules read it.
 	ExportedMaintenance = "slokit_maintenance_active"
-	ExportedBurnRate        = "slokit_slo_burn_rate"
+	ExportedBurnRate    = "slokit_slo_burn_rate"
 )
