@@ -55,7 +55,15 @@ type spec struct {
 	Latency            *specLatency         `yaml:"latency"`
 	Incidents          []specWindow         `yaml:"incidents"`
 	MonitoringGaps     []specWindow         `yaml:"monitoringGaps"`
+	Maintenance        []specMaintenance    `yaml:"maintenance"`
 	Expect             *specExpect          `yaml:"expect"`
+}
+
+type specMaintenance struct {
+	Start    *strictyaml.Duration `yaml:"start"`
+	Duration *strictyaml.Duration `yaml:"duration"`
+	Service  string               `yaml:"service"`
+	SLO      string               `yaml:"slo"`
 }
 
 type specExpect struct {
@@ -298,6 +306,16 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 			d.Fail(p, "overlaps another monitoring gap")
 		default:
 			s.MonitoringGaps = append(s.MonitoringGaps, win)
+		}
+	}
+	for i, m := range in.Maintenance {
+		p := fmt.Sprintf("maintenance[%d]", i)
+		if m.Service == "" {
+			d.Fail(p+".service", "missing: the service the window is for, as slokit serve's API takes it")
+			continue
+		}
+		if win, ok := window(d, p, m.Start, m.Duration, s.Duration); ok {
+			s.Maintenance = append(s.Maintenance, Maintenance{Window: win, Service: m.Service, SLO: m.SLO})
 		}
 	}
 	return s

@@ -38,6 +38,10 @@ type Scenario struct {
 	// serving and counting, and their counters show the gap's traffic
 	// once scraping resumes.
 	MonitoringGaps []Window
+	// Maintenance are windows made through slokit serve's API: the
+	// simulation writes the series serve exports for them, as Prometheus
+	// would scrape it, and the rules leave their events out.
+	Maintenance []Maintenance
 	// Expect is what the alerts must do, checked by slokit simulate, so
 	// that a change of alerting rules can be tested in CI.
 	Expect Expect
@@ -59,6 +63,12 @@ type Expect struct {
 // Start is the wall-clock time a scenario starts at: a Monday midnight UTC,
 // so that time-of-day shapes land where the story says.
 func Start() time.Time { return time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) }
+
+// Maintenance is a maintenance window of a service, or of one of its SLOs.
+type Maintenance struct {
+	Window
+	Service, SLO string
+}
 
 // Window is a stretch of a scenario.
 type Window struct {

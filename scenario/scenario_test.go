@@ -192,3 +192,25 @@ func TestMonitoringGapsAreRead(t *testing.T) {
 		}
 	}
 }
+
+func TestMaintenanceWindowsAreRead(t *testing.T) {
+	doc := `apiVersion: slokit.dev/v1
+kind: Scenario
+name: m
+duration: 6h
+traffic: {rate: 1}
+maintenance:
+  - {start: 1h, duration: 30m, service: order-api, slo: availability}
+`
+	if _, diags := scenario.Parse([]byte(doc + "  - {start: 2h, duration: 30m}\n")); diags.Errors() == nil || !strings.Contains(diags.Errors().Error(), "maintenance[1].service: missing") {
+		t.Errorf("a window without a service: %v", diags.Errors())
+	}
+	s, diags := scenario.Parse([]byte(doc))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	want := []scenario.Maintenance{{Window: scenario.Window{Start: time.Hour, Duration: 30 * time.Minute}, Service: "order-api", SLO: "availability"}}
+	if !slices.Equal(s.Maintenance, want) {
+		t.Errorf("windows %+v, want %+v", s.Maintenance, want)
+	}
+}

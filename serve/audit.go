@@ -144,15 +144,19 @@ func (g *DecisionDigest) take(k decisionKey) (AuditEntry, bool) {
 type AuditEntry struct {
 	Time time.Time `json:"time"`
 	// Kind is decision, decisions-repeated, override-created,
-	// override-changed, override-deleted or incident-injected.
+	// override-changed, override-deleted, maintenance-created,
+	// maintenance-ended or incident-injected.
 	Kind     string         `json:"kind"`
 	Decision *gate.Decision `json:"decision,omitempty"`
 	// Override is the override created, or as changed, or (only its ID)
 	// deleted.
 	Override *gate.Override `json:"override,omitempty"`
 	// By is who changed an override (its Author is who created it).
-	By       string        `json:"by,omitempty"`
-	Incident *api.Incident `json:"incident,omitempty"`
+	By string `json:"by,omitempty"`
+	// Maintenance is the maintenance window created, or (only its ID)
+	// ended.
+	Maintenance *api.MaintenanceWindow `json:"maintenance,omitempty"`
+	Incident    *api.Incident          `json:"incident,omitempty"`
 	// Repeated summarises decisions-repeated.
 	Repeated *Repeated `json:"repeated,omitempty"`
 	// Client is the remote address of the request.

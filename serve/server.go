@@ -133,7 +133,7 @@ func New(o Options) (*Server, error) {
 		_, at, _ := s.snapshot()
 		return s.age(at)
 	})
-	s.registry.MustRegister(stateCollector{s}, s.decisions, s.queryTime, s.queryErrs, s.auditErrs, dataAge)
+	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, s.auditErrs, dataAge)
 	if o.Discover {
 		s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_discovery_problems", Help: "SLOs the backend describes that discovery left out or found described twice (the log says why)."}, func() float64 {
 			return float64(len(s.Problems()))
@@ -280,6 +280,32 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// maintenanceCollector exports the maintenance windows made through the
+// API that hold at the scrape, for the SLOs' rules to read: one series per
+// service and SLO ("" for every SLO of the service, which Prometheus
+// stores without the label).
+type maintenanceCollector struct{ s *Server }
+
+var maintenanceDesc = prometheus.NewDesc(series.ExportedMaintenance, "1 while a maintenance window made through the API holds, per service (and SLO, when it is for one SLO only): the SLOs' rules leave its events out.",
+	[]string{series.ServiceLabel, series.SLOLabel}, nil)
+
+func (c maintenanceCollector) Describe(ch chan<- *prometheus.Desc) { ch <- maintenanceDesc }
+
+func (c maintenanceCollector) Collect(ch chan<- prometheus.Metric) {
+	now := c.s.opts.Now()
+	seen := map[[2]string]bool{}
+	for _, m := range c.s.opts.Store.Maintenance(now) {
+		k := [2]string{m.Service, m.SLO}
+		if now.Before(m.Start) || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if metric, err := prometheus.NewConstMetric(maintenanceDesc, prometheus.GaugeValue, 1, m.Service, m.SLO); err == nil {
+			ch <- metric
+		}
+	}
+}
+
 // groupLabel writes a grouped SLO's group as one label value,
 // provider="stripe",region="eu", in label order; "" for no group.
 func groupLabel(g map[string]string) string {
@@ -308,6 +334,9 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/overrides", s.authorized(s.createOverride)},
 		{"PATCH", "/api/v1/overrides/{id}", s.authorized(s.changeOverride)},
 		{"DELETE", "/api/v1/overrides/{id}", s.authorized(s.deleteOverride)},
+		{"GET", "/api/v1/maintenance", s.authorized(s.listMaintenance)},
+		{"POST", "/api/v1/maintenance", s.authorized(s.createMaintenance)},
+		{"DELETE", "/api/v1/maintenance/{id}", s.authorized(s.endMaintenance)},
 		{"POST", "/api/v1/demo/incident", s.authorized(s.injectIncident)},
 		{"GET", "/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP},
 		{"GET", "/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -640,12 +669,116 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (s *Server) listMaintenance(w http.ResponseWriter, _ *http.Request) {
+	list := s.opts.Store.Maintenance(s.opts.Now())
+	if list == nil {
+		list = []api.MaintenanceWindow{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"maintenance": list})
+}
+
+// Bounds of a maintenance window made through the API: as long as a
+// spec's one-off window at most, and planned at most a month ahead.
+const (
+	maxMaintenance      = 7 * 24 * time.Hour
+	maxMaintenanceAhead = 31 * 24 * time.Hour
+)
+
+// createMaintenance stores a maintenance window for a service, or one of
+// its SLOs, from now or a later start.
+func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
+	var req api.MaintenanceRequest
+	if !decodeBody(w, r, &req, strictFields) {
+		return
+	}
+	now := s.opts.Now()
+	known, warming := s.lookup(req.Service)
+	switch {
+	case warming:
+		w.Header().Set("Retry-After", "5")
+		fail(w, http.StatusServiceUnavailable, "the SLOs have not been read from the backend yet; retry")
+		return
+	case !known:
+		s.unknownService(w, http.StatusBadRequest, req.Service)
+		return
+	case req.SLO != "" && !s.hasSLO(req.Service, req.SLO):
+		fail(w, http.StatusBadRequest, "service %q has no SLO %q", req.Service, req.SLO)
+		return
+	}
+	start := now
+	if req.Start != nil {
+		start = *req.Start
+	}
+	var end time.Time
+	switch {
+	case req.End != nil && req.Duration != "":
+		fail(w, http.StatusBadRequest, "give end or duration, not both")
+		return
+	case req.End != nil:
+		end = *req.End
+	case req.Duration != "":
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 {
+			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", req.Duration)
+			return
+		}
+		end = start.Add(d)
+	}
+	textErr := errors.Join(plainText("author", req.Author, maxAuthor), plainText("reason", req.Reason, maxReason))
+	switch {
+	case strings.TrimSpace(req.Reason) == "" || strings.TrimSpace(req.Author) == "":
+		fail(w, http.StatusBadRequest, "reason and author are required: a maintenance window must say who and why")
+	case textErr != nil:
+		fail(w, http.StatusBadRequest, "%v", textErr)
+	case end.IsZero():
+		fail(w, http.StatusBadRequest, "an end or a duration is required")
+	case !end.After(start) || !end.After(now):
+		fail(w, http.StatusBadRequest, "the window must end after its start, and in the future")
+	case end.Sub(start) > maxMaintenance:
+		fail(w, http.StatusBadRequest, "a maintenance window may last at most %s: leaving out longer would hide a real outage", maxMaintenance)
+	case start.Sub(now) > maxMaintenanceAhead:
+		fail(w, http.StatusBadRequest, "a maintenance window may start at most %s ahead", maxMaintenanceAhead)
+	default:
+		if start.Before(now) {
+			// Events already counted stay counted: a window only
+			// leaves out what the rules record while it holds.
+			start = now
+		}
+		m, err := s.opts.Store.CreateMaintenance(r.Context(), api.MaintenanceWindow{Service: req.Service, SLO: req.SLO, Start: start, End: end, Reason: req.Reason, Author: req.Author}, clientOf(r), now)
+		if err != nil {
+			storeFailed(w, "storing the maintenance window", err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, m)
+	}
+}
+
+// endMaintenance ends a window, or cancels one to come.
+func (s *Server) endMaintenance(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	ok, err := s.opts.Store.EndMaintenance(r.Context(), id, clientOf(r), s.opts.Now())
+	switch {
+	case err != nil:
+		storeFailed(w, "ending the maintenance window", err)
+	case !ok:
+		fail(w, http.StatusNotFound, "no maintenance window %q that has not ended", id)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// hasSLO reports whether the service has the SLO, as last read.
+func (s *Server) hasSLO(service, name string) bool {
+	states, _, _ := s.snapshot()
+	return slices.ContainsFunc(states, func(st servedState) bool { return st.Service == service && st.SLO == name })
+}
+
 // storeFailed answers a failed change of state: 429 at the cap on
 // overrides, 503 when a shared store is unreachable (the change was not
 // made; retry), 500 otherwise.
 func storeFailed(w http.ResponseWriter, what string, err error) {
 	switch {
-	case errors.Is(err, ErrTooManyOverrides):
+	case errors.Is(err, ErrTooManyOverrides), errors.Is(err, ErrTooManyWindows):
 		fail(w, http.StatusTooManyRequests, "%v", err)
 	case errors.Is(err, ErrStoreUnavailable):
 		w.Header().Set("Retry-After", "5")

@@ -518,3 +518,94 @@ func TestServedStateHasEveryBudgetField(t *testing.T) {
 		}
 	}
 }
+
+// Maintenance windows made through the API need the token, are kept and
+// audited, and are exported while they hold, for the SLOs' rules to read.
+func TestMaintenanceWindows(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	now := *f.clock
+	good := `{"service":"order-api","reason":"database upgrade","author":"alice","duration":"2h"}`
+	for _, tc := range []struct {
+		name, auth, body string
+		code             int
+	}{
+		{"no token", "", good, 401},
+		{"wrong token", "Bearer nope", good, 403},
+		{"unknown service", "Bearer " + token, `{"service":"payment","reason":"r","author":"a","duration":"1h"}`, 400},
+		{"unknown SLO", "Bearer " + token, `{"service":"order-api","slo":"latency","reason":"r","author":"a","duration":"1h"}`, 400},
+		{"no reason", "Bearer " + token, `{"service":"order-api","author":"a","duration":"1h"}`, 400},
+		{"no end", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a"}`, 400},
+		{"end and duration", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"1h","end":"2030-01-01T00:00:00Z"}`, 400},
+		{"over a week", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"169h"}`, 400},
+		{"ended already", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","start":"2020-01-01T00:00:00Z","end":"2020-01-01T01:00:00Z"}`, 400},
+		{"too far ahead", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","start":"` + now.Add(40*24*time.Hour).Format(time.RFC3339) + `","duration":"1h"}`, 400},
+		{"a newline in the author", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a\nb","duration":"1h"}`, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body := f.do(t, "POST", "/api/v1/maintenance", tc.auth, tc.body); code != tc.code {
+				t.Errorf("got %d %v, want %d", code, body, tc.code)
+			}
+		})
+	}
+	exported := func() string {
+		t.Helper()
+		_, body := f.raw(t, "GET", "/metrics")
+		var lines []string
+		for l := range strings.Lines(body) {
+			if strings.HasPrefix(l, "slokit_maintenance_active{") {
+				lines = append(lines, strings.TrimSpace(l))
+			}
+		}
+		return strings.Join(lines, "; ")
+	}
+	code, created := f.do(t, "POST", "/api/v1/maintenance", "Bearer "+token, good)
+	if code != 201 || created["id"] == nil {
+		t.Fatalf("create: %d %v", code, created)
+	}
+	later := `{"service":"order-api","slo":"availability","reason":"provider switch","author":"bob","start":"` + now.Add(3*time.Hour).Format(time.RFC3339) + `","duration":"30m"}`
+	if code, body := f.do(t, "POST", "/api/v1/maintenance", "Bearer "+token, later); code != 201 {
+		t.Fatalf("a window to come: %d %v", code, body)
+	}
+	if got := exported(); got != `slokit_maintenance_active{service="order-api",slo=""} 1` {
+		t.Errorf("exported now: %s", got)
+	}
+	if code, body := f.do(t, "GET", "/api/v1/maintenance", "Bearer "+token, ""); code != 200 || len(body["maintenance"].([]any)) != 2 {
+		t.Errorf("list: %d %v", code, body)
+	}
+	if code, _ := f.do(t, "GET", "/api/v1/maintenance", "", ""); code != 401 {
+		t.Errorf("listing without a token: %d", code)
+	}
+	// Three hours on, the first has ended and the second holds.
+	*f.clock = now.Add(3*time.Hour + time.Minute)
+	if got := exported(); got != `slokit_maintenance_active{service="order-api",slo="availability"} 1` {
+		t.Errorf("exported three hours on: %s", got)
+	}
+	_, list := f.do(t, "GET", "/api/v1/maintenance", "Bearer "+token, "")
+	second := list["maintenance"].([]any)[0].(map[string]any)["id"].(string)
+	if code, _ := f.do(t, "DELETE", "/api/v1/maintenance/"+second, "Bearer "+token, ""); code != 204 {
+		t.Errorf("ending it: %d", code)
+	}
+	if code, _ := f.do(t, "DELETE", "/api/v1/maintenance/"+second, "Bearer "+token, ""); code != 404 {
+		t.Errorf("ending it again: %d", code)
+	}
+	if got := exported(); got != "" {
+		t.Errorf("exported after the end: %s", got)
+	}
+	// Kept across a restart of the store, and audited.
+	store, err := serve.OpenFileStore(f.dir, serve.AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if kept := store.Maintenance(now); len(kept) != 1 || kept[0].ID != created["id"] {
+		t.Errorf("kept on disk: %+v", kept)
+	}
+	audit, err := os.ReadFile(filepath.Join(f.dir, "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(audit), `"kind":"maintenance-created"`); n != 2 || !strings.Contains(string(audit), `"kind":"maintenance-ended"`) {
+		t.Errorf("audit log: %d created\n%s", n, audit)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/serve/api"
 )
 
 // Store keeps what the service must not lose: the overrides people made
@@ -30,6 +32,15 @@ type Store interface {
 	ChangeOverride(ctx context.Context, id string, c OverrideChange, client string, now time.Time) (gate.Override, bool, error)
 	// Overrides are those in force at now, oldest first, as last known.
 	Overrides(now time.Time) []gate.Override
+	// CreateMaintenance stores a maintenance window with its audit
+	// record before returning it with its ID and creation time.
+	CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error)
+	// EndMaintenance removes the window with its audit record; it
+	// reports false when there is none with id that has not ended.
+	EndMaintenance(ctx context.Context, id, client string, now time.Time) (bool, error)
+	// Maintenance are the windows that have not ended at now (in force
+	// or to come), by start, as last known.
+	Maintenance(now time.Time) []api.MaintenanceWindow
 	// Record appends a change of state (an injected incident) to the
 	// audit trail.
 	Record(ctx context.Context, e AuditEntry) error
@@ -60,6 +71,27 @@ var ErrTooManyOverrides = fmt.Errorf("%d overrides are in force, the most slokit
 // ErrStoreUnavailable wraps a shared store's failure to reach its
 // database: the change was not made, and the client may retry.
 var ErrStoreUnavailable = errors.New("the override store is unavailable")
+
+// ErrTooManyWindows is a store's answer when MaxMaintenanceWindows have
+// not ended.
+var ErrTooManyWindows = fmt.Errorf("%d maintenance windows have not ended, the most slokit keeps: end some or wait", MaxMaintenanceWindows)
+
+// MaxMaintenanceWindows bounds the maintenance windows not yet ended: each
+// is a series the rules read.
+const MaxMaintenanceWindows = 1000
+
+// Upcoming returns the windows of list that have not ended at now, by
+// start.
+func Upcoming(list []api.MaintenanceWindow, now time.Time) []api.MaintenanceWindow {
+	var out []api.MaintenanceWindow
+	for _, m := range list {
+		if now.Before(m.End) {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b api.MaintenanceWindow) int { return a.Start.Compare(b.Start) })
+	return out
+}
 
 // MaxOverrides bounds the overrides in force at once: an override is a
 // person's exception, and thousands of them are a script gone wrong.
@@ -92,12 +124,13 @@ func activeOverride(list []gate.Override, service string) *gate.Override {
 	return &ov
 }
 
-// FileStore is the Store of one instance: overrides in a file rewritten
-// atomically, the audit trail in a rotated JSON-lines log, both in the
-// data folder.
+// FileStore is the Store of one instance: overrides and maintenance
+// windows in files rewritten atomically, the audit trail in a rotated
+// JSON-lines log, all in the data folder.
 type FileStore struct {
-	overrides *Overrides
-	audit     *AuditLog
+	overrides   *Overrides
+	maintenance *MaintenanceFile
+	audit       *AuditLog
 }
 
 // OpenFileStore opens the overrides and the audit log in dir, creating it
@@ -107,11 +140,41 @@ func OpenFileStore(dir string, bounds AuditOptions) (*FileStore, error) {
 	if err != nil {
 		return nil, err
 	}
+	m, err := OpenMaintenanceFile(dir)
+	if err != nil {
+		return nil, err
+	}
 	audit, err := OpenAuditLog(dir, bounds)
 	if err != nil {
 		return nil, err
 	}
-	return &FileStore{overrides: ov, audit: audit}, nil
+	return &FileStore{overrides: ov, maintenance: m, audit: audit}, nil
+}
+
+func (f *FileStore) CreateMaintenance(_ context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error) {
+	m, err := f.maintenance.Add(m, now)
+	if err != nil {
+		return m, err
+	}
+	if err := f.audit.Write(AuditEntry{Time: now, Kind: "maintenance-created", Maintenance: &m, Client: client}); err != nil {
+		return m, fmt.Errorf("auditing the maintenance window: %w", err)
+	}
+	return m, nil
+}
+
+func (f *FileStore) EndMaintenance(_ context.Context, id, client string, now time.Time) (bool, error) {
+	ok, err := f.maintenance.Delete(id, now)
+	if !ok || err != nil {
+		return ok, err
+	}
+	if err := f.audit.Write(AuditEntry{Time: now, Kind: "maintenance-ended", Maintenance: &api.MaintenanceWindow{ID: id}, Client: client}); err != nil {
+		return true, fmt.Errorf("auditing the end: %w", err)
+	}
+	return true, nil
+}
+
+func (f *FileStore) Maintenance(now time.Time) []api.MaintenanceWindow {
+	return f.maintenance.List(now)
 }
 
 // Repaired is the size of a torn last audit record cut off at open.

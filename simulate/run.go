@@ -387,6 +387,11 @@ func (b *Backtest) write(ctx context.Context, until time.Duration) error {
 				return fmt.Errorf("simulate: write traffic: %w", errors.Join(err, app.Rollback()))
 			}
 		}
+		if scraper != nil {
+			if err := scrapeMaintenance(scraper, sc, b.next, ms); err != nil {
+				return fmt.Errorf("simulate: write maintenance: %w", errors.Join(err, app.Rollback()))
+			}
+		}
 		if batch++; batch == 2000 {
 			if err := app.Commit(); err != nil {
 				return err
@@ -395,6 +400,24 @@ func (b *Backtest) write(ctx context.Context, until time.Duration) error {
 		}
 	}
 	return app.Commit()
+}
+
+// scrapeMaintenance writes what Prometheus scrapes of slokit serve's
+// export for the scenario's maintenance windows that hold at offset t.
+func scrapeMaintenance(app *engine.Appender, sc *scenario.Scenario, t time.Duration, ms int64) error {
+	for _, m := range sc.Maintenance {
+		if !m.Contains(t) {
+			continue
+		}
+		ls := labels.FromStrings(labels.MetricName, series.ExportedMaintenance, "job", "slokit", "instance", "slokit:8080", series.ServiceLabel, m.Service)
+		if m.SLO != "" {
+			ls = labels.NewBuilder(ls).Set(series.SLOLabel, m.SLO).Labels()
+		}
+		if err := app.Add(ls, ms, 1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type cycle struct {
@@ -613,7 +636,9 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 			if recorded.Before(at) {
 				recorded = recorded.Add(s.BaseWindow)
 			}
-			return s.InMaintenance(recorded)
+			return s.InMaintenance(recorded) || slices.ContainsFunc(sc.Maintenance, func(m scenario.Maintenance) bool {
+				return m.Service == s.Service && (m.SLO == "" || m.SLO == s.Name) && m.Contains(recorded.Sub(scenario.Start()))
+			})
 		}
 		for i, o := range s.Objectives {
 			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration, leftOut)/o.Budget()

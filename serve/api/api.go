@@ -126,6 +126,33 @@ type OverrideChangeRequest struct {
 	Duration string     `json:"duration"`
 }
 
+// MaintenanceWindow is planned work made through the API: from Start to
+// End, the events of the service's SLOs (or of SLO only) count neither
+// toward their SLIs nor their budgets. slokit serve exports it while it
+// holds (slokit_maintenance_active), and the SLOs' rules read it.
+type MaintenanceWindow struct {
+	ID      string    `json:"id"`
+	Service string    `json:"service"`
+	SLO     string    `json:"slo,omitempty"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Reason  string    `json:"reason"`
+	Author  string    `json:"author"`
+	Created time.Time `json:"created"`
+}
+
+// MaintenanceRequest is the body of POST /api/v1/maintenance: a start
+// (default now) and an end as a time or as a duration from the start.
+type MaintenanceRequest struct {
+	Service  string     `json:"service"`
+	SLO      string     `json:"slo"`
+	Reason   string     `json:"reason"`
+	Author   string     `json:"author"`
+	Start    *time.Time `json:"start"`
+	End      *time.Time `json:"end"`
+	Duration string     `json:"duration"`
+}
+
 // IncidentRequest is the body of POST /api/v1/demo/incident: a duration
 // (default 30m) and a burn rate or an error ratio (default burn 60).
 type IncidentRequest struct {

@@ -38,6 +38,7 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/serve/api"
 )
 
 //go:embed migrations/*.sql
@@ -99,9 +100,10 @@ type Store struct {
 	log    *slog.Logger
 
 	mu        sync.Mutex
-	overrides []gate.Override // in force when last read, oldest first
-	readAt    time.Time       // when the overrides were last read
-	changes   int             // this replica's changes, so a read that overlaps one is not kept
+	overrides []gate.Override         // in force when last read, oldest first
+	windows   []api.MaintenanceWindow // not ended when last read, by start
+	readAt    time.Time               // when the overrides were last read
+	changes   int                     // this replica's changes, so a read that overlaps one is not kept
 	digest    *serve.DecisionDigest
 	pending   []serve.AuditEntry // decision records not yet written
 	dropped   int                // decision records dropped at maxPending
@@ -259,25 +261,50 @@ func (s *Store) reload(ctx context.Context) error {
 	if err != nil {
 		return s.fail("reading overrides", err)
 	}
+	rows, err = s.pool.Query(ctx, `SELECT id, service, slo, reason, author, created, starts, ends FROM slokit_maintenance
+		WHERE deleted IS NULL AND ends > $1 ORDER BY starts, id`, now)
+	if err != nil {
+		return s.fail("reading maintenance windows", err)
+	}
+	windows, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (api.MaintenanceWindow, error) {
+		var m api.MaintenanceWindow
+		err := row.Scan(&m.ID, &m.Service, &m.SLO, &m.Reason, &m.Author, &m.Created, &m.Start, &m.End)
+		m.Created, m.Start, m.End = m.Created.UTC(), m.Start.UTC(), m.End.UTC()
+		return m, err
+	})
+	if err != nil {
+		return s.fail("reading maintenance windows", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readAt = now
-	// A change this replica made while the query ran may be missing from
-	// its result: keep the memory, which has it; the change's
+	// A change this replica made while the queries ran may be missing
+	// from their results: keep the memory, which has it; the change's
 	// notification brings a read that follows it.
 	if s.changes == changes {
-		s.overrides = list
+		s.overrides, s.windows = list, windows
 	}
 	return nil
 }
 
-// changeOverrides commits one change of the overrides with its audit
-// record and a notification to the other replicas, in one transaction
-// under the overrides lock, so the trail is in the order of the changes.
-// change makes the change and returns its record, or nil when there was
-// nothing to change. Once committed, edit brings this replica's memory in
-// line at once. It reports whether anything changed.
+// changeOverrides commits one change of the overrides (see commit); edit
+// brings this replica's list in line once it is committed.
 func (s *Store) changeOverrides(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), edit func([]gate.Override) []gate.Override) (bool, error) {
+	return s.commit(ctx, id, client, change, func() { s.overrides = edit(slices.Clone(s.overrides)) })
+}
+
+// changeWindows is changeOverrides for maintenance windows.
+func (s *Store) changeWindows(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), edit func([]api.MaintenanceWindow) []api.MaintenanceWindow) (bool, error) {
+	return s.commit(ctx, id, client, change, func() { s.windows = edit(slices.Clone(s.windows)) })
+}
+
+// commit commits one change of the shared state with its audit record and
+// a notification to the other replicas, in one transaction under one
+// lock, so the trail is in the order of the changes. change makes the
+// change and returns its record, or nil when there was nothing to change.
+// Once committed, apply (called under s.mu) brings this replica's memory
+// in line at once. It reports whether anything changed.
+func (s *Store) commit(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), apply func()) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
 	defer cancel()
 	changed := false
@@ -305,9 +332,75 @@ func (s *Store) changeOverrides(ctx context.Context, id, client string, change f
 	}
 	s.mu.Lock()
 	s.changes++
-	s.overrides = edit(slices.Clone(s.overrides))
+	apply()
 	s.mu.Unlock()
 	return true, nil
+}
+
+// CreateMaintenance commits the window and its audit record, and tells
+// the other replicas, before returning it.
+func (s *Store) CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error) {
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return m, err
+	}
+	m.ID = "mnt-" + hex.EncodeToString(id)
+	m.Created = now.UTC().Truncate(time.Microsecond)
+	m.Start, m.End = m.Start.UTC().Truncate(time.Microsecond), m.End.UTC().Truncate(time.Microsecond)
+	_, err := s.changeWindows(ctx, m.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+		var upcoming int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM slokit_maintenance WHERE deleted IS NULL AND ends > $1", now).Scan(&upcoming); err != nil {
+			return nil, err
+		}
+		if upcoming >= serve.MaxMaintenanceWindows {
+			return nil, serve.ErrTooManyWindows
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO slokit_maintenance (id, service, slo, reason, author, created, starts, ends) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			m.ID, m.Service, m.SLO, m.Reason, m.Author, m.Created, m.Start, m.End); err != nil {
+			return nil, err
+		}
+		return &serve.AuditEntry{Time: m.Created, Kind: "maintenance-created", Maintenance: &m, Client: client}, nil
+	}, func(list []api.MaintenanceWindow) []api.MaintenanceWindow {
+		if slices.ContainsFunc(list, func(o api.MaintenanceWindow) bool { return o.ID == m.ID }) {
+			return list
+		}
+		return serve.Upcoming(append(list, m), now)
+	})
+	if errors.Is(err, serve.ErrTooManyWindows) {
+		return m, err
+	}
+	if err != nil {
+		return m, s.fail("storing the maintenance window", err)
+	}
+	return m, nil
+}
+
+// EndMaintenance marks a window that has not ended deleted (the row
+// stays, for the record) with its audit record, and tells the other
+// replicas.
+func (s *Store) EndMaintenance(ctx context.Context, id, client string, now time.Time) (bool, error) {
+	at := now.UTC().Truncate(time.Microsecond)
+	found, err := s.changeWindows(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+		tag, err := tx.Exec(ctx, "UPDATE slokit_maintenance SET deleted = $2 WHERE id = $1 AND deleted IS NULL AND ends > $2", id, at)
+		if err != nil || tag.RowsAffected() == 0 {
+			return nil, err
+		}
+		return &serve.AuditEntry{Time: at, Kind: "maintenance-ended", Maintenance: &api.MaintenanceWindow{ID: id}, Client: client}, nil
+	}, func(list []api.MaintenanceWindow) []api.MaintenanceWindow {
+		return slices.DeleteFunc(list, func(m api.MaintenanceWindow) bool { return m.ID == id })
+	})
+	if err != nil {
+		return false, s.fail("ending the maintenance window", err)
+	}
+	return found, nil
+}
+
+// Maintenance returns the windows that have not ended at now, as last
+// read or changed here.
+func (s *Store) Maintenance(now time.Time) []api.MaintenanceWindow {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return serve.Upcoming(s.windows, now)
 }
 
 // CreateOverride commits the override and its audit record, and tells the

@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/pgtest"
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/serve/pgstore"
 )
 
@@ -76,7 +78,7 @@ func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(pg.Exec(t, "SELECT string_agg(version::text, ',' ORDER BY version) FROM slokit_schema")); got != "1" {
+	if got := strings.TrimSpace(pg.Exec(t, "SELECT string_agg(version::text, ',' ORDER BY version) FROM slokit_schema")); got != "1,2" {
 		t.Errorf("schema versions %q, want each once", got)
 	}
 }
@@ -129,6 +131,42 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), "append-only") {
 			t.Errorf("%s: %v %s", sql, err, out)
 		}
+	}
+}
+
+// A maintenance window made on one replica is exported by every other,
+// and its end reaches them all, with both audited.
+func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
+	pg := pgtest.Start(t)
+	ctx := context.Background()
+	a, b := open(t, pg, pgstore.Options{Replica: "a"}), open(t, pg, pgstore.Options{Replica: "b"})
+	now := time.Now()
+	m, err := a.CreateMaintenance(ctx, api.MaintenanceWindow{Service: "order-api", SLO: "availability", Start: now, End: now.Add(time.Hour), Reason: "database upgrade", Author: "alice"}, "10.0.0.1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(list []api.MaintenanceWindow) bool {
+		return slices.ContainsFunc(list, func(w api.MaintenanceWindow) bool { return w.ID == m.ID })
+	}
+	if !in(a.Maintenance(now)) {
+		t.Fatal("the replica that made the window does not have it")
+	}
+	eventually(t, 2*time.Second, "the window reaching the other replica", func() bool { return in(b.Maintenance(time.Now())) })
+	if got := b.Maintenance(time.Now())[0]; got.SLO != "availability" || !got.End.Equal(m.End) || got.Author != "alice" {
+		t.Errorf("the other replica has %+v, want %+v", got, m)
+	}
+	if in(b.Maintenance(m.End)) {
+		t.Error("a window is listed once it has ended")
+	}
+	if ok, err := b.EndMaintenance(ctx, m.ID, "10.0.0.2", time.Now()); !ok || err != nil {
+		t.Fatalf("end: %v %v", ok, err)
+	}
+	if ok, err := b.EndMaintenance(ctx, m.ID, "10.0.0.2", time.Now()); ok || err != nil {
+		t.Fatalf("ending twice: %v %v", ok, err)
+	}
+	eventually(t, 2*time.Second, "the end reaching the first replica", func() bool { return !in(a.Maintenance(time.Now())) })
+	if got := pg.Exec(t, "SELECT kind || ' ' || client || ' ' || (entry->'maintenance'->>'id') FROM slokit_audit ORDER BY seq"); got != "maintenance-created 10.0.0.1 "+m.ID+"\nmaintenance-ended 10.0.0.2 "+m.ID+"\n" {
+		t.Errorf("audit trail:\n%s", got)
 	}
 }
 
