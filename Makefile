@@ -57,7 +57,7 @@ generate: build
 
 # golden: rewrite the golden files of every package that keeps them (the
 # test packages that declare -update with golden.Flag); review the diff.
-GOLDEN_PACKAGES := ./slo ./slo/importer ./scenario ./generators/promrules ./generators/alertmanager ./generators/grafana ./cmd/slokit
+GOLDEN_PACKAGES := ./slo ./slo/importer ./scenario ./generators/promrules ./generators/alertmanager ./generators/grafana ./cmd/slokit ./report
 golden:
 	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
 	$(GO) test -count=1 -run PlainManifests ./test -update

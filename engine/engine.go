@@ -185,6 +185,30 @@ func (e *Engine) Query(ctx context.Context, q string, t time.Time) (promql.Vecto
 	return nil, st, errors.New("engine: query result is not a vector or scalar")
 }
 
+// QueryMatrix runs an instant query whose result is a range vector (a
+// bare range selector, such as {__name__=~".+"}[1d]) at t: the raw
+// samples, to export what the engine holds.
+func (e *Engine) QueryMatrix(ctx context.Context, q string, t time.Time) (promql.Matrix, error) {
+	qry, err := e.query.NewInstantQuery(ctx, e.db, nil, q, t)
+	if err != nil {
+		return nil, err
+	}
+	defer qry.Close()
+	res := qry.Exec(ctx)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	m, ok := res.Value.(promql.Matrix)
+	if !ok {
+		return nil, errors.New("engine: query result is not a range vector")
+	}
+	out := make(promql.Matrix, len(m))
+	for i, s := range m {
+		out[i] = promql.Series{Metric: s.Metric, Floats: slices.Clone(s.Floats)}
+	}
+	return out, nil
+}
+
 // ModelQuerier answers instant queries with the types of Prometheus' HTTP
 // API (model.Vector), as a remote backend does, so that code written for
 // a remote Prometheus (the budget reader) reads the engine unchanged and

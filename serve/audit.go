@@ -1,8 +1,10 @@
 package serve
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/serve/api"
 )
 
@@ -343,4 +346,56 @@ func (a *AuditLog) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return errors.Join(a.flush(), a.f.Close())
+}
+
+// AuditActivity reads the gate's activity per service from the audit log
+// in a data folder, the rotated files included, for slokit report.
+type AuditActivity struct{ Dir string }
+
+// Activity counts, per service, the deny decisions, the overrides created
+// and the maintenance windows made in [from, to). Denials are never folded
+// into repeat counts, so each is a record. A torn last line is skipped.
+func (a AuditActivity) Activity(_ context.Context, from, to time.Time) (map[string]report.Activity, error) {
+	files, err := filepath.Glob(filepath.Join(a.Dir, auditFile+"*"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no audit log (%s) in %s: give the data folder slokit serve keeps", auditFile, a.Dir)
+	}
+	out := map[string]report.Activity{}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("audit log %s: %w", name, err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			var e AuditEntry
+			if json.Unmarshal(sc.Bytes(), &e) != nil || e.Time.Before(from) || !e.Time.Before(to) {
+				continue
+			}
+			switch {
+			case e.Kind == "decision" && e.Decision != nil && e.Decision.Verdict == gate.Deny:
+				act := out[e.Decision.Service]
+				act.Denies++
+				out[e.Decision.Service] = act
+			case e.Kind == "override-created" && e.Override != nil:
+				act := out[e.Override.Service]
+				act.Overrides++
+				out[e.Override.Service] = act
+			case e.Kind == "maintenance-created" && e.Maintenance != nil:
+				act := out[e.Maintenance.Service]
+				act.Maintenance++
+				out[e.Maintenance.Service] = act
+			}
+		}
+		err = sc.Err()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("audit log %s: %w", name, err)
+		}
+	}
+	return out, nil
 }

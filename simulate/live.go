@@ -2,12 +2,16 @@ package simulate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/value"
 
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/scenario"
@@ -120,4 +124,60 @@ func (e *Live) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.b.Close()
+}
+
+// History writes the scenario's whole traffic into an engine in dir,
+// placed so that it ends at now, computes the rules over it and writes the
+// alerts that fired as ALERTS series, as a Prometheus server that
+// evaluated the rules all along would hold them: for reports over the
+// scenario. Close the backtest when done.
+func History(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, dir string, now time.Time) (*Backtest, error) {
+	start := now.Add(-sc.Duration).Truncate(sc.EvaluationInterval)
+	b, err := Prepare(ctx, Options{Scenario: sc, Services: services, Dir: dir, Start: start})
+	if err != nil {
+		return nil, err
+	}
+	end := b.End()
+	if err := b.Engine.BackfillExcept(ctx, start, end, b.Down); err != nil {
+		b.Close()
+		return nil, err
+	}
+	fired, err := alerts(ctx, b.Engine, sc, start, end, b.Down)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	if err := b.writeAlerts(ctx, fired); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// writeAlerts writes ALERTS{alertstate="firing"} at every evaluation of
+// each firing interval, and a staleness marker at its end, as the rule
+// manager does.
+func (b *Backtest) writeAlerts(ctx context.Context, fired []AlertResult) error {
+	step := b.Scenario.EvaluationInterval
+	app := b.Engine.Appender(ctx)
+	for _, a := range fired {
+		lb := labels.NewBuilder(labels.FromMap(a.Labels))
+		lb.Set(labels.MetricName, "ALERTS")
+		lb.Set(labels.AlertName, a.Alert)
+		lb.Set("alertstate", "firing")
+		ls := lb.Labels()
+		for _, iv := range a.Intervals {
+			for t := iv.From; t.Before(iv.To); t = t.Add(step) {
+				if err := app.Add(ls, t.UnixMilli(), 1); err != nil {
+					return errors.Join(err, app.Rollback())
+				}
+			}
+			if !iv.Open {
+				if err := app.Add(ls, iv.To.UnixMilli(), math.Float64frombits(value.StaleNaN)); err != nil {
+					return errors.Join(err, app.Rollback())
+				}
+			}
+		}
+	}
+	return app.Commit()
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/simulate"
@@ -53,4 +55,18 @@ type embeddedBackend struct {
 
 func (e embeddedBackend) Close() error {
 	return errors.Join(e.Live.Close(), os.RemoveAll(e.dir))
+}
+
+// embeddedHistory runs the specs' rules over the scenario's whole history,
+// ending now, on the embedded engine in dir, alerts included, for slokit
+// report.
+func embeddedHistory(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, dir string, now time.Time) (budget.Querier, func() error, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	b, err := simulate.History(ctx, services, sc, dir, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return engine.ModelQuerier{Engine: b.Engine}, b.Close, nil
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
+	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
@@ -30,4 +32,8 @@ func runSimulate(_ context.Context, _ []string, _, stderr io.Writer) int {
 
 func startEmbedded(context.Context, []*slo.Service, *scenario.Scenario, string, *slog.Logger) (serve.Backend, error) {
 	return nil, errNoEngine
+}
+
+func embeddedHistory(context.Context, []*slo.Service, *scenario.Scenario, string, time.Time) (budget.Querier, func() error, error) {
+	return nil, nil, errNoEngine
 }

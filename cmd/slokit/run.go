@@ -70,6 +70,7 @@ func commands() []command {
 		{"import", importSynopsis, noCtx(runImport)},
 		{"simulate", simulateSynopsis, runSimulate},
 		{"serve", serveSynopsis, runServe},
+		{"report", reportSynopsis, runReport},
 		{"gate", gateSynopsis, runGate},
 		{"version", versionSynopsis, func(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			if len(args) > 0 {

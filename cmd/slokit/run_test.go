@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRun(t *testing.T) {
@@ -304,5 +306,63 @@ func TestGenerateCheck(t *testing.T) {
 	}
 	if code, out := runCheck("dashboards", "--check", "-o", dash, specs); code != 1 || !strings.Contains(out, "payment.json") {
 		t.Errorf("dashboards --check: exit %d\n%s", code, out)
+	}
+}
+
+// slokit report without a backend runs the specs' rules over a scenario on
+// the embedded engine; with a serve data folder it adds the gate's
+// activity from the audit log, within the report's stretch only.
+func TestReport(t *testing.T) {
+	if !embeddedEngine {
+		t.Skip("built without the embedded engine")
+	}
+	data := t.TempDir()
+	now := time.Now().UTC()
+	var audit strings.Builder
+	for _, e := range []string{
+		`{"time":%q,"kind":"decision","decision":{"service":"order-api","change":"normal","decision":"deny"}}`,
+		`{"time":%q,"kind":"decision","decision":{"service":"order-api","change":"normal","decision":"deny"}}`,
+		`{"time":%q,"kind":"decision","decision":{"service":"order-api","change":"normal","decision":"allow"}}`,
+		`{"time":%q,"kind":"override-created","override":{"id":"ovr-1","service":"order-api"}}`,
+		`{"time":%q,"kind":"maintenance-created","maintenance":{"id":"mnt-1","service":"order-api"}}`,
+	} {
+		fmt.Fprintf(&audit, e+"\n", now.Add(-time.Hour).Format(time.RFC3339))
+	}
+	fmt.Fprintf(&audit, `{"time":%q,"kind":"decision","decision":{"service":"order-api","change":"normal","decision":"deny"}}`+"\n", now.Add(-48*time.Hour).Format(time.RFC3339))
+	audit.WriteString(`{"time":"torn`)
+	if err := os.WriteFile(filepath.Join(data, "audit.jsonl"), []byte(audit.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"report", "--scenario", "outage", "--data-dir", data, "../../specs/order-api.yaml"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"from the embedded engine, scenario outage",
+		"| order-api | order-placement-availability | 99.95% | 30d |",
+		"| order-api | 2 | 1 | 1 |", // two denials in the last 6h, one override, one window
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "--month", "2026-11", "--last", "7d", "../../specs"}, "give --month or --last, not both"},
+		{[]string{"report", "--format", "pdf", "../../specs"}, "--format must be markdown, csv, json or html"},
+		{[]string{"report", "--month", "November", "../../specs"}, "--month must be a month such as 2026-11"},
+		{[]string{"report", "--month", "2999-01", "../../specs"}, "has not started"},
+		{[]string{"report", "--last", "1s", "../../specs"}, "--last must be a duration of a minute or more"},
+		{[]string{"report"}, "no spec paths given"},
+		{[]string{"report", "--timezone", "Mars/Olympus", "../../specs"}, "not an IANA time zone"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), tc.args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %s; want %q", tc.args, code, stderr.String(), tc.want)
+		}
 	}
 }

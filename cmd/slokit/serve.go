@@ -8,14 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
 
-	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
@@ -51,16 +49,8 @@ SLOKIT_PROMETHEUS_URL or SLOKIT_LISTEN (one value per line for
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveSynopsis, stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (loopback only by default; :8080 for every interface)")
-	promURL := fs.String("prometheus-url", "", "Prometheus-compatible HTTP API: Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path; without it, the embedded demo backend")
-	bearerFile := fs.String("backend-bearer-token-file", "", "file holding the backend's bearer token")
-	bearerEnv := fs.String("backend-bearer-token-env", "", "environment variable holding the backend's bearer token")
-	basicUser := fs.String("backend-basic-user", "", "user for basic auth to the backend")
-	basicFile := fs.String("backend-basic-password-file", "", "file holding the backend's basic-auth password")
-	basicEnv := fs.String("backend-basic-password-env", "", "environment variable holding the backend's basic-auth password")
-	backendHeaders := headerFlags{}
-	fs.Var(backendHeaders, "backend-header", "an HTTP header sent with every backend query, 'Name: value' (repeatable), such as 'X-Scope-OrgID: tenant' for Mimir and Cortex; never logged")
-	timeout := fs.Duration("backend-timeout", 10*time.Second, "timeout of each backend query")
-	retries := fs.Int("backend-retries", 2, "retries of a failed backend query, with backoff (0: none)")
+	backendOpts := addBackendFlags(fs, "Prometheus-compatible HTTP API: Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path; without it, the embedded demo backend")
+	promURL, backendHeaders, retries := backendOpts.url, backendOpts.headers, backendOpts.retries
 	dataDir := fs.String("data-dir", "slokit-data", "folder for overrides, the audit log and the embedded backend's data")
 	storeURL := fs.String("store", "", "PostgreSQL that replicas share for overrides, the audit trail and the decision log, postgres://USER@HOST:PORT/DB; without it, files in --data-dir (one instance)")
 	storePwFile := fs.String("store-password-file", "", "file holding the PostgreSQL password")
@@ -166,12 +156,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var backend string
 	var story []string // what the embedded scenario has in store
 	if *promURL != "" {
-		hq, err := budget.NewHTTPQuerier(budget.HTTPOptions{
-			URL: *promURL, Timeout: *timeout, Retries: *retries,
-			BearerTokenFile: *bearerFile, BearerTokenEnv: *bearerEnv,
-			BasicUser: *basicUser, BasicPasswordFile: *basicFile, BasicPassEnv: *basicEnv,
-			Headers: http.Header(backendHeaders),
-		})
+		hq, err := backendOpts.querier()
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitUsage

@@ -37,6 +37,7 @@ import (
 
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/secret"
+	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/api"
 )
@@ -685,4 +686,46 @@ func (s *Store) Close() error {
 // String names the store for logs.
 func (s *Store) String() string {
 	return "postgres " + s.target + " (replica " + strconv.Quote(s.o.Replica) + ")"
+}
+
+// Activity counts, per service, the deny decisions, the overrides created
+// and the maintenance windows made in [from, to), for slokit report.
+// Decision records older than --store-retention are gone.
+func (s *Store) Activity(ctx context.Context, from, to time.Time) (map[string]report.Activity, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	out := map[string]report.Activity{}
+	count := func(what, sql string, add func(*report.Activity, int)) error {
+		rows, err := s.pool.Query(ctx, sql, from, to)
+		if err != nil {
+			return s.fail("reading "+what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var service string
+			var n int
+			if err := rows.Scan(&service, &n); err != nil {
+				return s.fail("reading "+what, err)
+			}
+			act := out[service]
+			add(&act, n)
+			out[service] = act
+		}
+		if err := rows.Err(); err != nil {
+			return s.fail("reading "+what, err)
+		}
+		return nil
+	}
+	err := errors.Join(
+		count("deny decisions", `SELECT service, count(*) FROM slokit_decisions WHERE at >= $1 AND at < $2 AND kind = 'decision' AND entry->'decision'->>'decision' = 'deny' GROUP BY service`,
+			func(a *report.Activity, n int) { a.Denies = n }),
+		count("overrides", `SELECT entry->'override'->>'service', count(*) FROM slokit_audit WHERE at >= $1 AND at < $2 AND kind = 'override-created' GROUP BY 1`,
+			func(a *report.Activity, n int) { a.Overrides = n }),
+		count("maintenance windows", `SELECT entry->'maintenance'->>'service', count(*) FROM slokit_audit WHERE at >= $1 AND at < $2 AND kind = 'maintenance-created' GROUP BY 1`,
+			func(a *report.Activity, n int) { a.Maintenance = n }),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/pgtest"
+	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/serve/pgstore"
@@ -167,6 +168,32 @@ func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
 	eventually(t, 2*time.Second, "the end reaching the first replica", func() bool { return !in(a.Maintenance(time.Now())) })
 	if got := pg.Exec(t, "SELECT kind || ' ' || client || ' ' || (entry->'maintenance'->>'id') FROM slokit_audit ORDER BY seq"); got != "maintenance-created 10.0.0.1 "+m.ID+"\nmaintenance-ended 10.0.0.2 "+m.ID+"\n" {
 		t.Errorf("audit trail:\n%s", got)
+	}
+
+	// What slokit report reads: denials, overrides and windows per service.
+	for range 3 {
+		if err := a.Decision(gate.Decision{Service: "order-api", Change: "normal", Verdict: gate.Deny}, "10.0.0.3", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Decision(gate.Decision{Service: "order-api", Change: "normal", Verdict: gate.Allow}, "10.0.0.3", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.CreateOverride(ctx, gate.Override{Service: "payment", Reason: "r", Author: "bob", Expires: time.Now().Add(time.Hour)}, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	act, err := b.Activity(ctx, now.Add(-time.Hour), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if act["order-api"] != (report.Activity{Denies: 3, Maintenance: 1}) || act["payment"] != (report.Activity{Overrides: 1}) {
+		t.Errorf("activity %+v", act)
+	}
+	if act, err := b.Activity(ctx, now.Add(-2*time.Hour), now.Add(-time.Hour)); err != nil || len(act) != 0 {
+		t.Errorf("activity before any: %+v %v", act, err)
 	}
 }
 

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/internal/secret"
+	"github.com/slokit/slokit/report"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/serve/pgstore"
+	"github.com/slokit/slokit/slo"
+)
+
+const reportSynopsis = `report [--prometheus-url URL | --scenario NAME|FILE] [--month 2026-11 | --last 30d] [--timezone ZONE]
+       [--format markdown|csv|json|html] [-o FILE|-] [--data-dir DIR | --store postgres://...] [PATH...]
+
+Reports, per service, SLO and objective over a month or the last stretch
+of time: the events, the SLI achieved and whether it met the objective,
+the share of the error budget spent, how long the budget was exhausted,
+and the pages and tickets that fired (from ALERTS). With serve's store
+(--data-dir of a single serve, or --store), also the gate's denials, the
+overrides and the maintenance windows per service. With --prometheus-url
+and no PATH, the SLOs are discovered in the backend. Without
+--prometheus-url the specs' rules run on the embedded engine over a
+scenario (default super-bowl), as slokit serve's demo does.`
+
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("report", reportSynopsis, stderr)
+	backendOpts := addBackendFlags(fs, "Prometheus-compatible HTTP API that evaluates the SLOs' rules; without it, the embedded engine over --scenario")
+	month := fs.String("month", "", "report on a calendar month, YYYY-MM (to now, for the current month)")
+	last := fs.String("last", "", "report on the stretch of time up to now, such as 30d or 7d (default 30d, or the scenario's length)")
+	zone := fs.String("timezone", "UTC", "with --month: the IANA time zone the month starts in")
+	format := fs.String("format", string(report.Markdown), "markdown, csv, json or html")
+	out := fs.String("o", "-", "file to write the report to, or - for standard output")
+	dataDir := fs.String("data-dir", "", "the data folder of a single slokit serve: adds the gate's activity from its audit log")
+	storeURL := fs.String("store", "", "the PostgreSQL of slokit serve's replicas: adds the gate's activity")
+	storePwFile := fs.String("store-password-file", "", "file holding the PostgreSQL password")
+	storePwEnv := fs.String("store-password-env", "", "environment variable holding the PostgreSQL password")
+	scenarioName := fs.String("scenario", "super-bowl", "without --prometheus-url: the scenario the embedded engine plays, ending now")
+	maxBytes := maxFileBytesFlag(fs)
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "slokit report: "+format+"\n", a...)
+		return exitUsage
+	}
+	f := report.Format(*format)
+	known := false
+	for _, x := range report.Formats() {
+		known = known || x == f
+	}
+	switch {
+	case !known:
+		return usage("--format must be markdown, csv, json or html, got %q", *format)
+	case *month != "" && *last != "":
+		return usage("give --month or --last, not both")
+	case *dataDir != "" && *storeURL != "":
+		return usage("give --data-dir or --store, not both")
+	case *backendOpts.url == "" && len(paths) == 0:
+		return usage("no spec paths given: the embedded engine needs specs (give PATH), or discover the SLOs in a backend with --prometheus-url")
+	case *backendOpts.url == "" && len(backendOpts.headers) > 0:
+		return usage("--backend-header is sent to --prometheus-url, and none is given")
+	}
+	loc, err := time.LoadLocation(*zone)
+	if err != nil || *zone == "Local" {
+		return usage("--timezone %q is not an IANA time zone such as Europe/Berlin", *zone)
+	}
+	now := time.Now().UTC().Truncate(report.Step)
+	var sc *scenario.Scenario
+	if *backendOpts.url == "" {
+		if !embeddedEngine {
+			return usage("%s: give --prometheus-url", errNoEngine)
+		}
+		if sc, err = scenario.LookupWith(*scenarioName, *maxBytes); err != nil {
+			return usage("%v", err)
+		}
+		if *last == "" && *month == "" {
+			*last = sc.Duration.String()
+		}
+	}
+	from, to, err := reportRange(*month, *last, loc, now)
+	if err != nil {
+		return usage("%v", err)
+	}
+
+	var services []*slo.Service
+	if len(paths) > 0 {
+		var ok bool
+		if services, ok = load(paths, specReading{maxFileBytes: *maxBytes}, stderr); !ok {
+			return exitInvalid
+		}
+	}
+	var q budget.Querier
+	var source string
+	if *backendOpts.url != "" {
+		hq, err := backendOpts.querier()
+		if err != nil {
+			return usage("%v", err)
+		}
+		q, source = hq, hq.URL()
+		if len(services) == 0 {
+			found, problems, err := budget.Discover(ctx, hq, to)
+			if err != nil {
+				fmt.Fprintf(stderr, "slokit report: %v\n", err)
+				return exitInvalid
+			}
+			for _, p := range problems {
+				fmt.Fprintf(stderr, "warning: %s\n", p)
+			}
+			if len(found) == 0 {
+				fmt.Fprintf(stderr, "slokit report: the backend evaluates no slokit rules at %s: give spec PATHs\n", to.Format(time.RFC3339))
+				return exitInvalid
+			}
+			services = found
+		}
+	} else {
+		dir, err := os.MkdirTemp("", "slokit-report-")
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit report: %v\n", err)
+			return exitInvalid
+		}
+		defer os.RemoveAll(dir)
+		fmt.Fprintf(stderr, "running the specs' rules over the %s scenario on the embedded engine...\n", sc.Name)
+		eq, closeEngine, err := embeddedHistory(ctx, services, sc, filepath.Join(dir, "engine"), now)
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit report: %v\n", err)
+			return exitInvalid
+		}
+		defer closeEngine()
+		q, source = eq, "the embedded engine, scenario "+sc.Name
+	}
+
+	o := report.Options{Services: services, From: from, To: to, Querier: q, Source: source}
+	switch {
+	case *dataDir != "":
+		o.Store = serve.AuditActivity{Dir: *dataDir}
+	case *storeURL != "":
+		if !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
+			return usage("--store must be a postgres:// URL")
+		}
+		password, err := secret.Read("store password", *storePwFile, *storePwEnv)
+		if err != nil {
+			return usage("%v", err)
+		}
+		pg, err := pgstore.Open(ctx, pgstore.Options{URL: *storeURL, Password: password})
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit report: %v\n", err)
+			return exitInvalid
+		}
+		defer pg.Close()
+		o.Store = pg
+	}
+	r, err := report.Build(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit report: %v\n", err)
+		return exitInvalid
+	}
+	var buf bytes.Buffer
+	if err := r.Write(&buf, f); err != nil {
+		fmt.Fprintf(stderr, "slokit report: %v\n", err)
+		return exitInvalid
+	}
+	if *out == "-" {
+		_, err = stdout.Write(buf.Bytes())
+	} else {
+		err = writeFileAtomic(*out, buf.Bytes())
+		if err == nil {
+			fmt.Fprintf(stderr, "wrote the report to %s\n", *out)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit report: %v\n", err)
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// reportRange is the report's stretch: a calendar month in loc (up to now,
+// for the current month), or the last stretch up to now (default 30 days).
+func reportRange(month, last string, loc *time.Location, now time.Time) (from, to time.Time, err error) {
+	if month != "" {
+		m, err := time.ParseInLocation("2006-01", month, loc)
+		if err != nil {
+			return from, to, fmt.Errorf("--month must be a month such as 2026-11, got %q", month)
+		}
+		from, to = m, m.AddDate(0, 1, 0)
+		if !from.Before(now) {
+			return from, to, fmt.Errorf("--month %s has not started", month)
+		}
+		if to.After(now) {
+			to = now
+		}
+		return from.UTC(), to.UTC(), nil
+	}
+	if last == "" {
+		last = "30d"
+	}
+	md, err := model.ParseDuration(last)
+	d := time.Duration(md)
+	if err != nil || d < report.Step {
+		return from, to, fmt.Errorf("--last must be a duration of a minute or more, such as 30d, got %q", last)
+	}
+	if d > report.MaxRange {
+		return from, to, fmt.Errorf("--last %s is longer than a report covers (%s)", last, model.Duration(report.MaxRange))
+	}
+	d = d.Truncate(report.Step)
+	return now.Add(-d), now, nil
+}

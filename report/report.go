@@ -1,0 +1,232 @@
+// Package report builds SLO reports over a stretch of time, for a month's
+// review or an audit: per service, SLO and objective, the events and bad
+// events, the SLI achieved, the share of the stretch's error budget spent,
+// how long the budget was exhausted, and the pages and tickets that fired;
+// with slokit serve's store, the gate's denials and the overrides per
+// service. Everything is read from the series slokit's rules record and
+// from ALERTS, with a few instant queries for all SLOs at once, so the
+// backend does the summing.
+package report
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo"
+)
+
+// Step is the resolution at which the report follows the budget and the
+// alerts: a minute, the rules' default evaluation interval.
+const Step = time.Minute
+
+// MaxRange bounds a report's stretch: the backend sums a minute per
+// sample over it.
+const MaxRange = 400 * 24 * time.Hour
+
+// Activity is what slokit serve's store tells of one service over the
+// report's stretch.
+type Activity struct {
+	// Denies counts the gate's deny decisions.
+	Denies int `json:"denies"`
+	// Overrides counts the overrides created.
+	Overrides int `json:"overrides"`
+	// Maintenance counts the maintenance windows made through the API.
+	Maintenance int `json:"maintenance"`
+}
+
+// ActivitySource reads the gate's activity per service from slokit
+// serve's store.
+type ActivitySource interface {
+	Activity(ctx context.Context, from, to time.Time) (map[string]Activity, error)
+}
+
+// Options say what to report on.
+type Options struct {
+	Services []*slo.Service
+	From, To time.Time
+	Querier  budget.Querier
+	// Source names the backend in the report.
+	Source string
+	// Store, when set, adds the gate's activity per service.
+	Store ActivitySource
+}
+
+// Report is an SLO report over [From, To).
+type Report struct {
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Source string    `json:"source"`
+	Rows   []Row     `json:"slos"`
+	// Activity is per service, when the store was given.
+	Activity map[string]Activity `json:"gate,omitempty"`
+}
+
+// Row is one SLO objective over the report's stretch.
+type Row struct {
+	Service   string  `json:"service"`
+	SLO       string  `json:"slo"`
+	Objective string  `json:"objective"` // percent, as written: "99.9"
+	Threshold string  `json:"threshold,omitempty"`
+	Period    string  `json:"period"` // the budget's window: 30d, month
+	Events    float64 `json:"events"`
+	BadEvents float64 `json:"badEvents"`
+	// SLI is the share of good events; nil without events.
+	SLI *float64 `json:"sli"`
+	// Met says whether the SLI reached the objective; nil without events.
+	Met *bool `json:"met"`
+	// BudgetSpent is the share of the stretch's error budget the bad
+	// events spent (1 is all of it); nil without events.
+	BudgetSpent *float64 `json:"budgetSpent"`
+	// ExhaustedSeconds is how long the SLO's budget over its period was
+	// spent, at the report's step.
+	ExhaustedSeconds float64 `json:"exhaustedSeconds"`
+	// Pages and Tickets count the burn-rate alerts that started firing;
+	// PagingSeconds is how long a page fired.
+	Pages         int     `json:"pages"`
+	Tickets       int     `json:"tickets"`
+	PagingSeconds float64 `json:"pagingSeconds"`
+}
+
+// Build reads the report from the backend (and the store).
+func Build(ctx context.Context, o Options) (*Report, error) {
+	if !o.To.After(o.From) {
+		return nil, fmt.Errorf("the report's end %s is not after its start %s", o.To.Format(time.RFC3339), o.From.Format(time.RFC3339))
+	}
+	span := o.To.Sub(o.From)
+	if span > MaxRange {
+		return nil, fmt.Errorf("a report covers at most %s, not %s", model.Duration(MaxRange), model.Duration(span))
+	}
+	if span%Step != 0 || o.From.Truncate(Step) != o.From {
+		return nil, fmt.Errorf("a report starts and ends on a whole minute")
+	}
+	r := &Report{From: o.From.UTC(), To: o.To.UTC(), Source: o.Source}
+	rng := model.Duration(span).String()
+	at := o.To
+	query := func(q string) (model.Vector, error) { return o.Querier.Query(ctx, q, at) }
+
+	// Events of the base windows recorded in the stretch, per objective
+	// variant: bases differ between SLOs, so one query per base.
+	byVariant := []string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}
+	counts := map[string][2]float64{}
+	bases := map[string]bool{}
+	for _, svc := range o.Services {
+		for _, s := range svc.SLOs {
+			bases[series.WindowValue(s.BaseWindow)] = true
+		}
+	}
+	for _, base := range slices.Sorted(maps.Keys(bases)) {
+		for i, name := range []string{series.Total, series.Errors} {
+			v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s{%s=%q}[%s]))`, strings.Join(byVariant, ", "), name, series.WindowLabel, base, rng))
+			if err != nil {
+				return nil, err
+			}
+			for _, smp := range v {
+				k := key(smp.Metric, byVariant...)
+				c := counts[k]
+				c[i] = float64(smp.Value)
+				counts[k] = c
+			}
+		}
+	}
+	// Minutes with the budget spent, in any group.
+	byObjective := append(slices.Clone(byVariant), series.ObjectiveLabel)
+	exhausted, err := query(fmt.Sprintf(`sum_over_time((max by (%s) (%s) <= bool 0)[%s:%s])`, strings.Join(byObjective, ", "), series.BudgetRemaining, rng, model.Duration(Step)))
+	if err != nil {
+		return nil, err
+	}
+	// Burn-rate alerts that started firing in the stretch (firing at a
+	// step and not the step before), and the steps they fired.
+	byAlert := strings.Join(append(slices.Clone(byObjective), series.AlertNameLabel, series.SeverityLabel, series.WindowLabel), ", ")
+	firing := fmt.Sprintf(`count by (%s) (ALERTS{alertstate="firing"})`, byAlert)
+	before := fmt.Sprintf(`count by (%s) (ALERTS{alertstate="firing"} offset %s)`, byAlert, model.Duration(Step))
+	starts, err := query(fmt.Sprintf(`sum_over_time((%s unless %s)[%s:%s])`, firing, before, rng, model.Duration(Step)))
+	if err != nil {
+		return nil, err
+	}
+	steps, err := query(fmt.Sprintf(`sum_over_time(%s[%s:%s])`, firing, rng, model.Duration(Step)))
+	if err != nil {
+		return nil, err
+	}
+
+	for _, svc := range o.Services {
+		for _, s := range svc.SLOs {
+			for _, obj := range s.Objectives {
+				row := Row{Service: s.Service, SLO: s.Name, Objective: obj.Label(), Period: s.BudgetWindow()}
+				if obj.Threshold > 0 {
+					row.Threshold = series.ThresholdValue(obj.Threshold)
+				}
+				id := []string{s.Service, s.Name, row.Threshold}
+				c := counts[strings.Join(id, "\x00")]
+				row.Events, row.BadEvents = c[0], c[1]
+				if row.Events > 0 {
+					sli := 1 - row.BadEvents/row.Events
+					spent := row.BadEvents / row.Events / obj.Budget()
+					met := sli >= obj.Ratio()
+					row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
+				}
+				objID := strings.Join(append(id, row.Objective), "\x00")
+				for _, smp := range exhausted {
+					if key(smp.Metric, byObjective...) == objID {
+						row.ExhaustedSeconds = float64(smp.Value) * Step.Seconds()
+					}
+				}
+				for _, v := range []struct {
+					vec   model.Vector
+					count func(burnrate.Severity, float64)
+				}{
+					{starts, func(sev burnrate.Severity, n float64) {
+						if sev == burnrate.Page {
+							row.Pages += int(n)
+						} else {
+							row.Tickets += int(n)
+						}
+					}},
+					{steps, func(sev burnrate.Severity, n float64) {
+						if sev == burnrate.Page {
+							row.PagingSeconds += n * Step.Seconds()
+						}
+					}},
+				} {
+					for _, smp := range v.vec {
+						if key(smp.Metric, byObjective...) != objID || string(smp.Metric[series.AlertNameLabel]) != s.Alerting.Name {
+							continue
+						}
+						if sev, ok := s.Alerting.SeverityOf(string(smp.Metric[series.SeverityLabel])); ok {
+							v.count(sev, float64(smp.Value))
+						}
+					}
+				}
+				r.Rows = append(r.Rows, row)
+			}
+		}
+	}
+	if o.Store != nil {
+		act, err := o.Store.Activity(ctx, o.From, o.To)
+		if err != nil {
+			return nil, err
+		}
+		r.Activity = map[string]Activity{}
+		for _, svc := range o.Services {
+			r.Activity[svc.Name] = act[svc.Name]
+		}
+	}
+	return r, nil
+}
+
+// key joins the values of labels of m, as Build indexes series.
+func key(m model.Metric, labels ...string) string {
+	parts := make([]string, len(labels))
+	for i, l := range labels {
+		parts[i] = string(m[model.LabelName(l)])
+	}
+	return strings.Join(parts, "\x00")
+}

@@ -1,0 +1,74 @@
+package report_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/internal/fixture"
+	"github.com/slokit/slokit/report"
+	"github.com/slokit/slokit/series"
+)
+
+// The outage scenario, with the rules evaluated live (so ALERTS exist) from
+// 2h50m to its end at 6h: the report over that stretch counts the events
+// the raw counters counted, one firing of each alert tier, and the minutes
+// the budget was spent as the recorded series show them.
+func TestReportOfAnOutage(t *testing.T) {
+	t.Parallel()
+	svcs := fixture.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
+		SLOYAML: "alerting:\n  page: {severity: critical}",
+	}))
+	b, from := fixture.Replayed(t, svcs, "outage", 0, 2*time.Hour+50*time.Minute)
+	ctx := context.Background()
+	to := b.Start().Add(6 * time.Hour)
+	for at := from.Add(time.Minute); !at.After(to); at = at.Add(time.Minute) {
+		if _, err := b.Engine.Eval(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := engine.ModelQuerier{Engine: b.Engine}
+	r, err := report.Build(ctx, report.Options{Services: svcs, From: from, To: to, Querier: q, Source: "embedded"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) != 1 {
+		t.Fatalf("rows: %+v", r.Rows)
+	}
+	row := r.Rows[0]
+	t.Logf("%+v", row)
+
+	// The raw counters' growth over the stretch, summed over the series:
+	// what the rules' increments add up to.
+	raw := func(selector string) float64 {
+		v, err := q.Query(ctx, `sum(`+selector+`) - sum(`+selector+` offset 3h10m)`, to)
+		if err != nil || len(v) != 1 {
+			t.Fatalf("%s: %v %v", selector, v, err)
+		}
+		return float64(v[0].Value)
+	}
+	events, bad := raw(`http_requests_total{job="order-api"}`), raw(`http_requests_total{job="order-api",code=~"5.."}`)
+	if math.Abs(row.Events-events) > 0.005*events || math.Abs(row.BadEvents-bad) > 0.005*bad {
+		t.Errorf("events %.0f and bad %.0f, the raw counters grew %.0f and %.0f", row.Events, row.BadEvents, events, bad)
+	}
+	if row.SLI == nil || math.Abs(*row.SLI-(1-bad/events)) > 0.001 || *row.Met {
+		t.Errorf("SLI %v (met %v), want about %.4f, missed", row.SLI, row.Met, 1-bad/events)
+	}
+	if row.BudgetSpent == nil || math.Abs(*row.BudgetSpent-bad/events/0.001) > 0.01*bad/events/0.001 {
+		t.Errorf("budget spent %v, want about %.1f", row.BudgetSpent, bad/events/0.001)
+	}
+	// Both page tiers and both ticket tiers fired once.
+	if row.Pages != 2 || row.Tickets != 2 || row.PagingSeconds < 10*60 {
+		t.Errorf("pages %d, tickets %d, paging %.0fs: want 2, 2 and the outage's quarter hour or more", row.Pages, row.Tickets, row.PagingSeconds)
+	}
+	// The minutes the recorded remaining budget was at or under 0.
+	m, err := b.Engine.QueryRange(ctx, series.BudgetRemaining+" <= 0", from.Add(time.Minute), to, time.Minute)
+	if err != nil || len(m) != 1 {
+		t.Fatalf("remaining: %v %v", m, err)
+	}
+	if want := float64(len(m[0].Floats)) * 60; row.ExhaustedSeconds != want || want < 2*3600 {
+		t.Errorf("exhausted %.0fs, want %.0fs", row.ExhaustedSeconds, want)
+	}
+}
