@@ -158,3 +158,65 @@ func writeOpenMetrics(t *testing.T, e *engine.Engine, path string, span time.Dur
 }
 
 func seconds(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) + "s" }
+
+// A maintenance window made through slokit serve's API reaches the rules
+// a real Prometheus evaluates: serve exports it, Prometheus scrapes it, and
+// the base increments are zero while it holds, then count again once it
+// is ended.
+func TestMaintenanceThroughServeReachesPrometheusRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and serve")
+	}
+	t.Parallel()
+	dir, spec, rules, exp, target := story(t)
+	serveAddr := freePort(t)
+	promURL, _ := startPrometheusWith(t, dir, fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
+rule_files: [%q]
+scrape_configs:
+  - job_name: order-api
+    static_configs: [{targets: [%q]}]
+  - job_name: slokit
+    static_configs: [{targets: [%q]}]
+`, rules, target, serveAddr))
+	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", promURL, "--listen", serveAddr, "--refresh", "2s",
+		"--data-dir", filepath.Join(dir, "data"), "--token-env", "SLOKIT_E2E_TOKEN", spec)
+	exp.failing.Store(true)
+	prom, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: promURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := func(q string) (float64, string) {
+		v, err := prom.Query(context.Background(), q, time.Now())
+		if err != nil || len(v) != 1 {
+			return math.NaN(), fmt.Sprint(v, err)
+		}
+		return float64(v[0].Value), v.String()
+	}
+	errorsNow := `slo:sli_errors:increase{service="order-api",window="1m"}`
+	eventually(t, 60*time.Second, "errors counted", func() (bool, string) {
+		v, s := latest(errorsNow)
+		return v > 0, s
+	})
+	server := "http://" + serveAddr
+	var id string
+	eventually(t, 30*time.Second, "the window made", func() (bool, string) {
+		code, body := authorized("POST", server+"/api/v1/maintenance", `{"service":"order-api","reason":"database upgrade","author":"e2e","duration":"10m"}`)
+		var m struct{ ID string }
+		_ = json.Unmarshal([]byte(body), &m)
+		id = m.ID
+		return code == 201, body
+	})
+	eventually(t, 30*time.Second, "the rules reading the window", func() (bool, string) {
+		m, s := latest(`slo:maintenance:active{service="order-api"}`)
+		e, _ := latest(errorsNow)
+		return m == 1 && e == 0, s
+	})
+	if code, body := authorized("DELETE", server+"/api/v1/maintenance/"+id, ""); code != 204 {
+		t.Fatalf("ending the window: %d %s", code, body)
+	}
+	eventually(t, 30*time.Second, "errors counted again", func() (bool, string) {
+		m, s := latest(`slo:maintenance:active{service="order-api"}`)
+		e, _ := latest(errorsNow)
+		return m == 0 && e > 0, s
+	})
+}
