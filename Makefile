@@ -42,6 +42,8 @@ demo: build
 	@echo "Load $(DEMO_OUT)/prometheus/*.yaml as rule_files in prometheus.yml,"
 	@echo "or kubectl apply -f $(DEMO_OUT)/prometheus-operator/ on a cluster with the prometheus-operator."
 	@echo "Import the Grafana dashboards in $(DEMO_OUT)/dashboards/."
+	@$(BIN) generate --format alertmanager -o $(DEMO_OUT)/alertmanager.yaml specs/ 2>/dev/null
+	@echo "Route the alerts with $(DEMO_OUT)/alertmanager.yaml (per team and priority); a month's SLO report: $(BIN) report specs/"
 	@echo
 	@echo "==> slokit serve specs/ on $(DEMO_LISTEN): the budget service and deploy gate, on the embedded"
 	@echo "    engine over the super-bowl scenario (30 days of history first, then live; Ctrl-C stops it)"

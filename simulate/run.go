@@ -713,7 +713,7 @@ func AlertName(a AlertResult) string {
 	var parts []string
 	for _, k := range keys {
 		switch k {
-		case series.SeverityLabel, series.SLOLabel, series.ServiceLabel, series.ObjectiveLabel, series.WindowLabel, series.ThresholdLabel:
+		case series.SeverityLabel, series.SLOLabel, series.ServiceLabel, series.ObjectiveLabel, series.WindowLabel, series.ThresholdLabel, series.BudgetSpentLabel:
 			parts = append(parts, k+"="+a.Labels[k])
 		}
 	}
