@@ -575,14 +575,7 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	known, warming := s.lookup(req.Service)
-	switch {
-	case warming:
-		w.Header().Set("Retry-After", "5")
-		fail(w, http.StatusServiceUnavailable, "the SLOs have not been read from the backend yet; retry")
-		return
-	case !known:
-		s.unknownService(w, http.StatusBadRequest, req.Service)
+	if !s.judged(w, req.Service) {
 		return
 	}
 	expires, ok := s.overrideTerms(w, req.Reason, req.Author, req.Expires, req.Duration, now)
@@ -625,27 +618,11 @@ func (s *Server) changeOverride(w http.ResponseWriter, r *http.Request) {
 // from now) in the future and at most MaxOverride away. It answers 400
 // and returns false when they do not hold.
 func (s *Server) overrideTerms(w http.ResponseWriter, reason, author string, at *time.Time, duration string, now time.Time) (time.Time, bool) {
-	var expires time.Time
-	switch {
-	case at != nil && duration != "":
-		fail(w, http.StatusBadRequest, "give expires or duration, not both")
+	expires, ok := endOf(w, "expires", at, duration, now)
+	if !ok || !whoAndWhy(w, "an override", reason, author) {
 		return expires, false
-	case at != nil:
-		expires = *at
-	case duration != "":
-		d, err := time.ParseDuration(duration)
-		if err != nil || d <= 0 {
-			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", duration)
-			return expires, false
-		}
-		expires = now.Add(d)
 	}
-	textErr := errors.Join(plainText("author", author, maxAuthor), plainText("reason", reason, maxReason))
 	switch {
-	case strings.TrimSpace(reason) == "" || strings.TrimSpace(author) == "":
-		fail(w, http.StatusBadRequest, "reason and author are required: an override must say who and why")
-	case textErr != nil:
-		fail(w, http.StatusBadRequest, "%v", textErr)
 	case !expires.After(now):
 		fail(w, http.StatusBadRequest, "the override must expire in the future (expires or duration)")
 	case expires.Sub(now) > s.opts.MaxOverride:
@@ -692,16 +669,10 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	known, warming := s.lookup(req.Service)
-	switch {
-	case warming:
-		w.Header().Set("Retry-After", "5")
-		fail(w, http.StatusServiceUnavailable, "the SLOs have not been read from the backend yet; retry")
+	if !s.judged(w, req.Service) {
 		return
-	case !known:
-		s.unknownService(w, http.StatusBadRequest, req.Service)
-		return
-	case req.SLO != "" && !s.hasSLO(req.Service, req.SLO):
+	}
+	if req.SLO != "" && !s.hasSLO(req.Service, req.SLO) {
 		fail(w, http.StatusBadRequest, "service %q has no SLO %q", req.Service, req.SLO)
 		return
 	}
@@ -709,27 +680,11 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 	if req.Start != nil {
 		start = *req.Start
 	}
-	var end time.Time
-	switch {
-	case req.End != nil && req.Duration != "":
-		fail(w, http.StatusBadRequest, "give end or duration, not both")
+	end, ok := endOf(w, "end", req.End, req.Duration, start)
+	if !ok || !whoAndWhy(w, "a maintenance window", req.Reason, req.Author) {
 		return
-	case req.End != nil:
-		end = *req.End
-	case req.Duration != "":
-		d, err := time.ParseDuration(req.Duration)
-		if err != nil || d <= 0 {
-			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", req.Duration)
-			return
-		}
-		end = start.Add(d)
 	}
-	textErr := errors.Join(plainText("author", req.Author, maxAuthor), plainText("reason", req.Reason, maxReason))
 	switch {
-	case strings.TrimSpace(req.Reason) == "" || strings.TrimSpace(req.Author) == "":
-		fail(w, http.StatusBadRequest, "reason and author are required: a maintenance window must say who and why")
-	case textErr != nil:
-		fail(w, http.StatusBadRequest, "%v", textErr)
 	case end.IsZero():
 		fail(w, http.StatusBadRequest, "an end or a duration is required")
 	case !end.After(start) || !end.After(now):
@@ -771,6 +726,57 @@ func (s *Server) endMaintenance(w http.ResponseWriter, r *http.Request) {
 func (s *Server) hasSLO(service, name string) bool {
 	states, _, _ := s.snapshot()
 	return slices.ContainsFunc(states, func(st servedState) bool { return st.Service == service && st.SLO == name })
+}
+
+// judged answers 503 while the SLOs are not read yet and 400 for a service
+// the gate does not judge, and reports whether the service is judged.
+func (s *Server) judged(w http.ResponseWriter, service string) bool {
+	known, warming := s.lookup(service)
+	switch {
+	case warming:
+		w.Header().Set("Retry-After", "5")
+		fail(w, http.StatusServiceUnavailable, "the SLOs have not been read from the backend yet; retry")
+	case !known:
+		s.unknownService(w, http.StatusBadRequest, service)
+	}
+	return known && !warming
+}
+
+// endOf reads an end given as a time (the field named field) or as a
+// duration from start, answering 400 when both are given or the duration
+// is not positive. It is zero when neither is given.
+func endOf(w http.ResponseWriter, field string, at *time.Time, duration string, start time.Time) (time.Time, bool) {
+	switch {
+	case at != nil && duration != "":
+		fail(w, http.StatusBadRequest, "give %s or duration, not both", field)
+		return time.Time{}, false
+	case at != nil:
+		return *at, true
+	case duration != "":
+		d, err := time.ParseDuration(duration)
+		if err != nil || d <= 0 {
+			fail(w, http.StatusBadRequest, "duration must be positive, such as 2h; got %q", duration)
+			return time.Time{}, false
+		}
+		return start.Add(d), true
+	}
+	return time.Time{}, true
+}
+
+// whoAndWhy checks who makes a change of state and why: both required, in
+// plain text of bounded length. It answers 400 and returns false when
+// they do not hold.
+func whoAndWhy(w http.ResponseWriter, what, reason, author string) bool {
+	textErr := errors.Join(plainText("author", author, maxAuthor), plainText("reason", reason, maxReason))
+	switch {
+	case strings.TrimSpace(reason) == "" || strings.TrimSpace(author) == "":
+		fail(w, http.StatusBadRequest, "reason and author are required: %s must say who and why", what)
+	case textErr != nil:
+		fail(w, http.StatusBadRequest, "%v", textErr)
+	default:
+		return true
+	}
+	return false
 }
 
 // storeFailed answers a failed change of state: 429 at the cap on
