@@ -23,6 +23,7 @@ import (
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/simulate"
 )
 
@@ -192,7 +193,8 @@ scrape_configs:
 		}
 		return float64(v[0].Value), v.String()
 	}
-	errorsNow := `slo:sli_errors:increase{service="order-api",window="1m"}`
+	errorsNow := series.Errors + `{service="order-api",window="1m"}`
+	active := series.Maintenance + `{service="order-api"}`
 	eventually(t, 60*time.Second, "errors counted", func() (bool, string) {
 		v, s := latest(errorsNow)
 		return v > 0, s
@@ -207,7 +209,7 @@ scrape_configs:
 		return code == 201, body
 	})
 	eventually(t, 30*time.Second, "the rules reading the window", func() (bool, string) {
-		m, s := latest(`slo:maintenance:active{service="order-api"}`)
+		m, s := latest(active)
 		e, _ := latest(errorsNow)
 		return m == 1 && e == 0, s
 	})
@@ -215,7 +217,7 @@ scrape_configs:
 		t.Fatalf("ending the window: %d %s", code, body)
 	}
 	eventually(t, 30*time.Second, "errors counted again", func() (bool, string) {
-		m, s := latest(`slo:maintenance:active{service="order-api"}`)
+		m, s := latest(active)
 		e, _ := latest(errorsNow)
 		return m == 0 && e > 0, s
 	})
