@@ -72,13 +72,14 @@ test: vet fmt-check hygiene unit
 
 # deps: the real components the tests run (promtool and Prometheus,
 # vmalert and VictoriaMetrics, Alertmanager and amtool for the routing
-# fragment, PostgreSQL for the shared store), buildah and the CA bundle for
-# the image, from Debian.
+# fragment, PostgreSQL for the shared store, headless Chromium for the web
+# UI), buildah and the CA bundle for the image, from Debian.
 deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v vmalert >/dev/null 2>&1 || missing="$$missing victoria-metrics"; \
 	command -v amtool >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v buildah >/dev/null 2>&1 || missing="$$missing buildah"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	test -f /etc/ssl/certs/ca-certificates.crt || missing="$$missing ca-certificates"; \

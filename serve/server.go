@@ -33,6 +33,7 @@ import (
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/serve/ui"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -352,6 +353,10 @@ func (s *Server) Handler() http.Handler {
 	for _, r := range s.Routes() {
 		mux.HandleFunc(r.Method+" "+r.Path, r.handler)
 	}
+	// The web UI (not part of the API): pages that read the API.
+	pages := ui.Handler()
+	mux.Handle("GET /{$}", pages)
+	mux.Handle("GET /ui/", pages)
 	return mux
 }
 

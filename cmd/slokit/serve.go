@@ -261,6 +261,7 @@ func printTry(w io.Writer, base string, services []*slo.Service, story []string,
 	for _, line := range story {
 		fmt.Fprintf(w, "scenario: %s\n", line)
 	}
+	fmt.Fprintf(w, "the web UI: %s/\n", base)
 	fmt.Fprintf(w, "try:\n  curl %s/api/v1/slos\n  curl '%s/api/v1/gate/%s?change=normal'\n  %s gate check --server %s --service %s\n",
 		base, base, svc, os.Args[0], base, svc)
 	if token == "" {

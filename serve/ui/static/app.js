@@ -1,0 +1,130 @@
+// slokit serve's overview: every SLO objective's budget state, read from
+// /api/v1/slos like any other client. Text goes in with textContent only,
+// so nothing the backend returns can become markup.
+"use strict";
+
+const statusRank = { exhausted: 0, critical: 1, warning: 2, unknown: 3, ok: 4 };
+let states = [];
+let sortKey = "status", ascending = true;
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function percent(v) {
+  return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%";
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  if (seconds <= 0) return "none";
+  const units = [["d", 86400], ["h", 3600], ["m", 60]];
+  let left = Math.max(0, Math.round(seconds)), out = "";
+  for (const [u, n] of units) {
+    if (left >= n) { out += Math.floor(left / n) + u; left %= n; }
+  }
+  return out || Math.round(seconds) + "s";
+}
+
+// windowSeconds reads a window label (5m, 1h, 2d19h) to order windows.
+function windowSeconds(w) {
+  const n = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let total = 0;
+  for (const [, v, u] of w.matchAll(/(\d+)([smhdw])/g)) total += v * n[u];
+  return total;
+}
+
+function objective(s) {
+  return s.objective + "%" + (s.threshold ? " < " + s.threshold : "");
+}
+
+const keys = {
+  service: s => s.service, slo: s => s.slo, objective: s => parseFloat(s.objective),
+  status: s => statusRank[s.status] ?? 9,
+  remaining: s => s.remaining ?? Infinity,
+  minutes: s => s.fullOutageMinutesLeft ?? Infinity,
+  exhaustion: s => s.secondsToExhaustion ?? Infinity,
+};
+
+function row(s) {
+  const tr = el("tr");
+  const name = el("td", s.slo);
+  const group = Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
+  if (group) name.append(el("div", group, "group"));
+  tr.append(el("td", s.service), name, el("td", objective(s)));
+  tr.append(el("td", s.status, "status-" + s.status));
+  const left = el("td", undefined, "n");
+  if (s.remaining !== null) {
+    const bar = el("span", undefined, "bar");
+    bar.setAttribute("aria-hidden", "true");
+    const fill = el("span");
+    fill.style.width = Math.max(0, Math.min(1, s.remaining)) * 100 + "%";
+    bar.append(fill);
+    left.append(bar);
+  }
+  left.append(document.createTextNode(percent(s.remaining)));
+  tr.append(left);
+  tr.append(el("td", s.fullOutageMinutesLeft === null ? "–" : duration(s.fullOutageMinutesLeft * 60), "n"));
+  const burns = Object.entries(s.burnRates || {})
+    .sort(([a], [b]) => windowSeconds(a) - windowSeconds(b))
+    .map(([w, b]) => w + " " + b.toFixed(1) + "x");
+  tr.append(el("td", burns.join(", ") || "–"));
+  tr.append(el("td", duration(s.secondsToExhaustion), "n"));
+  tr.append(el("td", (s.firingAlerts || []).map(a => a.severity + " " + a.window).join(", ") || "none"));
+  return tr;
+}
+
+function render() {
+  const text = document.getElementById("filter").value.trim().toLowerCase();
+  const status = document.getElementById("status").value;
+  const key = keys[sortKey];
+  const shown = states
+    .filter(s => (!text || (s.service + " " + s.slo + " " + Object.values(s.group || {}).join(" ")).toLowerCase().includes(text)) && (!status || s.status === status))
+    .sort((a, b) => {
+      const x = key(a), y = key(b);
+      const c = x < y ? -1 : x > y ? 1 : (a.service + a.slo).localeCompare(b.service + b.slo);
+      return ascending ? c : -c;
+    });
+  const body = document.createDocumentFragment();
+  for (const s of shown) body.append(row(s));
+  document.querySelector("#slos tbody").replaceChildren(body);
+  document.getElementById("count").textContent = shown.length + " of " + states.length + " objectives";
+  for (const th of document.querySelectorAll("th")) {
+    const b = th.querySelector("button");
+    if (b && b.dataset.sort === sortKey) th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    else th.removeAttribute("aria-sort");
+  }
+}
+
+async function load() {
+  const fresh = document.getElementById("freshness");
+  try {
+    const resp = await fetch("/api/v1/slos", { headers: { Accept: "application/json" } });
+    if (!resp.ok) throw new Error("the budget state answered " + resp.status);
+    const list = await resp.json();
+    states = list.slos || [];
+    fresh.textContent = list.evaluatedAt && !list.evaluatedAt.startsWith("0001")
+      ? "Read from the backend " + duration(list.dataAgeSeconds ?? 0) + " ago."
+      : "The backend has not been read yet.";
+    render();
+  } catch (err) {
+    fresh.textContent = "Could not read the budget state: " + err.message;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const b of document.querySelectorAll("th button")) {
+    b.addEventListener("click", () => {
+      ascending = sortKey === b.dataset.sort ? !ascending : true;
+      sortKey = b.dataset.sort;
+      render();
+    });
+  }
+  document.getElementById("filter").addEventListener("input", render);
+  document.getElementById("status").addEventListener("change", render);
+  load();
+  setInterval(load, 30000);
+});

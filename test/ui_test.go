@@ -1,0 +1,144 @@
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts headless Chromium (Debian's chromium) through the
+// DevTools protocol, and collects the page's console errors and uncaught
+// exceptions.
+func browser(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	path := requireTool(t, "chromium", "chromium")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // the tests may run as root
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	var mu sync.Mutex
+	var problems []string
+	err := chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value))
+				}
+				problems = append(problems, "console error: "+strings.Join(parts, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// artifact writes a test artifact (a screenshot) under build/test-artifacts.
+func artifact(t *testing.T, name string, data []byte) {
+	t.Helper()
+	dir := filepath.Join("..", "build", "test-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("artifact: build/test-artifacts/%s", name)
+}
+
+// The overview in a real browser lists every SLO objective of specs/ with
+// no console error, sorts from the keyboard and filters.
+func TestUIOverviewInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve and Chromium")
+	}
+	ctx, problems := browser(t)
+	t.Parallel()
+	addr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--listen", addr, "--scenario", "outage", "--data-dir", t.TempDir(), "../specs")
+	base := "http://" + addr
+	var want int
+	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
+		resp, err := http.Get(base + "/api/v1/slos")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		var list struct{ SLOs []json.RawMessage }
+		if json.NewDecoder(resp.Body).Decode(&list) != nil {
+			return false, resp.Status
+		}
+		want = len(list.SLOs)
+		return resp.StatusCode == 200 && want > 0, resp.Status
+	})
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#slos tbody tr")); err != nil {
+		t.Fatal(err)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#slos tbody tr").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, first := text("#count"), text("#slos tbody tr td:nth-child(2)")
+	// Sort by SLO from the keyboard: focus the heading's button, Enter.
+	if err := chromedp.Do(ctx, chromedp.Focus(`button[data-sort="slo"]`), chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	firstSorted := text("#slos tbody tr td:nth-child(2)")
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys("#filter", "payment"), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	filtered := text("#count")
+	artifact(t, "ui-overview.png", shot)
+	if rows != want || !strings.HasPrefix(count, strconv.Itoa(want)+" of ") {
+		t.Errorf("the overview shows %d rows (%q), the API %d objectives", rows, count, want)
+	}
+	if !strings.HasPrefix(firstSorted, "courier-assignment") {
+		t.Errorf("sorted by SLO, the first is %q (before sorting %q)", firstSorted, first)
+	}
+	if !strings.HasPrefix(filtered, "3 of ") { // payment's SLO, one row per provider
+		t.Errorf("filtered on payment: %q", filtered)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems: %v", p)
+	}
+}
