@@ -329,6 +329,7 @@ func (s *Server) Routes() []Route {
 	return []Route{
 		{"GET", "/api/v1/slos", s.listSLOs},
 		{"GET", "/api/v1/slos/{service}/{slo}", s.getSLO},
+		{"GET", "/api/v1/gate", s.gateOverview},
 		{"GET", "/api/v1/gate/{service}", s.gateGet},
 		{"POST", "/api/v1/gate/{service}/check", s.gateFlagger},
 		{"GET", "/api/v1/overrides", s.authorized(s.listOverrides)},
@@ -431,6 +432,20 @@ func (s *Server) age(at time.Time) float64 {
 // made on, which the answer lists (writeWithStates). It returns false when
 // the gate cannot decide and fail-open is off.
 func (s *Server) decide(service string, change slo.Change, client string, now time.Time) (api.GateResponse, []servedState, bool) {
+	d, resp, states, decided := s.judge(service, change, now)
+	if !decided {
+		return resp, nil, false
+	}
+	s.decisions.WithLabelValues(service, resp.Decision).Inc()
+	if err := s.opts.Store.Decision(d, client, now); err != nil {
+		s.auditErrs.Inc()
+	}
+	return resp, states, true
+}
+
+// judge is what the gate decides for a change of the service at now,
+// without recording it: decide records a check; the overview only shows.
+func (s *Server) judge(service string, change slo.Change, now time.Time) (gate.Decision, api.GateResponse, []servedState, bool) {
 	s.mu.RLock()
 	// A check looks at its own service's SLOs only, of thousands.
 	states, at, err := s.byService[service], s.evaluatedAt, s.lastErr
@@ -439,8 +454,9 @@ func (s *Server) decide(service string, change slo.Change, client string, now ti
 	var d gate.Decision
 	if status, why := s.staleness(at, err, now); status != "ready" {
 		if !s.opts.FailOpen {
-			wireDecision(gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}, &resp)
-			return resp, nil, false
+			d = gate.Decision{Service: service, Change: string(change), Reasons: []gate.Reason{{Rule: "cannot-decide", Message: why}}}
+			wireDecision(d, &resp)
+			return d, resp, nil, false
 		}
 		d = gate.Decision{Service: service, Change: string(change), Verdict: gate.Allow,
 			Reasons: []gate.Reason{{Rule: "fail-open", Message: why + "; allowed because the service runs with --fail-open"}}}
@@ -453,11 +469,25 @@ func (s *Server) decide(service string, change slo.Change, client string, now ti
 		d = gate.Decide(service, change, gs, activeOverride(s.opts.Store.Overrides(now), service), now)
 	}
 	wireDecision(d, &resp)
-	s.decisions.WithLabelValues(service, resp.Decision).Inc()
-	if err := s.opts.Store.Decision(d, client, now); err != nil {
-		s.auditErrs.Inc()
+	return d, resp, states, true
+}
+
+// gateOverview answers what the gate would decide now for a normal change
+// of every service, without recording anything: it is a view (the web
+// UI's), not a check. A service it cannot decide for says so.
+func (s *Server) gateOverview(w http.ResponseWriter, _ *http.Request) {
+	now := s.opts.Now()
+	_, at, _ := s.snapshot()
+	out := api.GateOverview{EvaluatedAt: at, DataAgeSeconds: s.age(at), Services: []api.GateResponse{}}
+	for _, service := range s.Services() {
+		_, resp, _, decided := s.judge(service, slo.NormalChange, now)
+		if !decided {
+			resp.Decision = "unknown"
+		}
+		resp.EvaluatedAt, resp.DataAgeSeconds = time.Time{}, 0
+		out.Services = append(out.Services, resp)
 	}
-	return resp, states, true
+	writeJSON(w, http.StatusOK, out)
 }
 
 // cannotDecide answers 503 with why the gate could not decide.

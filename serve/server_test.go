@@ -609,3 +609,27 @@ func TestMaintenanceWindows(t *testing.T) {
 		t.Errorf("audit log: %d created\n%s", n, audit)
 	}
 }
+
+// The gate overview shows every service's decision for a normal change and
+// records none: a page view is not a deploy check.
+func TestGateOverviewRecordsNothing(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	code, body := f.do(t, "GET", "/api/v1/gate", "", "")
+	services, _ := body["services"].([]any)
+	if code != 200 || len(services) != 1 {
+		t.Fatalf("overview: %d %v", code, body)
+	}
+	if g := services[0].(map[string]any); g["service"] != "order-api" || g["decision"] != "deny" || len(g["reasons"].([]any)) == 0 {
+		t.Errorf("order-api in the overview: %v", g)
+	}
+	_, metrics := f.raw(t, "GET", "/metrics")
+	if strings.Contains(metrics, "slokit_gate_decisions_total{") {
+		t.Errorf("the overview counted a decision:\n%s", metrics)
+	}
+	// A check does count (and record) its decision.
+	f.do(t, "GET", "/api/v1/gate/order-api", "", "")
+	if _, metrics := f.raw(t, "GET", "/metrics"); !strings.Contains(metrics, `slokit_gate_decisions_total{decision="deny",service="order-api"} 1`) {
+		t.Errorf("a check after the overview:\n%s", metrics)
+	}
+}

@@ -138,6 +138,11 @@ func TestUIOverviewInChromium(t *testing.T) {
 	if !strings.HasPrefix(filtered, "3 of ") { // payment's SLO, one row per provider
 		t.Errorf("filtered on payment: %q", filtered)
 	}
+	// Payment's gate answers deny: its budget is spent.
+	gate, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr")].filter(r => r.cells[0].textContent === "payment").map(r => r.cells[9].textContent)[0]`))
+	if err != nil || gate != "deny" {
+		t.Errorf("payment's deploys: %q %v", gate, err)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page reported problems: %v", p)
 	}

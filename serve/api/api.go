@@ -36,6 +36,16 @@ type GateResponse struct {
 	DataAgeSeconds float64          `json:"dataAgeSeconds"`
 }
 
+// GateOverview is the body of GET /api/v1/gate: what the gate would
+// decide now for a normal change of every service (decision "unknown"
+// when it cannot decide), without recording it. Each answer's SLOs are
+// left out: /api/v1/slos has them.
+type GateOverview struct {
+	Services       []GateResponse `json:"services"`
+	EvaluatedAt    time.Time      `json:"evaluatedAt"`
+	DataAgeSeconds float64        `json:"dataAgeSeconds"`
+}
+
 // Reason is a policy rule that applied to a decision.
 type Reason struct {
 	// Rule is budget-exhausted, page-alert-firing, budget-low, no-data,

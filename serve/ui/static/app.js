@@ -5,6 +5,8 @@
 
 const statusRank = { exhausted: 0, critical: 1, warning: 2, unknown: 3, ok: 4 };
 let states = [];
+let gates = {}; // service -> the gate's answer for a normal change
+const gateRank = { deny: 0, unknown: 1, warn: 2, allow: 3 };
 let sortKey = "status", ascending = true;
 
 function el(tag, text, cls) {
@@ -47,6 +49,7 @@ const keys = {
   remaining: s => s.remaining ?? Infinity,
   minutes: s => s.fullOutageMinutesLeft ?? Infinity,
   exhaustion: s => s.secondsToExhaustion ?? Infinity,
+  gate: s => gateRank[(gates[s.service] || {}).decision] ?? 9,
 };
 
 function row(s) {
@@ -74,6 +77,10 @@ function row(s) {
   tr.append(el("td", burns.join(", ") || "–"));
   tr.append(el("td", duration(s.secondsToExhaustion), "n"));
   tr.append(el("td", (s.firingAlerts || []).map(a => a.severity + " " + a.window).join(", ") || "none"));
+  const g = gates[s.service];
+  const gate = el("td", g ? g.decision : "–", g ? "gate-" + g.decision : undefined);
+  if (g && g.reasons && g.reasons.length) gate.title = g.reasons.map(r => r.message).join("\n");
+  tr.append(gate);
   return tr;
 }
 
@@ -106,6 +113,10 @@ async function load() {
     if (!resp.ok) throw new Error("the budget state answered " + resp.status);
     const list = await resp.json();
     states = list.slos || [];
+    const gresp = await fetch("/api/v1/gate", { headers: { Accept: "application/json" } });
+    if (!gresp.ok) throw new Error("the gate answered " + gresp.status);
+    gates = {};
+    for (const g of (await gresp.json()).services || []) gates[g.service] = g;
     fresh.textContent = list.evaluatedAt && !list.evaluatedAt.startsWith("0001")
       ? "Read from the backend " + duration(list.dataAgeSeconds ?? 0) + " ago."
       : "The backend has not been read yet.";
