@@ -2,6 +2,8 @@ package serve_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -65,4 +67,52 @@ func BenchmarkGateChecks(b *testing.B) {
 		b.ReportMetric(float64(st.Size()), "audit-bytes")
 		b.ReportMetric(elapsed.Seconds(), "seconds")
 	}
+}
+
+// BenchmarkUIOverview measures what the web UI's overview asks the server
+// for, with 1,000 SLOs (100 services of 10): the budget state of every SLO
+// and every service's gate decision, over loopback, one page load per op.
+// The bound is 50 ms of server time per page.
+func BenchmarkUIOverview(b *testing.B) {
+	load := fixture.NewGateLoad(100, 10)
+	var services []*slo.Service
+	for _, spec := range load.Specs {
+		svcs, diags := slo.Parse([]byte(spec))
+		if err := diags.Errors(); err != nil {
+			b.Fatal(err)
+		}
+		services = append(services, svcs...)
+	}
+	store, err := serve.OpenFileStore(b.TempDir(), serve.AuditOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	s, err := serve.New(serve.Options{Services: services, Querier: staticQuerier(load.Series), Store: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	var bytes int64
+	for b.Loop() {
+		bytes = 0
+		for _, path := range []string{"/api/v1/slos", "/api/v1/gate"} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("%s: %s", path, resp.Status)
+			}
+			bytes += n
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/page")
+	b.ReportMetric(float64(bytes), "bytes/page")
 }
