@@ -27,6 +27,13 @@ type Querier interface {
 	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
 }
 
+// RangeQuerier also runs range queries, for the history of budget state
+// (the web UI's burndown). Every querier slokit has implements it.
+type RangeQuerier interface {
+	Querier
+	QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error)
+}
+
 // Status summarises an SLO's state.
 type Status string
 

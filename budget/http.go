@@ -151,6 +151,22 @@ func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 	return nil, fmt.Errorf("backend %s: query %s: %w", q.URL(), query, q.redact.Error(lastErr))
 }
 
+// QueryRange runs a range query, once (a page asks again), and names the
+// backend and the query in its error.
+func (q *HTTPQuerier) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	actx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
+	defer cancel()
+	val, _, _, err := q.api.QueryRange(actx, query, v1.Range{Start: start, End: end, Step: step}, v1.WithTimeout(q.opts.Timeout))
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: query %s: %w", q.URL(), query, q.redact.Error(err))
+	}
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("backend %s: query %s: want a matrix, got %s", q.URL(), query, val.Type())
+	}
+	return m, nil
+}
+
 // URL names the backend without the credentials its URL may carry.
 func (q *HTTPQuerier) URL() string { return q.redact.URL() }
 

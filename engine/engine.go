@@ -185,6 +185,25 @@ func (e *Engine) Query(ctx context.Context, q string, t time.Time) (promql.Vecto
 	return nil, st, errors.New("engine: query result is not a vector or scalar")
 }
 
+// QueryRange runs a range query on the engine and converts the result.
+func (q ModelQuerier) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	m, err := q.Engine.QueryRange(ctx, query, start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	out := make(model.Matrix, 0, len(m))
+	for _, s := range m {
+		met := make(model.Metric, s.Metric.Len())
+		s.Metric.Range(func(l labels.Label) { met[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
+		ss := &model.SampleStream{Metric: met, Values: make([]model.SamplePair, len(s.Floats))}
+		for i, p := range s.Floats {
+			ss.Values[i] = model.SamplePair{Timestamp: model.Time(p.T), Value: model.SampleValue(p.F)}
+		}
+		out = append(out, ss)
+	}
+	return out, nil
+}
+
 // QueryMatrix runs an instant query whose result is a range vector (a
 // bare range selector, such as {__name__=~".+"}[1d]) at t: the raw
 // samples, to export what the engine holds.

@@ -16,7 +16,9 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"github.com/prometheus/common/model"
 	"maps"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -86,7 +88,8 @@ type Server struct {
 	mu          sync.RWMutex
 	querier     budget.Querier
 	incidents   Injector
-	services    map[string]bool // the services the gate judges
+	services    map[string]bool        // the services the gate judges
+	models      map[[2]string]*slo.SLO // the SLOs by service and name, as last read
 	states      []servedState
 	byService   map[string][]servedState // states, by service, for the gate
 	evaluatedAt time.Time
@@ -232,6 +235,12 @@ func (s *Server) Refresh(ctx context.Context) error {
 		byService[st.Service] = append(byService[st.Service], served[i])
 	}
 	s.states, s.byService, s.evaluatedAt = served, byService, now
+	s.models = map[[2]string]*slo.SLO{}
+	for _, svc := range services {
+		for _, m := range svc.SLOs {
+			s.models[[2]string{m.Service, m.Name}] = m
+		}
+	}
 	if s.opts.Discover {
 		s.services, s.problems = serviceSet(services), problems
 	}
@@ -329,6 +338,7 @@ func (s *Server) Routes() []Route {
 	return []Route{
 		{"GET", "/api/v1/slos", s.listSLOs},
 		{"GET", "/api/v1/slos/{service}/{slo}", s.getSLO},
+		{"GET", "/api/v1/slos/{service}/{slo}/history", s.sloHistory},
 		{"GET", "/api/v1/gate", s.gateOverview},
 		{"GET", "/api/v1/gate/{service}", s.gateGet},
 		{"POST", "/api/v1/gate/{service}/check", s.gateFlagger},
@@ -441,6 +451,111 @@ func (s *Server) decide(service string, change slo.Change, client string, now ti
 		s.auditErrs.Inc()
 	}
 	return resp, states, true
+}
+
+// Bounds of a history: the longest calendar month, at most historyPoints
+// points per series.
+const (
+	maxHistory    = 31 * 24 * time.Hour
+	historyPoints = 240
+)
+
+// sloHistory answers an SLO's remaining budget, SLI over its period and
+// burn rates over a range (default: the period, or the calendar period to
+// date), with its alert tiers, for the web UI's burndown.
+func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
+	service, name := r.PathValue("service"), r.PathValue("slo")
+	s.mu.RLock()
+	m, q := s.models[[2]string{service, name}], s.querier
+	s.mu.RUnlock()
+	if m == nil {
+		fail(w, http.StatusNotFound, "no SLO %s of service %s", name, service)
+		return
+	}
+	rq, ok := q.(budget.RangeQuerier)
+	if !ok {
+		fail(w, http.StatusNotImplemented, "the backend answers no range queries")
+		return
+	}
+	now := s.opts.Now()
+	to := now.Truncate(time.Minute)
+	from := to.Add(-m.Period)
+	if m.Calendar != nil {
+		from = m.Calendar.Start(now)
+	}
+	if v := r.URL.Query().Get("range"); v != "" {
+		d, err := model.ParseDuration(v)
+		if err != nil || time.Duration(d) < time.Hour || time.Duration(d) > maxHistory {
+			fail(w, http.StatusBadRequest, "range must be a duration from 1h to %s, such as 7d; got %q", model.Duration(maxHistory), v)
+			return
+		}
+		from = to.Add(-time.Duration(d))
+	}
+	step := max(m.BaseWindow, (to.Sub(from) / historyPoints).Truncate(time.Minute))
+	h := api.SLOHistory{Service: service, SLO: name, From: from, To: to, StepSeconds: step.Seconds(), Objectives: []api.ObjectiveHistory{}}
+	for _, t := range m.Alerting.Tiers {
+		h.Tiers = append(h.Tiers, api.Tier{Severity: string(t.Severity), Factor: t.Factor, Long: series.WindowValue(t.Long), Short: series.WindowValue(t.Short)})
+	}
+	sel := fmt.Sprintf(`{%s=%q,%s=%q}`, series.ServiceLabel, service, series.SLOLabel, name)
+	byObjective := map[string]*api.ObjectiveHistory{}
+	objectiveOf := func(met model.Metric, objective string) *api.ObjectiveHistory {
+		group := map[string]string{}
+		for _, g := range m.Grouping {
+			group[g] = string(met[model.LabelName(g)])
+		}
+		k := objective + "\x00" + string(met[series.ThresholdLabel]) + "\x00" + fmt.Sprint(group)
+		if byObjective[k] == nil {
+			o := &api.ObjectiveHistory{Objective: objective, Threshold: string(met[series.ThresholdLabel]), BurnRates: map[string][]api.Point{}}
+			if len(group) > 0 {
+				o.Group = group
+			}
+			byObjective[k] = o
+		}
+		return byObjective[k]
+	}
+	points := func(vs []model.SamplePair) []api.Point {
+		out := make([]api.Point, 0, len(vs))
+		for _, v := range vs {
+			// No traffic makes a ratio NaN, which JSON cannot hold.
+			if f := float64(v.Value); !math.IsNaN(f) && !math.IsInf(f, 0) {
+				out = append(out, api.Point{float64(v.Timestamp) / 1000, f})
+			}
+		}
+		return out
+	}
+	for _, part := range []struct {
+		query string
+		add   func(met model.Metric, p []api.Point)
+	}{
+		{series.BudgetRemaining + sel, func(met model.Metric, p []api.Point) {
+			objectiveOf(met, string(met[series.ObjectiveLabel])).Remaining = p
+		}},
+		{series.BurnRate + sel, func(met model.Metric, p []api.Point) {
+			objectiveOf(met, string(met[series.ObjectiveLabel])).BurnRates[string(met[series.WindowLabel])] = p
+		}},
+		{fmt.Sprintf(`1 - %s{%s=%q,%s=%q,%s=%q}`, series.ErrorRatio, series.ServiceLabel, service, series.SLOLabel, name, series.WindowLabel, m.BudgetWindow()), func(met model.Metric, p []api.Point) {
+			// The SLI has no objective: every objective of its threshold
+			// shares it.
+			for _, o := range m.Objectives {
+				if o.Threshold == 0 || series.ThresholdValue(o.Threshold) == string(met[series.ThresholdLabel]) {
+					objectiveOf(met, o.Label()).SLI = p
+				}
+			}
+		}},
+	} {
+		mat, err := rq.QueryRange(r.Context(), part.query, from, to, step)
+		if err != nil {
+			fail(w, http.StatusBadGateway, "%v", err)
+			return
+		}
+		for _, ss := range mat {
+			part.add(ss.Metric, points(ss.Values))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(byObjective)) {
+		h.Objectives = append(h.Objectives, *byObjective[k])
+	}
+	writeJSON(w, http.StatusOK, h)
 }
 
 // judge is what the gate decides for a change of the service at now,

@@ -633,3 +633,42 @@ func TestGateOverviewRecordsNothing(t *testing.T) {
 		t.Errorf("a check after the overview:\n%s", metrics)
 	}
 }
+
+// An SLO's history holds its remaining budget, SLI and burn rates over the
+// period, as the backend recorded them, and its tiers.
+func TestSLOHistory(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	code, body := f.do(t, "GET", "/api/v1/slos/order-api/availability/history?range=4h", "", "")
+	if code != 200 {
+		t.Fatalf("history: %d %v", code, body)
+	}
+	objectives := body["objectives"].([]any)
+	if len(objectives) != 1 || len(body["tiers"].([]any)) != 4 || body["stepSeconds"].(float64) != 60 {
+		t.Fatalf("history: %v", body)
+	}
+	o := objectives[0].(map[string]any)
+	remaining, sli := o["remaining"].([]any), o["sli"].([]any)
+	burns := o["burnRates"].(map[string]any)
+	// Three hours of history recorded, a point a minute; ten minutes into
+	// the outage the budget is spent and the 5m window burns at 1000x.
+	if len(remaining) < 150 || len(sli) < 150 || len(burns) != 7 {
+		t.Fatalf("%d remaining, %d SLI points, %d burn windows", len(remaining), len(sli), len(burns))
+	}
+	last := func(series []any) float64 { p := series[len(series)-1].([]any); return p[1].(float64) }
+	if last(remaining) >= 0 || last(remaining) < -100 || last(burns["5m"].([]any)) < 900 || last(sli) > 0.999 {
+		t.Errorf("at the end: remaining %v, 5m burn %v, SLI %v", last(remaining), last(burns["5m"].([]any)), last(sli))
+	}
+	for _, tc := range []struct {
+		path string
+		code int
+	}{
+		{"/api/v1/slos/order-api/latency/history", 404},
+		{"/api/v1/slos/order-api/availability/history?range=90d", 400},
+		{"/api/v1/slos/order-api/availability/history?range=soon", 400},
+	} {
+		if code, body := f.do(t, "GET", tc.path, "", ""); code != tc.code {
+			t.Errorf("%s: %d %v, want %d", tc.path, code, body, tc.code)
+		}
+	}
+}

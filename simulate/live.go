@@ -72,6 +72,13 @@ func (e *Live) Query(ctx context.Context, query string, ts time.Time) (model.Vec
 	return e.q.Query(ctx, query, ts)
 }
 
+// QueryRange reads a range from the engine.
+func (e *Live) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.q.QueryRange(ctx, query, start, end, step)
+}
+
 // Tick writes the traffic up to now and evaluates the rules at every
 // evaluation time since the last, as a server would.
 func (e *Live) Tick(ctx context.Context, now time.Time) error {

@@ -46,6 +46,41 @@ type GateOverview struct {
 	DataAgeSeconds float64        `json:"dataAgeSeconds"`
 }
 
+// SLOHistory is the body of GET /api/v1/slos/{service}/{slo}/history:
+// per objective (and threshold and group), the remaining budget, the SLI
+// over the budget's period and the burn rate per alert window from From
+// to To every StepSeconds, with the SLO's alert tiers.
+type SLOHistory struct {
+	Service     string             `json:"service"`
+	SLO         string             `json:"slo"`
+	From        time.Time          `json:"from"`
+	To          time.Time          `json:"to"`
+	StepSeconds float64            `json:"stepSeconds"`
+	Tiers       []Tier             `json:"tiers"`
+	Objectives  []ObjectiveHistory `json:"objectives"`
+}
+
+// ObjectiveHistory is one objective's series of an SLOHistory.
+type ObjectiveHistory struct {
+	Objective string             `json:"objective"`
+	Threshold string             `json:"threshold,omitempty"`
+	Group     map[string]string  `json:"group,omitempty"`
+	Remaining []Point            `json:"remaining"`
+	SLI       []Point            `json:"sli"`
+	BurnRates map[string][]Point `json:"burnRates"`
+}
+
+// Point is a time (Unix seconds) and a value.
+type Point [2]float64
+
+// Tier is an alert tier: it fires above Factor over both windows.
+type Tier struct {
+	Severity string  `json:"severity"`
+	Factor   float64 `json:"factor"`
+	Long     string  `json:"long"`
+	Short    string  `json:"short"`
+}
+
 // Reason is a policy rule that applied to a decision.
 type Reason struct {
 	// Rule is budget-exhausted, page-alert-firing, budget-low, no-data,
