@@ -491,7 +491,7 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		from = to.Add(-time.Duration(d))
 	}
-	step := max(m.BaseWindow, (to.Sub(from) / historyPoints).Truncate(time.Minute))
+	step := max(m.BaseWindow, (to.Sub(from)/historyPoints + time.Minute - 1).Truncate(time.Minute))
 	h := api.SLOHistory{Service: service, SLO: name, From: from, To: to, StepSeconds: step.Seconds(), Objectives: []api.ObjectiveHistory{}}
 	for _, t := range m.Alerting.Tiers {
 		h.Tiers = append(h.Tiers, api.Tier{Severity: string(t.Severity), Factor: t.Factor, Long: series.WindowValue(t.Long), Short: series.WindowValue(t.Short)})

@@ -146,4 +146,33 @@ func TestUIOverviewInChromium(t *testing.T) {
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page reported problems: %v", p)
 	}
+
+	// An SLO's page, where the overview links: the burndown draws.
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#slos tbody a").getAttribute("href")`))
+	if err != nil || !strings.HasPrefix(href, "/ui/slo.html?service=payment&slo=") {
+		t.Errorf("the overview links to %q (%v)", href, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/slo.html?service=order-api&slo=order-placement-availability&range=6h"), chromedp.WaitVisible("svg.chart path.series")); err != nil {
+		t.Fatal(err)
+	}
+	title := text("#title")
+	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector("figure svg.chart path.series").getAttribute("d").split("L").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("svg.chart").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if title != "order-api / order-placement-availability" || drawn < 100 || charts != 3 {
+		t.Errorf("SLO page %q: the burndown has %d points, %d charts; want over 100 points and 3 charts", title, drawn, charts)
+	}
+	shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact(t, "ui-slo.png", shot)
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the SLO page reported problems: %v", p)
+	}
 }

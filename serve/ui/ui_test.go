@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"io"
 	"io/fs"
 	"net/http"
@@ -26,7 +27,8 @@ func TestPagesAreSmallAndSelfContained(t *testing.T) {
 			return err
 		}
 		total += len(data)
-		if m := external.Find(data); m != nil {
+		// The SVG namespace names a vocabulary; nothing is loaded from it.
+		if m := external.Find(bytes.ReplaceAll(data, []byte(`"http://www.w3.org/2000/svg"`), nil)); m != nil {
 			t.Errorf("%s refers to %q: the UI loads nothing from elsewhere", path, m)
 		}
 		return nil

@@ -54,7 +54,10 @@ const keys = {
 
 function row(s) {
   const tr = el("tr");
-  const name = el("td", s.slo);
+  const name = el("td");
+  const link = el("a", s.slo);
+  link.href = "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
+  name.append(link);
   const group = Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
   if (group) name.append(el("div", group, "group"));
   tr.append(el("td", s.service), name, el("td", objective(s)));
