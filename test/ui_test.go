@@ -82,7 +82,7 @@ func TestUIOverviewInChromium(t *testing.T) {
 	ctx, problems := browser(t)
 	t.Parallel()
 	addr := freePort(t)
-	process(t, "serve.log", slokitBin, "serve", "--listen", addr, "--scenario", "outage", "--data-dir", t.TempDir(), "../specs")
+	process(t, "serve.log", slokitBin, "serve", "--listen", addr, "--scenario", "outage", "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
 	base := "http://" + addr
 	var want int
 	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
@@ -148,7 +148,7 @@ func TestUIOverviewInChromium(t *testing.T) {
 	}
 
 	// An SLO's page, where the overview links: the burndown draws.
-	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#slos tbody a").getAttribute("href")`))
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#slos tbody a[href^="/ui/slo.html"]').getAttribute("href")`))
 	if err != nil || !strings.HasPrefix(href, "/ui/slo.html?service=payment&slo=") {
 		t.Errorf("the overview links to %q (%v)", href, err)
 	}
@@ -174,5 +174,57 @@ func TestUIOverviewInChromium(t *testing.T) {
 	artifact(t, "ui-slo.png", shot)
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the SLO page reported problems: %v", p)
+	}
+
+	// The service page: the order API's gate denies; an override is
+	// refused without the right token and made with it, and the gate
+	// then allows. The token is kept nowhere but in the page.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/service.html?service=order-api"), chromedp.WaitVisible("#reasons li")); err != nil {
+		t.Fatal(err)
+	}
+	if d := text("#decision"); !strings.Contains(d, "deny") {
+		t.Errorf("order-api's decision: %q", d)
+	}
+	submit := func(tok string) string {
+		t.Helper()
+		err := chromedp.Do(ctx,
+			discard(chromedp.Evaluate[any](`for (const id of ["token", "author", "reason"]) document.getElementById(id).value = ""; document.getElementById("override-result").textContent = ""`)),
+			chromedp.SendKeys("#token", tok), chromedp.SendKeys("#author", "ui-test"), chromedp.SendKeys("#reason", "the fix for the outage"),
+			chromedp.Click(`#override button[type="submit"]`),
+			discard(chromedp.Poll[bool](`document.getElementById("override-result").textContent !== ""`)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text("#override-result")
+	}
+	if got := submit("not-the-token-0123456789"); !strings.HasPrefix(got, "Refused") {
+		t.Errorf("with a wrong token: %q", got)
+	}
+	if got := submit(e2eToken); !strings.HasPrefix(got, "Created ovr-") {
+		t.Errorf("with the token: %q", got)
+	}
+	if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`document.getElementById("decision").textContent.includes("allow")`))); err != nil {
+		t.Errorf("the gate after the override: %q (%v)", text("#decision"), err)
+	}
+	kept, err := chromedp.Run(ctx, chromedp.Evaluate[int](`localStorage.length + sessionStorage.length + (document.cookie ? 1 : 0)`))
+	if err != nil || kept != 0 {
+		t.Errorf("the page stored %d things (%v): the token must stay in the page", kept, err)
+	}
+	shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact(t, "ui-service.png", shot)
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the service page reported problems: %v", p)
+	}
+}
+
+// discard runs an action for its effect only.
+func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
 	}
 }

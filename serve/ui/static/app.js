@@ -60,7 +60,11 @@ function row(s) {
   name.append(link);
   const group = Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
   if (group) name.append(el("div", group, "group"));
-  tr.append(el("td", s.service), name, el("td", objective(s)));
+  const svc = el("td");
+  const svcLink = el("a", s.service);
+  svcLink.href = "/ui/service.html?service=" + encodeURIComponent(s.service);
+  svc.append(svcLink);
+  tr.append(svc, name, el("td", objective(s)));
   tr.append(el("td", s.status, "status-" + s.status));
   const left = el("td", undefined, "n");
   if (s.remaining !== null) {
