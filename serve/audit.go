@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -356,46 +357,107 @@ type AuditActivity struct{ Dir string }
 // and the maintenance windows made in [from, to). Denials are never folded
 // into repeat counts, so each is a record. A torn last line is skipped.
 func (a AuditActivity) Activity(_ context.Context, from, to time.Time) (map[string]report.Activity, error) {
-	files, err := filepath.Glob(filepath.Join(a.Dir, auditFile+"*"))
+	out := map[string]report.Activity{}
+	err := readAudit(a.Dir, func(e AuditEntry) {
+		if e.Time.Before(from) || !e.Time.Before(to) {
+			return
+		}
+		switch {
+		case e.Kind == "decision" && e.Decision != nil && e.Decision.Verdict == gate.Deny:
+			act := out[e.Decision.Service]
+			act.Denies++
+			out[e.Decision.Service] = act
+		case e.Kind == "override-created" && e.Override != nil:
+			act := out[e.Override.Service]
+			act.Overrides++
+			out[e.Override.Service] = act
+		case e.Kind == "maintenance-created" && e.Maintenance != nil:
+			act := out[e.Maintenance.Service]
+			act.Maintenance++
+			out[e.Maintenance.Service] = act
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no audit log (%s) in %s: give the data folder slokit serve keeps", auditFile, a.Dir)
+	return out, nil
+}
+
+// readAudit calls fn with every record of the audit log in dir, oldest
+// first: the rotated files (audit.jsonl.N is the oldest), then the current
+// one. A line that does not parse (a torn last line) is skipped.
+func readAudit(dir string, fn func(AuditEntry)) error {
+	files, err := filepath.Glob(filepath.Join(dir, auditFile+".*"))
+	if err != nil {
+		return err
 	}
-	out := map[string]report.Activity{}
+	number := func(name string) int {
+		n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Ext(name), "."))
+		return n
+	}
+	slices.SortFunc(files, func(a, b string) int { return number(b) - number(a) })
+	if _, err := os.Stat(filepath.Join(dir, auditFile)); err == nil {
+		files = append(files, filepath.Join(dir, auditFile))
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no audit log (%s) in %s: give the data folder slokit serve keeps", auditFile, dir)
+	}
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("audit log %s: %w", name, err)
+			return fmt.Errorf("audit log %s: %w", name, err)
 		}
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64<<10), 4<<20)
 		for sc.Scan() {
 			var e AuditEntry
-			if json.Unmarshal(sc.Bytes(), &e) != nil || e.Time.Before(from) || !e.Time.Before(to) {
-				continue
-			}
-			switch {
-			case e.Kind == "decision" && e.Decision != nil && e.Decision.Verdict == gate.Deny:
-				act := out[e.Decision.Service]
-				act.Denies++
-				out[e.Decision.Service] = act
-			case e.Kind == "override-created" && e.Override != nil:
-				act := out[e.Override.Service]
-				act.Overrides++
-				out[e.Override.Service] = act
-			case e.Kind == "maintenance-created" && e.Maintenance != nil:
-				act := out[e.Maintenance.Service]
-				act.Maintenance++
-				out[e.Maintenance.Service] = act
+			if json.Unmarshal(sc.Bytes(), &e) == nil {
+				fn(e)
 			}
 		}
 		err = sc.Err()
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("audit log %s: %w", name, err)
+			return fmt.Errorf("audit log %s: %w", name, err)
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// Service reports whether the record is about the service: a decision, an
+// override made or changed, a maintenance window, a count of repeats.
+func (e AuditEntry) Service() string {
+	switch {
+	case e.Decision != nil:
+		return e.Decision.Service
+	case e.Override != nil:
+		return e.Override.Service
+	case e.Maintenance != nil:
+		return e.Maintenance.Service
+	case e.Repeated != nil:
+		return e.Repeated.Service
+	case e.Incident != nil:
+		return e.Incident.Service
+	}
+	return ""
+}
+
+// MaxAuditRecords bounds the records one audit read answers.
+const MaxAuditRecords = 500
+
+// lastOf keeps the last n records about a service, oldest first.
+type lastOf struct {
+	service string
+	n       int
+	out     []AuditEntry
+}
+
+func (l *lastOf) add(e AuditEntry) {
+	if e.Service() != l.service {
+		return
+	}
+	if len(l.out) == l.n {
+		l.out = l.out[1:]
+	}
+	l.out = append(l.out, e)
 }

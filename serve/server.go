@@ -346,6 +346,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/overrides", s.authorized(s.createOverride)},
 		{"PATCH", "/api/v1/overrides/{id}", s.authorized(s.changeOverride)},
 		{"DELETE", "/api/v1/overrides/{id}", s.authorized(s.deleteOverride)},
+		{"GET", "/api/v1/audit", s.authorized(s.auditTrail)},
 		{"GET", "/api/v1/maintenance", s.authorized(s.listMaintenance)},
 		{"POST", "/api/v1/maintenance", s.authorized(s.createMaintenance)},
 		{"DELETE", "/api/v1/maintenance/{id}", s.authorized(s.endMaintenance)},
@@ -794,6 +795,35 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// auditTrail answers the latest records about a service (decisions,
+// overrides, maintenance windows), newest first, with the token: they
+// name who made each change.
+func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
+	service := r.URL.Query().Get("service")
+	if service == "" {
+		fail(w, http.StatusBadRequest, "give the service: ?service=NAME")
+		return
+	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxAuditRecords {
+			fail(w, http.StatusBadRequest, "limit must be from 1 to %d, got %q", MaxAuditRecords, v)
+			return
+		}
+		limit = n
+	}
+	records, err := s.opts.Store.Audit(r.Context(), service, limit)
+	if err != nil {
+		storeFailed(w, "reading the audit trail", err)
+		return
+	}
+	if records == nil {
+		records = []AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"records": records})
 }
 
 func (s *Server) listMaintenance(w http.ResponseWriter, _ *http.Request) {

@@ -672,3 +672,34 @@ func TestSLOHistory(t *testing.T) {
 		}
 	}
 }
+
+// The audit trail of a service, newest first, with the token only.
+func TestAuditTrail(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	f.do(t, "GET", "/api/v1/gate/order-api", "", "")
+	if code, body := f.do(t, "POST", "/api/v1/overrides", "Bearer "+token, `{"service":"order-api","reason":"the fix","author":"alice","duration":"1h"}`); code != 201 {
+		t.Fatalf("override: %d %v", code, body)
+	}
+	code, body := f.do(t, "GET", "/api/v1/audit?service=order-api&limit=10", "Bearer "+token, "")
+	records, _ := body["records"].([]any)
+	if code != 200 || len(records) != 2 {
+		t.Fatalf("audit: %d %v", code, body)
+	}
+	if first := records[0].(map[string]any); first["kind"] != "override-created" {
+		t.Errorf("newest first: %v", first)
+	}
+	for _, tc := range []struct {
+		path, auth string
+		code       int
+	}{
+		{"/api/v1/audit?service=order-api", "", 401},
+		{"/api/v1/audit", "Bearer " + token, 400},
+		{"/api/v1/audit?service=order-api&limit=9999", "Bearer " + token, 400},
+		{"/api/v1/audit?service=payment", "Bearer " + token, 200},
+	} {
+		if code, body := f.do(t, "GET", tc.path, tc.auth, ""); code != tc.code {
+			t.Errorf("%s: %d %v, want %d", tc.path, code, body, tc.code)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -41,6 +42,9 @@ type Store interface {
 	// Maintenance are the windows that have not ended at now (in force
 	// or to come), by start, as last known.
 	Maintenance(now time.Time) []api.MaintenanceWindow
+	// Audit returns the latest limit records of the audit trail about the
+	// service, newest first.
+	Audit(ctx context.Context, service string, limit int) ([]AuditEntry, error)
 	// Record appends a change of state (an injected incident) to the
 	// audit trail.
 	Record(ctx context.Context, e AuditEntry) error
@@ -216,6 +220,20 @@ func (f *FileStore) ChangeOverride(_ context.Context, id string, c OverrideChang
 func (f *FileStore) Overrides(now time.Time) []gate.Override { return f.overrides.List(now) }
 
 func (f *FileStore) Record(_ context.Context, e AuditEntry) error { return f.audit.Write(e) }
+
+// Audit reads the log's files, keeping only the last limit records about
+// the service, so memory stays bounded whatever the log's size.
+func (f *FileStore) Audit(_ context.Context, service string, limit int) ([]AuditEntry, error) {
+	if err := f.audit.Flush(); err != nil {
+		return nil, err
+	}
+	last := &lastOf{service: service, n: limit}
+	if err := readAudit(filepath.Dir(f.audit.path), last.add); err != nil {
+		return nil, err
+	}
+	slices.Reverse(last.out)
+	return last.out, nil
+}
 
 func (f *FileStore) Decision(d gate.Decision, client string, now time.Time) error {
 	return f.audit.Decision(d, client, now)

@@ -207,6 +207,12 @@ func TestUIOverviewInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`document.getElementById("decision").textContent.includes("allow")`))); err != nil {
 		t.Errorf("the gate after the override: %q (%v)", text("#decision"), err)
 	}
+	if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`document.querySelectorAll("#audit li").length > 0`))); err != nil {
+		t.Fatal(err)
+	}
+	if trail := text("#audit"); !strings.Contains(trail, "override-created") || !strings.Contains(trail, "by ui-test") {
+		t.Errorf("the audit trail: %q", trail)
+	}
 	kept, err := chromedp.Run(ctx, chromedp.Evaluate[int](`localStorage.length + sessionStorage.length + (document.cookie ? 1 : 0)`))
 	if err != nil || kept != 0 {
 		t.Errorf("the page stored %d things (%v): the token must stay in the page", kept, err)

@@ -729,3 +729,27 @@ func (s *Store) Activity(ctx context.Context, from, to time.Time) (map[string]re
 	}
 	return out, nil
 }
+
+// Audit returns the latest limit records about the service, newest first:
+// its gate decisions and the overrides and maintenance windows made for
+// it (an override's deletion names only its ID, so it is not among them).
+func (s *Store) Audit(ctx context.Context, service string, limit int) ([]serve.AuditEntry, error) {
+	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `(SELECT at, entry FROM slokit_decisions WHERE service = $1 ORDER BY at DESC LIMIT $2)
+		UNION ALL (SELECT at, entry FROM slokit_audit WHERE entry->'override'->>'service' = $1 OR entry->'maintenance'->>'service' = $1 OR entry->'incident'->>'service' = $1 ORDER BY seq DESC LIMIT $2)
+		ORDER BY at DESC LIMIT $2`, service, limit)
+	if err != nil {
+		return nil, s.fail("reading the audit trail", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (serve.AuditEntry, error) {
+		var at time.Time
+		var e serve.AuditEntry
+		err := row.Scan(&at, &e)
+		return e, err
+	})
+	if err != nil {
+		return nil, s.fail("reading the audit trail", err)
+	}
+	return out, nil
+}

@@ -195,6 +195,18 @@ func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
 	if act, err := b.Activity(ctx, now.Add(-2*time.Hour), now.Add(-time.Hour)); err != nil || len(act) != 0 {
 		t.Errorf("activity before any: %+v %v", act, err)
 	}
+	// The web UI's audit trail of a service, newest first.
+	trail, err := b.Audit(ctx, "order-api", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range trail {
+		kinds = append(kinds, e.Kind)
+	}
+	if len(trail) != 5 || kinds[4] != "maintenance-created" || !slices.Contains(kinds, "decision") {
+		t.Errorf("order-api's trail: %v", kinds)
+	}
 }
 
 // An override that expires stops applying everywhere, with no change.

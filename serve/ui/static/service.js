@@ -40,6 +40,29 @@ async function loadOverrides() {
   document.getElementById("overrides").replaceChildren(...mine.map(o => item(o.id + " by " + o.author + " until " + o.expires + ": " + o.reason)));
 }
 
+// describe says what an audit record is about, in one line.
+function describe(e) {
+  const at = e.time.slice(0, 19).replace("T", " ") + " UTC";
+  if (e.decision) return at + ": " + e.decision.change + " change " + e.decision.decision + (e.client ? " (from " + e.client + ")" : "");
+  if (e.override) return at + ": " + e.kind + " " + e.override.id + (e.override.author ? " by " + (e.by || e.override.author) : "") + (e.override.reason ? ": " + e.override.reason : "");
+  if (e.maintenance) return at + ": " + e.kind + " " + e.maintenance.id + (e.maintenance.reason ? ": " + e.maintenance.reason : "");
+  if (e.repeated) return at + ": " + e.repeated.count + " more " + e.repeated.change + " changes " + e.repeated.decision;
+  return at + ": " + e.kind;
+}
+
+async function loadAudit() {
+  if (!token) return;
+  const hint = document.getElementById("audit-hint");
+  const resp = await fetch("/api/v1/audit?service=" + encodeURIComponent(service) + "&limit=100", { headers: { Authorization: "Bearer " + token } });
+  if (!resp.ok) {
+    hint.textContent = "The audit trail could not be read: " + ((await resp.json()).error || resp.status);
+    return;
+  }
+  const records = (await resp.json()).records || [];
+  hint.textContent = records.length ? "The latest " + records.length + " records, newest first." : "No record.";
+  document.getElementById("audit").replaceChildren(...records.map(e => item(describe(e))));
+}
+
 async function createOverride(ev) {
   ev.preventDefault();
   token = document.getElementById("token").value;
@@ -62,7 +85,7 @@ async function createOverride(ev) {
     return;
   }
   result.textContent = "Created " + answer.id + ", in force until " + answer.expires + ".";
-  await Promise.all([loadGate(), loadOverrides()]);
+  await Promise.all([loadGate(), loadOverrides(), loadAudit()]);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
