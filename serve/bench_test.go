@@ -30,33 +30,7 @@ func (q staticQuerier) Query(_ context.Context, query string, _ time.Time) (mode
 // checks per second and the 99th-percentile latency. Run it bounded, as
 // make bench does: -benchtime 20000x.
 func BenchmarkGateChecks(b *testing.B) {
-	load := fixture.NewGateLoad(100, 10)
-	q := staticQuerier(load.Series)
-	var services []*slo.Service
-	for _, spec := range load.Specs {
-		svcs, diags := slo.Parse([]byte(spec))
-		if err := diags.Errors(); err != nil {
-			b.Fatal(err)
-		}
-		services = append(services, svcs...)
-	}
-	dir := b.TempDir()
-	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	s, err := serve.New(serve.Options{Services: services, Querier: q, Store: store})
-	if err != nil {
-		b.Fatal(err)
-	}
-	start := time.Now()
-	if err := s.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("refreshing 1,000 SLOs took %s", time.Since(start))
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	load, store, dir, srv := loadedServer(b)
 	elapsed := load.CheckGates(b, 16, srv.URL)
 	// What the audit log grew by over the run: repeated decisions are
 	// counted, not written one by one.
@@ -74,29 +48,7 @@ func BenchmarkGateChecks(b *testing.B) {
 // and every service's gate decision, over loopback, one page load per op.
 // The bound is 50 ms of server time per page.
 func BenchmarkUIOverview(b *testing.B) {
-	load := fixture.NewGateLoad(100, 10)
-	var services []*slo.Service
-	for _, spec := range load.Specs {
-		svcs, diags := slo.Parse([]byte(spec))
-		if err := diags.Errors(); err != nil {
-			b.Fatal(err)
-		}
-		services = append(services, svcs...)
-	}
-	store, err := serve.OpenFileStore(b.TempDir(), serve.AuditOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	s, err := serve.New(serve.Options{Services: services, Querier: staticQuerier(load.Series), Store: store})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	_, _, _, srv := loadedServer(b)
 	var bytes int64
 	for b.Loop() {
 		bytes = 0
@@ -115,4 +67,38 @@ func BenchmarkUIOverview(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/page")
 	b.ReportMetric(float64(bytes), "bytes/page")
+}
+
+// loadedServer serves the gate benchmarks' workload, 1,000 SLOs (100
+// services of 10), refreshed once, with a file store in dir; both close
+// when the benchmark ends.
+func loadedServer(b *testing.B) (load fixture.GateLoad, store *serve.FileStore, dir string, srv *httptest.Server) {
+	b.Helper()
+	load = fixture.NewGateLoad(100, 10)
+	var services []*slo.Service
+	for _, spec := range load.Specs {
+		svcs, diags := slo.Parse([]byte(spec))
+		if err := diags.Errors(); err != nil {
+			b.Fatal(err)
+		}
+		services = append(services, svcs...)
+	}
+	dir = b.TempDir()
+	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	s, err := serve.New(serve.Options{Services: services, Querier: staticQuerier(load.Series), Store: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("refreshing 1,000 SLOs took %s", time.Since(start))
+	srv = httptest.NewServer(s.Handler())
+	b.Cleanup(srv.Close)
+	return load, store, dir, srv
 }
