@@ -53,11 +53,5 @@ async function loadSLO() {
   }
 }
 
-function windowSeconds(w) {
-  const n = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-  let total = 0;
-  for (const [, v, u] of w.matchAll(/(\d+)([smhdw])/g)) total += v * n[u];
-  return total;
-}
 
 document.addEventListener("DOMContentLoaded", loadSLO);
