@@ -904,8 +904,9 @@ func (s *Server) endMaintenance(w http.ResponseWriter, r *http.Request) {
 
 // hasSLO reports whether the service has the SLO, as last read.
 func (s *Server) hasSLO(service, name string) bool {
-	states, _, _ := s.snapshot()
-	return slices.ContainsFunc(states, func(st servedState) bool { return st.Service == service && st.SLO == name })
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.models[[2]string{service, name}] != nil
 }
 
 // judged answers 503 while the SLOs are not read yet and 400 for a service

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 
@@ -85,7 +86,7 @@ func TestReportFromARealPrometheus(t *testing.T) {
 	})
 	t.Logf("%d series written as OpenMetrics", n)
 
-	args := []string{"report", "--prometheus-url", url, "--format", "json", "--last", seconds(time.Since(from).Truncate(time.Minute) + time.Minute), spec}
+	args := []string{"report", "--prometheus-url", url, "--format", "json", "--last", model.Duration(time.Since(from).Truncate(time.Minute) + time.Minute).String(), spec}
 	var got report.Report
 	if err := json.Unmarshal(slokit(t, args...), &got); err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestReportFromARealPrometheus(t *testing.T) {
 // series it wrote.
 func writeOpenMetrics(t *testing.T, e *engine.Engine, path string, span time.Duration, at time.Time) int {
 	t.Helper()
-	m, err := e.QueryMatrix(context.Background(), fmt.Sprintf(`{__name__=~".+"}[%s]`, seconds(span)), at)
+	m, err := e.QueryMatrix(context.Background(), fmt.Sprintf(`{__name__=~".+"}[%s]`, model.Duration(span)), at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,8 +158,6 @@ func writeOpenMetrics(t *testing.T, e *engine.Engine, path string, span time.Dur
 	}
 	return len(m)
 }
-
-func seconds(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) + "s" }
 
 // A maintenance window made through slokit serve's API reaches the rules
 // a real Prometheus evaluates: serve exports it, Prometheus scrapes it, and

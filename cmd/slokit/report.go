@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,10 +58,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	f := report.Format(*format)
-	known := false
-	for _, x := range report.Formats() {
-		known = known || x == f
-	}
+	known := slices.Contains(report.Formats(), f)
 	switch {
 	case !known:
 		return usage("--format must be markdown, csv, json or html, got %q", *format)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/slokit/slokit/generators"
@@ -59,10 +60,7 @@ func (o Output) Check(services []*slo.Service) error {
 // Check reports whether the services can be written in format f. Native
 // histograms exist only in Prometheus, so they cannot go to VictoriaMetrics.
 func Check(f Format, services []*slo.Service) error {
-	known := false
-	for _, x := range Formats() {
-		known = known || x == f
-	}
+	known := slices.Contains(Formats(), f)
 	if !known {
 		return fmt.Errorf("unknown format %q (want one of %s)", f, FormatList())
 	}

@@ -398,7 +398,7 @@ var promqlParser = parser.NewParser(parser.Options{})
 
 // calendarSlots are the values of PeriodSlotLabel: three, so that the
 // previous period with a slot's value ended at least two periods ago.
-var calendarSlots = []string{"0", "1", "2"}
+var calendarSlots = []int{0, 1, 2}
 
 // calendarSlotRules record the SLO's local time, and from it the calendar
 // slot of the current period and of the last hour's.
@@ -503,12 +503,13 @@ func (b *builder) periodToDateRules(v variant, n blockSeries) {
 		return call("sum_over_time", rangeOf(sel, step/2))
 	}
 	for _, slot := range calendarSlots {
-		block := binary(parser.LAND, justRecorded(b.recorded(n.hourly, v, series.WindowLabel, hour)), binary(parser.EQLC, lastHourSlot, num(mustAtoi(slot)), nil), on())
-		b.record(n.periodBlock, block, b.withLabels(v, series.WindowLabel, hour, series.PeriodSlotLabel, slot))
+		label := strconv.Itoa(slot)
+		block := binary(parser.LAND, justRecorded(b.recorded(n.hourly, v, series.WindowLabel, hour)), binary(parser.EQLC, lastHourSlot, num(float64(slot)), nil), on())
+		b.record(n.periodBlock, block, b.withLabels(v, series.WindowLabel, hour, series.PeriodSlotLabel, label))
 		if n.rawDelta != nil {
 			nowSlot := b.recorded(series.CalendarSlot, variant{})
-			gap := binary(parser.LAND, justRecorded(b.recorded(n.gap, v)), binary(parser.EQLC, nowSlot, num(mustAtoi(slot)), nil), on())
-			b.record(n.periodGap, gap, b.withLabels(v, series.PeriodSlotLabel, slot))
+			gap := binary(parser.LAND, justRecorded(b.recorded(n.gap, v)), binary(parser.EQLC, nowSlot, num(float64(slot)), nil), on())
+			b.record(n.periodGap, gap, b.withLabels(v, series.PeriodSlotLabel, label))
 		}
 	}
 	longest := s.Calendar.Longest() - step/2
@@ -518,8 +519,8 @@ func (b *builder) periodToDateRules(v variant, n blockSeries) {
 		var expr parser.Expr
 		for _, slot := range calendarSlots {
 			nowSlot := b.recorded(series.CalendarSlot, variant{})
-			sum := call("sum_over_time", rangeOf(b.recorded(name, v, append(extra, series.PeriodSlotLabel, slot)...), longest))
-			branch := binary(parser.LAND, sum, binary(parser.EQLC, nowSlot, num(mustAtoi(slot)), nil), on())
+			sum := call("sum_over_time", rangeOf(b.recorded(name, v, append(extra, series.PeriodSlotLabel, strconv.Itoa(slot))...), longest))
+			branch := binary(parser.LAND, sum, binary(parser.EQLC, nowSlot, num(float64(slot)), nil), on())
 			if expr == nil {
 				expr = branch
 			} else {
@@ -538,14 +539,6 @@ func (b *builder) periodToDateRules(v variant, n blockSeries) {
 		total = binary(parser.ADD, total, current(n.periodGap), nil)
 	}
 	b.record(n.increments, total, b.withLabels(v, series.WindowLabel, s.BudgetWindow()))
-}
-
-func mustAtoi(s string) float64 {
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		panic(err)
-	}
-	return float64(v)
 }
 
 // rawDeltas returns the expressions for total and bad events over the last
