@@ -372,19 +372,6 @@ func slothLabels(n nodes, d *strictyaml.Document, path string, carried bool) *ya
 	return &out
 }
 
-// mappingValue is the value of key in mapping m, or nil.
-func mappingValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
 // slothAlerting translates the alerting block: name, labels and
 // annotations, and each severity's labels, annotations and disable.
 func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node {
