@@ -480,10 +480,11 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.opts.Now()
 	to := now.Truncate(time.Minute)
-	from := to.Add(-m.Period)
+	periodStart, periodEnd := to.Add(-m.Period), to
 	if m.Calendar != nil {
-		from = m.Calendar.Start(now)
+		periodStart, periodEnd = m.Calendar.Start(now), m.Calendar.End(now)
 	}
+	from := periodStart
 	if v := r.URL.Query().Get("range"); v != "" {
 		d, err := model.ParseDuration(v)
 		if err != nil || time.Duration(d) < time.Hour || time.Duration(d) > maxHistory {
@@ -493,7 +494,8 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 		from = to.Add(-time.Duration(d))
 	}
 	step := max(m.BaseWindow, (to.Sub(from)/historyPoints + time.Minute - 1).Truncate(time.Minute))
-	h := api.SLOHistory{Service: service, SLO: name, From: from, To: to, StepSeconds: step.Seconds(), Objectives: []api.ObjectiveHistory{}}
+	h := api.SLOHistory{Service: service, SLO: name, From: from, To: to, StepSeconds: step.Seconds(),
+		PeriodStart: periodStart, PeriodEnd: periodEnd, Objectives: []api.ObjectiveHistory{}}
 	for _, t := range m.Alerting.Tiers {
 		h.Tiers = append(h.Tiers, api.Tier{Severity: string(t.Severity), Factor: t.Factor, Long: series.WindowValue(t.Long), Short: series.WindowValue(t.Short)})
 	}

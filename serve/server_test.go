@@ -655,6 +655,11 @@ func TestSLOHistory(t *testing.T) {
 	if len(remaining) < 150 || len(sli) < 150 || len(burns) != 7 {
 		t.Fatalf("%d remaining, %d SLI points, %d burn windows", len(remaining), len(sli), len(burns))
 	}
+	// The period of a rolling window is the window ending now.
+	to := body["to"].(string)
+	if body["periodEnd"] != to || body["periodStart"] != mustTime(t, to).Add(-30*24*time.Hour).Format(time.RFC3339) {
+		t.Errorf("rolling period %v to %v, want the 30 days to %v", body["periodStart"], body["periodEnd"], to)
+	}
 	last := func(series []any) float64 { p := series[len(series)-1].([]any); return p[1].(float64) }
 	if last(remaining) >= 0 || last(remaining) < -100 || last(burns["5m"].([]any)) < 900 || last(sli) > 0.999 {
 		t.Errorf("at the end: remaining %v, 5m burn %v, SLI %v", last(remaining), last(burns["5m"].([]any)), last(sli))
@@ -671,6 +676,38 @@ func TestSLOHistory(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d", tc.path, code, body, tc.code)
 		}
 	}
+}
+
+// A calendar period's history starts at the period's start, and says
+// where the period ends (for the burndown's even spending).
+func TestSLOHistoryOfACalendarPeriod(t *testing.T) {
+	svcs, diags := slo.Parse([]byte(fixture.OrderAPISpec(fixture.OrderAPIOptions{SLOYAML: "period: calendar-week\ntimezone: Europe/Berlin\n"})))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	q, ts := backend(t, svcs, 3*time.Hour+10*time.Minute)
+	f := serveOn(t, serve.Options{Services: svcs, Querier: q, Token: token}, ts)
+	f.refresh(t)
+	code, body := f.do(t, "GET", "/api/v1/slos/order-api/availability/history", "", "")
+	if code != 200 {
+		t.Fatalf("history: %d %v", code, body)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	now := ts.In(berlin)
+	monday := time.Date(now.Year(), now.Month(), now.Day()-(int(now.Weekday())+6)%7, 0, 0, 0, 0, berlin)
+	start, end := mustTime(t, body["periodStart"].(string)), mustTime(t, body["periodEnd"].(string))
+	if !start.Equal(monday) || !end.Equal(monday.AddDate(0, 0, 7)) || !mustTime(t, body["from"].(string)).Equal(monday) {
+		t.Errorf("calendar week from %v, period %v to %v; want the week from %v", body["from"], start, end, monday)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // The audit trail of a service, newest first, with the token only.

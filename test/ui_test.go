@@ -176,6 +176,14 @@ func TestUIOverviewInChromium(t *testing.T) {
 		t.Errorf("the SLO page reported problems: %v", p)
 	}
 
+	// A pipeline asks the gate (a recorded decision), for the SLO page's
+	// recent decisions below.
+	resp, err := http.Get(base + "/api/v1/gate/order-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
 	// The service page: the order API's gate denies; an override is
 	// refused without the right token and made with it, and the gate
 	// then allows. The token is kept nowhere but in the page.
@@ -224,6 +232,40 @@ func TestUIOverviewInChromium(t *testing.T) {
 	artifact(t, "ui-service.png", shot)
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the service page reported problems: %v", p)
+	}
+
+	// Back on the SLO page: with the token, the service's recent gate
+	// decisions (the pipeline's deny, with this SLO's reason) and the
+	// override; without it, nothing is listed.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/slo.html?service=order-api&slo=order-placement-availability&range=1h"), chromedp.WaitVisible("svg.chart path.series")); err != nil {
+		t.Fatal(err)
+	}
+	recent := func(tok string) (string, int) {
+		t.Helper()
+		err := chromedp.Do(ctx,
+			discard(chromedp.Evaluate[any](`document.getElementById("token").value = ""; document.getElementById("audit-hint").textContent = ""`)),
+			chromedp.SendKeys("#token", tok), chromedp.Click(`#audit-form button[type="submit"]`),
+			discard(chromedp.Poll[bool](`document.getElementById("audit-hint").textContent !== ""`)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#audit li").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text("#audit-hint"), n
+	}
+	if hint, n := recent("not-the-token-0123456789"); !strings.Contains(hint, "could not be read") || n != 0 {
+		t.Errorf("recent decisions with a wrong token: %q, %d listed", hint, n)
+	}
+	recent(e2eToken)
+	listed := text("#audit")
+	if !strings.Contains(listed, "normal change deny") || !strings.Contains(listed, "; from this SLO: order-placement-availability (99.95%): the error budget is spent") || !strings.Contains(listed, "override-created") {
+		t.Errorf("the SLO page's recent decisions and overrides: %q", listed)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the SLO page reported problems: %v", p)
 	}
 }
 

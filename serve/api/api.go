@@ -51,11 +51,17 @@ type GateOverview struct {
 // over the budget's period and the burn rate per alert window from From
 // to To every StepSeconds, with the SLO's alert tiers.
 type SLOHistory struct {
-	Service     string             `json:"service"`
-	SLO         string             `json:"slo"`
-	From        time.Time          `json:"from"`
-	To          time.Time          `json:"to"`
-	StepSeconds float64            `json:"stepSeconds"`
+	Service     string    `json:"service"`
+	SLO         string    `json:"slo"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	StepSeconds float64   `json:"stepSeconds"`
+	// PeriodStart and PeriodEnd are the budget's period that To falls in:
+	// a calendar period's bounds, or the rolling window ending at To. A
+	// budget spent evenly has 1-(t-PeriodStart)/(PeriodEnd-PeriodStart)
+	// left at t.
+	PeriodStart time.Time          `json:"periodStart"`
+	PeriodEnd   time.Time          `json:"periodEnd"`
 	Tiers       []Tier             `json:"tiers"`
 	Objectives  []ObjectiveHistory `json:"objectives"`
 }

@@ -14,8 +14,10 @@ function svgEl(tag, attrs) {
 }
 
 // lineChart draws lines ({name, points: [[t, v]...]}) and reference lines
-// ({name, value}) into a figure with a caption, and returns it.
-function lineChart(caption, lines, refs, format) {
+// ({name, value}) into a figure with a caption, and returns it. Values
+// below floor (when given) are drawn at it, so that one deep overspend
+// does not squash the rest of the chart; the legend keeps the true value.
+function lineChart(caption, lines, refs, format, floor) {
   const W = 720, H = 220, L = 64, R = 12, T = 10, B = 28;
   const fig = document.createElement("figure");
   const cap = document.createElement("figcaption");
@@ -26,8 +28,9 @@ function lineChart(caption, lines, refs, format) {
     fig.append(document.createTextNode("No data in this range."));
     return fig;
   }
+  const clamp = v => (floor !== undefined && v < floor ? floor : v);
   const ts = all.map(p => p[0]);
-  const vs = all.map(p => p[1]).concat(refs.map(r => r.value));
+  const vs = all.map(p => clamp(p[1])).concat(refs.map(r => r.value));
   const t0 = Math.min(...ts), t1 = Math.max(...ts);
   let v0 = Math.min(...vs), v1 = Math.max(...vs);
   if (v0 === v1) { v0 -= 1; v1 += 1; }
@@ -53,7 +56,7 @@ function lineChart(caption, lines, refs, format) {
   legend.className = "legend";
   lines.forEach((l, i) => {
     if (l.points.length === 0) return;
-    const d = l.points.map((p, j) => (j ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(p[1]).toFixed(1)).join(" ");
+    const d = l.points.map((p, j) => (j ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(clamp(p[1])).toFixed(1)).join(" ");
     svg.append(svgEl("path", { d, class: "series s" + (i % dashes.length), "stroke-dasharray": dashes[i % dashes.length] }));
     const li = document.createElement("li");
     li.textContent = l.name + ": " + format(l.points[l.points.length - 1][1]) + " now";
@@ -63,6 +66,9 @@ function lineChart(caption, lines, refs, format) {
     const li = document.createElement("li");
     li.textContent = r.name + " (dotted): " + format(r.value);
     legend.append(li);
+  }
+  if (floor !== undefined && all.some(p => p[1] < floor)) {
+    legend.append(item("below " + format(floor) + " drawn at " + format(floor)));
   }
   fig.append(svg, legend);
   return fig;

@@ -6,12 +6,6 @@
 const service = new URLSearchParams(location.search).get("service") || "";
 let token = "";
 
-function item(text) {
-  const li = document.createElement("li");
-  li.textContent = text;
-  return li;
-}
-
 async function loadGate() {
   const decision = document.getElementById("decision");
   try {
@@ -38,16 +32,6 @@ async function loadOverrides() {
   const mine = ((await resp.json()).overrides || []).filter(o => o.service === service);
   hint.textContent = mine.length ? "" : "None.";
   document.getElementById("overrides").replaceChildren(...mine.map(o => item(o.id + " by " + o.author + " until " + o.expires + ": " + o.reason)));
-}
-
-// describe says what an audit record is about, in one line.
-function describe(e) {
-  const at = e.time.slice(0, 19).replace("T", " ") + " UTC";
-  if (e.decision) return at + ": " + e.decision.change + " change " + e.decision.decision + (e.client ? " (from " + e.client + ")" : "");
-  if (e.override) return at + ": " + e.kind + " " + e.override.id + (e.override.author ? " by " + (e.by || e.override.author) : "") + (e.override.reason ? ": " + e.override.reason : "");
-  if (e.maintenance) return at + ": " + e.kind + " " + e.maintenance.id + (e.maintenance.reason ? ": " + e.maintenance.reason : "");
-  if (e.repeated) return at + ": " + e.repeated.count + " more " + e.repeated.change + " changes " + e.repeated.decision;
-  return at + ": " + e.kind;
 }
 
 async function loadAudit() {

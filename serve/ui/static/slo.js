@@ -1,6 +1,8 @@
 // An SLO's page: per objective, the budget burndown over the period
 // against spending it evenly, the SLI against the objective, and the burn
-// rate per window with each tier's threshold, from the history API.
+// rate per window with each tier's threshold, from the history API; and,
+// with the token, the service's recent gate decisions and overrides from
+// the audit trail (the token lives in a variable of this page only).
 "use strict";
 
 const pct = v => (v * 100).toFixed(2) + "%";
@@ -35,11 +37,14 @@ async function loadSLO() {
         ? now.firingAlerts.map(a => a.severity + " over " + a.window).join(", ") : "none";
       status.textContent = now ? "Status " + now.status + "; firing alerts: " + firing + "." : "No current state.";
       section.append(status);
-      // Spending evenly: the whole budget over the range, from 100% to 0.
+      // Spending evenly: the whole budget over the period, from 100% at
+      // its start to 0 at its end, drawn over the range shown.
       const t0 = Date.parse(h.from) / 1000, t1 = Date.parse(h.to) / 1000;
-      const even = [[t0, 1], [t1, 0]];
+      const p0 = Date.parse(h.periodStart) / 1000, p1 = Date.parse(h.periodEnd) / 1000;
+      const evenAt = t => Math.min(1, Math.max(0, 1 - (t - p0) / (p1 - p0)));
+      const even = [[t0, evenAt(t0)], [t1, evenAt(t1)]];
       section.append(lineChart("Error budget left", [{ name: "left", points: o.remaining }, { name: "spending evenly", points: even }],
-        [{ name: "spent", value: 0 }], pct));
+        [{ name: "spent", value: 0 }], pct, -0.5));
       section.append(lineChart("SLI over the period", [{ name: "SLI", points: o.sli }],
         [{ name: "objective", value: parseFloat(o.objective) / 100 }], pct));
       const windows = Object.keys(o.burnRates).sort((a, b) => windowSeconds(a) - windowSeconds(b));
@@ -53,5 +58,37 @@ async function loadSLO() {
   }
 }
 
+// recentKinds are the audit records the SLO page lists: what the gate
+// decided and the overrides that changed it (maintenance windows and
+// injected incidents stay on the service's page).
+const recentKinds = new Set(["decision", "decisions-repeated", "override-created", "override-changed", "override-deleted"]);
 
-document.addEventListener("DOMContentLoaded", loadSLO);
+async function loadRecent(ev) {
+  ev.preventDefault();
+  const params = new URLSearchParams(location.search);
+  const service = params.get("service") || "", slo = params.get("slo") || "";
+  const token = document.getElementById("token").value;
+  const hint = document.getElementById("audit-hint");
+  const resp = await fetch("/api/v1/audit?service=" + encodeURIComponent(service) + "&limit=200",
+    { headers: { Authorization: "Bearer " + token } });
+  const answer = await resp.json();
+  if (!resp.ok) {
+    hint.textContent = "The audit trail could not be read: " + (answer.error || resp.status);
+    document.getElementById("audit").replaceChildren();
+    return;
+  }
+  const records = (answer.records || []).filter(e => recentKinds.has(e.kind)).slice(0, 50);
+  hint.textContent = records.length ? "The latest " + records.length + ", newest first." : "No gate decision or override on record.";
+  document.getElementById("audit").replaceChildren(...records.map(e => {
+    // A decision names the reasons that came from this SLO.
+    const mine = ((e.decision && e.decision.reasons) || []).filter(r => r.slo === slo).map(r => r.message);
+    return item(describe(e) + (mine.length ? "; from this SLO: " + mine.join("; ") : ""));
+  }));
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const service = new URLSearchParams(location.search).get("service") || "";
+  document.getElementById("service-link").href = "/ui/service.html?service=" + encodeURIComponent(service);
+  document.getElementById("audit-form").addEventListener("submit", loadRecent);
+  loadSLO();
+});
