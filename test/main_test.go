@@ -50,7 +50,7 @@ func releaseBuild(args ...string) *exec.Cmd {
 
 // requireTool returns the path of a command, skipping the test when it is
 // missing outside CI and failing it in CI, where `make test` installs it.
-func requireTool(t *testing.T, name, debianPackage string) string {
+func requireTool(t testing.TB, name, debianPackage string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err == nil {

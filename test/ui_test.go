@@ -19,7 +19,7 @@ import (
 // browser starts headless Chromium (Debian's chromium) through the
 // DevTools protocol, and collects the page's console errors and uncaught
 // exceptions.
-func browser(t *testing.T) (context.Context, func() []string) {
+func browser(t testing.TB) (context.Context, func() []string) {
 	t.Helper()
 	path := requireTool(t, "chromium", "chromium")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -61,7 +61,7 @@ func browser(t *testing.T) (context.Context, func() []string) {
 }
 
 // artifact writes a test artifact (a screenshot) under build/test-artifacts.
-func artifact(t *testing.T, name string, data []byte) {
+func artifact(t testing.TB, name string, data []byte) {
 	t.Helper()
 	dir := filepath.Join("..", "build", "test-artifacts")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
