@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func TestUIOverviewInChromium(t *testing.T) {
 	ctx, problems := browser(t)
 	t.Parallel()
 	addr := freePort(t)
-	process(t, "serve.log", slokitBin, "serve", "--listen", addr, "--scenario", "outage", "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
+	cmd := process(t, "serve.log", slokitBin, "serve", "--listen", addr, "--scenario", "outage", "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
 	base := "http://" + addr
 	var want int
 	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
@@ -98,6 +99,11 @@ func TestUIOverviewInChromium(t *testing.T) {
 		want = len(list.SLOs)
 		return resp.StatusCode == 200 && want > 0, resp.Status
 	})
+
+	// Its start names the UI's address (make demo shows this output).
+	if out, err := os.ReadFile(cmd.Stdout.(*os.File).Name()); err != nil || !strings.Contains(string(out), "the web UI: "+base+"/\n") {
+		t.Errorf("serve's start does not name the web UI at %s/ (%v)", base, err)
+	}
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#slos tbody tr")); err != nil {
 		t.Fatal(err)
@@ -266,6 +272,21 @@ func TestUIOverviewInChromium(t *testing.T) {
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the SLO page reported problems: %v", p)
+	}
+}
+
+// make demo ends by running serve in the foreground on 127.0.0.1:8080,
+// its output on the terminal, so the user sees the web UI's address that
+// TestUIOverviewInChromium finds in serve's start.
+func TestMakeDemoPrintsTheUIAddress(t *testing.T) {
+	out, err := exec.Command("make", "--no-print-directory", "-C", "..", "-n", "demo").Output()
+	if err != nil {
+		t.Fatalf("make -n demo: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "exec bin/slokit serve --listen 127.0.0.1:8080 ") || strings.ContainsAny(last, ">|&") {
+		t.Errorf("make demo's last command is %q: it must run serve in the foreground with its output shown", last)
 	}
 }
 
