@@ -9,6 +9,11 @@ function windowSeconds(w) {
   return total;
 }
 
+// when writes an RFC 3339 time of the API to the minute, in UTC.
+function when(rfc3339) {
+  return rfc3339.slice(0, 16).replace("T", " ") + " UTC";
+}
+
 // item is a list item holding text (never HTML).
 function item(text) {
   const li = document.createElement("li");

@@ -13,7 +13,7 @@ async function loadGate() {
     if (!resp.ok) throw new Error("the gate answered " + resp.status);
     const g = ((await resp.json()).services || []).find(s => s.service === service);
     if (!g) throw new Error("the gate does not judge " + service);
-    decision.textContent = "A normal change now: " + g.decision + (g.override ? " (override " + g.override.id + " until " + g.override.expires + ")" : "") + ".";
+    decision.textContent = "A normal change now: " + g.decision + (g.override ? " (override " + g.override.id + " until " + when(g.override.expires) + ")" : "") + ".";
     decision.className = "gate-" + g.decision;
     document.getElementById("reasons").replaceChildren(...(g.reasons || []).map(r => item(r.rule + ": " + r.message)));
   } catch (err) {
@@ -31,7 +31,7 @@ async function loadOverrides() {
   }
   const mine = ((await resp.json()).overrides || []).filter(o => o.service === service);
   hint.textContent = mine.length ? "" : "None.";
-  document.getElementById("overrides").replaceChildren(...mine.map(o => item(o.id + " by " + o.author + " until " + o.expires + ": " + o.reason)));
+  document.getElementById("overrides").replaceChildren(...mine.map(o => item(o.id + " by " + o.author + " until " + when(o.expires) + ": " + o.reason)));
 }
 
 async function loadAudit() {
@@ -68,7 +68,7 @@ async function createOverride(ev) {
     token = "";
     return;
   }
-  result.textContent = "Created " + answer.id + ", in force until " + answer.expires + ".";
+  result.textContent = "Created " + answer.id + ", in force until " + when(answer.expires) + ".";
   await Promise.all([loadGate(), loadOverrides(), loadAudit()]);
 }
 

@@ -21,7 +21,7 @@ async function loadSLO() {
     if (!hresp.ok) throw new Error("the history answered " + hresp.status);
     const h = await hresp.json();
     const current = sresp.ok ? (await sresp.json()).slos || [] : [];
-    fresh.textContent = "From " + h.from.slice(0, 16).replace("T", " ") + " to " + h.to.slice(0, 16).replace("T", " ") + " UTC, a point every " + Math.round(h.stepSeconds / 60) + " minutes.";
+    fresh.textContent = "From " + when(h.from) + " to " + when(h.to) + ", a point every " + Math.round(h.stepSeconds / 60) + " minutes.";
     const main = document.getElementById("objectives");
     main.replaceChildren();
     for (const o of h.objectives) {
