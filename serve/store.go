@@ -19,123 +19,160 @@ import (
 	"github.com/slokit/slokit/serve/api"
 )
 
-// overridesFile is the overrides' file in the data folder.
-const overridesFile = "overrides.json"
-
-// Overrides is the durable set of gate overrides. Every change is on disk,
-// written to a new file, synced and renamed over the old one, before it is
-// acknowledged, so a crash at any moment loses no acknowledged override and
-// never leaves half a file.
-type Overrides struct {
+// durableList is a list kept in one JSON file of the data folder, as
+// {"version": 1, KEY: [...]}. Every change is written to a new file,
+// synced and renamed over the old one before it is acknowledged, so a
+// crash at any moment loses no acknowledged change and never leaves half
+// a file.
+type durableList[T any] struct {
 	mu   sync.Mutex
 	path string
-	list []gate.Override
+	what string // what the list holds, for errors: "overrides"
+	key  string // the list's key in the file
+	list []T
+}
+
+// openDurableList reads the list kept in dir/file. A file that cannot be
+// read is an error that names it: starting without what it held would
+// silently undo people's decisions.
+func openDurableList[T any](dir, file, what, key string) (*durableList[T], error) {
+	l := &durableList[T]{path: filepath.Join(dir, file), what: what, key: key}
+	data, err := os.ReadFile(l.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return l, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, l.path, err)
+	}
+	var doc map[string]json.RawMessage
+	var version int
+	err = json.Unmarshal(data, &doc)
+	if raw, ok := doc["version"]; err == nil && ok {
+		err = json.Unmarshal(raw, &version)
+	}
+	if raw, ok := doc[key]; err == nil && ok {
+		err = json.Unmarshal(raw, &l.list)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: not valid JSON (%v); it was not written by slokit or was damaged: repair it or move it away to start without %s", what, l.path, err, what)
+	}
+	if version != 1 {
+		return nil, fmt.Errorf("%s %s: unknown version %d", what, l.path, version)
+	}
+	return l, nil
+}
+
+// errUnchanged is what a change to a durableList returns when it leaves
+// the list as it was: nothing is written.
+var errUnchanged = errors.New("unchanged")
+
+// update applies change to a copy of the list, writes the result durably
+// and only then keeps it. It reports whether the list changed.
+func (l *durableList[T]) update(change func(list []T) ([]T, error)) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	next, err := change(slices.Clone(l.list))
+	if errors.Is(err, errUnchanged) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if next == nil {
+		next = []T{}
+	}
+	if err := writeJSONDurably(l.path, map[string]any{"version": 1, l.key: next}); err != nil {
+		return false, err
+	}
+	l.list = next
+	return true, nil
+}
+
+// read returns what pick makes of the list, under the lock.
+func (l *durableList[T]) read(pick func(list []T) []T) []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return pick(l.list)
+}
+
+// NewID is a random ID for an override or a window, with a prefix that
+// says which: ovr- or mnt-. Every store makes its IDs with it.
+func NewID(prefix string) (string, error) {
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return "", err
+	}
+	return prefix + hex.EncodeToString(id), nil
+}
+
+// Overrides is the durable set of gate overrides, in overrides.json of the
+// data folder.
+type Overrides struct {
+	file *durableList[gate.Override]
 	max  int // MaxOverrides; lower in tests
 }
 
-type overridesDoc struct {
-	Version   int             `json:"version"`
-	Overrides []gate.Override `json:"overrides"`
-}
-
-// OpenOverrides reads the overrides kept in dir, creating dir if needed. A
-// file that cannot be read is an error that names it: starting without the
-// overrides it held would silently undo people's decisions.
+// OpenOverrides reads the overrides kept in dir, creating dir if needed.
 func OpenOverrides(dir string) (*Overrides, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", dir, err)
 	}
-	o := &Overrides{path: filepath.Join(dir, overridesFile), max: MaxOverrides}
-	data, err := os.ReadFile(o.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return o, nil
-	}
+	file, err := openDurableList[gate.Override](dir, "overrides.json", "overrides", "overrides")
 	if err != nil {
-		return nil, fmt.Errorf("overrides %s: %w", o.path, err)
+		return nil, err
 	}
-	var doc overridesDoc
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("overrides %s: not valid JSON (%v); it was not written by slokit or was damaged: repair it or move it away to start without overrides", o.path, err)
-	}
-	if doc.Version != 1 {
-		return nil, fmt.Errorf("overrides %s: unknown version %d", o.path, doc.Version)
-	}
-	o.list = doc.Overrides
-	return o, nil
+	return &Overrides{file: file, max: MaxOverrides}, nil
 }
 
 // Add stores an override and returns it with its ID and creation time.
 // Overrides that have expired by now are dropped from the file on the way
 // (the audit log keeps their record), so it never grows without bound.
 func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) {
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
+	var err error
+	if ov.ID, err = NewID("ovr-"); err != nil {
 		return ov, err
 	}
-	ov.ID = "ovr-" + hex.EncodeToString(id)
-	ov.Created = now.UTC()
-	ov.Expires = ov.Expires.UTC()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	next := slices.DeleteFunc(slices.Clone(o.list), func(old gate.Override) bool { return !old.Active(now) })
-	if len(next) >= o.max {
-		return ov, ErrTooManyOverrides
-	}
-	next = append(next, ov)
-	if err := o.save(next); err != nil {
-		return ov, err
-	}
-	o.list = next
-	return ov, nil
+	ov.Created, ov.Expires = now.UTC(), ov.Expires.UTC()
+	_, err = o.file.update(func(list []gate.Override) ([]gate.Override, error) {
+		list = slices.DeleteFunc(list, func(old gate.Override) bool { return !old.Active(now) })
+		if len(list) >= o.max {
+			return nil, ErrTooManyOverrides
+		}
+		return append(list, ov), nil
+	})
+	return ov, err
 }
 
 // Delete removes an override; it reports false if there is none with id.
 func (o *Overrides) Delete(id string) (bool, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	i := slices.IndexFunc(o.list, func(ov gate.Override) bool { return ov.ID == id })
-	if i < 0 {
-		return false, nil
-	}
-	next := slices.Delete(slices.Clone(o.list), i, i+1)
-	if err := o.save(next); err != nil {
-		return false, err
-	}
-	o.list = next
-	return true, nil
+	return o.file.update(func(list []gate.Override) ([]gate.Override, error) {
+		i := slices.IndexFunc(list, func(ov gate.Override) bool { return ov.ID == id })
+		if i < 0 {
+			return nil, errUnchanged
+		}
+		return slices.Delete(list, i, i+1), nil
+	})
 }
 
 // Change sets a new end and reason on the override in force with id; it
 // reports false if none with id is in force.
 func (o *Overrides) Change(id string, c OverrideChange, now time.Time) (gate.Override, bool, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	i := slices.IndexFunc(o.list, func(ov gate.Override) bool { return ov.ID == id && ov.Active(now) })
-	if i < 0 {
-		return gate.Override{}, false, nil
-	}
-	next := slices.Clone(o.list)
-	next[i].Expires, next[i].Reason = c.Expires.UTC(), c.Reason
-	if err := o.save(next); err != nil {
-		return gate.Override{}, false, err
-	}
-	o.list = next
-	return next[i], true, nil
+	var changed gate.Override
+	ok, err := o.file.update(func(list []gate.Override) ([]gate.Override, error) {
+		i := slices.IndexFunc(list, func(ov gate.Override) bool { return ov.ID == id && ov.Active(now) })
+		if i < 0 {
+			return nil, errUnchanged
+		}
+		list[i].Expires, list[i].Reason = c.Expires.UTC(), c.Reason
+		changed = list[i]
+		return list, nil
+	})
+	return changed, ok, err
 }
 
 // List returns the overrides that have not expired at now, oldest first.
 func (o *Overrides) List(now time.Time) []gate.Override {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return InForce(o.list, now)
-}
-
-// save writes the list durably.
-func (o *Overrides) save(list []gate.Override) error {
-	if list == nil {
-		list = []gate.Override{}
-	}
-	return writeJSONDurably(o.path, overridesDoc{Version: 1, Overrides: list})
+	return o.file.read(func(list []gate.Override) []gate.Override { return InForce(list, now) })
 }
 
 // writeJSONDurably writes v as JSON to a temporary file in the same
@@ -171,97 +208,56 @@ func writeJSONDurably(path string, v any) error {
 	return nil
 }
 
-// maintenanceFile is the maintenance windows' file in the data folder.
-const maintenanceFile = "maintenance.json"
-
 // MaintenanceFile is the durable set of maintenance windows made through
-// the API, kept as Overrides keeps overrides: on disk before acknowledged.
+// the API, in maintenance.json of the data folder.
 type MaintenanceFile struct {
-	mu   sync.Mutex
-	path string
-	list []api.MaintenanceWindow
-}
-
-type maintenanceDoc struct {
-	Version     int                     `json:"version"`
-	Maintenance []api.MaintenanceWindow `json:"maintenance"`
+	file *durableList[api.MaintenanceWindow]
 }
 
 // OpenMaintenanceFile reads the windows kept in dir (created before by
-// OpenOverrides). A file that cannot be read is an error that names it.
+// OpenOverrides).
 func OpenMaintenanceFile(dir string) (*MaintenanceFile, error) {
-	m := &MaintenanceFile{path: filepath.Join(dir, maintenanceFile)}
-	data, err := os.ReadFile(m.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return m, nil
-	}
+	file, err := openDurableList[api.MaintenanceWindow](dir, "maintenance.json", "maintenance windows", "maintenance")
 	if err != nil {
-		return nil, fmt.Errorf("maintenance windows %s: %w", m.path, err)
+		return nil, err
 	}
-	var doc maintenanceDoc
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("maintenance windows %s: not valid JSON (%v); it was not written by slokit or was damaged: repair it or move it away", m.path, err)
-	}
-	if doc.Version != 1 {
-		return nil, fmt.Errorf("maintenance windows %s: unknown version %d", m.path, doc.Version)
-	}
-	m.list = doc.Maintenance
-	return m, nil
+	return &MaintenanceFile{file: file}, nil
 }
 
 // Add stores a window and returns it with its ID and creation time;
 // windows that ended by now are dropped from the file on the way (the
 // audit log keeps their record).
 func (m *MaintenanceFile) Add(w api.MaintenanceWindow, now time.Time) (api.MaintenanceWindow, error) {
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
+	var err error
+	if w.ID, err = NewID("mnt-"); err != nil {
 		return w, err
 	}
-	w.ID = "mnt-" + hex.EncodeToString(id)
 	w.Created, w.Start, w.End = now.UTC(), w.Start.UTC(), w.End.UTC()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	next := Upcoming(m.list, now)
-	if len(next) >= MaxMaintenanceWindows {
-		return w, ErrTooManyWindows
-	}
-	next = append(next, w)
-	if err := m.save(next); err != nil {
-		return w, err
-	}
-	m.list = next
-	return w, nil
+	_, err = m.file.update(func(list []api.MaintenanceWindow) ([]api.MaintenanceWindow, error) {
+		list = Upcoming(list, now)
+		if len(list) >= MaxMaintenanceWindows {
+			return nil, ErrTooManyWindows
+		}
+		return append(list, w), nil
+	})
+	return w, err
 }
 
 // Delete removes a window that has not ended; it reports false if there
 // is none with id.
 func (m *MaintenanceFile) Delete(id string, now time.Time) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.list, func(w api.MaintenanceWindow) bool { return w.ID == id && now.Before(w.End) })
-	if i < 0 {
-		return false, nil
-	}
-	next := slices.Delete(slices.Clone(m.list), i, i+1)
-	if err := m.save(next); err != nil {
-		return false, err
-	}
-	m.list = next
-	return true, nil
+	return m.file.update(func(list []api.MaintenanceWindow) ([]api.MaintenanceWindow, error) {
+		i := slices.IndexFunc(list, func(w api.MaintenanceWindow) bool { return w.ID == id && now.Before(w.End) })
+		if i < 0 {
+			return nil, errUnchanged
+		}
+		return slices.Delete(list, i, i+1), nil
+	})
 }
 
 // List returns the windows that have not ended at now, by start.
 func (m *MaintenanceFile) List(now time.Time) []api.MaintenanceWindow {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return Upcoming(m.list, now)
-}
-
-func (m *MaintenanceFile) save(list []api.MaintenanceWindow) error {
-	if list == nil {
-		list = []api.MaintenanceWindow{}
-	}
-	return writeJSONDurably(m.path, maintenanceDoc{Version: 1, Maintenance: list})
+	return m.file.read(func(list []api.MaintenanceWindow) []api.MaintenanceWindow { return Upcoming(list, now) })
 }
 
 func syncDir(dir string) error {

@@ -64,14 +64,35 @@ func TestOverridesSurviveAReopen(t *testing.T) {
 	}
 }
 
-func TestDamagedOverridesAreAnErrorNotALoss(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "overrides.json"), []byte(`{"version":1,"overrides":[{"id":"ovr-1",`), 0o600); err != nil {
-		t.Fatal(err)
+// A damaged or foreign file of overrides or maintenance windows stops
+// the start with an error naming it: starting without what it held would
+// undo people's decisions.
+func TestDamagedListsAreAnErrorNotALoss(t *testing.T) {
+	open := map[string]func(dir string) error{
+		"overrides.json":   func(dir string) error { _, err := serve.OpenOverrides(dir); return err },
+		"maintenance.json": func(dir string) error { _, err := serve.OpenMaintenanceFile(dir); return err },
 	}
-	_, err := serve.OpenOverrides(dir)
-	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "overrides.json")) || !strings.Contains(err.Error(), "not valid JSON") {
-		t.Errorf("want an error naming the damaged file, got %v", err)
+	for file, contents := range map[string]map[string]string{
+		"overrides.json": {
+			"not valid JSON":   `{"version":1,"overrides":[{"id":"ovr-1",`,
+			"unknown version":  `{"version":2,"overrides":[]}`,
+			"cannot unmarshal": `{"version":1,"overrides":{"id":"ovr-1"}}`,
+		},
+		"maintenance.json": {
+			"not valid JSON":  `[]`,
+			"unknown version": `{"maintenance":[]}`,
+		},
+	} {
+		for want, content := range contents {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, file), []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := open[file](dir)
+			if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, file)) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s holding %s: want an error naming it and saying %q, got %v", file, content, want, err)
+			}
+		}
 	}
 }
 

@@ -15,9 +15,7 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -341,14 +339,13 @@ func (s *Store) commit(ctx context.Context, id, client string, change func(conte
 // CreateMaintenance commits the window and its audit record, and tells
 // the other replicas, before returning it.
 func (s *Store) CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error) {
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
+	var err error
+	if m.ID, err = serve.NewID("mnt-"); err != nil {
 		return m, err
 	}
-	m.ID = "mnt-" + hex.EncodeToString(id)
 	m.Created = now.UTC().Truncate(time.Microsecond)
 	m.Start, m.End = m.Start.UTC().Truncate(time.Microsecond), m.End.UTC().Truncate(time.Microsecond)
-	_, err := s.changeWindows(ctx, m.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+	_, err = s.changeWindows(ctx, m.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
 		var upcoming int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM slokit_maintenance WHERE deleted IS NULL AND ends > $1", now).Scan(&upcoming); err != nil {
 			return nil, err
@@ -407,14 +404,13 @@ func (s *Store) Maintenance(now time.Time) []api.MaintenanceWindow {
 // CreateOverride commits the override and its audit record, and tells the
 // other replicas, before returning it.
 func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error) {
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
+	var err error
+	if ov.ID, err = serve.NewID("ovr-"); err != nil {
 		return ov, err
 	}
-	ov.ID = "ovr-" + hex.EncodeToString(id)
 	ov.Created = now.UTC().Truncate(time.Microsecond) // PostgreSQL's precision
 	ov.Expires = ov.Expires.UTC().Truncate(time.Microsecond)
-	_, err := s.changeOverrides(ctx, ov.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+	_, err = s.changeOverrides(ctx, ov.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
 		var inForce int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM slokit_overrides WHERE deleted IS NULL AND expires > $1", now).Scan(&inForce); err != nil {
 			return nil, err
