@@ -182,6 +182,15 @@ func TestUIOverviewInChromium(t *testing.T) {
 		t.Errorf("the SLO page reported problems: %v", p)
 	}
 
+	// An SLO that does not exist: the page says what the API said.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/slo.html?service=order-api&slo=no-such-slo"),
+		discard(chromedp.Poll[bool](`document.getElementById("freshness").textContent.startsWith("Could not")`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("#freshness"); got != "Could not read the SLO: no SLO no-such-slo of service order-api" {
+		t.Errorf("an unknown SLO's page says %q", got)
+	}
+
 	// A pipeline asks the gate (a recorded decision), for the SLO page's
 	// recent decisions below.
 	resp, err := http.Get(base + "/api/v1/gate/order-api")

@@ -9,6 +9,19 @@ function windowSeconds(w) {
   return total;
 }
 
+// api asks the JSON API: it returns the answer, or throws an Error with
+// the API's own message (or the status, or the network's error).
+async function api(path, token, init) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = "Bearer " + token;
+  if (init && init.body) headers["Content-Type"] = "application/json";
+  const resp = await fetch(path, { ...init, headers });
+  let answer = null;
+  try { answer = await resp.json(); } catch { /* not JSON: the status says it */ }
+  if (!resp.ok) throw new Error((answer && answer.error) || "answered " + resp.status);
+  return answer;
+}
+
 // when writes an RFC 3339 time of the API to the minute, in UTC.
 function when(rfc3339) {
   return rfc3339.slice(0, 16).replace("T", " ") + " UTC";

@@ -9,9 +9,7 @@ let token = "";
 async function loadGate() {
   const decision = document.getElementById("decision");
   try {
-    const resp = await fetch("/api/v1/gate");
-    if (!resp.ok) throw new Error("the gate answered " + resp.status);
-    const g = ((await resp.json()).services || []).find(s => s.service === service);
+    const g = ((await api("/api/v1/gate")).services || []).find(s => s.service === service);
     if (!g) throw new Error("the gate does not judge " + service);
     decision.textContent = "A normal change now: " + g.decision + (g.override ? " (override " + g.override.id + " until " + when(g.override.expires) + ")" : "") + ".";
     decision.className = "gate-" + g.decision;
@@ -24,27 +22,25 @@ async function loadGate() {
 async function loadOverrides() {
   if (!token) return;
   const hint = document.getElementById("overrides-hint");
-  const resp = await fetch("/api/v1/overrides", { headers: { Authorization: "Bearer " + token } });
-  if (!resp.ok) {
-    hint.textContent = "The overrides could not be listed: " + ((await resp.json()).error || resp.status);
-    return;
+  try {
+    const mine = ((await api("/api/v1/overrides", token)).overrides || []).filter(o => o.service === service);
+    hint.textContent = mine.length ? "" : "None.";
+    document.getElementById("overrides").replaceChildren(...mine.map(o => item(o.id + " by " + o.author + " until " + when(o.expires) + ": " + o.reason)));
+  } catch (err) {
+    hint.textContent = "The overrides could not be listed: " + err.message;
   }
-  const mine = ((await resp.json()).overrides || []).filter(o => o.service === service);
-  hint.textContent = mine.length ? "" : "None.";
-  document.getElementById("overrides").replaceChildren(...mine.map(o => item(o.id + " by " + o.author + " until " + when(o.expires) + ": " + o.reason)));
 }
 
 async function loadAudit() {
   if (!token) return;
   const hint = document.getElementById("audit-hint");
-  const resp = await fetch("/api/v1/audit?service=" + encodeURIComponent(service) + "&limit=100", { headers: { Authorization: "Bearer " + token } });
-  if (!resp.ok) {
-    hint.textContent = "The audit trail could not be read: " + ((await resp.json()).error || resp.status);
-    return;
+  try {
+    const records = (await api("/api/v1/audit?service=" + encodeURIComponent(service) + "&limit=100", token)).records || [];
+    hint.textContent = records.length ? "The latest " + records.length + " records, newest first." : "No record.";
+    document.getElementById("audit").replaceChildren(...records.map(e => item(describe(e))));
+  } catch (err) {
+    hint.textContent = "The audit trail could not be read: " + err.message;
   }
-  const records = (await resp.json()).records || [];
-  hint.textContent = records.length ? "The latest " + records.length + " records, newest first." : "No record.";
-  document.getElementById("audit").replaceChildren(...records.map(e => item(describe(e))));
 }
 
 async function createOverride(ev) {
@@ -57,18 +53,14 @@ async function createOverride(ev) {
     reason: document.getElementById("reason").value,
     duration: document.getElementById("duration").value,
   };
-  const resp = await fetch("/api/v1/overrides", {
-    method: "POST",
-    headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const answer = await resp.json();
-  if (!resp.ok) {
-    result.textContent = "Refused: " + (answer.error || resp.status);
+  try {
+    const answer = await api("/api/v1/overrides", token, { method: "POST", body: JSON.stringify(body) });
+    result.textContent = "Created " + answer.id + ", in force until " + when(answer.expires) + ".";
+  } catch (err) {
+    result.textContent = "Refused: " + err.message;
     token = "";
     return;
   }
-  result.textContent = "Created " + answer.id + ", in force until " + when(answer.expires) + ".";
   await Promise.all([loadGate(), loadOverrides(), loadAudit()]);
 }
 
