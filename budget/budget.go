@@ -53,6 +53,16 @@ type FiringAlert struct {
 	Window   string
 }
 
+// TierBurn is how close an alert tier is to firing: it fires when the
+// burn rate over both its windows exceeds Factor, so its burn rate is the
+// lower of the two (nil while either window has no data).
+type TierBurn struct {
+	Severity    string // page or ticket
+	Long, Short string // the windows, as in BurnRates
+	Factor      float64
+	BurnRate    *float64
+}
+
 // State is one SLO objective's error-budget state (one per group for
 // grouped SLOs). slokit serve answers it as api.SLOState.
 type State struct {
@@ -71,6 +81,9 @@ type State struct {
 	FullOutageMinutesLeft *float64
 	// BurnRates by alert window.
 	BurnRates map[string]float64
+	// Tiers are the SLO's alert tiers with their burn rates, in the
+	// spec's order.
+	Tiers []TierBurn
 	// SecondsToExhaustion is how long the remaining budget lasts at the
 	// burn rate of the shortest page window; nil when nothing burns.
 	SecondsToExhaustion *float64
@@ -281,6 +294,7 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		}
 		slices.SortFunc(st.FiringAlerts, func(a, b FiringAlert) int { return strings.Compare(a.Severity+a.Window, b.Severity+b.Window) })
 		st.SecondsToExhaustion = exhaustion(s, st.Remaining, st.BurnRates, t)
+		st.Tiers = tierBurns(s, st.BurnRates)
 		st.Status = status(st)
 		out = append(out, st)
 	}
@@ -303,6 +317,24 @@ func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64, t time
 	}
 	secs := left * s.PeriodLength(t).Seconds() / burn
 	return &secs
+}
+
+func tierBurns(s *slo.SLO, burns map[string]float64) []TierBurn {
+	out := make([]TierBurn, 0, len(s.Alerting.Tiers))
+	for _, t := range s.Alerting.Tiers {
+		if t.Factor <= 0 {
+			continue // discovered from rules that named only the exhaustion window
+		}
+		tb := TierBurn{Severity: string(t.Severity), Long: series.WindowValue(t.Long), Short: series.WindowValue(t.Short), Factor: t.Factor}
+		long, okLong := burns[tb.Long]
+		short, okShort := burns[tb.Short]
+		if okLong && okShort {
+			b := min(long, short)
+			tb.BurnRate = &b
+		}
+		out = append(out, tb)
+	}
+	return out
 }
 
 func status(st State) Status {

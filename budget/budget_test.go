@@ -67,6 +67,12 @@ func TestStateDuringAnOutage(t *testing.T) {
 	if b := st.BurnRates["5m"]; b < 900 {
 		t.Errorf("burn rate over 5m %v, want about 1000 (every request failing at 99.9%%)", b)
 	}
+	// Each tier's burn rate is the lower of its two windows': the 1h/5m
+	// page tier is at the 1h window's, the 5m one burning faster.
+	if len(st.Tiers) != 4 || st.Tiers[0].Long != "1h" || st.Tiers[0].Short != "5m" || st.Tiers[0].Factor != 14.4 ||
+		st.Tiers[0].BurnRate == nil || *st.Tiers[0].BurnRate != min(st.BurnRates["1h"], st.BurnRates["5m"]) || st.Tiers[3].Severity != "ticket" {
+		t.Errorf("tiers %+v, burn rates %v", st.Tiers, st.BurnRates)
+	}
 	if st.SecondsToExhaustion == nil || *st.SecondsToExhaustion > 30*24*3600 {
 		t.Errorf("time to exhaustion %v", st.SecondsToExhaustion)
 	}

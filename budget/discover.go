@@ -144,12 +144,34 @@ func Discover(ctx context.Context, q Querier, t time.Time) (services []*slo.Serv
 // samePolicy reports whether two Policy series say the same, whatever
 // other labels (a replica's external labels) they carry.
 func samePolicy(a, b model.Metric) bool {
-	for _, l := range []model.LabelName{series.WarnBelowLabel, series.FreezeOnPageLabel, series.AllowDuringFreezeLabel, series.AlertLabel, series.ExhaustionWindowLabel, series.GroupingLabel} {
+	for _, l := range []model.LabelName{series.WarnBelowLabel, series.FreezeOnPageLabel, series.AllowDuringFreezeLabel, series.AlertLabel, series.ExhaustionWindowLabel, series.TiersLabel, series.GroupingLabel} {
 		if a[l] != b[l] {
 			return false
 		}
 	}
 	return true
+}
+
+// discoveredTiers reads the alert tiers from the value of TiersLabel.
+func discoveredTiers(v string) ([]burnrate.Tier, error) {
+	var tiers []burnrate.Tier
+	for part := range strings.SplitSeq(v, ",") {
+		bad := fmt.Errorf("%s: %q is not severity:long/short:factor", series.TiersLabel, part)
+		sev, rest, ok1 := strings.Cut(part, ":")
+		windows, factor, ok2 := strings.Cut(rest, ":")
+		long, short, ok3 := strings.Cut(windows, "/")
+		if !ok1 || !ok2 || !ok3 || (sev != string(burnrate.Page) && sev != string(burnrate.Ticket)) {
+			return nil, bad
+		}
+		l, errL := model.ParseDuration(long)
+		sh, errS := model.ParseDuration(short)
+		f, errF := strconv.ParseFloat(factor, 64)
+		if errL != nil || errS != nil || errF != nil || l <= 0 || sh <= 0 || !(f > 0) {
+			return nil, bad
+		}
+		tiers = append(tiers, burnrate.Tier{Severity: burnrate.Severity(sev), Long: time.Duration(l), Short: time.Duration(sh), Factor: f})
+	}
+	return tiers, nil
 }
 
 // discoveredObjective reads an objective from the labels of its Objective
@@ -226,9 +248,16 @@ func applyPolicy(s *slo.SLO, m model.Metric) error {
 		if err != nil || d <= 0 {
 			return fmt.Errorf("%s %q is not a window", series.ExhaustionWindowLabel, w)
 		}
-		// The one tier known: it tells Read which burn rate times the
-		// budget's exhaustion.
+		// The one tier known from rules written before TiersLabel: it
+		// tells Read which burn rate times the budget's exhaustion.
 		s.Alerting.Tiers = []burnrate.Tier{{Severity: burnrate.Page, Long: time.Duration(d)}}
+	}
+	if v := m[series.TiersLabel]; v != "" {
+		tiers, err := discoveredTiers(string(v))
+		if err != nil {
+			return err
+		}
+		s.Alerting.Tiers = tiers
 	}
 	for l := range splitList(m[series.GroupingLabel]) {
 		if !model.LabelName(l).IsValid() {

@@ -203,6 +203,9 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 	bad := describe("bad", "policy")
 	bad[3].Metric[series.FreezeOnPageLabel] = "sometimes"
 	v = append(v, bad...)
+	tiers := describe("bad", "tiers")
+	tiers[3].Metric[series.TiersLabel] = "page:1h/5m:14.4,page:6h:6"
+	v = append(v, tiers...)
 	two := describe("two", "periods")
 	v = append(v, two...)
 	v = append(v, sample(series.Period, 3600*24*7, series.ServiceLabel, "two", series.SLOLabel, "periods", "replica", "b"))
@@ -230,12 +233,13 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 		`SLO bad/policy: left out: freeze_on_page "sometimes" is not true or false`,
 		`SLO odd/x: objective "99.90" is not written as slokit writes it`,
 		"SLO two/periods: two periods, 1w and 30d",
+		`SLO bad/tiers: left out: tiers: "page:6h:6" is not severity:long/short:factor`,
 	} {
 		if !slices.Contains(problems, want) {
 			t.Errorf("problems %q\nlack %q", problems, want)
 		}
 	}
-	if len(problems) != 4 {
-		t.Errorf("problems: %q, want 4", problems)
+	if len(problems) != 5 {
+		t.Errorf("problems: %q, want 5", problems)
 	}
 }

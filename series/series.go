@@ -107,7 +107,8 @@ const (
 	// every SLO whose rules a backend evaluates: the error-budget policy
 	// (WarnBelowLabel, FreezeOnPageLabel, AllowDuringFreezeLabel), the name
 	// of the SLO's burn-rate alerts (AlertLabel), the alert window whose
-	// burn rate tells when the budget runs out (ExhaustionWindowLabel),
+	// burn rate tells when the budget runs out (ExhaustionWindowLabel), its
+	// alert tiers (TiersLabel),
 	// the severity values of its pages and tickets when the spec renames
 	// them (PageSeverityLabel, TicketSeverityLabel), a calendar period
 	// (CalendarLabel, TimeZoneLabel), and the labels its
@@ -128,6 +129,10 @@ const (
 	AllowDuringFreezeLabel = "allow_during_freeze"
 	AlertLabel             = "alert"
 	ExhaustionWindowLabel  = "exhaustion_window"
+	// TiersLabel lists the SLO's alert tiers in the spec's order, each as
+	// severity:long/short:factor ("page:1h/5m:14.4,ticket:3d/6h:1", the
+	// windows as WindowValue writes them); absent when it has none.
+	TiersLabel = "tiers"
 	// GroupingLabel lists the grouping labels ("provider,region"); absent
 	// for an SLO that is not grouped.
 	GroupingLabel = "grouping"

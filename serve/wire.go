@@ -65,6 +65,12 @@ func apiState(st budget.State) api.SLOState {
 		Period: st.Period, SLI: st.SLI, Remaining: st.Remaining, FullOutageMinutesLeft: st.FullOutageMinutesLeft,
 		BurnRates: st.BurnRates, SecondsToExhaustion: st.SecondsToExhaustion,
 		Status: string(st.Status), DataTime: st.DataTime}
+	if st.Tiers != nil {
+		out.Tiers = make([]api.TierBurn, len(st.Tiers))
+	}
+	for i, t := range st.Tiers {
+		out.Tiers[i] = api.TierBurn{Severity: t.Severity, Long: t.Long, Short: t.Short, Factor: t.Factor, BurnRate: t.BurnRate}
+	}
 	if st.FiringAlerts != nil {
 		out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,6 +120,11 @@ func TestUIOverviewInChromium(t *testing.T) {
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#slos tbody tr").length`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Each alert tier's burn rate against the factor it fires at.
+	tiers, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr")].find(r => r.cells[1].textContent === "order-placement-availability").cells[6].innerText`))
+	if err != nil || !regexp.MustCompile(`^page 1h/5m: [0-9.]+x of 14\.4x\npage 6h/30m: [0-9.]+x of 6x\nticket 1d/2h: [0-9.]+x of 3x\nticket 3d/6h: [0-9.]+x of 1x$`).MatchString(tiers) {
+		t.Errorf("the order API's burn rates per tier: %q (%v)", tiers, err)
 	}
 	count, first := text("#count"), text("#slos tbody tr td:nth-child(2)")
 	// Sort by SLO from the keyboard: focus the heading's button, Enter.

@@ -709,6 +709,13 @@ func (b *builder) policyLabels() map[string]string {
 	if w := s.Alerting.ExhaustionWindow(); w > 0 {
 		ls[series.ExhaustionWindowLabel] = b.window(w)
 	}
+	if len(s.Alerting.Tiers) > 0 {
+		tiers := make([]string, len(s.Alerting.Tiers))
+		for i, t := range s.Alerting.Tiers {
+			tiers[i] = fmt.Sprintf("%s:%s/%s:%s", t.Severity, b.window(t.Long), b.window(t.Short), strconv.FormatFloat(t.Factor, 'g', -1, 64))
+		}
+		ls[series.TiersLabel] = strings.Join(tiers, ",")
+	}
 	if len(s.Grouping) > 0 {
 		ls[series.GroupingLabel] = strings.Join(s.Grouping, ",")
 	}

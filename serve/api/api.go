@@ -130,6 +130,8 @@ type SLOState struct {
 	FullOutageMinutesLeft *float64 `json:"fullOutageMinutesLeft"`
 	// BurnRates by alert window.
 	BurnRates map[string]float64 `json:"burnRates"`
+	// Tiers are the SLO's alert tiers with how close each is to firing.
+	Tiers []TierBurn `json:"tiers"`
 	// SecondsToExhaustion is how long the remaining budget lasts at the
 	// burn rate of the shortest page window; null when nothing burns.
 	SecondsToExhaustion *float64      `json:"secondsToExhaustion"`
@@ -141,6 +143,17 @@ type SLOState struct {
 	DataTime *time.Time `json:"dataTime"`
 	// DataAgeSeconds is DataTime's age when the state is served.
 	DataAgeSeconds *float64 `json:"dataAgeSeconds"`
+}
+
+// TierBurn is an alert tier of an SLO state: it fires when the burn rate
+// over both windows exceeds Factor, so BurnRate is the lower of the two
+// (null while either window has no data).
+type TierBurn struct {
+	Severity string   `json:"severity"`
+	Long     string   `json:"long"`
+	Short    string   `json:"short"`
+	Factor   float64  `json:"factor"`
+	BurnRate *float64 `json:"burnRate"`
 }
 
 // FiringAlert is a burn-rate alert firing for an SLO.

@@ -45,6 +45,26 @@ const keys = {
   gate: s => gateRank[(gates[s.service] || {}).decision] ?? 9,
 };
 
+// burnCell shows each alert tier's burn rate against the factor it fires
+// at, one tier a line; without tiers (SLOs discovered from older rules),
+// the burn rate per window.
+function burnCell(s) {
+  const td = el("td", undefined, "burns");
+  const tiers = s.tiers || [];
+  if (tiers.length === 0) {
+    const burns = Object.entries(s.burnRates || {})
+      .sort(([a], [b]) => windowSeconds(a) - windowSeconds(b))
+      .map(([w, b]) => w + " " + b.toFixed(1) + "x");
+    td.textContent = burns.join(", ") || "–";
+    return td;
+  }
+  for (const t of tiers) {
+    const rate = t.burnRate === null || t.burnRate === undefined ? "–" : t.burnRate.toFixed(1) + "x";
+    td.append(el("div", t.severity + " " + t.long + "/" + t.short + ": " + rate + " of " + t.factor + "x"));
+  }
+  return td;
+}
+
 function row(s) {
   const tr = el("tr");
   const name = el("td");
@@ -71,10 +91,7 @@ function row(s) {
   left.append(document.createTextNode(percent(s.remaining)));
   tr.append(left);
   tr.append(el("td", s.fullOutageMinutesLeft === null ? "–" : duration(s.fullOutageMinutesLeft * 60), "n"));
-  const burns = Object.entries(s.burnRates || {})
-    .sort(([a], [b]) => windowSeconds(a) - windowSeconds(b))
-    .map(([w, b]) => w + " " + b.toFixed(1) + "x");
-  tr.append(el("td", burns.join(", ") || "–"));
+  tr.append(burnCell(s));
   tr.append(el("td", duration(s.secondsToExhaustion), "n"));
   tr.append(el("td", (s.firingAlerts || []).map(a => a.severity + " " + a.window).join(", ") || "none"));
   const g = gates[s.service];
