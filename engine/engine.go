@@ -185,25 +185,6 @@ func (e *Engine) Query(ctx context.Context, q string, t time.Time) (promql.Vecto
 	return nil, st, errors.New("engine: query result is not a vector or scalar")
 }
 
-// QueryRange runs a range query on the engine and converts the result.
-func (q ModelQuerier) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error) {
-	m, err := q.Engine.QueryRange(ctx, query, start, end, step)
-	if err != nil {
-		return nil, err
-	}
-	out := make(model.Matrix, 0, len(m))
-	for _, s := range m {
-		met := make(model.Metric, s.Metric.Len())
-		s.Metric.Range(func(l labels.Label) { met[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
-		ss := &model.SampleStream{Metric: met, Values: make([]model.SamplePair, len(s.Floats))}
-		for i, p := range s.Floats {
-			ss.Values[i] = model.SamplePair{Timestamp: model.Time(p.T), Value: model.SampleValue(p.F)}
-		}
-		out = append(out, ss)
-	}
-	return out, nil
-}
-
 // QueryMatrix runs an instant query whose result is a range vector (a
 // bare range selector, such as {__name__=~".+"}[1d]) at t: the raw
 // samples, to export what the engine holds.
@@ -221,11 +202,17 @@ func (e *Engine) QueryMatrix(ctx context.Context, q string, t time.Time) (promql
 	if !ok {
 		return nil, errors.New("engine: query result is not a range vector")
 	}
+	return copyMatrix(m), nil
+}
+
+// copyMatrix copies a query's matrix out of the engine: closing the query
+// hands its points back to the engine's pools.
+func copyMatrix(m promql.Matrix) promql.Matrix {
 	out := make(promql.Matrix, len(m))
 	for i, s := range m {
-		out[i] = promql.Series{Metric: s.Metric, Floats: slices.Clone(s.Floats)}
+		out[i] = promql.Series{Metric: s.Metric, Floats: slices.Clone(s.Floats), Histograms: slices.Clone(s.Histograms)}
 	}
-	return out, nil
+	return out
 }
 
 // ModelQuerier answers instant queries with the types of Prometheus' HTTP
@@ -244,11 +231,33 @@ func (q ModelQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 	}
 	out := make(model.Vector, 0, len(v))
 	for _, s := range v {
-		m := make(model.Metric, s.Metric.Len())
-		s.Metric.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
-		out = append(out, &model.Sample{Metric: m, Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
+		out = append(out, &model.Sample{Metric: modelMetric(s.Metric), Value: model.SampleValue(s.F), Timestamp: model.Time(s.T)})
 	}
 	return out, nil
+}
+
+// QueryRange runs a range query on the engine and converts the result.
+func (q ModelQuerier) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Matrix, error) {
+	m, err := q.Engine.QueryRange(ctx, query, start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	out := make(model.Matrix, 0, len(m))
+	for _, s := range m {
+		ss := &model.SampleStream{Metric: modelMetric(s.Metric), Values: make([]model.SamplePair, len(s.Floats))}
+		for i, p := range s.Floats {
+			ss.Values[i] = model.SamplePair{Timestamp: model.Time(p.T), Value: model.SampleValue(p.F)}
+		}
+		out = append(out, ss)
+	}
+	return out, nil
+}
+
+// modelMetric is a series' labels as the HTTP API's types hold them.
+func modelMetric(ls labels.Labels) model.Metric {
+	m := make(model.Metric, ls.Len())
+	ls.Range(func(l labels.Label) { m[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
+	return m
 }
 
 // QueryRange runs a range query from start to end at step.
@@ -266,12 +275,7 @@ func (e *Engine) QueryRange(ctx context.Context, q string, start, end time.Time,
 	if err != nil {
 		return nil, err
 	}
-	// Close hands the points back to the engine's pools: copy them.
-	out := make(promql.Matrix, len(m))
-	for i, s := range m {
-		out[i] = promql.Series{Metric: s.Metric, Floats: slices.Clone(s.Floats), Histograms: slices.Clone(s.Histograms)}
-	}
-	return out, nil
+	return copyMatrix(m), nil
 }
 
 // ruleQuery is the rules' query function: the engine's own, counting
