@@ -710,10 +710,7 @@ func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
 
 func (s *Server) listOverrides(w http.ResponseWriter, _ *http.Request) {
 	list := s.opts.Store.Overrides(s.opts.Now())
-	if list == nil {
-		list = []gate.Override{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": list})
+	writeList(w, "overrides", list)
 }
 
 // Bounds of an override's free text: enough for a sentence and a link.
@@ -822,18 +819,12 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
 		storeFailed(w, "reading the audit trail", err)
 		return
 	}
-	if records == nil {
-		records = []AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"records": records})
+	writeList(w, "records", records)
 }
 
 func (s *Server) listMaintenance(w http.ResponseWriter, _ *http.Request) {
 	list := s.opts.Store.Maintenance(s.opts.Now())
-	if list == nil {
-		list = []api.MaintenanceWindow{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"maintenance": list})
+	writeList(w, "maintenance", list)
 }
 
 // Bounds of a maintenance window made through the API: as long as a

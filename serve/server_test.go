@@ -740,3 +740,20 @@ func TestAuditTrail(t *testing.T) {
 		}
 	}
 }
+
+// Empty lists are answered as [] rather than null, so that clients can
+// range over them.
+func TestEmptyListsAreEmptyArrays(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	for path, key := range map[string]string{
+		"/api/v1/overrides":             "overrides",
+		"/api/v1/maintenance":           "maintenance",
+		"/api/v1/audit?service=payment": "records",
+	} {
+		code, body := f.do(t, "GET", path, "Bearer "+token, "")
+		if list, ok := body[key].([]any); code != 200 || !ok || len(list) != 0 {
+			t.Errorf("%s: %d %v, want %q: []", path, code, body, key)
+		}
+	}
+}

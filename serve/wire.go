@@ -127,6 +127,15 @@ func wireDecision(d gate.Decision, resp *api.GateResponse) {
 // writeJSON answers v as compact JSON: the gate's answers go to pipelines
 // thousands of times a second, and indenting them took a sixth of a
 // check's CPU (`| jq` indents for people).
+// writeList answers 200 with {key: list}, an empty list as [] (never
+// null), so that clients can range over it.
+func writeList[T any](w http.ResponseWriter, key string, list []T) {
+	if list == nil {
+		list = []T{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: list})
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
