@@ -157,6 +157,9 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 
+	// Each objective's series, found by key once rather than per row.
+	exhaustedBy, startsBy, stepsBy := byKey(exhausted, byObjective), byKey(starts, byObjective), byKey(steps, byObjective)
+
 	for _, svc := range o.Services {
 		for _, s := range svc.SLOs {
 			for _, obj := range s.Objectives {
@@ -174,30 +177,28 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 					row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
 				}
 				objID := strings.Join(append(id, row.Objective), "\x00")
-				for _, smp := range exhausted {
-					if key(smp.Metric, byObjective...) == objID {
-						row.ExhaustedSeconds = float64(smp.Value) * Step.Seconds()
-					}
+				for _, smp := range exhaustedBy[objID] {
+					row.ExhaustedSeconds = float64(smp.Value) * Step.Seconds()
 				}
 				for _, v := range []struct {
 					vec   model.Vector
 					count func(burnrate.Severity, float64)
 				}{
-					{starts, func(sev burnrate.Severity, n float64) {
+					{startsBy[objID], func(sev burnrate.Severity, n float64) {
 						if sev == burnrate.Page {
 							row.Pages += int(n)
 						} else {
 							row.Tickets += int(n)
 						}
 					}},
-					{steps, func(sev burnrate.Severity, n float64) {
+					{stepsBy[objID], func(sev burnrate.Severity, n float64) {
 						if sev == burnrate.Page {
 							row.PagingSeconds += n * Step.Seconds()
 						}
 					}},
 				} {
 					for _, smp := range v.vec {
-						if key(smp.Metric, byObjective...) != objID || string(smp.Metric[series.AlertNameLabel]) != s.Alerting.Name {
+						if string(smp.Metric[series.AlertNameLabel]) != s.Alerting.Name {
 							continue
 						}
 						if sev, ok := s.Alerting.SeverityOf(string(smp.Metric[series.SeverityLabel])); ok {
@@ -220,6 +221,16 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// byKey groups a vector's samples by the values of labels.
+func byKey(v model.Vector, labels []string) map[string]model.Vector {
+	out := map[string]model.Vector{}
+	for _, smp := range v {
+		k := key(smp.Metric, labels...)
+		out[k] = append(out[k], smp)
+	}
+	return out
 }
 
 // key joins the values of labels of m, as Build indexes series.
