@@ -57,10 +57,8 @@ type FiringAlert struct {
 // burn rate over both its windows exceeds Factor, so its burn rate is the
 // lower of the two (nil while either window has no data).
 type TierBurn struct {
-	Severity    string // page or ticket
-	Long, Short string // the windows, as in BurnRates
-	Factor      float64
-	BurnRate    *float64
+	burnrate.Tier
+	BurnRate *float64
 }
 
 // State is one SLO objective's error-budget state (one per group for
@@ -325,9 +323,11 @@ func tierBurns(s *slo.SLO, burns map[string]float64) []TierBurn {
 		if t.Factor <= 0 {
 			continue // discovered from rules that named only the exhaustion window
 		}
-		tb := TierBurn{Severity: string(t.Severity), Long: series.WindowValue(t.Long), Short: series.WindowValue(t.Short), Factor: t.Factor}
-		long, okLong := burns[tb.Long]
-		short, okShort := burns[tb.Short]
+		// The tier as the rules describe it to discovery too: without its
+		// for, which only the alert rule holds.
+		tb := TierBurn{Tier: burnrate.Tier{Severity: t.Severity, Factor: t.Factor, Long: t.Long, Short: t.Short}}
+		long, okLong := burns[series.WindowValue(t.Long)]
+		short, okShort := burns[series.WindowValue(t.Short)]
 		if okLong && okShort {
 			b := min(long, short)
 			tb.BurnRate = &b

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/fixture"
@@ -69,8 +70,8 @@ func TestStateDuringAnOutage(t *testing.T) {
 	}
 	// Each tier's burn rate is the lower of its two windows': the 1h/5m
 	// page tier is at the 1h window's, the 5m one burning faster.
-	if len(st.Tiers) != 4 || st.Tiers[0].Long != "1h" || st.Tiers[0].Short != "5m" || st.Tiers[0].Factor != 14.4 ||
-		st.Tiers[0].BurnRate == nil || *st.Tiers[0].BurnRate != min(st.BurnRates["1h"], st.BurnRates["5m"]) || st.Tiers[3].Severity != "ticket" {
+	if len(st.Tiers) != 4 || st.Tiers[0].Long != time.Hour || st.Tiers[0].Short != 5*time.Minute || st.Tiers[0].Factor != 14.4 ||
+		st.Tiers[0].BurnRate == nil || *st.Tiers[0].BurnRate != min(st.BurnRates["1h"], st.BurnRates["5m"]) || st.Tiers[3].Severity != burnrate.Ticket {
 		t.Errorf("tiers %+v, burn rates %v", st.Tiers, st.BurnRates)
 	}
 	if st.SecondsToExhaustion == nil || *st.SecondsToExhaustion > 30*24*3600 {

@@ -497,7 +497,7 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 	h := api.SLOHistory{Service: service, SLO: name, From: from, To: to, StepSeconds: step.Seconds(),
 		PeriodStart: periodStart, PeriodEnd: periodEnd, Objectives: []api.ObjectiveHistory{}}
 	for _, t := range m.Alerting.Tiers {
-		h.Tiers = append(h.Tiers, api.Tier{Severity: string(t.Severity), Factor: t.Factor, Long: series.WindowValue(t.Long), Short: series.WindowValue(t.Short)})
+		h.Tiers = append(h.Tiers, apiTier(t))
 	}
 	sel := fmt.Sprintf(`{%s=%q,%s=%q}`, series.ServiceLabel, service, series.SLOLabel, name)
 	byObjective := map[string]*api.ObjectiveHistory{}

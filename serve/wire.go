@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve/api"
 )
 
@@ -69,7 +71,7 @@ func apiState(st budget.State) api.SLOState {
 		out.Tiers = make([]api.TierBurn, len(st.Tiers))
 	}
 	for i, t := range st.Tiers {
-		out.Tiers[i] = api.TierBurn{Severity: t.Severity, Long: t.Long, Short: t.Short, Factor: t.Factor, BurnRate: t.BurnRate}
+		out.Tiers[i] = api.TierBurn{Tier: apiTier(t.Tier), BurnRate: t.BurnRate}
 	}
 	if st.FiringAlerts != nil {
 		out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
@@ -78,6 +80,12 @@ func apiState(st budget.State) api.SLOState {
 		out.FiringAlerts[i] = api.FiringAlert{Alert: a.Alert, Severity: a.Severity, Window: a.Window}
 	}
 	return out
+}
+
+// apiTier is an alert tier in the API's type, its windows written as the
+// burn rates' window labels.
+func apiTier(t burnrate.Tier) api.Tier {
+	return api.Tier{Severity: string(t.Severity), Factor: t.Factor, Long: series.WindowValue(t.Long), Short: series.WindowValue(t.Short)}
 }
 
 // nullStates is how an answer whose SLOs are left nil encodes them.

@@ -149,10 +149,7 @@ type SLOState struct {
 // over both windows exceeds Factor, so BurnRate is the lower of the two
 // (null while either window has no data).
 type TierBurn struct {
-	Severity string   `json:"severity"`
-	Long     string   `json:"long"`
-	Short    string   `json:"short"`
-	Factor   float64  `json:"factor"`
+	Tier
 	BurnRate *float64 `json:"burnRate"`
 }
 
