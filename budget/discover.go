@@ -233,8 +233,8 @@ func applyPolicy(s *slo.SLO, m model.Metric) error {
 		if cal.Unit != slo.CalendarMonth && cal.Unit != slo.CalendarWeek {
 			return fmt.Errorf("%s %q is not month or week", series.CalendarLabel, unit)
 		}
-		loc, err := time.LoadLocation(string(m[series.TimeZoneLabel]))
-		if err != nil || m[series.TimeZoneLabel] == "" || m[series.TimeZoneLabel] == "Local" {
+		loc, err := slo.LoadZone(string(m[series.TimeZoneLabel]))
+		if err != nil {
 			return fmt.Errorf("%s %q is not a time zone", series.TimeZoneLabel, m[series.TimeZoneLabel])
 		}
 		cal.Location = loc

@@ -74,6 +74,17 @@ func (c Calendar) location() *time.Location {
 // TimeZone is the zone's IANA name ("UTC" when none is given).
 func (c Calendar) TimeZone() string { return c.location().String() }
 
+// LoadZone loads an IANA time zone by name for specs, imports, rules and
+// flags alike. It refuses "" and "Local": both name the zone of whatever
+// machine runs slokit, so the same spec would mean different hours on a
+// laptop and in the cluster.
+func LoadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q names no fixed time zone", name)
+	}
+	return time.LoadLocation(name)
+}
+
 // OffsetChange is when a time zone's offset from UTC changes, and to what.
 type OffsetChange struct {
 	At     time.Time

@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -67,5 +68,37 @@ func TestOffsetChanges(t *testing.T) {
 	}
 	if initial, changes := (Calendar{Unit: CalendarWeek}).Offsets(); initial != 0 || len(changes) != 0 {
 		t.Errorf("UTC has offset %s and %d changes", initial, len(changes))
+	}
+}
+
+// A spec's time zone is a fixed IANA zone: "Local" (whatever machine runs
+// slokit) is refused for a calendar period and a weekly window alike.
+func TestLoadZoneRefusesTheMachinesZone(t *testing.T) {
+	for _, name := range []string{"", "Local", "Mars/Olympus_Mons"} {
+		if _, err := LoadZone(name); err == nil {
+			t.Errorf("LoadZone(%q) loaded a zone", name)
+		}
+	}
+	if loc, err := LoadZone("Europe/Berlin"); err != nil || loc.String() != "Europe/Berlin" {
+		t.Errorf("LoadZone(Europe/Berlin): %v %v", loc, err)
+	}
+	spec := `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: checkout
+slos:
+  - name: availability
+    objective: 99.9
+    period: calendar-month
+    timezone: Local
+    maintenance:
+      - {reason: backups, weekly: {day: sunday, start: "03:00", duration: 1h, timezone: Local}}
+    sli: {ratio: {errors: 'e{code="500"}', total: 'e'}}
+`
+	_, diags := Parse([]byte(spec))
+	err := diags.Errors()
+	for _, path := range []string{"slos[0].timezone", "slos[0].maintenance[0].weekly.timezone"} {
+		if err == nil || !strings.Contains(err.Error(), path+`: "Local" is not an IANA time zone`) {
+			t.Errorf("want an error at %s for Local, got %v", path, err)
+		}
 	}
 }

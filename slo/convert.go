@@ -242,8 +242,8 @@ func (c *converter) convertWeekly(in *specWeekly, path string) (*WeeklyWindow, b
 		w.Duration = in.Duration.Value
 	}
 	if in.TimeZone != "" {
-		loc, err := time.LoadLocation(in.TimeZone)
-		if err != nil || in.TimeZone == "Local" {
+		loc, err := LoadZone(in.TimeZone)
+		if err != nil {
 			c.Fail(path+".timezone", "%q is not an IANA time zone such as Europe/Berlin", in.TimeZone)
 			ok = false
 		} else {
@@ -269,8 +269,8 @@ func (c *converter) convertPeriod(s *SLO, in *specSLO, path string) {
 	if unit, ok := calendarPeriods[text]; ok {
 		cal := &Calendar{Unit: unit, Location: time.UTC}
 		if in.TimeZone != "" {
-			loc, err := time.LoadLocation(in.TimeZone)
-			if err != nil || in.TimeZone == "Local" {
+			loc, err := LoadZone(in.TimeZone)
+			if err != nil {
 				c.Fail(path+".timezone", "%q is not an IANA time zone such as Europe/Berlin or America/New_York", in.TimeZone)
 				return
 			}

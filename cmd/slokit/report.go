@@ -71,8 +71,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case *backendOpts.url == "" && len(backendOpts.headers) > 0:
 		return usage("--backend-header is sent to --prometheus-url, and none is given")
 	}
-	loc, err := time.LoadLocation(*zone)
-	if err != nil || *zone == "Local" {
+	loc, err := slo.LoadZone(*zone)
+	if err != nil {
 		return usage("--timezone %q is not an IANA time zone such as Europe/Berlin", *zone)
 	}
 	now := time.Now().UTC().Truncate(report.Step)
