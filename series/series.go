@@ -14,6 +14,7 @@ package series
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -193,6 +194,13 @@ func WindowValue(w time.Duration) string {
 // ThresholdLabel.
 func ThresholdValue(d time.Duration) string {
 	return d.String()
+}
+
+// BudgetSpentValue formats a budget alert's share, in percent, as the
+// value of BudgetSpentLabel ("75", "12.5"): the rules write it and the
+// Alertmanager routing matches it.
+func BudgetSpentValue(percent float64) string {
+	return strconv.FormatFloat(percent, 'f', -1, 64)
 }
 
 // Metrics `slokit serve` exports about itself and the state it read.

@@ -15,7 +15,6 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -198,10 +197,10 @@ func Build(services []*slo.Service) Config {
 		for i := 1; i < len(shares); i++ {
 			lower := make([]string, i)
 			for j := range lower {
-				lower[j] = formatShare(shares[j])
+				lower[j] = series.BudgetSpentValue(shares[j])
 			}
 			inhibit = append(inhibit, InhibitRule{
-				SourceMatchers: []string{budgetAlerts, matcher(series.BudgetSpentLabel, "=", formatShare(shares[i]))},
+				SourceMatchers: []string{budgetAlerts, matcher(series.BudgetSpentLabel, "=", series.BudgetSpentValue(shares[i]))},
 				TargetMatchers: []string{budgetAlerts, matcher(series.BudgetSpentLabel, "=~", alternatives(lower))},
 				Equal:          equalLabels,
 			})
@@ -350,9 +349,6 @@ func alternatives(texts []string) string {
 	}
 	return strings.Join(quoted, "|")
 }
-
-// formatShare writes a budget share as the rules' budget_spent label does.
-func formatShare(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) }
 
 // matcher writes an Alertmanager matcher, its value quoted.
 func matcher(label, op, value string) string {

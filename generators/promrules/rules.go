@@ -817,7 +817,7 @@ func (b *builder) budgetAlertRule(o slo.Objective, spent float64) {
 		maps.Copy(ls, m)
 	}
 	ls[series.SeverityLabel] = s.Alerting.SeverityValue(budget.Severity)
-	ls[series.BudgetSpentLabel] = fmtNum(spent)
+	ls[series.BudgetSpentLabel] = series.BudgetSpentValue(spent)
 	objective := o.Label() + "%"
 	if v.threshold > 0 {
 		objective += " of events under " + v.threshold.String()
