@@ -63,6 +63,11 @@ type TierBurn struct {
 
 // State is one SLO objective's error-budget state (one per group for
 // grouped SLOs). slokit serve answers it as api.SLOState.
+//
+// Every figure is finite or absent: a value the backend answers as NaN or
+// ±Inf (series.Finite) leaves its field nil, or its window out of
+// BurnRates. A state with neither a remaining budget nor a burn rate is
+// Unknown, and the gate warns on it (no-data) and never freezes.
 type State struct {
 	Service   string
 	SLO       string
@@ -100,8 +105,10 @@ type State struct {
 func (s *State) GateState(now time.Time, staleAfter time.Duration) gate.SLOState {
 	g := gate.SLOState{Service: s.Service, SLO: s.SLO, Objective: s.Objective, Policy: s.Policy, Remaining: 1}
 	switch {
-	case s.Status == Unknown || s.DataTime == nil:
+	case s.DataTime == nil:
 		g.NoData = "the backend has no data for it (rules not loaded, or no traffic yet)"
+	case s.Status == Unknown:
+		g.NoData = "no events in its period yet, so no budget spent and no burn rate to judge"
 	case now.Sub(*s.DataTime) > staleAfter:
 		g.NoData = fmt.Sprintf("its data is %s old, over the %s limit (are its rules still evaluated?)", now.Sub(*s.DataTime).Round(time.Second), staleAfter)
 	}
@@ -253,22 +260,21 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		m := seen[k]
 		st := newState(group(m))
 		sk := sliIdentity(m, s)
+		// What the backend answers as NaN or ±Inf is no data (see
+		// series.Finite): the field stays nil, the window out of the map.
 		for _, r := range remaining {
-			if objectiveIdentity(r.Metric, s) == k {
-				v := float64(r.Value)
-				minutes := v * o.Budget() * s.PeriodLength(t).Minutes()
-				st.Remaining, st.FullOutageMinutesLeft = &v, &minutes
+			if v, ok := series.Finite(r.Value); ok && objectiveIdentity(r.Metric, s) == k {
+				st.Remaining, st.FullOutageMinutesLeft = &v, finite(v*o.Budget()*s.PeriodLength(t).Minutes())
 			}
 		}
 		for _, b := range burns {
-			if objectiveIdentity(b.Metric, s) == k {
-				st.BurnRates[string(b.Metric[series.WindowLabel])] = float64(b.Value)
+			if v, ok := series.Finite(b.Value); ok && objectiveIdentity(b.Metric, s) == k {
+				st.BurnRates[string(b.Metric[series.WindowLabel])] = v
 			}
 		}
 		for _, e := range ratios {
-			if sliIdentity(e.Metric, s) == sk && string(e.Metric[series.WindowLabel]) == st.Period {
-				sli := 1 - float64(e.Value)
-				st.SLI = &sli
+			if v, ok := series.Finite(e.Value); ok && sliIdentity(e.Metric, s) == sk && string(e.Metric[series.WindowLabel]) == st.Period {
+				st.SLI = finite(1 - v)
 			}
 		}
 		for _, a := range firing {
@@ -283,8 +289,7 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 			}
 		}
 		for _, ts := range stamps {
-			if objectiveIdentity(ts.Metric, s) == k {
-				at := time.UnixMilli(int64(math.Round(float64(ts.Value) * 1000))).UTC()
+			if at, ok := sampleTime(ts.Value, t); ok && objectiveIdentity(ts.Metric, s) == k {
 				if st.DataTime == nil || at.Before(*st.DataTime) {
 					st.DataTime = &at
 				}
@@ -313,8 +318,34 @@ func exhaustion(s *slo.SLO, remaining *float64, burns map[string]float64, t time
 	if remaining != nil {
 		left = max(0, *remaining)
 	}
-	secs := left * s.PeriodLength(t).Seconds() / burn
-	return &secs
+	return finite(left * s.PeriodLength(t).Seconds() / burn)
+}
+
+// finite points to f, or is nil when f is NaN or ±Inf: a figure derived
+// from finite values can still overflow (a remaining budget of 1e308 in
+// minutes), and is then no data too.
+func finite(f float64) *float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
+}
+
+// maxClockSkew is how far after the query's time a sample's timestamp may
+// fall: an instant query answers samples from before its time only, give
+// or take the backend's rounding.
+const maxClockSkew = time.Minute
+
+// sampleTime reads a timestamp() value, in Unix seconds, the backend
+// answered for a query at t. One that is not a time before t (NaN, ±Inf,
+// negative, or in the future) is no data: a future time would keep stale
+// data looking fresh, and a time out of JSON's years cannot be answered.
+func sampleTime(v model.SampleValue, t time.Time) (time.Time, bool) {
+	f, ok := series.Finite(v)
+	if !ok || f < 0 || f > float64(t.Add(maxClockSkew).Unix()) {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(int64(math.Round(f * 1000))).UTC(), true
 }
 
 func tierBurns(s *slo.SLO, burns map[string]float64) []TierBurn {
@@ -337,12 +368,18 @@ func tierBurns(s *slo.SLO, burns map[string]float64) []TierBurn {
 	return out
 }
 
+// status sums a state up. An objective that the backend knows (its series
+// exist) but for which it has neither a remaining budget nor a burn rate
+// (every value NaN: no events in any window yet) is Unknown, as one it
+// does not know: there is nothing to judge.
 func status(st State) Status {
 	remaining := 1.0
 	if st.Remaining != nil {
 		remaining = *st.Remaining
 	}
 	switch {
+	case st.Remaining == nil && len(st.BurnRates) == 0 && len(st.FiringAlerts) == 0:
+		return Unknown
 	case remaining <= 0:
 		return Exhausted
 	case slices.ContainsFunc(st.FiringAlerts, func(a FiringAlert) bool { return a.Severity == string(burnrate.Page) }):

@@ -166,7 +166,7 @@ func discoveredTiers(v string) ([]burnrate.Tier, error) {
 		l, errL := model.ParseDuration(long)
 		sh, errS := model.ParseDuration(short)
 		f, errF := strconv.ParseFloat(factor, 64)
-		if errL != nil || errS != nil || errF != nil || l <= 0 || sh <= 0 || !(f > 0) {
+		if errL != nil || errS != nil || errF != nil || l <= 0 || sh <= 0 || !(f > 0) || math.IsInf(f, 1) {
 			return nil, bad
 		}
 		tiers = append(tiers, burnrate.Tier{Severity: burnrate.Severity(sev), Long: time.Duration(l), Short: time.Duration(sh), Factor: f})

@@ -206,6 +206,9 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 	tiers := describe("bad", "tiers")
 	tiers[3].Metric[series.TiersLabel] = "page:1h/5m:14.4,page:6h:6"
 	v = append(v, tiers...)
+	infinite := describe("bad", "factor")
+	infinite[3].Metric[series.TiersLabel] = "page:1h/5m:+Inf"
+	v = append(v, infinite...)
 	two := describe("two", "periods")
 	v = append(v, two...)
 	v = append(v, sample(series.Period, 3600*24*7, series.ServiceLabel, "two", series.SLOLabel, "periods", "replica", "b"))
@@ -234,12 +237,14 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 		`SLO odd/x: objective "99.90" is not written as slokit writes it`,
 		"SLO two/periods: two periods, 1w and 30d",
 		`SLO bad/tiers: left out: tiers: "page:6h:6" is not severity:long/short:factor`,
+		// An infinite factor would reach the API, and JSON cannot hold it.
+		`SLO bad/factor: left out: tiers: "page:1h/5m:+Inf" is not severity:long/short:factor`,
 	} {
 		if !slices.Contains(problems, want) {
 			t.Errorf("problems %q\nlack %q", problems, want)
 		}
 	}
-	if len(problems) != 5 {
-		t.Errorf("problems: %q, want 5", problems)
+	if len(problems) != 6 {
+		t.Errorf("problems: %q, want 6", problems)
 	}
 }

@@ -130,9 +130,15 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 				return nil, err
 			}
 			for _, smp := range v {
+				// NaN or ±Inf from the backend is no data (series.Finite):
+				// the objective reads as without events.
+				f, ok := series.Finite(smp.Value)
+				if !ok {
+					continue
+				}
 				k := key(smp.Metric, byVariant...)
 				c := counts[k]
-				c[i] = float64(smp.Value)
+				c[i] = f
 				counts[k] = c
 			}
 		}
@@ -170,15 +176,17 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 				id := []string{s.Service, s.Name, row.Threshold}
 				c := counts[strings.Join(id, "\x00")]
 				row.Events, row.BadEvents = c[0], c[1]
-				if row.Events > 0 {
+				spent, ok := series.Finite(model.SampleValue(row.BadEvents / row.Events / obj.Budget()))
+				if row.Events > 0 && ok {
 					sli := 1 - row.BadEvents/row.Events
-					spent := row.BadEvents / row.Events / obj.Budget()
 					met := sli >= obj.Ratio()
 					row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
 				}
 				objID := strings.Join(append(id, row.Objective), "\x00")
 				for _, smp := range exhaustedBy[objID] {
-					row.ExhaustedSeconds = float64(smp.Value) * Step.Seconds()
+					if f, ok := series.Finite(smp.Value); ok {
+						row.ExhaustedSeconds = f * Step.Seconds()
+					}
 				}
 				for _, v := range []struct {
 					vec   model.Vector
@@ -201,8 +209,9 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 						if string(smp.Metric[series.AlertNameLabel]) != s.Alerting.Name {
 							continue
 						}
-						if sev, ok := s.Alerting.SeverityOf(string(smp.Metric[series.SeverityLabel])); ok {
-							v.count(sev, float64(smp.Value))
+						sev, ok := s.Alerting.SeverityOf(string(smp.Metric[series.SeverityLabel]))
+						if n, finite := series.Finite(smp.Value); ok && finite {
+							v.count(sev, n)
 						}
 					}
 				}

@@ -3,8 +3,11 @@ package report_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/internal/fixture"
@@ -70,5 +73,43 @@ func TestReportOfAnOutage(t *testing.T) {
 	}
 	if want := float64(len(m[0].Floats)) * 60; row.ExhaustedSeconds != want || want < 2*3600 {
 		t.Errorf("exhausted %.0fs, want %.0fs", row.ExhaustedSeconds, want)
+	}
+}
+
+// everyAnswer answers every query with one series carrying every label
+// the report groups by, at value v.
+type everyAnswer struct {
+	metric model.Metric
+	v      model.SampleValue
+}
+
+func (a everyAnswer) Query(context.Context, string, time.Time) (model.Vector, error) {
+	return model.Vector{{Metric: a.metric, Value: a.v}}, nil
+}
+
+// A backend that answers NaN or ±Inf for every figure of the report gives
+// a report without events, in every format, never a NaN (which JSON
+// cannot hold) or a count made of one.
+func TestNonFiniteAnswersAreNoEvents(t *testing.T) {
+	svcs := fixture.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{}))
+	s := svcs[0].SLOs[0]
+	metric := model.Metric{series.ServiceLabel: "order-api", series.SLOLabel: model.LabelValue(s.Name), series.ObjectiveLabel: "99.9",
+		series.AlertNameLabel: model.LabelValue(s.Alerting.Name), series.SeverityLabel: "page", series.WindowLabel: "1h"}
+	to := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		r, err := report.Build(context.Background(), report.Options{Services: svcs, From: to.Add(-24 * time.Hour), To: to, Querier: everyAnswer{metric, model.SampleValue(v)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := r.Rows[0]
+		if row.Events != 0 || row.SLI != nil || row.BudgetSpent != nil || row.ExhaustedSeconds != 0 || row.Pages != 0 || row.PagingSeconds != 0 {
+			t.Errorf("%v: %+v, want no events, nothing exhausted, no page", v, row)
+		}
+		for _, f := range report.Formats() {
+			var out strings.Builder
+			if err := r.Write(&out, f); err != nil || strings.Contains(out.String(), "NaN") || strings.Contains(out.String(), "Inf") {
+				t.Errorf("%v as %s: %v\n%s", v, f, err, out.String())
+			}
+		}
 	}
 }

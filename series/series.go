@@ -13,6 +13,7 @@
 package series
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -194,6 +195,18 @@ func WindowValue(w time.Duration) string {
 // ThresholdLabel.
 func ThresholdValue(d time.Duration) string {
 	return d.String()
+}
+
+// Finite is a sample's value as slokit reads what a backend answers: ok is
+// false for NaN and ±Inf, which slokit reads as no data. The everyday case
+// is a ratio over a window without events (0/0 = NaN: a new service's rules
+// loaded before its first request, a quiet night); a broken or hostile
+// backend may answer anything. A reader keeps "no data" as such (a nil
+// pointer, a missing entry), so that no NaN reaches a decision or an
+// answer.
+func Finite(v model.SampleValue) (float64, bool) {
+	f := float64(v)
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // BudgetSpentValue formats a budget alert's share, in percent, as the

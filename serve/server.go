@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"github.com/prometheus/common/model"
 	"maps"
-	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -221,18 +220,20 @@ func (s *Server) Refresh(ctx context.Context) error {
 		states, err = budget.Read(ctx, q, services, now)
 	}
 	s.queryTime.Observe(time.Since(start).Seconds())
+	served := make([]servedState, len(states))
+	byService := map[string][]servedState{}
+	for i, st := range states {
+		if served[i], err = newServedState(st); err != nil {
+			break
+		}
+		byService[st.Service] = append(byService[st.Service], served[i])
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastErr = err
 	if err != nil {
 		s.queryErrs.Inc()
 		return err
-	}
-	served := make([]servedState, len(states))
-	byService := map[string][]servedState{}
-	for i, st := range states {
-		served[i] = newServedState(st)
-		byService[st.Service] = append(byService[st.Service], served[i])
 	}
 	s.states, s.byService, s.evaluatedAt = served, byService, now
 	s.models = map[[2]string]*slo.SLO{}
@@ -519,8 +520,9 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 	points := func(vs []model.SamplePair) []api.Point {
 		out := make([]api.Point, 0, len(vs))
 		for _, v := range vs {
-			// No traffic makes a ratio NaN, which JSON cannot hold.
-			if f := float64(v.Value); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			// No traffic makes a ratio NaN, which JSON cannot hold:
+			// no data, no point.
+			if f, ok := series.Finite(v.Value); ok {
 				out = append(out, api.Point{float64(v.Timestamp) / 1000, f})
 			}
 		}

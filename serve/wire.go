@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -30,14 +31,19 @@ type servedState struct {
 // field, written for each answer.
 const nullAge = `"dataAgeSeconds":null}`
 
-func newServedState(st budget.State) servedState {
+// newServedState encodes a state. budget.Read leaves out what JSON cannot
+// hold (NaN, ±Inf, times out of its years); should a state hold one all
+// the same, it is an error that names the SLO, and the refresh fails
+// (keeping the last state) rather than the process.
+func newServedState(st budget.State) (servedState, error) {
 	wire, err := json.Marshal(apiState(st))
-	if err != nil || !bytes.HasSuffix(wire, []byte(nullAge)) {
-		// Neither can happen: the state holds plain values, and a test
-		// checks that the age is the last field.
-		panic(fmt.Sprintf("serve: encoding a state: %v %s", err, wire))
+	if err == nil && !bytes.HasSuffix(wire, []byte(nullAge)) {
+		err = errors.New("the data age is not the last field") // a test holds it
 	}
-	return servedState{State: st, wire: wire}
+	if err != nil {
+		return servedState{}, fmt.Errorf("encoding the state of %s/%s (%s%%): %w", st.Service, st.SLO, st.Objective, err)
+	}
+	return servedState{State: st, wire: wire}, nil
 }
 
 // appendWire appends the state as served at now: its encoding, with its
@@ -98,7 +104,10 @@ func writeWithStates(w http.ResponseWriter, code int, v any, states []servedStat
 	head, err := json.Marshal(v)
 	i := bytes.Index(head, nullStates)
 	if err != nil || i < 0 {
-		panic(fmt.Sprintf("serve: encoding an answer: %v %s", err, head))
+		// Cannot happen (the head holds the server's own times and
+		// figures); answered as an error should it all the same.
+		fail(w, http.StatusInternalServerError, "encoding the answer: %v", err)
+		return
 	}
 	size := len(head) + 2
 	for _, st := range states {

@@ -33,7 +33,10 @@ func TestStatesEncodedAtRefreshAreServedAsEncodingJSONWouldWriteThem(t *testing.
 	served := make([]servedState, len(states))
 	want := make([]api.SLOState, len(states))
 	for i, st := range states {
-		served[i] = newServedState(st)
+		var err error
+		if served[i], err = newServedState(st); err != nil {
+			t.Fatal(err)
+		}
 		want[i] = apiState(st)
 		if st.DataTime != nil {
 			age := now.Sub(*st.DataTime).Seconds()
