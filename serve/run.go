@@ -128,7 +128,8 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 	}
 	limited := limitConnections(ln, o.MaxConnections)
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           limited.Whole(srv.Handler()),
+		ConnContext:       limited.ConnContext,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -203,8 +204,9 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 
 	log.Info("serving", "listen", "http://"+ln.Addr().String(), "data_dir", o.DataDir, "max_connections", o.MaxConnections)
 	err = g.Run()
-	open, evicted, refused := limited.counts()
-	log.Info("stopped", "connections_open", open, "idle_connections_closed_at_the_cap", evicted, "connections_refused", refused)
+	c := limited.counts()
+	log.Info("stopped", "connections_open", c.open, "idle_connections_closed_at_the_cap", c.evictedIdle,
+		"unfinished_requests_closed_at_the_cap", c.evictedUnfinished, "connections_refused", c.refused)
 	return err
 }
 

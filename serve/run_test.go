@@ -208,24 +208,121 @@ func TestIdleConnectionsCannotLockOutTheGate(t *testing.T) {
 	resp.Body.Close()
 }
 
-// When every connection is busy, a new one is told so at once.
+// blockingRanges answers range queries (the history page's) only once
+// released: a request for a history is served for as long as the test
+// wants.
+type blockingRanges struct {
+	budget.Querier
+	waiting atomic.Int32
+	release chan struct{}
+}
+
+func (b *blockingRanges) QueryRange(ctx context.Context, _ string, _, _ time.Time, _ time.Duration) (model.Matrix, error) {
+	b.waiting.Add(1)
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return nil, nil
+}
+
+// When every connection is serving a request, a new one is told so at
+// once.
 func TestBusyConnectionsAnswer503(t *testing.T) {
 	svcs, _ := slo.Parse([]byte(spec))
-	base, stop, _ := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs}, MaxConnections: 4})
+	q, ts := backend(t, svcs, 2*time.Hour)
+	b := &blockingRanges{Querier: q, release: make(chan struct{})}
+	base, stop, _ := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs, Querier: b, Now: func() time.Time { return ts }}, MaxConnections: 4})
 	defer stop()
-	addr := strings.TrimPrefix(base, "http://")
-	for range 4 { // connections that sent half a request: busy
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\n")
+	eventually(t, 5*time.Second, func() bool { code, _ := get(t, base+"/readyz"); return code == 200 })
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(b.release)
+	for range 4 {
+		wg.Go(func() {
+			if resp, err := http.Get(base + "/api/v1/slos/order-api/availability/history"); err == nil {
+				resp.Body.Close()
+			}
+		})
 	}
-	time.Sleep(100 * time.Millisecond) // let the server take them
+	eventually(t, 5*time.Second, func() bool { return b.waiting.Load() == 4 })
 	code, body := get(t, base+"/healthz")
 	if code != 503 || !strings.Contains(body, "max-connections") {
 		t.Errorf("over the cap: %d %s", code, body)
+	}
+}
+
+// Connections that never finish their request (a head without its end, a
+// body shorter than it said: slowloris) hold no slot: at the cap the one
+// sending the longest makes room, and every real check is answered. Before,
+// they counted as busy until the header timeout, and 40 of 40 checks got
+// 503 (with gate check --fail-open: allowed).
+func TestUnfinishedRequestsCannotLockOutTheGate(t *testing.T) {
+	svcs, _ := slo.Parse([]byte(spec))
+	q, ts := backend(t, svcs, 2*time.Hour)
+	base, stop, _ := startRun(t, serve.RunOptions{
+		Options:        serve.Options{Services: svcs, Querier: q, Now: func() time.Time { return ts }},
+		MaxConnections: 16,
+	})
+	defer stop()
+	eventually(t, 5*time.Second, func() bool { code, _ := get(t, base+"/readyz"); return code == 200 })
+	addr := strings.TrimPrefix(base, "http://")
+	unfinished := []string{
+		"GET /api/v1/gate/order-api HTTP/1.1\r\nHost: x\r\n",
+		"POST /api/v1/gate/order-api/check HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{",
+	}
+	// Three times the cap of attackers, each sending an unfinished request
+	// again as soon as its connection is closed (after 20 ms), until the
+	// checks are done; bounded in dials.
+	// From another loopback address than the checks, as an attacker
+	// is another client than the pipelines.
+	attacker := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	done := make(chan struct{})
+	var attackers sync.WaitGroup
+	var dials atomic.Int32
+	for i := range 48 {
+		attackers.Go(func() {
+			for n := 0; n < 500; n++ {
+				select {
+				case <-done:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+				c, err := attacker.Dial("tcp", addr)
+				if err != nil {
+					continue
+				}
+				dials.Add(1)
+				fmt.Fprint(c, unfinished[i%len(unfinished)])
+				go func() { <-done; c.Close() }()
+				_, _ = io.Copy(io.Discard, c) // until the server closes it
+				c.Close()
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond) // every slot taken
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	failed := 0
+	for range 40 {
+		resp, err := client.Get(base + "/api/v1/gate/order-api?change=normal")
+		if err != nil {
+			failed++
+			t.Log(err)
+			continue
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			failed++
+			t.Log(resp.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(done)
+	attackers.Wait()
+	t.Logf("%d unfinished requests sent", dials.Load())
+	if failed > 0 {
+		t.Errorf("%d of 40 checks failed among unfinished requests", failed)
 	}
 }
 

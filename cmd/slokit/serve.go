@@ -63,7 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	staleAfter := fs.Duration("stale-after", 5*time.Minute, "data age beyond which the gate answers 503 and /readyz fails")
 	failOpen := fs.Bool("fail-open", false, "allow changes, with the reason, when the gate cannot decide")
 	maxOverride := fs.Duration("max-override", 24*time.Hour, "longest an override may last")
-	maxConns := fs.Int("max-connections", serve.DefaultMaxConnections, "connections held at once; at the cap the longest-idle one is closed, and when all are busy new ones get 503")
+	maxConns := fs.Int("max-connections", serve.DefaultMaxConnections, "connections held at once; at the cap the longest-idle one is closed, or else the one sending its request the longest, and when all are serving requests new ones get 503")
 	idleTimeout := fs.Duration("idle-timeout", 30*time.Second, "keep-alive connections idle this long are closed")
 	auditMaxBytes := fs.Int64("audit-max-bytes", serve.DefaultAuditMaxBytes, "size at which the audit log is rotated")
 	auditMaxFiles := fs.Int("audit-max-files", serve.DefaultAuditMaxFiles, "audit log files kept, the current one included")
