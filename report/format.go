@@ -46,6 +46,25 @@ func (r *Report) Write(w io.Writer, f Format) error {
 	return fmt.Errorf("unknown report format %q (want markdown, csv, json or html)", f)
 }
 
+// generatorMeta marks the HTML form as slokit's (Written).
+const generatorMeta = `<meta name="generator" content="slokit report">`
+
+// Written reports whether the first bytes of a file (its first 4 KiB are
+// enough) are those of a report Write wrote, in any format: slokit report
+// -o replaces its own reports and nothing else.
+func Written(head []byte) bool {
+	h := string(head)
+	switch {
+	case strings.HasPrefix(h, "# SLO report\n"): // Markdown
+	case strings.HasPrefix(h, "from,to,service,slo,objective,"): // CSV
+	case strings.HasPrefix(h, "{\n  \"from\": \"") && strings.Contains(h, "\n  \"to\": \""): // JSON
+	case strings.HasPrefix(h, "<!DOCTYPE html>") && strings.Contains(h, generatorMeta): // HTML
+	default:
+		return false
+	}
+	return true
+}
+
 // view is the report as people read it: figures formatted once for the
 // Markdown and HTML forms.
 type view struct {
@@ -180,6 +199,7 @@ var htmlReport = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+` + generatorMeta + `
 <title>{{.Title}}: {{.Range}}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #1a1a1a; }

@@ -66,3 +66,25 @@ func TestMachineFormatsReadBack(t *testing.T) {
 		t.Errorf("JSON: %v %+v", err, back)
 	}
 }
+
+// slokit report -o replaces a report it wrote, in any format, whatever
+// its size, and nothing else.
+func TestWrittenKnowsEveryFormat(t *testing.T) {
+	for _, f := range report.Formats() {
+		var b bytes.Buffer
+		if err := sample().Write(&b, f); err != nil {
+			t.Fatal(err)
+		}
+		if head := b.Bytes()[:min(b.Len(), 4096)]; !report.Written(head) {
+			t.Errorf("a %s report is not known as written by slokit:\n%s", f, head)
+		}
+	}
+	for _, other := range []string{
+		"", "# Our SLOs\n", "service,slo\n", `{"from": "2026-11-01"}`, "<!DOCTYPE html>\n<title>SLO report</title>",
+		"hand-written notes\n# SLO report\n",
+	} {
+		if report.Written([]byte(other)) {
+			t.Errorf("%q is taken for a report slokit wrote", other)
+		}
+	}
+}

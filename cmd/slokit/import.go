@@ -54,21 +54,54 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		fmt.Fprintf(stderr, "slokit import: %v\n", err)
-		return exitInvalid
-	}
+	// Every file is rendered and checked before any is written: an
+	// imported spec is meant to be reviewed and edited by hand, so import
+	// writes new files only, and leaves as it is one that already holds
+	// exactly what it would write.
+	files := map[string][]byte{}
+	var order []string
 	for _, im := range imported {
 		var buf bytes.Buffer
 		if err := slo.WriteNative(&buf, im); err != nil {
 			fmt.Fprintf(stderr, "slokit import: %s: %v\n", im.File, err)
 			return exitInvalid
 		}
-		if err := writeFileAtomic(filepath.Join(*out, im.Service+".yaml"), buf.Bytes()); err != nil {
+		path := filepath.Join(*out, im.Service+".yaml")
+		if _, twice := files[path]; twice {
+			fmt.Fprintf(stderr, "slokit import: %s: service %s is imported twice: nothing written\n", im.File, im.Service)
+			return exitInvalid
+		}
+		files[path] = buf.Bytes()
+		order = append(order, path)
+	}
+	var refused []string
+	for _, path := range order {
+		if err := checkReplaceable(path, func([]byte) bool { return sameContent(path, files[path]) }); err != nil {
+			refused = append(refused, err.Error())
+		}
+	}
+	if len(refused) > 0 {
+		for _, r := range refused {
+			fmt.Fprintf(stderr, "slokit import: %s\n", r)
+		}
+		fmt.Fprintln(stderr, "slokit import: nothing written: import writes new files only, so that a reviewed spec is never overwritten (import into an empty folder, or remove those files)")
+		return exitInvalid
+	}
+	for _, path := range order {
+		if err := writeOwnFile(path, files[path], func([]byte) bool { return sameContent(path, files[path]) }); err != nil {
 			fmt.Fprintf(stderr, "slokit import: %v\n", err)
 			return exitInvalid
 		}
 	}
 	fmt.Fprintf(stderr, "imported %d service(s) into %s\n", len(imported), *out)
 	return exitOK
+}
+
+// sameContent reports whether the regular file at path holds content.
+func sameContent(path string, content []byte) bool {
+	if _, err := regularFile(path); err != nil {
+		return false
+	}
+	old, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(old, content)
 }

@@ -34,10 +34,12 @@ type sources struct {
 
 func readSources(dir string) (sources, error) {
 	s := sources{Version: 1, Files: map[string]string{}}
-	data, err := os.ReadFile(filepath.Join(dir, sourcesFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
+	path := filepath.Join(dir, sourcesFile)
+	exists, err := regularFile(path)
+	if !exists || err != nil {
+		return s, err
 	}
+	data, err := os.ReadFile(path)
 	if err == nil {
 		err = json.Unmarshal(data, &s)
 	}
@@ -66,7 +68,7 @@ func writeFiles(dir string, files iter.Seq2[generators.File, error], inputs []st
 		if err != nil {
 			return len(written), err
 		}
-		if err := writeFileAtomic(filepath.Join(dir, f.Name), f.Content); err != nil {
+		if err := writeOwnFile(filepath.Join(dir, f.Name), f.Content, generatedHead(f.Name)); err != nil {
 			return len(written), err
 		}
 		written[f.Name] = f.Source
@@ -87,7 +89,8 @@ func finishFolder(dir string, written map[string]string, inputs []string) error 
 			return err
 		}
 	}
-	return writeFileAtomic(filepath.Join(dir, sourcesFile), p.record)
+	// readSources, in planFolder, has read it as slokit's own.
+	return writeOwnFile(filepath.Join(dir, sourcesFile), p.record, func([]byte) bool { return true })
 }
 
 // folderPlan is what finishing a folder does: the stale generated files it
@@ -128,7 +131,7 @@ func planFolder(dir string, written map[string]string, inputs []string) (folderP
 			continue
 		}
 		generated, err := isGenerated(filepath.Join(dir, name))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errNotRegular) {
 			return p, err
 		}
 		if generated {
@@ -231,26 +234,27 @@ func checkFolders(command string, folders []outputFolder, inputs []string, stder
 	return exitOK
 }
 
-// isGenerated reports whether a file carries slokit's generated-code mark:
-// YAML starting with its header, or a dashboard whose description says
-// so. A file edited into something else is kept.
+// isGenerated reports whether a file carries slokit's generated-code mark
+// (generatedHead); a file edited into something else is kept.
 func isGenerated(path string) (bool, error) {
-	f, err := os.Open(path)
+	head, err := readHead(path)
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
-	head := make([]byte, 4096)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return false, err
+	return generatedHead(path)(head), nil
+}
+
+// generatedHead recognises the files generate and dashboards write, by
+// the name's extension: YAML starting with slokit's header, or a
+// dashboard whose description says so.
+func generatedHead(name string) ownedBy {
+	return func(head []byte) bool {
+		switch filepath.Ext(name) {
+		case ".yaml", ".yml":
+			return strings.HasPrefix(string(head), generators.Header)
+		case ".json":
+			return strings.Contains(string(head), `"description": "`+grafana.Description)
+		}
+		return false
 	}
-	head = head[:n]
-	switch filepath.Ext(path) {
-	case ".yaml":
-		return strings.HasPrefix(string(head), generators.Header), nil
-	case ".json":
-		return strings.Contains(string(head), `"description": "`+grafana.Description), nil
-	}
-	return false, nil
 }

@@ -75,6 +75,13 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return usage("--timezone %q is not an IANA time zone such as Europe/Berlin", *zone)
 	}
+	if *out != "-" {
+		// Before the report is built, which may take a while.
+		if err := checkReplaceable(*out, report.Written); err != nil {
+			fmt.Fprintf(stderr, "slokit report: %v\n", err)
+			return exitInvalid
+		}
+	}
 	now := time.Now().UTC().Truncate(report.Step)
 	var sc *scenario.Scenario
 	if *backendOpts.url == "" {
@@ -173,7 +180,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *out == "-" {
 		_, err = stdout.Write(buf.Bytes())
 	} else {
-		err = writeFileAtomic(*out, buf.Bytes())
+		err = writeOwnFile(*out, buf.Bytes(), report.Written)
 		if err == nil {
 			fmt.Fprintf(stderr, "wrote the report to %s\n", *out)
 		}
