@@ -47,6 +47,33 @@ func TestAmtoolChecksTheRouting(t *testing.T) {
 	}
 }
 
+// Services named like other services' teams are each routed, as the real
+// amtool sees it, and the configuration lists every receiver once (the
+// cases are the generator's unit test's, TestServiceAndTeamOfOneNameAreBothRouted).
+func TestAmtoolRoutesServicesNamedLikeTeams(t *testing.T) {
+	amtool := requireTool(t, "amtool", "prometheus-alertmanager")
+	config := filepath.Join(t.TempDir(), "alertmanager.yaml")
+	slokit(t, "generate", "--format", "alertmanager", "-o", config, "../generators/alertmanager/testdata/colliding")
+	if out, err := exec.Command(amtool, "check-config", config).CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS") {
+		t.Fatalf("amtool check-config: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		labels []string
+		want   string
+	}{
+		{[]string{"alertname=SLOErrorBudgetBurn", "service=checkout", "slo=a", "severity=page"}, "checkout-pager"},
+		{[]string{"alertname=SLOErrorBudgetBurn", "service=other", "team=checkout", "slo=a", "severity=page"}, "checkout-pager"},
+		{[]string{"alertname=SLOErrorBudgetBurn", "service=checkout", "team=payments", "slo=b", "severity=page"}, "payments-pager"},
+		{[]string{"alertname=SLOErrorBudgetBurn", "service=payments", "slo=a", "severity=ticket"}, "payments-tickets"},
+	} {
+		args := append([]string{"config", "routes", "test", "--config.file=" + config}, tc.labels...)
+		out, err := exec.Command(amtool, args...).Output()
+		if got := strings.TrimSpace(string(out)); err != nil || got != tc.want {
+			t.Errorf("amtool routes %v to %q (%v), want %s", tc.labels, got, err, tc.want)
+		}
+	}
+}
+
 // A real Alertmanager running the generated configuration holds back an
 // SLO's ticket while its page fires, and only that SLO's: the alerts carry
 // the labels of the generated alerting rules.

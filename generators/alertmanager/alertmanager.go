@@ -108,10 +108,27 @@ type alertTier struct {
 	priority string // the priority label, when literal
 }
 
+// owner is whom an SLO's alerts go to: a team named by its team label,
+// or, without one, its service, routed as a team of the service's name.
+// A service and a team may share a name (service checkout without a team
+// label, and another service whose team is checkout): each has its own
+// route, and both use the receivers of that name.
+type owner struct {
+	byService bool
+	name      string
+}
+
+// matcher finds the owner's alerts.
+func (o owner) matcher() string {
+	if o.byService {
+		return matcher(series.ServiceLabel, "=", o.name)
+	}
+	return matcher(TeamLabel, "=", o.name)
+}
+
 // Build returns the routing for the alerts of services' SLOs.
 func Build(services []*slo.Service) Config {
-	byTeam := map[string][]alertTier{}
-	teamMatcher := map[string]string{}
+	byTeam := map[owner][]alertTier{}
 	alertNames := map[string]bool{}
 	severityPairs := map[[2]string]bool{}
 	equal := map[string]bool{}
@@ -127,8 +144,7 @@ func Build(services []*slo.Service) Config {
 			for _, g := range s.Grouping {
 				equal[g] = true
 			}
-			team, matcher := teamOf(s)
-			teamMatcher[team] = matcher
+			team := teamOf(s)
 			if len(tiers) > 0 {
 				alertNames[s.Alerting.Name] = true
 			}
@@ -168,11 +184,21 @@ func Build(services []*slo.Service) Config {
 		GroupWait: defaultTiming.groupWait, GroupInterval: defaultTiming.groupInterval, RepeatInterval: defaultTiming.repeatInterval,
 	}
 	receivers := []Receiver{{Name: UnroutedReceiver}}
-	for _, team := range slices.Sorted(maps.Keys(byTeam)) {
-		r, used := teamRoute(team, teamMatcher[team], byTeam[team])
+	seen := map[string]bool{UnroutedReceiver: true}
+	// Teams' routes first: an alert with a team label is its team's, even
+	// when its service's name is routed too (a service routed by its name
+	// may have SLOs with a team label).
+	owners := slices.SortedFunc(maps.Keys(byTeam), func(a, b owner) int {
+		return cmp.Or(cmp.Compare(boolInt(a.byService), boolInt(b.byService)), strings.Compare(a.name, b.name))
+	})
+	for _, team := range owners {
+		r, used := teamRoute(team, byTeam[team])
 		top.Routes = append(top.Routes, r)
 		for _, name := range used {
-			receivers = append(receivers, Receiver{Name: name})
+			if !seen[name] {
+				seen[name] = true
+				receivers = append(receivers, Receiver{Name: name})
+			}
 		}
 	}
 
@@ -218,7 +244,8 @@ func Build(services []*slo.Service) Config {
 // teamRoute is a team's route: a child route per severity value to the
 // pager or ticket receiver, and within it a route per priority. It
 // returns the receivers it uses, in order.
-func teamRoute(team, teamMatcher string, tiers []alertTier) (Route, []string) {
+func teamRoute(o owner, tiers []alertTier) (Route, []string) {
+	team := o.name
 	receiverOf := func(t alertTier) string {
 		switch {
 		case t.severity == burnrate.Page:
@@ -229,7 +256,7 @@ func teamRoute(team, teamMatcher string, tiers []alertTier) (Route, []string) {
 		return team + TicketSuffix
 	}
 	used := map[string]bool{}
-	r := Route{Receiver: team + TicketSuffix, Matchers: []string{teamMatcher}}
+	r := Route{Receiver: team + TicketSuffix, Matchers: []string{o.matcher()}}
 	// A severity value is a page for one SLO of the team and a ticket for
 	// another only if the team wants it so; then its routes name the SLO.
 	kinds := map[string]map[burnrate.Severity]bool{}
@@ -313,15 +340,15 @@ func enabledSeverities(s *slo.SLO) []burnrate.Severity {
 	return out
 }
 
-// teamOf names the team an SLO's alerts go to, and the matcher that finds
-// them: its team label, or else its service.
-func teamOf(s *slo.SLO) (name, matcherText string) {
+// teamOf is whom an SLO's alerts go to: its team label, or else its
+// service.
+func teamOf(s *slo.SLO) owner {
 	for _, sev := range []burnrate.Severity{burnrate.Page, burnrate.Ticket} {
 		if v := literalLabel(s, sev, TeamLabel); v != "" {
-			return v, matcher(TeamLabel, "=", v)
+			return owner{name: v}
 		}
 	}
-	return s.Service, matcher(series.ServiceLabel, "=", s.Service)
+	return owner{byService: true, name: s.Service}
 }
 
 // literalLabel is the value label has on the SLO's alerts of severity

@@ -2,6 +2,7 @@ package alertmanager_test
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"testing"
 
@@ -113,5 +114,44 @@ slos:
 	c = alertmanager.Build(services)
 	if len(c.Route.Routes) != 0 || len(c.InhibitRules) != 0 || !slices.Equal(c.Receivers, []alertmanager.Receiver{{Name: alertmanager.UnroutedReceiver}}) {
 		t.Errorf("no alerts, yet: %+v", c)
+	}
+}
+
+// collidingCases are alerts of testdata/colliding, where services are
+// named like other services' teams, and the receivers they must reach;
+// test/alertmanager_test.go asks the real amtool the same.
+var collidingCases = []struct {
+	labels map[string]string
+	want   string
+}{
+	{map[string]string{"service": "checkout", "slo": "a", "severity": "page"}, "checkout-pager"},
+	{map[string]string{"service": "other", "team": "checkout", "slo": "a", "severity": "page"}, "checkout-pager"},
+	{map[string]string{"service": "checkout", "team": "payments", "slo": "b", "severity": "page"}, "payments-pager"},
+	{map[string]string{"service": "payments", "slo": "a", "severity": "ticket"}, "payments-tickets"},
+}
+
+// A service's name may be another service's team: each is routed on its
+// own, and no alert goes unrouted. Before, service checkout (no team)
+// and a team checkout shared one route, matching team="checkout" only, so
+// checkout's own pages went to slokit-unrouted.
+func TestServiceAndTeamOfOneNameAreBothRouted(t *testing.T) {
+	services, diags := slo.Load([]string{"testdata/colliding"})
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	c := alertmanager.Build(services)
+	for _, tc := range collidingCases {
+		ls := map[string]string{"alertname": "SLOErrorBudgetBurn"}
+		maps.Copy(ls, tc.labels)
+		if got := routeTo(c.Route.Routes[0], ls); got != tc.want {
+			t.Errorf("%v goes to %s, want %s", tc.labels, got, tc.want)
+		}
+	}
+	names := map[string]bool{}
+	for _, r := range c.Receivers {
+		if names[r.Name] {
+			t.Errorf("receiver %s listed twice", r.Name)
+		}
+		names[r.Name] = true
 	}
 }
