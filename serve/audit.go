@@ -22,9 +22,16 @@ import (
 	"github.com/slokit/slokit/serve/api"
 )
 
-// auditFile is the audit log's file in the data folder; rotated files are
-// auditFile.1 (the newest) to auditFile.N.
-const auditFile = "audit.jsonl"
+// The logs of the data folder; rotated files are NAME.1 (the newest) to
+// NAME.N. Changes of state (overrides, maintenance windows, incidents) and
+// gate decisions are kept apart: anonymous checks, thousands a second,
+// must never rotate away the record of who made an override that is still
+// in force. A log written before the two were apart holds both, and is
+// read as both.
+const (
+	auditFile     = "audit.jsonl"
+	decisionsFile = "decisions.jsonl"
+)
 
 // Audit log bounds by default: 5 files of 64 MiB.
 const (
@@ -32,17 +39,20 @@ const (
 	DefaultAuditMaxFiles = 5
 )
 
-// AuditLog is an append-only JSON-lines record of the gate's decisions and
-// of every change of state (overrides, injected incidents).
+// AuditLog is an append-only JSON-lines log, rotated by size: the data
+// folder's audit.jsonl of changes of state (overrides, maintenance
+// windows, injected incidents) and its decisions.jsonl of gate decisions
+// (OpenDecisionLog).
 //
 // What it records, so that it stays useful and bounded when pipelines
 // poll the gate thousands of times a second, anonymously:
 //   - every change of state, synced to disk before it is acknowledged;
-//   - every deny, and every decision that differs from the previous one
-//     for the same service and kind of change, written at once;
-//   - repeats of the previous decision are counted, not written: Flush
-//     writes one "decisions-repeated" record per service and change with
-//     their count and time span.
+//   - every decision that differs from the previous one for the same
+//     service and kind of change (in verdict or in the rules behind it),
+//     written at once;
+//   - repeats of the previous decision, denies included, are counted, not
+//     written: Flush writes one "decisions-repeated" record per service
+//     and change with their count and time span.
 //
 // Records are written to the file as they come, one write each, so a
 // killed process (SIGKILL) loses none of them; only the repeat counts
@@ -65,17 +75,37 @@ type AuditLog struct {
 }
 
 // DecisionDigest turns the stream of gate decisions into the records worth
-// keeping: every deny, and every decision that differs from the previous
-// one for the same service and kind of change, as it comes; the repeats
-// of a decision as a count, given by Flush or when the decision changes.
-// Pipelines poll the gate thousands of times a second, and the trail
-// stays useful and bounded. It is not safe for concurrent use: its owner
-// holds its own lock.
+// keeping: every decision that differs from the previous one for the same
+// service and kind of change, in its verdict or the rules behind it, as it
+// comes; the repeats of a decision, denies included, as a count, given by
+// Flush or when the decision changes. Pipelines poll the gate thousands of
+// times a second, anonymously, and the trail stays useful and bounded: at
+// most two records per service and change between two Flushes, whatever
+// the number of checks. It is not safe for concurrent use: its owner holds
+// its own lock.
 type DecisionDigest struct {
-	// last is each service and change's last decision; repeats counts the
-	// decisions since the last record that repeated it.
-	last    map[decisionKey]gate.Verdict
+	// last is each service and change's last decision (decisionSignature);
+	// repeats counts the decisions since the last record that repeated it.
+	last    map[decisionKey]lastDecision
 	repeats map[decisionKey]*repeat
+}
+
+type lastDecision struct {
+	verdict   gate.Verdict
+	signature string
+}
+
+// decisionSignature is what makes two decisions the same for the log:
+// their verdict and the rules behind it, per SLO objective. The messages
+// are left out, since their figures (the budget left) change at every
+// refresh.
+func decisionSignature(d gate.Decision) string {
+	var b strings.Builder
+	b.WriteString(string(d.Verdict))
+	for _, r := range d.Reasons {
+		b.WriteString("\x00" + r.Rule + "\x00" + r.SLO + "\x00" + r.Objective)
+	}
+	return b.String()
 }
 
 type decisionKey struct{ service, change string }
@@ -87,7 +117,7 @@ type repeat struct {
 
 // NewDecisionDigest returns a digest that has seen no decision.
 func NewDecisionDigest() *DecisionDigest {
-	return &DecisionDigest{last: map[decisionKey]gate.Verdict{}, repeats: map[decisionKey]*repeat{}}
+	return &DecisionDigest{last: map[decisionKey]lastDecision{}, repeats: map[decisionKey]*repeat{}}
 }
 
 // Add returns the records to keep for d, in order: none when d repeats
@@ -95,7 +125,8 @@ func NewDecisionDigest() *DecisionDigest {
 // before it, if any, and d itself.
 func (g *DecisionDigest) Add(d gate.Decision, client string, now time.Time) []AuditEntry {
 	k := decisionKey{d.Service, d.Change}
-	if prev, ok := g.last[k]; ok && prev == d.Verdict && d.Verdict != gate.Deny {
+	sig := decisionSignature(d)
+	if prev, ok := g.last[k]; ok && prev.signature == sig {
 		r := g.repeats[k]
 		if r == nil {
 			r = &repeat{first: now}
@@ -109,7 +140,7 @@ func (g *DecisionDigest) Add(d gate.Decision, client string, now time.Time) []Au
 	if e, ok := g.take(k); ok {
 		out = append(out, e)
 	}
-	g.last[k] = d.Verdict
+	g.last[k] = lastDecision{verdict: d.Verdict, signature: sig}
 	return append(out, AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client})
 }
 
@@ -140,7 +171,7 @@ func (g *DecisionDigest) take(k decisionKey) (AuditEntry, bool) {
 	}
 	delete(g.repeats, k)
 	return AuditEntry{Time: r.last, Kind: "decisions-repeated", Repeated: &Repeated{
-		Service: k.service, Change: k.change, Decision: g.last[k], Count: r.count, First: r.first, Last: r.last,
+		Service: k.service, Change: k.change, Decision: g.last[k].verdict, Count: r.count, First: r.first, Last: r.last,
 	}}, true
 }
 
@@ -184,12 +215,22 @@ type AuditOptions struct {
 	MaxFiles int
 }
 
-// OpenAuditLog opens (or creates) the audit log in dir for appending. A
-// last record torn by a crash is cut off (Repaired says how many bytes),
-// so the next record starts on a line of its own.
+// OpenAuditLog opens (or creates) the audit log of changes in dir for
+// appending. A last record torn by a crash is cut off (Repaired says how
+// many bytes), so the next record starts on a line of its own.
 func OpenAuditLog(dir string, o ...AuditOptions) (*AuditLog, error) {
+	return openLog(dir, auditFile, o)
+}
+
+// OpenDecisionLog opens (or creates) the log of gate decisions in dir,
+// decisions.jsonl, bounded as the audit log is, but on its own.
+func OpenDecisionLog(dir string, o ...AuditOptions) (*AuditLog, error) {
+	return openLog(dir, decisionsFile, o)
+}
+
+func openLog(dir, file string, o []AuditOptions) (*AuditLog, error) {
 	a := &AuditLog{
-		path: filepath.Join(dir, auditFile), maxBytes: DefaultAuditMaxBytes, maxFiles: DefaultAuditMaxFiles,
+		path: filepath.Join(dir, file), maxBytes: DefaultAuditMaxBytes, maxFiles: DefaultAuditMaxFiles,
 		digest: NewDecisionDigest(),
 	}
 	for _, opt := range o {
@@ -349,13 +390,13 @@ func (a *AuditLog) Close() error {
 	return errors.Join(a.flush(), a.f.Close())
 }
 
-// AuditActivity reads the gate's activity per service from the audit log
-// in a data folder, the rotated files included, for slokit report.
+// AuditActivity reads the gate's activity per service from the logs in a
+// data folder, the rotated files included, for slokit report.
 type AuditActivity struct{ Dir string }
 
-// Activity counts, per service, the deny decisions, the overrides created
-// and the maintenance windows made in [from, to). Denials are never folded
-// into repeat counts, so each is a record. A torn last line is skipped.
+// Activity counts, per service, the deny decisions (those written and
+// those counted as repeats), the overrides created and the maintenance
+// windows made in [from, to). A torn last line is skipped.
 func (a AuditActivity) Activity(_ context.Context, from, to time.Time) (map[string]report.Activity, error) {
 	out := map[string]report.Activity{}
 	err := readAudit(a.Dir, func(e AuditEntry) {
@@ -367,6 +408,10 @@ func (a AuditActivity) Activity(_ context.Context, from, to time.Time) (map[stri
 			act := out[e.Decision.Service]
 			act.Denies++
 			out[e.Decision.Service] = act
+		case e.Kind == "decisions-repeated" && e.Repeated != nil && e.Repeated.Decision == gate.Deny:
+			act := out[e.Repeated.Service]
+			act.Denies += e.Repeated.Count
+			out[e.Repeated.Service] = act
 		case e.Kind == "override-created" && e.Override != nil:
 			act := out[e.Override.Service]
 			act.Overrides++
@@ -383,29 +428,45 @@ func (a AuditActivity) Activity(_ context.Context, from, to time.Time) (map[stri
 	return out, nil
 }
 
-// readAudit calls fn with every record of the audit log in dir, oldest
-// first: the rotated files (audit.jsonl.N is the oldest), then the current
-// one. A line that does not parse (a torn last line) is skipped.
+// readAudit calls fn with every record of the logs in dir, the audit log
+// of changes then the decisions' (readLog). A folder with neither is an
+// error.
 func readAudit(dir string, fn func(AuditEntry)) error {
-	files, err := filepath.Glob(filepath.Join(dir, auditFile+".*"))
+	found := false
+	for _, file := range []string{auditFile, decisionsFile} {
+		ok, err := readLog(dir, file, fn)
+		if err != nil {
+			return err
+		}
+		found = found || ok
+	}
+	if !found {
+		return fmt.Errorf("no audit log (%s or %s) in %s: give the data folder slokit serve keeps", auditFile, decisionsFile, dir)
+	}
+	return nil
+}
+
+// readLog calls fn with every record of the log file in dir, oldest
+// first: the rotated files (FILE.N is the oldest), then the current one.
+// A line that does not parse (a torn last line) is skipped. It reports
+// whether the log has any file.
+func readLog(dir, file string, fn func(AuditEntry)) (bool, error) {
+	files, err := filepath.Glob(filepath.Join(dir, file+".*"))
 	if err != nil {
-		return err
+		return false, err
 	}
 	number := func(name string) int {
 		n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Ext(name), "."))
 		return n
 	}
 	slices.SortFunc(files, func(a, b string) int { return number(b) - number(a) })
-	if _, err := os.Stat(filepath.Join(dir, auditFile)); err == nil {
-		files = append(files, filepath.Join(dir, auditFile))
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("no audit log (%s) in %s: give the data folder slokit serve keeps", auditFile, dir)
+	if _, err := os.Stat(filepath.Join(dir, file)); err == nil {
+		files = append(files, filepath.Join(dir, file))
 	}
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
-			return fmt.Errorf("audit log %s: %w", name, err)
+			return true, fmt.Errorf("audit log %s: %w", name, err)
 		}
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64<<10), 4<<20)
@@ -418,10 +479,10 @@ func readAudit(dir string, fn func(AuditEntry)) error {
 		err = sc.Err()
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("audit log %s: %w", name, err)
+			return true, fmt.Errorf("audit log %s: %w", name, err)
 		}
 	}
-	return nil
+	return len(files) > 0, nil
 }
 
 // Service reports whether the record is about the service: a decision, an

@@ -37,7 +37,7 @@ func BenchmarkGateChecks(b *testing.B) {
 	if err := store.Sync(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	if st, err := os.Stat(filepath.Join(dir, "audit.jsonl")); err == nil {
+	if st, err := os.Stat(filepath.Join(dir, "decisions.jsonl")); err == nil {
 		b.ReportMetric(float64(st.Size()), "audit-bytes")
 		b.ReportMetric(elapsed.Seconds(), "seconds")
 	}

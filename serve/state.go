@@ -129,12 +129,15 @@ func activeOverride(list []gate.Override, service string) *gate.Override {
 }
 
 // FileStore is the Store of one instance: overrides and maintenance
-// windows in files rewritten atomically, the audit trail in a rotated
-// JSON-lines log, all in the data folder.
+// windows in files rewritten atomically, the audit trail in two rotated
+// JSON-lines logs, all in the data folder: audit.jsonl of changes,
+// decisions.jsonl of gate decisions, each bounded on its own, so that no
+// number of checks rotates away who made a change.
 type FileStore struct {
 	overrides   *Overrides
 	maintenance *MaintenanceFile
-	audit       *AuditLog
+	audit       *AuditLog // changes of state
+	decisions   *AuditLog
 }
 
 // OpenFileStore opens the overrides and the audit log in dir, creating it
@@ -152,7 +155,12 @@ func OpenFileStore(dir string, bounds AuditOptions) (*FileStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FileStore{overrides: ov, maintenance: m, audit: audit}, nil
+	decisions, err := OpenDecisionLog(dir, bounds)
+	if err != nil {
+		audit.Close()
+		return nil, err
+	}
+	return &FileStore{overrides: ov, maintenance: m, audit: audit, decisions: decisions}, nil
 }
 
 func (f *FileStore) CreateMaintenance(_ context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error) {
@@ -181,8 +189,8 @@ func (f *FileStore) Maintenance(now time.Time) []api.MaintenanceWindow {
 	return f.maintenance.List(now)
 }
 
-// Repaired is the size of a torn last audit record cut off at open.
-func (f *FileStore) Repaired() int { return f.audit.Repaired }
+// Repaired is the size of the torn last records cut off at open.
+func (f *FileStore) Repaired() int { return f.audit.Repaired + f.decisions.Repaired }
 
 func (f *FileStore) CreateOverride(_ context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error) {
 	ov, err := f.overrides.Add(ov, now)
@@ -221,28 +229,36 @@ func (f *FileStore) Overrides(now time.Time) []gate.Override { return f.override
 
 func (f *FileStore) Record(_ context.Context, e AuditEntry) error { return f.audit.Write(e) }
 
-// Audit reads the log's files, keeping only the last limit records about
-// the service, so memory stays bounded whatever the log's size.
+// Audit reads the logs' files, keeping only the last limit records about
+// the service of each, so memory stays bounded whatever their size, and
+// answers the latest limit of both.
 func (f *FileStore) Audit(_ context.Context, service string, limit int) ([]AuditEntry, error) {
-	if err := f.audit.Flush(); err != nil {
+	if err := f.decisions.Flush(); err != nil {
 		return nil, err
 	}
-	last := &lastOf{service: service, n: limit}
-	if err := readAudit(filepath.Dir(f.audit.path), last.add); err != nil {
-		return nil, err
+	dir := filepath.Dir(f.audit.path)
+	var all []AuditEntry
+	for _, file := range []string{auditFile, decisionsFile} {
+		last := &lastOf{service: service, n: limit}
+		if _, err := readLog(dir, file, last.add); err != nil {
+			return nil, err
+		}
+		slices.Reverse(last.out)
+		all = append(all, last.out...)
 	}
-	slices.Reverse(last.out)
-	return last.out, nil
+	// Newest first; records of one time keep their order in their log.
+	slices.SortStableFunc(all, func(a, b AuditEntry) int { return b.Time.Compare(a.Time) })
+	return all[:min(len(all), limit)], nil
 }
 
 func (f *FileStore) Decision(d gate.Decision, client string, now time.Time) error {
-	return f.audit.Decision(d, client, now)
+	return f.decisions.Decision(d, client, now)
 }
 
 // Fresh is always nil: the file is the truth, read at start and kept in
 // step with every change.
 func (f *FileStore) Fresh(time.Time) error { return nil }
 
-func (f *FileStore) Sync(context.Context) error { return f.audit.Flush() }
+func (f *FileStore) Sync(context.Context) error { return f.decisions.Flush() }
 
-func (f *FileStore) Close() error { return f.audit.Close() }
+func (f *FileStore) Close() error { return errors.Join(f.decisions.Close(), f.audit.Close()) }

@@ -153,10 +153,11 @@ func readAudit(t *testing.T, path string) []serve.AuditEntry {
 	return out
 }
 
-// Identical decisions polled again and again are counted, not written one
-// by one; a change of decision and every deny are written at once, before
-// Flush, so a killed process loses none of them.
-func TestAuditLogRecordsChangesAndDeniesAndCountsRepeats(t *testing.T) {
+// Identical decisions polled again and again, denies too, are counted,
+// not written one by one; a change of decision (its verdict, or the rules
+// behind it) is written at once, before Flush, so a killed process loses
+// none of them.
+func TestAuditLogRecordsChangesAndCountsRepeats(t *testing.T) {
 	dir := t.TempDir()
 	log, err := serve.OpenAuditLog(dir)
 	if err != nil {
@@ -171,6 +172,11 @@ func TestAuditLogRecordsChangesAndDeniesAndCountsRepeats(t *testing.T) {
 	}
 	decide(gate.Allow, 1000)
 	decide(gate.Deny, 3)
+	// The same verdict for another reason is another decision.
+	if err := log.Decision(gate.Decision{Service: "order-api", Change: "normal", Verdict: gate.Deny,
+		Reasons: []gate.Reason{{Rule: "budget-exhausted", SLO: "availability", Objective: "99.9"}}}, "127.0.0.1", now); err != nil {
+		t.Fatal(err)
+	}
 	decide(gate.Allow, 500)
 	// Not flushed, not closed: what a SIGKILL leaves.
 	var kinds []string
@@ -181,7 +187,7 @@ func TestAuditLogRecordsChangesAndDeniesAndCountsRepeats(t *testing.T) {
 			kinds = append(kinds, e.Kind+":"+string(e.Decision.Verdict))
 		}
 	}
-	want := "decision:allow,repeated:999,decision:deny,decision:deny,decision:deny,decision:allow"
+	want := "decision:allow,repeated:999,decision:deny,repeated:2,decision:deny,decision:allow"
 	if got := strings.Join(kinds, ","); got != want {
 		t.Errorf("before Flush the log holds\n%s\nwant\n%s", got, want)
 	}

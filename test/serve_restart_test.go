@@ -69,7 +69,7 @@ func TestOverrideSurvivesSIGKILL(t *testing.T) {
 	}
 }
 
-// Decisions in the audit log survive SIGKILL: 300 gate checks over 4
+// Decisions in their log (decisions.jsonl) survive SIGKILL: 300 gate checks over 4
 // services and 3 kinds of change (decided with --fail-open, the backend
 // being unreachable) write each service and change's decision at once;
 // only the count of repeats since the last refresh is lost.
@@ -100,7 +100,7 @@ func TestAuditedDecisionsSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = serve.Process.Wait()
-	log, err := os.ReadFile(filepath.Join(data, "audit.jsonl"))
+	log, err := os.ReadFile(filepath.Join(data, "decisions.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +118,6 @@ func TestAuditedDecisionsSurviveSIGKILL(t *testing.T) {
 		}
 	}
 	if len(keys) != 12 {
-		t.Errorf("after SIGKILL the audit log holds the decisions of %d service/change pairs, want all 12", len(keys))
+		t.Errorf("after SIGKILL the decision log holds the decisions of %d service/change pairs, want all 12", len(keys))
 	}
 }

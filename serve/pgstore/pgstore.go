@@ -684,7 +684,8 @@ func (s *Store) String() string {
 	return "postgres " + s.target + " (replica " + strconv.Quote(s.o.Replica) + ")"
 }
 
-// Activity counts, per service, the deny decisions, the overrides created
+// Activity counts, per service, the deny decisions (written, or counted as
+// repeats), the overrides created
 // and the maintenance windows made in [from, to), for slokit report.
 // Decision records older than --store-retention are gone.
 func (s *Store) Activity(ctx context.Context, from, to time.Time) (map[string]report.Activity, error) {
@@ -713,7 +714,9 @@ func (s *Store) Activity(ctx context.Context, from, to time.Time) (map[string]re
 		return nil
 	}
 	err := errors.Join(
-		count("deny decisions", `SELECT service, count(*) FROM slokit_decisions WHERE at >= $1 AND at < $2 AND kind = 'decision' AND entry->'decision'->>'decision' = 'deny' GROUP BY service`,
+		// Denies written, and denies counted as repeats of one.
+		count("deny decisions", `SELECT service, sum(CASE WHEN kind = 'decision' THEN 1 ELSE (entry->'repeated'->>'count')::bigint END)::bigint FROM slokit_decisions
+			WHERE at >= $1 AND at < $2 AND ((kind = 'decision' AND entry->'decision'->>'decision' = 'deny') OR (kind = 'decisions-repeated' AND entry->'repeated'->>'decision' = 'deny')) GROUP BY service`,
 			func(a *report.Activity, n int) { a.Denies = n }),
 		count("overrides", `SELECT entry->'override'->>'service', count(*) FROM slokit_audit WHERE at >= $1 AND at < $2 AND kind = 'override-created' GROUP BY 1`,
 			func(a *report.Activity, n int) { a.Overrides = n }),
