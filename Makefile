@@ -129,6 +129,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./burnrate ./engine ./generators/... ./slo ./simulate
 	$(GO) test -run '^$$' -bench GateChecks -benchtime 20000x ./serve
 	$(GO) test -run '^$$' -bench UIOverview -benchtime 200x ./serve
+	$(GO) test -run '^$$' -bench GateOverviewWithOverrides -benchtime 50x ./serve
 	$(GO) test -run '^$$' -bench UIOverviewInChromium -benchtime 20x ./test
 	$(GO) test -run '^$$' -bench Generate1000 -benchtime 20x ./test
 	$(GO) test -run '^$$' -bench ThreeReplicas -benchtime 20000x ./test

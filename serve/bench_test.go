@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
@@ -101,4 +103,52 @@ func loadedServer(b *testing.B) (load fixture.GateLoad, store *serve.FileStore, 
 	srv = httptest.NewServer(s.Handler())
 	b.Cleanup(srv.Close)
 	return load, store, dir, srv
+}
+
+// BenchmarkGateOverviewWithOverrides measures GET /api/v1/gate, which the
+// web UI polls anonymously every 30 s, over 1,000 services (of one SLO,
+// its budget spent) with 900 overrides in force: it costs services +
+// overrides, not their product (TestTheGateLooksAtEachServicesOwnOverrides).
+func BenchmarkGateOverviewWithOverrides(b *testing.B) {
+	load := fixture.NewGateLoad(1000, 1)
+	var services []*slo.Service
+	for _, spec := range load.Specs {
+		svcs, diags := slo.Parse([]byte(spec))
+		if err := diags.Errors(); err != nil {
+			b.Fatal(err)
+		}
+		services = append(services, svcs...)
+	}
+	store, err := serve.OpenFileStore(b.TempDir(), serve.AuditOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	now := time.Now()
+	for i := range 900 {
+		if _, err := store.CreateOverride(context.Background(), gate.Override{Service: fmt.Sprintf("svc-%03d", i), Reason: "r", Author: "a", Expires: now.Add(time.Hour)}, "", now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, err := serve.New(serve.Options{Services: services, Querier: staticQuerier(load.Series), Store: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	b.Cleanup(srv.Close)
+	for b.Loop() {
+		resp, err := http.Get(srv.URL + "/api/v1/gate")
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatal(resp.Status)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/overview")
 }

@@ -586,7 +586,7 @@ func (s *Server) judge(service string, change slo.Change, now time.Time) (gate.D
 		for i, st := range states {
 			gs[i] = st.GateState(now, s.opts.StaleAfter)
 		}
-		d = gate.Decide(service, change, gs, activeOverride(s.opts.Store.Overrides(now), service), now)
+		d = gate.Decide(service, change, gs, s.opts.Store.ActiveOverride(service, now), now)
 	}
 	wireDecision(d, &resp)
 	return d, resp, states, true

@@ -56,18 +56,21 @@ func newServer(t *testing.T, at time.Duration, failOpen bool) *testServer {
 	return serveOn(t, serve.Options{Services: svcs, Querier: q, Token: token, FailOpen: failOpen}, ts)
 }
 
-// serveOn serves o over HTTP, with its stores in a fresh data folder and
+// serveOn serves o over HTTP, with its stores in a fresh data folder (unless
+// o has a store) and
 // the test server's clock (set to start) as its Now.
 func serveOn(t *testing.T, o serve.Options, start time.Time) *testServer {
 	t.Helper()
 	f := &testServer{dir: t.TempDir(), clock: &start}
 	var err error
-	store, err := serve.OpenFileStore(f.dir, serve.AuditOptions{})
-	if err != nil {
-		t.Fatal(err)
+	if o.Store == nil { // else the test's own
+		store, err := serve.OpenFileStore(f.dir, serve.AuditOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Store = store
+		t.Cleanup(func() { store.Close() })
 	}
-	o.Store = store
-	t.Cleanup(func() { store.Close() })
 	o.Now = func() time.Time { return *f.clock }
 	if f.s, err = serve.New(o); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,10 @@ type Store interface {
 	ChangeOverride(ctx context.Context, id string, c OverrideChange, client string, now time.Time) (gate.Override, bool, error)
 	// Overrides are those in force at now, oldest first, as last known.
 	Overrides(now time.Time) []gate.Override
+	// ActiveOverride is the service's override in force at now that lasts
+	// longest, if any, as last known, at the cost of the service's own
+	// overrides (OverrideIndex): the gate asks it at every check.
+	ActiveOverride(service string, now time.Time) *gate.Override
 	// CreateMaintenance stores a maintenance window with its audit
 	// record before returning it with its ID and creation time.
 	CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error)
@@ -112,13 +116,30 @@ func InForce(list []gate.Override, now time.Time) []gate.Override {
 	return out
 }
 
-// activeOverride is the service's override that lasts longest among
-// those in force, if any.
-func activeOverride(list []gate.Override, service string) *gate.Override {
+// OverrideIndex is a list of overrides by service, for the gate: a check
+// looks at its own service's overrides only, so that a check costs the
+// same with a thousand overrides of other services, and the overview of
+// every service costs services + overrides, not their product. A store
+// builds it anew whenever its list changes (rarely: people make
+// overrides); it is not changed once built.
+type OverrideIndex map[string][]gate.Override
+
+// NewOverrideIndex indexes list, copied.
+func NewOverrideIndex(list []gate.Override) OverrideIndex {
+	idx := OverrideIndex{}
+	for _, ov := range list {
+		idx[ov.Service] = append(idx[ov.Service], ov)
+	}
+	return idx
+}
+
+// Active is the service's override in force at now that lasts longest, if
+// any, as a copy.
+func (idx OverrideIndex) Active(service string, now time.Time) *gate.Override {
 	var best *gate.Override
-	for i := range list {
-		if list[i].Service == service && (best == nil || list[i].Expires.After(best.Expires)) {
-			best = &list[i]
+	for i, ov := range idx[service] {
+		if ov.Active(now) && (best == nil || ov.Expires.After(best.Expires)) {
+			best = &idx[service][i]
 		}
 	}
 	if best == nil {
@@ -226,6 +247,10 @@ func (f *FileStore) ChangeOverride(_ context.Context, id string, c OverrideChang
 }
 
 func (f *FileStore) Overrides(now time.Time) []gate.Override { return f.overrides.List(now) }
+
+func (f *FileStore) ActiveOverride(service string, now time.Time) *gate.Override {
+	return f.overrides.Active(service, now)
+}
 
 func (f *FileStore) Record(_ context.Context, e AuditEntry) error { return f.audit.Write(e) }
 

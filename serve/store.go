@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slokit/slokit/gate"
@@ -110,6 +111,9 @@ func NewID(prefix string) (string, error) {
 type Overrides struct {
 	file *durableList[gate.Override]
 	max  int // MaxOverrides; lower in tests
+	// index is the list by service, built anew at each change: checks
+	// read it without a lock.
+	index atomic.Pointer[OverrideIndex]
 }
 
 // OpenOverrides reads the overrides kept in dir, creating dir if needed.
@@ -121,7 +125,23 @@ func OpenOverrides(dir string) (*Overrides, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Overrides{file: file, max: MaxOverrides}, nil
+	o := &Overrides{file: file, max: MaxOverrides}
+	o.reindex()
+	return o, nil
+}
+
+// reindex builds the index of the list as it is now.
+func (o *Overrides) reindex() {
+	o.file.read(func(list []gate.Override) []gate.Override {
+		idx := NewOverrideIndex(list)
+		o.index.Store(&idx)
+		return nil
+	})
+}
+
+// Active is the service's override in force at now that lasts longest.
+func (o *Overrides) Active(service string, now time.Time) *gate.Override {
+	return o.index.Load().Active(service, now)
 }
 
 // Add stores an override and returns it with its ID and creation time.
@@ -140,11 +160,13 @@ func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) 
 		}
 		return append(list, ov), nil
 	})
+	o.reindex()
 	return ov, err
 }
 
 // Delete removes an override; it reports false if there is none with id.
 func (o *Overrides) Delete(id string) (bool, error) {
+	defer o.reindex()
 	return o.file.update(func(list []gate.Override) ([]gate.Override, error) {
 		i := slices.IndexFunc(list, func(ov gate.Override) bool { return ov.ID == id })
 		if i < 0 {
@@ -167,6 +189,7 @@ func (o *Overrides) Change(id string, c OverrideChange, now time.Time) (gate.Ove
 		changed = list[i]
 		return list, nil
 	})
+	o.reindex()
 	return changed, ok, err
 }
 

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -99,7 +100,10 @@ type Store struct {
 	log    *slog.Logger
 
 	mu        sync.Mutex
-	overrides []gate.Override         // in force when last read, oldest first
+	overrides []gate.Override // in force when last read, oldest first
+	// index is overrides by service, built anew whenever they change:
+	// checks read it without a lock.
+	index     atomic.Pointer[serve.OverrideIndex]
 	windows   []api.MaintenanceWindow // not ended when last read, by start
 	readAt    time.Time               // when the overrides were last read
 	changes   int                     // this replica's changes, so a read that overlaps one is not kept
@@ -281,15 +285,24 @@ func (s *Store) reload(ctx context.Context) error {
 	// from their results: keep the memory, which has it; the change's
 	// notification brings a read that follows it.
 	if s.changes == changes {
-		s.overrides, s.windows = list, windows
+		s.setOverrides(list)
+		s.windows = windows
 	}
 	return nil
+}
+
+// setOverrides keeps list as the overrides in force, and its index; the
+// caller holds mu.
+func (s *Store) setOverrides(list []gate.Override) {
+	s.overrides = list
+	idx := serve.NewOverrideIndex(list)
+	s.index.Store(&idx)
 }
 
 // changeOverrides commits one change of the overrides (see commit); edit
 // brings this replica's list in line once it is committed.
 func (s *Store) changeOverrides(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), edit func([]gate.Override) []gate.Override) (bool, error) {
-	return s.commit(ctx, id, client, change, func() { s.overrides = edit(slices.Clone(s.overrides)) })
+	return s.commit(ctx, id, client, change, func() { s.setOverrides(edit(slices.Clone(s.overrides))) })
 }
 
 // changeWindows is changeOverrides for maintenance windows.
@@ -493,6 +506,16 @@ func (s *Store) Overrides(now time.Time) []gate.Override {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return serve.InForce(s.overrides, now)
+}
+
+// ActiveOverride is the service's override in force at now that lasts
+// longest among the last read.
+func (s *Store) ActiveOverride(service string, now time.Time) *gate.Override {
+	idx := s.index.Load()
+	if idx == nil {
+		return nil
+	}
+	return idx.Active(service, now)
 }
 
 // Fresh fails once the overrides were last read more than KnownFor ago:

@@ -113,6 +113,13 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 		list := a.Overrides(time.Now())
 		return len(list) == 1 && list[0].Expires.Equal(longer) && list[0].Reason == changed.Reason
 	})
+	// What the gate asks at every check: the service's own, as changed.
+	if act := a.ActiveOverride("order-api", time.Now()); act == nil || act.ID != ov.ID || !act.Expires.Equal(longer) {
+		t.Errorf("the first replica's active override of order-api: %+v", act)
+	}
+	if act := b.ActiveOverride("payment", time.Now()); act != nil {
+		t.Errorf("payment has an override: %+v", act)
+	}
 	if _, ok, err := b.ChangeOverride(ctx, "ovr-none", serve.OverrideChange{Expires: longer, Reason: "r", Author: "bob"}, "", time.Now()); ok || err != nil {
 		t.Errorf("changing an override that does not exist: %v %v", ok, err)
 	}
@@ -123,6 +130,9 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 		t.Fatalf("deleting twice: %v %v", ok, err)
 	}
 	eventually(t, 2*time.Second, "the deletion reaching the first replica", func() bool { return !has(a.Overrides(time.Now()), ov.ID) })
+	if act := a.ActiveOverride("order-api", time.Now()); act != nil {
+		t.Errorf("a deleted override still applies: %+v", act)
+	}
 
 	if got := pg.Exec(t, "SELECT kind || ' ' || client || ' ' || (entry->'override'->>'id') FROM slokit_audit ORDER BY seq"); got != "override-created 10.0.0.1 "+ov.ID+"\noverride-changed 10.0.0.2 "+ov.ID+"\noverride-deleted 10.0.0.2 "+ov.ID+"\n" {
 		t.Errorf("audit trail:\n%s", got)
