@@ -206,6 +206,7 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 	tiers := describe("bad", "tiers")
 	tiers[3].Metric[series.TiersLabel] = "page:1h/5m:14.4,page:6h:6"
 	v = append(v, tiers...)
+	v = append(v, describe("nul\x00byte", "x")...) // no spec names a service so
 	infinite := describe("bad", "factor")
 	infinite[3].Metric[series.TiersLabel] = "page:1h/5m:+Inf"
 	v = append(v, infinite...)
@@ -239,12 +240,13 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 		`SLO bad/tiers: left out: tiers: "page:6h:6" is not severity:long/short:factor`,
 		// An infinite factor would reach the API, and JSON cannot hold it.
 		`SLO bad/factor: left out: tiers: "page:1h/5m:+Inf" is not severity:long/short:factor`,
+		`SLO "nul\x00byte/x": left out: not a service and SLO name slokit writes (letters, digits, '.', '_' and '-', at most 100)`,
 	} {
 		if !slices.Contains(problems, want) {
 			t.Errorf("problems %q\nlack %q", problems, want)
 		}
 	}
-	if len(problems) != 6 {
-		t.Errorf("problems: %q, want 6", problems)
+	if len(problems) != 7 {
+		t.Errorf("problems: %q, want 7", problems)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -99,7 +100,13 @@ type Server struct {
 	decisions *prometheus.CounterVec
 	queryTime prometheus.Histogram
 	queryErrs prometheus.Counter
-	auditErrs prometheus.Counter
+	auditErrs atomic.Uint64 // decisions the store refused at once
+}
+
+// backgroundWriter is a store that writes decision records after it has
+// taken them (a shared store's queue), and counts those it never wrote.
+type backgroundWriter interface {
+	WriteErrors() uint64
 }
 
 // errWarming is the state of a service whose backend has not started yet.
@@ -131,12 +138,18 @@ func New(o Options) (*Server, error) {
 	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: series.GateDecisions, Help: "Deploy-gate decisions by service and decision."}, []string{series.GateServiceLabel, series.GateDecisionLabel})
 	s.queryTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "slokit_backend_refresh_duration_seconds", Help: "Time to read all budget state from the backend.", Buckets: prometheus.DefBuckets})
 	s.queryErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_backend_refresh_errors_total", Help: "Failed reads of budget state from the backend."})
-	s.auditErrs = prometheus.NewCounter(prometheus.CounterOpts{Name: "slokit_audit_write_errors_total", Help: "Gate decisions that could not be written to the audit log."})
+	auditErrs := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "slokit_audit_write_errors_total", Help: "Gate decisions that could not be written to the audit log (or, with --store, were refused by PostgreSQL or dropped while it was away)."}, func() float64 {
+		n := s.auditErrs.Load()
+		if bg, ok := o.Store.(backgroundWriter); ok {
+			n += bg.WriteErrors()
+		}
+		return float64(n)
+	})
 	dataAge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_data_age_seconds", Help: "Age of the budget state the gate decides on."}, func() float64 {
 		_, at, _ := s.snapshot()
 		return s.age(at)
 	})
-	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, s.auditErrs, dataAge)
+	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, auditErrs, dataAge)
 	if o.Discover {
 		s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_discovery_problems", Help: "SLOs the backend describes that discovery left out or found described twice (the log says why)."}, func() float64 {
 			return float64(len(s.Problems()))
@@ -450,7 +463,7 @@ func (s *Server) decide(service string, change slo.Change, client string, now ti
 	}
 	s.decisions.WithLabelValues(service, resp.Decision).Inc()
 	if err := s.opts.Store.Decision(d, client, now); err != nil {
-		s.auditErrs.Inc()
+		s.auditErrs.Add(1)
 	}
 	return resp, states, true
 }
@@ -627,8 +640,22 @@ func parseChange(v string) (slo.Change, bool) {
 	return "", false
 }
 
+// validService answers 400 for a name no spec can give a service (a NUL
+// byte, a newline, 5 KB of it): it would otherwise be decided on with
+// --fail-open, and recorded in the audit trail and PostgreSQL.
+func validService(w http.ResponseWriter, service string) bool {
+	if !slo.ValidName(service) {
+		fail(w, http.StatusBadRequest, "%q is not a service name: letters, digits, '.', '_' and '-', at most %d", service, slo.MaxNameLength)
+		return false
+	}
+	return true
+}
+
 func (s *Server) gateGet(w http.ResponseWriter, r *http.Request) {
 	service := r.PathValue("service")
+	if !validService(w, service) {
+		return
+	}
 	if known, warming := s.lookup(service); !known && !warming {
 		s.unknownService(w, http.StatusNotFound, service)
 		return
@@ -662,6 +689,9 @@ type flaggerPayload struct {
 // gateFlagger answers a Flagger webhook: 200 proceeds, anything else halts.
 func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 	service := r.PathValue("service")
+	if !validService(w, service) {
+		return
+	}
 	if known, warming := s.lookup(service); !known && !warming {
 		s.unknownService(w, http.StatusNotFound, service)
 		return
@@ -805,6 +835,9 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
 	service := r.URL.Query().Get("service")
 	if service == "" {
 		fail(w, http.StatusBadRequest, "give the service: ?service=NAME")
+		return
+	}
+	if !validService(w, service) {
 		return
 	}
 	limit := 100

@@ -86,6 +86,14 @@ func (c *converter) convert(doc *specDocument) *Service {
 // most 255 bytes on common file systems.
 const MaxNameLength = 100
 
+// ValidName reports whether name is a valid service or SLO name: what a
+// spec may give, and so what slokit serve accepts in a request or from a
+// backend (a name with a NUL byte, say, would reach file names, logs and
+// PostgreSQL, which refuses it).
+func ValidName(name string) bool {
+	return len(name) <= MaxNameLength && namePattern.MatchString(name)
+}
+
 func (c *converter) checkName(path, name string) {
 	switch {
 	case name == "":

@@ -103,14 +103,16 @@ type Store struct {
 	overrides []gate.Override // in force when last read, oldest first
 	// index is overrides by service, built anew whenever they change:
 	// checks read it without a lock.
-	index     atomic.Pointer[serve.OverrideIndex]
-	windows   []api.MaintenanceWindow // not ended when last read, by start
-	readAt    time.Time               // when the overrides were last read
-	changes   int                     // this replica's changes, so a read that overlaps one is not kept
-	digest    *serve.DecisionDigest
-	pending   []serve.AuditEntry // decision records not yet written
-	dropped   int                // decision records dropped at maxPending
-	lastPrune time.Time
+	index   atomic.Pointer[serve.OverrideIndex]
+	windows []api.MaintenanceWindow // not ended when last read, by start
+	readAt  time.Time               // when the overrides were last read
+	changes int                     // this replica's changes, so a read that overlaps one is not kept
+	digest  *serve.DecisionDigest
+	pending []serve.AuditEntry // decision records not yet written
+	dropped int                // decision records dropped at maxPending
+	// writeErrors counts decision records never written (WriteErrors).
+	writeErrors uint64
+	lastPrune   time.Time
 
 	flushMu sync.Mutex // one decision write at a time
 	cancel  context.CancelFunc
@@ -583,36 +585,23 @@ func (s *Store) flushDecisions(ctx context.Context) error {
 	batch := slices.Clone(s.pending)
 	dropped := s.dropped
 	s.mu.Unlock()
-	if len(batch) > 0 {
-		rows := make([][]any, 0, len(batch))
-		for _, e := range batch {
-			entry, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			service := ""
-			switch {
-			case e.Decision != nil:
-				service = e.Decision.Service
-			case e.Repeated != nil:
-				service = e.Repeated.Service
-			}
-			rows = append(rows, []any{e.Time, s.o.Replica, e.Kind, service, entry})
-		}
-		cctx, cancel := context.WithTimeout(ctx, operationTimeout)
-		_, err := s.pool.CopyFrom(cctx, pgx.Identifier{"slokit_decisions"}, []string{"at", "replica", "kind", "service", "entry"}, pgx.CopyFromRows(rows))
-		cancel()
-		if err != nil {
-			return s.fail("writing decisions", err)
-		}
+	// handled counts the records of the batch written or refused, in
+	// order: they leave the queue, the rest stays for the next try.
+	handled, refused, err := s.writeBatch(ctx, batch)
+	s.mu.Lock()
+	s.pending = slices.Delete(s.pending, 0, handled)
+	s.writeErrors += uint64(refused)
+	s.mu.Unlock()
+	if err != nil {
+		return err
 	}
 	// Said once, when the database is back, not every second while away.
 	if dropped > 0 {
 		s.log.Warn("PostgreSQL store: decision records dropped while the database was unreachable", "dropped", dropped)
 	}
 	s.mu.Lock()
-	s.pending = slices.Delete(s.pending, 0, len(batch))
 	s.dropped -= dropped
+	s.writeErrors += uint64(dropped)
 	prune := s.o.Now().Sub(s.lastPrune) > time.Hour
 	s.mu.Unlock()
 	if prune {
@@ -626,6 +615,83 @@ func (s *Store) flushDecisions(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	return nil
+}
+
+// writeBatch writes decision records in one COPY. Should the database
+// refuse something in it (bad data), one bad record must not hold back the
+// others forever: it writes them one at a time and leaves out, counted,
+// what the database refuses. It returns how many records, from the first,
+// were written or refused, and an error when the database is unavailable.
+func (s *Store) writeBatch(ctx context.Context, batch []serve.AuditEntry) (handled, refused int, err error) {
+	rows := make([][]any, 0, len(batch))
+	for _, e := range batch {
+		row, err := s.decisionRow(e)
+		if err != nil {
+			// Cannot happen (the records hold plain values); as refused.
+			refused++
+			row = nil
+		}
+		rows = append(rows, row)
+	}
+	err = s.copyDecisions(ctx, slices.DeleteFunc(slices.Clone(rows), func(r []any) bool { return r == nil }))
+	if err == nil || errors.Is(err, serve.ErrStoreUnavailable) {
+		if err != nil {
+			return 0, 0, err
+		}
+		return len(batch), refused, nil
+	}
+	refused = 0
+	for i, row := range rows {
+		if row == nil {
+			refused++
+			continue
+		}
+		if rerr := s.copyDecisions(ctx, [][]any{row}); errors.Is(rerr, serve.ErrStoreUnavailable) {
+			return i, refused, rerr
+		} else if rerr != nil {
+			refused++
+			s.log.Warn("PostgreSQL store: the database refused a decision record; left out", "err", rerr)
+		}
+	}
+	return len(batch), refused, nil
+}
+
+// decisionRow is a decision record as a row of slokit_decisions.
+func (s *Store) decisionRow(e serve.AuditEntry) ([]any, error) {
+	entry, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	service := ""
+	switch {
+	case e.Decision != nil:
+		service = e.Decision.Service
+	case e.Repeated != nil:
+		service = e.Repeated.Service
+	}
+	return []any{e.Time, s.o.Replica, e.Kind, service, entry}, nil
+}
+
+// copyDecisions writes rows in one COPY, all or none.
+func (s *Store) copyDecisions(ctx context.Context, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, operationTimeout)
+	defer cancel()
+	if _, err := s.pool.CopyFrom(cctx, pgx.Identifier{"slokit_decisions"}, []string{"at", "replica", "kind", "service", "entry"}, pgx.CopyFromRows(rows)); err != nil {
+		return s.fail("writing decisions", err)
+	}
+	return nil
+}
+
+// WriteErrors counts the decision records this store could not write: left
+// out because the database refused them, or dropped from a full queue while
+// it was away. slokit serve adds them to slokit_audit_write_errors_total.
+func (s *Store) WriteErrors() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writeErrors
 }
 
 // writeDecisions commits queued decision records every second.

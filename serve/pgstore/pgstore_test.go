@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -321,6 +322,42 @@ func TestDecisionsAreDigested(t *testing.T) {
 	act, err := a.Activity(context.Background(), now.Add(-time.Minute), now.Add(time.Minute))
 	if err != nil || act["menu"].Denies != 10000 {
 		t.Errorf("activity %+v %v: want 10000 denies", act, err)
+	}
+}
+
+// One record the database refuses (a NUL byte, which PostgreSQL's text
+// cannot hold) never holds back the others: they are written, it is left
+// out and counted, and the queue moves on. Before, every decision queued
+// after it stayed queued, and was lost at shutdown, uncounted.
+func TestABadDecisionRecordBlocksNoOther(t *testing.T) {
+	pg := pgtest.Start(t)
+	a := open(t, pg, pgstore.Options{Replica: "a"})
+	now := time.Now()
+	for i, service := range []string{"menu", "nul\x00byte", "payment"} {
+		_ = a.Decision(gate.Decision{Service: service, Change: "normal", Verdict: gate.Deny}, "ci", now.Add(time.Duration(i)*time.Millisecond))
+	}
+	if err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Decision(gate.Decision{Service: "dispatch", Change: "normal", Verdict: gate.Deny}, "ci", now.Add(time.Second))
+	if err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := pg.Exec(t, "SELECT service FROM slokit_decisions ORDER BY seq"); got != "menu\npayment\ndispatch\n" {
+		t.Errorf("written:\n%s", got)
+	}
+	if n := a.WriteErrors(); n != 1 {
+		t.Errorf("write errors %d, want 1", n)
+	}
+	// And slokit serve's metric counts it.
+	srv, err := serve.New(serve.Options{Store: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), "\nslokit_audit_write_errors_total 1\n") {
+		t.Errorf("/metrics:\n%s", rec.Body)
 	}
 }
 
