@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,8 +117,58 @@ func TestTLSCertificateIsReloaded(t *testing.T) {
 			t.Fatalf("after a broken rotation: %d %v", n, err)
 		}
 	}
+	// A certificate swapped for a FIFO: no handshake waits on it (the
+	// files are looked at outside the lock, and only regular files read).
+	if err := os.Remove(certFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(certFile, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	for range 3 {
+		if n, err := served(second); err != nil || n != 2 {
+			t.Fatalf("with a FIFO for a certificate: %d %v", n, err)
+		}
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Certificate and key files are regular files of at most 1 MiB: a FIFO,
+// /dev/zero or a huge file stops the start with a clear error, rather than
+// a start that waits for good or takes all memory (--tls-cert-file
+// /dev/zero took 23.5 GB before it was killed).
+func TestTLSFilesAreRegularAndBounded(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	writeCert(t, certFile, keyFile, 1)
+	fifo, huge := filepath.Join(dir, "fifo.crt"), filepath.Join(dir, "huge.crt")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 500<<20); err != nil { // sparse: no disk
+		t.Fatal(err)
+	}
+	svcs, _ := slo.Parse([]byte(spec))
+	for _, tc := range []struct{ cert, key, want string }{
+		{fifo, keyFile, "named pipe"},
+		{certFile, fifo, "named pipe"},
+		{huge, keyFile, "larger than"},
+	} {
+		_, _, done := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs}, TLS: &serve.TLSFiles{CertFile: tc.cert, KeyFile: tc.key}})
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s, %s: got %v, want %q", tc.cert, tc.key, err, tc.want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s, %s: Run neither started nor refused", tc.cert, tc.key)
+		}
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package inputfile reads the files slokit is given to read (specs,
-// scenarios) within a size bound, and only regular files: a spec path
-// that names /dev/zero, a FIFO or a multi-gigabyte file gets a clear
-// error instead of a process that grows until the machine kills it.
+// scenarios, credentials, certificates) within a size bound, and only
+// regular files: a path that names /dev/zero, a FIFO or a multi-gigabyte
+// file gets a clear error instead of a process that grows until the
+// machine kills it, or waits for good.
 package inputfile
 
 import (
@@ -92,5 +93,5 @@ func regular(path string, stat func(string) (os.FileInfo, error)) error {
 	default:
 		what = "not a regular file"
 	}
-	return fmt.Errorf("%s is %s: slokit reads specs and scenarios from regular files only", path, what)
+	return fmt.Errorf("%s is %s: slokit reads regular files only", path, what)
 }

@@ -8,30 +8,50 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode"
+
+	"github.com/slokit/slokit/internal/inputfile"
 )
 
-// Read returns the credential named what from file (trimmed) or from the
-// environment variable env, or "" when neither is given.
+// MaxFileBytes bounds a credential file: a token or a password, with room
+// to spare.
+const MaxFileBytes = 64 << 10
+
+// Read returns the credential named what from file or from the
+// environment variable env, trimmed, or "" when neither is given. The file
+// must be a regular file (a symlink to one, as Kubernetes mounts secrets,
+// is fine) of at most MaxFileBytes, and the credential one line.
 func Read(what, file, env string) (string, error) {
 	switch {
 	case file != "" && env != "":
 		return "", fmt.Errorf("give the %s in a file or an environment variable, not both", what)
 	case file != "":
-		data, err := os.ReadFile(file)
+		// A regular file of a bounded size: /dev/zero would take all
+		// memory, and a FIFO would hang the start for good.
+		data, err := inputfile.Read(file, MaxFileBytes)
 		if err != nil {
 			return "", fmt.Errorf("read the %s: %w", what, err)
 		}
 		v := strings.TrimSpace(string(data))
-		if v == "" {
+		switch {
+		case v == "":
 			// Taking an empty file for "no credential" would turn a
 			// failed secret mount into an unguarded service.
 			return "", fmt.Errorf("the %s file %s is empty", what, file)
+		case strings.IndexFunc(v, unicode.IsControl) >= 0:
+			// Two lines would be taken as one credential that no
+			// client sends: every request refused, silently.
+			return "", fmt.Errorf("the %s file %s holds more than one line (or a control character): give the %s alone", what, file, what)
 		}
 		return v, nil
 	case env != "":
 		v, ok := os.LookupEnv(env)
+		v = strings.TrimSpace(v)
 		if !ok || v == "" {
 			return "", fmt.Errorf("the %s variable %s is empty or unset", what, env)
+		}
+		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			return "", fmt.Errorf("the %s variable %s holds more than one line (or a control character): give the %s alone", what, env, what)
 		}
 		return v, nil
 	}

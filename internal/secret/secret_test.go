@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/slokit/slokit/internal/secret"
 )
@@ -21,6 +23,62 @@ func TestReadRefusesAnEmptyFile(t *testing.T) {
 		if _, err := secret.Read("token", f, ""); err == nil || !strings.Contains(err.Error(), "is empty") {
 			t.Errorf("%q: got %v, want an error", content, err)
 		}
+	}
+}
+
+// A credential is read from a regular file of at most 64 KiB, holding one
+// line: a FIFO is refused at once (it hung the start, and SIGTERM with
+// it), a huge file or /dev/zero is refused without reading it (it took all
+// memory), and a file of two lines is refused rather than taken as a token
+// no client sends. A symlink to a regular file, as Kubernetes mounts
+// secrets, is read.
+func TestReadTakesOneLineFromARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	good := write("token", "s3cret-token-value\n")
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(good, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := write("huge", "")
+	if err := os.Truncate(huge, 1<<30); err != nil { // sparse
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ file, want, err string }{
+		{good, "s3cret-token-value", ""},
+		{link, "s3cret-token-value", ""},
+		{fifo, "", "named pipe"},
+		{huge, "", "larger than"},
+		{write("two", "first-token\nsecond-token\n"), "", "more than one line"},
+		{write("cr", "token\r\nmore"), "", "more than one line"},
+	} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			got, err := secret.Read("token", tc.file, "")
+			if got != tc.want || (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+				t.Errorf("%s: %q, %v; want %q, an error with %q", tc.file, got, err, tc.want, tc.err)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still reading after 5s", tc.file)
+		}
+	}
+	t.Setenv("SLOKIT_TEST_TOKEN", "a\nb")
+	if _, err := secret.Read("token", "", "SLOKIT_TEST_TOKEN"); err == nil || !strings.Contains(err.Error(), "more than one line") {
+		t.Errorf("a variable of two lines: %v", err)
 	}
 }
 
