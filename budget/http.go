@@ -13,6 +13,7 @@ import (
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/internal/secret"
 )
 
@@ -61,6 +62,9 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	}
 	if o.Retries < 0 {
 		return nil, fmt.Errorf("backend retries must be 0 (none) or more, got %d", o.Retries)
+	}
+	if err := errors.Join(bounds.Duration("--backend-timeout", o.Timeout, 100*time.Millisecond, 10*time.Minute), bounds.Number("--backend-retries", o.Retries, 0, 10)); err != nil {
+		return nil, err
 	}
 	for name := range o.Headers {
 		if http.CanonicalHeaderKey(name) == "Authorization" {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/serve/api"
 )
@@ -234,6 +235,9 @@ func openLog(dir, file string, o []AuditOptions) (*AuditLog, error) {
 		digest: NewDecisionDigest(),
 	}
 	for _, opt := range o {
+		if err := errors.Join(bounds.Number("--audit-max-bytes", opt.MaxBytes, 4096, 1<<40), bounds.Number("--audit-max-files", opt.MaxFiles, 1, 1000)); err != nil {
+			return nil, err
+		}
 		if opt.MaxBytes > 0 {
 			a.maxBytes = opt.MaxBytes
 		}

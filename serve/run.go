@@ -16,6 +16,7 @@ import (
 	"github.com/oklog/run"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/internal/bounds"
 )
 
 // Backend is a source of budget state that has to be started and kept
@@ -62,12 +63,29 @@ type RunOptions struct {
 	Started func(addr net.Addr)
 }
 
+// Validate reports the settings out of their ranges, the service's
+// (Options.Validate) and the server's, naming each by its slokit serve
+// flag. Zero values stand for the defaults.
+func (o RunOptions) Validate() error {
+	return errors.Join(
+		o.Options.Validate(),
+		bounds.Number("--max-connections", o.MaxConnections, 1, 1<<20),
+		bounds.Duration("--idle-timeout", o.IdleTimeout, time.Second, time.Hour),
+		bounds.Duration("the shutdown timeout", o.ShutdownTimeout, time.Second, 10*time.Minute),
+		bounds.Number("--audit-max-bytes", o.AuditBounds.MaxBytes, 4096, 1<<40),
+		bounds.Number("--audit-max-files", o.AuditBounds.MaxFiles, 1, 1000),
+	)
+}
+
 // Run runs the service until ctx ends (a signal, in slokit serve) or one
 // of its parts fails: the HTTP server, the backend (when started here),
 // its ticker, and the refresher that reads budget state. They run as one
 // oklog/run group, so the first to stop stops the others, and the durable
 // state and the backend are closed only after every part has returned.
 func Run(ctx context.Context, o RunOptions) (err error) {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:8080"
 	}

@@ -384,3 +384,37 @@ func TestRunChecksItsDataFirst(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// Options out of their ranges are refused by New and Run, whoever builds
+// them (a library user, or a flag from the environment): a negative
+// refresh interval panicked in the ticker, a nanosecond one flooded the
+// backend.
+func TestOptionsOutOfRangeAreRefused(t *testing.T) {
+	store, err := serve.OpenFileStore(t.TempDir(), serve.AuditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, o := range []serve.Options{
+		{RefreshInterval: -time.Second}, {RefreshInterval: time.Nanosecond}, {StaleAfter: -time.Minute},
+		{RefreshInterval: time.Hour, StaleAfter: time.Minute}, {MaxOverride: -time.Hour}, {MaxOverride: 365 * 24 * time.Hour},
+	} {
+		o.Store = store
+		if _, err := serve.New(o); err == nil {
+			t.Errorf("New took %+v", o)
+		}
+	}
+	for _, o := range []serve.RunOptions{
+		{MaxConnections: -1}, {IdleTimeout: -time.Second}, {ShutdownTimeout: -time.Second},
+		{AuditBounds: serve.AuditOptions{MaxBytes: 10}}, {AuditBounds: serve.AuditOptions{MaxFiles: -1}},
+		{Options: serve.Options{RefreshInterval: -time.Second}},
+	} {
+		o.DataDir = t.TempDir()
+		if err := serve.Run(context.Background(), o); err == nil {
+			t.Errorf("Run took %+v", o)
+		}
+	}
+	if err := (serve.Options{}).Validate(); err != nil {
+		t.Errorf("the defaults: %v", err)
+	}
+}

@@ -12,6 +12,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve/api"
@@ -112,11 +114,36 @@ type backgroundWriter interface {
 // errWarming is the state of a service whose backend has not started yet.
 var errWarming = errors.New("warming up: the backend is starting")
 
+// Ranges of the settings (Validate): a refresh every nanosecond floods
+// the backend, data may not be called stale before the next refresh could
+// read it, and an override lasts at most a month.
+const (
+	MinRefresh     = time.Second
+	MaxRefresh     = time.Hour
+	MaxStaleAfter  = 24 * time.Hour
+	MinMaxOverride = time.Minute
+	MaxMaxOverride = 31 * 24 * time.Hour
+)
+
+// Validate reports the settings out of their ranges, naming each by its
+// slokit serve flag. Zero values stand for the defaults.
+func (o Options) Validate() error {
+	refresh := cmp.Or(o.RefreshInterval, time.Minute)
+	return errors.Join(
+		bounds.Duration("--refresh", o.RefreshInterval, MinRefresh, MaxRefresh),
+		bounds.Duration("--stale-after", o.StaleAfter, refresh, MaxStaleAfter),
+		bounds.Duration("--max-override", o.MaxOverride, MinMaxOverride, MaxMaxOverride),
+	)
+}
+
 // New checks the options and builds a server; call Refresh to read state
 // before it can decide.
 func New(o Options) (*Server, error) {
 	if o.Store == nil {
 		return nil, errors.New("serve: a store for overrides and the audit trail is required")
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
 	if o.RefreshInterval == 0 {
 		o.RefreshInterval = time.Minute

@@ -117,6 +117,10 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("--change must be one of normal, rollback, hotfix, security; got %q", *change)
 	case *output != "text" && *output != "json" && *output != "github":
 		return usage("--output must be text, json or github; got %q", *output)
+	case *timeout <= 0 || *timeout > 10*time.Minute:
+		// A timeout of 0 or less fails at once, which --fail-open
+		// would turn into allow.
+		return usage("--timeout is %s: give more than 0 and at most 10m", *timeout)
 	}
 	base, err := url.Parse(*server)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {

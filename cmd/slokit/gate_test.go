@@ -65,6 +65,9 @@ func TestGateCheckExitCodes(t *testing.T) {
 		{"unknown output: usage", []string{"--server", srv.URL, "--service", "order-api", "--output", "xml"}, 2},
 		{"a header without a colon: usage", []string{"--server", srv.URL, "--service", "order-api", "--header", "X-Thing"}, 2},
 		{"server not a URL: usage", []string{"--server", "127.0.0.1:8080", "--service", "order-api"}, 2},
+		// A timeout that fails at once would be allowed by --fail-open.
+		{"a negative timeout, fail-open: usage", []string{"--server", srv.URL, "--service", "order-api", "--timeout", "-1s", "--fail-open"}, 2},
+		{"a zero timeout: usage", []string{"--server", srv.URL, "--service", "order-api", "--timeout", "0s"}, 2},
 		{"cannot decide", []string{"--server", srv.URL, "--service", "broken"}, 3},
 		{"cannot decide, fail-open", []string{"--server", srv.URL, "--service", "broken", "--fail-open"}, 0},
 		{"unreachable", []string{"--server", down.URL, "--service", "order-api"}, 3},

@@ -10,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/generators/alertmanager"
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/internal/inputfile"
 	"github.com/slokit/slokit/slo"
 )
@@ -186,9 +188,29 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 }
 
 // maxFileBytesFlag adds --max-file-bytes, the bound on every spec and
-// scenario file a command reads.
+// scenario file a command reads: 1 byte to 1 GiB (the flag refuses the
+// rest, so that no value turns the bound off).
 func maxFileBytesFlag(fs *flag.FlagSet) *int64 {
-	return fs.Int64("max-file-bytes", inputfile.DefaultMaxBytes, "largest spec or scenario file read; only regular files are read")
+	v := fileBytes(inputfile.DefaultMaxBytes)
+	fs.Var(&v, "max-file-bytes", "largest spec or scenario file read, in `bytes` (1 to 1073741824); only regular files are read")
+	return (*int64)(&v)
+}
+
+// fileBytes is --max-file-bytes' value.
+type fileBytes int64
+
+func (b *fileBytes) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *fileBytes) Set(v string) error {
+	n, err := strconv.ParseInt(v, 0, 64)
+	if err != nil {
+		return errors.New("not a number of bytes")
+	}
+	if err := bounds.Number("the value", n, 1, 1<<30); err != nil || n == 0 {
+		return fmt.Errorf("%d: give 1 to %d", n, 1<<30)
+	}
+	*b = fileBytes(n)
+	return nil
 }
 
 // specReading says how a command reads specs.

@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
@@ -101,8 +104,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case (*tlsCert == "") != (*tlsKey == ""):
 		fmt.Fprintln(stderr, "slokit serve: --tls-cert-file and --tls-key-file go together")
 		return exitUsage
-	case *maxConns < 1 || *auditMaxFiles < 1 || *auditMaxBytes < 4096:
-		fmt.Fprintln(stderr, "slokit serve: --max-connections and --audit-max-files must be at least 1, --audit-max-bytes at least 4096")
+	}
+	// Every duration and number in its range, before anything starts (a
+	// zero stands for a default here, so zeros are refused by name).
+	bounded := serve.RunOptions{
+		Options:        serve.Options{RefreshInterval: *refresh, StaleAfter: *staleAfter, MaxOverride: *maxOverride},
+		MaxConnections: *maxConns, IdleTimeout: *idleTimeout,
+		AuditBounds: serve.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
+	}
+	zero := map[string]bool{"refresh": *refresh == 0, "stale-after": *staleAfter == 0, "max-override": *maxOverride == 0, "max-connections": *maxConns == 0,
+		"idle-timeout": *idleTimeout == 0, "audit-max-bytes": *auditMaxBytes == 0, "audit-max-files": *auditMaxFiles == 0,
+		"backend-timeout": *backendOpts.timeout == 0, "store-known-for": *storeKnownFor == 0, "store-retention": *storeRetention == 0}
+	for _, name := range slices.Sorted(maps.Keys(zero)) {
+		if zero[name] {
+			fmt.Fprintf(stderr, "slokit serve: --%s is 0: give a positive value (leave the flag out for its default)\n", name)
+			return exitUsage
+		}
+	}
+	if err := errors.Join(bounded.Validate(),
+		bounds.Duration("--backend-timeout", *backendOpts.timeout, 100*time.Millisecond, 10*time.Minute),
+		bounds.Number("--backend-retries", *retries, 0, 10),
+		bounds.Duration("--store-known-for", *storeKnownFor, time.Second, 24*time.Hour),
+		bounds.Duration("--store-retention", *storeRetention, time.Hour, 10*366*24*time.Hour),
+	); err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return exitUsage
 	}
 	token, err := readToken(*tokenFile, *tokenEnv)

@@ -106,6 +106,10 @@ func TestServeFlags(t *testing.T) {
 	if code, _, stderr := serveBriefly(t); code != 2 || !strings.Contains(stderr, "SLOKIT_REFRESH") {
 		t.Errorf("a bad SLOKIT_REFRESH: exit %d\n%s", code, stderr)
 	}
+	t.Setenv("SLOKIT_REFRESH", "-1s")
+	if code, _, stderr := serveBriefly(t); code != 2 || !strings.Contains(stderr, "--refresh is -1s") {
+		t.Errorf("SLOKIT_REFRESH=-1s: exit %d\n%s", code, stderr)
+	}
 	t.Setenv("SLOKIT_REFRESH", "")
 	if code, _, stderr := serveBriefly(t, "--tls-cert-file", "missing.crt", "--tls-key-file", "missing.key"); code != 1 || !strings.Contains(stderr, "TLS: stat missing.crt") {
 		t.Errorf("missing TLS files: exit %d\n%s", code, stderr)
@@ -128,6 +132,25 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"--token-file", empty}, "is empty"},
 		{[]string{"--log-format", "xml"}, "--log-format must be text or json"},
 		{[]string{"--backend-retries", "-1"}, "--backend-retries must be 0"},
+		// Every duration and number in its range: -1s panicked in the
+		// ticker, 1ns sent thousands of queries a second, a negative
+		// stale-after made every answer 503, a negative timeout failed
+		// every query, a negative override length was taken.
+		{[]string{"--refresh=-1s"}, "--refresh is -1s: give 1s to 1h"},
+		{[]string{"--refresh", "1ns"}, "--refresh is 1ns: give 1s to 1h"},
+		{[]string{"--refresh", "0s"}, "--refresh is 0: give a positive value"},
+		{[]string{"--stale-after", "-1m"}, "--stale-after is -1m: give 1m to 1d"},
+		{[]string{"--refresh", "10m", "--stale-after", "5m"}, "--stale-after is 5m: give 10m to 1d"},
+		{[]string{"--backend-timeout", "-1s"}, "--backend-timeout is -1s"},
+		{[]string{"--backend-retries", "1000"}, "--backend-retries is 1000"},
+		{[]string{"--max-override", "-1h"}, "--max-override is -1h: give 1m to 31d"},
+		{[]string{"--max-connections", "-3"}, "--max-connections is -3"},
+		{[]string{"--idle-timeout", "-1s"}, "--idle-timeout is -1s"},
+		{[]string{"--audit-max-bytes", "100"}, "--audit-max-bytes is 100"},
+		{[]string{"--audit-max-files", "0"}, "--audit-max-files is 0"},
+		{[]string{"--store-known-for", "-1m"}, "--store-known-for is -1m"},
+		{[]string{"--store-retention", "1s"}, "--store-retention is 1s"},
+		{[]string{"--max-file-bytes", "-1"}, "give 1 to 1073741824"},
 	} {
 		if code, _, stderr := serveBriefly(t, tc.args...); code != 2 || !strings.Contains(stderr, tc.err) {
 			t.Errorf("%v: exit %d, want 2 and %q:\n%s", tc.args, code, tc.err, stderr)

@@ -83,6 +83,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	case len(specs) > 0 && (*total != "" || *errs != ""):
 		fmt.Fprintln(stderr, "slokit simulate: --total and --errors replace --spec; give one or the other")
 		return exitUsage
+	case *pageWithin < 0:
+		fmt.Fprintf(stderr, "slokit simulate: --expect-page-within is %s: give a positive duration (or leave it out)\n", *pageWithin)
+		return exitUsage
+	case !(*maxSamples > 0 && *maxSamples <= 1e12):
+		fmt.Fprintf(stderr, "slokit simulate: --max-samples is %v: give more than 0 and at most 1e12\n", *maxSamples)
+		return exitUsage
 	}
 	sc, err := scenario.LookupWith(*name, *maxBytes)
 	if err != nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/serve"
@@ -128,10 +129,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
 	}
-	if o.KnownFor <= 0 {
+	if err := errors.Join(
+		bounds.Duration("--store-known-for", o.KnownFor, time.Second, 24*time.Hour),
+		bounds.Duration("--store-retention", o.Retention, time.Hour, 10*366*24*time.Hour),
+	); err != nil {
+		return nil, err
+	}
+	if o.KnownFor == 0 {
 		o.KnownFor = DefaultKnownFor
 	}
-	if o.Retention <= 0 {
+	if o.Retention == 0 {
 		o.Retention = DefaultRetention
 	}
 	if o.Replica == "" {
