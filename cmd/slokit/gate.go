@@ -11,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/serve/api"
@@ -160,7 +163,11 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for name, values := range headers {
 		req.Header[name] = values
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// No redirect is followed: it would carry the token and the headers to
+	// wherever the answer points, and take that place's answer for the
+	// gate's.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
 	if err != nil {
 		return undecided(false, "asking %s: %v", redact.URL(), err)
 	}
@@ -168,6 +175,10 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		return undecided(false, "reading the answer of %s: %v", redact.URL(), err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return undecided(false, "%s answered %d, a redirect to %s: gate check follows none, since it would send the token and headers on: give --server the URL it redirects to",
+			redact.URL(), resp.StatusCode, secret.NewRedactor(resp.Header.Get("Location")).URL())
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e api.Error
@@ -183,6 +194,11 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var g api.GateResponse
 	if err := json.Unmarshal(body, &g); err != nil {
 		return undecided(false, "the answer of %s is not a gate decision: %v", redact.URL(), err)
+	}
+	if g.Service != *service || g.Change != *change {
+		// Another service's allow (a proxy's mix-up, a cache) must not
+		// ship this one.
+		return undecided(false, "%s answered about service %q (%s change), not %q (%s change)", redact.URL(), g.Service, g.Change, *service, *change)
 	}
 	switch g.Decision {
 	case api.Allow, api.Warn:
@@ -205,12 +221,11 @@ type gatePrinter struct {
 func (p gatePrinter) decision(g api.GateResponse, body []byte) {
 	switch p.format {
 	case "json":
+		// Valid JSON (runGate decoded it), on one line, with what JSON
+		// lets through raw but a terminal acts on escaped.
 		var compact bytes.Buffer
-		if err := json.Compact(&compact, body); err != nil {
-			p.out.Write(body)
-			return
-		}
-		fmt.Fprintln(p.out, compact.String())
+		_ = json.Compact(&compact, body)
+		fmt.Fprintln(p.out, jsonPrintable(compact.String()))
 	case "github":
 		level := "notice"
 		switch g.Decision {
@@ -219,17 +234,73 @@ func (p gatePrinter) decision(g api.GateResponse, body []byte) {
 		case api.Warn:
 			level = "warning"
 		}
-		lines := []string{fmt.Sprintf("%s: %s, %s change", g.Decision, g.Service, g.Change)}
+		// The decision, service and change are checked (runGate);
+		// the reasons are the server's text.
+		lines := []string{fmt.Sprintf("%s: %s, %s change", g.Decision, p.service, p.change)}
 		for _, r := range g.Reasons {
-			lines = append(lines, "- "+r.Message)
+			lines = append(lines, "- "+printableLines(r.Message))
 		}
-		fmt.Fprintf(p.out, "::%s title=slokit gate %s::%s\n", level, githubProperty(g.Service), githubData(strings.Join(lines, "\n")))
+		fmt.Fprintf(p.out, "::%s title=slokit gate %s::%s\n", level, githubProperty(p.service), githubData(strings.Join(lines, "\n")))
 	default:
-		fmt.Fprintf(p.out, "%s: %s, %s change (budget data %.0fs old)\n", g.Decision, g.Service, g.Change, g.DataAgeSeconds)
+		fmt.Fprintf(p.out, "%s: %s, %s change (budget data %.0fs old)\n", g.Decision, p.service, p.change, g.DataAgeSeconds)
 		for _, r := range g.Reasons {
-			fmt.Fprintf(p.out, "  - %s\n", r.Message)
+			fmt.Fprintf(p.out, "  - %s\n", printable(r.Message))
 		}
 	}
+}
+
+// printable is text from the server as a terminal or a CI log may show
+// it: every control or format character (newline, ESC, BEL, OSC, bidi
+// overrides, zero-width characters) and every invalid byte written as an
+// escape, so that no server can start a line (GitHub Actions runs lines
+// such as ::error::), move the cursor, retitle the terminal or hide text.
+func printable(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], string(utf8.RuneError)):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029':
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// jsonPrintable is printable for JSON text: the characters JSON may hold
+// raw inside its strings (DEL, C1 controls, format characters, line
+// separators) and invalid bytes written as JSON's own \u escapes, which
+// keep the text valid JSON of the same value.
+func jsonPrintable(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], string(utf8.RuneError)):
+			b.WriteString(`\ufffd`)
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029':
+			if r > 0xffff {
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// printableLines is printable keeping line breaks, for a GitHub
+// annotation, whose text escapes them (githubData).
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // undecided prints why there is no decision.
@@ -245,11 +316,13 @@ func (p gatePrinter) failedOpen(msg string) {
 
 func (p gatePrinter) noDecision(o gateOutcome) {
 	o.Service, o.Change = p.service, p.change
-	failOpen, msg := o.FailOpen, o.Error
+	// JSON escapes what it must; the other formats show the server's text
+	// as printable.
+	failOpen, msg := o.FailOpen, printable(o.Error)
 	switch p.format {
 	case "json":
 		data, _ := json.Marshal(o)
-		fmt.Fprintln(p.out, string(data))
+		fmt.Fprintln(p.out, jsonPrintable(string(data)))
 	case "github":
 		what := "could not decide for " + p.service
 		if failOpen {

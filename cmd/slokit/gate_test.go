@@ -157,3 +157,89 @@ func TestGateCheckAuthAndRedaction(t *testing.T) {
 		}
 	}
 }
+
+// gate check follows no redirect: the token and headers stay with the
+// server asked, and the redirect's target answers nothing. Before, it
+// followed, sent the token on, and took the target's allow.
+func TestGateCheckFollowsNoRedirect(t *testing.T) {
+	var leaked http.Header
+	target := fakeGate(t, &leaked)
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirecting.Close)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("proxy-t0ken-value"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := gateCheck("--server", redirecting.URL, "--service", "order-api", "--change", "rollback", "--token-file", tokenFile, "--header", "X-Scope-OrgID: tenant-a")
+	if code != gateUndecided || !strings.Contains(stderr, "a redirect to") || !strings.Contains(stderr, "follows none") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	if leaked != nil {
+		t.Errorf("the redirect's target was asked, with %v", leaked)
+	}
+}
+
+// An answer about another service, or another kind of change, decides
+// nothing: a proxy's or a cache's mix-up must not ship this service on
+// another's allow.
+func TestGateCheckTakesOnlyAnAnswerAboutItsQuestion(t *testing.T) {
+	for _, answer := range []string{
+		`{"service":"other","change":"normal","decision":"allow","reasons":[]}`,
+		`{"service":"order-api","change":"rollback","decision":"allow","reasons":[]}`,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(answer))
+		}))
+		code, _, stderr := gateCheck("--server", srv.URL, "--service", "order-api")
+		srv.Close()
+		if code != gateUndecided || !strings.Contains(stderr, "answered about service") {
+			t.Errorf("%s: exit %d: %s", answer, code, stderr)
+		}
+	}
+}
+
+// What the server writes reaches a terminal or a CI log escaped: no new
+// line (GitHub Actions would run "::error::..." as a workflow command), no
+// terminal escape (ESC, BEL, OSC, CSI), no bidi override or zero-width
+// character, in any output format.
+func TestGateCheckEscapesTheServersText(t *testing.T) {
+	hostile := "budget low\n::error::pwned\r\x1b]0;retitled\x07\x1b[2J\u202eevil\u200b\u2028x\x7f\u009b\xff"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/broken") {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{"error": hostile})
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"service": "order-api", "change": "normal", "decision": "warn",
+			"reasons": []map[string]string{{"rule": "budget-low", "message": hostile}}})
+	}))
+	t.Cleanup(srv.Close)
+	bad := []string{"\x1b", "\x07", "\r", "\u202e", "\u200b", "\u2028", "\x7f", "\u009b", "\xff"}
+	for _, service := range []string{"order-api", "broken"} {
+		for _, output := range []string{"text", "github", "json"} {
+			code, stdout, stderr := gateCheck("--server", srv.URL, "--service", service, "--output", output)
+			for _, text := range []string{stdout, stderr} {
+				for _, b := range bad {
+					if strings.Contains(text, b) {
+						t.Errorf("%s, --output %s (exit %d): %q holds %q", service, output, code, text, b)
+					}
+				}
+				for _, line := range strings.Split(text, "\n") {
+					if strings.HasPrefix(line, "::error::pwned") || (output != "github" && strings.HasPrefix(line, "::")) {
+						t.Errorf("%s, --output %s: a line of the server's: %q", service, output, line)
+					}
+				}
+			}
+			if output == "json" && !json.Valid([]byte(strings.TrimSpace(stdout))) {
+				t.Errorf("%s: --output json is not JSON: %q", service, stdout)
+			}
+			if output == "github" && strings.Count(stdout, "\n") != 1 {
+				t.Errorf("%s: --output github is not one annotation: %q", service, stdout)
+			}
+		}
+	}
+}
