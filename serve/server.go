@@ -928,6 +928,9 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "a maintenance window may last at most %s: leaving out longer would hide a real outage", maxMaintenance)
 	case start.Sub(now) > maxMaintenanceAhead:
 		fail(w, http.StatusBadRequest, "a maintenance window may start at most %s ahead", maxMaintenanceAhead)
+	case s.joinedStretch(req.Service, req.SLO, start, end, now) > maxMaintenance:
+		fail(w, http.StatusBadRequest, "with the windows it touches or overlaps, maintenance of %s would last %s without a break: at most %s at a stretch, since leaving out longer would hide a real outage",
+			req.Service, model.Duration(s.joinedStretch(req.Service, req.SLO, start, end, now).Truncate(time.Minute)), model.Duration(maxMaintenance))
 	default:
 		if start.Before(now) {
 			// Events already counted stay counted: a window only
@@ -941,6 +944,41 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusCreated, m)
 	}
+}
+
+// joinedStretch is how long maintenance of the service (or its SLO) would
+// last without a break with a new window from start to end: the window
+// joined with every window of the same SLOs, as last known, that touches or
+// overlaps it, or one that does, and so on. Six adjacent windows of 7 days
+// each are 42 days, and the cap on one window holds for the stretch.
+func (s *Server) joinedStretch(service, sloName string, start, end, now time.Time) time.Duration {
+	type span struct {
+		start, end time.Time
+		isNew      bool
+	}
+	spans := []span{{start, end, true}}
+	for _, m := range s.opts.Store.Maintenance(now) {
+		// A window for the whole service covers every SLO.
+		if m.Service == service && (m.SLO == "" || sloName == "" || m.SLO == sloName) {
+			spans = append(spans, span{start: m.Start, end: m.End})
+		}
+	}
+	// By start, joined while each touches or overlaps the stretch so far.
+	slices.SortFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+	var from, to time.Time
+	holdsNew := false
+	for i, sp := range spans {
+		if i == 0 || sp.start.After(to) { // a break: a new stretch
+			if holdsNew {
+				break
+			}
+			from, to = sp.start, sp.end
+		} else if sp.end.After(to) {
+			to = sp.end
+		}
+		holdsNew = holdsNew || sp.isNew
+	}
+	return to.Sub(from)
 }
 
 // endMaintenance ends a window, or cancels one to come.

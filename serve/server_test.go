@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -757,6 +758,47 @@ func TestEmptyListsAreEmptyArrays(t *testing.T) {
 		code, body := f.do(t, "GET", path, "Bearer "+token, "")
 		if list, ok := body[key].([]any); code != 200 || !ok || len(list) != 0 {
 			t.Errorf("%s: %d %v, want %q: []", path, code, body, key)
+		}
+	}
+}
+
+// The cap of 7 days holds for maintenance without a break: a window that
+// touches or overlaps others of the same SLOs joins them. Before, six
+// adjacent 7-day windows gave 38 days of maintenance.
+func TestMaintenanceIsCappedAtAStretch(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	now := *f.clock
+	at := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
+	window := func(slo string, start, end time.Duration) int {
+		t.Helper()
+		body := `{"service":"order-api","slo":"` + slo + `","reason":"migration","author":"alice","start":"` + at(start) + `","end":"` + at(end) + `"}`
+		code, out := f.do(t, "POST", "/api/v1/maintenance", "Bearer "+token, body)
+		if code != 201 && !strings.Contains(fmt.Sprint(out["error"]), "without a break") {
+			t.Errorf("%s: %d %v", body, code, out)
+		}
+		return code
+	}
+	week := 7 * 24 * time.Hour
+	if code := window("", time.Hour, time.Hour+week); code != 201 {
+		t.Fatalf("a week: %d", code)
+	}
+	for _, tc := range []struct {
+		name       string
+		slo        string
+		start, end time.Duration
+		code       int
+	}{
+		{"touching its end", "", time.Hour + week, 2*time.Hour + week, 400},
+		{"touching its start", "", 0, time.Hour, 400},
+		{"overlapping its end", "", week, 2*time.Hour + week, 400},
+		{"inside it: no longer", "", 2 * time.Hour, 3 * time.Hour, 201},
+		{"for one SLO, touching the service's", "availability", time.Hour + week, 2*time.Hour + week, 400},
+		{"after a break", "", time.Hour + week + time.Minute, 2*time.Hour + week, 201},
+		{"touching the one after the break", "", 2*time.Hour + week, 3*time.Hour + week, 201},
+	} {
+		if code := window(tc.slo, tc.start, tc.end); code != tc.code {
+			t.Errorf("%s: %d, want %d", tc.name, code, tc.code)
 		}
 	}
 }
