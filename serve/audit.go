@@ -184,12 +184,13 @@ type AuditEntry struct {
 	// maintenance-ended or incident-injected.
 	Kind     string         `json:"kind"`
 	Decision *gate.Decision `json:"decision,omitempty"`
-	// Override is the override created, or as changed, or (only its ID)
+	// Override is the override created, or as changed, or as it was when
 	// deleted.
 	Override *gate.Override `json:"override,omitempty"`
-	// By is who changed an override (its Author is who created it).
+	// By is who changed or deleted an override, or ended a maintenance
+	// window, if said (its Author is who created it).
 	By string `json:"by,omitempty"`
-	// Maintenance is the maintenance window created, or (only its ID)
+	// Maintenance is the maintenance window created, or as it was when
 	// ended.
 	Maintenance *api.MaintenanceWindow `json:"maintenance,omitempty"`
 	Incident    *api.Incident          `json:"incident,omitempty"`

@@ -100,7 +100,7 @@ func TestRunStartsAtOnceAndStopsCleanly(t *testing.T) {
 	q, ts := backend(t, svcs, 2*time.Hour)
 	b := &slowBackend{Querier: q, release: make(chan struct{})}
 	base, stop, _ := startRun(t, serve.RunOptions{
-		Options: serve.Options{Services: svcs, RefreshInterval: 20 * time.Millisecond, Now: func() time.Time { return ts }},
+		Options: serve.Options{Services: svcs, RefreshInterval: time.Second, Now: func() time.Time { return ts }},
 		StartBackend: func(ctx context.Context) (serve.Backend, error) {
 			select {
 			case <-b.release:

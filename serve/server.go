@@ -842,9 +842,25 @@ func (s *Server) overrideTerms(w http.ResponseWriter, reason, author string, at 
 	return expires, false
 }
 
+// byWhom reads who makes a deletion, from ?author= (optional: a DELETE has
+// no body), in plain text as an author is; it answers 400 and returns
+// false when it is not.
+func byWhom(w http.ResponseWriter, r *http.Request) (string, bool) {
+	by := r.URL.Query().Get("author")
+	if err := plainText("author", by, maxAuthor); err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return "", false
+	}
+	return by, true
+}
+
 func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	ok, err := s.opts.Store.DeleteOverride(r.Context(), id, clientOf(r), s.opts.Now())
+	by, valid := byWhom(w, r)
+	if !valid {
+		return
+	}
+	ok, err := s.opts.Store.DeleteOverride(r.Context(), id, by, clientOf(r), s.opts.Now())
 	switch {
 	case err != nil:
 		storeFailed(w, "deleting the override", err)
@@ -984,7 +1000,11 @@ func (s *Server) joinedStretch(service, sloName string, start, end, now time.Tim
 // endMaintenance ends a window, or cancels one to come.
 func (s *Server) endMaintenance(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	ok, err := s.opts.Store.EndMaintenance(r.Context(), id, clientOf(r), s.opts.Now())
+	by, valid := byWhom(w, r)
+	if !valid {
+		return
+	}
+	ok, err := s.opts.Store.EndMaintenance(r.Context(), id, by, clientOf(r), s.opts.Now())
 	switch {
 	case err != nil:
 		storeFailed(w, "ending the maintenance window", err)

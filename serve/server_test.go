@@ -802,3 +802,37 @@ func TestMaintenanceIsCappedAtAStretch(t *testing.T) {
 		}
 	}
 }
+
+// A deletion is in the service's audit trail like a creation: the record
+// holds the override or window as it was (its service, author and reason)
+// and who deleted it, from ?author=. Before, override-deleted and
+// maintenance-ended held only an ID, so a service's trail showed no
+// deletion at all.
+func TestDeletionsAreInTheServicesTrail(t *testing.T) {
+	f := newServer(t, 3*time.Hour+10*time.Minute, false)
+	f.refresh(t)
+	_, ov := f.do(t, "POST", "/api/v1/overrides", "Bearer "+token, `{"service":"order-api","reason":"the fix","author":"alice","duration":"1h"}`)
+	_, mw := f.do(t, "POST", "/api/v1/maintenance", "Bearer "+token, `{"service":"order-api","reason":"db upgrade","author":"alice","duration":"1h"}`)
+	if code, body := f.do(t, "DELETE", "/api/v1/overrides/"+fmt.Sprint(ov["id"])+"?author=bob", "Bearer "+token, ""); code != 204 {
+		t.Fatalf("delete: %d %v", code, body)
+	}
+	if code, body := f.do(t, "DELETE", "/api/v1/maintenance/"+fmt.Sprint(mw["id"])+"?author=carol", "Bearer "+token, ""); code != 204 {
+		t.Fatalf("end: %d %v", code, body)
+	}
+	if code, body := f.do(t, "DELETE", "/api/v1/overrides/ovr-x?author=a%0Ab", "Bearer "+token, ""); code != 400 {
+		t.Errorf("a newline in who deletes: %d %v", code, body)
+	}
+	_, body := f.do(t, "GET", "/api/v1/audit?service=order-api&limit=10", "Bearer "+token, "")
+	data, _ := json.Marshal(body["records"])
+	var records []serve.AuditEntry
+	if err := json.Unmarshal(data, &records); err != nil || len(records) != 4 {
+		t.Fatalf("trail %s (%v): want 4 records", data, err)
+	}
+	ended, deleted := records[0], records[1]
+	if ended.Kind != "maintenance-ended" || ended.By != "carol" || ended.Maintenance.Service != "order-api" || ended.Maintenance.Author != "alice" || ended.Maintenance.Reason != "db upgrade" {
+		t.Errorf("the end: %+v %+v", ended, ended.Maintenance)
+	}
+	if deleted.Kind != "override-deleted" || deleted.By != "bob" || deleted.Override.Service != "order-api" || deleted.Override.Author != "alice" || deleted.Override.Reason != "the fix" {
+		t.Errorf("the deletion: %+v %+v", deleted, deleted.Override)
+	}
+}

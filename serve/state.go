@@ -24,9 +24,11 @@ type Store interface {
 	// CreateOverride stores ov with its audit record before returning it
 	// with its ID and creation time: an acknowledged override is kept.
 	CreateOverride(ctx context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error)
-	// DeleteOverride removes the override with its audit record; it
-	// reports false when there is none with id.
-	DeleteOverride(ctx context.Context, id, client string, now time.Time) (bool, error)
+	// DeleteOverride removes the override with its audit record, which
+	// holds the override as it was (its service, author and reason) and by
+	// whom it is deleted, if said; it reports false when there is none
+	// with id.
+	DeleteOverride(ctx context.Context, id, by, client string, now time.Time) (bool, error)
 	// ChangeOverride sets a new end and reason on the override in force
 	// with id, with its audit record, and returns it changed; it reports
 	// false when no override with id is in force.
@@ -40,9 +42,10 @@ type Store interface {
 	// CreateMaintenance stores a maintenance window with its audit
 	// record before returning it with its ID and creation time.
 	CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error)
-	// EndMaintenance removes the window with its audit record; it
+	// EndMaintenance removes the window with its audit record, which
+	// holds the window as it was and by whom it is ended, if said; it
 	// reports false when there is none with id that has not ended.
-	EndMaintenance(ctx context.Context, id, client string, now time.Time) (bool, error)
+	EndMaintenance(ctx context.Context, id, by, client string, now time.Time) (bool, error)
 	// Maintenance are the windows that have not ended at now (in force
 	// or to come), by start, as last known.
 	Maintenance(now time.Time) []api.MaintenanceWindow
@@ -195,12 +198,12 @@ func (f *FileStore) CreateMaintenance(_ context.Context, m api.MaintenanceWindow
 	return m, nil
 }
 
-func (f *FileStore) EndMaintenance(_ context.Context, id, client string, now time.Time) (bool, error) {
-	ok, err := f.maintenance.Delete(id, now)
+func (f *FileStore) EndMaintenance(_ context.Context, id, by, client string, now time.Time) (bool, error) {
+	ended, ok, err := f.maintenance.Delete(id, now)
 	if !ok || err != nil {
 		return ok, err
 	}
-	if err := f.audit.Write(AuditEntry{Time: now, Kind: "maintenance-ended", Maintenance: &api.MaintenanceWindow{ID: id}, Client: client}); err != nil {
+	if err := f.audit.Write(AuditEntry{Time: now, Kind: "maintenance-ended", Maintenance: &ended, By: by, Client: client}); err != nil {
 		return true, fmt.Errorf("auditing the end: %w", err)
 	}
 	return true, nil
@@ -224,12 +227,12 @@ func (f *FileStore) CreateOverride(_ context.Context, ov gate.Override, client s
 	return ov, nil
 }
 
-func (f *FileStore) DeleteOverride(_ context.Context, id, client string, now time.Time) (bool, error) {
-	ok, err := f.overrides.Delete(id)
+func (f *FileStore) DeleteOverride(_ context.Context, id, by, client string, now time.Time) (bool, error) {
+	deleted, ok, err := f.overrides.Delete(id)
 	if !ok || err != nil {
 		return ok, err
 	}
-	if err := f.audit.Write(AuditEntry{Time: now, Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: client}); err != nil {
+	if err := f.audit.Write(AuditEntry{Time: now, Kind: "override-deleted", Override: &deleted, By: by, Client: client}); err != nil {
 		return true, fmt.Errorf("auditing the deletion: %w", err)
 	}
 	return true, nil

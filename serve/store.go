@@ -164,16 +164,20 @@ func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) 
 	return ov, err
 }
 
-// Delete removes an override; it reports false if there is none with id.
-func (o *Overrides) Delete(id string) (bool, error) {
+// Delete removes an override and returns it as it was; it reports false
+// if there is none with id.
+func (o *Overrides) Delete(id string) (gate.Override, bool, error) {
 	defer o.reindex()
-	return o.file.update(func(list []gate.Override) ([]gate.Override, error) {
+	var deleted gate.Override
+	ok, err := o.file.update(func(list []gate.Override) ([]gate.Override, error) {
 		i := slices.IndexFunc(list, func(ov gate.Override) bool { return ov.ID == id })
 		if i < 0 {
 			return nil, errUnchanged
 		}
+		deleted = list[i]
 		return slices.Delete(list, i, i+1), nil
 	})
+	return deleted, ok, err
 }
 
 // Change sets a new end and reason on the override in force with id; it
@@ -266,16 +270,19 @@ func (m *MaintenanceFile) Add(w api.MaintenanceWindow, now time.Time) (api.Maint
 	return w, err
 }
 
-// Delete removes a window that has not ended; it reports false if there
-// is none with id.
-func (m *MaintenanceFile) Delete(id string, now time.Time) (bool, error) {
-	return m.file.update(func(list []api.MaintenanceWindow) ([]api.MaintenanceWindow, error) {
+// Delete removes a window that has not ended and returns it as it was;
+// it reports false if there is none with id.
+func (m *MaintenanceFile) Delete(id string, now time.Time) (api.MaintenanceWindow, bool, error) {
+	var ended api.MaintenanceWindow
+	ok, err := m.file.update(func(list []api.MaintenanceWindow) ([]api.MaintenanceWindow, error) {
 		i := slices.IndexFunc(list, func(w api.MaintenanceWindow) bool { return w.ID == id && now.Before(w.End) })
 		if i < 0 {
 			return nil, errUnchanged
 		}
+		ended = list[i]
 		return slices.Delete(list, i, i+1), nil
 	})
+	return ended, ok, err
 }
 
 // List returns the windows that have not ended at now, by start.

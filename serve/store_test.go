@@ -37,10 +37,10 @@ func TestOverridesSurviveAReopen(t *testing.T) {
 	if a.ID == "" || a.ID == b.ID || !a.Created.Equal(now) {
 		t.Fatalf("ids %q %q, created %s", a.ID, b.ID, a.Created)
 	}
-	if ok, err := o.Delete(b.ID); !ok || err != nil {
-		t.Fatalf("delete: %v %v", ok, err)
+	if deleted, ok, err := o.Delete(b.ID); !ok || err != nil || deleted.ID != b.ID || deleted.Service != b.Service {
+		t.Fatalf("delete: %+v %v %v", deleted, ok, err)
 	}
-	if ok, _ := o.Delete("ovr-none"); ok {
+	if _, ok, _ := o.Delete("ovr-none"); ok {
 		t.Error("deleted an override that does not exist")
 	}
 

@@ -77,7 +77,7 @@ func TestAuditedDecisionsSurviveSIGKILL(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	addr := freePort(t)
 	serve := process(t, "serve.log", slokitBin, "serve", "--prometheus-url", "http://127.0.0.1:1", "--listen", addr,
-		"--data-dir", data, "--fail-open", "--refresh", "1h", "../specs")
+		"--data-dir", data, "--fail-open", "--refresh", "1h", "--stale-after", "1h", "../specs")
 	eventually(t, 20*time.Second, "slokit serve listening", func() (bool, string) {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err != nil {

@@ -398,14 +398,20 @@ func (s *Store) CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, 
 // EndMaintenance marks a window that has not ended deleted (the row
 // stays, for the record) with its audit record, and tells the other
 // replicas.
-func (s *Store) EndMaintenance(ctx context.Context, id, client string, now time.Time) (bool, error) {
+func (s *Store) EndMaintenance(ctx context.Context, id, by, client string, now time.Time) (bool, error) {
 	at := now.UTC().Truncate(time.Microsecond)
 	found, err := s.changeWindows(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
-		tag, err := tx.Exec(ctx, "UPDATE slokit_maintenance SET deleted = $2 WHERE id = $1 AND deleted IS NULL AND ends > $2", id, at)
-		if err != nil || tag.RowsAffected() == 0 {
+		var m api.MaintenanceWindow
+		err := tx.QueryRow(ctx, `UPDATE slokit_maintenance SET deleted = $2 WHERE id = $1 AND deleted IS NULL AND ends > $2
+			RETURNING id, service, slo, reason, author, created, starts, ends`, id, at).Scan(&m.ID, &m.Service, &m.SLO, &m.Reason, &m.Author, &m.Created, &m.Start, &m.End)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
 			return nil, err
 		}
-		return &serve.AuditEntry{Time: at, Kind: "maintenance-ended", Maintenance: &api.MaintenanceWindow{ID: id}, Client: client}, nil
+		m.Created, m.Start, m.End = m.Created.UTC(), m.Start.UTC(), m.End.UTC()
+		return &serve.AuditEntry{Time: at, Kind: "maintenance-ended", Maintenance: &m, By: by, Client: client}, nil
 	}, func(list []api.MaintenanceWindow) []api.MaintenanceWindow {
 		return slices.DeleteFunc(list, func(m api.MaintenanceWindow) bool { return m.ID == id })
 	})
@@ -462,14 +468,20 @@ func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client str
 
 // DeleteOverride marks the override deleted (the row stays, for the
 // record) with its audit record, and tells the other replicas.
-func (s *Store) DeleteOverride(ctx context.Context, id, client string, now time.Time) (bool, error) {
+func (s *Store) DeleteOverride(ctx context.Context, id, by, client string, now time.Time) (bool, error) {
 	at := now.UTC().Truncate(time.Microsecond)
 	found, err := s.changeOverrides(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
-		tag, err := tx.Exec(ctx, "UPDATE slokit_overrides SET deleted = $2 WHERE id = $1 AND deleted IS NULL", id, at)
-		if err != nil || tag.RowsAffected() == 0 {
+		var ov gate.Override
+		err := tx.QueryRow(ctx, `UPDATE slokit_overrides SET deleted = $2 WHERE id = $1 AND deleted IS NULL
+			RETURNING id, service, reason, author, created, expires`, id, at).Scan(&ov.ID, &ov.Service, &ov.Reason, &ov.Author, &ov.Created, &ov.Expires)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
 			return nil, err
 		}
-		return &serve.AuditEntry{Time: at, Kind: "override-deleted", Override: &gate.Override{ID: id}, Client: client}, nil
+		ov.Created, ov.Expires = ov.Created.UTC(), ov.Expires.UTC()
+		return &serve.AuditEntry{Time: at, Kind: "override-deleted", Override: &ov, By: by, Client: client}, nil
 	}, func(list []gate.Override) []gate.Override {
 		return slices.DeleteFunc(list, func(o gate.Override) bool { return o.ID == id })
 	})

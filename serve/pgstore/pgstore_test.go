@@ -124,10 +124,10 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 	if _, ok, err := b.ChangeOverride(ctx, "ovr-none", serve.OverrideChange{Expires: longer, Reason: "r", Author: "bob"}, "", time.Now()); ok || err != nil {
 		t.Errorf("changing an override that does not exist: %v %v", ok, err)
 	}
-	if ok, err := b.DeleteOverride(ctx, ov.ID, "10.0.0.2", time.Now()); !ok || err != nil {
+	if ok, err := b.DeleteOverride(ctx, ov.ID, "bob", "10.0.0.2", time.Now()); !ok || err != nil {
 		t.Fatalf("delete: %v %v", ok, err)
 	}
-	if ok, err := b.DeleteOverride(ctx, ov.ID, "10.0.0.2", time.Now()); ok || err != nil {
+	if ok, err := b.DeleteOverride(ctx, ov.ID, "bob", "10.0.0.2", time.Now()); ok || err != nil {
 		t.Fatalf("deleting twice: %v %v", ok, err)
 	}
 	eventually(t, 2*time.Second, "the deletion reaching the first replica", func() bool { return !has(a.Overrides(time.Now()), ov.ID) })
@@ -170,10 +170,10 @@ func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
 	if in(b.Maintenance(m.End)) {
 		t.Error("a window is listed once it has ended")
 	}
-	if ok, err := b.EndMaintenance(ctx, m.ID, "10.0.0.2", time.Now()); !ok || err != nil {
+	if ok, err := b.EndMaintenance(ctx, m.ID, "carol", "10.0.0.2", time.Now()); !ok || err != nil {
 		t.Fatalf("end: %v %v", ok, err)
 	}
-	if ok, err := b.EndMaintenance(ctx, m.ID, "10.0.0.2", time.Now()); ok || err != nil {
+	if ok, err := b.EndMaintenance(ctx, m.ID, "carol", "10.0.0.2", time.Now()); ok || err != nil {
 		t.Fatalf("ending twice: %v %v", ok, err)
 	}
 	eventually(t, 2*time.Second, "the end reaching the first replica", func() bool { return !in(a.Maintenance(time.Now())) })
@@ -215,8 +215,9 @@ func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
 	for _, e := range trail {
 		kinds = append(kinds, e.Kind)
 	}
-	// Three denies (one written, two counted), the allow, the window.
-	if len(trail) != 4 || kinds[3] != "maintenance-created" || !slices.Contains(kinds, "decisions-repeated") {
+	// Three denies (one written, two counted), the allow, the window made
+	// and ended (its end names the service, and who ended it).
+	if len(trail) != 5 || kinds[3] != "maintenance-ended" || trail[3].By != "carol" || kinds[4] != "maintenance-created" || !slices.Contains(kinds, "decisions-repeated") {
 		t.Errorf("order-api's trail: %v", kinds)
 	}
 }
@@ -264,7 +265,7 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	if !errors.Is(err, serve.ErrStoreUnavailable) || strings.Contains(err.Error(), pg.Password) || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("create with the database down: %v", err)
 	}
-	if _, err := a.DeleteOverride(ctx, ov.ID, "", c.now()); !errors.Is(err, serve.ErrStoreUnavailable) {
+	if _, err := a.DeleteOverride(ctx, ov.ID, "", "", c.now()); !errors.Is(err, serve.ErrStoreUnavailable) {
 		t.Errorf("delete with the database down: %v", err)
 	}
 	for range 3 {
@@ -291,7 +292,7 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	}
 	// b's listener reconnects by itself.
 	eventually(t, 15*time.Second, "a change reaching a replica after the outage", func() bool {
-		ok, err := a.DeleteOverride(ctx, ov.ID, "", c.now())
+		ok, err := a.DeleteOverride(ctx, ov.ID, "", "", c.now())
 		return (ok && err == nil) || !has(a.Overrides(c.now()), ov.ID)
 	})
 	eventually(t, 15*time.Second, "the deletion reaching the other replica", func() bool { return !has(b.Overrides(time.Now()), ov.ID) })

@@ -39,7 +39,7 @@ function describe(e) {
   const at = e.time.slice(0, 19).replace("T", " ") + " UTC";
   if (e.decision) return at + ": " + e.decision.change + " change " + e.decision.decision + (e.client ? " (from " + e.client + ")" : "");
   if (e.override) return at + ": " + e.kind + " " + e.override.id + (e.override.author ? " by " + (e.by || e.override.author) : "") + (e.override.reason ? ": " + e.override.reason : "");
-  if (e.maintenance) return at + ": " + e.kind + " " + e.maintenance.id + (e.maintenance.reason ? ": " + e.maintenance.reason : "");
+  if (e.maintenance) return at + ": " + e.kind + " " + e.maintenance.id + (e.by ? " by " + e.by : "") + (e.maintenance.reason ? ": " + e.maintenance.reason : "");
   if (e.repeated) return at + ": " + e.repeated.count + " more " + e.repeated.change + " changes " + e.repeated.decision;
   return at + ": " + e.kind;
 }
