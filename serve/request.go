@@ -168,14 +168,22 @@ func skipValue(dec *json.Decoder, depth int) error {
 }
 
 // plainText reports an error when a free-text field (an author, a reason)
-// holds a control character: a newline or an escape sequence in a value
-// that log lines and terminals show would let its writer forge them.
+// holds a control character, a format character or a line or paragraph
+// separator: a newline or an escape sequence in a value that log lines and
+// terminals show would let its writer forge them, and a bidi override or
+// a zero-width character would show the UI's and the audit trail's
+// readers another text than the one stored.
 func plainText(field, v string, max int) error {
 	switch {
 	case len(v) > max:
 		return fmt.Errorf("%s is longer than %d bytes", field, max)
-	case strings.IndexFunc(v, unicode.IsControl) >= 0:
-		return fmt.Errorf("%s holds a control character (a newline, a tab or an escape): give plain text", field)
+	case strings.IndexFunc(v, notPlain) >= 0:
+		return fmt.Errorf("%s holds a control or invisible character (a newline, a tab, an escape, a bidi override, a zero-width or line-separator character): give plain text", field)
 	}
 	return nil
+}
+
+// notPlain is a character that plain text does not hold.
+func notPlain(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }

@@ -404,13 +404,25 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.Routes() {
-		mux.HandleFunc(r.Method+" "+r.Path, r.handler)
+		mux.HandleFunc(r.Method+" "+r.Path, apiHeaders(r.handler))
 	}
 	// The web UI (not part of the API): pages that read the API.
 	pages := ui.Handler()
 	mux.Handle("GET /{$}", pages)
 	mux.Handle("GET /ui/", pages)
 	return mux
+}
+
+// apiHeaders marks every API answer, the token-guarded ones and errors
+// too, as not to be kept by a browser or a proxy (budget state, decisions
+// and who made an override are answers of the moment, some of them for
+// the token holder only), and not to be read as another type than it says.
+func apiHeaders(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h(w, r)
+	}
 }
 
 func fail(w http.ResponseWriter, code int, format string, args ...any) {

@@ -268,6 +268,11 @@ func TestOverrides(t *testing.T) {
 		{"expires and duration", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a","duration":"1h","expires":"2030-01-01T00:00:00Z"}`, 400},
 		{"a newline in the author", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a\nINFO forged line","duration":"1h"}`, 400},
 		{"an escape in the reason", "Bearer " + token, `{"service":"order-api","reason":"\u001b[31mred","author":"a","duration":"1h"}`, 400},
+		// Text that shows other than it is stored.
+		{"a bidi override in the reason", "Bearer " + token, `{"service":"order-api","reason":"fix \u202eesaeler","author":"a","duration":"1h"}`, 400},
+		{"a zero-width space in the author", "Bearer " + token, `{"service":"order-api","reason":"r","author":"al\u200bice","duration":"1h"}`, 400},
+		{"a line separator in the reason", "Bearer " + token, `{"service":"order-api","reason":"a\u2028INFO forged","author":"a","duration":"1h"}`, 400},
+		{"a paragraph separator in the author", "Bearer " + token, `{"service":"order-api","reason":"r","author":"a\u2029b","duration":"1h"}`, 400},
 		{"a reason over 1024 bytes", "Bearer " + token, `{"service":"order-api","reason":"` + strings.Repeat("r", 1025) + `","author":"a","duration":"1h"}`, 400},
 		{"unknown service", "Bearer " + token, `{"service":"payment","reason":"r","author":"a","duration":"1h"}`, 400},
 		{"no reason", "Bearer " + token, `{"service":"order-api","author":"a","duration":"1h"}`, 400},
@@ -834,5 +839,32 @@ func TestDeletionsAreInTheServicesTrail(t *testing.T) {
 	}
 	if deleted.Kind != "override-deleted" || deleted.By != "bob" || deleted.Override.Service != "order-api" || deleted.Override.Author != "alice" || deleted.Override.Reason != "the fix" {
 		t.Errorf("the deletion: %+v %+v", deleted, deleted.Override)
+	}
+}
+
+// Every API answer, errors and the token-guarded ones included, tells
+// browsers and proxies not to keep it and not to guess its type: budget
+// state and decisions are of the moment, and who made an override is for
+// the token holder only.
+func TestAPIAnswersAreNotKeptOrSniffed(t *testing.T) {
+	f := newServer(t, 2*time.Hour, false)
+	f.refresh(t)
+	for _, r := range f.s.Routes() {
+		path := strings.NewReplacer("{service}", "order-api", "{slo}", "availability", "{id}", "ovr-none").Replace(r.Path)
+		for _, auth := range []string{"", "Bearer " + token, "Bearer wrong"} {
+			req, _ := http.NewRequest(r.Method, f.srv.URL+path, strings.NewReader("{}"))
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s %s (%s): %d, Cache-Control %q, X-Content-Type-Options %q", r.Method, path, auth, resp.StatusCode,
+					resp.Header.Get("Cache-Control"), resp.Header.Get("X-Content-Type-Options"))
+			}
+		}
 	}
 }
