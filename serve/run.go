@@ -220,7 +220,11 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 		return nil
 	}, func(error) { cancel() })
 
-	log.Info("serving", "listen", "http://"+ln.Addr().String(), "data_dir", o.DataDir, "max_connections", o.MaxConnections)
+	scheme := "http://"
+	if o.TLS != nil {
+		scheme = "https://"
+	}
+	log.Info("serving", "listen", scheme+ln.Addr().String(), "data_dir", o.DataDir, "max_connections", o.MaxConnections)
 	err = g.Run()
 	c := limited.counts()
 	log.Info("stopped", "connections_open", c.open, "idle_connections_closed_at_the_cap", c.evictedIdle,

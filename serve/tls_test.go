@@ -9,12 +9,14 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -74,8 +76,12 @@ func TestTLSCertificateIsReloaded(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	first := writeCert(t, certFile, keyFile, 1)
 	svcs, _ := slo.Parse([]byte(spec))
-	base, stop, _ := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs}, TLS: &serve.TLSFiles{CertFile: certFile, KeyFile: keyFile}})
+	var logged syncLog
+	base, stop, _ := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs}, TLS: &serve.TLSFiles{CertFile: certFile, KeyFile: keyFile},
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	base = strings.Replace(base, "http://", "https://", 1)
+	// The log names the address as clients reach it.
+	eventually(t, 5*time.Second, func() bool { return strings.Contains(logged.String(), "listen="+base) })
 
 	// served returns the serial number of the certificate a new connection
 	// is given (verification is the pool's: a rotated certificate is
@@ -185,4 +191,22 @@ func TestTLSFilesMustLoadAtStart(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run started without its certificate")
 	}
+}
+
+// syncLog is a log's output that a test reads while the service writes.
+type syncLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
