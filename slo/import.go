@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -20,7 +21,22 @@ type Imported struct {
 	Service string
 	File    string // the source file
 	Format  Format // the source format
-	Node    *yaml.Node
+	// Native is the spec as native YAML, without the comment WriteNative
+	// puts first. It is written out as each document is read, so that
+	// importing thousands of documents holds their text, not their trees.
+	Native []byte
+}
+
+// imported is the service's spec from its native document.
+func imported(svc *Service, file string, nd importer.Document) (Imported, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	err := enc.Encode(nd.Root)
+	if err == nil {
+		err = enc.Close()
+	}
+	return Imported{Service: svc.Name, File: file, Format: nd.Format, Native: b.Bytes()}, err
 }
 
 // Import reads spec files and folders as Load does, and returns each
@@ -35,9 +51,16 @@ func Import(paths []string, opts ...LoadOptions) ([]Imported, Diagnostics) {
 			diags = append(diags, cannotRead(f, contents[i].err))
 			continue
 		}
+		var failed Diagnostics
 		fileDiags := parse(contents[i].data, reg, func(nd importer.Document, svc *Service) {
-			out = append(out, Imported{Service: svc.Name, File: f, Format: nd.Format, Node: nd.Root})
+			im, err := imported(svc, f, nd)
+			if err != nil {
+				failed = append(failed, &Diagnostic{Message: fmt.Sprintf("service %s: writing it as a native spec: %v", svc.Name, err)})
+				return
+			}
+			out = append(out, im)
 		})
+		fileDiags = append(fileDiags, failed...)
 		for _, d := range fileDiags {
 			if d.File == "" {
 				d.File = f
@@ -57,20 +80,24 @@ func ImportBytes(data []byte) ([]Imported, Diagnostics) {
 	reg := importer.NewRegistry()
 	reg.Add("", data)
 	var out []Imported
+	var failed Diagnostics
 	diags := parse(data, reg, func(nd importer.Document, svc *Service) {
-		out = append(out, Imported{Service: svc.Name, Format: nd.Format, Node: nd.Root})
+		im, err := imported(svc, "", nd)
+		if err != nil {
+			failed = append(failed, &Diagnostic{Message: fmt.Sprintf("service %s: writing it as a native spec: %v", svc.Name, err)})
+			return
+		}
+		out = append(out, im)
 	})
-	return out, diags
+	return out, append(diags, failed...)
 }
 
 // WriteNative writes an imported spec as a native spec file, starting
 // with a comment that names its source.
 func WriteNative(w io.Writer, im Imported) error {
-	fmt.Fprintf(w, "# Imported by slokit from %s (%s).\n# Review it, then keep this file in place of the original.\n", filepath.ToSlash(im.File), im.Format)
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(im.Node); err != nil {
+	if _, err := fmt.Fprintf(w, "# Imported by slokit from %s (%s).\n# Review it, then keep this file in place of the original.\n", filepath.ToSlash(im.File), im.Format); err != nil {
 		return err
 	}
-	return enc.Close()
+	_, err := w.Write(im.Native)
+	return err
 }

@@ -31,8 +31,10 @@ func Parse(data []byte) (services []*Service, diags Diagnostics) {
 // parse translates every document of data into native documents, decodes
 // and checks each, and calls each for every one without errors.
 func parse(data []byte, reg *importer.Registry, each func(importer.Document, *Service)) Diagnostics {
-	docs, diags := importer.Translate(data, reg)
-	for _, nd := range docs {
+	var diags Diagnostics
+	// One document at a time, from its YAML to its service: memory grows
+	// with what the documents make, not with their trees.
+	translated := importer.Translate(data, reg, func(nd importer.Document) {
 		var doc specDocument
 		d := strictyaml.Decode(nd.Root, &doc)
 		var svc *Service
@@ -43,7 +45,8 @@ func parse(data []byte, reg *importer.Registry, each func(importer.Document, *Se
 		if svc != nil && d.ErrorCount() == 0 {
 			each(nd, svc)
 		}
-	}
+	})
+	diags = append(diags, translated...)
 	diags.Sort()
 	return diags
 }

@@ -1,6 +1,7 @@
 package slo_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,5 +138,28 @@ slos:
 	err := diags.Errors()
 	if len(services) > 0 || err == nil || !strings.Contains(err.Error(), "document too large") {
 		t.Errorf("want a document-too-large error, got %v", err)
+	}
+}
+
+// A file holds at most 5,000 YAML documents: the one after is an error at
+// its line, and the documents before it are still checked.
+func TestAFileHoldsAtMost5000Documents(t *testing.T) {
+	doc := "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: s%d\nslos: [{name: a, objective: 99.9, sli: {ratio: {errors: 'r{code=\"500\"}', total: r}}}]\n"
+	for _, n := range []int{5000, 5001} {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteString("---\n")
+			}
+			fmt.Fprintf(&b, doc, i)
+		}
+		services, diags := slo.Parse([]byte(b.String()))
+		err := diags.Errors()
+		switch {
+		case n == 5000 && (err != nil || len(services) != 5000):
+			t.Errorf("5,000 documents: %d services, %v", len(services), err)
+		case n == 5001 && (err == nil || !strings.Contains(err.Error(), "25001:1: more than 5000 YAML documents in one file") || len(services) != 5000):
+			t.Errorf("5,001 documents: %d services, %v", len(services), err)
+		}
 	}
 }

@@ -14,10 +14,16 @@ import (
 	"github.com/slokit/slokit/diag"
 )
 
-// ReadDocuments calls each for every YAML document in data, in order, and
-// returns the problems of reading them: syntax errors (with their line), an
-// input with no document at all, and a panic of the YAML library, which has
-// happened on hostile input before and must not take a process down.
+// MaxDocuments bounds the YAML documents of one file: a service's specs
+// take a few, a platform's exported SLOs some hundreds; tens of thousands
+// are a mistake, and each costs memory (about 20 KB with its service).
+const MaxDocuments = 5000
+
+// ReadDocuments calls each for every YAML document in data, in order, one
+// at a time, and returns the problems of reading them: syntax errors (with
+// their line), an input with no document at all, more than MaxDocuments
+// documents, and a panic of the YAML library, which has happened on
+// hostile input before and must not take a process down.
 func ReadDocuments(data []byte, each func(root *yaml.Node)) (diags diag.Diagnostics) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -37,6 +43,15 @@ func ReadDocuments(data []byte, each func(root *yaml.Node)) (diags diag.Diagnost
 			break
 		}
 		docs++
+		if docs > MaxDocuments {
+			line := root.Line
+			if len(root.Content) > 0 {
+				line = root.Content[0].Line
+			}
+			diags = append(diags, &diag.Diagnostic{Line: line, Column: 1,
+				Message: fmt.Sprintf("more than %d YAML documents in one file, the most slokit reads: split the file (the documents before this one were read)", MaxDocuments)})
+			break
+		}
 		if len(root.Content) > 0 {
 			each(&root)
 		}

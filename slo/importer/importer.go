@@ -58,19 +58,18 @@ type Document struct {
 	Root   *yaml.Node // a mapping node in the native format
 }
 
-// Translate reads every YAML document of one file's data and returns the
-// native documents to decode: native documents as they are, every other
-// format translated. Problems of a source document (unknown fields, what
-// cannot be carried over) come back as diagnostics positioned in the
-// source; a document that cannot be read in its own format yields no
-// native document. The OpenSLO SLOs of one service in data become one
-// native document, after the others; their references resolve through
-// reg, which must hold every file's objects (Registry.Add).
-func Translate(data []byte, reg *Registry) ([]Document, diag.Diagnostics) {
-	var (
-		docs  []Document
-		diags diag.Diagnostics
-	)
+// Translate reads every YAML document of one file's data and calls each
+// with the native documents to decode, one source document at a time, so
+// that a file of thousands of documents never holds all their trees at
+// once: native documents as they are, every other format translated.
+// Problems of a source document (unknown fields, what cannot be carried
+// over) come back as diagnostics positioned in the source; a document
+// that cannot be read in its own format yields no native document. The
+// OpenSLO SLOs of one service in data become one native document, after
+// the others; their references resolve through reg, which must hold every
+// file's objects (Registry.Add).
+func Translate(data []byte, reg *Registry, each func(Document)) diag.Diagnostics {
+	var diags diag.Diagnostics
 	openSLO := &openSLOServices{}
 	readDiags := strictyaml.ReadDocuments(data, func(root *yaml.Node) {
 		if isOpenSLO(detect(root)) {
@@ -80,11 +79,15 @@ func Translate(data []byte, reg *Registry) ([]Document, diag.Diagnostics) {
 		translated, d := translate(root)
 		diags = append(diags, d...)
 		if d.Errors() == nil {
-			docs = append(docs, translated...)
+			for _, doc := range translated {
+				each(doc)
+			}
 		}
 	})
-	docs = append(docs, openSLO.documents()...)
-	return docs, append(diags, readDiags...)
+	for _, doc := range openSLO.documents() {
+		each(doc)
+	}
+	return append(diags, readDiags...)
 }
 
 // detect tells a document's format from its header, never from the rest
