@@ -16,7 +16,6 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/slo"
 )
 
 // staticQuerier answers the budget queries with fixed series for every SLO
@@ -77,14 +76,7 @@ func BenchmarkUIOverview(b *testing.B) {
 func loadedServer(b *testing.B) (load fixture.GateLoad, store *serve.FileStore, dir string, srv *httptest.Server) {
 	b.Helper()
 	load = fixture.NewGateLoad(100, 10)
-	var services []*slo.Service
-	for _, spec := range load.Specs {
-		svcs, diags := slo.Parse([]byte(spec))
-		if err := diags.Errors(); err != nil {
-			b.Fatal(err)
-		}
-		services = append(services, svcs...)
-	}
+	services := load.Services(b)
 	dir = b.TempDir()
 	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
 	if err != nil {
@@ -111,14 +103,7 @@ func loadedServer(b *testing.B) (load fixture.GateLoad, store *serve.FileStore, 
 // overrides, not their product (TestTheGateLooksAtEachServicesOwnOverrides).
 func BenchmarkGateOverviewWithOverrides(b *testing.B) {
 	load := fixture.NewGateLoad(1000, 1)
-	var services []*slo.Service
-	for _, spec := range load.Specs {
-		svcs, diags := slo.Parse([]byte(spec))
-		if err := diags.Errors(); err != nil {
-			b.Fatal(err)
-		}
-		services = append(services, svcs...)
-	}
+	services := load.Services(b)
 	store, err := serve.OpenFileStore(b.TempDir(), serve.AuditOptions{})
 	if err != nil {
 		b.Fatal(err)

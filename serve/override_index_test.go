@@ -14,7 +14,6 @@ import (
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/api"
-	"github.com/slokit/slokit/slo"
 )
 
 // listCounting is a store that counts the reads of every override in force.
@@ -35,14 +34,7 @@ func (c *listCounting) Overrides(now time.Time) []gate.Override {
 // (BenchmarkGateOverviewWithOverrides: 3.7 ms now).
 func TestTheGateLooksAtEachServicesOwnOverrides(t *testing.T) {
 	load := fixture.NewGateLoad(100, 1) // one SLO each, its budget spent: frozen
-	var services []*slo.Service
-	for _, spec := range load.Specs {
-		svcs, diags := slo.Parse([]byte(spec))
-		if err := diags.Errors(); err != nil {
-			t.Fatal(err)
-		}
-		services = append(services, svcs...)
-	}
+	services := load.Services(t)
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	for _, smp := range load.Series["timestamp("+series.BurnRate+")"] {
 		smp.Value = model.SampleValue(now.Unix()) // fresh
