@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/slokit/slokit/internal/inputfile"
 )
 
 // Every file a command writes with -o goes through writeOwnFile: it writes
@@ -39,26 +41,9 @@ func regularFile(path string) (bool, error) {
 		return false, err
 	}
 	if !st.Mode().IsRegular() {
-		return true, fmt.Errorf("%s is %s, %w: slokit writes only regular files (give the path of a new file, or of one slokit wrote)", path, kindOf(st.Mode()), errNotRegular)
+		return true, fmt.Errorf("%s is %s, %w: slokit writes only regular files (give the path of a new file, or of one slokit wrote)", path, inputfile.Kind(st.Mode()), errNotRegular)
 	}
 	return true, nil
-}
-
-// kindOf names a file mode's kind for an error.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO (named pipe)"
-	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m.IsDir():
-		return "a folder"
-	}
-	return "not a plain file"
 }
 
 // readHead reads the first headSize bytes of the regular file at path.

@@ -77,21 +77,28 @@ func regular(path string, stat func(string) (os.FileInfo, error)) error {
 	if err != nil {
 		return err
 	}
-	m := st.Mode()
-	what := ""
+	if st.Mode().IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("%s is %s: slokit reads regular files only", path, Kind(st.Mode()))
+}
+
+// Kind names what a file that is not a regular file is, for an error: "a
+// named pipe", "a symbolic link" (as Lstat sees one).
+func Kind(m fs.FileMode) string {
 	switch {
 	case m.IsRegular():
-		return nil
+		return "a regular file"
 	case m.IsDir():
-		what = "a folder"
-	case m&os.ModeNamedPipe != 0:
-		what = "a named pipe"
-	case m&os.ModeSocket != 0:
-		what = "a socket"
-	case m&os.ModeDevice != 0:
-		what = "a device"
-	default:
-		what = "not a regular file"
+		return "a folder"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
 	}
-	return fmt.Errorf("%s is %s: slokit reads regular files only", path, what)
+	return "not a regular file"
 }
