@@ -51,6 +51,16 @@ type HTTPQuerier struct {
 	opts   HTTPOptions
 }
 
+// CheckBounds reports a Timeout or Retries out of its range, naming the
+// flag that sets it; zero stands for the default. NewHTTPQuerier checks
+// them, and slokit serve before anything starts.
+func (o HTTPOptions) CheckBounds() error {
+	return errors.Join(
+		bounds.Duration("--backend-timeout", o.Timeout, 100*time.Millisecond, 10*time.Minute),
+		bounds.Number("--backend-retries", o.Retries, 0, 10),
+	)
+}
+
 // NewHTTPQuerier checks the options and reads the credentials.
 func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	u, err := url.Parse(o.URL)
@@ -63,7 +73,7 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	if o.Retries < 0 {
 		return nil, fmt.Errorf("backend retries must be 0 (none) or more, got %d", o.Retries)
 	}
-	if err := errors.Join(bounds.Duration("--backend-timeout", o.Timeout, 100*time.Millisecond, 10*time.Minute), bounds.Number("--backend-retries", o.Retries, 0, 10)); err != nil {
+	if err := o.CheckBounds(); err != nil {
 		return nil, err
 	}
 	for name := range o.Headers {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/slokit/slokit/internal/bounds"
+	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
@@ -122,10 +122,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	if err := errors.Join(bounded.Validate(),
-		bounds.Duration("--backend-timeout", *backendOpts.timeout, 100*time.Millisecond, 10*time.Minute),
-		bounds.Number("--backend-retries", *retries, 0, 10),
-		bounds.Duration("--store-known-for", *storeKnownFor, time.Second, 24*time.Hour),
-		bounds.Duration("--store-retention", *storeRetention, time.Hour, 10*366*24*time.Hour),
+		budget.HTTPOptions{Timeout: *backendOpts.timeout, Retries: *retries}.CheckBounds(),
+		pgstore.Options{KnownFor: *storeKnownFor, Retention: *storeRetention}.CheckBounds(),
 	); err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return exitUsage

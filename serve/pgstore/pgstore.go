@@ -92,6 +92,16 @@ type Options struct {
 	Now func() time.Time
 }
 
+// CheckBounds reports a KnownFor or Retention out of its range, naming the
+// flag that sets it; zero stands for the default. Open checks them, and
+// slokit serve before anything starts.
+func (o Options) CheckBounds() error {
+	return errors.Join(
+		bounds.Duration("--store-known-for", o.KnownFor, time.Second, 24*time.Hour),
+		bounds.Duration("--store-retention", o.Retention, time.Hour, 10*366*24*time.Hour),
+	)
+}
+
 // Store is serve.Store in PostgreSQL.
 type Store struct {
 	o      Options
@@ -129,10 +139,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.MaxConns <= 0 {
 		o.MaxConns = DefaultMaxConns
 	}
-	if err := errors.Join(
-		bounds.Duration("--store-known-for", o.KnownFor, time.Second, 24*time.Hour),
-		bounds.Duration("--store-retention", o.Retention, time.Hour, 10*366*24*time.Hour),
-	); err != nil {
+	if err := o.CheckBounds(); err != nil {
 		return nil, err
 	}
 	if o.KnownFor == 0 {
