@@ -947,6 +947,10 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 	if !ok || !whoAndWhy(w, "a maintenance window", req.Reason, req.Author) {
 		return
 	}
+	var stretch time.Duration // with the windows it joins
+	if !end.IsZero() {
+		stretch = s.joinedStretch(req.Service, req.SLO, start, end, now)
+	}
 	switch {
 	case end.IsZero():
 		fail(w, http.StatusBadRequest, "an end or a duration is required")
@@ -956,9 +960,9 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "a maintenance window may last at most %s: leaving out longer would hide a real outage", maxMaintenance)
 	case start.Sub(now) > maxMaintenanceAhead:
 		fail(w, http.StatusBadRequest, "a maintenance window may start at most %s ahead", maxMaintenanceAhead)
-	case s.joinedStretch(req.Service, req.SLO, start, end, now) > maxMaintenance:
+	case stretch > maxMaintenance:
 		fail(w, http.StatusBadRequest, "with the windows it touches or overlaps, maintenance of %s would last %s without a break: at most %s at a stretch, since leaving out longer would hide a real outage",
-			req.Service, model.Duration(s.joinedStretch(req.Service, req.SLO, start, end, now).Truncate(time.Minute)), model.Duration(maxMaintenance))
+			req.Service, model.Duration(stretch.Truncate(time.Minute)), model.Duration(maxMaintenance))
 	default:
 		if start.Before(now) {
 			// Events already counted stay counted: a window only
