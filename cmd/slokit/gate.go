@@ -260,13 +260,20 @@ func printable(s string) string {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(s[i:], string(utf8.RuneError)):
 			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029':
+		case invisible(r):
 			fmt.Fprintf(&b, "\\u%04x", r)
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+// invisible is a character a terminal or a log acts on or hides rather
+// than shows: a control or format character (bidi overrides, zero-width
+// characters) or a line or paragraph separator.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // jsonPrintable is printable for JSON text: the characters JSON may hold
@@ -279,7 +286,7 @@ func jsonPrintable(s string) string {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(s[i:], string(utf8.RuneError)):
 			b.WriteString(`\ufffd`)
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029':
+		case invisible(r):
 			if r > 0xffff {
 				r1, r2 := utf16.EncodeRune(r)
 				fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
