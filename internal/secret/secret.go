@@ -22,6 +22,7 @@ const MaxFileBytes = 64 << 10
 // must be a regular file (a symlink to one, as Kubernetes mounts secrets,
 // is fine) of at most MaxFileBytes, and the credential one line.
 func Read(what, file, env string) (string, error) {
+	var v, source string
 	switch {
 	case file != "" && env != "":
 		return "", fmt.Errorf("give the %s in a file or an environment variable, not both", what)
@@ -32,30 +33,26 @@ func Read(what, file, env string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read the %s: %w", what, err)
 		}
-		v := strings.TrimSpace(string(data))
-		switch {
-		case v == "":
-			// Taking an empty file for "no credential" would turn a
-			// failed secret mount into an unguarded service.
-			return "", fmt.Errorf("the %s file %s is empty", what, file)
-		case strings.IndexFunc(v, unicode.IsControl) >= 0:
-			// Two lines would be taken as one credential that no
-			// client sends: every request refused, silently.
-			return "", fmt.Errorf("the %s file %s holds more than one line (or a control character): give the %s alone", what, file, what)
-		}
-		return v, nil
+		v, source = string(data), "file "+file
 	case env != "":
-		v, ok := os.LookupEnv(env)
-		v = strings.TrimSpace(v)
-		if !ok || v == "" {
-			return "", fmt.Errorf("the %s variable %s is empty or unset", what, env)
-		}
-		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-			return "", fmt.Errorf("the %s variable %s holds more than one line (or a control character): give the %s alone", what, env, what)
-		}
-		return v, nil
+		v, source = os.Getenv(env), "variable "+env
+	default:
+		return "", nil
 	}
-	return "", nil
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "" && file != "":
+		// Taking an empty file for "no credential" would turn a failed
+		// secret mount into an unguarded service.
+		return "", fmt.Errorf("the %s file %s is empty", what, file)
+	case v == "":
+		return "", fmt.Errorf("the %s variable %s is empty or unset", what, env)
+	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+		// Two lines would be taken as one credential that no client
+		// sends: every request refused, silently.
+		return "", fmt.Errorf("the %s %s holds more than one line (or a control character): give the %s alone", what, source, what)
+	}
+	return v, nil
 }
 
 // Exposed reports whether a credential file can be read or written by
