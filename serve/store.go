@@ -31,6 +31,18 @@ type durableList[T any] struct {
 	what string // what the list holds, for errors: "overrides"
 	key  string // the list's key in the file
 	list []T
+	// kept, when set (watch), is called with the list once it is read and
+	// after every change, under the lock: what is derived from the list
+	// follows it.
+	kept func(list []T)
+}
+
+// watch calls kept with the list now and after every change.
+func (l *durableList[T]) watch(kept func(list []T)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.kept = kept
+	kept(l.list)
 }
 
 // openDurableList reads the list kept in dir/file. A file that cannot be
@@ -86,6 +98,9 @@ func (l *durableList[T]) update(change func(list []T) ([]T, error)) (bool, error
 		return false, err
 	}
 	l.list = next
+	if l.kept != nil {
+		l.kept(next)
+	}
 	return true, nil
 }
 
@@ -111,8 +126,8 @@ func NewID(prefix string) (string, error) {
 type Overrides struct {
 	file *durableList[gate.Override]
 	max  int // MaxOverrides; lower in tests
-	// index is the list by service, built anew at each change: checks
-	// read it without a lock.
+	// index is the list by service, built anew at each change (watch):
+	// checks read it without a lock.
 	index atomic.Pointer[OverrideIndex]
 }
 
@@ -126,17 +141,11 @@ func OpenOverrides(dir string) (*Overrides, error) {
 		return nil, err
 	}
 	o := &Overrides{file: file, max: MaxOverrides}
-	o.reindex()
-	return o, nil
-}
-
-// reindex builds the index of the list as it is now.
-func (o *Overrides) reindex() {
-	o.file.read(func(list []gate.Override) []gate.Override {
+	file.watch(func(list []gate.Override) {
 		idx := NewOverrideIndex(list)
 		o.index.Store(&idx)
-		return nil
 	})
+	return o, nil
 }
 
 // Active is the service's override in force at now that lasts longest.
@@ -160,14 +169,12 @@ func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) 
 		}
 		return append(list, ov), nil
 	})
-	o.reindex()
 	return ov, err
 }
 
 // Delete removes an override and returns it as it was; it reports false
 // if there is none with id.
 func (o *Overrides) Delete(id string) (gate.Override, bool, error) {
-	defer o.reindex()
 	var deleted gate.Override
 	ok, err := o.file.update(func(list []gate.Override) ([]gate.Override, error) {
 		i := slices.IndexFunc(list, func(ov gate.Override) bool { return ov.ID == id })
@@ -193,7 +200,6 @@ func (o *Overrides) Change(id string, c OverrideChange, now time.Time) (gate.Ove
 		changed = list[i]
 		return list, nil
 	})
-	o.reindex()
 	return changed, ok, err
 }
 
