@@ -16,11 +16,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
 )
@@ -76,7 +76,7 @@ func TestTLSCertificateIsReloaded(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	first := writeCert(t, certFile, keyFile, 1)
 	svcs, _ := slo.Parse([]byte(spec))
-	var logged syncLog
+	var logged fixture.SyncBuffer
 	base, stop, _ := startRun(t, serve.RunOptions{Options: serve.Options{Services: svcs}, TLS: &serve.TLSFiles{CertFile: certFile, KeyFile: keyFile},
 		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	base = strings.Replace(base, "http://", "https://", 1)
@@ -191,22 +191,4 @@ func TestTLSFilesMustLoadAtStart(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run started without its certificate")
 	}
-}
-
-// syncLog is a log's output that a test reads while the service writes.
-type syncLog struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

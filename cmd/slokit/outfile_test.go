@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/slokit/slokit/internal/fixture"
 )
 
 // Every -o of every command writes a new file or replaces one slokit
@@ -123,7 +125,7 @@ func TestOutputsAreRegularFilesSlokitWrote(t *testing.T) {
 // longer than d (as on a FIFO it would have, for good).
 func runWithin(t *testing.T, d time.Duration, args ...string) (int, string) {
 	t.Helper()
-	var stdout, stderr syncBuffer
+	var stdout, stderr fixture.SyncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(context.Background(), args, &stdout, &stderr) }()
 	select {

@@ -8,30 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/scenario"
 )
-
-// syncBuffer is a bytes.Buffer safe for the service's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // serveBriefly runs slokit serve against an unreachable backend until it
 // has logged that it serves, then stops it, and returns its exit code and
@@ -46,7 +28,7 @@ func serveBrieflyOn(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr fixture.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--prometheus-url", "http://127.0.0.1:1/prom?apikey=s3cret-key", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...), &stdout, &stderr)
