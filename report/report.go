@@ -176,11 +176,13 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 				id := []string{s.Service, s.Name, row.Threshold}
 				c := counts[strings.Join(id, "\x00")]
 				row.Events, row.BadEvents = c[0], c[1]
-				spent, ok := series.Finite(model.SampleValue(row.BadEvents / row.Events / obj.Budget()))
-				if row.Events > 0 && ok {
-					sli := 1 - row.BadEvents/row.Events
-					met := sli >= obj.Ratio()
-					row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
+				if row.Events > 0 {
+					// Finite counts can still overflow a ratio: no data too.
+					if spent, ok := series.Finite(model.SampleValue(row.BadEvents / row.Events / obj.Budget())); ok {
+						sli := 1 - row.BadEvents/row.Events
+						met := sli >= obj.Ratio()
+						row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
+					}
 				}
 				objID := strings.Join(append(id, row.Objective), "\x00")
 				for _, smp := range exhaustedBy[objID] {
