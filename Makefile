@@ -181,7 +181,7 @@ dist:
 # and the creation date come from the commit, so that the same commit on
 # the same CA bundle builds the same image. IMAGE_ARCH builds for another
 # architecture (no emulator needed: nothing runs during the build).
-IMAGE      ?= localhost/slokit:$(VERSION)
+IMAGE      ?= ghcr.io/slokit/slokit:$(VERSION)
 IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
 IMAGE_DIR  ?= build/image
 CA_BUNDLE  ?= /etc/ssl/certs/ca-certificates.crt

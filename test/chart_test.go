@@ -223,8 +223,8 @@ func TestChartDefaultsRunTheDemoSafely(t *testing.T) {
 	if got := *r.deployment.Spec.Replicas; got != 1 {
 		t.Errorf("replicas %d", got)
 	}
-	if c.Image != "localhost/slokit:0.1.0" {
-		t.Errorf("image %s: want the appVersion tag of make image's name", c.Image)
+	if c.Image != "ghcr.io/slokit/slokit:v0.1.0" {
+		t.Errorf("image %s: want the released image at the appVersion", c.Image)
 	}
 	psc, sc := pod.SecurityContext, c.SecurityContext
 	if psc == nil || sc == nil || !*psc.RunAsNonRoot || *psc.RunAsUser != 65532 || *psc.RunAsGroup != 65532 ||
