@@ -6,7 +6,7 @@ DEMO_OUT := build/demo
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo generate golden test check deps hygiene vet fmt-check unit bench fuzz dist image clean
+.PHONY: all build demo generate golden test check deps hygiene vet fmt-check unit bench fuzz dist image image-index clean
 
 all: build
 
@@ -81,7 +81,8 @@ check: fmt-check
 # deps: the real components the tests run (promtool and Prometheus,
 # vmalert and VictoriaMetrics, Alertmanager and amtool for the routing
 # fragment, PostgreSQL for the shared store, headless Chromium for the web
-# UI), buildah and the CA bundle for the image, from Debian.
+# UI), buildah and the CA bundle for the image, shellcheck for the
+# workflows' and the Action's scripts, from Debian.
 deps:
 	@missing=""; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
@@ -89,6 +90,7 @@ deps:
 	command -v amtool >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v buildah >/dev/null 2>&1 || missing="$$missing buildah"; \
+	command -v shellcheck >/dev/null 2>&1 || missing="$$missing shellcheck"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	test -f /etc/ssl/certs/ca-certificates.crt || missing="$$missing ca-certificates"; \
 	if [ -n "$$missing" ]; then \
@@ -200,7 +202,26 @@ image:
 		--build-arg VERSION=$(VERSION) -f deploy/image/Containerfile -t $(IMAGE) $(IMAGE_DIR)/context
 	@rm -f $(IMAGE_DIR)/slokit-image.tar
 	buildah push --quiet $(IMAGE) oci-archive:$(IMAGE_DIR)/slokit-image.tar:$(IMAGE)
-	@echo "==> $(IMAGE) ($$(buildah images --format '{{.Size}}' $(IMAGE)), linux/$(IMAGE_ARCH)); archive $(IMAGE_DIR)/slokit-image.tar"
+	@echo "==> $(IMAGE) ($$(buildah images --format '{{.Size}}' $(IMAGE) | head -n1), linux/$(IMAGE_ARCH)); archive $(IMAGE_DIR)/slokit-image.tar"
+
+# image-index: the multi-arch image a release publishes: make image for
+# each of IMAGE_ARCHES, named IMAGE-ARCH, then a manifest list (an OCI
+# index) named IMAGE over them, also saved with every image in
+# IMAGE_DIR/slokit-index.tar. `buildah manifest push --all IMAGE
+# docker://IMAGE` publishes it (the release workflow does).
+IMAGE_ARCHES ?= amd64 arm64
+image-index:
+	@buildah manifest rm $(IMAGE) >/dev/null 2>&1 || true
+	@set -e; for a in $(IMAGE_ARCHES); do \
+		$(MAKE) --no-print-directory image IMAGE=$(IMAGE)-$$a IMAGE_ARCH=$$a IMAGE_DIR=$(IMAGE_DIR)/$$a; \
+	done
+	buildah manifest create $(IMAGE) >/dev/null
+	@set -e; for a in $(IMAGE_ARCHES); do \
+		buildah manifest add --arch $$a --os linux $(IMAGE) containers-storage:$(IMAGE)-$$a >/dev/null; \
+	done
+	@rm -f $(IMAGE_DIR)/slokit-index.tar
+	buildah manifest push --quiet --all --format oci $(IMAGE) oci-archive:$(IMAGE_DIR)/slokit-index.tar:$(IMAGE)
+	@echo "==> $(IMAGE): linux/{$$(echo $(IMAGE_ARCHES) | tr ' ' ,)}; archive $(IMAGE_DIR)/slokit-index.tar"
 
 clean:
 	rm -rf bin build

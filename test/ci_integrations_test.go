@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -148,10 +150,27 @@ func TestActionSteps(t *testing.T) {
 				"reasons": []map[string]string{{"rule": "ok", "message": "fine"}}})
 		}))
 		code, out, outputs := runStep(t, a, "Ask the deploy gate", map[string]string{"GATE_SERVER": srv.URL, "GATE_SERVICE": "order-api",
-			"GATE_CHANGE": "normal", "SLOKIT_GATE_TOKEN": "gate-t0ken"})
+			"GATE_CHANGE": "normal", "SLOKIT_GATE_TOKEN": "gate-t0ken", "FAIL_OPEN": "false"})
 		srv.Close()
 		if code != tc.code || !strings.Contains(outputs, "decision="+tc.decision) || !strings.Contains(out, "::") || strings.Contains(out, "gate-t0ken") {
 			t.Errorf("%s: exit %d, outputs %q\n%s", tc.decision, code, outputs, out)
+		}
+	}
+
+	// fail-open: a gate that cannot decide lets the change through, with a
+	// warning; without it the step fails.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"no data yet"}`, http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	for _, tc := range []struct {
+		failOpen, decision string
+		code               int
+	}{{"true", "allow", 0}, {"false", "undecided", 3}} {
+		code, out, outputs := runStep(t, a, "Ask the deploy gate", map[string]string{"GATE_SERVER": down.URL, "GATE_SERVICE": "order-api",
+			"GATE_CHANGE": "normal", "SLOKIT_GATE_TOKEN": "", "FAIL_OPEN": tc.failOpen})
+		if code != tc.code || !strings.Contains(outputs, "decision="+tc.decision) || !strings.Contains(out, "::warning title=slokit gate order-api::") {
+			t.Errorf("fail-open %s on a gate that cannot decide: exit %d, outputs %q\n%s", tc.failOpen, code, outputs, out)
 		}
 	}
 }
@@ -198,7 +217,9 @@ func TestProblemMatcher(t *testing.T) {
 	}
 }
 
-// The pre-commit hooks run slokit validate on the files a commit changes.
+// The pre-commit hooks run slokit validate on the files a commit changes,
+// with a slokit their script builds from this repository without the
+// embedded engine.
 func TestPreCommitHooks(t *testing.T) {
 	data, err := os.ReadFile("../.pre-commit-hooks.yaml")
 	if err != nil {
@@ -218,19 +239,114 @@ func TestPreCommitHooks(t *testing.T) {
 	if err := dec.Decode(&hooks); err != nil || len(hooks) == 0 {
 		t.Fatalf("%v %+v", err, hooks)
 	}
+	built := filepath.Join(t.TempDir(), "slokit")
 	for _, h := range hooks {
-		if h.Language != "golang" || !h.PassFilenames || !regexp.MustCompile(h.Files).MatchString("slo/order-api.yaml") {
+		if h.Language != "script" || !h.PassFilenames || !regexp.MustCompile(h.Files).MatchString("slo/order-api.yaml") {
 			t.Errorf("%s: %+v", h.ID, h)
 		}
+		// pre-commit runs the entry's first word from the hook's clone,
+		// with the entry's other words and the files after it.
 		args := strings.Fields(h.Entry)
-		if args[0] != "slokit" {
-			t.Fatalf("%s: entry %q", h.ID, h.Entry)
+		script := filepath.Join("..", args[0])
+		run := func(file string) ([]byte, error) {
+			cmd := exec.Command(script, append(args[1:], file)...)
+			cmd.Env = append(os.Environ(), "SLOKIT_HOOK_BIN="+built)
+			return cmd.CombinedOutput()
 		}
-		if out, err := exec.Command(slokitBin, append(args[1:], "../specs/menu.yaml")...).CombinedOutput(); err != nil {
+		if out, err := run("../specs/menu.yaml"); err != nil {
 			t.Errorf("%s on a good spec: %v\n%s", h.ID, err, out)
 		}
-		if err := exec.Command(slokitBin, append(args[1:], "../slo/testdata/values.bad.yaml")...).Run(); err == nil {
-			t.Errorf("%s passes a bad spec", h.ID)
+		if out, err := run("../slo/testdata/values.bad.yaml"); err == nil || !strings.Contains(string(out), "values.bad.yaml:7:16:") {
+			t.Errorf("%s on a bad spec: %v\n%s", h.ID, err, out)
 		}
+	}
+	// What the hook built is the noengine binary.
+	if out, err := exec.Command("go", "version", "-m", built).Output(); err != nil || !strings.Contains(string(out), "-tags=noengine") {
+		t.Errorf("the hook's slokit: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(built, "simulate", "--scenario", "outage", "../specs/menu.yaml").CombinedOutput(); exitCode(t, err) != 2 || !strings.Contains(string(out), "noengine") {
+		t.Errorf("the hook's slokit simulates: %v\n%s", err, out)
+	}
+}
+
+// The Action installs the release archive for the runner's OS and
+// architecture from the release's files, checked against its SHA256SUMS:
+// a tampered archive is not installed, and a ref that is no release tag is
+// an error that says what to do. install: source builds the Action's own
+// checkout without the engine.
+func TestActionInstallsTheRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a release archive")
+	}
+	const version = "v0.0.0-action"
+	dist := t.TempDir()
+	if out, err := exec.Command("make", "--no-print-directory", "-C", "..", "dist", "VERSION="+version,
+		"DIST_PLATFORMS=linux/"+runtime.GOARCH, "DIST_DIR="+dist).CombinedOutput(); err != nil {
+		t.Fatalf("make dist: %v\n%s", err, out)
+	}
+	var tampered atomic.Bool
+	releases := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutPrefix(r.URL.Path, "/"+version+"/")
+		data, err := os.ReadFile(filepath.Join(dist, filepath.Base(name)))
+		if !ok || err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if tampered.Load() && strings.HasSuffix(name, ".tar.gz") {
+			data = append(data, 0)
+		}
+		w.Write(data)
+	}))
+	defer releases.Close()
+
+	a := readAction(t)
+	arch := map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH]
+	install := func(env map[string]string) (int, string, string) {
+		t.Helper()
+		paths := filepath.Join(t.TempDir(), "github-path")
+		base := map[string]string{"SLOKIT_VERSION": version, "SLOKIT_VERSION_INPUT": "", "SLOKIT_INSTALL": "release",
+			"SLOKIT_RELEASES": releases.URL, "RUNNER_OS": "Linux", "RUNNER_ARCH": arch, "GITHUB_PATH": paths}
+		for k, v := range env {
+			base[k] = v
+		}
+		code, out, _ := runStep(t, a, "Install slokit", base)
+		path, _ := os.ReadFile(paths)
+		return code, out, strings.TrimSpace(string(path))
+	}
+
+	code, out, path := install(nil)
+	if code != 0 || path == "" {
+		t.Fatalf("install: exit %d, PATH %q\n%s", code, path, out)
+	}
+	if got, err := exec.Command(filepath.Join(path, "slokit"), "version").Output(); err != nil || !strings.Contains(string(got), version) {
+		t.Errorf("the installed slokit: %v %s", err, got)
+	}
+
+	tampered.Store(true)
+	code, out, path = install(nil)
+	tampered.Store(false)
+	if code == 0 || path != "" || !strings.Contains(out, "does not match the checksum in SHA256SUMS: not installed") {
+		t.Errorf("a tampered archive: exit %d, PATH %q\n%s", code, path, out)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SLOKIT_VERSION": "main"}, "'main' is no release tag (vX.Y.Z): pin the Action to a release"},
+		{map[string]string{"SLOKIT_VERSION": "v9.9.9"}, "could not download " + releases.URL + "/v9.9.9/slokit-v9.9.9-linux-"},
+		{map[string]string{"RUNNER_OS": "Windows"}, "no release archive for Windows: use install: source"},
+		{map[string]string{"SLOKIT_INSTALL": "docker"}, "install is release or source, not 'docker'"},
+	} {
+		if code, out, path := install(tc.env); code != 1 || path != "" || !strings.Contains(out, "::error title=slokit install::"+tc.want) {
+			t.Errorf("%v: exit %d, PATH %q, want %q\n%s", tc.env, code, path, tc.want, out)
+		}
+	}
+
+	code, out, path = install(map[string]string{"SLOKIT_INSTALL": "source", "SLOKIT_VERSION": "", "GITHUB_ACTION_PATH": ".."})
+	if code != 0 || path == "" {
+		t.Fatalf("install: source: exit %d\n%s", code, out)
+	}
+	if out, err := exec.Command("go", "version", "-m", filepath.Join(path, "slokit")).Output(); err != nil || !strings.Contains(string(out), "-tags=noengine") {
+		t.Errorf("install: source built: %v\n%s", err, out)
 	}
 }

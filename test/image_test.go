@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -185,4 +186,55 @@ func stderrOf(err error) []byte {
 		return ee.Stderr
 	}
 	return nil
+}
+
+// make image-index builds what a release pushes: an image per
+// architecture and an OCI index over them. Here with the machine's
+// architecture only (another one compiles every package again); make -n
+// shows that the default builds amd64 and arm64.
+func TestImageIndex(t *testing.T) {
+	buildah := requireTool(t, "buildah", "buildah")
+	if testing.Short() {
+		t.Skip("builds a container image")
+	}
+	out, err := exec.Command("make", "--no-print-directory", "-C", "..", "-n", "image-index", "IMAGE=example/slokit:v1", "IMAGE_DIR="+t.TempDir()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n image-index: %v\n%s", err, out)
+	}
+	for _, want := range []string{"GOARCH=amd64", "GOARCH=arm64", "-t example/slokit:v1-amd64", "-t example/slokit:v1-arm64",
+		"buildah manifest create example/slokit:v1", "buildah manifest push --quiet --all --format oci example/slokit:v1"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("make -n image-index: no %q:\n%s", want, out)
+		}
+	}
+
+	image := fmt.Sprintf("localhost/slokit-index-test:%d", os.Getpid())
+	dir := t.TempDir()
+	t.Cleanup(func() {
+		exec.Command(buildah, "manifest", "rm", image).Run()
+		exec.Command(buildah, "rmi", "--force", image+"-"+runtime.GOARCH).Run()
+	})
+	if out, err := exec.Command("make", "--no-print-directory", "-C", "..", "image-index", "IMAGE="+image, "IMAGE_DIR="+dir,
+		"IMAGE_ARCHES="+runtime.GOARCH, "VERSION=v0.0.0-index").CombinedOutput(); err != nil {
+		t.Fatalf("make image-index: %v\n%s", err, out)
+	}
+	var index struct {
+		MediaType string
+		Manifests []struct {
+			Platform struct{ Architecture, OS string }
+		}
+	}
+	inspected, err := exec.Command(buildah, "manifest", "inspect", image).Output()
+	if err != nil {
+		t.Fatalf("buildah manifest inspect: %v %s", err, stderrOf(err))
+	}
+	if err := json.Unmarshal(inspected, &index); err != nil {
+		t.Fatal(err)
+	}
+	if len(index.Manifests) != 1 || index.Manifests[0].Platform.Architecture != runtime.GOARCH || index.Manifests[0].Platform.OS != "linux" {
+		t.Errorf("index: %s", inspected)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "slokit-index.tar")); err != nil || fi.Size() < 1<<20 {
+		t.Errorf("the index's archive: %v", err)
+	}
 }

@@ -65,7 +65,7 @@ func TestReleaseNamesAgree(t *testing.T) {
 
 	// Every mention of a release, in every tracked text file.
 	mentions := []*regexp.Regexp{
-		regexp.MustCompile(`slokit/slokit@(v[0-9][^\s"']*)`),                                // the Action, go install
+		regexp.MustCompile(`slokit/slokit@(v[0-9][^\s"'),]*)`),                              // the Action, go install
 		regexp.MustCompile(`cmd/slokit@(v[0-9][^\s"']*)`),                                   // go install
 		regexp.MustCompile(`\brev: (v[0-9][^\s"']*)`),                                       // pre-commit
 		regexp.MustCompile(regexp.QuoteMeta(releaseImage) + `:(v[0-9][^\s"'` + "`" + `]*)`), // the image
@@ -87,7 +87,7 @@ func TestReleaseNamesAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := string(data)
-		if strings.Contains(text, "localhost/slokit") {
+		if strings.Contains(text, "localhost/slokit") && name != "CHANGELOG.md" {
 			t.Errorf("%s names localhost/slokit, an image no release publishes", name)
 		}
 		for _, re := range mentions {
