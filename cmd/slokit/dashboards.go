@@ -67,7 +67,7 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if *check {
-		return checkFolders("dashboards", []outputFolder{{*out, grafana.Files(output, services)}}, paths, stderr)
+		return checkFolders("dashboards", []outputFolder{dashboardsFolder(*out, output)}, services, paths, stderr)
 	}
 	n, err := writeDashboards(*out, output, services, paths)
 	if err != nil {
@@ -82,7 +82,7 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 // the ones generated earlier from specs within inputs that no longer
 // generate them. It returns how many dashboards it wrote.
 func writeDashboards(dir string, o grafana.Output, services []*slo.Service, inputs []string) (int, error) {
-	if _, err := writeFiles(dir, grafana.Files(o, services), inputs); err != nil {
+	if _, err := writeFiles(dashboardsFolder(dir, o), services, inputs); err != nil {
 		return 0, err
 	}
 	n := 0

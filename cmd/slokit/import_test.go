@@ -77,9 +77,6 @@ func readFolder(t *testing.T, dir string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") { // slokit's record of sources
-			continue
-		}
 		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			t.Fatal(err)

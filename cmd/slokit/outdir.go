@@ -7,63 +7,114 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/slokit/slokit/generators"
 	"github.com/slokit/slokit/generators/grafana"
+	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/slo"
 )
 
-// sourcesFile records, in an output folder, the spec file each generated
-// file came from. A folder may gather the output of several runs (each
-// team's specs into one rules folder): a file is stale, and removed, only
-// when its spec lies within the paths of the current run and no longer
-// generates it. Files of other runs, and files slokit did not write, are
-// never touched.
-const sourcesFile = ".slokit-sources.json"
+// A folder may gather the output of several runs (each team's specs into
+// one rules folder): a file is stale, and removed, only when it carries
+// slokit's mark naming a spec within the paths of the current run, and
+// that run no longer generates it. Files of other runs, and files slokit
+// did not write, are never touched. The mark is each file's own header
+// (generators.HeaderFor, grafana.DescriptionFor), naming its spec
+// relative to the folder, so that a checked-in output folder reads the
+// same on every machine and holds nothing but what kubectl, kustomize,
+// Argo CD or Grafana read.
 
-type sources struct {
-	Version int `json:"version"`
-	// Files maps a file name to its spec's path, relative to the folder,
-	// so that a checked-in output folder reads the same on every machine.
-	Files map[string]string `json:"files"`
+// legacySourcesFile is where slokit before 0.1.0 recorded each generated
+// file's spec, a file `kubectl apply -f DIR` stopped on. A run that writes
+// the folder reads it one last time, for the files it lists, and removes
+// it; --check reports it.
+const legacySourcesFile = ".slokit-sources.json"
+
+type legacySources struct {
+	Version int               `json:"version"`
+	Files   map[string]string `json:"files"`
 }
 
-func readSources(dir string) (sources, error) {
-	s := sources{Version: 1, Files: map[string]string{}}
-	path := filepath.Join(dir, sourcesFile)
+func readLegacySources(dir string) (map[string]string, bool, error) {
+	path := filepath.Join(dir, legacySourcesFile)
 	exists, err := regularFile(path)
 	if !exists || err != nil {
-		return s, err
+		return nil, false, err
 	}
+	var s legacySources
 	data, err := os.ReadFile(path)
 	if err == nil {
 		err = json.Unmarshal(data, &s)
 	}
 	if err != nil || s.Version != 1 {
-		return s, fmt.Errorf("%s: not a slokit sources file (%v): remove it, and slokit will remove no stale file this time", filepath.Join(dir, sourcesFile), err)
+		return nil, false, fmt.Errorf("%s: not a slokit sources file (%v): remove it", path, err)
 	}
-	if s.Files == nil {
-		s.Files = map[string]string{}
-	}
-	return s, nil
+	return s.Files, true, nil
 }
 
-// writeFiles is the one writer of generated files: it writes a
-// generator's files into dir, each replaced atomically (a rule reloader
-// never sees half a file), as they are rendered, then records them and
-// removes the files an earlier run generated from specs within inputs
-// that this run did not write (finishFolder). It returns how many files
-// it wrote. A generator's error stops it before the folder's record
-// changes, so nothing is pruned.
-func writeFiles(dir string, files iter.Seq2[generators.File, error], inputs []string) (int, error) {
+// outputFolder is a folder and the generator of the files to write into
+// it, given the services as seen from the folder (seenFrom).
+type outputFolder struct {
+	dir      string
+	generate func([]*slo.Service) iter.Seq2[generators.File, error]
+}
+
+// files are the folder's files: their headers name each spec relative to
+// the folder.
+func (f outputFolder) files(services []*slo.Service) (iter.Seq2[generators.File, error], error) {
+	seen, err := seenFrom(f.dir, services)
+	if err != nil {
+		return nil, err
+	}
+	return f.generate(seen), nil
+}
+
+// seenFrom copies the services with each spec file named relative to dir.
+func seenFrom(dir string, services []*slo.Service) ([]*slo.Service, error) {
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*slo.Service, len(services))
+	for i, svc := range services {
+		c := *svc
+		if c.File != "" {
+			abs, err := filepath.Abs(c.File)
+			if err != nil {
+				return nil, err
+			}
+			if rel, err := filepath.Rel(absDir, abs); err == nil {
+				c.File = filepath.ToSlash(rel)
+			} else {
+				c.File = filepath.ToSlash(abs)
+			}
+		}
+		out[i] = &c
+	}
+	return out, nil
+}
+
+// writeFiles is the one writer of generated files: it writes the folder's
+// files, each replaced atomically (a rule reloader never sees half a
+// file), as they are rendered, then removes the files an earlier run
+// generated from specs within inputs that this run did not write. It
+// returns how many files it wrote. A generator's error stops it before
+// anything is pruned.
+func writeFiles(folder outputFolder, services []*slo.Service, inputs []string) (int, error) {
+	dir := folder.dir
+	files, err := folder.files(services)
+	if err != nil {
+		return 0, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
-	written := map[string]string{}
+	written := map[string]bool{}
 	for f, err := range files {
 		if err != nil {
 			return len(written), err
@@ -71,43 +122,41 @@ func writeFiles(dir string, files iter.Seq2[generators.File, error], inputs []st
 		if err := writeOwnFile(filepath.Join(dir, f.Name), f.Content, generatedHead(f.Name)); err != nil {
 			return len(written), err
 		}
-		written[f.Name] = f.Source
+		written[f.Name] = true
 	}
-	return len(written), finishFolder(dir, written, inputs)
-}
-
-// finishFolder records the files just written into dir (file name -> spec
-// file) and removes the files an earlier run generated from specs within
-// inputs that this run did not write.
-func finishFolder(dir string, written map[string]string, inputs []string) error {
 	p, err := planFolder(dir, written, inputs)
 	if err != nil {
-		return err
+		return len(written), err
 	}
 	for _, name := range p.stale {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+			return len(written), err
 		}
 	}
-	// readSources, in planFolder, has read it as slokit's own.
-	return writeOwnFile(filepath.Join(dir, sourcesFile), p.record, func([]byte) bool { return true })
+	if p.legacy {
+		if err := os.Remove(filepath.Join(dir, legacySourcesFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return len(written), err
+		}
+	}
+	return len(written), nil
 }
 
-// folderPlan is what finishing a folder does: the stale generated files it
-// removes, and the record it writes.
+// folderPlan is what finishing a folder removes: the stale generated
+// files, and the legacy sources file.
 type folderPlan struct {
 	stale  []string
-	record []byte
+	legacy bool
 }
 
-// planFolder works out what finishFolder does, without doing it, so that
-// --check can tell whether a folder is up to date.
-func planFolder(dir string, written map[string]string, inputs []string) (folderPlan, error) {
+// planFolder works out what writeFiles removes after writing, without
+// doing it, so that --check can tell whether a folder is up to date.
+func planFolder(dir string, written map[string]bool, inputs []string) (folderPlan, error) {
 	var p folderPlan
-	recorded, err := readSources(dir)
+	legacy, hasLegacy, err := readLegacySources(dir)
 	if err != nil {
 		return p, err
 	}
+	p.legacy = hasLegacy
 	var roots []string
 	for _, in := range inputs {
 		abs, err := filepath.Abs(in)
@@ -120,69 +169,92 @@ func planFolder(dir string, written map[string]string, inputs []string) (folderP
 	if err != nil {
 		return p, err
 	}
-	within := func(recorded string) bool {
-		spec := filepath.Join(absDir, recorded)
+	within := func(source string) bool {
+		spec := filepath.Join(absDir, filepath.FromSlash(source))
+		if filepath.IsAbs(filepath.FromSlash(source)) {
+			spec = filepath.Clean(filepath.FromSlash(source))
+		}
 		return slices.ContainsFunc(roots, func(root string) bool {
 			return spec == root || strings.HasPrefix(spec, root+string(filepath.Separator))
 		})
 	}
-	for _, name := range slices.Sorted(maps.Keys(recorded.Files)) {
-		if _, ok := written[name]; ok || !within(recorded.Files[name]) {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return p, err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if written[name] || !e.Type().IsRegular() {
 			continue
 		}
-		generated, err := isGenerated(filepath.Join(dir, name))
-		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errNotRegular) {
-			return p, err
-		}
-		if generated {
-			p.stale = append(p.stale, name)
-		}
-		delete(recorded.Files, name)
-	}
-	for name, spec := range written {
-		abs, err := filepath.Abs(spec)
-		if err == nil {
-			spec, err = filepath.Rel(absDir, abs)
-		}
+		source, generated, err := generatedSource(filepath.Join(dir, name))
 		if err != nil {
 			return p, err
 		}
-		recorded.Files[name] = filepath.ToSlash(spec)
+		if recorded, ok := legacy[name]; ok && generated {
+			// slokit before 0.1.0 named the spec as given on its command
+			// line; its record named it relative to the folder.
+			source = recorded
+		}
+		if generated && source != "" && within(source) {
+			p.stale = append(p.stale, name)
+		}
 	}
-	data, err := json.MarshalIndent(recorded, "", "  ")
-	p.record = append(data, '\n')
-	return p, err
+	return p, nil
 }
+
+// generatedSource reads the mark of a file in an output folder: whether
+// slokit generated it, and from which spec, relative to the folder.
+func generatedSource(path string) (string, bool, error) {
+	ext := filepath.Ext(path)
+	if ext != ".yaml" && ext != ".yml" && ext != ".json" {
+		return "", false, nil
+	}
+	head, err := readHead(path)
+	if err != nil {
+		return "", false, err
+	}
+	if ext != ".json" {
+		source, generated := generators.SourceOf(head)
+		return source, generated, nil
+	}
+	m := dashboardDescription.FindSubmatch(head)
+	var description string
+	if m == nil || json.Unmarshal(m[1], &description) != nil {
+		return "", false, nil
+	}
+	source, generated := grafana.SourceOfDescription(description)
+	return source, generated, nil
+}
+
+// dashboardDescription finds a dashboard's description, the first one in
+// the file (Marshal writes it before the panels').
+var dashboardDescription = regexp.MustCompile(`"description":\s*("(?:[^"\\]|\\.)*")`)
 
 // checkFiles compares a folder with what a generator would write into it,
 // writing nothing: the files that would change (missing, different, or
 // stale and about to be removed), by name, with why.
-func checkFiles(dir string, files iter.Seq2[generators.File, error], inputs []string) ([]string, error) {
-	var changes []string
-	written := map[string]string{}
-	same := func(name string, content []byte) (string, error) {
-		old, err := os.ReadFile(filepath.Join(dir, name))
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return "missing", nil
-		case err != nil:
-			return "", err
-		case !bytes.Equal(old, content):
-			return "differs from what the specs generate", nil
-		}
-		return "", nil
+func checkFiles(folder outputFolder, services []*slo.Service, inputs []string) ([]string, error) {
+	dir := folder.dir
+	files, err := folder.files(services)
+	if err != nil {
+		return nil, err
 	}
+	var changes []string
+	written := map[string]bool{}
 	for f, err := range files {
 		if err != nil {
 			return nil, err
 		}
-		written[f.Name] = f.Source
-		why, err := same(f.Name, f.Content)
-		if err != nil {
+		written[f.Name] = true
+		old, err := os.ReadFile(filepath.Join(dir, f.Name))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			changes = append(changes, filepath.Join(dir, f.Name)+": missing")
+		case err != nil:
 			return nil, err
-		}
-		if why != "" {
-			changes = append(changes, filepath.Join(dir, f.Name)+": "+why)
+		case !bytes.Equal(old, f.Content):
+			changes = append(changes, filepath.Join(dir, f.Name)+": differs from what the specs generate")
 		}
 	}
 	p, err := planFolder(dir, written, inputs)
@@ -192,29 +264,19 @@ func checkFiles(dir string, files iter.Seq2[generators.File, error], inputs []st
 	for _, name := range p.stale {
 		changes = append(changes, filepath.Join(dir, name)+": generated from specs that no longer generate it")
 	}
-	why, err := same(sourcesFile, p.record)
-	if err != nil {
-		return nil, err
-	}
-	if why != "" {
-		changes = append(changes, filepath.Join(dir, sourcesFile)+": "+why)
+	if p.legacy {
+		changes = append(changes, filepath.Join(dir, legacySourcesFile)+": no longer used (each file's header names its spec)")
 	}
 	slices.Sort(changes)
 	return changes, nil
 }
 
-// outputFolder is a folder and the files a generator would write into it.
-type outputFolder struct {
-	dir   string
-	files iter.Seq2[generators.File, error]
-}
-
 // checkFolders is --check: it prints what differs in each folder and
 // returns exit 1 when anything does, 0 when every folder is up to date.
-func checkFolders(command string, folders []outputFolder, inputs []string, stderr io.Writer) int {
+func checkFolders(command string, folders []outputFolder, services []*slo.Service, inputs []string, stderr io.Writer) int {
 	stale := 0
 	for _, f := range folders {
-		changes, err := checkFiles(f.dir, f.files, inputs)
+		changes, err := checkFiles(f, services, inputs)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit %s: %v\n", command, err)
 			return exitInvalid
@@ -257,4 +319,18 @@ func generatedHead(name string) ownedBy {
 		}
 		return false
 	}
+}
+
+// rulesFolder is generate's output folder in format o.
+func rulesFolder(dir string, o promrules.Output) outputFolder {
+	return outputFolder{dir, func(services []*slo.Service) iter.Seq2[generators.File, error] {
+		return promrules.Files(o, services)
+	}}
+}
+
+// dashboardsFolder is the dashboards' output folder in format o.
+func dashboardsFolder(dir string, o grafana.Output) outputFolder {
+	return outputFolder{dir, func(services []*slo.Service) iter.Seq2[generators.File, error] {
+		return grafana.Files(o, services)
+	}}
 }

@@ -344,11 +344,11 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if *check {
-		folders := []outputFolder{{*out, promrules.Files(output, services)}}
+		folders := []outputFolder{rulesFolder(*out, output)}
 		if *dashboards != "" {
-			folders = append(folders, outputFolder{*dashboards, grafana.Files(grafana.Output{Format: grafana.FormatJSON}, services)})
+			folders = append(folders, dashboardsFolder(*dashboards, grafana.Output{Format: grafana.FormatJSON}))
 		}
-		return checkFolders("generate", folders, paths, stderr)
+		return checkFolders("generate", folders, services, paths, stderr)
 	}
 	if *dashboards != "" {
 		n, err := writeDashboards(*dashboards, grafana.Output{Format: grafana.FormatJSON}, services, paths)
@@ -373,7 +373,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
 		return exitOK
 	}
-	if _, err := writeFiles(*out, promrules.Files(output, services), paths); err != nil {
+	if _, err := writeFiles(rulesFolder(*out, output), services, paths); err != nil {
 		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
 		return exitInvalid
 	}

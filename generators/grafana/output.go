@@ -111,7 +111,8 @@ func ParseFormat(name string) (Format, error) {
 	return "", fmt.Errorf("unknown dashboard format %q: use one of %s", name, strings.Join(names, ", "))
 }
 
-// Dashboards are a service's overview followed by its SLOs' details.
+// Dashboards are a service's overview followed by its SLOs' details, each
+// described as generated from the service's spec file.
 func Dashboards(svc *slo.Service) ([]dashboard.Dashboard, error) {
 	o, err := Overview(svc)
 	if err != nil {
@@ -124,6 +125,10 @@ func Dashboards(svc *slo.Service) ([]dashboard.Dashboard, error) {
 			return nil, fmt.Errorf("%s/%s: detail dashboard: %w", s.Service, s.Name, err)
 		}
 		out = append(out, d)
+	}
+	description := DescriptionFor(svc.File)
+	for i := range out {
+		out[i].Description = &description
 	}
 	return out, nil
 }
@@ -233,12 +238,12 @@ func serviceFiles(o Output, svc *slo.Service) ([]generators.File, error) {
 	if o.Format == FormatJSON {
 		out := make([]generators.File, len(ds))
 		for i := range ds {
-			out[i] = generators.File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i], Source: svc.File}
+			out[i] = generators.File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i]}
 		}
 		return out, nil
 	}
 	var buf bytes.Buffer
-	buf.WriteString(generators.Header)
+	buf.WriteString(generators.HeaderFor(svc.File))
 	for i, d := range ds {
 		if i > 0 {
 			buf.WriteString("---\n")
@@ -251,7 +256,7 @@ func serviceFiles(o Output, svc *slo.Service) ([]generators.File, error) {
 		}
 		enc.Close()
 	}
-	return []generators.File{{Name: YAMLFileName(svc.Name), Content: buf.Bytes(), Source: svc.File}}, nil
+	return []generators.File{{Name: YAMLFileName(svc.Name), Content: buf.Bytes()}}, nil
 }
 
 // kubernetesObject wraps a dashboard's JSON in a ConfigMap or a

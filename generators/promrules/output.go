@@ -145,10 +145,7 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 			var b bytes.Buffer
 			b.Grow(len(svc.SLOs) * bytesPerSLO)
 			bw := bufio.NewWriter(&b)
-			bw.WriteString(generators.Header)
-			if svc.File != "" {
-				fmt.Fprintf(bw, "# Source: %s\n", svc.File)
-			}
+			bw.WriteString(generators.HeaderFor(svc.File))
 			if f == FormatPrometheus {
 				bw.WriteString("groups:\n")
 			} else {
@@ -159,7 +156,7 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 				bw.Write(group)
 			}
 			bw.Flush()
-			if !yield(generators.File{Name: FileName(svc.Name), Content: b.Bytes(), Source: svc.File}, nil) {
+			if !yield(generators.File{Name: FileName(svc.Name), Content: b.Bytes()}, nil) {
 				return
 			}
 		}
