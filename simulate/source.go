@@ -58,7 +58,7 @@ func newSource(s *slo.SLO, series int) (*source, error) {
 	id := func(i, k int) map[string]string {
 		extra := map[string]string{"sim_series": strconv.Itoa(i)}
 		for _, g := range s.Grouping {
-			extra[g] = fmt.Sprintf("%s-%d", g, k%groups)
+			extra[s.RawLabel(g)] = fmt.Sprintf("%s-%d", g, k%groups)
 		}
 		return extra
 	}

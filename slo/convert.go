@@ -3,6 +3,7 @@ package slo
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -114,6 +115,9 @@ func (c *converter) checkLabelName(path, name string) bool {
 		hint := ""
 		if name == series.SeverityLabel {
 			hint = "; set its value with alerting.page.severity and alerting.ticket.severity"
+		}
+		if strings.Contains(path, ".grouping[") {
+			hint = fmt.Sprintf("; to group by the raw series' %s label, read it under another name: renameLabels: {%s: exported_%s}, and group by exported_%s", name, name, name, name)
 		}
 		c.Fail(path, "label %q is set by slokit and cannot be used here (reserved: %s)%s", name, strings.Join(series.ReservedLabels(), ", "), hint)
 		return false
@@ -316,6 +320,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string, serv
 		ScrapeInterval: DefaultScrapeInterval,
 		BaseWindow:     burnrate.DefaultBaseWindow,
 		Grouping:       in.Grouping,
+		RenameLabels:   in.RenameLabels,
 	}
 	c.checkName(path+".name", in.Name)
 	c.checkLabels(path+".labels", in.Labels)
@@ -673,9 +678,17 @@ func (c *converter) convertGrouping(s *SLO, path string) {
 		c.Fail(path+".grouping", "raw SLIs cannot be grouped by slokit: aggregate by the labels you need inside errorRatio")
 		return
 	}
+	if len(s.RenameLabels) > 0 && s.SLI.Kind == Raw {
+		c.Fail(path+".renameLabels", "raw SLIs read no raw series of slokit's: rename labels inside errorRatio (label_replace)")
+		return
+	}
 	seen := map[string]bool{}
 	for i, g := range s.Grouping {
 		p := fmt.Sprintf("%s.grouping[%d]", path, i)
+		if _, renamed := s.RenameLabels[g]; renamed {
+			c.Fail(p, "label %q is renamed to %q by renameLabels: group by %q", g, s.RenameLabels[g], s.RenameLabels[g])
+			continue
+		}
 		if !c.checkLabelName(p, g) {
 			continue
 		}
@@ -686,6 +699,22 @@ func (c *converter) convertGrouping(s *SLO, path string) {
 			c.Fail(p, "label %q is listed twice", g)
 		}
 		seen[g] = true
+	}
+	to := map[string]string{}
+	for _, raw := range slices.Sorted(maps.Keys(s.RenameLabels)) {
+		renamed := s.RenameLabels[raw]
+		p := path + ".renameLabels." + raw
+		switch {
+		case !model.LabelName(raw).IsValidLegacy() || strings.HasPrefix(raw, "__"):
+			c.Fail(p, "%q is not a valid label name", raw)
+		case raw == "le":
+			c.Fail(p, "cannot rename le: it selects a histogram's buckets")
+		case to[renamed] != "":
+			c.Fail(p, "%q is also what %q is renamed to", renamed, to[renamed])
+		case !slices.Contains(s.Grouping, renamed):
+			c.Fail(p, "%q is not in grouping: a renamed label only serves to group by it", renamed)
+		}
+		to[renamed] = raw
 	}
 }
 

@@ -58,14 +58,31 @@ type SLO struct {
 	// BaseWindow is the resolution at which raw series are read, and the
 	// evaluation interval of the SLO's rules.
 	BaseWindow time.Duration
-	Grouping   []string
-	SLI        SLI
-	Objectives []Objective
-	Alerting   Alerting
-	Policy     Policy
+	// Grouping are the labels the SLO is tracked by, as the recorded
+	// series carry them.
+	Grouping []string
+	// RenameLabels maps a raw series' label to the grouping label it is
+	// read as: a label slokit sets itself (service, slo, ...) can still
+	// group an SLO, under another name. Only the rules that read raw
+	// series rename.
+	RenameLabels map[string]string
+	SLI          SLI
+	Objectives   []Objective
+	Alerting     Alerting
+	Policy       Policy
 	// Maintenance are the service's and the SLO's planned maintenance
 	// windows.
 	Maintenance []MaintenanceWindow
+}
+
+// RawLabel is the raw series' name of a grouping label.
+func (s *SLO) RawLabel(grouping string) string {
+	for raw, renamed := range s.RenameLabels {
+		if renamed == grouping {
+			return raw
+		}
+	}
+	return grouping
 }
 
 // BudgetWindow is the window label of the budget's period: its rolling

@@ -52,6 +52,7 @@ type specSLO struct {
 	TimeZone       string               `yaml:"timezone"`
 	Labels         map[string]string    `yaml:"labels"`
 	Grouping       []string             `yaml:"grouping"`
+	RenameLabels   map[string]string    `yaml:"renameLabels"`
 	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`
 	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
 	SLI            *specSLI             `yaml:"sli"`

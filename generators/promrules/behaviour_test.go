@@ -2,9 +2,13 @@ package promrules_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/storage"
 
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
@@ -285,5 +289,48 @@ func TestBudgetAlertsFireAsTheBudgetIsSpent(t *testing.T) {
 		if d := got.Sub(want); d < -2*time.Minute || d > 3*time.Minute {
 			t.Errorf("the %s%% budget alert fired at %s, want about %s", spent, got.Sub(epoch), want.Sub(epoch))
 		}
+	}
+}
+
+// An SLO grouped by a label slokit sets itself, service, reads it from the
+// raw series under another name (renameLabels, as slokit import does for
+// Pyrra's examples): each group gets its own error ratio, and the recorded
+// series keep slokit's own service label.
+func TestGroupingByARenamedReservedLabel(t *testing.T) {
+	t.Parallel()
+	e, _ := newEngine(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
+		SLOYAML: "grouping: [exported_service]\nrenameLabels: {service: exported_service}\n",
+	}))
+	// Two services behind the one job: cart fails every tenth request,
+	// search none; each at 10 requests per second, scraped every 15s.
+	app := e.Appender(context.Background())
+	end := epoch.Add(2 * time.Hour)
+	var refs [4]storage.SeriesRef
+	for i, ts := 0, epoch; !ts.After(end); i, ts = i+1, ts.Add(15*time.Second) {
+		n := float64(i) * 150
+		for j, s := range []struct {
+			service, code string
+			value         float64
+		}{{"cart", "200", n * 0.9}, {"cart", "500", n * 0.1}, {"search", "200", n}, {"search", "500", 0}} {
+			ls := labels.FromStrings("__name__", "http_requests_total", "job", "order-api", "service", s.service, "code", s.code)
+			var err error
+			refs[j], err = app.AddRef(refs[j], ls, ts.UnixMilli(), s.value)
+			must(t, err)
+		}
+	}
+	must(t, app.Commit())
+	must(t, e.Backfill(context.Background(), epoch, end))
+
+	v, _, err := e.Query(context.Background(), `slo:sli_error:ratio{window="1h"}`, end)
+	must(t, err)
+	got := map[string]float64{}
+	for _, s := range v {
+		if s.Metric.Get("service") != "order-api" {
+			t.Errorf("a recorded series with service=%q: %s", s.Metric.Get("service"), s.Metric)
+		}
+		got[s.Metric.Get("exported_service")] = s.F
+	}
+	if len(got) != 2 || math.Abs(got["cart"]-0.1) > 1e-9 || got["search"] != 0 {
+		t.Errorf("error ratio over 1h by exported_service: %v, want cart 0.1 and search 0", got)
 	}
 }

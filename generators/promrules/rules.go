@@ -557,7 +557,7 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 		grown := binary(parser.GTE, binary(parser.SUB, now, before, nil), num(0), nil)
 		now2 := sel.VectorSelector()
 		now2.LabelMatchers = append(now2.LabelMatchers, extra...)
-		return sumBy(g, binary(parser.LOR, grown, now2, nil))
+		return b.rawSum(binary(parser.LOR, grown, now2, nil))
 	}
 	// No bad event, no error series: zero, labelled as the total's
 	// increments are (read once, where the raw series would be read again).
@@ -582,6 +582,20 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 	return nil, nil
 }
 
+// rawSum sums what the raw series give by the SLO's grouping, each label
+// of RenameLabels read first under its grouping name (label_replace), so
+// that a label slokit sets itself, such as service, can group an SLO.
+// Only rules that read raw series call it: recorded series carry the
+// grouping names.
+func (b *builder) rawSum(e parser.Expr) parser.Expr {
+	renames := b.slo.RenameLabels
+	for _, raw := range slices.Sorted(maps.Keys(renames)) {
+		e = call("label_replace", e, &parser.StringLiteral{Val: renames[raw]}, &parser.StringLiteral{Val: "$1"},
+			&parser.StringLiteral{Val: raw}, &parser.StringLiteral{Val: "(.*)"})
+	}
+	return sumBy(b.slo.Grouping, e)
+}
+
 // baseIncrements returns the expressions for total and bad events per base
 // window, read from the raw series. They are the only rules that read raw
 // series. The errors expression never leaves a gap while there is traffic,
@@ -601,7 +615,7 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 	increase := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
 		vs := sel.VectorSelector()
 		vs.LabelMatchers = append(vs.LabelMatchers, extra...)
-		return sumBy(g, call("increase", rangeOf(vs, base)))
+		return b.rawSum(call("increase", rangeOf(vs, base)))
 	}
 	zeroIfAbsent := func(e parser.Expr) parser.Expr {
 		return binary(parser.LOR, e, binary(parser.MUL, num(0), totalBase, nil), on(g...))
@@ -637,7 +651,7 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 		// sample that falls exactly on a window boundary twice. (increase()
 		// needs no such care: differences of a counter telescope.)
 		overTime := func(fn string) parser.Expr {
-			return sumBy(g, call(fn, rangeOf(s.SLI.Gauge.VectorSelector(), base-time.Millisecond)))
+			return b.rawSum(call(fn, rangeOf(s.SLI.Gauge.VectorSelector(), base-time.Millisecond)))
 		}
 		return overTime("count_over_time"), totalMinus(overTime("sum_over_time"))
 	}

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,8 +122,10 @@ func translatePyrra(root *yaml.Node) ([]Document, diag.Diagnostics) {
 	}
 	set(slo, "period", n.copyOf("spec.window"))
 	set(slo, "labels", prefixed(n, d, "metadata.labels", "label"))
-	grouping, sli := pyrraSLI(n, d, &in)
+	groupingPath, sli := pyrraSLI(n, d, &in)
+	grouping, renames := pyrraGrouping(n, d, groupingPath)
 	set(slo, "grouping", grouping)
+	set(slo, "renameLabels", renames)
 	set(slo, "sli", sli)
 	set(slo, "alerting", pyrraAlerting(n, d, &in))
 	if in.Metadata.Namespace != "" {
@@ -178,8 +182,39 @@ func prefixed(n nodes, d *strictyaml.Document, path, what string) *yaml.Node {
 	return out
 }
 
-// pyrraSLI translates the indicator, and returns its grouping.
-func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yaml.Node) {
+// pyrraGrouping copies an indicator's grouping. Pyrra's own examples group
+// by labels slokit sets on what it records (service, most often): such a
+// label is read from the raw series under the name Prometheus gives a
+// clashing target label, exported_<label> (renameLabels), with a warning.
+func pyrraGrouping(n nodes, d *strictyaml.Document, path string) (grouping, renames *yaml.Node) {
+	if path == "" || !n.src.Has(path) {
+		return nil, nil
+	}
+	grouping = n.copyOf(path)
+	if grouping.Kind != yaml.SequenceNode {
+		return grouping, nil
+	}
+	copied := *grouping
+	copied.Content = slices.Clone(grouping.Content)
+	for i, item := range copied.Content {
+		if item.Kind != yaml.ScalarNode || !series.IsReserved(item.Value) {
+			continue
+		}
+		renamed := "exported_" + item.Value
+		if renames == nil {
+			renames = n.mapping(path)
+		}
+		set(renames, item.Value, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: renamed, Line: item.Line, Column: item.Column})
+		c := *item
+		c.Value = renamed
+		copied.Content[i] = &c
+		d.Warn(fmt.Sprintf("%s[%d]", path, i), "label %q is one slokit sets on what it records: grouped as %s, read from the raw series' %s (renameLabels); alerts and dashboards show %s", item.Value, renamed, item.Value, renamed)
+	}
+	return &copied, renames
+}
+
+// pyrraSLI translates the indicator, and returns the path of its grouping.
+func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (groupingPath string, sli *yaml.Node) {
 	ind := in.Spec.Indicator
 	const p = "spec.indicator"
 	// with is set, returning the mapping, to build nested ones inline.
@@ -192,14 +227,14 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 	}
 	if count != 1 {
 		d.Fail(p, "needs exactly one of ratio, latency, latencyNative and bool_gauge")
-		return nil, nil
+		return "", nil
 	}
 	out := n.mapping(p)
 	switch {
 	case ind.Ratio != nil:
 		q := p + ".ratio"
 		set(out, "ratio", with(with(n.mapping(q), "errors", n.copyOf(q+".errors.metric")), "total", n.copyOf(q+".total.metric")))
-		return n.copyOf(q + ".grouping"), out
+		return q + ".grouping", out
 	case ind.Latency != nil:
 		q := p + ".latency"
 		if hist, threshold, ok := histogramBucketAndCount(ind.Latency.Success.Metric, ind.Latency.Total.Metric); ok {
@@ -212,7 +247,7 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 			// count good events against total as they are.
 			set(out, "ratio", with(with(n.mapping(q), "good", n.copyOf(q+".success.metric")), "total", n.copyOf(q+".total.metric")))
 		}
-		return n.copyOf(q + ".grouping"), out
+		return q + ".grouping", out
 	case ind.LatencyNative != nil:
 		q := p + ".latencyNative"
 		m := n.mapping(q)
@@ -220,11 +255,11 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (grouping, sli *yam
 		set(m, "threshold", n.copyOf(q+".latency"))
 		set(m, "nativeHistogram", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
 		set(out, "latency", m)
-		return n.copyOf(q + ".grouping"), out
+		return q + ".grouping", out
 	default:
 		q := p + ".bool_gauge"
 		set(out, "boolGauge", with(n.mapping(q), "selector", n.copyOf(q+".metric")))
-		return n.copyOf(q + ".grouping"), out
+		return q + ".grouping", out
 	}
 }
 
