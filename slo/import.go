@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 
@@ -19,29 +20,98 @@ type Format = importer.Format
 // `slokit import` to write out.
 type Imported struct {
 	Service string
-	File    string // the source file
+	File    string // the source file (the first, when Merge joined several)
 	Format  Format // the source format
+	// Merged are the other sources Merge joined into this service.
+	Merged []ImportSource
 	// Native is the spec as native YAML, without the comment WriteNative
 	// puts first. It is written out as each document is read, so that
 	// importing thousands of documents holds their text, not their trees.
 	Native []byte
+	def    definition
+}
+
+// ImportSource is a file a service was imported from, and its format.
+type ImportSource struct {
+	File   string
+	Format Format
 }
 
 // imported is the service's spec from its native document.
 func imported(svc *Service, file string, nd importer.Document) (Imported, error) {
+	native, err := encodeNative(nd.Root)
+	return Imported{Service: svc.Name, File: file, Format: nd.Format, Native: native, def: definitionOf(svc, file, nd.Root)}, err
+}
+
+func encodeNative(root *yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	err := enc.Encode(nd.Root)
+	err := enc.Encode(root)
 	if err == nil {
 		err = enc.Close()
 	}
-	return Imported{Service: svc.Name, File: file, Format: nd.Format, Native: b.Bytes()}, err
+	return b.Bytes(), err
+}
+
+// Merge joins the specs of a service that several files define into one,
+// as Load does: in order, each definition whose SLO names are new to the
+// service joins the first (mergeNative); one that repeats an SLO name, or
+// whose service-level settings differ, is left out with an error.
+func Merge(ims []Imported) ([]Imported, Diagnostics) {
+	defs := make([]definition, len(ims))
+	for i, im := range ims {
+		defs[i] = im.def
+	}
+	keep, diags := mergeable(defs)
+	var out []Imported
+	first := map[string]int{}
+	for i, im := range ims {
+		if !keep[i] {
+			continue
+		}
+		j, ok := first[im.Service]
+		if !ok {
+			first[im.Service] = len(out)
+			out = append(out, im)
+			continue
+		}
+		native, err := mergeNativeText(out[j].Native, im.Native)
+		if err != nil {
+			diags = append(diags, &Diagnostic{File: im.File, Path: "service",
+				Message: fmt.Sprintf("service %q cannot join its definition in %s: %v", im.Service, out[j].File, err)})
+			continue
+		}
+		out[j].Native = native
+		out[j].Merged = append(slices.Clip(out[j].Merged), ImportSource{im.File, im.Format})
+	}
+	diags.Sort()
+	return out, diags
+}
+
+// mergeNativeText is mergeNative on two native documents' text.
+func mergeNativeText(into, from []byte) ([]byte, error) {
+	var a, b yaml.Node
+	if err := yaml.Unmarshal(into, &a); err != nil {
+		return nil, err
+	}
+	if err := yaml.Unmarshal(from, &b); err != nil {
+		return nil, err
+	}
+	if len(a.Content) != 1 || len(b.Content) != 1 {
+		return nil, fmt.Errorf("not one native document")
+	}
+	if err := mergeNative(a.Content[0], b.Content[0]); err != nil {
+		return nil, err
+	}
+	return encodeNative(a.Content[0])
 }
 
 // Import reads spec files and folders as Load does, and returns each
-// service's spec as a native document. Diagnostics are Load's: what could
-// not be carried over is a warning, what makes a spec unusable an error.
+// document's service as a native spec, in file order, not yet merged
+// (Merge does, once the caller has left out the files it will not
+// import). Diagnostics are Load's: what could not be carried over is a
+// warning, what makes a spec unusable an error.
 func Import(paths []string, opts ...LoadOptions) ([]Imported, Diagnostics) {
 	var out []Imported
 	files, diags := allSpecFiles(paths)
@@ -68,10 +138,8 @@ func Import(paths []string, opts ...LoadOptions) ([]Imported, Diagnostics) {
 		}
 		diags = append(diags, fileDiags...)
 	}
-	kept, dups := uniqueServices(out, func(im Imported) (string, string) { return im.Service, im.File })
-	diags = append(diags, dups...)
 	diags.Sort()
-	return kept, diags
+	return out, diags
 }
 
 // ImportBytes translates the documents of data into native documents, as
@@ -93,9 +161,17 @@ func ImportBytes(data []byte) ([]Imported, Diagnostics) {
 }
 
 // WriteNative writes an imported spec as a native spec file, starting
-// with a comment that names its source.
+// with a comment that names its sources.
 func WriteNative(w io.Writer, im Imported) error {
-	if _, err := fmt.Fprintf(w, "# Imported by slokit from %s (%s).\n# Review it, then keep this file in place of the original.\n", filepath.ToSlash(im.File), im.Format); err != nil {
+	sources := fmt.Sprintf("%s (%s)", filepath.ToSlash(im.File), im.Format)
+	for _, m := range im.Merged {
+		sources += fmt.Sprintf(", %s (%s)", filepath.ToSlash(m.File), m.Format)
+	}
+	what := "the original"
+	if len(im.Merged) > 0 {
+		what = "the originals"
+	}
+	if _, err := fmt.Fprintf(w, "# Imported by slokit from %s.\n# Review it, then keep this file in place of %s.\n", sources, what); err != nil {
 		return err
 	}
 	_, err := w.Write(im.Native)

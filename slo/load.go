@@ -24,8 +24,7 @@ import (
 func Parse(data []byte) (services []*Service, diags Diagnostics) {
 	reg := importer.NewRegistry()
 	reg.Add("", data)
-	diags = parse(data, reg, func(_ importer.Document, svc *Service) { services = append(services, svc) })
-	return services, diags
+	return parseFile("", data, reg)
 }
 
 // parse translates every document of data into native documents, decodes
@@ -64,17 +63,31 @@ func ParseFile(path string) ([]*Service, Diagnostics) {
 }
 
 func parseFile(path string, data []byte, reg *importer.Registry) ([]*Service, Diagnostics) {
-	var services []*Service
-	diags := parse(data, reg, func(_ importer.Document, svc *Service) { services = append(services, svc) })
+	services, defs, diags := parseDefinitions(path, data, reg)
+	merged, dups := mergeServices(services, defs)
+	diags = append(diags, dups...)
+	diags.Sort()
+	return merged, diags
+}
+
+// parseDefinitions parses one file's documents into services, unmerged,
+// each with its definition (for merging with other files').
+func parseDefinitions(path string, data []byte, reg *importer.Registry) ([]*Service, []definition, Diagnostics) {
+	var (
+		services []*Service
+		defs     []definition
+	)
+	diags := parse(data, reg, func(nd importer.Document, svc *Service) {
+		svc.File = path
+		services = append(services, svc)
+		defs = append(defs, definitionOf(svc, path, nd.Root))
+	})
 	for _, d := range diags {
 		if d.File == "" {
 			d.File = path
 		}
 	}
-	for _, s := range services {
-		s.File = path
-	}
-	return services, diags
+	return services, defs, diags
 }
 
 // LoadOptions bound what Load and Import read.
@@ -84,11 +97,15 @@ type LoadOptions struct {
 }
 
 // Load parses spec files and folders (recursively, *.yaml and *.yml, in
-// lexical order) and checks that no service is defined twice, since each
-// service becomes one output file. Only regular files are read, each up
-// to a size bound (LoadOptions).
+// lexical order) and merges the definitions of a service that several
+// files define, when their SLO names differ (see mergeable): each service
+// becomes one output file. Only regular files are read, each up to a size
+// bound (LoadOptions).
 func Load(paths []string, opts ...LoadOptions) ([]*Service, Diagnostics) {
-	var services []*Service
+	var (
+		services []*Service
+		defs     []definition
+	)
 	files, diags := allSpecFiles(paths)
 	// OpenSLO objects may refer to objects in other files: register them
 	// all first (only files that mention OpenSLO are read twice).
@@ -97,23 +114,25 @@ func Load(paths []string, opts ...LoadOptions) ([]*Service, Diagnostics) {
 	// their order, so results never depend on scheduling.
 	type result struct {
 		services []*Service
+		defs     []definition
 		diags    Diagnostics
 	}
 	results := parallel.Map(len(files), func(i int) result {
 		if contents[i].err != nil {
 			return result{diags: Diagnostics{cannotRead(files[i], contents[i].err)}}
 		}
-		services, diags := parseFile(files[i], contents[i].data, reg)
-		return result{services, diags}
+		services, defs, diags := parseDefinitions(files[i], contents[i].data, reg)
+		return result{services, defs, diags}
 	})
 	for _, r := range results {
 		services = append(services, r.services...)
+		defs = append(defs, r.defs...)
 		diags = append(diags, r.diags...)
 	}
-	kept, dups := uniqueServices(services, func(s *Service) (string, string) { return s.Name, s.File })
+	merged, dups := mergeServices(services, defs)
 	diags = append(diags, dups...)
 	diags.Sort()
-	return kept, diags
+	return merged, diags
 }
 
 // allSpecFiles lists the spec files of every path, saying which paths
@@ -132,25 +151,6 @@ func allSpecFiles(paths []string) ([]string, Diagnostics) {
 		files = append(files, fs...)
 	}
 	return files, diags
-}
-
-// uniqueServices keeps the first definition of each service and reports
-// the others: each service becomes one output file.
-func uniqueServices[T any](items []T, key func(T) (service, file string)) ([]T, Diagnostics) {
-	var diags Diagnostics
-	seen := map[string]string{}
-	kept := items[:0]
-	for _, it := range items {
-		name, file := key(it)
-		if first, ok := seen[name]; ok {
-			diags = append(diags, &Diagnostic{File: file, Path: "service",
-				Message: fmt.Sprintf("service %q is already defined in %s: keep each service in one file", name, first)})
-			continue
-		}
-		seen[name] = file
-		kept = append(kept, it)
-	}
-	return kept, diags
 }
 
 type content struct {

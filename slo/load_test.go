@@ -55,21 +55,43 @@ slos:
 	}
 }
 
-func TestLoadRejectsAServiceDefinedInTwoFiles(t *testing.T) {
+// A service defined in several files (a file per SLO, as Sloth users
+// often keep them) is one service when its SLO names differ; a file that
+// repeats an SLO name is left out, with an error at that SLO naming where
+// it was defined first.
+func TestLoadMergesAServiceAcrossFiles(t *testing.T) {
 	dir := t.TempDir()
-	spec := []byte("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: twice\nslos:\n  - name: a\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n")
-	for _, name := range []string{"a.yaml", "b.yml", "ignored.txt"} {
-		if err := os.WriteFile(filepath.Join(dir, name), spec, 0o644); err != nil {
+	spec := func(slo, team string) []byte {
+		return []byte("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: checkout\nlabels: {team: " + team + ", tier: \"1\"}\nslos:\n  - name: " + slo + "\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n")
+	}
+	for name, content := range map[string][]byte{"a.yaml": spec("availability", "pay"), "b.yml": spec("latency", "web"), "ignored.txt": spec("x", "y")} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	services, diags := slo.Load([]string{dir})
-	if len(services) != 1 {
-		t.Errorf("want the first definition kept, got %d services", len(services))
+	if err := diags.Errors(); err != nil || len(services) != 1 {
+		t.Fatalf("%d services: %v", len(services), err)
 	}
-	err := diags.Errors()
-	if err == nil || !strings.Contains(err.Error(), `service "twice" is already defined in `+filepath.Join(dir, "a.yaml")) {
-		t.Errorf("want a duplicate-service error naming the first file, got %v", err)
+	svc := services[0]
+	if len(svc.SLOs) != 2 || svc.SLOs[0].Name != "availability" || svc.SLOs[1].Name != "latency" || svc.File != filepath.Join(dir, "a.yaml") {
+		t.Errorf("merged service: %+v", svc)
+	}
+	// Each SLO keeps its own file's labels; the service keeps the common.
+	if svc.SLOs[0].Labels["team"] != "pay" || svc.SLOs[1].Labels["team"] != "web" || len(svc.Labels) != 1 || svc.Labels["tier"] != "1" {
+		t.Errorf("labels: service %v, SLOs %v %v", svc.Labels, svc.SLOs[0].Labels, svc.SLOs[1].Labels)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "c.yaml"), spec("latency", "web"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	services, diags = slo.Load([]string{dir})
+	want := filepath.Join(dir, "c.yaml") + `:6:11: slos[0].name: SLO "latency" of service "checkout" is already defined in ` + filepath.Join(dir, "b.yml") + ":6"
+	if err := diags.Errors(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("want %q, got %v", want, err)
+	}
+	if len(services) != 1 || len(services[0].SLOs) != 2 {
+		t.Errorf("the repeated SLO is not left out: %+v", services)
 	}
 }
 

@@ -26,6 +26,7 @@ var importable = []string{
 	"sloth/openslo-getting-started.yml", "sloth/openslo-kubernetes-apiserver.yml",
 	"pyrra/caddy-response-latency.yaml", "pyrra/nginx.yaml", "pyrra/parca-grpc-queryrange-errors.yaml",
 	"pyrra/prometheus-http.yaml", "pyrra/prometheus-probe-success.yaml", "pyrra/thanos-http.yaml",
+	"pyrra/pyrra-connect-errors.yaml", "pyrra/pyrra-connect-latency.yaml",
 }
 
 // The rules generated from every importable anchor, read directly or
@@ -47,6 +48,53 @@ func TestImportedAnchorsPassPromtool(t *testing.T) {
 	}
 	args := append([]string{"check", "rules"}, files...)
 	if out, err := exec.Command(promtool, args...).CombinedOutput(); err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+}
+
+// The Sloth and Pyrra example folders import in one command, as a team
+// moving over would run it: a service spread over files (home-wifi,
+// k8s-apiserver) becomes one spec, Pyrra's groupings by service are
+// renamed, and the files that cannot be imported are named with the
+// position of each problem while the rest are written (the same SLO in
+// another of Sloth's formats, and a MetricsQL-only expression). promtool
+// loads every rule file generated from what was imported.
+func TestImportWholeAnchorFolders(t *testing.T) {
+	promtool := requireTool(t, "promtool", "prometheus")
+	imported, rules := t.TempDir(), t.TempDir()
+	cmd := exec.Command(slokitBin, "import", "-o", imported, filepath.Join(anchors, "sloth"), filepath.Join(anchors, "pyrra"))
+	out, err := cmd.CombinedOutput()
+	if exitCode(t, err) != 1 {
+		t.Fatalf("slokit import: %v\n%s", err, out)
+	}
+	failed := []string{"sloth/k8s-getting-started.yml", "sloth/k8s-multifile.yml", "sloth/multifile.yml", "sloth/victoria-metrics.yml"}
+	var named []string
+	for _, f := range failed {
+		named = append(named, filepath.Join(anchors, f))
+	}
+	for _, want := range []string{
+		"slokit import: 4 file(s) not imported, for the errors above: " + strings.Join(named, ", "),
+		filepath.Join(anchors, "sloth/victoria-metrics.yml") + `:27:20: slos[0].sli.raw.errorRatio: parse error (with $window as 5m): unknown function with name "histogram_share"`,
+		filepath.Join(anchors, "sloth/multifile.yml") + `:10:11: slos[0].name: SLO "requests-availability" of service "myservice" is already defined in ` + filepath.Join(anchors, "sloth/getting-started.yml") + ":9",
+		filepath.Join(anchors, "pyrra/pyrra-connect-errors.yaml") + `:20:11: warning: spec.indicator.ratio.grouping[0]: label "service" is one slokit sets`,
+		"imported 13 service(s) into " + imported,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("slokit import: no %q in\n%s", want, out)
+		}
+	}
+	for service, sources := range map[string]int{"home-wifi": 2, "k8s-apiserver": 2} {
+		data, err := os.ReadFile(filepath.Join(imported, service+".yaml"))
+		if err != nil || strings.Count(strings.SplitN(string(data), "\n", 2)[0], ".yml (") != sources {
+			t.Errorf("%s.yaml: %v\n%.300s", service, err, data)
+		}
+	}
+	slokit(t, "generate", "-o", rules, imported)
+	files, _ := filepath.Glob(filepath.Join(rules, "*.yaml"))
+	if len(files) != 13 {
+		t.Errorf("%d rule files, want one per imported service", len(files))
+	}
+	if out, err := exec.Command(promtool, append([]string{"check", "rules"}, files...)...).CombinedOutput(); err != nil {
 		t.Fatalf("promtool check rules: %v\n%s", err, out)
 	}
 }

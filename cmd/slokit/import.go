@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -14,11 +18,13 @@ const importSynopsis = `import [-o DIR|-] [--strict] PATH...
 
 Reads SLO specs in the formats other tools keep (Sloth prometheus/v1 and
 sloth.slok.dev/v1 PrometheusServiceLevel, Pyrra pyrra.dev/v1alpha1
-ServiceLevelObjective) and writes them as native
-slokit specs, one file per service (SERVICE.yaml), so a team can switch
-over. Every field that cannot be carried over is reported with its
-file:line; the exit code is 1 when something essential is unsupported.
-validate and generate read these formats directly too.`
+ServiceLevelObjective, OpenSLO) and writes them as native slokit specs,
+one file per service (SERVICE.yaml), so a team can switch over. A service
+defined in several files (a file per SLO) becomes one spec when its SLO
+names differ. Every field that cannot be carried over is reported with its
+file:line. A file with an error (or, with --strict, a warning) is not
+imported, and is named; every other file is: the exit code is 1 when any
+file was not. validate and generate read these formats directly too.`
 
 func runImport(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("import", importSynopsis, stderr)
@@ -34,16 +40,27 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	reading := specReading{strict: *strict}
 	imported, diags := slo.Import(paths, slo.LoadOptions{MaxFileBytes: *maxBytes})
+	// A file that fails is left out whole, before the services that span
+	// files are merged: a service never takes half of a failed file.
+	failed := failedFiles(diags, reading)
+	merged, mergeDiags := slo.Merge(withoutFiles(imported, failed))
+	if more := failedFiles(mergeDiags, reading); len(more) > 0 {
+		maps.Copy(failed, more)
+		merged, _ = slo.Merge(withoutFiles(imported, failed))
+	}
+	diags = append(diags, mergeDiags...)
+	diags.Sort()
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.Error())
 	}
-	if err := (specReading{strict: *strict}).failing(diags); err != nil {
-		fmt.Fprintln(stderr, "slokit import: nothing written: fix the errors above")
-		return exitInvalid
+	code := exitOK
+	if len(failed) > 0 {
+		code = exitInvalid
 	}
 	if *out == "-" {
-		for i, im := range imported {
+		for i, im := range merged {
 			if i > 0 {
 				fmt.Fprintln(stdout, "---")
 			}
@@ -52,49 +69,73 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 				return exitInvalid
 			}
 		}
-		return exitOK
+		reportFailed(stderr, failed)
+		return code
 	}
-	// Every file is rendered and checked before any is written: an
-	// imported spec is meant to be reviewed and edited by hand, so import
-	// writes new files only, and leaves as it is one that already holds
-	// exactly what it would write.
-	files := map[string][]byte{}
-	var order []string
-	for _, im := range imported {
+	// import writes new files only, and leaves as it is one that already
+	// holds exactly what it would write: an imported spec is meant to be
+	// reviewed and edited by hand, and is never overwritten.
+	written := 0
+	for _, im := range merged {
 		var buf bytes.Buffer
 		if err := slo.WriteNative(&buf, im); err != nil {
 			fmt.Fprintf(stderr, "slokit import: %s: %v\n", im.File, err)
-			return exitInvalid
+			code = exitInvalid
+			continue
 		}
 		path := filepath.Join(*out, im.Service+".yaml")
-		if _, twice := files[path]; twice {
-			fmt.Fprintf(stderr, "slokit import: %s: service %s is imported twice: nothing written\n", im.File, im.Service)
-			return exitInvalid
+		content := buf.Bytes()
+		same := func([]byte) bool { return sameContent(path, content) }
+		if err := checkReplaceable(path, same); err != nil {
+			fmt.Fprintf(stderr, "slokit import: %v: not written: import writes new files only, so that a reviewed spec is never overwritten (remove it, or import into an empty folder)\n", err)
+			code = exitInvalid
+			continue
 		}
-		files[path] = buf.Bytes()
-		order = append(order, path)
-	}
-	var refused []string
-	for _, path := range order {
-		if err := checkReplaceable(path, func([]byte) bool { return sameContent(path, files[path]) }); err != nil {
-			refused = append(refused, err.Error())
-		}
-	}
-	if len(refused) > 0 {
-		for _, r := range refused {
-			fmt.Fprintf(stderr, "slokit import: %s\n", r)
-		}
-		fmt.Fprintln(stderr, "slokit import: nothing written: import writes new files only, so that a reviewed spec is never overwritten (import into an empty folder, or remove those files)")
-		return exitInvalid
-	}
-	for _, path := range order {
-		if err := writeOwnFile(path, files[path], func([]byte) bool { return sameContent(path, files[path]) }); err != nil {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
 			fmt.Fprintf(stderr, "slokit import: %v\n", err)
 			return exitInvalid
 		}
+		if err := writeOwnFile(path, content, same); err != nil {
+			fmt.Fprintf(stderr, "slokit import: %v\n", err)
+			code = exitInvalid
+			continue
+		}
+		written++
 	}
-	fmt.Fprintf(stderr, "imported %d service(s) into %s\n", len(imported), *out)
-	return exitOK
+	fmt.Fprintf(stderr, "imported %d service(s) into %s\n", written, *out)
+	reportFailed(stderr, failed)
+	return code
+}
+
+// failedFiles are the files whose diagnostics stop their import: errors,
+// and warnings too when reading strictly.
+func failedFiles(diags diag.Diagnostics, r specReading) map[string]bool {
+	failed := map[string]bool{}
+	for _, d := range diags {
+		if !d.Warning || r.strict {
+			failed[d.File] = true
+		}
+	}
+	return failed
+}
+
+func withoutFiles(ims []slo.Imported, files map[string]bool) []slo.Imported {
+	var out []slo.Imported
+	for _, im := range ims {
+		if !files[im.File] {
+			out = append(out, im)
+		}
+	}
+	return out
+}
+
+// reportFailed names the files not imported, after their diagnostics.
+func reportFailed(stderr io.Writer, failed map[string]bool) {
+	if len(failed) == 0 {
+		return
+	}
+	files := slices.Sorted(maps.Keys(failed))
+	fmt.Fprintf(stderr, "slokit import: %d file(s) not imported, for the errors above: %s\n", len(files), strings.Join(files, ", "))
 }
 
 // sameContent reports whether the regular file at path holds content.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,7 +107,7 @@ func TestImportErrors(t *testing.T) {
 	}{
 		{"no paths", []string{"import"}, 2, "no spec paths given"},
 		{"a plugin SLI", []string{"import", "../../slo/importer/testdata/sloth.bad.yaml"}, 1, `Sloth SLI plugin "sloth-common/kubernetes/apiserver/availability" cannot be imported`},
-		{"nothing written on errors", []string{"import", "-o", t.TempDir(), "../../slo/importer/testdata/sloth.bad.yaml"}, 1, "nothing written"},
+		{"the failed file named", []string{"import", "-o", t.TempDir(), "../../slo/importer/testdata/sloth.bad.yaml"}, 1, "1 file(s) not imported, for the errors above: ../../slo/importer/testdata/sloth.bad.yaml"},
 		{"strict fails on what is not carried over", []string{"import", "--strict", "../../slo/importer/testdata/sloth-crd.good.yaml"}, 1, "ticket alerts keep severity=ticket"},
 		{"a format slokit does not read", []string{"import", "../../slo/testdata/other-apiversion.bad.yaml"}, 1, `unsupported apiVersion "monitoring.coreos.com/v1"`},
 	} {
@@ -117,5 +118,54 @@ func TestImportErrors(t *testing.T) {
 				t.Errorf("exit %d (want %d)\nstderr: %s\nwant %q", code, tc.code, stderr.String(), tc.stderr)
 			}
 		})
+	}
+}
+
+// One bad file no longer loses the others: import writes every file it
+// can, names every file it cannot, with the position of each problem,
+// and exits 1.
+func TestImportWritesWhatItCan(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	for name, from := range map[string]string{
+		"a-good.yml": "../../testdata/anchors/sloth/home-wifi.yml",
+		"b-bad.yml":  "../../testdata/anchors/sloth/victoria-metrics.yml",
+		"c-good.yml": "../../testdata/anchors/pyrra/nginx.yaml",
+	} {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"import", "-o", out, in}, &stdout, &stderr)
+	for _, want := range []string{
+		filepath.Join(in, "b-bad.yml") + `:27:20: slos[0].sli.raw.errorRatio: parse error`,
+		"imported 3 service(s) into " + out,
+		"1 file(s) not imported, for the errors above: " + filepath.Join(in, "b-bad.yml"),
+	} {
+		if code != 1 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("exit %d, want 1 and %q:\n%s", code, want, stderr.String())
+		}
+	}
+	if got := slices.Sorted(maps.Keys(readFolder(t, out))); len(got) != 3 || got[0] != "home-wifi.yaml" {
+		t.Errorf("written: %v", got)
+	}
+
+	// Again, with one of the files edited by hand since: it is kept and
+	// named, the others are left as they are.
+	edited := filepath.Join(out, "home-wifi.yaml")
+	if err := os.WriteFile(edited, []byte("# reviewed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	code = run(context.Background(), []string{"import", "-o", out, filepath.Join(in, "a-good.yml"), filepath.Join(in, "c-good.yml")}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), edited) || !strings.Contains(stderr.String(), "imported 2 service(s)") {
+		t.Errorf("a reviewed file in the way: exit %d\n%s", code, stderr.String())
+	}
+	if data, _ := os.ReadFile(edited); string(data) != "# reviewed\n" {
+		t.Errorf("the reviewed file was overwritten: %q", data)
 	}
 }
