@@ -43,12 +43,12 @@ demo: build
 	@echo "or kubectl apply -f $(DEMO_OUT)/prometheus-operator/ on a cluster with the prometheus-operator."
 	@echo "Import the Grafana dashboards in $(DEMO_OUT)/dashboards/."
 	@$(BIN) generate --format alertmanager -o $(DEMO_OUT)/alertmanager.yaml specs/ 2>/dev/null
-	@echo "Route the alerts with $(DEMO_OUT)/alertmanager.yaml (per team and priority); a month's SLO report: $(BIN) report specs/"
+	@echo "Route the alerts with $(DEMO_OUT)/alertmanager.yaml (per team and priority); a month's SLO report: $(BIN) report --demo specs/"
 	@echo
 	@echo "==> slokit serve specs/ on $(DEMO_LISTEN): the budget service and deploy gate, on the embedded"
 	@echo "    engine over the super-bowl scenario (30 days of history first, then live; Ctrl-C stops it)"
 	@umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DEMO_OUT)/token
-	@exec $(BIN) serve --listen $(DEMO_LISTEN) --token-file $(DEMO_OUT)/token --data-dir $(DEMO_OUT)/data specs/
+	@exec $(BIN) serve --demo --listen $(DEMO_LISTEN) --token-file $(DEMO_OUT)/token --data-dir $(DEMO_OUT)/data specs/
 
 # generate: rewrite the checked-in dashboards/ from specs/, and the Helm
 # chart's copy of specs/, its example specs (make test fails when either is

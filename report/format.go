@@ -46,6 +46,10 @@ func (r *Report) Write(w io.Writer, f Format) error {
 	return fmt.Errorf("unknown report format %q (want markdown, csv, json or html)", f)
 }
 
+// demoTitle starts the title of a report over the demo's synthetic
+// traffic.
+const demoTitle = "Demo SLO report "
+
 // generatorMeta marks the HTML form as slokit's (Written).
 const generatorMeta = `<meta name="generator" content="slokit report">`
 
@@ -55,7 +59,7 @@ const generatorMeta = `<meta name="generator" content="slokit report">`
 func Written(head []byte) bool {
 	h := string(head)
 	switch {
-	case strings.HasPrefix(h, "# SLO report\n"): // Markdown
+	case strings.HasPrefix(h, "# SLO report\n"), strings.HasPrefix(h, "# "+demoTitle): // Markdown
 	case strings.HasPrefix(h, "from,to,service,slo,objective,"): // CSV
 	case strings.HasPrefix(h, "{\n  \"from\": \"") && strings.Contains(h, "\n  \"to\": \""): // JSON
 	case strings.HasPrefix(h, "<!DOCTYPE html>") && strings.Contains(h, generatorMeta): // HTML
@@ -82,8 +86,12 @@ type viewGate struct {
 }
 
 func (r *Report) view() view {
+	title := "SLO report"
+	if r.Demo != "" {
+		title = demoTitle + "(synthetic traffic, scenario " + r.Demo + ")"
+	}
 	v := view{
-		Title:  "SLO report",
+		Title:  title,
 		Range:  fmt.Sprintf("%s to %s (UTC)", r.From.Format("2006-01-02 15:04"), r.To.Format("2006-01-02 15:04")),
 		Source: r.Source,
 	}

@@ -56,6 +56,9 @@ type Options struct {
 	Querier  budget.Querier
 	// Source names the backend in the report.
 	Source string
+	// Demo, when the backend is the embedded demo's synthetic traffic,
+	// is its scenario: the report's title says so.
+	Demo string
 	// Store, when set, adds the gate's activity per service.
 	Store ActivitySource
 }
@@ -65,7 +68,10 @@ type Report struct {
 	From   time.Time `json:"from"`
 	To     time.Time `json:"to"`
 	Source string    `json:"source"`
-	Rows   []Row     `json:"slos"`
+	// Demo is the scenario of the synthetic traffic the report is over,
+	// when it is a demo.
+	Demo string `json:"demo,omitempty"`
+	Rows []Row  `json:"slos"`
 	// Activity is per service, when the store was given.
 	Activity map[string]Activity `json:"gate,omitempty"`
 }
@@ -108,7 +114,7 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 	if span%Step != 0 || o.From.Truncate(Step) != o.From {
 		return nil, fmt.Errorf("a report starts and ends on a whole minute")
 	}
-	r := &Report{From: o.From.UTC(), To: o.To.UTC(), Source: o.Source}
+	r := &Report{From: o.From.UTC(), To: o.To.UTC(), Source: o.Source, Demo: o.Demo}
 	rng := model.Duration(span).String()
 	at := o.To
 	query := func(q string) (model.Vector, error) { return o.Querier.Query(ctx, q, at) }

@@ -71,6 +71,11 @@ type Options struct {
 	// Incidents, when set, lets the token holder inject incidents into
 	// the backend's traffic: the embedded demo backend does.
 	Incidents Injector
+	// Demo, when the backend is the embedded demo's synthetic traffic, is
+	// its scenario: every API answer says so ("source": "demo", and the
+	// Slokit-Demo header), and the UI shows it, so that nobody mistakes
+	// the demo for a gate.
+	Demo string
 	// Now is the clock, for tests; default time.Now.
 	Now func() time.Time
 }
@@ -404,7 +409,7 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.Routes() {
-		mux.HandleFunc(r.Method+" "+r.Path, apiHeaders(r.handler))
+		mux.HandleFunc(r.Method+" "+r.Path, apiHeaders(s.opts.Demo, r.handler))
 	}
 	// The web UI (not part of the API): pages that read the API.
 	pages := ui.Handler()
@@ -416,11 +421,15 @@ func (s *Server) Handler() http.Handler {
 // apiHeaders marks every API answer, the token-guarded ones and errors
 // too, as not to be kept by a browser or a proxy (budget state, decisions
 // and who made an override are answers of the moment, some of them for
-// the token holder only), and not to be read as another type than it says.
-func apiHeaders(h http.HandlerFunc) http.HandlerFunc {
+// the token holder only), and not to be read as another type than it
+// says; and, in the demo, as the demo's (demoHeader).
+func apiHeaders(demo string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if demo != "" {
+			w.Header().Set(demoHeader, demo)
+		}
 		h(w, r)
 	}
 }

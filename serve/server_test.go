@@ -868,3 +868,41 @@ func TestAPIAnswersAreNotKeptOrSniffed(t *testing.T) {
 		}
 	}
 }
+
+// A service on the embedded demo says so in every API answer, the
+// gate's, lists, errors and health included, so that nobody takes the
+// demo for a gate; a service on a backend adds nothing.
+func TestDemoAnswersSaySo(t *testing.T) {
+	svcs, diags := slo.Parse([]byte(spec))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	q, ts := backend(t, svcs, 2*time.Hour)
+	demo := serveOn(t, serve.Options{Services: svcs, Querier: q, Token: token, Demo: "outage"}, ts)
+	demo.refresh(t)
+	for _, path := range []string{"/api/v1/gate/order-api", "/api/v1/gate", "/api/v1/slos", "/api/v1/gate/nobody", "/healthz", "/readyz"} {
+		code, body := demo.raw(t, "GET", path)
+		if !strings.HasPrefix(body, `{"source":"demo","scenario":"outage",`) {
+			t.Errorf("GET %s (%d) in the demo: %.120s", path, code, body)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			t.Errorf("GET %s: %v", path, err)
+		}
+	}
+	req, _ := http.NewRequest("GET", demo.srv.URL+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Slokit-Demo") != "outage" {
+		t.Errorf("/metrics in the demo: header %q", resp.Header.Get("Slokit-Demo"))
+	}
+
+	real := newServer(t, 2*time.Hour, false)
+	real.refresh(t)
+	if _, body := real.raw(t, "GET", "/api/v1/gate/order-api"); strings.Contains(body, `"source"`) || strings.Contains(body, "demo") {
+		t.Errorf("on a backend: %.120s", body)
+	}
+}

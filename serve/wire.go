@@ -124,6 +124,9 @@ func writeWithStates(w http.ResponseWriter, code int, v any, states []servedStat
 	}
 	b = append(b, ']')
 	b = append(b, head[i+len(nullStates):]...)
+	if demo := w.Header().Get(demoHeader); demo != "" {
+		b = withDemo(b, demo)
+	}
 	b = append(b, '\n')
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
@@ -155,6 +158,35 @@ func writeList[T any](w http.ResponseWriter, key string, list []T) {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	demo := w.Header().Get(demoHeader)
+	if demo == "" {
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(v)
+		return
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(withDemo(data, demo))
+	_, _ = w.Write([]byte{'\n'})
+}
+
+// demoHeader names the scenario of the embedded demo on every API answer
+// of a demo (Options.Demo); writeJSON adds it to the answer's object.
+const demoHeader = "Slokit-Demo"
+
+// withDemo puts "source": "demo" and the scenario first in a JSON object.
+func withDemo(object []byte, scenario string) []byte {
+	if len(object) < 2 || object[0] != '{' {
+		return object
+	}
+	sc, _ := json.Marshal(scenario)
+	out := append([]byte(`{"source":"demo","scenario":`), sc...)
+	if object[1] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, object[1:]...)
 }

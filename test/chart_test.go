@@ -196,7 +196,7 @@ podAnnotations: {team: platform}
 `
 
 func TestChartLintIsClean(t *testing.T) {
-	for name, values := range map[string]string{"defaults": "", "every feature": chartFeatures} {
+	for name, values := range map[string]string{"the demo": "demo: {enabled: true}", "a backend": "backend: {url: http://p:9090}", "every feature": chartFeatures} {
 		vals, err := chartutil.ReadValues([]byte(values))
 		if err != nil {
 			t.Fatal(err)
@@ -212,8 +212,10 @@ func TestChartLintIsClean(t *testing.T) {
 	}
 }
 
-func TestChartDefaultsRunTheDemoSafely(t *testing.T) {
-	r, err := renderChart(t, "", "")
+// The demo, asked for with demo.enabled (the chart's default, with no
+// backend, refuses to render: TestChartRefusesBrokenSettings), runs safely.
+func TestChartDemoRunsSafely(t *testing.T) {
+	r, err := renderChart(t, "demo: {enabled: true}", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +249,7 @@ func TestChartDefaultsRunTheDemoSafely(t *testing.T) {
 	if len(c.Ports) != 1 || c.Ports[0].Name != "http" || c.Ports[0].ContainerPort != 8080 {
 		t.Errorf("ports %+v", c.Ports)
 	}
-	wantArgs := []string{"serve", "--listen=:8080", "--data-dir=/var/lib/slokit", "--log-format=json", "--scenario=super-bowl", "--stale-after=5m", "/etc/slokit/specs"}
+	wantArgs := []string{"serve", "--listen=:8080", "--data-dir=/var/lib/slokit", "--log-format=json", "--demo=super-bowl", "--stale-after=5m", "/etc/slokit/specs"}
 	if !slices.Equal(c.Args, wantArgs) {
 		t.Errorf("args %q, want %q", c.Args, wantArgs)
 	}
@@ -419,7 +421,7 @@ backend:
 // With a PostgreSQL store from an existing Secret, two replicas by
 // default, each given the store's URL and password from the Secret.
 func TestChartRunsReplicasOnAPostgreSQLStore(t *testing.T) {
-	r, err := renderChart(t, "store: {existingSecret: slokit-pg, knownFor: 2m}", "")
+	r, err := renderChart(t, "store: {existingSecret: slokit-pg, knownFor: 2m}\nbackend: {url: http://p:9090}", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +446,7 @@ func TestChartRunsReplicasOnAPostgreSQLStore(t *testing.T) {
 	if r.pdb == nil || r.pdb.Spec.MaxUnavailable.IntValue() != 1 {
 		t.Errorf("PodDisruptionBudget %+v", r.pdb)
 	}
-	if r, err := renderChart(t, "store: {existingSecret: slokit-pg}\nreplicaCount: 5", ""); err != nil || *r.deployment.Spec.Replicas != 5 {
+	if r, err := renderChart(t, "store: {existingSecret: slokit-pg}\nreplicaCount: 5\nbackend: {url: http://p:9090}", ""); err != nil || *r.deployment.Spec.Replicas != 5 {
 		t.Errorf("replicaCount 5 with a store: %v", err)
 	}
 }
@@ -463,6 +465,10 @@ func TestChartRefusesBrokenSettings(t *testing.T) {
 		"logFormat: xml":                                                      "logFormat",
 		"discover: true":                                                      "the SLOs are discovered in a backend",
 		"discover: true\nbackend: {url: http://p:9090}\nspecsConfigMap: mine": "give no specs",
+		"": "backend: slokit serve needs the Prometheus-compatible API that evaluates slokit's rules: set backend.url (or backend.existingSecret, a Secret with the key url); or set demo.enabled=true",
+		"token: {value: an-override-token-of-32-chars-ok}":     "or set demo.enabled=true to run the specs' rules on the embedded engine",
+		"demo: {enabled: true}\nbackend: {url: http://p:9090}": "set backend or demo.enabled, not both",
+		"demo: {enabled: true, scenario: ''}":                  "/demo/scenario",
 	} {
 		_, err := renderChart(t, values, "")
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -544,9 +550,9 @@ backend:
   auth: {type: bearer}
 `, token, ln.Addr())
 	for name, values := range map[string]string{
-		"embedded demo": "token: {value: " + token + "}",
+		"embedded demo": "token: {value: " + token + "}\ndemo: {enabled: true}",
 		"backend":       withBackend,
-		"store":         "token: {value: " + token + "}\nstore: {existingSecret: slokit-pg}",
+		"store":         "token: {value: " + token + "}\nstore: {existingSecret: slokit-pg}\ndemo: {enabled: true}",
 		"discover":      withBackend + "discover: true\n",
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -84,7 +84,7 @@ func TestUIOverviewInChromium(t *testing.T) {
 	ctx, problems := browser(t)
 	t.Parallel()
 	addr := freePort(t)
-	cmd := process(t, "serve.log", slokitBin, "serve", "--listen", addr, "--scenario", "outage", "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
+	cmd := process(t, "serve.log", slokitBin, "serve", "--demo", "outage", "--listen", addr, "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
 	base := "http://" + addr
 	var want int
 	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
@@ -120,6 +120,10 @@ func TestUIOverviewInChromium(t *testing.T) {
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#slos tbody tr").length`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The demo says so in the header: synthetic traffic, not a gate.
+	if banner := text("header #demo"); !strings.HasPrefix(banner, "Demo: synthetic traffic from the outage scenario") {
+		t.Errorf("the demo's banner: %q", banner)
 	}
 	// Each alert tier's burn rate against the factor it fires at.
 	tiers, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr")].find(r => r.cells[1].textContent === "order-placement-availability").cells[6].innerText`))

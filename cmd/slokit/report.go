@@ -22,7 +22,7 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
-const reportSynopsis = `report [--prometheus-url URL | --scenario NAME|FILE] [--month 2026-11 | --last 30d] [--timezone ZONE]
+const reportSynopsis = `report (--prometheus-url URL | --demo[=SCENARIO]) [--month 2026-11 | --last 30d] [--timezone ZONE]
        [--format markdown|csv|json|html] [-o FILE|-] [--data-dir DIR | --store postgres://...] [PATH...]
 
 Reports, per service, SLO and objective over a month or the last stretch
@@ -31,9 +31,10 @@ the share of the error budget spent, how long the budget was exhausted,
 and the pages and tickets that fired (from ALERTS). With serve's store
 (--data-dir of a single serve, or --store), also the gate's denials, the
 overrides and the maintenance windows per service. With --prometheus-url
-and no PATH, the SLOs are discovered in the backend. Without
---prometheus-url the specs' rules run on the embedded engine over a
-scenario (default super-bowl), as slokit serve's demo does.`
+and no PATH, the SLOs are discovered in the backend. With --demo instead,
+the specs' rules run on the embedded engine over a scenario's synthetic
+traffic (super-bowl, or --demo=NAME), as slokit serve's demo does, and the
+report's title says so.`
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", reportSynopsis, stderr)
@@ -47,7 +48,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	storeURL := fs.String("store", "", "the PostgreSQL of slokit serve's replicas: adds the gate's activity")
 	storePwFile := fs.String("store-password-file", "", "file holding the PostgreSQL password")
 	storePwEnv := fs.String("store-password-env", "", "environment variable holding the PostgreSQL password")
-	scenarioName := fs.String("scenario", "super-bowl", "without --prometheus-url: the scenario the embedded engine plays, ending now")
+	demo := addDemoFlags(fs)
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -57,17 +58,23 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "slokit report: "+format+"\n", a...)
 		return exitUsage
 	}
+	paths = demo.resolve(paths)
 	f := report.Format(*format)
 	known := slices.Contains(report.Formats(), f)
 	switch {
+	case *backendOpts.url == "" && !demo.on:
+		fmt.Fprintln(stderr, noBackend("report"))
+		return exitUsage
+	case *backendOpts.url != "" && demo.on:
+		return usage("give --prometheus-url or --demo, not both")
 	case !known:
 		return usage("--format must be markdown, csv, json or html, got %q", *format)
 	case *month != "" && *last != "":
 		return usage("give --month or --last, not both")
 	case *dataDir != "" && *storeURL != "":
 		return usage("give --data-dir or --store, not both")
-	case *backendOpts.url == "" && len(paths) == 0:
-		return usage("no spec paths given: the embedded engine needs specs (give PATH), or discover the SLOs in a backend with --prometheus-url")
+	case demo.on && len(paths) == 0:
+		return usage("no spec paths given: the demo runs the specs' rules (give PATH)")
 	case *backendOpts.url == "" && len(backendOpts.headers) > 0:
 		return usage("--backend-header is sent to --prometheus-url, and none is given")
 	}
@@ -88,7 +95,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if !embeddedEngine {
 			return usage("%s: give --prometheus-url", errNoEngine)
 		}
-		if sc, err = scenario.LookupWith(*scenarioName, *maxBytes); err != nil {
+		if sc, err = scenario.LookupWith(demo.scenario, *maxBytes); err != nil {
 			return usage("%v", err)
 		}
 		if *last == "" && *month == "" {
@@ -148,6 +155,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 
 	o := report.Options{Services: services, From: from, To: to, Querier: q, Source: source}
+	if sc != nil {
+		o.Demo = sc.Name
+	}
 	switch {
 	case *dataDir != "":
 		o.Store = serve.AuditActivity{Dir: *dataDir}

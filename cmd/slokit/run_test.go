@@ -344,6 +344,7 @@ func TestReport(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, want := range []string{
+		"# Demo SLO report (synthetic traffic, scenario outage)\n",
 		"from the embedded engine, scenario outage",
 		"| order-api | order-placement-availability | 99.95% | 30d |",
 		"| order-api | 2 | 1 | 1 |", // two denials in the last 6h, one override, one window
@@ -356,13 +357,15 @@ func TestReport(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"report", "--month", "2026-11", "--last", "7d", "../../specs"}, "give --month or --last, not both"},
-		{[]string{"report", "--format", "pdf", "../../specs"}, "--format must be markdown, csv, json or html"},
-		{[]string{"report", "--month", "November", "../../specs"}, "--month must be a month such as 2026-11"},
-		{[]string{"report", "--month", "2999-01", "../../specs"}, "has not started"},
-		{[]string{"report", "--last", "1s", "../../specs"}, "--last must be a duration of a minute or more"},
-		{[]string{"report"}, "no spec paths given"},
-		{[]string{"report", "--timezone", "Mars/Olympus", "../../specs"}, "not an IANA time zone"},
+		{[]string{"report", "--demo", "--month", "2026-11", "--last", "7d", "../../specs"}, "give --month or --last, not both"},
+		{[]string{"report", "--demo", "--format", "pdf", "../../specs"}, "--format must be markdown, csv, json or html"},
+		{[]string{"report", "--demo", "--month", "November", "../../specs"}, "--month must be a month such as 2026-11"},
+		{[]string{"report", "--demo", "--month", "2999-01", "../../specs"}, "has not started"},
+		{[]string{"report", "--demo", "--last", "1s", "../../specs"}, "--last must be a duration of a minute or more"},
+		{[]string{"report", "--demo"}, "no spec paths given: the demo runs the specs' rules"},
+		{[]string{"report", "--demo", "--timezone", "Mars/Olympus", "../../specs"}, "not an IANA time zone"},
+		{[]string{"report", "../../specs"}, "no backend: give --prometheus-url URL"},
+		{[]string{"report", "--demo", "--prometheus-url", "http://127.0.0.1:1", "../../specs"}, "give --prometheus-url or --demo, not both"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), tc.args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {

@@ -25,7 +25,7 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
-const serveSynopsis = `serve [--prometheus-url URL | --scenario NAME|FILE] [flags] [PATH...]
+const serveSynopsis = `serve (--prometheus-url URL | --demo[=SCENARIO]) [flags] [PATH...]
 
 Tracks the error budget of every SLO in the specs at PATH from the series
 slokit's rules record in a Prometheus-compatible backend, and answers
@@ -35,13 +35,14 @@ instead, at every refresh: every SLO whose slokit rules the backend
 evaluates, judged by the policy its rules record (rules generated before
 slokit recorded the ` + series.Policy + ` series must be generated again). A
 service is judged as soon as its rules are loaded and forgotten once they
-are removed, so a platform team need not collect every team's specs. Without
---prometheus-url it runs the specs' rules on the embedded engine over a
-scenario's synthetic traffic: its history at once, then live, reading the
-state every 15s unless --refresh says otherwise; POST
-/api/v1/demo/incident (with the token) then makes a service fail on
-demand. A slokit built with -tags noengine has no embedded engine and
-needs --prometheus-url.
+are removed, so a platform team need not collect every team's specs. With
+--demo instead, it runs the specs' rules on the embedded engine over a
+scenario's synthetic traffic (super-bowl, or --demo=NAME): its history at
+once, then live, reading the state every 15s unless --refresh says
+otherwise; every API answer says "source": "demo", and POST
+/api/v1/demo/incident (with the token) makes a service fail on demand. A
+slokit built with -tags noengine has no embedded engine and needs
+--prometheus-url.
 
 Every flag can also be set by an environment variable, for containers:
 SLOKIT_ and the flag's name in capitals with _ for -, such as
@@ -72,7 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	auditMaxFiles := fs.Int("audit-max-files", serve.DefaultAuditMaxFiles, "audit log files kept, the current one included")
 	maxBytes := maxFileBytesFlag(fs)
 	logFormat := fs.String("log-format", "text", "log format: text or json")
-	scenarioName := fs.String("scenario", "super-bowl", "without --prometheus-url: the scenario the embedded backend plays (slokit simulate --list)")
+	demo := addDemoFlags(fs)
 	tlsCert := fs.String("tls-cert-file", "", "serve HTTPS with this certificate (PEM, with its chain), reloaded when it changes; with --tls-key-file")
 	tlsKey := fs.String("tls-key-file", "", "the certificate's key (PEM)")
 	paths, err := parseInterspersed(fs, args)
@@ -93,10 +94,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "slokit serve: --log-format must be text or json, got %q\n", *logFormat)
 		return exitUsage
 	}
+	paths = demo.resolve(paths)
 	discover := len(paths) == 0
 	switch {
-	case discover && *promURL == "":
-		fmt.Fprintln(stderr, "slokit serve: no spec paths given: the embedded backend needs specs to play (give PATH), or discover the SLOs in a backend with --prometheus-url")
+	case *promURL == "" && !demo.on:
+		fmt.Fprintln(stderr, noBackend("serve"))
+		return exitUsage
+	case *promURL != "" && demo.on:
+		fmt.Fprintln(stderr, "slokit serve: give --prometheus-url or --demo, not both")
+		return exitUsage
+	case discover && demo.on:
+		fmt.Fprintln(stderr, "slokit serve: no spec paths given: the demo runs the specs' rules (give PATH)")
 		return exitUsage
 	case *retries < 0:
 		fmt.Fprintln(stderr, "slokit serve: --backend-retries must be 0 (no retry) or more")
@@ -194,12 +202,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "slokit serve: %s: give --prometheus-url\n", errNoEngine)
 			return exitUsage
 		}
-		sc, err := scenario.LookupWith(*scenarioName, *maxBytes)
+		sc, err := scenario.LookupWith(demo.scenario, *maxBytes)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitUsage
 		}
 		backend, story = "embedded:"+sc.Name, upcoming(sc)
+		opts.Demo = sc.Name
 		// The embedded engine is local and cheap to read: follow it at
 		// its scrape interval unless told otherwise.
 		if !flagSet(fs, "refresh") {

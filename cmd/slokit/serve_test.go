@@ -100,9 +100,17 @@ func TestServeFlags(t *testing.T) {
 	if code, _, stderr := serveBrieflyOn(t); code != 0 || !strings.Contains(stderr, "the SLOs are discovered in the backend") {
 		t.Errorf("no spec paths, with a backend: exit %d\n%s", code, stderr)
 	}
-	var stderr2 bytes.Buffer
-	if code := run(context.Background(), []string{"serve", "--listen", "127.0.0.1:0"}, io.Discard, &stderr2); code != 2 || !strings.Contains(stderr2.String(), "discover the SLOs in a backend with --prometheus-url") {
-		t.Errorf("no spec paths, no backend: exit %d\n%s", code, stderr2.String())
+	// Neither a backend nor --demo: no synthetic data by surprise.
+	for args, want := range map[string]string{
+		"serve --listen 127.0.0.1:0":                                 "slokit serve: no backend: give --prometheus-url URL",
+		"serve --listen 127.0.0.1:0 ../../specs":                     "or --demo[=SCENARIO] to run the specs' rules on the embedded engine",
+		"serve --demo --listen 127.0.0.1:0":                          "no spec paths given: the demo runs the specs' rules",
+		"serve --demo --prometheus-url http://127.0.0.1:1 ../../specs": "give --prometheus-url or --demo, not both",
+	} {
+		var stderr bytes.Buffer
+		if code := run(context.Background(), strings.Fields(args), io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s", args, code, want, stderr.String())
+		}
 	}
 	for _, tc := range []struct {
 		args []string

@@ -321,7 +321,7 @@ func TestGroupingByARenamedReservedLabel(t *testing.T) {
 	must(t, app.Commit())
 	must(t, e.Backfill(context.Background(), epoch, end))
 
-	v, _, err := e.Query(context.Background(), `slo:sli_error:ratio{window="1h"}`, end)
+	v, _, err := e.Query(context.Background(), series.ErrorRatio+`{window="1h"}`, end)
 	must(t, err)
 	got := map[string]float64{}
 	for _, s := range v {

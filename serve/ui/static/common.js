@@ -18,8 +18,21 @@ async function api(path, token, init) {
   const resp = await fetch(path, { ...init, headers });
   let answer = null;
   try { answer = await resp.json(); } catch { /* not JSON: the status says it */ }
+  showDemo(resp.headers.get("Slokit-Demo"));
   if (!resp.ok) throw new Error((answer && answer.error) || "answered " + resp.status);
   return answer;
+}
+
+// showDemo puts a banner in the page's header while the service plays the
+// embedded demo's synthetic traffic, so that nobody mistakes it for a gate.
+function showDemo(scenario) {
+  if (!scenario || document.getElementById("demo")) return;
+  const banner = document.createElement("p");
+  banner.id = "demo";
+  banner.className = "demo";
+  banner.setAttribute("role", "note");
+  banner.textContent = "Demo: synthetic traffic from the " + scenario + " scenario, not a backend's data. Start slokit serve with --prometheus-url to gate deploys.";
+  document.querySelector("header").prepend(banner);
 }
 
 // when writes an RFC 3339 time of the API to the minute, in UTC.

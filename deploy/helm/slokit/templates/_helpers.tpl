@@ -83,9 +83,15 @@ The chart's settings that would make a broken or unsafe install fail at
 {{- fail "specs and specsConfigMap: give one, not both" }}
 {{- end }}
 {{- if and .Values.discover (not (include "slokit.backendSecret" .)) }}
-{{- fail "discover: the SLOs are discovered in a backend (backend.url or backend.existingSecret); the embedded demo backend needs specs" }}
+{{- fail "discover: the SLOs are discovered in a backend (backend.url or backend.existingSecret); the demo needs specs" }}
 {{- end }}
 {{- if and .Values.discover (or .Values.specs .Values.specsConfigMap) }}
 {{- fail "discover: the SLOs come from the backend; give no specs or specsConfigMap" }}
+{{- end }}
+{{- if and (not (include "slokit.backendSecret" .)) (not .Values.demo.enabled) }}
+{{- fail "backend: slokit serve needs the Prometheus-compatible API that evaluates slokit's rules: set backend.url (or backend.existingSecret, a Secret with the key url); or set demo.enabled=true to run the specs' rules on the embedded engine over synthetic traffic, a demo, not a gate" }}
+{{- end }}
+{{- if and (include "slokit.backendSecret" .) .Values.demo.enabled }}
+{{- fail "demo.enabled: the demo plays synthetic traffic instead of reading the backend; set backend or demo.enabled, not both" }}
 {{- end }}
 {{- end }}
