@@ -102,9 +102,9 @@ func TestServeFlags(t *testing.T) {
 	}
 	// Neither a backend nor --demo: no synthetic data by surprise.
 	for args, want := range map[string]string{
-		"serve --listen 127.0.0.1:0":                                 "slokit serve: no backend: give --prometheus-url URL",
-		"serve --listen 127.0.0.1:0 ../../specs":                     "or --demo[=SCENARIO] to run the specs' rules on the embedded engine",
-		"serve --demo --listen 127.0.0.1:0":                          "no spec paths given: the demo runs the specs' rules",
+		"serve --listen 127.0.0.1:0":                                   "slokit serve: no backend: give --prometheus-url URL",
+		"serve --listen 127.0.0.1:0 ../../specs":                       "or --demo[=SCENARIO] to run the specs' rules on the embedded engine",
+		"serve --demo --listen 127.0.0.1:0":                            "no spec paths given: the demo runs the specs' rules",
 		"serve --demo --prometheus-url http://127.0.0.1:1 ../../specs": "give --prometheus-url or --demo, not both",
 	} {
 		var stderr bytes.Buffer
