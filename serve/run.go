@@ -61,6 +61,13 @@ type RunOptions struct {
 	Logger *slog.Logger
 	// Started, when set, is called once the service listens.
 	Started func(addr net.Addr)
+	// WatchPaths are the spec files and folders whose changes reload the
+	// specs (with Options.Reload), polled every WatchInterval (default
+	// DefaultWatchInterval).
+	WatchPaths    []string
+	WatchInterval time.Duration
+	// ReloadSignals reload the specs (SIGHUP, in slokit serve).
+	ReloadSignals <-chan os.Signal
 }
 
 // Validate reports the settings out of their ranges, the service's
@@ -126,6 +133,10 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 	srv, err := New(o.Options)
 	if err != nil {
 		return err
+	}
+	srv.log = log
+	for _, why := range o.Skipped {
+		log.Warn("a spec file is invalid and left out: the other specs are judged", "problem", why)
 	}
 
 	ln := o.Listener
@@ -220,6 +231,18 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 		return nil
 	}, func(error) { cancel() })
 
+	if o.Reload != nil {
+		wctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error {
+			interval := o.WatchInterval
+			if interval <= 0 {
+				interval = DefaultWatchInterval
+			}
+			srv.watchSpecs(wctx, o.WatchPaths, interval, o.ReloadSignals)
+			return nil
+		}, func(error) { cancel() })
+	}
+
 	scheme := "http://"
 	if o.TLS != nil {
 		scheme = "https://"
@@ -275,6 +298,7 @@ func (s *Server) refreshLoop(ctx context.Context, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.refreshNow:
 		}
 	}
 }

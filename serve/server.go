@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/prometheus/common/model"
+	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -71,6 +72,11 @@ type Options struct {
 	// Incidents, when set, lets the token holder inject incidents into
 	// the backend's traffic: the embedded demo backend does.
 	Incidents Injector
+	// Reload, when set, reads the specs again (SIGHUP, POST /-/reload, a
+	// changed spec file): Services are what it read at start.
+	Reload SpecsLoader
+	// Skipped are the spec files left out at start as invalid, with why.
+	Skipped []string
 	// Demo, when the backend is the embedded demo's synthetic traffic, is
 	// its scenario: every API answer says so ("source": "demo", and the
 	// Slokit-Demo header), and the UI shows it, so that nobody mistakes
@@ -95,6 +101,7 @@ type Server struct {
 	mu          sync.RWMutex
 	querier     budget.Querier
 	incidents   Injector
+	specs       []*slo.Service         // the SLOs' specs, as last (re)loaded
 	services    map[string]bool        // the services the gate judges
 	models      map[[2]string]*slo.SLO // the SLOs by service and name, as last read
 	states      []servedState
@@ -108,6 +115,11 @@ type Server struct {
 	queryTime prometheus.Histogram
 	queryErrs prometheus.Counter
 	auditErrs atomic.Uint64 // decisions the store refused at once
+
+	reloadMu   sync.Mutex    // one reload at a time
+	reloads    reloadMetrics // the last reload's outcome
+	refreshNow chan struct{} // a reload asks the refresher to read at once
+	log        *slog.Logger  // Run's; none for a server built by New alone
 }
 
 // backgroundWriter is a store that writes decision records after it has
@@ -165,7 +177,8 @@ func New(o Options) (*Server, error) {
 	if o.Discover && len(o.Services) > 0 {
 		return nil, errors.New("serve: give the SLOs' specs or discover them, not both")
 	}
-	s := &Server{opts: o, registry: prometheus.NewRegistry(), querier: o.Querier, incidents: o.Incidents}
+	s := &Server{opts: o, registry: prometheus.NewRegistry(), querier: o.Querier, incidents: o.Incidents, refreshNow: make(chan struct{}, 1)}
+	s.specs = o.Services
 	s.services = serviceSet(o.Services)
 	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: series.GateDecisions, Help: "Deploy-gate decisions by service and decision."}, []string{series.GateServiceLabel, series.GateDecisionLabel})
 	s.queryTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "slokit_backend_refresh_duration_seconds", Help: "Time to read all budget state from the backend.", Buckets: prometheus.DefBuckets})
@@ -182,6 +195,9 @@ func New(o Options) (*Server, error) {
 		return s.age(at)
 	})
 	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, auditErrs, dataAge)
+	s.reloads = newReloadMetrics(s.registry)
+	s.reloads.skipped.Set(float64(len(o.Skipped)))
+	s.reloads.at.SetToCurrentTime()
 	if o.Discover {
 		s.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slokit_discovery_problems", Help: "SLOs the backend describes that discovery left out or found described twice (the log says why)."}, func() float64 {
 			return float64(len(s.Problems()))
@@ -255,7 +271,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	start := time.Now()
 	now := s.opts.Now()
-	services, problems := s.opts.Services, []string(nil)
+	services, problems := s.specsNow(), []string(nil)
 	var err error
 	if s.opts.Discover {
 		services, problems, err = budget.Discover(ctx, q, now)
@@ -287,9 +303,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 			s.models[[2]string{m.Service, m.Name}] = m
 		}
 	}
-	if s.opts.Discover {
-		s.services, s.problems = serviceSet(services), problems
-	}
+	s.services, s.problems = serviceSet(services), problems
 	return nil
 }
 
@@ -397,6 +411,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/maintenance", s.authorized(s.createMaintenance)},
 		{"DELETE", "/api/v1/maintenance/{id}", s.authorized(s.endMaintenance)},
 		{"POST", "/api/v1/demo/incident", s.authorized(s.injectIncident)},
+		{"POST", "/-/reload", s.authorized(s.reloadHandler)},
 		{"GET", "/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP},
 		{"GET", "/healthz", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -94,6 +94,11 @@ func parseDefinitions(path string, data []byte, reg *importer.Registry) ([]*Serv
 type LoadOptions struct {
 	// MaxFileBytes is the largest spec file read; 0 means 16 MiB.
 	MaxFileBytes int64
+	// SkipInvalidFiles leaves out every service a file with an error
+	// defines, so that the other files' services are whole (slokit serve
+	// judges every team's valid specs while one team's file is broken).
+	// Without it, only the documents with errors are left out.
+	SkipInvalidFiles bool
 }
 
 // Load parses spec files and folders (recursively, *.yaml and *.yml, in
@@ -124,7 +129,15 @@ func Load(paths []string, opts ...LoadOptions) ([]*Service, Diagnostics) {
 		services, defs, diags := parseDefinitions(files[i], contents[i].data, reg)
 		return result{services, defs, diags}
 	})
+	skip := false
+	for _, o := range opts {
+		skip = o.SkipInvalidFiles
+	}
 	for _, r := range results {
+		if skip && r.diags.Errors() != nil {
+			diags = append(diags, r.diags...)
+			continue
+		}
 		services = append(services, r.services...)
 		defs = append(defs, r.defs...)
 		diags = append(diags, r.diags...)

@@ -10,13 +10,16 @@ import (
 	"maps"
 	"net"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
@@ -43,6 +46,11 @@ otherwise; every API answer says "source": "demo", and POST
 /api/v1/demo/incident (with the token) makes a service fail on demand. A
 slokit built with -tags noengine has no embedded engine and needs
 --prometheus-url.
+
+With --prometheus-url and PATHs, the specs are read again on SIGHUP, on
+POST /-/reload (with the token) and when a spec file changes (a mounted
+ConfigMap is updated in place); an invalid file is left out with a
+warning, and the other files are judged.
 
 Every flag can also be set by an environment variable, for containers:
 SLOKIT_ and the flag's name in capitals with _ for -, such as
@@ -147,11 +155,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	var services []*slo.Service
+	var skipped []string
 	if !discover {
-		var ok bool
-		if services, ok = load(paths, specReading{maxFileBytes: *maxBytes}, stderr); !ok {
+		specs, diags, err := gateSpecs(paths, *maxBytes)
+		for _, d := range diags {
+			if d.Warning {
+				fmt.Fprintln(stderr, d.Error())
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitInvalid
 		}
+		services, skipped = specs.Services, specs.Skipped
 	}
 	var store serve.Store
 	if *storeURL != "" {
@@ -174,7 +190,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	opts := serve.RunOptions{
 		Options: serve.Options{
-			Services: services, Discover: discover, Token: token, Store: store,
+			Services: services, Skipped: skipped, Discover: discover, Token: token, Store: store,
 			RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
 		},
 		Listen: *listen, DataDir: *dataDir, Logger: logger,
@@ -193,6 +209,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitUsage
 		}
 		opts.Querier, backend = hq, hq.URL()
+		if !discover {
+			// The specs reload on SIGHUP, POST /-/reload and when a file
+			// changes (a mounted ConfigMap is updated in place).
+			opts.Reload = func() (serve.Specs, error) {
+				specs, _, err := gateSpecs(paths, *maxBytes)
+				return specs, err
+			}
+			opts.WatchPaths = paths
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			opts.ReloadSignals = hup
+		}
 	} else {
 		if len(backendHeaders) > 0 {
 			fmt.Fprintln(stderr, "slokit serve: --backend-header is sent to --prometheus-url, and none is given")
@@ -240,6 +269,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// gateSpecs reads the specs the gate judges: a file with an error is left
+// out, named with its first error, and every other file judged, so that
+// one team's broken file does not stop every team's gate. Reading
+// nothing valid is an error. It returns every diagnostic too.
+func gateSpecs(paths []string, maxBytes int64) (serve.Specs, diag.Diagnostics, error) {
+	services, diags := slo.Load(paths, slo.LoadOptions{MaxFileBytes: maxBytes, SkipInvalidFiles: true})
+	var specs serve.Specs
+	seen := map[string]bool{}
+	for _, d := range diags {
+		if !d.Warning && !seen[d.File] {
+			seen[d.File] = true
+			specs.Skipped = append(specs.Skipped, d.Error())
+		}
+	}
+	if len(services) == 0 {
+		if err := diags.Errors(); err != nil {
+			return specs, diags, fmt.Errorf("no valid spec in %s: %w", strings.Join(paths, ", "), err)
+		}
+		return specs, diags, fmt.Errorf("no SLO in %s", strings.Join(paths, ", "))
+	}
+	specs.Services = services
+	return specs, diags, nil
 }
 
 // embeddedDir is the embedded backend's TSDB folder in the data folder:
