@@ -669,7 +669,9 @@ func (c *converter) checkObjective(path string, v float64) {
 		return
 	}
 	if v < 1 {
-		c.Warn(path, "objective %s%% looks like a fraction: objectives are percentages, did you mean %s?", fmtFloat(v), fmtFloat(burnrate.Clean(v*100)))
+		// An objective under 1% is a fraction written as a percentage:
+		// compiled as it is, it would promise nothing and never page.
+		c.Fail(path, "objective %s%% is a fraction: objectives are percentages, write %s", fmtFloat(v), fmtFloat(burnrate.Clean(v*100)))
 	}
 }
 

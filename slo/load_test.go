@@ -136,8 +136,8 @@ func TestStrictTurnsWarningsIntoErrors(t *testing.T) {
 	if diags.Errors() != nil {
 		t.Fatal("warnings alone must not fail validation")
 	}
-	if len(diags.Warnings()) != 3 || diags.ErrorsOrWarnings() == nil {
-		t.Errorf("want 3 warnings that fail with strict, got %v", diags)
+	if len(diags.Warnings()) != 2 || diags.ErrorsOrWarnings() == nil {
+		t.Errorf("want 2 warnings that fail with strict, got %v", diags)
 	}
 }
 

@@ -304,7 +304,7 @@ func TestMakeDemoPrintsTheUIAddress(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	last := lines[len(lines)-1]
-	if !strings.HasPrefix(last, "exec bin/slokit serve --listen 127.0.0.1:8080 ") || strings.ContainsAny(last, ">|&") {
+	if !strings.HasPrefix(last, "exec bin/slokit serve --demo --listen 127.0.0.1:8080 ") || strings.ContainsAny(last, ">|&") {
 		t.Errorf("make demo's last command is %q: it must run serve in the foreground with its output shown", last)
 	}
 }
