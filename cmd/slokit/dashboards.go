@@ -8,11 +8,13 @@ import (
 	"github.com/slokit/slokit/slo"
 )
 
-const dashboardsSynopsis = `dashboards [--format json|configmap|grafana-operator] -o DIR [--strict]
+const dashboardsSynopsis = `dashboards [--format json|configmap|grafana-operator] [-o DIR|-] [--strict]
        [--namespace NS] [--label k=v]... [--annotation k=v]... [--folder NAME]
        [--instance-selector k=v]... [--allow-cross-namespace-import] [--check] PATH...
 
-Writes Grafana dashboards for the specs at PATH into DIR: per service an
+Writes Grafana dashboards for the specs at PATH to standard output (JSON
+dashboards one after the other, YAML objects separated by ---), or into
+DIR with -o DIR: per service an
 overview (SERVICE.json) and a detail dashboard per SLO (SERVICE.SLO.json),
 or, with --format configmap or grafana-operator, one YAML file per service
 holding a ConfigMap (with the grafana_dashboard sidecar label) or a
@@ -27,7 +29,7 @@ naming each file, when DIR differs from what the specs generate.`
 func runDashboards(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("dashboards", dashboardsSynopsis, stderr)
 	format := fs.String("format", string(grafana.FormatJSON), "json, configmap or grafana-operator")
-	out := fs.String("o", "", "folder to write the dashboards into (required)")
+	out := fs.String("o", "-", "folder to write the dashboards into, or - for standard output")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	objects := addObjectFlags(fs)
 	folder := fs.String("folder", "", "Grafana folder of the dashboards (configmap, grafana-operator)")
@@ -46,8 +48,8 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		fmt.Fprintf(stderr, "slokit dashboards: --format: %v\n", err)
 		return exitUsage
-	case *out == "":
-		fmt.Fprintln(stderr, "slokit dashboards: -o DIR is required")
+	case *check && *out == "-":
+		fmt.Fprintln(stderr, "slokit dashboards: --check compares a folder: give -o DIR")
 		return exitUsage
 	case len(paths) == 0:
 		fmt.Fprintln(stderr, "slokit dashboards: no spec paths given")
@@ -68,6 +70,13 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 	}
 	if *check {
 		return checkFolders("dashboards", []outputFolder{dashboardsFolder(*out, output)}, services, paths, stderr)
+	}
+	if *out == "-" {
+		if err := printDashboards(stdout, output, services); err != nil {
+			fmt.Fprintf(stderr, "slokit dashboards: %v\n", err)
+			return exitInvalid
+		}
+		return exitOK
 	}
 	n, err := writeDashboards(*out, output, services, paths)
 	if err != nil {
@@ -90,4 +99,25 @@ func writeDashboards(dir string, o grafana.Output, services []*slo.Service, inpu
 		n += 1 + len(svc.SLOs)
 	}
 	return n, nil
+}
+
+// printDashboards writes the dashboards to w: JSON dashboards one after
+// the other (a stream jq reads), YAML files as documents separated by ---.
+func printDashboards(w io.Writer, o grafana.Output, services []*slo.Service) error {
+	first := true
+	for f, err := range grafana.Files(o, services) {
+		if err != nil {
+			return err
+		}
+		if !first && o.Format != grafana.FormatJSON {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		first = false
+		if _, err := w.Write(f.Content); err != nil {
+			return err
+		}
+	}
+	return nil
 }

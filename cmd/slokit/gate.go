@@ -81,11 +81,12 @@ type gateOutcome struct {
 }
 
 func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		// The help of gate check, its one subcommand, flags included.
+		return runGate(ctx, []string{"check", "--help"}, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprintf(stderr, "Usage: slokit %s\n", gateSynopsis)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			return exitOK
-		}
+		fmt.Fprintf(stderr, "Usage: slokit %s\n(slokit help gate lists every flag)\n", gateSynopsis)
 		return gateUsage
 	}
 	fs := newFlagSet("gate check", gateSynopsis, stderr)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -157,36 +158,6 @@ func versionString() string {
 	return "dev"
 }
 
-// parseInterspersed parses flags wherever they stand among the paths, so
-// both 'generate specs/ -o out' and 'generate -o out specs/' work.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		if args[0] == "--" {
-			return append(positional, args[1:]...), nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
-}
-
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: slokit %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
 // maxFileBytesFlag adds --max-file-bytes, the bound on every spec and
 // scenario file a command reads: 1 byte to 1 GiB (the flag refuses the
 // rest, so that no value turns the bound off).
@@ -327,6 +298,10 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	}
 	f := promrules.Format(*format)
 	if err := promrules.Check(f, nil); err != nil {
+		if !slices.Contains(strings.Split(promrules.FormatList(), ", "), *format) {
+			fmt.Fprintf(stderr, "slokit generate: --format: unknown format %q: use one of %s, %s\n", *format, promrules.FormatList(), alertmanagerFormat)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "slokit generate: --format: %v\n", err)
 		return exitUsage
 	}
@@ -389,8 +364,13 @@ const alertmanagerFormat = "alertmanager"
 // alerts to standard output or one file, replaced atomically.
 func generateAlertmanager(paths []string, out string, reading specReading, stdout, stderr io.Writer) int {
 	if out != "-" && !isFileOutput(out) {
-		fmt.Fprintln(stderr, "slokit generate: --format alertmanager writes one configuration: give -o FILE.yaml or -")
-		return exitUsage
+		// A folder, as the rule formats take: the configuration is
+		// DIR/alertmanager.yaml.
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			fmt.Fprintf(stderr, "slokit generate: %v\n", err)
+			return exitInvalid
+		}
+		out = filepath.Join(out, alertmanagerFormat+".yaml")
 	}
 	services, ok := load(paths, reading, stderr)
 	if !ok {

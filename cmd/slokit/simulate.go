@@ -28,7 +28,7 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-const simulateSynopsis = `simulate --scenario NAME|FILE (--spec PATH... | --rules FILE... [--spec PATH... | --total SELECTOR --errors SELECTOR]) [--json]
+const simulateSynopsis = `simulate --scenario NAME|FILE (PATH... | --rules FILE... [PATH... | --total SELECTOR --errors SELECTOR]) [--json]
        slokit simulate --list
 
 Backtests alert rules on the embedded Prometheus engine: writes the
@@ -48,7 +48,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	list := fs.Bool("list", false, "list the built-in scenarios")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
 	var specs, ruleFiles listFlag
-	fs.Var(&specs, "spec", "SLO spec file or folder whose metrics the traffic is written as (repeatable)")
+	fs.Var(&specs, "spec", "SLO spec file or folder, as a PATH argument is (repeatable)")
 	fs.Var(&ruleFiles, "rules", "Prometheus rule file to evaluate instead of slokit's generated rules (repeatable)")
 	total := fs.String("total", "", "with --rules and no --spec: selector of the counter of all requests")
 	errs := fs.String("errors", "", "with --rules and no --spec: selector of the counter of failed requests")
@@ -57,10 +57,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return usageError(err)
 	}
-	if len(positional) > 0 {
-		fmt.Fprintf(stderr, "slokit simulate: unexpected argument %q (specs go after --spec)\n", positional[0])
-		return exitUsage
-	}
+	// Spec paths stand after the flags, as in every other command;
+	// --spec PATH says the same.
+	specs = append(specs, positional...)
 	if *list {
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "NAME\tDURATION\tDESCRIPTION")
@@ -75,13 +74,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "slokit simulate: --scenario is required (slokit simulate --list shows the built-ins)")
 		return exitUsage
 	case len(specs) == 0 && len(ruleFiles) == 0:
-		fmt.Fprintln(stderr, "slokit simulate: give --spec, or --rules with --spec or --total and --errors")
+		fmt.Fprintln(stderr, "slokit simulate: give spec PATHs, or --rules with PATHs or --total and --errors")
 		return exitUsage
 	case len(specs) == 0 && (*total == "" || *errs == ""):
 		fmt.Fprintln(stderr, "slokit simulate: with --rules alone, --total and --errors name the metrics to write the traffic as")
 		return exitUsage
 	case len(specs) > 0 && (*total != "" || *errs != ""):
-		fmt.Fprintln(stderr, "slokit simulate: --total and --errors replace --spec; give one or the other")
+		fmt.Fprintln(stderr, "slokit simulate: --total and --errors replace spec PATHs; give one or the other")
 		return exitUsage
 	case *pageWithin < 0:
 		fmt.Fprintf(stderr, "slokit simulate: --expect-page-within is %s: give a positive duration (or leave it out)\n", *pageWithin)
