@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/slokit/slokit/budget"
@@ -116,6 +117,7 @@ type Server struct {
 	queryErrs prometheus.Counter
 	auditErrs atomic.Uint64 // decisions the store refused at once
 
+	denials    denialLog     // the denies logged, at most one line a minute per service
 	reloadMu   sync.Mutex    // one reload at a time
 	reloads    reloadMetrics // the last reload's outcome
 	refreshNow chan struct{} // a reload asks the refresher to read at once
@@ -194,7 +196,8 @@ func New(o Options) (*Server, error) {
 		_, at, _ := s.snapshot()
 		return s.age(at)
 	})
-	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, auditErrs, dataAge)
+	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, auditErrs, dataAge,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.reloads = newReloadMetrics(s.registry)
 	s.reloads.skipped.Set(float64(len(o.Skipped)))
 	s.reloads.at.SetToCurrentTime()
@@ -459,11 +462,16 @@ func fail(w http.ResponseWriter, code int, format string, args ...any) {
 func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
 	_, at, err := s.snapshot()
 	status, why := s.staleness(at, err, s.opts.Now())
+	answer := map[string]any{"status": status}
+	if !at.IsZero() { // never read yet: no time to give
+		answer["evaluatedAt"] = at
+	}
 	if status == "ready" {
-		writeJSON(w, http.StatusOK, map[string]any{"status": status, "evaluatedAt": at})
+		writeJSON(w, http.StatusOK, answer)
 		return
 	}
-	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": status, "error": why, "evaluatedAt": at})
+	answer["error"] = why
+	writeJSON(w, http.StatusServiceUnavailable, answer)
 }
 
 // staleness says whether the gate can decide on state read at at (with
@@ -513,7 +521,7 @@ func (s *Server) age(at time.Time) float64 {
 	if at.IsZero() {
 		return -1
 	}
-	return s.opts.Now().Sub(at).Seconds()
+	return s.opts.Now().Sub(at).Round(time.Millisecond).Seconds()
 }
 
 // decide answers a gate check with the decision and the states it was
@@ -527,6 +535,9 @@ func (s *Server) decide(service string, change slo.Change, client string, now ti
 	s.decisions.WithLabelValues(service, resp.Decision).Inc()
 	if err := s.opts.Store.Decision(d, client, now); err != nil {
 		s.auditErrs.Add(1)
+	}
+	if resp.Decision == string(gate.Deny) {
+		s.denials.log(s.logger(), resp, now)
 	}
 	return resp, states, true
 }
@@ -599,7 +610,7 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 			// No traffic makes a ratio NaN, which JSON cannot hold:
 			// no data, no point.
 			if f, ok := series.Finite(v.Value); ok {
-				out = append(out, api.Point{float64(v.Timestamp) / 1000, f})
+				out = append(out, api.Point{float64(v.Timestamp) / 1000, clean(f)})
 			}
 		}
 		return out
@@ -674,14 +685,14 @@ func (s *Server) judge(service string, change slo.Change, now time.Time) (gate.D
 func (s *Server) gateOverview(w http.ResponseWriter, _ *http.Request) {
 	now := s.opts.Now()
 	_, at, _ := s.snapshot()
-	out := api.GateOverview{EvaluatedAt: at, DataAgeSeconds: s.age(at), Services: []api.GateResponse{}}
+	out := api.GateOverview{EvaluatedAt: at, DataAgeSeconds: s.age(at), Services: []api.GateSummary{}}
 	for _, service := range s.Services() {
 		_, resp, _, decided := s.judge(service, slo.NormalChange, now)
 		if !decided {
 			resp.Decision = "unknown"
 		}
-		resp.EvaluatedAt, resp.DataAgeSeconds = time.Time{}, 0
-		out.Services = append(out.Services, resp)
+		out.Services = append(out.Services, api.GateSummary{Service: resp.Service, Change: resp.Change, Decision: resp.Decision,
+			Reasons: nonNil(resp.Reasons), Override: resp.Override})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -832,6 +843,7 @@ func (s *Server) createOverride(w http.ResponseWriter, r *http.Request) {
 		storeFailed(w, "storing the override", err)
 		return
 	}
+	s.logger().Info("override created", "id", ov.ID, "service", ov.Service, "expires", ov.Expires)
 	writeJSON(w, http.StatusCreated, ov)
 }
 
@@ -854,6 +866,7 @@ func (s *Server) changeOverride(w http.ResponseWriter, r *http.Request) {
 	case !found:
 		fail(w, http.StatusNotFound, "no override %q in force", id)
 	default:
+		s.logger().Info("override changed", "id", ov.ID, "service", ov.Service, "expires", ov.Expires)
 		writeJSON(w, http.StatusOK, ov)
 	}
 }
@@ -903,6 +916,7 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		fail(w, http.StatusNotFound, "no override %q", id)
 	default:
+		s.logger().Info("override deleted", "id", id)
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -998,6 +1012,7 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 			storeFailed(w, "storing the maintenance window", err)
 			return
 		}
+		s.logger().Info("maintenance window created", "id", m.ID, "service", m.Service, "slo", m.SLO, "start", m.Start, "end", m.End)
 		writeJSON(w, http.StatusCreated, m)
 	}
 }
@@ -1051,6 +1066,7 @@ func (s *Server) endMaintenance(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		fail(w, http.StatusNotFound, "no maintenance window %q that has not ended", id)
 	default:
+		s.logger().Info("maintenance window ended", "id", id)
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -904,5 +905,122 @@ func TestDemoAnswersSaySo(t *testing.T) {
 	real.refresh(t)
 	if _, body := real.raw(t, "GET", "/api/v1/gate/order-api"); strings.Contains(body, `"source"`) || strings.Contains(body, "demo") {
 		t.Errorf("on a backend: %.120s", body)
+	}
+}
+
+// Every JSON answer reads cleanly: no zero time ("0001-01-01T00:00:00Z"),
+// no list written as null, and no figure with float noise in its last
+// digits (0.7, not 0.7000000000000162), before the first read and after.
+func TestAnswersHaveNoZeroTimesNullListsOrFloatNoise(t *testing.T) {
+	f := newServer(t, 2*time.Hour, false)
+	paths := []string{"/api/v1/slos", "/api/v1/gate", "/api/v1/gate/order-api", "/api/v1/slos/order-api/availability",
+		"/api/v1/slos/order-api/availability/history?range=6h", "/api/v1/overrides", "/api/v1/audit", "/api/v1/maintenance", "/readyz", "/healthz"}
+	// nullable are the fields that may be null: a figure without data, an
+	// override that is not there.
+	nullable := map[string]bool{"sli": true, "remaining": true, "fullOutageMinutesLeft": true, "secondsToExhaustion": true,
+		"dataTime": true, "dataAgeSeconds": true, "burnRate": true, "override": true, "expires": true}
+	check := func(when string) {
+		t.Helper()
+		for _, path := range paths {
+			req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), "0001-01-01") {
+				t.Errorf("%s, GET %s: a zero time: %.200s", when, path, body)
+			}
+			dec := json.NewDecoder(strings.NewReader(string(body)))
+			dec.UseNumber()
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				t.Errorf("%s, GET %s: %v", when, path, err)
+				continue
+			}
+			var walk func(key string, v any)
+			walk = func(key string, v any) {
+				switch x := v.(type) {
+				case nil:
+					if !nullable[key] {
+						t.Errorf("%s, GET %s: %q is null", when, path, key)
+					}
+				case json.Number:
+					if digits := strings.TrimLeft(strings.NewReplacer("-", "", ".", "").Replace(strings.Split(strings.ToLower(string(x)), "e")[0]), "0"); len(digits) > 13 {
+						t.Errorf("%s, GET %s: %q is %s, float noise", when, path, key, x)
+					}
+				case map[string]any:
+					for k, e := range x {
+						walk(k, e)
+					}
+				case []any:
+					for _, e := range x {
+						walk(key, e)
+					}
+				}
+			}
+			walk("", v)
+		}
+	}
+	check("before the first read")
+	f.refresh(t)
+	if code, out := f.do(t, "POST", "/api/v1/overrides", "Bearer "+token, `{"service":"order-api","reason":"the fix","author":"alice","duration":"2h"}`); code != 201 {
+		t.Fatalf("override: %d %v", code, out)
+	}
+	if code, out := f.do(t, "POST", "/api/v1/maintenance", "Bearer "+token, `{"service":"order-api","reason":"upgrade","author":"alice","duration":"1h"}`); code != 201 {
+		t.Fatalf("maintenance: %d %v", code, out)
+	}
+	check("after a read, an override and a maintenance window")
+}
+
+// Every change of an override or a maintenance window, and the gate's
+// denies, are logged at info level, with no author, reason or client (the
+// audit trail keeps who and why); a deploy denied again and again is one
+// line a minute. /metrics has the Go runtime's and the process's series.
+func TestChangesAndDeniesAreLogged(t *testing.T) {
+	f := newServer(t, 4*time.Hour, false) // mid-outage: order-api is denied
+	f.refresh(t)
+	var log fixture.SyncBuffer
+	f.s.SetLogger(slog.New(slog.NewTextHandler(&log, nil)))
+	for range 3 {
+		if code, body := f.raw(t, "GET", "/api/v1/gate/order-api"); code != 200 || !strings.Contains(body, `"decision":"deny"`) {
+			t.Fatalf("the gate: %d %.200s", code, body)
+		}
+	}
+	_, ov := f.do(t, "POST", "/api/v1/overrides", "Bearer "+token, `{"service":"order-api","reason":"hotfix 42","author":"alice","duration":"2h"}`)
+	id, _ := ov["id"].(string)
+	f.do(t, "PATCH", "/api/v1/overrides/"+id, "Bearer "+token, `{"reason":"longer","author":"alice","duration":"3h"}`)
+	f.do(t, "DELETE", "/api/v1/overrides/"+id+"?author=alice", "Bearer "+token, "")
+	_, m := f.do(t, "POST", "/api/v1/maintenance", "Bearer "+token, `{"service":"order-api","reason":"upgrade","author":"alice","duration":"1h"}`)
+	mid, _ := m["id"].(string)
+	f.do(t, "DELETE", "/api/v1/maintenance/"+mid, "Bearer "+token, "")
+	got := log.String()
+	for _, want := range []string{
+		`level=INFO msg="deploy denied" service=order-api change=normal rules=`,
+		`level=INFO msg="override created" id=` + id + ` service=order-api`,
+		`level=INFO msg="override changed" id=` + id,
+		`level=INFO msg="override deleted" id=` + id,
+		`level=INFO msg="maintenance window created" id=` + mid + ` service=order-api`,
+		`level=INFO msg="maintenance window ended" id=` + mid,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, `msg="deploy denied"`); n != 1 {
+		t.Errorf("%d lines for three denies within a minute, want 1:\n%s", n, got)
+	}
+	for _, secret := range []string{"alice", "hotfix 42", "upgrade", "127.0.0.1"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("the log names %q:\n%s", secret, got)
+		}
+	}
+	_, metrics := f.raw(t, "GET", "/metrics")
+	for _, want := range []string{"go_goroutines ", "go_memstats_heap_alloc_bytes ", "process_cpu_seconds_total ", "process_open_fds "} {
+		if !strings.Contains(metrics, "\n"+want) {
+			t.Errorf("/metrics has no %s", want)
+		}
 	}
 }

@@ -53,8 +53,41 @@ func (s servedState) appendWire(b []byte, now time.Time) []byte {
 		return append(b, s.wire...)
 	}
 	b = append(b, s.wire[:len(s.wire)-len("null}")]...)
-	b = appendJSONFloat(b, now.Sub(*s.DataTime).Seconds())
+	b = appendJSONFloat(b, now.Sub(*s.DataTime).Round(time.Millisecond).Seconds())
 	return append(b, '}')
+}
+
+// significantDigits is how many digits a figure keeps in the API: the
+// sums and ratios behind it carry float noise in the last digits
+// (0.7000000000000162), which no reader wants and no decision uses.
+const significantDigits = 12
+
+// clean rounds f to significantDigits, so that JSON writes 0.7.
+func clean(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) || f == 0 {
+		return f
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(f, 'g', significantDigits, 64), 64)
+	if err != nil {
+		return f
+	}
+	return r
+}
+
+func cleanPtr(f *float64) *float64 {
+	if f == nil {
+		return nil
+	}
+	c := clean(*f)
+	return &c
+}
+
+// nonNil is a list that encodes as [] when empty.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
 }
 
 // appendJSONFloat appends f as encoding/json writes it.
@@ -70,18 +103,17 @@ func appendJSONFloat(b []byte, f float64) []byte {
 // apiState is a state in the API's type, without its data's age.
 func apiState(st budget.State) api.SLOState {
 	out := api.SLOState{Service: st.Service, SLO: st.SLO, Objective: st.Objective, Threshold: st.Threshold, Group: st.Group,
-		Period: st.Period, SLI: st.SLI, Remaining: st.Remaining, FullOutageMinutesLeft: st.FullOutageMinutesLeft,
-		BurnRates: st.BurnRates, SecondsToExhaustion: st.SecondsToExhaustion,
+		Period: st.Period, SLI: cleanPtr(st.SLI), Remaining: cleanPtr(st.Remaining), FullOutageMinutesLeft: cleanPtr(st.FullOutageMinutesLeft),
+		BurnRates: map[string]float64{}, SecondsToExhaustion: cleanPtr(st.SecondsToExhaustion),
 		Status: string(st.Status), DataTime: st.DataTime}
-	if st.Tiers != nil {
-		out.Tiers = make([]api.TierBurn, len(st.Tiers))
+	for w, v := range st.BurnRates {
+		out.BurnRates[w] = clean(v)
 	}
+	out.Tiers = make([]api.TierBurn, len(st.Tiers))
 	for i, t := range st.Tiers {
-		out.Tiers[i] = api.TierBurn{Tier: apiTier(t.Tier), BurnRate: t.BurnRate}
+		out.Tiers[i] = api.TierBurn{Tier: apiTier(t.Tier), BurnRate: cleanPtr(t.BurnRate)}
 	}
-	if st.FiringAlerts != nil {
-		out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
-	}
+	out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
 	for i, a := range st.FiringAlerts {
 		out.FiringAlerts[i] = api.FiringAlert{Alert: a.Alert, Severity: a.Severity, Window: a.Window}
 	}

@@ -39,7 +39,7 @@ func TestStatesEncodedAtRefreshAreServedAsEncodingJSONWouldWriteThem(t *testing.
 		}
 		want[i] = apiState(st)
 		if st.DataTime != nil {
-			age := now.Sub(*st.DataTime).Seconds()
+			age := now.Sub(*st.DataTime).Round(time.Millisecond).Seconds()
 			want[i].DataAgeSeconds = &age
 		}
 	}

@@ -32,18 +32,27 @@ type GateResponse struct {
 	// Override is the override that let the change through, if any.
 	Override       *AppliedOverride `json:"override"`
 	SLOs           []SLOState       `json:"slos"`
-	EvaluatedAt    time.Time        `json:"evaluatedAt"`
+	EvaluatedAt    time.Time        `json:"evaluatedAt,omitzero"`
 	DataAgeSeconds float64          `json:"dataAgeSeconds"`
 }
 
 // GateOverview is the body of GET /api/v1/gate: what the gate would
 // decide now for a normal change of every service (decision "unknown"
-// when it cannot decide), without recording it. Each answer's SLOs are
-// left out: /api/v1/slos has them.
+// when it cannot decide), without recording it.
 type GateOverview struct {
-	Services       []GateResponse `json:"services"`
-	EvaluatedAt    time.Time      `json:"evaluatedAt"`
-	DataAgeSeconds float64        `json:"dataAgeSeconds"`
+	Services       []GateSummary `json:"services"`
+	EvaluatedAt    time.Time     `json:"evaluatedAt,omitzero"`
+	DataAgeSeconds float64       `json:"dataAgeSeconds"`
+}
+
+// GateSummary is one service's decision in the overview: a gate answer
+// without its SLOs (/api/v1/slos has them) and times (the overview's).
+type GateSummary struct {
+	Service  string           `json:"service"`
+	Change   string           `json:"change"`
+	Decision string           `json:"decision"`
+	Reasons  []Reason         `json:"reasons"`
+	Override *AppliedOverride `json:"override"`
 }
 
 // SLOHistory is the body of GET /api/v1/slos/{service}/{slo}/history:
@@ -108,7 +117,7 @@ type AppliedOverride struct {
 // SLOList is the body of GET /api/v1/slos and /api/v1/slos/{service}/{slo}.
 type SLOList struct {
 	SLOs           []SLOState `json:"slos"`
-	EvaluatedAt    time.Time  `json:"evaluatedAt"`
+	EvaluatedAt    time.Time  `json:"evaluatedAt,omitzero"`
 	DataAgeSeconds float64    `json:"dataAgeSeconds"`
 }
 
