@@ -259,6 +259,16 @@ func TestUIOverviewInChromium(t *testing.T) {
 		t.Errorf("the service page reported problems: %v", p)
 	}
 
+	// The overview says that the override makes order-api's deploys
+	// allowed, and which override.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#slos tbody tr"),
+		discard(chromedp.Poll[bool](`[...document.querySelectorAll("#slos tbody tr")].some(r => r.cells[0].textContent === "order-api" && r.cells[9].textContent.includes("override"))`))); err != nil {
+		t.Errorf("the overview does not name the override: %v", err)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr")].find(r => r.cells[0].textContent === "order-api").cells[9].textContent`)); !regexp.MustCompile(`^allow by override ovr-\S+ until \d{4}-\d\d-\d\d \d\d:\d\d`).MatchString(got) {
+		t.Errorf("order-api's deploys in the overview: %q", got)
+	}
+
 	// Back on the SLO page: with the token, the service's recent gate
 	// decisions (the pipeline's deny, with this SLO's reason) and the
 	// override; without it, nothing is listed.

@@ -95,7 +95,11 @@ function row(s) {
   tr.append(el("td", duration(s.secondsToExhaustion), "n"));
   tr.append(el("td", (s.firingAlerts || []).map(a => a.severity + " " + a.window).join(", ") || "none"));
   const g = gates[s.service];
-  const gate = el("td", g ? g.decision : "–", g ? "gate-" + g.decision : undefined);
+  let decision = g ? g.decision : "–";
+  // An override that lets the service through is said, with its end, so
+  // that nobody reads "allow" as "the budget is fine".
+  if (g && g.override) decision += " by override " + g.override.id + " until " + when(g.override.expires);
+  const gate = el("td", decision, g ? "gate-" + g.decision : undefined);
   if (g && g.reasons && g.reasons.length) gate.title = g.reasons.map(r => r.message).join("\n");
   tr.append(gate);
   return tr;
