@@ -75,6 +75,7 @@ func commands() []command {
 		{"serve", serveSynopsis, runServe},
 		{"report", reportSynopsis, runReport},
 		{"gate", gateSynopsis, runGate},
+		{"override", overrideSynopsis, runOverride},
 		{"version", versionSynopsis, func(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			if len(args) > 0 {
 				fmt.Fprintf(stderr, "Usage: slokit %s\n", versionSynopsis)
