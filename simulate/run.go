@@ -117,8 +117,9 @@ type AlertResult struct {
 	// FalseFirings counts firings that start neither during an incident
 	// nor while the alert's long window (its window label) still holds
 	// one: a ticket over 3 days that opens an hour after a 15-minute
-	// outage is the outage's ticket, not a false one. Budget alerts have
-	// none: they fire on what is spent, incident or not.
+	// outage is the outage's ticket, not a false one. A budget alert fires
+	// on what is spent, incident or not: only its firings after the first
+	// within its period (flaps) are false.
 	FalseFirings int        `json:"falseFirings"`
 	Intervals    []Interval `json:"intervals"`
 }
@@ -578,10 +579,21 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 	// A budget alert tells how much of the budget is spent, not that an
 	// incident goes on: a steady burn at half the budget's pace rightly
 	// spends half of it, so its firings are never false.
+	// But a budget alert that stops and starts again within its period
+	// flaps: the share it is set at was reached once, and a second ticket
+	// for it is noise, so each firing after the first is false.
 	budgetAlert := ls.Has(series.BudgetSpentLabel)
-	for _, iv := range intervals {
+	if budgetAlert && holds == 0 { // a calendar period (window="month"): the run
+		holds = sc.Duration
+	}
+	for i, iv := range intervals {
 		at := iv.From.Sub(scenario.Start())
-		if !budgetAlert && !slices.ContainsFunc(sc.Incidents, func(w scenario.Window) bool { return at >= w.Start && at < w.End()+holds }) {
+		switch {
+		case budgetAlert:
+			if i > 0 && iv.From.Sub(intervals[i-1].To) < holds {
+				res.FalseFirings++
+			}
+		case !slices.ContainsFunc(sc.Incidents, func(w scenario.Window) bool { return at >= w.Start && at < w.End()+holds }):
 			res.FalseFirings++
 		}
 	}

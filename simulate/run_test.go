@@ -602,3 +602,45 @@ func TestPlannedMaintenanceScenario(t *testing.T) {
 		t.Errorf("remaining %.4f, exact %.4f: want one outage charged, not two", r, b.ExactRemaining)
 	}
 }
+
+// The example order API's specs on the healthy scenarios, as
+// `slokit simulate --scenario surge-10x specs/order-api.yaml` runs them:
+// each budget alert fires at most once however long the budget hovers at
+// its share (surge-10x burns at half the budget's pace: 50% spent all day),
+// none flaps, and the p99 < 500ms latency objective fires nothing and keeps
+// most of its budget. The scenarios' latency (p99 250ms) is what they say.
+func TestExampleSpecsOnHealthyScenarios(t *testing.T) {
+	race.SkipComputeBound(t)
+	t.Parallel()
+	data, err := os.ReadFile("../specs/order-api.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"surge-10x"}
+	if !testing.Short() {
+		names = append(names, "healthy-30d")
+	}
+	for _, name := range names {
+		res := run(t, name, simulate.Options{Services: services(t, string(data))})
+		for _, a := range res.Alerts {
+			budget := a.Labels[series.BudgetSpentLabel] != ""
+			switch {
+			case budget && a.Firings > 1:
+				t.Errorf("%s: %s fired %d times (%d false)", name, simulate.AlertName(a), a.Firings, a.FalseFirings)
+			case !budget && a.Firings > 0:
+				t.Errorf("%s: %s fired at %s", name, simulate.AlertName(a), a.FirstFiredAt)
+			case a.FalseFirings > 0:
+				t.Errorf("%s: %s fired falsely %d times", name, simulate.AlertName(a), a.FalseFirings)
+			}
+		}
+		for _, b := range res.Budgets {
+			if b.SLO == "order-placement-latency" && b.Objective == "99" && (b.ReportedRemaining == nil || *b.ReportedRemaining < 0.5) {
+				t.Errorf("%s: the p99 < 500ms objective keeps %v of its budget", name, b.ReportedRemaining)
+			}
+		}
+	}
+	sc, _ := scenario.Lookup("surge-10x")
+	if sc.Latency.P99 != 250*time.Millisecond || sc.SlowShare(500*time.Millisecond) > 0.0002 {
+		t.Errorf("surge-10x's latency: %+v, %v over 500ms", sc.Latency, sc.SlowShare(500*time.Millisecond))
+	}
+}

@@ -62,9 +62,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	specs = append(specs, positional...)
 	if *list {
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tDURATION\tDESCRIPTION")
+		fmt.Fprintln(w, "NAME\tDURATION\tLATENCY\tDESCRIPTION")
 		for _, s := range scenario.Builtins() {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", s.Name, model.Duration(s.Duration), s.Description)
+			fmt.Fprintf(w, "%s\t%s\tp50 %s, p99 %s\t%s\n", s.Name, model.Duration(s.Duration), s.Latency.Median, s.Latency.P99, s.Description)
 		}
 		w.Flush()
 		return exitOK

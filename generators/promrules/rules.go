@@ -813,15 +813,41 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	})
 }
 
+// Budget alerts hold with hysteresis: once at least a share of the
+// budget is spent, the alert keeps firing while the spent share stays
+// within budgetHysteresis of it and reached it within budgetHysteresisFor
+// (at budgetHysteresisStep), so that a budget hovering at the share, as
+// a steady burn at half the budget's pace keeps it at 50%, opens one
+// ticket, not one a minute. A stateless expression (no ALERTS, no
+// keep_firing_for), so Prometheus 2 and 3, vmalert and the backtests read
+// it alike; the lookback reads the recorded share of the last 30 minutes
+// and every 30m before that, 78 samples.
+const (
+	budgetHysteresis     = 0.05
+	budgetHysteresisFor  = 24 * time.Hour
+	budgetHysteresisStep = 30 * time.Minute
+)
+
 // budgetAlertRule fires while at least spent percent of the period's
-// budget is spent. Its value is the share spent, which the annotations
-// show.
+// budget is spent, with hysteresis. Its value is the share spent, which
+// the annotations show.
 func (b *builder) budgetAlertRule(o slo.Objective, spent float64) {
 	s := b.slo
 	v := b.variantOf(o)
 	period := s.BudgetWindow()
-	share := binary(parser.SUB, num(1), b.recorded(series.BudgetRemaining, v, series.WindowLabel, period, series.ObjectiveLabel, o.Label()), nil)
-	expr := binary(parser.GTE, share, num(burnrate.Clean(spent/100)), nil)
+	remaining := func() *parser.VectorSelector {
+		return b.recorded(series.BudgetRemaining, v, series.WindowLabel, period, series.ObjectiveLabel, o.Label())
+	}
+	share := binary(parser.SUB, num(1), remaining(), nil)
+	at := burnrate.Clean(spent / 100)
+	// Reached within the lookback: over its last step at every recorded
+	// minute (the subquery's points are aligned to the step), before
+	// that at each step.
+	reachedRecently := binary(parser.LTE, call("min_over_time", rangeOf(remaining(), budgetHysteresisStep)), num(burnrate.Clean(1-at)), nil)
+	reachedBefore := binary(parser.LTE, call("min_over_time", &parser.SubqueryExpr{Expr: remaining(), Range: budgetHysteresisFor, Step: budgetHysteresisStep}), num(burnrate.Clean(1-at)), nil)
+	reached := binary(parser.LOR, reachedRecently, reachedBefore, nil)
+	holding := binary(parser.LAND, binary(parser.GTE, share, num(burnrate.Clean(at-budgetHysteresis)), nil), reached, nil)
+	expr := binary(parser.LOR, binary(parser.GTE, share, num(at), nil), holding, nil)
 	budget := s.Alerting.Budget
 	ls := maps.Clone(b.withLabels(v, series.WindowLabel, period, series.ObjectiveLabel, o.Label()))
 	for k, val := range s.Labels {
