@@ -71,12 +71,13 @@ golden:
 test: vet fmt-check hygiene unit
 
 # check: the quick inner loop, about 2 minutes on 2 cores: formatting,
-# vet, and every package's tests without the race detector, but not the
+# vet, and every package's tests without the race detector and with
+# -short (which leaves out the month-long backtests), but not the
 # end-to-end tests of test/ (real servers, the image, the archives), which
 # make test runs.
 check: fmt-check
 	$(GO) vet ./...
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v '/test$$')
+	$(GO) test -short -count=1 $$($(GO) list ./... | grep -v '/test$$')
 
 # deps: the real components the tests run (promtool and Prometheus,
 # vmalert and VictoriaMetrics, Alertmanager and amtool for the routing
