@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/internal/strictyaml"
 )
 
 // A service may be defined in several files: Sloth users often keep a file
@@ -36,7 +38,7 @@ func definitionOf(svc *Service, file string, root *yaml.Node) definition {
 	at := map[string][2]int{}
 	index := map[string]int{}
 	for i, item := range sequenceOf(root, "slos") {
-		if name := valueOf(item, "name"); name != nil {
+		if name := strictyaml.MappingValue(item, "name"); name != nil {
 			at[name.Value] = [2]int{name.Line, name.Column}
 			index[name.Value] = i
 		}
@@ -141,15 +143,15 @@ func mergeNative(into, from *yaml.Node) error {
 		if key == "slos" || key == "labels" {
 			continue
 		}
-		if !sameNode(valueOf(into, key), valueOf(from, key)) {
+		if !sameNode(strictyaml.MappingValue(into, key), strictyaml.MappingValue(from, key)) {
 			return fmt.Errorf("%s differs from the service's other definition: set it per SLO, or the same in every file", key)
 		}
 	}
-	if !sameNode(valueOf(into, "labels"), valueOf(from, "labels")) {
+	if !sameNode(strictyaml.MappingValue(into, "labels"), strictyaml.MappingValue(from, "labels")) {
 		pushLabelsDown(into)
 		pushLabelsDown(from)
 	}
-	intoSLOs := valueOf(into, "slos")
+	intoSLOs := strictyaml.MappingValue(into, "slos")
 	if intoSLOs == nil {
 		intoSLOs = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		into.Content = append(into.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "slos"}, intoSLOs)
@@ -172,15 +174,15 @@ func serviceLevelKeys(a, b *yaml.Node) []string {
 // pushLabelsDown moves a document's service labels into each of its SLOs,
 // under the SLO's own.
 func pushLabelsDown(doc *yaml.Node) {
-	labels := valueOf(doc, "labels")
+	labels := strictyaml.MappingValue(doc, "labels")
 	if labels == nil {
 		return
 	}
 	for _, item := range sequenceOf(doc, "slos") {
-		own := valueOf(item, "labels")
+		own := strictyaml.MappingValue(item, "labels")
 		merged := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: labels.Line, Column: labels.Column}
 		for i := 0; i+1 < len(labels.Content); i += 2 {
-			if own == nil || valueOf(own, labels.Content[i].Value) == nil {
+			if own == nil || strictyaml.MappingValue(own, labels.Content[i].Value) == nil {
 				merged.Content = append(merged.Content, labels.Content[i], labels.Content[i+1])
 			}
 		}
@@ -194,20 +196,8 @@ func pushLabelsDown(doc *yaml.Node) {
 	removeKey(doc, "labels")
 }
 
-func valueOf(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
 func sequenceOf(m *yaml.Node, key string) []*yaml.Node {
-	if s := valueOf(m, key); s != nil && s.Kind == yaml.SequenceNode {
+	if s := strictyaml.MappingValue(m, key); s != nil && s.Kind == yaml.SequenceNode {
 		return s.Content
 	}
 	return nil

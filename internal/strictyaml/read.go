@@ -73,3 +73,17 @@ func syntaxError(err error) *diag.Diagnostic {
 	}
 	return &diag.Diagnostic{Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
+
+// MappingValue is the value of key in mapping m, or nil (also when m is
+// no mapping): for code that reads or rewrites YAML trees as they are.
+func MappingValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}

@@ -123,23 +123,10 @@ func detect(root *yaml.Node) Format {
 	return FormatNative
 }
 
-// mappingValue is the value of key in mapping m, or nil.
-func mappingValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
 // headerValue is the value node of a top-level key, or the mapping itself
 // when the key is absent.
 func headerValue(m *yaml.Node, key string) *yaml.Node {
-	if v := mappingValue(m, key); v != nil {
+	if v := strictyaml.MappingValue(m, key); v != nil {
 		return v
 	}
 	return m

@@ -789,8 +789,8 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 		set(slo, "objective", percentOfFraction(n.at(op+".target")))
 		set(slo, "period", period)
 		if calendar != nil {
-			set(slo, "period", mappingValue(calendar, "period"))
-			set(slo, "timezone", mappingValue(calendar, "timezone"))
+			set(slo, "period", strictyaml.MappingValue(calendar, "period"))
+			set(slo, "timezone", strictyaml.MappingValue(calendar, "timezone"))
 		}
 		sli := n.mapping(op + ".ratioMetrics")
 		rm := o.RatioMetrics

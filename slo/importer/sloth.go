@@ -397,7 +397,7 @@ func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node
 			set(m, "disabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: n.at(sp + ".disable").Line, Column: n.at(sp + ".disable").Column})
 		}
 		carried := false
-		if v := mappingValue(n.copyOf(sp+".labels"), series.SeverityLabel); v != nil && v.Kind == yaml.ScalarNode {
+		if v := strictyaml.MappingValue(n.copyOf(sp+".labels"), series.SeverityLabel); v != nil && v.Kind == yaml.ScalarNode {
 			switch {
 			case sev.native == "page":
 				pageSeverity, carried = v.Value, true
