@@ -45,7 +45,7 @@ demo: build
 	@$(BIN) generate --format alertmanager -o $(DEMO_OUT)/alertmanager.yaml specs/ 2>/dev/null
 	@echo "Route the alerts with $(DEMO_OUT)/alertmanager.yaml (per team and priority); a month's SLO report: $(BIN) report --demo specs/"
 	@echo
-	@echo "==> slokit serve specs/ on $(DEMO_LISTEN): the budget service and deploy gate, on the embedded"
+	@echo "==> slokit serve --demo specs/ on $(DEMO_LISTEN): the budget service and deploy gate, on the embedded"
 	@echo "    engine over the super-bowl scenario (30 days of history first, then live; Ctrl-C stops it)"
 	@umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DEMO_OUT)/token
 	@exec $(BIN) serve --demo --listen $(DEMO_LISTEN) --token-file $(DEMO_OUT)/token --data-dir $(DEMO_OUT)/data specs/

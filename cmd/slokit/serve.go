@@ -354,8 +354,8 @@ func printTry(w io.Writer, base string, services []*slo.Service, story []string,
 	}
 	auth := fmt.Sprintf(`-H "Authorization: Bearer %s"`, token)
 	fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"duration\":\"20m\",\"ratio\":0.5}' %s/api/v1/demo/incident   # an incident now\n", auth, svc, base)
-	fmt.Fprintf(w, "  curl -X POST %s -d '{\"service\":\"%s\",\"reason\":\"fix for the incident\",\"author\":\"%s\",\"duration\":\"1h\"}' %s/api/v1/overrides\n",
-		auth, svc, "you", base)
+	fmt.Fprintf(w, "  SLOKIT_TOKEN=%s %s override create --server %s --service %s --reason 'fix for the incident' --author you --duration 1h\n",
+		token, os.Args[0], base, svc)
 }
 
 // flagSet reports whether a flag was given on the command line.
