@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +91,27 @@ func TestOutputFoldersApplyAsTheyAre(t *testing.T) {
 	}
 	if _, err := readAsKubectl(dir); err == nil || !strings.Contains(err.Error(), "Object 'Kind' is missing") {
 		t.Errorf("kubectl's builder read a folder with a sources record: %v", err)
+	}
+}
+
+// A service of 200 SLOs gives several PrometheusRules, each under 512 KiB,
+// which kubectl's builder reads as they are.
+func TestBigServiceRulesApplyAsTheyAre(t *testing.T) {
+	var spec strings.Builder
+	spec.WriteString("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: big\nslos:\n")
+	for i := range 200 {
+		fmt.Fprintf(&spec, "  - name: endpoint-%03d\n    objective: 99.9\n    sli: {ratio: {errors: 'http_requests_total{handler=\"/api/%d\",code=~\"5..\"}', total: 'http_requests_total{handler=\"/api/%d\"}'}}\n", i, i, i)
+	}
+	file := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(file, []byte(spec.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"prometheus-operator", "victoriametrics"} {
+		dir := filepath.Join(t.TempDir(), format)
+		slokit(t, "generate", "--format", format, "-o", dir, file)
+		kinds, err := readAsKubectl(dir)
+		if err != nil || len(kinds) < 2 {
+			t.Errorf("%s: %v %v", format, kinds, err)
+		}
 	}
 }

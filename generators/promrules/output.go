@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/slokit/slokit/generators"
@@ -113,18 +114,47 @@ func Write(w io.Writer, o Output, services []*slo.Service) error {
 	next, stop := iter.Pull(renderedGroups(f, services))
 	defer stop()
 	for i, svc := range services {
-		if f != FormatPrometheus {
-			if i > 0 {
-				bw.WriteString("---\n")
+		if f == FormatPrometheus {
+			for range svc.SLOs {
+				group, _ := next()
+				bw.Write(group)
 			}
-			writeObjectHeader(bw, o, svc)
+			continue
 		}
-		for range svc.SLOs {
-			group, _ := next()
-			bw.Write(group)
+		if i > 0 {
+			bw.WriteString("---\n")
 		}
+		writeObjects(bw, o, svc, next)
 	}
 	return bw.Flush()
+}
+
+// MaxObjectBytes bounds the text of each Kubernetes object slokit writes.
+// The API server refuses objects over about 1.5 MiB, and a client-side
+// kubectl apply stores the object a second time in its
+// last-applied-configuration annotation: half of that, with room to spare.
+const MaxObjectBytes = 512 << 10
+
+// writeObjects writes a service's groups as PrometheusRule (or VMRule)
+// objects of at most MaxObjectBytes each: one object while they fit, then
+// another, named with -2, -3 and so on, whenever the next group would not.
+// The names depend only on the SLOs' order and sizes, so they are stable
+// from one generation to the next as long as the spec is.
+func writeObjects(bw *bufio.Writer, o Output, svc *slo.Service, next func() ([]byte, bool)) {
+	part := 1
+	size := writeObjectHeader(bw, o, svc, part)
+	groups := 0
+	for range svc.SLOs {
+		group, _ := next()
+		if groups > 0 && size+len(group) > MaxObjectBytes {
+			part++
+			bw.WriteString("---\n")
+			size, groups = writeObjectHeader(bw, o, svc, part), 0
+		}
+		bw.Write(group)
+		size += len(group)
+		groups++
+	}
 }
 
 // Files returns the file of each service's rules in format f, as
@@ -148,12 +178,12 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 			bw.WriteString(generators.HeaderFor(svc.File))
 			if f == FormatPrometheus {
 				bw.WriteString("groups:\n")
+				for range svc.SLOs {
+					group, _ := next()
+					bw.Write(group)
+				}
 			} else {
-				writeObjectHeader(bw, o, svc)
-			}
-			for range svc.SLOs {
-				group, _ := next()
-				bw.Write(group)
+				writeObjects(bw, o, svc, next)
 			}
 			bw.Flush()
 			if !yield(generators.File{Name: FileName(svc.Name), Content: b.Bytes()}, nil) {
@@ -185,13 +215,17 @@ func renderedGroups(f Format, services []*slo.Service) iter.Seq[[]byte] {
 
 // writeObjectHeader starts a PrometheusRule or VMRule for a service, up to
 // its list of groups.
-func writeObjectHeader(w *bufio.Writer, o Output, svc *slo.Service) {
+func writeObjectHeader(w *bufio.Writer, o Output, svc *slo.Service, part int) int {
 	apiVersion, kind := "monitoring.coreos.com/v1", "PrometheusRule"
 	if o.Format == FormatVictoriaMetrics {
 		apiVersion, kind = "operator.victoriametrics.com/v1beta1", "VMRule"
 	}
+	name := KubernetesName(svc.Name)
+	if part > 1 {
+		name += "-" + strconv.Itoa(part)
+	}
 	var b bytes.Buffer
-	b.WriteString("apiVersion: " + apiVersion + "\nkind: " + kind + "\nmetadata:\n  name: " + quote(KubernetesName(svc.Name)) + "\n")
+	b.WriteString("apiVersion: " + apiVersion + "\nkind: " + kind + "\nmetadata:\n  name: " + quote(name) + "\n")
 	if o.Objects.Namespace != "" {
 		b.WriteString("  namespace: " + quote(o.Objects.Namespace) + "\n")
 	}
@@ -199,6 +233,7 @@ func writeObjectHeader(w *bufio.Writer, o Output, svc *slo.Service) {
 	writeMap(&b, "  ", "annotations", o.Objects.Annotations)
 	b.WriteString("spec:\n  groups:\n")
 	w.Write(b.Bytes())
+	return b.Len()
 }
 
 // KubernetesName turns a service name into a valid object name: lower case,

@@ -373,3 +373,56 @@ func TestGroupNamesSuitRulerAPIs(t *testing.T) {
 		t.Errorf("only %d groups", len(seen))
 	}
 }
+
+// A service of 200 SLOs is more rules than one Kubernetes object holds:
+// its PrometheusRule and VMRule are split into objects of at most
+// MaxObjectBytes, named slokit-big, slokit-big-2, ..., holding every
+// group once, in order, and named the same every time.
+func TestBigServicesAreSplitIntoObjectsKubernetesTakes(t *testing.T) {
+	var spec strings.Builder
+	spec.WriteString("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: big\nslos:\n")
+	for i := range 200 {
+		fmt.Fprintf(&spec, "  - name: endpoint-%03d\n    objective: 99.9\n    sli: {ratio: {errors: 'http_requests_total{handler=\"/api/%d\",code=~\"5..\"}', total: 'http_requests_total{handler=\"/api/%d\"}'}}\n", i, i, i)
+	}
+	svcs, diags := slo.Parse([]byte(spec.String()))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []promrules.Format{promrules.FormatPrometheusOperator, promrules.FormatVictoriaMetrics} {
+		files, err := generators.Collect(promrules.Files(promrules.Output{Format: f}, svcs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := generators.Collect(promrules.Files(promrules.Output{Format: f}, svcs))
+		if !bytes.Equal(files[0].Content, again[0].Content) {
+			t.Errorf("%s: two generations differ", f)
+		}
+		docs := strings.Split(string(files[0].Content), "\n---\n")
+		var groups []string
+		for i, doc := range docs {
+			if len(doc) > promrules.MaxObjectBytes {
+				t.Errorf("%s: object %d is %d bytes, over %d", f, i+1, len(doc), promrules.MaxObjectBytes)
+			}
+			var obj struct {
+				Metadata struct{ Name string }
+				Spec     struct{ Groups []struct{ Name string } }
+			}
+			if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+				t.Fatalf("%s: object %d: %v", f, i+1, err)
+			}
+			want := "slokit-big"
+			if i > 0 {
+				want = fmt.Sprintf("slokit-big-%d", i+1)
+			}
+			if obj.Metadata.Name != want {
+				t.Errorf("%s: object %d is named %q, want %q", f, i+1, obj.Metadata.Name, want)
+			}
+			for _, g := range obj.Spec.Groups {
+				groups = append(groups, g.Name)
+			}
+		}
+		if len(docs) < 2 || len(groups) != 200 || groups[0] != "slokit:big:endpoint-000" || groups[199] != "slokit:big:endpoint-199" {
+			t.Errorf("%s: %d objects holding %d groups (%v ... %v)", f, len(docs), len(groups), groups[:1], groups[len(groups)-1:])
+		}
+	}
+}
