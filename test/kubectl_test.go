@@ -94,9 +94,10 @@ func TestOutputFoldersApplyAsTheyAre(t *testing.T) {
 	}
 }
 
-// A service of 200 SLOs gives several PrometheusRules, each under 512 KiB,
-// which kubectl's builder reads as they are.
-func TestBigServiceRulesApplyAsTheyAre(t *testing.T) {
+// A service of 200 SLOs gives several PrometheusRules (or VMRules), and an
+// overview of several pages, each object under 512 KiB, which kubectl's
+// builder reads as they are.
+func TestBigServiceObjectsApplyAsTheyAre(t *testing.T) {
 	var spec strings.Builder
 	spec.WriteString("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: big\nslos:\n")
 	for i := range 200 {
@@ -106,12 +107,24 @@ func TestBigServiceRulesApplyAsTheyAre(t *testing.T) {
 	if err := os.WriteFile(file, []byte(spec.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, format := range []string{"prometheus-operator", "victoriametrics"} {
-		dir := filepath.Join(t.TempDir(), format)
-		slokit(t, "generate", "--format", format, "-o", dir, file)
+	for _, c := range []struct{ command, format string }{
+		{"generate", "prometheus-operator"}, {"generate", "victoriametrics"},
+		{"dashboards", "configmap"}, {"dashboards", "grafana-operator"},
+	} {
+		dir := filepath.Join(t.TempDir(), c.format)
+		slokit(t, c.command, "--format", c.format, "-o", dir, file)
 		kinds, err := readAsKubectl(dir)
 		if err != nil || len(kinds) < 2 {
-			t.Errorf("%s: %v %v", format, kinds, err)
+			t.Errorf("%s: %v %v", c.format, kinds, err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "big.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, doc := range strings.Split(string(data), "\n---\n") {
+			if len(doc) > 512<<10 {
+				t.Errorf("%s: object %d is %d bytes", c.format, i+1, len(doc))
+			}
 		}
 	}
 }

@@ -15,7 +15,8 @@ const dashboardsSynopsis = `dashboards [--format json|configmap|grafana-operator
 Writes Grafana dashboards for the specs at PATH to standard output (JSON
 dashboards one after the other, YAML objects separated by ---), or into
 DIR with -o DIR: per service an
-overview (SERVICE.json) and a detail dashboard per SLO (SERVICE.SLO.json),
+overview (SERVICE.json; past 30 objectives, pages SERVICE+2.json, ...)
+and a detail dashboard per SLO (SERVICE.SLO.json),
 or, with --format configmap or grafana-operator, one YAML file per service
 holding a ConfigMap (with the grafana_dashboard sidecar label) or a
 GrafanaDashboard per dashboard. Dashboards generated earlier for services
@@ -96,7 +97,7 @@ func writeDashboards(dir string, o grafana.Output, services []*slo.Service, inpu
 	}
 	n := 0
 	for _, svc := range services {
-		n += 1 + len(svc.SLOs)
+		n += len(grafana.OverviewPages(svc)) + len(svc.SLOs)
 	}
 	return n, nil
 }

@@ -82,8 +82,40 @@ func uid(names ...string) string {
 	return prefix + "-" + hex.EncodeToString(sum[:])[:12]
 }
 
-// OverviewUID is the UID of a service's overview dashboard.
+// OverviewUID is the UID of a service's overview dashboard (its first
+// page, when it has several).
 func OverviewUID(service string) string { return uid(service, "overview") }
+
+// OverviewPageUID is the UID of page (from 1) of a service's overview.
+func OverviewPageUID(service string, page int) string {
+	if page <= 1 {
+		return OverviewUID(service)
+	}
+	return uid(service, "overview", strconv.Itoa(page))
+}
+
+// overviewRows bounds the objectives on one page of a service's overview:
+// a row costs about 11 KB of JSON, so a page stays near 350 KB, under the
+// 512 KiB slokit keeps every Kubernetes object to (a ConfigMap holds 1
+// MiB), with room for long selectors; a service of 200 SLOs gets 7 pages.
+const overviewRows = 30
+
+// OverviewPages splits a service's SLOs into the pages of its overview,
+// at most overviewRows objectives each (an SLO's objectives stay on one
+// page), in spec order.
+func OverviewPages(svc *slo.Service) [][]*slo.SLO {
+	var pages [][]*slo.SLO
+	var page []*slo.SLO
+	rows := 0
+	for _, s := range svc.SLOs {
+		if rows > 0 && rows+len(s.Objectives) > overviewRows {
+			pages, page, rows = append(pages, page), nil, 0
+		}
+		page = append(page, s)
+		rows += len(s.Objectives)
+	}
+	return append(pages, page)
+}
 
 // DetailUID is the UID of an SLO's detail dashboard.
 func DetailUID(s *slo.SLO) string { return uid(s.Service, "slo", s.Name) }
@@ -170,8 +202,17 @@ func detailLink(s *slo.SLO) []cog.Builder[dashboard.DashboardLink] {
 // per alert window and the firing alerts, each linking to the SLO's
 // detail dashboard.
 func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
-	b := dashboard.NewDashboardBuilder(svc.Name+" SLOs").
-		Uid(OverviewUID(svc.Name)).
+	return overviewPage(svc, svc.SLOs, 1, 1)
+}
+
+// overviewPage is page of pages of a service's overview, holding slos.
+func overviewPage(svc *slo.Service, slos []*slo.SLO, page, pages int) (dashboard.Dashboard, error) {
+	title := svc.Name + " SLOs"
+	if pages > 1 {
+		title += fmt.Sprintf(" (%d of %d)", page, pages)
+	}
+	b := dashboard.NewDashboardBuilder(title).
+		Uid(OverviewPageUID(svc.Name, page)).
 		Description(Description).
 		Tags([]string{Tag, ServiceTag(svc.Name)}).
 		Editable().
@@ -181,7 +222,7 @@ func Overview(svc *slo.Service) (dashboard.Dashboard, error) {
 		WithVariable(datasourceVariable()).
 		Link(dashboard.NewDashboardLinkBuilder("SLO details").Type(dashboard.DashboardLinkTypeDashboards).
 			Tags([]string{ServiceTag(svc.Name)}).AsDropdown(true).KeepTime(true).IncludeVars(true))
-	for _, s := range svc.SLOs {
+	for _, s := range slos {
 		m := sloMatchers(s)
 		for _, o := range s.Objectives {
 			om := m.objective(o)
@@ -262,6 +303,11 @@ func percent(ratio float64) string {
 // latency quantiles for latency SLIs, the alert tiers as a table, and the
 // deploy gate's deny decisions as annotations.
 func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
+	return detail(s, OverviewUID(s.Service))
+}
+
+// detail is Detail, linking back to the overview page that lists s.
+func detail(s *slo.SLO, overview string) (dashboard.Dashboard, error) {
 	period := series.WindowValue(s.Period)
 	rangeFrom := "now-" + period
 	if s.Calendar != nil {
@@ -281,7 +327,7 @@ func Detail(s *slo.SLO) (dashboard.Dashboard, error) {
 		Timezone(common.TimeZoneBrowser).
 		WithVariable(datasourceVariable()).
 		Link(dashboard.NewDashboardLinkBuilder(s.Service + " SLOs").Type(dashboard.DashboardLinkTypeLink).
-			Url("/d/" + OverviewUID(s.Service) + "?${__url_time_range}&${" + DatasourceVariable + ":queryparam}")).
+			Url("/d/" + overview + "?${__url_time_range}&${" + DatasourceVariable + ":queryparam}")).
 		Annotation(dashboard.NewAnnotationQueryBuilder().Name("Deploys denied").
 			Datasource(datasource()).Enable(true).IconColor(red).
 			Expr(fmt.Sprintf(`increase(%s{%s=%q,%s="deny"}[2m]) > 0`, series.GateDecisions, series.GateServiceLabel, s.Service, series.GateDecisionLabel)).

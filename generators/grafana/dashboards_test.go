@@ -586,3 +586,63 @@ func TestKubernetesPackagingOptions(t *testing.T) {
 		}
 	}
 }
+
+// A service of 200 SLOs gets an overview of several pages, each a
+// dashboard under 512 KiB with its own UID and file, holding every SLO
+// once, in order; each SLO's detail dashboard links back to its page.
+func TestBigServicesGetAnOverviewOfPages(t *testing.T) {
+	var spec strings.Builder
+	spec.WriteString("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: big\nslos:\n")
+	for i := range 200 {
+		fmt.Fprintf(&spec, "  - name: endpoint-%03d\n    objective: 99.9\n    sli: {ratio: {errors: 'http_requests_total{handler=\"/api/%d\",code=~\"5..\"}', total: 'http_requests_total{handler=\"/api/%d\"}'}}\n", i, i, i)
+	}
+	svcs, diags := slo.Parse([]byte(spec.String()))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	pages := grafana.OverviewPages(svcs[0])
+	files, err := generators.Collect(grafana.Files(grafana.Output{Format: grafana.FormatJSON}, svcs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != 7 || len(files) != 207 {
+		t.Fatalf("%d pages, %d files", len(pages), len(files))
+	}
+	uids := map[string]bool{}
+	var listed []string
+	for i, f := range files[:len(pages)] {
+		if want := grafana.OverviewFileName("big", i+1); f.Name != want {
+			t.Errorf("page %d is %s, want %s", i+1, f.Name, want)
+		}
+		if len(f.Content) > 512<<10 {
+			t.Errorf("%s is %d bytes", f.Name, len(f.Content))
+		}
+		var d struct {
+			UID    string `json:"uid"`
+			Title  string `json:"title"`
+			Panels []struct {
+				Type, Title string
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(f.Content, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.UID != grafana.OverviewPageUID("big", i+1) || uids[d.UID] || d.Title != fmt.Sprintf("big SLOs (%d of 7)", i+1) {
+			t.Errorf("page %d: uid %s, title %q", i+1, d.UID, d.Title)
+		}
+		uids[d.UID] = true
+		for _, p := range d.Panels {
+			if p.Type == "row" {
+				listed = append(listed, strings.TrimSuffix(p.Title, ": 99.9% over 30d"))
+			}
+		}
+	}
+	if len(listed) != 200 || listed[0] != "endpoint-000" || listed[199] != "endpoint-199" {
+		t.Errorf("the pages list %d SLOs: %v ... %v", len(listed), listed[:1], listed[len(listed)-1:])
+	}
+	// endpoint-100 is on page 4 (30 a page): its detail links there.
+	detail := string(files[len(pages)+100].Content)
+	if !strings.Contains(detail, `"url": "/d/`+grafana.OverviewPageUID("big", 4)+`?`) {
+		t.Errorf("%s does not link to page 4", files[len(pages)+100].Name)
+	}
+}

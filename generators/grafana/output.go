@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"strconv"
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -111,21 +112,27 @@ func ParseFormat(name string) (Format, error) {
 	return "", fmt.Errorf("unknown dashboard format %q: use one of %s", name, strings.Join(names, ", "))
 }
 
-// Dashboards are a service's overview followed by its SLOs' details, each
-// described as generated from the service's spec file.
+// Dashboards are a service's overview (its pages, OverviewPages)
+// followed by its SLOs' details, in spec order, each described as
+// generated from the service's spec file.
 func Dashboards(svc *slo.Service) ([]dashboard.Dashboard, error) {
-	o, err := Overview(svc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: overview dashboard: %w", svc.Name, err)
-	}
-	out := []dashboard.Dashboard{o}
-	for _, s := range svc.SLOs {
-		d, err := Detail(s)
+	pages := OverviewPages(svc)
+	var out, details []dashboard.Dashboard
+	for i, slos := range pages {
+		o, err := overviewPage(svc, slos, i+1, len(pages))
 		if err != nil {
-			return nil, fmt.Errorf("%s/%s: detail dashboard: %w", s.Service, s.Name, err)
+			return nil, fmt.Errorf("%s: overview dashboard: %w", svc.Name, err)
 		}
-		out = append(out, d)
+		out = append(out, o)
+		for _, s := range slos {
+			d, err := detail(s, OverviewPageUID(svc.Name, i+1))
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: detail dashboard: %w", s.Service, s.Name, err)
+			}
+			details = append(details, d)
+		}
 	}
+	out = append(out, details...)
 	description := DescriptionFor(svc.File)
 	for i := range out {
 		out[i].Description = &description
@@ -184,6 +191,16 @@ func JSONFileName(service, sloName string) string {
 	return service + "." + sloName + ".json"
 }
 
+// OverviewFileName is the file of page (from 1) of a service's overview:
+// SERVICE.json, then SERVICE+2.json, ... (+ is in no service or SLO name,
+// so no page's file is another dashboard's).
+func OverviewFileName(service string, page int) string {
+	if page <= 1 {
+		return JSONFileName(service, "")
+	}
+	return service + "+" + strconv.Itoa(page) + ".json"
+}
+
 // YAMLFileName is the file a service's Kubernetes objects are written to.
 func YAMLFileName(service string) string { return service + ".yaml" }
 
@@ -225,20 +242,23 @@ func serviceFiles(o Output, svc *slo.Service) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(ds))
+	pages := len(ds) - len(svc.SLOs)
+	files := make([]string, len(ds))
 	docs := make([][]byte, len(ds))
 	for i, d := range ds {
 		if docs[i], err = Marshal(d); err != nil {
 			return nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
-		if i > 0 {
-			names[i] = svc.SLOs[i-1].Name
+		if i < pages {
+			files[i] = OverviewFileName(svc.Name, i+1)
+		} else {
+			files[i] = JSONFileName(svc.Name, svc.SLOs[i-pages].Name)
 		}
 	}
 	if o.Format == FormatJSON {
 		out := make([]generators.File, len(ds))
 		for i := range ds {
-			out[i] = generators.File{Name: JSONFileName(svc.Name, names[i]), Content: docs[i]}
+			out[i] = generators.File{Name: files[i], Content: docs[i]}
 		}
 		return out, nil
 	}
@@ -248,7 +268,7 @@ func serviceFiles(o Output, svc *slo.Service) ([]generators.File, error) {
 		if i > 0 {
 			buf.WriteString("---\n")
 		}
-		obj := kubernetesObject(o, svc.Name, *d.Uid, JSONFileName(svc.Name, names[i]), docs[i])
+		obj := kubernetesObject(o, svc.Name, *d.Uid, files[i], docs[i])
 		enc := yaml.NewEncoder(&buf)
 		enc.SetIndent(2)
 		if err := enc.Encode(obj); err != nil {
