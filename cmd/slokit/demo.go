@@ -49,7 +49,7 @@ func (f demoFlag) IsBoolFlag() bool { return true }
 func addDemoFlags(fs *flag.FlagSet) *demoChoice {
 	d := &demoChoice{}
 	fs.Var(demoFlag{d}, "demo", "run the specs' rules on the embedded engine over a scenario's synthetic traffic instead of reading a backend: --demo plays "+defaultDemoScenario+", --demo=NAME another (slokit simulate --list)")
-	fs.Func("scenario", "the scenario --demo plays (implies --demo)", func(v string) error {
+	fs.Func("scenario", "the scenario `NAME` (or file) --demo plays; implies --demo", func(v string) error {
 		d.on, d.scenario = true, v
 		return nil
 	})
