@@ -74,8 +74,10 @@ func TestUIOverviewOf1000SLOsInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts serve and Chromium")
 	}
-	ctx, problems := browser(t)
+	// Parallel first: a parallel test waits for the serial ones, and
+	// the browser's 2-minute deadline must not run out meanwhile.
 	t.Parallel()
+	ctx, problems := browser(t)
 	base := thousandSLOs(t)
 	loaded, err := loadOverview(ctx, base)
 	if err != nil {

@@ -81,8 +81,10 @@ func TestUIOverviewInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts serve and Chromium")
 	}
-	ctx, problems := browser(t)
+	// Parallel first: a parallel test waits for the serial ones, and
+	// the browser's 2-minute deadline must not run out meanwhile.
 	t.Parallel()
+	ctx, problems := browser(t)
 	addr := freePort(t)
 	cmd := process(t, "serve.log", slokitBin, "serve", "--demo", "outage", "--listen", addr, "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
 	base := "http://" + addr
