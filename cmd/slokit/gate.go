@@ -164,11 +164,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for name, values := range headers {
 		req.Header[name] = values
 	}
-	// No redirect is followed: it would carry the token and the headers to
-	// wherever the answer points, and take that place's answer for the
-	// gate's.
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		return undecided(false, "asking %s: %v", redact.URL(), err)
 	}
@@ -182,15 +178,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			redact.URL(), resp.StatusCode, secret.NewRedactor(resp.Header.Get("Location")).URL())
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e api.Error
-		_ = json.Unmarshal(body, &e)
-		if e.Error == "" {
-			e.Error = strings.TrimSpace(string(body))
-			if len(e.Error) > 200 {
-				e.Error = e.Error[:200] + "..."
-			}
-		}
-		return undecided(resp.StatusCode == http.StatusNotFound, "%s answered %d: %s", redact.URL(), resp.StatusCode, e.Error)
+		return undecided(resp.StatusCode == http.StatusNotFound, "%s answered %d: %s", redact.URL(), resp.StatusCode, answerError(body))
 	}
 	var g api.GateResponse
 	if err := json.Unmarshal(body, &g); err != nil {

@@ -169,12 +169,7 @@ func runOverride(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitInvalid
 	}
 	if code >= 300 {
-		var e api.Error
-		_ = json.Unmarshal(answer, &e)
-		if e.Error == "" {
-			e.Error = printable(strings.TrimSpace(string(answer)))
-		}
-		fmt.Fprintf(stderr, "slokit override %s: %s answered %d: %s\n", sub, client.redact.URL(), code, printable(e.Error))
+		fmt.Fprintf(stderr, "slokit override %s: %s answered %d: %s\n", sub, client.redact.URL(), code, printable(answerError(answer)))
 		return exitInvalid
 	}
 	if *c.asJSON {
@@ -242,9 +237,7 @@ func (c overrideClient) do(ctx context.Context, method string, path []string, qu
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	// No redirect is followed: it would carry the token elsewhere.
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		return 0, nil, fmt.Errorf("asking %s: %w", c.redact.URL(), c.redact.Error(err))
 	}
