@@ -1,13 +1,14 @@
 package test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"k8s.io/cli-runtime/pkg/resource"
+
+	"github.com/slokit/slokit/internal/fixture"
 )
 
 // readAsKubectl reads a folder as `kubectl apply -f DIR --dry-run=client`
@@ -98,13 +99,8 @@ func TestOutputFoldersApplyAsTheyAre(t *testing.T) {
 // overview of several pages, each object under 512 KiB, which kubectl's
 // builder reads as they are.
 func TestBigServiceObjectsApplyAsTheyAre(t *testing.T) {
-	var spec strings.Builder
-	spec.WriteString("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: big\nslos:\n")
-	for i := range 200 {
-		fmt.Fprintf(&spec, "  - name: endpoint-%03d\n    objective: 99.9\n    sli: {ratio: {errors: 'http_requests_total{handler=\"/api/%d\",code=~\"5..\"}', total: 'http_requests_total{handler=\"/api/%d\"}'}}\n", i, i, i)
-	}
 	file := filepath.Join(t.TempDir(), "big.yaml")
-	if err := os.WriteFile(file, []byte(spec.String()), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(fixture.EndpointsSpec("big", 200)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ command, format string }{

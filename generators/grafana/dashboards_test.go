@@ -591,12 +591,7 @@ func TestKubernetesPackagingOptions(t *testing.T) {
 // dashboard under 512 KiB with its own UID and file, holding every SLO
 // once, in order; each SLO's detail dashboard links back to its page.
 func TestBigServicesGetAnOverviewOfPages(t *testing.T) {
-	var spec strings.Builder
-	spec.WriteString("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: big\nslos:\n")
-	for i := range 200 {
-		fmt.Fprintf(&spec, "  - name: endpoint-%03d\n    objective: 99.9\n    sli: {ratio: {errors: 'http_requests_total{handler=\"/api/%d\",code=~\"5..\"}', total: 'http_requests_total{handler=\"/api/%d\"}'}}\n", i, i, i)
-	}
-	svcs, diags := slo.Parse([]byte(spec.String()))
+	svcs, diags := slo.Parse([]byte(fixture.EndpointsSpec("big", 200)))
 	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slokit/slokit/generators"
 	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
@@ -379,12 +380,7 @@ func TestGroupNamesSuitRulerAPIs(t *testing.T) {
 // MaxObjectBytes, named slokit-big, slokit-big-2, ..., holding every
 // group once, in order, and named the same every time.
 func TestBigServicesAreSplitIntoObjectsKubernetesTakes(t *testing.T) {
-	var spec strings.Builder
-	spec.WriteString("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: big\nslos:\n")
-	for i := range 200 {
-		fmt.Fprintf(&spec, "  - name: endpoint-%03d\n    objective: 99.9\n    sli: {ratio: {errors: 'http_requests_total{handler=\"/api/%d\",code=~\"5..\"}', total: 'http_requests_total{handler=\"/api/%d\"}'}}\n", i, i, i)
-	}
-	svcs, diags := slo.Parse([]byte(spec.String()))
+	svcs, diags := slo.Parse([]byte(fixture.EndpointsSpec("big", 200)))
 	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
