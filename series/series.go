@@ -28,32 +28,24 @@ import (
 // 1h, 30d).
 const (
 	// Total counts events (requests, probe results) in a window: window
-	// equal to the base window for the increments read from raw series,
-	// and every alert window and the period summed from those.
+	// equal to the base window for the increments read from raw series
+	// (which also carry HourParityLabel), and the long window of each
+	// alert tier and the period summed from those. Other windows are
+	// summed where they are divided, in BurnRate.
 	Total = "slo:sli_total:increase"
 	// Errors counts bad events in a window, like Total.
 	Errors = "slo:sli_errors:increase"
-	// ParityTotal is the base-window increments of Total again, split by
-	// the parity of the hour they are recorded in (HourParityLabel), so
-	// that fixed ranges tell this hour's increments from the last hour's.
-	ParityTotal = "slo:sli_total:hour_parity_increase"
-	// ParityErrors is ParityTotal for bad events.
-	ParityErrors = "slo:sli_errors:hour_parity_increase"
 	// HourToDateTotal counts the events recorded since the hour began.
 	HourToDateTotal = "slo:sli_total:hour_to_date_increase"
 	// HourToDateErrors is HourToDateTotal for bad events.
 	HourToDateErrors = "slo:sli_errors:hour_to_date_increase"
-	// GapTotal is recorded at the first evaluation after a monitoring gap
-	// (a restart) of up to an hour: the events the raw counters counted
-	// in the last hour and the base-window increments missed, so that the
-	// windows summed from hourly blocks, and the period, lose nothing.
-	GapTotal = "slo:sli_total:gap_increase"
-	// GapErrors is GapTotal for bad events.
-	GapErrors = "slo:sli_errors:gap_increase"
-	// HourlyTotal holds one sample per hour, recorded at its first
-	// evaluation: the events recorded in the hour before. Windows of 12h
-	// and more sum these blocks, add the hour to date and take off the
-	// part of their oldest hour that lies before the window.
+	// HourlyTotal holds what windows longer than an hour add up: at an
+	// hour's first evaluation, the events recorded in the hour before;
+	// at the first evaluation after a monitoring gap (a restart) of up to
+	// an hour, the events the raw counters counted in the last hour and
+	// the base-window increments missed. Such windows sum these, add the
+	// hour to date and take off the part of their oldest hour that lies
+	// before the window.
 	HourlyTotal = "slo:sli_total:hourly_increase"
 	// HourlyErrors is HourlyTotal for bad events.
 	HourlyErrors = "slo:sli_errors:hourly_increase"
@@ -74,25 +66,20 @@ const (
 	PeriodBlockTotal = "slo:sli_total:period_hourly_increase"
 	// PeriodBlockErrors is PeriodBlockTotal for bad events.
 	PeriodBlockErrors = "slo:sli_errors:period_hourly_increase"
-	// PeriodGapTotal is GapTotal recorded again with the current slot.
-	PeriodGapTotal = "slo:sli_total:period_gap_increase"
-	// PeriodGapErrors is PeriodGapTotal for bad events.
-	PeriodGapErrors = "slo:sli_errors:period_gap_increase"
 	// Maintenance is 1 while one of the SLO's maintenance windows (the
 	// spec's, or one made through slokit serve's API, ExportedMaintenance)
 	// holds, else 0. The base-window increments are multiplied by 1 less
 	// it: events in a window count neither toward the SLI nor the budget.
 	Maintenance = "slo:maintenance:active"
-	// MaintenanceLastHour is 1 when a window held within the last hour:
-	// the raw counters' growth over that hour then includes events that
-	// were left out, so a monitoring gap is not recovered from them.
-	MaintenanceLastHour = "slo:maintenance:active_last_hour"
-	// ErrorRatio is errors / total per window: the traffic-weighted error
-	// ratio (a ratio of sums, never a mean of ratios).
+	// ErrorRatio is errors / total over the period (window: the period, or
+	// the calendar period's name): the traffic-weighted error ratio (a
+	// ratio of sums, never a mean of ratios). Raw SLIs record it for every
+	// alert window too.
 	ErrorRatio = "slo:sli_error:ratio"
 	// BurnRate is the error ratio per alert window divided by the
 	// objective's error budget: 1 spends the budget exactly over the
-	// period.
+	// period. The error ratio over an alert window is the burn rate
+	// times the budget.
 	BurnRate = "slo:error_budget:burn_rate"
 	// BudgetRemaining is the fraction of the period's error budget left:
 	// 1 untouched, 0 spent, negative overspent.
@@ -157,10 +144,10 @@ const (
 	ObjectiveLabel = "objective"
 	ThresholdLabel = "threshold"
 	WindowLabel    = "window"
-	// HourParityLabel is "even" or "odd" on the Parity series.
+	// HourParityLabel is "0" or "1", the parity of the hour, on the
+	// base-window Total and Errors.
 	HourParityLabel = "hour_parity"
-	// PeriodSlotLabel is "0", "1" or "2" on the PeriodBlock and PeriodGap
-	// series.
+	// PeriodSlotLabel is "0", "1" or "2" on the PeriodBlock series.
 	PeriodSlotLabel = "period_slot"
 	SeverityLabel   = "severity"
 	// BudgetSpentLabel is the share of the budget, in percent ("75"), a

@@ -154,29 +154,32 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 	avail := `service="order-api",slo="order-placement-availability"`
 	latency := `service="order-api",slo="order-placement-latency"`
 	menu := `service="menu",slo="menu-browsing-probe"`
+	// burn is a burn rate as the rules compute it, in float64 (a constant
+	// expression would be exact, and differ in the last digit).
+	burn := func(errs, total, budget float64) float64 { return errs / total / budget }
 	exprs := []exprTest{
 		// Windows summed from 1-minute increments hold exactly their
-		// minutes: 6000 in 5m, not the 7200 a closed [5m] range would sum.
-		{Expr: series.Total + `{` + avail + `,window="5m"}`, EvalTime: "2h",
-			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="5m"}`, Value: 5 * perMinute}}},
+		// minutes: 72000 in 1h, not the 73200 a closed [1h] range would sum.
 		{Expr: series.Total + `{` + avail + `,window="1h"}`, EvalTime: "2h30m",
 			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1h"}`, Value: 60 * perMinute}}},
 		// Day-long windows are current to the minute: the hourly blocks of
 		// the first three hours and the half hour since.
 		{Expr: series.Total + `{` + avail + `,window="1d"}`, EvalTime: "3h30m",
 			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1d"}`, Value: 210 * perMinute}}},
-		{Expr: series.ErrorRatio + `{` + avail + `,window="5m"}`, EvalTime: "3h5m",
-			ExpSamples: []sample{{Labels: series.ErrorRatio + `{` + avail + `,window="5m"}`, Value: 1}}},
-		{Expr: series.ErrorRatio + `{` + latency + `,window="5m"}`, EvalTime: "1h",
+		// Five minutes into the outage, the 5-minute window holds only
+		// its minutes: an error ratio of 1, 2000 times the 0.05% budget.
+		{Expr: series.BurnRate + `{` + avail + `,window="5m"}`, EvalTime: "3h5m",
+			ExpSamples: []sample{{Labels: series.BurnRate + `{` + avail + `,objective="99.95",window="5m"}`, Value: burn(1, 1, 0.0005)}}},
+		{Expr: series.BurnRate + `{` + latency + `,window="5m"}`, EvalTime: "1h",
 			ExpSamples: []sample{
-				{Labels: series.ErrorRatio + `{` + latency + `,threshold="2s",window="5m"}`, Value: 40.0 / 80000},
-				{Labels: series.ErrorRatio + `{` + latency + `,threshold="500ms",window="5m"}`, Value: 400.0 / 80000},
+				{Labels: series.BurnRate + `{` + latency + `,objective="99.9",threshold="2s",window="5m"}`, Value: burn(40, 80000, 0.001)},
+				{Labels: series.BurnRate + `{` + latency + `,objective="99",threshold="500ms",window="5m"}`, Value: burn(400, 80000, 0.01)},
 			}},
 		// Each scrape is an event for a bool gauge, counted once although
 		// promtool's samples fall exactly on window boundaries: in the
 		// 28 minutes before 2h, samples 369 to 480, one (399) failed.
-		{Expr: series.ErrorRatio + `{` + menu + `,window="28m"}`, EvalTime: "2h",
-			ExpSamples: []sample{{Labels: series.ErrorRatio + `{` + menu + `,window="28m"}`, Value: 1.0 / 112}}},
+		{Expr: series.BurnRate + `{` + menu + `,window="28m"}`, EvalTime: "2h",
+			ExpSamples: []sample{{Labels: series.BurnRate + `{` + menu + `,objective="99.5",window="28m"}`, Value: burn(1, 112, 0.005)}}},
 	}
 
 	// Alerts, with their annotations rendered by the real template engine,

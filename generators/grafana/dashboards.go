@@ -357,7 +357,7 @@ func detail(s *slo.SLO, overview string) (dashboard.Dashboard, error) {
 			WithTarget(query(1, fmt.Sprintf("clamp_min(vector(1 - (time() - %s) / %s), 0)", RangeStart, seconds(s.Period)), "spent evenly")))
 		b = b.WithPanel(graph().Title("SLI against the objective").Span(12).Height(8).
 			Unit("percentunit").Decimals(decimals(o)).
-			WithTarget(query(0, "1 - "+sm.window(shortest).of(series.ErrorRatio), strings.TrimSpace("SLI over "+series.WindowValue(shortest)+" "+legend(s)))).
+			WithTarget(query(0, "1 - "+m.errorRatio(o, shortest), strings.TrimSpace("SLI over "+series.WindowValue(shortest)+" "+legend(s)))).
 			WithTarget(query(1, "1 - "+sm.budgetWindow(s).of(series.ErrorRatio), strings.TrimSpace("SLI over "+periodToDate(s)+" "+legend(s)))).
 			WithTarget(query(2, "max("+om.of(series.Objective)+")", "objective")))
 		for _, t := range s.Alerting.Tiers {
@@ -380,12 +380,12 @@ func detail(s *slo.SLO, overview string) (dashboard.Dashboard, error) {
 		b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
 			Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).
 			Unit("reqps").Min(0).
-			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.window(s.BaseWindow).of(series.Total)), perSecond), strings.TrimSpace("events "+legend(s)))).
-			WithTarget(query(1, fmt.Sprintf("%s / %s", m.window(s.BaseWindow).of(series.Errors), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
+			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.perBase(series.Total)), perSecond), strings.TrimSpace("events "+legend(s)))).
+			WithTarget(query(1, fmt.Sprintf("%s / %s", m.perBase(series.Errors), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
 	}
 	b = b.WithPanel(graph().Title("Error ratio").Span(ratioWidth).Height(8).
 		Unit("percentunit").Min(0).
-		WithTarget(query(0, m.window(shortest).of(series.ErrorRatio), strings.TrimSpace("over "+series.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
+		WithTarget(query(0, m.errorRatios(s, shortest), strings.TrimSpace("over "+series.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
 	if s.SLI.Kind == slo.Latency {
 		lat := graph().Title("Latency").Span(24).Height(8).
 			Description("Quantiles of the SLI's histogram at each objective, read from the raw series; the dashed lines are the thresholds.").

@@ -88,6 +88,30 @@ func (m matchers) of(series string) string {
 	return series + "{" + strings.Join(m.pairs, ",") + "}"
 }
 
+// errorRatio is an objective's error ratio over w, from its burn rate
+// (the rules record an error ratio for the period only).
+func (m matchers) errorRatio(o slo.Objective, w time.Duration) string {
+	return m.objective(o).window(w).of(series.BurnRate) + " * " + strconv.FormatFloat(o.Budget(), 'g', -1, 64)
+}
+
+// errorRatios is the SLI's error ratio over w, once per threshold:
+// objectives that share a threshold share their ratio.
+func (m matchers) errorRatios(s *slo.SLO, w time.Duration) string {
+	parts := make([]string, len(s.Objectives))
+	for i, o := range s.Objectives {
+		parts[i] = m.errorRatio(o, w)
+	}
+	return "max without (" + series.ObjectiveLabel + ") (" + strings.Join(parts, " or ") + ")"
+}
+
+// perBase is the base increments of a count as one series per group (and
+// threshold), over the base window: the rules record them by the parity of
+// their hour, and just after the hour turns the last hour's parity is
+// still within an instant selector's reach.
+func (m matchers) perBase(name string) string {
+	return fmt.Sprintf("sum without (%s) (sum_over_time(%s[%s]))", series.HourParityLabel, m.window(m.s.BaseWindow).of(name), series.WindowValue(m.s.BaseWindow))
+}
+
 // legend names a series in a panel's legend: its grouping labels and what
 // else tells it apart.
 func legend(s *slo.SLO, extra ...string) string {

@@ -321,7 +321,8 @@ func TestGroupingByARenamedReservedLabel(t *testing.T) {
 	must(t, app.Commit())
 	must(t, e.Backfill(context.Background(), epoch, end))
 
-	v, _, err := e.Query(context.Background(), series.ErrorRatio+`{window="1h"}`, end)
+	// The error ratio is the burn rate times the budget (0.1%).
+	v, _, err := e.Query(context.Background(), series.BurnRate+`{window="1h"} * 0.001`, end)
 	must(t, err)
 	got := map[string]float64{}
 	for _, s := range v {

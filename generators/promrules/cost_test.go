@@ -105,7 +105,7 @@ func TestThirtyDayBudgetIsExactAndCheap(t *testing.T) {
 	}
 	// The mean of 5-minute ratios, as tools that average ratios report: the
 	// workload must tell the two apart, or the check above proves little.
-	meanOfRatios := queryValue(t, e, `1 - avg_over_time(`+series.ErrorRatio+`{window="5m"}[30d:5m]) / 0.001`, end)
+	meanOfRatios := queryValue(t, e, `1 - avg_over_time(`+series.BurnRate+`{window="5m"}[30d:5m])`, end)
 	t.Logf("a mean of 5-minute ratios would report %.4f", meanOfRatios)
 	if math.Abs(meanOfRatios-exact) < 0.05 {
 		t.Errorf("the traffic is too even to tell a ratio of sums from a mean of ratios (%.4f vs %.4f)", meanOfRatios, exact)

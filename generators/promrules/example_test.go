@@ -43,7 +43,7 @@ slos:
 		}
 	}
 	// Output:
-	// order-api.yaml: 50 recording rules, 4 alerting rules
+	// order-api.yaml: 25 recording rules, 4 alerting rules
 	// group slokit:order-api:availability every 1m
 	// alert SLOErrorBudgetBurn severity=page window=1h for 0s
 	// alert SLOErrorBudgetBurn severity=page window=6h for 0s

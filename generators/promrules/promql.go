@@ -68,6 +68,7 @@ type matching struct {
 	on        bool
 	labels    []string
 	groupLeft bool
+	include   []string // group_left's labels copied from the right
 }
 
 func on(ls ...string) *matching       { return &matching{on: true, labels: ls} }
@@ -75,6 +76,12 @@ func ignoring(ls ...string) *matching { return &matching{labels: ls} }
 
 // onGroupLeft is on(labels...) group_left().
 func onGroupLeft(ls ...string) *matching { return &matching{on: true, labels: ls, groupLeft: true} }
+
+// onGroupLeftCopying is on(labels...) group_left(include...): each series on
+// the left takes the include labels of the one series it matches.
+func onGroupLeftCopying(ls []string, include ...string) *matching {
+	return &matching{on: true, labels: ls, groupLeft: true, include: include}
+}
 
 // binary builds lhs op rhs. Operands of lower precedence are wrapped in
 // parentheses (and, on the right, equal precedence too, as PromQL's binary
@@ -95,8 +102,21 @@ func binary(op parser.ItemType, lhs, rhs parser.Expr, m *matching) *parser.Binar
 			b.VectorMatching.MatchingLabels = m.labels
 			if m.groupLeft {
 				b.VectorMatching.Card = parser.CardManyToOne
+				b.VectorMatching.Include = m.include
 			}
 		}
 	}
 	return b
+}
+
+// sumWithout is sum without (labels...) (e).
+func sumWithout(e parser.Expr, ls ...string) *parser.AggregateExpr {
+	return &parser.AggregateExpr{Op: parser.SUM, Expr: e, Grouping: ls, Without: true}
+}
+
+// countValues is count_values("label", e): one series per value of e, with
+// the value as its label, which turns a computed number (the hour's
+// parity, a calendar slot) into a label other series can match on.
+func countValues(label string, e parser.Expr) *parser.AggregateExpr {
+	return &parser.AggregateExpr{Op: parser.COUNT_VALUES, Param: &parser.StringLiteral{Val: label}, Expr: e}
 }

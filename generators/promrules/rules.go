@@ -3,28 +3,34 @@
 // on top of a recording layout that reads each raw series once per base
 // window and builds every longer window from recorded per-SLO increments.
 //
-// The layout, per SLO (and per latency threshold):
+// The layout, per SLO (and per latency threshold), for each of the two
+// counts, events and bad events:
 //
-//	raw counters --increase[base]--> slo:sli_{total,errors}:increase{window="1m"}
-//	  --sum_over_time--> {window="5m"}, {window="30m"}, {window="1h"}
-//	  --by the hour's parity--> slo:sli_{total,errors}:hour_parity_increase
-//	  --> slo:sli_{total,errors}:hour_to_date_increase, and once an hour
-//	      the last hour's block: slo:sli_{total,errors}:hourly_increase
-//	  hour to date + sum_over_time(blocks) - the oldest hour's part before
-//	      the window --> {window="2h"}, ..., {window="1d"}, {window="30d"}
-//	errors/total per window --> slo:sli_error:ratio --/budget--> slo:error_budget:burn_rate
+//	raw counters --increase[base]--> slo:sli_{total,errors}:increase{window="1m",hour_parity}
+//	  --this hour's parity--> slo:sli_{total,errors}:hour_to_date_increase
+//	  --the other parity, once an hour; a gap's loss--> slo:sli_{total,errors}:hourly_increase
+//	windows up to an hour: sum_over_time of the base increments
+//	longer windows: hour to date + sum_over_time(blocks) - the oldest
+//	    hour's part before the window
+//	bad events / events / budget --> slo:error_budget:burn_rate per alert window
+//	and over the period --> slo:sli_error:ratio --> slo:error_budget:remaining_ratio
 //
-// Numerators and denominators are summed separately and divided last, so
-// every ratio is traffic-weighted. For one SLO over 100 raw series at a 15 s
-// scrape this reads a few thousand samples per evaluation, where reading the
-// raw counters over every window reads millions.
+// Only what an alert or a reader needs is recorded: events over the tiers'
+// long windows and the period (the minimum-traffic guard reads them), a
+// burn rate per alert window, the period's error ratio. Every other sum is
+// taken where it is divided. Numerators and denominators are summed
+// separately and divided last, so every ratio is traffic-weighted. For one
+// SLO over 100 raw series at a 15 s scrape this reads a few thousand
+// samples per evaluation, where reading the raw counters over every window
+// reads millions.
 //
 // Ranges are written half a step short of the window (4m30s for a 5-minute
 // window summed from 1-minute increments, 23h59m30s for a day of hourly
-// blocks, which are recorded on the minute grid). Recorded samples are exactly one step apart, so such a range
-// holds exactly window/step of them both in Prometheus 3, whose ranges are
-// open on the left, and in Prometheus 2, whose ranges are closed and would
-// otherwise count one sample twice.
+// blocks, which are recorded on the minute grid). Recorded samples are
+// exactly one step apart, so such a range holds exactly window/step of
+// them both in Prometheus 3, whose ranges are open on the left, and in
+// Prometheus 2, whose ranges are closed and would otherwise count one
+// sample twice.
 package promrules
 
 import (
@@ -203,8 +209,8 @@ func (b *builder) alertWindows() []time.Duration {
 	return slices.Compact(ws)
 }
 
-// RatioWindows are the windows an SLO's error ratio (and so its SLI) is
-// recorded for, shortest first: every alert window and the period.
+// RatioWindows are the windows an SLO's error ratio is known for, shortest
+// first: every alert window (as a burn rate) and the period.
 func RatioWindows(s *slo.SLO) []time.Duration {
 	return (&builder{slo: s}).ratioWindows()
 }
@@ -215,17 +221,37 @@ func (b *builder) ratioWindows() []time.Duration {
 	return slices.Compact(ws)
 }
 
-// ratioWindowLabels are the window labels of every error ratio recorded:
-// the ratio windows, and a calendar period's.
-func (b *builder) ratioWindowLabels() []string {
-	var out []string
-	for _, w := range b.ratioWindows() {
-		out = append(out, b.window(w))
+// totalWindows are the windows whose count of events is recorded: the long
+// window of every tier the minimum-traffic guard applies to (it reads the
+// count), and the period, whose count is also the guard's measure of a
+// share of the budget and the denominator of the period's error ratio.
+// Every other window's count is summed where it is divided.
+func (b *builder) totalWindows() []time.Duration {
+	ws := []time.Duration{b.slo.Period}
+	for _, o := range b.slo.Objectives {
+		for _, t := range b.slo.Alerting.Tiers {
+			if b.slo.MinEventsFor(t, o) > 0 {
+				ws = append(ws, t.Long)
+			}
+		}
 	}
-	if b.slo.Calendar != nil {
-		out = append(out, b.slo.BudgetWindow())
-	}
-	return out
+	slices.Sort(ws)
+	return slices.Compact(ws)
+}
+
+// count names the series one count (events, or bad events) is recorded
+// in, and holds the expression of what the raw counters counted in the
+// last hour (nil when they cannot tell: bool gauges hold nothing for a
+// gap, native histograms are not subtracted).
+type count struct {
+	increments, hourToDate, hourly, periodBlock string
+	rawDelta                                    parser.Expr
+}
+
+func (b *builder) counts(v variant) (total, errs count) {
+	totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
+	return count{series.Total, series.HourToDateTotal, series.HourlyTotal, series.PeriodBlockTotal, totalDelta},
+		count{series.Errors, series.HourToDateErrors, series.HourlyErrors, series.PeriodBlockErrors, errsDelta}
 }
 
 func (b *builder) sliRules(v variant) {
@@ -238,170 +264,164 @@ func (b *builder) sliRules(v variant) {
 		return
 	}
 	base := b.window(s.BaseWindow)
-	total, errs := b.baseIncrements(v)
-	b.record(series.Total, total, b.withLabels(v, series.WindowLabel, base))
-	b.record(series.Errors, errs, b.withLabels(v, series.WindowLabel, base))
-
-	// Windows summed from base increments, and from hourly blocks.
-	var rolling, blocks []time.Duration
-	for _, w := range b.ratioWindows() {
-		switch {
-		case burnrate.FromBlocks(w):
-			blocks = append(blocks, w)
-		case w != s.BaseWindow:
-			rolling = append(rolling, w)
+	totalIncrease, errsIncrease := b.baseIncrements(v)
+	b.record(series.Total, totalIncrease, b.withLabels(v, series.WindowLabel, base))
+	b.record(series.Errors, errsIncrease, b.withLabels(v, series.WindowLabel, base))
+	total, errs := b.counts(v)
+	for _, n := range []count{total, errs} {
+		b.record(n.hourToDate, b.hourToDate(v, n), b.withLabels(v))
+	}
+	for _, n := range []count{total, errs} {
+		b.record(n.hourly, b.hourlyBlock(v, n), b.withLabels(v))
+	}
+	if s.Calendar != nil {
+		for _, n := range []count{total, errs} {
+			b.periodBlockRule(v, n)
 		}
 	}
-	for _, w := range rolling {
-		for _, name := range []string{series.Total, series.Errors} {
-			sum := call("sum_over_time", rangeOf(b.recorded(name, v, series.WindowLabel, base), w-s.BaseWindow/2))
-			b.record(name, sum, b.withLabels(v, series.WindowLabel, b.window(w)))
-		}
+	for _, w := range b.totalWindows() {
+		b.record(series.Total, b.sumOver(v, total, w), b.withLabels(v, series.WindowLabel, b.window(w)))
 	}
-	if len(blocks) > 0 {
-		totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
-		for _, names := range []blockSeries{
-			{series.Total, series.ParityTotal, series.HourToDateTotal, series.HourlyTotal, series.GapTotal, totalDelta, series.PeriodBlockTotal, series.PeriodGapTotal},
-			{series.Errors, series.ParityErrors, series.HourToDateErrors, series.HourlyErrors, series.GapErrors, errsDelta, series.PeriodBlockErrors, series.PeriodGapErrors},
-		} {
-			b.blockRules(v, names, blocks)
-			if s.Calendar != nil {
-				b.periodToDateRules(v, names)
-			}
-		}
+	budgetWindow := s.BudgetWindow()
+	periodErrors := b.sumOver(v, errs, s.Period)
+	if s.Calendar != nil {
+		b.record(series.Total, b.periodToDate(v, total), b.withLabels(v, series.WindowLabel, budgetWindow))
+		periodErrors = b.periodToDate(v, errs)
 	}
-	for _, wl := range b.ratioWindowLabels() {
-		ratio := binary(parser.DIV, b.recorded(series.Errors, v, series.WindowLabel, wl), b.recorded(series.Total, v, series.WindowLabel, wl), nil)
-		b.record(series.ErrorRatio, ratio, b.withLabels(v, series.WindowLabel, wl))
-	}
+	ratio := binary(parser.DIV, periodErrors, b.recorded(series.Total, v, series.WindowLabel, budgetWindow), ignoring(series.WindowLabel))
+	b.record(series.ErrorRatio, ratio, b.withLabels(v, series.WindowLabel, budgetWindow))
 }
 
-// gapHistory is how far back an hourly block must exist for an evaluation
+// errorRatio is the error ratio of the variant over w: recorded for raw
+// SLIs; otherwise bad events over events, each summed here unless its
+// window's count is recorded.
+func (b *builder) errorRatio(v variant, w time.Duration) parser.Expr {
+	if b.slo.SLI.Kind == slo.Raw {
+		return b.recorded(series.ErrorRatio, v, series.WindowLabel, b.window(w))
+	}
+	total, errs := b.counts(v)
+	if slices.Contains(b.totalWindows(), w) {
+		return binary(parser.DIV, b.sumOver(v, errs, w), b.recorded(series.Total, v, series.WindowLabel, b.window(w)), ignoring(series.WindowLabel))
+	}
+	return binary(parser.DIV, b.sumOver(v, errs, w), b.sumOver(v, total, w), nil)
+}
+
+// hourParity is the parity of the hour, as the value of the hour_parity
+// label of a series with value 1.
+func hourParity() parser.Expr {
+	return countValues(series.HourParityLabel, binary(parser.MOD, call("hour"), num(2), nil))
+}
+
+// baseSeries selects the base increments of one count, of both parities.
+func (b *builder) baseSeries(v variant, n count) *parser.VectorSelector {
+	return b.recorded(n.increments, v, series.WindowLabel, b.window(b.slo.BaseWindow))
+}
+
+// overBase applies a range function to the base increments over r and
+// adds up the two parities: the result carries the variant's identity and
+// grouping labels only, as the hour-to-date and hourly series do.
+func (b *builder) overBase(fn string, v variant, n count, r time.Duration) parser.Expr {
+	return sumWithout(call(fn, rangeOf(b.baseSeries(v, n), r)), series.HourParityLabel, series.WindowLabel)
+}
+
+// sumOver is one count over the last w: summed from the base increments
+// up to an hour, from the hourly blocks beyond.
+func (b *builder) sumOver(v variant, n count, w time.Duration) parser.Expr {
+	if !burnrate.FromBlocks(w) {
+		return b.overBase("sum_over_time", v, n, w-b.slo.BaseWindow/2)
+	}
+	return b.upTo(v, n, w)
+}
+
+// hourToDate sums the base increments of the current hour. What the hour
+// holds must be told from the last with fixed ranges (PromQL has no range
+// up to the hour): the base increments carry the parity of their hour,
+// and within an hour less half a step only the current hour's increments
+// have its parity.
+func (b *builder) hourToDate(v variant, n count) parser.Expr {
+	own := binary(parser.LAND, call("sum_over_time", rangeOf(b.baseSeries(v, n), burnrate.BlockSize-b.slo.BaseWindow/2)), hourParity(), on(series.HourParityLabel))
+	return sumWithout(own, series.HourParityLabel, series.WindowLabel)
+}
+
+// gapHistory is how far back the rules must have run for an evaluation
 // that finds no increment a step before it to be the first after a
 // monitoring gap rather than the rules' first.
 const gapHistory = 6 * time.Hour
 
-// blockSeries names the series one count (events, or bad events) is
-// summed through into windows longer than an hour, and the expression of
-// what the raw counters counted in the last hour (nil when they cannot
-// tell: bool gauges hold nothing for a gap, native histograms are not
-// subtracted).
-type blockSeries struct {
-	increments, parity, hourToDate, hourly, gap string
-	rawDelta                                    parser.Expr
-	// periodBlock and periodGap are hourly and gap by calendar slot.
-	periodBlock, periodGap string
-}
-
-// blockRules record the hourly blocks of one count and the windows summed
-// from them. A window of n hours ending now is the hour to date, plus the
-// n hourly blocks before it, less the part of the oldest block that lies
-// before the window, which is that hour's hour to date n hours ago. So
-// every window is exact and current to the base window, at the cost of n
-// samples for the blocks and a few hundred for the hour's increments.
-//
-// What the current hour holds must be told from the last with fixed ranges
-// (PromQL has no range up to the hour): the increments are recorded again
-// in two series by the parity of their hour, and within two hours each
-// parity holds one hour only. No rule reads its own output, so the rules
-// backfill as range queries, rule by rule, as promtool does.
-func (b *builder) blockRules(v variant, n blockSeries, blocks []time.Duration) {
+// hourlyBlock records what one count adds to every window longer than an
+// hour: the last hour's increments, once, at the hour's first evaluation
+// (an hour that starts in a monitoring gap at its first evaluation after),
+// and what a monitoring gap missed, at the first evaluation after it.
+// Hours that add nothing record nothing, so a window reads one sample an
+// hour. No rule reads its own output, so the rules backfill as range
+// queries, rule by rule, as promtool does.
+func (b *builder) hourlyBlock(v variant, n count) parser.Expr {
 	s := b.slo
 	step := s.BaseWindow
-	parities := []string{"even", "odd"}
-	hourIs := func(parity int) parser.Expr {
-		return binary(parser.EQLC, binary(parser.MOD, call("hour"), num(2), nil), num(float64(parity)), nil)
-	}
-	for i, p := range parities {
-		expr := binary(parser.LAND, b.recorded(n.increments, v, series.WindowLabel, b.window(step)), hourIs(i), on())
-		b.record(n.parity, expr, b.withLabels(v, series.WindowLabel, b.window(step), series.HourParityLabel, p))
-	}
-	// pick applies f to the parity series of the current hour (previous:
-	// of the last hour), and drops the labels that tell the series apart.
-	pick := func(previous bool, f func(sel *parser.VectorSelector) parser.Expr, drop ...string) parser.Expr {
-		var expr parser.Expr
-		for i := range parities {
-			own := parities[i]
-			if previous {
-				own = parities[1-i]
-			}
-			branch := binary(parser.LAND, f(b.recorded(n.parity, v, series.WindowLabel, b.window(step), series.HourParityLabel, own)), hourIs(i), on())
-			if expr == nil {
-				expr = branch
-			} else {
-				expr = binary(parser.LOR, expr, branch, nil)
-			}
-		}
-		return &parser.AggregateExpr{Op: parser.SUM, Expr: expr, Grouping: append([]string{series.HourParityLabel}, drop...), Without: true}
-	}
-	sumOver := func(r time.Duration) func(*parser.VectorSelector) parser.Expr {
-		return func(sel *parser.VectorSelector) parser.Expr { return call("sum_over_time", rangeOf(sel, r)) }
-	}
-	// The hour's increments lie within the last hour less half a step;
-	// the last hour's, within the last two.
 	hour := burnrate.BlockSize
-	b.record(n.hourToDate, pick(false, sumOver(hour-step/2), series.WindowLabel), b.withLabels(v))
-	// The last hour's block, recorded once: at the hour's first evaluation,
-	// the one that finds a single increment of its hour. An hour that
-	// starts in a monitoring gap is recorded at its first evaluation after.
-	first := binary(parser.EQLC, pick(false, func(sel *parser.VectorSelector) parser.Expr {
-		return call("count_over_time", rangeOf(sel, hour-step/2))
-	}), num(1), nil)
-	block := binary(parser.LAND, pick(true, sumOver(2*hour-step/2)), first, nil)
-	b.record(n.hourly, block, b.withLabels(v, series.WindowLabel, b.window(hour)))
-	zero := binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil)
-	// upTo is what the increments recorded over the last w hold: the hour
-	// to date, plus the blocks of the hours before, recorded at most w
-	// less half a step ago (none in the first hour after the rules are
-	// deployed), less the oldest block's part before w. That part is
-	// missing when w began in a monitoring gap: the oldest hour then
-	// counts whole.
-	upTo := func(w time.Duration) parser.Expr {
-		blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), w-step/2)), zero, ignoring(series.WindowLabel))
-		before := b.recorded(n.hourToDate, v)
-		before.OriginalOffset = w
-		return binary(parser.SUB, binary(parser.ADD, b.recorded(n.hourToDate, v), blocks, ignoring(series.WindowLabel)), binary(parser.LOR, before, zero, nil), nil)
+	// Within two hours less half a step, the other parity holds the last
+	// hour's increments only; the hour's own parity holds one increment
+	// at its first evaluation.
+	last := sumWithout(binary(parser.LUNLESS, call("sum_over_time", rangeOf(b.baseSeries(v, n), 2*hour-step/2)), hourParity(), on(series.HourParityLabel)),
+		series.HourParityLabel, series.WindowLabel)
+	first := binary(parser.EQLC, b.hourToDateCount(v, n), num(1), nil)
+	block := parser.Expr(binary(parser.LAND, last, first, nil))
+	if n.rawDelta == nil {
+		return block
 	}
-	if n.rawDelta != nil {
-		// After a monitoring gap the raw counters still hold what it
-		// missed: at the first evaluation after it (the one that finds no
-		// increment a step before), what they counted over the last hour
-		// less what the increments recorded. Longer gaps lose what lies
-		// beyond that hour. Only the raw series' latest samples and those
-		// an hour before are read.
-		g := s.Grouping
-		missed := call("clamp_min", binary(parser.SUB, n.rawDelta, upTo(hour), on(g...)), num(0))
-		afterGap := binary(parser.EQLC, call("count_over_time", rangeOf(b.recorded(n.increments, v, series.WindowLabel, b.window(step)), step+step/2)), num(1), nil)
-		// A gap, not the rules' first evaluation: blocks were recorded
-		// before it. (The hour before the rules were deployed is not
-		// counted: the period holds what they recorded.)
-		seenBefore := binary(parser.GTR, call("count_over_time", rangeOf(b.recorded(n.hourly, v, series.WindowLabel, b.window(hour)), gapHistory)), num(0), nil)
-		afterGap = binary(parser.LAND, afterGap, seenBefore, ignoring(series.WindowLabel))
-		// The raw counters' growth holds a maintenance window's events,
-		// which the increments left out: no recovery after one.
-		afterGap = binary(parser.LUNLESS, afterGap, binary(parser.GTR, b.recorded(series.MaintenanceLastHour, variant{}), num(0), nil), on())
-		b.record(n.gap, binary(parser.LAND, missed, afterGap, on(g...)), b.withLabels(v))
-	}
-	for _, w := range blocks {
-		window := upTo(w)
-		if n.rawDelta != nil {
-			gaps := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.gap, v), w-step/2)), zero, nil)
-			window = binary(parser.ADD, window, gaps, nil)
-		}
-		b.record(n.increments, window, b.withLabels(v, series.WindowLabel, b.window(w)))
-	}
+	// After a monitoring gap the raw counters still hold what it missed:
+	// at the first evaluation after it (the one that finds no increment a
+	// step before), what they counted over the last hour less what the
+	// increments recorded. Longer gaps lose what lies beyond that hour.
+	// Only the raw series' latest samples and those an hour before are
+	// read.
+	g := s.Grouping
+	htd := b.recorded(n.hourToDate, v)
+	zero := binary(parser.MUL, num(0), htd, nil)
+	missed := call("clamp_min", binary(parser.SUB, n.rawDelta, b.overBase("sum_over_time", v, n, hour-step/2), on(g...)), num(0))
+	afterGap := binary(parser.EQLC, b.overBase("count_over_time", v, n, step+step/2), num(1), nil)
+	// A gap, not the rules' first evaluation: they ran an hour or more
+	// before. (The hour before the rules were deployed is not counted:
+	// the period holds what they recorded.)
+	ran := call("count_over_time", &parser.SubqueryExpr{Expr: b.recorded(n.hourToDate, v), Range: gapHistory - hour, Step: hour, OriginalOffset: hour})
+	recovery := binary(parser.LAND, binary(parser.LAND, missed, afterGap, on(g...)), binary(parser.GTR, ran, num(0), nil), on(g...))
+	// The raw counters' growth holds a maintenance window's events, which
+	// the increments left out: no recovery after one.
+	held := binary(parser.GTR, call("max_over_time", rangeOf(b.recorded(series.Maintenance, variant{}), hour)), num(0), nil)
+	recovery = binary(parser.LUNLESS, recovery, held, on())
+	sum := binary(parser.ADD, binary(parser.LOR, block, zero, nil), binary(parser.LOR, recovery, zero, on(g...)), on(g...))
+	return binary(parser.GTR, sum, num(0), nil)
+}
+
+// hourToDateCount is the number of base increments of the current hour.
+func (b *builder) hourToDateCount(v variant, n count) parser.Expr {
+	own := binary(parser.LAND, call("count_over_time", rangeOf(b.baseSeries(v, n), burnrate.BlockSize-b.slo.BaseWindow/2)), hourParity(), on(series.HourParityLabel))
+	return sumWithout(own, series.HourParityLabel, series.WindowLabel)
+}
+
+// upTo is one count over the last w, a whole number of hours: the hour to
+// date, plus the blocks recorded over the last w less half a step (none in
+// the first hour after the rules are deployed), less the oldest hour's
+// part before the window, which is that hour's hour to date w ago. That
+// part is missing when w began in a monitoring gap: the oldest hour then
+// counts whole. So every window is exact and current to the base window,
+// at the cost of one sample an hour.
+func (b *builder) upTo(v variant, n count, w time.Duration) parser.Expr {
+	htd := func() *parser.VectorSelector { return b.recorded(n.hourToDate, v) }
+	zero := binary(parser.MUL, num(0), htd(), nil)
+	blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v), w-b.slo.BaseWindow/2)), zero, nil)
+	before := htd()
+	before.OriginalOffset = w
+	return binary(parser.SUB, binary(parser.ADD, htd(), blocks, nil), binary(parser.LOR, before, zero, nil), nil)
 }
 
 // promqlParser parses the calendar slot expressions, which are written as
 // text: sums of scalar steps read better so than as trees.
 var promqlParser = parser.NewParser(parser.Options{})
 
-// calendarSlots are the values of PeriodSlotLabel: three, so that the
-// previous period with a slot's value ended at least two periods ago.
-var calendarSlots = []int{0, 1, 2}
-
 // calendarSlotRules record the SLO's local time, and from it the calendar
-// slot of the current period and of the last hour's.
+// slot of the current period and of the last hour's: three values, so that
+// the previous period with a slot's value ended at least two periods ago.
 func (b *builder) calendarSlotRules() {
 	b.record(series.LocalTime, b.localTimeExpr(), b.withLabels(variant{}))
 	local := b.recorded(series.LocalTime, variant{})
@@ -444,8 +464,7 @@ func mustParse(text string) parser.Expr {
 
 // maintenanceRules record whether a maintenance window holds: one of the
 // spec's, as steps of time(), or one made through slokit serve, which it
-// exports for the service or for this SLO. They also record whether one
-// held within the last hour, which stops a gap's recovery.
+// exports for the service or for this SLO.
 func (b *builder) maintenanceRules() {
 	s := b.slo
 	var terms []string
@@ -467,12 +486,14 @@ func (b *builder) maintenanceRules() {
 		active = "vector(" + strings.Join(terms, " + ") + ") + on () (" + active + ")"
 	}
 	b.record(series.Maintenance, mustParse("clamp_max("+active+", 1)"), b.withLabels(variant{}))
-	b.record(series.MaintenanceLastHour, call("max_over_time", rangeOf(b.recorded(series.Maintenance, variant{}), burnrate.BlockSize)), b.withLabels(variant{}))
 }
 
-// outsideMaintenance zeroes an increment while a maintenance window holds.
+// outsideMaintenance zeroes a base increment while a maintenance window
+// holds, and labels it with its hour's parity.
 func (b *builder) outsideMaintenance(e parser.Expr) parser.Expr {
-	return binary(parser.MUL, e, binary(parser.SUB, num(1), b.recorded(series.Maintenance, variant{}), nil), onGroupLeft())
+	// group_left keeps the parity label, which one-to-one on () drops.
+	outside := binary(parser.SUB, hourParity(), b.recorded(series.Maintenance, variant{}), onGroupLeft())
+	return binary(parser.MUL, e, outside, onGroupLeftCopying(nil, series.HourParityLabel))
 }
 
 // slotExpr is the calendar slot of the period that holds the local time:
@@ -486,59 +507,30 @@ func (b *builder) slotExpr(local parser.Expr) parser.Expr {
 	return binary(parser.MOD, binary(parser.ADD, binary(parser.MUL, call("year", local), num(12), nil), call("month", local), nil), num(3), nil)
 }
 
-// periodToDateRules record the count over the calendar period to date:
-// the hour to date, plus the hourly blocks (and gap recoveries) recorded
-// under the current slot over the longest period. Periods start on whole
-// hours (the zone's offset is checked to be whole hours), so no block
-// straddles a period's start.
-func (b *builder) periodToDateRules(v variant, n blockSeries) {
+// periodBlockRule records one count's hourly blocks again, labelled with
+// the calendar slot of the hour they count. A gap's recovery is counted
+// to the last hour's slot too: in a period's first hour, to the period
+// before.
+func (b *builder) periodBlockRule(v variant, n count) {
+	// The block was recorded just before in the same evaluation: only a
+	// sample of this evaluation is read, not an older one an instant
+	// selector would look back to.
+	justRecorded := call("sum_over_time", rangeOf(b.recorded(n.hourly, v), b.slo.BaseWindow/2))
+	slot := countValues(series.PeriodSlotLabel, b.recorded(series.LastHourSlot, variant{}))
+	b.record(n.periodBlock, binary(parser.MUL, justRecorded, slot, onGroupLeftCopying(nil, series.PeriodSlotLabel)), b.withLabels(v))
+}
+
+// periodToDate is one count over the calendar period to date: the hour to
+// date, plus the blocks recorded under the current slot over the longest
+// period. Periods start on whole hours (the zone's offset is checked to be
+// whole hours), so no block straddles a period's start.
+func (b *builder) periodToDate(v variant, n count) parser.Expr {
 	s := b.slo
-	step := s.BaseWindow
-	hour := b.window(burnrate.BlockSize)
-	lastHourSlot := b.recorded(series.LastHourSlot, variant{})
-	// The block and the gap recovery are recorded once, by the rules just
-	// before in the same evaluation: only a sample of this evaluation is
-	// read, not an older one an instant selector would look back to.
-	justRecorded := func(sel *parser.VectorSelector) parser.Expr {
-		return call("sum_over_time", rangeOf(sel, step/2))
-	}
-	for _, slot := range calendarSlots {
-		label := strconv.Itoa(slot)
-		block := binary(parser.LAND, justRecorded(b.recorded(n.hourly, v, series.WindowLabel, hour)), binary(parser.EQLC, lastHourSlot, num(float64(slot)), nil), on())
-		b.record(n.periodBlock, block, b.withLabels(v, series.WindowLabel, hour, series.PeriodSlotLabel, label))
-		if n.rawDelta != nil {
-			nowSlot := b.recorded(series.CalendarSlot, variant{})
-			gap := binary(parser.LAND, justRecorded(b.recorded(n.gap, v)), binary(parser.EQLC, nowSlot, num(float64(slot)), nil), on())
-			b.record(n.periodGap, gap, b.withLabels(v, series.PeriodSlotLabel, label))
-		}
-	}
-	longest := s.Calendar.Longest() - step/2
-	// current sums the blocks of the current period: extra are label
-	// name/value pairs of the series, dropped from the sum.
-	current := func(name string, extra ...string) parser.Expr {
-		var expr parser.Expr
-		for _, slot := range calendarSlots {
-			nowSlot := b.recorded(series.CalendarSlot, variant{})
-			sum := call("sum_over_time", rangeOf(b.recorded(name, v, append(extra, series.PeriodSlotLabel, strconv.Itoa(slot))...), longest))
-			branch := binary(parser.LAND, sum, binary(parser.EQLC, nowSlot, num(float64(slot)), nil), on())
-			if expr == nil {
-				expr = branch
-			} else {
-				expr = binary(parser.LOR, expr, branch, nil)
-			}
-		}
-		zero := binary(parser.MUL, num(0), b.recorded(n.hourToDate, v), nil)
-		drop := []string{series.PeriodSlotLabel}
-		for i := 0; i < len(extra); i += 2 {
-			drop = append(drop, extra[i])
-		}
-		return binary(parser.LOR, &parser.AggregateExpr{Op: parser.SUM, Expr: expr, Grouping: drop, Without: true}, zero, nil)
-	}
-	total := binary(parser.ADD, b.recorded(n.hourToDate, v), current(n.periodBlock, series.WindowLabel, hour), nil)
-	if n.rawDelta != nil {
-		total = binary(parser.ADD, total, current(n.periodGap), nil)
-	}
-	b.record(n.increments, total, b.withLabels(v, series.WindowLabel, s.BudgetWindow()))
+	htd := func() *parser.VectorSelector { return b.recorded(n.hourToDate, v) }
+	zero := binary(parser.MUL, num(0), htd(), nil)
+	blocks := call("sum_over_time", rangeOf(b.recorded(n.periodBlock, v), s.Calendar.Longest()-s.BaseWindow/2))
+	current := binary(parser.LAND, blocks, countValues(series.PeriodSlotLabel, b.recorded(series.CalendarSlot, variant{})), on(series.PeriodSlotLabel))
+	return binary(parser.ADD, htd(), binary(parser.LOR, sumWithout(current, series.PeriodSlotLabel), zero, nil), nil)
 }
 
 // rawDeltas returns the expressions for total and bad events over the last
@@ -559,10 +551,10 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 		now2.LabelMatchers = append(now2.LabelMatchers, extra...)
 		return b.rawSum(binary(parser.LOR, grown, now2, nil))
 	}
-	// No bad event, no error series: zero, labelled as the total's
-	// increments are (read once, where the raw series would be read again).
+	// No bad event, no error series: zero, labelled as the total's hour
+	// to date is (read once, where the raw series would be read again).
 	orZero := func(e parser.Expr) parser.Expr {
-		return binary(parser.LOR, e, binary(parser.MUL, num(0), b.recorded(series.Total, v, series.WindowLabel, b.window(s.BaseWindow)), nil), on(g...))
+		return binary(parser.LOR, e, binary(parser.MUL, num(0), b.recorded(series.HourToDateTotal, v), nil), on(g...))
 	}
 	minus := func(total, good parser.Expr) parser.Expr {
 		return call("clamp_min", binary(parser.SUB, total, good, on(g...)), num(0))
@@ -598,8 +590,9 @@ func (b *builder) rawSum(e parser.Expr) parser.Expr {
 
 // baseIncrements returns the expressions for total and bad events per base
 // window, read from the raw series. They are the only rules that read raw
-// series. The errors expression never leaves a gap while there is traffic,
-// so windows summed from it never go missing for lack of a failed request.
+// series every evaluation. The errors expression never leaves a gap while
+// there is traffic, so windows summed from it never go missing for lack of
+// a failed request.
 func (b *builder) baseIncrements(v variant) (total, errs parser.Expr) {
 	total, errs = b.rawIncrements(v)
 	return b.outsideMaintenance(total), b.outsideMaintenance(errs)
@@ -611,17 +604,21 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 	s := b.slo
 	g := s.Grouping
 	base := s.BaseWindow
-	totalBase := b.recorded(series.Total, v, series.WindowLabel, b.window(base))
+	// The events just recorded, of this evaluation only: the other
+	// parity's last increment may be within an instant selector's reach.
+	totalBase := func() parser.Expr {
+		return b.overBase("sum_over_time", v, count{increments: series.Total}, base/2)
+	}
 	increase := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
 		vs := sel.VectorSelector()
 		vs.LabelMatchers = append(vs.LabelMatchers, extra...)
 		return b.rawSum(call("increase", rangeOf(vs, base)))
 	}
 	zeroIfAbsent := func(e parser.Expr) parser.Expr {
-		return binary(parser.LOR, e, binary(parser.MUL, num(0), totalBase, nil), on(g...))
+		return binary(parser.LOR, e, binary(parser.MUL, num(0), totalBase(), nil), on(g...))
 	}
 	totalMinus := func(good parser.Expr) parser.Expr {
-		return call("clamp_min", binary(parser.SUB, totalBase, good, on(g...)), num(0))
+		return call("clamp_min", binary(parser.SUB, totalBase(), good, on(g...)), num(0))
 	}
 	switch s.SLI.Kind {
 	case slo.Ratio:
@@ -638,7 +635,7 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 			// histogram_fraction is NaN when nothing was observed; a NaN
 			// would poison every window summed from it, so it is dropped
 			// (>= 0) and replaced by zero.
-			return total, zeroIfAbsent(binary(parser.GTE, binary(parser.MUL, totalBase, slow, on(g...)), num(0), nil))
+			return total, zeroIfAbsent(binary(parser.GTE, binary(parser.MUL, totalBase(), slow, on(g...)), num(0), nil))
 		}
 		total = increase(s.SLI.Histogram, eq("le", "+Inf"))
 		good := increase(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
@@ -685,7 +682,7 @@ func (b *builder) objectiveRules(o slo.Objective) {
 	budget := num(o.Budget())
 	for _, w := range b.alertWindows() {
 		wl := b.window(w)
-		burn := binary(parser.DIV, b.recorded(series.ErrorRatio, v, series.WindowLabel, wl), budget, nil)
+		burn := binary(parser.DIV, b.errorRatio(v, w), budget, nil)
 		b.record(series.BurnRate, burn, b.withLabels(v, series.WindowLabel, wl, series.ObjectiveLabel, o.Label()))
 	}
 	period := b.slo.BudgetWindow()
@@ -773,18 +770,13 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		// share of the period's budget, counted in events: the burn rate
 		// condition weighted by traffic. With even traffic it holds
 		// whenever the burn rate does; in a quiet night hour, two failed
-		// requests out of fifty do not spend 2% of a month's budget.
-		// Until the first hourly block is recorded (in the first hour after
-		// the rules are deployed) the period has no total; the share is
-		// then zero rather than missing, which would silence the tier.
-		share := burnrate.Clean(t.BudgetConsumed(s.Period) * o.Budget())
-		longErrors := b.recorded(series.Errors, v, series.WindowLabel, b.window(t.Long))
-		threshold := binary(parser.LOR,
-			binary(parser.MUL, num(share), b.recorded(series.Total, v, series.WindowLabel, b.window(s.Period)), nil),
-			binary(parser.MUL, num(0), b.recorded(series.Errors, v, series.WindowLabel, b.window(t.Long)), nil),
-			ignoring(series.WindowLabel))
-		spent := binary(parser.GTE, longErrors, threshold, ignoring(series.WindowLabel))
-		expr = binary(parser.LAND, expr, spent, ignoring(series.WindowLabel, series.ObjectiveLabel))
+		// requests out of fifty do not spend 2% of a month's budget. Bad
+		// events over the budget are the burn rate times the events.
+		long := binary(parser.MUL, b.recorded(series.BurnRate, v, series.WindowLabel, b.window(t.Long), series.ObjectiveLabel, o.Label()),
+			b.recorded(series.Total, v, series.WindowLabel, b.window(t.Long)), ignoring(series.ObjectiveLabel))
+		share := binary(parser.MUL, num(burnrate.Clean(t.BudgetConsumed(s.Period))), b.recorded(series.Total, v, series.WindowLabel, b.window(s.Period)), nil)
+		// (ignoring drops the labels it names from a one-to-one result.)
+		expr = binary(parser.LAND, expr, binary(parser.GTE, long, share, ignoring(series.WindowLabel)), ignoring(series.WindowLabel, series.ObjectiveLabel))
 	}
 	sev := s.Alerting.Severities[t.Severity]
 	// The identity labels come with the series anyway; writing them on the
