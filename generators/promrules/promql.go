@@ -1,8 +1,12 @@
 package promrules
 
 import (
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -119,4 +123,188 @@ func sumWithout(e parser.Expr, ls ...string) *parser.AggregateExpr {
 // parity, a calendar slot) into a label other series can match on.
 func countValues(label string, e parser.Expr) *parser.AggregateExpr {
 	return &parser.AggregateExpr{Op: parser.COUNT_VALUES, Param: &parser.StringLiteral{Val: label}, Expr: e}
+}
+
+// printExpr writes e as the PromQL printer does (parser.Expr.String), into one
+// buffer: the printer builds each node's text from its children's, which
+// copies a deep expression once per level and made printing the bulk of
+// compiling. Node kinds the generator does not build fall back to the
+// printer. TestPrinterMatchesPrometheus holds the two to the same text.
+func printExpr(b *strings.Builder, e parser.Expr) {
+	printCached(b, e, nil)
+}
+
+// printCached is printExpr with the text of selectors whose matcher slice
+// is known (by the address of its first element): the generator's own
+// selectors, built once per SLO and printed dozens of times.
+func printCached(b *strings.Builder, e parser.Expr, known map[**labels.Matcher]string) {
+	switch n := e.(type) {
+	case *parser.BinaryExpr:
+		printCached(b, n.LHS, known)
+		b.WriteByte(' ')
+		b.WriteString(n.Op.String())
+		if n.ReturnBool {
+			b.WriteString(" bool")
+		}
+		if vm := n.VectorMatching; vm != nil && vm.FillValues.LHS == nil && vm.FillValues.RHS == nil {
+			grouped := vm.Card == parser.CardManyToOne || vm.Card == parser.CardOneToMany
+			if len(vm.MatchingLabels) > 0 || vm.On || grouped {
+				if vm.On {
+					b.WriteString(" on (")
+				} else {
+					b.WriteString(" ignoring (")
+				}
+				printLabels(b, vm.MatchingLabels)
+				b.WriteByte(')')
+			}
+			if grouped {
+				if vm.Card == parser.CardManyToOne {
+					b.WriteString(" group_left (")
+				} else {
+					b.WriteString(" group_right (")
+				}
+				printLabels(b, vm.Include)
+				b.WriteByte(')')
+			}
+		} else if vm != nil {
+			b.WriteString(n.String())
+			return
+		}
+		b.WriteByte(' ')
+		printCached(b, n.RHS, known)
+	case *parser.ParenExpr:
+		b.WriteByte('(')
+		printCached(b, n.Expr, known)
+		b.WriteByte(')')
+	case *parser.AggregateExpr:
+		b.WriteString(n.Op.String())
+		switch {
+		case n.Without:
+			b.WriteString(" without (")
+			printLabels(b, n.Grouping)
+			b.WriteString(") ")
+		case len(n.Grouping) > 0:
+			b.WriteString(" by (")
+			printLabels(b, n.Grouping)
+			b.WriteString(") ")
+		}
+		b.WriteByte('(')
+		if n.Op.IsAggregatorWithParam() && n.Param != nil {
+			printCached(b, n.Param, known)
+			b.WriteString(", ")
+		}
+		printCached(b, n.Expr, known)
+		b.WriteByte(')')
+	case *parser.Call:
+		b.WriteString(n.Func.Name)
+		b.WriteByte('(')
+		for i, a := range n.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			printCached(b, a, known)
+		}
+		b.WriteByte(')')
+	case *parser.MatrixSelector:
+		vs, ok := n.VectorSelector.(*parser.VectorSelector)
+		if !ok || vs.Timestamp != nil || vs.StartOrEnd != 0 || vs.Anchored || vs.Smoothed || vs.OriginalOffsetExpr != nil || n.RangeExpr != nil {
+			b.WriteString(n.String())
+			return
+		}
+		printSelector(b, vs, known)
+		b.WriteByte('[')
+		b.WriteString(model.Duration(n.Range).String())
+		b.WriteByte(']')
+		printOffset(b, vs.OriginalOffset)
+	case *parser.SubqueryExpr:
+		if n.Timestamp != nil || n.StartOrEnd != 0 || n.OriginalOffsetExpr != nil || n.RangeExpr != nil || n.StepExpr != nil {
+			b.WriteString(n.String())
+			return
+		}
+		printCached(b, n.Expr, known)
+		b.WriteByte('[')
+		b.WriteString(model.Duration(n.Range).String())
+		b.WriteByte(':')
+		if n.Step != 0 {
+			b.WriteString(model.Duration(n.Step).String())
+		}
+		b.WriteByte(']')
+		printOffset(b, n.OriginalOffset)
+	case *parser.VectorSelector:
+		if n.Timestamp != nil || n.StartOrEnd != 0 || n.Anchored || n.Smoothed || n.OriginalOffsetExpr != nil {
+			b.WriteString(n.String())
+			return
+		}
+		printSelector(b, n, known)
+		printOffset(b, n.OriginalOffset)
+	case *parser.NumberLiteral:
+		if n.Duration {
+			b.WriteString(n.String())
+			return
+		}
+		b.WriteString(strconv.FormatFloat(n.Val, 'f', -1, 64))
+	case *parser.StringLiteral:
+		b.WriteString(strconv.Quote(n.Val))
+	default:
+		b.WriteString(e.String())
+	}
+}
+
+// printSelector writes a selector's name and matchers, sorted as the
+// printer sorts them, without its modifiers.
+func printSelector(b *strings.Builder, vs *parser.VectorSelector, known map[**labels.Matcher]string) {
+	if len(vs.LabelMatchers) > 0 {
+		if text, ok := known[&vs.LabelMatchers[0]]; ok {
+			b.WriteString(text)
+			return
+		}
+	}
+	var buf [8]string
+	ms := buf[:0]
+	for _, m := range vs.LabelMatchers {
+		if m == nil || m.Name == labels.MetricName && m.Type == labels.MatchEqual && m.Value == vs.Name && m.Value != "" {
+			continue
+		}
+		if model.LegacyValidation.IsValidLabelName(m.Name) {
+			ms = append(ms, m.Name+m.Type.String()+strconv.Quote(m.Value))
+		} else {
+			ms = append(ms, m.String())
+		}
+	}
+	b.WriteString(vs.Name)
+	if len(ms) > 0 {
+		slices.Sort(ms)
+		b.WriteByte('{')
+		for i, m := range ms {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(m)
+		}
+		b.WriteByte('}')
+	}
+}
+
+func printOffset(b *strings.Builder, offset time.Duration) {
+	switch {
+	case offset > 0:
+		b.WriteString(" offset ")
+		b.WriteString(model.Duration(offset).String())
+	case offset < 0:
+		b.WriteString(" offset -")
+		b.WriteString(model.Duration(-offset).String())
+	}
+}
+
+func printLabels(b *strings.Builder, ls []string) {
+	for i, l := range ls {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if model.LegacyValidation.IsValidLabelName(l) {
+			b.WriteString(l)
+		} else {
+			b.WriteString(strconv.Quote(l))
+		}
+	}
 }

@@ -74,7 +74,8 @@ func Groups(svc *slo.Service) []rulefmt.RuleGroup {
 
 // Group compiles one SLO into its rule group.
 func Group(s *slo.SLO) rulefmt.RuleGroup {
-	b := &builder{slo: s, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{}}
+	b := &builder{slo: s, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{},
+		selectors: map[selectorKey][]*labels.Matcher{}, selectorText: map[**labels.Matcher]string{}}
 	if s.Calendar != nil {
 		b.calendarSlotRules()
 	}
@@ -104,12 +105,15 @@ func Group(s *slo.SLO) rulefmt.RuleGroup {
 }
 
 type builder struct {
-	slo       *slo.SLO
-	windows   map[time.Duration]string
-	lookups   map[variant][2]string
-	rules     []rulefmt.Rule
-	matchers  map[string]*labels.Matcher
-	labelSets map[labelSetKey]map[string]string
+	text         strings.Builder
+	selectors    map[selectorKey][]*labels.Matcher
+	selectorText map[**labels.Matcher]string
+	slo          *slo.SLO
+	windows      map[time.Duration]string
+	lookups      map[variant][2]string
+	rules        []rulefmt.Rule
+	matchers     map[string]*labels.Matcher
+	labelSets    map[labelSetKey]map[string]string
 }
 
 // labelSetKey identifies a set of rule labels: a variant and up to two
@@ -163,19 +167,50 @@ func (b *builder) matcher(name, value string) *labels.Matcher {
 }
 
 // recorded selects a recorded series of the variant, with extra labels as
-// name/value pairs. (The printer sorts the matchers.)
+// name/value pairs. Each selector's matchers are built and printed once
+// per SLO: the selectors it returns share them (with no room to append
+// to), and the printer finds their text by them.
 func (b *builder) recorded(name string, v variant, extra ...string) *parser.VectorSelector {
-	pairs := append(b.identity(v), extra...)
-	ms := make([]*labels.Matcher, 0, len(pairs)/2+1)
-	ms = append(ms, b.matcher(labels.MetricName, name))
-	for i := 0; i+1 < len(pairs); i += 2 {
-		ms = append(ms, b.matcher(pairs[i], pairs[i+1]))
+	key := selectorKey{name: name, v: v}
+	if len(extra) > len(key.extra) {
+		panic("prometheus: recorded takes at most two extra labels")
+	}
+	copy(key.extra[:], extra)
+	ms, ok := b.selectors[key]
+	if !ok {
+		pairs := append(b.identity(v), extra...)
+		ms = make([]*labels.Matcher, 0, len(pairs)/2+1)
+		ms = append(ms, b.matcher(labels.MetricName, name))
+		for i := 0; i+1 < len(pairs); i += 2 {
+			ms = append(ms, b.matcher(pairs[i], pairs[i+1]))
+		}
+		ms = slices.Clip(ms)
+		b.selectors[key] = ms
+		var text strings.Builder
+		printSelector(&text, &parser.VectorSelector{Name: name, LabelMatchers: ms}, nil)
+		b.selectorText[&ms[0]] = text.String()
 	}
 	return &parser.VectorSelector{Name: name, LabelMatchers: ms}
 }
 
+// selectorKey identifies a selector of recorded series: name, variant and
+// up to two extra labels.
+type selectorKey struct {
+	name  string
+	v     variant
+	extra [4]string
+}
+
 func (b *builder) record(name string, expr parser.Expr, ls map[string]string) {
-	b.rules = append(b.rules, rulefmt.Rule{Record: name, Expr: expr.String(), Labels: ls})
+	b.rules = append(b.rules, rulefmt.Rule{Record: name, Expr: b.print(expr), Labels: ls})
+}
+
+// print prints an expression with the builder's buffer.
+func (b *builder) print(e parser.Expr) string {
+	b.text.Reset()
+	b.text.Grow(1024)
+	printCached(&b.text, e, b.selectorText)
+	return b.text.String()
 }
 
 // withLabels returns the rule labels for the variant plus extra name/value
@@ -240,19 +275,15 @@ func (b *builder) totalWindows() []time.Duration {
 }
 
 // count names the series one count (events, or bad events) is recorded
-// in, and holds the expression of what the raw counters counted in the
-// last hour (nil when they cannot tell: bool gauges hold nothing for a
-// gap, native histograms are not subtracted).
+// in.
 type count struct {
 	increments, hourToDate, hourly, periodBlock string
-	rawDelta                                    parser.Expr
 }
 
-func (b *builder) counts(v variant) (total, errs count) {
-	totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
-	return count{series.Total, series.HourToDateTotal, series.HourlyTotal, series.PeriodBlockTotal, totalDelta},
-		count{series.Errors, series.HourToDateErrors, series.HourlyErrors, series.PeriodBlockErrors, errsDelta}
-}
+var (
+	totalCount  = count{series.Total, series.HourToDateTotal, series.HourlyTotal, series.PeriodBlockTotal}
+	errorsCount = count{series.Errors, series.HourToDateErrors, series.HourlyErrors, series.PeriodBlockErrors}
+)
 
 func (b *builder) sliRules(v variant) {
 	s := b.slo
@@ -267,13 +298,13 @@ func (b *builder) sliRules(v variant) {
 	totalIncrease, errsIncrease := b.baseIncrements(v)
 	b.record(series.Total, totalIncrease, b.withLabels(v, series.WindowLabel, base))
 	b.record(series.Errors, errsIncrease, b.withLabels(v, series.WindowLabel, base))
-	total, errs := b.counts(v)
+	total, errs := totalCount, errorsCount
 	for _, n := range []count{total, errs} {
 		b.record(n.hourToDate, b.hourToDate(v, n), b.withLabels(v))
 	}
-	for _, n := range []count{total, errs} {
-		b.record(n.hourly, b.hourlyBlock(v, n), b.withLabels(v))
-	}
+	totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
+	b.record(total.hourly, b.hourlyBlock(v, total, totalDelta), b.withLabels(v))
+	b.record(errs.hourly, b.hourlyBlock(v, errs, errsDelta), b.withLabels(v))
 	if s.Calendar != nil {
 		for _, n := range []count{total, errs} {
 			b.periodBlockRule(v, n)
@@ -299,7 +330,7 @@ func (b *builder) errorRatio(v variant, w time.Duration) parser.Expr {
 	if b.slo.SLI.Kind == slo.Raw {
 		return b.recorded(series.ErrorRatio, v, series.WindowLabel, b.window(w))
 	}
-	total, errs := b.counts(v)
+	total, errs := totalCount, errorsCount
 	if slices.Contains(b.totalWindows(), w) {
 		return binary(parser.DIV, b.sumOver(v, errs, w), b.recorded(series.Total, v, series.WindowLabel, b.window(w)), ignoring(series.WindowLabel))
 	}
@@ -355,7 +386,11 @@ const gapHistory = 6 * time.Hour
 // Hours that add nothing record nothing, so a window reads one sample an
 // hour. No rule reads its own output, so the rules backfill as range
 // queries, rule by rule, as promtool does.
-func (b *builder) hourlyBlock(v variant, n count) parser.Expr {
+//
+// rawDelta is what the raw counters counted in the last hour, nil when they
+// cannot tell (bool gauges hold nothing for a gap, native histograms are
+// not subtracted).
+func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.Expr {
 	s := b.slo
 	step := s.BaseWindow
 	hour := burnrate.BlockSize
@@ -366,7 +401,7 @@ func (b *builder) hourlyBlock(v variant, n count) parser.Expr {
 		series.HourParityLabel, series.WindowLabel)
 	first := binary(parser.EQLC, b.hourToDateCount(v, n), num(1), nil)
 	block := parser.Expr(binary(parser.LAND, last, first, nil))
-	if n.rawDelta == nil {
+	if rawDelta == nil {
 		return block
 	}
 	// After a monitoring gap the raw counters still hold what it missed:
@@ -378,7 +413,7 @@ func (b *builder) hourlyBlock(v variant, n count) parser.Expr {
 	g := s.Grouping
 	htd := b.recorded(n.hourToDate, v)
 	zero := binary(parser.MUL, num(0), htd, nil)
-	missed := call("clamp_min", binary(parser.SUB, n.rawDelta, b.overBase("sum_over_time", v, n, hour-step/2), on(g...)), num(0))
+	missed := call("clamp_min", binary(parser.SUB, rawDelta, b.overBase("sum_over_time", v, n, hour-step/2), on(g...)), num(0))
 	afterGap := binary(parser.EQLC, b.overBase("count_over_time", v, n, step+step/2), num(1), nil)
 	// A gap, not the rules' first evaluation: they ran an hour or more
 	// before. (The hour before the rules were deployed is not counted:
@@ -607,7 +642,7 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 	// The events just recorded, of this evaluation only: the other
 	// parity's last increment may be within an instant selector's reach.
 	totalBase := func() parser.Expr {
-		return b.overBase("sum_over_time", v, count{increments: series.Total}, base/2)
+		return b.overBase("sum_over_time", v, totalCount, base/2)
 	}
 	increase := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
 		vs := sel.VectorSelector()
@@ -798,7 +833,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	}
 	b.rules = append(b.rules, rulefmt.Rule{
 		Alert:       s.Alerting.Name,
-		Expr:        expr.String(),
+		Expr:        b.print(expr),
 		For:         model.Duration(t.For),
 		Labels:      ls,
 		Annotations: as,
@@ -865,7 +900,7 @@ func (b *builder) budgetAlertRule(o slo.Objective, spent float64) {
 	maps.Copy(as, budget.Annotations)
 	b.rules = append(b.rules, rulefmt.Rule{
 		Alert:       budget.Name,
-		Expr:        expr.String(),
+		Expr:        b.print(expr),
 		Labels:      ls,
 		Annotations: as,
 	})

@@ -112,15 +112,20 @@ var noisyNumber = regexp.MustCompile(`\d\.\d*0000000\d|\d\.\d*9999999\d`)
 // Every expression slokit writes must parse with both query languages, so
 // the same rules run on Prometheus and on VictoriaMetrics, and carry no
 // binary floating-point noise.
-func TestEveryExpressionParsesAsPromQLAndMetricsQL(t *testing.T) {
+func TestEveryExpressionParsesAsPromQLAndMetricsQLAndPrintsAsPrometheusDoes(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
 	exprs := 0
 	for _, svc := range loadInputs(t) {
 		for _, g := range promrules.Groups(svc) {
 			for _, r := range g.Rules {
 				exprs++
-				if _, err := p.ParseExpr(r.Expr); err != nil {
+				expr, err := p.ParseExpr(r.Expr)
+				if err != nil {
 					t.Errorf("%s: %s does not parse as PromQL: %v", g.Name, r.Expr, err)
+				} else if again := expr.String(); again != r.Expr {
+					// The generator prints with its own printer, for speed:
+					// it must write what Prometheus' printer writes.
+					t.Errorf("%s: printed\n%s\nwhere Prometheus prints\n%s", g.Name, r.Expr, again)
 				}
 				if noisyNumber.MatchString(r.Expr) {
 					t.Errorf("%s: floating-point noise in %s", g.Name, r.Expr)
