@@ -302,6 +302,14 @@ func (b *builder) sliRules(v variant) {
 	for _, n := range []count{total, errs} {
 		b.record(n.hourToDate, b.hourToDate(v, n), b.withLabels(v))
 	}
+	// Events over windows of up to an hour first: a gap's recovery reads
+	// the last hour's.
+	windows := b.totalWindows()
+	for _, w := range windows {
+		if !burnrate.FromBlocks(w) {
+			b.record(series.Total, b.sumOver(v, total, w), b.withLabels(v, series.WindowLabel, b.window(w)))
+		}
+	}
 	totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
 	b.record(total.hourly, b.hourlyBlock(v, total, totalDelta), b.withLabels(v))
 	b.record(errs.hourly, b.hourlyBlock(v, errs, errsDelta), b.withLabels(v))
@@ -310,8 +318,10 @@ func (b *builder) sliRules(v variant) {
 			b.periodBlockRule(v, n)
 		}
 	}
-	for _, w := range b.totalWindows() {
-		b.record(series.Total, b.sumOver(v, total, w), b.withLabels(v, series.WindowLabel, b.window(w)))
+	for _, w := range windows {
+		if burnrate.FromBlocks(w) {
+			b.record(series.Total, b.sumOver(v, total, w), b.withLabels(v, series.WindowLabel, b.window(w)))
+		}
 	}
 	budgetWindow := s.BudgetWindow()
 	periodErrors := b.sumOver(v, errs, s.Period)
@@ -413,7 +423,7 @@ func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.E
 	g := s.Grouping
 	htd := b.recorded(n.hourToDate, v)
 	zero := binary(parser.MUL, num(0), htd, nil)
-	missed := call("clamp_min", binary(parser.SUB, rawDelta, b.overBase("sum_over_time", v, n, hour-step/2), on(g...)), num(0))
+	missed := call("clamp_min", binary(parser.SUB, rawDelta, b.lastHour(v, n), on(g...)), num(0))
 	afterGap := binary(parser.EQLC, b.overBase("count_over_time", v, n, step+step/2), num(1), nil)
 	// A gap, not the rules' first evaluation: they ran an hour or more
 	// before. (The hour before the rules were deployed is not counted:
@@ -426,6 +436,16 @@ func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.E
 	recovery = binary(parser.LUNLESS, recovery, held, on())
 	sum := binary(parser.ADD, binary(parser.LOR, block, zero, nil), binary(parser.LOR, recovery, zero, on(g...)), on(g...))
 	return binary(parser.GTR, sum, num(0), nil)
+}
+
+// lastHour is one count's base increments over the last hour: the
+// recorded events over it when they are (one sample), else their sum.
+func (b *builder) lastHour(v variant, n count) parser.Expr {
+	hour := burnrate.BlockSize
+	if n == totalCount && slices.Contains(b.totalWindows(), hour) {
+		return sumWithout(b.recorded(series.Total, v, series.WindowLabel, b.window(hour)), series.WindowLabel)
+	}
+	return b.overBase("sum_over_time", v, n, hour-b.slo.BaseWindow/2)
 }
 
 // hourToDateCount is the number of base increments of the current hour.
