@@ -116,8 +116,10 @@ func TestThirtyDayBudgetIsExactAndCheap(t *testing.T) {
 	}
 }
 
-// BenchmarkRuleEvaluation reports samples read and time per evaluation
-// cycle of one SLO's rules on the reference workload.
+// BenchmarkRuleEvaluation reports samples read, series written and time
+// per evaluation cycle of one SLO's rules on the reference workload. The
+// cycle is an hour's first, which writes the two hourly blocks besides the
+// series of every cycle (TestOneSLOsRulesStayLean counts those).
 func BenchmarkRuleEvaluation(b *testing.B) {
 	e, end, _ := costSetup(b)
 	b.ResetTimer()
