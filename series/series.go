@@ -68,8 +68,9 @@ const (
 	PeriodBlockErrors = "slo:sli_errors:period_hourly_increase"
 	// Maintenance is 1 while one of the SLO's maintenance windows (the
 	// spec's, or one made through slokit serve's API, ExportedMaintenance)
-	// holds, else 0. The base-window increments are multiplied by 1 less
-	// it: events in a window count neither toward the SLI nor the budget.
+	// holds, and absent otherwise. No base-window increment is recorded
+	// while it is: events in a window count neither toward the SLI nor the
+	// budget.
 	Maintenance = "slo:maintenance:active"
 	// ErrorRatio is errors / total over the period (window: the period, or
 	// the calendar period's name): the traffic-weighted error ratio (a

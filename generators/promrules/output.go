@@ -87,9 +87,9 @@ func FormatList() string {
 	return strings.Join(names, ", ")
 }
 
-// bytesPerSLO is about what one SLO's rules take in YAML, to size each
-// SLO's buffer once.
-const bytesPerSLO = 16 << 10
+// bytesPerSLO is about what one SLO's rules take in YAML (21 KB for a
+// ratio SLO with the default tiers), to size each SLO's buffer once.
+const bytesPerSLO = 24 << 10
 
 // Write writes the rules of services in format f to one stream: a rule
 // file holding every group in one document, or one Kubernetes object per

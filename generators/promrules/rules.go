@@ -540,14 +540,24 @@ func (b *builder) maintenanceRules() {
 	if len(terms) > 0 {
 		active = "vector(" + strings.Join(terms, " + ") + ") + on () (" + active + ")"
 	}
-	b.record(series.Maintenance, mustParse("clamp_max("+active+", 1)"), b.withLabels(variant{}))
+	// Recorded only while a window holds: the rules read it every
+	// evaluation and over the last hour, and a series that is almost
+	// always absent costs nothing to read.
+	b.record(series.Maintenance, mustParse("clamp_max("+active+", 1) > 0"), b.withLabels(variant{}))
 }
 
-// outsideMaintenance zeroes a base increment while a maintenance window
-// holds, and labels it with its hour's parity.
+// outsideMaintenance labels a base increment with its hour's parity, and
+// drops it while a maintenance window holds: the minutes of a window add
+// nothing to any window, as the minutes of a monitoring gap, and a gap's
+// recovery is not made within an hour of one.
+//
+// The maintenance series is read over the last half step, which holds this
+// evaluation's sample only: an instant selector would find a sample up to
+// five minutes old once the window has ended, where a backfill (which
+// writes no staleness markers) still has one.
 func (b *builder) outsideMaintenance(e parser.Expr) parser.Expr {
-	// group_left keeps the parity label, which one-to-one on () drops.
-	outside := binary(parser.SUB, hourParity(), b.recorded(series.Maintenance, variant{}), onGroupLeft())
+	now := call("count_over_time", rangeOf(b.recorded(series.Maintenance, variant{}), b.slo.BaseWindow/2))
+	outside := binary(parser.LUNLESS, hourParity(), now, on())
 	return binary(parser.MUL, e, outside, onGroupLeftCopying(nil, series.HourParityLabel))
 }
 
