@@ -76,6 +76,7 @@ func Groups(svc *slo.Service) []rulefmt.RuleGroup {
 func Group(s *slo.SLO) rulefmt.RuleGroup {
 	b := &builder{slo: s, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{},
 		selectors: map[selectorKey][]*labels.Matcher{}, selectorText: map[**labels.Matcher]string{}}
+	b.totals = b.totalWindows()
 	if s.Calendar != nil {
 		b.calendarSlotRules()
 	}
@@ -105,6 +106,7 @@ func Group(s *slo.SLO) rulefmt.RuleGroup {
 }
 
 type builder struct {
+	totals       []time.Duration // totalWindows, computed once
 	text         strings.Builder
 	selectors    map[selectorKey][]*labels.Matcher
 	selectorText map[**labels.Matcher]string
@@ -304,7 +306,7 @@ func (b *builder) sliRules(v variant) {
 	}
 	// Events over windows of up to an hour first: a gap's recovery reads
 	// the last hour's.
-	windows := b.totalWindows()
+	windows := b.totals
 	for _, w := range windows {
 		if !burnrate.FromBlocks(w) {
 			b.record(series.Total, b.sumOver(v, total, w), b.withLabels(v, series.WindowLabel, b.window(w)))
@@ -341,7 +343,7 @@ func (b *builder) errorRatio(v variant, w time.Duration) parser.Expr {
 		return b.recorded(series.ErrorRatio, v, series.WindowLabel, b.window(w))
 	}
 	total, errs := totalCount, errorsCount
-	if slices.Contains(b.totalWindows(), w) {
+	if slices.Contains(b.totals, w) {
 		return binary(parser.DIV, b.sumOver(v, errs, w), b.recorded(series.Total, v, series.WindowLabel, b.window(w)), ignoring(series.WindowLabel))
 	}
 	return binary(parser.DIV, b.sumOver(v, errs, w), b.sumOver(v, total, w), nil)
@@ -442,7 +444,7 @@ func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.E
 // recorded events over it when they are (one sample), else their sum.
 func (b *builder) lastHour(v variant, n count) parser.Expr {
 	hour := burnrate.BlockSize
-	if n == totalCount && slices.Contains(b.totalWindows(), hour) {
+	if n == totalCount && slices.Contains(b.totals, hour) {
 		return sumWithout(b.recorded(series.Total, v, series.WindowLabel, b.window(hour)), series.WindowLabel)
 	}
 	return b.overBase("sum_over_time", v, n, hour-b.slo.BaseWindow/2)
