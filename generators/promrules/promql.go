@@ -125,18 +125,15 @@ func countValues(label string, e parser.Expr) *parser.AggregateExpr {
 	return &parser.AggregateExpr{Op: parser.COUNT_VALUES, Param: &parser.StringLiteral{Val: label}, Expr: e}
 }
 
-// printExpr writes e as the PromQL printer does (parser.Expr.String), into one
-// buffer: the printer builds each node's text from its children's, which
-// copies a deep expression once per level and made printing the bulk of
-// compiling. Node kinds the generator does not build fall back to the
-// printer. TestPrinterMatchesPrometheus holds the two to the same text.
-func printExpr(b *strings.Builder, e parser.Expr) {
-	printCached(b, e, nil)
-}
-
-// printCached is printExpr with the text of selectors whose matcher slice
-// is known (by the address of its first element): the generator's own
-// selectors, built once per SLO and printed dozens of times.
+// printCached writes e as the PromQL printer does (parser.Expr.String),
+// into one buffer: the printer builds each node's text from its children's,
+// which copies a deep expression once per level and made printing the bulk
+// of compiling. The text of selectors whose matcher slice is known (by the
+// address of its first element) is taken from known: the generator's own
+// selectors, built once per SLO and printed dozens of times. Node kinds
+// the generator does not build fall back to the printer.
+// TestEveryExpressionParsesAsPromQLAndMetricsQLAndPrintsAsPrometheusDoes
+// holds the two to the same text.
 func printCached(b *strings.Builder, e parser.Expr, known map[**labels.Matcher]string) {
 	switch n := e.(type) {
 	case *parser.BinaryExpr:

@@ -302,7 +302,7 @@ func (b *builder) sliRules(v variant) {
 	b.record(series.Errors, errsIncrease, b.withLabels(v, series.WindowLabel, base))
 	total, errs := totalCount, errorsCount
 	for _, n := range []count{total, errs} {
-		b.record(n.hourToDate, b.hourToDate(v, n), b.withLabels(v))
+		b.record(n.hourToDate, b.hourToDate("sum_over_time", v, n), b.withLabels(v))
 	}
 	// Events over windows of up to an hour first: a gap's recovery reads
 	// the last hour's.
@@ -376,13 +376,14 @@ func (b *builder) sumOver(v variant, n count, w time.Duration) parser.Expr {
 	return b.upTo(v, n, w)
 }
 
-// hourToDate sums the base increments of the current hour. What the hour
-// holds must be told from the last with fixed ranges (PromQL has no range
-// up to the hour): the base increments carry the parity of their hour,
-// and within an hour less half a step only the current hour's increments
-// have its parity.
-func (b *builder) hourToDate(v variant, n count) parser.Expr {
-	own := binary(parser.LAND, call("sum_over_time", rangeOf(b.baseSeries(v, n), burnrate.BlockSize-b.slo.BaseWindow/2)), hourParity(), on(series.HourParityLabel))
+// hourToDate applies a range function (sum_over_time: the hour to date;
+// count_over_time: how many increments it holds) to the base increments of
+// the current hour. What the hour holds must be told from the last with
+// fixed ranges (PromQL has no range up to the hour): the base increments
+// carry the parity of their hour, and within an hour less half a step only
+// the current hour's increments have its parity.
+func (b *builder) hourToDate(fn string, v variant, n count) parser.Expr {
+	own := binary(parser.LAND, call(fn, rangeOf(b.baseSeries(v, n), burnrate.BlockSize-b.slo.BaseWindow/2)), hourParity(), on(series.HourParityLabel))
 	return sumWithout(own, series.HourParityLabel, series.WindowLabel)
 }
 
@@ -411,7 +412,7 @@ func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.E
 	// at its first evaluation.
 	last := sumWithout(binary(parser.LUNLESS, call("sum_over_time", rangeOf(b.baseSeries(v, n), 2*hour-step/2)), hourParity(), on(series.HourParityLabel)),
 		series.HourParityLabel, series.WindowLabel)
-	first := binary(parser.EQLC, b.hourToDateCount(v, n), num(1), nil)
+	first := binary(parser.EQLC, b.hourToDate("count_over_time", v, n), num(1), nil)
 	block := parser.Expr(binary(parser.LAND, last, first, nil))
 	if rawDelta == nil {
 		return block
@@ -433,7 +434,8 @@ func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.E
 	ran := call("count_over_time", &parser.SubqueryExpr{Expr: b.recorded(n.hourToDate, v), Range: gapHistory - hour, Step: hour, OriginalOffset: hour})
 	recovery := binary(parser.LAND, binary(parser.LAND, missed, afterGap, on(g...)), binary(parser.GTR, ran, num(0), nil), on(g...))
 	// The raw counters' growth holds a maintenance window's events, which
-	// the increments left out: no recovery after one.
+	// the increments left out: no recovery after one. (Earlier slokit rules
+	// recorded 0 outside a window: > 0 keeps their last hour harmless.)
 	held := binary(parser.GTR, call("max_over_time", rangeOf(b.recorded(series.Maintenance, variant{}), hour)), num(0), nil)
 	recovery = binary(parser.LUNLESS, recovery, held, on())
 	sum := binary(parser.ADD, binary(parser.LOR, block, zero, nil), binary(parser.LOR, recovery, zero, on(g...)), on(g...))
@@ -448,12 +450,6 @@ func (b *builder) lastHour(v variant, n count) parser.Expr {
 		return sumWithout(b.recorded(series.Total, v, series.WindowLabel, b.window(hour)), series.WindowLabel)
 	}
 	return b.overBase("sum_over_time", v, n, hour-b.slo.BaseWindow/2)
-}
-
-// hourToDateCount is the number of base increments of the current hour.
-func (b *builder) hourToDateCount(v variant, n count) parser.Expr {
-	own := binary(parser.LAND, call("count_over_time", rangeOf(b.baseSeries(v, n), burnrate.BlockSize-b.slo.BaseWindow/2)), hourParity(), on(series.HourParityLabel))
-	return sumWithout(own, series.HourParityLabel, series.WindowLabel)
 }
 
 // upTo is one count over the last w, a whole number of hours: the hour to
