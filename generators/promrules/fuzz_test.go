@@ -43,6 +43,13 @@ func FuzzSpecToRuleFile(f *testing.F) {
 		if err := promrules.Write(&buf, promrules.Output{Format: promrules.FormatPrometheus}, services); err != nil {
 			t.Fatalf("a valid spec does not generate: %v", err)
 		}
+		for _, svc := range services {
+			for _, s := range svc.SLOs {
+				if filled, direct := promrules.ShapeAndGroupTextForTest(s); filled != direct {
+					t.Fatalf("%s: the shape's text differs from Group's:\n%s\n---\n%s", promrules.GroupName(s), filled, direct)
+				}
+			}
+		}
 		if _, errs := rulefmt.Parse(buf.Bytes(), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler)); len(errs) > 0 {
 			t.Fatalf("Prometheus refuses the rules of a valid spec: %v\n%s", errs, data)
 		}

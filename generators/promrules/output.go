@@ -205,10 +205,11 @@ func renderedGroups(f Format, services []*slo.Service) iter.Seq[[]byte] {
 	if f == FormatPrometheus {
 		indent = ""
 	}
+	shapes := newShapes(indent)
 	return parallel.Ordered(len(all), func(i int) []byte {
 		var b bytes.Buffer
 		b.Grow(bytesPerSLO)
-		writeGroup(&b, indent, Group(all[i]))
+		shapes.write(&b, all[i])
 		return b.Bytes()
 	})
 }

@@ -257,20 +257,9 @@ func printSelector(b *strings.Builder, vs *parser.VectorSelector, known map[**la
 		}
 	}
 	var buf [8]string
-	ms := buf[:0]
-	for _, m := range vs.LabelMatchers {
-		if m == nil || m.Name == labels.MetricName && m.Type == labels.MatchEqual && m.Value == vs.Name && m.Value != "" {
-			continue
-		}
-		if model.LegacyValidation.IsValidLabelName(m.Name) {
-			ms = append(ms, m.Name+m.Type.String()+strconv.Quote(m.Value))
-		} else {
-			ms = append(ms, m.String())
-		}
-	}
+	ms := matcherTexts(buf[:0], vs)
 	b.WriteString(vs.Name)
 	if len(ms) > 0 {
-		slices.Sort(ms)
 		b.WriteByte('{')
 		for i, m := range ms {
 			if i > 0 {
@@ -280,6 +269,25 @@ func printSelector(b *strings.Builder, vs *parser.VectorSelector, known map[**la
 		}
 		b.WriteByte('}')
 	}
+}
+
+// matcherTexts appends the text of a selector's matchers to dst, sorted as
+// the printer sorts them, leaving out the one on __name__ that the name
+// already says.
+func matcherTexts(dst []string, vs *parser.VectorSelector) []string {
+	n := len(dst)
+	for _, m := range vs.LabelMatchers {
+		if m == nil || m.Name == labels.MetricName && m.Type == labels.MatchEqual && m.Value == vs.Name && m.Value != "" {
+			continue
+		}
+		if model.LegacyValidation.IsValidLabelName(m.Name) {
+			dst = append(dst, m.Name+m.Type.String()+strconv.Quote(m.Value))
+		} else {
+			dst = append(dst, m.String())
+		}
+	}
+	slices.Sort(dst[n:])
+	return dst
 }
 
 func printOffset(b *strings.Builder, offset time.Duration) {
