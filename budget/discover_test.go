@@ -182,8 +182,7 @@ func describe(service, name string, extra ...string) model.Vector {
 	return model.Vector{
 		sample(series.Info, 1, append(id, "team", "checkout")...),
 		sample(series.Objective, 0.999, append(id, series.ObjectiveLabel, "99.9")...),
-		sample(series.Period, (30 * 24 * time.Hour).Seconds(), id...),
-		sample(series.Policy, 1, append(id, series.WarnBelowLabel, "0.25", series.FreezeOnPageLabel, "true",
+		sample(series.Policy, 1, append(id, series.PeriodLabel, "30d", series.WarnBelowLabel, "0.25", series.FreezeOnPageLabel, "true",
 			series.AllowDuringFreezeLabel, "hotfix", series.AlertLabel, "SLOErrorBudgetBurn", series.ExhaustionWindowLabel, "1h")...),
 	}
 }
@@ -197,18 +196,25 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 	v = append(v, describe("order-api", "availability", "replica", "b")...)
 	v = append(v, describe("menu", "latency")...)
 	old := describe("legacy", "availability")
-	v = append(v, old[:3]...) // rules from before the policy series
+	v = append(v, old[:2]...) // rules from before the policy series
+	// Rules from before the period was a label of the policy series.
+	compat := describe("compat", "availability")
+	delete(compat[2].Metric, series.PeriodLabel)
+	v = append(v, append(compat, sample(series.Period, (30*24*time.Hour).Seconds(), series.ServiceLabel, "compat", series.SLOLabel, "availability"))...)
+	badPeriod := describe("bad", "period")
+	badPeriod[2].Metric[series.PeriodLabel] = "soon"
+	v = append(v, badPeriod...)
 	v = append(v, sample(series.Objective, 0.9, series.ServiceLabel, "odd", series.SLOLabel, "x", series.ObjectiveLabel, "99.90"))
 	v = append(v, describe("odd", "x")...)
 	bad := describe("bad", "policy")
-	bad[3].Metric[series.FreezeOnPageLabel] = "sometimes"
+	bad[2].Metric[series.FreezeOnPageLabel] = "sometimes"
 	v = append(v, bad...)
 	tiers := describe("bad", "tiers")
-	tiers[3].Metric[series.TiersLabel] = "page:1h/5m:14.4,page:6h:6"
+	tiers[2].Metric[series.TiersLabel] = "page:1h/5m:14.4,page:6h:6"
 	v = append(v, tiers...)
 	v = append(v, describe("nul\x00byte", "x")...) // no spec names a service so
 	infinite := describe("bad", "factor")
-	infinite[3].Metric[series.TiersLabel] = "page:1h/5m:+Inf"
+	infinite[2].Metric[series.TiersLabel] = "page:1h/5m:+Inf"
 	v = append(v, infinite...)
 	two := describe("two", "periods")
 	v = append(v, two...)
@@ -229,7 +235,7 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 			}(), ","))
 		}
 	}
-	if want := []string{"menu/latency 99.9", "odd/x 99.9", "order-api/availability 99.9", "two/periods 99.9"}; !slices.Equal(names, want) {
+	if want := []string{"compat/availability 99.9", "menu/latency 99.9", "odd/x 99.9", "order-api/availability 99.9", "two/periods 99.9"}; !slices.Equal(names, want) {
 		t.Errorf("discovered %q, want %q", names, want)
 	}
 	for _, want := range []string{
@@ -237,6 +243,7 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 		`SLO bad/policy: left out: freeze_on_page "sometimes" is not true or false`,
 		`SLO odd/x: objective "99.90" is not written as slokit writes it`,
 		"SLO two/periods: two periods, 1w and 30d",
+		"SLO bad/period: left out: no valid period label of " + series.Policy + " or no valid " + series.Objective + " series",
 		`SLO bad/tiers: left out: tiers: "page:6h:6" is not severity:long/short:factor`,
 		// An infinite factor would reach the API, and JSON cannot hold it.
 		`SLO bad/factor: left out: tiers: "page:1h/5m:+Inf" is not severity:long/short:factor`,
@@ -246,7 +253,7 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 			t.Errorf("problems %q\nlack %q", problems, want)
 		}
 	}
-	if len(problems) != 7 {
-		t.Errorf("problems: %q, want 7", problems)
+	if len(problems) != 8 {
+		t.Errorf("problems: %q, want 8", problems)
 	}
 }

@@ -47,8 +47,16 @@ const (
 	// hour to date and take off the part of their oldest hour that lies
 	// before the window.
 	HourlyTotal = "slo:sli_total:hourly_increase"
-	// HourlyErrors is HourlyTotal for bad events.
+	// HourlyErrors is HourlyTotal for bad events. Both carry the parity
+	// of the UTC day they were recorded on (DayParityLabel).
 	HourlyErrors = "slo:sli_errors:hourly_increase"
+	// DailyTotal is, at the first evaluation of a UTC day, the hourly
+	// blocks of the total recorded the day before: windows of a week or
+	// more (a 30-day period) add days up from it, and only the hourly
+	// blocks of their first and last days.
+	DailyTotal = "slo:sli_total:daily_increase"
+	// DailyErrors is DailyTotal for bad events.
+	DailyErrors = "slo:sli_errors:daily_increase"
 	// CalendarSlot is, for an SLO with a calendar period, the current
 	// period's number modulo 3 (months or weeks since an epoch, in the
 	// SLO's time zone), and LastHourSlot the same for the hour before.
@@ -87,7 +95,9 @@ const (
 	BudgetRemaining = "slo:error_budget:remaining_ratio"
 	// Objective is the objective as a ratio (0.999).
 	Objective = "slo:objective:ratio"
-	// Period is the SLO period in seconds.
+	// Period is the SLO period in seconds, as slokit before 0.1.0 recorded
+	// it; the period is now the PeriodLabel of the Policy series. Discovery
+	// still reads it from rules generated before.
 	Period = "slo:period:seconds"
 	// Info is 1 for every SLO, with its service and SLO labels (team, tier,
 	// ...), for joins and inventories.
@@ -136,6 +146,10 @@ const (
 	// zone; both absent for a rolling period.
 	CalendarLabel = "calendar"
 	TimeZoneLabel = "timezone"
+	// PeriodLabel is the budget's period as WindowValue writes it ("30d";
+	// for a calendar period its nominal length, which alerting windows are
+	// scaled to).
+	PeriodLabel = "period"
 )
 
 // Labels slokit puts on recorded series and alerts.
@@ -148,6 +162,9 @@ const (
 	// HourParityLabel is "0" or "1", the parity of the hour, on the
 	// base-window Total and Errors.
 	HourParityLabel = "hour_parity"
+	// DayParityLabel is "0" or "1", the parity of the UTC day (days since
+	// 1970), on the hourly blocks.
+	DayParityLabel = "day_parity"
 	// PeriodSlotLabel is "0", "1" or "2" on the PeriodBlock series.
 	PeriodSlotLabel = "period_slot"
 	SeverityLabel   = "severity"
@@ -162,7 +179,7 @@ const (
 // which a spec therefore cannot set. It returns a new slice each time: the
 // list is part of the contract, not something a caller may change.
 func ReservedLabels() []string {
-	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, PeriodSlotLabel, SeverityLabel, BudgetSpentLabel, AlertNameLabel}
+	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, DayParityLabel, PeriodSlotLabel, SeverityLabel, BudgetSpentLabel, AlertNameLabel}
 }
 
 // IsReserved reports whether slokit sets the label itself.

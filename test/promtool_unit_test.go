@@ -160,8 +160,8 @@ func TestPromtoolTestRulesOnExampleSpecs(t *testing.T) {
 	exprs := []exprTest{
 		// Windows summed from 1-minute increments hold exactly their
 		// minutes: 72000 in 1h, not the 73200 a closed [1h] range would sum.
-		{Expr: series.Total + `{` + avail + `,window="1h"}`, EvalTime: "2h30m",
-			ExpSamples: []sample{{Labels: series.Total + `{` + avail + `,window="1h"}`, Value: 60 * perMinute}}},
+		{Expr: `sum without (hour_parity, window) (sum_over_time(` + series.Total + `{` + avail + `,window="1m"}[59m30s]))`, EvalTime: "2h30m",
+			ExpSamples: []sample{{Labels: `{` + avail + `}`, Value: 60 * perMinute}}},
 		// Day-long windows are current to the minute: the hourly blocks of
 		// the first three hours and the half hour since.
 		{Expr: series.Total + `{` + avail + `,window="1d"}`, EvalTime: "3h30m",

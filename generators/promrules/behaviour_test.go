@@ -137,8 +137,9 @@ func TestTrafficSurgeAtHealthyErrorRatioFiresNothing(t *testing.T) {
 
 	// The surge must be visible in the recorded traffic, or the test proves
 	// nothing.
-	before := queryValue(t, e, series.Total+`{window="1h"}`, surgeStart)
-	during := queryValue(t, e, series.Total+`{window="1h"}`, surgeEnd)
+	lastHour := `sum(sum_over_time(` + series.Total + `{window="1m"}[59m30s]))`
+	before := queryValue(t, e, lastHour, surgeStart)
+	during := queryValue(t, e, lastHour, surgeEnd)
 	if during < 8*before {
 		t.Fatalf("recorded traffic rose from %.0f to %.0f per hour, want a 10x surge", before, during)
 	}

@@ -81,7 +81,7 @@ func TestCalendarMonthBudgetIsExactAndItsCost(t *testing.T) {
 
 // TestThirtyDayBudgetIsExactAndCheap holds the recording layout to its
 // promises on the reference workload: one evaluation cycle of all rules of
-// one SLO reads at most 3,500 samples, and the remaining budget over the
+// one SLO reads at most 2,500 samples, and the remaining budget over the
 // 30-day period is within half a point of the exact, traffic-weighted
 // figure, although the error bursts come at night when an average of
 // ratios would overweight them.
@@ -98,8 +98,8 @@ func TestThirtyDayBudgetIsExactAndCheap(t *testing.T) {
 	}
 	reported := queryValue(t, e, series.BudgetRemaining, end)
 	t.Logf("samples read per evaluation cycle: %d; remaining budget %.4f, exact %.4f", samples, reported, exact)
-	if samples > 3500 {
-		t.Errorf("one evaluation cycle read %d samples, want at most 3,500", samples)
+	if samples > 2500 {
+		t.Errorf("one evaluation cycle read %d samples, want at most 2,500", samples)
 	}
 	if samples < 1000 {
 		t.Errorf("one evaluation cycle read only %d samples: the 30-day window cannot have been summed", samples)
@@ -151,8 +151,9 @@ func seriesWritten(tb testing.TB, e *engine.Engine, t time.Time) int {
 
 // The rules of one 99.9% ratio SLO stay lean: at most 25 recording rules,
 // and at most 24 series written by an evaluation within an hour (an hour's
-// first evaluation also writes its two hourly blocks). Their text is held
-// under its size today (issue 27 aims at 8 KB).
+// first evaluation also writes its two hourly blocks, a day's first its two
+// daily blocks). Their text is held under its size today (issue 27 aimed
+// at 8 KB; the daily blocks that halved the samples read took 3 KB more).
 func TestOneSLOsRulesStayLean(t *testing.T) {
 	t.Parallel()
 	_, text := compile(t, orderSpec("99.9"))
@@ -162,8 +163,8 @@ func TestOneSLOsRulesStayLean(t *testing.T) {
 	if n := strings.Count(string(text), "- alert:"); n != 4 {
 		t.Errorf("%d alerting rules, want one per tier, 4", n)
 	}
-	if len(text) > 21*1024 {
-		t.Errorf("%d bytes of rules, want at most 21 KiB", len(text))
+	if len(text) > 24*1024 {
+		t.Errorf("%d bytes of rules, want at most 24 KiB", len(text))
 	}
 	e, _ := newEngine(t, orderSpec("99.9"))
 	end := epoch.Add(2*time.Hour + 30*time.Minute)

@@ -260,14 +260,15 @@ func (b *builder) ratioWindows() []time.Duration {
 
 // totalWindows are the windows whose count of events is recorded: the long
 // window of every tier the minimum-traffic guard applies to (it reads the
-// count), and the period, whose count is also the guard's measure of a
-// share of the budget and the denominator of the period's error ratio.
-// Every other window's count is summed where it is divided.
+// count) if it is summed from hourly blocks, and the period, whose count is
+// also the guard's measure of a share of the budget and the denominator of
+// the period's error ratio. Every other window's count is summed where it
+// is read: up to an hour, that is one range of base increments.
 func (b *builder) totalWindows() []time.Duration {
 	ws := []time.Duration{b.slo.Period}
 	for _, o := range b.slo.Objectives {
 		for _, t := range b.slo.Alerting.Tiers {
-			if b.slo.MinEventsFor(t, o) > 0 {
+			if b.slo.MinEventsFor(t, o) > 0 && burnrate.FromBlocks(t.Long) {
 				ws = append(ws, t.Long)
 			}
 		}
@@ -279,12 +280,12 @@ func (b *builder) totalWindows() []time.Duration {
 // count names the series one count (events, or bad events) is recorded
 // in.
 type count struct {
-	increments, hourToDate, hourly, periodBlock string
+	increments, hourToDate, hourly, daily, periodBlock string
 }
 
 var (
-	totalCount  = count{series.Total, series.HourToDateTotal, series.HourlyTotal, series.PeriodBlockTotal}
-	errorsCount = count{series.Errors, series.HourToDateErrors, series.HourlyErrors, series.PeriodBlockErrors}
+	totalCount  = count{series.Total, series.HourToDateTotal, series.HourlyTotal, series.DailyTotal, series.PeriodBlockTotal}
+	errorsCount = count{series.Errors, series.HourToDateErrors, series.HourlyErrors, series.DailyErrors, series.PeriodBlockErrors}
 )
 
 func (b *builder) sliRules(v variant) {
@@ -315,6 +316,11 @@ func (b *builder) sliRules(v variant) {
 	totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
 	b.record(total.hourly, b.hourlyBlock(v, total, totalDelta), b.withLabels(v))
 	b.record(errs.hourly, b.hourlyBlock(v, errs, errsDelta), b.withLabels(v))
+	if b.readsDays() {
+		for _, n := range []count{total, errs} {
+			b.record(n.daily, b.dailyBlock(v, n), b.withLabels(v))
+		}
+	}
 	if s.Calendar != nil {
 		for _, n := range []count{total, errs} {
 			b.periodBlockRule(v, n)
@@ -333,6 +339,15 @@ func (b *builder) sliRules(v variant) {
 	}
 	ratio := binary(parser.DIV, periodErrors, b.recorded(series.Total, v, series.WindowLabel, budgetWindow), ignoring(series.WindowLabel))
 	b.record(series.ErrorRatio, ratio, b.withLabels(v, series.WindowLabel, budgetWindow))
+}
+
+// totalOver is the events of the variant over w: the recorded count, or
+// its sum.
+func (b *builder) totalOver(v variant, w time.Duration) parser.Expr {
+	if slices.Contains(b.totals, w) {
+		return b.recorded(series.Total, v, series.WindowLabel, b.window(w))
+	}
+	return b.sumOver(v, totalCount, w)
 }
 
 // errorRatio is the error ratio of the variant over w: recorded for raw
@@ -405,6 +420,7 @@ const gapHistory = 6 * time.Hour
 // not subtracted).
 func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.Expr {
 	s := b.slo
+	g := s.Grouping
 	step := s.BaseWindow
 	hour := burnrate.BlockSize
 	// Within two hours less half a step, the other parity holds the last
@@ -413,33 +429,96 @@ func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.E
 	last := sumWithout(binary(parser.LUNLESS, call("sum_over_time", rangeOf(b.baseSeries(v, n), 2*hour-step/2)), hourParity(), on(series.HourParityLabel)),
 		series.HourParityLabel, series.WindowLabel)
 	first := binary(parser.EQLC, b.hourToDate("count_over_time", v, n), num(1), nil)
-	block := parser.Expr(binary(parser.LAND, last, first, nil))
-	if rawDelta == nil {
-		return block
-	}
-	// After a monitoring gap the raw counters still hold what it missed:
-	// at the first evaluation after it (the one that finds no increment a
-	// step before), what they counted over the last hour less what the
-	// increments recorded. Longer gaps lose what lies beyond that hour.
-	// Only the raw series' latest samples and those an hour before are
-	// read.
-	g := s.Grouping
 	htd := b.recorded(n.hourToDate, v)
 	zero := binary(parser.MUL, num(0), htd, nil)
-	missed := call("clamp_min", binary(parser.SUB, rawDelta, b.lastHour(v, n), on(g...)), num(0))
-	afterGap := binary(parser.EQLC, b.overBase("count_over_time", v, n, step+step/2), num(1), nil)
-	// A gap, not the rules' first evaluation: they ran an hour or more
-	// before. (The hour before the rules were deployed is not counted:
-	// the period holds what they recorded.)
-	ran := call("count_over_time", &parser.SubqueryExpr{Expr: b.recorded(n.hourToDate, v), Range: gapHistory - hour, Step: hour, OriginalOffset: hour})
-	recovery := binary(parser.LAND, binary(parser.LAND, missed, afterGap, on(g...)), binary(parser.GTR, ran, num(0), nil), on(g...))
-	// The raw counters' growth holds a maintenance window's events, which
-	// the increments left out: no recovery after one. (Earlier slokit rules
-	// recorded 0 outside a window: > 0 keeps their last hour harmless.)
-	held := binary(parser.GTR, call("max_over_time", rangeOf(b.recorded(series.Maintenance, variant{}), hour)), num(0), nil)
-	recovery = binary(parser.LUNLESS, recovery, held, on())
-	sum := binary(parser.ADD, binary(parser.LOR, block, zero, nil), binary(parser.LOR, recovery, zero, on(g...)), on(g...))
-	return binary(parser.GTR, sum, num(0), nil)
+	var block parser.Expr
+	switch {
+	case rawDelta == nil && n == totalCount:
+		block = binary(parser.LAND, binary(parser.LOR, last, zero, nil), first, nil)
+	case rawDelta == nil:
+		block = binary(parser.LAND, last, first, nil)
+	default:
+		// After a monitoring gap the raw counters still hold what it
+		// missed: at the first evaluation after it (the one that finds no
+		// increment a step before), what they counted over the last hour
+		// less what the increments recorded. Longer gaps lose what lies
+		// beyond that hour. Only the raw series' latest samples and those
+		// an hour before are read.
+		missed := call("clamp_min", binary(parser.SUB, rawDelta, b.lastHour(v, n), on(g...)), num(0))
+		afterGap := binary(parser.EQLC, b.overBase("count_over_time", v, n, step+step/2), num(1), nil)
+		// A gap, not the rules' first evaluation: they ran an hour or more
+		// before. (The hour before the rules were deployed is not counted:
+		// the period holds what they recorded.)
+		ran := call("count_over_time", &parser.SubqueryExpr{Expr: b.recorded(n.hourToDate, v), Range: gapHistory - hour, Step: hour, OriginalOffset: hour})
+		recovery := binary(parser.LAND, binary(parser.LAND, missed, afterGap, on(g...)), binary(parser.GTR, ran, num(0), nil), on(g...))
+		// The raw counters' growth holds a maintenance window's events,
+		// which the increments left out: no recovery after one. (Earlier
+		// slokit rules recorded 0 outside a window: > 0 keeps their last
+		// hour harmless.)
+		held := binary(parser.GTR, call("max_over_time", rangeOf(b.recorded(series.Maintenance, variant{}), hour)), num(0), nil)
+		recovery = binary(parser.LUNLESS, recovery, held, on())
+		sum := binary(parser.ADD, binary(parser.LOR, binary(parser.LAND, last, first, nil), zero, nil), binary(parser.LOR, recovery, zero, on(g...)), on(g...))
+		if n == totalCount {
+			// Every hour's first evaluation records the total, 0 for an
+			// hour without events, so that a day's first evaluation records
+			// one, which starts the day's daily blocks; so does the first
+			// evaluation after a gap.
+			// No increment of the hour's parity a step before: the hour's
+			// first evaluation, or the first after a gap.
+			own := binary(parser.LAND, call("count_over_time", rangeOf(b.baseSeries(v, n), step+step/2)), hourParity(), on(series.HourParityLabel))
+			newHour := binary(parser.EQLC, sumWithout(own, series.HourParityLabel, series.WindowLabel), num(1), nil)
+			block = binary(parser.LAND, sum, newHour, on(g...))
+		} else {
+			block = binary(parser.GTR, sum, num(0), nil)
+		}
+	}
+	return binary(parser.MUL, block, dayParity(), onGroupLeftCopying(nil, series.DayParityLabel))
+}
+
+// dayParity is the parity of the UTC day (days since 1970), as the value
+// of the day_parity label of a series with value 1.
+func dayParity() parser.Expr {
+	days := call("floor", call("vector", binary(parser.DIV, call("time"), num(day.Seconds()), nil)))
+	return countValues(series.DayParityLabel, binary(parser.MOD, days, num(2), nil))
+}
+
+const day = 24 * time.Hour
+
+// readsDays reports whether some recorded window adds up daily blocks.
+func (b *builder) readsDays() bool {
+	return slices.ContainsFunc(b.totals, fromDays) || fromDays(b.slo.Period)
+}
+
+// fromDays reports whether a window is summed from daily blocks: one of
+// whole days, a week or longer, where the daily blocks read fewer samples
+// than the hourly blocks of its first and last days add.
+func fromDays(w time.Duration) bool {
+	return w >= 7*day && w%day == 0
+}
+
+// dailyBlock records, at the first evaluation of a UTC day, one count's
+// hourly blocks recorded the day before: those of the other day parity in
+// the last two days. The day's first evaluation is the one that records
+// its first hourly block of the total, which every hour's first
+// evaluation records. A day without any evaluation (a monitoring gap of a
+// whole day) records no block for the day before it.
+func (b *builder) dailyBlock(v variant, n count) parser.Expr {
+	g := b.slo.Grouping
+	step := b.slo.BaseWindow
+	yesterday := sumWithout(binary(parser.LUNLESS, call("sum_over_time", rangeOf(b.recorded(n.hourly, v), 2*day-step/2)), dayParity(), on(series.DayParityLabel)),
+		series.DayParityLabel)
+	var first parser.Expr
+	if n == totalCount {
+		today := sumWithout(binary(parser.LAND, call("count_over_time", rangeOf(b.recorded(totalCount.hourly, v), day-step/2)), dayParity(), on(series.DayParityLabel)),
+			series.DayParityLabel)
+		justRecorded := call("count_over_time", rangeOf(b.recorded(totalCount.hourly, v), step/2))
+		first = binary(parser.LAND, binary(parser.EQLC, today, num(1), nil), justRecorded, on(g...))
+	} else {
+		// When the total's block was just recorded: a day without events
+		// has no bad events either.
+		first = call("count_over_time", rangeOf(b.recorded(totalCount.daily, v), step/2))
+	}
+	return binary(parser.GTR, binary(parser.LAND, yesterday, first, on(g...)), num(0), nil)
 }
 
 // lastHour is one count's base increments over the last hour: the
@@ -460,12 +539,33 @@ func (b *builder) lastHour(v variant, n count) parser.Expr {
 // counts whole. So every window is exact and current to the base window,
 // at the cost of one sample an hour.
 func (b *builder) upTo(v variant, n count, w time.Duration) parser.Expr {
+	step := b.slo.BaseWindow
 	htd := func() *parser.VectorSelector { return b.recorded(n.hourToDate, v) }
 	zero := binary(parser.MUL, num(0), htd(), nil)
-	blocks := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.hourly, v), w-b.slo.BaseWindow/2)), zero, nil)
 	before := htd()
 	before.OriginalOffset = w
-	return binary(parser.SUB, binary(parser.ADD, htd(), blocks, nil), binary(parser.LOR, before, zero, nil), nil)
+	if !fromDays(w) {
+		blocks := binary(parser.LOR, sumWithout(call("sum_over_time", rangeOf(b.recorded(n.hourly, v), w-step/2)), series.DayParityLabel), zero, nil)
+		return binary(parser.SUB, binary(parser.ADD, htd(), blocks, nil), binary(parser.LOR, before, zero, nil), nil)
+	}
+	// Whole days: the blocks of the days in between, and the hourly blocks
+	// of the last day recorded up to now and of the first up to w ago. The
+	// hourly blocks of a day within a day before are those of its parity,
+	// which w ago is today's after an even number of days, the other's
+	// after an odd one.
+	dayToDate := func(ago time.Duration) parser.Expr {
+		hourly := b.recorded(n.hourly, v)
+		hourly.OriginalOffset = ago
+		var op parser.ItemType = parser.LAND
+		if ago/day%2 == 1 {
+			op = parser.LUNLESS
+		}
+		own := binary(op, call("sum_over_time", rangeOf(hourly, day-step/2)), dayParity(), on(series.DayParityLabel))
+		return binary(parser.LOR, sumWithout(own, series.DayParityLabel), zero, nil)
+	}
+	days := binary(parser.LOR, call("sum_over_time", rangeOf(b.recorded(n.daily, v), w-step/2)), zero, nil)
+	now := binary(parser.ADD, binary(parser.ADD, htd(), dayToDate(0), nil), days, nil)
+	return binary(parser.SUB, binary(parser.SUB, now, binary(parser.LOR, before, zero, nil), nil), dayToDate(w), nil)
 }
 
 // promqlParser parses the calendar slot expressions, which are written as
@@ -578,7 +678,7 @@ func (b *builder) periodBlockRule(v variant, n count) {
 	// The block was recorded just before in the same evaluation: only a
 	// sample of this evaluation is read, not an older one an instant
 	// selector would look back to.
-	justRecorded := call("sum_over_time", rangeOf(b.recorded(n.hourly, v), b.slo.BaseWindow/2))
+	justRecorded := sumWithout(call("sum_over_time", rangeOf(b.recorded(n.hourly, v), b.slo.BaseWindow/2)), series.DayParityLabel)
 	slot := countValues(series.PeriodSlotLabel, b.recorded(series.LastHourSlot, variant{}))
 	b.record(n.periodBlock, binary(parser.MUL, justRecorded, slot, onGroupLeftCopying(nil, series.PeriodSlotLabel)), b.withLabels(v))
 }
@@ -756,7 +856,6 @@ func (b *builder) objectiveRules(o slo.Objective) {
 
 func (b *builder) metadataRules() {
 	s := b.slo
-	b.record(series.Period, call("vector", num(s.Period.Seconds())), b.withLabels(variant{}))
 	info := maps.Clone(b.withLabels(variant{}))
 	for k, v := range s.Labels {
 		info[k] = v
@@ -770,6 +869,7 @@ func (b *builder) metadataRules() {
 func (b *builder) policyLabels() map[string]string {
 	s := b.slo
 	ls := maps.Clone(b.withLabels(variant{}))
+	ls[series.PeriodLabel] = series.WindowValue(s.Period)
 	ls[series.WarnBelowLabel] = strconv.FormatFloat(s.Policy.WarnBelow, 'g', -1, 64)
 	ls[series.FreezeOnPageLabel] = strconv.FormatBool(s.Policy.FreezeOnPage)
 	if len(s.Policy.AllowDuringFreeze) > 0 {
@@ -827,7 +927,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 	if minEvents := s.MinEventsFor(t, o); s.SLI.Kind != slo.Raw && minEvents > 0 {
 		// The minimum-traffic guard. First, enough events in the long
 		// window for its error ratio to mean anything.
-		enough := binary(parser.GTE, b.recorded(series.Total, v, series.WindowLabel, b.window(t.Long)), num(minEvents), nil)
+		enough := binary(parser.GTE, b.totalOver(v, t.Long), num(minEvents), nil)
 		expr = binary(parser.LAND, expr, enough, ignoring(series.WindowLabel, series.ObjectiveLabel))
 		// Second, bad events in the long window that amount to the tier's
 		// share of the period's budget, counted in events: the burn rate
@@ -836,7 +936,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		// requests out of fifty do not spend 2% of a month's budget. Bad
 		// events over the budget are the burn rate times the events.
 		long := binary(parser.MUL, b.recorded(series.BurnRate, v, series.WindowLabel, b.window(t.Long), series.ObjectiveLabel, o.Label()),
-			b.recorded(series.Total, v, series.WindowLabel, b.window(t.Long)), ignoring(series.ObjectiveLabel))
+			b.totalOver(v, t.Long), ignoring(series.ObjectiveLabel, series.WindowLabel))
 		share := binary(parser.MUL, num(burnrate.Clean(t.BudgetConsumed(s.Period))), b.recorded(series.Total, v, series.WindowLabel, b.window(s.Period)), nil)
 		// (ignoring drops the labels it names from a one-to-one result.)
 		expr = binary(parser.LAND, expr, binary(parser.GTE, long, share, ignoring(series.WindowLabel)), ignoring(series.WindowLabel, series.ObjectiveLabel))
