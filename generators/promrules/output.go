@@ -87,9 +87,10 @@ func FormatList() string {
 	return strings.Join(names, ", ")
 }
 
-// bytesPerSLO is about what one SLO's rules take in YAML (21 KB for a
-// ratio SLO with the default tiers), to size each SLO's buffer once.
-const bytesPerSLO = 24 << 10
+// bytesPerSLO is about what one SLO's rules take in YAML (24 KB for a
+// ratio SLO with the default tiers), to size the buffer of an SLO that is
+// compiled by Group once.
+const bytesPerSLO = 28 << 10
 
 // Write writes the rules of services in format f to one stream: a rule
 // file holding every group in one document, or one Kubernetes object per
@@ -172,18 +173,28 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 		next, stop := iter.Pull(renderedGroups(f, services))
 		defer stop()
 		for _, svc := range services {
+			// The service's groups first, to size the file once.
+			groups := make([][]byte, len(svc.SLOs))
+			size := 4 << 10 // header, objects' headers
+			for i := range groups {
+				groups[i], _ = next()
+				size += len(groups[i])
+			}
 			var b bytes.Buffer
-			b.Grow(len(svc.SLOs) * bytesPerSLO)
+			b.Grow(size)
 			bw := bufio.NewWriter(&b)
 			bw.WriteString(generators.HeaderFor(svc.File))
 			if f == FormatPrometheus {
 				bw.WriteString("groups:\n")
-				for range svc.SLOs {
-					group, _ := next()
+				for _, group := range groups {
 					bw.Write(group)
 				}
 			} else {
-				writeObjects(bw, o, svc, next)
+				writeObjects(bw, o, svc, func() ([]byte, bool) {
+					group := groups[0]
+					groups = groups[1:]
+					return group, true
+				})
 			}
 			bw.Flush()
 			if !yield(generators.File{Name: FileName(svc.Name), Content: b.Bytes()}, nil) {
@@ -208,7 +219,6 @@ func renderedGroups(f Format, services []*slo.Service) iter.Seq[[]byte] {
 	shapes := newShapes(indent)
 	return parallel.Ordered(len(all), func(i int) []byte {
 		var b bytes.Buffer
-		b.Grow(bytesPerSLO)
 		shapes.write(&b, all[i])
 		return b.Bytes()
 	})
