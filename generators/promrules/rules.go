@@ -410,9 +410,12 @@ const gapHistory = 6 * time.Hour
 // hourlyBlock records what one count adds to every window longer than an
 // hour: the last hour's increments, once, at the hour's first evaluation
 // (an hour that starts in a monitoring gap at its first evaluation after),
-// and what a monitoring gap missed, at the first evaluation after it.
-// Hours that add nothing record nothing, so a window reads one sample an
-// hour. No rule reads its own output, so the rules backfill as range
+// and what a monitoring gap missed, at the first evaluation after it, so a
+// window reads one sample an hour at most. Hours without bad events record
+// no errors block; the total's is recorded for every hour, 0 for one
+// without events, because the day's first starts the daily blocks
+// (dailyBlock). Blocks carry the parity of the UTC day they were recorded
+// on. No rule reads its own output, so the rules backfill as range
 // queries, rule by rule, as promtool does.
 //
 // rawDelta is what the raw counters counted in the last hour, nil when they
