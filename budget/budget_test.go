@@ -15,7 +15,9 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/simulate/simtest"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 var spec = fixture.OrderAPISpec(fixture.OrderAPIOptions{
@@ -33,8 +35,8 @@ func stateAt(t *testing.T, name string, at time.Duration) (budget.State, []*slo.
 // stateSince is stateAt for rules deployed at offset deployed.
 func stateSince(t *testing.T, name string, deployed, at time.Duration) (budget.State, []*slo.Service) {
 	t.Helper()
-	svcs := fixture.Services(t, spec)
-	b, ts := fixture.Replayed(t, svcs, name, deployed, at)
+	svcs := slotest.Services(t, spec)
+	b, ts := simtest.Replayed(t, svcs, name, deployed, at)
 	states, err := budget.Read(context.Background(), engine.ModelQuerier{Engine: b.Engine}, svcs, ts)
 	if err != nil {
 		t.Fatal(err)
@@ -177,10 +179,10 @@ func TestStateShowsBeforeTheFirstHourlyBlock(t *testing.T) {
 // names its pages and tickets so; the budget and gate still know a page.
 func TestPagesAreKnownByTheTeamsSeverityValue(t *testing.T) {
 	t.Parallel()
-	svcs := fixture.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
+	svcs := slotest.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
 		SLOYAML: "alerting:\n  page: {severity: critical}\n  ticket: {severity: warning}",
 	}))
-	b, ts := fixture.Replayed(t, svcs, "outage", 0, 3*time.Hour+10*time.Minute)
+	b, ts := simtest.Replayed(t, svcs, "outage", 0, 3*time.Hour+10*time.Minute)
 	states, err := budget.Read(context.Background(), engine.ModelQuerier{Engine: b.Engine}, svcs, ts)
 	if err != nil {
 		t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/engine"
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/simulate/simtest"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -39,7 +39,7 @@ func TestDiscoverFindsWhatTheSpecsSay(t *testing.T) {
 	for _, svc := range svcs {
 		svc.SLOs = slices.DeleteFunc(svc.SLOs, func(s *slo.SLO) bool { return s.SLI.NativeHistogram || s.SLI.Kind == slo.Raw })
 	}
-	b, ts := fixture.Replayed(t, svcs, "outage", 3*time.Hour, 3*time.Hour+20*time.Minute)
+	b, ts := simtest.Replayed(t, svcs, "outage", 3*time.Hour, 3*time.Hour+20*time.Minute)
 	q := engine.ModelQuerier{Engine: b.Engine}
 	found, problems, err := budget.Discover(context.Background(), q, ts)
 	if err != nil || len(problems) > 0 {

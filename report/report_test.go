@@ -13,6 +13,8 @@ import (
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/simulate/simtest"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // The outage scenario, with the rules evaluated live (so ALERTS exist) from
@@ -21,10 +23,10 @@ import (
 // the budget was spent as the recorded series show them.
 func TestReportOfAnOutage(t *testing.T) {
 	t.Parallel()
-	svcs := fixture.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
+	svcs := slotest.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{
 		SLOYAML: "alerting:\n  page: {severity: critical}",
 	}))
-	b, from := fixture.Replayed(t, svcs, "outage", 0, 2*time.Hour+50*time.Minute)
+	b, from := simtest.Replayed(t, svcs, "outage", 0, 2*time.Hour+50*time.Minute)
 	ctx := context.Background()
 	to := b.Start().Add(6 * time.Hour)
 	for at := from.Add(time.Minute); !at.After(to); at = at.Add(time.Minute) {
@@ -91,7 +93,7 @@ func (a everyAnswer) Query(context.Context, string, time.Time) (model.Vector, er
 // a report without events, in every format, never a NaN (which JSON
 // cannot hold) or a count made of one.
 func TestNonFiniteAnswersAreNoEvents(t *testing.T) {
-	svcs := fixture.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{}))
+	svcs := slotest.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{}))
 	s := svcs[0].SLOs[0]
 	metric := model.Metric{series.ServiceLabel: "order-api", series.SLOLabel: model.LabelValue(s.Name), series.ObjectiveLabel: "99.9",
 		series.AlertNameLabel: model.LabelValue(s.Alerting.Name), series.SeverityLabel: "page", series.WindowLabel: "1h"}

@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/serve/servetest"
 )
 
 // staticQuerier answers the budget queries with fixed series for every SLO
@@ -73,9 +73,9 @@ func BenchmarkUIOverview(b *testing.B) {
 // loadedServer serves the gate benchmarks' workload, 1,000 SLOs (100
 // services of 10), refreshed once, with a file store in dir; both close
 // when the benchmark ends.
-func loadedServer(b *testing.B) (load fixture.GateLoad, store *serve.FileStore, dir string, srv *httptest.Server) {
+func loadedServer(b *testing.B) (load servetest.GateLoad, store *serve.FileStore, dir string, srv *httptest.Server) {
 	b.Helper()
-	load = fixture.NewGateLoad(100, 10)
+	load = servetest.NewGateLoad(100, 10)
 	services := load.Services(b)
 	dir = b.TempDir()
 	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
@@ -102,7 +102,7 @@ func loadedServer(b *testing.B) (load fixture.GateLoad, store *serve.FileStore, 
 // its budget spent) with 900 overrides in force: it costs services +
 // overrides, not their product (TestTheGateLooksAtEachServicesOwnOverrides).
 func BenchmarkGateOverviewWithOverrides(b *testing.B) {
-	load := fixture.NewGateLoad(1000, 1)
+	load := servetest.NewGateLoad(1000, 1)
 	services := load.Services(b)
 	store, err := serve.OpenFileStore(b.TempDir(), serve.AuditOptions{})
 	if err != nil {

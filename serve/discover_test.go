@@ -13,6 +13,7 @@ import (
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // withoutService is a backend from which one service's rules have been
@@ -42,7 +43,7 @@ func (w *withoutService) Query(ctx context.Context, q string, ts time.Time) (mod
 // calling a service unknown; a service whose rules go is unknown at the
 // next refresh.
 func TestDiscoveredServicesAreJudgedByTheirOwnPolicy(t *testing.T) {
-	svcs := append(fixture.Services(t, spec), fixture.Services(t, fixture.PaymentSpec("15s"))...)
+	svcs := append(slotest.Services(t, spec), slotest.Services(t, fixture.PaymentSpec("15s"))...)
 	q, ts := backend(t, svcs, 3*time.Hour+10*time.Minute)
 	removable := &withoutService{Querier: q}
 	f := serveOn(t, serve.Options{Discover: true, Querier: removable, Token: token}, ts)

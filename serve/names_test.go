@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // A name no spec can give a service is refused at the edge with 400,
@@ -19,7 +19,7 @@ import (
 // decision recorded, and its NUL byte stalled every decision write to
 // PostgreSQL.
 func TestInvalidServiceNamesAreRefusedAtTheEdge(t *testing.T) {
-	svcs := fixture.Services(t, spec)
+	svcs := slotest.Services(t, spec)
 	q, ts := backend(t, svcs, 2*time.Hour)
 	// Discovering, before the first read, failing open: every name known
 	// to be possible would be decided on.

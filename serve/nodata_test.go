@@ -10,11 +10,12 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/engine"
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/simulate/simtest"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // answersFor is what a backend answers the budget queries for the order
@@ -47,7 +48,7 @@ func answersFor(now time.Time) staticQuerier {
 // and took the gate down for every team.
 func TestNonFiniteValuesFromTheBackendAreNoData(t *testing.T) {
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
-	svcs := fixture.Services(t, spec)
+	svcs := slotest.Services(t, spec)
 	stamps := "timestamp(" + series.BurnRate + ")"
 	nonFinite := map[string]model.SampleValue{"NaN": model.SampleValue(math.NaN()), "+Inf": model.SampleValue(math.Inf(1)), "-Inf": model.SampleValue(math.Inf(-1))}
 	type check func(t *testing.T, st api.SLOState)
@@ -164,7 +165,7 @@ func TestAServiceWithNoTrafficYetIsUnknownAndWarns(t *testing.T) {
 			q[query][i] = &model.Sample{Metric: smp.Metric, Value: model.SampleValue(math.NaN())}
 		}
 	}
-	f := serveOn(t, serve.Options{Services: fixture.Services(t, spec), Querier: q, Token: token}, now)
+	f := serveOn(t, serve.Options{Services: slotest.Services(t, spec), Querier: q, Token: token}, now)
 	f.refresh(t)
 	st := servedStates(t, f, "/api/v1/slos")[0]
 	if st.Status != "unknown" || st.Remaining != nil || st.SLI != nil || len(st.BurnRates) != 0 || st.DataTime == nil {
@@ -185,7 +186,7 @@ func TestAServiceWithNoTrafficYetIsUnknownAndWarns(t *testing.T) {
 // scenario of one request an hour at most, as the probe that found the
 // crash ran it (slokit serve --scenario quiet.yaml).
 func TestAQuietScenarioDoesNotCrashTheService(t *testing.T) {
-	svcs := fixture.Services(t, spec)
+	svcs := slotest.Services(t, spec)
 	q, ts := quietBackend(t, svcs)
 	f := serveOn(t, serve.Options{Services: svcs, Querier: q, Token: token}, ts)
 	f.refresh(t)
@@ -203,6 +204,6 @@ func TestAQuietScenarioDoesNotCrashTheService(t *testing.T) {
 // rules evaluated live at its end.
 func quietBackend(t *testing.T, svcs []*slo.Service) (engine.ModelQuerier, time.Time) {
 	t.Helper()
-	b, ts := fixture.Replayed(t, svcs, "testdata/quiet.yaml", 0, 3*time.Hour)
+	b, ts := simtest.Replayed(t, svcs, "testdata/quiet.yaml", 0, 3*time.Hour)
 	return engine.ModelQuerier{Engine: b.Engine}, ts
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/serve/servetest"
 )
 
 // listCounting is a store that counts the reads of every override in force.
@@ -33,7 +33,7 @@ func (c *listCounting) Overrides(now time.Time) []gate.Override {
 // per service: with 1,000 services and 900 overrides, 220-340 ms a request
 // (BenchmarkGateOverviewWithOverrides: 3.7 ms now).
 func TestTheGateLooksAtEachServicesOwnOverrides(t *testing.T) {
-	load := fixture.NewGateLoad(100, 1) // one SLO each, its budget spent: frozen
+	load := servetest.NewGateLoad(100, 1) // one SLO each, its budget spent: frozen
 	services := load.Services(t)
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	for _, smp := range load.Series["timestamp("+series.BurnRate+")"] {

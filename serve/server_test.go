@@ -25,6 +25,7 @@ import (
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/simulate/simtest"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -36,7 +37,7 @@ const token = "t0ken-for-tests"
 // rules computed up to at (offset from the start) and evaluated live there.
 func backend(t *testing.T, svcs []*slo.Service, at time.Duration) (engine.ModelQuerier, time.Time) {
 	t.Helper()
-	b, ts := fixture.Replayed(t, svcs, "outage", 0, at)
+	b, ts := simtest.Replayed(t, svcs, "outage", 0, at)
 	return engine.ModelQuerier{Engine: b.Engine}, ts
 }
 

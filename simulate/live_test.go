@@ -11,13 +11,14 @@ import (
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // The live backend (slokit serve's embedded default) shows the scenario's history at once and follows
 // it live: four hours into the outage scenario the outage at 3h has spent
 // the budget, and live ticks keep the state current.
 func TestLiveBackend(t *testing.T) {
-	svcs := fixture.Services(t, fixture.OrderAPI)
+	svcs := slotest.Services(t, fixture.OrderAPI)
 	sc, err := scenario.Lookup("outage")
 	if err != nil {
 		t.Fatal(err)

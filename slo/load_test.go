@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // goldens are this package's golden files: go test ./slo -update rewrites them.
@@ -18,7 +18,7 @@ var goldens = golden.Flag()
 // Every native fixture's diagnostics are kept beside it (the importers'
 // fixtures are in importer/testdata).
 func TestFixtures(t *testing.T) {
-	fixture.CheckSpecFiles(t, goldens, "testdata")
+	slotest.CheckSpecFiles(t, goldens, "testdata")
 }
 
 func TestExampleSpecsLoadWithoutWarnings(t *testing.T) {

@@ -18,8 +18,8 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/pgtest"
+	"github.com/slokit/slokit/serve/servetest"
 )
 
 const e2eToken = "e2e-override-token-0123456789"
@@ -331,7 +331,7 @@ func (p promAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func BenchmarkThreeReplicas(b *testing.B) {
 	pg := pgtest.Start(b)
 	dir := b.TempDir()
-	load := fixture.NewGateLoad(100, 10)
+	load := servetest.NewGateLoad(100, 10)
 	for name, spec := range load.Specs {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(spec), 0o644); err != nil {
 			b.Fatal(err)

@@ -26,6 +26,7 @@ import (
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // slokit report against a real Prometheus holding known data: the outage
@@ -44,7 +45,7 @@ func TestReportFromARealPrometheus(t *testing.T) {
 	if err := os.WriteFile(spec, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	svcs := fixture.Services(t, text)
+	svcs := slotest.Services(t, text)
 	sc, err := scenario.Lookup("outage")
 	if err != nil {
 		t.Fatal(err)

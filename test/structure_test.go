@@ -101,3 +101,59 @@ func TestBinaryWithoutTheEngine(t *testing.T) {
 		}
 	}
 }
+
+// Packages under internal/ are plumbing for the others: none imports a
+// package of slokit's outside internal/ (diag aside, the positioned errors
+// the YAML decoder reports), so that imports point one way, towards the
+// model, and a helper never drags a domain package into a test binary.
+func TestInternalPackagesImportNoDomainPackage(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "github.com/slokit/slokit/internal/...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const module = "github.com/slokit/slokit/"
+	checked := 0
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		checked++
+		for _, imp := range fields[1:] {
+			if strings.HasPrefix(imp, module) && !strings.HasPrefix(imp, module+"internal/") && imp != module+"diag" {
+				t.Errorf("%s imports %s", fields[0], imp)
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("only %d internal packages listed", checked)
+	}
+}
+
+// Test helpers link only what the tests that use them need: the embedded
+// engine (the TSDB) only through simulate/simtest, which replays scenarios
+// on it; so the tests of the model, the importers and the Alertmanager
+// generator build without it.
+func TestTestHelpersLinkTheEngineOnlyToReplay(t *testing.T) {
+	const tsdb = "github.com/prometheus/prometheus/tsdb"
+	for _, pkg := range []string{"internal/fixture", "slo/slotest", "serve/servetest"} {
+		for _, d := range deps(t, "github.com/slokit/slokit/"+pkg) {
+			if d == tsdb {
+				t.Errorf("test helper %s links the TSDB", pkg)
+			}
+		}
+	}
+	for _, pkg := range []string{"slo", "slo/importer", "generators/alertmanager"} {
+		out, err := exec.Command("go", "list", "-test", "-deps", "github.com/slokit/slokit/"+pkg).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), tsdb+"\n") {
+			t.Errorf("the tests of %s link the TSDB", pkg)
+		}
+	}
+	found := false
+	for _, d := range deps(t, "github.com/slokit/slokit/simulate/simtest") {
+		found = found || d == tsdb
+	}
+	if !found {
+		t.Error("simulate/simtest does not link the TSDB: the test above would pass for the wrong reason")
+	}
+}

@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/slokit/slokit/internal/fixture"
+	"github.com/slokit/slokit/serve/servetest"
 )
 
 // thousandSLOs runs slokit serve on 1,000 SLOs (100 services of 10), read
@@ -20,7 +19,7 @@ import (
 func thousandSLOs(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	load := fixture.NewGateLoad(100, 10)
+	load := servetest.NewGateLoad(100, 10)
 	for name, spec := range load.Specs {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(spec), 0o644); err != nil {
 			t.Fatal(err)

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/slokit/slokit/generators/alertmanager"
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // goldens are this package's golden files: go test
@@ -58,7 +58,7 @@ func matches(ms []string, ls map[string]string) bool {
 // A team that calls one SLO's pages "high" and another's tickets "high"
 // gets routes that name the SLO, so each goes where it should.
 func TestASeverityValueBothPageAndTicketIsRoutedPerSLO(t *testing.T) {
-	services := fixture.Services(t, `apiVersion: slokit.dev/v1
+	services := slotest.Services(t, `apiVersion: slokit.dev/v1
 kind: ServiceLevels
 service: api
 labels: {team: web}
@@ -97,7 +97,7 @@ slos:
 // Without a team label, alerts are routed by service; specs without
 // alerts get a configuration with no slokit route.
 func TestRoutingWithoutTeamsOrAlerts(t *testing.T) {
-	services := fixture.Services(t, `apiVersion: slokit.dev/v1
+	services := slotest.Services(t, `apiVersion: slokit.dev/v1
 kind: ServiceLevels
 service: search
 slos:

@@ -29,6 +29,7 @@ import (
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/simulate/simtest"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -382,7 +383,7 @@ func TestEveryPanelShowsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, end := fixture.Replayed(t, svcs, sc.Name, 0, sc.Duration)
+	b, end := simtest.Replayed(t, svcs, sc.Name, 0, sc.Duration)
 	panels := 0
 	for _, d := range allDashboards(t, svcs) {
 		for _, q := range queries(t, d) {

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/slokit/slokit/burnrate"
-	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // goldens are this package's golden files: go test ./slo/importer -update
@@ -19,7 +19,7 @@ var goldens = golden.Flag()
 // Every fixture's diagnostics are kept beside it, in Sloth's, Pyrra's and
 // OpenSLO's terms and positioned in the source file.
 func TestFixtures(t *testing.T) {
-	fixture.CheckSpecFiles(t, goldens, "testdata")
+	slotest.CheckSpecFiles(t, goldens, "testdata")
 }
 
 // anchors holds other tools' example specs, copied into the repository
