@@ -204,6 +204,9 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 	badPeriod := describe("bad", "period")
 	badPeriod[2].Metric[series.PeriodLabel] = "soon"
 	v = append(v, badPeriod...)
+	noPeriod := describe("no", "period")
+	delete(noPeriod[2].Metric, series.PeriodLabel)
+	v = append(v, noPeriod...)
 	v = append(v, sample(series.Objective, 0.9, series.ServiceLabel, "odd", series.SLOLabel, "x", series.ObjectiveLabel, "99.90"))
 	v = append(v, describe("odd", "x")...)
 	bad := describe("bad", "policy")
@@ -243,7 +246,8 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 		`SLO bad/policy: left out: freeze_on_page "sometimes" is not true or false`,
 		`SLO odd/x: objective "99.90" is not written as slokit writes it`,
 		"SLO two/periods: two periods, 1w and 30d",
-		"SLO bad/period: left out: no valid period label of " + series.Policy + " or no valid " + series.Objective + " series",
+		`SLO bad/period: left out: period "soon" is not a period`,
+		"SLO no/period: left out: no period label of " + series.Policy + " (nor a " + series.Period + " series)",
 		`SLO bad/tiers: left out: tiers: "page:6h:6" is not severity:long/short:factor`,
 		// An infinite factor would reach the API, and JSON cannot hold it.
 		`SLO bad/factor: left out: tiers: "page:1h/5m:+Inf" is not severity:long/short:factor`,
@@ -253,7 +257,7 @@ func TestDiscoverChecksWhatTheBackendSays(t *testing.T) {
 			t.Errorf("problems %q\nlack %q", problems, want)
 		}
 	}
-	if len(problems) != 8 {
-		t.Errorf("problems: %q, want 8", problems)
+	if len(problems) != 9 {
+		t.Errorf("problems: %q, want 9", problems)
 	}
 }

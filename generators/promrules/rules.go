@@ -867,44 +867,12 @@ func (b *builder) metadataRules() {
 	b.record(series.Policy, call("vector", num(1)), b.policyLabels())
 }
 
-// policyLabels label the Policy series: the error-budget policy and what it
-// refers to, so that a server given no specs can judge the SLO.
+// policyLabels label the Policy series: the SLO's identity and what
+// slo.PolicyLabels says of it, so that a server given no specs can judge
+// the SLO.
 func (b *builder) policyLabels() map[string]string {
-	s := b.slo
 	ls := maps.Clone(b.withLabels(variant{}))
-	ls[series.PeriodLabel] = series.WindowValue(s.Period)
-	ls[series.WarnBelowLabel] = strconv.FormatFloat(s.Policy.WarnBelow, 'g', -1, 64)
-	ls[series.FreezeOnPageLabel] = strconv.FormatBool(s.Policy.FreezeOnPage)
-	if len(s.Policy.AllowDuringFreeze) > 0 {
-		changes := make([]string, len(s.Policy.AllowDuringFreeze))
-		for i, c := range s.Policy.AllowDuringFreeze {
-			changes[i] = string(c)
-		}
-		ls[series.AllowDuringFreezeLabel] = strings.Join(changes, ",")
-	}
-	ls[series.AlertLabel] = s.Alerting.Name
-	if w := s.Alerting.ExhaustionWindow(); w > 0 {
-		ls[series.ExhaustionWindowLabel] = b.window(w)
-	}
-	if len(s.Alerting.Tiers) > 0 {
-		tiers := make([]string, len(s.Alerting.Tiers))
-		for i, t := range s.Alerting.Tiers {
-			tiers[i] = fmt.Sprintf("%s:%s/%s:%s", t.Severity, b.window(t.Long), b.window(t.Short), strconv.FormatFloat(t.Factor, 'g', -1, 64))
-		}
-		ls[series.TiersLabel] = strings.Join(tiers, ",")
-	}
-	if len(s.Grouping) > 0 {
-		ls[series.GroupingLabel] = strings.Join(s.Grouping, ",")
-	}
-	for sev, l := range map[burnrate.Severity]string{burnrate.Page: series.PageSeverityLabel, burnrate.Ticket: series.TicketSeverityLabel} {
-		if v := s.Alerting.SeverityValue(sev); v != string(sev) {
-			ls[l] = v
-		}
-	}
-	if s.Calendar != nil {
-		ls[series.CalendarLabel] = string(s.Calendar.Unit)
-		ls[series.TimeZoneLabel] = s.Calendar.TimeZone()
-	}
+	maps.Copy(ls, slo.PolicyLabels(b.slo))
 	return ls
 }
 
