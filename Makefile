@@ -123,7 +123,9 @@ fmt-check:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 
-# unit: every test, with the race detector; then, without it, the packages
+# unit: every test, with the race detector (.ci/testsummary prints what
+# go test would, then the ten slowest tests and each package's time, and
+# fails as go test does); then, without it, the packages
 # whose compute-bound tests (a month of samples through the PromQL engine,
 # no concurrency of their own) skip under it, where they cost ten times as
 # long (race.SkipComputeBound), built as vet builds so that they reuse its
@@ -132,12 +134,12 @@ fmt-check:
 # default 10-minute limit per package on two cores.
 COMPUTE_BOUND_PACKAGES := ./simulate ./generators/promrules
 unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m -json ./... | $(GO) run ./.ci/testsummary
 	CGO_ENABLED=0 $(GO) test -trimpath -count=1 $(COMPUTE_BOUND_PACKAGES)
 
 # bench: every benchmark, each bounded in iterations or time.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./burnrate ./engine ./generators/... ./slo ./simulate
+	$(GO) test -run '^$$' -bench . -benchmem ./generators/promrules
 	$(GO) test -run '^$$' -bench GateChecks -benchtime 20000x ./serve
 	$(GO) test -run '^$$' -bench UIOverview -benchtime 200x ./serve
 	$(GO) test -run '^$$' -bench GateOverviewWithOverrides -benchtime 50x ./serve
@@ -145,14 +147,15 @@ bench:
 	$(GO) test -run '^$$' -bench Generate1000 -benchtime 20x ./test
 	$(GO) test -run '^$$' -bench ThreeReplicas -benchtime 20000x ./test
 
-# fuzz: the spec loader, each importer, and spec to Prometheus rule file,
-# 30 s each.
+# fuzz: the spec loader, each importer, spec to Prometheus rule file and
+# the rule file's YAML quoting, 30 s each.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s ./slo
 	@for f in FuzzImportSloth FuzzImportPyrra FuzzImportOpenSLO; do \
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime 30s ./slo/importer || exit 1; \
 	done
 	$(GO) test -run '^$$' -fuzz '^FuzzSpecToRuleFile$$' -fuzztime 30s ./generators/promrules
+	$(GO) test -run '^$$' -fuzz '^FuzzYAMLQuoting$$' -fuzztime 30s ./generators/promrules
 
 # dist: release archives in DIST_DIR, for linux and darwin on amd64 and
 # arm64: a static binary (CGO off, -trimpath, no build ID), LICENSE and

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -155,5 +156,59 @@ func TestTestHelpersLinkTheEngineOnlyToReplay(t *testing.T) {
 	}
 	if !found {
 		t.Error("simulate/simtest does not link the TSDB: the test above would pass for the wrong reason")
+	}
+}
+
+// The Makefile's bench and fuzz targets follow the tests: every package
+// make bench runs has benchmarks, and make fuzz runs every fuzz test.
+func TestMakefileBenchAndFuzzTargetsFollowTheTests(t *testing.T) {
+	makefile, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := func(name string) string {
+		_, rest, ok := strings.Cut(string(makefile), "\n"+name+":\n")
+		if !ok {
+			t.Fatalf("no target %s", name)
+		}
+		body, _, _ := strings.Cut(rest, "\n\n")
+		return body
+	}
+	bench := target("bench")
+	packages := 0
+	for field := range strings.FieldsSeq(bench) {
+		if !strings.HasPrefix(field, "./") {
+			continue
+		}
+		packages++
+		tests, _ := filepath.Glob(filepath.Join("..", field, "*_test.go"))
+		found := false
+		for _, f := range tests {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found = found || bytes.Contains(data, []byte("\nfunc Benchmark"))
+		}
+		if !found {
+			t.Errorf("make bench runs %s, which has no benchmark", field)
+		}
+	}
+	if packages < 3 {
+		t.Fatalf("make bench names only %d packages", packages)
+	}
+	fuzz := target("fuzz")
+	out, err := exec.Command("git", "-C", "..", "grep", "-h", "-o", `^func Fuzz[A-Za-z0-9_]*`, "--", "*_test.go").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzers := strings.Fields(strings.ReplaceAll(string(out), "func ", ""))
+	if len(fuzzers) < 5 {
+		t.Fatalf("only %d fuzz tests found", len(fuzzers))
+	}
+	for _, f := range fuzzers {
+		if !regexp.MustCompile(`\b` + f + `\b`).MatchString(fuzz) {
+			t.Errorf("make fuzz does not run %s", f)
+		}
 	}
 }
