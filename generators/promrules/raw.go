@@ -1,0 +1,153 @@
+package promrules
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo"
+)
+
+// rawDeltas returns the expressions for total and bad events over the last
+// span as the raw counters tell them, from their latest samples and those
+// a span before (a counter that restarted counts from zero, a new one in
+// full), or nils for SLIs whose raw series cannot tell.
+func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.Expr) {
+	s := b.slo
+	g := s.Grouping
+	delta := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
+		now := sel.VectorSelector()
+		now.LabelMatchers = append(now.LabelMatchers, extra...)
+		before := sel.VectorSelector()
+		before.LabelMatchers = append(before.LabelMatchers, extra...)
+		before.OriginalOffset = span
+		grown := binary(parser.GTE, binary(parser.SUB, now, before, nil), num(0), nil)
+		now2 := sel.VectorSelector()
+		now2.LabelMatchers = append(now2.LabelMatchers, extra...)
+		return b.rawSum(binary(parser.LOR, grown, now2, nil))
+	}
+	// No bad event, no error series: zero, labelled as the total's hour
+	// to date is (read once, where the raw series would be read again).
+	orZero := func(e parser.Expr) parser.Expr {
+		return binary(parser.LOR, e, binary(parser.MUL, num(0), b.recorded(series.HourToDateTotal, v), nil), on(g...))
+	}
+	minus := func(total, good parser.Expr) parser.Expr {
+		return call("clamp_min", binary(parser.SUB, total, good, on(g...)), num(0))
+	}
+	switch {
+	case s.SLI.Kind == slo.Ratio:
+		total = delta(s.SLI.Total)
+		if s.SLI.Errors != nil {
+			return total, orZero(delta(s.SLI.Errors))
+		}
+		return total, minus(total, orZero(delta(s.SLI.Good)))
+	case s.SLI.Kind == slo.Latency && !s.SLI.NativeHistogram:
+		total = delta(s.SLI.Histogram, eq("le", "+Inf"))
+		good := delta(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
+		return total, minus(total, good)
+	}
+	return nil, nil
+}
+
+// rawSum sums what the raw series give by the SLO's grouping, each label
+// of RenameLabels read first under its grouping name (label_replace), so
+// that a label slokit sets itself, such as service, can group an SLO.
+// Only rules that read raw series call it: recorded series carry the
+// grouping names.
+func (b *builder) rawSum(e parser.Expr) parser.Expr {
+	renames := b.slo.RenameLabels
+	for _, raw := range slices.Sorted(maps.Keys(renames)) {
+		e = call("label_replace", e, &parser.StringLiteral{Val: renames[raw]}, &parser.StringLiteral{Val: "$1"},
+			&parser.StringLiteral{Val: raw}, &parser.StringLiteral{Val: "(.*)"})
+	}
+	return sumBy(b.slo.Grouping, e)
+}
+
+// baseIncrements returns the expressions for total and bad events per base
+// window, read from the raw series. They are the only rules that read raw
+// series every evaluation. The errors expression never leaves a gap while
+// there is traffic, so windows summed from it never go missing for lack of
+// a failed request.
+func (b *builder) baseIncrements(v variant) (total, errs parser.Expr) {
+	total, errs = b.rawIncrements(v)
+	return b.outsideMaintenance(total), b.outsideMaintenance(errs)
+}
+
+// rawIncrements are the base increments as the raw series count them,
+// maintenance windows included.
+func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
+	s := b.slo
+	g := s.Grouping
+	base := s.BaseWindow
+	// The events just recorded, of this evaluation only: the other
+	// parity's last increment may be within an instant selector's reach.
+	totalBase := func() parser.Expr {
+		return b.overBase("sum_over_time", v, totalCount, base/2)
+	}
+	increase := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
+		vs := sel.VectorSelector()
+		vs.LabelMatchers = append(vs.LabelMatchers, extra...)
+		return b.rawSum(call("increase", rangeOf(vs, base)))
+	}
+	zeroIfAbsent := func(e parser.Expr) parser.Expr {
+		return binary(parser.LOR, e, binary(parser.MUL, num(0), totalBase(), nil), on(g...))
+	}
+	totalMinus := func(good parser.Expr) parser.Expr {
+		return call("clamp_min", binary(parser.SUB, totalBase(), good, on(g...)), num(0))
+	}
+	switch s.SLI.Kind {
+	case slo.Ratio:
+		total = increase(s.SLI.Total)
+		if s.SLI.Errors != nil {
+			return total, zeroIfAbsent(increase(s.SLI.Errors))
+		}
+		return total, totalMinus(zeroIfAbsent(increase(s.SLI.Good)))
+	case slo.Latency:
+		if s.SLI.NativeHistogram {
+			hist := func() parser.Expr { return increase(s.SLI.Histogram) }
+			total = call("histogram_count", hist())
+			slow := binary(parser.SUB, num(1), call("histogram_fraction", num(0), num(v.threshold.Seconds()), hist()), nil)
+			// histogram_fraction is NaN when nothing was observed; a NaN
+			// would poison every window summed from it, so it is dropped
+			// (>= 0) and replaced by zero.
+			return total, zeroIfAbsent(binary(parser.GTE, binary(parser.MUL, totalBase(), slow, on(g...)), num(0), nil))
+		}
+		total = increase(s.SLI.Histogram, eq("le", "+Inf"))
+		good := increase(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
+		return total, totalMinus(good)
+	case slo.BoolGauge:
+		// Each sample is an event, so no sample may be counted in two base
+		// windows. A range 1ms short of the base window holds the same
+		// samples in Prometheus 3, whose ranges are open on the left, and
+		// in Prometheus 2, whose closed ranges would otherwise count a
+		// sample that falls exactly on a window boundary twice. (increase()
+		// needs no such care: differences of a counter telescope.)
+		overTime := func(fn string) parser.Expr {
+			return b.rawSum(call(fn, rangeOf(s.SLI.Gauge.VectorSelector(), base-time.Millisecond)))
+		}
+		return overTime("count_over_time"), totalMinus(overTime("sum_over_time"))
+	}
+	panic(fmt.Sprintf("prometheus: SLI kind %v has no base increments", s.SLI.Kind))
+}
+
+// bucketPattern matches the le label of a threshold's bucket in both
+// spellings: as client libraries expose it (le="1") and as Prometheus 3
+// normalises it (le="1.0").
+func bucketPattern(threshold time.Duration) string {
+	plain := strconv.FormatFloat(threshold.Seconds(), 'g', -1, 64)
+	forms := []string{plain}
+	if !strings.ContainsAny(plain, ".e") {
+		forms = append(forms, plain+".0")
+	}
+	for i, f := range forms {
+		forms[i] = strings.ReplaceAll(f, ".", `\.`)
+	}
+	return strings.Join(forms, "|")
+}
