@@ -1,0 +1,226 @@
+package slo
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/VictoriaMetrics/metricsql"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+	"gopkg.in/yaml.v3"
+)
+
+func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
+	path += ".sli"
+	if in.SLI == nil {
+		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge or raw)")
+		return
+	}
+	var kinds []string
+	sli := in.SLI
+	if sli.Ratio != nil {
+		kinds = append(kinds, "ratio")
+		s.SLI.Kind = Ratio
+		p := path + ".ratio"
+		r := sli.Ratio
+		s.SLI.Total = c.selector(p+".total", r.Total)
+		switch {
+		case r.Errors != "" && r.Good != "":
+			c.Fail(p+".good", "set either errors or good, not both")
+		case r.Errors != "":
+			s.SLI.Errors = c.selector(p+".errors", r.Errors)
+			if s.SLI.Errors != nil && s.SLI.Total != nil && sameSelector(s.SLI.Errors, s.SLI.Total) {
+				c.Fail(p+".errors", "selects the same series as total, so the error ratio is always 100%%")
+			}
+		case r.Good != "":
+			s.SLI.Good = c.selector(p+".good", r.Good)
+			if s.SLI.Good != nil && s.SLI.Total != nil && sameSelector(s.SLI.Good, s.SLI.Total) {
+				c.Fail(p+".good", "selects the same series as total, so the error ratio is always 0%%")
+			}
+		default:
+			c.Fail(p, "missing: set errors (counter of failed events) or good (counter of good events)")
+		}
+	}
+	if sli.Latency != nil {
+		kinds = append(kinds, "latency")
+		s.SLI.Kind = Latency
+		p := path + ".latency"
+		s.SLI.NativeHistogram = sli.Latency.NativeHistogram
+		s.SLI.Histogram = c.selector(p+".histogram", sli.Latency.Histogram)
+		if h := s.SLI.Histogram; h != nil {
+			switch {
+			case !s.SLI.NativeHistogram && !strings.HasSuffix(h.Name, "_bucket"):
+				c.Fail(p+".histogram", "a classic histogram is selected by its _bucket series (e.g. %s_bucket{...}); set nativeHistogram: true for a native histogram", h.Name)
+			case s.SLI.NativeHistogram && strings.HasSuffix(h.Name, "_bucket"):
+				c.Fail(p+".histogram", "a native histogram is selected by its own name, without _bucket")
+			}
+			for _, m := range h.Matchers {
+				if m.Name == "le" {
+					c.Fail(p+".histogram", "must not match on le: slokit selects the bucket of each objective's threshold")
+				}
+			}
+		}
+	}
+	if sli.BoolGauge != nil {
+		kinds = append(kinds, "boolGauge")
+		s.SLI.Kind = BoolGauge
+		s.SLI.Gauge = c.selector(path+".boolGauge.selector", sli.BoolGauge.Selector)
+	}
+	if sli.Raw != nil {
+		kinds = append(kinds, "raw")
+		s.SLI.Kind = Raw
+		c.rawExpression(s, path+".raw.errorRatio", sli.Raw.ErrorRatio)
+	}
+	switch len(kinds) {
+	case 0:
+		c.Fail(path, "missing: set one of ratio, latency, boolGauge or raw")
+	case 1:
+	default:
+		c.Fail(path, "set exactly one SLI kind, got %s", strings.Join(kinds, " and "))
+	}
+}
+
+func sameSelector(a, b *Selector) bool {
+	return a.VectorSelector().String() == b.VectorSelector().String()
+}
+
+// selector parses a user-written vector selector with both PromQL and
+// MetricsQL, so a spec that works in one backend works in the other.
+func (c *converter) selector(path, text string) *Selector {
+	if strings.TrimSpace(text) == "" {
+		c.Fail(path, "missing: a series selector such as http_requests_total{job=\"api\"} is required")
+		return nil
+	}
+	expr, err := promqlParser.ParseExpr(text)
+	if err != nil {
+		c.parseError(path, err)
+		return nil
+	}
+	vs, ok := expr.(*parser.VectorSelector)
+	if !ok {
+		c.Fail(path, "must be a plain series selector such as http_requests_total{code=~\"5..\"}: slokit applies increase() and sums itself, got %s", describeExpr(expr))
+		return nil
+	}
+	if vs.OriginalOffset != 0 || vs.OriginalOffsetExpr != nil || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		c.Fail(path, "must not use offset or @: every window is read up to the evaluation time")
+		return nil
+	}
+	if _, err := metricsql.Parse(text); err != nil {
+		c.Fail(path, "does not parse as MetricsQL: %v", err)
+		return nil
+	}
+	return &Selector{Text: text, Name: vs.Name, Matchers: vs.LabelMatchers}
+}
+
+func describeExpr(e parser.Expr) string {
+	switch e := e.(type) {
+	case *parser.Call:
+		return "a call to " + e.Func.Name + "()"
+	case *parser.MatrixSelector:
+		return "a range selector"
+	case *parser.AggregateExpr:
+		return "an aggregation"
+	case *parser.BinaryExpr:
+		return "a binary expression"
+	}
+	return "an expression"
+}
+
+// parseError reports a PromQL parse error at its column within the YAML
+// scalar when the scalar is on one line, so the caret lands on the problem.
+func (c *converter) parseError(path string, err error) {
+	d := &Diagnostic{Path: path, Message: err.Error()}
+	n := c.Node(path)
+	if n != nil {
+		d.Line, d.Column = n.Line, n.Column
+	}
+	var perrs parser.ParseErrors
+	if errors.As(err, &perrs) && len(perrs) > 0 {
+		pe := perrs[0]
+		d.Message = "parse error: " + pe.Err.Error()
+		if n != nil && !strings.Contains(n.Value, "\n") {
+			offset := int(pe.PositionRange.Start)
+			if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+				offset++
+			}
+			if n.Style == 0 || n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
+				d.Column += offset
+			}
+		}
+	}
+	c.Add(d)
+}
+
+func (c *converter) rawExpression(s *SLO, path, text string) {
+	if strings.TrimSpace(text) == "" {
+		c.Fail(path, "missing: an error-ratio expression using %s as its range, e.g. sum(rate(errors[$window])) / sum(rate(total[$window]))", WindowPlaceholder)
+		return
+	}
+	if !strings.Contains(text, WindowPlaceholder) {
+		c.Fail(path, "must use %s as the range of its selectors, so slokit can evaluate it over each alert window", WindowPlaceholder)
+		return
+	}
+	probe := strings.ReplaceAll(text, WindowPlaceholder, "5m")
+	if _, err := promqlParser.ParseExpr(probe); err != nil {
+		var perrs parser.ParseErrors
+		if errors.As(err, &perrs) && len(perrs) > 0 {
+			c.Fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, perrs[0].Err)
+		} else {
+			c.Fail(path, "parse error (with %s as 5m): %v", WindowPlaceholder, err)
+		}
+		return
+	}
+	if _, err := metricsql.Parse(probe); err != nil {
+		c.Fail(path, "does not parse as MetricsQL (with %s as 5m): %v", WindowPlaceholder, err)
+		return
+	}
+	s.SLI.ErrorRatio = text
+}
+
+func (c *converter) convertGrouping(s *SLO, path string) {
+	if len(s.Grouping) > 0 && s.SLI.Kind == Raw {
+		c.Fail(path+".grouping", "raw SLIs cannot be grouped by slokit: aggregate by the labels you need inside errorRatio")
+		return
+	}
+	if len(s.RenameLabels) > 0 && s.SLI.Kind == Raw {
+		c.Fail(path+".renameLabels", "raw SLIs read no raw series of slokit's: rename labels inside errorRatio (label_replace)")
+		return
+	}
+	seen := map[string]bool{}
+	for i, g := range s.Grouping {
+		p := fmt.Sprintf("%s.grouping[%d]", path, i)
+		if _, renamed := s.RenameLabels[g]; renamed {
+			c.Fail(p, "label %q is renamed to %q by renameLabels: group by %q", g, s.RenameLabels[g], s.RenameLabels[g])
+			continue
+		}
+		if !c.checkLabelName(p, g) {
+			continue
+		}
+		if g == "le" {
+			c.Fail(p, "cannot group by le")
+		}
+		if seen[g] {
+			c.Fail(p, "label %q is listed twice", g)
+		}
+		seen[g] = true
+	}
+	to := map[string]string{}
+	for _, raw := range slices.Sorted(maps.Keys(s.RenameLabels)) {
+		renamed := s.RenameLabels[raw]
+		p := path + ".renameLabels." + raw
+		switch {
+		case !model.LabelName(raw).IsValidLegacy() || strings.HasPrefix(raw, "__"):
+			c.Fail(p, "%q is not a valid label name", raw)
+		case raw == "le":
+			c.Fail(p, "cannot rename le: it selects a histogram's buckets")
+		case to[renamed] != "":
+			c.Fail(p, "%q is also what %q is renamed to", renamed, to[renamed])
+		case !slices.Contains(s.Grouping, renamed):
+			c.Fail(p, "%q is not in grouping: a renamed label only serves to group by it", renamed)
+		}
+		to[renamed] = raw
+	}
+}
