@@ -212,3 +212,29 @@ func TestMakefileBenchAndFuzzTargetsFollowTheTests(t *testing.T) {
 		}
 	}
 }
+
+// No source file passes 600 lines: a reader finds a concept in a file of
+// its own, as the packages split theirs by resource or by what they do.
+func TestNoSourceFileOver600Lines(t *testing.T) {
+	out, err := exec.Command("git", "-C", "..", "ls-files", "*.go").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for _, f := range strings.Fields(string(out)) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files++
+		if n := bytes.Count(data, []byte("\n")); n > 600 {
+			t.Errorf("%s has %d lines, more than 600", f, n)
+		}
+	}
+	if files < 50 {
+		t.Fatalf("only %d source files listed", files)
+	}
+}

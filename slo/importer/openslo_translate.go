@@ -1,0 +1,376 @@
+package importer
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
+
+	"github.com/slokit/slokit/burnrate"
+	"github.com/slokit/slokit/internal/strictyaml"
+)
+
+// translateOpenSLO translates an openslo/v1 SLO into a native SLO node, or
+// reports why it cannot be.
+func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yaml.Node {
+	n := nodes{src: d, top: d.Node("")}
+	s := in.Spec
+	if s.Service == "" {
+		d.Fail("spec.service", "missing: the service the SLO belongs to")
+	}
+	switch s.BudgetingMethod {
+	case "Occurrences":
+	case "Timeslices", "RatioTimeslices":
+		d.Fail("spec.budgetingMethod", "%s is not supported: slokit counts occurrences (good events over all events), and reading a time-slice SLO as occurrences would change what it promises", s.BudgetingMethod)
+	case "":
+		d.Fail("spec.budgetingMethod", "missing: Occurrences (the one method slokit supports)")
+	default:
+		d.Fail("spec.budgetingMethod", "unknown budgeting method %q: use Occurrences", s.BudgetingMethod)
+	}
+	out := n.mapping("")
+	set(out, "name", n.copyOf("metadata.name"))
+	set(out, "description", n.copyOf("spec.description"))
+	set(out, "labels", n.copyOf("metadata.labels"))
+	var dropped []string
+	if in.Metadata.DisplayName != "" {
+		dropped = append(dropped, "metadata.displayName")
+	}
+	for i, o := range s.Objectives {
+		if o.DisplayName != "" {
+			dropped = append(dropped, fmt.Sprintf("objectives[%d].displayName", i))
+		}
+	}
+	if s.Indicator != nil && s.Indicator.Metadata.DisplayName != "" {
+		dropped = append(dropped, "indicator.metadata.displayName")
+	}
+	if len(dropped) > 0 {
+		d.Warn("metadata", "display names are not carried over (slokit shows names): %s", strings.Join(dropped, ", "))
+	}
+	if s.Indicator != nil && s.Indicator.Spec.Description != "" {
+		d.Warn("spec.indicator.spec.description", "not carried over: the SLO's description is")
+	}
+	if d.Has("metadata.annotations") {
+		d.Warn("metadata.annotations", "not carried over: slokit's SLOs have no annotations (alert annotations go under alerting)")
+	}
+	switch {
+	case len(s.TimeWindow) != 1:
+		d.Fail("spec.timeWindow", "needs exactly one time window, such as [{duration: 28d, isRolling: true}]")
+	case s.TimeWindow[0].Calendar != nil || (s.TimeWindow[0].IsRolling != nil && !*s.TimeWindow[0].IsRolling):
+		tw := s.TimeWindow[0]
+		unit := map[string]string{"1M": "calendar-month", "1w": "calendar-week", "7d": "calendar-week"}[tw.Duration]
+		var start, zone string
+		if tw.Calendar != nil {
+			start, zone = tw.Calendar.StartTime, tw.Calendar.TimeZone
+		}
+		openSLOCalendar(n, d, out, "spec.timeWindow[0]", unit, start, zone)
+	case s.TimeWindow[0].Duration == "":
+		d.Fail("spec.timeWindow[0].duration", "missing: the rolling period, such as 28d")
+	case strings.ContainsAny(s.TimeWindow[0].Duration, "MQY"):
+		d.Fail("spec.timeWindow[0].duration", "calendar durations (M, Q, Y) are not supported: give the rolling period in days or weeks, such as 28d")
+	default:
+		if _, err := model.ParseDuration(s.TimeWindow[0].Duration); err != nil {
+			d.Fail("spec.timeWindow[0].duration", "must be a duration such as 28d, got %q", s.TimeWindow[0].Duration)
+		}
+		set(out, "period", n.copyOf("spec.timeWindow[0].duration"))
+	}
+
+	// The indicator, inline or referenced.
+	var sli oslSLISpec
+	sliPath, refAt := "spec.indicator.spec", ""
+	switch {
+	case s.Indicator != nil && s.IndicatorRef != "":
+		d.Fail("spec.indicatorRef", "set indicator or indicatorRef, not both")
+		return nil
+	case s.Indicator != nil:
+		sli = s.Indicator.Spec
+	case s.IndicatorRef != "":
+		var doc oslSLIDoc
+		if err := reg.resolve("SLI", s.IndicatorRef, &doc); err != nil {
+			d.Fail("spec.indicatorRef", "%v", err)
+			return nil
+		}
+		sli, refAt = doc.Spec, "spec.indicatorRef"
+	default:
+		d.Fail("spec.indicator", "missing: an indicator or an indicatorRef")
+		return nil
+	}
+	// Nodes from a referenced SLI (perhaps in another file) point at the
+	// reference.
+	at := func(path string) string {
+		if refAt != "" {
+			return refAt
+		}
+		return path
+	}
+	query := func(m *oslMetric, path string) (string, bool) {
+		if m == nil {
+			return "", false
+		}
+		src := m.MetricSource
+		typ := src.Type
+		if src.MetricSourceRef != "" {
+			var ds oslDataSourceDoc
+			if err := reg.resolve("DataSource", src.MetricSourceRef, &ds); err != nil {
+				d.Fail(at(path+".metricSource.metricSourceRef"), "%v", err)
+				return "", false
+			}
+			typ = ds.Spec.Type
+		}
+		if !strings.EqualFold(typ, "Prometheus") {
+			d.Fail(at(path+".metricSource.type"), "metric source type %q is not supported: slokit reads Prometheus sources (type: Prometheus, spec.query)", typ)
+			return "", false
+		}
+		q := src.Spec["query"]
+		if q == "" {
+			d.Fail(at(path+".metricSource.spec"), "missing: query, the Prometheus counter to read")
+			return "", false
+		}
+		sel, ok := counterSelector(q)
+		if !ok {
+			d.Fail(at(path+".metricSource.spec.query"), "query %q is not supported: slokit needs a counter selector (or sum(rate(selector[range]))), whose increases it records itself", q)
+			return "", false
+		}
+		return sel, true
+	}
+	sliNode := n.mapping(at(sliPath))
+	var objectives []*yaml.Node
+	switch {
+	case sli.RatioMetric != nil:
+		r := sli.RatioMetric
+		rp := sliPath + ".ratioMetric"
+		if r.Raw != nil || r.RawType != "" {
+			d.Fail(at(rp+".raw"), "raw ratio metrics are not supported: give good (or bad) and total counters")
+			return nil
+		}
+		if r.Counter != nil && !*r.Counter {
+			d.Fail(at(rp+".counter"), "counter: false is not supported: slokit reads counters of events")
+			return nil
+		}
+		ratio := n.mapping(at(rp))
+		total, okTotal := query(r.Total, rp+".total")
+		switch {
+		case (r.Good == nil) == (r.Bad == nil):
+			d.Fail(at(rp), "needs good or bad, and total")
+			return nil
+		case r.Good != nil:
+			if good, ok := query(r.Good, rp+".good"); ok {
+				set(ratio, "good", n.str(at(rp+".good.metricSource.spec.query"), good))
+			}
+		default:
+			if bad, ok := query(r.Bad, rp+".bad"); ok {
+				set(ratio, "errors", n.str(at(rp+".bad.metricSource.spec.query"), bad))
+			}
+		}
+		if okTotal {
+			set(ratio, "total", n.str(at(rp+".total.metricSource.spec.query"), total))
+		}
+		set(sliNode, "ratio", ratio)
+		for i, o := range s.Objectives {
+			op := fmt.Sprintf("spec.objectives[%d]", i)
+			if obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil}); obj != nil {
+				objectives = append(objectives, obj)
+			}
+		}
+	case sli.ThresholdMetric != nil:
+		tp := sliPath + ".thresholdMetric"
+		sel, ok := query(sli.ThresholdMetric, tp)
+		if !ok {
+			return nil
+		}
+		scale, ok := histogramUnit(sel)
+		if !ok {
+			d.Fail(at(tp+".metricSource.spec.query"), "a thresholdMetric maps onto a latency SLI only over a Prometheus histogram's _bucket series with its unit in the name (_seconds_bucket, _milliseconds_bucket); got %s", sel)
+			return nil
+		}
+		lat := n.mapping(at(tp))
+		set(lat, "histogram", n.str(at(tp+".metricSource.spec.query"), sel))
+		set(sliNode, "latency", lat)
+		for i, o := range s.Objectives {
+			op := fmt.Sprintf("spec.objectives[%d]", i)
+			if o.Op != "lt" && o.Op != "lte" {
+				d.Fail(op+".op", "a latency objective is op: lt or lte (requests faster than value), got %q", o.Op)
+				continue
+			}
+			if o.Value == nil || *o.Value <= 0 {
+				d.Fail(op+".value", "missing: the latency threshold, in the histogram's unit")
+				continue
+			}
+			obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil})
+			if obj == nil {
+				continue
+			}
+			threshold := time.Duration(*o.Value * float64(scale))
+			set(obj, "threshold", n.str(op+".value", model.Duration(threshold).String()))
+			objectives = append(objectives, obj)
+		}
+	default:
+		d.Fail(at(sliPath), "needs a ratioMetric or a thresholdMetric")
+		return nil
+	}
+	set(out, "sli", sliNode)
+	if len(objectives) > 0 {
+		list := n.sequence("spec.objectives")
+		list.Content = objectives
+		set(out, "objectives", list)
+	} else if len(s.Objectives) == 0 {
+		d.Fail("spec.objectives", "missing: at least one objective with a target")
+	}
+	set(out, "alerting", openSLOAlerting(d, n, in, reg))
+	return out
+}
+
+// objectiveFields says which fields an OpenSLO objective sets.
+type objectiveFields struct {
+	target, targetPercent, timeSlice, weight bool
+}
+
+// openSLOObjective is one native objective from an OpenSLO objective's
+// target (a fraction) or targetPercent.
+func openSLOObjective(d *strictyaml.Document, n nodes, path string, fields objectiveFields) *yaml.Node {
+	if fields.timeSlice {
+		d.Fail(path+".timeSliceTarget", "time-slice objectives are not supported: slokit counts occurrences")
+		return nil
+	}
+	if fields.weight {
+		d.Warn(path+".compositeWeight", "not carried over: slokit has no composite SLOs")
+	}
+	obj := n.mapping(path)
+	switch {
+	case fields.target && fields.targetPercent:
+		d.Fail(path+".targetPercent", "set target or targetPercent, not both")
+		return nil
+	case fields.target:
+		set(obj, "objective", percentOfFraction(n.at(path+".target")))
+	case fields.targetPercent:
+		set(obj, "objective", percent(n.at(path+".targetPercent")))
+	default:
+		d.Fail(path+".target", "missing: the objective as a fraction (target: 0.999) or in percent (targetPercent: 99.9)")
+		return nil
+	}
+	return obj
+}
+
+// openSLOAlerting maps burn-rate alert conditions onto tiers: the
+// condition's threshold is the factor and its lookback window the long
+// window (the short one is a twelfth of it, as in the SRE Workbook);
+// severities page and critical page, ticket, warning and the rest open
+// tickets.
+func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *Registry) *yaml.Node {
+	if in.Spec.AlertPolicies == nil || len(*in.Spec.AlertPolicies) == 0 {
+		return nil
+	}
+	out := n.mapping("spec.alertPolicies")
+	tiers := n.sequence("spec.alertPolicies")
+	for i, p := range *in.Spec.AlertPolicies {
+		pp := fmt.Sprintf("spec.alertPolicies[%d]", i)
+		spec := p.Spec
+		if p.AlertPolicyRef != "" {
+			var doc oslPolicyDoc
+			if err := reg.resolve("AlertPolicy", p.AlertPolicyRef, &doc); err != nil {
+				d.Fail(pp+".alertPolicyRef", "%v", err)
+				continue
+			}
+			spec = &doc.Spec
+		}
+		if spec == nil {
+			d.Fail(pp, "needs an alertPolicyRef or an inline AlertPolicy (kind, metadata, spec)")
+			continue
+		}
+		if len(spec.NotificationTargets) > 0 {
+			d.Warn(pp, "notification targets are not carried over: route slokit's alerts in Alertmanager")
+		}
+		if spec.AlertWhenNoData != nil && *spec.AlertWhenNoData {
+			d.Warn(pp, "alertWhenNoData is not carried over: slokit generates no alert for missing data")
+		}
+		for j, c := range spec.Conditions {
+			cp := fmt.Sprintf("%s.conditions[%d]", pp, j)
+			cond := c.Spec
+			if c.ConditionRef != "" {
+				var doc oslConditionDoc
+				if err := reg.resolve("AlertCondition", c.ConditionRef, &doc); err != nil {
+					d.Fail(cp+".conditionRef", "%v", err)
+					continue
+				}
+				cond = &doc.Spec
+			}
+			if cond == nil {
+				d.Fail(cp, "needs a conditionRef or an inline AlertCondition")
+				continue
+			}
+			cc := cond.Condition
+			if cc.Kind != "burnrate" || (cc.Op != "gt" && cc.Op != "gte") || cc.Threshold == nil || cc.LookbackWindow == nil {
+				d.Fail(cp, "only burn-rate conditions (kind: burnrate, op: gt or gte, threshold, lookbackWindow) map onto slokit's alerts")
+				continue
+			}
+			var sev burnrate.Severity
+			switch strings.ToLower(cond.Severity) {
+			case "page", "critical", "high":
+				sev = burnrate.Page
+			case "ticket", "warning", "low", "medium", "info":
+				sev = burnrate.Ticket
+			default:
+				d.Fail(cp, "severity %q does not say whether to page or open a ticket: use page, critical, ticket or warning", cond.Severity)
+				continue
+			}
+			long := cc.LookbackWindow.Value
+			short := burnrate.RoundWindow(long/12, burnrate.DefaultBaseWindow)
+			t := n.mapping(cp)
+			set(t, "severity", n.str(cp, string(sev)))
+			set(t, "factor", number(t, strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", *cc.Threshold), "0"), ".")))
+			set(t, "long", n.str(cp, model.Duration(long).String()))
+			set(t, "short", n.str(cp, model.Duration(short).String()))
+			if cc.AlertAfter != nil {
+				set(t, "for", n.str(cp, cc.AlertAfter.Text))
+			}
+			tiers.Content = append(tiers.Content, t)
+		}
+	}
+	if len(tiers.Content) == 0 {
+		return nil
+	}
+	set(out, "tiers", tiers)
+	return out
+}
+
+// openSLOStartTime is how OpenSLO writes a calendar window's start.
+const openSLOStartTime = "2006-01-02 15:04:05"
+
+// openSLOCalendar writes a calendar time window as a calendar period and
+// its time zone into out: a month from the 1st or a week from a Monday,
+// which is what slokit's calendar periods are. unit is the native period
+// ("calendar-month"), empty for any other length.
+func openSLOCalendar(n nodes, d *strictyaml.Document, out *yaml.Node, path, unit, start, zone string) {
+	if unit == "" {
+		d.Fail(path, "calendar windows of one month (1M) or one week (1w) are supported, as slokit's calendar-month and calendar-week periods")
+		return
+	}
+	loc := time.UTC
+	if zone != "" {
+		l, err := time.LoadLocation(zone)
+		if err != nil {
+			d.Fail(path+".calendar.timeZone", "%q is not an IANA time zone such as Europe/Berlin", zone)
+			return
+		}
+		loc = l
+	}
+	if start != "" {
+		t, err := time.ParseInLocation(openSLOStartTime, start, loc)
+		switch {
+		case err != nil:
+			d.Fail(path+".calendar.startTime", "must be a time such as \"2022-01-01 00:00:00\", got %q", start)
+			return
+		case unit == "calendar-month" && (t.Day() != 1 || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0):
+			d.Fail(path+".calendar.startTime", "%s does not start a month: slokit's calendar months start on the 1st at 00:00", start)
+			return
+		case unit == "calendar-week" && (t.Weekday() != time.Monday || t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0):
+			d.Fail(path+".calendar.startTime", "%s is not a Monday at 00:00: slokit's calendar weeks start on Monday (ISO 8601)", start)
+			return
+		}
+	}
+	set(out, "period", n.str(path, unit))
+	if zone != "" {
+		set(out, "timezone", n.str(path+".calendar.timeZone", zone))
+	}
+}
