@@ -65,6 +65,7 @@ func summarize(in io.Reader, out io.Writer) (failed bool, err error) {
 			failed = true
 		case e.Action == "output" && e.Test == "":
 			fmt.Fprint(w, e.Output) // ok, FAIL and the package's own lines
+			w.Flush()               // as each package ends, not at the end of the run
 		case e.Action == "output":
 			outputs[key] = append(outputs[key], e.Output)
 		case e.Test != "" && (e.Action == "pass" || e.Action == "skip"):
@@ -75,6 +76,7 @@ func summarize(in io.Reader, out io.Writer) (failed bool, err error) {
 		case e.Test != "" && e.Action == "fail":
 			failed = true
 			fmt.Fprint(w, strings.Join(outputs[key], ""))
+			w.Flush()
 			delete(outputs, key)
 		case e.Test == "" && (e.Action == "pass" || e.Action == "fail"):
 			failed = failed || e.Action == "fail"
