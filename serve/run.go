@@ -90,6 +90,13 @@ func (o RunOptions) Validate() error {
 // oklog/run group, so the first to stop stops the others, and the durable
 // state and the backend are closed only after every part has returned.
 func Run(ctx context.Context, o RunOptions) (err error) {
+	// Run owns the store it is given (and the file store it opens): closed
+	// on every return, an early one included.
+	defer func() {
+		if o.Store != nil {
+			err = errors.Join(err, o.Store.Close())
+		}
+	}()
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -128,8 +135,6 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 		}
 		o.Store = fs
 	}
-	store := o.Store
-	defer func() { err = errors.Join(err, store.Close()) }()
 	srv, err := New(o.Options)
 	if err != nil {
 		return err

@@ -418,3 +418,41 @@ func TestOptionsOutOfRangeAreRefused(t *testing.T) {
 		t.Errorf("the defaults: %v", err)
 	}
 }
+
+// closeCounting is a store that counts its Close calls.
+type closeCounting struct {
+	serve.Store
+	closed atomic.Int32
+}
+
+func (c *closeCounting) Close() error {
+	c.closed.Add(1)
+	return c.Store.Close()
+}
+
+// Run owns the store it is given: every return closes it once, the early
+// ones (options out of bounds, an address it cannot listen on) included,
+// so that a caller that opened PostgreSQL and handed it over leaks
+// nothing.
+func TestRunClosesTheStoreOnEveryReturn(t *testing.T) {
+	for name, o := range map[string]serve.RunOptions{
+		"options out of bounds":            {Options: serve.Options{RefreshInterval: time.Nanosecond}, Listen: "127.0.0.1:0"},
+		"an address it cannot listen on":   {Listen: "256.0.0.1:0"},
+		"a TLS certificate it cannot read": {Listen: "127.0.0.1:0", TLS: &serve.TLSFiles{CertFile: "no-such.pem", KeyFile: "no-such.key"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			fs, err := serve.OpenFileStore(t.TempDir(), serve.AuditOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			store := &closeCounting{Store: fs}
+			o.Store = store
+			if err := serve.Run(context.Background(), o); err == nil {
+				t.Fatal("Run returned no error")
+			}
+			if n := store.closed.Load(); n != 1 {
+				t.Errorf("store closed %d times, want once", n)
+			}
+		})
+	}
+}

@@ -169,28 +169,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		services, skipped = specs.Services, specs.Skipped
 	}
-	var store serve.Store
+	var storePassword string
 	if *storeURL != "" {
 		if !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
 			fmt.Fprintln(stderr, "slokit serve: --store must be a postgres:// URL")
 			return exitUsage
 		}
-		password, err := secret.Read("store password", *storePwFile, *storePwEnv)
-		if err != nil {
+		if storePassword, err = secret.Read("store password", *storePwFile, *storePwEnv); err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitUsage
 		}
-		pg, err := pgstore.Open(ctx, pgstore.Options{URL: *storeURL, Password: password, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitInvalid
-		}
-		logger.Info("overrides and the audit trail in PostgreSQL", "store", pg.String())
-		store = pg
 	}
 	opts := serve.RunOptions{
 		Options: serve.Options{
-			Services: services, Skipped: skipped, Discover: discover, Token: token, Store: store,
+			Services: services, Skipped: skipped, Discover: discover, Token: token,
 			RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
 		},
 		Listen: *listen, DataDir: *dataDir, Logger: logger,
@@ -263,6 +255,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			}
 			printTry(stdout, scheme+addr.String(), services, story, tokenHint(*tokenFile, *tokenEnv))
 		}
+	}
+	// PostgreSQL last, once nothing can return before serve.Run, which
+	// closes it.
+	if *storeURL != "" {
+		pg, err := pgstore.Open(ctx, pgstore.Options{URL: *storeURL, Password: storePassword, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return exitInvalid
+		}
+		logger.Info("overrides and the audit trail in PostgreSQL", "store", pg.String())
+		opts.Store = pg
 	}
 	if err := serve.Run(ctx, opts); err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
