@@ -1,16 +1,12 @@
 package serve
 
 import (
-	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
-	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve/api"
 )
 
@@ -87,65 +83,13 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 	for _, t := range m.Alerting.Tiers {
 		h.Tiers = append(h.Tiers, apiTier(t))
 	}
-	sel := fmt.Sprintf(`{%s=%q,%s=%q}`, series.ServiceLabel, service, series.SLOLabel, name)
-	byObjective := map[string]*api.ObjectiveHistory{}
-	objectiveOf := func(met model.Metric, objective string) *api.ObjectiveHistory {
-		group := map[string]string{}
-		for _, g := range m.Grouping {
-			group[g] = string(met[model.LabelName(g)])
-		}
-		k := objective + "\x00" + string(met[series.ThresholdLabel]) + "\x00" + fmt.Sprint(group)
-		if byObjective[k] == nil {
-			o := &api.ObjectiveHistory{Objective: objective, Threshold: string(met[series.ThresholdLabel]), BurnRates: map[string][]api.Point{}}
-			if len(group) > 0 {
-				o.Group = group
-			}
-			byObjective[k] = o
-		}
-		return byObjective[k]
+	objectives, err := budget.History(r.Context(), rq, m, from, to, step)
+	if err != nil {
+		fail(w, http.StatusBadGateway, "%v", err)
+		return
 	}
-	points := func(vs []model.SamplePair) []api.Point {
-		out := make([]api.Point, 0, len(vs))
-		for _, v := range vs {
-			// No traffic makes a ratio NaN, which JSON cannot hold:
-			// no data, no point.
-			if f, ok := series.Finite(v.Value); ok {
-				out = append(out, api.Point{float64(v.Timestamp) / 1000, clean(f)})
-			}
-		}
-		return out
-	}
-	for _, part := range []struct {
-		query string
-		add   func(met model.Metric, p []api.Point)
-	}{
-		{series.BudgetRemaining + sel, func(met model.Metric, p []api.Point) {
-			objectiveOf(met, string(met[series.ObjectiveLabel])).Remaining = p
-		}},
-		{series.BurnRate + sel, func(met model.Metric, p []api.Point) {
-			objectiveOf(met, string(met[series.ObjectiveLabel])).BurnRates[string(met[series.WindowLabel])] = p
-		}},
-		{fmt.Sprintf(`1 - %s{%s=%q,%s=%q,%s=%q}`, series.ErrorRatio, series.ServiceLabel, service, series.SLOLabel, name, series.WindowLabel, m.BudgetWindow()), func(met model.Metric, p []api.Point) {
-			// The SLI has no objective: every objective of its threshold
-			// shares it.
-			for _, o := range m.Objectives {
-				if o.Threshold == 0 || series.ThresholdValue(o.Threshold) == string(met[series.ThresholdLabel]) {
-					objectiveOf(met, o.Label()).SLI = p
-				}
-			}
-		}},
-	} {
-		mat, err := rq.QueryRange(r.Context(), part.query, from, to, step)
-		if err != nil {
-			fail(w, http.StatusBadGateway, "%v", err)
-			return
-		}
-		for _, ss := range mat {
-			part.add(ss.Metric, points(ss.Values))
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(byObjective)) {
-		h.Objectives = append(h.Objectives, *byObjective[k])
+	for _, o := range objectives {
+		h.Objectives = append(h.Objectives, apiObjectiveHistory(o))
 	}
 	writeJSON(w, http.StatusOK, h)
 }

@@ -222,3 +222,21 @@ func withDemo(object []byte, scenario string) []byte {
 	}
 	return append(out, object[1:]...)
 }
+
+// apiObjectiveHistory is an objective's history as the API answers it,
+// values cleaned of float noise.
+func apiObjectiveHistory(o budget.ObjectiveHistory) api.ObjectiveHistory {
+	points := func(ps []budget.Point) []api.Point {
+		out := make([]api.Point, len(ps))
+		for i, p := range ps {
+			out[i] = api.Point{float64(p.T.UnixMilli()) / 1000, clean(p.V)}
+		}
+		return out
+	}
+	h := api.ObjectiveHistory{Objective: o.Objective, Threshold: o.Threshold, Group: o.Group,
+		Remaining: points(o.Remaining), SLI: points(o.SLI), BurnRates: make(map[string][]api.Point, len(o.BurnRates))}
+	for w, ps := range o.BurnRates {
+		h.BurnRates[w] = points(ps)
+	}
+	return h
+}
