@@ -143,6 +143,29 @@ func identity(m model.Metric, names []string) string {
 	return strings.Join(parts, ",")
 }
 
+// ReadQueries are the instant queries Read sends, every SLO's series at
+// once: a fake backend answers them (serve/servetest).
+var ReadQueries = struct {
+	Remaining, BurnRates, ErrorRatios, FiringAlerts, Stamps string
+}{
+	Remaining:    series.BudgetRemaining,
+	BurnRates:    series.BurnRate,
+	ErrorRatios:  series.ErrorRatio,
+	FiringAlerts: `ALERTS{alertstate="firing"}`,
+	Stamps:       "timestamp(" + series.BurnRate + ")",
+}
+
+// RemainingQuery is the remaining budget of objective o of s, summed over
+// its groups (one series for an SLO that is not grouped).
+func RemainingQuery(s *slo.SLO, o slo.Objective) string {
+	k := KeyOf(s, o)
+	extra := []string{series.ObjectiveLabel, k.Objective}
+	if k.Threshold != "" {
+		extra = append(extra, series.ThresholdLabel, k.Threshold)
+	}
+	return "sum(" + sloSelector(series.BudgetRemaining, s, extra...) + ")"
+}
+
 // Read returns the state of every objective of every SLO of services at t.
 func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) ([]State, error) {
 	query := func(expr string) (model.Vector, error) {
@@ -152,23 +175,23 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 		}
 		return v, nil
 	}
-	remaining, err := query(series.BudgetRemaining)
+	remaining, err := query(ReadQueries.Remaining)
 	if err != nil {
 		return nil, err
 	}
-	burns, err := query(series.BurnRate)
+	burns, err := query(ReadQueries.BurnRates)
 	if err != nil {
 		return nil, err
 	}
-	ratios, err := query(series.ErrorRatio)
+	ratios, err := query(ReadQueries.ErrorRatios)
 	if err != nil {
 		return nil, err
 	}
-	firing, err := query(`ALERTS{alertstate="firing"}`)
+	firing, err := query(ReadQueries.FiringAlerts)
 	if err != nil {
 		return nil, err
 	}
-	stamps, err := query("timestamp(" + series.BurnRate + ")")
+	stamps, err := query(ReadQueries.Stamps)
 	if err != nil {
 		return nil, err
 	}

@@ -11,15 +11,11 @@ package report
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/budget"
-	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
@@ -115,112 +111,24 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("a report starts and ends on a whole minute")
 	}
 	r := &Report{From: o.From.UTC(), To: o.To.UTC(), Source: o.Source, Demo: o.Demo}
-	rng := model.Duration(span).String()
-	at := o.To
-	query := func(q string) (model.Vector, error) { return o.Querier.Query(ctx, q, at) }
-
-	// Events of the base windows recorded in the stretch, per objective
-	// variant: bases differ between SLOs, so one query per base.
-	byVariant := []string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}
-	counts := map[string][2]float64{}
-	bases := map[string]bool{}
-	for _, svc := range o.Services {
-		for _, s := range svc.SLOs {
-			bases[series.WindowValue(s.BaseWindow)] = true
-		}
-	}
-	for _, base := range slices.Sorted(maps.Keys(bases)) {
-		for i, name := range []string{series.Total, series.Errors} {
-			v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s{%s=%q}[%s]))`, strings.Join(byVariant, ", "), name, series.WindowLabel, base, rng))
-			if err != nil {
-				return nil, err
-			}
-			for _, smp := range v {
-				// NaN or ±Inf from the backend is no data (series.Finite):
-				// the objective reads as without events.
-				f, ok := series.Finite(smp.Value)
-				if !ok {
-					continue
-				}
-				k := key(smp.Metric, byVariant...)
-				c := counts[k]
-				c[i] = f
-				counts[k] = c
-			}
-		}
-	}
-	// Minutes with the budget spent, in any group.
-	byObjective := append(slices.Clone(byVariant), series.ObjectiveLabel)
-	exhausted, err := query(fmt.Sprintf(`sum_over_time((max by (%s) (%s) <= bool 0)[%s:%s])`, strings.Join(byObjective, ", "), series.BudgetRemaining, rng, model.Duration(Step)))
+	stretch, err := budget.Stretch(ctx, o.Querier, o.Services, o.To, span, Step)
 	if err != nil {
 		return nil, err
 	}
-	// Burn-rate alerts that started firing in the stretch (firing at a
-	// step and not the step before), and the steps they fired.
-	byAlert := strings.Join(append(slices.Clone(byObjective), series.AlertNameLabel, series.SeverityLabel, series.WindowLabel), ", ")
-	firing := fmt.Sprintf(`count by (%s) (ALERTS{alertstate="firing"})`, byAlert)
-	before := fmt.Sprintf(`count by (%s) (ALERTS{alertstate="firing"} offset %s)`, byAlert, model.Duration(Step))
-	starts, err := query(fmt.Sprintf(`sum_over_time((%s unless %s)[%s:%s])`, firing, before, rng, model.Duration(Step)))
-	if err != nil {
-		return nil, err
-	}
-	steps, err := query(fmt.Sprintf(`sum_over_time(%s[%s:%s])`, firing, rng, model.Duration(Step)))
-	if err != nil {
-		return nil, err
-	}
-
-	// Each objective's series, found by key once rather than per row.
-	exhaustedBy, startsBy, stepsBy := byKey(exhausted, byObjective), byKey(starts, byObjective), byKey(steps, byObjective)
-
 	for _, svc := range o.Services {
 		for _, s := range svc.SLOs {
 			for _, obj := range s.Objectives {
-				row := Row{Service: s.Service, SLO: s.Name, Objective: obj.Label(), Period: s.BudgetWindow()}
-				if obj.Threshold > 0 {
-					row.Threshold = series.ThresholdValue(obj.Threshold)
-				}
-				id := []string{s.Service, s.Name, row.Threshold}
-				c := counts[strings.Join(id, "\x00")]
-				row.Events, row.BadEvents = c[0], c[1]
+				k := budget.KeyOf(s, obj)
+				st := stretch[k]
+				row := Row{Service: s.Service, SLO: s.Name, Objective: k.Objective, Threshold: k.Threshold, Period: s.BudgetWindow(),
+					Events: st.Events, BadEvents: st.BadEvents, ExhaustedSeconds: st.ExhaustedSteps * Step.Seconds(),
+					Pages: st.Pages, Tickets: st.Tickets, PagingSeconds: st.PagingSteps * Step.Seconds()}
 				if row.Events > 0 {
 					// Finite counts can still overflow a ratio: no data too.
 					if spent, ok := series.Finite(model.SampleValue(row.BadEvents / row.Events / obj.Budget())); ok {
 						sli := 1 - row.BadEvents/row.Events
 						met := sli >= obj.Ratio()
 						row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
-					}
-				}
-				objID := strings.Join(append(id, row.Objective), "\x00")
-				for _, smp := range exhaustedBy[objID] {
-					if f, ok := series.Finite(smp.Value); ok {
-						row.ExhaustedSeconds = f * Step.Seconds()
-					}
-				}
-				for _, v := range []struct {
-					vec   model.Vector
-					count func(burnrate.Severity, float64)
-				}{
-					{startsBy[objID], func(sev burnrate.Severity, n float64) {
-						if sev == burnrate.Page {
-							row.Pages += int(n)
-						} else {
-							row.Tickets += int(n)
-						}
-					}},
-					{stepsBy[objID], func(sev burnrate.Severity, n float64) {
-						if sev == burnrate.Page {
-							row.PagingSeconds += n * Step.Seconds()
-						}
-					}},
-				} {
-					for _, smp := range v.vec {
-						if string(smp.Metric[series.AlertNameLabel]) != s.Alerting.Name {
-							continue
-						}
-						sev, ok := s.Alerting.SeverityOf(string(smp.Metric[series.SeverityLabel]))
-						if n, finite := series.Finite(smp.Value); ok && finite {
-							v.count(sev, n)
-						}
 					}
 				}
 				r.Rows = append(r.Rows, row)
@@ -238,23 +146,4 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	return r, nil
-}
-
-// byKey groups a vector's samples by the values of labels.
-func byKey(v model.Vector, labels []string) map[string]model.Vector {
-	out := map[string]model.Vector{}
-	for _, smp := range v {
-		k := key(smp.Metric, labels...)
-		out[k] = append(out[k], smp)
-	}
-	return out
-}
-
-// key joins the values of labels of m, as Build indexes series.
-func key(m model.Metric, labels ...string) string {
-	parts := make([]string, len(labels))
-	for i, l := range labels {
-		parts[i] = string(m[model.LabelName(l)])
-	}
-	return strings.Join(parts, "\x00")
 }

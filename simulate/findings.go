@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/rules"
 
+	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
@@ -252,12 +253,7 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration, leftOut)/o.Budget()
 			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
 				PeriodSeconds: period.Seconds(), CoveredSeconds: window.Seconds()}
-			matchers := fmt.Sprintf(`%s=%q,%s=%q,%s=%q`, series.ServiceLabel, s.Service, series.SLOLabel, s.Name, series.ObjectiveLabel, o.Label())
-			if o.Threshold > 0 {
-				matchers += fmt.Sprintf(`,%s=%q`, series.ThresholdLabel, series.ThresholdValue(o.Threshold))
-			}
-			sel := "sum(" + series.BudgetRemaining + "{" + matchers + "})"
-			v, _, err := e.Query(ctx, sel, end)
+			v, _, err := e.Query(ctx, budget.RemainingQuery(s, o), end)
 			if err != nil {
 				return nil, err
 			}

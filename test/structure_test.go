@@ -2,6 +2,9 @@ package test
 
 import (
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -236,5 +239,57 @@ func TestNoSourceFileOver600Lines(t *testing.T) {
 	}
 	if files < 50 {
 		t.Fatalf("only %d source files listed", files)
+	}
+}
+
+// PromQL over recorded series is written in two places: the rule
+// generators, which record them, and the budget reader, which reads them
+// (instant, range and report queries alike). Every other package asks the
+// reader. The test finds every use of a recorded series' name (a constant
+// of package series whose value starts with "slo:") outside those.
+func TestRecordedSeriesAreQueriedOnlyByTheBudgetReader(t *testing.T) {
+	fset := token.NewFileSet()
+	seriesFile, err := parser.ParseFile(fset, "../series/series.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]bool{}
+	ast.Inspect(seriesFile, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok {
+			for i, name := range vs.Names {
+				if i < len(vs.Values) {
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && strings.HasPrefix(strings.Trim(lit.Value, "\"`"), "slo:") {
+						recorded[name.Name] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	if len(recorded) < 10 {
+		t.Fatalf("only %d recorded series names found in series.go", len(recorded))
+	}
+	// Where a name may stand besides: help text naming a series.
+	allowed := map[string]bool{"cmd/slokit/serve.go Policy": true}
+	out, err := exec.Command("git", "-C", "..", "ls-files", "*.go").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Fields(string(out)) {
+		if strings.HasSuffix(f, "_test.go") || strings.HasPrefix(f, "budget/") || strings.HasPrefix(f, "generators/") || strings.HasPrefix(f, "series/") || strings.HasPrefix(f, ".") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, filepath.Join("..", f), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "series" && recorded[sel.Sel.Name] && !allowed[f+" "+sel.Sel.Name] {
+					t.Errorf("%s: uses series.%s: read recorded series through the budget reader", fset.Position(sel.Pos()), sel.Sel.Name)
+				}
+			}
+			return true
+		})
 	}
 }

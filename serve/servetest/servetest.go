@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
@@ -33,7 +34,7 @@ type GateLoad struct {
 // NewGateLoad builds services of slosPerService SLOs each.
 func NewGateLoad(services, slosPerService int) GateLoad {
 	load := GateLoad{Specs: map[string]string{}, Series: map[string]model.Vector{}}
-	stamps := "timestamp(" + series.BurnRate + ")"
+	q := budget.ReadQueries
 	for i := range services {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: svc-%03d\nslos:\n", i)
@@ -42,12 +43,12 @@ func NewGateLoad(services, slosPerService int) GateLoad {
 			m := model.Metric{series.ServiceLabel: model.LabelValue(fmt.Sprintf("svc-%03d", i)), series.SLOLabel: model.LabelValue(fmt.Sprintf("slo-%d", j)), series.ObjectiveLabel: "99.9"}
 			rem := m.Clone()
 			rem[series.WindowLabel] = "30d"
-			load.Series[series.BudgetRemaining] = append(load.Series[series.BudgetRemaining], &model.Sample{Metric: rem, Value: model.SampleValue(float64(j) / float64(slosPerService))})
+			load.Series[q.Remaining] = append(load.Series[q.Remaining], &model.Sample{Metric: rem, Value: model.SampleValue(float64(j) / float64(slosPerService))})
 			for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d"} {
 				br := m.Clone()
 				br[series.WindowLabel] = model.LabelValue(w)
-				load.Series[series.BurnRate] = append(load.Series[series.BurnRate], &model.Sample{Metric: br, Value: 0.5})
-				load.Series[stamps] = append(load.Series[stamps], &model.Sample{Metric: br})
+				load.Series[q.BurnRates] = append(load.Series[q.BurnRates], &model.Sample{Metric: br, Value: 0.5})
+				load.Series[q.Stamps] = append(load.Series[q.Stamps], &model.Sample{Metric: br})
 			}
 		}
 		load.Specs[fmt.Sprintf("svc-%03d.yaml", i)] = sb.String()
