@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -84,6 +85,26 @@ func (o RunOptions) Validate() error {
 	)
 }
 
+// DefaultRunOptions are the defaults that a zero option takes, in Run and
+// New, and that slokit serve's flags show: one place for each.
+func DefaultRunOptions() RunOptions {
+	return RunOptions{
+		Options: Options{
+			RefreshInterval: time.Minute,
+			StaleAfter:      5 * time.Minute,
+			MaxOverride:     24 * time.Hour,
+		},
+		// Loopback: nothing outside the machine reaches the service by
+		// accident.
+		Listen:          "127.0.0.1:8080",
+		DataDir:         "slokit-data",
+		AuditBounds:     AuditOptions{MaxBytes: DefaultAuditMaxBytes, MaxFiles: DefaultAuditMaxFiles},
+		MaxConnections:  DefaultMaxConnections,
+		IdleTimeout:     30 * time.Second,
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
 // Run runs the service until ctx ends (a signal, in slokit serve) or one
 // of its parts fails: the HTTP server, the backend (when started here),
 // its ticker, and the refresher that reads budget state. They run as one
@@ -100,21 +121,12 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	if o.Listen == "" {
-		o.Listen = "127.0.0.1:8080"
-	}
-	if o.DataDir == "" {
-		o.DataDir = "slokit-data"
-	}
-	if o.MaxConnections <= 0 {
-		o.MaxConnections = DefaultMaxConnections
-	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = 30 * time.Second
-	}
-	if o.ShutdownTimeout <= 0 {
-		o.ShutdownTimeout = 10 * time.Second
-	}
+	d := DefaultRunOptions()
+	o.Listen = cmp.Or(o.Listen, d.Listen)
+	o.DataDir = cmp.Or(o.DataDir, d.DataDir)
+	o.MaxConnections = cmp.Or(o.MaxConnections, d.MaxConnections)
+	o.IdleTimeout = cmp.Or(o.IdleTimeout, d.IdleTimeout)
+	o.ShutdownTimeout = cmp.Or(o.ShutdownTimeout, d.ShutdownTimeout)
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

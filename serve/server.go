@@ -158,15 +158,10 @@ func New(o Options) (*Server, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	if o.RefreshInterval == 0 {
-		o.RefreshInterval = time.Minute
-	}
-	if o.StaleAfter == 0 {
-		o.StaleAfter = 5 * time.Minute
-	}
-	if o.MaxOverride == 0 {
-		o.MaxOverride = 24 * time.Hour
-	}
+	d := DefaultRunOptions()
+	o.RefreshInterval = cmp.Or(o.RefreshInterval, d.RefreshInterval)
+	o.StaleAfter = cmp.Or(o.StaleAfter, d.StaleAfter)
+	o.MaxOverride = cmp.Or(o.MaxOverride, d.MaxOverride)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
