@@ -53,6 +53,20 @@ type Override struct {
 	Expires time.Time `json:"expires"`
 }
 
+// Maintenance is a maintenance window made through the API, for a service
+// or one of its SLOs: its events count neither toward the SLI nor the
+// budget. Stores keep it as JSON with these names.
+type Maintenance struct {
+	ID      string    `json:"id"`
+	Service string    `json:"service"`
+	SLO     string    `json:"slo,omitempty"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Reason  string    `json:"reason"`
+	Author  string    `json:"author"`
+	Created time.Time `json:"created"`
+}
+
 // Active reports whether the override applies at now.
 func (o *Override) Active(now time.Time) bool {
 	return o != nil && now.Before(o.Expires)

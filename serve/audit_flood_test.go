@@ -13,6 +13,7 @@ import (
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/store/files"
 )
 
 // Anonymous checks of a frozen service, however many, never rotate away
@@ -29,7 +30,7 @@ func TestADenyFloodKeepsWhoMadeTheOverride(t *testing.T) {
 	q, ts := backend(t, svcs, 3*time.Hour+10*time.Minute)
 	dir := t.TempDir()
 	const maxBytes, maxFiles = 4096, 2
-	store, err := serve.OpenFileStore(dir, serve.AuditOptions{MaxBytes: maxBytes, MaxFiles: maxFiles})
+	store, err := files.OpenFileStore(dir, files.AuditOptions{MaxBytes: maxBytes, MaxFiles: maxFiles})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,16 +81,16 @@ func TestADenyFloodKeepsWhoMadeTheOverride(t *testing.T) {
 		t.Errorf("audit.jsonl: %v\n%s", err, changes)
 	}
 	// The decisions' log stays bounded, and still counts every deny.
-	files, _ := filepath.Glob(filepath.Join(dir, "decisions.jsonl*"))
+	logs, _ := filepath.Glob(filepath.Join(dir, "decisions.jsonl*"))
 	var size int64
-	for _, f := range files {
+	for _, f := range logs {
 		st, _ := os.Stat(f)
 		size += st.Size()
 	}
-	if len(files) > maxFiles || size > maxBytes*maxFiles {
-		t.Errorf("decision log: %d files, %d bytes", len(files), size)
+	if len(logs) > maxFiles || size > maxBytes*maxFiles {
+		t.Errorf("decision log: %d files, %d bytes", len(logs), size)
 	}
-	act, err := serve.AuditActivity{Dir: dir}.Activity(context.Background(), ts.Add(-time.Hour), ts.Add(time.Hour))
+	act, err := files.AuditActivity{Dir: dir}.Activity(context.Background(), ts.Add(-time.Hour), ts.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

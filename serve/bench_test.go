@@ -16,6 +16,7 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/servetest"
+	"github.com/slokit/slokit/store/files"
 )
 
 // staticQuerier answers the budget queries with fixed series for every SLO
@@ -73,12 +74,12 @@ func BenchmarkUIOverview(b *testing.B) {
 // loadedServer serves the gate benchmarks' workload, 1,000 SLOs (100
 // services of 10), refreshed once, with a file store in dir; both close
 // when the benchmark ends.
-func loadedServer(b *testing.B) (load servetest.GateLoad, store *serve.FileStore, dir string, srv *httptest.Server) {
+func loadedServer(b *testing.B) (load servetest.GateLoad, store *files.FileStore, dir string, srv *httptest.Server) {
 	b.Helper()
 	load = servetest.NewGateLoad(100, 10)
 	services := load.Services(b)
 	dir = b.TempDir()
-	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
+	store, err := files.OpenFileStore(dir, files.AuditOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func loadedServer(b *testing.B) (load servetest.GateLoad, store *serve.FileStore
 func BenchmarkGateOverviewWithOverrides(b *testing.B) {
 	load := servetest.NewGateLoad(1000, 1)
 	services := load.Services(b)
-	store, err := serve.OpenFileStore(b.TempDir(), serve.AuditOptions{})
+	store, err := files.OpenFileStore(b.TempDir(), files.AuditOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/store"
 )
 
 // injectIncident starts an incident in the embedded backend's traffic, so
@@ -50,7 +51,8 @@ func (s *Server) injectIncident(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	incidents.Inject(req.Service, d, level, now)
 	inc := api.Incident{Service: req.Service, Start: now.UTC(), End: now.Add(d).UTC(), Burn: level.Burn, Ratio: level.Ratio}
-	_ = s.opts.Store.Record(r.Context(), AuditEntry{Time: now, Kind: "incident-injected", Incident: &inc, Client: clientOf(r)})
+	record := store.Incident(inc)
+	_ = s.opts.Store.Record(r.Context(), store.AuditEntry{Time: now, Kind: "incident-injected", Incident: &record, Client: clientOf(r)})
 	writeJSON(w, http.StatusCreated, inc)
 }
 

@@ -9,12 +9,14 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/store"
 )
 
 func (s *Server) listMaintenance(w http.ResponseWriter, _ *http.Request) {
 	list := s.opts.Store.Maintenance(s.opts.Now())
-	writeList(w, "maintenance", list)
+	writeList(w, "maintenance", apiMaintenanceList(list))
 }
 
 // Bounds of a maintenance window made through the API: as long as a
@@ -69,13 +71,13 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 			// leaves out what the rules record while it holds.
 			start = now
 		}
-		m, err := s.opts.Store.CreateMaintenance(r.Context(), api.MaintenanceWindow{Service: req.Service, SLO: req.SLO, Start: start, End: end, Reason: req.Reason, Author: req.Author}, clientOf(r), now)
+		m, err := s.opts.Store.CreateMaintenance(r.Context(), gate.Maintenance{Service: req.Service, SLO: req.SLO, Start: start, End: end, Reason: req.Reason, Author: req.Author}, clientOf(r), now)
 		if err != nil {
 			storeFailed(w, "storing the maintenance window", err)
 			return
 		}
 		s.logger().Info("maintenance window created", "id", m.ID, "service", m.Service, "slo", m.SLO, "start", m.Start, "end", m.End)
-		writeJSON(w, http.StatusCreated, m)
+		writeJSON(w, http.StatusCreated, api.MaintenanceWindow(m))
 	}
 }
 
@@ -196,9 +198,9 @@ func whoAndWhy(w http.ResponseWriter, what, reason, author string) bool {
 // made; retry), 500 otherwise.
 func storeFailed(w http.ResponseWriter, what string, err error) {
 	switch {
-	case errors.Is(err, ErrTooManyOverrides), errors.Is(err, ErrTooManyWindows):
+	case errors.Is(err, store.ErrTooManyOverrides), errors.Is(err, store.ErrTooManyWindows):
 		fail(w, http.StatusTooManyRequests, "%v", err)
-	case errors.Is(err, ErrStoreUnavailable):
+	case errors.Is(err, store.ErrStoreUnavailable):
 		w.Header().Set("Retry-After", "5")
 		fail(w, http.StatusServiceUnavailable, "%s: %v", what, err)
 	default:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo/slotest"
+	"github.com/slokit/slokit/store"
 )
 
 // A name no spec can give a service is refused at the edge with 400,
@@ -49,7 +50,7 @@ func TestInvalidServiceNamesAreRefusedAtTheEdge(t *testing.T) {
 	defer log.Close()
 	sc := bufio.NewScanner(log)
 	for sc.Scan() {
-		var e serve.AuditEntry
+		var e store.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Service() != "order-api" {
 			t.Errorf("recorded %s (%v)", sc.Text(), err)
 		}

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/store/files"
 )
 
 // The OpenAPI file documents exactly the routes the server serves, with
@@ -32,7 +33,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	store, err := serve.OpenFileStore(dir, serve.AuditOptions{})
+	store, err := files.OpenFileStore(dir, files.AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

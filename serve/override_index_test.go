@@ -14,11 +14,13 @@ import (
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/serve/servetest"
+	"github.com/slokit/slokit/store"
+	"github.com/slokit/slokit/store/files"
 )
 
 // listCounting is a store that counts the reads of every override in force.
 type listCounting struct {
-	serve.Store
+	store.Store
 	lists atomic.Int64
 }
 
@@ -39,7 +41,7 @@ func TestTheGateLooksAtEachServicesOwnOverrides(t *testing.T) {
 	for _, smp := range load.Series["timestamp("+series.BurnRate+")"] {
 		smp.Value = model.SampleValue(now.Unix()) // fresh
 	}
-	files, err := serve.OpenFileStore(t.TempDir(), serve.AuditOptions{})
+	files, err := files.OpenFileStore(t.TempDir(), files.AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

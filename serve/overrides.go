@@ -9,6 +9,7 @@ import (
 
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/store"
 )
 
 // authorized requires the bearer token on endpoints that change state or
@@ -79,7 +80,7 @@ func (s *Server) changeOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	ov, found, err := s.opts.Store.ChangeOverride(r.Context(), id, OverrideChange{Expires: expires, Reason: req.Reason, Author: req.Author}, clientOf(r), now)
+	ov, found, err := s.opts.Store.ChangeOverride(r.Context(), id, store.OverrideChange{Expires: expires, Reason: req.Reason, Author: req.Author}, clientOf(r), now)
 	switch {
 	case err != nil:
 		storeFailed(w, "changing the override", err)
@@ -156,8 +157,8 @@ func (s *Server) auditTrail(w http.ResponseWriter, r *http.Request) {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxAuditRecords {
-			fail(w, http.StatusBadRequest, "limit must be from 1 to %d, got %q", MaxAuditRecords, v)
+		if err != nil || n < 1 || n > store.MaxAuditRecords {
+			fail(w, http.StatusBadRequest, "limit must be from 1 to %d, got %q", store.MaxAuditRecords, v)
 			return
 		}
 		limit = n

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/internal/bounds"
+	"github.com/slokit/slokit/store/files"
 )
 
 // Backend is a source of budget state that has to be started and kept
@@ -44,7 +45,7 @@ type RunOptions struct {
 	// Options.Store, when set, is used instead.
 	DataDir string
 	// AuditBounds bound the audit log's files.
-	AuditBounds AuditOptions
+	AuditBounds files.AuditOptions
 	// StartBackend, when set, starts the backend once the service
 	// listens; until it returns, the service is alive (/healthz) but not
 	// ready (/readyz answers "warming"). A backend that implements
@@ -98,7 +99,7 @@ func DefaultRunOptions() RunOptions {
 		// accident.
 		Listen:          "127.0.0.1:8080",
 		DataDir:         "slokit-data",
-		AuditBounds:     AuditOptions{MaxBytes: DefaultAuditMaxBytes, MaxFiles: DefaultAuditMaxFiles},
+		AuditBounds:     files.AuditOptions{MaxBytes: files.DefaultAuditMaxBytes, MaxFiles: files.DefaultAuditMaxFiles},
 		MaxConnections:  DefaultMaxConnections,
 		IdleTimeout:     30 * time.Second,
 		ShutdownTimeout: 10 * time.Second,
@@ -135,7 +136,7 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 	// The durable state first: a damaged file is reported at once, before
 	// a backend that may take a while to start.
 	if o.Store == nil {
-		fs, err := OpenFileStore(o.DataDir, o.AuditBounds)
+		fs, err := files.OpenFileStore(o.DataDir, o.AuditBounds)
 		if err != nil {
 			return err
 		}

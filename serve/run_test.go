@@ -21,6 +21,8 @@ import (
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/store"
+	"github.com/slokit/slokit/store/files"
 )
 
 // slowBackend starts when release is closed, and records that it is not
@@ -390,7 +392,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // refresh interval panicked in the ticker, a nanosecond one flooded the
 // backend.
 func TestOptionsOutOfRangeAreRefused(t *testing.T) {
-	store, err := serve.OpenFileStore(t.TempDir(), serve.AuditOptions{})
+	store, err := files.OpenFileStore(t.TempDir(), files.AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +408,7 @@ func TestOptionsOutOfRangeAreRefused(t *testing.T) {
 	}
 	for _, o := range []serve.RunOptions{
 		{MaxConnections: -1}, {IdleTimeout: -time.Second}, {ShutdownTimeout: -time.Second},
-		{AuditBounds: serve.AuditOptions{MaxBytes: 10}}, {AuditBounds: serve.AuditOptions{MaxFiles: -1}},
+		{AuditBounds: files.AuditOptions{MaxBytes: 10}}, {AuditBounds: files.AuditOptions{MaxFiles: -1}},
 		{Options: serve.Options{RefreshInterval: -time.Second}},
 	} {
 		o.DataDir = t.TempDir()
@@ -421,7 +423,7 @@ func TestOptionsOutOfRangeAreRefused(t *testing.T) {
 
 // closeCounting is a store that counts its Close calls.
 type closeCounting struct {
-	serve.Store
+	store.Store
 	closed atomic.Int32
 }
 
@@ -441,7 +443,7 @@ func TestRunClosesTheStoreOnEveryReturn(t *testing.T) {
 		"a TLS certificate it cannot read": {Listen: "127.0.0.1:0", TLS: &serve.TLSFiles{CertFile: "no-such.pem", KeyFile: "no-such.key"}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			fs, err := serve.OpenFileStore(t.TempDir(), serve.AuditOptions{})
+			fs, err := files.OpenFileStore(t.TempDir(), files.AuditOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,6 +35,7 @@ import (
 	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/serve/ui"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/store"
 )
 
 // Options configure the service. Zero values take the defaults below.
@@ -52,7 +53,7 @@ type Options struct {
 	Querier budget.Querier
 	// Store keeps the durable state: overrides and the audit trail;
 	// required.
-	Store Store
+	Store store.Store
 	// Token guards the endpoints that change state; empty disables them.
 	Token string
 	// RefreshInterval is how often budget state is read; default 1m.

@@ -27,6 +27,8 @@ import (
 	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/simulate/simtest"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/store"
+	"github.com/slokit/slokit/store/files"
 )
 
 var spec = fixture.OrderAPI
@@ -67,7 +69,7 @@ func serveOn(t *testing.T, o serve.Options, start time.Time) *testServer {
 	f := &testServer{dir: t.TempDir(), clock: &start}
 	var err error
 	if o.Store == nil { // else the test's own
-		store, err := serve.OpenFileStore(f.dir, serve.AuditOptions{})
+		store, err := files.OpenFileStore(f.dir, files.AuditOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -368,7 +370,7 @@ func TestOverrides(t *testing.T) {
 		if strings.Contains(sc.Text(), token) {
 			t.Error("the audit log holds the token")
 		}
-		var e serve.AuditEntry
+		var e store.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatal(err)
 		}
@@ -604,7 +606,7 @@ func TestMaintenanceWindows(t *testing.T) {
 		t.Errorf("exported after the end: %s", got)
 	}
 	// Kept across a restart of the store, and audited.
-	store, err := serve.OpenFileStore(f.dir, serve.AuditOptions{})
+	store, err := files.OpenFileStore(f.dir, files.AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -831,7 +833,7 @@ func TestDeletionsAreInTheServicesTrail(t *testing.T) {
 	}
 	_, body := f.do(t, "GET", "/api/v1/audit?service=order-api&limit=10", "Bearer "+token, "")
 	data, _ := json.Marshal(body["records"])
-	var records []serve.AuditEntry
+	var records []store.AuditEntry
 	if err := json.Unmarshal(data, &records); err != nil || len(records) != 4 {
 		t.Fatalf("trail %s (%v): want 4 records", data, err)
 	}

@@ -240,3 +240,13 @@ func apiObjectiveHistory(o budget.ObjectiveHistory) api.ObjectiveHistory {
 	}
 	return h
 }
+
+// apiMaintenanceList is the store's maintenance windows as the API answers
+// them (the same fields).
+func apiMaintenanceList(list []gate.Maintenance) []api.MaintenanceWindow {
+	out := make([]api.MaintenanceWindow, len(list))
+	for i, m := range list {
+		out[i] = api.MaintenanceWindow(m)
+	}
+	return out
+}

@@ -293,3 +293,41 @@ func TestRecordedSeriesAreQueriedOnlyByTheBudgetReader(t *testing.T) {
 		})
 	}
 }
+
+// Stores live in store/: the contract in store (domain types only: no
+// wire types of serve/api), the data folder's in store/files, PostgreSQL's
+// in store/postgres. serve speaks HTTP and holds no store of its own: no
+// type of it stores an override, and it links no database driver.
+func TestStoresLiveInStoreAndSpeakDomainTypes(t *testing.T) {
+	for _, d := range deps(t, "github.com/slokit/slokit/store") {
+		if strings.HasPrefix(d, "github.com/slokit/slokit/serve") {
+			t.Errorf("the store contract links %s", d)
+		}
+	}
+	for _, d := range deps(t, "github.com/slokit/slokit/serve") {
+		if strings.HasPrefix(d, "github.com/jackc/") || d == "github.com/slokit/slokit/store/postgres" {
+			t.Errorf("serve links %s", d)
+		}
+	}
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, "../serve", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := 0
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			for _, decl := range f.Decls {
+				if fd, ok := decl.(*ast.FuncDecl); ok && fd.Recv != nil {
+					methods++
+					if fd.Name.Name == "CreateOverride" || fd.Name.Name == "CreateMaintenance" {
+						t.Errorf("%s: serve implements %s: stores live in store/", fset.Position(fd.Pos()), fd.Name.Name)
+					}
+				}
+			}
+		}
+	}
+	if methods < 20 {
+		t.Fatalf("only %d methods found in serve", methods)
+	}
+}

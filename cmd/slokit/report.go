@@ -17,9 +17,9 @@ import (
 	"github.com/slokit/slokit/internal/secret"
 	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/scenario"
-	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/serve/pgstore"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/store/files"
+	"github.com/slokit/slokit/store/postgres"
 )
 
 const reportSynopsis = `report (--prometheus-url URL | --demo[=SCENARIO]) [--month 2026-11 | --last 30d] [--timezone ZONE]
@@ -160,7 +160,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	switch {
 	case *dataDir != "":
-		o.Store = serve.AuditActivity{Dir: *dataDir}
+		o.Store = files.AuditActivity{Dir: *dataDir}
 	case *storeURL != "":
 		if !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
 			return usage("--store must be a postgres:// URL")
@@ -169,7 +169,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			return usage("%v", err)
 		}
-		pg, err := pgstore.Open(ctx, pgstore.Options{URL: *storeURL, Password: password})
+		pg, err := postgres.Open(ctx, postgres.Options{URL: *storeURL, Password: password})
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit report: %v\n", err)
 			return exitInvalid

@@ -24,8 +24,9 @@ import (
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/serve/pgstore"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/store/files"
+	"github.com/slokit/slokit/store/postgres"
 )
 
 const serveSynopsis = `serve (--prometheus-url URL | --demo[=SCENARIO]) [flags] [PATH...]
@@ -68,8 +69,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	storeURL := fs.String("store", "", "PostgreSQL that replicas share for overrides, the audit trail and the decision log, postgres://USER@HOST:PORT/DB; without it, files in --data-dir (one instance)")
 	storePwFile := fs.String("store-password-file", "", "file holding the PostgreSQL password")
 	storePwEnv := fs.String("store-password-env", "", "environment variable holding the PostgreSQL password")
-	storeKnownFor := fs.Duration("store-known-for", pgstore.DefaultKnownFor, "with --store: how long the gate decides on the overrides last read while PostgreSQL is unreachable, before it cannot decide")
-	storeRetention := fs.Duration("store-retention", pgstore.DefaultRetention, "with --store: how long decision records are kept (override audit records are kept for good)")
+	storeKnownFor := fs.Duration("store-known-for", postgres.DefaultKnownFor, "with --store: how long the gate decides on the overrides last read while PostgreSQL is unreachable, before it cannot decide")
+	storeRetention := fs.Duration("store-retention", postgres.DefaultRetention, "with --store: how long decision records are kept (override audit records are kept for good)")
 	tokenFile := fs.String("token-file", "", "file holding the token that guards overrides")
 	tokenEnv := fs.String("token-env", "", "environment variable holding the token that guards overrides")
 	refresh := fs.Duration("refresh", defaults.RefreshInterval, "how often budget state is read (15s with the embedded backend)")
@@ -127,7 +128,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	bounded := serve.RunOptions{
 		Options:        serve.Options{RefreshInterval: *refresh, StaleAfter: *staleAfter, MaxOverride: *maxOverride},
 		MaxConnections: *maxConns, IdleTimeout: *idleTimeout,
-		AuditBounds: serve.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
+		AuditBounds: files.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
 	}
 	zero := map[string]bool{"refresh": *refresh == 0, "stale-after": *staleAfter == 0, "max-override": *maxOverride == 0, "max-connections": *maxConns == 0,
 		"idle-timeout": *idleTimeout == 0, "audit-max-bytes": *auditMaxBytes == 0, "audit-max-files": *auditMaxFiles == 0,
@@ -140,7 +141,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if err := errors.Join(bounded.Validate(),
 		budget.HTTPOptions{Timeout: *backendOpts.timeout, Retries: *retries}.CheckBounds(),
-		pgstore.Options{KnownFor: *storeKnownFor, Retention: *storeRetention}.CheckBounds(),
+		postgres.Options{KnownFor: *storeKnownFor, Retention: *storeRetention}.CheckBounds(),
 	); err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return exitUsage
@@ -187,7 +188,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
 		},
 		Listen: *listen, DataDir: *dataDir, Logger: logger,
-		AuditBounds:    serve.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
+		AuditBounds:    files.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
 		MaxConnections: *maxConns, IdleTimeout: *idleTimeout,
 	}
 	if *tlsCert != "" {
@@ -260,7 +261,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// PostgreSQL last, once nothing can return before serve.Run, which
 	// closes it.
 	if *storeURL != "" {
-		pg, err := pgstore.Open(ctx, pgstore.Options{URL: *storeURL, Password: storePassword, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
+		pg, err := postgres.Open(ctx, postgres.Options{URL: *storeURL, Password: storePassword, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitInvalid

@@ -11,7 +11,7 @@
 // answer ErrStoreUnavailable; decision records wait in memory (bounded)
 // and are written when it returns. The pool and the listener reconnect on
 // their own, so a replica recovers without a restart.
-package pgstore
+package postgres
 
 import (
 	"context"
@@ -35,8 +35,7 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/internal/secret"
-	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/store"
 )
 
 //go:embed migrations/*.sql
@@ -99,7 +98,7 @@ func (o Options) CheckBounds() error {
 	)
 }
 
-// Store is serve.Store in PostgreSQL.
+// Store is store.Store in PostgreSQL.
 type Store struct {
 	o      Options
 	pool   *pgxpool.Pool
@@ -111,12 +110,12 @@ type Store struct {
 	overrides []gate.Override // in force when last read, oldest first
 	// index is overrides by service, built anew whenever they change:
 	// checks read it without a lock.
-	index   atomic.Pointer[serve.OverrideIndex]
-	windows []api.MaintenanceWindow // not ended when last read, by start
-	readAt  time.Time               // when the overrides were last read
-	changes int                     // this replica's changes, so a read that overlaps one is not kept
-	digest  *serve.DecisionDigest
-	pending []serve.AuditEntry // decision records not yet written
+	index   atomic.Pointer[store.OverrideIndex]
+	windows []gate.Maintenance // not ended when last read, by start
+	readAt  time.Time          // when the overrides were last read
+	changes int                // this replica's changes, so a read that overlaps one is not kept
+	digest  *store.DecisionDigest
+	pending []store.AuditEntry // decision records not yet written
 	dropped int                // decision records dropped at maxPending
 	// writeErrors counts decision records never written (WriteErrors).
 	writeErrors uint64
@@ -127,7 +126,7 @@ type Store struct {
 	done    sync.WaitGroup
 }
 
-var _ serve.Store = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // Open connects, applies the embedded migrations under an advisory lock,
 // reads the overrides in force and starts listening for other replicas'
@@ -168,7 +167,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		cfg.ConnConfig.ConnectTimeout = operationTimeout
 	}
 	cfg.MaxConns = o.MaxConns
-	s := &Store{o: o, target: target, redact: redact, log: o.Logger, digest: serve.NewDecisionDigest()}
+	s := &Store{o: o, target: target, redact: redact, log: o.Logger, digest: store.NewDecisionDigest()}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, s.fail("connecting", err)
 	}
@@ -195,7 +194,7 @@ func (s *Store) fail(what string, err error) error {
 	if errors.As(err, &pgErr) && !unavailable(pgErr.Code) {
 		return fmt.Errorf("PostgreSQL store %s: %s: %s (%s)", s.target, what, pgErr.Message, pgErr.Code)
 	}
-	return fmt.Errorf("%w: PostgreSQL store %s: %s: %s", serve.ErrStoreUnavailable, s.target, what, s.redact.String(err.Error()))
+	return fmt.Errorf("%w: PostgreSQL store %s: %s: %s", store.ErrStoreUnavailable, s.target, what, s.redact.String(err.Error()))
 }
 
 // unavailable tells the server's errors that mean it cannot serve now
@@ -282,8 +281,8 @@ func (s *Store) reload(ctx context.Context) error {
 	if err != nil {
 		return s.fail("reading maintenance windows", err)
 	}
-	windows, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (api.MaintenanceWindow, error) {
-		var m api.MaintenanceWindow
+	windows, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (gate.Maintenance, error) {
+		var m gate.Maintenance
 		err := row.Scan(&m.ID, &m.Service, &m.SLO, &m.Reason, &m.Author, &m.Created, &m.Start, &m.End)
 		m.Created, m.Start, m.End = m.Created.UTC(), m.Start.UTC(), m.End.UTC()
 		return m, err

@@ -1,4 +1,4 @@
-package serve_test
+package files_test
 
 import (
 	"bufio"
@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/store"
+	"github.com/slokit/slokit/store/files"
 )
 
 var now = time.Date(2026, 2, 8, 22, 0, 0, 0, time.UTC)
 
 func TestOverridesSurviveAReopen(t *testing.T) {
 	dir := t.TempDir()
-	o, err := serve.OpenOverrides(dir)
+	o, err := files.OpenOverrides(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestOverridesSurviveAReopen(t *testing.T) {
 	}
 
 	// A new process reads what the old one acknowledged.
-	reopened, err := serve.OpenOverrides(dir)
+	reopened, err := files.OpenOverrides(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +70,8 @@ func TestOverridesSurviveAReopen(t *testing.T) {
 // undo people's decisions.
 func TestDamagedListsAreAnErrorNotALoss(t *testing.T) {
 	open := map[string]func(dir string) error{
-		"overrides.json":   func(dir string) error { _, err := serve.OpenOverrides(dir); return err },
-		"maintenance.json": func(dir string) error { _, err := serve.OpenMaintenanceFile(dir); return err },
+		"overrides.json":   func(dir string) error { _, err := files.OpenOverrides(dir); return err },
+		"maintenance.json": func(dir string) error { _, err := files.OpenMaintenanceFile(dir); return err },
 	}
 	for file, contents := range map[string]map[string]string{
 		"overrides.json": {
@@ -99,15 +100,15 @@ func TestDamagedListsAreAnErrorNotALoss(t *testing.T) {
 func TestAuditLogAppends(t *testing.T) {
 	dir := t.TempDir()
 	for round := range 2 {
-		log, err := serve.OpenAuditLog(dir)
+		log, err := files.OpenAuditLog(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := gate.Decision{Service: "order-api", Change: "normal", Verdict: gate.Deny}
-		if err := log.Write(serve.AuditEntry{Time: now, Kind: "decision", Decision: &d}); err != nil {
+		if err := log.Write(store.AuditEntry{Time: now, Kind: "decision", Decision: &d}); err != nil {
 			t.Fatal(err)
 		}
-		if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-" + string(rune('a'+round))}}); err != nil {
+		if err := log.Write(store.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-" + string(rune('a'+round))}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := log.Close(); err != nil {
@@ -122,7 +123,7 @@ func TestAuditLogAppends(t *testing.T) {
 	var kinds []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var e serve.AuditEntry
+		var e store.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("line %q: %v", sc.Text(), err)
 		}
@@ -134,17 +135,17 @@ func TestAuditLogAppends(t *testing.T) {
 }
 
 // readAudit returns the entries of an audit log file.
-func readAudit(t *testing.T, path string) []serve.AuditEntry {
+func readAudit(t *testing.T, path string) []store.AuditEntry {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []serve.AuditEntry
+	var out []store.AuditEntry
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var e serve.AuditEntry
+		var e store.AuditEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("%s: line %q: %v", path, sc.Text(), err)
 		}
@@ -159,7 +160,7 @@ func readAudit(t *testing.T, path string) []serve.AuditEntry {
 // none of them.
 func TestAuditLogRecordsChangesAndCountsRepeats(t *testing.T) {
 	dir := t.TempDir()
-	log, err := serve.OpenAuditLog(dir)
+	log, err := files.OpenAuditLog(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,14 +212,14 @@ func TestAuditLogRepairsATornRecord(t *testing.T) {
 	if err := os.WriteFile(path, []byte(whole+torn), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	log, err := serve.OpenAuditLog(dir)
+	log, err := files.OpenAuditLog(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if log.Repaired != len(torn) {
 		t.Errorf("repaired %d bytes, want %d", log.Repaired, len(torn))
 	}
-	if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-2"}}); err != nil {
+	if err := log.Write(store.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-2"}}); err != nil {
 		t.Fatal(err)
 	}
 	log.Close()
@@ -231,12 +232,12 @@ func TestAuditLogRepairsATornRecord(t *testing.T) {
 // The log rotates by size and keeps a bounded number of files.
 func TestAuditLogRotatesAndKeepsBoundedFiles(t *testing.T) {
 	dir := t.TempDir()
-	log, err := serve.OpenAuditLog(dir, serve.AuditOptions{MaxBytes: 4096, MaxFiles: 3})
+	log, err := files.OpenAuditLog(dir, files.AuditOptions{MaxBytes: 4096, MaxFiles: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 500 {
-		if err := log.Write(serve.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: fmt.Sprintf("ovr-%04d", i)}}); err != nil {
+		if err := log.Write(store.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: fmt.Sprintf("ovr-%04d", i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -264,7 +265,7 @@ func TestAuditLogRotatesAndKeepsBoundedFiles(t *testing.T) {
 // force is capped.
 func TestOverridesArePrunedAndCapped(t *testing.T) {
 	dir := t.TempDir()
-	o, err := serve.OpenOverrides(dir)
+	o, err := files.OpenOverrides(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func TestOverridesArePrunedAndCapped(t *testing.T) {
 			t.Fatalf("override %d: %v", i, err)
 		}
 	}
-	if _, err := o.Add(gate.Override{Service: "a", Expires: later.Add(time.Hour)}, later); !errors.Is(err, serve.ErrTooManyOverrides) {
+	if _, err := o.Add(gate.Override{Service: "a", Expires: later.Add(time.Hour)}, later); !errors.Is(err, store.ErrTooManyOverrides) {
 		t.Fatalf("override over the cap: %v", err)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "overrides.json"))

@@ -1,4 +1,4 @@
-package pgstore
+package postgres
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/store"
 )
 
 // Fresh fails once the overrides were last read more than KnownFor ago:
@@ -27,7 +27,7 @@ func (s *Store) Fresh(now time.Time) error {
 }
 
 // Record appends a change of state to the audit trail.
-func (s *Store) Record(ctx context.Context, e serve.AuditEntry) error {
+func (s *Store) Record(ctx context.Context, e store.AuditEntry) error {
 	entry, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func (s *Store) Record(ctx context.Context, e serve.AuditEntry) error {
 	return nil
 }
 
-// Decision digests the decision (serve.DecisionDigest) and queues what is
+// Decision digests the decision (store.DecisionDigest) and queues what is
 // worth keeping; a background writer commits the queue every second.
 func (s *Store) Decision(d gate.Decision, client string, now time.Time) error {
 	s.mu.Lock()
@@ -51,7 +51,7 @@ func (s *Store) Decision(d gate.Decision, client string, now time.Time) error {
 
 // queue adds decision records, dropping (and counting) what does not fit:
 // the queue is what a database outage may cost in memory.
-func (s *Store) queue(entries []serve.AuditEntry) {
+func (s *Store) queue(entries []store.AuditEntry) {
 	room := maxPending - len(s.pending)
 	if len(entries) > room {
 		s.dropped += len(entries) - max(room, 0)
@@ -116,7 +116,7 @@ func (s *Store) flushDecisions(ctx context.Context) error {
 // others forever: it writes them one at a time and leaves out, counted,
 // what the database refuses. It returns how many records, from the first,
 // were written or refused, and an error when the database is unavailable.
-func (s *Store) writeBatch(ctx context.Context, batch []serve.AuditEntry) (handled, refused int, err error) {
+func (s *Store) writeBatch(ctx context.Context, batch []store.AuditEntry) (handled, refused int, err error) {
 	rows := make([][]any, 0, len(batch))
 	for _, e := range batch {
 		row, err := s.decisionRow(e)
@@ -128,7 +128,7 @@ func (s *Store) writeBatch(ctx context.Context, batch []serve.AuditEntry) (handl
 		rows = append(rows, row)
 	}
 	err = s.copyDecisions(ctx, slices.DeleteFunc(slices.Clone(rows), func(r []any) bool { return r == nil }))
-	if err == nil || errors.Is(err, serve.ErrStoreUnavailable) {
+	if err == nil || errors.Is(err, store.ErrStoreUnavailable) {
 		if err != nil {
 			return 0, 0, err
 		}
@@ -140,7 +140,7 @@ func (s *Store) writeBatch(ctx context.Context, batch []serve.AuditEntry) (handl
 			refused++
 			continue
 		}
-		if rerr := s.copyDecisions(ctx, [][]any{row}); errors.Is(rerr, serve.ErrStoreUnavailable) {
+		if rerr := s.copyDecisions(ctx, [][]any{row}); errors.Is(rerr, store.ErrStoreUnavailable) {
 			return i, refused, rerr
 		} else if rerr != nil {
 			refused++
@@ -151,7 +151,7 @@ func (s *Store) writeBatch(ctx context.Context, batch []serve.AuditEntry) (handl
 }
 
 // decisionRow is a decision record as a row of slokit_decisions.
-func (s *Store) decisionRow(e serve.AuditEntry) ([]any, error) {
+func (s *Store) decisionRow(e store.AuditEntry) ([]any, error) {
 	entry, err := json.Marshal(e)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package pgstore_test
+package postgres_test
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/slokit/slokit/internal/pgtest"
 	"github.com/slokit/slokit/report"
 	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/serve/api"
-	"github.com/slokit/slokit/serve/pgstore"
+	"github.com/slokit/slokit/store"
+	"github.com/slokit/slokit/store/postgres"
 )
 
 // clock is a settable time for a store's Now.
@@ -26,12 +26,12 @@ func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
 func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
 func newClock(t time.Time) *clock    { c := &clock{}; c.set(t); return c }
-func open(t *testing.T, pg *pgtest.Server, o pgstore.Options) *pgstore.Store {
+func open(t *testing.T, pg *pgtest.Server, o postgres.Options) *postgres.Store {
 	t.Helper()
 	if o.URL == "" {
 		o.URL = pg.URL
 	}
-	s, err := pgstore.Open(context.Background(), o)
+	s, err := postgres.Open(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := pgstore.Open(context.Background(), pgstore.Options{URL: pg.URL})
+			s, err := postgres.Open(context.Background(), postgres.Options{URL: pg.URL})
 			if err == nil {
 				err = s.Close()
 			}
@@ -90,7 +90,7 @@ func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 func TestOverridesReachEveryReplica(t *testing.T) {
 	pg := pgtest.Start(t)
 	ctx := context.Background()
-	a, b := open(t, pg, pgstore.Options{Replica: "a"}), open(t, pg, pgstore.Options{Replica: "b"})
+	a, b := open(t, pg, postgres.Options{Replica: "a"}), open(t, pg, postgres.Options{Replica: "b"})
 	now := time.Now()
 	ov, err := a.CreateOverride(ctx, gate.Override{Service: "order-api", Reason: "hotfix window", Author: "alice", Expires: now.Add(time.Hour)}, "10.0.0.1", now)
 	if err != nil {
@@ -106,7 +106,7 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 	}
 	// Changed on the other replica: extended, with a new reason.
 	longer := ov.Expires.Add(2 * time.Hour)
-	changed, ok, err := b.ChangeOverride(ctx, ov.ID, serve.OverrideChange{Expires: longer, Reason: "the fix needs a rebuild", Author: "bob"}, "10.0.0.2", time.Now())
+	changed, ok, err := b.ChangeOverride(ctx, ov.ID, store.OverrideChange{Expires: longer, Reason: "the fix needs a rebuild", Author: "bob"}, "10.0.0.2", time.Now())
 	if !ok || err != nil || !changed.Expires.Equal(longer) || changed.Author != "alice" || changed.Reason != "the fix needs a rebuild" {
 		t.Fatalf("change: %+v %v %v", changed, ok, err)
 	}
@@ -121,7 +121,7 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 	if act := b.ActiveOverride("payment", time.Now()); act != nil {
 		t.Errorf("payment has an override: %+v", act)
 	}
-	if _, ok, err := b.ChangeOverride(ctx, "ovr-none", serve.OverrideChange{Expires: longer, Reason: "r", Author: "bob"}, "", time.Now()); ok || err != nil {
+	if _, ok, err := b.ChangeOverride(ctx, "ovr-none", store.OverrideChange{Expires: longer, Reason: "r", Author: "bob"}, "", time.Now()); ok || err != nil {
 		t.Errorf("changing an override that does not exist: %v %v", ok, err)
 	}
 	if ok, err := b.DeleteOverride(ctx, ov.ID, "bob", "10.0.0.2", time.Now()); !ok || err != nil {
@@ -151,14 +151,14 @@ func TestOverridesReachEveryReplica(t *testing.T) {
 func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
 	pg := pgtest.Start(t)
 	ctx := context.Background()
-	a, b := open(t, pg, pgstore.Options{Replica: "a"}), open(t, pg, pgstore.Options{Replica: "b"})
+	a, b := open(t, pg, postgres.Options{Replica: "a"}), open(t, pg, postgres.Options{Replica: "b"})
 	now := time.Now()
-	m, err := a.CreateMaintenance(ctx, api.MaintenanceWindow{Service: "order-api", SLO: "availability", Start: now, End: now.Add(time.Hour), Reason: "database upgrade", Author: "alice"}, "10.0.0.1", now)
+	m, err := a.CreateMaintenance(ctx, gate.Maintenance{Service: "order-api", SLO: "availability", Start: now, End: now.Add(time.Hour), Reason: "database upgrade", Author: "alice"}, "10.0.0.1", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := func(list []api.MaintenanceWindow) bool {
-		return slices.ContainsFunc(list, func(w api.MaintenanceWindow) bool { return w.ID == m.ID })
+	in := func(list []gate.Maintenance) bool {
+		return slices.ContainsFunc(list, func(w gate.Maintenance) bool { return w.ID == m.ID })
 	}
 	if !in(a.Maintenance(now)) {
 		t.Fatal("the replica that made the window does not have it")
@@ -226,7 +226,7 @@ func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
 func TestExpiredOverridesStopApplying(t *testing.T) {
 	pg := pgtest.Start(t)
 	c := newClock(time.Now())
-	a := open(t, pg, pgstore.Options{Now: c.now})
+	a := open(t, pg, postgres.Options{Now: c.now})
 	ov, err := a.CreateOverride(context.Background(), gate.Override{Service: "menu", Reason: "r", Author: "a", Expires: c.now().Add(time.Minute)}, "", c.now())
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +235,7 @@ func TestExpiredOverridesStopApplying(t *testing.T) {
 		t.Fatal("not in force")
 	}
 	c.add(2 * time.Minute)
-	b := open(t, pg, pgstore.Options{Now: c.now})
+	b := open(t, pg, postgres.Options{Now: c.now})
 	if has(a.Overrides(c.now()), ov.ID) || has(b.Overrides(c.now()), ov.ID) {
 		t.Error("an expired override still applies")
 	}
@@ -250,8 +250,8 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	pg := pgtest.Start(t)
 	ctx := context.Background()
 	c := newClock(time.Now())
-	a := open(t, pg, pgstore.Options{Now: c.now, KnownFor: time.Minute, Replica: "a"})
-	b := open(t, pg, pgstore.Options{Replica: "b"})
+	a := open(t, pg, postgres.Options{Now: c.now, KnownFor: time.Minute, Replica: "a"})
+	b := open(t, pg, postgres.Options{Replica: "b"})
 	ov, err := a.CreateOverride(ctx, gate.Override{Service: "payment", Reason: "r", Author: "a", Expires: c.now().Add(time.Hour)}, "", c.now())
 	if err != nil {
 		t.Fatal(err)
@@ -262,16 +262,16 @@ func TestDatabaseDownAndBack(t *testing.T) {
 		t.Error("the last known overrides must apply while the database is away")
 	}
 	_, err = a.CreateOverride(ctx, gate.Override{Service: "payment", Reason: "r", Author: "a", Expires: c.now().Add(time.Hour)}, "", c.now())
-	if !errors.Is(err, serve.ErrStoreUnavailable) || strings.Contains(err.Error(), pg.Password) || !strings.Contains(err.Error(), "127.0.0.1") {
+	if !errors.Is(err, store.ErrStoreUnavailable) || strings.Contains(err.Error(), pg.Password) || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("create with the database down: %v", err)
 	}
-	if _, err := a.DeleteOverride(ctx, ov.ID, "", "", c.now()); !errors.Is(err, serve.ErrStoreUnavailable) {
+	if _, err := a.DeleteOverride(ctx, ov.ID, "", "", c.now()); !errors.Is(err, store.ErrStoreUnavailable) {
 		t.Errorf("delete with the database down: %v", err)
 	}
 	for range 3 {
 		_ = a.Decision(gate.Decision{Service: "payment", Change: "normal", Verdict: gate.Deny}, "ci", c.now())
 	}
-	if err := a.Sync(ctx); !errors.Is(err, serve.ErrStoreUnavailable) {
+	if err := a.Sync(ctx); !errors.Is(err, store.ErrStoreUnavailable) {
 		t.Errorf("sync with the database down: %v", err)
 	}
 	c.add(2 * time.Minute)
@@ -304,7 +304,7 @@ func TestDatabaseDownAndBack(t *testing.T) {
 // check; slokit report still counts every deny.
 func TestDecisionsAreDigested(t *testing.T) {
 	pg := pgtest.Start(t)
-	a := open(t, pg, pgstore.Options{Replica: "a"})
+	a := open(t, pg, postgres.Options{Replica: "a"})
 	now := time.Now()
 	for i := range 100 {
 		_ = a.Decision(gate.Decision{Service: "menu", Change: "normal", Verdict: gate.Allow}, "ci", now.Add(time.Duration(i)*time.Millisecond))
@@ -332,7 +332,7 @@ func TestDecisionsAreDigested(t *testing.T) {
 // after it stayed queued, and was lost at shutdown, uncounted.
 func TestABadDecisionRecordBlocksNoOther(t *testing.T) {
 	pg := pgtest.Start(t)
-	a := open(t, pg, pgstore.Options{Replica: "a"})
+	a := open(t, pg, postgres.Options{Replica: "a"})
 	now := time.Now()
 	for i, service := range []string{"menu", "nul\x00byte", "payment"} {
 		_ = a.Decision(gate.Decision{Service: service, Change: "normal", Verdict: gate.Deny}, "ci", now.Add(time.Duration(i)*time.Millisecond))
@@ -365,12 +365,12 @@ func TestABadDecisionRecordBlocksNoOther(t *testing.T) {
 // Errors name the database and never its password.
 func TestErrorsHideThePassword(t *testing.T) {
 	pg := pgtest.Start(t)
-	for _, o := range []pgstore.Options{
+	for _, o := range []postgres.Options{
 		{URL: strings.Replace(pg.URL, pg.Password, "not-the-password-42", 1)},
 		{URL: strings.Replace(pg.URL, pg.PortString(), "1", 1)},
 		{URL: "postgres://slokit@127.0.0.1:" + pg.PortString() + "/slokit", Password: "wrong-password-from-a-file"},
 	} {
-		_, err := pgstore.Open(context.Background(), o)
+		_, err := postgres.Open(context.Background(), o)
 		if err == nil {
 			t.Fatalf("opened with %+v", o)
 		}

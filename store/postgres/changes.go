@@ -1,4 +1,4 @@
-package pgstore
+package postgres
 
 import (
 	"context"
@@ -10,26 +10,25 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/store"
 )
 
 // setOverrides keeps list as the overrides in force, and its index; the
 // caller holds mu.
 func (s *Store) setOverrides(list []gate.Override) {
 	s.overrides = list
-	idx := serve.NewOverrideIndex(list)
+	idx := store.NewOverrideIndex(list)
 	s.index.Store(&idx)
 }
 
 // changeOverrides commits one change of the overrides (see commit); edit
 // brings this replica's list in line once it is committed.
-func (s *Store) changeOverrides(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), edit func([]gate.Override) []gate.Override) (bool, error) {
+func (s *Store) changeOverrides(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*store.AuditEntry, error), edit func([]gate.Override) []gate.Override) (bool, error) {
 	return s.commit(ctx, id, client, change, func() { s.setOverrides(edit(slices.Clone(s.overrides))) })
 }
 
 // changeWindows is changeOverrides for maintenance windows.
-func (s *Store) changeWindows(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), edit func([]api.MaintenanceWindow) []api.MaintenanceWindow) (bool, error) {
+func (s *Store) changeWindows(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*store.AuditEntry, error), edit func([]gate.Maintenance) []gate.Maintenance) (bool, error) {
 	return s.commit(ctx, id, client, change, func() { s.windows = edit(slices.Clone(s.windows)) })
 }
 
@@ -39,7 +38,7 @@ func (s *Store) changeWindows(ctx context.Context, id, client string, change fun
 // change and returns its record, or nil when there was nothing to change.
 // Once committed, apply (called under s.mu) brings this replica's memory
 // in line at once. It reports whether anything changed.
-func (s *Store) commit(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*serve.AuditEntry, error), apply func()) (bool, error) {
+func (s *Store) commit(ctx context.Context, id, client string, change func(context.Context, pgx.Tx) (*store.AuditEntry, error), apply func()) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
 	defer cancel()
 	changed := false
@@ -74,33 +73,33 @@ func (s *Store) commit(ctx context.Context, id, client string, change func(conte
 
 // CreateMaintenance commits the window and its audit record, and tells
 // the other replicas, before returning it.
-func (s *Store) CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, client string, now time.Time) (api.MaintenanceWindow, error) {
+func (s *Store) CreateMaintenance(ctx context.Context, m gate.Maintenance, client string, now time.Time) (gate.Maintenance, error) {
 	var err error
-	if m.ID, err = serve.NewID("mnt-"); err != nil {
+	if m.ID, err = store.NewID("mnt-"); err != nil {
 		return m, err
 	}
 	m.Created = now.UTC().Truncate(time.Microsecond)
 	m.Start, m.End = m.Start.UTC().Truncate(time.Microsecond), m.End.UTC().Truncate(time.Microsecond)
-	_, err = s.changeWindows(ctx, m.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+	_, err = s.changeWindows(ctx, m.ID, client, func(ctx context.Context, tx pgx.Tx) (*store.AuditEntry, error) {
 		var upcoming int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM slokit_maintenance WHERE deleted IS NULL AND ends > $1", now).Scan(&upcoming); err != nil {
 			return nil, err
 		}
-		if upcoming >= serve.MaxMaintenanceWindows {
-			return nil, serve.ErrTooManyWindows
+		if upcoming >= store.MaxMaintenanceWindows {
+			return nil, store.ErrTooManyWindows
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO slokit_maintenance (id, service, slo, reason, author, created, starts, ends) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			m.ID, m.Service, m.SLO, m.Reason, m.Author, m.Created, m.Start, m.End); err != nil {
 			return nil, err
 		}
-		return &serve.AuditEntry{Time: m.Created, Kind: "maintenance-created", Maintenance: &m, Client: client}, nil
-	}, func(list []api.MaintenanceWindow) []api.MaintenanceWindow {
-		if slices.ContainsFunc(list, func(o api.MaintenanceWindow) bool { return o.ID == m.ID }) {
+		return &store.AuditEntry{Time: m.Created, Kind: "maintenance-created", Maintenance: &m, Client: client}, nil
+	}, func(list []gate.Maintenance) []gate.Maintenance {
+		if slices.ContainsFunc(list, func(o gate.Maintenance) bool { return o.ID == m.ID }) {
 			return list
 		}
-		return serve.Upcoming(append(list, m), now)
+		return store.Upcoming(append(list, m), now)
 	})
-	if errors.Is(err, serve.ErrTooManyWindows) {
+	if errors.Is(err, store.ErrTooManyWindows) {
 		return m, err
 	}
 	if err != nil {
@@ -114,8 +113,8 @@ func (s *Store) CreateMaintenance(ctx context.Context, m api.MaintenanceWindow, 
 // replicas.
 func (s *Store) EndMaintenance(ctx context.Context, id, by, client string, now time.Time) (bool, error) {
 	at := now.UTC().Truncate(time.Microsecond)
-	found, err := s.changeWindows(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
-		var m api.MaintenanceWindow
+	found, err := s.changeWindows(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*store.AuditEntry, error) {
+		var m gate.Maintenance
 		err := tx.QueryRow(ctx, `UPDATE slokit_maintenance SET deleted = $2 WHERE id = $1 AND deleted IS NULL AND ends > $2
 			RETURNING id, service, slo, reason, author, created, starts, ends`, id, at).Scan(&m.ID, &m.Service, &m.SLO, &m.Reason, &m.Author, &m.Created, &m.Start, &m.End)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -125,9 +124,9 @@ func (s *Store) EndMaintenance(ctx context.Context, id, by, client string, now t
 			return nil, err
 		}
 		m.Created, m.Start, m.End = m.Created.UTC(), m.Start.UTC(), m.End.UTC()
-		return &serve.AuditEntry{Time: at, Kind: "maintenance-ended", Maintenance: &m, By: by, Client: client}, nil
-	}, func(list []api.MaintenanceWindow) []api.MaintenanceWindow {
-		return slices.DeleteFunc(list, func(m api.MaintenanceWindow) bool { return m.ID == id })
+		return &store.AuditEntry{Time: at, Kind: "maintenance-ended", Maintenance: &m, By: by, Client: client}, nil
+	}, func(list []gate.Maintenance) []gate.Maintenance {
+		return slices.DeleteFunc(list, func(m gate.Maintenance) bool { return m.ID == id })
 	})
 	if err != nil {
 		return false, s.fail("ending the maintenance window", err)
@@ -137,41 +136,41 @@ func (s *Store) EndMaintenance(ctx context.Context, id, by, client string, now t
 
 // Maintenance returns the windows that have not ended at now, as last
 // read or changed here.
-func (s *Store) Maintenance(now time.Time) []api.MaintenanceWindow {
+func (s *Store) Maintenance(now time.Time) []gate.Maintenance {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return serve.Upcoming(s.windows, now)
+	return store.Upcoming(s.windows, now)
 }
 
 // CreateOverride commits the override and its audit record, and tells the
 // other replicas, before returning it.
 func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client string, now time.Time) (gate.Override, error) {
 	var err error
-	if ov.ID, err = serve.NewID("ovr-"); err != nil {
+	if ov.ID, err = store.NewID("ovr-"); err != nil {
 		return ov, err
 	}
 	ov.Created = now.UTC().Truncate(time.Microsecond) // PostgreSQL's precision
 	ov.Expires = ov.Expires.UTC().Truncate(time.Microsecond)
-	_, err = s.changeOverrides(ctx, ov.ID, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+	_, err = s.changeOverrides(ctx, ov.ID, client, func(ctx context.Context, tx pgx.Tx) (*store.AuditEntry, error) {
 		var inForce int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM slokit_overrides WHERE deleted IS NULL AND expires > $1", now).Scan(&inForce); err != nil {
 			return nil, err
 		}
-		if inForce >= serve.MaxOverrides {
-			return nil, serve.ErrTooManyOverrides
+		if inForce >= store.MaxOverrides {
+			return nil, store.ErrTooManyOverrides
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO slokit_overrides (id, service, reason, author, created, expires) VALUES ($1, $2, $3, $4, $5, $6)`,
 			ov.ID, ov.Service, ov.Reason, ov.Author, ov.Created, ov.Expires); err != nil {
 			return nil, err
 		}
-		return &serve.AuditEntry{Time: ov.Created, Kind: "override-created", Override: &ov, Client: client}, nil
+		return &store.AuditEntry{Time: ov.Created, Kind: "override-created", Override: &ov, Client: client}, nil
 	}, func(list []gate.Override) []gate.Override {
 		if slices.ContainsFunc(list, func(o gate.Override) bool { return o.ID == ov.ID }) {
 			return list
 		}
 		return append(list, ov)
 	})
-	if errors.Is(err, serve.ErrTooManyOverrides) {
+	if errors.Is(err, store.ErrTooManyOverrides) {
 		return ov, err
 	}
 	if err != nil {
@@ -184,7 +183,7 @@ func (s *Store) CreateOverride(ctx context.Context, ov gate.Override, client str
 // record) with its audit record, and tells the other replicas.
 func (s *Store) DeleteOverride(ctx context.Context, id, by, client string, now time.Time) (bool, error) {
 	at := now.UTC().Truncate(time.Microsecond)
-	found, err := s.changeOverrides(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+	found, err := s.changeOverrides(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*store.AuditEntry, error) {
 		var ov gate.Override
 		err := tx.QueryRow(ctx, `UPDATE slokit_overrides SET deleted = $2 WHERE id = $1 AND deleted IS NULL
 			RETURNING id, service, reason, author, created, expires`, id, at).Scan(&ov.ID, &ov.Service, &ov.Reason, &ov.Author, &ov.Created, &ov.Expires)
@@ -195,7 +194,7 @@ func (s *Store) DeleteOverride(ctx context.Context, id, by, client string, now t
 			return nil, err
 		}
 		ov.Created, ov.Expires = ov.Created.UTC(), ov.Expires.UTC()
-		return &serve.AuditEntry{Time: at, Kind: "override-deleted", Override: &ov, By: by, Client: client}, nil
+		return &store.AuditEntry{Time: at, Kind: "override-deleted", Override: &ov, By: by, Client: client}, nil
 	}, func(list []gate.Override) []gate.Override {
 		return slices.DeleteFunc(list, func(o gate.Override) bool { return o.ID == id })
 	})
@@ -207,10 +206,10 @@ func (s *Store) DeleteOverride(ctx context.Context, id, by, client string, now t
 
 // ChangeOverride sets the override's new end and reason with its audit
 // record, if it is in force, and tells the other replicas.
-func (s *Store) ChangeOverride(ctx context.Context, id string, c serve.OverrideChange, client string, now time.Time) (gate.Override, bool, error) {
+func (s *Store) ChangeOverride(ctx context.Context, id string, c store.OverrideChange, client string, now time.Time) (gate.Override, bool, error) {
 	at := now.UTC().Truncate(time.Microsecond)
 	var ov gate.Override
-	found, err := s.changeOverrides(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*serve.AuditEntry, error) {
+	found, err := s.changeOverrides(ctx, id, client, func(ctx context.Context, tx pgx.Tx) (*store.AuditEntry, error) {
 		err := tx.QueryRow(ctx, `UPDATE slokit_overrides SET expires = $2, reason = $3
 			WHERE id = $1 AND deleted IS NULL AND expires > $4
 			RETURNING id, service, reason, author, created, expires`, id, c.Expires.UTC().Truncate(time.Microsecond), c.Reason, at).
@@ -222,7 +221,7 @@ func (s *Store) ChangeOverride(ctx context.Context, id string, c serve.OverrideC
 			return nil, err
 		}
 		ov.Created, ov.Expires = ov.Created.UTC(), ov.Expires.UTC()
-		return &serve.AuditEntry{Time: at, Kind: "override-changed", Override: &ov, By: c.Author, Client: client}, nil
+		return &store.AuditEntry{Time: at, Kind: "override-changed", Override: &ov, By: c.Author, Client: client}, nil
 	}, func(list []gate.Override) []gate.Override {
 		if i := slices.IndexFunc(list, func(o gate.Override) bool { return o.ID == id }); i >= 0 {
 			list[i] = ov
@@ -240,7 +239,7 @@ func (s *Store) ChangeOverride(ctx context.Context, id string, c serve.OverrideC
 func (s *Store) Overrides(now time.Time) []gate.Override {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return serve.InForce(s.overrides, now)
+	return store.InForce(s.overrides, now)
 }
 
 // ActiveOverride is the service's override in force at now that lasts

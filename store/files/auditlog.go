@@ -1,9 +1,8 @@
-package serve
+package files
 
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,7 +19,7 @@ import (
 	"github.com/slokit/slokit/gate"
 	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/report"
-	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/store"
 )
 
 // The logs of the data folder; rotated files are NAME.1 (the newest) to
@@ -69,146 +68,10 @@ type AuditLog struct {
 	size     int64
 	maxBytes int64
 	maxFiles int
-	digest   *DecisionDigest
+	digest   *store.DecisionDigest
 	// Repaired is the size of a torn last record dropped when the log was
 	// opened (a crash in the middle of a write), 0 when there was none.
 	Repaired int
-}
-
-// DecisionDigest turns the stream of gate decisions into the records worth
-// keeping: every decision that differs from the previous one for the same
-// service and kind of change, in its verdict or the rules behind it, as it
-// comes; the repeats of a decision, denies included, as a count, given by
-// Flush or when the decision changes. Pipelines poll the gate thousands of
-// times a second, anonymously, and the trail stays useful and bounded: at
-// most two records per service and change between two Flushes, whatever
-// the number of checks. It is not safe for concurrent use: its owner holds
-// its own lock.
-type DecisionDigest struct {
-	// last is each service and change's last decision (decisionSignature);
-	// repeats counts the decisions since the last record that repeated it.
-	last    map[decisionKey]lastDecision
-	repeats map[decisionKey]*repeat
-}
-
-type lastDecision struct {
-	verdict   gate.Verdict
-	signature string
-}
-
-// decisionSignature is what makes two decisions the same for the log:
-// their verdict and the rules behind it, per SLO objective. The messages
-// are left out, since their figures (the budget left) change at every
-// refresh.
-func decisionSignature(d gate.Decision) string {
-	var b strings.Builder
-	b.WriteString(string(d.Verdict))
-	for _, r := range d.Reasons {
-		b.WriteString("\x00" + r.Rule + "\x00" + r.SLO + "\x00" + r.Objective)
-	}
-	return b.String()
-}
-
-type decisionKey struct{ service, change string }
-
-type repeat struct {
-	count       int
-	first, last time.Time
-}
-
-// NewDecisionDigest returns a digest that has seen no decision.
-func NewDecisionDigest() *DecisionDigest {
-	return &DecisionDigest{last: map[decisionKey]lastDecision{}, repeats: map[decisionKey]*repeat{}}
-}
-
-// Add returns the records to keep for d, in order: none when d repeats
-// the previous decision (it is counted), else the count of the repeats
-// before it, if any, and d itself.
-func (g *DecisionDigest) Add(d gate.Decision, client string, now time.Time) []AuditEntry {
-	k := decisionKey{d.Service, d.Change}
-	sig := decisionSignature(d)
-	if prev, ok := g.last[k]; ok && prev.signature == sig {
-		r := g.repeats[k]
-		if r == nil {
-			r = &repeat{first: now}
-			g.repeats[k] = r
-		}
-		r.count++
-		r.last = now
-		return nil
-	}
-	var out []AuditEntry
-	if e, ok := g.take(k); ok {
-		out = append(out, e)
-	}
-	g.last[k] = lastDecision{verdict: d.Verdict, signature: sig}
-	return append(out, AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client})
-}
-
-// Flush returns the counts of repeated decisions since the last records,
-// by service and change, and starts counting afresh.
-func (g *DecisionDigest) Flush() []AuditEntry {
-	keys := make([]decisionKey, 0, len(g.repeats))
-	for k := range g.repeats {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y decisionKey) int {
-		return cmp.Or(cmp.Compare(x.service, y.service), cmp.Compare(x.change, y.change))
-	})
-	out := make([]AuditEntry, 0, len(keys))
-	for _, k := range keys {
-		if e, ok := g.take(k); ok {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// take removes and returns the count of repeated decisions of k, if any.
-func (g *DecisionDigest) take(k decisionKey) (AuditEntry, bool) {
-	r := g.repeats[k]
-	if r == nil {
-		return AuditEntry{}, false
-	}
-	delete(g.repeats, k)
-	return AuditEntry{Time: r.last, Kind: "decisions-repeated", Repeated: &Repeated{
-		Service: k.service, Change: k.change, Decision: g.last[k].verdict, Count: r.count, First: r.first, Last: r.last,
-	}}, true
-}
-
-// AuditEntry is one line of the audit log.
-type AuditEntry struct {
-	Time time.Time `json:"time"`
-	// Kind is decision, decisions-repeated, override-created,
-	// override-changed, override-deleted, maintenance-created,
-	// maintenance-ended or incident-injected.
-	Kind     string         `json:"kind"`
-	Decision *gate.Decision `json:"decision,omitempty"`
-	// Override is the override created, or as changed, or as it was when
-	// deleted.
-	Override *gate.Override `json:"override,omitempty"`
-	// By is who changed or deleted an override, or ended a maintenance
-	// window, if said (its Author is who created it).
-	By string `json:"by,omitempty"`
-	// Maintenance is the maintenance window created, or as it was when
-	// ended.
-	Maintenance *api.MaintenanceWindow `json:"maintenance,omitempty"`
-	Incident    *api.Incident          `json:"incident,omitempty"`
-	// Repeated summarises decisions-repeated.
-	Repeated *Repeated `json:"repeated,omitempty"`
-	// Client is the remote address of the request.
-	Client string `json:"client,omitempty"`
-}
-
-// Repeated is the summary of decisions that repeated the one recorded
-// before them.
-type Repeated struct {
-	Service  string       `json:"service"`
-	Change   string       `json:"change"`
-	Decision gate.Verdict `json:"decision"`
-	Count    int          `json:"count"`
-	First    time.Time    `json:"first"`
-	Last     time.Time    `json:"last"`
 }
 
 // AuditOptions bound the audit log; zero values take the defaults.
@@ -233,7 +96,7 @@ func OpenDecisionLog(dir string, o ...AuditOptions) (*AuditLog, error) {
 func openLog(dir, file string, o []AuditOptions) (*AuditLog, error) {
 	a := &AuditLog{
 		path: filepath.Join(dir, file), maxBytes: DefaultAuditMaxBytes, maxFiles: DefaultAuditMaxFiles,
-		digest: NewDecisionDigest(),
+		digest: store.NewDecisionDigest(),
 	}
 	for _, opt := range o {
 		if err := errors.Join(bounds.Number("--audit-max-bytes", opt.MaxBytes, 4096, 1<<40), bounds.Number("--audit-max-files", opt.MaxFiles, 1, 1000)); err != nil {
@@ -305,7 +168,7 @@ func tornTail(f *os.File) (end int64, torn int, err error) {
 // deleted, an incident injected) and returns once it is on disk: what
 // changed the gate's answers must survive a crash. Decisions, far more
 // frequent, go through Decision and reach the disk with Flush.
-func (a *AuditLog) Write(e AuditEntry) error {
+func (a *AuditLog) Write(e store.AuditEntry) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.write(e); err != nil {
@@ -315,7 +178,7 @@ func (a *AuditLog) Write(e AuditEntry) error {
 }
 
 // Decision records a gate decision: denies and changes of decision at
-// once, repeats as a count (see DecisionDigest).
+// once, repeats as a count (see store.DecisionDigest).
 func (a *AuditLog) Decision(d gate.Decision, client string, now time.Time) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -327,7 +190,7 @@ func (a *AuditLog) Decision(d gate.Decision, client string, now time.Time) error
 	return nil
 }
 
-func (a *AuditLog) write(e AuditEntry) error {
+func (a *AuditLog) write(e store.AuditEntry) error {
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -404,7 +267,7 @@ type AuditActivity struct{ Dir string }
 // windows made in [from, to). A torn last line is skipped.
 func (a AuditActivity) Activity(_ context.Context, from, to time.Time) (map[string]report.Activity, error) {
 	out := map[string]report.Activity{}
-	err := readAudit(a.Dir, func(e AuditEntry) {
+	err := readAudit(a.Dir, func(e store.AuditEntry) {
 		if e.Time.Before(from) || !e.Time.Before(to) {
 			return
 		}
@@ -436,7 +299,7 @@ func (a AuditActivity) Activity(_ context.Context, from, to time.Time) (map[stri
 // readAudit calls fn with every record of the logs in dir, the audit log
 // of changes then the decisions' (readLog). A folder with neither is an
 // error.
-func readAudit(dir string, fn func(AuditEntry)) error {
+func readAudit(dir string, fn func(store.AuditEntry)) error {
 	found := false
 	for _, file := range []string{auditFile, decisionsFile} {
 		ok, err := readLog(dir, file, fn)
@@ -455,7 +318,7 @@ func readAudit(dir string, fn func(AuditEntry)) error {
 // first: the rotated files (FILE.N is the oldest), then the current one.
 // A line that does not parse (a torn last line) is skipped. It reports
 // whether the log has any file.
-func readLog(dir, file string, fn func(AuditEntry)) (bool, error) {
+func readLog(dir, file string, fn func(store.AuditEntry)) (bool, error) {
 	files, err := filepath.Glob(filepath.Join(dir, file+".*"))
 	if err != nil {
 		return false, err
@@ -476,7 +339,7 @@ func readLog(dir, file string, fn func(AuditEntry)) (bool, error) {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64<<10), 4<<20)
 		for sc.Scan() {
-			var e AuditEntry
+			var e store.AuditEntry
 			if json.Unmarshal(sc.Bytes(), &e) == nil {
 				fn(e)
 			}
@@ -490,35 +353,14 @@ func readLog(dir, file string, fn func(AuditEntry)) (bool, error) {
 	return len(files) > 0, nil
 }
 
-// Service reports whether the record is about the service: a decision, an
-// override made or changed, a maintenance window, a count of repeats.
-func (e AuditEntry) Service() string {
-	switch {
-	case e.Decision != nil:
-		return e.Decision.Service
-	case e.Override != nil:
-		return e.Override.Service
-	case e.Maintenance != nil:
-		return e.Maintenance.Service
-	case e.Repeated != nil:
-		return e.Repeated.Service
-	case e.Incident != nil:
-		return e.Incident.Service
-	}
-	return ""
-}
-
-// MaxAuditRecords bounds the records one audit read answers.
-const MaxAuditRecords = 500
-
 // lastOf keeps the last n records about a service, oldest first.
 type lastOf struct {
 	service string
 	n       int
-	out     []AuditEntry
+	out     []store.AuditEntry
 }
 
-func (l *lastOf) add(e AuditEntry) {
+func (l *lastOf) add(e store.AuditEntry) {
 	if e.Service() != l.service {
 		return
 	}

@@ -1,4 +1,4 @@
-package pgstore
+package postgres
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/slokit/slokit/report"
-	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/store"
 )
 
 // Activity counts, per service, the deny decisions (written, or counted as
@@ -59,7 +59,7 @@ func (s *Store) Activity(ctx context.Context, from, to time.Time) (map[string]re
 // Audit returns the latest limit records about the service, newest first:
 // its gate decisions and the overrides and maintenance windows made for
 // it (an override's deletion names only its ID, so it is not among them).
-func (s *Store) Audit(ctx context.Context, service string, limit int) ([]serve.AuditEntry, error) {
+func (s *Store) Audit(ctx context.Context, service string, limit int) ([]store.AuditEntry, error) {
 	ctx, cancel := context.WithTimeout(ctx, operationTimeout)
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `(SELECT at, entry FROM slokit_decisions WHERE service = $1 ORDER BY at DESC LIMIT $2)
@@ -68,9 +68,9 @@ func (s *Store) Audit(ctx context.Context, service string, limit int) ([]serve.A
 	if err != nil {
 		return nil, s.fail("reading the audit trail", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (serve.AuditEntry, error) {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.AuditEntry, error) {
 		var at time.Time
-		var e serve.AuditEntry
+		var e store.AuditEntry
 		err := row.Scan(&at, &e)
 		return e, err
 	})

@@ -1,11 +1,9 @@
-package serve
+package files
 
 // The service's durable state: overrides and maintenance windows (this
 // file) and the audit log (audit.go).
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +15,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/serve/api"
+	"github.com/slokit/slokit/store"
 )
 
 // durableList is a list kept in one JSON file of the data folder, as
@@ -111,24 +109,14 @@ func (l *durableList[T]) read(pick func(list []T) []T) []T {
 	return pick(l.list)
 }
 
-// NewID is a random ID for an override or a window, with a prefix that
-// says which: ovr- or mnt-. Every store makes its IDs with it.
-func NewID(prefix string) (string, error) {
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
-		return "", err
-	}
-	return prefix + hex.EncodeToString(id), nil
-}
-
 // Overrides is the durable set of gate overrides, in overrides.json of the
 // data folder.
 type Overrides struct {
 	file *durableList[gate.Override]
-	max  int // MaxOverrides; lower in tests
+	max  int // store.MaxOverrides; lower in tests
 	// index is the list by service, built anew at each change (watch):
 	// checks read it without a lock.
-	index atomic.Pointer[OverrideIndex]
+	index atomic.Pointer[store.OverrideIndex]
 }
 
 // OpenOverrides reads the overrides kept in dir, creating dir if needed.
@@ -140,9 +128,9 @@ func OpenOverrides(dir string) (*Overrides, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Overrides{file: file, max: MaxOverrides}
+	o := &Overrides{file: file, max: store.MaxOverrides}
 	file.watch(func(list []gate.Override) {
-		idx := NewOverrideIndex(list)
+		idx := store.NewOverrideIndex(list)
 		o.index.Store(&idx)
 	})
 	return o, nil
@@ -158,14 +146,14 @@ func (o *Overrides) Active(service string, now time.Time) *gate.Override {
 // (the audit log keeps their record), so it never grows without bound.
 func (o *Overrides) Add(ov gate.Override, now time.Time) (gate.Override, error) {
 	var err error
-	if ov.ID, err = NewID("ovr-"); err != nil {
+	if ov.ID, err = store.NewID("ovr-"); err != nil {
 		return ov, err
 	}
 	ov.Created, ov.Expires = now.UTC(), ov.Expires.UTC()
 	_, err = o.file.update(func(list []gate.Override) ([]gate.Override, error) {
 		list = slices.DeleteFunc(list, func(old gate.Override) bool { return !old.Active(now) })
 		if len(list) >= o.max {
-			return nil, ErrTooManyOverrides
+			return nil, store.ErrTooManyOverrides
 		}
 		return append(list, ov), nil
 	})
@@ -189,7 +177,7 @@ func (o *Overrides) Delete(id string) (gate.Override, bool, error) {
 
 // Change sets a new end and reason on the override in force with id; it
 // reports false if none with id is in force.
-func (o *Overrides) Change(id string, c OverrideChange, now time.Time) (gate.Override, bool, error) {
+func (o *Overrides) Change(id string, c store.OverrideChange, now time.Time) (gate.Override, bool, error) {
 	var changed gate.Override
 	ok, err := o.file.update(func(list []gate.Override) ([]gate.Override, error) {
 		i := slices.IndexFunc(list, func(ov gate.Override) bool { return ov.ID == id && ov.Active(now) })
@@ -205,7 +193,7 @@ func (o *Overrides) Change(id string, c OverrideChange, now time.Time) (gate.Ove
 
 // List returns the overrides that have not expired at now, oldest first.
 func (o *Overrides) List(now time.Time) []gate.Override {
-	return o.file.read(func(list []gate.Override) []gate.Override { return InForce(list, now) })
+	return o.file.read(func(list []gate.Override) []gate.Override { return store.InForce(list, now) })
 }
 
 // writeJSONDurably writes v as JSON to a temporary file in the same
@@ -244,13 +232,13 @@ func writeJSONDurably(path string, v any) error {
 // MaintenanceFile is the durable set of maintenance windows made through
 // the API, in maintenance.json of the data folder.
 type MaintenanceFile struct {
-	file *durableList[api.MaintenanceWindow]
+	file *durableList[gate.Maintenance]
 }
 
 // OpenMaintenanceFile reads the windows kept in dir (created before by
 // OpenOverrides).
 func OpenMaintenanceFile(dir string) (*MaintenanceFile, error) {
-	file, err := openDurableList[api.MaintenanceWindow](dir, "maintenance.json", "maintenance windows", "maintenance")
+	file, err := openDurableList[gate.Maintenance](dir, "maintenance.json", "maintenance windows", "maintenance")
 	if err != nil {
 		return nil, err
 	}
@@ -260,16 +248,16 @@ func OpenMaintenanceFile(dir string) (*MaintenanceFile, error) {
 // Add stores a window and returns it with its ID and creation time;
 // windows that ended by now are dropped from the file on the way (the
 // audit log keeps their record).
-func (m *MaintenanceFile) Add(w api.MaintenanceWindow, now time.Time) (api.MaintenanceWindow, error) {
+func (m *MaintenanceFile) Add(w gate.Maintenance, now time.Time) (gate.Maintenance, error) {
 	var err error
-	if w.ID, err = NewID("mnt-"); err != nil {
+	if w.ID, err = store.NewID("mnt-"); err != nil {
 		return w, err
 	}
 	w.Created, w.Start, w.End = now.UTC(), w.Start.UTC(), w.End.UTC()
-	_, err = m.file.update(func(list []api.MaintenanceWindow) ([]api.MaintenanceWindow, error) {
-		list = Upcoming(list, now)
-		if len(list) >= MaxMaintenanceWindows {
-			return nil, ErrTooManyWindows
+	_, err = m.file.update(func(list []gate.Maintenance) ([]gate.Maintenance, error) {
+		list = store.Upcoming(list, now)
+		if len(list) >= store.MaxMaintenanceWindows {
+			return nil, store.ErrTooManyWindows
 		}
 		return append(list, w), nil
 	})
@@ -278,10 +266,10 @@ func (m *MaintenanceFile) Add(w api.MaintenanceWindow, now time.Time) (api.Maint
 
 // Delete removes a window that has not ended and returns it as it was;
 // it reports false if there is none with id.
-func (m *MaintenanceFile) Delete(id string, now time.Time) (api.MaintenanceWindow, bool, error) {
-	var ended api.MaintenanceWindow
-	ok, err := m.file.update(func(list []api.MaintenanceWindow) ([]api.MaintenanceWindow, error) {
-		i := slices.IndexFunc(list, func(w api.MaintenanceWindow) bool { return w.ID == id && now.Before(w.End) })
+func (m *MaintenanceFile) Delete(id string, now time.Time) (gate.Maintenance, bool, error) {
+	var ended gate.Maintenance
+	ok, err := m.file.update(func(list []gate.Maintenance) ([]gate.Maintenance, error) {
+		i := slices.IndexFunc(list, func(w gate.Maintenance) bool { return w.ID == id && now.Before(w.End) })
 		if i < 0 {
 			return nil, errUnchanged
 		}
@@ -292,8 +280,8 @@ func (m *MaintenanceFile) Delete(id string, now time.Time) (api.MaintenanceWindo
 }
 
 // List returns the windows that have not ended at now, by start.
-func (m *MaintenanceFile) List(now time.Time) []api.MaintenanceWindow {
-	return m.file.read(func(list []api.MaintenanceWindow) []api.MaintenanceWindow { return Upcoming(list, now) })
+func (m *MaintenanceFile) List(now time.Time) []gate.Maintenance {
+	return m.file.read(func(list []gate.Maintenance) []gate.Maintenance { return store.Upcoming(list, now) })
 }
 
 func syncDir(dir string) error {
