@@ -77,10 +77,10 @@ type Reason struct {
 	// Rule is the policy rule that applied: budget-exhausted,
 	// page-alert-firing, budget-low, no-data, rollback,
 	// allowed-during-freeze, override, ok.
-	Rule      string `json:"rule"`
-	SLO       string `json:"slo,omitempty"`
-	Objective string `json:"objective,omitempty"`
-	Message   string `json:"message"`
+	Rule      string
+	SLO       string
+	Objective string
+	Message   string
 }
 
 // AppliedOverride is what a decision says of the override that let a
@@ -88,17 +88,19 @@ type Reason struct {
 // callers without the token (pipelines), so who asked for the override
 // and why stay with the override itself, shown only to token holders.
 type AppliedOverride struct {
-	ID      string    `json:"id"`
-	Expires time.Time `json:"expires"`
+	ID      string
+	Expires time.Time
 }
 
-// Decision is the gate's answer with its reasons.
+// Decision is the gate's answer with its reasons. It carries no wire
+// names: serve answers it as api.GateResponse, and the audit trail keeps it
+// as store.DecisionRecord.
 type Decision struct {
-	Service  string           `json:"service"`
-	Change   string           `json:"change"`
-	Verdict  Verdict          `json:"decision"`
-	Reasons  []Reason         `json:"reasons"`
-	Override *AppliedOverride `json:"override"`
+	Service  string
+	Change   string
+	Verdict  Verdict
+	Reasons  []Reason
+	Override *AppliedOverride
 }
 
 // Decide applies the policies of a service's SLOs to a change. A freeze

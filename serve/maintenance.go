@@ -77,7 +77,7 @@ func (s *Server) createMaintenance(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.logger().Info("maintenance window created", "id", m.ID, "service", m.Service, "slo", m.SLO, "start", m.Start, "end", m.End)
-		writeJSON(w, http.StatusCreated, api.MaintenanceWindow(m))
+		writeJSON(w, http.StatusCreated, apiMaintenance(m))
 	}
 }
 

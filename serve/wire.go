@@ -241,12 +241,16 @@ func apiObjectiveHistory(o budget.ObjectiveHistory) api.ObjectiveHistory {
 	return h
 }
 
+// apiMaintenance is a maintenance window as the API answers it: the same
+// fields, so that a field added to one and not the other fails to build.
+func apiMaintenance(m gate.Maintenance) api.MaintenanceWindow { return api.MaintenanceWindow(m) }
+
 // apiMaintenanceList is the store's maintenance windows as the API answers
-// them (the same fields).
+// them.
 func apiMaintenanceList(list []gate.Maintenance) []api.MaintenanceWindow {
 	out := make([]api.MaintenanceWindow, len(list))
 	for i, m := range list {
-		out[i] = api.MaintenanceWindow(m)
+		out[i] = apiMaintenance(m)
 	}
 	return out
 }

@@ -76,7 +76,7 @@ func (g *DecisionDigest) Add(d gate.Decision, client string, now time.Time) []Au
 		out = append(out, e)
 	}
 	g.last[k] = lastDecision{verdict: d.Verdict, signature: sig}
-	return append(out, AuditEntry{Time: now, Kind: "decision", Decision: &d, Client: client})
+	return append(out, AuditEntry{Time: now, Kind: "decision", Decision: RecordOf(d), Client: client})
 }
 
 // Flush returns the counts of repeated decisions since the last records,
@@ -116,8 +116,8 @@ type AuditEntry struct {
 	// Kind is decision, decisions-repeated, override-created,
 	// override-changed, override-deleted, maintenance-created,
 	// maintenance-ended or incident-injected.
-	Kind     string         `json:"kind"`
-	Decision *gate.Decision `json:"decision,omitempty"`
+	Kind     string          `json:"kind"`
+	Decision *DecisionRecord `json:"decision,omitempty"`
 	// Override is the override created, or as changed, or as it was when
 	// deleted.
 	Override *gate.Override `json:"override,omitempty"`
@@ -176,4 +176,45 @@ type Incident struct {
 	// the share of failing requests.
 	Burn  float64 `json:"burn,omitempty"`
 	Ratio float64 `json:"ratio,omitempty"`
+}
+
+// DecisionRecord is a gate decision as the audit trail keeps it: these
+// JSON names are the format of the records already written.
+type DecisionRecord struct {
+	Service  string                 `json:"service"`
+	Change   string                 `json:"change"`
+	Verdict  gate.Verdict           `json:"decision"`
+	Reasons  []ReasonRecord         `json:"reasons"`
+	Override *AppliedOverrideRecord `json:"override"`
+}
+
+// ReasonRecord is a gate.Reason as the audit trail keeps it.
+type ReasonRecord struct {
+	Rule      string `json:"rule"`
+	SLO       string `json:"slo,omitempty"`
+	Objective string `json:"objective,omitempty"`
+	Message   string `json:"message"`
+}
+
+// AppliedOverrideRecord is a gate.AppliedOverride as the audit trail keeps
+// it.
+type AppliedOverrideRecord struct {
+	ID      string    `json:"id"`
+	Expires time.Time `json:"expires"`
+}
+
+// RecordOf is the record of a decision.
+func RecordOf(d gate.Decision) *DecisionRecord {
+	r := &DecisionRecord{Service: d.Service, Change: d.Change, Verdict: d.Verdict}
+	if d.Reasons != nil {
+		r.Reasons = make([]ReasonRecord, len(d.Reasons))
+		for i, reason := range d.Reasons {
+			r.Reasons[i] = ReasonRecord(reason)
+		}
+	}
+	if d.Override != nil {
+		o := AppliedOverrideRecord(*d.Override)
+		r.Override = &o
+	}
+	return r
 }

@@ -105,7 +105,7 @@ func TestAuditLogAppends(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := gate.Decision{Service: "order-api", Change: "normal", Verdict: gate.Deny}
-		if err := log.Write(store.AuditEntry{Time: now, Kind: "decision", Decision: &d}); err != nil {
+		if err := log.Write(store.AuditEntry{Time: now, Kind: "decision", Decision: store.RecordOf(d)}); err != nil {
 			t.Fatal(err)
 		}
 		if err := log.Write(store.AuditEntry{Time: now, Kind: "override-created", Override: &gate.Override{ID: "ovr-" + string(rune('a'+round))}}); err != nil {
