@@ -20,7 +20,7 @@ import (
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/series"
-	"github.com/slokit/slokit/slo/importer"
+	"github.com/slokit/slokit/slo/schema"
 )
 
 // Diagnostic is one problem found in a spec, with its file, line, column
@@ -185,7 +185,7 @@ type SLI struct {
 
 // WindowPlaceholder is the token a raw SLI expression uses for its range
 // (importers write it in place of other tools' templates).
-const WindowPlaceholder = importer.WindowPlaceholder
+const WindowPlaceholder = schema.WindowPlaceholder
 
 // Selector is a validated PromQL vector selector from a spec.
 type Selector struct {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/slo/schema"
 )
 
 // Format names a spec format slokit reads, as it is detected from a
@@ -39,13 +40,11 @@ const (
 	formatUnknown    Format = ""
 )
 
-// The native format's header and its window placeholder, which every
-// translation writes. The slo package's APIVersion, Kind and
-// WindowPlaceholder are these.
+// The native format's header, which every translation writes. The slo
+// package's APIVersion and Kind are these.
 const (
-	NativeAPIVersion  = string(FormatNative)
-	NativeKind        = "ServiceLevels"
-	WindowPlaceholder = "$window"
+	NativeAPIVersion = string(FormatNative)
+	NativeKind       = "ServiceLevels"
 )
 
 // readable lists the formats slokit reads, for messages.
@@ -174,8 +173,8 @@ type nodes struct {
 // the source document's root.
 func (n nodes) header() *yaml.Node {
 	out := n.mapping("")
-	set(out, "apiVersion", n.str("", NativeAPIVersion))
-	set(out, "kind", n.str("", NativeKind))
+	set(out, schema.KeyApiVersion, n.str("", NativeAPIVersion))
+	set(out, schema.KeyKind, n.str("", NativeKind))
 	return out
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/slo/schema"
 )
 
 func isOpenSLO(f Format) bool { return f == FormatOpenSLO || f == FormatOpenSLOV1a }
@@ -174,11 +175,11 @@ func (o *openSLOServices) keep(service string, format Format, slos ...*yaml.Node
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: at.Line, Column: at.Column}
 		}
 		doc = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: at.Line, Column: at.Column}
-		set(doc, "apiVersion", str(NativeAPIVersion))
-		set(doc, "kind", str(NativeKind))
-		set(doc, "service", str(service))
+		set(doc, schema.KeyApiVersion, str(NativeAPIVersion))
+		set(doc, schema.KeyKind, str(NativeKind))
+		set(doc, schema.KeyService, str(service))
 		list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: at.Line, Column: at.Column}
-		set(doc, "slos", list)
+		set(doc, schema.KeySlos, list)
 		o.services[service], o.slos[service], o.source[service] = doc, list, format
 		o.order = append(o.order, service)
 	}

@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/slo/schema"
 )
 
 // translateOpenSLOAlpha translates an openslo/v1alpha SLO as Sloth reads
@@ -65,13 +66,13 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 			name = fmt.Sprintf("%s-%d", name, i)
 		}
 		slo := n.mapping(op)
-		set(slo, "name", n.str("metadata.name", name))
-		set(slo, "description", n.copyOf("spec.description"))
-		set(slo, "objective", percentOfFraction(n.at(op+".target")))
-		set(slo, "period", period)
+		set(slo, schema.KeyName, n.str("metadata.name", name))
+		set(slo, schema.KeyDescription, n.copyOf("spec.description"))
+		set(slo, schema.KeyObjective, percentOfFraction(n.at(op+".target")))
+		set(slo, schema.KeyPeriod, period)
 		if calendar != nil {
-			set(slo, "period", strictyaml.MappingValue(calendar, "period"))
-			set(slo, "timezone", strictyaml.MappingValue(calendar, "timezone"))
+			set(slo, schema.KeyPeriod, strictyaml.MappingValue(calendar, "period"))
+			set(slo, schema.KeyTimezone, strictyaml.MappingValue(calendar, "timezone"))
 		}
 		sli := n.mapping(op + ".ratioMetrics")
 		rm := o.RatioMetrics
@@ -90,9 +91,9 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 		case okPart && okTotal && isGood && isLatency:
 			// A histogram's bucket over its count: a latency SLI.
 			lat := n.mapping(op + ".ratioMetrics")
-			set(lat, "histogram", n.str(goodPath, hist))
-			set(lat, "threshold", n.str(goodPath, threshold))
-			set(sli, "latency", lat)
+			set(lat, schema.KeyHistogram, n.str(goodPath, hist))
+			set(lat, schema.KeyThreshold, n.str(goodPath, threshold))
+			set(sli, schema.KeyLatency, lat)
 		case okPart && okTotal:
 			ratio := n.mapping(op + ".ratioMetrics")
 			key := "good"
@@ -100,18 +101,18 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 				key = "errors"
 			}
 			set(ratio, key, n.str(goodPath, part))
-			set(ratio, "total", n.str(op+".ratioMetrics.total.query", total))
-			set(sli, "ratio", ratio)
+			set(ratio, schema.KeyTotal, n.str(op+".ratioMetrics.total.query", total))
+			set(sli, schema.KeyRatio, ratio)
 		default:
 			expr := "1 - (" + good.Query + ") / (" + rm.Total.Query + ")"
 			if !isGood {
 				expr = "(" + good.Query + ") / (" + rm.Total.Query + ")"
 			}
 			raw := n.mapping(goodPath)
-			set(raw, "errorRatio", n.str(goodPath, strings.ReplaceAll(expr, slothWindow, WindowPlaceholder)))
-			set(sli, "raw", raw)
+			set(raw, schema.KeyErrorRatio, n.str(goodPath, strings.ReplaceAll(expr, slothWindow, schema.WindowPlaceholder)))
+			set(sli, schema.KeyRaw, raw)
 		}
-		set(slo, "sli", sli)
+		set(slo, schema.KeySli, sli)
 		out = append(out, slo)
 	}
 	if d.ErrorCount() > 0 {

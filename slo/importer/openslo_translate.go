@@ -10,6 +10,7 @@ import (
 
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/internal/strictyaml"
+	"github.com/slokit/slokit/slo/schema"
 )
 
 // translateOpenSLO translates an openslo/v1 SLO into a native SLO node, or
@@ -30,9 +31,9 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 		d.Fail("spec.budgetingMethod", "unknown budgeting method %q: use Occurrences", s.BudgetingMethod)
 	}
 	out := n.mapping("")
-	set(out, "name", n.copyOf("metadata.name"))
-	set(out, "description", n.copyOf("spec.description"))
-	set(out, "labels", n.copyOf("metadata.labels"))
+	set(out, schema.KeyName, n.copyOf("metadata.name"))
+	set(out, schema.KeyDescription, n.copyOf("spec.description"))
+	set(out, schema.KeyLabels, n.copyOf("metadata.labels"))
 	var dropped []string
 	if in.Metadata.DisplayName != "" {
 		dropped = append(dropped, "metadata.displayName")
@@ -73,7 +74,7 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 		if _, err := model.ParseDuration(s.TimeWindow[0].Duration); err != nil {
 			d.Fail("spec.timeWindow[0].duration", "must be a duration such as 28d, got %q", s.TimeWindow[0].Duration)
 		}
-		set(out, "period", n.copyOf("spec.timeWindow[0].duration"))
+		set(out, schema.KeyPeriod, n.copyOf("spec.timeWindow[0].duration"))
 	}
 
 	// The indicator, inline or referenced.
@@ -156,17 +157,17 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 			return nil
 		case r.Good != nil:
 			if good, ok := query(r.Good, rp+".good"); ok {
-				set(ratio, "good", n.str(at(rp+".good.metricSource.spec.query"), good))
+				set(ratio, schema.KeyGood, n.str(at(rp+".good.metricSource.spec.query"), good))
 			}
 		default:
 			if bad, ok := query(r.Bad, rp+".bad"); ok {
-				set(ratio, "errors", n.str(at(rp+".bad.metricSource.spec.query"), bad))
+				set(ratio, schema.KeyErrors, n.str(at(rp+".bad.metricSource.spec.query"), bad))
 			}
 		}
 		if okTotal {
-			set(ratio, "total", n.str(at(rp+".total.metricSource.spec.query"), total))
+			set(ratio, schema.KeyTotal, n.str(at(rp+".total.metricSource.spec.query"), total))
 		}
-		set(sliNode, "ratio", ratio)
+		set(sliNode, schema.KeyRatio, ratio)
 		for i, o := range s.Objectives {
 			op := fmt.Sprintf("spec.objectives[%d]", i)
 			if obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil}); obj != nil {
@@ -185,8 +186,8 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 			return nil
 		}
 		lat := n.mapping(at(tp))
-		set(lat, "histogram", n.str(at(tp+".metricSource.spec.query"), sel))
-		set(sliNode, "latency", lat)
+		set(lat, schema.KeyHistogram, n.str(at(tp+".metricSource.spec.query"), sel))
+		set(sliNode, schema.KeyLatency, lat)
 		for i, o := range s.Objectives {
 			op := fmt.Sprintf("spec.objectives[%d]", i)
 			if o.Op != "lt" && o.Op != "lte" {
@@ -202,22 +203,22 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 				continue
 			}
 			threshold := time.Duration(*o.Value * float64(scale))
-			set(obj, "threshold", n.str(op+".value", model.Duration(threshold).String()))
+			set(obj, schema.KeyThreshold, n.str(op+".value", model.Duration(threshold).String()))
 			objectives = append(objectives, obj)
 		}
 	default:
 		d.Fail(at(sliPath), "needs a ratioMetric or a thresholdMetric")
 		return nil
 	}
-	set(out, "sli", sliNode)
+	set(out, schema.KeySli, sliNode)
 	if len(objectives) > 0 {
 		list := n.sequence("spec.objectives")
 		list.Content = objectives
-		set(out, "objectives", list)
+		set(out, schema.KeyObjectives, list)
 	} else if len(s.Objectives) == 0 {
 		d.Fail("spec.objectives", "missing: at least one objective with a target")
 	}
-	set(out, "alerting", openSLOAlerting(d, n, in, reg))
+	set(out, schema.KeyAlerting, openSLOAlerting(d, n, in, reg))
 	return out
 }
 
@@ -242,9 +243,9 @@ func openSLOObjective(d *strictyaml.Document, n nodes, path string, fields objec
 		d.Fail(path+".targetPercent", "set target or targetPercent, not both")
 		return nil
 	case fields.target:
-		set(obj, "objective", percentOfFraction(n.at(path+".target")))
+		set(obj, schema.KeyObjective, percentOfFraction(n.at(path+".target")))
 	case fields.targetPercent:
-		set(obj, "objective", percent(n.at(path+".targetPercent")))
+		set(obj, schema.KeyObjective, percent(n.at(path+".targetPercent")))
 	default:
 		d.Fail(path+".target", "missing: the objective as a fraction (target: 0.999) or in percent (targetPercent: 99.9)")
 		return nil
@@ -317,12 +318,12 @@ func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *Regist
 			long := cc.LookbackWindow.Value
 			short := burnrate.RoundWindow(long/12, burnrate.DefaultBaseWindow)
 			t := n.mapping(cp)
-			set(t, "severity", n.str(cp, string(sev)))
-			set(t, "factor", number(t, strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", *cc.Threshold), "0"), ".")))
-			set(t, "long", n.str(cp, model.Duration(long).String()))
-			set(t, "short", n.str(cp, model.Duration(short).String()))
+			set(t, schema.KeySeverity, n.str(cp, string(sev)))
+			set(t, schema.KeyFactor, number(t, strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", *cc.Threshold), "0"), ".")))
+			set(t, schema.KeyLong, n.str(cp, model.Duration(long).String()))
+			set(t, schema.KeyShort, n.str(cp, model.Duration(short).String()))
 			if cc.AlertAfter != nil {
-				set(t, "for", n.str(cp, cc.AlertAfter.Text))
+				set(t, schema.KeyFor, n.str(cp, cc.AlertAfter.Text))
 			}
 			tiers.Content = append(tiers.Content, t)
 		}
@@ -330,7 +331,7 @@ func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *Regist
 	if len(tiers.Content) == 0 {
 		return nil
 	}
-	set(out, "tiers", tiers)
+	set(out, schema.KeyTiers, tiers)
 	return out
 }
 
@@ -369,8 +370,8 @@ func openSLOCalendar(n nodes, d *strictyaml.Document, out *yaml.Node, path, unit
 			return
 		}
 	}
-	set(out, "period", n.str(path, unit))
+	set(out, schema.KeyPeriod, n.str(path, unit))
 	if zone != "" {
-		set(out, "timezone", n.str(path+".calendar.timeZone", zone))
+		set(out, schema.KeyTimezone, n.str(path+".calendar.timeZone", zone))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo/schema"
 )
 
 // Pyrra's ServiceLevelObjective, pyrra.dev/v1alpha1.
@@ -111,23 +112,23 @@ func translatePyrra(root *yaml.Node) ([]Document, diag.Diagnostics) {
 	}
 	n := nodes{src: d, top: d.Node("")}
 	out := n.header()
-	set(out, "service", n.copyOf("metadata.name"))
+	set(out, schema.KeyService, n.copyOf("metadata.name"))
 
 	slo := n.mapping("spec")
-	set(slo, "name", n.copyOf("metadata.name"))
-	set(slo, "description", n.copyOf("spec.description"))
+	set(slo, schema.KeyName, n.copyOf("metadata.name"))
+	set(slo, schema.KeyDescription, n.copyOf("spec.description"))
 	if in.Spec.Target != "" {
 		target := n.at("spec.target")
-		set(slo, "objective", number(target, in.Spec.Target))
+		set(slo, schema.KeyObjective, number(target, in.Spec.Target))
 	}
-	set(slo, "period", n.copyOf("spec.window"))
-	set(slo, "labels", prefixed(n, d, "metadata.labels", "label"))
+	set(slo, schema.KeyPeriod, n.copyOf("spec.window"))
+	set(slo, schema.KeyLabels, prefixed(n, d, "metadata.labels", "label"))
 	groupingPath, sli := pyrraSLI(n, d, &in)
 	grouping, renames := pyrraGrouping(n, d, groupingPath)
-	set(slo, "grouping", grouping)
-	set(slo, "renameLabels", renames)
-	set(slo, "sli", sli)
-	set(slo, "alerting", pyrraAlerting(n, d, &in))
+	set(slo, schema.KeyGrouping, grouping)
+	set(slo, schema.KeyRenameLabels, renames)
+	set(slo, schema.KeySli, sli)
+	set(slo, schema.KeyAlerting, pyrraAlerting(n, d, &in))
 	if in.Metadata.Namespace != "" {
 		d.Warn("metadata.namespace", "not carried over: apply slokit's PrometheusRule in the namespace you choose (kubectl apply -n)")
 	}
@@ -136,7 +137,7 @@ func translatePyrra(root *yaml.Node) ([]Document, diag.Diagnostics) {
 	}
 	list := n.sequence("spec")
 	list.Content = append(list.Content, slo)
-	set(out, "slos", list)
+	set(out, schema.KeySlos, list)
 	return []Document{{Format: FormatPyrra, Root: out}}, d.Diags
 }
 
@@ -233,32 +234,32 @@ func pyrraSLI(n nodes, d *strictyaml.Document, in *pyrraSLO) (groupingPath strin
 	switch {
 	case ind.Ratio != nil:
 		q := p + ".ratio"
-		set(out, "ratio", with(with(n.mapping(q), "errors", n.copyOf(q+".errors.metric")), "total", n.copyOf(q+".total.metric")))
+		set(out, schema.KeyRatio, with(with(n.mapping(q), schema.KeyErrors, n.copyOf(q+".errors.metric")), schema.KeyTotal, n.copyOf(q+".total.metric")))
 		return q + ".grouping", out
 	case ind.Latency != nil:
 		q := p + ".latency"
 		if hist, threshold, ok := histogramBucketAndCount(ind.Latency.Success.Metric, ind.Latency.Total.Metric); ok {
 			m := n.mapping(q)
-			set(m, "histogram", n.str(q+".success.metric", hist))
-			set(m, "threshold", n.str(q+".success.metric", threshold))
-			set(out, "latency", m)
+			set(m, schema.KeyHistogram, n.str(q+".success.metric", hist))
+			set(m, schema.KeyThreshold, n.str(q+".success.metric", threshold))
+			set(out, schema.KeyLatency, m)
 		} else {
 			// Success and total are not one histogram's bucket and count:
 			// count good events against total as they are.
-			set(out, "ratio", with(with(n.mapping(q), "good", n.copyOf(q+".success.metric")), "total", n.copyOf(q+".total.metric")))
+			set(out, schema.KeyRatio, with(with(n.mapping(q), schema.KeyGood, n.copyOf(q+".success.metric")), schema.KeyTotal, n.copyOf(q+".total.metric")))
 		}
 		return q + ".grouping", out
 	case ind.LatencyNative != nil:
 		q := p + ".latencyNative"
 		m := n.mapping(q)
-		set(m, "histogram", n.copyOf(q+".total.metric"))
-		set(m, "threshold", n.copyOf(q+".latency"))
-		set(m, "nativeHistogram", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
-		set(out, "latency", m)
+		set(m, schema.KeyHistogram, n.copyOf(q+".total.metric"))
+		set(m, schema.KeyThreshold, n.copyOf(q+".latency"))
+		set(m, schema.KeyNativeHistogram, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
+		set(out, schema.KeyLatency, m)
 		return q + ".grouping", out
 	default:
 		q := p + ".bool_gauge"
-		set(out, "boolGauge", with(n.mapping(q), "selector", n.copyOf(q+".metric")))
+		set(out, schema.KeyBoolGauge, with(n.mapping(q), schema.KeySelector, n.copyOf(q+".metric")))
 		return q + ".grouping", out
 	}
 }
@@ -271,19 +272,19 @@ func pyrraAlerting(n nodes, d *strictyaml.Document, in *pyrraSLO) *yaml.Node {
 	a := in.Spec.Alerting
 	if a == nil || a.Name == "" {
 		// Pyrra's default alert name.
-		set(out, "name", n.str(p, "ErrorBudgetBurn"))
+		set(out, schema.KeyName, n.str(p, "ErrorBudgetBurn"))
 	} else {
-		set(out, "name", n.copyOf(p+".name"))
+		set(out, schema.KeyName, n.copyOf(p+".name"))
 	}
-	set(out, "annotations", prefixed(n, d, "metadata.annotations", "annotation"))
+	set(out, schema.KeyAnnotations, prefixed(n, d, "metadata.annotations", "annotation"))
 	// Pyrra's alerts carry severity=critical and warning, which existing
 	// Alertmanager routes match: slokit's keep them.
 	disabled := a != nil && ((a.Disabled != nil && *a.Disabled) || (a.Burnrates != nil && !*a.Burnrates))
 	for _, sev := range []struct{ native, pyrra string }{{"page", "critical"}, {"ticket", "warning"}} {
 		m := n.mapping(p)
-		set(m, "severity", n.str(p, sev.pyrra))
+		set(m, schema.KeySeverity, n.str(p, sev.pyrra))
 		if disabled {
-			set(m, "disabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
+			set(m, schema.KeyDisabled, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: m.Line, Column: m.Column})
 		}
 		set(out, sev.native, m)
 	}
@@ -298,14 +299,14 @@ func pyrraAlerting(n nodes, d *strictyaml.Document, in *pyrraSLO) *yaml.Node {
 		tiers := n.sequence(p)
 		for _, t := range pyrraTiers(in.Spec.Window.Value) {
 			m := n.mapping(p)
-			set(m, "severity", n.str(p, string(t.Severity)))
-			set(m, "factor", number(m, strconv.FormatFloat(t.Factor, 'f', -1, 64)))
-			set(m, "long", n.str(p, model.Duration(t.Long).String()))
-			set(m, "short", n.str(p, model.Duration(t.Short).String()))
-			set(m, "for", n.str(p, model.Duration(t.For).String()))
+			set(m, schema.KeySeverity, n.str(p, string(t.Severity)))
+			set(m, schema.KeyFactor, number(m, strconv.FormatFloat(t.Factor, 'f', -1, 64)))
+			set(m, schema.KeyLong, n.str(p, model.Duration(t.Long).String()))
+			set(m, schema.KeyShort, n.str(p, model.Duration(t.Short).String()))
+			set(m, schema.KeyFor, n.str(p, model.Duration(t.For).String()))
 			tiers.Content = append(tiers.Content, m)
 		}
-		set(out, "tiers", tiers)
+		set(out, schema.KeyTiers, tiers)
 	}
 	return out
 }

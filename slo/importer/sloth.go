@@ -10,6 +10,7 @@ import (
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/internal/strictyaml"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo/schema"
 )
 
 // Sloth's two spec shapes: the prometheus/v1 file and the Kubernetes
@@ -230,23 +231,23 @@ func translateSloth(root *yaml.Node, format Format) ([]Document, diag.Diagnostic
 	n := nodes{src: d, top: top}
 	p := keys.prefix
 	out := n.header()
-	set(out, "service", n.copyOf(p+"service"))
-	set(out, "labels", slothLabels(n, d, p+"labels", false))
+	set(out, schema.KeyService, n.copyOf(p+"service"))
+	set(out, schema.KeyLabels, slothLabels(n, d, p+"labels", false))
 	list := n.sequence(p + "slos")
 	for i, s := range slos {
 		path := fmt.Sprintf("%sslos[%d]", p, i)
 		warnPlugins(d, path+".plugins", s.sloPlugins)
 		slo := n.mapping(path)
-		set(slo, "name", n.copyOf(path+".name"))
-		set(slo, "description", n.copyOf(path+".description"))
-		set(slo, "objective", n.copyOf(path+".objective"))
-		set(slo, "labels", slothLabels(n, d, path+".labels", false))
-		set(slo, "sli", slothSLI(n, d, s, path, keys))
-		set(slo, "alerting", slothAlerting(n, s, path, keys))
+		set(slo, schema.KeyName, n.copyOf(path+".name"))
+		set(slo, schema.KeyDescription, n.copyOf(path+".description"))
+		set(slo, schema.KeyObjective, n.copyOf(path+".objective"))
+		set(slo, schema.KeyLabels, slothLabels(n, d, path+".labels", false))
+		set(slo, schema.KeySli, slothSLI(n, d, s, path, keys))
+		set(slo, schema.KeyAlerting, slothAlerting(n, s, path, keys))
 		list.Content = append(list.Content, slo)
 	}
 	if len(list.Content) > 0 {
-		set(out, "slos", list)
+		set(out, schema.KeySlos, list)
 	}
 	return []Document{{Format: format, Root: out}}, d.Diags
 }
@@ -272,27 +273,27 @@ func slothSLI(n nodes, d *strictyaml.Document, s slothView, path string, keys sl
 		totalSel, okTotal := slothRateSelector(s.events[1])
 		if okErr && okTotal {
 			ratio := n.mapping(ev)
-			set(ratio, "errors", n.str(ev+"."+keys.errorQuery, errSel))
-			set(ratio, "total", n.str(ev+"."+keys.totalQuery, totalSel))
-			set(out, "ratio", ratio)
+			set(ratio, schema.KeyErrors, n.str(ev+"."+keys.errorQuery, errSel))
+			set(ratio, schema.KeyTotal, n.str(ev+"."+keys.totalQuery, totalSel))
+			set(out, schema.KeyRatio, ratio)
 			return out
 		}
 		if hist, threshold, ok := slothLatency(s.events[0], s.events[1]); ok {
 			lat := n.mapping(ev)
-			set(lat, "histogram", n.str(ev+"."+keys.errorQuery, hist))
-			set(lat, "threshold", n.str(ev+"."+keys.errorQuery, threshold))
-			set(out, "latency", lat)
+			set(lat, schema.KeyHistogram, n.str(ev+"."+keys.errorQuery, hist))
+			set(lat, schema.KeyThreshold, n.str(ev+"."+keys.errorQuery, threshold))
+			set(out, schema.KeyLatency, lat)
 			return out
 		}
 		raw := n.mapping(ev)
 		expr := "(" + s.events[0] + ") / (" + s.events[1] + ")"
-		set(raw, "errorRatio", n.str(ev+"."+keys.errorQuery, strings.ReplaceAll(expr, slothWindow, WindowPlaceholder)))
-		set(out, "raw", raw)
+		set(raw, schema.KeyErrorRatio, n.str(ev+"."+keys.errorQuery, strings.ReplaceAll(expr, slothWindow, schema.WindowPlaceholder)))
+		set(out, schema.KeyRaw, raw)
 	case s.raw != nil:
 		rp := sliPath + ".raw"
 		raw := n.mapping(rp)
-		set(raw, "errorRatio", n.str(rp+"."+keys.errorRatio, strings.ReplaceAll(*s.raw, slothWindow, WindowPlaceholder)))
-		set(out, "raw", raw)
+		set(raw, schema.KeyErrorRatio, n.str(rp+"."+keys.errorRatio, strings.ReplaceAll(*s.raw, slothWindow, schema.WindowPlaceholder)))
+		set(out, schema.KeyRaw, raw)
 	}
 	return out
 }
@@ -380,9 +381,9 @@ func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node
 	}
 	ap := path + ".alerting"
 	out := n.mapping(ap)
-	set(out, "name", n.copyOf(ap+".name"))
-	set(out, "labels", slothLabels(n, n.src, ap+".labels", false))
-	set(out, "annotations", n.copyOf(ap+".annotations"))
+	set(out, schema.KeyName, n.copyOf(ap+".name"))
+	set(out, schema.KeyLabels, slothLabels(n, n.src, ap+".labels", false))
+	set(out, schema.KeyAnnotations, n.copyOf(ap+".annotations"))
 	var pageSeverity string
 	for _, sev := range []struct {
 		native, key string
@@ -394,7 +395,7 @@ func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node
 		sp := ap + "." + sev.key
 		m := n.mapping(sp)
 		if sev.alert.Disable {
-			set(m, "disabled", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: n.at(sp + ".disable").Line, Column: n.at(sp + ".disable").Column})
+			set(m, schema.KeyDisabled, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true", Line: n.at(sp + ".disable").Line, Column: n.at(sp + ".disable").Column})
 		}
 		carried := false
 		if v := strictyaml.MappingValue(n.copyOf(sp+".labels"), series.SeverityLabel); v != nil && v.Kind == yaml.ScalarNode {
@@ -409,10 +410,10 @@ func slothAlerting(n nodes, s slothView, path string, keys slothKeys) *yaml.Node
 			default:
 				carried = true
 			}
-			set(m, "severity", v)
+			set(m, schema.KeySeverity, v)
 		}
-		set(m, "labels", slothLabels(n, n.src, sp+".labels", carried))
-		set(m, "annotations", n.copyOf(sp+".annotations"))
+		set(m, schema.KeyLabels, slothLabels(n, n.src, sp+".labels", carried))
+		set(m, schema.KeyAnnotations, n.copyOf(sp+".annotations"))
 		if len(m.Content) > 0 {
 			set(out, sev.native, m)
 		}
