@@ -58,33 +58,11 @@ func Stretch(ctx context.Context, q Querier, services []*slo.Service, to time.Ti
 		}
 		return v, nil
 	}
-	byVariant := []string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}
+	counts, err := eventCounts(query, services, rng)
+	if err != nil {
+		return nil, err
+	}
 	byObjective := append(slices.Clone(byVariant), series.ObjectiveLabel)
-	// Events of the base windows, per variant: bases differ between SLOs,
-	// so one query per base.
-	counts := map[string][2]float64{}
-	bases := map[string]bool{}
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			bases[series.WindowValue(s.BaseWindow)] = true
-		}
-	}
-	for _, base := range slices.Sorted(maps.Keys(bases)) {
-		for i, name := range []string{series.Total, series.Errors} {
-			v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s{%s=%q}[%s]))`, strings.Join(byVariant, ", "), name, series.WindowLabel, base, rng))
-			if err != nil {
-				return nil, err
-			}
-			for _, smp := range v {
-				if f, ok := series.Finite(smp.Value); ok {
-					k := key(smp.Metric, byVariant)
-					c := counts[k]
-					c[i] = f
-					counts[k] = c
-				}
-			}
-		}
-	}
 	exhausted, err := query(fmt.Sprintf(`sum_over_time((max by (%s) (%s) <= bool 0)[%s:%s])`, strings.Join(byObjective, ", "), series.BudgetRemaining, rng, res))
 	if err != nil {
 		return nil, err
@@ -143,6 +121,40 @@ func Stretch(ctx context.Context, q Querier, services []*slo.Service, to time.Ti
 		}
 	}
 	return out, nil
+}
+
+// byVariant are the labels that tell an objective's SLI (its threshold's,
+// for latency) apart.
+var byVariant = []string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}
+
+// eventCounts are the events and bad events of every variant's base
+// increments over the range, by key of byVariant: bases differ between
+// SLOs, so one query per base and count.
+func eventCounts(query func(string) (model.Vector, error), services []*slo.Service, rng string) (map[string][2]float64, error) {
+	counts := map[string][2]float64{}
+	bases := map[string]bool{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			bases[series.WindowValue(s.BaseWindow)] = true
+		}
+	}
+	for _, base := range slices.Sorted(maps.Keys(bases)) {
+		for i, name := range []string{series.Total, series.Errors} {
+			v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s{%s=%q}[%s]))`, strings.Join(byVariant, ", "), name, series.WindowLabel, base, rng))
+			if err != nil {
+				return nil, err
+			}
+			for _, smp := range v {
+				if f, ok := series.Finite(smp.Value); ok {
+					k := key(smp.Metric, byVariant)
+					c := counts[k]
+					c[i] = f
+					counts[k] = c
+				}
+			}
+		}
+	}
+	return counts, nil
 }
 
 // groupBy groups a vector's samples by the values of labels.

@@ -331,3 +331,65 @@ func TestStoresLiveInStoreAndSpeakDomainTypes(t *testing.T) {
 		t.Fatalf("only %d methods found in serve", methods)
 	}
 }
+
+// longFunctions are the functions over 80 lines today, each to be split
+// (the command runners once their flags bind to an Options, as serve's do
+// to RunOptions); the list may only shrink. A function that must stay long
+// says why in its doc comment and is listed here with that reason.
+var longFunctions = map[string]string{
+	"budget/budget.go objectiveStates":                    "to split",
+	"budget/discover.go Discover":                         "to split",
+	"cmd/slokit/gate.go runGate":                          "to split",
+	"cmd/slokit/override.go runOverride":                  "to split",
+	"cmd/slokit/report.go runReport":                      "to split",
+	"cmd/slokit/run.go runGenerate":                       "to split",
+	"cmd/slokit/serve.go runServe":                        "to split",
+	"cmd/slokit/simulate.go runSimulate":                  "to split",
+	"generators/alertmanager/alertmanager.go Build":       "to split",
+	"generators/grafana/dashboards.go detail":             "to split",
+	"generators/promrules/promql.go printCached":          "one case per node kind, as Prometheus' printer has",
+	"scenario/parse.go convert":                           "to split",
+	"serve/run.go Run":                                    "to split",
+	"simulate/source.go newSource":                        "to split",
+	"slo/convert_alerting.go convertAlerting":             "to split",
+	"slo/importer/openslo_alpha.go translateOpenSLOAlpha": "to split",
+	"slo/importer/openslo_translate.go translateOpenSLO":  "to split",
+}
+
+// No function passes 80 lines unless it is listed in longFunctions, and
+// every listed one is still long (a split one leaves the list).
+func TestNoFunctionOver80LinesUnlisted(t *testing.T) {
+	out, err := exec.Command("git", "-C", "..", "ls-files", "*.go").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	long := map[string]bool{}
+	for _, f := range strings.Fields(string(out)) {
+		if strings.HasSuffix(f, "_test.go") || strings.HasPrefix(f, ".") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, filepath.Join("..", f), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range file.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			if n := fset.Position(fd.Body.Rbrace).Line - fset.Position(fd.Body.Lbrace).Line - 1; n > 80 {
+				key := f + " " + fd.Name.Name
+				long[key] = true
+				if longFunctions[key] == "" {
+					t.Errorf("%s: %s has %d lines, more than 80: split it", f, fd.Name.Name, n)
+				}
+			}
+		}
+	}
+	for key := range longFunctions {
+		if !long[key] {
+			t.Errorf("%s is no longer over 80 lines: take it off longFunctions", key)
+		}
+	}
+}

@@ -133,7 +133,8 @@ func countValues(label string, e parser.Expr) *parser.AggregateExpr {
 // selectors, built once per SLO and printed dozens of times. Node kinds
 // the generator does not build fall back to the printer.
 // TestEveryExpressionParsesAsPromQLAndMetricsQLAndPrintsAsPrometheusDoes
-// holds the two to the same text.
+// holds the two to the same text. It is long as Prometheus' printer is:
+// one case per node kind, which split up would only move apart.
 func printCached(b *strings.Builder, e parser.Expr, known map[**labels.Matcher]string) {
 	switch n := e.(type) {
 	case *parser.BinaryExpr:
