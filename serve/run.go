@@ -18,6 +18,7 @@ import (
 
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/internal/bounds"
+	"github.com/slokit/slokit/store"
 	"github.com/slokit/slokit/store/files"
 )
 
@@ -42,8 +43,11 @@ type RunOptions struct {
 	// when the files change.
 	TLS *TLSFiles
 	// DataDir holds the overrides and the audit log; default slokit-data.
-	// Options.Store, when set, is used instead.
+	// Options.Store, or the store OpenStore opens, is used instead.
 	DataDir string
+	// OpenStore, when set, opens the store (PostgreSQL, in slokit serve):
+	// inside Run, once the options are valid, and closed by it.
+	OpenStore func(ctx context.Context) (store.Store, error)
 	// AuditBounds bound the audit log's files.
 	AuditBounds files.AuditOptions
 	// StartBackend, when set, starts the backend once the service
@@ -133,8 +137,16 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 
-	// The durable state first: a damaged file is reported at once, before
-	// a backend that may take a while to start.
+	// The durable state first: a damaged file or an unreachable database
+	// is reported at once, before a backend that may take a while to
+	// start.
+	if o.Store == nil && o.OpenStore != nil {
+		st, err := o.OpenStore(ctx)
+		if err != nil {
+			return err
+		}
+		o.Store = st
+	}
 	if o.Store == nil {
 		fs, err := files.OpenFileStore(o.DataDir, o.AuditBounds)
 		if err != nil {

@@ -458,3 +458,27 @@ func TestRunClosesTheStoreOnEveryReturn(t *testing.T) {
 		})
 	}
 }
+
+// A store OpenStore opens is opened once the options are valid (not at all
+// when they are not) and closed by Run, like a store it is given.
+func TestRunOpensAndClosesTheStoreItOpens(t *testing.T) {
+	var opened *closeCounting
+	open := func(context.Context) (store.Store, error) {
+		fs, err := files.OpenFileStore(t.TempDir(), files.AuditOptions{})
+		if err != nil {
+			return nil, err
+		}
+		opened = &closeCounting{Store: fs}
+		return opened, nil
+	}
+	err := serve.Run(context.Background(), serve.RunOptions{Options: serve.Options{RefreshInterval: time.Nanosecond}, OpenStore: open})
+	if err == nil || opened != nil {
+		t.Fatalf("options out of bounds: %v, store opened: %v", err, opened != nil)
+	}
+	if err := serve.Run(context.Background(), serve.RunOptions{Listen: "256.0.0.1:0", OpenStore: open}); err == nil {
+		t.Fatal("Run returned no error")
+	}
+	if opened == nil || opened.closed.Load() != 1 {
+		t.Fatalf("the store Run opened was not closed once: %+v", opened)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/store"
 	"github.com/slokit/slokit/store/files"
 	"github.com/slokit/slokit/store/postgres"
 )
@@ -258,16 +259,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			printTry(stdout, scheme+addr.String(), services, story, tokenHint(*tokenFile, *tokenEnv))
 		}
 	}
-	// PostgreSQL last, once nothing can return before serve.Run, which
-	// closes it.
 	if *storeURL != "" {
-		pg, err := postgres.Open(ctx, postgres.Options{URL: *storeURL, Password: storePassword, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitInvalid
+		// Opened by Run, once the options are valid, and closed by it.
+		opts.OpenStore = func(ctx context.Context) (store.Store, error) {
+			pg, err := postgres.Open(ctx, postgres.Options{URL: *storeURL, Password: storePassword, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
+			if err != nil {
+				return nil, err
+			}
+			logger.Info("overrides and the audit trail in PostgreSQL", "store", pg.String())
+			return pg, nil
 		}
-		logger.Info("overrides and the audit trail in PostgreSQL", "store", pg.String())
-		opts.Store = pg
 	}
 	if err := serve.Run(ctx, opts); err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
