@@ -254,34 +254,11 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		}
 		return st
 	}
-	group := func(m model.Metric) map[string]string {
-		if len(s.Grouping) == 0 {
-			return nil
-		}
-		g := map[string]string{}
-		for _, l := range s.Grouping {
-			g[l] = string(m[model.LabelName(l)])
-		}
-		return g
-	}
-	// An objective (or group) exists as soon as any of its series does:
-	// burn rates and alerts come within minutes of deploying the rules,
-	// the remaining budget only once the first hourly block is recorded.
-	var order []string
-	seen := map[string]model.Metric{}
-	for _, v := range []model.Vector{remaining, burns} {
-		for _, smp := range v {
-			if k := objectiveIdentity(smp.Metric, s); belongs(smp.Metric, s, o) && seen[k] == nil {
-				seen[k] = smp.Metric
-				order = append(order, k)
-			}
-		}
-	}
-	slices.Sort(order)
+	order, seen := objectiveSeries(s, o, remaining, burns)
 	var out []State
 	for _, k := range order {
 		m := seen[k]
-		st := newState(group(m))
+		st := newState(groupOf(s, m))
 		sk := sliIdentity(m, s)
 		// What the backend answers as NaN or ±Inf is no data (see
 		// series.Finite): the field stays nil, the window out of the map.
@@ -328,6 +305,39 @@ func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firi
 		out = append(out, newState(nil))
 	}
 	return out
+}
+
+// objectiveSeries are the identities (objectiveIdentity) of the objective's
+// series, sorted, with a metric of each. An objective (or group) exists as
+// soon as any of its series does: burn rates and alerts come within
+// minutes of deploying the rules, the remaining budget only once the first
+// hourly block is recorded.
+func objectiveSeries(s *slo.SLO, o slo.Objective, remaining, burns model.Vector) ([]string, map[string]model.Metric) {
+	var order []string
+	seen := map[string]model.Metric{}
+	for _, v := range []model.Vector{remaining, burns} {
+		for _, smp := range v {
+			if k := objectiveIdentity(smp.Metric, s); belongs(smp.Metric, s, o) && seen[k] == nil {
+				seen[k] = smp.Metric
+				order = append(order, k)
+			}
+		}
+	}
+	slices.Sort(order)
+	return order, seen
+}
+
+// groupOf is the values of the SLO's grouping labels in m, nil if it is
+// not grouped.
+func groupOf(s *slo.SLO, m model.Metric) map[string]string {
+	if len(s.Grouping) == 0 {
+		return nil
+	}
+	g := map[string]string{}
+	for _, l := range s.Grouping {
+		g[l] = string(m[model.LabelName(l)])
+	}
+	return g
 }
 
 // exhaustion is how long the remaining budget lasts at the burn rate of the
