@@ -16,8 +16,56 @@ import (
 // translateOpenSLO translates an openslo/v1 SLO into a native SLO node, or
 // reports why it cannot be.
 func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yaml.Node {
-	n := nodes{src: d, top: d.Node("")}
+	t := &oslTranslation{d: d, n: nodes{src: d, top: d.Node("")}, reg: reg}
 	s := in.Spec
+	t.checkServiceAndMethod(s)
+	out := t.n.mapping("")
+	set(out, schema.KeyName, t.n.copyOf("metadata.name"))
+	set(out, schema.KeyDescription, t.n.copyOf("spec.description"))
+	set(out, schema.KeyLabels, t.n.copyOf("metadata.labels"))
+	t.warnNotCarriedOver(in)
+	t.timeWindow(out, s)
+	sli, ok := t.indicator(s)
+	if !ok {
+		return nil
+	}
+	sliNode, objectives, ok := t.sliAndObjectives(s, sli)
+	if !ok {
+		return nil
+	}
+	set(out, schema.KeySli, sliNode)
+	if len(objectives) > 0 {
+		list := t.n.sequence("spec.objectives")
+		list.Content = objectives
+		set(out, schema.KeyObjectives, list)
+	} else if len(s.Objectives) == 0 {
+		d.Fail("spec.objectives", "missing: at least one objective with a target")
+	}
+	set(out, schema.KeyAlerting, openSLOAlerting(d, t.n, in, reg))
+	return out
+}
+
+// oslTranslation is what translating one openslo/v1 SLO reads from: the
+// document, its node builder and the registry of referenced documents.
+// refAt, once the SLI is a referenced one (perhaps in another file), is
+// where its nodes point: at the reference.
+type oslTranslation struct {
+	d     *strictyaml.Document
+	n     nodes
+	reg   *Registry
+	refAt string
+}
+
+// at is where a node of the SLI at path points.
+func (t *oslTranslation) at(path string) string {
+	if t.refAt != "" {
+		return t.refAt
+	}
+	return path
+}
+
+func (t *oslTranslation) checkServiceAndMethod(s oslSLOSpec) {
+	d := t.d
 	if s.Service == "" {
 		d.Fail("spec.service", "missing: the service the SLO belongs to")
 	}
@@ -30,10 +78,11 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 	default:
 		d.Fail("spec.budgetingMethod", "unknown budgeting method %q: use Occurrences", s.BudgetingMethod)
 	}
-	out := n.mapping("")
-	set(out, schema.KeyName, n.copyOf("metadata.name"))
-	set(out, schema.KeyDescription, n.copyOf("spec.description"))
-	set(out, schema.KeyLabels, n.copyOf("metadata.labels"))
+}
+
+// warnNotCarriedOver warns of what the native spec has no place for.
+func (t *oslTranslation) warnNotCarriedOver(in *oslSLODoc) {
+	d, s := t.d, in.Spec
 	var dropped []string
 	if in.Metadata.DisplayName != "" {
 		dropped = append(dropped, "metadata.displayName")
@@ -55,6 +104,11 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 	if d.Has("metadata.annotations") {
 		d.Warn("metadata.annotations", "not carried over: slokit's SLOs have no annotations (alert annotations go under alerting)")
 	}
+}
+
+// timeWindow sets the SLO's period: rolling, or a calendar one.
+func (t *oslTranslation) timeWindow(out *yaml.Node, s oslSLOSpec) {
+	d, n := t.d, t.n
 	switch {
 	case len(s.TimeWindow) != 1:
 		d.Fail("spec.timeWindow", "needs exactly one time window, such as [{duration: 28d, isRolling: true}]")
@@ -76,150 +130,153 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 		}
 		set(out, schema.KeyPeriod, n.copyOf("spec.timeWindow[0].duration"))
 	}
+}
 
-	// The indicator, inline or referenced.
-	var sli oslSLISpec
-	sliPath, refAt := "spec.indicator.spec", ""
+// indicator is the SLO's indicator, inline or referenced.
+func (t *oslTranslation) indicator(s oslSLOSpec) (oslSLISpec, bool) {
+	d := t.d
 	switch {
 	case s.Indicator != nil && s.IndicatorRef != "":
 		d.Fail("spec.indicatorRef", "set indicator or indicatorRef, not both")
-		return nil
 	case s.Indicator != nil:
-		sli = s.Indicator.Spec
+		return s.Indicator.Spec, true
 	case s.IndicatorRef != "":
 		var doc oslSLIDoc
-		if err := reg.resolve("SLI", s.IndicatorRef, &doc); err != nil {
+		if err := t.reg.resolve("SLI", s.IndicatorRef, &doc); err != nil {
 			d.Fail("spec.indicatorRef", "%v", err)
-			return nil
+			return oslSLISpec{}, false
 		}
-		sli, refAt = doc.Spec, "spec.indicatorRef"
+		t.refAt = "spec.indicatorRef"
+		return doc.Spec, true
 	default:
 		d.Fail("spec.indicator", "missing: an indicator or an indicatorRef")
-		return nil
 	}
-	// Nodes from a referenced SLI (perhaps in another file) point at the
-	// reference.
-	at := func(path string) string {
-		if refAt != "" {
-			return refAt
-		}
-		return path
+	return oslSLISpec{}, false
+}
+
+// query is the counter selector a metric's Prometheus source reads.
+func (t *oslTranslation) query(m *oslMetric, path string) (string, bool) {
+	d := t.d
+	if m == nil {
+		return "", false
 	}
-	query := func(m *oslMetric, path string) (string, bool) {
-		if m == nil {
+	src := m.MetricSource
+	typ := src.Type
+	if src.MetricSourceRef != "" {
+		var ds oslDataSourceDoc
+		if err := t.reg.resolve("DataSource", src.MetricSourceRef, &ds); err != nil {
+			d.Fail(t.at(path+".metricSource.metricSourceRef"), "%v", err)
 			return "", false
 		}
-		src := m.MetricSource
-		typ := src.Type
-		if src.MetricSourceRef != "" {
-			var ds oslDataSourceDoc
-			if err := reg.resolve("DataSource", src.MetricSourceRef, &ds); err != nil {
-				d.Fail(at(path+".metricSource.metricSourceRef"), "%v", err)
-				return "", false
-			}
-			typ = ds.Spec.Type
-		}
-		if !strings.EqualFold(typ, "Prometheus") {
-			d.Fail(at(path+".metricSource.type"), "metric source type %q is not supported: slokit reads Prometheus sources (type: Prometheus, spec.query)", typ)
-			return "", false
-		}
-		q := src.Spec["query"]
-		if q == "" {
-			d.Fail(at(path+".metricSource.spec"), "missing: query, the Prometheus counter to read")
-			return "", false
-		}
-		sel, ok := counterSelector(q)
-		if !ok {
-			d.Fail(at(path+".metricSource.spec.query"), "query %q is not supported: slokit needs a counter selector (or sum(rate(selector[range]))), whose increases it records itself", q)
-			return "", false
-		}
-		return sel, true
+		typ = ds.Spec.Type
 	}
-	sliNode := n.mapping(at(sliPath))
-	var objectives []*yaml.Node
+	if !strings.EqualFold(typ, "Prometheus") {
+		d.Fail(t.at(path+".metricSource.type"), "metric source type %q is not supported: slokit reads Prometheus sources (type: Prometheus, spec.query)", typ)
+		return "", false
+	}
+	q := src.Spec["query"]
+	if q == "" {
+		d.Fail(t.at(path+".metricSource.spec"), "missing: query, the Prometheus counter to read")
+		return "", false
+	}
+	sel, ok := counterSelector(q)
+	if !ok {
+		d.Fail(t.at(path+".metricSource.spec.query"), "query %q is not supported: slokit needs a counter selector (or sum(rate(selector[range]))), whose increases it records itself", q)
+		return "", false
+	}
+	return sel, true
+}
+
+// sliAndObjectives translate a ratio metric into a ratio SLI, a threshold
+// metric into a latency SLI, with the objectives each takes.
+func (t *oslTranslation) sliAndObjectives(s oslSLOSpec, sli oslSLISpec) (*yaml.Node, []*yaml.Node, bool) {
+	const sliPath = "spec.indicator.spec"
+	sliNode := t.n.mapping(t.at(sliPath))
 	switch {
 	case sli.RatioMetric != nil:
-		r := sli.RatioMetric
-		rp := sliPath + ".ratioMetric"
-		if r.Raw != nil || r.RawType != "" {
-			d.Fail(at(rp+".raw"), "raw ratio metrics are not supported: give good (or bad) and total counters")
-			return nil
-		}
-		if r.Counter != nil && !*r.Counter {
-			d.Fail(at(rp+".counter"), "counter: false is not supported: slokit reads counters of events")
-			return nil
-		}
-		ratio := n.mapping(at(rp))
-		total, okTotal := query(r.Total, rp+".total")
-		switch {
-		case (r.Good == nil) == (r.Bad == nil):
-			d.Fail(at(rp), "needs good or bad, and total")
-			return nil
-		case r.Good != nil:
-			if good, ok := query(r.Good, rp+".good"); ok {
-				set(ratio, schema.KeyGood, n.str(at(rp+".good.metricSource.spec.query"), good))
-			}
-		default:
-			if bad, ok := query(r.Bad, rp+".bad"); ok {
-				set(ratio, schema.KeyErrors, n.str(at(rp+".bad.metricSource.spec.query"), bad))
-			}
-		}
-		if okTotal {
-			set(ratio, schema.KeyTotal, n.str(at(rp+".total.metricSource.spec.query"), total))
-		}
-		set(sliNode, schema.KeyRatio, ratio)
-		for i, o := range s.Objectives {
-			op := fmt.Sprintf("spec.objectives[%d]", i)
-			if obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil}); obj != nil {
-				objectives = append(objectives, obj)
-			}
-		}
+		objectives, ok := t.ratio(s, sli.RatioMetric, sliPath+".ratioMetric", sliNode)
+		return sliNode, objectives, ok
 	case sli.ThresholdMetric != nil:
-		tp := sliPath + ".thresholdMetric"
-		sel, ok := query(sli.ThresholdMetric, tp)
-		if !ok {
-			return nil
-		}
-		scale, ok := histogramUnit(sel)
-		if !ok {
-			d.Fail(at(tp+".metricSource.spec.query"), "a thresholdMetric maps onto a latency SLI only over a Prometheus histogram's _bucket series with its unit in the name (_seconds_bucket, _milliseconds_bucket); got %s", sel)
-			return nil
-		}
-		lat := n.mapping(at(tp))
-		set(lat, schema.KeyHistogram, n.str(at(tp+".metricSource.spec.query"), sel))
-		set(sliNode, schema.KeyLatency, lat)
-		for i, o := range s.Objectives {
-			op := fmt.Sprintf("spec.objectives[%d]", i)
-			if o.Op != "lt" && o.Op != "lte" {
-				d.Fail(op+".op", "a latency objective is op: lt or lte (requests faster than value), got %q", o.Op)
-				continue
-			}
-			if o.Value == nil || *o.Value <= 0 {
-				d.Fail(op+".value", "missing: the latency threshold, in the histogram's unit")
-				continue
-			}
-			obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil})
-			if obj == nil {
-				continue
-			}
-			threshold := time.Duration(*o.Value * float64(scale))
-			set(obj, schema.KeyThreshold, n.str(op+".value", model.Duration(threshold).String()))
-			objectives = append(objectives, obj)
+		objectives, ok := t.latency(s, sli.ThresholdMetric, sliPath+".thresholdMetric", sliNode)
+		return sliNode, objectives, ok
+	}
+	t.d.Fail(t.at(sliPath), "needs a ratioMetric or a thresholdMetric")
+	return nil, nil, false
+}
+
+func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNode *yaml.Node) ([]*yaml.Node, bool) {
+	d, n := t.d, t.n
+	if r.Raw != nil || r.RawType != "" {
+		d.Fail(t.at(rp+".raw"), "raw ratio metrics are not supported: give good (or bad) and total counters")
+		return nil, false
+	}
+	if r.Counter != nil && !*r.Counter {
+		d.Fail(t.at(rp+".counter"), "counter: false is not supported: slokit reads counters of events")
+		return nil, false
+	}
+	ratio := n.mapping(t.at(rp))
+	total, okTotal := t.query(r.Total, rp+".total")
+	switch {
+	case (r.Good == nil) == (r.Bad == nil):
+		d.Fail(t.at(rp), "needs good or bad, and total")
+		return nil, false
+	case r.Good != nil:
+		if good, ok := t.query(r.Good, rp+".good"); ok {
+			set(ratio, schema.KeyGood, n.str(t.at(rp+".good.metricSource.spec.query"), good))
 		}
 	default:
-		d.Fail(at(sliPath), "needs a ratioMetric or a thresholdMetric")
-		return nil
+		if bad, ok := t.query(r.Bad, rp+".bad"); ok {
+			set(ratio, schema.KeyErrors, n.str(t.at(rp+".bad.metricSource.spec.query"), bad))
+		}
 	}
-	set(out, schema.KeySli, sliNode)
-	if len(objectives) > 0 {
-		list := n.sequence("spec.objectives")
-		list.Content = objectives
-		set(out, schema.KeyObjectives, list)
-	} else if len(s.Objectives) == 0 {
-		d.Fail("spec.objectives", "missing: at least one objective with a target")
+	if okTotal {
+		set(ratio, schema.KeyTotal, n.str(t.at(rp+".total.metricSource.spec.query"), total))
 	}
-	set(out, schema.KeyAlerting, openSLOAlerting(d, n, in, reg))
-	return out
+	set(sliNode, schema.KeyRatio, ratio)
+	var objectives []*yaml.Node
+	for i, o := range s.Objectives {
+		op := fmt.Sprintf("spec.objectives[%d]", i)
+		if obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil}); obj != nil {
+			objectives = append(objectives, obj)
+		}
+	}
+	return objectives, true
+}
+
+func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode *yaml.Node) ([]*yaml.Node, bool) {
+	d, n := t.d, t.n
+	sel, ok := t.query(m, tp)
+	if !ok {
+		return nil, false
+	}
+	scale, ok := histogramUnit(sel)
+	if !ok {
+		d.Fail(t.at(tp+".metricSource.spec.query"), "a thresholdMetric maps onto a latency SLI only over a Prometheus histogram's _bucket series with its unit in the name (_seconds_bucket, _milliseconds_bucket); got %s", sel)
+		return nil, false
+	}
+	lat := n.mapping(t.at(tp))
+	set(lat, schema.KeyHistogram, n.str(t.at(tp+".metricSource.spec.query"), sel))
+	set(sliNode, schema.KeyLatency, lat)
+	var objectives []*yaml.Node
+	for i, o := range s.Objectives {
+		op := fmt.Sprintf("spec.objectives[%d]", i)
+		if o.Op != "lt" && o.Op != "lte" {
+			d.Fail(op+".op", "a latency objective is op: lt or lte (requests faster than value), got %q", o.Op)
+			continue
+		}
+		if o.Value == nil || *o.Value <= 0 {
+			d.Fail(op+".value", "missing: the latency threshold, in the histogram's unit")
+			continue
+		}
+		obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil})
+		if obj == nil {
+			continue
+		}
+		threshold := time.Duration(*o.Value * float64(scale))
+		set(obj, schema.KeyThreshold, n.str(op+".value", model.Duration(threshold).String()))
+		objectives = append(objectives, obj)
+	}
+	return objectives, true
 }
 
 // objectiveFields says which fields an OpenSLO objective sets.

@@ -32,16 +32,19 @@ type oslDataSourceDoc struct {
 }
 
 type oslSLISpec struct {
-	Description     string     `yaml:"description"`
-	ThresholdMetric *oslMetric `yaml:"thresholdMetric"`
-	RatioMetric     *struct {
-		Counter *bool      `yaml:"counter"`
-		Good    *oslMetric `yaml:"good"`
-		Bad     *oslMetric `yaml:"bad"`
-		Total   *oslMetric `yaml:"total"`
-		RawType string     `yaml:"rawType"`
-		Raw     *oslMetric `yaml:"raw"`
-	} `yaml:"ratioMetric"`
+	Description     string          `yaml:"description"`
+	ThresholdMetric *oslMetric      `yaml:"thresholdMetric"`
+	RatioMetric     *oslRatioMetric `yaml:"ratioMetric"`
+}
+
+// oslRatioMetric is an SLI's ratio of counters.
+type oslRatioMetric struct {
+	Counter *bool      `yaml:"counter"`
+	Good    *oslMetric `yaml:"good"`
+	Bad     *oslMetric `yaml:"bad"`
+	Total   *oslMetric `yaml:"total"`
+	RawType string     `yaml:"rawType"`
+	Raw     *oslMetric `yaml:"raw"`
 }
 
 type oslSLIDoc struct {
@@ -109,36 +112,39 @@ type oslSLODoc struct {
 	APIVersion string      `yaml:"apiVersion"`
 	Kind       string      `yaml:"kind"`
 	Metadata   oslMetadata `yaml:"metadata"`
-	Spec       struct {
-		Description string `yaml:"description"`
-		Service     string `yaml:"service"`
-		Indicator   *struct {
-			Metadata oslMetadata `yaml:"metadata"`
-			Spec     oslSLISpec  `yaml:"spec"`
-		} `yaml:"indicator"`
-		IndicatorRef string `yaml:"indicatorRef"`
-		TimeWindow   []struct {
-			Duration  string `yaml:"duration"`
-			IsRolling *bool  `yaml:"isRolling"`
-			Calendar  *struct {
-				StartTime string `yaml:"startTime"`
-				TimeZone  string `yaml:"timeZone"`
-			} `yaml:"calendar"`
-		} `yaml:"timeWindow"`
-		BudgetingMethod string `yaml:"budgetingMethod"`
-		Objectives      []struct {
-			DisplayName     string               `yaml:"displayName"`
-			Op              string               `yaml:"op"`
-			Value           *float64             `yaml:"value"`
-			Target          *float64             `yaml:"target"`
-			TargetPercent   *float64             `yaml:"targetPercent"`
-			TimeSliceTarget *float64             `yaml:"timeSliceTarget"`
-			TimeSliceWindow *strictyaml.Duration `yaml:"timeSliceWindow"`
-			CompositeWeight *float64             `yaml:"compositeWeight"`
-		} `yaml:"objectives"`
-		// A pointer: OpenSLO files often leave alertPolicies empty (null).
-		AlertPolicies *[]oslPolicyItem `yaml:"alertPolicies"`
-	} `yaml:"spec"`
+	Spec       oslSLOSpec  `yaml:"spec"`
+}
+
+// oslSLOSpec is an openslo/v1 SLO's spec.
+type oslSLOSpec struct {
+	Description string `yaml:"description"`
+	Service     string `yaml:"service"`
+	Indicator   *struct {
+		Metadata oslMetadata `yaml:"metadata"`
+		Spec     oslSLISpec  `yaml:"spec"`
+	} `yaml:"indicator"`
+	IndicatorRef string `yaml:"indicatorRef"`
+	TimeWindow   []struct {
+		Duration  string `yaml:"duration"`
+		IsRolling *bool  `yaml:"isRolling"`
+		Calendar  *struct {
+			StartTime string `yaml:"startTime"`
+			TimeZone  string `yaml:"timeZone"`
+		} `yaml:"calendar"`
+	} `yaml:"timeWindow"`
+	BudgetingMethod string `yaml:"budgetingMethod"`
+	Objectives      []struct {
+		DisplayName     string               `yaml:"displayName"`
+		Op              string               `yaml:"op"`
+		Value           *float64             `yaml:"value"`
+		Target          *float64             `yaml:"target"`
+		TargetPercent   *float64             `yaml:"targetPercent"`
+		TimeSliceTarget *float64             `yaml:"timeSliceTarget"`
+		TimeSliceWindow *strictyaml.Duration `yaml:"timeSliceWindow"`
+		CompositeWeight *float64             `yaml:"compositeWeight"`
+	} `yaml:"objectives"`
+	// A pointer: OpenSLO files often leave alertPolicies empty (null).
+	AlertPolicies *[]oslPolicyItem `yaml:"alertPolicies"`
 }
 
 // OpenSLO v1alpha, as Sloth reads it: objectives carry their own ratio
