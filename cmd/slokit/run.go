@@ -297,20 +297,11 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		}
 		return generateAlertmanager(paths, *out, specReading{strict: *strict, maxFileBytes: *maxBytes}, stdout, stderr)
 	}
-	f := promrules.Format(*format)
-	if err := promrules.Check(f, nil); err != nil {
-		if !slices.Contains(strings.Split(promrules.FormatList(), ", "), *format) {
-			fmt.Fprintf(stderr, "slokit generate: --format: unknown format %q: use one of %s, %s\n", *format, promrules.FormatList(), alertmanagerFormat)
-			return exitUsage
-		}
-		fmt.Fprintf(stderr, "slokit generate: --format: %v\n", err)
+	output, ok := rulesOutput(*format, objects, stderr)
+	if !ok {
 		return exitUsage
 	}
-	output := promrules.Output{Format: f, Objects: objects.meta()}
-	if err := output.Check(nil); err != nil {
-		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
-		return exitUsage
-	}
+	f := output.Format
 	if *dashboards != "" && filepath.Clean(*dashboards) == filepath.Clean(*out) {
 		fmt.Fprintln(stderr, "slokit generate: --dashboards must be another folder than -o: both write SERVICE files")
 		return exitUsage
@@ -334,27 +325,43 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "wrote %d dashboard(s) to %s\n", n, *dashboards)
 	}
-	if *out == "-" {
-		if err := promrules.Write(stdout, output, services); err != nil {
-			fmt.Fprintf(stderr, "slokit generate: %v\n", err)
-			return exitInvalid
-		}
-		return exitOK
+	var werr error
+	switch {
+	case *out == "-":
+		werr = promrules.Write(stdout, output, services)
+	case isFileOutput(*out):
+		werr = writeOneFile(*out, output, services)
+	default:
+		_, werr = writeFiles(rulesFolder(*out, output), services, paths)
 	}
-	if isFileOutput(*out) {
-		if err := writeOneFile(*out, output, services); err != nil {
-			fmt.Fprintf(stderr, "slokit generate: %v\n", err)
-			return exitInvalid
-		}
-		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
-		return exitOK
-	}
-	if _, err := writeFiles(rulesFolder(*out, output), services, paths); err != nil {
-		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
+	if werr != nil {
+		fmt.Fprintf(stderr, "slokit generate: %v\n", werr)
 		return exitInvalid
 	}
-	fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
+	if *out != "-" {
+		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
+	}
 	return exitOK
+}
+
+// rulesOutput is the rule output --format and the object flags ask for,
+// or false, having said why.
+func rulesOutput(format string, objects objectFlags, stderr io.Writer) (promrules.Output, bool) {
+	f := promrules.Format(format)
+	if err := promrules.Check(f, nil); err != nil {
+		if !slices.Contains(strings.Split(promrules.FormatList(), ", "), format) {
+			fmt.Fprintf(stderr, "slokit generate: --format: unknown format %q: use one of %s, %s\n", format, promrules.FormatList(), alertmanagerFormat)
+			return promrules.Output{}, false
+		}
+		fmt.Fprintf(stderr, "slokit generate: --format: %v\n", err)
+		return promrules.Output{}, false
+	}
+	output := promrules.Output{Format: f, Objects: objects.meta()}
+	if err := output.Check(nil); err != nil {
+		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
+		return promrules.Output{}, false
+	}
+	return output, true
 }
 
 // alertmanagerFormat is generate's format for Alertmanager routing, which
