@@ -51,92 +51,114 @@ var defaultBounds = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 
 func newSource(s *slo.SLO, series int) (*source, error) {
 	src := &source{slo: s, refs: map[string]storage.SeriesRef{}, values: map[string]float64{}}
-	// Grouped SLOs get three values per grouping label; k is a series'
-	// index among those of its kind (good, bad, ...), so that every group
-	// gets its share of each kind.
-	const groups = 3
-	id := func(i, k int) map[string]string {
-		extra := map[string]string{"sim_series": strconv.Itoa(i)}
-		for _, g := range s.Grouping {
-			extra[s.RawLabel(g)] = fmt.Sprintf("%s-%d", g, k%groups)
-		}
-		return extra
-	}
-	fail := func(err error) error {
-		return fmt.Errorf("%s/%s: cannot synthesize series for the SLI: %w", s.Service, s.Name, err)
-	}
+	var err error
 	switch s.SLI.Kind {
 	case slo.Ratio:
-		nBad := max(1, series/5)
-		if len(s.Grouping) > 0 {
-			// Whole multiples of the groups, so every group gets the same
-			// traffic and the same error ratio.
-			nBad = (max(groups, nBad) + groups - 1) / groups * groups
-			series = nBad + (max(groups, series-nBad)+groups-1)/groups*groups
-		}
-		total := requirement{matchers: s.SLI.Total.Matchers, match: true}
-		for i := range series {
-			var reqs []requirement
-			isBad := i < nBad
-			if s.SLI.Errors != nil {
-				reqs = []requirement{total, {matchers: s.SLI.Errors.Matchers, match: isBad}}
-			} else {
-				reqs = []requirement{total, {matchers: s.SLI.Good.Matchers, match: !isBad}}
-			}
-			k := i
-			if !isBad {
-				k = i - nBad
-			}
-			ls, err := synthesize(reqs, id(i, k))
-			if err != nil {
-				return nil, fail(err)
-			}
-			if isBad {
-				src.bad = append(src.bad, ls)
-			} else {
-				src.good = append(src.good, ls)
-			}
-		}
+		err = src.ratioSeries(series)
 	case slo.Latency:
 		if s.SLI.NativeHistogram {
 			return nil, fmt.Errorf("%s/%s: simulate does not synthesize native histograms yet; use a classic histogram spec to backtest", s.Service, s.Name)
 		}
-		bounds := slices.Clone(defaultBounds)
-		for _, o := range s.Objectives {
-			bounds = append(bounds, o.Threshold.Seconds())
-		}
-		slices.Sort(bounds)
-		src.bounds = append(slices.Compact(bounds), math.Inf(1))
-		// The scenario's cardinality counts series, so a histogram's
-		// buckets share it: 100 series are 7 instances of 14 buckets.
-		for i := range max(1, series/len(src.bounds)) {
-			var set []labels.Labels
-			for _, b := range src.bounds {
-				extra := id(i, i)
-				extra["le"] = strconv.FormatFloat(b, 'g', -1, 64)
-				if math.IsInf(b, 1) {
-					extra["le"] = "+Inf"
-				}
-				ls, err := synthesize([]requirement{{matchers: s.SLI.Histogram.Matchers, match: true}}, extra)
-				if err != nil {
-					return nil, fail(err)
-				}
-				set = append(set, ls)
-			}
-			src.buckets = append(src.buckets, set)
-		}
+		err = src.bucketSeries(series)
 	case slo.BoolGauge:
 		for i := range series {
-			ls, err := synthesize([]requirement{{matchers: s.SLI.Gauge.Matchers, match: true}}, id(i, i))
-			if err != nil {
-				return nil, fail(err)
+			ls, serr := synthesize([]requirement{{matchers: s.SLI.Gauge.Matchers, match: true}}, src.id(i, i))
+			if serr != nil {
+				err = serr
+				break
 			}
 			src.gauges = append(src.gauges, ls)
 		}
 	default:
 		return nil, fmt.Errorf("%s/%s: a raw SLI's metrics are unknown to slokit, so simulate cannot synthesize them; give the metrics with --total and --errors instead", s.Service, s.Name)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: cannot synthesize series for the SLI: %w", s.Service, s.Name, err)
+	}
 	return src, nil
+}
+
+// sourceGroups is how many values each grouping label of a grouped SLO
+// takes.
+const sourceGroups = 3
+
+// id are the labels that tell a synthetic series apart: its number, and
+// for a grouped SLO its group, from k, the series' index among those of
+// its kind (good, bad, ...), so that every group gets its share of each
+// kind.
+func (src *source) id(i, k int) map[string]string {
+	extra := map[string]string{"sim_series": strconv.Itoa(i)}
+	for _, g := range src.slo.Grouping {
+		extra[src.slo.RawLabel(g)] = fmt.Sprintf("%s-%d", g, k%sourceGroups)
+	}
+	return extra
+}
+
+// ratioSeries synthesizes a ratio SLI's series: a fifth of them bad.
+func (src *source) ratioSeries(series int) error {
+	s, groups := src.slo, sourceGroups
+	nBad := max(1, series/5)
+	if len(s.Grouping) > 0 {
+		// Whole multiples of the groups, so every group gets the same
+		// traffic and the same error ratio.
+		nBad = (max(groups, nBad) + groups - 1) / groups * groups
+		series = nBad + (max(groups, series-nBad)+groups-1)/groups*groups
+	}
+	total := requirement{matchers: s.SLI.Total.Matchers, match: true}
+	for i := range series {
+		var reqs []requirement
+		isBad := i < nBad
+		if s.SLI.Errors != nil {
+			reqs = []requirement{total, {matchers: s.SLI.Errors.Matchers, match: isBad}}
+		} else {
+			reqs = []requirement{total, {matchers: s.SLI.Good.Matchers, match: !isBad}}
+		}
+		k := i
+		if !isBad {
+			k = i - nBad
+		}
+		ls, err := synthesize(reqs, src.id(i, k))
+		if err != nil {
+			return err
+		}
+		if isBad {
+			src.bad = append(src.bad, ls)
+		} else {
+			src.good = append(src.good, ls)
+		}
+	}
+	return nil
+}
+
+// bucketSeries synthesizes a classic histogram's buckets: the default
+// bounds and every objective's threshold. The scenario's cardinality counts
+// series, so a histogram's buckets share it: 100 series are 7 instances of
+// 14 buckets.
+func (src *source) bucketSeries(series int) error {
+	s := src.slo
+	bounds := slices.Clone(defaultBounds)
+	for _, o := range s.Objectives {
+		bounds = append(bounds, o.Threshold.Seconds())
+	}
+	slices.Sort(bounds)
+	src.bounds = append(slices.Compact(bounds), math.Inf(1))
+	for i := range max(1, series/len(src.bounds)) {
+		var set []labels.Labels
+		for _, b := range src.bounds {
+			extra := src.id(i, i)
+			extra["le"] = strconv.FormatFloat(b, 'g', -1, 64)
+			if math.IsInf(b, 1) {
+				extra["le"] = "+Inf"
+			}
+			ls, err := synthesize([]requirement{{matchers: s.SLI.Histogram.Matchers, match: true}}, extra)
+			if err != nil {
+				return err
+			}
+			set = append(set, ls)
+		}
+		src.buckets = append(src.buckets, set)
+	}
+	return nil
 }
 
 // budget is the error budget burn-rate levels are resolved against: the
