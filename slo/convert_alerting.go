@@ -74,26 +74,7 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 			c.Fail(path+".ticket.severity", "pages and tickets both carry severity=%s: give each its own value, so routes, inhibit rules and the gate tell them apart", page)
 		}
 	}
-	var tiers []burnrate.Tier
-	if in != nil && len(in.Tiers) > 0 {
-		longWindows := map[time.Duration]string{}
-		for i := range in.Tiers {
-			p := fmt.Sprintf("%s.tiers[%d]", path, i)
-			t, ok := c.convertTier(s, &in.Tiers[i], p)
-			if !ok {
-				continue
-			}
-			if first, dup := longWindows[t.Long]; dup {
-				c.Fail(p+".long", "tiers[%s] already uses the long window %s: each tier needs its own", first, model.Duration(t.Long))
-				continue
-			}
-			longWindows[t.Long] = strconv.Itoa(i)
-			tiers = append(tiers, t)
-		}
-	} else if s.BaseWindow > 0 {
-		tiers = burnrate.DefaultTiers(s.Period, s.BaseWindow)
-	}
-	for _, t := range tiers {
+	for _, t := range c.convertTiers(s, in, path) {
 		if !disabled[t.Severity] {
 			a.Tiers = append(a.Tiers, t)
 		}
@@ -241,4 +222,31 @@ func (c *converter) convertPolicy(base Policy, in *specPolicy, path string) Poli
 		}
 	}
 	return p
+}
+
+// convertTiers are the spec's alert tiers, each with a long window of its
+// own, or the default tiers scaled to the period.
+func (c *converter) convertTiers(s *SLO, in *specAlerting, path string) []burnrate.Tier {
+	if in == nil || len(in.Tiers) == 0 {
+		if s.BaseWindow > 0 {
+			return burnrate.DefaultTiers(s.Period, s.BaseWindow)
+		}
+		return nil
+	}
+	var tiers []burnrate.Tier
+	longWindows := map[time.Duration]string{}
+	for i := range in.Tiers {
+		p := fmt.Sprintf("%s.tiers[%d]", path, i)
+		t, ok := c.convertTier(s, &in.Tiers[i], p)
+		if !ok {
+			continue
+		}
+		if first, dup := longWindows[t.Long]; dup {
+			c.Fail(p+".long", "tiers[%s] already uses the long window %s: each tier needs its own", first, model.Duration(t.Long))
+			continue
+		}
+		longWindows[t.Long] = strconv.Itoa(i)
+		tiers = append(tiers, t)
+	}
+	return tiers
 }

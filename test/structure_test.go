@@ -347,7 +347,6 @@ var longFunctions = map[string]string{
 	"generators/promrules/promql.go printCached":          "one case per node kind, as Prometheus' printer has",
 	"scenario/parse.go convert":                           "to split",
 	"serve/run.go Run":                                    "to split",
-	"slo/convert_alerting.go convertAlerting":             "to split",
 	"slo/importer/openslo_alpha.go translateOpenSLOAlpha": "to split",
 }
 
