@@ -345,59 +345,8 @@ func detail(s *slo.SLO, overview string) (dashboard.Dashboard, error) {
 	if s.Description != "" {
 		b = b.Description(Description + " " + s.Description)
 	}
-	for _, o := range s.Objectives {
-		om := m.objective(o)
-		sm := m.threshold(o)
-		b = b.WithRow(dashboard.NewRowBuilder("Objective " + objectiveTitle(s, o)))
-		b = b.WithPanel(graph().Title("Error budget burndown").Span(12).Height(8).
-			Description(fmt.Sprintf("Share of the error budget %s left over time, against spending it evenly from the start of the range (with the range at %s, the line reaches 0 now).", periodName(s), period)).
-			Unit("percentunit").Min(-0.5).Max(1).
-			Thresholds(budgetThresholds(s)).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
-			WithTarget(query(0, om.of(series.BudgetRemaining), strings.TrimSpace("remaining "+legend(s)))).
-			WithTarget(query(1, fmt.Sprintf("clamp_min(vector(1 - (time() - %s) / %s), 0)", RangeStart, seconds(s.Period)), "spent evenly")))
-		b = b.WithPanel(graph().Title("SLI against the objective").Span(12).Height(8).
-			Unit("percentunit").Decimals(decimals(o)).
-			WithTarget(query(0, "1 - "+m.errorRatio(o, shortest), strings.TrimSpace("SLI over "+series.WindowValue(shortest)+" "+legend(s)))).
-			WithTarget(query(1, "1 - "+sm.budgetWindow(s).of(series.ErrorRatio), strings.TrimSpace("SLI over "+periodToDate(s)+" "+legend(s)))).
-			WithTarget(query(2, "max("+om.of(series.Objective)+")", "objective")))
-		for _, t := range s.Alerting.Tiers {
-			windows := series.WindowValue(t.Long) + "|" + series.WindowValue(t.Short)
-			b = b.WithPanel(graph().
-				Title(fmt.Sprintf("%s burn rate over %s and %s (fires above %sx)", capitalized(string(t.Severity)), series.WindowValue(t.Long), series.WindowValue(t.Short), strconv.FormatFloat(t.Factor, 'f', -1, 64))).
-				Span(24 / uint32(min(len(s.Alerting.Tiers), 4))).Height(7).
-				Unit("x").Min(0).
-				Thresholds(thresholds(green, from(t.Factor, red))).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
-				WithTarget(query(0, om.matching(series.WindowLabel, windows).of(series.BurnRate), legend(s, series.WindowLabel))))
-		}
-	}
-	base := series.WindowValue(s.BaseWindow)
-	perSecond := seconds(s.BaseWindow)
-	b = b.WithRow(dashboard.NewRowBuilder("Traffic"))
-	// Raw SLIs record an error ratio, no event counts.
-	ratioWidth := uint32(24)
-	if s.SLI.Kind != slo.Raw {
-		ratioWidth = 12
-		b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
-			Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).
-			Unit("reqps").Min(0).
-			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.perBase(series.Total)), perSecond), strings.TrimSpace("events "+legend(s)))).
-			WithTarget(query(1, fmt.Sprintf("%s / %s", m.perBase(series.Errors), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
-	}
-	b = b.WithPanel(graph().Title("Error ratio").Span(ratioWidth).Height(8).
-		Unit("percentunit").Min(0).
-		WithTarget(query(0, m.errorRatios(s, shortest), strings.TrimSpace("over "+series.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
-	if s.SLI.Kind == slo.Latency {
-		lat := graph().Title("Latency").Span(24).Height(8).
-			Description("Quantiles of the SLI's histogram at each objective, read from the raw series; the dashed lines are the thresholds.").
-			Unit("s").Min(0).
-			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))
-		var steps []dashboard.Threshold
-		for i, o := range s.Objectives {
-			lat = lat.WithTarget(query(i, latencyQuery(s, o.Ratio()), strings.TrimSpace("p"+o.Label()+" "+legend(s))))
-			steps = append(steps, from(o.Threshold.Seconds(), red))
-		}
-		b = b.WithPanel(lat.Thresholds(thresholds(green, steps...)))
-	}
+	b = objectiveRows(b, s, m, shortest)
+	b = trafficRow(b, s, m, shortest)
 	b = b.WithRow(dashboard.NewRowBuilder("Alerting"))
 	b = b.WithPanel(text.NewPanelBuilder().Title("Alert tiers").Span(24).Height(7).
 		Mode(text.TextModeMarkdown).Content(tierTable(s)))
@@ -463,4 +412,70 @@ func tierTable(s *slo.SLO) string {
 		fmt.Fprintf(&b, "\nRunbook: %s\n", s.Alerting.Runbook)
 	}
 	return b.String()
+}
+
+// objectiveRows add a row per objective: its budget burndown, its SLI
+// against the objective, and a burn-rate panel per alert tier.
+func objectiveRows(b *dashboard.DashboardBuilder, s *slo.SLO, m matchers, shortest time.Duration) *dashboard.DashboardBuilder {
+	period := series.WindowValue(s.Period)
+	for _, o := range s.Objectives {
+		om := m.objective(o)
+		sm := m.threshold(o)
+		b = b.WithRow(dashboard.NewRowBuilder("Objective " + objectiveTitle(s, o)))
+		b = b.WithPanel(graph().Title("Error budget burndown").Span(12).Height(8).
+			Description(fmt.Sprintf("Share of the error budget %s left over time, against spending it evenly from the start of the range (with the range at %s, the line reaches 0 now).", periodName(s), period)).
+			Unit("percentunit").Min(-0.5).Max(1).
+			Thresholds(budgetThresholds(s)).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
+			WithTarget(query(0, om.of(series.BudgetRemaining), strings.TrimSpace("remaining "+legend(s)))).
+			WithTarget(query(1, fmt.Sprintf("clamp_min(vector(1 - (time() - %s) / %s), 0)", RangeStart, seconds(s.Period)), "spent evenly")))
+		b = b.WithPanel(graph().Title("SLI against the objective").Span(12).Height(8).
+			Unit("percentunit").Decimals(decimals(o)).
+			WithTarget(query(0, "1 - "+m.errorRatio(o, shortest), strings.TrimSpace("SLI over "+series.WindowValue(shortest)+" "+legend(s)))).
+			WithTarget(query(1, "1 - "+sm.budgetWindow(s).of(series.ErrorRatio), strings.TrimSpace("SLI over "+periodToDate(s)+" "+legend(s)))).
+			WithTarget(query(2, "max("+om.of(series.Objective)+")", "objective")))
+		for _, t := range s.Alerting.Tiers {
+			windows := series.WindowValue(t.Long) + "|" + series.WindowValue(t.Short)
+			b = b.WithPanel(graph().
+				Title(fmt.Sprintf("%s burn rate over %s and %s (fires above %sx)", capitalized(string(t.Severity)), series.WindowValue(t.Long), series.WindowValue(t.Short), strconv.FormatFloat(t.Factor, 'f', -1, 64))).
+				Span(24 / uint32(min(len(s.Alerting.Tiers), 4))).Height(7).
+				Unit("x").Min(0).
+				Thresholds(thresholds(green, from(t.Factor, red))).ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)).
+				WithTarget(query(0, om.matching(series.WindowLabel, windows).of(series.BurnRate), legend(s, series.WindowLabel))))
+		}
+	}
+	return b
+}
+
+// trafficRow adds the traffic row: events and bad events (but for raw
+// SLIs, which record none), the error ratio, and a latency SLI's quantiles.
+func trafficRow(b *dashboard.DashboardBuilder, s *slo.SLO, m matchers, shortest time.Duration) *dashboard.DashboardBuilder {
+	base := series.WindowValue(s.BaseWindow)
+	perSecond := seconds(s.BaseWindow)
+	b = b.WithRow(dashboard.NewRowBuilder("Traffic"))
+	// Raw SLIs record an error ratio, no event counts.
+	ratioWidth := uint32(24)
+	if s.SLI.Kind != slo.Raw {
+		ratioWidth = 12
+		b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
+			Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).
+			Unit("reqps").Min(0).
+			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.perBase(series.Total)), perSecond), strings.TrimSpace("events "+legend(s)))).
+			WithTarget(query(1, fmt.Sprintf("%s / %s", m.perBase(series.Errors), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
+	}
+	b = b.WithPanel(graph().Title("Error ratio").Span(ratioWidth).Height(8).
+		Unit("percentunit").Min(0).
+		WithTarget(query(0, m.errorRatios(s, shortest), strings.TrimSpace("over "+series.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
+	if s.SLI.Kind == slo.Latency {
+		lat := graph().Title("Latency").Span(24).Height(8).
+			Description("Quantiles of the SLI's histogram at each objective, read from the raw series; the dashed lines are the thresholds.").
+			Unit("s").Min(0).
+			ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))
+		var steps []dashboard.Threshold
+		for i, o := range s.Objectives {
+			lat = lat.WithTarget(query(i, latencyQuery(s, o.Ratio()), strings.TrimSpace("p"+o.Label()+" "+legend(s))))
+			steps = append(steps, from(o.Threshold.Seconds(), red))
+		}
+		b = b.WithPanel(lat.Thresholds(thresholds(green, steps...)))
+	}
+	return b
 }
