@@ -342,7 +342,6 @@ var longFunctions = map[string]string{
 	"cmd/slokit/report.go runReport":                      "to split",
 	"cmd/slokit/serve.go runServe":                        "to split",
 	"cmd/slokit/simulate.go runSimulate":                  "to split",
-	"generators/alertmanager/alertmanager.go Build":       "to split",
 	"generators/promrules/promql.go printCached":          "one case per node kind, as Prometheus' printer has",
 	"scenario/parse.go convert":                           "to split",
 	"serve/run.go Run":                                    "to split",

@@ -128,53 +128,8 @@ func (o owner) matcher() string {
 
 // Build returns the routing for the alerts of services' SLOs.
 func Build(services []*slo.Service) Config {
-	byTeam := map[owner][]alertTier{}
-	alertNames := map[string]bool{}
-	severityPairs := map[[2]string]bool{}
-	equal := map[string]bool{}
-	budgetNames := map[string]bool{}
-	budgetShares := map[float64]bool{}
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			tiers := enabledSeverities(s)
-			budget := s.Alerting.Budget
-			if len(tiers) == 0 && len(budget.Spent) == 0 {
-				continue
-			}
-			for _, g := range s.Grouping {
-				equal[g] = true
-			}
-			team := teamOf(s)
-			if len(tiers) > 0 {
-				alertNames[s.Alerting.Name] = true
-			}
-			for _, sev := range tiers {
-				byTeam[team] = append(byTeam[team], alertTier{
-					slo: s, severity: sev, value: s.Alerting.SeverityValue(sev), priority: literalLabel(s, sev, PriorityLabel),
-				})
-			}
-			if len(tiers) == 2 {
-				severityPairs[[2]string{s.Alerting.SeverityValue(burnrate.Page), s.Alerting.SeverityValue(burnrate.Ticket)}] = true
-			}
-			if len(budget.Spent) > 0 {
-				alertNames[budget.Name] = true
-				budgetNames[budget.Name] = true
-				for _, p := range budget.Spent {
-					budgetShares[p] = true
-				}
-				priority, ok := budget.Labels[PriorityLabel]
-				if !ok {
-					priority = literalLabel(s, budget.Severity, PriorityLabel)
-				} else if strings.Contains(priority, "{{") {
-					priority = ""
-				}
-				byTeam[team] = append(byTeam[team], alertTier{
-					slo: s, severity: budget.Severity, value: s.Alerting.SeverityValue(budget.Severity), priority: priority,
-				})
-			}
-		}
-	}
-	names := slices.Sorted(maps.Keys(alertNames))
+	inv := inventoryOf(services)
+	names := slices.Sorted(maps.Keys(inv.alertNames))
 	slokitAlerts := matcher(series.AlertNameLabel, "=~", alternatives(names))
 
 	top := Route{
@@ -188,11 +143,11 @@ func Build(services []*slo.Service) Config {
 	// Teams' routes first: an alert with a team label is its team's, even
 	// when its service's name is routed too (a service routed by its name
 	// may have SLOs with a team label).
-	owners := slices.SortedFunc(maps.Keys(byTeam), func(a, b owner) int {
+	owners := slices.SortedFunc(maps.Keys(inv.byTeam), func(a, b owner) int {
 		return cmp.Or(cmp.Compare(boolInt(a.byService), boolInt(b.byService)), strings.Compare(a.name, b.name))
 	})
 	for _, team := range owners {
-		r, used := teamRoute(team, byTeam[team])
+		r, used := teamRoute(team, inv.byTeam[team])
 		top.Routes = append(top.Routes, r)
 		for _, name := range used {
 			if !seen[name] {
@@ -201,11 +156,81 @@ func Build(services []*slo.Service) Config {
 			}
 		}
 	}
+	// The root is a complete configuration's: slokit's alerts are its one
+	// child route, which is what to merge into an existing tree.
+	root := Route{Receiver: UnroutedReceiver, Routes: []Route{top}}
+	if len(names) == 0 {
+		root.Routes = nil
+	}
+	return Config{Route: root, Receivers: receivers, InhibitRules: inv.inhibitRules(slokitAlerts)}
+}
 
+// inventory is what the services' SLOs alert on: each owner's tiers, the
+// alert names, the page/ticket severity pairs, the grouping labels, the
+// budget alerts' names and shares.
+type inventory struct {
+	byTeam        map[owner][]alertTier
+	alertNames    map[string]bool
+	severityPairs map[[2]string]bool
+	equal         map[string]bool
+	budgetNames   map[string]bool
+	budgetShares  map[float64]bool
+}
+
+func inventoryOf(services []*slo.Service) inventory {
+	inv := inventory{byTeam: map[owner][]alertTier{}, alertNames: map[string]bool{}, severityPairs: map[[2]string]bool{},
+		equal: map[string]bool{}, budgetNames: map[string]bool{}, budgetShares: map[float64]bool{}}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			tiers := enabledSeverities(s)
+			budget := s.Alerting.Budget
+			if len(tiers) == 0 && len(budget.Spent) == 0 {
+				continue
+			}
+			for _, g := range s.Grouping {
+				inv.equal[g] = true
+			}
+			team := teamOf(s)
+			if len(tiers) > 0 {
+				inv.alertNames[s.Alerting.Name] = true
+			}
+			for _, sev := range tiers {
+				inv.byTeam[team] = append(inv.byTeam[team], alertTier{
+					slo: s, severity: sev, value: s.Alerting.SeverityValue(sev), priority: literalLabel(s, sev, PriorityLabel),
+				})
+			}
+			if len(tiers) == 2 {
+				inv.severityPairs[[2]string{s.Alerting.SeverityValue(burnrate.Page), s.Alerting.SeverityValue(burnrate.Ticket)}] = true
+			}
+			if len(budget.Spent) > 0 {
+				inv.alertNames[budget.Name] = true
+				inv.budgetNames[budget.Name] = true
+				for _, p := range budget.Spent {
+					inv.budgetShares[p] = true
+				}
+				priority, ok := budget.Labels[PriorityLabel]
+				if !ok {
+					priority = literalLabel(s, budget.Severity, PriorityLabel)
+				} else if strings.Contains(priority, "{{") {
+					priority = ""
+				}
+				inv.byTeam[team] = append(inv.byTeam[team], alertTier{
+					slo: s, severity: budget.Severity, value: s.Alerting.SeverityValue(budget.Severity), priority: priority,
+				})
+			}
+		}
+	}
+	return inv
+}
+
+// inhibitRules hold back a ticket while the same SLO's page fires, and a
+// budget alert at a lower share while one at a higher share fires: at 100%
+// spent, nobody needs telling it passed 50%.
+func (inv inventory) inhibitRules(slokitAlerts string) []InhibitRule {
 	var inhibit []InhibitRule
 	equalLabels := []string{series.AlertNameLabel, series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel, series.ThresholdLabel}
-	equalLabels = append(equalLabels, slices.Sorted(maps.Keys(equal))...)
-	pairs := slices.SortedFunc(maps.Keys(severityPairs), func(a, b [2]string) int {
+	equalLabels = append(equalLabels, slices.Sorted(maps.Keys(inv.equal))...)
+	pairs := slices.SortedFunc(maps.Keys(inv.severityPairs), func(a, b [2]string) int {
 		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
 	})
 	for _, p := range pairs {
@@ -215,11 +240,9 @@ func Build(services []*slo.Service) Config {
 			Equal:          equalLabels,
 		})
 	}
-	// A budget alert holds back the same SLO's budget alerts at lower
-	// shares: at 100% spent, nobody needs telling it passed 50%.
-	if len(budgetNames) > 0 {
-		budgetAlerts := matcher(series.AlertNameLabel, "=~", alternatives(slices.Sorted(maps.Keys(budgetNames))))
-		shares := slices.Sorted(maps.Keys(budgetShares))
+	if len(inv.budgetNames) > 0 {
+		budgetAlerts := matcher(series.AlertNameLabel, "=~", alternatives(slices.Sorted(maps.Keys(inv.budgetNames))))
+		shares := slices.Sorted(maps.Keys(inv.budgetShares))
 		for i := 1; i < len(shares); i++ {
 			lower := make([]string, i)
 			for j := range lower {
@@ -232,13 +255,7 @@ func Build(services []*slo.Service) Config {
 			})
 		}
 	}
-	// The root is a complete configuration's: slokit's alerts are its one
-	// child route, which is what to merge into an existing tree.
-	root := Route{Receiver: UnroutedReceiver, Routes: []Route{top}}
-	if len(names) == 0 {
-		root.Routes = nil
-	}
-	return Config{Route: root, Receivers: receivers, InhibitRules: inhibit}
+	return inhibit
 }
 
 // teamRoute is a team's route: a child route per severity value to the
