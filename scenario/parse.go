@@ -268,21 +268,7 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 			d.Fail("live", "must be within the scenario's duration, got %s", in.Live.Text)
 		}
 	}
-	if e := in.Expect; e != nil {
-		s.Expect = Expect{NoPage: e.NoPage, NoFalseFirings: e.NoFalseFirings}
-		if e.PageWithin != nil {
-			s.Expect.PageWithin = e.PageWithin.Value
-			if e.PageWithin.Value <= 0 {
-				d.Fail("expect.pageWithin", "must be positive, got %s", e.PageWithin.Text)
-			}
-			if e.NoPage {
-				d.Fail("expect.noPage", "contradicts expect.pageWithin: give one of them")
-			}
-			if len(in.Incidents) == 0 {
-				d.Fail("expect.pageWithin", "counts from the first incident: list the incidents")
-			}
-		}
-	}
+	convertExpect(d, s, in)
 	convertTraffic(d, s, in.Traffic)
 	convertErrors(d, s, in.Errors)
 	if in.Latency != nil {
@@ -292,6 +278,34 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 			s.Latency = Latency{Median: in.Latency.Median.Value, P99: in.Latency.P99.Value}
 		}
 	}
+	convertWindows(d, s, in)
+	return s
+}
+
+// convertExpect reads what a backtest of the scenario must find.
+func convertExpect(d *strictyaml.Document, s *Scenario, in *spec) {
+	e := in.Expect
+	if e == nil {
+		return
+	}
+	s.Expect = Expect{NoPage: e.NoPage, NoFalseFirings: e.NoFalseFirings}
+	if e.PageWithin != nil {
+		s.Expect.PageWithin = e.PageWithin.Value
+		if e.PageWithin.Value <= 0 {
+			d.Fail("expect.pageWithin", "must be positive, got %s", e.PageWithin.Text)
+		}
+		if e.NoPage {
+			d.Fail("expect.noPage", "contradicts expect.pageWithin: give one of them")
+		}
+		if len(in.Incidents) == 0 {
+			d.Fail("expect.pageWithin", "counts from the first incident: list the incidents")
+		}
+	}
+}
+
+// convertWindows reads the scenario's incidents, monitoring gaps (which may
+// not overlap, nor start with it) and maintenance windows.
+func convertWindows(d *strictyaml.Document, s *Scenario, in *spec) {
 	for i, w := range in.Incidents {
 		if win, ok := window(d, fmt.Sprintf("incidents[%d]", i), w.Start, w.Duration, s.Duration); ok {
 			s.Incidents = append(s.Incidents, win)
@@ -321,7 +335,6 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 			s.Maintenance = append(s.Maintenance, Maintenance{Window: win, Service: m.Service, SLO: m.SLO})
 		}
 	}
-	return s
 }
 
 func convertTraffic(d *strictyaml.Document, s *Scenario, in *specTraffic) {

@@ -343,7 +343,6 @@ var longFunctions = map[string]string{
 	"cmd/slokit/serve.go runServe":                        "to split",
 	"cmd/slokit/simulate.go runSimulate":                  "to split",
 	"generators/promrules/promql.go printCached":          "one case per node kind, as Prometheus' printer has",
-	"scenario/parse.go convert":                           "to split",
 	"serve/run.go Run":                                    "to split",
 	"slo/importer/openslo_alpha.go translateOpenSLOAlpha": "to split",
 }
