@@ -25,31 +25,7 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 	if in.Metadata.DisplayName != "" {
 		d.Warn("metadata.displayName", "not carried over: slokit shows names")
 	}
-	var period, calendar *yaml.Node
-	switch {
-	case len(s.TimeWindows) != 1:
-		d.Fail("spec.timeWindows", "needs exactly one time window, such as [{count: 30, unit: Day}]")
-	case s.TimeWindows[0].Calendar != nil || (s.TimeWindows[0].IsRolling != nil && !*s.TimeWindows[0].IsRolling):
-		tw := s.TimeWindows[0]
-		var unit, start, zone string
-		if tw.Count != nil && *tw.Count == 1 {
-			unit = map[string]string{"Month": "calendar-month", "Week": "calendar-week"}[tw.Unit]
-		}
-		if tw.Calendar != nil {
-			start, zone = tw.Calendar.StartTime, tw.Calendar.TimeZone
-		}
-		calendar = n.mapping("spec.timeWindows[0]")
-		openSLOCalendar(n, d, calendar, "spec.timeWindows[0]", unit, start, zone)
-	default:
-		tw := s.TimeWindows[0]
-		units := map[string]string{"Second": "s", "Minute": "m", "Hour": "h", "Day": "d", "Week": "w"}
-		u, ok := units[tw.Unit]
-		if !ok || tw.Count == nil || *tw.Count <= 0 || *tw.Count != float64(int(*tw.Count)) {
-			d.Fail("spec.timeWindows[0]", "needs a whole count of Second, Minute, Hour, Day or Week (calendar units are not supported), got %v %s", tw.Count, tw.Unit)
-		} else {
-			period = n.str("spec.timeWindows[0]", fmt.Sprintf("%d%s", int(*tw.Count), u))
-		}
-	}
+	period, calendar := alphaPeriod(d, n, s)
 	var out []*yaml.Node
 	for i, o := range s.Objectives {
 		op := fmt.Sprintf("spec.objectives[%d]", i)
@@ -74,49 +50,85 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 			set(slo, schema.KeyPeriod, strictyaml.MappingValue(calendar, "period"))
 			set(slo, schema.KeyTimezone, strictyaml.MappingValue(calendar, "timezone"))
 		}
-		sli := n.mapping(op + ".ratioMetrics")
-		rm := o.RatioMetrics
-		good, isGood := rm.Good, true
-		if good == nil {
-			good, isGood = rm.Bad, false
-		}
-		goodPath := op + ".ratioMetrics.good.query"
-		if !isGood {
-			goodPath = op + ".ratioMetrics.bad.query"
-		}
-		part, okPart := slothRateSelector(good.Query)
-		total, okTotal := slothRateSelector(rm.Total.Query)
-		hist, threshold, isLatency := histogramBucketAndCount(part, total)
-		switch {
-		case okPart && okTotal && isGood && isLatency:
-			// A histogram's bucket over its count: a latency SLI.
-			lat := n.mapping(op + ".ratioMetrics")
-			set(lat, schema.KeyHistogram, n.str(goodPath, hist))
-			set(lat, schema.KeyThreshold, n.str(goodPath, threshold))
-			set(sli, schema.KeyLatency, lat)
-		case okPart && okTotal:
-			ratio := n.mapping(op + ".ratioMetrics")
-			key := "good"
-			if !isGood {
-				key = "errors"
-			}
-			set(ratio, key, n.str(goodPath, part))
-			set(ratio, schema.KeyTotal, n.str(op+".ratioMetrics.total.query", total))
-			set(sli, schema.KeyRatio, ratio)
-		default:
-			expr := "1 - (" + good.Query + ") / (" + rm.Total.Query + ")"
-			if !isGood {
-				expr = "(" + good.Query + ") / (" + rm.Total.Query + ")"
-			}
-			raw := n.mapping(goodPath)
-			set(raw, schema.KeyErrorRatio, n.str(goodPath, strings.ReplaceAll(expr, slothWindow, schema.WindowPlaceholder)))
-			set(sli, schema.KeyRaw, raw)
-		}
-		set(slo, schema.KeySli, sli)
+		set(slo, schema.KeySli, alphaSLI(n, op, o.RatioMetrics))
 		out = append(out, slo)
 	}
 	if d.ErrorCount() > 0 {
 		return nil
 	}
 	return out
+}
+
+// alphaPeriod is the SLO's rolling period, or the calendar period's node
+// (its period and timezone).
+func alphaPeriod(d *strictyaml.Document, n nodes, s oslAlphaSpec) (period, calendar *yaml.Node) {
+	switch {
+	case len(s.TimeWindows) != 1:
+		d.Fail("spec.timeWindows", "needs exactly one time window, such as [{count: 30, unit: Day}]")
+	case s.TimeWindows[0].Calendar != nil || (s.TimeWindows[0].IsRolling != nil && !*s.TimeWindows[0].IsRolling):
+		tw := s.TimeWindows[0]
+		var unit, start, zone string
+		if tw.Count != nil && *tw.Count == 1 {
+			unit = map[string]string{"Month": "calendar-month", "Week": "calendar-week"}[tw.Unit]
+		}
+		if tw.Calendar != nil {
+			start, zone = tw.Calendar.StartTime, tw.Calendar.TimeZone
+		}
+		calendar = n.mapping("spec.timeWindows[0]")
+		openSLOCalendar(n, d, calendar, "spec.timeWindows[0]", unit, start, zone)
+	default:
+		tw := s.TimeWindows[0]
+		units := map[string]string{"Second": "s", "Minute": "m", "Hour": "h", "Day": "d", "Week": "w"}
+		u, ok := units[tw.Unit]
+		if !ok || tw.Count == nil || *tw.Count <= 0 || *tw.Count != float64(int(*tw.Count)) {
+			d.Fail("spec.timeWindows[0]", "needs a whole count of Second, Minute, Hour, Day or Week (calendar units are not supported), got %v %s", tw.Count, tw.Unit)
+		} else {
+			period = n.str("spec.timeWindows[0]", fmt.Sprintf("%d%s", int(*tw.Count), u))
+		}
+	}
+	return period, calendar
+}
+
+// alphaSLI is an objective's ratio metrics as a native SLI: a histogram's
+// bucket over its count is a latency SLI, selectors a ratio one, anything
+// else a raw error ratio.
+func alphaSLI(n nodes, op string, rm *oslAlphaRatioMetrics) *yaml.Node {
+	sli := n.mapping(op + ".ratioMetrics")
+	good, isGood := rm.Good, true
+	if good == nil {
+		good, isGood = rm.Bad, false
+	}
+	goodPath := op + ".ratioMetrics.good.query"
+	if !isGood {
+		goodPath = op + ".ratioMetrics.bad.query"
+	}
+	part, okPart := slothRateSelector(good.Query)
+	total, okTotal := slothRateSelector(rm.Total.Query)
+	hist, threshold, isLatency := histogramBucketAndCount(part, total)
+	switch {
+	case okPart && okTotal && isGood && isLatency:
+		// A histogram's bucket over its count: a latency SLI.
+		lat := n.mapping(op + ".ratioMetrics")
+		set(lat, schema.KeyHistogram, n.str(goodPath, hist))
+		set(lat, schema.KeyThreshold, n.str(goodPath, threshold))
+		set(sli, schema.KeyLatency, lat)
+	case okPart && okTotal:
+		ratio := n.mapping(op + ".ratioMetrics")
+		key := schema.KeyGood
+		if !isGood {
+			key = schema.KeyErrors
+		}
+		set(ratio, key, n.str(goodPath, part))
+		set(ratio, schema.KeyTotal, n.str(op+".ratioMetrics.total.query", total))
+		set(sli, schema.KeyRatio, ratio)
+	default:
+		expr := "1 - (" + good.Query + ") / (" + rm.Total.Query + ")"
+		if !isGood {
+			expr = "(" + good.Query + ") / (" + rm.Total.Query + ")"
+		}
+		raw := n.mapping(goodPath)
+		set(raw, schema.KeyErrorRatio, n.str(goodPath, strings.ReplaceAll(expr, slothWindow, schema.WindowPlaceholder)))
+		set(sli, schema.KeyRaw, raw)
+	}
+	return sli
 }

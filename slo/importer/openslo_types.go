@@ -156,33 +156,39 @@ type oslAlphaQuery struct {
 }
 
 type oslAlphaSLODoc struct {
-	APIVersion string      `yaml:"apiVersion"`
-	Kind       string      `yaml:"kind"`
-	Metadata   oslMetadata `yaml:"metadata"`
-	Spec       struct {
-		Service         string `yaml:"service"`
-		Description     string `yaml:"description"`
-		BudgetingMethod string `yaml:"budgetingMethod"`
-		Objectives      []struct {
-			DisplayName  string   `yaml:"displayName"`
-			Target       *float64 `yaml:"target"`
-			Value        *float64 `yaml:"value"`
-			Op           string   `yaml:"op"`
-			RatioMetrics *struct {
-				Counter *bool          `yaml:"counter"`
-				Good    *oslAlphaQuery `yaml:"good"`
-				Bad     *oslAlphaQuery `yaml:"bad"`
-				Total   *oslAlphaQuery `yaml:"total"`
-			} `yaml:"ratioMetrics"`
-		} `yaml:"objectives"`
-		TimeWindows []struct {
-			Count     *float64 `yaml:"count"`
-			Unit      string   `yaml:"unit"`
-			IsRolling *bool    `yaml:"isRolling"`
-			Calendar  *struct {
-				StartTime string `yaml:"startTime"`
-				TimeZone  string `yaml:"timeZone"`
-			} `yaml:"calendar"`
-		} `yaml:"timeWindows"`
-	} `yaml:"spec"`
+	APIVersion string       `yaml:"apiVersion"`
+	Kind       string       `yaml:"kind"`
+	Metadata   oslMetadata  `yaml:"metadata"`
+	Spec       oslAlphaSpec `yaml:"spec"`
+}
+
+// oslAlphaSpec is an openslo/v1alpha SLO's spec.
+type oslAlphaSpec struct {
+	Service         string `yaml:"service"`
+	Description     string `yaml:"description"`
+	BudgetingMethod string `yaml:"budgetingMethod"`
+	Objectives      []struct {
+		DisplayName  string                `yaml:"displayName"`
+		Target       *float64              `yaml:"target"`
+		Value        *float64              `yaml:"value"`
+		Op           string                `yaml:"op"`
+		RatioMetrics *oslAlphaRatioMetrics `yaml:"ratioMetrics"`
+	} `yaml:"objectives"`
+	TimeWindows []struct {
+		Count     *float64 `yaml:"count"`
+		Unit      string   `yaml:"unit"`
+		IsRolling *bool    `yaml:"isRolling"`
+		Calendar  *struct {
+			StartTime string `yaml:"startTime"`
+			TimeZone  string `yaml:"timeZone"`
+		} `yaml:"calendar"`
+	} `yaml:"timeWindows"`
+}
+
+// oslAlphaRatioMetrics are an objective's queries.
+type oslAlphaRatioMetrics struct {
+	Counter *bool          `yaml:"counter"`
+	Good    *oslAlphaQuery `yaml:"good"`
+	Bad     *oslAlphaQuery `yaml:"bad"`
+	Total   *oslAlphaQuery `yaml:"total"`
 }
