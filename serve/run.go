@@ -140,25 +140,8 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 	// The durable state first: a damaged file or an unreachable database
 	// is reported at once, before a backend that may take a while to
 	// start.
-	if o.Store == nil && o.OpenStore != nil {
-		st, err := o.OpenStore(ctx)
-		if err != nil {
-			return err
-		}
-		o.Store = st
-	}
-	if o.Store == nil {
-		fs, err := files.OpenFileStore(o.DataDir, o.AuditBounds)
-		if err != nil {
-			return err
-		}
-		if st, serr := os.Stat(o.DataDir); serr == nil && st.Mode().Perm()&0o002 != 0 {
-			log.Warn("the data folder is world-writable: anyone on the machine can change the overrides", "data_dir", o.DataDir, "mode", st.Mode().Perm().String())
-		}
-		if fs.Repaired() > 0 {
-			log.Warn("the audit log ended in a torn record (a crash while writing): cut it off", "bytes", fs.Repaired())
-		}
-		o.Store = fs
+	if o.Store, err = openStore(ctx, o, log); err != nil {
+		return err
 	}
 	srv, err := New(o.Options)
 	if err != nil {
@@ -169,109 +152,29 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 		log.Warn("a spec file is invalid and left out: the other specs are judged", "problem", why)
 	}
 
-	ln := o.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", o.Listen); err != nil {
-			return err
-		}
-	}
-	if o.TLS != nil {
-		certs, err := newCertReloader(*o.TLS, log)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		// Inside the connection limit, so that it counts the TLS
-		// connections the HTTP server reports on.
-		ln = tls.NewListener(ln, certs.tlsConfig())
+	ln, err := listen(o, log)
+	if err != nil {
+		return err
 	}
 	limited := limitConnections(ln, o.MaxConnections)
-	httpSrv := &http.Server{
-		Handler:           limited.Whole(srv.Handler()),
-		ConnContext:       limited.ConnContext,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       o.IdleTimeout,
-		MaxHeaderBytes:    16 << 10,
-		ConnState:         limited.ConnState,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	httpSrv := newHTTPServer(srv, limited, o.IdleTimeout, log)
 	if o.Started != nil {
 		o.Started(ln.Addr())
 	}
 
 	var g run.Group
-	// The signals, through ctx: its end is a clean stop.
-	sctx, stop := context.WithCancel(ctx)
-	g.Add(func() error {
-		<-sctx.Done()
-		return nil
-	}, func(error) { stop() })
-	g.Add(func() error {
-		if err := httpSrv.Serve(limited); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serving HTTP: %w", err)
-		}
-		return nil
-	}, func(error) {
-		sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
-		defer cancel()
-		if err := httpSrv.Shutdown(sctx); err != nil {
-			httpSrv.Close()
-		}
-	})
+	addHTTP(ctx, &g, httpSrv, limited, o.ShutdownTimeout)
 
 	// The backend starts, then its ticker runs; the refresher waits for
-	// it. started is closed once the backend is set, and backend is read
-	// only after g.Run has returned.
+	// it. backend is read only after g.Run has returned.
 	var backend Backend
-	started := make(chan struct{})
-	if o.StartBackend == nil {
-		close(started)
-	} else {
-		bctx, cancel := context.WithCancel(context.Background())
-		g.Add(func() error {
-			b, err := o.StartBackend(bctx)
-			if err != nil {
-				return fmt.Errorf("starting the backend: %w", err)
-			}
-			backend = b
-			inj, _ := b.(Injector)
-			srv.SetBackend(b, inj)
-			close(started)
-			if err := b.Run(bctx); err != nil {
-				return fmt.Errorf("backend: %w", err)
-			}
-			return nil
-		}, func(error) { cancel() })
-		defer func() {
-			if backend != nil {
-				err = errors.Join(err, backend.Close())
-			}
-		}()
-	}
-	rctx, cancel := context.WithCancel(context.Background())
-	g.Add(func() error {
-		select {
-		case <-started:
-		case <-rctx.Done():
-			return nil
+	started := addBackend(&g, o, srv, &backend)
+	defer func() {
+		if backend != nil {
+			err = errors.Join(err, backend.Close())
 		}
-		srv.refreshLoop(rctx, log)
-		return nil
-	}, func(error) { cancel() })
-
-	if o.Reload != nil {
-		wctx, cancel := context.WithCancel(context.Background())
-		g.Add(func() error {
-			interval := o.WatchInterval
-			if interval <= 0 {
-				interval = DefaultWatchInterval
-			}
-			srv.watchSpecs(wctx, o.WatchPaths, interval, o.ReloadSignals)
-			return nil
-		}, func(error) { cancel() })
-	}
+	}()
+	addRefresh(&g, o, srv, started, log)
 
 	scheme := "http://"
 	if o.TLS != nil {
@@ -283,6 +186,143 @@ func Run(ctx context.Context, o RunOptions) (err error) {
 	log.Info("stopped", "connections_open", c.open, "idle_connections_closed_at_the_cap", c.evictedIdle,
 		"unfinished_requests_closed_at_the_cap", c.evictedUnfinished, "connections_refused", c.refused)
 	return err
+}
+
+// addHTTP adds to g the HTTP server, and the end of ctx (the signals) as a
+// clean stop: requests in flight get shutdown to finish.
+func addHTTP(ctx context.Context, g *run.Group, httpSrv *http.Server, ln net.Listener, shutdown time.Duration) {
+	sctx, stop := context.WithCancel(ctx)
+	g.Add(func() error {
+		<-sctx.Done()
+		return nil
+	}, func(error) { stop() })
+	g.Add(func() error {
+		if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serving HTTP: %w", err)
+		}
+		return nil
+	}, func(error) {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdown)
+		defer cancel()
+		if err := httpSrv.Shutdown(sctx); err != nil {
+			httpSrv.Close()
+		}
+	})
+}
+
+// addRefresh adds to g the refresher, which reads budget state once the
+// backend has started, and the watcher of the spec files when they reload.
+func addRefresh(g *run.Group, o RunOptions, srv *Server, started <-chan struct{}, log *slog.Logger) {
+	rctx, cancel := context.WithCancel(context.Background())
+	g.Add(func() error {
+		select {
+		case <-started:
+		case <-rctx.Done():
+			return nil
+		}
+		srv.refreshLoop(rctx, log)
+		return nil
+	}, func(error) { cancel() })
+	if o.Reload != nil {
+		wctx, cancel := context.WithCancel(context.Background())
+		g.Add(func() error {
+			interval := o.WatchInterval
+			if interval <= 0 {
+				interval = DefaultWatchInterval
+			}
+			srv.watchSpecs(wctx, o.WatchPaths, interval, o.ReloadSignals)
+			return nil
+		}, func(error) { cancel() })
+	}
+}
+
+// addBackend adds to g the backend StartBackend starts, if any, and returns
+// a channel closed once the server has a backend to read: at once without
+// StartBackend (a Querier is given), else once it has started. *backend is
+// set then, for Run to close.
+func addBackend(g *run.Group, o RunOptions, srv *Server, backend *Backend) <-chan struct{} {
+	started := make(chan struct{})
+	if o.StartBackend == nil {
+		close(started)
+		return started
+	}
+	bctx, cancel := context.WithCancel(context.Background())
+	g.Add(func() error {
+		b, err := o.StartBackend(bctx)
+		if err != nil {
+			return fmt.Errorf("starting the backend: %w", err)
+		}
+		*backend = b
+		inj, _ := b.(Injector)
+		srv.SetBackend(b, inj)
+		close(started)
+		if err := b.Run(bctx); err != nil {
+			return fmt.Errorf("backend: %w", err)
+		}
+		return nil
+	}, func(error) { cancel() })
+	return started
+}
+
+// openStore is the store Run keeps its durable state in: the one given,
+// the one OpenStore opens, or the data folder's.
+func openStore(ctx context.Context, o RunOptions, log *slog.Logger) (store.Store, error) {
+	if o.Store != nil {
+		return o.Store, nil
+	}
+	if o.OpenStore != nil {
+		return o.OpenStore(ctx)
+	}
+	fs, err := files.OpenFileStore(o.DataDir, o.AuditBounds)
+	if err != nil {
+		return nil, err
+	}
+	if st, serr := os.Stat(o.DataDir); serr == nil && st.Mode().Perm()&0o002 != 0 {
+		log.Warn("the data folder is world-writable: anyone on the machine can change the overrides", "data_dir", o.DataDir, "mode", st.Mode().Perm().String())
+	}
+	if fs.Repaired() > 0 {
+		log.Warn("the audit log ended in a torn record (a crash while writing): cut it off", "bytes", fs.Repaired())
+	}
+	return fs, nil
+}
+
+// listen is the listener Run serves on: the one given or one on Listen,
+// with TLS when asked.
+func listen(o RunOptions, log *slog.Logger) (net.Listener, error) {
+	ln := o.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", o.Listen); err != nil {
+			return nil, err
+		}
+	}
+	if o.TLS != nil {
+		certs, err := newCertReloader(*o.TLS, log)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		// Inside the connection limit, so that it counts the TLS
+		// connections the HTTP server reports on.
+		ln = tls.NewListener(ln, certs.tlsConfig())
+	}
+	return ln, nil
+}
+
+// newHTTPServer bounds every phase of a request: headers, body, answer,
+// and idle keep-alive connections.
+func newHTTPServer(srv *Server, limited *connLimit, idle time.Duration, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           limited.Whole(srv.Handler()),
+		ConnContext:       limited.ConnContext,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       idle,
+		MaxHeaderBytes:    16 << 10,
+		ConnState:         limited.ConnState,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
 }
 
 // refreshLog bounds how often a failing backend is logged: the first

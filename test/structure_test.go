@@ -343,7 +343,6 @@ var longFunctions = map[string]string{
 	"cmd/slokit/serve.go runServe":               "to split",
 	"cmd/slokit/simulate.go runSimulate":         "to split",
 	"generators/promrules/promql.go printCached": "one case per node kind, as Prometheus' printer has",
-	"serve/run.go Run":                           "to split",
 }
 
 // No function passes 80 lines unless it is listed in longFunctions, and
