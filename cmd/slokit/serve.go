@@ -26,7 +26,6 @@ import (
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
 	"github.com/slokit/slokit/store"
-	"github.com/slokit/slokit/store/files"
 	"github.com/slokit/slokit/store/postgres"
 )
 
@@ -61,106 +60,33 @@ SLOKIT_PROMETHEUS_URL or SLOKIT_LISTEN (one value per line for
 --tls-key-file serve HTTPS, and the pair is reloaded when the files change.`
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", serveSynopsis, stderr)
-	defaults := serve.DefaultRunOptions()
-	listen := fs.String("listen", defaults.Listen, "address to listen on (loopback only by default; :8080 for every interface)")
-	backendOpts := addBackendFlags(fs, "Prometheus-compatible HTTP API: Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path; without it, the embedded demo backend")
-	promURL, backendHeaders, retries := backendOpts.url, backendOpts.headers, backendOpts.retries
-	dataDir := fs.String("data-dir", defaults.DataDir, "folder for overrides, the audit log and the embedded backend's data")
-	storeURL := fs.String("store", "", "PostgreSQL that replicas share for overrides, the audit trail and the decision log, postgres://USER@HOST:PORT/DB; without it, files in --data-dir (one instance)")
-	storePwFile := fs.String("store-password-file", "", "file holding the PostgreSQL password")
-	storePwEnv := fs.String("store-password-env", "", "environment variable holding the PostgreSQL password")
-	storeKnownFor := fs.Duration("store-known-for", postgres.DefaultKnownFor, "with --store: how long the gate decides on the overrides last read while PostgreSQL is unreachable, before it cannot decide")
-	storeRetention := fs.Duration("store-retention", postgres.DefaultRetention, "with --store: how long decision records are kept (override audit records are kept for good)")
-	tokenFile := fs.String("token-file", "", "file holding the token that guards overrides")
-	tokenEnv := fs.String("token-env", "", "environment variable holding the token that guards overrides")
-	refresh := fs.Duration("refresh", defaults.RefreshInterval, "how often budget state is read (15s with the embedded backend)")
-	staleAfter := fs.Duration("stale-after", defaults.StaleAfter, "data age beyond which the gate answers 503 and /readyz fails")
-	failOpen := fs.Bool("fail-open", false, "allow changes, with the reason, when the gate cannot decide")
-	maxOverride := fs.Duration("max-override", defaults.MaxOverride, "longest an override may last")
-	maxConns := fs.Int("max-connections", defaults.MaxConnections, "connections held at once; at the cap the longest-idle one is closed, or else the one sending its request the longest, and when all are serving requests new ones get 503")
-	idleTimeout := fs.Duration("idle-timeout", defaults.IdleTimeout, "keep-alive connections idle this long are closed")
-	auditMaxBytes := fs.Int64("audit-max-bytes", defaults.AuditBounds.MaxBytes, "size at which the audit log is rotated")
-	auditMaxFiles := fs.Int("audit-max-files", defaults.AuditBounds.MaxFiles, "audit log files kept, the current one included")
-	maxBytes := maxFileBytesFlag(fs)
-	logFormat := fs.String("log-format", "text", "log format: text or json")
-	demo := addDemoFlags(fs)
-	tlsCert := fs.String("tls-cert-file", "", "serve HTTPS with this certificate (PEM, with its chain), reloaded when it changes; with --tls-key-file")
-	tlsKey := fs.String("tls-key-file", "", "the certificate's key (PEM)")
-	paths, err := parseInterspersed(fs, args)
+	c := newServeCommand(stderr)
+	paths, err := parseInterspersed(c.fs, args)
 	if err != nil {
 		return usageError(err)
 	}
-	if err := flagsFromEnv(fs, os.LookupEnv); err != nil {
+	if err := flagsFromEnv(c.fs, os.LookupEnv); err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 		return exitUsage
 	}
-	var logger *slog.Logger
-	switch *logFormat {
-	case "text":
-		logger = slog.New(slog.NewTextHandler(stderr, nil))
-	case "json":
-		logger = slog.New(slog.NewJSONHandler(stderr, nil))
-	default:
-		fmt.Fprintf(stderr, "slokit serve: --log-format must be text or json, got %q\n", *logFormat)
-		return exitUsage
+	paths = c.demo.resolve(paths)
+	logger, code := c.check(len(paths) == 0, stderr)
+	if code != exitOK {
+		return code
 	}
-	paths = demo.resolve(paths)
-	discover := len(paths) == 0
-	switch {
-	case *promURL == "" && !demo.on:
-		fmt.Fprintln(stderr, noBackend("serve"))
-		return exitUsage
-	case *promURL != "" && demo.on:
-		fmt.Fprintln(stderr, "slokit serve: give --prometheus-url or --demo, not both")
-		return exitUsage
-	case discover && demo.on:
-		fmt.Fprintln(stderr, "slokit serve: no spec paths given: the demo runs the specs' rules (give PATH)")
-		return exitUsage
-	case *retries < 0:
-		fmt.Fprintln(stderr, "slokit serve: --backend-retries must be 0 (no retry) or more")
-		return exitUsage
-	case (*tlsCert == "") != (*tlsKey == ""):
-		fmt.Fprintln(stderr, "slokit serve: --tls-cert-file and --tls-key-file go together")
-		return exitUsage
-	}
-	// Every duration and number in its range, before anything starts (a
-	// zero stands for a default here, so zeros are refused by name).
-	bounded := serve.RunOptions{
-		Options:        serve.Options{RefreshInterval: *refresh, StaleAfter: *staleAfter, MaxOverride: *maxOverride},
-		MaxConnections: *maxConns, IdleTimeout: *idleTimeout,
-		AuditBounds: files.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
-	}
-	zero := map[string]bool{"refresh": *refresh == 0, "stale-after": *staleAfter == 0, "max-override": *maxOverride == 0, "max-connections": *maxConns == 0,
-		"idle-timeout": *idleTimeout == 0, "audit-max-bytes": *auditMaxBytes == 0, "audit-max-files": *auditMaxFiles == 0,
-		"backend-timeout": *backendOpts.timeout == 0, "store-known-for": *storeKnownFor == 0, "store-retention": *storeRetention == 0}
-	for _, name := range slices.Sorted(maps.Keys(zero)) {
-		if zero[name] {
-			fmt.Fprintf(stderr, "slokit serve: --%s is 0: give a positive value (leave the flag out for its default)\n", name)
-			return exitUsage
-		}
-	}
-	if err := errors.Join(bounded.Validate(),
-		budget.HTTPOptions{Timeout: *backendOpts.timeout, Retries: *retries}.CheckBounds(),
-		postgres.Options{KnownFor: *storeKnownFor, Retention: *storeRetention}.CheckBounds(),
-	); err != nil {
-		fmt.Fprintf(stderr, "slokit serve: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
-		return exitUsage
-	}
-	token, err := readToken(*tokenFile, *tokenEnv)
-	if err != nil {
+	c.opts.Logger = logger
+	if c.opts.Token, err = readToken(c.tokenFile, c.tokenEnv); err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 		return exitUsage
 	}
-	if *tokenFile != "" {
-		if mode, loose := secret.Exposed(*tokenFile); loose {
-			logger.Warn("the token file can be read by other users: chmod 600 it", "file", *tokenFile, "mode", mode.String())
+	if c.tokenFile != "" {
+		if mode, loose := secret.Exposed(c.tokenFile); loose {
+			logger.Warn("the token file can be read by other users: chmod 600 it", "file", c.tokenFile, "mode", mode.String())
 		}
 	}
-	var services []*slo.Service
-	var skipped []string
-	if !discover {
-		specs, diags, err := gateSpecs(paths, *maxBytes)
+	c.opts.Discover = len(paths) == 0
+	if !c.opts.Discover {
+		specs, diags, err := gateSpecs(paths, *c.maxBytes)
 		for _, d := range diags {
 			if d.Warning {
 				fmt.Fprintln(stderr, d.Error())
@@ -170,111 +96,219 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 			return exitInvalid
 		}
-		services, skipped = specs.Services, specs.Skipped
+		c.opts.Services, c.opts.Skipped = specs.Services, specs.Skipped
 	}
-	var storePassword string
-	if *storeURL != "" {
-		if !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
-			fmt.Fprintln(stderr, "slokit serve: --store must be a postgres:// URL")
-			return exitUsage
-		}
-		if storePassword, err = secret.Read("store password", *storePwFile, *storePwEnv); err != nil {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitUsage
-		}
+	if code := c.storeOptions(stderr); code != exitOK {
+		return code
 	}
-	opts := serve.RunOptions{
-		Options: serve.Options{
-			Services: services, Skipped: skipped, Discover: discover, Token: token,
-			RefreshInterval: *refresh, StaleAfter: *staleAfter, FailOpen: *failOpen, MaxOverride: *maxOverride,
-		},
-		Listen: *listen, DataDir: *dataDir, Logger: logger,
-		AuditBounds:    files.AuditOptions{MaxBytes: *auditMaxBytes, MaxFiles: *auditMaxFiles},
-		MaxConnections: *maxConns, IdleTimeout: *idleTimeout,
+	if c.tlsCert != "" {
+		c.opts.TLS = &serve.TLSFiles{CertFile: c.tlsCert, KeyFile: c.tlsKey}
 	}
-	if *tlsCert != "" {
-		opts.TLS = &serve.TLSFiles{CertFile: *tlsCert, KeyFile: *tlsKey}
+	backend, story, code := c.backendOptions(paths, stderr)
+	if c.hup != nil {
+		defer signal.Stop(c.hup)
 	}
-	var backend string
-	var story []string // what the embedded scenario has in store
-	if *promURL != "" {
-		hq, err := backendOpts.querier()
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitUsage
-		}
-		opts.Querier, backend = hq, hq.URL()
-		if !discover {
-			// The specs reload on SIGHUP, POST /-/reload and when a file
-			// changes (a mounted ConfigMap is updated in place).
-			opts.Reload = func() (serve.Specs, error) {
-				specs, _, err := gateSpecs(paths, *maxBytes)
-				return specs, err
-			}
-			opts.WatchPaths = paths
-			hup := make(chan os.Signal, 1)
-			signal.Notify(hup, syscall.SIGHUP)
-			defer signal.Stop(hup)
-			opts.ReloadSignals = hup
-		}
-	} else {
-		if len(backendHeaders) > 0 {
-			fmt.Fprintln(stderr, "slokit serve: --backend-header is sent to --prometheus-url, and none is given")
-			return exitUsage
-		}
-		if !embeddedEngine {
-			fmt.Fprintf(stderr, "slokit serve: %s: give --prometheus-url\n", errNoEngine)
-			return exitUsage
-		}
-		sc, err := scenario.LookupWith(demo.scenario, *maxBytes)
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
-			return exitUsage
-		}
-		backend, story = "embedded:"+sc.Name, upcoming(sc)
-		opts.Demo = sc.Name
-		// The embedded engine is local and cheap to read: follow it at
-		// its scrape interval unless told otherwise.
-		if !flagSet(fs, "refresh") {
-			opts.RefreshInterval = sc.ScrapeInterval
-		}
-		opts.StartBackend = func(ctx context.Context) (serve.Backend, error) {
-			return startEmbedded(ctx, services, sc, *dataDir, logger)
-		}
+	if code != exitOK {
+		return code
 	}
-	if token == "" {
+	if c.opts.Token == "" {
 		logger.Warn("no --token-file or --token-env: overrides are disabled")
 	}
-	if discover {
+	if c.opts.Discover {
 		logger.Info("starting: the SLOs are discovered in the backend at every refresh", "backend", backend)
 	} else {
-		logger.Info("starting", "backend", backend, "slos", countSLOs(services))
+		logger.Info("starting", "backend", backend, "slos", countSLOs(c.opts.Services))
 	}
-	opts.Started = func(addr net.Addr) {
-		if opts.StartBackend != nil {
+	c.opts.Started = func(addr net.Addr) {
+		if c.opts.StartBackend != nil {
 			scheme := "http://"
-			if opts.TLS != nil {
+			if c.opts.TLS != nil {
 				scheme = "https://"
 			}
-			printTry(stdout, scheme+addr.String(), services, story, tokenHint(*tokenFile, *tokenEnv))
+			printTry(stdout, scheme+addr.String(), c.opts.Services, story, tokenHint(c.tokenFile, c.tokenEnv))
 		}
 	}
-	if *storeURL != "" {
-		// Opened by Run, once the options are valid, and closed by it.
-		opts.OpenStore = func(ctx context.Context) (store.Store, error) {
-			pg, err := postgres.Open(ctx, postgres.Options{URL: *storeURL, Password: storePassword, KnownFor: *storeKnownFor, Retention: *storeRetention, Logger: logger})
-			if err != nil {
-				return nil, err
-			}
-			logger.Info("overrides and the audit trail in PostgreSQL", "store", pg.String())
-			return pg, nil
-		}
-	}
-	if err := serve.Run(ctx, opts); err != nil {
+	if err := serve.Run(ctx, c.opts); err != nil {
 		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// serveCommand is slokit serve's flags, bound to the service's options
+// where they are options of it, and the rest it reads to set them.
+type serveCommand struct {
+	fs      *flag.FlagSet
+	opts    serve.RunOptions
+	backend *backendFlags
+	demo    *demoChoice
+	// --store and its password, PostgreSQL's bounds.
+	storeURL, storePwFile, storePwEnv string
+	storeKnownFor, storeRetention     time.Duration
+	tokenFile, tokenEnv, logFormat    string
+	tlsCert, tlsKey                   string
+	maxBytes                          *int64
+	// hup receives SIGHUP while the specs can reload.
+	hup chan os.Signal
+}
+
+func newServeCommand(stderr io.Writer) *serveCommand {
+	c := &serveCommand{fs: newFlagSet("serve", serveSynopsis, stderr), opts: serve.DefaultRunOptions()}
+	fs, o := c.fs, &c.opts
+	fs.StringVar(&o.Listen, "listen", o.Listen, "address to listen on (loopback only by default; :8080 for every interface)")
+	c.backend = addBackendFlags(fs, "Prometheus-compatible HTTP API: Prometheus, Thanos Query, Mimir, or VictoriaMetrics' /prometheus path; without it, the embedded demo backend")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "folder for overrides, the audit log and the embedded backend's data")
+	fs.StringVar(&c.storeURL, "store", "", "PostgreSQL that replicas share for overrides, the audit trail and the decision log, postgres://USER@HOST:PORT/DB; without it, files in --data-dir (one instance)")
+	fs.StringVar(&c.storePwFile, "store-password-file", "", "file holding the PostgreSQL password")
+	fs.StringVar(&c.storePwEnv, "store-password-env", "", "environment variable holding the PostgreSQL password")
+	fs.DurationVar(&c.storeKnownFor, "store-known-for", postgres.DefaultKnownFor, "with --store: how long the gate decides on the overrides last read while PostgreSQL is unreachable, before it cannot decide")
+	fs.DurationVar(&c.storeRetention, "store-retention", postgres.DefaultRetention, "with --store: how long decision records are kept (override audit records are kept for good)")
+	fs.StringVar(&c.tokenFile, "token-file", "", "file holding the token that guards overrides")
+	fs.StringVar(&c.tokenEnv, "token-env", "", "environment variable holding the token that guards overrides")
+	fs.DurationVar(&o.RefreshInterval, "refresh", o.RefreshInterval, "how often budget state is read (15s with the embedded backend)")
+	fs.DurationVar(&o.StaleAfter, "stale-after", o.StaleAfter, "data age beyond which the gate answers 503 and /readyz fails")
+	fs.BoolVar(&o.FailOpen, "fail-open", false, "allow changes, with the reason, when the gate cannot decide")
+	fs.DurationVar(&o.MaxOverride, "max-override", o.MaxOverride, "longest an override may last")
+	fs.IntVar(&o.MaxConnections, "max-connections", o.MaxConnections, "connections held at once; at the cap the longest-idle one is closed, or else the one sending its request the longest, and when all are serving requests new ones get 503")
+	fs.DurationVar(&o.IdleTimeout, "idle-timeout", o.IdleTimeout, "keep-alive connections idle this long are closed")
+	fs.Int64Var(&o.AuditBounds.MaxBytes, "audit-max-bytes", o.AuditBounds.MaxBytes, "size at which the audit log is rotated")
+	fs.IntVar(&o.AuditBounds.MaxFiles, "audit-max-files", o.AuditBounds.MaxFiles, "audit log files kept, the current one included")
+	c.maxBytes = maxFileBytesFlag(fs)
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	c.demo = addDemoFlags(fs)
+	fs.StringVar(&c.tlsCert, "tls-cert-file", "", "serve HTTPS with this certificate (PEM, with its chain), reloaded when it changes; with --tls-key-file")
+	fs.StringVar(&c.tlsKey, "tls-key-file", "", "the certificate's key (PEM)")
+	return c
+}
+
+// check checks the flags together, every duration and number in its range,
+// before anything starts, and returns the logger they ask for.
+func (c *serveCommand) check(discover bool, stderr io.Writer) (*slog.Logger, int) {
+	var logger *slog.Logger
+	switch c.logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		fmt.Fprintf(stderr, "slokit serve: --log-format must be text or json, got %q\n", c.logFormat)
+		return nil, exitUsage
+	}
+	o, b := &c.opts, c.backend
+	switch {
+	case *b.url == "" && !c.demo.on:
+		fmt.Fprintln(stderr, noBackend("serve"))
+		return nil, exitUsage
+	case *b.url != "" && c.demo.on:
+		fmt.Fprintln(stderr, "slokit serve: give --prometheus-url or --demo, not both")
+		return nil, exitUsage
+	case discover && c.demo.on:
+		fmt.Fprintln(stderr, "slokit serve: no spec paths given: the demo runs the specs' rules (give PATH)")
+		return nil, exitUsage
+	case *b.retries < 0:
+		fmt.Fprintln(stderr, "slokit serve: --backend-retries must be 0 (no retry) or more")
+		return nil, exitUsage
+	case (c.tlsCert == "") != (c.tlsKey == ""):
+		fmt.Fprintln(stderr, "slokit serve: --tls-cert-file and --tls-key-file go together")
+		return nil, exitUsage
+	}
+	// A zero stands for a default in the options, so zeros are refused
+	// by name.
+	zero := map[string]bool{"refresh": o.RefreshInterval == 0, "stale-after": o.StaleAfter == 0, "max-override": o.MaxOverride == 0, "max-connections": o.MaxConnections == 0,
+		"idle-timeout": o.IdleTimeout == 0, "audit-max-bytes": o.AuditBounds.MaxBytes == 0, "audit-max-files": o.AuditBounds.MaxFiles == 0,
+		"backend-timeout": *b.timeout == 0, "store-known-for": c.storeKnownFor == 0, "store-retention": c.storeRetention == 0}
+	for _, name := range slices.Sorted(maps.Keys(zero)) {
+		if zero[name] {
+			fmt.Fprintf(stderr, "slokit serve: --%s is 0: give a positive value (leave the flag out for its default)\n", name)
+			return nil, exitUsage
+		}
+	}
+	if err := errors.Join(o.Validate(),
+		budget.HTTPOptions{Timeout: *b.timeout, Retries: *b.retries}.CheckBounds(),
+		postgres.Options{KnownFor: c.storeKnownFor, Retention: c.storeRetention}.CheckBounds(),
+	); err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil, exitUsage
+	}
+	return logger, exitOK
+}
+
+// storeOptions sets PostgreSQL as the store when --store asks: opened by
+// Run, once the options are valid, and closed by it.
+func (c *serveCommand) storeOptions(stderr io.Writer) int {
+	if c.storeURL == "" {
+		return exitOK
+	}
+	if !strings.HasPrefix(c.storeURL, "postgres://") && !strings.HasPrefix(c.storeURL, "postgresql://") {
+		fmt.Fprintln(stderr, "slokit serve: --store must be a postgres:// URL")
+		return exitUsage
+	}
+	password, err := secret.Read("store password", c.storePwFile, c.storePwEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return exitUsage
+	}
+	logger := c.opts.Logger
+	c.opts.OpenStore = func(ctx context.Context) (store.Store, error) {
+		pg, err := postgres.Open(ctx, postgres.Options{URL: c.storeURL, Password: password, KnownFor: c.storeKnownFor, Retention: c.storeRetention, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("overrides and the audit trail in PostgreSQL", "store", pg.String())
+		return pg, nil
+	}
+	return exitOK
+}
+
+// backendOptions sets where budget state is read: the backend's API, with
+// the specs reloading on SIGHUP, POST /-/reload and a changed file (a
+// mounted ConfigMap is updated in place), or the embedded demo. It returns
+// the backend's name, and for the demo what its scenario has in store.
+func (c *serveCommand) backendOptions(paths []string, stderr io.Writer) (string, []string, int) {
+	o, logger := &c.opts, c.opts.Logger
+	if *c.backend.url != "" {
+		hq, err := c.backend.querier()
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+			return "", nil, exitUsage
+		}
+		o.Querier = hq
+		if !o.Discover {
+			o.Reload = func() (serve.Specs, error) {
+				specs, _, err := gateSpecs(paths, *c.maxBytes)
+				return specs, err
+			}
+			o.WatchPaths = paths
+			c.hup = make(chan os.Signal, 1)
+			signal.Notify(c.hup, syscall.SIGHUP)
+			o.ReloadSignals = c.hup
+		}
+		return hq.URL(), nil, exitOK
+	}
+	if len(c.backend.headers) > 0 {
+		fmt.Fprintln(stderr, "slokit serve: --backend-header is sent to --prometheus-url, and none is given")
+		return "", nil, exitUsage
+	}
+	if !embeddedEngine {
+		fmt.Fprintf(stderr, "slokit serve: %s: give --prometheus-url\n", errNoEngine)
+		return "", nil, exitUsage
+	}
+	sc, err := scenario.LookupWith(c.demo.scenario, *c.maxBytes)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit serve: %v\n", err)
+		return "", nil, exitUsage
+	}
+	o.Demo = sc.Name
+	// The embedded engine is local and cheap to read: follow it at its
+	// scrape interval unless told otherwise.
+	if !flagSet(c.fs, "refresh") {
+		o.RefreshInterval = sc.ScrapeInterval
+	}
+	services, dataDir := o.Services, o.DataDir
+	o.StartBackend = func(ctx context.Context) (serve.Backend, error) {
+		return startEmbedded(ctx, services, sc, dataDir, logger)
+	}
+	return "embedded:" + sc.Name, upcoming(sc), exitOK
 }
 
 // gateSpecs reads the specs the gate judges: a file with an error is left
