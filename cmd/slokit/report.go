@@ -60,23 +60,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	paths = demo.resolve(paths)
 	f := report.Format(*format)
-	known := slices.Contains(report.Formats(), f)
-	switch {
-	case *backendOpts.url == "" && !demo.on:
-		fmt.Fprintln(stderr, noBackend("report"))
-		return exitUsage
-	case *backendOpts.url != "" && demo.on:
-		return usage("give --prometheus-url or --demo, not both")
-	case !known:
-		return usage("--format must be markdown, csv, json or html, got %q", *format)
-	case *month != "" && *last != "":
-		return usage("give --month or --last, not both")
-	case *dataDir != "" && *storeURL != "":
-		return usage("give --data-dir or --store, not both")
-	case demo.on && len(paths) == 0:
-		return usage("no spec paths given: the demo runs the specs' rules (give PATH)")
-	case *backendOpts.url == "" && len(backendOpts.headers) > 0:
-		return usage("--backend-header is sent to --prometheus-url, and none is given")
+	if why := reportFlagsConflict(backendOpts, demo.on, f, *month, *last, *dataDir, *storeURL, len(paths)); why != "" {
+		if why == noBackend("report") {
+			fmt.Fprintln(stderr, why)
+			return exitUsage
+		}
+		return usage("%s", why)
 	}
 	loc, err := slo.LoadZone(*zone)
 	if err != nil {
@@ -123,29 +112,13 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		q, source = hq, hq.URL()
 		if len(services) == 0 {
-			found, problems, err := budget.Discover(ctx, hq, to)
-			if err != nil {
+			if services, err = discoverForReport(ctx, hq, to, stderr); err != nil {
 				fmt.Fprintf(stderr, "slokit report: %v\n", err)
 				return exitInvalid
 			}
-			for _, p := range problems {
-				fmt.Fprintf(stderr, "warning: %s\n", p)
-			}
-			if len(found) == 0 {
-				fmt.Fprintf(stderr, "slokit report: the backend evaluates no slokit rules at %s: give spec PATHs\n", to.Format(time.RFC3339))
-				return exitInvalid
-			}
-			services = found
 		}
 	} else {
-		dir, err := os.MkdirTemp("", "slokit-report-")
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit report: %v\n", err)
-			return exitInvalid
-		}
-		defer os.RemoveAll(dir)
-		fmt.Fprintf(stderr, "running the specs' rules over the %s scenario on the embedded engine...\n", sc.Name)
-		eq, closeEngine, err := embeddedHistory(ctx, services, sc, filepath.Join(dir, "engine"), now)
+		eq, closeEngine, err := replayForReport(ctx, services, sc, now, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit report: %v\n", err)
 			return exitInvalid
@@ -162,17 +135,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case *dataDir != "":
 		o.Store = files.AuditActivity{Dir: *dataDir}
 	case *storeURL != "":
-		if !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://") {
-			return usage("--store must be a postgres:// URL")
-		}
-		password, err := secret.Read("store password", *storePwFile, *storePwEnv)
-		if err != nil {
-			return usage("%v", err)
-		}
-		pg, err := postgres.Open(ctx, postgres.Options{URL: *storeURL, Password: password})
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit report: %v\n", err)
-			return exitInvalid
+		pg, code := openReportStore(ctx, *storeURL, *storePwFile, *storePwEnv, stderr)
+		if code != exitOK {
+			return code
 		}
 		defer pg.Close()
 		o.Store = pg
@@ -182,24 +147,60 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "slokit report: %v\n", err)
 		return exitInvalid
 	}
-	var buf bytes.Buffer
-	if err := r.Write(&buf, f); err != nil {
-		fmt.Fprintf(stderr, "slokit report: %v\n", err)
-		return exitInvalid
-	}
-	if *out == "-" {
-		_, err = stdout.Write(buf.Bytes())
-	} else {
-		err = writeOwnFile(*out, buf.Bytes(), report.Written)
-		if err == nil {
-			fmt.Fprintf(stderr, "wrote the report to %s\n", *out)
-		}
-	}
-	if err != nil {
+	if err := writeReport(r, f, *out, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "slokit report: %v\n", err)
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// discoverForReport are the SLOs the backend evaluates rules of at t, the
+// problems of the others warned of.
+func discoverForReport(ctx context.Context, q budget.Querier, t time.Time, stderr io.Writer) ([]*slo.Service, error) {
+	found, problems, err := budget.Discover(ctx, q, t)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "warning: %s\n", p)
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("the backend evaluates no slokit rules at %s: give spec PATHs", t.Format(time.RFC3339))
+	}
+	return found, nil
+}
+
+// replayForReport runs the specs' rules over the scenario on the embedded
+// engine, in a folder of its own that closing removes.
+func replayForReport(ctx context.Context, services []*slo.Service, sc *scenario.Scenario, now time.Time, stderr io.Writer) (budget.Querier, func(), error) {
+	dir, err := os.MkdirTemp("", "slokit-report-")
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(stderr, "running the specs' rules over the %s scenario on the embedded engine...\n", sc.Name)
+	eq, closeEngine, err := embeddedHistory(ctx, services, sc, filepath.Join(dir, "engine"), now)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return eq, func() { closeEngine(); os.RemoveAll(dir) }, nil
+}
+
+// writeReport writes the report in format f to out, or standard output.
+func writeReport(r *report.Report, f report.Format, out string, stdout, stderr io.Writer) error {
+	var buf bytes.Buffer
+	if err := r.Write(&buf, f); err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := writeOwnFile(out, buf.Bytes(), report.Written); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote the report to %s\n", out)
+	return nil
 }
 
 // reportRange is the report's stretch: a calendar month in loc (up to now,
@@ -232,4 +233,45 @@ func reportRange(month, last string, loc *time.Location, now time.Time) (from, t
 	}
 	d = d.Truncate(report.Step)
 	return now.Add(-d), now, nil
+}
+
+// reportFlagsConflict says what is wrong with the flags together, or "".
+func reportFlagsConflict(b *backendFlags, demo bool, f report.Format, month, last, dataDir, storeURL string, paths int) string {
+	switch {
+	case *b.url == "" && !demo:
+		return noBackend("report")
+	case *b.url != "" && demo:
+		return "give --prometheus-url or --demo, not both"
+	case !slices.Contains(report.Formats(), f):
+		return fmt.Sprintf("--format must be markdown, csv, json or html, got %q", string(f))
+	case month != "" && last != "":
+		return "give --month or --last, not both"
+	case dataDir != "" && storeURL != "":
+		return "give --data-dir or --store, not both"
+	case demo && paths == 0:
+		return "no spec paths given: the demo runs the specs' rules (give PATH)"
+	case *b.url == "" && len(b.headers) > 0:
+		return "--backend-header is sent to --prometheus-url, and none is given"
+	}
+	return ""
+}
+
+// openReportStore opens the PostgreSQL of slokit serve's replicas, for the
+// gate's activity.
+func openReportStore(ctx context.Context, url, pwFile, pwEnv string, stderr io.Writer) (*postgres.Store, int) {
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		fmt.Fprintln(stderr, "slokit report: --store must be a postgres:// URL")
+		return nil, exitUsage
+	}
+	password, err := secret.Read("store password", pwFile, pwEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit report: %v\n", err)
+		return nil, exitUsage
+	}
+	pg, err := postgres.Open(ctx, postgres.Options{URL: url, Password: password})
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit report: %v\n", err)
+		return nil, exitInvalid
+	}
+	return pg, exitOK
 }
