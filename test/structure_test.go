@@ -340,7 +340,6 @@ var longFunctions = map[string]string{
 	"cmd/slokit/gate.go runGate":                 "to split",
 	"cmd/slokit/override.go runOverride":         "to split",
 	"cmd/slokit/report.go runReport":             "to split",
-	"cmd/slokit/simulate.go runSimulate":         "to split",
 	"generators/promrules/promql.go printCached": "one case per node kind, as Prometheus' printer has",
 }
 

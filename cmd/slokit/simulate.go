@@ -61,32 +61,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	// --spec PATH says the same.
 	specs = append(specs, positional...)
 	if *list {
-		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tDURATION\tLATENCY\tDESCRIPTION")
-		for _, s := range scenario.Builtins() {
-			fmt.Fprintf(w, "%s\t%s\tp50 %s, p99 %s\t%s\n", s.Name, model.Duration(s.Duration), s.Latency.Median, s.Latency.P99, s.Description)
-		}
-		w.Flush()
+		listScenarios(stdout)
 		return exitOK
 	}
-	switch {
-	case *name == "":
-		fmt.Fprintln(stderr, "slokit simulate: --scenario is required (slokit simulate --list shows the built-ins)")
-		return exitUsage
-	case len(specs) == 0 && len(ruleFiles) == 0:
-		fmt.Fprintln(stderr, "slokit simulate: give spec PATHs, or --rules with PATHs or --total and --errors")
-		return exitUsage
-	case len(specs) == 0 && (*total == "" || *errs == ""):
-		fmt.Fprintln(stderr, "slokit simulate: with --rules alone, --total and --errors name the metrics to write the traffic as")
-		return exitUsage
-	case len(specs) > 0 && (*total != "" || *errs != ""):
-		fmt.Fprintln(stderr, "slokit simulate: --total and --errors replace spec PATHs; give one or the other")
-		return exitUsage
-	case *pageWithin < 0:
-		fmt.Fprintf(stderr, "slokit simulate: --expect-page-within is %s: give a positive duration (or leave it out)\n", *pageWithin)
-		return exitUsage
-	case !(*maxSamples > 0 && *maxSamples <= 1e12):
-		fmt.Fprintf(stderr, "slokit simulate: --max-samples is %v: give more than 0 and at most 1e12\n", *maxSamples)
+	if why := simulateFlagsConflict(*name, len(specs), len(ruleFiles), *total, *errs, *pageWithin, *maxSamples); why != "" {
+		fmt.Fprintln(stderr, "slokit simulate: "+why)
 		return exitUsage
 	}
 	sc, err := scenario.LookupWith(*name, *maxBytes)
@@ -100,15 +79,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if services, ok = load(specs, specReading{maxFileBytes: *maxBytes}, stderr); !ok {
 			return exitInvalid
 		}
-	} else {
-		spec := fmt.Sprintf("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: simulated\nscrapeInterval: %s\nslos:\n  - name: rules\n    objective: %s\n    sli:\n      ratio:\n        errors: %s\n        total: %s\n",
-			model.Duration(sc.ScrapeInterval), strconv.FormatFloat(*objective, 'f', -1, 64), strconv.Quote(*errs), strconv.Quote(*total))
-		var diags slo.Diagnostics
-		services, diags = slo.Parse([]byte(spec))
-		if err := diags.Errors(); err != nil {
-			fmt.Fprintf(stderr, "slokit simulate: --total/--errors/--objective: %v\n", err)
-			return exitInvalid
-		}
+	} else if services, err = metricsSpec(sc, *objective, *total, *errs); err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: --total/--errors/--objective: %v\n", err)
+		return exitInvalid
 	}
 	// The engine's TSDB: removed at the end, or by the next run when this
 	// one is killed.
@@ -119,17 +92,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer remove()
 	started := time.Now()
-	opts := simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: *maxSamples}
-	if isTerminal(stderr) {
-		opts.Progress = func(step string) {
-			// \r and a clearing escape: one line, rewritten in place.
-			fmt.Fprintf(stderr, "\r\033[K%s: %s...", model.Duration(time.Since(started).Round(time.Second)), step)
-		}
-	}
-	res, err := simulate.Run(ctx, opts)
-	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
+	res, err := runWithProgress(ctx, simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: *maxSamples}, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
@@ -140,36 +103,40 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	expect.NoPage = expect.NoPage || *noPage
 	expect.NoFalseFirings = expect.NoFalseFirings || *noFalse
-	res.FailedExpectations = res.Check(expect)
-	if res.FailedExpectations == nil {
-		res.FailedExpectations = []string{}
-	}
+	res.FailedExpectations = append([]string{}, res.Check(expect)...)
 	code := exitOK
 	if len(res.FailedExpectations) > 0 {
 		code = exitInvalid
 	}
+	if err := writeSimulation(stdout, stderr, sc, res, expect, *asJSON, time.Since(started)); err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitInvalid
+	}
+	return code
+}
+
+// writeSimulation writes the result, as tables or JSON, its warnings and
+// whether the expectations held.
+func writeSimulation(stdout, stderr io.Writer, sc *scenario.Scenario, res *simulate.Result, expect scenario.Expect, asJSON bool, took time.Duration) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "slokit simulate: warning: %s\n", w)
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
-			fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
-			return exitInvalid
+	if asJSON {
+		if err := jsonIndented(stdout, res); err != nil {
+			return err
 		}
 	} else {
-		printSimulation(stdout, sc, res, time.Since(started))
+		printSimulation(stdout, sc, res, took)
 	}
 	if expect != (scenario.Expect{}) {
 		for _, f := range res.FailedExpectations {
 			fmt.Fprintf(stderr, "slokit simulate: expectation failed: %s\n", f)
 		}
-		if code == exitOK {
+		if len(res.FailedExpectations) == 0 {
 			fmt.Fprintln(stderr, "slokit simulate: every expectation met")
 		}
 	}
-	return code
+	return nil
 }
 
 // isTerminal reports whether w is a terminal, where progress lines help
@@ -256,4 +223,66 @@ func sortedGroupNames(m map[string]simulate.Stat) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// listScenarios lists the built-in scenarios, a line each.
+func listScenarios(stdout io.Writer) {
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tDURATION\tLATENCY\tDESCRIPTION")
+	for _, s := range scenario.Builtins() {
+		fmt.Fprintf(w, "%s\t%s\tp50 %s, p99 %s\t%s\n", s.Name, model.Duration(s.Duration), s.Latency.Median, s.Latency.P99, s.Description)
+	}
+	w.Flush()
+}
+
+// simulateFlagsConflict says what is wrong with the flags together, or "".
+func simulateFlagsConflict(name string, specs, ruleFiles int, total, errs string, pageWithin time.Duration, maxSamples float64) string {
+	switch {
+	case name == "":
+		return "--scenario is required (slokit simulate --list shows the built-ins)"
+	case specs == 0 && ruleFiles == 0:
+		return "give spec PATHs, or --rules with PATHs or --total and --errors"
+	case specs == 0 && (total == "" || errs == ""):
+		return "with --rules alone, --total and --errors name the metrics to write the traffic as"
+	case specs > 0 && (total != "" || errs != ""):
+		return "--total and --errors replace spec PATHs; give one or the other"
+	case pageWithin < 0:
+		return fmt.Sprintf("--expect-page-within is %s: give a positive duration (or leave it out)", pageWithin)
+	case !(maxSamples > 0 && maxSamples <= 1e12):
+		return fmt.Sprintf("--max-samples is %v: give more than 0 and at most 1e12", maxSamples)
+	}
+	return ""
+}
+
+// metricsSpec is the one SLO --total, --errors and --objective describe,
+// for rule files given with --rules.
+func metricsSpec(sc *scenario.Scenario, objective float64, total, errs string) ([]*slo.Service, error) {
+	spec := fmt.Sprintf("apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: simulated\nscrapeInterval: %s\nslos:\n  - name: rules\n    objective: %s\n    sli:\n      ratio:\n        errors: %s\n        total: %s\n",
+		model.Duration(sc.ScrapeInterval), strconv.FormatFloat(objective, 'f', -1, 64), strconv.Quote(errs), strconv.Quote(total))
+	services, diags := slo.Parse([]byte(spec))
+	return services, diags.Errors()
+}
+
+// jsonIndented writes v as indented JSON.
+func jsonIndented(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// runWithProgress runs the simulation, on a terminal with its progress on
+// one line of stderr, rewritten in place.
+func runWithProgress(ctx context.Context, opts simulate.Options, stderr io.Writer) (*simulate.Result, error) {
+	started := time.Now()
+	if isTerminal(stderr) {
+		opts.Progress = func(step string) {
+			// \r and a clearing escape: one line, rewritten in place.
+			fmt.Fprintf(stderr, "\r\033[K%s: %s...", model.Duration(time.Since(started).Round(time.Second)), step)
+		}
+	}
+	res, err := simulate.Run(ctx, opts)
+	if opts.Progress != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	return res, err
 }
