@@ -108,35 +108,17 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		*output = "json"
 	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "slokit gate check: "+format+"\n", a...)
-		return gateUsage
-	}
-	switch {
-	case len(rest) > 0:
-		return usage("takes no arguments, got %q", rest)
-	case *service == "":
-		return usage("--service is required")
-	case !slices.Contains(slo.Changes(), slo.Change(*change)):
-		return usage("--change must be one of normal, rollback, hotfix, security; got %q", *change)
-	case *output != "text" && *output != "json" && *output != "github":
-		return usage("--output must be text, json or github; got %q", *output)
-	case *timeout <= 0 || *timeout > 10*time.Minute:
-		// A timeout of 0 or less fails at once, which --fail-open
-		// would turn into allow.
-		return usage("--timeout is %s: give more than 0 and at most 10m", *timeout)
+	usage := func(format string, a ...any) int { return gateUsageError(stderr, format, a...) }
+	if why := gateFlagsConflict(rest, *service, *change, *output, *timeout); why != "" {
+		return usage("%s", why)
 	}
 	base, err := url.Parse(*server)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return usage("--server must be an http or https URL, such as http://127.0.0.1:8080")
 	}
 	redact := secret.NewRedactor(*server)
-	token, err := secret.Read("token", *tokenFile, *tokenEnv)
-	if err != nil {
+	if err := headers.addToken(*tokenFile, *tokenEnv); err != nil {
 		return usage("%v", err)
-	}
-	if token != "" {
-		http.Header(headers).Set("Authorization", "Bearer "+token)
 	}
 	p := gatePrinter{out: stdout, errOut: stderr, format: *output, service: *service, change: *change}
 
@@ -151,18 +133,11 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		p.undecided(msg)
 		return gateUndecided
 	}
-	u := base.JoinPath("api", "v1", "gate", *service)
-	q := u.Query()
-	q.Set("change", *change)
-	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := gateRequest(ctx, base, *service, *change, headers)
 	if err != nil {
 		return usage("--server: %v", redact.Error(err))
-	}
-	for name, values := range headers {
-		req.Header[name] = values
 	}
 	resp, err := noRedirects.Do(req)
 	if err != nil {
@@ -173,21 +148,9 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return undecided(false, "reading the answer of %s: %v", redact.URL(), err)
 	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return undecided(false, "%s answered %d, a redirect to %s: gate check follows none, since it would send the token and headers on: give --server the URL it redirects to",
-			redact.URL(), resp.StatusCode, secret.NewRedactor(resp.Header.Get("Location")).URL())
-	}
-	if resp.StatusCode != http.StatusOK {
-		return undecided(resp.StatusCode == http.StatusNotFound, "%s answered %d: %s", redact.URL(), resp.StatusCode, answerError(body))
-	}
-	var g api.GateResponse
-	if err := json.Unmarshal(body, &g); err != nil {
-		return undecided(false, "the answer of %s is not a gate decision: %v", redact.URL(), err)
-	}
-	if g.Service != *service || g.Change != *change {
-		// Another service's allow (a proxy's mix-up, a cache) must not
-		// ship this one.
-		return undecided(false, "%s answered about service %q (%s change), not %q (%s change)", redact.URL(), g.Service, g.Change, *service, *change)
+	g, unknownService, why := readGateAnswer(resp, body, *service, *change, redact)
+	if why != "" {
+		return undecided(unknownService, "%s", why)
 	}
 	switch g.Decision {
 	case api.Allow, api.Warn:
@@ -344,4 +307,84 @@ func githubData(s string) string {
 // message's escapes plus : and ,.
 func githubProperty(s string) string {
 	return strings.NewReplacer(":", "%3A", ",", "%2C").Replace(githubData(s))
+}
+
+// gateFlagsConflict says what is wrong with gate check's flags, or "".
+func gateFlagsConflict(rest []string, service, change, output string, timeout time.Duration) string {
+	switch {
+	case len(rest) > 0:
+		return fmt.Sprintf("takes no arguments, got %q", rest)
+	case service == "":
+		return "--service is required"
+	case !slices.Contains(slo.Changes(), slo.Change(change)):
+		return fmt.Sprintf("--change must be one of normal, rollback, hotfix, security; got %q", change)
+	case output != "text" && output != "json" && output != "github":
+		return fmt.Sprintf("--output must be text, json or github; got %q", output)
+	case timeout <= 0 || timeout > 10*time.Minute:
+		// A timeout of 0 or less fails at once, which --fail-open would
+		// turn into allow.
+		return fmt.Sprintf("--timeout is %s: give more than 0 and at most 10m", timeout)
+	}
+	return ""
+}
+
+// readGateAnswer reads the gate's answer about the service's change, or
+// says why it is none: a redirect (followed, it would send the token and
+// headers on), an error status (404 is an unknown service, which
+// --fail-open never allows), no decision, or a decision about another
+// service or change (a proxy's mix-up, a cache), which must not ship this
+// one.
+func readGateAnswer(resp *http.Response, body []byte, service, change string, redact secret.Redactor) (api.GateResponse, bool, string) {
+	var g api.GateResponse
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return g, false, fmt.Sprintf("%s answered %d, a redirect to %s: gate check follows none, since it would send the token and headers on: give --server the URL it redirects to",
+			redact.URL(), resp.StatusCode, secret.NewRedactor(resp.Header.Get("Location")).URL())
+	case resp.StatusCode != http.StatusOK:
+		return g, resp.StatusCode == http.StatusNotFound, fmt.Sprintf("%s answered %d: %s", redact.URL(), resp.StatusCode, answerError(body))
+	}
+	if err := json.Unmarshal(body, &g); err != nil {
+		return g, false, fmt.Sprintf("the answer of %s is not a gate decision: %v", redact.URL(), err)
+	}
+	if g.Service != service || g.Change != change {
+		return g, false, fmt.Sprintf("%s answered about service %q (%s change), not %q (%s change)", redact.URL(), g.Service, g.Change, service, change)
+	}
+	return g, false, ""
+}
+
+// gateRequest asks slokit serve's gate about a change of the service, with
+// the headers given.
+func gateRequest(ctx context.Context, base *url.URL, service, change string, headers headerFlags) (*http.Request, error) {
+	u := base.JoinPath("api", "v1", "gate", service)
+	q := u.Query()
+	q.Set("change", change)
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	for name, values := range headers {
+		req.Header[name] = values
+	}
+	return req, nil
+}
+
+// gateUsageError says what is wrong with gate check's flags, and returns
+// its exit code for that.
+func gateUsageError(stderr io.Writer, format string, a ...any) int {
+	fmt.Fprintf(stderr, "slokit gate check: "+format+"\n", a...)
+	return gateUsage
+}
+
+// addToken adds the bearer token of the file or environment variable
+// given, if any, for a proxy in front of the server.
+func (h headerFlags) addToken(file, env string) error {
+	token, err := secret.Read("token", file, env)
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		http.Header(h).Set("Authorization", "Bearer "+token)
+	}
+	return nil
 }
