@@ -63,29 +63,8 @@ func runOverride(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "slokit override: unknown subcommand %q: create, list, extend or delete\n", sub)
 		return exitUsage
 	}
-	c := overrideCommand{name: sub, fs: newFlagSet("override "+sub, overrideSynopsis, stderr)}
-	fs := c.fs
-	defServer := os.Getenv("SLOKIT_SERVER")
-	if defServer == "" {
-		defServer = "http://127.0.0.1:8080"
-	}
-	c.server = fs.String("server", defServer, "slokit serve's URL")
-	c.tokenFile = fs.String("token-file", "", "file holding the token that guards overrides")
-	c.tokenEnv = fs.String("token-env", "SLOKIT_TOKEN", "environment variable holding the token, when --token-file is not given")
-	c.timeout = fs.Duration("timeout", 30*time.Second, "how long to wait for the server")
-	c.asJSON = fs.Bool("json", false, "print the server's JSON answer")
-	if sub == "create" || sub == "list" {
-		c.service = fs.String("service", "", "the service")
-	}
-	if sub != "list" {
-		c.author = fs.String("author", os.Getenv("USER"), "who makes the change, for the audit trail")
-	}
-	if sub == "create" || sub == "extend" {
-		c.reason = fs.String("reason", "", "why, for the audit trail")
-		c.duration = fs.Duration("duration", 0, "how long from now the override lasts")
-		c.expires = fs.String("expires", "", "when the override ends, RFC 3339 (instead of --duration)")
-	}
-	rest, err := parseInterspersed(fs, args[1:])
+	c := newOverrideCommand(sub, stderr)
+	rest, err := parseInterspersed(c.fs, args[1:])
 	if err != nil {
 		return usageError(err)
 	}
@@ -94,21 +73,8 @@ func runOverride(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	var id string
-	switch {
-	case (sub == "extend" || sub == "delete") && len(rest) != 1:
-		return usage("give the override's ID (slokit override list shows them)")
-	case (sub == "create" || sub == "list") && len(rest) > 0:
-		return usage("takes no arguments, got %q", rest)
-	case sub == "create" && *c.service == "":
-		return usage("--service is required")
-	case (sub == "create" || sub == "extend") && *c.reason == "":
-		return usage("--reason is required: the audit trail keeps why")
-	case (sub == "create" || sub == "extend") && (*c.duration > 0) == (*c.expires != ""):
-		return usage("give --duration or --expires (one of them)")
-	case c.author != nil && *c.author == "" && sub != "delete":
-		return usage("--author is required ($USER is not set)")
-	case *c.timeout <= 0 || *c.timeout > 10*time.Minute:
-		return usage("--timeout is %s: give more than 0 and at most 10m", *c.timeout)
+	if why := c.conflict(rest); why != "" {
+		return usage("%s", why)
 	}
 	if len(rest) == 1 {
 		id = rest[0]
@@ -144,25 +110,7 @@ func runOverride(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	ctx, cancel := context.WithTimeout(ctx, *c.timeout)
 	defer cancel()
 	client := overrideClient{base: base, token: token, redact: secret.NewRedactor(*c.server)}
-	var (
-		method string
-		path   = []string{"api", "v1", "overrides"}
-		body   any
-		query  = url.Values{}
-	)
-	switch sub {
-	case "create":
-		method, body = http.MethodPost, api.OverrideRequest{Service: *c.service, Reason: *c.reason, Author: *c.author, Expires: expires, Duration: duration}
-	case "list":
-		method = http.MethodGet
-	case "extend":
-		method, path, body = http.MethodPatch, append(path, id), api.OverrideChangeRequest{Reason: *c.reason, Author: *c.author, Expires: expires, Duration: duration}
-	case "delete":
-		method, path = http.MethodDelete, append(path, id)
-		if *c.author != "" {
-			query.Set("author", *c.author)
-		}
-	}
+	method, path, query, body := c.request(id, expires, duration)
 	code, answer, err := client.do(ctx, method, path, query, body)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit override %s: %v\n", sub, err)
@@ -178,36 +126,7 @@ func runOverride(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return exitOK
 	}
-	switch sub {
-	case "delete":
-		fmt.Fprintf(stdout, "deleted %s\n", printable(id))
-	case "list":
-		var list struct {
-			Overrides []gate.Override `json:"overrides"`
-		}
-		if err := json.Unmarshal(answer, &list); err != nil {
-			fmt.Fprintf(stderr, "slokit override list: the answer is not a list of overrides: %v\n", err)
-			return exitInvalid
-		}
-		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tSERVICE\tEXPIRES\tAUTHOR\tREASON")
-		for _, o := range list.Overrides {
-			if *c.service != "" && o.Service != *c.service {
-				continue
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", printable(o.ID), printable(o.Service), o.Expires.UTC().Format(time.RFC3339), printable(o.Author), printable(o.Reason))
-		}
-		w.Flush()
-	default:
-		var o gate.Override
-		if err := json.Unmarshal(answer, &o); err != nil {
-			fmt.Fprintf(stderr, "slokit override %s: the answer is not an override: %v\n", sub, err)
-			return exitInvalid
-		}
-		what := map[string]string{"create": "created", "extend": "extended"}[sub]
-		fmt.Fprintf(stdout, "%s %s for %s, until %s\n", what, printable(o.ID), printable(o.Service), o.Expires.UTC().Format(time.RFC3339))
-	}
-	return exitOK
+	return c.print(answer, id, stdout, stderr)
 }
 
 // overrideClient calls slokit serve's override API with the token.
@@ -250,4 +169,108 @@ func (c overrideClient) do(ctx context.Context, method string, path []string, qu
 		return 0, nil, fmt.Errorf("%s answered %d, a redirect: slokit override follows none, since it would send the token on: give --server the URL it redirects to", c.redact.URL(), resp.StatusCode)
 	}
 	return resp.StatusCode, data, nil
+}
+
+func newOverrideCommand(sub string, stderr io.Writer) *overrideCommand {
+	c := &overrideCommand{name: sub, fs: newFlagSet("override "+sub, overrideSynopsis, stderr)}
+	fs := c.fs
+	defServer := os.Getenv("SLOKIT_SERVER")
+	if defServer == "" {
+		defServer = "http://127.0.0.1:8080"
+	}
+	c.server = fs.String("server", defServer, "slokit serve's URL")
+	c.tokenFile = fs.String("token-file", "", "file holding the token that guards overrides")
+	c.tokenEnv = fs.String("token-env", "SLOKIT_TOKEN", "environment variable holding the token, when --token-file is not given")
+	c.timeout = fs.Duration("timeout", 30*time.Second, "how long to wait for the server")
+	c.asJSON = fs.Bool("json", false, "print the server's JSON answer")
+	if sub == "create" || sub == "list" {
+		c.service = fs.String("service", "", "the service")
+	}
+	if sub != "list" {
+		c.author = fs.String("author", os.Getenv("USER"), "who makes the change, for the audit trail")
+	}
+	if sub == "create" || sub == "extend" {
+		c.reason = fs.String("reason", "", "why, for the audit trail")
+		c.duration = fs.Duration("duration", 0, "how long from now the override lasts")
+		c.expires = fs.String("expires", "", "when the override ends, RFC 3339 (instead of --duration)")
+	}
+	return c
+}
+
+// conflict says what is wrong with the subcommand's arguments and flags,
+// or "".
+func (c *overrideCommand) conflict(rest []string) string {
+	sub := c.name
+	switch {
+	case (sub == "extend" || sub == "delete") && len(rest) != 1:
+		return "give the override's ID (slokit override list shows them)"
+	case (sub == "create" || sub == "list") && len(rest) > 0:
+		return fmt.Sprintf("takes no arguments, got %q", rest)
+	case sub == "create" && *c.service == "":
+		return "--service is required"
+	case (sub == "create" || sub == "extend") && *c.reason == "":
+		return "--reason is required: the audit trail keeps why"
+	case (sub == "create" || sub == "extend") && (*c.duration > 0) == (*c.expires != ""):
+		return "give --duration or --expires (one of them)"
+	case c.author != nil && *c.author == "" && sub != "delete":
+		return "--author is required ($USER is not set)"
+	case *c.timeout <= 0 || *c.timeout > 10*time.Minute:
+		return fmt.Sprintf("--timeout is %s: give more than 0 and at most 10m", *c.timeout)
+	}
+	return ""
+}
+
+// request is the API call of the subcommand.
+func (c *overrideCommand) request(id string, expires *time.Time, duration string) (method string, path []string, query url.Values, body any) {
+	path, query = []string{"api", "v1", "overrides"}, url.Values{}
+	switch c.name {
+	case "create":
+		method, body = http.MethodPost, api.OverrideRequest{Service: *c.service, Reason: *c.reason, Author: *c.author, Expires: expires, Duration: duration}
+	case "list":
+		method = http.MethodGet
+	case "extend":
+		method, path, body = http.MethodPatch, append(path, id), api.OverrideChangeRequest{Reason: *c.reason, Author: *c.author, Expires: expires, Duration: duration}
+	case "delete":
+		method, path = http.MethodDelete, append(path, id)
+		if *c.author != "" {
+			query.Set("author", *c.author)
+		}
+	}
+	return method, path, query, body
+}
+
+// print says what the server did: the override deleted, the overrides in
+// force (of --service, if given), or the override created or extended.
+func (c *overrideCommand) print(answer []byte, id string, stdout, stderr io.Writer) int {
+	sub := c.name
+	switch sub {
+	case "delete":
+		fmt.Fprintf(stdout, "deleted %s\n", printable(id))
+	case "list":
+		var list struct {
+			Overrides []gate.Override `json:"overrides"`
+		}
+		if err := json.Unmarshal(answer, &list); err != nil {
+			fmt.Fprintf(stderr, "slokit override list: the answer is not a list of overrides: %v\n", err)
+			return exitInvalid
+		}
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tSERVICE\tEXPIRES\tAUTHOR\tREASON")
+		for _, o := range list.Overrides {
+			if *c.service != "" && o.Service != *c.service {
+				continue
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", printable(o.ID), printable(o.Service), o.Expires.UTC().Format(time.RFC3339), printable(o.Author), printable(o.Reason))
+		}
+		w.Flush()
+	default:
+		var o gate.Override
+		if err := json.Unmarshal(answer, &o); err != nil {
+			fmt.Fprintf(stderr, "slokit override %s: the answer is not an override: %v\n", sub, err)
+			return exitInvalid
+		}
+		what := map[string]string{"create": "created", "extend": "extended"}[sub]
+		fmt.Fprintf(stdout, "%s %s for %s, until %s\n", what, printable(o.ID), printable(o.Service), o.Expires.UTC().Format(time.RFC3339))
+	}
+	return exitOK
 }
