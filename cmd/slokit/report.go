@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -37,20 +38,11 @@ traffic (super-bowl, or --demo=NAME), as slokit serve's demo does, and the
 report's title says so.`
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("report", reportSynopsis, stderr)
-	backendOpts := addBackendFlags(fs, "Prometheus-compatible HTTP API that evaluates the SLOs' rules; without it, the embedded engine over --scenario")
-	month := fs.String("month", "", "report on a calendar month, YYYY-MM (to now, for the current month)")
-	last := fs.String("last", "", "report on the stretch of time up to now, such as 30d or 7d (default 30d, or the scenario's length)")
-	zone := fs.String("timezone", "UTC", "with --month: the IANA time zone the month starts in")
-	format := fs.String("format", string(report.Markdown), "markdown, csv, json or html")
-	out := fs.String("o", "-", "file to write the report to, or - for standard output")
-	dataDir := fs.String("data-dir", "", "the data folder of a single slokit serve: adds the gate's activity from its audit log")
-	storeURL := fs.String("store", "", "the PostgreSQL of slokit serve's replicas: adds the gate's activity")
-	storePwFile := fs.String("store-password-file", "", "file holding the PostgreSQL password")
-	storePwEnv := fs.String("store-password-env", "", "environment variable holding the PostgreSQL password")
-	demo := addDemoFlags(fs)
-	maxBytes := maxFileBytesFlag(fs)
-	paths, err := parseInterspersed(fs, args)
+	rf := newReportFlags(stderr)
+	backendOpts, demo, maxBytes := rf.backend, rf.demo, rf.maxBytes
+	month, last, zone, format, out := &rf.month, &rf.last, &rf.zone, &rf.format, &rf.out
+	dataDir, storeURL, storePwFile, storePwEnv := &rf.dataDir, &rf.storeURL, &rf.storePwFile, &rf.storePwEnv
+	paths, err := parseInterspersed(rf.fs, args)
 	if err != nil {
 		return usageError(err)
 	}
@@ -81,10 +73,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	now := time.Now().UTC().Truncate(report.Step)
 	var sc *scenario.Scenario
 	if *backendOpts.url == "" {
-		if !embeddedEngine {
-			return usage("%s: give --prometheus-url", errNoEngine)
-		}
-		if sc, err = scenario.LookupWith(demo.scenario, *maxBytes); err != nil {
+		if sc, err = demoScenario(demo.scenario, *maxBytes); err != nil {
 			return usage("%v", err)
 		}
 		if *last == "" && *month == "" {
@@ -111,11 +100,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return usage("%v", err)
 		}
 		q, source = hq, hq.URL()
-		if len(services) == 0 {
-			if services, err = discoverForReport(ctx, hq, to, stderr); err != nil {
-				fmt.Fprintf(stderr, "slokit report: %v\n", err)
-				return exitInvalid
-			}
+		if services, err = orDiscovered(ctx, services, hq, to, stderr); err != nil {
+			fmt.Fprintf(stderr, "slokit report: %v\n", err)
+			return exitInvalid
 		}
 	} else {
 		eq, closeEngine, err := replayForReport(ctx, services, sc, now, stderr)
@@ -131,27 +118,84 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if sc != nil {
 		o.Demo = sc.Name
 	}
-	switch {
-	case *dataDir != "":
-		o.Store = files.AuditActivity{Dir: *dataDir}
-	case *storeURL != "":
-		pg, code := openReportStore(ctx, *storeURL, *storePwFile, *storePwEnv, stderr)
-		if code != exitOK {
-			return code
-		}
-		defer pg.Close()
-		o.Store = pg
+	activity, closeStore, code := reportActivity(ctx, *dataDir, *storeURL, *storePwFile, *storePwEnv, stderr)
+	if code != exitOK {
+		return code
 	}
+	defer closeStore()
+	o.Store = activity
 	r, err := report.Build(ctx, o)
+	if err == nil {
+		err = writeReport(r, f, *out, stdout, stderr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit report: %v\n", err)
 		return exitInvalid
 	}
-	if err := writeReport(r, f, *out, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "slokit report: %v\n", err)
-		return exitInvalid
-	}
 	return exitOK
+}
+
+// reportActivity is where the gate's activity is read: the audit log of a
+// single slokit serve's data folder, the PostgreSQL of its replicas, or
+// nowhere.
+func reportActivity(ctx context.Context, dataDir, storeURL, pwFile, pwEnv string, stderr io.Writer) (report.ActivitySource, func(), int) {
+	switch {
+	case dataDir != "":
+		return files.AuditActivity{Dir: dataDir}, func() {}, exitOK
+	case storeURL != "":
+		pg, code := openReportStore(ctx, storeURL, pwFile, pwEnv, stderr)
+		if code != exitOK {
+			return nil, nil, code
+		}
+		return pg, func() { pg.Close() }, exitOK
+	}
+	return nil, func() {}, exitOK
+}
+
+// reportFlags are slokit report's flags.
+type reportFlags struct {
+	fs                                         *flag.FlagSet
+	backend                                    *backendFlags
+	demo                                       *demoChoice
+	maxBytes                                   *int64
+	month, last, zone, format, out             string
+	dataDir, storeURL, storePwFile, storePwEnv string
+}
+
+func newReportFlags(stderr io.Writer) *reportFlags {
+	f := &reportFlags{fs: newFlagSet("report", reportSynopsis, stderr)}
+	fs := f.fs
+	f.backend = addBackendFlags(fs, "Prometheus-compatible HTTP API that evaluates the SLOs' rules; without it, the embedded engine over --scenario")
+	fs.StringVar(&f.month, "month", "", "report on a calendar month, YYYY-MM (to now, for the current month)")
+	fs.StringVar(&f.last, "last", "", "report on the stretch of time up to now, such as 30d or 7d (default 30d, or the scenario's length)")
+	fs.StringVar(&f.zone, "timezone", "UTC", "with --month: the IANA time zone the month starts in")
+	fs.StringVar(&f.format, "format", string(report.Markdown), "markdown, csv, json or html")
+	fs.StringVar(&f.out, "o", "-", "file to write the report to, or - for standard output")
+	fs.StringVar(&f.dataDir, "data-dir", "", "the data folder of a single slokit serve: adds the gate's activity from its audit log")
+	fs.StringVar(&f.storeURL, "store", "", "the PostgreSQL of slokit serve's replicas: adds the gate's activity")
+	fs.StringVar(&f.storePwFile, "store-password-file", "", "file holding the PostgreSQL password")
+	fs.StringVar(&f.storePwEnv, "store-password-env", "", "environment variable holding the PostgreSQL password")
+	f.demo = addDemoFlags(fs)
+	f.maxBytes = maxFileBytesFlag(fs)
+	return f
+}
+
+// demoScenario is the scenario the embedded engine replays, when the
+// binary has the engine.
+func demoScenario(name string, maxBytes int64) (*scenario.Scenario, error) {
+	if !embeddedEngine {
+		return nil, fmt.Errorf("%s: give --prometheus-url", errNoEngine)
+	}
+	return scenario.LookupWith(name, maxBytes)
+}
+
+// orDiscovered are the services of the specs, or without specs those the
+// backend evaluates rules of at t.
+func orDiscovered(ctx context.Context, services []*slo.Service, q budget.Querier, t time.Time, stderr io.Writer) ([]*slo.Service, error) {
+	if len(services) > 0 {
+		return services, nil
+	}
+	return discoverForReport(ctx, q, t, stderr)
 }
 
 // discoverForReport are the SLOs the backend evaluates rules of at t, the
