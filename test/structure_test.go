@@ -337,7 +337,6 @@ func TestStoresLiveInStoreAndSpeakDomainTypes(t *testing.T) {
 // to RunOptions); the list may only shrink. A function that must stay long
 // says why in its doc comment and is listed here with that reason.
 var longFunctions = map[string]string{
-	"cmd/slokit/report.go runReport":             "to split",
 	"generators/promrules/promql.go printCached": "one case per node kind, as Prometheus' printer has",
 }
 

@@ -92,32 +92,12 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitInvalid
 		}
 	}
-	var q budget.Querier
-	var source string
-	if *backendOpts.url != "" {
-		hq, err := backendOpts.querier()
-		if err != nil {
-			return usage("%v", err)
-		}
-		q, source = hq, hq.URL()
-		if services, err = orDiscovered(ctx, services, hq, to, stderr); err != nil {
-			fmt.Fprintf(stderr, "slokit report: %v\n", err)
-			return exitInvalid
-		}
-	} else {
-		eq, closeEngine, err := replayForReport(ctx, services, sc, now, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "slokit report: %v\n", err)
-			return exitInvalid
-		}
-		defer closeEngine()
-		q, source = eq, "the embedded engine, scenario "+sc.Name
+	o := report.Options{Services: services, From: from, To: to}
+	closeBackend, code := reportBackend(ctx, &o, backendOpts, sc, now, stderr)
+	if code != exitOK {
+		return code
 	}
-
-	o := report.Options{Services: services, From: from, To: to, Querier: q, Source: source}
-	if sc != nil {
-		o.Demo = sc.Name
-	}
+	defer closeBackend()
 	activity, closeStore, code := reportActivity(ctx, *dataDir, *storeURL, *storePwFile, *storePwEnv, stderr)
 	if code != exitOK {
 		return code
@@ -178,6 +158,32 @@ func newReportFlags(stderr io.Writer) *reportFlags {
 	f.demo = addDemoFlags(fs)
 	f.maxBytes = maxFileBytesFlag(fs)
 	return f
+}
+
+// reportBackend sets where the report reads the SLOs' series (and, with a
+// backend and no specs, which SLOs): the backend's API, or the embedded
+// engine replaying the scenario, which closing removes.
+func reportBackend(ctx context.Context, o *report.Options, b *backendFlags, sc *scenario.Scenario, now time.Time, stderr io.Writer) (func(), int) {
+	if *b.url != "" {
+		hq, err := b.querier()
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit report: %v\n", err)
+			return nil, exitUsage
+		}
+		o.Querier, o.Source = hq, hq.URL()
+		if o.Services, err = orDiscovered(ctx, o.Services, hq, o.To, stderr); err != nil {
+			fmt.Fprintf(stderr, "slokit report: %v\n", err)
+			return nil, exitInvalid
+		}
+		return func() {}, exitOK
+	}
+	eq, closeEngine, err := replayForReport(ctx, o.Services, sc, now, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit report: %v\n", err)
+		return nil, exitInvalid
+	}
+	o.Querier, o.Source, o.Demo = eq, "the embedded engine, scenario "+sc.Name, sc.Name
+	return closeEngine, exitOK
 }
 
 // demoScenario is the scenario the embedded engine replays, when the
