@@ -332,10 +332,8 @@ func TestStoresLiveInStoreAndSpeakDomainTypes(t *testing.T) {
 	}
 }
 
-// longFunctions are the functions over 80 lines today, each to be split
-// (the command runners once their flags bind to an Options, as serve's do
-// to RunOptions); the list may only shrink. A function that must stay long
-// says why in its doc comment and is listed here with that reason.
+// longFunctions are the functions that must stay over 80 lines, each with
+// why (its doc comment says it too).
 var longFunctions = map[string]string{
 	"generators/promrules/promql.go printCached": "one case per node kind, as Prometheus' printer has",
 }
