@@ -1,0 +1,51 @@
+package test
+
+import (
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The binary sizes and package counts the README quotes are today's,
+// within 5%: a figure a test can measure is measured, not left to drift.
+func TestReadmeBinaryFigures(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("\\| ([0-9.]+) MB, ([0-9]+) packages; with `-tags noengine` ([0-9.]+) MB, ([0-9]+) packages \\|").FindStringSubmatch(string(readme))
+	if row == nil {
+		t.Fatal("the README quotes no binary size row")
+	}
+	for i, tags := range [][]string{nil, {"noengine"}} {
+		quotedMB, _ := strconv.ParseFloat(row[1+2*i], 64)
+		quotedPkgs, _ := strconv.ParseFloat(row[2+2*i], 64)
+		bin := filepath.Join(t.TempDir(), "slokit")
+		args := []string{"-o", bin}
+		list := []string{"list", "-deps"}
+		if tags != nil {
+			args = append(args, "-tags", strings.Join(tags, ","))
+			list = append(list, "-tags", strings.Join(tags, ","))
+		}
+		if out, err := releaseBuild(append(args, "../cmd/slokit")...).CombinedOutput(); err != nil {
+			t.Fatalf("go build %v: %v\n%s", tags, err, out)
+		}
+		st, err := os.Stat(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("go", append(list, "../cmd/slokit")...).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mb, pkgs := float64(st.Size())/1e6, float64(len(strings.Fields(string(out))))
+		if math.Abs(mb-quotedMB) > 0.05*quotedMB || math.Abs(pkgs-quotedPkgs) > 0.05*quotedPkgs {
+			t.Errorf("tags %v: %.1f MB, %.0f packages; the README says %.1f MB, %.0f", tags, mb, pkgs, quotedMB, quotedPkgs)
+		}
+	}
+}
