@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slokit/slokit/slo"
 )
 
 // Every Markdown file's code fences close, as CommonMark reads them: a
@@ -46,5 +48,36 @@ func TestMarkdownFencesClose(t *testing.T) {
 		if open != "" {
 			t.Errorf("%s:%d: a code fence that never closes", f, openedAt)
 		}
+	}
+}
+
+// Every whole spec the Markdown files show (a yaml block with slokit's
+// apiVersion and kind ServiceLevels) is one the validator accepts: a user who copies it gets
+// rules, not errors.
+func TestDocSpecExamplesValidate(t *testing.T) {
+	out, err := exec.Command("git", "-C", "..", "ls-files", "*.md").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := 0
+	for _, f := range strings.Fields(string(out)) {
+		data, err := os.ReadFile(filepath.Join("..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(data), "```yaml\n")
+		for _, b := range blocks[1:] {
+			block, _, _ := strings.Cut(b, "\n```")
+			if !strings.Contains(block, "apiVersion: slokit.dev/v1") || !strings.Contains(block, "kind: ServiceLevels") {
+				continue
+			}
+			specs++
+			if _, diags := slo.Parse([]byte(block)); diags.Errors() != nil {
+				t.Errorf("%s: a spec example is refused: %v\n%s", f, diags.Errors(), block)
+			}
+		}
+	}
+	if specs == 0 {
+		t.Fatal("no spec example found in the Markdown files")
 	}
 }
