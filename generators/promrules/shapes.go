@@ -2,6 +2,7 @@ package promrules
 
 import (
 	"bytes"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -189,7 +190,7 @@ func shapeOf(s *slo.SLO) (slo.SLO, bool) {
 	proxy.Description = "" // in no rule
 	if len(s.Labels) > 0 {
 		proxy.Labels = make(map[string]string, len(s.Labels))
-		for i, k := range sortedKeys(s.Labels) {
+		for i, k := range slices.Sorted(maps.Keys(s.Labels)) {
 			// A value is a literal on recording rules and escaped as one
 			// on alerting rules: the same text only if it is no template.
 			if slo.LiteralTemplate(s.Labels[k]) != s.Labels[k] {
@@ -216,15 +217,6 @@ func shapeOf(s *slo.SLO) (slo.SLO, bool) {
 		return slo.SLO{}, false
 	}
 	return proxy, true
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func hasPlaceholderPrefix(v string) bool { return strings.Contains(v, placeholderPrefix) }
@@ -329,7 +321,7 @@ func fill(b *bytes.Buffer, text []segment, s *slo.SLO) bool {
 		}
 	}
 	values := make([]string, 0, len(s.Labels))
-	for _, k := range sortedKeys(s.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 		values = append(values, quote(s.Labels[k]))
 	}
 	var sorted []string
