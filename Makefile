@@ -6,7 +6,7 @@ DEMO_OUT := build/demo
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build demo generate golden test check deps hygiene vet fmt-check unit bench fuzz dist image image-index clean
+.PHONY: all build demo generate golden docs screenshots test check deps hygiene vet fmt-check unit bench fuzz dist image image-index clean
 
 all: build
 
@@ -60,9 +60,24 @@ generate: build
 # golden: rewrite the golden files of every package that keeps them (the
 # test packages that declare -update with golden.Flag); review the diff.
 GOLDEN_PACKAGES := ./slo ./slo/importer ./scenario ./generators/promrules ./generators/alertmanager ./generators/grafana ./cmd/slokit ./report
-golden:
+golden: docs
 	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
 	$(GO) test -count=1 -run PlainManifests ./test -update
+
+# docs: rewrite the generated parts of docs/ (the CLI reference from the
+# command table, the spec's fields from the spec types, the HTTP API from
+# serve/openapi.yaml, the chart's values from values.yaml); review the diff.
+docs:
+	$(GO) test -count=1 -run TestCLIReference ./cmd/slokit -update
+	$(GO) test -count=1 -run TestSpecReference ./slo -update
+	$(GO) test -count=1 -run TestAPIReference ./serve -update
+	$(GO) test -count=1 -run TestChartValuesTable ./test -update
+
+# screenshots: take the docs' screenshots (docs/images/) again in headless
+# Chromium (make deps installs it), from serve --demo with an incident
+# injected; about two minutes.
+screenshots:
+	$(GO) test -count=1 -timeout 10m -run TestDocsScreenshots ./test -screenshots -v
 
 # test: everything CI runs. It installs nothing: `make deps` installs the
 # Debian packages the end-to-end tests use (as root or with sudo), and

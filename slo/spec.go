@@ -4,6 +4,10 @@ package slo
 // nothing else: they exist so that decoding can be strict and positional.
 // They are converted into the domain model (model.go) by one function,
 // convert, and no other package sees them.
+//
+// Each field's doc comment is its row in the spec reference, docs/spec.md,
+// which go test ./slo -update writes; a field without one fails the test.
+// A comment's "Required." and "Default: X." sentences fill those columns.
 
 import (
 	"github.com/slokit/slokit/internal/strictyaml"
@@ -18,118 +22,226 @@ const APIVersion = importer.NativeAPIVersion
 const Kind = importer.NativeKind
 
 type specDocument struct {
-	APIVersion     string               `yaml:"apiVersion"`
-	Kind           string               `yaml:"kind"`
-	Service        string               `yaml:"service"`
-	Labels         map[string]string    `yaml:"labels"`
+	// The spec format: slokit.dev/v1. Required.
+	APIVersion string `yaml:"apiVersion"`
+	// The document kind: ServiceLevels. Required.
+	Kind string `yaml:"kind"`
+	// The service's name, at most 100 characters of letters, digits, ".", "_"
+	// and "-"; it names the output files. Required.
+	Service string `yaml:"service"`
+	// Labels of every SLO of the service (team, tier, ...): on slo:info and on
+	// every alert.
+	Labels map[string]string `yaml:"labels"`
+	// How often the SLIs' series are scraped; a base window must hold at least
+	// two scrapes. Default: 30s.
 	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`
-	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
-	Policy         *specPolicy          `yaml:"policy"`
-	Maintenance    []specMaintenance    `yaml:"maintenance"`
-	SLOs           []specSLO            `yaml:"slos"`
+	// The resolution at which the rules read raw series, and their evaluation
+	// interval. Default: 1m.
+	BaseWindow *strictyaml.Duration `yaml:"baseWindow"`
+	// The error-budget policy of every SLO of the service, for the deploy
+	// gate.
+	Policy *specPolicy `yaml:"policy"`
+	// Planned maintenance windows of every SLO of the service: their events
+	// count neither toward the SLIs nor the budgets.
+	Maintenance []specMaintenance `yaml:"maintenance"`
+	// The service's SLOs. Required.
+	SLOs []specSLO `yaml:"slos"`
 }
 
 type specMaintenance struct {
-	Start  string      `yaml:"start"`
-	End    string      `yaml:"end"`
+	// A one-off window's start, RFC 3339 ("2026-12-24T02:00:00Z"); with end,
+	// instead of weekly.
+	Start string `yaml:"start"`
+	// A one-off window's end, at most a week after its start.
+	End string `yaml:"end"`
+	// A window that comes back every week, instead of start and end.
 	Weekly *specWeekly `yaml:"weekly"`
-	Reason string      `yaml:"reason"`
+	// Why the window exists, for whoever reads the rules. Required.
+	Reason string `yaml:"reason"`
 }
 
 type specWeekly struct {
-	Day      string               `yaml:"day"`
-	Start    string               `yaml:"start"`
+	// The day of the week the window starts, in English (sunday). Required.
+	Day string `yaml:"day"`
+	// The local time it starts, HH:MM. Required.
+	Start string `yaml:"start"`
+	// How long it lasts: above 0 and under 24h. Required.
 	Duration *strictyaml.Duration `yaml:"duration"`
-	TimeZone string               `yaml:"timezone"`
+	// The IANA time zone of day and start; windows follow its summer time
+	// changes. Default: UTC.
+	TimeZone string `yaml:"timezone"`
 }
 
 type specSLO struct {
-	Name           string               `yaml:"name"`
-	Description    string               `yaml:"description"`
-	Objective      *float64             `yaml:"objective"`
-	Objectives     []specObjective      `yaml:"objectives"`
-	Period         *string              `yaml:"period"`
-	TimeZone       string               `yaml:"timezone"`
-	Labels         map[string]string    `yaml:"labels"`
-	Grouping       []string             `yaml:"grouping"`
-	RenameLabels   map[string]string    `yaml:"renameLabels"`
+	// The SLO's name, unique in the service, at most 100 characters of
+	// letters, digits, ".", "_" and "-". Required.
+	Name string `yaml:"name"`
+	// Free text, in the dashboards and the alerts.
+	Description string `yaml:"description"`
+	// The objective in percent, strictly between 0 and 100 (99.9, not 0.999).
+	// This or objectives is required.
+	Objective *float64 `yaml:"objective"`
+	// Several objectives, each with its own budget and alerts; for latency
+	// SLIs, each with its threshold. This or objective is required.
+	Objectives []specObjective `yaml:"objectives"`
+	// The rolling period the budget is counted over, at least 1d in whole
+	// hours; or calendar-month, or calendar-week from Monday. Default: 30d.
+	Period *string `yaml:"period"`
+	// The IANA time zone of a calendar period (Europe/Berlin); whole-hour
+	// offsets only. Default: UTC.
+	TimeZone string `yaml:"timezone"`
+	// Labels of this SLO, over the service's.
+	Labels map[string]string `yaml:"labels"`
+	// Labels of the raw series to keep: one SLO, one budget and one set of
+	// alerts per value (per payment provider, say).
+	Grouping []string `yaml:"grouping"`
+	// Raw series' labels read under another name, to group by a label slokit
+	// sets itself: {service: exported_service} with grouping
+	// [exported_service].
+	RenameLabels map[string]string `yaml:"renameLabels"`
+	// Overrides the service's scrapeInterval.
 	ScrapeInterval *strictyaml.Duration `yaml:"scrapeInterval"`
-	BaseWindow     *strictyaml.Duration `yaml:"baseWindow"`
-	SLI            *specSLI             `yaml:"sli"`
-	Alerting       *specAlerting        `yaml:"alerting"`
-	Policy         *specPolicy          `yaml:"policy"`
-	Maintenance    []specMaintenance    `yaml:"maintenance"`
+	// Overrides the service's baseWindow.
+	BaseWindow *strictyaml.Duration `yaml:"baseWindow"`
+	// What counts as a good and a bad event: exactly one kind. Required.
+	SLI *specSLI `yaml:"sli"`
+	// Alert names, routing labels, the burn-rate tiers and budget alerts.
+	// Default: the SRE Workbook's four tiers.
+	Alerting *specAlerting `yaml:"alerting"`
+	// The SLO's error-budget policy, over the service's.
+	Policy *specPolicy `yaml:"policy"`
+	// The SLO's own maintenance windows, besides the service's (50 in all at
+	// most).
+	Maintenance []specMaintenance `yaml:"maintenance"`
 }
 
 type specPolicy struct {
-	WarnBelow         *float64 `yaml:"warnBelow"`
-	FreezeOnPage      *bool    `yaml:"freezeOnPage"`
+	// The share of the budget left, in percent, under which the gate warns.
+	// Default: 25.
+	WarnBelow *float64 `yaml:"warnBelow"`
+	// Deny changes while a page-level burn-rate alert fires. Default: true.
+	FreezeOnPage *bool `yaml:"freezeOnPage"`
+	// Kinds of change (hotfix, security) that pass a freeze; rollbacks always
+	// pass. Default: [hotfix, security].
 	AllowDuringFreeze []string `yaml:"allowDuringFreeze"`
 }
 
 type specObjective struct {
-	Objective *float64             `yaml:"objective"`
+	// The objective in percent, strictly between 0 and 100. Required.
+	Objective *float64 `yaml:"objective"`
+	// A latency SLI's threshold for this objective (500ms): a classic
+	// histogram's bucket bound.
 	Threshold *strictyaml.Duration `yaml:"threshold"`
 }
 
 type specSLI struct {
-	Ratio     *specRatio     `yaml:"ratio"`
-	Latency   *specLatency   `yaml:"latency"`
+	// Counters of bad (or good) events and of all events.
+	Ratio *specRatio `yaml:"ratio"`
+	// A histogram: events slower than the threshold are bad.
+	Latency *specLatency `yaml:"latency"`
+	// A 0/1 gauge such as probe_success: every sample is an event, 0 a bad
+	// one.
 	BoolGauge *specBoolGauge `yaml:"boolGauge"`
-	Raw       *specRaw       `yaml:"raw"`
+	// Your own error-ratio expression, evaluated over every window on the raw
+	// series: no grouping, no traffic guard, the cost of other tools' rules.
+	Raw *specRaw `yaml:"raw"`
 }
 
 type specRatio struct {
+	// Series selector of the bad events' counters; this or good.
 	Errors string `yaml:"errors"`
-	Good   string `yaml:"good"`
-	Total  string `yaml:"total"`
+	// Series selector of the good events' counters; this or errors.
+	Good string `yaml:"good"`
+	// Series selector of all events' counters. Required.
+	Total string `yaml:"total"`
 }
 
 type specLatency struct {
-	Histogram       string               `yaml:"histogram"`
-	Threshold       *strictyaml.Duration `yaml:"threshold"`
-	NativeHistogram bool                 `yaml:"nativeHistogram"`
+	// Series selector of the histogram: a classic histogram's _bucket series,
+	// or a native histogram by its name. Required.
+	Histogram string `yaml:"histogram"`
+	// The latency threshold of a single objective, one of the buckets' bounds;
+	// with objectives, each objective's threshold instead.
+	Threshold *strictyaml.Duration `yaml:"threshold"`
+	// Read a native histogram with histogram_fraction (Prometheus only).
+	// Default: false.
+	NativeHistogram bool `yaml:"nativeHistogram"`
 }
 
 type specBoolGauge struct {
+	// Series selector of the 0/1 gauge. Required.
 	Selector string `yaml:"selector"`
 }
 
 type specRaw struct {
+	// A PromQL expression of the error ratio, with $window where each window
+	// goes. Required.
 	ErrorRatio string `yaml:"errorRatio"`
 }
 
 type specAlerting struct {
-	Name        string            `yaml:"name"`
-	Runbook     string            `yaml:"runbook"`
-	MinEvents   *float64          `yaml:"minEvents"`
-	Labels      map[string]string `yaml:"labels"`
+	// The burn-rate alerts' alertname. Default: SLOErrorBudgetBurn.
+	Name string `yaml:"name"`
+	// The runbook_url annotation of every alert of the SLO.
+	Runbook string `yaml:"runbook"`
+	// The minimum-traffic guard: events a tier's long window must hold before
+	// it fires; 0 turns the guard off. Default: 100, or more where one failed
+	// request could fire a tier.
+	MinEvents *float64 `yaml:"minEvents"`
+	// Labels on every alert of the SLO.
+	Labels map[string]string `yaml:"labels"`
+	// Annotations on every alert of the SLO.
 	Annotations map[string]string `yaml:"annotations"`
-	Page        *specSeverity     `yaml:"page"`
-	Ticket      *specSeverity     `yaml:"ticket"`
-	Tiers       []specTier        `yaml:"tiers"`
-	Budget      *specBudgetAlerts `yaml:"budget"`
+	// The page severity's value, labels and annotations, or disabled.
+	Page *specSeverity `yaml:"page"`
+	// The ticket severity's value, labels and annotations, or disabled.
+	Ticket *specSeverity `yaml:"ticket"`
+	// Burn-rate tiers replacing the default four (14.4x 1h/5m and 6x 6h/30m
+	// pages, 3x 1d/2h and 1x 3d/6h tickets, for 30 days).
+	Tiers []specTier `yaml:"tiers"`
+	// Alerts on the share of the period's budget spent, whatever the burn
+	// rate. Default: none.
+	Budget *specBudgetAlerts `yaml:"budget"`
 }
 
 type specBudgetAlerts struct {
-	Spent       []float64         `yaml:"spent"`
-	Severity    string            `yaml:"severity"`
-	Name        string            `yaml:"name"`
-	Labels      map[string]string `yaml:"labels"`
+	// Shares of the period's budget spent, in percent and rising, each its own
+	// alert (50, 75, 100). Required.
+	Spent []float64 `yaml:"spent"`
+	// Whose severity value, labels and routing the alerts take: page or
+	// ticket. Default: ticket.
+	Severity string `yaml:"severity"`
+	// The budget alerts' alertname. Default: SLOErrorBudgetSpent.
+	Name string `yaml:"name"`
+	// Labels on the budget alerts.
+	Labels map[string]string `yaml:"labels"`
+	// Annotations on the budget alerts.
 	Annotations map[string]string `yaml:"annotations"`
 }
 
 type specSeverity struct {
-	Disabled    bool              `yaml:"disabled"`
-	Severity    string            `yaml:"severity"`
-	Labels      map[string]string `yaml:"labels"`
+	// Drop every tier of this severity. Default: false.
+	Disabled bool `yaml:"disabled"`
+	// The severity label's value, such as critical or warning, to match your
+	// routes; page and ticket must differ. Default: page or ticket.
+	Severity string `yaml:"severity"`
+	// Labels on this severity's alerts (priority: P0).
+	Labels map[string]string `yaml:"labels"`
+	// Annotations on this severity's alerts.
 	Annotations map[string]string `yaml:"annotations"`
 }
 
 type specTier struct {
-	Severity string               `yaml:"severity"`
-	Factor   *float64             `yaml:"factor"`
-	Long     *strictyaml.Duration `yaml:"long"`
-	Short    *strictyaml.Duration `yaml:"short"`
-	For      *strictyaml.Duration `yaml:"for"`
+	// page or ticket. Required.
+	Severity string `yaml:"severity"`
+	// The burn rate, a multiple of the budget's even pace, at which the tier
+	// fires. Required.
+	Factor *float64 `yaml:"factor"`
+	// The long window, summable from the base window (whole hours from 12h).
+	// Required.
+	Long *strictyaml.Duration `yaml:"long"`
+	// The short window, shorter than the long one. Required.
+	Short *strictyaml.Duration `yaml:"short"`
+	// How long both windows must burn before the alert fires. Default: 0s.
+	For *strictyaml.Duration `yaml:"for"`
 }

@@ -15,21 +15,21 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// The README's kustomize overlay, as written there, builds with kustomize
+// The Kubernetes page's kustomize overlay, as written there, builds with kustomize
 // (sigs.k8s.io/kustomize/api, what kubectl apply -k runs): the team's
 // specs replace the examples in the ConfigMap the Deployment mounts (a
 // changed spec reaches the pod as the kubelet updates the volume, and
 // serve reloads it), and the Deployment reads the backend and the token
-// from the Secrets the README has the team make.
-func TestReadmeKustomizeOverlayBuilds(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// from the Secrets the page has the team make.
+func TestDocsKustomizeOverlayBuilds(t *testing.T) {
+	readme, err := os.ReadFile("../docs/kubernetes.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The YAML block that follows "kubectl apply -k" in the README.
+	// The YAML block that follows "kubectl apply -k" on the page.
 	m := regexp.MustCompile("(?s)kubectl apply -k overlays/slokit[^\n]*\n```\n\n```yaml\n(.*?)```").FindSubmatch(readme)
 	if m == nil {
-		t.Fatal("the README has no kustomize overlay after kubectl apply -k overlays/slokit")
+		t.Fatal("docs/kubernetes.md has no kustomize overlay after kubectl apply -k overlays/slokit")
 	}
 	overlay := string(m[1])
 
@@ -105,7 +105,7 @@ func TestReadmeKustomizeOverlayBuilds(t *testing.T) {
 		}
 	}
 	if !secrets["slokit-token"] || !secrets["slokit-backend"] {
-		t.Errorf("the Deployment reads the Secrets %v, the README has slokit-token and slokit-backend made", secrets)
+		t.Errorf("the Deployment reads the Secrets %v, docs/kubernetes.md has slokit-token and slokit-backend made", secrets)
 	}
 }
 

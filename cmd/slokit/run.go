@@ -54,8 +54,8 @@ Exit codes: 0 success, 1 invalid spec or failed output, 2 usage error
 
 // command is one of slokit's commands. Its synopsis starts with its
 // usage line(s), which the top-level usage lists too, so that the two
-// never disagree; the README's command-line section is this usage text,
-// kept in step by a test.
+// never disagree; the CLI reference (docs/cli.md) is this usage text and
+// every command's help, kept in step by a test.
 type command struct {
 	name     string
 	synopsis string

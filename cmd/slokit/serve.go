@@ -33,7 +33,7 @@ const serveSynopsis = `serve (--prometheus-url URL | --demo[=SCENARIO]) [flags] 
 
 Tracks the error budget of every SLO in the specs at PATH from the series
 slokit's rules record in a Prometheus-compatible backend, and answers
-deploy-gate checks over HTTP (see the README for the API). With
+deploy-gate checks over HTTP (docs/api.md describes the API). With
 --prometheus-url and no PATH, it discovers the SLOs in the backend
 instead, at every refresh: every SLO whose slokit rules the backend
 evaluates, judged by the policy its rules record (rules generated before

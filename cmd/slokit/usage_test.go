@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,39 +13,20 @@ import (
 // goldens are this package's golden files: go test ./cmd/slokit -update rewrites them.
 var goldens = golden.Flag()
 
-const readme = "../../README.md"
-
-// readmeUsage returns the README's command-line block and where it is.
-func readmeUsage(t *testing.T) (text string, start, end int, doc []byte) {
-	t.Helper()
-	doc, err := os.ReadFile(readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const heading = "## Command line\n\n```\n"
-	start = bytes.Index(doc, []byte(heading))
-	if start < 0 {
-		t.Fatalf("%s has no %q section", readme, "## Command line")
-	}
-	start += len(heading)
-	end = start + bytes.Index(doc[start:], []byte("```\n"))
-	return string(doc[start:end]), start, end, doc
-}
-
-// The README's command-line section is slokit's usage text, word for
-// word: go test ./cmd/slokit -update rewrites it.
-func TestReadmeShowsTheUsageText(t *testing.T) {
-	got, start, end, doc := readmeUsage(t)
-	if goldens.Updating() {
-		out := append(append(append([]byte{}, doc[:start]...), usage()...), doc[end:]...)
-		if err := os.WriteFile(readme, out, 0o644); err != nil {
-			t.Fatal(err)
+// The CLI reference, docs/cli.md, holds slokit's usage text and every
+// command's help, word for word, generated from the command table: go
+// test ./cmd/slokit -update rewrites it.
+func TestCLIReferenceIsTheHelpText(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("```\n" + usage() + "```\n")
+	for _, c := range commands() {
+		var out bytes.Buffer
+		if code := run(context.Background(), []string{"help", c.name}, &out, &out); code != 0 {
+			t.Fatalf("help %s: exit %d\n%s", c.name, code, out.String())
 		}
-		return
+		fmt.Fprintf(&b, "\n## slokit %s\n\n```\n%s```\n", c.name, out.String())
 	}
-	if got != usage() {
-		t.Errorf("the README's command-line section differs from slokit --help (go test ./cmd/slokit -update rewrites it):\n--- README ---\n%s\n--- usage ---\n%s", got, usage())
-	}
+	goldens.AssertSection(t, "../../docs/cli.md", "cli help", []byte(b.String()))
 }
 
 // Every command's help starts with its usage line as the top-level usage

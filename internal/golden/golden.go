@@ -11,6 +11,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -73,4 +74,38 @@ func command() string {
 		root = parent
 	}
 	return "go test . -update"
+}
+
+// AssertSection is Assert for generated text kept inside a hand-written
+// file (a reference table in a Markdown page): the text between the lines
+// "<!-- generated: NAME -->" and "<!-- end generated: NAME -->" of the file
+// at path must be got, or is rewritten to it with -update. The markers
+// stay, so the prose around them is edited by hand and the table never is.
+func (f Files) AssertSection(t testing.TB, path, name string, got []byte) {
+	t.Helper()
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin, end := "<!-- generated: "+name+" -->\n", "<!-- end generated: "+name+" -->"
+	start := strings.Index(string(doc), begin)
+	if start < 0 {
+		t.Fatalf("%s has no %q line to hold the generated %s", path, strings.TrimSpace(begin), name)
+	}
+	start += len(begin)
+	stop := strings.Index(string(doc[start:]), end)
+	if stop < 0 {
+		t.Fatalf("%s has no %q line after %q", path, end, strings.TrimSpace(begin))
+	}
+	stop += start
+	if *f.update {
+		out := append(append(append([]byte{}, doc[:start]...), got...), doc[stop:]...)
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if string(doc[start:stop]) != string(got) {
+		t.Errorf("the generated %s in %s is out of date (run %s and review the diff):\n--- got ---\n%s\n--- in the file ---\n%s", name, path, command(), got, doc[start:stop])
+	}
 }

@@ -1,0 +1,118 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// screenshots asks TestDocsScreenshots to take the docs' screenshots
+// again: make screenshots.
+var screenshots = flag.Bool("screenshots", false, "take the docs' screenshots again in Chromium, into docs/images/")
+
+// docsScreenshots are the docs' screenshots: a page of serve --demo's UI
+// each, taken once an incident injected into the order API has flipped
+// its gate to deny, so the pictures show what the UI is for.
+var docsScreenshots = []struct{ file, path, ready string }{
+	{"overview.png", "/", "#slos tbody tr"},
+	{"slo.png", "/ui/slo.html?service=order-api&slo=order-placement-availability", "#objectives svg"},
+	{"service.png", "/ui/service.html?service=order-api", "#decision"},
+}
+
+// Every screenshot the docs show is one make screenshots takes, a PNG
+// under docs/images/ well under 2 MB; with -screenshots, it takes them
+// again: serve --demo, an incident injected through the API, then each
+// page in headless Chromium at 1280x900.
+func TestDocsScreenshots(t *testing.T) {
+	dir := filepath.Join("..", "docs", "images")
+	if *screenshots {
+		takeScreenshots(t, dir)
+	}
+	shown := map[string]bool{}
+	for _, f := range markdownFiles(t) {
+		for _, l := range f.doc.Links {
+			if strings.HasSuffix(l.Destination, ".png") {
+				shown[filepath.Base(l.Destination)] = true
+			}
+		}
+	}
+	taken := map[string]bool{}
+	for _, s := range docsScreenshots {
+		taken[s.file] = true
+		data, err := os.ReadFile(filepath.Join(dir, s.file))
+		if err != nil {
+			t.Errorf("%v: run make screenshots", err)
+			continue
+		}
+		if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) || len(data) > 1<<20 {
+			t.Errorf("docs/images/%s: not a PNG under 1 MiB (%d bytes)", s.file, len(data))
+		}
+		if !shown[s.file] {
+			t.Errorf("docs/images/%s is shown by no page", s.file)
+		}
+	}
+	for name := range shown {
+		if !taken[name] {
+			t.Errorf("the docs show %s, which make screenshots does not take", name)
+		}
+	}
+}
+
+func takeScreenshots(t *testing.T, dir string) {
+	addr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--demo", "--listen", addr, "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
+	base := "http://" + addr
+	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200, resp.Status
+	})
+	req, err := http.NewRequest("POST", base+"/api/v1/demo/incident", strings.NewReader(`{"service":"order-api","duration":"20m","ratio":0.5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer e2e-override-token-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("injecting an incident: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	eventually(t, 4*time.Minute, "the order API's gate denies", func() (bool, string) {
+		resp, err := http.Get(base + "/api/v1/gate/order-api")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		var g struct{ Decision string }
+		_ = json.NewDecoder(resp.Body).Decode(&g)
+		return g.Decision == "deny", g.Decision
+	})
+	ctx, problems := browser(t) // after the waits: its deadline is two minutes
+	for _, s := range docsScreenshots {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+s.path), chromedp.WaitVisible(s.ready), chromedp.Sleep(2*time.Second)); err != nil {
+			t.Fatalf("%s: %v", s.path, err)
+		}
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, s.file), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote docs/images/%s (%d bytes)", s.file, len(shot))
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages reported problems: %v", p)
+	}
+}
