@@ -66,12 +66,13 @@ golden: docs
 
 # docs: rewrite the generated parts of docs/ (the CLI reference from the
 # command table, the spec's fields from the spec types, the HTTP API from
-# serve/openapi.yaml, the chart's values from values.yaml); review the diff.
+# serve/openapi.yaml, the chart's values from values.yaml, the migration
+# guide's examples from slokit import); review the diff.
 docs:
 	$(GO) test -count=1 -run TestCLIReference ./cmd/slokit -update
 	$(GO) test -count=1 -run TestSpecReference ./slo -update
 	$(GO) test -count=1 -run TestAPIReference ./serve -update
-	$(GO) test -count=1 -run TestChartValuesTable ./test -update
+	$(GO) test -count=1 -run 'TestChartValuesTable|TestMigrationExamples' ./test -update
 
 # screenshots: take the docs' screenshots (docs/images/) again in headless
 # Chromium (make deps installs it), from serve --demo with an incident

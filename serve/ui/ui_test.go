@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,6 +42,18 @@ func TestPagesAreSmallAndSelfContained(t *testing.T) {
 	t.Logf("page weight: %d bytes", total)
 	if total > 200<<10 {
 		t.Errorf("the UI weighs %d bytes, over 200 KB", total)
+	}
+	// The weight docs/operating.md quotes is today's, within 10%.
+	page, err := os.ReadFile("../../docs/operating.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`The pages weigh\s+about\s+([0-9]+) KB`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("docs/operating.md quotes no weight of the pages")
+	}
+	if quoted, _ := strconv.Atoi(string(m[1])); math.Abs(float64(total)/1e3-float64(quoted)) > 0.1*float64(quoted) {
+		t.Errorf("the pages weigh %.1f KB; docs/operating.md says about %d KB", float64(total)/1e3, quoted)
 	}
 }
 
