@@ -325,3 +325,55 @@ func TestReadmeStaysShort(t *testing.T) {
 		t.Errorf("README.md has %d lines: keep it under 300, and put the rest in docs/", lines)
 	}
 }
+
+// Every slokit command the docs show, runnable or not (a serve on a
+// cluster, a CI job's script), names a command slokit has and only flags
+// that command takes: a renamed flag cannot leave a page behind.
+func TestDocsCommandsUseRealFlags(t *testing.T) {
+	helps := map[string]string{}
+	help := func(command string) string {
+		if h, ok := helps[command]; ok {
+			return h
+		}
+		out, err := exec.Command(slokitBin, "help", command).CombinedOutput()
+		if err != nil {
+			helps[command] = ""
+			return ""
+		}
+		helps[command] = string(out)
+		return helps[command]
+	}
+	checked := 0
+	for _, f := range markdownFiles(t) {
+		for _, b := range f.doc.Blocks {
+			if b.Language != "sh" && b.Language != "yaml" {
+				continue
+			}
+			for _, line := range shellCommands(b.Text) {
+				line = strings.TrimPrefix(strings.TrimPrefix(line, "- "), "run: ")
+				words, err := shellwords.Parse(line)
+				if err != nil || len(words) < 2 || (words[0] != "slokit" && words[0] != "bin/slokit") {
+					continue
+				}
+				usage := help(words[1])
+				if usage == "" {
+					t.Errorf("%s:%d: %s: slokit has no command %q", f.path, b.Line, line, words[1])
+					continue
+				}
+				checked++
+				for _, w := range words[2:] {
+					if w == "--" || !strings.HasPrefix(w, "--") {
+						continue
+					}
+					name, _, _ := strings.Cut(w, "=")
+					if !strings.Contains(usage, name+" ") && !strings.Contains(usage, name+"\n") && !strings.Contains(usage, name+"[") && !strings.Contains(usage, name+"]") {
+						t.Errorf("%s:%d: %s: slokit %s takes no %s", f.path, b.Line, line, words[1], name)
+					}
+				}
+			}
+		}
+	}
+	if checked < 40 {
+		t.Errorf("only %d slokit commands found in the docs", checked)
+	}
+}
