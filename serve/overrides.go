@@ -17,6 +17,8 @@ import (
 // logged.
 func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// For the token holder only: no cache, a browser's included, keeps it.
+		w.Header().Set("Cache-Control", "no-store")
 		if s.opts.Token == "" {
 			fail(w, http.StatusForbidden, "overrides are disabled: start slokit serve with a token")
 			return

@@ -20,6 +20,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -339,27 +340,67 @@ func (s *Server) Routes() []Route {
 	}
 }
 
-// Handler is the HTTP API.
+// Handler is the HTTP API and the web UI. The reads of the budget state
+// the UI polls (stateRoutes) and the UI's files carry an ETag, answer 304
+// to a client that holds it, and come gzip-compressed when large and
+// asked for (conditional). Gate checks are not: each is a decision,
+// counted and logged.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.Routes() {
-		mux.HandleFunc(r.Method+" "+r.Path, apiHeaders(s.opts.Demo, r.handler))
+		h := http.Handler(apiHeaders(s.opts.Demo, r.handler))
+		if stateRoutes[r.Path] {
+			h = conditional(h, func() string { return s.stateKey(r.Path) })
+		}
+		mux.Handle(r.Method+" "+r.Path, h)
 	}
 	// The web UI (not part of the API): pages that read the API.
-	pages := ui.Handler()
+	pages := conditional(ui.Handler(), nil)
 	mux.Handle("GET /{$}", pages)
 	mux.Handle("GET /ui/", pages)
 	return mux
 }
 
-// apiHeaders marks every API answer, the token-guarded ones and errors
-// too, as not to be kept by a browser or a proxy (budget state, decisions
-// and who made an override are answers of the moment, some of them for
-// the token holder only), and not to be read as another type than it
-// says; and, in the demo, as the demo's (demoHeader).
+// stateRoutes are the reads of the budget state that change only with it
+// (stateKey): the UI polls them.
+var stateRoutes = map[string]bool{"/api/v1/slos": true, "/api/v1/slos/{service}/{slo}": true, "/api/v1/gate": true}
+
+// stateKey names the state a read of stateRoutes at path is made of: the
+// refresh it comes from and the maintenance windows now; for the gate's
+// overview, also each service's override in force now (through the
+// per-service index, as the overview itself reads them), since an
+// override that expires between refreshes changes the gate's view.
+func (s *Server) stateKey(path string) string {
+	states, at, err := s.snapshot()
+	now := s.opts.Now()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%v|%s", at.UnixNano(), err, s.opts.Demo)
+	for _, m := range s.opts.Store.Maintenance(now) {
+		fmt.Fprintf(&b, "|m:%s:%d:%d:%t", m.ID, m.Start.UnixNano(), m.End.UnixNano(), !now.Before(m.Start))
+	}
+	if path == "/api/v1/gate" {
+		last := ""
+		for _, st := range states {
+			if st.Service == last {
+				continue
+			}
+			last = st.Service
+			if o := s.opts.Store.ActiveOverride(st.Service, now); o != nil {
+				fmt.Fprintf(&b, "|o:%s:%d", o.ID, o.Expires.UnixNano())
+			}
+		}
+	}
+	return b.String()
+}
+
+// apiHeaders marks every API answer as one to ask for again each time
+// (no-cache: a browser keeps it, and sends its ETag to learn whether it
+// changed; those for the token holder only say no-store, in authorized),
+// and not to be read as another type than it says; and, in the demo, as
+// the demo's (demoHeader).
 func apiHeaders(demo string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if demo != "" {
 			w.Header().Set(demoHeader, demo)
