@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +21,36 @@ var screenshots = flag.Bool("screenshots", false, "take the docs' screenshots ag
 
 // docsScreenshots are the docs' screenshots: a page of serve --demo's UI
 // each, taken once an incident injected into the order API has flipped
-// its gate to deny, so the pictures show what the UI is for.
+// its gate to deny, so the pictures show what the UI is for; each at
+// 1400 pixels wide (NAME.png) and at 400, a phone's (NAME-400.png).
 var docsScreenshots = []struct{ file, path, ready string }{
 	{"overview.png", "/", "#slos tbody tr"},
 	{"slo.png", "/ui/slo.html?service=order-api&slo=order-placement-availability", "#objectives svg"},
 	{"service.png", "/ui/service.html?service=order-api", "#decision"},
+}
+
+// screenshotWidths are the widths every page is shot at: a laptop's
+// window and a phone's.
+var screenshotWidths = []int{1400, 400}
+
+// screenshotName is a page's screenshot file at a width: NAME.png at the
+// first width, NAME-WIDTH.png at the others.
+func screenshotName(file string, width int) string {
+	if width == screenshotWidths[0] {
+		return file
+	}
+	return strings.TrimSuffix(file, ".png") + "-" + strconv.Itoa(width) + ".png"
+}
+
+// screenshotFiles are every screenshot file make screenshots writes.
+func screenshotFiles() []string {
+	var files []string
+	for _, width := range screenshotWidths {
+		for _, s := range docsScreenshots {
+			files = append(files, screenshotName(s.file, width))
+		}
+	}
+	return files
 }
 
 // Every screenshot the docs show is one make screenshots takes, a PNG
@@ -45,18 +71,18 @@ func TestDocsScreenshots(t *testing.T) {
 		}
 	}
 	taken := map[string]bool{}
-	for _, s := range docsScreenshots {
-		taken[s.file] = true
-		data, err := os.ReadFile(filepath.Join(dir, s.file))
+	for _, s := range screenshotFiles() {
+		taken[s] = true
+		data, err := os.ReadFile(filepath.Join(dir, s))
 		if err != nil {
 			t.Errorf("%v: run make screenshots", err)
 			continue
 		}
 		if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) || len(data) > 1<<20 {
-			t.Errorf("docs/images/%s: not a PNG under 1 MiB (%d bytes)", s.file, len(data))
+			t.Errorf("docs/images/%s: not a PNG under 1 MiB (%d bytes)", s, len(data))
 		}
-		if !shown[s.file] {
-			t.Errorf("docs/images/%s is shown by no page", s.file)
+		if !shown[s] {
+			t.Errorf("docs/images/%s is shown by no page", s)
 		}
 	}
 	for name := range shown {
@@ -99,18 +125,21 @@ func takeScreenshots(t *testing.T, dir string) {
 		return g.Decision == "deny", g.Decision
 	})
 	ctx, problems := browser(t) // after the waits: its deadline is two minutes
-	for _, s := range docsScreenshots {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+s.path), chromedp.WaitVisible(s.ready), chromedp.Sleep(2*time.Second)); err != nil {
-			t.Fatalf("%s: %v", s.path, err)
+	for _, width := range screenshotWidths {
+		for _, s := range docsScreenshots {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+s.path), chromedp.WaitVisible(s.ready), chromedp.Sleep(2*time.Second)); err != nil {
+				t.Fatalf("%s: %v", s.path, err)
+			}
+			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := screenshotName(s.file, width)
+			if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote docs/images/%s (%d bytes)", name, len(shot))
 		}
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, s.file), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote docs/images/%s (%d bytes)", s.file, len(shot))
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems: %v", p)
