@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -326,5 +327,54 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		_, err := a(ctx, t)
 		return chromedp.Void{}, err
+	}
+}
+
+// Every page fits a laptop's window (1400 pixels) and a phone's (400)
+// without scrolling sideways, with no console error: the overview's rows
+// become cards on the phone, each cell under its column's name.
+func TestUIFitsEveryWidthInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve and Chromium")
+	}
+	t.Parallel()
+	addr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--demo", "outage", "--listen", addr, "--data-dir", t.TempDir(), "../specs")
+	base := "http://" + addr
+	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200, resp.Status
+	})
+	ctx, problems := browser(t)
+	for _, width := range screenshotWidths {
+		for _, page := range docsScreenshots {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+page.path), chromedp.WaitVisible(page.ready), chromedp.Sleep(500*time.Millisecond)); err != nil {
+				t.Fatalf("%s at %d: %v", page.path, width, err)
+			}
+			overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if overflow > 0 {
+				shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				artifact(t, fmt.Sprintf("overflow-%d-%s", width, page.file), shot)
+				t.Errorf("%s at %d pixels scrolls sideways by %d pixels", page.path, width, overflow)
+			}
+		}
+	}
+	// On the phone, each of the overview's cells is labelled with its column.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(400, 900), chromedp.Navigate(base+"/"), chromedp.WaitVisible("#slos tbody tr")); err != nil {
+		t.Fatal(err)
+	}
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr:first-child td")].map(td => getComputedStyle(td, "::before").content).join("|")`))
+	if err != nil || !strings.Contains(labels, `"Budget left"`) || !strings.Contains(labels, `"Deploys"`) {
+		t.Errorf("the overview's cells at 400 pixels are labelled %q (%v)", labels, err)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages reported problems: %v", p)
 	}
 }

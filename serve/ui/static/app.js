@@ -102,7 +102,17 @@ function row(s) {
   const gate = el("td", decision, g ? "gate-" + g.decision : undefined);
   if (g && g.reasons && g.reasons.length) gate.title = g.reasons.map(r => r.message).join("\n");
   tr.append(gate);
+  // Each cell names its column, which a narrow screen shows beside it
+  // (style.css lays the rows out as cards there).
+  const labels = columnLabels();
+  [...tr.cells].forEach((td, i) => td.dataset.label = labels[i] || "");
   return tr;
+}
+
+let labelsCache;
+function columnLabels() {
+  labelsCache ??= [...document.querySelectorAll("#slos thead th")].map(th => th.textContent.trim());
+  return labelsCache;
 }
 
 // render draws the table anew (sorted and filtered) and marks its last
