@@ -330,14 +330,10 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// Every page fits a laptop's window (1400 pixels) and a phone's (400)
-// without scrolling sideways, with no console error: the overview's rows
-// become cards on the phone, each cell under its column's name.
-func TestUIFitsEveryWidthInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts serve and Chromium")
-	}
-	t.Parallel()
+// uiServe starts serve on the outage demo for a UI test, and returns its
+// base URL once it is ready.
+func uiServe(t *testing.T) string {
+	t.Helper()
 	addr := freePort(t)
 	process(t, "serve.log", slokitBin, "serve", "--demo", "outage", "--listen", addr, "--data-dir", t.TempDir(), "../specs")
 	base := "http://" + addr
@@ -349,6 +345,60 @@ func TestUIFitsEveryWidthInChromium(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == 200, resp.Status
 	})
+	return base
+}
+
+// The overview's filters live in the URL (a filtered view is a link to
+// send), times are written one way (UTC to the minute, and how long ago),
+// and a budget that lasts beyond the SLO's period says so rather than
+// "gone in 70d" for a 30-day SLO.
+func TestUIFiltersAndTimesInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve and Chromium")
+	}
+	t.Parallel()
+	base := uiServe(t)
+	ctx, problems := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?q=payment"), chromedp.WaitVisible("#slos tbody tr")); err != nil {
+		t.Fatal(err)
+	}
+	count, err := chromedp.Run(ctx, chromedp.Text("#count"))
+	if err != nil || !strings.HasPrefix(count, "3 of ") {
+		t.Errorf("/?q=payment shows %q (%v), want payment's 3 objectives", count, err)
+	}
+	if err := chromedp.Do(ctx, discard(chromedp.Evaluate[bool](`document.getElementById("filter").value = ""; true`)), chromedp.SendKeys("#filter", "order"), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if url, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`)); err != nil || url != "?q=order" {
+		t.Errorf("after typing a filter the URL's query is %q (%v), want ?q=order", url, err)
+	}
+	checks := map[string]string{
+		`goneIn({secondsToExhaustion: 70 * 86400, period: "30d"})`:                                                        "not this period",
+		`goneIn({secondsToExhaustion: 3 * 3600, period: "30d"})`:                                                          "3h",
+		`goneIn({secondsToExhaustion: 20 * 86400, period: "calendar-month"})`:                                             "20d",
+		`when(new Date(Date.now() - 3 * 60000).toISOString()).endsWith(" UTC (3m ago)")`:                                  "true",
+		`/^\d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 2h\)$/.test(when(new Date(Date.now() + 2 * 3600000 + 5000).toISOString()))`: "true",
+	}
+	for expr, want := range checks {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
+		if err != nil || fmt.Sprint(got) != want {
+			t.Errorf("%s = %v (%v), want %s", expr, got, err, want)
+		}
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems: %v", p)
+	}
+}
+
+// Every page fits a laptop's window (1400 pixels) and a phone's (400)
+// without scrolling sideways, with no console error: the overview's rows
+// become cards on the phone, each cell under its column's name.
+func TestUIFitsEveryWidthInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve and Chromium")
+	}
+	t.Parallel()
+	base := uiServe(t)
 	ctx, problems := browser(t)
 	for _, width := range screenshotWidths {
 		for _, page := range docsScreenshots {

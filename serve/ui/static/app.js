@@ -32,6 +32,16 @@ function duration(seconds) {
 }
 
 
+// goneIn is when the budget runs out at the current burn, said only
+// within the SLO's period: further out, the period rolls on first.
+function goneIn(s) {
+  const t = s.secondsToExhaustion;
+  if (t === null || t === undefined) return "–";
+  const period = s.period === "calendar-month" ? 31 * 86400 : s.period === "calendar-week" ? 7 * 86400 : windowSeconds(s.period || "");
+  if (period > 0 && t > period) return "not this period";
+  return duration(t);
+}
+
 function objective(s) {
   return s.objective + "%" + (s.threshold ? " < " + s.threshold : "");
 }
@@ -92,7 +102,7 @@ function row(s) {
   tr.append(left);
   tr.append(el("td", s.fullOutageMinutesLeft === null ? "–" : duration(s.fullOutageMinutesLeft * 60), "n"));
   tr.append(burnCell(s));
-  tr.append(el("td", duration(s.secondsToExhaustion), "n"));
+  tr.append(el("td", goneIn(s), "n"));
   tr.append(el("td", (s.firingAlerts || []).map(a => a.severity + " " + a.window).join(", ") || "none"));
   const g = gates[s.service];
   let decision = g ? g.decision : "–";
@@ -158,8 +168,10 @@ async function load() {
     states = list.slos || [];
     gates = {};
     for (const g of gate.services || []) gates[g.service] = g;
+    // From evaluatedAt, not dataAgeSeconds: an unchanged state comes as a
+    // 304, whose body is the one the browser kept, age and all.
     fresh.textContent = list.evaluatedAt && !list.evaluatedAt.startsWith("0001")
-      ? "Read from the backend " + duration(list.dataAgeSeconds ?? 0) + " ago."
+      ? "Read from the backend " + relative(Date.parse(list.evaluatedAt)).replace("now", "just now") + "."
       : "The backend has not been read yet.";
     render();
   } catch (err) {
@@ -175,8 +187,21 @@ document.addEventListener("DOMContentLoaded", () => {
       render();
     });
   }
-  document.getElementById("filter").addEventListener("input", render);
-  document.getElementById("status").addEventListener("change", render);
+  // The filters live in the URL, so a filtered view can be bookmarked
+  // or sent to a colleague.
+  const params = new URLSearchParams(location.search);
+  const filter = document.getElementById("filter"), status = document.getElementById("status");
+  filter.value = params.get("q") || "";
+  status.value = params.get("status") || "";
+  const filtered = () => {
+    const p = new URLSearchParams();
+    if (filter.value) p.set("q", filter.value);
+    if (status.value) p.set("status", status.value);
+    history.replaceState(null, "", p.size ? "?" + p : location.pathname);
+    render();
+  };
+  filter.addEventListener("input", filtered);
+  status.addEventListener("change", filtered);
   load();
   setInterval(load, 30000);
 });

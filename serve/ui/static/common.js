@@ -35,9 +35,23 @@ function showDemo(scenario) {
   document.querySelector("header").prepend(banner);
 }
 
-// when writes an RFC 3339 time of the API to the minute, in UTC.
+// when writes an RFC 3339 time of the API to the minute, in UTC, with
+// how long ago or ahead it is: the one time format of every page.
 function when(rfc3339) {
-  return rfc3339.slice(0, 16).replace("T", " ") + " UTC";
+  return rfc3339.slice(0, 16).replace("T", " ") + " UTC (" + relative(Date.parse(rfc3339)) + ")";
+}
+
+// relative says how far a time (milliseconds) lies from now: "3m ago",
+// "in 2h", "now".
+function relative(ms) {
+  const s = Math.round((ms - Date.now()) / 1000);
+  if (Math.abs(s) < 60) return "now";
+  const units = [["d", 86400], ["h", 3600], ["m", 60]];
+  let left = Math.abs(s), out = "";
+  for (const [u, n] of units) {
+    if (left >= n && out.length < 6) { out += Math.floor(left / n) + u; left %= n; }
+  }
+  return s < 0 ? out + " ago" : "in " + out;
 }
 
 // item is a list item holding text (never HTML).
@@ -49,7 +63,7 @@ function item(text) {
 
 // describe says what an audit record is about, in one line.
 function describe(e) {
-  const at = e.time.slice(0, 19).replace("T", " ") + " UTC";
+  const at = when(e.time);
   if (e.decision) return at + ": " + e.decision.change + " change " + e.decision.decision + (e.client ? " (from " + e.client + ")" : "");
   if (e.override) return at + ": " + e.kind + " " + e.override.id + (e.override.author ? " by " + (e.by || e.override.author) : "") + (e.override.reason ? ": " + e.override.reason : "");
   if (e.maintenance) return at + ": " + e.kind + " " + e.maintenance.id + (e.by ? " by " + e.by : "") + (e.maintenance.reason ? ": " + e.maintenance.reason : "");
