@@ -385,6 +385,14 @@ func TestUIFiltersAndTimesInChromium(t *testing.T) {
 			t.Errorf("%s = %v (%v), want %s", expr, got, err, want)
 		}
 	}
+	// A service's page lists its SLO objectives, with status and budget.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/service.html?service=order-api"), chromedp.WaitVisible("#slos li")); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos li")].map(li => li.textContent).join("\n")`))
+	if err != nil || strings.Count(listed, "\n") != 2 || !strings.Contains(listed, "order-placement-availability 99.95%: ") || !strings.Contains(listed, "order-placement-latency 99.9% < 2s: ") || !strings.Contains(listed, "of the budget left") {
+		t.Errorf("order-api's page lists its SLOs as %q (%v)", listed, err)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page reported problems: %v", p)
 	}

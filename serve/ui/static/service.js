@@ -19,6 +19,31 @@ async function loadGate() {
   }
 }
 
+// loadSLOs lists the service's SLO objectives with their status and
+// budget left, each a link to its page: what the gate's reasons are about.
+async function loadSLOs() {
+  const hint = document.getElementById("slos-hint");
+  try {
+    const mine = ((await api("/api/v1/slos")).slos || []).filter(s => s.service === service);
+    hint.textContent = mine.length ? "" : "The budget service knows no SLO of " + service + ".";
+    document.getElementById("slos").replaceChildren(...mine.map(s => {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
+      a.textContent = s.slo;
+      const group = Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
+      const status = document.createElement("span");
+      status.className = "status-" + s.status;
+      status.textContent = s.status;
+      const left = s.remaining === null || s.remaining === undefined ? "no data" : (s.remaining * 100).toFixed(1) + "% of the budget left";
+      li.append(a, document.createTextNode(" " + (group ? group + ", " : "") + s.objective + "%" + (s.threshold ? " < " + s.threshold : "") + ": "), status, document.createTextNode(", " + left));
+      return li;
+    }));
+  } catch (err) {
+    hint.textContent = "Could not read the budget state: " + err.message;
+  }
+}
+
 async function loadOverrides() {
   if (!token) return;
   const hint = document.getElementById("overrides-hint");
@@ -69,4 +94,5 @@ document.addEventListener("DOMContentLoaded", () => {
   document.title = "slokit: " + service;
   document.getElementById("override").addEventListener("submit", createOverride);
   loadGate();
+  loadSLOs();
 });
