@@ -183,8 +183,9 @@ func TestUIOverviewInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if title != "order-api / order-placement-availability" || drawn < 100 || charts != 3 {
-		t.Errorf("SLO page %q: the burndown has %d points, %d charts; want over 100 points and 3 charts", title, drawn, charts)
+	// The budget, the SLI, and a burn-rate chart per alert tier (4).
+	if title != "order-api / order-placement-availability" || drawn < 100 || charts != 6 {
+		t.Errorf("SLO page %q: the burndown has %d points, %d charts; want over 100 points and 6 charts", title, drawn, charts)
 	}
 	shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -392,6 +393,22 @@ func TestUIFiltersAndTimesInChromium(t *testing.T) {
 	listed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos li")].map(li => li.textContent).join("\n")`))
 	if err != nil || strings.Count(listed, "\n") != 2 || !strings.Contains(listed, "order-placement-availability 99.95%: ") || !strings.Contains(listed, "order-placement-latency 99.9% < 2s: ") || !strings.Contains(listed, "of the budget left") {
 		t.Errorf("order-api's page lists its SLOs as %q (%v)", listed, err)
+	}
+	// An SLO's page: the range picker asks the history for its range, and
+	// each alert tier has its chart, naming the factor it fires at.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/slo.html?service=order-api&slo=order-placement-availability"), chromedp.WaitVisible("#objectives svg"),
+		chromedp.Click(`#ranges a[href*="range=6h"]`), chromedp.WaitVisible(`#ranges a[aria-current][href*="range=6h"]`), chromedp.WaitVisible("#objectives svg")); err != nil {
+		t.Fatal(err)
+	}
+	asked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`performance.getEntriesByType("resource").some(e => e.name.endsWith("/history?range=6h"))`))
+	if err != nil || !asked {
+		t.Errorf("after picking 6h the page did not ask for /history?range=6h (%v)", err)
+	}
+	captions, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("figcaption")].map(c => c.textContent).join("\n")`))
+	for _, want := range []string{"Burn rate, page tier 1h/5m: fires while both are above 14.4x", "Burn rate, ticket tier 3d/6h: fires while both are above 1x"} {
+		if err != nil || !strings.Contains(captions, want) {
+			t.Errorf("the SLO page's charts %q (%v) have no %q", captions, err, want)
+		}
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page reported problems: %v", p)

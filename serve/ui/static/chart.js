@@ -17,8 +17,21 @@ function svgEl(tag, attrs) {
 // ({name, value}) into a figure with a caption, and returns it. Values
 // below floor (when given) are drawn at it, so that one deep overspend
 // does not squash the rest of the chart; the legend keeps the true value.
-function lineChart(caption, lines, refs, format, floor) {
-  const W = 720, H = 220, L = 64, R = 12, T = 10, B = 28;
+// With log, the value axis is logarithmic (values under 0.01 drawn at
+// it): a 800x spike and a 1x threshold both stay readable.
+function lineChart(caption, lines, refs, format, floor, log) {
+  // Drawn at the page's width, so that text stays 11 pixels high on a
+  // phone and the chart fills a wide window.
+  const W = Math.max(320, Math.min(1400, document.getElementById("objectives").clientWidth || 720)), H = 220, L = 64, R = 12, T = 10, B = 28;
+  if (log) {
+    const toLog = v => Math.log10(Math.max(v, 0.01)), fromLog = v => Math.pow(10, v);
+    // The legend says the true values; the axis, the logarithms'.
+    const last = l => (l.points.length ? format(l.points[l.points.length - 1][1]) : "–");
+    return lineChart(caption,
+      lines.map(l => ({ ...l, points: l.points.map(p => [p[0], toLog(p[1])]), label: l.name + ": " + last(l) + " now" })),
+      refs.map(r => ({ ...r, value: toLog(r.value), label: r.name + " (dotted): " + format(r.value) })),
+      v => format(fromLog(v)));
+  }
   const fig = document.createElement("figure");
   const cap = document.createElement("figcaption");
   cap.textContent = caption;
@@ -59,12 +72,12 @@ function lineChart(caption, lines, refs, format, floor) {
     const d = l.points.map((p, j) => (j ? "L" : "M") + x(p[0]).toFixed(1) + " " + y(clamp(p[1])).toFixed(1)).join(" ");
     svg.append(svgEl("path", { d, class: "series s" + (i % dashes.length), "stroke-dasharray": dashes[i % dashes.length] }));
     const li = document.createElement("li");
-    li.textContent = l.name + ": " + format(l.points[l.points.length - 1][1]) + " now";
+    li.textContent = l.label || l.name + ": " + format(l.points[l.points.length - 1][1]) + " now";
     legend.append(li);
   });
   for (const r of refs) {
     const li = document.createElement("li");
-    li.textContent = r.name + " (dotted): " + format(r.value);
+    li.textContent = r.label || r.name + " (dotted): " + format(r.value);
     legend.append(li);
   }
   if (floor !== undefined && all.some(p => p[1] < floor)) {

@@ -17,6 +17,7 @@ async function loadSLO() {
   const path = "/api/v1/slos/" + encodeURIComponent(service) + "/" + encodeURIComponent(slo);
   try {
     const range = params.get("range");
+    rangePicker(params, range);
     const [h, current] = await Promise.all([
       api(path + "/history" + (range ? "?range=" + encodeURIComponent(range) : "")),
       api(path).then(a => a.slos || [], () => []), // the charts stand without the state now
@@ -43,19 +44,43 @@ async function loadSLO() {
       const p0 = Date.parse(h.periodStart) / 1000, p1 = Date.parse(h.periodEnd) / 1000;
       const evenAt = t => Math.min(1, Math.max(0, 1 - (t - p0) / (p1 - p0)));
       const even = [[t0, evenAt(t0)], [t1, evenAt(t1)]];
-      section.append(lineChart("Error budget left", [{ name: "left", points: o.remaining }, { name: "spending evenly", points: even }],
-        [{ name: "spent", value: 0 }], pct, -0.5));
+      section.append(lineChart("Error budget left", [{ name: "left", points: o.remaining }, { name: "if spent evenly over the period", points: even }],
+        [{ name: "all spent", value: 0 }], pct, -0.5));
       section.append(lineChart("SLI over the period", [{ name: "SLI", points: o.sli }],
         [{ name: "objective", value: parseFloat(o.objective) / 100 }], pct));
-      const windows = Object.keys(o.burnRates).sort((a, b) => windowSeconds(a) - windowSeconds(b));
-      section.append(lineChart("Burn rate per window",
-        windows.map(w => ({ name: w, points: o.burnRates[w] })),
-        h.tiers.map(t => ({ name: t.severity + " " + t.long + "/" + t.short, value: t.factor })), times));
+      // One chart per alert tier: its long and short windows against the
+      // factor it fires at, on a log scale. Without tiers (SLOs discovered
+      // from older rules), every window on one chart.
+      for (const t of h.tiers) {
+        section.append(lineChart("Burn rate, " + t.severity + " tier " + t.long + "/" + t.short + ": fires while both are above " + t.factor + "x",
+          [t.long, t.short].map(w => ({ name: w, points: o.burnRates[w] || [] })),
+          [{ name: "fires at", value: t.factor }], times, undefined, true));
+      }
+      if (h.tiers.length === 0) {
+        const windows = Object.keys(o.burnRates).sort((a, b) => windowSeconds(a) - windowSeconds(b));
+        section.append(lineChart("Burn rate per window", windows.map(w => ({ name: w, points: o.burnRates[w] })), [], times, undefined, true));
+      }
       main.append(section);
     }
   } catch (err) {
     fresh.textContent = "Could not read the SLO: " + err.message;
   }
+}
+
+// rangePicker links the ranges the charts can show: the last hour to the
+// last 30 days, or the SLO's period (the default); the one shown is
+// marked as the current page.
+function rangePicker(params, current) {
+  const nav = document.getElementById("ranges");
+  nav.replaceChildren(...["1h", "6h", "1d", "7d", "30d", ""].map(r => {
+    const p = new URLSearchParams(params);
+    if (r) p.set("range", r); else p.delete("range");
+    const a = document.createElement("a");
+    a.href = "?" + p;
+    a.textContent = r || "the period";
+    if ((current || "") === r) a.setAttribute("aria-current", "page");
+    return a;
+  }));
 }
 
 // recentKinds are the audit records the SLO page lists: what the gate
