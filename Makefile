@@ -116,6 +116,16 @@ deps:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+	@$(MAKE) --no-print-directory $(AXE)
+
+# axe-core, the accessibility checker the UI's tests run in Chromium: from
+# the npm registry, pinned, into build/ (the test only; never served).
+AXE_VERSION := 4.14.1
+AXE := build/npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	npm install --silent --no-save --no-audit --no-fund --prefix build/npm axe-core@$(AXE_VERSION)
 
 # hygiene: no build outputs in git (no executable that is not a script, no
 # file over 2 MB) and go.mod/go.sum exactly as `go mod tidy` leaves them.

@@ -453,3 +453,51 @@ func TestUIFitsEveryWidthInChromium(t *testing.T) {
 		t.Errorf("the pages reported problems: %v", p)
 	}
 }
+
+// axeScript is axe-core, which make deps installs from npm into build/.
+const axeScript = "../build/npm/node_modules/axe-core/axe.min.js"
+
+// Every page passes axe-core's checks in Chromium at both widths with no
+// serious or critical violation (contrast, names, labels, landmarks), and
+// every link, button and field is reachable from the keyboard (none is
+// taken out of the tab order).
+func TestUIAccessibleInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve and Chromium")
+	}
+	axe, err := os.ReadFile(axeScript)
+	if err != nil {
+		msg := fmt.Sprintf("%v: make deps installs axe-core", err)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Parallel()
+	base := uiServe(t)
+	ctx, problems := browser(t)
+	for _, width := range screenshotWidths {
+		for _, page := range docsScreenshots {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+page.path), chromedp.WaitVisible(page.ready), chromedp.Sleep(300*time.Millisecond),
+				discard(chromedp.Evaluate[bool](string(axe)+";true"))); err != nil {
+				t.Fatalf("%s at %d: %v", page.path, width, err)
+			}
+			found, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+				.filter(v => v.impact === "serious" || v.impact === "critical")
+				.map(v => v.id + " (" + v.impact + "): " + v.help + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")).join("\n"))`, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found != "" {
+				t.Errorf("%s at %d pixels:\n%s", page.path, width, found)
+			}
+			untabbable, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("a[href], button, input, select")].filter(e => e.tabIndex < 0).length`))
+			if err != nil || untabbable != 0 {
+				t.Errorf("%s: %d links, buttons or fields out of the tab order (%v)", page.path, untabbable, err)
+			}
+		}
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages reported problems: %v", p)
+	}
+}
