@@ -93,17 +93,7 @@ func TestDocsScreenshots(t *testing.T) {
 }
 
 func takeScreenshots(t *testing.T, dir string) {
-	addr := freePort(t)
-	process(t, "serve.log", slokitBin, "serve", "--demo", "--listen", addr, "--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", "../specs")
-	base := "http://" + addr
-	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false, err.Error()
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200, resp.Status
-	})
+	base := demoServe(t, "--demo", "--token-env", "SLOKIT_E2E_TOKEN")
 	req, err := http.NewRequest("POST", base+"/api/v1/demo/incident", strings.NewReader(`{"service":"order-api","duration":"20m","ratio":0.5}`))
 	if err != nil {
 		t.Fatal(err)

@@ -331,12 +331,13 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// uiServe starts serve on the outage demo for a UI test, and returns its
-// base URL once it is ready.
-func uiServe(t *testing.T) string {
+// demoServe starts serve on the embedded demo with args (--demo and its
+// scenario, a token), on a free loopback port with the example specs, and
+// returns its base URL once it is ready.
+func demoServe(t *testing.T, args ...string) string {
 	t.Helper()
 	addr := freePort(t)
-	process(t, "serve.log", slokitBin, "serve", "--demo", "outage", "--listen", addr, "--data-dir", t.TempDir(), "../specs")
+	process(t, "serve.log", slokitBin, append(append([]string{"serve", "--listen", addr, "--data-dir", t.TempDir()}, args...), "../specs")...)
 	base := "http://" + addr
 	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
 		resp, err := http.Get(base + "/readyz")
@@ -347,6 +348,23 @@ func uiServe(t *testing.T) string {
 		return resp.StatusCode == 200, resp.Status
 	})
 	return base
+}
+
+// uiServe starts serve on the outage demo for a UI test.
+func uiServe(t *testing.T) string { return demoServe(t, "--demo", "outage") }
+
+// eachPage loads every page the docs show at every width, waiting until
+// it is drawn, and calls check on it.
+func eachPage(t *testing.T, ctx context.Context, base string, check func(width int, path string)) {
+	t.Helper()
+	for _, width := range screenshotWidths {
+		for _, page := range docsScreenshots {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+page.path), chromedp.WaitVisible(page.ready), chromedp.Sleep(500*time.Millisecond)); err != nil {
+				t.Fatalf("%s at %d: %v", page.path, width, err)
+			}
+			check(width, page.path)
+		}
+	}
 }
 
 // The overview's filters live in the URL (a filtered view is a link to
@@ -425,22 +443,17 @@ func TestUIFitsEveryWidthInChromium(t *testing.T) {
 	t.Parallel()
 	base := uiServe(t)
 	ctx, problems := browser(t)
-	for _, width := range screenshotWidths {
-		for _, page := range docsScreenshots {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+page.path), chromedp.WaitVisible(page.ready), chromedp.Sleep(500*time.Millisecond)); err != nil {
-				t.Fatalf("%s at %d: %v", page.path, width, err)
-			}
-			overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if overflow > 0 {
-				shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				artifact(t, fmt.Sprintf("overflow-%d-%s", width, page.file), shot)
-				t.Errorf("%s at %d pixels scrolls sideways by %d pixels", page.path, width, overflow)
-			}
+	eachPage(t, ctx, base, func(width int, path string) {
+		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		if overflow > 0 {
+			shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			artifact(t, fmt.Sprintf("overflow-%d.png", width), shot)
+			t.Errorf("%s at %d pixels scrolls sideways by %d pixels", path, width, overflow)
+		}
+	})
 	// On the phone, each of the overview's cells is labelled with its column.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(400, 900), chromedp.Navigate(base+"/"), chromedp.WaitVisible("#slos tbody tr")); err != nil {
 		t.Fatal(err)
@@ -476,27 +489,24 @@ func TestUIAccessibleInChromium(t *testing.T) {
 	t.Parallel()
 	base := uiServe(t)
 	ctx, problems := browser(t)
-	for _, width := range screenshotWidths {
-		for _, page := range docsScreenshots {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+page.path), chromedp.WaitVisible(page.ready), chromedp.Sleep(300*time.Millisecond),
-				discard(chromedp.Evaluate[bool](string(axe)+";true"))); err != nil {
-				t.Fatalf("%s at %d: %v", page.path, width, err)
-			}
-			found, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
-				.filter(v => v.impact === "serious" || v.impact === "critical")
-				.map(v => v.id + " (" + v.impact + "): " + v.help + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")).join("\n"))`, chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if found != "" {
-				t.Errorf("%s at %d pixels:\n%s", page.path, width, found)
-			}
-			untabbable, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("a[href], button, input, select")].filter(e => e.tabIndex < 0).length`))
-			if err != nil || untabbable != 0 {
-				t.Errorf("%s: %d links, buttons or fields out of the tab order (%v)", page.path, untabbable, err)
-			}
+	eachPage(t, ctx, base, func(width int, path string) {
+		if err := chromedp.Do(ctx, discard(chromedp.Evaluate[bool](string(axe)+";true"))); err != nil {
+			t.Fatal(err)
 		}
-	}
+		found, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+			.filter(v => v.impact === "serious" || v.impact === "critical")
+			.map(v => v.id + " (" + v.impact + "): " + v.help + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")).join("\n"))`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found != "" {
+			t.Errorf("%s at %d pixels:\n%s", path, width, found)
+		}
+		untabbable, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("a[href], button, input, select")].filter(e => e.tabIndex < 0).length`))
+		if err != nil || untabbable != 0 {
+			t.Errorf("%s: %d links, buttons or fields out of the tab order (%v)", path, untabbable, err)
+		}
+	})
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems: %v", p)
 	}
