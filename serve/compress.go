@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -43,8 +44,7 @@ func conditional(h http.Handler, stateKey func() string) http.Handler {
 			sum := sha256.Sum256([]byte(stateKey() + "\x00" + r.URL.RequestURI()))
 			etag = `W/"` + hex.EncodeToString(sum[:12]) + `"`
 			if matches(r.Header.Get("If-None-Match"), etag) {
-				header.Set("ETag", etag)
-				w.WriteHeader(http.StatusNotModified)
+				notModified(w, etag)
 				return
 			}
 		}
@@ -58,10 +58,7 @@ func conditional(h http.Handler, stateKey func() string) http.Handler {
 			sum := sha256.Sum256(buf.body.Bytes())
 			etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 			if matches(r.Header.Get("If-None-Match"), etag) {
-				header.Set("ETag", etag)
-				header.Del("Content-Length")
-				header.Del("Content-Type")
-				w.WriteHeader(http.StatusNotModified)
+				notModified(w, etag)
 				return
 			}
 		}
@@ -74,6 +71,16 @@ func conditional(h http.Handler, stateKey func() string) http.Handler {
 		header.Del("Content-Length")
 		buf.send(w, cache.compressed(etag, buf.body.Bytes()))
 	})
+}
+
+// notModified answers 304 with the ETag the client holds, and none of the
+// headers that describe a body (a handler may have set them).
+func notModified(w http.ResponseWriter, etag string) {
+	header := w.Header()
+	header.Set("ETag", etag)
+	header.Del("Content-Length")
+	header.Del("Content-Type")
+	w.WriteHeader(http.StatusNotModified)
 }
 
 // bufferedAnswer holds an answer until it is whole, writing its headers
@@ -114,8 +121,9 @@ func acceptsGzip(accept string) bool {
 		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
 			continue
 		}
-		q := strings.ReplaceAll(params, " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		q, given := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		weight, err := strconv.ParseFloat(q, 64)
+		return !given || err != nil || weight > 0
 	}
 	return false
 }

@@ -371,7 +371,7 @@ var stateRoutes = map[string]bool{"/api/v1/slos": true, "/api/v1/slos/{service}/
 // per-service index, as the overview itself reads them), since an
 // override that expires between refreshes changes the gate's view.
 func (s *Server) stateKey(path string) string {
-	states, at, err := s.snapshot()
+	_, at, err := s.snapshot()
 	now := s.opts.Now()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d|%v|%s", at.UnixNano(), err, s.opts.Demo)
@@ -379,13 +379,8 @@ func (s *Server) stateKey(path string) string {
 		fmt.Fprintf(&b, "|m:%s:%d:%d:%t", m.ID, m.Start.UnixNano(), m.End.UnixNano(), !now.Before(m.Start))
 	}
 	if path == "/api/v1/gate" {
-		last := ""
-		for _, st := range states {
-			if st.Service == last {
-				continue
-			}
-			last = st.Service
-			if o := s.opts.Store.ActiveOverride(st.Service, now); o != nil {
+		for _, service := range s.Services() {
+			if o := s.opts.Store.ActiveOverride(service, now); o != nil {
 				fmt.Fprintf(&b, "|o:%s:%d", o.ID, o.Expires.UnixNano())
 			}
 		}

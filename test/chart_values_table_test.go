@@ -96,16 +96,14 @@ func (s schemaNode) typeName() string {
 // lines joined, and example lines (indented further, such as the inline
 // specs) left out, since the page shows them in full.
 func valueComment(head string) string {
+	paragraphs := strings.Split(head, "\n\n")
 	var words []string
-	for _, paragraph := range strings.Split(head, "\n\n") {
-		words = words[:0]
-		for line := range strings.Lines(paragraph) {
-			text := strings.TrimPrefix(strings.TrimRight(line, "\n"), "#")
-			if strings.HasPrefix(text, "   ") {
-				continue
-			}
-			words = append(words, strings.Fields(text)...)
+	for line := range strings.Lines(paragraphs[len(paragraphs)-1]) {
+		text := strings.TrimPrefix(strings.TrimRight(line, "\n"), "#")
+		if strings.HasPrefix(text, "   ") {
+			continue
 		}
+		words = append(words, strings.Fields(text)...)
 	}
 	return strings.ReplaceAll(strings.Join(words, " "), "|", `\|`)
 }
@@ -118,28 +116,21 @@ func defaultValue(node *yaml.Node) string {
 		}
 		return "`" + node.Value + "`"
 	}
-	var set func(*yaml.Node)
-	set = func(n *yaml.Node) {
-		n.Style |= yaml.FlowStyle
-		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
-		for _, c := range n.Content {
-			set(c)
-		}
-	}
-	copied := deepCopy(node)
-	set(copied)
-	out, err := yaml.Marshal(copied)
+	out, err := yaml.Marshal(flowCopy(node))
 	if err != nil {
 		return ""
 	}
 	return "`" + strings.TrimSpace(string(out)) + "`"
 }
 
-func deepCopy(n *yaml.Node) *yaml.Node {
+// flowCopy is a copy of n in YAML's flow style, without its comments.
+func flowCopy(n *yaml.Node) *yaml.Node {
 	c := *n
+	c.Style |= yaml.FlowStyle
+	c.HeadComment, c.LineComment, c.FootComment = "", "", ""
 	c.Content = nil
 	for _, child := range n.Content {
-		c.Content = append(c.Content, deepCopy(child))
+		c.Content = append(c.Content, flowCopy(child))
 	}
 	return &c
 }

@@ -19,11 +19,15 @@ import (
 // again: make screenshots.
 var screenshots = flag.Bool("screenshots", false, "take the docs' screenshots again in Chromium, into docs/images/")
 
+// uiPage is a page of the UI: its screenshot's file, its path, and what
+// shows once it is drawn.
+type uiPage struct{ file, path, ready string }
+
 // docsScreenshots are the docs' screenshots: a page of serve --demo's UI
 // each, taken once an incident injected into the order API has flipped
 // its gate to deny, so the pictures show what the UI is for; each at
 // 1400 pixels wide (NAME.png) and at 400, a phone's (NAME-400.png).
-var docsScreenshots = []struct{ file, path, ready string }{
+var docsScreenshots = []uiPage{
 	{"overview.png", "/", "#slos tbody tr"},
 	{"slo.png", "/ui/slo.html?service=order-api&slo=order-placement-availability", "#objectives svg"},
 	{"service.png", "/ui/service.html?service=order-api", "#decision"},
@@ -98,7 +102,7 @@ func takeScreenshots(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer e2e-override-token-0123456789")
+	req.Header.Set("Authorization", "Bearer "+e2eToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 201 {
 		t.Fatalf("injecting an incident: %v %v", err, resp)
@@ -115,22 +119,21 @@ func takeScreenshots(t *testing.T, dir string) {
 		return g.Decision == "deny", g.Decision
 	})
 	ctx, problems := browser(t) // after the waits: its deadline is two minutes
-	for _, width := range screenshotWidths {
-		for _, s := range docsScreenshots {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+s.path), chromedp.WaitVisible(s.ready), chromedp.Sleep(2*time.Second)); err != nil {
-				t.Fatalf("%s: %v", s.path, err)
-			}
-			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := screenshotName(s.file, width)
-			if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("wrote docs/images/%s (%d bytes)", name, len(shot))
+	eachPage(t, ctx, base, func(width int, page uiPage) {
+		// The charts' history arrives after the page is drawn.
+		if err := chromedp.Do(ctx, chromedp.Sleep(1500*time.Millisecond)); err != nil {
+			t.Fatal(err)
 		}
-	}
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := screenshotName(page.file, width)
+		if err := os.WriteFile(filepath.Join(dir, name), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote docs/images/%s (%d bytes)", name, len(shot))
+	})
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems: %v", p)
 	}

@@ -355,14 +355,14 @@ func uiServe(t *testing.T) string { return demoServe(t, "--demo", "outage") }
 
 // eachPage loads every page the docs show at every width, waiting until
 // it is drawn, and calls check on it.
-func eachPage(t *testing.T, ctx context.Context, base string, check func(width int, path string)) {
+func eachPage(t *testing.T, ctx context.Context, base string, check func(width int, page uiPage)) {
 	t.Helper()
 	for _, width := range screenshotWidths {
 		for _, page := range docsScreenshots {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+page.path), chromedp.WaitVisible(page.ready), chromedp.Sleep(500*time.Millisecond)); err != nil {
 				t.Fatalf("%s at %d: %v", page.path, width, err)
 			}
-			check(width, page.path)
+			check(width, page)
 		}
 	}
 }
@@ -443,15 +443,15 @@ func TestUIFitsEveryWidthInChromium(t *testing.T) {
 	t.Parallel()
 	base := uiServe(t)
 	ctx, problems := browser(t)
-	eachPage(t, ctx, base, func(width int, path string) {
+	eachPage(t, ctx, base, func(width int, page uiPage) {
 		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if overflow > 0 {
 			shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			artifact(t, fmt.Sprintf("overflow-%d.png", width), shot)
-			t.Errorf("%s at %d pixels scrolls sideways by %d pixels", path, width, overflow)
+			artifact(t, fmt.Sprintf("overflow-%d-%s", width, page.file), shot)
+			t.Errorf("%s at %d pixels scrolls sideways by %d pixels", page.path, width, overflow)
 		}
 	})
 	// On the phone, each of the overview's cells is labelled with its column.
@@ -489,7 +489,7 @@ func TestUIAccessibleInChromium(t *testing.T) {
 	t.Parallel()
 	base := uiServe(t)
 	ctx, problems := browser(t)
-	eachPage(t, ctx, base, func(width int, path string) {
+	eachPage(t, ctx, base, func(width int, page uiPage) {
 		if err := chromedp.Do(ctx, discard(chromedp.Evaluate[bool](string(axe)+";true"))); err != nil {
 			t.Fatal(err)
 		}
@@ -500,11 +500,11 @@ func TestUIAccessibleInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		if found != "" {
-			t.Errorf("%s at %d pixels:\n%s", path, width, found)
+			t.Errorf("%s at %d pixels:\n%s", page.path, width, found)
 		}
 		untabbable, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("a[href], button, input, select")].filter(e => e.tabIndex < 0).length`))
 		if err != nil || untabbable != 0 {
-			t.Errorf("%s: %d links, buttons or fields out of the tab order (%v)", path, untabbable, err)
+			t.Errorf("%s: %d links, buttons or fields out of the tab order (%v)", page.path, untabbable, err)
 		}
 	})
 	if p := problems(); len(p) > 0 {

@@ -120,10 +120,9 @@ func closedFence(src []byte, n *ast.FencedCodeBlock) bool {
 			end += i + 1
 		}
 	}
-	rest := src[end:]
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
-	line = bytes.TrimSpace(line)
-	return len(line) >= 3 && strings.Trim(string(line), "`") == "" || len(line) >= 3 && strings.Trim(string(line), "~") == ""
+	line, _, _ := bytes.Cut(src[end:], []byte("\n"))
+	fence := string(bytes.TrimSpace(line))
+	return len(fence) >= 3 && (strings.Trim(fence, "`") == "" || strings.Trim(fence, "~") == "")
 }
 
 // lineOfNode is the line of an inline node: that of its first text, or
