@@ -74,7 +74,10 @@ type State struct {
 	Objective string
 	Threshold string
 	Group     map[string]string
-	Period    string
+	// Labels are the SLO's labels (team, tier, ...): the service's
+	// overlaid with the SLO's own, shared by its objectives' states.
+	Labels map[string]string
+	Period string
 	// SLI is the share of good events over the period.
 	SLI *float64
 	// Remaining is the share of the period's error budget left.
@@ -245,7 +248,7 @@ func belongs(m model.Metric, s *slo.SLO, o slo.Objective) bool {
 func objectiveStates(s *slo.SLO, o slo.Objective, remaining, burns, ratios, firing, stamps model.Vector, t time.Time) []State {
 	newState := func(group map[string]string) State {
 		st := State{
-			Service: s.Service, SLO: s.Name, Objective: o.Label(), Group: group,
+			Service: s.Service, SLO: s.Name, Objective: o.Label(), Group: group, Labels: s.Labels,
 			Period: s.BudgetWindow(), BurnRates: map[string]float64{},
 			FiringAlerts: []FiringAlert{}, Status: Unknown, Policy: s.Policy,
 		}

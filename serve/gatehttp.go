@@ -69,7 +69,7 @@ func (s *Server) gateOverview(w http.ResponseWriter, _ *http.Request) {
 			resp.Decision = "unknown"
 		}
 		out.Services = append(out.Services, api.GateSummary{Service: resp.Service, Change: resp.Change, Decision: resp.Decision,
-			Reasons: nonNil(resp.Reasons), Override: resp.Override})
+			Reasons: nonNil(resp.Reasons), Override: resp.Override, Maintenance: s.maintenanceInForce(service, now)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

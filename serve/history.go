@@ -12,7 +12,19 @@ import (
 
 func (s *Server) listSLOs(w http.ResponseWriter, _ *http.Request) {
 	states, at, _ := s.snapshot()
-	writeWithStates(w, http.StatusOK, api.SLOList{EvaluatedAt: at, DataAgeSeconds: s.age(at)}, states, s.opts.Now())
+	writeWithStates(w, http.StatusOK, api.SLOList{Backend: s.backendURL(), EvaluatedAt: at, DataAgeSeconds: s.age(at)}, states, s.opts.Now())
+}
+
+// backendURL is the backend's URL without credentials, for the UI's
+// header; empty when the backend does not say it (the embedded demo).
+func (s *Server) backendURL() string {
+	s.mu.RLock()
+	q := s.querier
+	s.mu.RUnlock()
+	if u, ok := q.(interface{ URL() string }); ok {
+		return u.URL()
+	}
+	return ""
 }
 
 func (s *Server) getSLO(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +102,11 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, o := range objectives {
 		h.Objectives = append(h.Objectives, apiObjectiveHistory(o))
+	}
+	h.Events, err = s.historyEvents(r.Context(), m, from, to)
+	if err != nil {
+		s.logger().Warn("reading the audit trail for an SLO's history", "service", service, "err", err)
+		h.EventsError = "the audit trail could not be read: deny decisions and past overrides may be missing"
 	}
 	writeJSON(w, http.StatusOK, h)
 }

@@ -102,7 +102,7 @@ func appendJSONFloat(b []byte, f float64) []byte {
 
 // apiState is a state in the API's type, without its data's age.
 func apiState(st budget.State) api.SLOState {
-	out := api.SLOState{Service: st.Service, SLO: st.SLO, Objective: st.Objective, Threshold: st.Threshold, Group: st.Group,
+	out := api.SLOState{Service: st.Service, SLO: st.SLO, Objective: st.Objective, Threshold: st.Threshold, Group: st.Group, Labels: st.Labels,
 		Period: st.Period, SLI: cleanPtr(st.SLI), Remaining: cleanPtr(st.Remaining), FullOutageMinutesLeft: cleanPtr(st.FullOutageMinutesLeft),
 		BurnRates: map[string]float64{}, SecondsToExhaustion: cleanPtr(st.SecondsToExhaustion),
 		Status: string(st.Status), DataTime: st.DataTime}

@@ -54,3 +54,29 @@ func (s *SLO) InMaintenance(t time.Time) bool {
 	}
 	return false
 }
+
+// maxOccurrences bounds the occurrences one call lists: a weekly window
+// holds five times in the longest range the service shows (31 days).
+const maxOccurrences = 60
+
+// Occurrences are the times the window holds that overlap [from, to], as
+// start and end, latest first.
+func (w MaintenanceWindow) Occurrences(from, to time.Time) [][2]time.Time {
+	if w.Weekly == nil {
+		if w.End.After(from) && !w.Start.After(to) {
+			return [][2]time.Time{{w.Start, w.End}}
+		}
+		return nil
+	}
+	var out [][2]time.Time
+	for t := to; len(out) < maxOccurrences; {
+		start := t.Add(-w.Weekly.SinceStart(t))
+		end := start.Add(w.Weekly.Duration)
+		if !end.After(from) {
+			break
+		}
+		out = append(out, [2]time.Time{start, end})
+		t = start.Add(-time.Nanosecond)
+	}
+	return out
+}

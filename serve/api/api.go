@@ -53,6 +53,9 @@ type GateSummary struct {
 	Decision string           `json:"decision"`
 	Reasons  []Reason         `json:"reasons"`
 	Override *AppliedOverride `json:"override"`
+	// Maintenance are the service's maintenance windows in force: the
+	// events they hold are left out of its budgets.
+	Maintenance []MaintenanceInForce `json:"maintenance"`
 }
 
 // SLOHistory is the body of GET /api/v1/slos/{service}/{slo}/history:
@@ -73,6 +76,44 @@ type SLOHistory struct {
 	PeriodEnd   time.Time          `json:"periodEnd"`
 	Tiers       []Tier             `json:"tiers"`
 	Objectives  []ObjectiveHistory `json:"objectives"`
+	// Events are what shaped the budget and the gate over the range: deny
+	// decisions, overrides in force and maintenance windows, without who
+	// or why (the audit trail has them, for the token holder).
+	Events []Event `json:"events"`
+	// EventsError says why Events may be incomplete (the audit trail
+	// could not be read); the series stand without them.
+	EventsError string `json:"eventsError,omitempty"`
+}
+
+// Kinds of Event.
+const (
+	EventDeny        = "deny"
+	EventOverride    = "override"
+	EventMaintenance = "maintenance"
+)
+
+// Event is a deny decision (at Start; Count of them from Start to End
+// when the audit trail counted repeats), an override in force or a
+// maintenance window (from Start to End) of an SLO's service.
+type Event struct {
+	Kind  string    `json:"kind"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end,omitzero"`
+	Count int       `json:"count,omitempty"`
+	// ID names an override or a maintenance window made through the API;
+	// a spec's maintenance window has none.
+	ID string `json:"id,omitempty"`
+}
+
+// MaintenanceInForce is a maintenance window that holds now, as the gate's
+// overview shows it without the token: when, and for which SLO (every SLO
+// of the service when empty); who made it and why need the token.
+type MaintenanceInForce struct {
+	// ID names a window made through the API; a spec's window has none.
+	ID    string    `json:"id,omitempty"`
+	SLO   string    `json:"slo,omitempty"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // ObjectiveHistory is one objective's series of an SLOHistory.
@@ -116,6 +157,9 @@ type AppliedOverride struct {
 
 // SLOList is the body of GET /api/v1/slos and /api/v1/slos/{service}/{slo}.
 type SLOList struct {
+	// Backend is the URL budget state is read from, without credentials;
+	// empty for the embedded demo (its answers say "source": "demo").
+	Backend        string     `json:"backend,omitempty"`
 	SLOs           []SLOState `json:"slos"`
 	EvaluatedAt    time.Time  `json:"evaluatedAt,omitzero"`
 	DataAgeSeconds float64    `json:"dataAgeSeconds"`
@@ -129,7 +173,10 @@ type SLOState struct {
 	Objective string            `json:"objective"`
 	Threshold string            `json:"threshold,omitempty"`
 	Group     map[string]string `json:"group,omitempty"`
-	Period    string            `json:"period"`
+	// Labels are the SLO's labels from its spec (team, tier, ...), which
+	// the UI filters by.
+	Labels map[string]string `json:"labels,omitempty"`
+	Period string            `json:"period"`
 	// SLI is the share of good events over the period.
 	SLI *float64 `json:"sli"`
 	// Remaining is the share of the period's error budget left.
