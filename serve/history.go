@@ -103,7 +103,7 @@ func (s *Server) sloHistory(w http.ResponseWriter, r *http.Request) {
 	for _, o := range objectives {
 		h.Objectives = append(h.Objectives, apiObjectiveHistory(o))
 	}
-	h.Events, err = s.historyEvents(r.Context(), m, from, to)
+	h.Events, err = s.historyEvents(r.Context(), m, from, now) // to now: this minute's events too
 	if err != nil {
 		s.logger().Warn("reading the audit trail for an SLO's history", "service", service, "err", err)
 		h.EventsError = "the audit trail could not be read: deny decisions and past overrides may be missing"

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -120,10 +121,6 @@ func TestUIOverviewInChromium(t *testing.T) {
 		}
 		return v
 	}
-	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#slos tbody tr").length`))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The demo says so in the header: synthetic traffic, not a gate.
 	if banner := text("header #demo"); !strings.HasPrefix(banner, "Demo: synthetic traffic from the outage scenario") {
 		t.Errorf("the demo's banner: %q", banner)
@@ -148,17 +145,21 @@ func TestUIOverviewInChromium(t *testing.T) {
 	}
 	filtered := text("#count")
 	artifact(t, "ui-overview.png", shot)
-	if rows != want || !strings.HasPrefix(count, strconv.Itoa(want)+" of ") {
-		t.Errorf("the overview shows %d rows (%q), the API %d objectives", rows, count, want)
+	if !strings.HasPrefix(count, strconv.Itoa(want)+" of "+strconv.Itoa(want)+" objectives") {
+		t.Errorf("the overview shows %q, the API %d objectives", count, want)
+	}
+	// The header says where the state comes from.
+	if fresh := text("#freshness"); !strings.HasPrefix(fresh, "Read from the embedded demo (the outage scenario) ") {
+		t.Errorf("the overview's header: %q", fresh)
 	}
 	if !strings.HasPrefix(firstSorted, "courier-assignment") {
 		t.Errorf("sorted by SLO, the first is %q (before sorting %q)", firstSorted, first)
 	}
-	if !strings.HasPrefix(filtered, "3 of ") { // payment's SLO, one row per provider
+	if !strings.HasPrefix(filtered, "3 of ") { // payment's SLO, a group per provider
 		t.Errorf("filtered on payment: %q", filtered)
 	}
-	// Payment's gate answers deny: its budget is spent.
-	gate, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr")].filter(r => r.cells[0].textContent === "payment").map(r => r.cells[9].textContent)[0]`))
+	// Payment's gate answers deny, once for the service: its budget is spent.
+	gate, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#deploys tbody tr")].filter(r => r.cells[0].textContent === "payment").map(r => r.cells[1].textContent).join("|")`))
 	if err != nil || gate != "deny" {
 		t.Errorf("payment's deploys: %q %v", gate, err)
 	}
@@ -266,10 +267,10 @@ func TestUIOverviewInChromium(t *testing.T) {
 	// The overview says that the override makes order-api's deploys
 	// allowed, and which override.
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#slos tbody tr"),
-		discard(chromedp.Poll[bool](`[...document.querySelectorAll("#slos tbody tr")].some(r => r.cells[0].textContent === "order-api" && r.cells[9].textContent.includes("override"))`))); err != nil {
+		discard(chromedp.Poll[bool](`[...document.querySelectorAll("#deploys tbody tr")].some(r => r.cells[0].textContent === "order-api" && r.cells[1].textContent.includes("override"))`))); err != nil {
 		t.Errorf("the overview does not name the override: %v", err)
 	}
-	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr")].find(r => r.cells[0].textContent === "order-api").cells[9].textContent`)); !regexp.MustCompile(`^allow by override ovr-\S+ until \d{4}-\d\d-\d\d \d\d:\d\d`).MatchString(got) {
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#deploys tbody tr")].find(r => r.cells[0].textContent === "order-api").cells[1].textContent`)); !regexp.MustCompile(`^allow by override ovr-\S+ until \d{4}-\d\d-\d\d \d\d:\d\d`).MatchString(got) {
 		t.Errorf("order-api's deploys in the overview: %q", got)
 	}
 
@@ -350,8 +351,10 @@ func demoServe(t *testing.T, args ...string) string {
 	return base
 }
 
-// uiServe starts serve on the outage demo for a UI test.
-func uiServe(t *testing.T) string { return demoServe(t, "--demo", "outage") }
+// uiServe starts serve on the outage demo for a UI test, with the token.
+func uiServe(t *testing.T) string {
+	return demoServe(t, "--demo", "outage", "--token-env", "SLOKIT_E2E_TOKEN")
+}
 
 // eachPage loads every page the docs show at every width, waiting until
 // it is drawn, and calls check on it.
@@ -458,7 +461,7 @@ func TestUIFitsEveryWidthInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(400, 900), chromedp.Navigate(base+"/"), chromedp.WaitVisible("#slos tbody tr")); err != nil {
 		t.Fatal(err)
 	}
-	labels, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr:first-child td")].map(td => getComputedStyle(td, "::before").content).join("|")`))
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos tbody tr:first-child td, #deploys tbody tr:first-child td")].map(td => getComputedStyle(td, "::before").content).join("|")`))
 	if err != nil || !strings.Contains(labels, `"Budget left"`) || !strings.Contains(labels, `"Deploys"`) {
 		t.Errorf("the overview's cells at 400 pixels are labelled %q (%v)", labels, err)
 	}
@@ -489,7 +492,8 @@ func TestUIAccessibleInChromium(t *testing.T) {
 	t.Parallel()
 	base := uiServe(t)
 	ctx, problems := browser(t)
-	eachPage(t, ctx, base, func(width int, page uiPage) {
+	audit := func(view string) {
+		t.Helper()
 		if err := chromedp.Do(ctx, discard(chromedp.Evaluate[bool](string(axe)+";true"))); err != nil {
 			t.Fatal(err)
 		}
@@ -500,13 +504,167 @@ func TestUIAccessibleInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		if found != "" {
-			t.Errorf("%s at %d pixels:\n%s", page.path, width, found)
+			t.Errorf("%s:\n%s", view, found)
 		}
-		untabbable, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("a[href], button, input, select")].filter(e => e.tabIndex < 0).length`))
+		untabbable, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("a[href], button, input, select, summary")].filter(e => e.tabIndex < 0).length`))
 		if err != nil || untabbable != 0 {
-			t.Errorf("%s: %d links, buttons or fields out of the tab order (%v)", page.path, untabbable, err)
+			t.Errorf("%s: %d links, buttons or fields out of the tab order (%v)", view, untabbable, err)
 		}
+	}
+	eachPage(t, ctx, base, func(width int, page uiPage) {
+		audit(fmt.Sprintf("%s at %d pixels", page.path, width))
 	})
+	// What only shows after a click, or to the token holder: a grouped
+	// SLO opened on the overview; the service page after an override made
+	// with the token (its overrides, maintenance windows and audit trail
+	// listed); the SLO page's recent decisions; each at both widths.
+	if code, body := authorized("POST", base+"/api/v1/maintenance", `{"service":"order-api","author":"axe","reason":"drill","duration":"1h"}`); code != 201 {
+		t.Fatalf("maintenance: %d %s", code, body)
+	}
+	for _, width := range screenshotWidths {
+		views := []struct {
+			name, path, ready string
+			actions           []chromedp.Action[chromedp.Void]
+		}{
+			{"the overview, payment opened", "/?q=payment", "#slos button.expand", []chromedp.Action[chromedp.Void]{chromedp.Click("#slos button.expand"), chromedp.WaitVisible("#slos tr.sub")}},
+			{"the service page with the token", "/ui/service.html?service=order-api", "#reasons li", []chromedp.Action[chromedp.Void]{
+				chromedp.SendKeys("#token", e2eToken), chromedp.SendKeys("#author", "axe"), chromedp.SendKeys("#reason", "accessibility check"),
+				chromedp.Click(`#override button[type="submit"]`), chromedp.WaitVisible("#audit li"), chromedp.WaitVisible("#overrides li"), chromedp.WaitVisible("#maintenance li"),
+			}},
+			{"the SLO page with the token", "/ui/slo.html?service=order-api&slo=order-placement-availability", "#objectives svg", []chromedp.Action[chromedp.Void]{
+				chromedp.SendKeys("#token", e2eToken), chromedp.Click(`#audit-form button[type="submit"]`), chromedp.WaitVisible("#audit li"),
+				chromedp.Click("#objectives details summary"), chromedp.WaitVisible("#objectives details li"),
+			}},
+		}
+		for _, v := range views {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), 900), chromedp.Navigate(base+v.path), chromedp.WaitVisible(v.ready)); err != nil {
+				t.Fatalf("%s: %v", v.name, err)
+			}
+			for _, a := range v.actions {
+				if err := chromedp.Do(ctx, a); err != nil {
+					t.Fatalf("%s: %v", v.name, err)
+				}
+			}
+			audit(fmt.Sprintf("%s at %d pixels", v.name, width))
+		}
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages reported problems: %v", p)
+	}
+}
+
+// The overview filters by team and label (kept in the URL) and shows a
+// grouped SLO as one row, its worst group, that opens to the others; an
+// SLO's page picks one group at a time, marks on the burndown the
+// overrides, maintenance windows, page alerts and deny decisions that
+// shaped it (and lists them in text), and shows the values under the
+// pointer; the service page and the overview name the maintenance window
+// in force.
+func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve and Chromium")
+	}
+	t.Parallel()
+	base := uiServe(t)
+	ctx, problems := browser(t)
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return fmt.Sprint(v)
+	}
+	load := func(path, ready string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitVisible(ready)); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	for _, tc := range []struct{ query, count string }{
+		{"?team=checkout", "3 of 8 objectives"}, // order-api's
+		{"?label=tier=1", "1 of 8 objectives"},  // dispatch's
+		{"?label=tier", "8 of 8 objectives, in 6 rows"},
+		{"?team=checkout&label=tier=1", "0 of 8 objectives"},
+	} {
+		load("/"+tc.query, "#slos")
+		if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`document.getElementById("count").textContent !== ""`))); err != nil {
+			t.Fatal(err)
+		}
+		if got := eval(`document.getElementById("count").textContent`); got != tc.count {
+			t.Errorf("/%s shows %q, want %q", tc.query, got, tc.count)
+		}
+	}
+	if got := eval(`document.getElementById("team").value + " " + [...document.getElementById("team").options].map(o => o.value).join(",")`); got != "checkout ,checkout,discovery,logistics,payments" {
+		t.Errorf("the team filter: %q", got)
+	}
+	// Payment's SLO is grouped by provider: one row, the worst group's,
+	// which opens to the other two from the keyboard.
+	load("/?q=payment", "#slos button.expand")
+	if got := eval(`document.querySelectorAll("#slos tbody tr").length + " " + document.getElementById("count").textContent`); got != "1 3 of 8 objectives, in 1 row" {
+		t.Errorf("payment's grouped SLO: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Focus("#slos button.expand"), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#slos tr.sub")); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(`document.querySelectorAll("#slos tbody tr").length + " " + document.querySelector("#slos button.expand").getAttribute("aria-expanded") + " " + (document.activeElement.className === "expand")`); got != "3 true true" {
+		t.Errorf("opened, payment's SLO shows rows, aria-expanded, focus kept: %q", got)
+	}
+
+	// A pipeline is denied, then an override and a maintenance window.
+	if code, body := authorized("GET", base+"/api/v1/gate/payment", ""); code != 200 || !strings.Contains(body, `"decision":"deny"`) {
+		t.Fatalf("payment's gate: %d %s", code, body)
+	}
+	if code, body := authorized("POST", base+"/api/v1/overrides", `{"service":"payment","author":"ui-test","reason":"provider fix","duration":"1h"}`); code != 201 {
+		t.Fatalf("override: %d %s", code, body)
+	}
+	if code, body := authorized("POST", base+"/api/v1/maintenance", `{"service":"payment","author":"ui-test","reason":"provider switch","duration":"2h"}`); code != 201 {
+		t.Fatalf("maintenance: %d %s", code, body)
+	}
+	load("/?q=payment", "#deploys tbody tr")
+	if got := eval(`document.querySelector("#deploys tbody tr").cells[3].textContent`); !regexp.MustCompile(`^every SLO until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (1h59m|2h)\) \(mnt-\S+\)$`).MatchString(got) {
+		t.Errorf("payment's maintenance in the overview: %q", got)
+	}
+	load("/ui/service.html?service=payment", "#maintenance li")
+	if got := eval(`document.getElementById("shaped").textContent + " | " + document.getElementById("maintenance").textContent`); !strings.Contains(got, "Maintenance in force, its events left out of the budgets: every SLO until ") || strings.Contains(got, "provider switch") {
+		t.Errorf("payment's page, without the token, on maintenance: %q", got)
+	}
+
+	// The SLO page: one group at a time, the worst by default.
+	load("/ui/slo.html?service=payment&slo=payment-processing-availability&range=1d", "#objectives svg")
+	if got := eval(`document.getElementById("group").options.length + " " + document.querySelectorAll("#objectives > section").length`); got != "3 1" {
+		t.Errorf("the group picker's options and the objectives shown: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue("#group", "provider=provider-2"),
+		discard(chromedp.Evaluate[bool](`document.getElementById("group").dispatchEvent(new Event("change")); true`)),
+		chromedp.WaitVisible("#objectives svg"), discard(chromedp.Poll[bool](`location.search.includes("group=provider%3Dprovider-2")`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`(document.querySelector("#objectives h2") || {}).textContent === "Objective 99.9% (provider=provider-2)"`))); err != nil {
+		t.Errorf("after picking provider-2 the page shows %q", eval(`[...document.querySelectorAll("#objectives h2")].map(h => h.textContent).join("|")`))
+	}
+	// The burndown: the override and the window as bands, the deny as a
+	// mark, the outage's page alert as a band; the same in text.
+	burndown := `document.querySelector("#objectives figure svg")`
+	if got := eval(`["band-override", "band-maintenance", "band-page", "mark-deny"].map(c => c + ":" + (` + burndown + `.querySelectorAll("." + c).length > 0)).join(" ")`); got != "band-override:true band-maintenance:true band-page:true mark-deny:true" {
+		t.Errorf("the burndown's events: %s", got)
+	}
+	listed := eval(`document.querySelector("#objectives details").textContent`)
+	for _, want := range []string{"override from ", "maintenance window from ", "page alert from ", "a change denied at "} {
+		if !strings.Contains(listed, want) {
+			t.Errorf("the events listed %q have no %q", listed, want)
+		}
+	}
+	// The tooltip: the time and the values under the pointer.
+	box := eval(`(r => Math.round(r.left + r.width * 0.7) + "," + Math.round(r.top + r.height / 2))(` + burndown + `.getBoundingClientRect())`)
+	var x, y float64
+	fmt.Sscanf(box, "%f,%f", &x, &y)
+	if err := chromedp.Do(ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y)); err != nil {
+		t.Fatal(err)
+	}
+	if tip := eval(`(t => t.hidden ? "hidden" : t.textContent)(document.querySelector("#objectives figure .tip"))`); !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d UTC\nleft: -?[0-9.]+%$`).MatchString(tip) {
+		t.Errorf("the burndown's tooltip: %q", tip)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems: %v", p)
 	}

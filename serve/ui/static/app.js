@@ -1,13 +1,16 @@
-// slokit serve's overview: every SLO objective's budget state, read from
-// /api/v1/slos like any other client. Text goes in with textContent only,
-// so nothing the backend returns can become markup.
+// slokit serve's overview: what the gate decides for each service now, and
+// every SLO objective's budget state (a grouped SLO as one row, its worst
+// group first), read from /api/v1/gate and /api/v1/slos like any other
+// client. Text goes in with textContent only, so nothing the backend
+// returns can become markup.
 "use strict";
 
 const statusRank = { exhausted: 0, critical: 1, warning: 2, unknown: 3, ok: 4 };
-let states = [];
-let gates = {}; // service -> the gate's answer for a normal change
 const gateRank = { deny: 0, unknown: 1, warn: 2, allow: 3 };
+let states = [];
+let gates = []; // the gate's answer for a normal change, per service
 let sortKey = "status", ascending = true;
+const expanded = new Set(); // the grouped SLOs whose groups are shown
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -19,18 +22,6 @@ function el(tag, text, cls) {
 function percent(v) {
   return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%";
 }
-
-function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "–";
-  if (seconds <= 0) return "none";
-  const units = [["d", 86400], ["h", 3600], ["m", 60]];
-  let left = Math.max(0, Math.round(seconds)), out = "";
-  for (const [u, n] of units) {
-    if (left >= n) { out += Math.floor(left / n) + u; left %= n; }
-  }
-  return out || Math.round(seconds) + "s";
-}
-
 
 // goneIn is when the budget runs out at the current burn, said only
 // within the SLO's period: further out, the period rolls on first.
@@ -46,13 +37,21 @@ function objective(s) {
   return s.objective + "%" + (s.threshold ? " < " + s.threshold : "");
 }
 
+function groupText(s) {
+  return Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
+}
+
+// worse orders states worst first: by status, then by budget left.
+function worse(a, b) {
+  return (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) || (a.remaining ?? Infinity) - (b.remaining ?? Infinity);
+}
+
 const keys = {
   service: s => s.service, slo: s => s.slo, objective: s => parseFloat(s.objective),
   status: s => statusRank[s.status] ?? 9,
   remaining: s => s.remaining ?? Infinity,
   minutes: s => s.fullOutageMinutesLeft ?? Infinity,
   exhaustion: s => s.secondsToExhaustion ?? Infinity,
-  gate: s => gateRank[(gates[s.service] || {}).decision] ?? 9,
 };
 
 // burnCell shows each alert tier's burn rate against the factor it fires
@@ -75,19 +74,53 @@ function burnCell(s) {
   return td;
 }
 
-function row(s) {
-  const tr = el("tr");
-  const name = el("td");
-  const link = el("a", s.slo);
-  link.href = "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
-  name.append(link);
-  const group = Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
-  if (group) name.append(el("div", group, "group"));
+function link(text, href) {
+  const a = el("a", text);
+  a.href = href;
+  return a;
+}
+
+function sloHref(s) {
+  return "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
+}
+
+function serviceHref(service) {
+  return "/ui/service.html?service=" + encodeURIComponent(service);
+}
+
+// labelled names each cell by its column, which a narrow screen shows
+// beside it (style.css lays the rows out as cards there).
+function labelled(tr, table) {
+  const labels = [...document.querySelectorAll("#" + table + " thead th")].map(th => th.textContent.trim());
+  [...tr.cells].forEach((td, i) => td.dataset.label = labels[i] || "");
+  return tr;
+}
+
+// row is an objective's row; for a grouped SLO, the row of its worst group
+// (with a button that shows the others) or, under it, of another group.
+function row(s, groups, sub) {
+  const tr = el("tr", undefined, sub ? "sub" : undefined);
   const svc = el("td");
-  const svcLink = el("a", s.service);
-  svcLink.href = "/ui/service.html?service=" + encodeURIComponent(s.service);
-  svc.append(svcLink);
-  tr.append(svc, name, el("td", objective(s)));
+  if (!sub) svc.append(link(s.service, serviceHref(s.service)));
+  const name = el("td");
+  if (!sub) name.append(link(s.slo, sloHref(s)));
+  const group = groupText(s);
+  if (group) {
+    const g = sub ? link(group, sloHref(s) + "&group=" + encodeURIComponent(group)) : el("span", group);
+    const line = el("div", undefined, "group");
+    line.append(g);
+    name.append(line);
+  }
+  if (groups && groups.length > 1) {
+    const key = s.service + "/" + s.slo + "/" + objective(s);
+    const open = expanded.has(key);
+    const b = el("button", (open ? "Hide the " : "Show the ") + (groups.length - 1) + " other groups", "expand");
+    b.type = "button";
+    b.setAttribute("aria-expanded", String(open));
+    b.dataset.key = key;
+    name.append(el("div", "the worst of " + groups.length + " groups", "group"), b);
+  }
+  tr.append(svc, name, el("td", sub ? "" : objective(s)));
   tr.append(el("td", s.status, "status-" + s.status));
   const left = el("td", undefined, "n");
   if (s.remaining !== null) {
@@ -104,61 +137,130 @@ function row(s) {
   tr.append(burnCell(s));
   tr.append(el("td", goneIn(s), "n"));
   tr.append(el("td", (s.firingAlerts || []).map(a => a.severity + " " + a.window).join(", ") || "none"));
-  const g = gates[s.service];
-  let decision = g ? g.decision : "–";
-  // An override that lets the service through is said, with its end, so
-  // that nobody reads "allow" as "the budget is fine".
-  if (g && g.override) decision += " by override " + g.override.id + " until " + when(g.override.expires);
-  const gate = el("td", decision, g ? "gate-" + g.decision : undefined);
-  if (g && g.reasons && g.reasons.length) gate.title = g.reasons.map(r => r.message).join("\n");
-  tr.append(gate);
-  // Each cell names its column, which a narrow screen shows beside it
-  // (style.css lays the rows out as cards there).
-  const labels = columnLabels();
-  [...tr.cells].forEach((td, i) => td.dataset.label = labels[i] || "");
-  return tr;
+  return labelled(tr, "slos");
 }
 
-let labelsCache;
-function columnLabels() {
-  labelsCache ??= [...document.querySelectorAll("#slos thead th")].map(th => th.textContent.trim());
-  return labelsCache;
+// filters reads the filter form: the text, team, labels and status.
+function filters() {
+  const labels = document.getElementById("label").value.split(",").map(l => l.trim()).filter(Boolean).map(l => {
+    const i = l.indexOf("=");
+    return i < 0 ? [l, null] : [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+  });
+  return {
+    text: document.getElementById("filter").value.trim().toLowerCase(),
+    team: document.getElementById("team").value,
+    labels,
+    status: document.getElementById("status").value,
+  };
 }
 
-// render draws the table anew (sorted and filtered) and marks its last
+function matches(s, f) {
+  const ls = s.labels || {};
+  if (f.team && ls.team !== f.team) return false;
+  for (const [k, v] of f.labels) {
+    if (!(k in ls) || (v !== null && ls[k] !== v)) return false;
+  }
+  if (f.status && s.status !== f.status) return false;
+  return !f.text || (s.service + " " + s.slo + " " + Object.values(s.group || {}).join(" ")).toLowerCase().includes(f.text);
+}
+
+// objectives gathers the states shown into one entry per objective: a
+// grouped SLO's groups together, worst first.
+function objectives(shown) {
+  const byKey = new Map();
+  for (const s of shown) {
+    const key = s.service + "/" + s.slo + "/" + objective(s);
+    if (!byKey.has(key)) byKey.set(key, []);
+    byKey.get(key).push(s);
+  }
+  const out = [...byKey.entries()].map(([key, groups]) => ({ key, groups: groups.sort(worse) }));
+  const k = keys[sortKey];
+  return out.sort((a, b) => {
+    const x = k(a.groups[0]), y = k(b.groups[0]);
+    const c = x < y ? -1 : x > y ? 1 : a.key.localeCompare(b.key);
+    return ascending ? c : -c;
+  });
+}
+
+// deployRow is a service's gate decision for a normal change: said with
+// the override that lets it through (and its end), so that nobody reads
+// "allow" as "the budget is fine"; the reasons; the maintenance windows in
+// force, whose events its budgets leave out.
+function deployRow(g) {
+  const tr = el("tr");
+  const svc = el("td");
+  svc.append(link(g.service, serviceHref(g.service)));
+  let decision = g.decision;
+  if (g.override) decision += " by override " + g.override.id + " until " + when(g.override.expires);
+  // A grouped SLO gives the same reason once per group: said once.
+  const reasons = [...new Map((g.reasons || []).filter(r => r.rule !== "ok" && r.rule !== "override").map(r => [r.message, r])).values()];
+  const why = el("td");
+  const shown = reasons.slice(0, 3);
+  for (const r of shown) why.append(el("div", r.message));
+  if (reasons.length > shown.length) why.append(el("div", "and " + (reasons.length - shown.length) + " more on the service's page"));
+  if (reasons.length === 0) why.textContent = g.decision === "allow" ? "every budget holds" : "–";
+  const windows = el("td");
+  for (const m of g.maintenance || []) {
+    windows.append(el("div", (m.slo || "every SLO") + " until " + when(m.end) + (m.id ? " (" + m.id + ")" : " (spec)")));
+  }
+  if (!(g.maintenance || []).length) windows.textContent = "none";
+  tr.append(svc, el("td", decision, "gate-" + g.decision), why, windows);
+  return labelled(tr, "deploys");
+}
+
+// render draws both tables anew (filtered, sorted) and marks its last
 // duration as "overview-render" on the page's performance timeline, where
-// DevTools and the tests read it. Focus on a link in the table survives
-// the redraw, so the refresh every 30 s does not throw a keyboard user
-// back to the top.
+// DevTools and the tests read it. Focus on a link or button in the tables
+// survives the redraw, so the refresh every 30 s does not throw a
+// keyboard user back to the top.
 function render() {
   const started = performance.now();
-  const focused = document.activeElement && document.activeElement.closest("#slos tbody") ? document.activeElement.getAttribute("href") : null;
-  const text = document.getElementById("filter").value.trim().toLowerCase();
-  const status = document.getElementById("status").value;
-  const key = keys[sortKey];
-  const shown = states
-    .filter(s => (!text || (s.service + " " + s.slo + " " + Object.values(s.group || {}).join(" ")).toLowerCase().includes(text)) && (!status || s.status === status))
-    .sort((a, b) => {
-      const x = key(a), y = key(b);
-      const c = x < y ? -1 : x > y ? 1 : (a.service + a.slo).localeCompare(b.service + b.slo);
-      return ascending ? c : -c;
-    });
+  const active = document.activeElement;
+  const focused = active && active.closest("tbody") ? (active.getAttribute("href") || "button:" + active.dataset.key) : null;
+  const f = filters();
+  const shown = states.filter(s => matches(s, f));
   const body = document.createDocumentFragment();
-  for (const s of shown) body.append(row(s));
+  const entries = objectives(shown);
+  for (const { key, groups } of entries) {
+    body.append(row(groups[0], groups, false));
+    if (expanded.has(key)) for (const s of groups.slice(1)) body.append(row(s, null, true));
+  }
   const tbody = document.querySelector("#slos tbody");
   tbody.replaceChildren(body);
-  if (focused) {
-    const again = [...tbody.querySelectorAll("a")].find(a => a.getAttribute("href") === focused);
-    if (again) again.focus();
-  }
-  document.getElementById("count").textContent = shown.length + " of " + states.length + " objectives";
-  for (const th of document.querySelectorAll("th")) {
+  document.getElementById("count").textContent = shown.length + " of " + states.length + " objectives" +
+    (entries.length !== shown.length ? ", in " + entries.length + (entries.length === 1 ? " row" : " rows") : "");
+  for (const th of document.querySelectorAll("#slos th")) {
     const b = th.querySelector("button");
     if (b && b.dataset.sort === sortKey) th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     else th.removeAttribute("aria-sort");
   }
+  renderDeploys(new Set(shown.map(s => s.service)), f);
+  if (focused) {
+    const again = [...document.querySelectorAll("main tbody a, main tbody button")]
+      .find(e => (e.getAttribute("href") || "button:" + e.dataset.key) === focused);
+    if (again) again.focus();
+  }
   performance.clearMeasures("overview-render"); // the last one only
   performance.measure("overview-render", { start: started });
+}
+
+// renderDeploys lists the services whose SLOs are shown: those the gate
+// does not simply allow, or that an override or maintenance window shapes,
+// unless every one is asked for.
+function renderDeploys(services, f) {
+  const filtered = f.text || f.team || f.labels.length || f.status;
+  const mine = gates.filter(g => !filtered || services.has(g.service))
+    .sort((a, b) => (gateRank[a.decision] ?? 9) - (gateRank[b.decision] ?? 9) || a.service.localeCompare(b.service));
+  const all = document.getElementById("all-deploys").checked;
+  const notable = g => g.decision !== "allow" || g.override || (g.maintenance || []).length;
+  const listed = all ? mine : mine.filter(notable);
+  document.querySelector("#deploys tbody").replaceChildren(...listed.map(deployRow));
+  document.getElementById("deploys").hidden = listed.length === 0;
+  const count = d => mine.filter(g => g.decision === d).length;
+  const parts = ["deny", "warn", "unknown", "allow"].filter(d => count(d)).map(d => count(d) + " " + d);
+  const rest = mine.length - listed.length;
+  document.getElementById("deploys-summary").textContent = (mine.length ? "Of " + mine.length + (mine.length === 1 ? " service: " : " services: ") + parts.join(", ") + "." : "No service shown.") +
+    (rest ? " The " + rest + " that the gate allows with nothing in the way are not listed." : "");
 }
 
 async function load() {
@@ -166,17 +268,30 @@ async function load() {
   try {
     const [list, gate] = await Promise.all([api("/api/v1/slos"), api("/api/v1/gate")]);
     states = list.slos || [];
-    gates = {};
-    for (const g of gate.services || []) gates[g.service] = g;
+    gates = gate.services || [];
+    teams();
     // From evaluatedAt, not dataAgeSeconds: an unchanged state comes as a
     // 304, whose body is the one the browser kept, age and all.
+    const source = list.source === "demo" ? "the embedded demo (the " + list.scenario + " scenario)" : list.backend || "the backend";
     fresh.textContent = list.evaluatedAt && !list.evaluatedAt.startsWith("0001")
-      ? "Read from the backend " + relative(Date.parse(list.evaluatedAt)).replace("now", "just now") + "."
-      : "The backend has not been read yet.";
+      ? "Read from " + source + " " + relative(Date.parse(list.evaluatedAt)).replace("now", "just now") + "."
+      : source.charAt(0).toUpperCase() + source.slice(1) + " has not been read yet.";
     render();
   } catch (err) {
     fresh.textContent = "Could not read the budget state: " + err.message;
   }
+}
+
+// teams offers the teams the SLOs' labels name; the filter shows only
+// when some SLO has a team.
+function teams() {
+  const select = document.getElementById("team");
+  const names = [...new Set(states.map(s => (s.labels || {}).team).filter(Boolean))].sort();
+  const chosen = select.value || new URLSearchParams(location.search).get("team") || "";
+  select.replaceChildren(el("option", "any"), ...names.map(n => el("option", n)));
+  select.options[0].value = "";
+  select.value = names.includes(chosen) ? chosen : "";
+  document.getElementById("team-filter").hidden = names.length === 0;
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -187,21 +302,36 @@ document.addEventListener("DOMContentLoaded", () => {
       render();
     });
   }
+  document.querySelector("#slos tbody").addEventListener("click", ev => {
+    const b = ev.target.closest("button.expand");
+    if (!b) return;
+    if (expanded.has(b.dataset.key)) expanded.delete(b.dataset.key); else expanded.add(b.dataset.key);
+    render();
+    const again = [...document.querySelectorAll("button.expand")].find(e => e.dataset.key === b.dataset.key);
+    if (again) again.focus();
+  });
   // The filters live in the URL, so a filtered view can be bookmarked
   // or sent to a colleague.
   const params = new URLSearchParams(location.search);
-  const filter = document.getElementById("filter"), status = document.getElementById("status");
-  filter.value = params.get("q") || "";
-  status.value = params.get("status") || "";
+  const fields = { q: "filter", team: "team", label: "label", status: "status" };
+  for (const [param, id] of Object.entries(fields)) {
+    const e = document.getElementById(id);
+    if (id === "team") e.append(el("option", params.get("team") || ""));
+    e.value = params.get(param) || "";
+  }
   const filtered = () => {
     const p = new URLSearchParams();
-    if (filter.value) p.set("q", filter.value);
-    if (status.value) p.set("status", status.value);
+    for (const [param, id] of Object.entries(fields)) {
+      const v = document.getElementById(id).value;
+      if (v) p.set(param, v);
+    }
     history.replaceState(null, "", p.size ? "?" + p : location.pathname);
     render();
   };
-  filter.addEventListener("input", filtered);
-  status.addEventListener("change", filtered);
+  for (const id of Object.values(fields)) {
+    document.getElementById(id).addEventListener(id === "team" || id === "status" ? "change" : "input", filtered);
+  }
+  document.getElementById("all-deploys").addEventListener("change", render);
   load();
   setInterval(load, 30000);
 });

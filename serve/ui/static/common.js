@@ -41,17 +41,25 @@ function when(rfc3339) {
   return rfc3339.slice(0, 16).replace("T", " ") + " UTC (" + relative(Date.parse(rfc3339)) + ")";
 }
 
+// duration writes seconds in its two largest units: "3d4h", "2h5m",
+// "45s"; "none" for no time at all.
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  if (seconds <= 0) return "none";
+  let left = Math.round(seconds), out = "", units = 0;
+  for (const [u, n] of [["d", 86400], ["h", 3600], ["m", 60]]) {
+    if (left >= n && units < 2) { out += Math.floor(left / n) + u; left %= n; units++; }
+    else if (units) units = 2; // "3d5m" would read as "3d5h" at a glance
+  }
+  return out || Math.round(seconds) + "s";
+}
+
 // relative says how far a time (milliseconds) lies from now: "3m ago",
 // "in 2h", "now".
 function relative(ms) {
   const s = Math.round((ms - Date.now()) / 1000);
   if (Math.abs(s) < 60) return "now";
-  const units = [["d", 86400], ["h", 3600], ["m", 60]];
-  let left = Math.abs(s), out = "";
-  for (const [u, n] of units) {
-    if (left >= n && out.length < 6) { out += Math.floor(left / n) + u; left %= n; }
-  }
-  return s < 0 ? out + " ago" : "in " + out;
+  return s < 0 ? duration(-s) + " ago" : "in " + duration(s);
 }
 
 // item is a list item holding text (never HTML).

@@ -5,6 +5,7 @@
 
 const service = new URLSearchParams(location.search).get("service") || "";
 let token = "";
+let specWindows = []; // the spec's maintenance windows in force, from the gate
 
 async function loadGate() {
   const decision = document.getElementById("decision");
@@ -14,6 +15,12 @@ async function loadGate() {
     decision.textContent = "A normal change now: " + g.decision + (g.override ? " (override " + g.override.id + " until " + when(g.override.expires) + ")" : "") + ".";
     decision.className = "gate-" + g.decision;
     document.getElementById("reasons").replaceChildren(...(g.reasons || []).map(r => item(r.rule + ": " + r.message)));
+    const windows = g.maintenance || [];
+    document.getElementById("shaped").textContent = windows.length
+      ? "Maintenance in force, its events left out of the budgets: " + windows.map(m => (m.slo || "every SLO") + " until " + when(m.end)).join("; ") + "."
+      : "";
+    specWindows = windows.filter(m => !m.id).map(m => ({ ...m, service }));
+    if (!token) showMaintenance(windows.map(m => ({ ...m, service })), false);
   } catch (err) {
     decision.textContent = "Could not ask the gate: " + err.message;
   }
@@ -56,6 +63,27 @@ async function loadOverrides() {
   }
 }
 
+// showMaintenance lists the service's maintenance windows: those in force
+// from the gate (no token), or, with it, every one not ended, with who
+// made it and why.
+function showMaintenance(windows, full) {
+  const hint = document.getElementById("maintenance-hint");
+  const mine = windows.filter(m => m.service === service);
+  hint.textContent = (mine.length ? "" : "None " + (full ? "in force or to come." : "in force.")) +
+    (full ? "" : " Give the token above to list those to come, with who made them and why.");
+  document.getElementById("maintenance").replaceChildren(...mine.map(m => item((m.slo || "every SLO") + " from " + when(m.start) + " to " + when(m.end) +
+    (m.id ? " (" + m.id + (m.author ? " by " + m.author : "") + ")" : " (from the spec)") + (m.reason ? ": " + m.reason : ""))));
+}
+
+async function loadMaintenance() {
+  if (!token) return;
+  try {
+    showMaintenance(specWindows.concat((await api("/api/v1/maintenance", token)).maintenance || []), true);
+  } catch (err) {
+    document.getElementById("maintenance-hint").textContent = "The maintenance windows could not be listed: " + err.message;
+  }
+}
+
 async function loadAudit() {
   if (!token) return;
   const hint = document.getElementById("audit-hint");
@@ -86,7 +114,7 @@ async function createOverride(ev) {
     token = "";
     return;
   }
-  await Promise.all([loadGate(), loadOverrides(), loadAudit()]);
+  await Promise.all([loadGate(), loadOverrides(), loadMaintenance(), loadAudit()]);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

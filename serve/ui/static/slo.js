@@ -22,49 +22,123 @@ async function loadSLO() {
       api(path + "/history" + (range ? "?range=" + encodeURIComponent(range) : "")),
       api(path).then(a => a.slos || [], () => []), // the charts stand without the state now
     ]);
-    fresh.textContent = "From " + when(h.from) + " to " + when(h.to) + ", a point every " + Math.round(h.stepSeconds / 60) + " minutes.";
+    fresh.textContent = "From " + when(h.from) + " to " + when(h.to) + ", a point every " + Math.round(h.stepSeconds / 60) + " minutes." +
+      (h.eventsError ? " Events may be missing: " + h.eventsError + "." : "");
+    const group = groupPicker(h.objectives, current, params.get("group"));
     const main = document.getElementById("objectives");
     main.replaceChildren();
-    for (const o of h.objectives) {
-      const section = document.createElement("section");
-      const title = document.createElement("h2");
-      const group = Object.entries(o.group || {}).map(([k, v]) => k + "=" + v).join(", ");
-      title.textContent = "Objective " + o.objective + "%" + (o.threshold ? " under " + o.threshold : "") + (group ? " (" + group + ")" : "");
-      section.append(title);
-      const now = current.find(s => s.objective === o.objective && (s.threshold || "") === (o.threshold || "") &&
-        JSON.stringify(s.group || {}) === JSON.stringify(o.group || {}));
-      const status = document.createElement("p");
-      const firing = now && now.firingAlerts && now.firingAlerts.length
-        ? now.firingAlerts.map(a => a.severity + " over " + a.window).join(", ") : "none";
-      status.textContent = now ? "Status " + now.status + "; firing alerts: " + firing + "." : "No current state.";
-      section.append(status);
-      // Spending evenly: the whole budget over the period, from 100% at
-      // its start to 0 at its end, drawn over the range shown.
-      const t0 = Date.parse(h.from) / 1000, t1 = Date.parse(h.to) / 1000;
-      const p0 = Date.parse(h.periodStart) / 1000, p1 = Date.parse(h.periodEnd) / 1000;
-      const evenAt = t => Math.min(1, Math.max(0, 1 - (t - p0) / (p1 - p0)));
-      const even = [[t0, evenAt(t0)], [t1, evenAt(t1)]];
-      section.append(lineChart("Error budget left", [{ name: "left", points: o.remaining }, { name: "if spent evenly over the period", points: even }],
-        [{ name: "all spent", value: 0 }], pct, -0.5));
-      section.append(lineChart("SLI over the period", [{ name: "SLI", points: o.sli }],
-        [{ name: "objective", value: parseFloat(o.objective) / 100 }], pct));
-      // One chart per alert tier: its long and short windows against the
-      // factor it fires at, on a log scale. Without tiers (SLOs discovered
-      // from older rules), every window on one chart.
-      for (const t of h.tiers) {
-        section.append(lineChart("Burn rate, " + t.severity + " tier " + t.long + "/" + t.short + ": fires while both are above " + t.factor + "x",
-          [t.long, t.short].map(w => ({ name: w, points: o.burnRates[w] || [] })),
-          [{ name: "fires at", value: t.factor }], times, undefined, true));
-      }
-      if (h.tiers.length === 0) {
-        const windows = Object.keys(o.burnRates).sort((a, b) => windowSeconds(a) - windowSeconds(b));
-        section.append(lineChart("Burn rate per window", windows.map(w => ({ name: w, points: o.burnRates[w] })), [], times, undefined, true));
-      }
-      main.append(section);
+    for (const o of h.objectives.filter(o => group === null || groupText(o) === group)) {
+      main.append(objectiveSection(h, o, current));
     }
   } catch (err) {
     fresh.textContent = "Could not read the SLO: " + err.message;
   }
+}
+
+function groupText(o) {
+  return Object.entries(o.group || {}).map(([k, v]) => k + "=" + v).join(", ");
+}
+
+// groupPicker offers a grouped SLO's groups, one at a time (the charts of
+// a hundred groups would bury the one that matters): the one in the URL,
+// else the worst now. It returns the group chosen, or null for an SLO
+// without groups.
+function groupPicker(objectives, current, asked) {
+  const picker = document.getElementById("group-picker");
+  const groups = [...new Set(objectives.map(groupText))].filter(Boolean).sort();
+  picker.hidden = groups.length < 2;
+  if (groups.length < 2) return groups.length ? groups[0] : null;
+  const worst = current.slice().sort((a, b) => (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) ||
+    (a.remaining ?? Infinity) - (b.remaining ?? Infinity)).map(groupText).find(g => groups.includes(g));
+  const chosen = groups.includes(asked) ? asked : worst || groups[0];
+  const select = document.getElementById("group");
+  select.replaceChildren(...groups.map(g => {
+    const s = current.find(c => groupText(c) === g);
+    const opt = document.createElement("option");
+    opt.value = g;
+    opt.textContent = g + (s ? " (" + s.status + ")" : "");
+    return opt;
+  }));
+  select.value = chosen;
+  return chosen;
+}
+
+const statusRank = { exhausted: 0, critical: 1, warning: 2, unknown: 3, ok: 4 };
+
+// firingSpans are the spans over which an alert tier's condition held:
+// its long and short windows' burn rates both above its factor.
+function firingSpans(o, tier, step, kind) {
+  const long = new Map((o.burnRates[tier.long] || []).map(p => [p[0], p[1]]));
+  const spans = [];
+  for (const [t, v] of o.burnRates[tier.short] || []) {
+    if (v > tier.factor && long.get(t) > tier.factor) {
+      const last = spans[spans.length - 1];
+      if (last && t - last.end <= step) last.end = t; else spans.push({ start: t, end: t, kind });
+    }
+  }
+  return spans;
+}
+
+// objectiveSection draws one objective: its status now, the budget
+// burndown with what shaped it, the SLI, and a burn-rate chart per tier.
+function objectiveSection(h, o, current) {
+  const section = document.createElement("section");
+  const title = document.createElement("h2");
+  const group = groupText(o);
+  title.textContent = "Objective " + o.objective + "%" + (o.threshold ? " under " + o.threshold : "") + (group ? " (" + group + ")" : "");
+  section.append(title);
+  const now = current.find(s => s.objective === o.objective && (s.threshold || "") === (o.threshold || "") && groupText(s) === group);
+  const firing = now && now.firingAlerts && now.firingAlerts.length
+    ? now.firingAlerts.map(a => a.severity + " over " + a.window).join(", ") : "none";
+  section.append(Object.assign(document.createElement("p"), { textContent: now ? "Status " + now.status + "; firing alerts: " + firing + "." : "No current state." }));
+  // Spending evenly over a calendar period: the whole budget, from 100%
+  // at its start to 0 at its end, drawn over the range shown. A rolling
+  // period (it ends now) has no such line: spent evenly, it always has 0
+  // left.
+  const t0 = Date.parse(h.from) / 1000, t1 = Date.parse(h.to) / 1000;
+  const p0 = Date.parse(h.periodStart) / 1000, p1 = Date.parse(h.periodEnd) / 1000;
+  const evenAt = t => Math.min(1, Math.max(0, 1 - (t - p0) / (p1 - p0)));
+  const budgetLines = [{ name: "left", points: o.remaining }];
+  if (p1 > t1) budgetLines.push({ name: "if spent evenly over the period", points: [[t0, evenAt(t0)], [t1, evenAt(t1)]] });
+  const secs = iso => Date.parse(iso) / 1000;
+  const bands = h.tiers.filter(t => t.severity === "page").flatMap(t => firingSpans(o, t, h.stepSeconds, "page"))
+    .concat((h.events || []).filter(e => e.kind !== "deny").map(e => ({ start: secs(e.start), end: secs(e.end || e.start), kind: e.kind })));
+  const marks = (h.events || []).filter(e => e.kind === "deny").map(e => ({ t: secs(e.start), kind: "deny" }));
+  section.append(lineChart("Error budget left", budgetLines,
+    { refs: [{ name: "all spent", value: 0 }], format: pct, floor: -0.5, bands, marks }));
+  section.append(eventList(h, bands));
+  section.append(lineChart("SLI over the period", [{ name: "SLI", points: o.sli }],
+    { refs: [{ name: "objective", value: parseFloat(o.objective) / 100 }], format: pct }));
+  // One chart per alert tier: its long and short windows against the
+  // factor it fires at, on a log scale. Without tiers (SLOs discovered
+  // from older rules), every window on one chart.
+  for (const t of h.tiers) {
+    section.append(lineChart("Burn rate, " + t.severity + " tier " + t.long + "/" + t.short + ": fires while both are above " + t.factor + "x",
+      [t.long, t.short].map(w => ({ name: w, points: o.burnRates[w] || [] })),
+      { refs: [{ name: "fires at", value: t.factor }], format: times, log: true, bands: firingSpans(o, t, h.stepSeconds, "firing") }));
+  }
+  if (h.tiers.length === 0) {
+    const windows = Object.keys(o.burnRates).sort((a, b) => windowSeconds(a) - windowSeconds(b));
+    section.append(lineChart("Burn rate per window", windows.map(w => ({ name: w, points: o.burnRates[w] })), { format: times, log: true }));
+  }
+  return section;
+}
+
+// eventList says in text what the burndown's bands and marks show: the
+// page alerts' spans, overrides, maintenance windows and deny decisions.
+function eventList(h, bands) {
+  const details = document.createElement("details");
+  const summary = document.createElement("summary");
+  const names = { page: "page alert", override: "override", maintenance: "maintenance window" };
+  const spans = bands.map(b => ({ t: b.start, text: names[b.kind] + " from " + utcMinute(b.start) + " to " + utcMinute(b.end) }));
+  const denies = (h.events || []).filter(e => e.kind === "deny").map(e => ({ t: Date.parse(e.start) / 1000,
+    text: (e.count > 1 ? e.count + " changes denied from " + utcMinute(Date.parse(e.start) / 1000) + " to " + utcMinute(Date.parse(e.end) / 1000) : "a change denied at " + utcMinute(Date.parse(e.start) / 1000)) }));
+  const all = spans.concat(denies).sort((a, b) => a.t - b.t);
+  summary.textContent = all.length ? "Events in this range (" + all.length + ")" : "No alert, deny, override or maintenance window in this range";
+  const list = document.createElement("ul");
+  list.append(...all.slice(-50).map(e => item(e.text)));
+  details.append(summary, list);
+  return details;
 }
 
 // rangePicker links the ranges the charts can show: the last hour to the
@@ -115,5 +189,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const service = new URLSearchParams(location.search).get("service") || "";
   document.getElementById("service-link").href = "/ui/service.html?service=" + encodeURIComponent(service);
   document.getElementById("audit-form").addEventListener("submit", loadRecent);
+  // A group picked is a link to send: in the URL, like the range.
+  document.getElementById("group").addEventListener("change", ev => {
+    const p = new URLSearchParams(location.search);
+    p.set("group", ev.target.value);
+    location.search = p;
+  });
   loadSLO();
 });
