@@ -84,18 +84,19 @@ func runDashboards(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slokit dashboards: %v\n", err)
 		return exitInvalid
 	}
-	fmt.Fprintf(stderr, "wrote %d dashboard(s) (%s) to %s\n", n, f, *out)
+	fmt.Fprintf(stderr, "wrote %d dashboard(s) (%s) and the fleet's SLO overview and SLO detail to %s\n", n, f, *out)
 	return exitOK
 }
 
 // writeDashboards writes every service's dashboards into dir and deletes
 // the ones generated earlier from specs within inputs that no longer
-// generate them. It returns how many dashboards it wrote.
+// generate them. It returns how many dashboards of services it wrote
+// (the fleet's two besides).
 func writeDashboards(dir string, o grafana.Output, services []*slo.Service, inputs []string) (int, error) {
 	if _, err := writeFiles(dashboardsFolder(dir, o), services, inputs); err != nil {
 		return 0, err
 	}
-	n := 0
+	n := 0 // the fleet's overview and detail are said apart
 	for _, svc := range services {
 		n += len(grafana.OverviewPages(svc)) + len(svc.SLOs)
 	}

@@ -323,7 +323,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "slokit generate: dashboards: %v\n", err)
 			return exitInvalid
 		}
-		fmt.Fprintf(stderr, "wrote %d dashboard(s) to %s\n", n, *dashboards)
+		fmt.Fprintf(stderr, "wrote %d dashboard(s) and the fleet's SLO overview and SLO detail to %s\n", n, *dashboards)
 	}
 	var werr error
 	switch {

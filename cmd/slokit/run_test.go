@@ -56,9 +56,9 @@ func TestRun(t *testing.T) {
 			stderr: "native histogram"},
 		{name: "output folder that is a file", args: []string{"generate", "-o", filepath.Join(notADir, "rules"), "../../specs"}, code: 1, stderr: "not a directory"},
 		{name: "dashboards into a folder", args: []string{"dashboards", "-o", filepath.Join(out, "dash"), "../../specs"}, code: 0,
-			stderr: "wrote 9 dashboard(s) (json)", noStdout: true},
+			stderr: "wrote 9 dashboard(s) (json) and the fleet's SLO overview and SLO detail to ", noStdout: true},
 		{name: "dashboards as ConfigMaps", args: []string{"dashboards", "--format", "configmap", "-o", filepath.Join(out, "cm"), "../../specs/menu.yaml"}, code: 0,
-			stderr: "wrote 2 dashboard(s) (configmap)"},
+			stderr: "wrote 2 dashboard(s) (configmap) and the fleet's"},
 		{name: "dashboards to stdout", args: []string{"dashboards", "../../specs/menu.yaml"}, code: 0, stdoutOnly: "{\n  \"uid\": \"menu-", noStderr: true},
 		{name: "dashboards --check needs a folder", args: []string{"dashboards", "--check", "../../specs"}, code: 2, stderr: "--check compares a folder: give -o DIR"},
 		{name: "simulate takes paths as every command does", args: []string{"simulate", "--scenario", "outage", "../../specs/menu.yaml"}, code: 0, stdout: "scenario outage"},
@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 		{name: "unknown dashboard format", args: []string{"dashboards", "--format", "jsonnet", "-o", out, "../../specs"}, code: 2, stderr: `unknown dashboard format "jsonnet"`},
 		{name: "dashboards of an invalid spec", args: []string{"dashboards", "-o", filepath.Join(out, "never"), "../../slo/testdata/values.bad.yaml"}, code: 1, stderr: "problem(s) found"},
 		{name: "generate with dashboards", args: []string{"generate", "-o", filepath.Join(out, "rules2"), "--dashboards", filepath.Join(out, "dash2"), "../../specs/menu.yaml"}, code: 0,
-			stderr: "wrote 2 dashboard(s) to " + filepath.Join(out, "dash2")},
+			stderr: "wrote 2 dashboard(s) and the fleet's SLO overview and SLO detail to " + filepath.Join(out, "dash2")},
 		{name: "rules and dashboards in one folder", args: []string{"generate", "-o", out, "--dashboards", out + "/", "../../specs"}, code: 2, stderr: "another folder than -o"},
 		{name: "objects for kube-prometheus-stack", args: []string{"generate", "--format", "prometheus-operator", "--namespace", "monitoring", "--label", "release=kube-prometheus-stack", "--annotation", "owner=sre", "../../specs/menu.yaml"}, code: 0,
 			stdout: "  namespace: monitoring\n  labels:\n    app.kubernetes.io/managed-by: slokit\n    release: kube-prometheus-stack\n    slokit.dev/service: menu\n  annotations:\n    owner: sre\n"},
@@ -78,7 +78,7 @@ func TestRun(t *testing.T) {
 		{name: "a label that is not k=v", args: []string{"generate", "--format", "prometheus-operator", "--label", "release", "../../specs/menu.yaml"}, code: 2, stderr: "want key=value"},
 		{name: "a namespace Kubernetes refuses", args: []string{"generate", "--format", "victoriametrics", "--namespace", "Mon_itoring", "../../specs/menu.yaml"}, code: 2, stderr: "must be a DNS label"},
 		{name: "operator dashboards in a folder", args: []string{"dashboards", "--format", "grafana-operator", "--folder", "SLOs", "--instance-selector", "app=grafana", "-o", filepath.Join(out, "op"), "../../specs/menu.yaml"}, code: 0,
-			stderr: "wrote 2 dashboard(s) (grafana-operator)"},
+			stderr: "wrote 2 dashboard(s) (grafana-operator) and the fleet's"},
 		{name: "an instance selector for ConfigMaps", args: []string{"dashboards", "--format", "configmap", "--instance-selector", "app=grafana", "-o", filepath.Join(out, "never2"), "../../specs/menu.yaml"}, code: 2, stderr: "grafana-operator format"},
 		{name: "alertmanager routing to stdout", args: []string{"generate", "--format", "alertmanager", "../../specs/menu.yaml"}, code: 0, stdout: "matchers: [team=\"discovery\"]"},
 		{name: "alertmanager routing to a file", args: []string{"generate", "--format", "alertmanager", "-o", filepath.Join(out, "am", "alertmanager.yaml"), "../../specs"}, code: 0,
@@ -210,6 +210,45 @@ func TestGenerateLeavesOtherInputsRulesAlone(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, name)); (err == nil) != want {
 			t.Errorf("%s exists: %v, want %v", name, err == nil, want)
 		}
+	}
+}
+
+// The fleet's SLO overview and SLO detail, which name no spec, are written
+// by every run into a shared dashboards folder and removed by none, even
+// when a team's run removes the dashboards of a service it dropped;
+// --check finds the folder up to date.
+func TestFleetDashboardsOutliveCleanup(t *testing.T) {
+	teamA, teamB, out := t.TempDir(), t.TempDir(), t.TempDir()
+	spec := func(service string) string {
+		return "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: " + service + "\nslos:\n  - name: a\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n"
+	}
+	for dir, service := range map[string]string{teamA: "a", teamB: "b"} {
+		if err := os.WriteFile(filepath.Join(dir, service+".yaml"), []byte(spec(service)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runOK(t, "dashboards", "-o", out, teamA)
+	runOK(t, "dashboards", "-o", out, teamB)
+	if err := os.Rename(filepath.Join(teamB, "b.yaml"), filepath.Join(teamB, "c.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(teamB, "c.yaml"), []byte(spec("c")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runOK(t, "dashboards", "-o", out, teamB)
+	var names []string
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "a.a.json a.json c.a.json c.json slokit+detail.json slokit+overview.json" {
+		t.Errorf("the folder holds %s", got)
+	}
+	if _, stderr := runOK(t, "dashboards", "--check", "-o", out, teamA); !strings.Contains(stderr, "up to date") {
+		t.Errorf("--check: %s", stderr)
 	}
 }
 

@@ -122,7 +122,21 @@ func allDashboards(t *testing.T, svcs []*slo.Service) []dashboard.Dashboard {
 		}
 		all = append(all, ds...)
 	}
-	return all
+	return append(all, fleetDashboards(t)...)
+}
+
+// fleetDashboards are the fleet's overview and detail.
+func fleetDashboards(t *testing.T) []dashboard.Dashboard {
+	t.Helper()
+	overview, err := grafana.FleetOverview()
+	if err != nil {
+		t.Fatal(err)
+	}
+	detail, err := grafana.FleetDetail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []dashboard.Dashboard{overview, detail}
 }
 
 // The checked-in dashboards/ are what the example specs generate; the
@@ -601,7 +615,8 @@ func TestBigServicesGetAnOverviewOfPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pages) != 7 || len(files) != 207 {
+	// Its 7 pages and 200 details, then the fleet's overview and detail.
+	if len(pages) != 7 || len(files) != 209 {
 		t.Fatalf("%d pages, %d files", len(pages), len(files))
 	}
 	uids := map[string]bool{}
@@ -640,5 +655,97 @@ func TestBigServicesGetAnOverviewOfPages(t *testing.T) {
 	detail := string(files[len(pages)+100].Content)
 	if !strings.Contains(detail, `"url": "/d/`+grafana.OverviewPageUID("big", 4)+`?`) {
 		t.Errorf("%s does not link to page 4", files[len(pages)+100].Name)
+	}
+}
+
+// The fleet's dashboards follow their variables: on the engine, over the
+// outage scenario with every example spec's rules, each query with a team,
+// a service and an SLO picked returns data of those only, and "All"
+// (.*) returns every service's; each recorded series they read is one
+// some service's rules record.
+func TestFleetDashboardsFollowTheirVariables(t *testing.T) {
+	if testing.Short() {
+		t.Skip("computes the rules over six hours of traffic")
+	}
+	svcs := exampleServices(t)
+	var recorded []map[string]string
+	for _, svc := range svcs {
+		for _, g := range promrules.Groups(svc) {
+			for _, r := range g.Rules {
+				if r.Record != "" {
+					ls := map[string]string{"__name__": r.Record}
+					for k, v := range r.Labels {
+						ls[k] = v
+					}
+					recorded = append(recorded, ls)
+				}
+			}
+		}
+	}
+	sc, err := scenario.Lookup("outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, end := simtest.Replayed(t, svcs, sc.Name, 0, sc.Duration)
+	picked := strings.NewReplacer(`"$team"`, `"checkout"`, `"$service"`, `"order-api"`, `"$slo"`, `"order-placement-availability"`, `"$objective"`, `"99.95"`)
+	p := parser.NewParser(parser.Options{})
+	for _, d := range fleetDashboards(t) {
+		for _, q := range queries(t, d) {
+			if q.annotation {
+				continue
+			}
+			ast, err := p.ParseExpr(substitute(q.expr, b.Start()))
+			if err != nil {
+				t.Fatalf("%s: %v", q.where, err)
+			}
+			parser.Inspect(ast, func(n parser.Node, _ []parser.Node) error {
+				if vs, ok := n.(*parser.VectorSelector); ok && strings.Contains(vs.Name, ":") &&
+					!slices.ContainsFunc(recorded, func(ls map[string]string) bool { return selects(vs.LabelMatchers, ls) }) {
+					t.Errorf("%s: reads %s, which no rule records", q.where, vs)
+				}
+				return nil
+			})
+			all, _, err := b.Engine.Query(context.Background(), substitute(q.expr, b.Start()), end)
+			if err != nil {
+				t.Fatalf("%s: %v", q.where, err)
+			}
+			one, _, err := b.Engine.Query(context.Background(), substitute(picked.Replace(q.expr), b.Start()), end)
+			if err != nil {
+				t.Fatalf("%s: %v", q.where, err)
+			}
+			if len(all) == 0 || len(one) == 0 {
+				t.Errorf("%s: %d series for every SLO, %d for the order API's availability\n%s", q.where, len(all), len(one), q.expr)
+			}
+			services := map[string]bool{}
+			for _, s := range all {
+				services[s.Metric.Get(series.ServiceLabel)] = true
+			}
+			// A variable is narrowed by those before it: a panel, by all.
+			variable := strings.Contains(q.where, " / variable ")
+			for _, s := range one {
+				svc, name := s.Metric.Get(series.ServiceLabel), s.Metric.Get(series.SLOLabel)
+				wrongService := svc != "" && svc != "order-api" && !strings.HasSuffix(q.where, "variable team") && !strings.HasSuffix(q.where, "detail / variable service")
+				wrongSLO := name != "" && name != "order-placement-availability" && !variable
+				if wrongService || wrongSLO {
+					t.Errorf("%s: with order-api's availability picked, it reads %s", q.where, s.Metric)
+				}
+			}
+			if strings.Contains(q.where, "variable service") && len(services) != len(svcs) {
+				t.Errorf("%s: every team lists %d services, want %d", q.where, len(services), len(svcs))
+			}
+		}
+	}
+	// The overview's table of budgets, for the logistics team only, is
+	// the dispatch service's, with its team.
+	overview := fleetDashboards(t)[0]
+	for _, q := range queries(t, overview) {
+		if !strings.Contains(q.where, "worst first") {
+			continue
+		}
+		expr := substitute(strings.ReplaceAll(q.expr, `"$team"`, `"logistics"`), b.Start())
+		v, _, err := b.Engine.Query(context.Background(), expr, end)
+		if err != nil || len(v) != 1 || v[0].Metric.Get(series.ServiceLabel) != "dispatch" || v[0].Metric.Get(grafana.TeamLabel) != "logistics" {
+			t.Errorf("the logistics team's budgets: %v (%v)", v, err)
+		}
 	}
 }

@@ -232,7 +232,44 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 				}
 			}
 		}
+		files, err := fleetFiles(o)
+		if err != nil {
+			yield(generators.File{}, err)
+			return
+		}
+		for _, file := range files {
+			if !yield(file, nil) {
+				return
+			}
+		}
 	}
+}
+
+// fleetFiles renders the fleet's dashboards (FleetOverview, FleetDetail):
+// a JSON file each, or one YAML file of Kubernetes objects, naming no spec.
+func fleetFiles(o Output) ([]generators.File, error) {
+	overview, detail, objects := FleetFileNames()
+	names := []string{overview, detail}
+	var docs [][]byte
+	for _, build := range []func() (dashboard.Dashboard, error){FleetOverview, FleetDetail} {
+		d, err := build()
+		if err == nil {
+			var doc []byte
+			doc, err = Marshal(d)
+			docs = append(docs, doc)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the fleet's dashboards: %w", err)
+		}
+	}
+	if o.Format == FormatJSON {
+		return []generators.File{{Name: names[0], Content: docs[0]}, {Name: names[1], Content: docs[1]}}, nil
+	}
+	content, err := kubernetesObjects(o, "", []string{FleetOverviewUID, FleetDetailUID}, names, docs)
+	if err != nil {
+		return nil, err
+	}
+	return []generators.File{{Name: objects, Content: content}}, nil
 }
 
 // serviceFiles renders one service's dashboards: a JSON file each, or one
@@ -262,27 +299,47 @@ func serviceFiles(o Output, svc *slo.Service) ([]generators.File, error) {
 		}
 		return out, nil
 	}
-	var buf bytes.Buffer
-	buf.WriteString(generators.HeaderFor(svc.File))
+	uids := make([]string, len(ds))
 	for i, d := range ds {
+		uids[i] = *d.Uid
+	}
+	content, err := kubernetesObjects(o, svc.Name, uids, files, docs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", svc.Name, err)
+	}
+	header := generators.HeaderFor(svc.File)
+	return []generators.File{{Name: YAMLFileName(svc.Name), Content: append([]byte(header), content...)}}, nil
+}
+
+// kubernetesObjects writes dashboards (their UIDs, files and JSON) as
+// YAML documents of Kubernetes objects: a service's, or the fleet's (no
+// service, and slokit's header naming no spec).
+func kubernetesObjects(o Output, service string, uids, files []string, docs [][]byte) ([]byte, error) {
+	var buf bytes.Buffer
+	if service == "" {
+		buf.WriteString(generators.HeaderFor(""))
+	}
+	for i := range docs {
 		if i > 0 {
 			buf.WriteString("---\n")
 		}
-		obj := kubernetesObject(o, svc.Name, *d.Uid, files[i], docs[i])
 		enc := yaml.NewEncoder(&buf)
 		enc.SetIndent(2)
-		if err := enc.Encode(obj); err != nil {
-			return nil, fmt.Errorf("%s: %w", svc.Name, err)
+		if err := enc.Encode(kubernetesObject(o, service, uids[i], files[i], docs[i])); err != nil {
+			return nil, err
 		}
 		enc.Close()
 	}
-	return []generators.File{{Name: YAMLFileName(svc.Name), Content: buf.Bytes()}}, nil
+	return buf.Bytes(), nil
 }
 
 // kubernetesObject wraps a dashboard's JSON in a ConfigMap or a
 // GrafanaDashboard named after its UID (lower-cased: Kubernetes names are).
 func kubernetesObject(o Output, service, uid, file string, content []byte) map[string]any {
 	labels := o.Objects.ObjectLabels(service)
+	if service == "" { // the fleet's: of no one service
+		delete(labels, generators.ServiceLabel)
+	}
 	annotations := maps.Clone(o.Objects.Annotations)
 	meta := map[string]any{"name": "slokit-dashboard-" + strings.ToLower(uid), "labels": labels}
 	if o.Objects.Namespace != "" {
