@@ -24,9 +24,9 @@ const gzipMinBytes = 4 << 10
 // compressed once per ETag. Answers are buffered whole: every answer it
 // serves is bounded (the overview of 1,000 SLOs is the largest).
 //
-// Without a stateKey the ETag is a digest of the body (the UI's files).
-// With one, it is a weak ETag of the state the answer is made of (see
-// Server.stateKey) and the request's URI, known before the handler runs:
+// The ETag is a weak ETag of the state the answer is made of (see
+// Server.stateKey; for the UI's files, ui.Digest) and the request's URI,
+// known before the handler runs:
 // a client that holds it gets its 304 without the answer being made, and
 // the figures that move with the clock alone (dataAgeSeconds) are those
 // of the answer it holds, as a weak ETag allows.
@@ -39,28 +39,17 @@ func conditional(h http.Handler, stateKey func() string) http.Handler {
 		}
 		header := w.Header()
 		header.Add("Vary", "Accept-Encoding")
-		etag := ""
-		if stateKey != nil {
-			sum := sha256.Sum256([]byte(stateKey() + "\x00" + r.URL.RequestURI()))
-			etag = `W/"` + hex.EncodeToString(sum[:12]) + `"`
-			if matches(r.Header.Get("If-None-Match"), etag) {
-				notModified(w, etag)
-				return
-			}
+		sum := sha256.Sum256([]byte(stateKey() + "\x00" + r.URL.RequestURI()))
+		etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
+		if matches(r.Header.Get("If-None-Match"), etag) {
+			notModified(w, etag)
+			return
 		}
 		buf := &bufferedAnswer{header: header, status: http.StatusOK}
 		h.ServeHTTP(buf, r)
 		if buf.status != http.StatusOK || header.Get("Content-Encoding") != "" {
 			buf.send(w, buf.body.Bytes())
 			return
-		}
-		if etag == "" {
-			sum := sha256.Sum256(buf.body.Bytes())
-			etag = `"` + hex.EncodeToString(sum[:12]) + `"`
-			if matches(r.Header.Get("If-None-Match"), etag) {
-				notModified(w, etag)
-				return
-			}
 		}
 		header.Set("ETag", etag)
 		if buf.body.Len() < gzipMinBytes || !acceptsGzip(r.Header.Get("Accept-Encoding")) {

@@ -355,7 +355,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(r.Method+" "+r.Path, h)
 	}
 	// The web UI (not part of the API): pages that read the API.
-	pages := conditional(ui.Handler(), nil)
+	pages := conditional(ui.Handler(), ui.Digest)
 	mux.Handle("GET /{$}", pages)
 	mux.Handle("GET /ui/", pages)
 	return mux

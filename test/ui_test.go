@@ -514,8 +514,9 @@ func TestUIAccessibleInChromium(t *testing.T) {
 	eachPage(t, ctx, base, func(width int, page uiPage) {
 		audit(fmt.Sprintf("%s at %d pixels", page.path, width))
 	})
-	// What only shows after a click, or to the token holder: a grouped
-	// SLO opened on the overview; the service page after an override made
+	// What only shows after a click, or to the token holder, with no
+	// serious violation and no sideways scroll: a grouped SLO opened on
+	// the overview; the service page after an override made
 	// with the token (its overrides, maintenance windows and audit trail
 	// listed); the SLO page's recent decisions; each at both widths.
 	if code, body := authorized("POST", base+"/api/v1/maintenance", `{"service":"order-api","author":"axe","reason":"drill","duration":"1h"}`); code != 201 {
@@ -546,6 +547,10 @@ func TestUIAccessibleInChromium(t *testing.T) {
 				}
 			}
 			audit(fmt.Sprintf("%s at %d pixels", v.name, width))
+			// Opened, they still fit the width.
+			if overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || overflow > 0 {
+				t.Errorf("%s at %d pixels scrolls sideways by %d pixels (%v)", v.name, width, overflow, err)
+			}
 		}
 	}
 	if p := problems(); len(p) > 0 {

@@ -5,9 +5,12 @@
 package ui
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
+	"sync"
 )
 
 //go:embed static
@@ -21,6 +24,26 @@ func Files() fs.FS {
 	}
 	return sub
 }
+
+// Digest names this build's UI files: they are built into the binary and
+// never change while it runs, so the ETags of their answers derive from it,
+// computed once, rather than from each answer's body.
+var Digest = sync.OnceValue(func() string {
+	h := sha256.New()
+	err := fs.WalkDir(Files(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(Files(), path)
+		h.Write([]byte(path + "\x00"))
+		h.Write(data)
+		return err
+	})
+	if err != nil {
+		panic(err) // the embedded folder is part of the binary
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
 
 // Handler serves the UI: the overview at /, its assets under /ui/. Every
 // answer forbids inline and third-party scripts, styles and frames.
