@@ -447,7 +447,7 @@ func TestUIFitsEveryWidthInChromium(t *testing.T) {
 	base := uiServe(t)
 	ctx, problems := browser(t)
 	eachPage(t, ctx, base, func(width int, page uiPage) {
-		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		overflow, err := sidewaysScroll(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -468,6 +468,11 @@ func TestUIFitsEveryWidthInChromium(t *testing.T) {
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems: %v", p)
 	}
+}
+
+// sidewaysScroll is how far the page scrolls sideways, in pixels.
+func sidewaysScroll(ctx context.Context) (int, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
 }
 
 // axeScript is axe-core, which make deps installs from npm into build/.
@@ -548,7 +553,7 @@ func TestUIAccessibleInChromium(t *testing.T) {
 			}
 			audit(fmt.Sprintf("%s at %d pixels", v.name, width))
 			// Opened, they still fit the width.
-			if overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)); err != nil || overflow > 0 {
+			if overflow, err := sidewaysScroll(ctx); err != nil || overflow > 0 {
 				t.Errorf("%s at %d pixels scrolls sideways by %d pixels (%v)", v.name, width, overflow, err)
 			}
 		}
@@ -633,6 +638,11 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	load("/ui/service.html?service=payment", "#maintenance li")
 	if got := eval(`document.getElementById("shaped").textContent + " | " + document.getElementById("maintenance").textContent`); !strings.Contains(got, "Maintenance in force, its events left out of the budgets: every SLO until ") || strings.Contains(got, "provider switch") {
 		t.Errorf("payment's page, without the token, on maintenance: %q", got)
+	}
+	// Its three providers' reason once, and the override's end written as
+	// every time is.
+	if got := eval(`[...document.querySelectorAll("#reasons li")].map(li => li.textContent).join("\n")`); strings.Count(got, "\n") != 1 || !regexp.MustCompile(`^budget-exhausted: .*\noverride: ovr-\S+ lets normal changes through until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (59m|1h)\)$`).MatchString(got) {
+		t.Errorf("payment's reasons: %q", got)
 	}
 
 	// The SLO page: one group at a time, the worst by default.

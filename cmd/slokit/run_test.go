@@ -178,11 +178,12 @@ func TestGenerateRemovesRulesOfDeletedServicesOnly(t *testing.T) {
 	}
 }
 
-// Two teams generate into one rules folder: each run removes only the
-// stale files of its own specs.
-func TestGenerateLeavesOtherInputsRulesAlone(t *testing.T) {
-	teamA, teamB, out := t.TempDir(), t.TempDir(), t.TempDir()
-	spec := func(service string) string {
+// twoTeams are two teams' spec folders, service a's and service b's, and
+// an output folder they share; spec writes a service's spec.
+func twoTeams(t *testing.T) (teamA, teamB, out string, spec func(service string) string) {
+	t.Helper()
+	teamA, teamB, out = t.TempDir(), t.TempDir(), t.TempDir()
+	spec = func(service string) string {
 		return "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: " + service + "\nslos:\n  - name: a\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n"
 	}
 	for dir, service := range map[string]string{teamA: "a", teamB: "b"} {
@@ -190,6 +191,13 @@ func TestGenerateLeavesOtherInputsRulesAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return teamA, teamB, out, spec
+}
+
+// Two teams generate into one rules folder: each run removes only the
+// stale files of its own specs.
+func TestGenerateLeavesOtherInputsRulesAlone(t *testing.T) {
+	teamA, teamB, out, spec := twoTeams(t)
 	runOK(t, "generate", "-o", out, teamA)
 	runOK(t, "generate", "-o", out, teamB)
 	runOK(t, "generate", "-o", out, teamA) // must not delete b.yaml
@@ -218,15 +226,7 @@ func TestGenerateLeavesOtherInputsRulesAlone(t *testing.T) {
 // when a team's run removes the dashboards of a service it dropped;
 // --check finds the folder up to date.
 func TestFleetDashboardsOutliveCleanup(t *testing.T) {
-	teamA, teamB, out := t.TempDir(), t.TempDir(), t.TempDir()
-	spec := func(service string) string {
-		return "apiVersion: slokit.dev/v1\nkind: ServiceLevels\nservice: " + service + "\nslos:\n  - name: a\n    objective: 99\n    sli: {boolGauge: {selector: up}}\n"
-	}
-	for dir, service := range map[string]string{teamA: "a", teamB: "b"} {
-		if err := os.WriteFile(filepath.Join(dir, service+".yaml"), []byte(spec(service)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	teamA, teamB, out, spec := twoTeams(t)
 	runOK(t, "dashboards", "-o", out, teamA)
 	runOK(t, "dashboards", "-o", out, teamB)
 	if err := os.Rename(filepath.Join(teamB, "b.yaml"), filepath.Join(teamB, "c.yaml")); err != nil {

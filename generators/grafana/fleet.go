@@ -109,24 +109,11 @@ func FleetOverview() (dashboard.Dashboard, error) {
 		ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeNone).
 		Thresholds(thresholds("blue")).
 		WithTarget(query(0, "count("+remaining+") or vector(0)", "")))
-	b = b.WithPanel(stat.NewPanelBuilder().Title("Budget spent").Span(6).Height(5).
-		Description("Objectives whose error budget for the period is spent: their services' deploys freeze.").
-		ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
-		ColorMode(common.BigValueColorModeBackground).
-		Thresholds(thresholds(green, from(1, red))).
-		WithTarget(query(0, "count(("+remaining+") <= 0) or vector(0)", "")))
-	b = b.WithPanel(stat.NewPanelBuilder().Title("Budget under 25%").Span(6).Height(5).
-		Description("Objectives with less than a quarter of their error budget left, spent ones included.").
-		ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
-		ColorMode(common.BigValueColorModeBackground).
-		Thresholds(thresholds(green, from(1, yellow))).
-		WithTarget(query(0, "count(("+remaining+") < 0.25) or vector(0)", "")))
-	b = b.WithPanel(stat.NewPanelBuilder().Title("Firing SLO alerts").Span(6).Height(5).
-		Description("Burn-rate and budget alerts of the SLOs shown firing now.").
-		ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
-		ColorMode(common.BigValueColorModeBackground).
-		Thresholds(thresholds(green, from(1, red))).
-		WithTarget(query(0, "count("+firing()+") or vector(0)", "")))
+	b = b.WithPanel(countStat("Budget spent", "Objectives whose error budget for the period is spent: their services' deploys freeze.",
+		"("+remaining+") <= 0", red))
+	b = b.WithPanel(countStat("Budget under 25%", "Objectives with less than a quarter of their error budget left, spent ones included.",
+		"("+remaining+") < 0.25", yellow))
+	b = b.WithPanel(countStat("Firing SLO alerts", "Burn-rate and budget alerts of the SLOs shown firing now.", firing(), red))
 	b = b.WithPanel(table.NewPanelBuilder().Title("Error budget left, worst first").Span(24).Height(12).
 		Description("Every objective's share of its period's error budget left now. Select a row to open the SLO detail dashboard on it.").
 		Unit("percentunit").Decimals(1).
@@ -146,6 +133,17 @@ func FleetOverview() (dashboard.Dashboard, error) {
 		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed)).
 		WithTarget(query(0, "bottomk(10, "+remaining+")", "{{service}} / {{slo}} {{objective}}%")))
 	return build(b)
+}
+
+// countStat is a stat of how many series expr has, green at none and
+// color from one on.
+func countStat(title, description, expr, color string) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().Title(title).Span(6).Height(5).
+		Description(description).
+		ReduceOptions(lastValue()).GraphMode(common.BigValueGraphModeArea).
+		ColorMode(common.BigValueColorModeBackground).
+		Thresholds(thresholds(green, from(1, color))).
+		WithTarget(query(0, "count("+expr+") or vector(0)", ""))
 }
 
 // firing selects the firing alerts of the SLOs picked: slokit's alerts
@@ -192,7 +190,7 @@ func FleetDetail() (dashboard.Dashboard, error) {
 		Thresholds(thresholds(green, from(1, red))).
 		WithTarget(query(0, `count(ALERTS{alertstate="firing",`+series.ServiceLabel+`=~"$service",`+series.SLOLabel+`=~"$slo"}) or vector(0)`, "")))
 	b = b.WithPanel(table.NewPanelBuilder().Title("Policy and alert tiers").Span(8).Height(6).
-		Description("As the rules record them on "+series.Policy+": the period, the level under which the gate warns, whether a page freezes deploys, and the tiers as severity:long/short:factor.").
+		Description("As the rules record them on " + series.Policy + ": the period, the level under which the gate warns, whether a page freezes deploys, and the tiers as severity:long/short:factor.").
 		WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
 			"excludeByName": map[string]bool{"Time": true, "Value": true, "__name__": true, series.ServiceLabel: true, series.SLOLabel: true},
 		}}).

@@ -14,7 +14,12 @@ async function loadGate() {
     if (!g) throw new Error("the gate does not judge " + service);
     decision.textContent = "A normal change now: " + g.decision + (g.override ? " (override " + g.override.id + " until " + when(g.override.expires) + ")" : "") + ".";
     decision.className = "gate-" + g.decision;
-    document.getElementById("reasons").replaceChildren(...(g.reasons || []).map(r => item(r.rule + ": " + r.message)));
+    // A grouped SLO gives a reason once per group: said once. The
+    // override's is said with its end as every time on the page is.
+    const reasons = [...new Set((g.reasons || []).map(r => r.rule === "override" && g.override
+      ? "override: " + g.override.id + " lets normal changes through until " + when(g.override.expires)
+      : r.rule + ": " + r.message))];
+    document.getElementById("reasons").replaceChildren(...reasons.map(item));
     const windows = g.maintenance || [];
     document.getElementById("shaped").textContent = windows.length
       ? "Maintenance in force, its events left out of the budgets: " + windows.map(m => (m.slo || "every SLO") + " until " + when(m.end)).join("; ") + "."
