@@ -29,9 +29,9 @@ type uiPage struct{ file, path, ready string }
 // 1400 pixels wide (NAME.png) and at 400, a phone's (NAME-400.png).
 var docsScreenshots = []uiPage{
 	{"overview.png", "/", "#slos tbody tr"},
-	// The last six hours: the incident fills the charts rather than a
+	// The last hour: the incident fills the charts rather than a
 	// sliver at the edge of the period.
-	{"slo.png", "/ui/slo.html?service=order-api&slo=order-placement-availability&range=6h", "#objectives svg"},
+	{"slo.png", "/ui/slo.html?service=order-api&slo=order-placement-availability&range=1h", "#objectives svg"},
 	{"service.png", "/ui/service.html?service=order-api", "#decision"},
 }
 
