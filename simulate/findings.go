@@ -16,6 +16,7 @@ import (
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo"
 )
 
 type cycle struct {
@@ -224,11 +225,19 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 }
 
 // budgets compares every SLO objective's remaining budget as recorded at
-// the end with the exact figure over the same period.
-func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sources []*source, end time.Time) ([]BudgetResult, error) {
+// the end with the exact figure over the same period; a journey's, with
+// the exact figure of its members' events (those simulated).
+func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sources []*source, journeys []*slo.SLO, end time.Time) ([]BudgetResult, error) {
 	var out []BudgetResult
+	bySLO := map[[2]string]*source{}
 	for _, src := range sources {
-		s := src.slo
+		bySLO[[2]string{src.slo.Service, src.slo.Name}] = src
+	}
+	slos := make([]*slo.SLO, 0, len(sources)+len(journeys))
+	for _, src := range sources {
+		slos = append(slos, src.slo)
+	}
+	for _, s := range append(slos, journeys...) {
 		window := min(s.Period, sc.Duration)
 		period := s.Period
 		if s.Calendar != nil {
@@ -237,20 +246,23 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 			period = s.PeriodLength(end)
 			window = min(end.Sub(s.Calendar.Start(end))+s.BaseWindow, sc.Duration)
 		}
-		// A maintenance window leaves out the increments recorded while it
-		// holds: a scrape counts in the first evaluation at or after it.
-		leftOut := func(d time.Duration) bool {
-			at := scenario.Start().Add(d)
-			recorded := at.Truncate(s.BaseWindow)
-			if recorded.Before(at) {
-				recorded = recorded.Add(s.BaseWindow)
-			}
-			return s.InMaintenance(recorded) || slices.ContainsFunc(sc.Maintenance, func(m scenario.Maintenance) bool {
-				return m.Service == s.Service && (m.SLO == "" || m.SLO == s.Name) && m.Contains(recorded.Sub(scenario.Start()))
-			})
-		}
 		for i, o := range s.Objectives {
-			exact := 1 - src.exactRatio(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration, leftOut)/o.Budget()
+			var bad, total float64
+			if src := bySLO[[2]string{s.Service, s.Name}]; src != nil {
+				bad, total = src.exactCounts(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration, leftOut(sc, s))
+			}
+			for _, m := range s.SLI.Members {
+				src := bySLO[[2]string{m.Service, m.SLO}]
+				if src == nil {
+					continue // not simulated: its events are in no series either
+				}
+				j := slices.IndexFunc(src.slo.Objectives, func(o slo.Objective) bool { return o.Threshold == m.Threshold })
+				b, t := src.exactCounts(max(j, 0), sc.ScrapeInterval, sc.Duration-window, sc.Duration, func(d time.Duration) bool {
+					return leftOut(sc, src.slo)(d) || leftOut(sc, s)(d)
+				})
+				bad, total = bad+b, total+t
+			}
+			exact := 1 - bad/total/o.Budget()
 			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
 				PeriodSeconds: period.Seconds(), CoveredSeconds: window.Seconds()}
 			v, _, err := e.Query(ctx, budget.RemainingQuery(s, o), end)
@@ -265,6 +277,22 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 		}
 	}
 	return out, nil
+}
+
+// leftOut reports whether a scrape at offset d is left out of s's budget:
+// a maintenance window leaves out the increments recorded while it holds,
+// and a scrape counts in the first evaluation at or after it.
+func leftOut(sc *scenario.Scenario, s *slo.SLO) func(time.Duration) bool {
+	return func(d time.Duration) bool {
+		at := scenario.Start().Add(d)
+		recorded := at.Truncate(s.BaseWindow)
+		if recorded.Before(at) {
+			recorded = recorded.Add(s.BaseWindow)
+		}
+		return s.InMaintenance(recorded) || slices.ContainsFunc(sc.Maintenance, func(m scenario.Maintenance) bool {
+			return m.Service == s.Service && (m.SLO == "" || m.SLO == s.Name) && m.Contains(recorded.Sub(scenario.Start()))
+		})
+	}
 }
 
 func round(f float64) float64 {

@@ -84,6 +84,7 @@ type Backtest struct {
 	Engine   *engine.Engine
 	Scenario *scenario.Scenario
 	sources  []*source
+	journeys []*slo.SLO // SLOs with no source: their members' are theirs
 	start    time.Time
 	next     time.Duration // offset of the next scrape to write
 	rng      *rand.Rand
@@ -122,8 +123,14 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	sc := o.Scenario
 	var sources []*source
 	owner := map[string]string{}
+	var journeys []*slo.SLO
 	for _, svc := range o.Services {
 		for _, s := range svc.SLOs {
+			if s.SLI.Kind == slo.Journey {
+				// Its members' series are its traffic.
+				journeys = append(journeys, s)
+				continue
+			}
 			src, err := newSource(s, sc.Series)
 			if err != nil {
 				return nil, err
@@ -161,7 +168,7 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	if until == 0 {
 		until = sc.Duration
 	}
-	b := &Backtest{Engine: e, Scenario: sc, sources: sources, start: start, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed)), Warnings: unmatchedEvents(sc, o.Services)}
+	b := &Backtest{Engine: e, Scenario: sc, sources: sources, journeys: journeys, start: start, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed)), Warnings: unmatchedEvents(sc, o.Services)}
 	if len(o.RuleFiles) > 0 {
 		err = e.LoadRules(o.RuleFiles...)
 	} else {
@@ -180,12 +187,31 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 // generatedGroups are the rule groups slokit generates for the services,
 // in the order a rule file lists them, each named after the file it would
 // be written to.
+//
+// Journeys' groups come after their members' (slo.JourneyDepth): they read
+// what the members' groups record, and the engine backfills and evaluates
+// groups in order.
 func generatedGroups(services []*slo.Service) []engine.Group {
-	var out []engine.Group
+	slos := map[[2]string]*slo.SLO{}
 	for _, svc := range services {
-		for _, g := range promrules.Groups(svc) {
-			out = append(out, engine.Group{File: promrules.FileName(svc.Name), RuleGroup: g})
+		for _, s := range svc.SLOs {
+			slos[[2]string{s.Service, s.Name}] = s
 		}
+	}
+	type ranked struct {
+		depth int
+		group engine.Group
+	}
+	var all []ranked
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			all = append(all, ranked{slo.JourneyDepth(s, slos), engine.Group{File: promrules.FileName(svc.Name), RuleGroup: promrules.Group(s)}})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b ranked) int { return a.depth - b.depth })
+	out := make([]engine.Group, len(all))
+	for i, r := range all {
+		out[i] = r.group
 	}
 	return out
 }
@@ -270,7 +296,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		markPages(res.Alerts, o.Services)
-		res.Budgets, err = budgets(ctx, e, sc, sources, end)
+		res.Budgets, err = budgets(ctx, e, sc, sources, b.journeys, end)
 		if err != nil {
 			return nil, err
 		}

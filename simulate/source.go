@@ -269,10 +269,9 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 	return nil
 }
 
-// exactRatio is the true bad-event ratio of objective i over the scrapes in
+// exactCounts are the true bad and total events of objective i over the scrapes in
 // (from, to], as offsets, but those leftOut leaves out (maintenance).
-func (src *source) exactRatio(i int, step, from, to time.Duration, leftOut func(time.Duration) bool) float64 {
-	var total, bad float64
+func (src *source) exactCounts(i int, step, from, to time.Duration, leftOut func(time.Duration) bool) (bad, total float64) {
 	for k, tl := range src.ledger {
 		t := time.Duration(k) * step
 		if t > from && t <= to && !leftOut(t) {
@@ -280,7 +279,7 @@ func (src *source) exactRatio(i int, step, from, to time.Duration, leftOut func(
 			bad += tl.bad[i]
 		}
 	}
-	return bad / total
+	return bad, total
 }
 
 // seriesKeys lists the label sets the source writes, to find two sources

@@ -16,7 +16,7 @@ import (
 func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 	path += ".sli"
 	if in.SLI == nil {
-		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge or raw)")
+		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge, raw or journey)")
 		return
 	}
 	var kinds []string
@@ -74,9 +74,14 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		s.SLI.Kind = Raw
 		c.rawExpression(s, path+".raw.errorRatio", sli.Raw.ErrorRatio)
 	}
+	if sli.Journey != nil {
+		kinds = append(kinds, "journey")
+		s.SLI.Kind = Journey
+		c.convertJourney(s, sli.Journey, path+".journey")
+	}
 	switch len(kinds) {
 	case 0:
-		c.Fail(path, "missing: set one of ratio, latency, boolGauge or raw")
+		c.Fail(path, "missing: set one of ratio, latency, boolGauge, raw or journey")
 	case 1:
 	default:
 		c.Fail(path, "set exactly one SLI kind, got %s", strings.Join(kinds, " and "))
@@ -180,7 +185,70 @@ func (c *converter) rawExpression(s *SLO, path, text string) {
 	s.SLI.ErrorRatio = text
 }
 
+// convertJourney reads a journey's members: each an SLO by its service
+// and name (never the journey itself, never twice), with the threshold of
+// a latency member and the groups of a grouped one.
+func (c *converter) convertJourney(s *SLO, in *specJourney, path string) {
+	s.SLI.Aggregation = in.Aggregation
+	switch in.Aggregation {
+	case "":
+		s.SLI.Aggregation = AggregateEvents
+	case AggregateEvents:
+	default:
+		c.Fail(path+".aggregation", "unknown aggregation %q: this release adds up the members' events (events)", in.Aggregation)
+	}
+	switch n := len(in.Members); {
+	case n == 0:
+		c.Fail(path+".members", "missing: a journey needs the SLOs it is made of, as {service, slo}")
+	case n > MaxJourneyMembers:
+		c.Fail(path+".members", "%d members, over the %d a journey may have", n, MaxJourneyMembers)
+		return
+	}
+	seen := map[string]int{}
+	for i, m := range in.Members {
+		p := fmt.Sprintf("%s.members[%d]", path, i)
+		member := JourneyMember{Service: m.Service, SLO: m.SLO, Groups: m.Groups, Path: p}
+		if n := c.Node(p); n != nil {
+			member.Line, member.Column = n.Line, n.Column
+		}
+		for field, name := range map[string]string{"service": m.Service, "slo": m.SLO} {
+			switch {
+			case name == "":
+				c.Fail(p+"."+field, "missing: the member's %s", field)
+			case !ValidName(name):
+				c.Fail(p+"."+field, "%q is not a name slokit gives a %s: letters, digits, '.', '_' and '-', at most %d", name, field, MaxNameLength)
+			}
+		}
+		if m.Threshold != nil {
+			if m.Threshold.Value <= 0 {
+				c.Fail(p+".threshold", "must be positive, got %s", m.Threshold.Text)
+			}
+			member.Threshold = m.Threshold.Value
+		}
+		for _, k := range slices.Sorted(maps.Keys(m.Groups)) {
+			c.checkLabelName(p+".groups."+k, k)
+		}
+		if m.Service == s.Service && m.SLO == s.Name {
+			c.Fail(p, "the journey cannot be its own member")
+		}
+		key := fmt.Sprintf("%s/%s/%d/%v", m.Service, m.SLO, member.Threshold, m.Groups)
+		if j, dup := seen[key]; dup {
+			c.Fail(p, "the same member as members[%d]: its events would count twice", j)
+		}
+		seen[key] = i
+		s.SLI.Members = append(s.SLI.Members, member)
+	}
+}
+
 func (c *converter) convertGrouping(s *SLO, path string) {
+	if s.SLI.Kind == Journey && (len(s.Grouping) > 0 || len(s.RenameLabels) > 0) {
+		field := "grouping"
+		if len(s.Grouping) == 0 {
+			field = "renameLabels"
+		}
+		c.Fail(path+"."+field, "a journey reads its members' recorded series and is not grouped: name a grouped member's groups in its groups")
+		return
+	}
 	if len(s.Grouping) > 0 && s.SLI.Kind == Raw {
 		c.Fail(path+".grouping", "raw SLIs cannot be grouped by slokit: aggregate by the labels you need inside errorRatio")
 		return

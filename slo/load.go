@@ -66,6 +66,8 @@ func parseFile(path string, data []byte, reg *importer.Registry) ([]*Service, Di
 	services, defs, diags := parseDefinitions(path, data, reg)
 	merged, dups := mergeServices(services, defs)
 	diags = append(diags, dups...)
+	merged, wrong := CheckJourneys(merged)
+	diags = append(diags, wrong...)
 	diags.Sort()
 	return merged, diags
 }
@@ -144,6 +146,8 @@ func Load(paths []string, opts ...LoadOptions) ([]*Service, Diagnostics) {
 	}
 	merged, dups := mergeServices(services, defs)
 	diags = append(diags, dups...)
+	merged, wrong := CheckJourneys(merged)
+	diags = append(diags, wrong...)
 	diags.Sort()
 	return merged, diags
 }

@@ -151,6 +151,7 @@ const (
 	Latency                      // histogram: events faster than a threshold are good
 	BoolGauge                    // 0/1 gauge such as probe_success: each sample is an event
 	Raw                          // user-written error-ratio expression with $window
+	Journey                      // other SLOs' events, read from what their rules record
 )
 
 func (k SLIKind) String() string {
@@ -163,6 +164,8 @@ func (k SLIKind) String() string {
 		return "boolGauge"
 	case Raw:
 		return "raw"
+	case Journey:
+		return "journey"
 	}
 	return "unknown"
 }
@@ -181,6 +184,32 @@ type SLI struct {
 	// Raw: an error-ratio expression in which $window stands for the
 	// range of every window slokit evaluates it over.
 	ErrorRatio string
+	// Journey: the member SLOs whose events the journey adds up, and how
+	// (AggregateEvents).
+	Aggregation string
+	Members     []JourneyMember
+}
+
+// Journey aggregations. Events adds up the members' good and total events:
+// for members that count the same thing (the requests of one user path).
+const AggregateEvents = "events"
+
+// MaxJourneyMembers bounds a journey's members: each is a selector its
+// base increments read at every evaluation.
+const MaxJourneyMembers = 50
+
+// JourneyMember is an SLO whose events a journey counts, by its service
+// and name, as its rules record them (in the same specs or another team's):
+// for a latency SLO, the events of one threshold; for a grouped one, those
+// of the groups named (all without).
+type JourneyMember struct {
+	Service, SLO string
+	Threshold    time.Duration
+	Groups       map[string]string
+	// Path, Line and Column place the member in its spec, for what is
+	// found wrong with it once every spec is read (CheckJourneys).
+	Path         string
+	Line, Column int
 }
 
 // WindowPlaceholder is the token a raw SLI expression uses for its range

@@ -25,6 +25,8 @@ var referenceTables = []struct{ typ, title string }{
 	{"specLatency", "`sli.latency`"},
 	{"specBoolGauge", "`sli.boolGauge`"},
 	{"specRaw", "`sli.raw`"},
+	{"specJourney", "`sli.journey`"},
+	{"specJourneyMember", "Journey member: `sli.journey.members[]`"},
 	{"specAlerting", "Alerting: `slos[].alerting`"},
 	{"specSeverity", "Severity: `alerting.page`, `alerting.ticket`"},
 	{"specTier", "Tier: `alerting.tiers[]`"},

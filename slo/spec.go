@@ -145,6 +145,32 @@ type specSLI struct {
 	// Your own error-ratio expression, evaluated over every window on the raw
 	// series: no grouping, no traffic guard, the cost of other tools' rules.
 	Raw *specRaw `yaml:"raw"`
+	// A user journey over other SLOs (of this repo or another team's): their
+	// events as their rules record them, added up; no raw series is read
+	// again.
+	Journey *specJourney `yaml:"journey"`
+}
+
+type specJourney struct {
+	// How the members make up the journey: events adds up their good and
+	// total events (members that count the same requests along one path).
+	// Default: events.
+	Aggregation string `yaml:"aggregation"`
+	// The member SLOs, 50 at most. Required.
+	Members []specJourneyMember `yaml:"members"`
+}
+
+type specJourneyMember struct {
+	// The member's service. Required.
+	Service string `yaml:"service"`
+	// The member SLO's name. Required.
+	SLO string `yaml:"slo"`
+	// For a latency SLO, the threshold whose events count (one of its
+	// objectives'). Required for latency members.
+	Threshold *strictyaml.Duration `yaml:"threshold"`
+	// For a grouped SLO, the groups whose events count, by grouping label;
+	// every group without.
+	Groups map[string]string `yaml:"groups"`
 }
 
 type specRatio struct {

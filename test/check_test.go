@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var specInputs = []string{"../specs", "../slo/testdata/kinds.good.yaml", "../slo/testdata/tuning.good.yaml"}
+var specInputs = []string{"../specs", "../slo/testdata/kinds.good.yaml", "../slo/testdata/tuning.good.yaml", "../slo/testdata/journey.good.yaml"}
 
 var rulesFound = regexp.MustCompile(`SUCCESS: (\d+) rules found`)
 
@@ -24,8 +24,8 @@ func TestPromtoolCheckRulesLoadsEveryRule(t *testing.T) {
 			out := t.TempDir()
 			slokit(t, append([]string{"generate", "--format", format, "-o", out}, specInputs...)...)
 			files, err := filepath.Glob(filepath.Join(out, "*.yaml"))
-			if err != nil || len(files) != 6 {
-				t.Fatalf("want 6 generated files, got %v (%v)", files, err)
+			if err != nil || len(files) != 7 {
+				t.Fatalf("want 7 generated files, got %v (%v)", files, err)
 			}
 			total := 0
 			for _, file := range files {
@@ -66,7 +66,7 @@ func TestVMAlertDryRunAcceptsVictoriaMetricsOutput(t *testing.T) {
 	vmalert := requireTool(t, "vmalert", "victoria-metrics")
 	// Native histograms have no VictoriaMetrics output, so kinds.good.yaml
 	// is left out.
-	out := slokit(t, "generate", "--format", "victoriametrics", "-o", "-", "../specs", "../slo/testdata/tuning.good.yaml")
+	out := slokit(t, "generate", "--format", "victoriametrics", "-o", "-", "../specs", "../slo/testdata/tuning.good.yaml", "../slo/testdata/journey.good.yaml")
 	groups := ruleGroups(t, out)
 	file := filepath.Join(t.TempDir(), "rules.yaml")
 	writeRuleFile(t, file, groups)

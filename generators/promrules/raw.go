@@ -133,8 +133,44 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 			return b.rawSum(call(fn, rangeOf(s.SLI.Gauge.VectorSelector(), base-time.Millisecond)))
 		}
 		return overTime("count_over_time"), totalMinus(overTime("sum_over_time"))
+	case slo.Journey:
+		return b.journeyIncrements(series.Total), zeroIfAbsent(b.journeyIncrements(series.Errors))
 	}
 	panic(fmt.Sprintf("prometheus: SLI kind %v has no base increments", s.SLI.Kind))
+}
+
+// journeyIncrements adds up one count of a journey's members per base
+// window, from the base increments their own rules record (in any rule
+// group: another team's file, another evaluation phase), never from raw
+// series. A member's increment is read a half base window late, over a
+// range 1ms short of a base window: exactly one increment of a member
+// that records one a base window (two of one that records every half),
+// whatever the two groups' phases, and one its group has written by then.
+// Absent while no member has recorded anything.
+func (b *builder) journeyIncrements(name string) parser.Expr {
+	s := b.slo
+	var union parser.Expr
+	for _, m := range s.SLI.Members {
+		vs := &parser.VectorSelector{Name: name, LabelMatchers: []*labels.Matcher{
+			eq(labels.MetricName, name), eq(series.ServiceLabel, m.Service), eq(series.SLOLabel, m.SLO),
+			// Only the base increments carry the parity of their hour.
+			labels.MustNewMatcher(labels.MatchNotEqual, series.HourParityLabel, ""),
+		}}
+		if m.Threshold > 0 {
+			vs.LabelMatchers = append(vs.LabelMatchers, eq(series.ThresholdLabel, series.ThresholdValue(m.Threshold)))
+		}
+		for _, k := range slices.Sorted(maps.Keys(m.Groups)) {
+			vs.LabelMatchers = append(vs.LabelMatchers, eq(k, m.Groups[k]))
+		}
+		vs.OriginalOffset = s.BaseWindow / 2
+		read := call("sum_over_time", rangeOf(vs, s.BaseWindow-time.Millisecond))
+		if union == nil {
+			union = read
+		} else {
+			union = binary(parser.LOR, union, read, nil)
+		}
+	}
+	return sumBy(nil, union)
 }
 
 // bucketPattern matches the le label of a threshold's bucket in both

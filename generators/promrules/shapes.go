@@ -181,6 +181,10 @@ func shapeKey(s *slo.SLO) string {
 // selectors, or false when filling them back in might not give Group's
 // text.
 func shapeOf(s *slo.SLO) (slo.SLO, bool) {
+	// A journey's members are names in its rules, not selectors.
+	if s.SLI.Kind == slo.Journey {
+		return slo.SLO{}, false
+	}
 	// The maintenance rule matches the SLO's name as a regular expression.
 	if regexp.QuoteMeta(s.Name) != s.Name {
 		return slo.SLO{}, false

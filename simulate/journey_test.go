@@ -1,0 +1,98 @@
+package simulate_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/slokit/slokit/internal/race"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/simulate"
+)
+
+// The order placement journey over two services' SLOs, from their specs:
+// the order API's availability and payment's, and the journey reading
+// what their rules record.
+const journeySpecs = availability + `---
+apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: payment
+scrapeInterval: 15s
+slos:
+  - name: payment-processing-availability
+    objective: 99.9
+    sli:
+      ratio:
+        errors: payment_requests_total{job="payment",code=~"5.."}
+        total: payment_requests_total{job="payment"}
+---
+apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-placement
+slos:
+  - name: order-placement
+    objective: 99.9
+    sli:
+      journey:
+        aggregation: events
+        members:
+          - {service: order-api, slo: order-placement-availability}
+          - {service: payment, slo: payment-processing-availability}
+`
+
+// A month with a payment outage of an hour on day 20: the journey's budget
+// over 30 days, recorded from its members' base increments only, is within
+// half a point of the exact figure from the events both members counted;
+// the members' own budgets stay exact too.
+const paymentOutageMonth = `apiVersion: slokit.dev/v1
+kind: Scenario
+name: payment-outage-month
+description: A month of diurnal traffic, and payment failing half its requests for an hour on day 20.
+duration: 30d
+scrapeInterval: 15s
+series: 10
+traffic: {rate: 20, peakToTrough: 8}
+errors:
+  baseline: {burn: 0.2}
+  events:
+    - {kind: step, start: 20d, duration: 1h, ratio: 0.5, service: payment}
+`
+
+func TestJourneyBudgetIsExactOverAMonth(t *testing.T) {
+	race.SkipComputeBound(t)
+	if testing.Short() {
+		t.Skip("30 days of three SLOs' rules")
+	}
+	t.Parallel()
+	sc, diags := scenario.Parse([]byte(paymentOutageMonth))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := simulate.Run(context.Background(), simulate.Options{Scenario: sc, Services: services(t, journeySpecs), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]simulate.BudgetResult{}
+	for _, b := range res.Budgets {
+		got[b.SLO] = b
+		if b.ReportedRemaining == nil {
+			t.Fatalf("%s/%s recorded no budget: %+v", b.Service, b.SLO, b)
+		}
+		t.Logf("%s: remaining %.4f, exact %.4f", b.SLO, *b.ReportedRemaining, b.ExactRemaining)
+		if d := math.Abs(*b.ReportedRemaining - b.ExactRemaining); d > 0.005 {
+			t.Errorf("%s: reported %.4f is %.2f points from exact %.4f", b.SLO, *b.ReportedRemaining, d*100, b.ExactRemaining)
+		}
+	}
+	j, pay, orders := got["order-placement"], got["payment-processing-availability"], got["order-placement-availability"]
+	// The payment outage spends nearly all of payment's budget and none of
+	// the order API's; the journey's lies between, as the events add up.
+	if len(got) != 3 || !(pay.ExactRemaining < j.ExactRemaining && j.ExactRemaining < orders.ExactRemaining) || pay.ExactRemaining > 0.1 {
+		t.Errorf("budgets left: payment %.4f, journey %.4f, order API %.4f: want payment's nearly spent and the journey's between", pay.ExactRemaining, j.ExactRemaining, orders.ExactRemaining)
+	}
+	// Reading the members' base increments costs the journey less than a
+	// member's rules cost it.
+	if jc, mc := res.Cost.ByGroup["slokit:order-placement:order-placement"].Mean, res.Cost.ByGroup["slokit:payment:payment-processing-availability"].Mean; jc == 0 || jc > mc {
+		t.Errorf("the journey reads %v samples per cycle, a member %v", jc, mc)
+	}
+	t.Logf("samples per evaluation cycle: %+v by %s; by group %+v", res.Cost.SamplesPerEvaluation, res.Cost.Method, res.Cost.ByGroup)
+}

@@ -1,0 +1,127 @@
+package slo
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/slokit/slokit/series"
+)
+
+// CheckJourneys checks every journey's members against the SLOs the specs
+// define: a member of a service they hold must be one of its SLOs, with a
+// threshold exactly when it measures latency (one of its objectives') and
+// groups only by its grouping labels. A member of a service they do not
+// hold is another team's, read from what its rules record; serve and
+// discovery see whether it exists. Journeys that make a cycle are refused
+// too: each would wait for the other's events. As a document with an
+// error is, a service with a journey found wrong is left out of those
+// returned.
+func CheckJourneys(services []*Service) ([]*Service, Diagnostics) {
+	slos := map[[2]string]*SLO{}
+	known := map[string]bool{}
+	for _, svc := range services {
+		known[svc.Name] = true
+		for _, s := range svc.SLOs {
+			slos[[2]string{s.Service, s.Name}] = s
+		}
+	}
+	var diags Diagnostics
+	kept := services[:0:0]
+	for _, svc := range services {
+		before := len(diags)
+		for _, s := range svc.SLOs {
+			for _, m := range s.SLI.Members {
+				fail := func(format string, args ...any) {
+					diags = append(diags, &Diagnostic{File: svc.File, Line: m.Line, Column: m.Column, Path: m.Path, Message: fmt.Sprintf(format, args...)})
+				}
+				member := slos[[2]string{m.Service, m.SLO}]
+				switch {
+				case member == nil && known[m.Service]:
+					fail("service %s has no SLO %s", m.Service, m.SLO)
+				case member == nil:
+				case member.SLI.Kind == Latency && m.Threshold == 0:
+					fail("%s/%s measures latency: name the threshold whose events count (%s)", m.Service, m.SLO, thresholds(member))
+				case member.SLI.Kind != Latency && m.Threshold != 0:
+					fail("%s/%s has no threshold: it does not measure latency", m.Service, m.SLO)
+				case m.Threshold != 0 && !slices.ContainsFunc(member.Objectives, func(o Objective) bool { return o.Threshold == m.Threshold }):
+					fail("%s/%s has no objective under %s (%s)", m.Service, m.SLO, series.ThresholdValue(m.Threshold), thresholds(member))
+				case member.SLI.Kind == Raw:
+					fail("%s/%s has a raw SLI, which records an error ratio and no events to add up", m.Service, m.SLO)
+				}
+				if member != nil {
+					for k := range m.Groups {
+						if !slices.Contains(member.Grouping, k) {
+							fail("%s/%s is not grouped by %s (grouping: %s)", m.Service, m.SLO, k, strings.Join(member.Grouping, ", "))
+						}
+					}
+				}
+			}
+			if cycle := journeyCycle(s, slos, nil); cycle != nil {
+				m := s.SLI.Members[0]
+				diags = append(diags, &Diagnostic{File: svc.File, Line: m.Line, Column: m.Column, Path: strings.TrimSuffix(m.Path, "[0]"),
+					Message: "journeys that contain each other: " + strings.Join(cycle, " -> ")})
+			}
+		}
+		if len(diags) == before {
+			kept = append(kept, svc)
+		}
+	}
+	diags.Sort()
+	return kept, diags
+}
+
+func thresholds(s *SLO) string {
+	var out []string
+	for _, o := range s.Objectives {
+		if o.Threshold > 0 && !slices.Contains(out, series.ThresholdValue(o.Threshold)) {
+			out = append(out, series.ThresholdValue(o.Threshold))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// journeyCycle is the path by which s contains itself through journey
+// members, or nil.
+func journeyCycle(s *SLO, slos map[[2]string]*SLO, path []string) []string {
+	name := s.Service + "/" + s.Name
+	if slices.Contains(path, name) {
+		if path[0] == name {
+			return append(path, name)
+		}
+		return nil // a cycle that s is not on: reported from its own SLOs
+	}
+	path = append(path, name)
+	for _, m := range s.SLI.Members {
+		if member := slos[[2]string{m.Service, m.SLO}]; member != nil && member.SLI.Kind == Journey {
+			if c := journeyCycle(member, slos, path); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// JourneyDepth orders SLOs so that a journey comes after the journeys
+// among its members: 0 for an SLO that is no journey, 1 for a journey of
+// none, and so on (CheckJourneys refuses cycles; a cycle gives 1).
+func JourneyDepth(s *SLO, slos map[[2]string]*SLO) int {
+	return journeyDepth(s, slos, map[*SLO]bool{})
+}
+
+func journeyDepth(s *SLO, slos map[[2]string]*SLO, seen map[*SLO]bool) int {
+	if s.SLI.Kind != Journey {
+		return 0
+	}
+	if seen[s] {
+		return 1
+	}
+	seen[s] = true
+	depth := 1
+	for _, m := range s.SLI.Members {
+		if member := slos[[2]string{m.Service, m.SLO}]; member != nil {
+			depth = max(depth, 1+journeyDepth(member, slos, seen))
+		}
+	}
+	return depth
+}
