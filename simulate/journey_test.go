@@ -96,3 +96,61 @@ func TestJourneyBudgetIsExactOverAMonth(t *testing.T) {
 	}
 	t.Logf("samples per evaluation cycle: %+v by %s; by group %+v", res.Cost.SamplesPerEvaluation, res.Cost.Method, res.Cost.ByGroup)
 }
+
+// A payment outage (half its requests failing for 30 minutes, half of the
+// journey's events) pages the journey within the 1h/5m tier's
+// promise plus the minute it reads late, and the order API, whose
+// requests all succeed, pages not at all.
+const paymentOutage = `apiVersion: slokit.dev/v1
+kind: Scenario
+name: payment-outage
+description: Payment fails half its requests for 30 minutes.
+duration: 6h
+series: 10
+traffic: {rate: 20}
+errors:
+  baseline: {burn: 0.2}
+  events:
+    - {kind: step, start: 4h, duration: 30m, ratio: 0.5, service: payment}
+incidents:
+  - {start: 4h, duration: 30m}
+`
+
+func TestPaymentOutagePagesTheJourney(t *testing.T) {
+	t.Parallel()
+	sc, diags := scenario.Parse([]byte(paymentOutage))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := simulate.Run(context.Background(), simulate.Options{Scenario: sc, Services: services(t, journeySpecs), Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var journeyPage *simulate.AlertResult
+	for i, a := range res.Alerts {
+		if a.Firings == 0 {
+			continue
+		}
+		switch a.Labels["service"] {
+		case "order-api":
+			t.Errorf("the order API's %s fired: its requests all succeed", simulate.AlertName(a))
+		case "order-placement":
+			if a.Page && a.Labels["window"] == "1h" {
+				journeyPage = &res.Alerts[i]
+			}
+			if a.FalseFirings > 0 {
+				t.Errorf("the journey's %s fired falsely %d times", simulate.AlertName(a), a.FalseFirings)
+			}
+		}
+	}
+	if journeyPage == nil || journeyPage.DetectionSeconds == nil {
+		t.Fatalf("the journey's 1h/5m page did not detect the payment outage: %+v", res.Alerts)
+	}
+	// The member's 1h/5m page detects a 50% error ratio within a few
+	// minutes; the journey's 25% (far over 14.4 x 0.1%) as soon, but for
+	// the minute it reads its members late.
+	if d := *journeyPage.DetectionSeconds; d > 6*60 {
+		t.Errorf("the journey paged %.0f s after the outage began, want 6 minutes at most", d)
+	}
+	t.Logf("journey page after %.0f s", *journeyPage.DetectionSeconds)
+}
