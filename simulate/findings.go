@@ -251,18 +251,11 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 			if src := bySLO[[2]string{s.Service, s.Name}]; src != nil {
 				bad, total = src.exactCounts(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration, leftOut(sc, s))
 			}
-			for _, m := range s.SLI.Members {
-				src := bySLO[[2]string{m.Service, m.SLO}]
-				if src == nil {
-					continue // not simulated: its events are in no series either
-				}
-				j := slices.IndexFunc(src.slo.Objectives, func(o slo.Objective) bool { return o.Threshold == m.Threshold })
-				b, t := src.exactCounts(max(j, 0), sc.ScrapeInterval, sc.Duration-window, sc.Duration, func(d time.Duration) bool {
-					return leftOut(sc, src.slo)(d) || leftOut(sc, s)(d)
-				})
-				bad, total = bad+b, total+t
+			ratio := bad / total
+			if s.SLI.Kind == slo.Journey {
+				ratio = journeyExactRatio(sc, s, bySLO, window)
 			}
-			exact := 1 - bad/total/o.Budget()
+			exact := 1 - ratio/o.Budget()
 			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
 				PeriodSeconds: period.Seconds(), CoveredSeconds: window.Seconds()}
 			v, _, err := e.Query(ctx, budget.RemainingQuery(s, o), end)
@@ -277,6 +270,33 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 		}
 	}
 	return out, nil
+}
+
+// journeyExactRatio is a journey's true error ratio over the last window
+// of the scenario, from its simulated members' events: their events added
+// up, their ratios' mean by weight, or the highest ratio.
+func journeyExactRatio(sc *scenario.Scenario, s *slo.SLO, bySLO map[[2]string]*source, window time.Duration) float64 {
+	var bad, total, weighted, weights, worst float64
+	for _, m := range s.SLI.Members {
+		src := bySLO[[2]string{m.Service, m.SLO}]
+		if src == nil {
+			continue // not simulated: its events are in no series either
+		}
+		j := slices.IndexFunc(src.slo.Objectives, func(o slo.Objective) bool { return o.Threshold == m.Threshold })
+		b, t := src.exactCounts(max(j, 0), sc.ScrapeInterval, sc.Duration-window, sc.Duration, func(d time.Duration) bool {
+			return leftOut(sc, src.slo)(d) || leftOut(sc, s)(d)
+		})
+		bad, total = bad+b, total+t
+		weighted, weights = weighted+m.Weight*b/t, weights+m.Weight
+		worst = max(worst, b/t)
+	}
+	switch s.SLI.Aggregation {
+	case slo.AggregateWeighted:
+		return weighted / weights
+	case slo.AggregateWorst:
+		return worst
+	}
+	return bad / total
 }
 
 // leftOut reports whether a scrape at offset d is left out of s's budget:

@@ -38,12 +38,29 @@ slos:
         members:
           - {service: order-api, slo: order-placement-availability}
           - {service: payment, slo: payment-processing-availability}
+  - name: order-placement-weighted
+    objective: 99.9
+    sli:
+      journey:
+        aggregation: weighted
+        members:
+          - {service: order-api, slo: order-placement-availability, weight: 3}
+          - {service: payment, slo: payment-processing-availability}
+  - name: order-placement-worst
+    objective: 99.9
+    sli:
+      journey:
+        aggregation: worst
+        members:
+          - {service: order-api, slo: order-placement-availability}
+          - {service: payment, slo: payment-processing-availability}
 `
 
-// A month with a payment outage of an hour on day 20: the journey's budget
-// over 30 days, recorded from its members' base increments only, is within
-// half a point of the exact figure from the events both members counted;
-// the members' own budgets stay exact too.
+// A month with a payment outage of an hour on day 20: each journey's budget
+// over 30 days, recorded from what its members' rules record only, is
+// within half a point of the exact figure from the events both members
+// counted (added up, their ratios' mean by weight, the worst ratio); the
+// members' own budgets stay exact too.
 const paymentOutageMonth = `apiVersion: slokit.dev/v1
 kind: Scenario
 name: payment-outage-month
@@ -86,8 +103,14 @@ func TestJourneyBudgetIsExactOverAMonth(t *testing.T) {
 	j, pay, orders := got["order-placement"], got["payment-processing-availability"], got["order-placement-availability"]
 	// The payment outage spends nearly all of payment's budget and none of
 	// the order API's; the journey's lies between, as the events add up.
-	if len(got) != 3 || !(pay.ExactRemaining < j.ExactRemaining && j.ExactRemaining < orders.ExactRemaining) || pay.ExactRemaining > 0.1 {
+	if len(got) != 5 || !(pay.ExactRemaining < j.ExactRemaining && j.ExactRemaining < orders.ExactRemaining) || pay.ExactRemaining > 0.1 {
 		t.Errorf("budgets left: payment %.4f, journey %.4f, order API %.4f: want payment's nearly spent and the journey's between", pay.ExactRemaining, j.ExactRemaining, orders.ExactRemaining)
+	}
+	// By weight 3 to 1, the order API's budget counts three times payment's;
+	// the worst member is payment.
+	weighted, worst := got["order-placement-weighted"], got["order-placement-worst"]
+	if want := (3*orders.ExactRemaining + pay.ExactRemaining) / 4; math.Abs(weighted.ExactRemaining-want) > 0.001 || worst.ExactRemaining != pay.ExactRemaining {
+		t.Errorf("weighted %.4f (want %.4f), worst %.4f (want payment's %.4f)", weighted.ExactRemaining, want, worst.ExactRemaining, pay.ExactRemaining)
 	}
 	// Reading the members' base increments costs the journey less than a
 	// member's rules cost it.

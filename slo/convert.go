@@ -121,18 +121,18 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string, serv
 	c.convertPeriod(s, in, path)
 
 	c.convertSLI(s, in, path)
-	if s.Calendar != nil && s.SLI.Kind == Raw {
-		c.Fail(path+".period", "raw SLIs cannot have a calendar period: slokit sums a calendar period from the events it counts, and a raw SLI gives only a ratio")
+	if s.Calendar != nil && s.SLI.ReadsRatios() {
+		c.Fail(path+".period", "%s cannot have a calendar period: slokit sums a calendar period from the events it counts, and they give only ratios", s.SLI.ratiosOnly())
 	}
 	c.convertObjectives(s, in, path)
 	c.convertGrouping(s, path)
 	c.convertAlerting(s, in.Alerting, path)
 	s.Maintenance = append(slices.Clone(serviceWindows), c.convertMaintenance(in.Maintenance, path+".maintenance")...)
 	switch {
-	case s.SLI.Kind == Raw && len(in.Maintenance) > 0:
-		c.Fail(path+".maintenance", "raw SLIs cannot leave out maintenance windows: slokit leaves out the events it counts, and a raw SLI gives only a ratio")
-	case s.SLI.Kind == Raw && len(serviceWindows) > 0:
-		c.Warn(path+".sli.raw", "the service's maintenance windows do not apply: a raw SLI gives only a ratio, with no events to leave out")
+	case s.SLI.ReadsRatios() && len(in.Maintenance) > 0:
+		c.Fail(path+".maintenance", "%s cannot leave out maintenance windows: slokit leaves out the events it counts, and they give only ratios", s.SLI.ratiosOnly())
+	case s.SLI.ReadsRatios() && len(serviceWindows) > 0:
+		c.Warn(path+".sli", "the service's maintenance windows do not apply: %s give only ratios, with no events to leave out", s.SLI.ratiosOnly())
 		s.Maintenance = nil
 	}
 	s.Policy = c.convertPolicy(c.convertPolicy(DefaultPolicy(), doc.Policy, "policy"), in.Policy, path+".policy")

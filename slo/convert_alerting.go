@@ -46,8 +46,8 @@ func (c *converter) convertAlerting(s *SLO, in *specAlerting, path string) {
 			if *in.MinEvents < 0 {
 				c.Fail(path+".minEvents", "must be 0 or more, got %s", fmtFloat(*in.MinEvents))
 			}
-			if s.SLI.Kind == Raw {
-				c.Fail(path+".minEvents", "raw SLIs have no event count to guard on")
+			if s.SLI.ReadsRatios() {
+				c.Fail(path+".minEvents", "%s have no event count to guard on", s.SLI.ratiosOnly())
 			}
 			a.MinEvents = in.MinEvents
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -190,12 +191,11 @@ func (c *converter) rawExpression(s *SLO, path, text string) {
 // a latency member and the groups of a grouped one.
 func (c *converter) convertJourney(s *SLO, in *specJourney, path string) {
 	s.SLI.Aggregation = in.Aggregation
-	switch in.Aggregation {
-	case "":
+	switch {
+	case in.Aggregation == "":
 		s.SLI.Aggregation = AggregateEvents
-	case AggregateEvents:
-	default:
-		c.Fail(path+".aggregation", "unknown aggregation %q: this release adds up the members' events (events)", in.Aggregation)
+	case !slices.Contains(Aggregations(), in.Aggregation):
+		c.Fail(path+".aggregation", "unknown aggregation %q: use %s", in.Aggregation, strings.Join(Aggregations(), ", "))
 	}
 	switch n := len(in.Members); {
 	case n == 0:
@@ -207,7 +207,16 @@ func (c *converter) convertJourney(s *SLO, in *specJourney, path string) {
 	seen := map[string]int{}
 	for i, m := range in.Members {
 		p := fmt.Sprintf("%s.members[%d]", path, i)
-		member := JourneyMember{Service: m.Service, SLO: m.SLO, Groups: m.Groups, Path: p}
+		member := JourneyMember{Service: m.Service, SLO: m.SLO, Groups: m.Groups, Weight: 1, Path: p}
+		if m.Weight != nil {
+			switch {
+			case s.SLI.Aggregation != AggregateWeighted:
+				c.Fail(p+".weight", "only a weighted journey's members have a weight")
+			case !(*m.Weight > 0) || math.IsInf(*m.Weight, 0):
+				c.Fail(p+".weight", "must be above 0, got %s", fmtFloat(*m.Weight))
+			}
+			member.Weight = *m.Weight
+		}
 		if n := c.Node(p); n != nil {
 			member.Line, member.Column = n.Line, n.Column
 		}

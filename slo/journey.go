@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/slokit/slokit/series"
 )
@@ -46,8 +47,14 @@ func CheckJourneys(services []*Service) ([]*Service, Diagnostics) {
 					fail("%s/%s has no threshold: it does not measure latency", m.Service, m.SLO)
 				case m.Threshold != 0 && !slices.ContainsFunc(member.Objectives, func(o Objective) bool { return o.Threshold == m.Threshold }):
 					fail("%s/%s has no objective under %s (%s)", m.Service, m.SLO, series.ThresholdValue(m.Threshold), thresholds(member))
-				case member.SLI.Kind == Raw:
-					fail("%s/%s has a raw SLI, which records an error ratio and no events to add up", m.Service, m.SLO)
+				case member.SLI.Kind == Raw && !s.SLI.ReadsRatios():
+					fail("%s/%s has a raw SLI, which records an error ratio and no events to add up: aggregate the journey by weighted or worst", m.Service, m.SLO)
+				case s.SLI.ReadsRatios() && (member.BudgetWindow() != s.BudgetWindow()):
+					fail("a %s journey reads its members' error ratios over its own period and alert windows: %s/%s's period is %s, the journey's %s", s.SLI.Aggregation, m.Service, m.SLO, member.BudgetWindow(), s.BudgetWindow())
+				case s.SLI.ReadsRatios():
+					if missing := missingWindows(s, member); len(missing) > 0 {
+						fail("a %s journey reads its members' error ratios over its own alert windows: %s/%s records none over %s", s.SLI.Aggregation, m.Service, m.SLO, strings.Join(missing, ", "))
+					}
 				}
 				if member != nil {
 					for k := range m.Groups {
@@ -69,6 +76,24 @@ func CheckJourneys(services []*Service) ([]*Service, Diagnostics) {
 	}
 	diags.Sort()
 	return kept, diags
+}
+
+// missingWindows are the journey's alert windows over which a member
+// records no burn rate.
+func missingWindows(journey, member *SLO) []string {
+	has := map[time.Duration]bool{}
+	for _, t := range member.Alerting.Tiers {
+		has[t.Long], has[t.Short] = true, true
+	}
+	var out []string
+	for _, t := range journey.Alerting.Tiers {
+		for _, w := range []time.Duration{t.Long, t.Short} {
+			if v := series.WindowValue(w); !has[w] && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func thresholds(s *SLO) string {

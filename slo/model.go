@@ -192,7 +192,34 @@ type SLI struct {
 
 // Journey aggregations. Events adds up the members' good and total events:
 // for members that count the same thing (the requests of one user path).
-const AggregateEvents = "events"
+// Weighted takes the mean of the members' error ratios by their weights
+// (OpenSLO's compositeWeight): for members that count different things.
+// Worst takes the member with the highest error ratio, the least budget
+// left: for a chain as strong as its weakest link.
+const (
+	AggregateEvents   = "events"
+	AggregateWeighted = "weighted"
+	AggregateWorst    = "worst"
+)
+
+// Aggregations lists the journey aggregations, for errors and docs.
+func Aggregations() []string { return []string{AggregateEvents, AggregateWeighted, AggregateWorst} }
+
+// ReadsRatios reports whether the SLI gives error ratios per window rather
+// than events: a raw SLI, and a journey weighted or by its worst member.
+// Such an SLI has no events to sum over a calendar period, to leave out
+// in a maintenance window or to guard alerts on.
+func (sli SLI) ReadsRatios() bool {
+	return sli.Kind == Raw || sli.Kind == Journey && sli.Aggregation != AggregateEvents
+}
+
+// ratiosOnly names what gives only ratios, in errors.
+func (sli SLI) ratiosOnly() string {
+	if sli.Kind == Raw {
+		return "raw SLIs"
+	}
+	return sli.Aggregation + " journeys"
+}
 
 // MaxJourneyMembers bounds a journey's members: each is a selector its
 // base increments read at every evaluation.
@@ -206,6 +233,8 @@ type JourneyMember struct {
 	Service, SLO string
 	Threshold    time.Duration
 	Groups       map[string]string
+	// Weight is the member's share of a weighted journey (1 by default).
+	Weight float64
 	// Path, Line and Column place the member in its spec, for what is
 	// found wrong with it once every spec is read (CheckJourneys).
 	Path         string

@@ -153,8 +153,10 @@ type specSLI struct {
 
 type specJourney struct {
 	// How the members make up the journey: events adds up their good and
-	// total events (members that count the same requests along one path).
-	// Default: events.
+	// total events (members that count the same requests along one path);
+	// weighted takes the mean of their error ratios by weight (members that
+	// count different things); worst takes the member with the least budget
+	// left. Default: events.
 	Aggregation string `yaml:"aggregation"`
 	// The member SLOs, 50 at most. Required.
 	Members []specJourneyMember `yaml:"members"`
@@ -169,8 +171,10 @@ type specJourneyMember struct {
 	// objectives'). Required for latency members.
 	Threshold *strictyaml.Duration `yaml:"threshold"`
 	// For a grouped SLO, the groups whose events count, by grouping label;
-	// every group without.
+	// every group without (weighted and worst read the worst group's ratio).
 	Groups map[string]string `yaml:"groups"`
+	// The member's weight in a weighted journey, above 0. Default: 1.
+	Weight *float64 `yaml:"weight"`
 }
 
 type specRatio struct {

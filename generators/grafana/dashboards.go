@@ -454,7 +454,7 @@ func trafficRow(b *dashboard.DashboardBuilder, s *slo.SLO, m matchers, shortest 
 	b = b.WithRow(dashboard.NewRowBuilder("Traffic"))
 	// Raw SLIs record an error ratio, no event counts.
 	ratioWidth := uint32(24)
-	if s.SLI.Kind != slo.Raw {
+	if !s.SLI.ReadsRatios() {
 		ratioWidth = 12
 		b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
 			Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).

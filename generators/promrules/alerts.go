@@ -75,7 +75,7 @@ func (b *builder) alertRule(o slo.Objective, t burnrate.Tier) {
 		still := binary(parser.GTR, b.recorded(series.BurnRate, v, series.WindowLabel, b.window(recent), series.ObjectiveLabel, o.Label()), num(1), nil)
 		expr = binary(parser.LAND, expr, still, ignoring(series.WindowLabel))
 	}
-	if minEvents := s.MinEventsFor(t, o); s.SLI.Kind != slo.Raw && minEvents > 0 {
+	if minEvents := s.MinEventsFor(t, o); !s.SLI.ReadsRatios() && minEvents > 0 {
 		// The minimum-traffic guard. First, enough events in the long
 		// window for its error ratio to mean anything.
 		enough := binary(parser.GTE, b.totalOver(v, t.Long), num(minEvents), nil)

@@ -139,6 +139,71 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 	panic(fmt.Sprintf("prometheus: SLI kind %v has no base increments", s.SLI.Kind))
 }
 
+// journeyRatio is a weighted or worst journey's error ratio over w, from
+// what its members' rules record: over the period, their error ratio; over
+// an alert window, their burn rate times the budget of its objective (the
+// objective's series gives it, so another team's SLO needs no spec here).
+// A member's ratio is its worst group's. Weighted takes the members' mean
+// by weight; worst, the highest. Absent while a member records nothing
+// over w: a journey of members it cannot read is not judged healthy.
+func (b *builder) journeyRatio(w time.Duration) parser.Expr {
+	s := b.slo
+	ratios := make([]parser.Expr, len(s.SLI.Members))
+	for i, m := range s.SLI.Members {
+		sel := func(name string, extra ...*labels.Matcher) *parser.VectorSelector {
+			ms := []*labels.Matcher{eq(labels.MetricName, name), eq(series.ServiceLabel, m.Service), eq(series.SLOLabel, m.SLO)}
+			if m.Threshold > 0 {
+				ms = append(ms, eq(series.ThresholdLabel, series.ThresholdValue(m.Threshold)))
+			}
+			if name != series.Objective {
+				for _, k := range slices.Sorted(maps.Keys(m.Groups)) {
+					ms = append(ms, eq(k, m.Groups[k]))
+				}
+			}
+			return &parser.VectorSelector{Name: name, LabelMatchers: append(ms, extra...)}
+		}
+		var r parser.Expr
+		if w == s.Period {
+			r = sel(series.ErrorRatio, eq(series.WindowLabel, s.BudgetWindow()))
+		} else {
+			budget := binary(parser.SUB, num(1), sel(series.Objective), nil)
+			r = binary(parser.MUL, sel(series.BurnRate, eq(series.WindowLabel, b.window(w))), budget,
+				onGroupLeft(series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel, series.ThresholdLabel))
+		}
+		ratios[i] = &parser.AggregateExpr{Op: parser.MAX, Expr: r}
+	}
+	if s.SLI.Aggregation == slo.AggregateWorst {
+		var union parser.Expr
+		for i, r := range ratios {
+			// Each its own label, or "or" would keep the first alone.
+			tagged := call("label_replace", r, &parser.StringLiteral{Val: "member"}, &parser.StringLiteral{Val: strconv.Itoa(i)},
+				&parser.StringLiteral{Val: ""}, &parser.StringLiteral{Val: ""})
+			if union == nil {
+				union = tagged
+			} else {
+				union = binary(parser.LOR, union, tagged, nil)
+			}
+		}
+		return &parser.AggregateExpr{Op: parser.MAX, Expr: union}
+	}
+	var sum parser.Expr
+	weights := 0.0
+	for i, r := range ratios {
+		weight := s.SLI.Members[i].Weight
+		weights += weight
+		term := r
+		if weight != 1 {
+			term = binary(parser.MUL, num(weight), r, nil)
+		}
+		if sum == nil {
+			sum = term
+		} else {
+			sum = binary(parser.ADD, sum, term, nil)
+		}
+	}
+	return binary(parser.DIV, sum, num(weights), nil)
+}
+
 // journeyIncrements adds up one count of a journey's members per base
 // window, from the base increments their own rules record (in any rule
 // group: another team's file, another evaluation phase), never from raw

@@ -77,7 +77,7 @@ func Group(s *slo.SLO) rulefmt.RuleGroup {
 	if s.Calendar != nil {
 		b.calendarSlotRules()
 	}
-	if s.SLI.Kind != slo.Raw {
+	if !s.SLI.ReadsRatios() {
 		b.maintenanceRules()
 	}
 	for _, variant := range b.variants() {

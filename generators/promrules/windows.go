@@ -15,9 +15,12 @@ import (
 
 func (b *builder) sliRules(v variant) {
 	s := b.slo
-	if s.SLI.Kind == slo.Raw {
+	if s.SLI.ReadsRatios() {
 		for _, w := range b.ratioWindows() {
 			expr := strings.ReplaceAll(s.SLI.ErrorRatio, slo.WindowPlaceholder, b.window(w))
+			if s.SLI.Kind == slo.Journey {
+				expr = b.print(b.journeyRatio(w))
+			}
 			b.rules = append(b.rules, rulefmt.Rule{Record: series.ErrorRatio, Expr: expr, Labels: b.withLabels(v, series.WindowLabel, b.window(w))})
 		}
 		return
@@ -79,7 +82,7 @@ func (b *builder) totalOver(v variant, w time.Duration) parser.Expr {
 // SLIs; otherwise bad events over events, each summed here unless its
 // window's count is recorded.
 func (b *builder) errorRatio(v variant, w time.Duration) parser.Expr {
-	if b.slo.SLI.Kind == slo.Raw {
+	if b.slo.SLI.ReadsRatios() {
 		return b.recorded(series.ErrorRatio, v, series.WindowLabel, b.window(w))
 	}
 	total, errs := totalCount, errorsCount
