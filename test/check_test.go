@@ -24,8 +24,8 @@ func TestPromtoolCheckRulesLoadsEveryRule(t *testing.T) {
 			out := t.TempDir()
 			slokit(t, append([]string{"generate", "--format", format, "-o", out}, specInputs...)...)
 			files, err := filepath.Glob(filepath.Join(out, "*.yaml"))
-			if err != nil || len(files) != 7 {
-				t.Fatalf("want 7 generated files, got %v (%v)", files, err)
+			if err != nil || len(files) != 8 {
+				t.Fatalf("want 8 generated files, got %v (%v)", files, err)
 			}
 			total := 0
 			for _, file := range files {

@@ -592,10 +592,10 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ query, count string }{
-		{"?team=checkout", "3 of 8 objectives"}, // order-api's
-		{"?label=tier=1", "1 of 8 objectives"},  // dispatch's
-		{"?label=tier", "8 of 8 objectives, in 6 rows"},
-		{"?team=checkout&label=tier=1", "0 of 8 objectives"},
+		{"?team=checkout", "4 of 9 objectives"}, // order-api's and the order-placement journey's
+		{"?label=tier=1", "1 of 9 objectives"},  // dispatch's
+		{"?label=tier", "9 of 9 objectives, in 7 rows"},
+		{"?team=checkout&label=tier=1", "0 of 9 objectives"},
 	} {
 		load("/"+tc.query, "#slos")
 		if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`document.getElementById("count").textContent !== ""`))); err != nil {
@@ -611,7 +611,7 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	// Payment's SLO is grouped by provider: one row, the worst group's,
 	// which opens to the other two from the keyboard.
 	load("/?q=payment", "#slos button.expand")
-	if got := eval(`document.querySelectorAll("#slos tbody tr").length + " " + document.getElementById("count").textContent`); got != "1 3 of 8 objectives, in 1 row" {
+	if got := eval(`document.querySelectorAll("#slos tbody tr").length + " " + document.getElementById("count").textContent`); got != "1 3 of 9 objectives, in 1 row" {
 		t.Errorf("payment's grouped SLO: %q", got)
 	}
 	if err := chromedp.Do(ctx, chromedp.Focus("#slos button.expand"), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#slos tr.sub")); err != nil {
