@@ -40,6 +40,10 @@ type SLOState struct {
 	// too old); empty when it can. Such an SLO warns and never freezes:
 	// a new service's first deploy ships before its SLO has data.
 	NoData string
+	// MostSpent, for a journey judged for one of its members' services
+	// (its policy freezes them), names the member with the least budget
+	// left: "payment/payment-processing-availability (3.8% left)".
+	MostSpent string
 }
 
 // Override lets changes of a service through a freeze until it expires,
@@ -75,7 +79,8 @@ func (o *Override) Active(now time.Time) bool {
 // Reason is one ground for a decision.
 type Reason struct {
 	// Rule is the policy rule that applied: budget-exhausted,
-	// page-alert-firing, budget-low, no-data, rollback,
+	// page-alert-firing, journey-budget-exhausted,
+	// journey-page-alert-firing, budget-low, no-data, rollback,
 	// allowed-during-freeze, override, ok.
 	Rule      string
 	SLO       string
@@ -114,6 +119,33 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 	var freezes, warnings []Reason
 	passes := true // the change is let through by every freezing SLO's policy
 	for _, s := range slos {
+		if s.Service != service {
+			// A journey whose policy freezes its members' services: only
+			// its freeze applies here, not its warnings.
+			if s.NoData != "" {
+				continue
+			}
+			name := s.Service + "/" + s.SLO
+			most := ""
+			if s.MostSpent != "" {
+				most = "; least budget left: " + s.MostSpent
+			}
+			var frozen bool
+			if s.Remaining <= 0 {
+				frozen = true
+				freezes = append(freezes, Reason{Rule: "journey-budget-exhausted", SLO: name, Objective: s.Objective,
+					Message: fmt.Sprintf("journey %s (%s%%): the error budget is spent (%s left), which holds every service on it%s", name, s.Objective, percent(s.Remaining), most)})
+			}
+			if s.Policy.FreezeOnPage && len(s.PageAlerts) > 0 {
+				frozen = true
+				freezes = append(freezes, Reason{Rule: "journey-page-alert-firing", SLO: name, Objective: s.Objective,
+					Message: fmt.Sprintf("journey %s (%s%%): page-level burn alert firing over %s, which holds every service on it%s", name, s.Objective, strings.Join(s.PageAlerts, ", "), most)})
+			}
+			if frozen && !slices.Contains(s.Policy.AllowDuringFreeze, change) {
+				passes = false
+			}
+			continue
+		}
 		if s.NoData != "" {
 			warnings = append(warnings, Reason{Rule: "no-data", SLO: s.SLO, Objective: s.Objective,
 				Message: fmt.Sprintf("%s (%s%%): not judged: %s", s.SLO, s.Objective, s.NoData)})

@@ -146,6 +146,10 @@ const (
 	// zone; both absent for a rolling period.
 	CalendarLabel = "calendar"
 	TimeZoneLabel = "timezone"
+	// FreezesLabel lists the other services whose changes the SLO's freeze
+	// holds (a journey's members, with policy.freezeMembers); absent when
+	// none.
+	FreezesLabel = "freezes"
 	// PeriodLabel is the budget's period as WindowValue writes it ("30d";
 	// for a calendar period its nominal length, which alerting windows are
 	// scaled to).

@@ -3,10 +3,14 @@ package serve
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/slokit/slokit/gate"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/slo"
 	"github.com/slokit/slokit/store"
@@ -134,4 +138,50 @@ func (s *Server) maintenanceInForce(service string, now time.Time) []api.Mainten
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.SLO, b.SLO))
 	})
 	return out
+}
+
+// frozenByJourneys adds to each service's states those of the journeys
+// whose policy freezes it (slo.Policy.Freezes), each naming the member
+// with the least budget left, so that the gate judges a member's change
+// by the journey's freeze as well as by its own SLOs.
+func frozenByJourneys(byService map[string][]servedState, states []servedState, services []*slo.Service) {
+	models := map[[2]string]*slo.SLO{}
+	for _, svc := range services {
+		for _, m := range svc.SLOs {
+			models[[2]string{m.Service, m.Name}] = m
+		}
+	}
+	for _, st := range states {
+		if len(st.Policy.Freezes) == 0 {
+			continue
+		}
+		journey := st
+		journey.mostSpent = leastLeft(models[[2]string{st.Service, st.SLO}], states)
+		for _, svc := range st.Policy.Freezes {
+			if svc != st.Service {
+				byService[svc] = append(byService[svc], journey)
+			}
+		}
+	}
+}
+
+// leastLeft names the journey member with the least budget left, from
+// the states read; empty when none of its members' is known (the journey
+// was discovered, and its members are another backend's).
+func leastLeft(journey *slo.SLO, states []servedState) string {
+	if journey == nil {
+		return ""
+	}
+	best, least := "", math.Inf(1)
+	for _, m := range journey.SLI.Members {
+		for _, st := range states {
+			if st.Service != m.Service || st.SLO != m.SLO || st.Remaining == nil || (m.Threshold > 0 && st.Threshold != series.ThresholdValue(m.Threshold)) {
+				continue
+			}
+			if *st.Remaining < least {
+				best, least = fmt.Sprintf("%s/%s (%s%% left)", m.Service, m.SLO, strconv.FormatFloat(math.Round(*st.Remaining*1000)/10, 'f', -1, 64)), *st.Remaining
+			}
+		}
+	}
+	return best
 }

@@ -283,6 +283,9 @@ func (s *Server) Refresh(ctx context.Context) error {
 		}
 		byService[st.Service] = append(byService[st.Service], served[i])
 	}
+	if err == nil {
+		frozenByJourneys(byService, served, services)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastErr = err

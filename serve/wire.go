@@ -25,6 +25,9 @@ type servedState struct {
 	budget.State
 	// wire is the api.SLOState, ending in `"dataAgeSeconds":null}`.
 	wire []byte
+	// mostSpent, on a journey's state judged for a member's service, names
+	// the member with the least budget left (gate.SLOState.MostSpent).
+	mostSpent string
 }
 
 // nullAge ends every encoded state: DataAgeSeconds is api.SLOState's last

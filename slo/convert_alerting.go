@@ -206,6 +206,7 @@ func (c *converter) convertPolicy(base Policy, in *specPolicy, path string) Poli
 	if in.FreezeOnPage != nil {
 		p.FreezeOnPage = *in.FreezeOnPage
 	}
+
 	if in.AllowDuringFreeze != nil {
 		p.AllowDuringFreeze = []Change{}
 		for i, ch := range in.AllowDuringFreeze {

@@ -249,6 +249,30 @@ func (c *converter) convertJourney(s *SLO, in *specJourney, path string) {
 	}
 }
 
+// convertFreezeMembers sets which services a journey's freeze holds: its
+// members', when the SLO's policy (or, for its journeys, the service's)
+// says freezeMembers.
+func (c *converter) convertFreezeMembers(s *SLO, service, own *specPolicy, path string) {
+	freeze := false
+	if service != nil && service.FreezeMembers != nil {
+		freeze = *service.FreezeMembers
+	}
+	if own != nil && own.FreezeMembers != nil {
+		freeze = *own.FreezeMembers
+		if freeze && s.SLI.Kind != Journey {
+			c.Fail(path+".policy.freezeMembers", "only a journey has members whose deploys its freeze could hold")
+		}
+	}
+	if !freeze || s.SLI.Kind != Journey {
+		return
+	}
+	for _, m := range s.SLI.Members {
+		if m.Service != s.Service && !slices.Contains(s.Policy.Freezes, m.Service) {
+			s.Policy.Freezes = append(s.Policy.Freezes, m.Service)
+		}
+	}
+}
+
 func (c *converter) convertGrouping(s *SLO, path string) {
 	if s.SLI.Kind == Journey && (len(s.Grouping) > 0 || len(s.RenameLabels) > 0) {
 		field := "grouping"

@@ -133,6 +133,9 @@ type Policy struct {
 	// AllowDuringFreeze are the changes let through while the SLO freezes
 	// changes. Rollbacks are let through whatever it says.
 	AllowDuringFreeze []Change
+	// Freezes are the other services whose changes the SLO's freeze holds
+	// too: a journey's members', when its policy says freezeMembers.
+	Freezes []string
 }
 
 // DefaultPolicy is the policy of an SLO whose spec sets none. Each call

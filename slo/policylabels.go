@@ -27,7 +27,7 @@ import (
 func PolicyLabelNames() []string {
 	return []string{series.PeriodLabel, series.WarnBelowLabel, series.FreezeOnPageLabel, series.AllowDuringFreezeLabel,
 		series.AlertLabel, series.ExhaustionWindowLabel, series.TiersLabel, series.GroupingLabel,
-		series.PageSeverityLabel, series.TicketSeverityLabel, series.CalendarLabel, series.TimeZoneLabel}
+		series.PageSeverityLabel, series.TicketSeverityLabel, series.CalendarLabel, series.TimeZoneLabel, series.FreezesLabel}
 }
 
 // PolicyLabels returns the labels of the SLO's Policy series, without its
@@ -69,6 +69,9 @@ func PolicyLabels(s *SLO) map[string]string {
 		ls[series.CalendarLabel] = string(s.Calendar.Unit)
 		ls[series.TimeZoneLabel] = s.Calendar.TimeZone()
 	}
+	if len(s.Policy.Freezes) > 0 {
+		ls[series.FreezesLabel] = strings.Join(s.Policy.Freezes, ",")
+	}
 	return ls
 }
 
@@ -99,6 +102,12 @@ func ApplyPolicyLabels(s *SLO, ls map[string]string) error {
 			return fmt.Errorf("%s: %q is not a kind of change", series.AllowDuringFreezeLabel, c)
 		}
 		p.AllowDuringFreeze = append(p.AllowDuringFreeze, Change(c))
+	}
+	for _, svc := range splitList(ls[series.FreezesLabel]) {
+		if !ValidName(svc) {
+			return fmt.Errorf("%s: %q is not a service name", series.FreezesLabel, svc)
+		}
+		p.Freezes = append(p.Freezes, svc)
 	}
 	alert := ls[series.AlertLabel]
 	if !model.LabelValue(alert).IsValid() || alert == "" {

@@ -46,7 +46,7 @@ func TestPolicyLabelsRoundTrip(t *testing.T) {
 				t.Errorf("%s/%s: labels %v read back as %v", s.Service, s.Name, ls, again)
 			}
 			if got.Period != s.Period || !reflect.DeepEqual(got.Policy.AllowDuringFreeze, nonNil(s.Policy.AllowDuringFreeze)) ||
-				got.Policy.WarnBelow != s.Policy.WarnBelow || got.Policy.FreezeOnPage != s.Policy.FreezeOnPage ||
+				got.Policy.WarnBelow != s.Policy.WarnBelow || got.Policy.FreezeOnPage != s.Policy.FreezeOnPage || !slices.Equal(got.Policy.Freezes, s.Policy.Freezes) ||
 				!reflect.DeepEqual(withoutFor(got.Alerting.Tiers), withoutFor(s.Alerting.Tiers)) || !reflect.DeepEqual(got.Grouping, s.Grouping) ||
 				got.Alerting.Name != s.Alerting.Name || (got.Calendar == nil) != (s.Calendar == nil) {
 				t.Errorf("%s/%s: read back differently:\n got %+v\nwant %+v", s.Service, s.Name, got, s)

@@ -124,6 +124,11 @@ type specPolicy struct {
 	// Kinds of change (hotfix, security) that pass a freeze; rollbacks always
 	// pass. Default: [hotfix, security].
 	AllowDuringFreeze []string `yaml:"allowDuringFreeze"`
+	// A journey's freeze holds its members' services too: out of budget, or
+	// paging, it lets every team on the path ship only what the policy lets
+	// through a freeze; each member's own policy still applies. Journeys
+	// only. Default: false.
+	FreezeMembers *bool `yaml:"freezeMembers"`
 }
 
 type specObjective struct {
