@@ -137,6 +137,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string, serv
 	}
 	s.Policy = c.convertPolicy(c.convertPolicy(DefaultPolicy(), doc.Policy, "policy"), in.Policy, path+".policy")
 	c.convertFreezeMembers(s, doc.Policy, in.Policy, path)
+	c.convertDependencies(s, in.DependsOn, path+".dependsOn")
 
 	for _, o := range s.Objectives {
 		if outage := time.Duration(o.Budget() * float64(s.Period)); outage < 5*time.Minute && s.Period >= minPeriod {

@@ -273,6 +273,41 @@ func (c *converter) convertFreezeMembers(s *SLO, service, own *specPolicy, path 
 	}
 }
 
+// MaxDependencies bounds the SLOs one depends on: each is an inhibit rule.
+const MaxDependencies = 50
+
+// convertDependencies reads the SLOs s depends on: named, never itself,
+// never twice.
+func (c *converter) convertDependencies(s *SLO, in []specDependency, path string) {
+	if len(in) > MaxDependencies {
+		c.Fail(path, "%d SLOs, over the %d one may depend on", len(in), MaxDependencies)
+		return
+	}
+	for i, d := range in {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		dep := Dependency{Service: d.Service, SLO: d.SLO, Path: p}
+		if n := c.Node(p); n != nil {
+			dep.Line, dep.Column = n.Line, n.Column
+		}
+		for field, name := range map[string]string{"service": d.Service, "slo": d.SLO} {
+			switch {
+			case name == "":
+				c.Fail(p+"."+field, "missing: the %s depended on", field)
+			case !ValidName(name):
+				c.Fail(p+"."+field, "%q is not a name slokit gives a %s: letters, digits, '.', '_' and '-', at most %d", name, field, MaxNameLength)
+			}
+		}
+		switch {
+		case d.Service == s.Service && d.SLO == s.Name:
+			c.Fail(p, "an SLO cannot depend on itself")
+		case slices.ContainsFunc(s.DependsOn, func(o Dependency) bool { return o.Service == d.Service && o.SLO == d.SLO }):
+			c.Fail(p, "%s/%s is listed twice", d.Service, d.SLO)
+		default:
+			s.DependsOn = append(s.DependsOn, dep)
+		}
+	}
+}
+
 func (c *converter) convertGrouping(s *SLO, path string) {
 	if s.SLI.Kind == Journey && (len(s.Grouping) > 0 || len(s.RenameLabels) > 0) {
 		field := "grouping"

@@ -9,8 +9,10 @@ import (
 	"github.com/slokit/slokit/series"
 )
 
-// CheckJourneys checks every journey's members against the SLOs the specs
-// define: a member of a service they hold must be one of its SLOs, with a
+// CheckJourneys checks what SLOs say of other SLOs against those the specs
+// define: the SLOs depended on (of a service they hold, one of its SLOs; no
+// cycle, which would hold every page of it back) and every journey's
+// members: a member of a service they hold must be one of its SLOs, with a
 // threshold exactly when it measures latency (one of its objectives') and
 // groups only by its grouping labels. A member of a service they do not
 // hold is another team's, read from what its rules record; serve and
@@ -64,6 +66,16 @@ func CheckJourneys(services []*Service) ([]*Service, Diagnostics) {
 					}
 				}
 			}
+			for _, d := range s.DependsOn {
+				if slos[[2]string{d.Service, d.SLO}] == nil && known[d.Service] {
+					diags = append(diags, &Diagnostic{File: svc.File, Line: d.Line, Column: d.Column, Path: d.Path, Message: fmt.Sprintf("service %s has no SLO %s", d.Service, d.SLO)})
+				}
+			}
+			if cycle := dependencyCycle(s, slos, nil); cycle != nil {
+				d := s.DependsOn[0]
+				diags = append(diags, &Diagnostic{File: svc.File, Line: d.Line, Column: d.Column, Path: strings.TrimSuffix(d.Path, "[0]"),
+					Message: "SLOs that depend on each other would hold each other's pages back: " + strings.Join(cycle, " -> ")})
+			}
 			if cycle := journeyCycle(s, slos, nil); cycle != nil {
 				m := s.SLI.Members[0]
 				diags = append(diags, &Diagnostic{File: svc.File, Line: m.Line, Column: m.Column, Path: strings.TrimSuffix(m.Path, "[0]"),
@@ -104,6 +116,26 @@ func thresholds(s *SLO) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// dependencyCycle is the path by which s depends on itself, or nil.
+func dependencyCycle(s *SLO, slos map[[2]string]*SLO, path []string) []string {
+	name := s.Service + "/" + s.Name
+	if slices.Contains(path, name) {
+		if path[0] == name {
+			return append(path, name)
+		}
+		return nil
+	}
+	path = append(path, name)
+	for _, d := range s.DependsOn {
+		if dep := slos[[2]string{d.Service, d.SLO}]; dep != nil {
+			if c := dependencyCycle(dep, slos, path); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // journeyCycle is the path by which s contains itself through journey

@@ -73,6 +73,17 @@ type SLO struct {
 	// Maintenance are the service's and the SLO's planned maintenance
 	// windows.
 	Maintenance []MaintenanceWindow
+	// DependsOn are the SLOs this one depends on: while one of them pages,
+	// this one's pages are held back.
+	DependsOn []Dependency
+}
+
+// Dependency is an SLO depended on, by its service and name, with where
+// the spec names it (for what is found wrong once every spec is read).
+type Dependency struct {
+	Service, SLO string
+	Path         string
+	Line, Column int
 }
 
 // RawLabel is the raw series' name of a grouping label.

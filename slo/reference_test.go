@@ -27,6 +27,7 @@ var referenceTables = []struct{ typ, title string }{
 	{"specRaw", "`sli.raw`"},
 	{"specJourney", "`sli.journey`"},
 	{"specJourneyMember", "Journey member: `sli.journey.members[]`"},
+	{"specDependency", "Dependency: `slos[].dependsOn[]`"},
 	{"specAlerting", "Alerting: `slos[].alerting`"},
 	{"specSeverity", "Severity: `alerting.page`, `alerting.ticket`"},
 	{"specTier", "Tier: `alerting.tiers[]`"},

@@ -113,6 +113,18 @@ type specSLO struct {
 	// The SLO's own maintenance windows, besides the service's (50 in all at
 	// most).
 	Maintenance []specMaintenance `yaml:"maintenance"`
+	// The SLOs this one depends on (a journey on its members, a service on
+	// a database's): while one of them pages, this SLO's pages are held
+	// back in Alertmanager (generate --format alertmanager), since the cause
+	// is paging already.
+	DependsOn []specDependency `yaml:"dependsOn"`
+}
+
+type specDependency struct {
+	// The service of the SLO depended on. Required.
+	Service string `yaml:"service"`
+	// The SLO depended on. Required.
+	SLO string `yaml:"slo"`
 }
 
 type specPolicy struct {

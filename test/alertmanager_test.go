@@ -99,7 +99,7 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 
 	page := alertRuleLabels(t, rules, "order-placement-availability", "page", "1h", "")
 	ticket := alertRuleLabels(t, rules, "order-placement-availability", "ticket", "1d", "")
-	otherTicket := alertRuleLabels(t, rules, "payment-processing-availability", "ticket", "1d", "")
+	otherTicket := alertRuleLabels(t, rules, "menu-browsing-probe", "ticket", "17h", "")
 	post := func(alerts ...map[string]string) {
 		t.Helper()
 		var body []map[string]any
@@ -136,7 +136,7 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 			return err.Error()
 		}
 		for _, a := range alerts {
-			if a.Labels[series.SeverityLabel] == ls[series.SeverityLabel] && a.Labels["slo"] == ls["slo"] && a.Labels["window"] == ls["window"] && a.Labels[series.BudgetSpentLabel] == ls[series.BudgetSpentLabel] {
+			if a.Labels[series.SeverityLabel] == ls[series.SeverityLabel] && a.Labels["slo"] == ls["slo"] && a.Labels["service"] == ls["service"] && a.Labels["window"] == ls["window"] && a.Labels[series.BudgetSpentLabel] == ls[series.BudgetSpentLabel] {
 				var names []string
 				for _, r := range a.Receivers {
 					names = append(names, r.Name)
@@ -147,6 +147,21 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 		return "absent"
 	}
 
+	// The order-placement journey depends on its members: its page alone goes
+	// to checkout's pager; while payment's page fires, the journey's is
+	// held back, payment's is not.
+	journeyPage := alertRuleLabels(t, rules, "order-placement", "page", "1h", "")
+	paymentPage := alertRuleLabels(t, rules, "payment-processing-availability", "page", "1h", "")
+	post(journeyPage)
+	eventually(t, 20*time.Second, "the journey's page active", func() (bool, string) {
+		s := state(journeyPage)
+		return s == "active to checkout-pager", s
+	})
+	post(journeyPage, paymentPage)
+	eventually(t, 20*time.Second, "the journey's page suppressed by payment's", func() (bool, string) {
+		s := state(journeyPage)
+		return s == "suppressed to checkout-pager", s
+	})
 	// The ticket alone is sent to the team's ticket receiver.
 	post(ticket, otherTicket)
 	eventually(t, 20*time.Second, "the ticket active", func() (bool, string) {
@@ -171,7 +186,7 @@ func TestAlertmanagerInhibitsTicketsWhilePagesFire(t *testing.T) {
 	for _, tc := range []struct {
 		alert map[string]string
 		want  string
-	}{{page, "active to checkout-pager"}, {otherTicket, "active to payments-tickets"}, {all, "active to checkout-tickets"}} {
+	}{{page, "active to checkout-pager"}, {otherTicket, "active to discovery-chat"}, {all, "active to checkout-tickets"}, {paymentPage, "active to payments-pager"}} {
 		if got := state(tc.alert); got != tc.want {
 			t.Errorf("%s/%s: %s, want %s", tc.alert["slo"], tc.alert[series.SeverityLabel], got, tc.want)
 		}

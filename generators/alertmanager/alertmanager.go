@@ -97,7 +97,7 @@ type Receiver struct {
 type InhibitRule struct {
 	SourceMatchers []string `yaml:"source_matchers,flow"`
 	TargetMatchers []string `yaml:"target_matchers,flow"`
-	Equal          []string `yaml:"equal,flow"`
+	Equal          []string `yaml:"equal,flow,omitempty"`
 }
 
 // alertTier is one severity of one SLO's alerts, as Alertmanager sees it.
@@ -162,7 +162,44 @@ func Build(services []*slo.Service) Config {
 	if len(names) == 0 {
 		root.Routes = nil
 	}
-	return Config{Route: root, Receivers: receivers, InhibitRules: inv.inhibitRules(slokitAlerts)}
+	return Config{Route: root, Receivers: receivers, InhibitRules: append(inv.inhibitRules(slokitAlerts), dependencyRules(services, slokitAlerts)...)}
+}
+
+// dependencyRules hold back an SLO's pages while a page of an SLO it
+// depends on fires (slo.SLO.DependsOn): its cause is paging already. An
+// SLO depended on that the specs do not define (another team's) is
+// matched by its service and name among slokit's alerts, with the default
+// page severity.
+func dependencyRules(services []*slo.Service, slokitAlerts string) []InhibitRule {
+	slos := map[[2]string]*slo.SLO{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			slos[[2]string{s.Service, s.Name}] = s
+		}
+	}
+	var out []InhibitRule
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			if !slices.Contains(enabledSeverities(s), burnrate.Page) {
+				continue
+			}
+			target := []string{matcher(series.AlertNameLabel, "=", s.Alerting.Name), matcher(series.ServiceLabel, "=", s.Service),
+				matcher(series.SLOLabel, "=", s.Name), matcher(series.SeverityLabel, "=", s.Alerting.SeverityValue(burnrate.Page))}
+			for _, d := range s.DependsOn {
+				source := []string{slokitAlerts, matcher(series.ServiceLabel, "=", d.Service), matcher(series.SLOLabel, "=", d.SLO),
+					matcher(series.SeverityLabel, "=", string(burnrate.Page))}
+				if dep := slos[[2]string{d.Service, d.SLO}]; dep != nil {
+					if !slices.Contains(enabledSeverities(dep), burnrate.Page) {
+						continue // it never pages
+					}
+					source[0] = matcher(series.AlertNameLabel, "=", dep.Alerting.Name)
+					source[3] = matcher(series.SeverityLabel, "=", dep.Alerting.SeverityValue(burnrate.Page))
+				}
+				out = append(out, InhibitRule{SourceMatchers: source, TargetMatchers: target})
+			}
+		}
+	}
+	return out
 }
 
 // inventory is what the services' SLOs alert on: each owner's tiers, the
