@@ -101,6 +101,19 @@ type State struct {
 	DataTime *time.Time
 	// Policy is the SLO's error-budget policy, for the gate.
 	Policy slo.Policy
+	// Members are a journey's members with the budget each has left (its
+	// worst objective or group), as read at the same time; nil for an SLO
+	// that is no journey, or one discovered (its members are not named).
+	Members []Member
+	// DependsOn are the SLOs this one depends on (slo.SLO.DependsOn).
+	DependsOn []slo.Dependency
+}
+
+// Member is a journey's member SLO and the share of its budget left,
+// nil when the backend has none for it.
+type Member struct {
+	Service, SLO, Threshold string
+	Remaining               *float64
 }
 
 // GateState is what the deploy gate needs of the state at now: data
@@ -226,12 +239,54 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 			if own == nil {
 				own = &bySLO{}
 			}
+			first := len(out)
 			for _, o := range s.Objectives {
 				out = append(out, objectiveStates(s, o, own.remaining, own.burns, own.ratios, own.firing, own.stamps, t)...)
+			}
+			members := journeyMembers(s, func(service, name string) model.Vector {
+				if b := index[service+"\x00"+name]; b != nil {
+					return b.remaining
+				}
+				return nil
+			})
+			for i := first; i < len(out); i++ {
+				out[i].Members, out[i].DependsOn = members, s.DependsOn
 			}
 		}
 	}
 	return out, nil
+}
+
+// journeyMembers are a journey's members with the least budget any of
+// their objectives (and groups named) has left, from the remaining-budget
+// series of every SLO the backend records, served or not.
+func journeyMembers(s *slo.SLO, remaining func(service, name string) model.Vector) []Member {
+	if s.SLI.Kind != slo.Journey {
+		return nil
+	}
+	out := make([]Member, len(s.SLI.Members))
+	for i, m := range s.SLI.Members {
+		out[i] = Member{Service: m.Service, SLO: m.SLO}
+		if m.Threshold > 0 {
+			out[i].Threshold = series.ThresholdValue(m.Threshold)
+		}
+	next:
+		for _, smp := range remaining(m.Service, m.SLO) {
+			v, finite := series.Finite(smp.Value)
+			if out[i].Threshold != "" && string(smp.Metric[series.ThresholdLabel]) != out[i].Threshold || !finite {
+				continue
+			}
+			for k, want := range m.Groups {
+				if string(smp.Metric[model.LabelName(k)]) != want {
+					continue next
+				}
+			}
+			if out[i].Remaining == nil || v < *out[i].Remaining {
+				out[i].Remaining = &v
+			}
+		}
+	}
+	return out
 }
 
 func belongs(m model.Metric, s *slo.SLO, o slo.Objective) bool {

@@ -112,4 +112,15 @@ func TestJourneyPolicyFreezesItsMembers(t *testing.T) {
 	if _, body := f.do(t, "GET", "/api/v1/gate/payment", "", ""); body["decision"] != "deny" {
 		t.Errorf("payment, out of budget itself: %v", body)
 	}
+	// The journey's state lists its members with the budget each has left.
+	_, state := f.do(t, "GET", "/api/v1/slos/order-placement/order-placement", "", "")
+	members, _ := state["slos"].([]any)[0].(map[string]any)["members"].([]any)
+	left := map[string]float64{}
+	for _, m := range members {
+		m := m.(map[string]any)
+		left[m["service"].(string)+"/"+m["slo"].(string)], _ = m["remaining"].(float64)
+	}
+	if len(left) != 2 || !(left["payment/availability"] < 0 && left["order-api/availability"] > 0.5) {
+		t.Errorf("the journey's members: %v", members)
+	}
 }

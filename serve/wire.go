@@ -116,6 +116,12 @@ func apiState(st budget.State) api.SLOState {
 	for i, t := range st.Tiers {
 		out.Tiers[i] = api.TierBurn{Tier: apiTier(t.Tier), BurnRate: cleanPtr(t.BurnRate)}
 	}
+	for _, m := range st.Members {
+		out.Members = append(out.Members, api.JourneyMember{Service: m.Service, SLO: m.SLO, Threshold: m.Threshold, Remaining: cleanPtr(m.Remaining)})
+	}
+	for _, d := range st.DependsOn {
+		out.DependsOn = append(out.DependsOn, api.SLORef{Service: d.Service, SLO: d.SLO})
+	}
 	out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
 	for i, a := range st.FiringAlerts {
 		out.FiringAlerts[i] = api.FiringAlert{Alert: a.Alert, Severity: a.Severity, Window: a.Window}

@@ -88,26 +88,9 @@ func ApplyPolicyLabels(s *SLO, ls map[string]string) error {
 		}
 		s.Period = time.Duration(d)
 	}
-	warn, err := strconv.ParseFloat(ls[series.WarnBelowLabel], 64)
-	if err != nil || !(warn >= 0 && warn <= 1) {
-		return fmt.Errorf("%s %q is not a ratio between 0 and 1", series.WarnBelowLabel, ls[series.WarnBelowLabel])
-	}
-	freeze, err := strconv.ParseBool(ls[series.FreezeOnPageLabel])
+	p, err := policyOf(ls)
 	if err != nil {
-		return fmt.Errorf("%s %q is not true or false", series.FreezeOnPageLabel, ls[series.FreezeOnPageLabel])
-	}
-	p := Policy{WarnBelow: warn, FreezeOnPage: freeze, AllowDuringFreeze: []Change{}}
-	for _, c := range splitList(ls[series.AllowDuringFreezeLabel]) {
-		if !slices.Contains(Changes(), Change(c)) {
-			return fmt.Errorf("%s: %q is not a kind of change", series.AllowDuringFreezeLabel, c)
-		}
-		p.AllowDuringFreeze = append(p.AllowDuringFreeze, Change(c))
-	}
-	for _, svc := range splitList(ls[series.FreezesLabel]) {
-		if !ValidName(svc) {
-			return fmt.Errorf("%s: %q is not a service name", series.FreezesLabel, svc)
-		}
-		p.Freezes = append(p.Freezes, svc)
+		return err
 	}
 	alert := ls[series.AlertLabel]
 	if !model.LabelValue(alert).IsValid() || alert == "" {
@@ -194,4 +177,30 @@ func parseTiers(v string) ([]burnrate.Tier, error) {
 		tiers = append(tiers, burnrate.Tier{Severity: burnrate.Severity(sev), Long: time.Duration(l), Short: time.Duration(sh), Factor: f})
 	}
 	return tiers, nil
+}
+
+// policyOf reads the error-budget policy a Policy series' labels carry.
+func policyOf(ls map[string]string) (Policy, error) {
+	warn, err := strconv.ParseFloat(ls[series.WarnBelowLabel], 64)
+	if err != nil || !(warn >= 0 && warn <= 1) {
+		return Policy{}, fmt.Errorf("%s %q is not a ratio between 0 and 1", series.WarnBelowLabel, ls[series.WarnBelowLabel])
+	}
+	freeze, err := strconv.ParseBool(ls[series.FreezeOnPageLabel])
+	if err != nil {
+		return Policy{}, fmt.Errorf("%s %q is not true or false", series.FreezeOnPageLabel, ls[series.FreezeOnPageLabel])
+	}
+	p := Policy{WarnBelow: warn, FreezeOnPage: freeze, AllowDuringFreeze: []Change{}}
+	for _, c := range splitList(ls[series.AllowDuringFreezeLabel]) {
+		if !slices.Contains(Changes(), Change(c)) {
+			return Policy{}, fmt.Errorf("%s: %q is not a kind of change", series.AllowDuringFreezeLabel, c)
+		}
+		p.AllowDuringFreeze = append(p.AllowDuringFreeze, Change(c))
+	}
+	for _, svc := range splitList(ls[series.FreezesLabel]) {
+		if !ValidName(svc) {
+			return Policy{}, fmt.Errorf("%s: %q is not a service name", series.FreezesLabel, svc)
+		}
+		p.Freezes = append(p.Freezes, svc)
+	}
+	return p, nil
 }

@@ -701,6 +701,17 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	if tip := eval(`(t => t.hidden ? "hidden" : t.textContent)(document.querySelector("#objectives figure .tip"))`); !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d UTC\nleft: -?[0-9.]+%$`).MatchString(tip) {
 		t.Errorf("the burndown's tooltip: %q", tip)
 	}
+	// The order-placement journey's page lists its members, worst first,
+	// each linking to its own page; the overview marks it a journey.
+	load("/ui/slo.html?service=order-placement&slo=order-placement&range=1h", "#members li")
+	if got := eval(`[...document.querySelectorAll("#members li")].map(li => li.querySelector("a").getAttribute("href") + " " + li.textContent).join("\n")`); strings.Count(got, "\n") != 2 ||
+		!strings.Contains(got, "/ui/slo.html?service=payment&slo=payment-processing-availability payment/payment-processing-availability: ") || !strings.Contains(got, "% left") {
+		t.Errorf("the journey's members: %q", got)
+	}
+	load("/?q=order-placement", "#slos tbody tr")
+	if got := eval(`[...document.querySelectorAll("#slos tbody tr")].map(r => r.cells[1].textContent).join("|")`); !strings.Contains(got, "order-placementjourney of 3 SLOs") {
+		t.Errorf("the overview's journey row: %q", got)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems: %v", p)
 	}

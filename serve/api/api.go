@@ -155,6 +155,21 @@ type AppliedOverride struct {
 	Expires time.Time `json:"expires"`
 }
 
+// JourneyMember is a journey's member and the share of its budget left,
+// null when the backend has none.
+type JourneyMember struct {
+	Service   string   `json:"service"`
+	SLO       string   `json:"slo"`
+	Threshold string   `json:"threshold,omitempty"`
+	Remaining *float64 `json:"remaining"`
+}
+
+// SLORef names an SLO.
+type SLORef struct {
+	Service string `json:"service"`
+	SLO     string `json:"slo"`
+}
+
 // SLOList is the body of GET /api/v1/slos and /api/v1/slos/{service}/{slo}.
 type SLOList struct {
 	// Backend is the URL budget state is read from, without credentials;
@@ -194,6 +209,13 @@ type SLOState struct {
 	FiringAlerts        []FiringAlert `json:"firingAlerts"`
 	// Status is unknown, ok, warning, critical or exhausted.
 	Status string `json:"status"`
+	// Members are a journey's member SLOs with the share of its budget each
+	// has left (its worst objective or group); absent for an SLO that is no
+	// journey, or one discovered from the backend.
+	Members []JourneyMember `json:"members,omitempty"`
+	// DependsOn are the SLOs this one depends on: their pages hold its
+	// pages back.
+	DependsOn []SLORef `json:"dependsOn,omitempty"`
 	// DataTime is when the backend last recorded the objective's burn
 	// rates; null when it has no data for it.
 	DataTime *time.Time `json:"dataTime"`

@@ -111,6 +111,7 @@ function row(s, groups, sub) {
     line.append(g);
     name.append(line);
   }
+  if (!sub && (s.members || []).length) name.append(el("div", "journey of " + s.members.length + " SLOs", "group"));
   if (groups && groups.length > 1) {
     const key = s.service + "/" + s.slo + "/" + objective(s);
     const open = expanded.has(key);

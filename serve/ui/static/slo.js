@@ -91,6 +91,12 @@ function objectiveSection(h, o, current) {
   const firing = now && now.firingAlerts && now.firingAlerts.length
     ? now.firingAlerts.map(a => a.severity + " over " + a.window).join(", ") : "none";
   section.append(Object.assign(document.createElement("p"), { textContent: now ? "Status " + now.status + "; firing alerts: " + firing + "." : "No current state." }));
+  if (now && (now.members || []).length) section.append(memberList(now));
+  if (now && (now.dependsOn || []).length) {
+    section.append(Object.assign(document.createElement("p"), {
+      textContent: "Depends on " + now.dependsOn.map(d => d.service + "/" + d.slo).join(", ") + ": while one of them pages, this SLO's pages are held back.",
+    }));
+  }
   // Spending evenly over a calendar period: the whole budget, from 100%
   // at its start to 0 at its end, drawn over the range shown. A rolling
   // period (it ends now) has no such line: spent evenly, it always has 0
@@ -122,6 +128,26 @@ function objectiveSection(h, o, current) {
     section.append(lineChart("Burn rate per window", windows.map(w => ({ name: w, points: o.burnRates[w] })), { format: times, log: true }));
   }
   return section;
+}
+
+// memberList lists a journey's members, worst first, each with the share
+// of its budget left and a link to its page.
+function memberList(now) {
+  const wrap = document.createElement("div");
+  wrap.append(Object.assign(document.createElement("p"), { textContent: "A journey of " + now.members.length + " SLOs; each member's budget left:" }));
+  const list = document.createElement("ul");
+  list.id = "members";
+  const left = m => (m.remaining === null || m.remaining === undefined ? Infinity : m.remaining);
+  for (const m of now.members.slice().sort((a, b) => left(a) - left(b))) {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = "/ui/slo.html?service=" + encodeURIComponent(m.service) + "&slo=" + encodeURIComponent(m.slo);
+    a.textContent = m.service + "/" + m.slo + (m.threshold ? " < " + m.threshold : "");
+    li.append(a, document.createTextNode(": " + (m.remaining === null || m.remaining === undefined ? "no data" : pct(m.remaining) + " left")));
+    list.append(li);
+  }
+  wrap.append(list);
+  return wrap;
 }
 
 // eventList says in text what the burndown's bands and marks show: the
