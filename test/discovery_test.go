@@ -167,3 +167,71 @@ scrape_configs:
 		t.Errorf("the order API once the payment rules are gone: %d %s", code, body)
 	}
 }
+
+// A third team keeps a journey over the order API's and payment's SLOs in
+// its own repository, naming them without their specs, with a policy that
+// freezes its members. One slokit serve given no spec discovers all three
+// in Prometheus, and while payment fails, the order API, whose own budget
+// is untouched, is held by the journey's freeze.
+func TestServeDiscoversAJourneyOverTwoTeams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus and waits for a budget to be spent")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	orderRules := teamRules(t, dir, "order-api", e2eSpec)
+	paymentRules := teamRules(t, dir, "payment", fixture.PaymentSpec("1s"))
+	journeyRules := teamRules(t, dir, "order-placement", `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-placement
+slos:
+  - name: order-placement
+    objective: 99.9
+    policy: {freezeMembers: true}
+    sli:
+      journey:
+        members:
+          - {service: order-api, slo: availability}
+          - {service: payment, slo: availability}
+`)
+	orders, payments := &exporter{}, &exporter{}
+	var targets []string
+	for _, exp := range []*exporter{orders, payments} {
+		srv := httptest.NewServer(exp)
+		t.Cleanup(srv.Close)
+		targets = append(targets, strings.TrimPrefix(srv.URL, "http://"))
+	}
+	promURL, _ := startPrometheusWith(t, dir, fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
+rule_files: [%q, %q, %q]
+scrape_configs:
+  - job_name: order-api
+    static_configs: [{targets: [%q]}]
+  - job_name: payment
+    static_configs: [{targets: [%q]}]
+`, orderRules, paymentRules, journeyRules, targets[0], targets[1]))
+	serveAddr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", promURL, "--listen", serveAddr,
+		"--refresh", "2s", "--stale-after", "20s", "--data-dir", filepath.Join(dir, "data"))
+	server := "http://" + serveAddr
+
+	eventually(t, 90*time.Second, "the journey discovered and judged", func() (bool, string) {
+		code, resp, body := gateAnswer(server, "order-placement", "normal")
+		return code == 200 && resp.Decision == "allow", body
+	})
+	payments.failing.Store(true)
+	eventually(t, 150*time.Second, "the order API held by the journey's freeze", func() (bool, string) {
+		code, resp, body := gateAnswer(server, "order-api", "normal")
+		held := false
+		for _, r := range resp.Reasons {
+			held = held || r.Rule == "journey-budget-exhausted" && strings.HasPrefix(r.Message, "journey order-placement/order-placement (99.9%): the error budget is spent")
+		}
+		return code == 200 && resp.Decision == "deny" && held, body
+	})
+	// Its own SLO is fine: the journey's freeze is all that holds it.
+	_, resp, body := gateAnswer(server, "order-api", "normal")
+	for _, r := range resp.Reasons {
+		if r.Rule == "budget-exhausted" || r.Rule == "page-alert-firing" {
+			t.Errorf("the order API held by its own SLO: %s", body)
+		}
+	}
+}
