@@ -217,17 +217,7 @@ func (c *converter) convertJourney(s *SLO, in *specJourney, path string) {
 			}
 			member.Weight = *m.Weight
 		}
-		if n := c.Node(p); n != nil {
-			member.Line, member.Column = n.Line, n.Column
-		}
-		for field, name := range map[string]string{"service": m.Service, "slo": m.SLO} {
-			switch {
-			case name == "":
-				c.Fail(p+"."+field, "missing: the member's %s", field)
-			case !ValidName(name):
-				c.Fail(p+"."+field, "%q is not a name slokit gives a %s: letters, digits, '.', '_' and '-', at most %d", name, field, MaxNameLength)
-			}
-		}
+		member.Line, member.Column = c.sloRef(p, m.Service, m.SLO, "the member's %s")
 		if m.Threshold != nil {
 			if m.Threshold.Value <= 0 {
 				c.Fail(p+".threshold", "must be positive, got %s", m.Threshold.Text)
@@ -273,6 +263,24 @@ func (c *converter) convertFreezeMembers(s *SLO, service, own *specPolicy, path 
 	}
 }
 
+// sloRef checks an SLO named by its service and name at path (missing
+// says what as missing, with %s for the field) and returns where path is
+// in the spec.
+func (c *converter) sloRef(path, service, name, missing string) (line, column int) {
+	for _, f := range [][2]string{{"service", service}, {"slo", name}} {
+		switch {
+		case f[1] == "":
+			c.Fail(path+"."+f[0], "missing: "+missing, f[0])
+		case !ValidName(f[1]):
+			c.Fail(path+"."+f[0], "%q is not a name slokit gives a %s: letters, digits, '.', '_' and '-', at most %d", f[1], f[0], MaxNameLength)
+		}
+	}
+	if n := c.Node(path); n != nil {
+		return n.Line, n.Column
+	}
+	return 0, 0
+}
+
 // MaxDependencies bounds the SLOs one depends on: each is an inhibit rule.
 const MaxDependencies = 50
 
@@ -286,17 +294,7 @@ func (c *converter) convertDependencies(s *SLO, in []specDependency, path string
 	for i, d := range in {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		dep := Dependency{Service: d.Service, SLO: d.SLO, Path: p}
-		if n := c.Node(p); n != nil {
-			dep.Line, dep.Column = n.Line, n.Column
-		}
-		for field, name := range map[string]string{"service": d.Service, "slo": d.SLO} {
-			switch {
-			case name == "":
-				c.Fail(p+"."+field, "missing: the %s depended on", field)
-			case !ValidName(name):
-				c.Fail(p+"."+field, "%q is not a name slokit gives a %s: letters, digits, '.', '_' and '-', at most %d", name, field, MaxNameLength)
-			}
-		}
+		dep.Line, dep.Column = c.sloRef(p, d.Service, d.SLO, "the %s depended on")
 		switch {
 		case d.Service == s.Service && d.SLO == s.Name:
 			c.Fail(p, "an SLO cannot depend on itself")

@@ -120,6 +120,28 @@ func thresholds(s *SLO) string {
 
 // dependencyCycle is the path by which s depends on itself, or nil.
 func dependencyCycle(s *SLO, slos map[[2]string]*SLO, path []string) []string {
+	return cycle(s, slos, path, func(s *SLO) (refs [][2]string) {
+		for _, d := range s.DependsOn {
+			refs = append(refs, [2]string{d.Service, d.SLO})
+		}
+		return refs
+	})
+}
+
+// journeyCycle is the path by which s contains itself through journey
+// members, or nil.
+func journeyCycle(s *SLO, slos map[[2]string]*SLO, path []string) []string {
+	return cycle(s, slos, path, func(s *SLO) (refs [][2]string) {
+		for _, m := range s.SLI.Members {
+			refs = append(refs, [2]string{m.Service, m.SLO})
+		}
+		return refs
+	})
+}
+
+// cycle is the path by which s reaches itself through the SLOs next
+// names, or nil; a cycle that s is not on is left to its own SLOs.
+func cycle(s *SLO, slos map[[2]string]*SLO, path []string, next func(*SLO) [][2]string) []string {
 	name := s.Service + "/" + s.Name
 	if slices.Contains(path, name) {
 		if path[0] == name {
@@ -128,30 +150,9 @@ func dependencyCycle(s *SLO, slos map[[2]string]*SLO, path []string) []string {
 		return nil
 	}
 	path = append(path, name)
-	for _, d := range s.DependsOn {
-		if dep := slos[[2]string{d.Service, d.SLO}]; dep != nil {
-			if c := dependencyCycle(dep, slos, path); c != nil {
-				return c
-			}
-		}
-	}
-	return nil
-}
-
-// journeyCycle is the path by which s contains itself through journey
-// members, or nil.
-func journeyCycle(s *SLO, slos map[[2]string]*SLO, path []string) []string {
-	name := s.Service + "/" + s.Name
-	if slices.Contains(path, name) {
-		if path[0] == name {
-			return append(path, name)
-		}
-		return nil // a cycle that s is not on: reported from its own SLOs
-	}
-	path = append(path, name)
-	for _, m := range s.SLI.Members {
-		if member := slos[[2]string{m.Service, m.SLO}]; member != nil && member.SLI.Kind == Journey {
-			if c := journeyCycle(member, slos, path); c != nil {
+	for _, ref := range next(s) {
+		if other := slos[ref]; other != nil {
+			if c := cycle(other, slos, path, next); c != nil {
 				return c
 			}
 		}
