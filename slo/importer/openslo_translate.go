@@ -292,7 +292,7 @@ func openSLOObjective(d *strictyaml.Document, n nodes, path string, fields objec
 		return nil
 	}
 	if fields.weight {
-		d.Warn(path+".compositeWeight", "not carried over: slokit has no composite SLOs")
+		d.Warn(path+".compositeWeight", "not carried over: a weight applies among an SLO's members; write the composite as a weighted journey over the SLOs it is made of (sli.journey)")
 	}
 	obj := n.mapping(path)
 	switch {
