@@ -119,53 +119,44 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 	var freezes, warnings []Reason
 	passes := true // the change is let through by every freezing SLO's policy
 	for _, s := range slos {
-		if s.Service != service {
-			// A journey whose policy freezes its members' services: only
-			// its freeze applies here, not its warnings.
-			if s.NoData != "" {
-				continue
-			}
-			name := s.Service + "/" + s.SLO
-			most := ""
-			if s.MostSpent != "" {
-				most = "; least budget left: " + s.MostSpent
-			}
-			var frozen bool
-			if s.Remaining <= 0 {
-				frozen = true
-				freezes = append(freezes, Reason{Rule: "journey-budget-exhausted", SLO: name, Objective: s.Objective,
-					Message: fmt.Sprintf("journey %s (%s%%): the error budget is spent (%s left), which holds every service on it%s", name, s.Objective, percent(s.Remaining), most)})
-			}
-			if s.Policy.FreezeOnPage && len(s.PageAlerts) > 0 {
-				frozen = true
-				freezes = append(freezes, Reason{Rule: "journey-page-alert-firing", SLO: name, Objective: s.Objective,
-					Message: fmt.Sprintf("journey %s (%s%%): page-level burn alert firing over %s, which holds every service on it%s", name, s.Objective, strings.Join(s.PageAlerts, ", "), most)})
-			}
-			if frozen && !slices.Contains(s.Policy.AllowDuringFreeze, change) {
-				passes = false
+		// A journey whose policy freezes its members' services (judged
+		// here for one of them) applies its freeze only, not its warnings,
+		// and is named with its service.
+		journey := s.Service != service
+		if s.NoData != "" {
+			if !journey {
+				warnings = append(warnings, Reason{Rule: "no-data", SLO: s.SLO, Objective: s.Objective,
+					Message: fmt.Sprintf("%s (%s%%): not judged: %s", s.SLO, s.Objective, s.NoData)})
 			}
 			continue
 		}
-		if s.NoData != "" {
-			warnings = append(warnings, Reason{Rule: "no-data", SLO: s.SLO, Objective: s.Objective,
-				Message: fmt.Sprintf("%s (%s%%): not judged: %s", s.SLO, s.Objective, s.NoData)})
-			continue
+		rule, name, label, holds := "", s.SLO, s.SLO, ""
+		if journey {
+			rule, name, holds = "journey-", s.Service+"/"+s.SLO, ", which holds every service on it"
+			label = "journey " + name
+			if s.MostSpent != "" {
+				holds += "; least budget left: " + s.MostSpent
+			}
 		}
 		var frozen bool
 		if s.Remaining <= 0 {
 			frozen = true
-			freezes = append(freezes, Reason{Rule: "budget-exhausted", SLO: s.SLO, Objective: s.Objective,
-				Message: fmt.Sprintf("%s (%s%%): the error budget is spent (%s left)", s.SLO, s.Objective, percent(s.Remaining))})
+			freezes = append(freezes, Reason{Rule: rule + "budget-exhausted", SLO: name, Objective: s.Objective,
+				Message: fmt.Sprintf("%s (%s%%): the error budget is spent (%s left)%s", label, s.Objective, percent(s.Remaining), holds)})
 		}
 		if s.Policy.FreezeOnPage && len(s.PageAlerts) > 0 {
 			frozen = true
-			freezes = append(freezes, Reason{Rule: "page-alert-firing", SLO: s.SLO, Objective: s.Objective,
-				Message: fmt.Sprintf("%s (%s%%): page-level burn alert firing over %s, %s of the budget left", s.SLO, s.Objective, strings.Join(s.PageAlerts, ", "), percent(s.Remaining))})
+			left := holds
+			if !journey {
+				left = ", " + percent(s.Remaining) + " of the budget left"
+			}
+			freezes = append(freezes, Reason{Rule: rule + "page-alert-firing", SLO: name, Objective: s.Objective,
+				Message: fmt.Sprintf("%s (%s%%): page-level burn alert firing over %s%s", label, s.Objective, strings.Join(s.PageAlerts, ", "), left)})
 		}
 		if frozen && !slices.Contains(s.Policy.AllowDuringFreeze, change) {
 			passes = false
 		}
-		if !frozen && s.Remaining < s.Policy.WarnBelow {
+		if !frozen && !journey && s.Remaining < s.Policy.WarnBelow {
 			warnings = append(warnings, Reason{Rule: "budget-low", SLO: s.SLO, Objective: s.Objective,
 				Message: fmt.Sprintf("%s (%s%%): %s of the error budget left, under the %s warning level", s.SLO, s.Objective, percent(s.Remaining), percent(s.Policy.WarnBelow))})
 		}

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/slo"
 	"github.com/slokit/slokit/store"
@@ -91,52 +91,55 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
-// maintenanceInForce are the service's maintenance windows that hold at
-// now: the API's, and its specs' (a window of every SLO of the service
-// once, with no SLO named).
-func (s *Server) maintenanceInForce(service string, now time.Time) []api.MaintenanceInForce {
-	out := []api.MaintenanceInForce{}
+// maintenanceInForce are every service's maintenance windows that hold at
+// now: the API's, and its specs' (a window of every SLO of a service once,
+// with no SLO named). The gate's overview asks once for all services.
+func (s *Server) maintenanceInForce(now time.Time) map[string][]api.MaintenanceInForce {
+	out := map[string][]api.MaintenanceInForce{}
 	for _, w := range s.opts.Store.Maintenance(now) {
-		if w.Service == service && !now.Before(w.Start) {
-			out = append(out, api.MaintenanceInForce{ID: w.ID, SLO: w.SLO, Start: w.Start, End: w.End})
+		if !now.Before(w.Start) {
+			out[w.Service] = append(out[w.Service], api.MaintenanceInForce{ID: w.ID, SLO: w.SLO, Start: w.Start, End: w.End})
 		}
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	bySpan := map[[2]time.Time][]string{} // the SLOs a spec's window holds for
-	var spans [][2]time.Time
-	slos := 0
+	type span struct {
+		service    string
+		start, end time.Time
+	}
+	held := map[span][]string{} // the SLOs a spec's window holds for
+	var spans []span
+	slos := map[string]int{}
 	for key, m := range s.models {
-		if key[0] != service {
-			continue
-		}
-		slos++
+		slos[key[0]]++
 		for _, w := range m.Maintenance {
 			if !w.Active(now) {
 				continue
 			}
-			span := w.Occurrences(now, now)[0]
-			if bySpan[span] == nil {
-				spans = append(spans, span)
+			o := w.Occurrences(now, now)[0]
+			sp := span{key[0], o[0], o[1]}
+			if held[sp] == nil {
+				spans = append(spans, sp)
 			}
-			if !slices.Contains(bySpan[span], m.Name) {
-				bySpan[span] = append(bySpan[span], m.Name)
+			if !slices.Contains(held[sp], m.Name) {
+				held[sp] = append(held[sp], m.Name)
 			}
 		}
 	}
-	for _, span := range spans {
-		names := bySpan[span]
-		if len(names) == slos {
+	for _, sp := range spans {
+		names := held[sp]
+		if len(names) == slos[sp.service] {
 			names = []string{""}
 		}
-		slices.Sort(names)
 		for _, name := range names {
-			out = append(out, api.MaintenanceInForce{SLO: name, Start: span[0], End: span[1]})
+			out[sp.service] = append(out[sp.service], api.MaintenanceInForce{SLO: name, Start: sp.start, End: sp.end})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b api.MaintenanceInForce) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.SLO, b.SLO))
-	})
+	for _, list := range out {
+		slices.SortStableFunc(list, func(a, b api.MaintenanceInForce) int {
+			return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.SLO, b.SLO), a.End.Compare(b.End))
+		})
+	}
 	return out
 }
 
@@ -144,19 +147,13 @@ func (s *Server) maintenanceInForce(service string, now time.Time) []api.Mainten
 // whose policy freezes it (slo.Policy.Freezes), each naming the member
 // with the least budget left, so that the gate judges a member's change
 // by the journey's freeze as well as by its own SLOs.
-func frozenByJourneys(byService map[string][]servedState, states []servedState, services []*slo.Service) {
-	models := map[[2]string]*slo.SLO{}
-	for _, svc := range services {
-		for _, m := range svc.SLOs {
-			models[[2]string{m.Service, m.Name}] = m
-		}
-	}
+func frozenByJourneys(byService map[string][]servedState, states []servedState) {
 	for _, st := range states {
 		if len(st.Policy.Freezes) == 0 {
 			continue
 		}
 		journey := st
-		journey.mostSpent = leastLeft(models[[2]string{st.Service, st.SLO}], states)
+		journey.mostSpent = leastLeft(st.Members)
 		for _, svc := range st.Policy.Freezes {
 			if svc != st.Service {
 				byService[svc] = append(byService[svc], journey)
@@ -165,23 +162,18 @@ func frozenByJourneys(byService map[string][]servedState, states []servedState, 
 	}
 }
 
-// leastLeft names the journey member with the least budget left, from
-// the states read; empty when none of its members' is known (the journey
-// was discovered, and its members are another backend's).
-func leastLeft(journey *slo.SLO, states []servedState) string {
-	if journey == nil {
-		return ""
-	}
-	best, least := "", math.Inf(1)
-	for _, m := range journey.SLI.Members {
-		for _, st := range states {
-			if st.Service != m.Service || st.SLO != m.SLO || st.Remaining == nil || (m.Threshold > 0 && st.Threshold != series.ThresholdValue(m.Threshold)) {
-				continue
-			}
-			if *st.Remaining < least {
-				best, least = fmt.Sprintf("%s/%s (%s%% left)", m.Service, m.SLO, strconv.FormatFloat(math.Round(*st.Remaining*1000)/10, 'f', -1, 64)), *st.Remaining
-			}
+// leastLeft names the journey member with the least budget left, as
+// budget.Read found it; empty when none has data (or the journey was
+// discovered, and names no members).
+func leastLeft(members []budget.Member) string {
+	var least *budget.Member
+	for i, m := range members {
+		if m.Remaining != nil && (least == nil || *m.Remaining < *least.Remaining) {
+			least = &members[i]
 		}
 	}
-	return best
+	if least == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s (%s%% left)", least.Service, least.SLO, strconv.FormatFloat(math.Round(*least.Remaining*1000)/10, 'f', -1, 64))
 }

@@ -64,13 +64,14 @@ func (s *Server) gateOverview(w http.ResponseWriter, _ *http.Request) {
 	now := s.opts.Now()
 	_, at, _ := s.snapshot()
 	out := api.GateOverview{EvaluatedAt: at, DataAgeSeconds: s.age(at), Services: []api.GateSummary{}}
+	windows := s.maintenanceInForce(now)
 	for _, service := range s.Services() {
 		_, resp, _, decided := s.judge(service, slo.NormalChange, now)
 		if !decided {
 			resp.Decision = "unknown"
 		}
 		out.Services = append(out.Services, api.GateSummary{Service: resp.Service, Change: resp.Change, Decision: resp.Decision,
-			Reasons: nonNil(resp.Reasons), Override: resp.Override, Maintenance: s.maintenanceInForce(service, now)})
+			Reasons: nonNil(resp.Reasons), Override: resp.Override, Maintenance: nonNil(windows[service])})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -284,7 +284,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 		byService[st.Service] = append(byService[st.Service], served[i])
 	}
 	if err == nil {
-		frozenByJourneys(byService, served, services)
+		frozenByJourneys(byService, served)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
