@@ -283,8 +283,9 @@ func journeyExactRatio(sc *scenario.Scenario, s *slo.SLO, bySLO map[[2]string]*s
 			continue // not simulated: its events are in no series either
 		}
 		j := slices.IndexFunc(src.slo.Objectives, func(o slo.Objective) bool { return o.Threshold == m.Threshold })
+		memberOut, journeyOut := leftOut(sc, src.slo), leftOut(sc, s)
 		b, t := src.exactCounts(max(j, 0), sc.ScrapeInterval, sc.Duration-window, sc.Duration, func(d time.Duration) bool {
-			return leftOut(sc, src.slo)(d) || leftOut(sc, s)(d)
+			return memberOut(d) || journeyOut(d)
 		})
 		bad, total = bad+b, total+t
 		weighted, weights = weighted+m.Weight*b/t, weights+m.Weight

@@ -150,41 +150,25 @@ func (b *builder) journeyRatio(w time.Duration) parser.Expr {
 	s := b.slo
 	ratios := make([]parser.Expr, len(s.SLI.Members))
 	for i, m := range s.SLI.Members {
-		sel := func(name string, extra ...*labels.Matcher) *parser.VectorSelector {
-			ms := []*labels.Matcher{eq(labels.MetricName, name), eq(series.ServiceLabel, m.Service), eq(series.SLOLabel, m.SLO)}
-			if m.Threshold > 0 {
-				ms = append(ms, eq(series.ThresholdLabel, series.ThresholdValue(m.Threshold)))
-			}
-			if name != series.Objective {
-				for _, k := range slices.Sorted(maps.Keys(m.Groups)) {
-					ms = append(ms, eq(k, m.Groups[k]))
-				}
-			}
-			return &parser.VectorSelector{Name: name, LabelMatchers: append(ms, extra...)}
-		}
 		var r parser.Expr
 		if w == s.Period {
-			r = sel(series.ErrorRatio, eq(series.WindowLabel, s.BudgetWindow()))
+			r = memberSelector(m, series.ErrorRatio, true, eq(series.WindowLabel, s.BudgetWindow()))
 		} else {
-			budget := binary(parser.SUB, num(1), sel(series.Objective), nil)
-			r = binary(parser.MUL, sel(series.BurnRate, eq(series.WindowLabel, b.window(w))), budget,
+			// The objective's series carries no group.
+			budget := binary(parser.SUB, num(1), memberSelector(m, series.Objective, false), nil)
+			r = binary(parser.MUL, memberSelector(m, series.BurnRate, true, eq(series.WindowLabel, b.window(w))), budget,
 				onGroupLeft(series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel, series.ThresholdLabel))
 		}
 		ratios[i] = &parser.AggregateExpr{Op: parser.MAX, Expr: r}
 	}
 	if s.SLI.Aggregation == slo.AggregateWorst {
-		var union parser.Expr
+		tagged := make([]parser.Expr, len(ratios))
 		for i, r := range ratios {
 			// Each its own label, or "or" would keep the first alone.
-			tagged := call("label_replace", r, &parser.StringLiteral{Val: "member"}, &parser.StringLiteral{Val: strconv.Itoa(i)},
+			tagged[i] = call("label_replace", r, &parser.StringLiteral{Val: "member"}, &parser.StringLiteral{Val: strconv.Itoa(i)},
 				&parser.StringLiteral{Val: ""}, &parser.StringLiteral{Val: ""})
-			if union == nil {
-				union = tagged
-			} else {
-				union = binary(parser.LOR, union, tagged, nil)
-			}
 		}
-		return &parser.AggregateExpr{Op: parser.MAX, Expr: union}
+		return &parser.AggregateExpr{Op: parser.MAX, Expr: union(tagged)}
 	}
 	var sum parser.Expr
 	weights := 0.0
@@ -214,28 +198,39 @@ func (b *builder) journeyRatio(w time.Duration) parser.Expr {
 // Absent while no member has recorded anything.
 func (b *builder) journeyIncrements(name string) parser.Expr {
 	s := b.slo
-	var union parser.Expr
-	for _, m := range s.SLI.Members {
-		vs := &parser.VectorSelector{Name: name, LabelMatchers: []*labels.Matcher{
-			eq(labels.MetricName, name), eq(series.ServiceLabel, m.Service), eq(series.SLOLabel, m.SLO),
-			// Only the base increments carry the parity of their hour.
-			labels.MustNewMatcher(labels.MatchNotEqual, series.HourParityLabel, ""),
-		}}
-		if m.Threshold > 0 {
-			vs.LabelMatchers = append(vs.LabelMatchers, eq(series.ThresholdLabel, series.ThresholdValue(m.Threshold)))
-		}
-		for _, k := range slices.Sorted(maps.Keys(m.Groups)) {
-			vs.LabelMatchers = append(vs.LabelMatchers, eq(k, m.Groups[k]))
-		}
+	reads := make([]parser.Expr, len(s.SLI.Members))
+	for i, m := range s.SLI.Members {
+		// Only the base increments carry the parity of their hour.
+		vs := memberSelector(m, name, true, labels.MustNewMatcher(labels.MatchNotEqual, series.HourParityLabel, ""))
 		vs.OriginalOffset = s.BaseWindow / 2
-		read := call("sum_over_time", rangeOf(vs, s.BaseWindow-time.Millisecond))
-		if union == nil {
-			union = read
-		} else {
-			union = binary(parser.LOR, union, read, nil)
+		reads[i] = call("sum_over_time", rangeOf(vs, s.BaseWindow-time.Millisecond))
+	}
+	return sumBy(nil, union(reads))
+}
+
+// memberSelector selects a journey member's recorded series name: its
+// service, SLO and threshold, with its groups when the series carries
+// them, and extra matchers.
+func memberSelector(m slo.JourneyMember, name string, groups bool, extra ...*labels.Matcher) *parser.VectorSelector {
+	ms := []*labels.Matcher{eq(labels.MetricName, name), eq(series.ServiceLabel, m.Service), eq(series.SLOLabel, m.SLO)}
+	if m.Threshold > 0 {
+		ms = append(ms, eq(series.ThresholdLabel, series.ThresholdValue(m.Threshold)))
+	}
+	if groups {
+		for _, k := range slices.Sorted(maps.Keys(m.Groups)) {
+			ms = append(ms, eq(k, m.Groups[k]))
 		}
 	}
-	return sumBy(nil, union)
+	return &parser.VectorSelector{Name: name, LabelMatchers: append(ms, extra...)}
+}
+
+// union is es joined by "or".
+func union(es []parser.Expr) parser.Expr {
+	u := es[0]
+	for _, e := range es[1:] {
+		u = binary(parser.LOR, u, e, nil)
+	}
+	return u
 }
 
 // bucketPattern matches the le label of a threshold's bucket in both
