@@ -5,7 +5,6 @@
 // returns can become markup.
 "use strict";
 
-const statusRank = { exhausted: 0, critical: 1, warning: 2, unknown: 3, ok: 4 };
 const gateRank = { deny: 0, unknown: 1, warn: 2, allow: 3 };
 let states = [];
 let gates = []; // the gate's answer for a normal change, per service
@@ -35,15 +34,6 @@ function goneIn(s) {
 
 function objective(s) {
   return s.objective + "%" + (s.threshold ? " < " + s.threshold : "");
-}
-
-function groupText(s) {
-  return Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
-}
-
-// worse orders states worst first: by status, then by budget left.
-function worse(a, b) {
-  return (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) || (a.remaining ?? Infinity) - (b.remaining ?? Infinity);
 }
 
 const keys = {
@@ -89,10 +79,12 @@ function serviceHref(service) {
 }
 
 // labelled names each cell by its column, which a narrow screen shows
-// beside it (style.css lays the rows out as cards there).
+// beside it (style.css lays the rows out as cards there). The headings
+// are read once per table, not once per row of a thousand.
+const headings = {};
 function labelled(tr, table) {
-  const labels = [...document.querySelectorAll("#" + table + " thead th")].map(th => th.textContent.trim());
-  [...tr.cells].forEach((td, i) => td.dataset.label = labels[i] || "");
+  headings[table] ??= [...document.querySelectorAll("#" + table + " thead th")].map(th => th.textContent.trim());
+  [...tr.cells].forEach((td, i) => td.dataset.label = headings[table][i] || "");
   return tr;
 }
 

@@ -62,6 +62,20 @@ function relative(ms) {
   return s < 0 ? duration(-s) + " ago" : "in " + duration(s);
 }
 
+// statusRank orders statuses worst first.
+const statusRank = { exhausted: 0, critical: 1, warning: 2, unknown: 3, ok: 4 };
+
+// worse orders SLO states worst first: by status, then by budget left.
+function worse(a, b) {
+  return (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) || (a.remaining ?? Infinity) - (b.remaining ?? Infinity);
+}
+
+// groupText writes a state's (or history objective's) group as
+// "provider=a, region=eu"; empty for an SLO that is not grouped.
+function groupText(s) {
+  return Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
+}
+
 // item is a list item holding text (never HTML).
 function item(text) {
   const li = document.createElement("li");

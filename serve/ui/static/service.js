@@ -43,7 +43,7 @@ async function loadSLOs() {
       const a = document.createElement("a");
       a.href = "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
       a.textContent = s.slo;
-      const group = Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
+      const group = groupText(s);
       const status = document.createElement("span");
       status.className = "status-" + s.status;
       status.textContent = s.status;

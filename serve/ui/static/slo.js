@@ -35,10 +35,6 @@ async function loadSLO() {
   }
 }
 
-function groupText(o) {
-  return Object.entries(o.group || {}).map(([k, v]) => k + "=" + v).join(", ");
-}
-
 // groupPicker offers a grouped SLO's groups, one at a time (the charts of
 // a hundred groups would bury the one that matters): the one in the URL,
 // else the worst now. It returns the group chosen, or null for an SLO
@@ -48,8 +44,7 @@ function groupPicker(objectives, current, asked) {
   const groups = [...new Set(objectives.map(groupText))].filter(Boolean).sort();
   picker.hidden = groups.length < 2;
   if (groups.length < 2) return groups.length ? groups[0] : null;
-  const worst = current.slice().sort((a, b) => (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) ||
-    (a.remaining ?? Infinity) - (b.remaining ?? Infinity)).map(groupText).find(g => groups.includes(g));
+  const worst = current.slice().sort(worse).map(groupText).find(g => groups.includes(g));
   const chosen = groups.includes(asked) ? asked : worst || groups[0];
   const select = document.getElementById("group");
   select.replaceChildren(...groups.map(g => {
@@ -62,8 +57,6 @@ function groupPicker(objectives, current, asked) {
   select.value = chosen;
   return chosen;
 }
-
-const statusRank = { exhausted: 0, critical: 1, warning: 2, unknown: 3, ok: 4 };
 
 // firingSpans are the spans over which an alert tier's condition held:
 // its long and short windows' burn rates both above its factor.
