@@ -8,6 +8,7 @@ import (
 	"github.com/slokit/slokit/internal/race"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo"
 )
 
 // The order placement journey over two services' SLOs, from their specs:
@@ -176,4 +177,71 @@ func TestPaymentOutagePagesTheJourney(t *testing.T) {
 		t.Errorf("the journey paged %.0f s after the outage began, want 6 minutes at most", d)
 	}
 	t.Logf("journey page after %.0f s", *journeyPage.DetectionSeconds)
+}
+
+// An OpenSLO composite SLO (three objectives, each over its own indicator,
+// payment weighing twice) imports as three SLOs and a weighted journey over
+// them; an incident of the checkout service then spends the journey's
+// budget as the composite means: the members' error ratios by weight
+// against their budgets by weight, within half a point of the exact figure.
+const compositePaymentIncident = `apiVersion: slokit.dev/v1
+kind: Scenario
+name: composite-payment-incident
+description: Checkout fails 2% of its requests for an hour.
+duration: 1d
+series: 5
+traffic: {rate: 20}
+errors:
+  baseline: {burn: 0.2}
+  events:
+    - {kind: step, start: 12h, duration: 1h, ratio: 0.02, service: checkout}
+`
+
+func TestAnOpenSLOCompositeSpendsAsAWeightedJourney(t *testing.T) {
+	t.Parallel()
+	svcs, diags := slo.Load([]string{"../slo/importer/testdata/openslo-composite.good.yaml"})
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	sc, diags := scenario.Parse([]byte(compositePaymentIncident))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := simulate.Run(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]simulate.BudgetResult{}
+	for _, b := range res.Budgets {
+		got[b.SLO] = b
+		if b.ReportedRemaining == nil {
+			t.Fatalf("%s recorded no budget", b.SLO)
+		}
+		t.Logf("%s (%s%%): remaining %.4f, exact %.4f", b.SLO, b.Objective, *b.ReportedRemaining, b.ExactRemaining)
+		if d := math.Abs(*b.ReportedRemaining - b.ExactRemaining); d > 0.005 {
+			t.Errorf("%s: reported %.4f is %.2f points from exact %.4f", b.SLO, *b.ReportedRemaining, d*100, b.ExactRemaining)
+		}
+	}
+	// Weights 1, 2 and 1; budgets 0.1%, 1% and 1%.
+	members := []struct {
+		slo            string
+		weight, budget float64
+	}{{"checkout-journey-api-errors", 1, 0.001}, {"checkout-journey-payment-errors", 2, 0.01}, {"checkout-journey-api-latency", 1, 0.01}}
+	var errs, budgets float64
+	for _, m := range members {
+		b, ok := got[m.slo]
+		if !ok {
+			t.Fatalf("no member %s: %v", m.slo, got)
+		}
+		errs += m.weight * m.budget * (1 - b.ExactRemaining)
+		budgets += m.weight * m.budget
+	}
+	j := got["checkout-journey"]
+	if want := 1 - errs/budgets; len(got) != 4 || j.Objective != "99.225" || math.Abs(j.ExactRemaining-want) > 0.001 {
+		t.Errorf("journey (objective %s) has %.4f left, want %.4f from its members'", j.Objective, j.ExactRemaining, want)
+	}
+	// The incident spends the journey's budget in part.
+	if !(j.ExactRemaining > 0 && j.ExactRemaining < 0.95) {
+		t.Errorf("the journey has %.4f left after the incident: want it spent in part", j.ExactRemaining)
+	}
 }

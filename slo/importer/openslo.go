@@ -118,8 +118,8 @@ func (o *openSLOServices) add(root *yaml.Node, reg *Registry) diag.Diagnostics {
 		if d.ErrorCount() == 0 {
 			// Only a complete translation goes on to the native checks,
 			// which would repeat what is missing in native terms.
-			if slo := translateOpenSLO(d, &in, reg); slo != nil && d.ErrorCount() == 0 {
-				o.keep(in.Spec.Service, format, slo)
+			if slos := translateOpenSLO(d, &in, reg); d.ErrorCount() == 0 {
+				o.keep(in.Spec.Service, format, slos...)
 			}
 		}
 		return d.Diags

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -13,23 +14,24 @@ import (
 	"github.com/slokit/slokit/slo/schema"
 )
 
-// translateOpenSLO translates an openslo/v1 SLO into a native SLO node, or
-// reports why it cannot be.
-func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yaml.Node {
+// translateOpenSLO translates an openslo/v1 SLO into native SLO nodes (one,
+// or a composite's several), or reports why it cannot be.
+func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) []*yaml.Node {
 	t := &oslTranslation{d: d, n: nodes{src: d, top: d.Node("")}, reg: reg}
 	s := in.Spec
 	t.checkServiceAndMethod(s)
-	out := t.n.mapping("")
-	set(out, schema.KeyName, t.n.copyOf("metadata.name"))
-	set(out, schema.KeyDescription, t.n.copyOf("spec.description"))
-	set(out, schema.KeyLabels, t.n.copyOf("metadata.labels"))
 	t.warnNotCarriedOver(in)
+	if isComposite(s) {
+		return t.composite(in)
+	}
+	out := t.n.mapping("")
+	t.header(out)
 	t.timeWindow(out, s)
-	sli, ok := t.indicator(s)
+	sli, ok := t.indicator(s.Indicator, s.IndicatorRef, "spec")
 	if !ok {
 		return nil
 	}
-	sliNode, objectives, ok := t.sliAndObjectives(s, sli)
+	sliNode, objectives, ok := t.sliAndObjectives(s, sli, "spec.indicator.spec", -1)
 	if !ok {
 		return nil
 	}
@@ -42,7 +44,164 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) *yam
 		d.Fail("spec.objectives", "missing: at least one objective with a target")
 	}
 	set(out, schema.KeyAlerting, openSLOAlerting(d, t.n, in, reg))
-	return out
+	return []*yaml.Node{out}
+}
+
+// header writes the SLO's name, description and labels into out.
+func (t *oslTranslation) header(out *yaml.Node) {
+	set(out, schema.KeyName, t.n.copyOf("metadata.name"))
+	set(out, schema.KeyDescription, t.n.copyOf("spec.description"))
+	set(out, schema.KeyLabels, t.n.copyOf("metadata.labels"))
+}
+
+// isComposite reports whether an SLO is a composite one: its objectives
+// name their own indicators.
+func isComposite(s oslSLOSpec) bool {
+	for _, o := range s.Objectives {
+		if o.Indicator != nil || o.IndicatorRef != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// composite translates a composite SLO into one SLO per objective, each
+// over the objective's indicator with its target, and a weighted journey
+// over them named as the composite: its error ratio is the members' mean by
+// compositeWeight, and its objective the members' mean by the same
+// weights, so that members each spending exactly their budget spend
+// exactly the journey's. Every SLO takes the composite's period and alert
+// tiers (a weighted journey reads its members' ratios over its own
+// windows); the journey depends on its members, so its pages wait while a
+// member's page, which names the part that fails, fires.
+func (t *oslTranslation) composite(in *oslSLODoc) []*yaml.Node {
+	d, n, s := t.d, t.n, in.Spec
+	if s.Indicator != nil || s.IndicatorRef != "" {
+		path := "spec.indicator"
+		if s.IndicatorRef != "" {
+			path = "spec.indicatorRef"
+		}
+		d.Fail(path, "a composite SLO's objectives name their own indicators: leave the SLO's indicator out, or the objectives' (an SLO of one indicator)")
+		return nil
+	}
+	period := n.mapping("")
+	t.timeWindow(period, s)
+	alerting := openSLOAlerting(d, n, in, t.reg)
+	var slos, refs, names []*yaml.Node
+	var weights, weightedTargets big.Rat
+	taken := map[string]bool{}
+	for i, o := range s.Objectives {
+		op := fmt.Sprintf("spec.objectives[%d]", i)
+		if o.Indicator == nil && o.IndicatorRef == "" {
+			d.Fail(op+".indicatorRef", "missing: in a composite SLO every objective names its indicator (indicator or indicatorRef)")
+			continue
+		}
+		weight := new(big.Rat).SetInt64(1)
+		if o.CompositeWeight != nil {
+			if *o.CompositeWeight <= 0 {
+				d.Fail(op+".compositeWeight", "must be above 0, got %s", n.at(op+".compositeWeight").Value)
+				continue
+			}
+			weight = ratOf(n.at(op + ".compositeWeight"))
+		}
+		mt := &oslTranslation{d: d, n: n, reg: t.reg}
+		sli, ok := mt.indicator(o.Indicator, o.IndicatorRef, op)
+		if !ok {
+			continue
+		}
+		sliNode, objectives, ok := mt.sliAndObjectives(s, sli, op+".indicator.spec", i)
+		if !ok || len(objectives) != 1 {
+			continue
+		}
+		name := memberName(in.Metadata.Name, o, i, taken)
+		member := n.mapping(op)
+		set(member, schema.KeyName, n.str(op, name))
+		if o.DisplayName != "" {
+			set(member, schema.KeyDescription, n.at(op+".displayName"))
+		}
+		set(member, schema.KeyLabels, n.copyOf("metadata.labels"))
+		member.Content = append(member.Content, period.Content...)
+		set(member, schema.KeySli, sliNode)
+		list := n.sequence(op)
+		list.Content = objectives
+		set(member, schema.KeyObjectives, list)
+		set(member, schema.KeyAlerting, alerting)
+		slos = append(slos, member)
+
+		ref := n.mapping(op)
+		set(ref, schema.KeyService, n.at("spec.service"))
+		set(ref, schema.KeySlo, n.str(op, name))
+		set(ref, schema.KeyThreshold, strictyaml.MappingValue(objectives[0], schema.KeyThreshold))
+		if o.CompositeWeight != nil {
+			set(ref, schema.KeyWeight, n.at(op+".compositeWeight"))
+		}
+		refs = append(refs, ref)
+		names = append(names, n.str(op, name))
+		weights.Add(&weights, weight)
+		target := ratOf(strictyaml.MappingValue(objectives[0], schema.KeyObjective))
+		weightedTargets.Add(&weightedTargets, target.Mul(target, weight))
+	}
+	if len(refs) != len(s.Objectives) || d.ErrorCount() > 0 {
+		return nil
+	}
+	objective := n.mapping("spec.objectives")
+	set(objective, schema.KeyObjective, percentNode(n.at("spec.objectives"), weightedTargets.Quo(&weightedTargets, &weights)))
+	objectives := n.sequence("spec.objectives")
+	objectives.Content = []*yaml.Node{objective}
+
+	members := n.sequence("spec.objectives")
+	members.Content = refs
+	journey := n.mapping("spec.objectives")
+	set(journey, schema.KeyAggregation, n.str("spec.objectives", "weighted"))
+	set(journey, schema.KeyMembers, members)
+	sli := n.mapping("spec.objectives")
+	set(sli, schema.KeyJourney, journey)
+
+	dependsOn := n.sequence("spec.objectives")
+	var listed []string
+	for _, ref := range refs {
+		dep := n.mapping("spec.objectives")
+		dep.Content = ref.Content[:4] // its service and slo
+		dependsOn.Content = append(dependsOn.Content, dep)
+	}
+	for _, name := range names {
+		listed = append(listed, name.Value)
+	}
+	out := n.mapping("")
+	t.header(out)
+	out.Content = append(out.Content, period.Content...)
+	set(out, schema.KeySli, sli)
+	set(out, schema.KeyObjectives, objectives)
+	set(out, schema.KeyAlerting, alerting)
+	set(out, schema.KeyDependsOn, dependsOn)
+	d.Warn("spec.objectives", "a composite SLO becomes one SLO per objective (%s) and a weighted journey %s over them, whose objective is their mean by compositeWeight (%s%%); each alerts at the composite's tiers, and the journey's pages wait while a member's page fires (dependsOn)",
+		strings.Join(listed, ", "), in.Metadata.Name, objective.Content[1].Value)
+	return append(slos, out)
+}
+
+// memberName names the SLO a composite's objective becomes: the composite's
+// name and its indicator's, or the objective's place when that is taken.
+func memberName(composite string, o oslObjective, i int, taken map[string]bool) string {
+	indicator := o.IndicatorRef
+	if o.Indicator != nil {
+		indicator = o.Indicator.Metadata.Name
+	}
+	name := composite + "-" + indicator
+	if indicator == "" || taken[name] {
+		name = fmt.Sprintf("%s-%d", composite, i+1)
+	}
+	taken[name] = true
+	return name
+}
+
+// ratOf is a number node's exact value (0 when it is not a number, which
+// the native checks then report).
+func ratOf(at *yaml.Node) *big.Rat {
+	r, ok := new(big.Rat).SetString(at.Value)
+	if !ok {
+		return new(big.Rat)
+	}
+	return r
 }
 
 // oslTranslation is what translating one openslo/v1 SLO reads from: the
@@ -88,7 +247,8 @@ func (t *oslTranslation) warnNotCarriedOver(in *oslSLODoc) {
 		dropped = append(dropped, "metadata.displayName")
 	}
 	for i, o := range s.Objectives {
-		if o.DisplayName != "" {
+		// A composite's part keeps its display name as its description.
+		if o.DisplayName != "" && o.Indicator == nil && o.IndicatorRef == "" {
 			dropped = append(dropped, fmt.Sprintf("objectives[%d].displayName", i))
 		}
 	}
@@ -132,24 +292,25 @@ func (t *oslTranslation) timeWindow(out *yaml.Node, s oslSLOSpec) {
 	}
 }
 
-// indicator is the SLO's indicator, inline or referenced.
-func (t *oslTranslation) indicator(s oslSLOSpec) (oslSLISpec, bool) {
+// indicator is the indicator of the SLO or objective at path, inline or
+// referenced.
+func (t *oslTranslation) indicator(inline *oslInlineIndicator, ref, path string) (oslSLISpec, bool) {
 	d := t.d
 	switch {
-	case s.Indicator != nil && s.IndicatorRef != "":
-		d.Fail("spec.indicatorRef", "set indicator or indicatorRef, not both")
-	case s.Indicator != nil:
-		return s.Indicator.Spec, true
-	case s.IndicatorRef != "":
+	case inline != nil && ref != "":
+		d.Fail(path+".indicatorRef", "set indicator or indicatorRef, not both")
+	case inline != nil:
+		return inline.Spec, true
+	case ref != "":
 		var doc oslSLIDoc
-		if err := t.reg.resolve("SLI", s.IndicatorRef, &doc); err != nil {
-			d.Fail("spec.indicatorRef", "%v", err)
+		if err := t.reg.resolve("SLI", ref, &doc); err != nil {
+			d.Fail(path+".indicatorRef", "%v", err)
 			return oslSLISpec{}, false
 		}
-		t.refAt = "spec.indicatorRef"
+		t.refAt = path + ".indicatorRef"
 		return doc.Spec, true
 	default:
-		d.Fail("spec.indicator", "missing: an indicator or an indicatorRef")
+		d.Fail(path+".indicator", "missing: an indicator or an indicatorRef")
 	}
 	return oslSLISpec{}, false
 }
@@ -188,23 +349,24 @@ func (t *oslTranslation) query(m *oslMetric, path string) (string, bool) {
 }
 
 // sliAndObjectives translate a ratio metric into a ratio SLI, a threshold
-// metric into a latency SLI, with the objectives each takes.
-func (t *oslTranslation) sliAndObjectives(s oslSLOSpec, sli oslSLISpec) (*yaml.Node, []*yaml.Node, bool) {
-	const sliPath = "spec.indicator.spec"
+// metric into a latency SLI, with the objectives each takes: every one, or
+// when only is 0 or more, that one (a composite's part). sliPath is where
+// an inline SLI's spec is.
+func (t *oslTranslation) sliAndObjectives(s oslSLOSpec, sli oslSLISpec, sliPath string, only int) (*yaml.Node, []*yaml.Node, bool) {
 	sliNode := t.n.mapping(t.at(sliPath))
 	switch {
 	case sli.RatioMetric != nil:
-		objectives, ok := t.ratio(s, sli.RatioMetric, sliPath+".ratioMetric", sliNode)
+		objectives, ok := t.ratio(s, sli.RatioMetric, sliPath+".ratioMetric", sliNode, only)
 		return sliNode, objectives, ok
 	case sli.ThresholdMetric != nil:
-		objectives, ok := t.latency(s, sli.ThresholdMetric, sliPath+".thresholdMetric", sliNode)
+		objectives, ok := t.latency(s, sli.ThresholdMetric, sliPath+".thresholdMetric", sliNode, only)
 		return sliNode, objectives, ok
 	}
 	t.d.Fail(t.at(sliPath), "needs a ratioMetric or a thresholdMetric")
 	return nil, nil, false
 }
 
-func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNode *yaml.Node) ([]*yaml.Node, bool) {
+func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNode *yaml.Node, only int) ([]*yaml.Node, bool) {
 	d, n := t.d, t.n
 	if r.Raw != nil || r.RawType != "" {
 		d.Fail(t.at(rp+".raw"), "raw ratio metrics are not supported: give good (or bad) and total counters")
@@ -235,15 +397,18 @@ func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNo
 	set(sliNode, schema.KeyRatio, ratio)
 	var objectives []*yaml.Node
 	for i, o := range s.Objectives {
+		if only >= 0 && i != only {
+			continue
+		}
 		op := fmt.Sprintf("spec.objectives[%d]", i)
-		if obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil}); obj != nil {
+		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(o, only)); obj != nil {
 			objectives = append(objectives, obj)
 		}
 	}
 	return objectives, true
 }
 
-func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode *yaml.Node) ([]*yaml.Node, bool) {
+func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode *yaml.Node, only int) ([]*yaml.Node, bool) {
 	d, n := t.d, t.n
 	sel, ok := t.query(m, tp)
 	if !ok {
@@ -259,6 +424,9 @@ func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode 
 	set(sliNode, schema.KeyLatency, lat)
 	var objectives []*yaml.Node
 	for i, o := range s.Objectives {
+		if only >= 0 && i != only {
+			continue
+		}
 		op := fmt.Sprintf("spec.objectives[%d]", i)
 		if o.Op != "lt" && o.Op != "lte" {
 			d.Fail(op+".op", "a latency objective is op: lt or lte (requests faster than value), got %q", o.Op)
@@ -268,7 +436,7 @@ func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode 
 			d.Fail(op+".value", "missing: the latency threshold, in the histogram's unit")
 			continue
 		}
-		obj := openSLOObjective(d, n, op, objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil, weight: o.CompositeWeight != nil})
+		obj := openSLOObjective(d, n, op, objectiveFieldsOf(o, only))
 		if obj == nil {
 			continue
 		}
@@ -284,6 +452,13 @@ type objectiveFields struct {
 	target, targetPercent, timeSlice, weight bool
 }
 
+// objectiveFieldsOf are the fields o sets; a composite's part (only is its
+// place) has its weight read by the composite.
+func objectiveFieldsOf(o oslObjective, only int) objectiveFields {
+	return objectiveFields{target: o.Target != nil, targetPercent: o.TargetPercent != nil, timeSlice: o.TimeSliceTarget != nil,
+		weight: o.CompositeWeight != nil && only < 0}
+}
+
 // openSLOObjective is one native objective from an OpenSLO objective's
 // target (a fraction) or targetPercent.
 func openSLOObjective(d *strictyaml.Document, n nodes, path string, fields objectiveFields) *yaml.Node {
@@ -292,7 +467,7 @@ func openSLOObjective(d *strictyaml.Document, n nodes, path string, fields objec
 		return nil
 	}
 	if fields.weight {
-		d.Warn(path+".compositeWeight", "not carried over: a weight applies among an SLO's members; write the composite as a weighted journey over the SLOs it is made of (sli.journey)")
+		d.Warn(path+".compositeWeight", "not carried over: a weight counts only among a composite SLO's objectives, each with its own indicator (which import as a weighted journey), and this SLO has one indicator")
 	}
 	obj := n.mapping(path)
 	switch {

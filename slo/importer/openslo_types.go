@@ -117,13 +117,10 @@ type oslSLODoc struct {
 
 // oslSLOSpec is an openslo/v1 SLO's spec.
 type oslSLOSpec struct {
-	Description string `yaml:"description"`
-	Service     string `yaml:"service"`
-	Indicator   *struct {
-		Metadata oslMetadata `yaml:"metadata"`
-		Spec     oslSLISpec  `yaml:"spec"`
-	} `yaml:"indicator"`
-	IndicatorRef string `yaml:"indicatorRef"`
+	Description  string              `yaml:"description"`
+	Service      string              `yaml:"service"`
+	Indicator    *oslInlineIndicator `yaml:"indicator"`
+	IndicatorRef string              `yaml:"indicatorRef"`
 	TimeWindow   []struct {
 		Duration  string `yaml:"duration"`
 		IsRolling *bool  `yaml:"isRolling"`
@@ -132,19 +129,32 @@ type oslSLOSpec struct {
 			TimeZone  string `yaml:"timeZone"`
 		} `yaml:"calendar"`
 	} `yaml:"timeWindow"`
-	BudgetingMethod string `yaml:"budgetingMethod"`
-	Objectives      []struct {
-		DisplayName     string               `yaml:"displayName"`
-		Op              string               `yaml:"op"`
-		Value           *float64             `yaml:"value"`
-		Target          *float64             `yaml:"target"`
-		TargetPercent   *float64             `yaml:"targetPercent"`
-		TimeSliceTarget *float64             `yaml:"timeSliceTarget"`
-		TimeSliceWindow *strictyaml.Duration `yaml:"timeSliceWindow"`
-		CompositeWeight *float64             `yaml:"compositeWeight"`
-	} `yaml:"objectives"`
+	BudgetingMethod string         `yaml:"budgetingMethod"`
+	Objectives      []oslObjective `yaml:"objectives"`
 	// A pointer: OpenSLO files often leave alertPolicies empty (null).
 	AlertPolicies *[]oslPolicyItem `yaml:"alertPolicies"`
+}
+
+// oslInlineIndicator is an SLI written inside an SLO or an objective.
+type oslInlineIndicator struct {
+	Metadata oslMetadata `yaml:"metadata"`
+	Spec     oslSLISpec  `yaml:"spec"`
+}
+
+// oslObjective is one of an openslo/v1 SLO's objectives. With an indicator
+// of its own, it is one part of a composite SLO, weighted by
+// compositeWeight.
+type oslObjective struct {
+	DisplayName     string               `yaml:"displayName"`
+	Op              string               `yaml:"op"`
+	Value           *float64             `yaml:"value"`
+	Target          *float64             `yaml:"target"`
+	TargetPercent   *float64             `yaml:"targetPercent"`
+	TimeSliceTarget *float64             `yaml:"timeSliceTarget"`
+	TimeSliceWindow *strictyaml.Duration `yaml:"timeSliceWindow"`
+	CompositeWeight *float64             `yaml:"compositeWeight"`
+	Indicator       *oslInlineIndicator  `yaml:"indicator"`
+	IndicatorRef    string               `yaml:"indicatorRef"`
 }
 
 // OpenSLO v1alpha, as Sloth reads it: objectives carry their own ratio

@@ -11,10 +11,12 @@ const WindowPlaceholder = "$window"
 
 // Keys of the native spec, as the importers write them.
 const (
+	KeyAggregation     = "aggregation"
 	KeyAlerting        = "alerting"
 	KeyAnnotations     = "annotations"
 	KeyApiVersion      = "apiVersion"
 	KeyBoolGauge       = "boolGauge"
+	KeyDependsOn       = "dependsOn"
 	KeyDescription     = "description"
 	KeyDisabled        = "disabled"
 	KeyErrorRatio      = "errorRatio"
@@ -24,10 +26,12 @@ const (
 	KeyGood            = "good"
 	KeyGrouping        = "grouping"
 	KeyHistogram       = "histogram"
+	KeyJourney         = "journey"
 	KeyKind            = "kind"
 	KeyLabels          = "labels"
 	KeyLatency         = "latency"
 	KeyLong            = "long"
+	KeyMembers         = "members"
 	KeyName            = "name"
 	KeyNativeHistogram = "nativeHistogram"
 	KeyObjective       = "objective"
@@ -41,21 +45,25 @@ const (
 	KeySeverity        = "severity"
 	KeyShort           = "short"
 	KeySli             = "sli"
+	KeySlo             = "slo"
 	KeySlos            = "slos"
 	KeyThreshold       = "threshold"
 	KeyTiers           = "tiers"
 	KeyTimezone        = "timezone"
 	KeyTotal           = "total"
+	KeyWeight          = "weight"
 )
 
 // Keys lists the keys above, for the test that holds the spec types' tags
 // to them.
 func Keys() []string {
 	return []string{
+		KeyAggregation,
 		KeyAlerting,
 		KeyAnnotations,
 		KeyApiVersion,
 		KeyBoolGauge,
+		KeyDependsOn,
 		KeyDescription,
 		KeyDisabled,
 		KeyErrorRatio,
@@ -65,10 +73,12 @@ func Keys() []string {
 		KeyGood,
 		KeyGrouping,
 		KeyHistogram,
+		KeyJourney,
 		KeyKind,
 		KeyLabels,
 		KeyLatency,
 		KeyLong,
+		KeyMembers,
 		KeyName,
 		KeyNativeHistogram,
 		KeyObjective,
@@ -82,10 +92,12 @@ func Keys() []string {
 		KeySeverity,
 		KeyShort,
 		KeySli,
+		KeySlo,
 		KeySlos,
 		KeyThreshold,
 		KeyTiers,
 		KeyTimezone,
 		KeyTotal,
+		KeyWeight,
 	}
 }
