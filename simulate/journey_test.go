@@ -82,25 +82,7 @@ func TestJourneyBudgetIsExactOverAMonth(t *testing.T) {
 		t.Skip("30 days of three SLOs' rules")
 	}
 	t.Parallel()
-	sc, diags := scenario.Parse([]byte(paymentOutageMonth))
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
-	res, err := simulate.Run(context.Background(), simulate.Options{Scenario: sc, Services: services(t, journeySpecs), Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]simulate.BudgetResult{}
-	for _, b := range res.Budgets {
-		got[b.SLO] = b
-		if b.ReportedRemaining == nil {
-			t.Fatalf("%s/%s recorded no budget: %+v", b.Service, b.SLO, b)
-		}
-		t.Logf("%s: remaining %.4f, exact %.4f", b.SLO, *b.ReportedRemaining, b.ExactRemaining)
-		if d := math.Abs(*b.ReportedRemaining - b.ExactRemaining); d > 0.005 {
-			t.Errorf("%s: reported %.4f is %.2f points from exact %.4f", b.SLO, *b.ReportedRemaining, d*100, b.ExactRemaining)
-		}
-	}
+	res, got := budgetsWithinHalfAPoint(t, paymentOutageMonth, services(t, journeySpecs))
 	j, pay, orders := got["order-placement"], got["payment-processing-availability"], got["order-placement-availability"]
 	// The payment outage spends nearly all of payment's budget and none of
 	// the order API's; the journey's lies between, as the events add up.
@@ -203,25 +185,7 @@ func TestAnOpenSLOCompositeSpendsAsAWeightedJourney(t *testing.T) {
 	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
-	sc, diags := scenario.Parse([]byte(compositePaymentIncident))
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
-	res, err := simulate.Run(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]simulate.BudgetResult{}
-	for _, b := range res.Budgets {
-		got[b.SLO] = b
-		if b.ReportedRemaining == nil {
-			t.Fatalf("%s recorded no budget", b.SLO)
-		}
-		t.Logf("%s (%s%%): remaining %.4f, exact %.4f", b.SLO, b.Objective, *b.ReportedRemaining, b.ExactRemaining)
-		if d := math.Abs(*b.ReportedRemaining - b.ExactRemaining); d > 0.005 {
-			t.Errorf("%s: reported %.4f is %.2f points from exact %.4f", b.SLO, *b.ReportedRemaining, d*100, b.ExactRemaining)
-		}
-	}
+	_, got := budgetsWithinHalfAPoint(t, compositePaymentIncident, svcs)
 	// Weights 1, 2 and 1; budgets 0.1%, 1% and 1%.
 	members := []struct {
 		slo            string
@@ -244,4 +208,31 @@ func TestAnOpenSLOCompositeSpendsAsAWeightedJourney(t *testing.T) {
 	if !(j.ExactRemaining > 0 && j.ExactRemaining < 0.95) {
 		t.Errorf("the journey has %.4f left after the incident: want it spent in part", j.ExactRemaining)
 	}
+}
+
+// budgetsWithinHalfAPoint runs a scenario over svcs and returns each SLO's
+// budget by name, failing the test for an SLO whose recorded budget is
+// missing or more than half a point from the exact figure.
+func budgetsWithinHalfAPoint(t *testing.T, scenarioSpec string, svcs []*slo.Service) (*simulate.Result, map[string]simulate.BudgetResult) {
+	t.Helper()
+	sc, diags := scenario.Parse([]byte(scenarioSpec))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := simulate.Run(context.Background(), simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]simulate.BudgetResult{}
+	for _, b := range res.Budgets {
+		got[b.SLO] = b
+		if b.ReportedRemaining == nil {
+			t.Fatalf("%s/%s recorded no budget: %+v", b.Service, b.SLO, b)
+		}
+		t.Logf("%s (%s%%): remaining %.4f, exact %.4f", b.SLO, b.Objective, *b.ReportedRemaining, b.ExactRemaining)
+		if d := math.Abs(*b.ReportedRemaining - b.ExactRemaining); d > 0.005 {
+			t.Errorf("%s: reported %.4f is %.2f points from exact %.4f", b.SLO, *b.ReportedRemaining, d*100, b.ExactRemaining)
+		}
+	}
+	return res, got
 }
