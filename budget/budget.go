@@ -109,11 +109,19 @@ type State struct {
 	DependsOn []slo.Dependency
 }
 
-// Member is a journey's member SLO and the share of its budget left,
-// nil when the backend has none for it.
+// Member is a journey's member SLO, the share of its budget left and its
+// share of what the journey spent; each nil when the backend has no figure
+// for it.
 type Member struct {
 	Service, SLO, Threshold string
 	Remaining               *float64
+	// Share is the member's part of what the journey spent over its
+	// period, from 0 to 1: in an events journey its errors among the
+	// members' (as their rules record them over the journey's period), in
+	// a weighted one its error ratio times its weight among theirs, in a
+	// worst one its error ratio among theirs. Nil for every member while
+	// one has no figure, or nothing was spent.
+	Share *float64
 }
 
 // GateState is what the deploy gate needs of the state at now: data
@@ -211,10 +219,16 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 	if err != nil {
 		return nil, err
 	}
+	var periodTotals model.Vector
+	if expr := PeriodTotalsQuery(services); expr != "" {
+		if periodTotals, err = query(expr); err != nil {
+			return nil, err
+		}
+	}
 
 	// Index every series by service and SLO once, so each objective looks
 	// only at its own: thousands of SLOs stay linear.
-	type bySLO struct{ remaining, burns, ratios, firing, stamps model.Vector }
+	type bySLO struct{ remaining, burns, ratios, firing, stamps, periodTotals model.Vector }
 	index := map[string]*bySLO{}
 	add := func(v model.Vector, pick func(*bySLO) *model.Vector) {
 		for _, smp := range v {
@@ -231,6 +245,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 	add(ratios, func(b *bySLO) *model.Vector { return &b.ratios })
 	add(firing, func(b *bySLO) *model.Vector { return &b.firing })
 	add(stamps, func(b *bySLO) *model.Vector { return &b.stamps })
+	add(periodTotals, func(b *bySLO) *model.Vector { return &b.periodTotals })
 
 	var out []State
 	for _, svc := range services {
@@ -243,11 +258,11 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 			for _, o := range s.Objectives {
 				out = append(out, objectiveStates(s, o, own.remaining, own.burns, own.ratios, own.firing, own.stamps, t)...)
 			}
-			members := journeyMembers(s, func(service, name string) model.Vector {
+			members := journeyMembers(s, func(service, name string) memberSeries {
 				if b := index[service+"\x00"+name]; b != nil {
-					return b.remaining
+					return memberSeries{remaining: b.remaining, ratios: b.ratios, totals: b.periodTotals}
 				}
-				return nil
+				return memberSeries{}
 			})
 			for i := first; i < len(out); i++ {
 				out[i].Members, out[i].DependsOn = members, s.DependsOn
@@ -257,36 +272,138 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 	return out, nil
 }
 
+// PeriodTotalsQuery reads the events every SLO recorded over its own
+// period (the window of its remaining budget), for the members of the
+// events journeys of services: a member's errors, its share of the
+// spending (State.Members), are these times its error ratio (the rules
+// record no period errors of their own). Empty when there is no such
+// journey.
+func PeriodTotalsQuery(services []*slo.Service) string {
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			if s.SLI.Kind == slo.Journey && !s.SLI.ReadsRatios() {
+				return fmt.Sprintf("%s and on (%s, %s, %s) %s", series.Total, series.ServiceLabel, series.SLOLabel, series.WindowLabel, series.BudgetRemaining)
+			}
+		}
+	}
+	return ""
+}
+
+// memberSeries are what the backend records of one member SLO: its
+// remaining budget, error ratios and events over the journey's period.
+type memberSeries struct{ remaining, ratios, totals model.Vector }
+
 // journeyMembers are a journey's members with the least budget any of
-// their objectives (and groups named) has left, from the remaining-budget
-// series of every SLO the backend records, served or not.
-func journeyMembers(s *slo.SLO, remaining func(service, name string) model.Vector) []Member {
+// their objectives (and groups named) has left, and their shares of what
+// the journey spent, from the series of every SLO the backend records,
+// served or not.
+func journeyMembers(s *slo.SLO, recorded func(service, name string) memberSeries) []Member {
 	if s.SLI.Kind != slo.Journey {
 		return nil
 	}
 	out := make([]Member, len(s.SLI.Members))
+	spent := make([]*float64, len(s.SLI.Members))
 	for i, m := range s.SLI.Members {
 		out[i] = Member{Service: m.Service, SLO: m.SLO}
 		if m.Threshold > 0 {
 			out[i].Threshold = series.ThresholdValue(m.Threshold)
 		}
-	next:
-		for _, smp := range remaining(m.Service, m.SLO) {
-			v, finite := series.Finite(smp.Value)
-			if out[i].Threshold != "" && string(smp.Metric[series.ThresholdLabel]) != out[i].Threshold || !finite {
-				continue
-			}
-			for k, want := range m.Groups {
-				if string(smp.Metric[model.LabelName(k)]) != want {
-					continue next
-				}
-			}
+		rec := recorded(m.Service, m.SLO)
+		for _, v := range memberValues(m, rec.remaining, "") {
 			if out[i].Remaining == nil || v < *out[i].Remaining {
 				out[i].Remaining = &v
 			}
 		}
+		if s.SLI.Aggregation == slo.AggregateEvents {
+			spent[i] = memberErrors(m, rec, s.BudgetWindow())
+			continue
+		}
+		ratios := memberValues(m, rec.ratios, s.BudgetWindow())
+		// As the journey's rules read it: the worst group's ratio.
+		for _, r := range ratios {
+			if spent[i] == nil || r > *spent[i] {
+				spent[i] = &r
+			}
+		}
+		if spent[i] != nil && s.SLI.Aggregation == slo.AggregateWeighted {
+			*spent[i] *= m.Weight
+		}
+	}
+	total := 0.0
+	for _, v := range spent {
+		if v == nil {
+			return out
+		}
+		total += *v
+	}
+	if total > 0 {
+		for i, v := range spent {
+			share := *v / total
+			out[i].Share = &share
+		}
 	}
 	return out
+}
+
+// memberValues are the finite values in v of a journey member's series
+// (its threshold's, the groups it names, over window when not empty), by
+// their labels but the name.
+func memberValues(m slo.JourneyMember, v model.Vector, window string) map[model.Fingerprint]float64 {
+	out := map[model.Fingerprint]float64{}
+next:
+	for _, smp := range v {
+		x, finite := series.Finite(smp.Value)
+		if !finite || m.Threshold > 0 && string(smp.Metric[series.ThresholdLabel]) != series.ThresholdValue(m.Threshold) ||
+			window != "" && string(smp.Metric[series.WindowLabel]) != window {
+			continue
+		}
+		for k, want := range m.Groups {
+			if string(smp.Metric[model.LabelName(k)]) != want {
+				continue next
+			}
+		}
+		labels := smp.Metric.Clone()
+		delete(labels, model.MetricNameLabel)
+		out[labels.Fingerprint()] = x
+	}
+	return out
+}
+
+// memberErrors are the errors an events journey's member recorded over
+// its own period (each group's ratio times its events, the groups named
+// added up, all of them without), at the pace of the journey's period
+// when the two differ (a 28-day member of a 30-day journey); nil when
+// the member has none recorded, or periods without a length (calendar
+// ones).
+func memberErrors(m slo.JourneyMember, rec memberSeries, journeyWindow string) *float64 {
+	if len(rec.remaining) == 0 {
+		return nil
+	}
+	window := string(rec.remaining[0].Metric[series.WindowLabel])
+	own, err1 := model.ParseDuration(window)
+	journey, err2 := model.ParseDuration(journeyWindow)
+	if err1 != nil || err2 != nil || own == 0 {
+		return nil
+	}
+	var errors *float64
+	totals := memberValues(m, rec.totals, window)
+	for k, r := range memberValues(m, rec.ratios, window) {
+		if t, ok := totals[k]; ok {
+			errors = addTo(errors, r*t)
+		}
+	}
+	if errors != nil {
+		*errors *= float64(journey) / float64(own)
+	}
+	return errors
+}
+
+func addTo(sum *float64, v float64) *float64 {
+	if sum == nil {
+		return &v
+	}
+	*sum += v
+	return sum
 }
 
 func belongs(m model.Metric, s *slo.SLO, o slo.Objective) bool {

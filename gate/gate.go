@@ -41,8 +41,9 @@ type SLOState struct {
 	// a new service's first deploy ships before its SLO has data.
 	NoData string
 	// MostSpent, for a journey judged for one of its members' services
-	// (its policy freezes them), names the member with the least budget
-	// left: "payment/payment-processing-availability (3.8% left)".
+	// (its policy freezes them), names the member that spent most of it:
+	// "spent most: payment/payment-processing-availability (82% of the
+	// spending, 3.8% of its budget left)".
 	MostSpent string
 }
 
@@ -135,7 +136,7 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 			rule, name, holds = "journey-", s.Service+"/"+s.SLO, ", which holds every service on it"
 			label = "journey " + name
 			if s.MostSpent != "" {
-				holds += "; least budget left: " + s.MostSpent
+				holds += "; " + s.MostSpent
 			}
 		}
 		var frozen bool

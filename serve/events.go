@@ -145,15 +145,15 @@ func (s *Server) maintenanceInForce(now time.Time) map[string][]api.MaintenanceI
 
 // frozenByJourneys adds to each service's states those of the journeys
 // whose policy freezes it (slo.Policy.Freezes), each naming the member
-// with the least budget left, so that the gate judges a member's change
-// by the journey's freeze as well as by its own SLOs.
+// that spent most of it, so that the gate judges a member's change by the
+// journey's freeze as well as by its own SLOs.
 func frozenByJourneys(byService map[string][]servedState, states []servedState) {
 	for _, st := range states {
 		if len(st.Policy.Freezes) == 0 {
 			continue
 		}
 		journey := st
-		journey.mostSpent = leastLeft(st.Members)
+		journey.mostSpent = mostSpent(st.Members)
 		for _, svc := range st.Policy.Freezes {
 			if svc != st.Service {
 				byService[svc] = append(byService[svc], journey)
@@ -162,18 +162,32 @@ func frozenByJourneys(byService map[string][]servedState, states []servedState) 
 	}
 }
 
-// leastLeft names the journey member with the least budget left, as
-// budget.Read found it; empty when none has data (or the journey was
-// discovered, and names no members).
-func leastLeft(members []budget.Member) string {
-	var least *budget.Member
+// mostSpent names the journey member with the largest share of what the
+// journey spent, as budget.Read found it, or while shares are unknown the
+// one with the least budget left; empty when none has data (or the
+// journey was discovered, and names no members).
+func mostSpent(members []budget.Member) string {
+	var most, least *budget.Member
 	for i, m := range members {
+		if m.Share != nil && (most == nil || *m.Share > *most.Share) {
+			most = &members[i]
+		}
 		if m.Remaining != nil && (least == nil || *m.Remaining < *least.Remaining) {
 			least = &members[i]
 		}
 	}
-	if least == nil {
-		return ""
+	switch {
+	case most != nil && most.Remaining != nil:
+		return fmt.Sprintf("spent most: %s/%s (%s%% of the spending, %s%% of its budget left)", most.Service, most.SLO, percentText(*most.Share), percentText(*most.Remaining))
+	case most != nil:
+		return fmt.Sprintf("spent most: %s/%s (%s%% of the spending)", most.Service, most.SLO, percentText(*most.Share))
+	case least != nil:
+		return fmt.Sprintf("least budget left: %s/%s (%s%% left)", least.Service, least.SLO, percentText(*least.Remaining))
 	}
-	return fmt.Sprintf("%s/%s (%s%% left)", least.Service, least.SLO, strconv.FormatFloat(math.Round(*least.Remaining*1000)/10, 'f', -1, 64))
+	return ""
+}
+
+// percentText writes a ratio in percent to a tenth: -0.8 is "-80".
+func percentText(ratio float64) string {
+	return strconv.FormatFloat(math.Round(ratio*1000)/10, 'f', -1, 64)
 }

@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 // A journey over the order API and payment whose policy freezes its
 // members, and a payment outage: the order API, whose own SLO is fine, is
 // denied by the journey's freeze, naming the journey and payment as the
-// member with the least budget left; a hotfix passes, as the journey's
+// member that spent most of it; a hotfix passes, as the journey's
 // policy lets it; a service on no journey is not held.
 const journeyPolicySpecs = `apiVersion: slokit.dev/v1
 kind: ServiceLevels
@@ -99,7 +100,7 @@ func TestJourneyPolicyFreezesItsMembers(t *testing.T) {
 	}
 	if code != 200 || body["decision"] != "deny" || strings.Contains(reasons, "budget-exhausted: availability") ||
 		!strings.Contains(reasons, "journey-budget-exhausted: journey order-placement/order-placement (99.9%): the error budget is spent") ||
-		!strings.Contains(reasons, "least budget left: payment/availability (") {
+		!strings.Contains(reasons, "spent most: payment/availability (99.9% of the spending, ") {
 		t.Errorf("the order API's gate: %d %v\n%s", code, body["decision"], reasons)
 	}
 	t.Logf("the order API is denied:\n%s", reasons)
@@ -112,15 +113,19 @@ func TestJourneyPolicyFreezesItsMembers(t *testing.T) {
 	if _, body := f.do(t, "GET", "/api/v1/gate/payment", "", ""); body["decision"] != "deny" {
 		t.Errorf("payment, out of budget itself: %v", body)
 	}
-	// The journey's state lists its members with the budget each has left.
+	// The journey's state lists its members with the budget each has left
+	// and their shares of the journey's errors: payment's nearly all.
 	_, state := f.do(t, "GET", "/api/v1/slos/order-placement/order-placement", "", "")
 	members, _ := state["slos"].([]any)[0].(map[string]any)["members"].([]any)
-	left := map[string]float64{}
+	left, share := map[string]float64{}, map[string]float64{}
 	for _, m := range members {
 		m := m.(map[string]any)
-		left[m["service"].(string)+"/"+m["slo"].(string)], _ = m["remaining"].(float64)
+		name := m["service"].(string) + "/" + m["slo"].(string)
+		left[name], _ = m["remaining"].(float64)
+		share[name], _ = m["share"].(float64)
 	}
-	if len(left) != 2 || !(left["payment/availability"] < 0 && left["order-api/availability"] > 0.5) {
+	if len(left) != 2 || !(left["payment/availability"] < 0 && left["order-api/availability"] > 0.5) ||
+		!(share["payment/availability"] > 0.99 && share["order-api/availability"] > 0 && math.Abs(share["payment/availability"]+share["order-api/availability"]-1) < 1e-9) {
 		t.Errorf("the journey's members: %v", members)
 	}
 }

@@ -26,7 +26,7 @@ type servedState struct {
 	// wire is the api.SLOState, ending in `"dataAgeSeconds":null}`.
 	wire []byte
 	// mostSpent, on a journey's state judged for a member's service, names
-	// the member with the least budget left (gate.SLOState.MostSpent).
+	// the member that spent most of it (gate.SLOState.MostSpent).
 	mostSpent string
 }
 
@@ -117,7 +117,7 @@ func apiState(st budget.State) api.SLOState {
 		out.Tiers[i] = api.TierBurn{Tier: apiTier(t.Tier), BurnRate: cleanPtr(t.BurnRate)}
 	}
 	for _, m := range st.Members {
-		out.Members = append(out.Members, api.JourneyMember{Service: m.Service, SLO: m.SLO, Threshold: m.Threshold, Remaining: cleanPtr(m.Remaining)})
+		out.Members = append(out.Members, api.JourneyMember{Service: m.Service, SLO: m.SLO, Threshold: m.Threshold, Remaining: cleanPtr(m.Remaining), Share: cleanPtr(m.Share)})
 	}
 	for _, d := range st.DependsOn {
 		out.DependsOn = append(out.DependsOn, api.SLORef{Service: d.Service, SLO: d.SLO})

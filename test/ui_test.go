@@ -701,12 +701,33 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	if tip := eval(`(t => t.hidden ? "hidden" : t.textContent)(document.querySelector("#objectives figure .tip"))`); !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d UTC\nleft: -?[0-9.]+%$`).MatchString(tip) {
 		t.Errorf("the burndown's tooltip: %q", tip)
 	}
-	// The order-placement journey's page lists its members, worst first,
-	// each linking to its own page; the overview marks it a journey.
+	// The order-placement journey's page lists its members, the one that
+	// spent most first, each with its share of the spending and linking to
+	// its own page, and draws the tree of what it is made of and depends
+	// on; a member's page names the journey counting on it. The overview
+	// marks it a journey.
 	load("/ui/slo.html?service=order-placement&slo=order-placement&range=1h", "#members li")
 	if got := eval(`[...document.querySelectorAll("#members li")].map(li => li.querySelector("a").getAttribute("href") + " " + li.textContent).join("\n")`); strings.Count(got, "\n") != 2 ||
-		!strings.Contains(got, "/ui/slo.html?service=payment&slo=payment-processing-availability payment/payment-processing-availability: ") || !strings.Contains(got, "% left") {
+		!strings.Contains(got, "/ui/slo.html?service=payment&slo=payment-processing-availability payment/payment-processing-availability: ") ||
+		!regexp.MustCompile(`(?m)^\S+ \S+: \d+% of the spending, -?[0-9.]+% left$`).MatchString(got) {
 		t.Errorf("the journey's members: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible("#tree li li")); err != nil {
+		t.Fatal(err)
+	}
+	tree := eval(`[...document.querySelectorAll("#tree > li > ul > li")].map(li => li.firstChild.textContent + li.childNodes[1].textContent.split(":")[0]).join("\n")`)
+	for _, want := range []string{"order-api/order-placement-availability (member, ", "payment/payment-processing-availability (member, ", "dispatch/courier-assignment (member, ",
+		"payment/payment-processing-availability (a dependency)"} {
+		if !strings.Contains(tree, want) {
+			t.Errorf("the journey's tree has no %q:\n%s", want, tree)
+		}
+	}
+	load("/ui/slo.html?service=payment&slo=payment-processing-availability&range=1h", "#objectives svg")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible("#used-by")); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(`document.getElementById("used-by").textContent`); !strings.Contains(got, "order-placement/order-placement (journey)") {
+		t.Errorf("payment's page names what counts on it as %q", got)
 	}
 	load("/?q=order-placement", "#slos tbody tr")
 	if got := eval(`[...document.querySelectorAll("#slos tbody tr")].map(r => r.cells[1].textContent).join("|")`); !strings.Contains(got, "order-placementjourney of 3 SLOs") {

@@ -155,13 +155,18 @@ type AppliedOverride struct {
 	Expires time.Time `json:"expires"`
 }
 
-// JourneyMember is a journey's member and the share of its budget left,
-// null when the backend has none.
+// JourneyMember is a journey's member, the share of its budget left and
+// its share of what the journey spent, each null when the backend has no
+// figure.
 type JourneyMember struct {
 	Service   string   `json:"service"`
 	SLO       string   `json:"slo"`
 	Threshold string   `json:"threshold,omitempty"`
 	Remaining *float64 `json:"remaining"`
+	// Share is the member's part of what the journey spent over its
+	// period, 0 to 1 (budget.Member.Share); null while a member has no
+	// figure or nothing was spent.
+	Share *float64 `json:"share"`
 }
 
 // SLORef names an SLO.

@@ -30,6 +30,7 @@ async function loadSLO() {
     for (const o of h.objectives.filter(o => group === null || groupText(o) === group)) {
       main.append(objectiveSection(h, o, current));
     }
+    api("/api/v1/slos").then(a => dependencyTree(service, slo, a.slos || []), () => {}); // the page stands without it
   } catch (err) {
     fresh.textContent = "Could not read the SLO: " + err.message;
   }
@@ -123,24 +124,86 @@ function objectiveSection(h, o, current) {
   return section;
 }
 
-// memberList lists a journey's members, worst first, each with the share
-// of its budget left and a link to its page.
+// memberList lists a journey's members, the one that spent most of it
+// first (worst first while their shares are unknown), each with its share
+// of the spending, the share of its own budget left and a link to its page.
 function memberList(now) {
   const wrap = document.createElement("div");
-  wrap.append(Object.assign(document.createElement("p"), { textContent: "A journey of " + now.members.length + " SLOs; each member's budget left:" }));
+  wrap.append(Object.assign(document.createElement("p"), { textContent: "A journey of " + now.members.length + " SLOs; each member's share of its spending and budget left:" }));
   const list = document.createElement("ul");
   list.id = "members";
-  const left = m => (m.remaining === null || m.remaining === undefined ? Infinity : m.remaining);
-  for (const m of now.members.slice().sort((a, b) => left(a) - left(b))) {
+  const left = m => m.remaining ?? Infinity;
+  const order = now.members.every(m => m.share != null) ? (a, b) => b.share - a.share : (a, b) => left(a) - left(b);
+  for (const m of now.members.slice().sort(order)) {
     const li = document.createElement("li");
-    const a = document.createElement("a");
-    a.href = "/ui/slo.html?service=" + encodeURIComponent(m.service) + "&slo=" + encodeURIComponent(m.slo);
-    a.textContent = m.service + "/" + m.slo + (m.threshold ? " < " + m.threshold : "");
-    li.append(a, document.createTextNode(": " + (m.remaining === null || m.remaining === undefined ? "no data" : pct(m.remaining) + " left")));
+    li.append(sloLink(m.service, m.slo, m.threshold), document.createTextNode(": " + memberText(m)));
     list.append(li);
   }
   wrap.append(list);
   return wrap;
+}
+
+// memberText says what a member spent of its journey and has left.
+function memberText(m) {
+  const spent = m.share != null ? Math.round(m.share * 100) + "% of the spending, " : "";
+  return spent + (m.remaining == null ? "no data" : pct(m.remaining) + " left");
+}
+
+// sloLink links to an SLO's page.
+function sloLink(service, slo, threshold) {
+  const a = document.createElement("a");
+  a.href = "/ui/slo.html?service=" + encodeURIComponent(service) + "&slo=" + encodeURIComponent(slo);
+  a.textContent = service + "/" + slo + (threshold ? " < " + threshold : "");
+  return a;
+}
+
+// maxTreeDepth bounds the dependency tree drawn: the specs refuse cycles,
+// but another team's rules are read as recorded.
+const maxTreeDepth = 6;
+
+// dependencyTree draws where the SLO stands among others, from the state
+// of every SLO: below it what it is made of and depends on, each with its
+// own below (an SLO met again on the way is named, not drawn twice); then
+// the journeys and SLOs that count on it. Hidden for an SLO on its own.
+function dependencyTree(service, slo, states) {
+  const key = (svc, name) => svc + "/" + name;
+  const bySLO = new Map();
+  for (const s of states) {
+    const k = key(s.service, s.slo);
+    const seen = bySLO.get(k);
+    if (!seen || worse(s, seen) < 0) bySLO.set(k, s); // its worst objective or group
+  }
+  const here = key(service, slo);
+  const node = (svc, name, relation, path) => {
+    const k = key(svc, name);
+    const s = bySLO.get(k);
+    const li = document.createElement("li");
+    li.append(sloLink(svc, name), document.createTextNode(
+      (relation ? " (" + relation + ")" : "") + ": " + (s ? s.status + (s.remaining == null ? "" : ", " + pct(s.remaining) + " left") : "not served here")));
+    if (path.includes(k)) {
+      li.append(document.createTextNode(", shown above"));
+      return li;
+    }
+    const children = [];
+    for (const m of (s && s.members) || []) children.push([m.service, m.slo, "member" + (m.share != null ? ", " + Math.round(m.share * 100) + "% of the spending" : "")]);
+    for (const d of (s && s.dependsOn) || []) children.push([d.service, d.slo, "a dependency"]);
+    if (children.length && path.length < maxTreeDepth) {
+      const ul = document.createElement("ul");
+      for (const [csvc, cname, rel] of children) ul.append(node(csvc, cname, rel, [...path, k]));
+      li.append(ul);
+    }
+    return li;
+  };
+  const users = [];
+  for (const [k, s] of bySLO) {
+    if ((s.members || []).some(m => key(m.service, m.slo) === here)) users.push(k + " (journey)");
+    if ((s.dependsOn || []).some(d => key(d.service, d.slo) === here)) users.push(k + " (depends on it)");
+  }
+  const root = node(service, slo, "", []);
+  const hasChildren = root.querySelector("ul") !== null;
+  document.getElementById("tree-section").hidden = !hasChildren && users.length === 0;
+  document.getElementById("tree").replaceChildren(...(hasChildren ? [root] : []));
+  document.getElementById("used-by").textContent = users.length ? "Counted on by " + users.join(", ") + "." : "";
 }
 
 // eventList says in text what the burndown's bands and marks show: the
