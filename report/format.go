@@ -74,7 +74,13 @@ func Written(head []byte) bool {
 type view struct {
 	Title, Range, Source string
 	Rows                 []viewRow
+	Journeys             []viewMember
 	Gate                 []viewGate
+}
+
+// viewMember is one member of a journey, with its share of the spending.
+type viewMember struct {
+	Journey, Member, Share string
 }
 
 type viewRow struct {
@@ -114,6 +120,16 @@ func (r *Report) view() view {
 			}
 		}
 		v.Rows = append(v.Rows, vr)
+		for _, m := range row.Members {
+			vm := viewMember{Journey: row.Service + "/" + row.SLO + " " + objective, Member: m.Service + "/" + m.SLO, Share: "-"}
+			if m.Threshold != "" {
+				vm.Member += " under " + m.Threshold
+			}
+			if m.Share != nil {
+				vm.Share = strconv.FormatFloat(*m.Share*100, 'f', 1, 64) + "%"
+			}
+			v.Journeys = append(v.Journeys, vm)
+		}
 	}
 	for _, svc := range slices.Sorted(maps.Keys(r.Activity)) {
 		a := r.Activity[svc]
@@ -155,13 +171,19 @@ func (r *Report) markdown(w io.Writer) error {
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
+	if len(v.Journeys) > 0 {
+		b.WriteString("\n## Journeys\n\n| journey | member | share of the spending |\n| --- | --- | ---: |\n")
+		for _, j := range v.Journeys {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", markdownCell.Replace(j.Journey), markdownCell.Replace(j.Member), j.Share)
+		}
+	}
 	if len(v.Gate) > 0 {
 		b.WriteString("\n## Deploy gate\n\n| service | denied | overrides | maintenance windows |\n| --- | ---: | ---: | ---: |\n")
 		for _, g := range v.Gate {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", markdownCell.Replace(g.Service), g.Denies, g.Overrides, g.Maintenance)
 		}
 	}
-	b.WriteString("\nBudget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing.\n")
+	b.WriteString("\nBudget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing; a journey member's share of the spending is its part of the journey's bad events (by error ratio, and weight, in weighted and worst journeys).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -229,6 +251,17 @@ td.missed { font-weight: bold; }
 {{- end}}
 </tbody>
 </table>
+{{- if .Journeys}}
+<h2>Journeys</h2>
+<table>
+<thead><tr><th>journey</th><th>member</th><th>share of the spending</th></tr></thead>
+<tbody>
+{{- range .Journeys}}
+<tr><td>{{.Journey}}</td><td>{{.Member}}</td><td class="n">{{.Share}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
 {{- if .Gate}}
 <h2>Deploy gate</h2>
 <table>
@@ -240,7 +273,7 @@ td.missed { font-weight: bold; }
 </tbody>
 </table>
 {{- end}}
-<p>Budget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing.</p>
+<p>Budget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing; a journey member's share of the spending is its part of the journey's bad events (by error ratio, and weight, in weighted and worst journeys).</p>
 </body>
 </html>
 `))

@@ -27,6 +27,10 @@ func sample() *report.Report {
 			{Service: "order-api", SLO: "order-placement-latency", Objective: "99", Threshold: "500ms", Period: "month", Events: 2592000, BadEvents: 31104,
 				SLI: f(0.988), Met: b(false), BudgetSpent: f(1.2), ExhaustedSeconds: 3 * 86400, Tickets: 1},
 			{Service: "menu|<b>", SLO: "menu-browsing-probe", Objective: "99.5", Period: "7d"},
+			{Service: "order-placement", SLO: "order-placement", Objective: "99.9", Period: "30d", Events: 5184000, BadEvents: 3240,
+				SLI: f(1 - 3240.0/5184000), Met: b(true), BudgetSpent: f(0.625), Members: []report.Member{
+					{Service: "order-api", SLO: "order-placement-availability", Share: f(0.2)},
+					{Service: "payment", SLO: "payment-processing-availability", Share: f(0.8)}}},
 		},
 		Activity: map[string]report.Activity{"order-api": {Denies: 14, Overrides: 2, Maintenance: 1}, "menu|<b>": {}},
 	}
@@ -54,7 +58,7 @@ func TestMachineFormatsReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&b).ReadAll()
-	if err != nil || len(recs) != 4 || recs[3][2] != "menu|<b>" || recs[1][len(recs[1])-3] != "14" {
+	if err != nil || len(recs) != 5 || recs[3][2] != "menu|<b>" || recs[1][len(recs[1])-3] != "14" {
 		t.Errorf("CSV: %v %q", err, recs)
 	}
 	b.Reset()
@@ -62,7 +66,7 @@ func TestMachineFormatsReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back report.Report
-	if err := json.Unmarshal(b.Bytes(), &back); err != nil || len(back.Rows) != 3 || *back.Rows[1].BudgetSpent != 1.2 || back.Activity["order-api"].Denies != 14 {
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil || len(back.Rows) != 4 || *back.Rows[1].BudgetSpent != 1.2 || *back.Rows[3].Members[1].Share != 0.8 || back.Activity["order-api"].Denies != 14 {
 		t.Errorf("JSON: %v %+v", err, back)
 	}
 }

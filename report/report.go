@@ -96,6 +96,23 @@ type Row struct {
 	Pages         int     `json:"pages"`
 	Tickets       int     `json:"tickets"`
 	PagingSeconds float64 `json:"pagingSeconds"`
+	// Members are a journey's members with their shares of what it spent
+	// over the stretch; absent for an SLO that is no journey.
+	Members []Member `json:"members,omitempty"`
+}
+
+// Member is a journey's member and its share of what the journey spent
+// over the report's stretch, from 0 to 1: in an events journey its bad
+// events among the members', in a weighted one its error ratio times its
+// weight among theirs, in a worst one its error ratio among theirs. Share
+// is nil for every member while one is not in the report (another team's
+// SLO), names some of its groups (the report counts all of them), or had
+// no events; and when nothing was spent.
+type Member struct {
+	Service   string   `json:"service"`
+	SLO       string   `json:"slo"`
+	Threshold string   `json:"threshold,omitempty"`
+	Share     *float64 `json:"share"`
 }
 
 // Build reads the report from the backend (and the store).
@@ -135,6 +152,7 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 			}
 		}
 	}
+	journeyShares(r.Rows, o.Services)
 	if o.Store != nil {
 		act, err := o.Store.Activity(ctx, o.From, o.To)
 		if err != nil {
@@ -146,4 +164,53 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// journeyShares gives each journey's rows its members, with their shares
+// of what it spent over the stretch, from the members' own rows.
+func journeyShares(rows []Row, services []*slo.Service) {
+	type key struct{ service, slo, threshold string }
+	byKey := map[key]*Row{}
+	for i, row := range rows {
+		byKey[key{row.Service, row.SLO, row.Threshold}] = &rows[i]
+	}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			if s.SLI.Kind != slo.Journey {
+				continue
+			}
+			members := make([]Member, len(s.SLI.Members))
+			spent := make([]float64, len(s.SLI.Members))
+			known, total := true, 0.0
+			for i, m := range s.SLI.Members {
+				members[i] = Member{Service: m.Service, SLO: m.SLO}
+				if m.Threshold > 0 {
+					members[i].Threshold = series.ThresholdValue(m.Threshold)
+				}
+				row := byKey[key{m.Service, m.SLO, members[i].Threshold}]
+				switch {
+				case row == nil || len(m.Groups) > 0 || row.Events == 0:
+					known = false
+				case s.SLI.Aggregation == slo.AggregateEvents:
+					spent[i] = row.BadEvents
+				case s.SLI.Aggregation == slo.AggregateWeighted:
+					spent[i] = m.Weight * row.BadEvents / row.Events
+				default:
+					spent[i] = row.BadEvents / row.Events
+				}
+				total += spent[i]
+			}
+			if known && total > 0 {
+				for i := range members {
+					share := spent[i] / total
+					members[i].Share = &share
+				}
+			}
+			for i := range rows {
+				if rows[i].Service == s.Service && rows[i].SLO == s.Name {
+					rows[i].Members = members
+				}
+			}
+		}
+	}
 }

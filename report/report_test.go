@@ -115,3 +115,70 @@ func TestNonFiniteAnswersAreNoEvents(t *testing.T) {
 		}
 	}
 }
+
+// A journey's rows name its members with their shares of what it spent,
+// from the members' own rows: their bad events in an events journey,
+// their error ratios by weight in a weighted one.
+func TestReportOfAJourney(t *testing.T) {
+	t.Parallel()
+	svcs := slotest.Services(t, `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api
+slos:
+  - name: availability
+    objective: 99.9
+    sli: {ratio: {errors: 'http_requests_total{job="order-api",code=~"5.."}', total: 'http_requests_total{job="order-api"}'}}
+---
+apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: payment
+slos:
+  - name: availability
+    objective: 99.9
+    sli: {ratio: {errors: 'payment_requests_total{job="payment",code=~"5.."}', total: 'payment_requests_total{job="payment"}'}}
+---
+apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-placement
+slos:
+  - name: events
+    objective: 99.9
+    sli: {journey: {members: [{service: order-api, slo: availability}, {service: payment, slo: availability}]}}
+  - name: weighted
+    objective: 99.9
+    sli: {journey: {aggregation: weighted, members: [{service: order-api, slo: availability, weight: 3}, {service: payment, slo: availability}]}}
+`)
+	b, from := simtest.Replayed(t, svcs, "outage", 0, 2*time.Hour+50*time.Minute)
+	to := b.Start().Add(6 * time.Hour)
+	ctx := context.Background()
+	for at := from.Add(time.Minute); !at.After(to); at = at.Add(time.Minute) {
+		if _, err := b.Engine.Eval(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := report.Build(ctx, report.Options{Services: svcs, From: from, To: to, Querier: engine.ModelQuerier{Engine: b.Engine}, Source: "embedded"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]report.Row{}
+	for _, row := range r.Rows {
+		rows[row.Service+"/"+row.SLO] = row
+	}
+	orders, pay := rows["order-api/availability"], rows["payment/availability"]
+	if orders.BadEvents == 0 || pay.BadEvents == 0 || orders.Members != nil {
+		t.Fatalf("members' rows: %+v, %+v", orders, pay)
+	}
+	ratio := func(r report.Row) float64 { return r.BadEvents / r.Events }
+	for name, want := range map[string][2]float64{
+		"order-placement/events":   {orders.BadEvents / (orders.BadEvents + pay.BadEvents), pay.BadEvents / (orders.BadEvents + pay.BadEvents)},
+		"order-placement/weighted": {3 * ratio(orders) / (3*ratio(orders) + ratio(pay)), ratio(pay) / (3*ratio(orders) + ratio(pay))},
+	} {
+		m := rows[name].Members
+		if len(m) != 2 || m[0].Share == nil || m[1].Share == nil || m[0].Service != "order-api" ||
+			math.Abs(*m[0].Share-want[0]) > 1e-9 || math.Abs(*m[1].Share-want[1]) > 1e-9 {
+			t.Errorf("%s's members %+v, want shares %v", name, m, want)
+			continue
+		}
+		t.Logf("%s: order API %.3f, payment %.3f", name, *m[0].Share, *m[1].Share)
+	}
+}
