@@ -346,6 +346,14 @@ func detail(s *slo.SLO, overview string) (dashboard.Dashboard, error) {
 		b = b.Description(Description + " " + s.Description)
 	}
 	b = objectiveRows(b, s, m, shortest)
+	if s.SLI.Kind == slo.Journey {
+		b = b.WithRow(dashboard.NewRowBuilder("Members"))
+		b = b.WithPanel(graph().Title("Members' shares of the spending").Span(24).Height(8).
+			Description("Each member's part of what the journey spent: in an events journey its errors over its own period, in a weighted one its error ratio over the journey's period by its weight, in a worst one that ratio; stacked to 100%.").
+			Unit("percentunit").Min(0).Max(1).
+			Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal)).
+			WithTarget(query(0, memberShares(s), "{{"+MemberLabel+"}}")))
+	}
 	b = trafficRow(b, s, m, shortest)
 	b = b.WithRow(dashboard.NewRowBuilder("Alerting"))
 	b = b.WithPanel(text.NewPanelBuilder().Title("Alert tiers").Span(24).Height(7).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -185,13 +186,14 @@ func TestGoldenDashboards(t *testing.T) {
 
 // Every query parses as PromQL and as MetricsQL, and every recorded series
 // a panel reads is one the generated rules record, with the labels the
-// panel selects on: renaming a series or a label breaks this test.
+// panel selects on: renaming a series or a label breaks this test. A
+// journey's panels read its members' series, of other services.
 func TestQueriesReadWhatTheRulesRecord(t *testing.T) {
 	svcs := exampleServices(t)
 	p := parser.NewParser(parser.Options{})
+	var recorded []map[string]string // labels of every recording rule, __name__ included
+	alerts := map[string]bool{}
 	for _, svc := range svcs {
-		var recorded []map[string]string // labels of every recording rule, __name__ included
-		alerts := map[string]bool{}
 		for _, g := range promrules.Groups(svc) {
 			for _, r := range g.Rules {
 				if r.Alert != "" {
@@ -205,6 +207,8 @@ func TestQueriesReadWhatTheRulesRecord(t *testing.T) {
 				recorded = append(recorded, ls)
 			}
 		}
+	}
+	for _, svc := range svcs {
 		ds, err := grafana.Dashboards(svc)
 		if err != nil {
 			t.Fatal(err)
@@ -411,6 +415,17 @@ func TestEveryPanelShowsData(t *testing.T) {
 			}
 			if len(v) == 0 {
 				t.Errorf("%s: no data\n%s", q.where, q.expr)
+			}
+			// The order placement journey's three members share what it
+			// spent: each a part, together all of it.
+			if strings.Contains(q.where, "Members' shares") {
+				sum := 0.0
+				for _, smp := range v {
+					sum += float64(smp.F)
+				}
+				if len(v) != 3 || math.Abs(sum-1) > 1e-9 {
+					t.Errorf("%s: %v, want three shares adding up to 1", q.where, v)
+				}
 			}
 			panels++
 		}

@@ -2,6 +2,7 @@ package grafana
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,4 +154,42 @@ func latencyQuery(s *slo.SLO, q float64) string {
 		return fmt.Sprintf("histogram_quantile(%s, sum%s (rate(%s[%s])))", quantile, by, vs.String(), RateInterval)
 	}
 	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))", quantile, groupBy(s, "le"), vs.String(), RateInterval)
+}
+
+// MemberLabel tags each member's series in a journey's shares panel.
+const MemberLabel = "member"
+
+// memberShares is each member's share of what a journey spent, one series
+// per member, tagged with MemberLabel (service/slo). What a member spent,
+// from the series its rules record: in an events journey its errors over
+// its own period (each group's error ratio times its events, the groups
+// named added up; the window of its remaining budget tells its period),
+// in a weighted one its worst group's error ratio over the journey's
+// period by its weight, in a worst one that ratio. Absent while nothing
+// was spent.
+func memberShares(s *slo.SLO) string {
+	parts := make([]string, len(s.SLI.Members))
+	for i, m := range s.SLI.Members {
+		mm := matchers{s: s}.with(series.ServiceLabel, m.Service).with(series.SLOLabel, m.SLO)
+		if m.Threshold > 0 {
+			mm = mm.with(series.ThresholdLabel, series.ThresholdValue(m.Threshold))
+		}
+		for _, k := range slices.Sorted(maps.Keys(m.Groups)) {
+			mm = mm.with(k, m.Groups[k])
+		}
+		var spent string
+		switch s.SLI.Aggregation {
+		case slo.AggregateEvents:
+			ownPeriod := fmt.Sprintf("on (%s, %s, %s) %s", series.ServiceLabel, series.SLOLabel, series.WindowLabel,
+				matchers{s: s}.with(series.ServiceLabel, m.Service).with(series.SLOLabel, m.SLO).of(series.BudgetRemaining))
+			spent = fmt.Sprintf("sum(%s * %s and %s)", mm.of(series.ErrorRatio), mm.of(series.Total), ownPeriod)
+		case slo.AggregateWeighted:
+			spent = fmt.Sprintf("%s * max(%s)", strconv.FormatFloat(m.Weight, 'g', -1, 64), mm.budgetWindow(s).of(series.ErrorRatio))
+		default:
+			spent = fmt.Sprintf("max(%s)", mm.budgetWindow(s).of(series.ErrorRatio))
+		}
+		parts[i] = fmt.Sprintf("label_replace(%s, %q, %q, \"\", \"\")", spent, MemberLabel, m.Service+"/"+m.SLO)
+	}
+	all := "(" + strings.Join(parts, " or ") + ")"
+	return fmt.Sprintf("%s / ignoring (%s) group_left sum(%s) > -Inf", all, MemberLabel, all)
 }
