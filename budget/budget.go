@@ -102,8 +102,8 @@ type State struct {
 	// Policy is the SLO's error-budget policy, for the gate.
 	Policy slo.Policy
 	// Members are a journey's members with the budget each has left (its
-	// worst objective or group), as read at the same time; nil for an SLO
-	// that is no journey, or one discovered (its members are not named).
+	// worst objective or group) and their shares of what it spent, as read
+	// at the same time; nil for an SLO that is no journey.
 	Members []Member
 	// DependsOn are the SLOs this one depends on (slo.SLO.DependsOn).
 	DependsOn []slo.Dependency

@@ -140,9 +140,10 @@ func TestDiscoverFindsWhatTheSpecsSay(t *testing.T) {
 		if want.Policy.AllowDuringFreeze == nil {
 			want.Policy.AllowDuringFreeze = []slo.Change{}
 		}
-		// A discovered journey names no members, and no SLO what it
-		// depends on: the Policy series carries neither.
-		want.Members, want.DependsOn = nil, nil
+		// A discovered journey names its members (the Policy series
+		// carries them), with the same budgets and shares; no SLO names
+		// what it depends on, which only Alertmanager's rules need.
+		want.DependsOn = nil
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("state of %s from the discovered SLO:\n%+v\nwant, from the spec:\n%+v", key(want), got, want)
 		}

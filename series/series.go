@@ -150,6 +150,15 @@ const (
 	// holds (a journey's members, with policy.freezeMembers); absent when
 	// none.
 	FreezesLabel = "freezes"
+	// JourneyLabel is a journey's aggregation (events, weighted, worst),
+	// and MembersLabel its members, comma-separated, each service/slo with
+	// "@threshold" for a latency SLO's, "*weight" for a weight other than
+	// 1 and "?groups" (URL-encoded, as a query) for the groups it names:
+	// "order-api/latency@500ms,payment/availability*2?provider=stripe".
+	// Both absent for an SLO that is no journey. A server given no specs
+	// reads the members from them, and their shares of the spending.
+	JourneyLabel = "journey"
+	MembersLabel = "members"
 	// PeriodLabel is the budget's period as WindowValue writes it ("30d";
 	// for a calendar period its nominal length, which alerting windows are
 	// scaled to).

@@ -164,8 +164,7 @@ func frozenByJourneys(byService map[string][]servedState, states []servedState) 
 
 // mostSpent names the journey member with the largest share of what the
 // journey spent, as budget.Read found it, or while shares are unknown the
-// one with the least budget left; empty when none has data (or the
-// journey was discovered, and names no members).
+// one with the least budget left; empty when none has data.
 func mostSpent(members []budget.Member) string {
 	var most, least *budget.Member
 	for i, m := range members {

@@ -3,6 +3,7 @@ package slo
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,8 @@ import (
 func PolicyLabelNames() []string {
 	return []string{series.PeriodLabel, series.WarnBelowLabel, series.FreezeOnPageLabel, series.AllowDuringFreezeLabel,
 		series.AlertLabel, series.ExhaustionWindowLabel, series.TiersLabel, series.GroupingLabel,
-		series.PageSeverityLabel, series.TicketSeverityLabel, series.CalendarLabel, series.TimeZoneLabel, series.FreezesLabel}
+		series.PageSeverityLabel, series.TicketSeverityLabel, series.CalendarLabel, series.TimeZoneLabel, series.FreezesLabel,
+		series.JourneyLabel, series.MembersLabel}
 }
 
 // PolicyLabels returns the labels of the SLO's Policy series, without its
@@ -72,7 +74,96 @@ func PolicyLabels(s *SLO) map[string]string {
 	if len(s.Policy.Freezes) > 0 {
 		ls[series.FreezesLabel] = strings.Join(s.Policy.Freezes, ",")
 	}
+	if s.SLI.Kind == Journey {
+		ls[series.JourneyLabel] = s.SLI.Aggregation
+		ls[series.MembersLabel] = membersLabel(s.SLI.Members)
+	}
 	return ls
+}
+
+// membersLabel writes a journey's members as series.MembersLabel says.
+func membersLabel(members []JourneyMember) string {
+	parts := make([]string, len(members))
+	for i, m := range members {
+		var b strings.Builder
+		b.WriteString(m.Service + "/" + m.SLO)
+		if m.Threshold > 0 {
+			b.WriteString("@" + series.ThresholdValue(m.Threshold))
+		}
+		if m.Weight != 1 {
+			b.WriteString("*" + strconv.FormatFloat(m.Weight, 'g', -1, 64))
+		}
+		if len(m.Groups) > 0 {
+			q := url.Values{}
+			for k, v := range m.Groups {
+				q.Set(k, v)
+			}
+			b.WriteString("?" + q.Encode())
+		}
+		parts[i] = b.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// journeyOf reads a journey's SLI from the labels of its Policy series;
+// false for an SLO that is no journey.
+func journeyOf(ls map[string]string) (SLI, bool, error) {
+	aggregation, ok := ls[series.JourneyLabel]
+	if !ok {
+		return SLI{}, false, nil
+	}
+	if !slices.Contains(Aggregations(), aggregation) {
+		return SLI{}, false, fmt.Errorf("%s %q is not one of %s", series.JourneyLabel, aggregation, strings.Join(Aggregations(), ", "))
+	}
+	sli := SLI{Kind: Journey, Aggregation: aggregation}
+	for _, part := range splitList(ls[series.MembersLabel]) {
+		bad := func(why string) error {
+			return fmt.Errorf("%s: %q is not a member (service/slo[@threshold][*weight][?groups]): %s", series.MembersLabel, part, why)
+		}
+		if len(sli.Members) == MaxJourneyMembers {
+			return SLI{}, false, fmt.Errorf("%s: more than %d members", series.MembersLabel, MaxJourneyMembers)
+		}
+		rest, query, hasGroups := strings.Cut(part, "?")
+		rest, weight, hasWeight := strings.Cut(rest, "*")
+		rest, threshold, hasThreshold := strings.Cut(rest, "@")
+		service, name, _ := strings.Cut(rest, "/")
+		m := JourneyMember{Service: service, SLO: name, Weight: 1}
+		if !ValidName(service) || !ValidName(name) {
+			return SLI{}, false, bad("no valid service and SLO name")
+		}
+		if hasThreshold {
+			d, err := model.ParseDuration(threshold)
+			if err != nil || d <= 0 {
+				return SLI{}, false, bad("the threshold is no duration")
+			}
+			m.Threshold = time.Duration(d)
+		}
+		if hasWeight {
+			w, err := strconv.ParseFloat(weight, 64)
+			if err != nil || !(w > 0) || math.IsInf(w, 1) {
+				return SLI{}, false, bad("the weight is no number above 0")
+			}
+			m.Weight = w
+		}
+		if hasGroups {
+			q, err := url.ParseQuery(query)
+			if err != nil || len(q) == 0 {
+				return SLI{}, false, bad("the groups are no URL query")
+			}
+			m.Groups = map[string]string{}
+			for k, vs := range q {
+				if !model.LabelName(k).IsValidLegacy() || strings.HasPrefix(k, "__") || len(vs) != 1 {
+					return SLI{}, false, bad(fmt.Sprintf("%q is not one group label", k))
+				}
+				m.Groups[k] = vs[0]
+			}
+		}
+		sli.Members = append(sli.Members, m)
+	}
+	if len(sli.Members) == 0 {
+		return SLI{}, false, fmt.Errorf("a %s of no %s", series.JourneyLabel, series.MembersLabel)
+	}
+	return sli, true, nil
 }
 
 // ApplyPolicyLabels sets what the labels of a Policy series say on s: its
@@ -137,6 +228,11 @@ func ApplyPolicyLabels(s *SLO, ls map[string]string) error {
 			return err
 		}
 		s.Alerting.Tiers = tiers
+	}
+	if sli, ok, err := journeyOf(ls); err != nil {
+		return err
+	} else if ok {
+		s.SLI = sli
 	}
 	s.Grouping = nil
 	for _, l := range splitList(ls[series.GroupingLabel]) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/series"
@@ -48,7 +49,8 @@ func TestPolicyLabelsRoundTrip(t *testing.T) {
 			if got.Period != s.Period || !reflect.DeepEqual(got.Policy.AllowDuringFreeze, nonNil(s.Policy.AllowDuringFreeze)) ||
 				got.Policy.WarnBelow != s.Policy.WarnBelow || got.Policy.FreezeOnPage != s.Policy.FreezeOnPage || !slices.Equal(got.Policy.Freezes, s.Policy.Freezes) ||
 				!reflect.DeepEqual(withoutFor(got.Alerting.Tiers), withoutFor(s.Alerting.Tiers)) || !reflect.DeepEqual(got.Grouping, s.Grouping) ||
-				got.Alerting.Name != s.Alerting.Name || (got.Calendar == nil) != (s.Calendar == nil) {
+				got.Alerting.Name != s.Alerting.Name || (got.Calendar == nil) != (s.Calendar == nil) ||
+				got.SLI.Aggregation != s.SLI.Aggregation || !reflect.DeepEqual(withoutPlace(got.SLI.Members), withoutPlace(s.SLI.Members)) {
 				t.Errorf("%s/%s: read back differently:\n got %+v\nwant %+v", s.Service, s.Name, got, s)
 			}
 		}
@@ -61,6 +63,16 @@ func TestPolicyLabelsRoundTrip(t *testing.T) {
 			t.Errorf("no SLO of the specs writes %s: the round trip does not cover it", l)
 		}
 	}
+}
+
+// withoutPlace drops where the members are written in their spec, which
+// the labels do not carry.
+func withoutPlace(members []slo.JourneyMember) []slo.JourneyMember {
+	out := slices.Clone(members)
+	for i := range out {
+		out[i].Path, out[i].Line, out[i].Column = "", 0, 0
+	}
+	return out
 }
 
 // withoutFor drops what the labels do not carry: how long a tier's
@@ -97,6 +109,7 @@ func TestApplyPolicyLabelsRefusesWhatSlokitNeverWrites(t *testing.T) {
 		series.CalendarLabel:          "fortnight",
 		series.GroupingLabel:          "0bad",
 		series.ExhaustionWindowLabel:  "-1h",
+		series.JourneyLabel:           "average",
 	} {
 		ls := maps.Clone(base)
 		ls[label] = value
@@ -104,5 +117,28 @@ func TestApplyPolicyLabelsRefusesWhatSlokitNeverWrites(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), label) && label != series.AlertLabel {
 			t.Errorf("%s=%q: %v, want an error naming the label", label, value, err)
 		}
+	}
+}
+
+// A journey's members as a backend may hold them wrong: each refused with
+// an error naming the label, never a panic.
+func TestApplyPolicyLabelsRefusesBadMembers(t *testing.T) {
+	base := map[string]string{series.PeriodLabel: "30d", series.WarnBelowLabel: "0.25", series.FreezeOnPageLabel: "true", series.AlertLabel: "SLOErrorBudgetBurn",
+		series.JourneyLabel: "weighted"}
+	for _, members := range []string{"", "order-api", "order-api/", "a b/c", "a/b@soon", "a/b*0", "a/b*-1", "a/b*+Inf", "a/b?%zz", "a/b?0bad=1", "a/b?k=1&k=2", "a/b?__name__=x",
+		strings.Repeat("a/b,", slo.MaxJourneyMembers) + "a/b"} {
+		ls := maps.Clone(base)
+		ls[series.MembersLabel] = members
+		s := &slo.SLO{}
+		if err := slo.ApplyPolicyLabels(s, ls); err == nil || !strings.Contains(err.Error(), series.MembersLabel) {
+			t.Errorf("members=%q: %v (read %+v), want an error naming the label", members, err, s.SLI)
+		}
+	}
+	ls := maps.Clone(base)
+	ls[series.MembersLabel] = "order-api/latency@500ms*2?provider=a%2Cb,payment/availability"
+	s := &slo.SLO{}
+	if err := slo.ApplyPolicyLabels(s, ls); err != nil || len(s.SLI.Members) != 2 || s.SLI.Members[0].Groups["provider"] != "a,b" || s.SLI.Members[0].Weight != 2 ||
+		s.SLI.Members[0].Threshold != 500*time.Millisecond || s.SLI.Members[1].Weight != 1 {
+		t.Errorf("%v: %+v", err, s.SLI)
 	}
 }

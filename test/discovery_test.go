@@ -51,6 +51,19 @@ func gateAnswer(server, service, change string) (int, api.GateResponse, string) 
 	return resp.StatusCode, out, string(body)
 }
 
+// getJSON reads a JSON answer of serve into out.
+func getJSON(url string, out any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", url, resp.Status)
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out)
+}
+
 // Two teams keep their specs in their own repositories and load the
 // generated rules into the same Prometheus; one slokit serve, given no
 // spec at all, finds both services there and judges each by its own
@@ -219,14 +232,31 @@ scrape_configs:
 		return code == 200 && resp.Decision == "allow", body
 	})
 	payments.failing.Store(true)
-	eventually(t, 150*time.Second, "the order API held by the journey's freeze", func() (bool, string) {
+	eventually(t, 150*time.Second, "the order API held by the journey's freeze, naming payment", func() (bool, string) {
 		code, resp, body := gateAnswer(server, "order-api", "normal")
 		held := false
 		for _, r := range resp.Reasons {
-			held = held || r.Rule == "journey-budget-exhausted" && strings.HasPrefix(r.Message, "journey order-placement/order-placement (99.9%): the error budget is spent")
+			held = held || r.Rule == "journey-budget-exhausted" && strings.HasPrefix(r.Message, "journey order-placement/order-placement (99.9%): the error budget is spent") &&
+				strings.Contains(r.Message, "spent most: payment/availability (")
 		}
 		return code == 200 && resp.Decision == "deny" && held, body
 	})
+	// The journey's members, read from its rules' Policy series, with
+	// payment's share of the spending the larger.
+	var state struct {
+		SLOs []struct {
+			Members []struct {
+				Service string   `json:"service"`
+				Share   *float64 `json:"share"`
+			} `json:"members"`
+		} `json:"slos"`
+	}
+	if err := getJSON(server+"/api/v1/slos/order-placement/order-placement", &state); err != nil || len(state.SLOs) != 1 || len(state.SLOs[0].Members) != 2 {
+		t.Fatalf("the discovered journey's state: %+v (%v)", state, err)
+	}
+	if m := state.SLOs[0].Members; m[1].Service != "payment" || m[0].Share == nil || m[1].Share == nil || *m[1].Share <= *m[0].Share {
+		t.Errorf("the discovered journey's members: %+v", m)
+	}
 	// Its own SLO is fine: the journey's freeze is all that holds it.
 	_, resp, body := gateAnswer(server, "order-api", "normal")
 	for _, r := range resp.Reasons {

@@ -215,8 +215,9 @@ type SLOState struct {
 	// Status is unknown, ok, warning, critical or exhausted.
 	Status string `json:"status"`
 	// Members are a journey's member SLOs with the share of its budget each
-	// has left (its worst objective or group); absent for an SLO that is no
-	// journey, or one discovered from the backend.
+	// has left (its worst objective or group) and of what it spent; absent
+	// for an SLO that is no journey, or one discovered from rules of a
+	// slokit that did not yet name members on the Policy series.
 	Members []JourneyMember `json:"members,omitempty"`
 	// DependsOn are the SLOs this one depends on: their pages hold its
 	// pages back.
