@@ -122,6 +122,11 @@ type Member struct {
 	// worst one its error ratio among theirs. Nil for every member while
 	// one has no figure, or nothing was spent.
 	Share *float64
+	// BurnRate is how fast the member burns its own budget over the
+	// journey's exhaustion window (the long window of its fastest page
+	// tier), its worst objective or group's: which member a journey's
+	// page comes from.
+	BurnRate *float64
 }
 
 // GateState is what the deploy gate needs of the state at now: data
@@ -260,7 +265,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 			}
 			members := journeyMembers(s, func(service, name string) memberSeries {
 				if b := index[service+"\x00"+name]; b != nil {
-					return memberSeries{remaining: b.remaining, ratios: b.ratios, totals: b.periodTotals}
+					return memberSeries{remaining: b.remaining, ratios: b.ratios, totals: b.periodTotals, burns: b.burns}
 				}
 				return memberSeries{}
 			})
@@ -291,7 +296,7 @@ func PeriodTotalsQuery(services []*slo.Service) string {
 
 // memberSeries are what the backend records of one member SLO: its
 // remaining budget, error ratios and events over the journey's period.
-type memberSeries struct{ remaining, ratios, totals model.Vector }
+type memberSeries struct{ remaining, ratios, totals, burns model.Vector }
 
 // journeyMembers are a journey's members with the least budget any of
 // their objectives (and groups named) has left, and their shares of what
@@ -312,6 +317,13 @@ func journeyMembers(s *slo.SLO, recorded func(service, name string) memberSeries
 		for _, v := range memberValues(m, rec.remaining, "") {
 			if out[i].Remaining == nil || v < *out[i].Remaining {
 				out[i].Remaining = &v
+			}
+		}
+		if w := s.Alerting.ExhaustionWindow(); w > 0 {
+			for _, v := range memberValues(m, rec.burns, series.WindowValue(w)) {
+				if out[i].BurnRate == nil || v > *out[i].BurnRate {
+					out[i].BurnRate = &v
+				}
 			}
 		}
 		if s.SLI.Aggregation == slo.AggregateEvents {

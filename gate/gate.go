@@ -45,6 +45,10 @@ type SLOState struct {
 	// "spent most: payment/payment-processing-availability (82% of the
 	// spending, 3.8% of its budget left)".
 	MostSpent string
+	// BurningFastest, likewise, names the member burning its budget
+	// fastest now, which a journey's page comes from: "burning fastest:
+	// payment/payment-processing-availability (17x over 1h)".
+	BurningFastest string
 }
 
 // Override lets changes of a service through a freeze until it expires,
@@ -132,22 +136,27 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 			continue
 		}
 		rule, name, label, holds := "", s.SLO, s.SLO, ""
+		spent, burning := "", ""
 		if journey {
 			rule, name, holds = "journey-", s.Service+"/"+s.SLO, ", which holds every service on it"
 			label = "journey " + name
+			spent, burning = holds, holds
 			if s.MostSpent != "" {
-				holds += "; " + s.MostSpent
+				spent += "; " + s.MostSpent
+			}
+			if s.BurningFastest != "" {
+				burning += "; " + s.BurningFastest
 			}
 		}
 		var frozen bool
 		if s.Remaining <= 0 {
 			frozen = true
 			freezes = append(freezes, Reason{Rule: rule + "budget-exhausted", SLO: name, Objective: s.Objective,
-				Message: fmt.Sprintf("%s (%s%%): the error budget is spent (%s left)%s", label, s.Objective, percent(s.Remaining), holds)})
+				Message: fmt.Sprintf("%s (%s%%): the error budget is spent (%s left)%s", label, s.Objective, percent(s.Remaining), spent)})
 		}
 		if s.Policy.FreezeOnPage && len(s.PageAlerts) > 0 {
 			frozen = true
-			left := holds
+			left := burning
 			if !journey {
 				left = ", " + percent(s.Remaining) + " of the budget left"
 			}

@@ -86,17 +86,19 @@ func TestReasonsGiveTheFigures(t *testing.T) {
 }
 
 // A journey that freezes its members' services is judged for one of them
-// by its freeze alone (no warning, no no-data), named with its service
-// and the member with the least budget left.
+// by its freeze alone (no warning, no no-data), named with its service,
+// the member that spent most of it (its budget) and the one burning
+// fastest (its page).
 func TestAJourneysFreezeHoldsItsMembers(t *testing.T) {
 	journey := gate.SLOState{Service: "order-placement", SLO: "order-placement", Objective: "99.9", Remaining: -0.5, PageAlerts: []string{"1h"},
-		Policy: slo.DefaultPolicy(), MostSpent: "spent most: payment/availability (90% of the spending, -80% of its budget left)"}
+		Policy: slo.DefaultPolicy(), MostSpent: "spent most: payment/availability (90% of the spending, -80% of its budget left)",
+		BurningFastest: "burning fastest: order-api/availability (20x over 1h)"}
 	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{state("order-placement-availability", 0.9), journey}, nil, now)
 	want := []gate.Reason{
 		{Rule: "journey-budget-exhausted", SLO: "order-placement/order-placement", Objective: "99.9",
 			Message: "journey order-placement/order-placement (99.9%): the error budget is spent (-50% left), which holds every service on it; spent most: payment/availability (90% of the spending, -80% of its budget left)"},
 		{Rule: "journey-page-alert-firing", SLO: "order-placement/order-placement", Objective: "99.9",
-			Message: "journey order-placement/order-placement (99.9%): page-level burn alert firing over 1h, which holds every service on it; spent most: payment/availability (90% of the spending, -80% of its budget left)"},
+			Message: "journey order-placement/order-placement (99.9%): page-level burn alert firing over 1h, which holds every service on it; burning fastest: order-api/availability (20x over 1h)"},
 	}
 	if d.Verdict != gate.Deny || len(d.Reasons) != 2 || d.Reasons[0] != want[0] || d.Reasons[1] != want[1] {
 		t.Errorf("got %v %+v", d.Verdict, d.Reasons)

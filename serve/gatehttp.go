@@ -49,7 +49,7 @@ func (s *Server) judge(service string, change slo.Change, now time.Time) (gate.D
 		gs := make([]gate.SLOState, len(states))
 		for i, st := range states {
 			gs[i] = st.GateState(now, s.opts.StaleAfter)
-			gs[i].MostSpent = st.mostSpent
+			gs[i].MostSpent, gs[i].BurningFastest = st.mostSpent, st.burningFastest
 		}
 		d = gate.Decide(service, change, gs, s.opts.Store.ActiveOverride(service, now), now)
 	}

@@ -3,6 +3,7 @@ package serve_test
 import (
 	"context"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +101,8 @@ func TestJourneyPolicyFreezesItsMembers(t *testing.T) {
 	}
 	if code != 200 || body["decision"] != "deny" || strings.Contains(reasons, "budget-exhausted: availability") ||
 		!strings.Contains(reasons, "journey-budget-exhausted: journey order-placement/order-placement (99.9%): the error budget is spent") ||
-		!strings.Contains(reasons, "spent most: payment/availability (99.9% of the spending, ") {
+		!strings.Contains(reasons, "spent most: payment/availability (99.9% of the spending, ") ||
+		!regexp.MustCompile(`journey-page-alert-firing: .*; burning fastest: payment/availability \(\d+(\.\d)?x over 1h\)`).MatchString(reasons) {
 		t.Errorf("the order API's gate: %d %v\n%s", code, body["decision"], reasons)
 	}
 	t.Logf("the order API is denied:\n%s", reasons)

@@ -28,6 +28,9 @@ type servedState struct {
 	// mostSpent, on a journey's state judged for a member's service, names
 	// the member that spent most of it (gate.SLOState.MostSpent).
 	mostSpent string
+	// burningFastest names the member burning fastest now
+	// (gate.SLOState.BurningFastest).
+	burningFastest string
 }
 
 // nullAge ends every encoded state: DataAgeSeconds is api.SLOState's last
@@ -117,7 +120,7 @@ func apiState(st budget.State) api.SLOState {
 		out.Tiers[i] = api.TierBurn{Tier: apiTier(t.Tier), BurnRate: cleanPtr(t.BurnRate)}
 	}
 	for _, m := range st.Members {
-		out.Members = append(out.Members, api.JourneyMember{Service: m.Service, SLO: m.SLO, Threshold: m.Threshold, Remaining: cleanPtr(m.Remaining), Share: cleanPtr(m.Share)})
+		out.Members = append(out.Members, api.JourneyMember{Service: m.Service, SLO: m.SLO, Threshold: m.Threshold, Remaining: cleanPtr(m.Remaining), Share: cleanPtr(m.Share), BurnRate: cleanPtr(m.BurnRate)})
 	}
 	for _, d := range st.DependsOn {
 		out.DependsOn = append(out.DependsOn, api.SLORef{Service: d.Service, SLO: d.SLO})

@@ -709,7 +709,7 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	load("/ui/slo.html?service=order-placement&slo=order-placement&range=1h", "#members li")
 	if got := eval(`[...document.querySelectorAll("#members li")].map(li => li.querySelector("a").getAttribute("href") + " " + li.textContent).join("\n")`); strings.Count(got, "\n") != 2 ||
 		!strings.Contains(got, "/ui/slo.html?service=payment&slo=payment-processing-availability payment/payment-processing-availability: ") ||
-		!regexp.MustCompile(`(?m)^\S+ \S+: \d+% of the spending, -?[0-9.]+% left$`).MatchString(got) {
+		!regexp.MustCompile(`(?m)^\S+ \S+: \d+% of the spending, -?[0-9.]+% left, burning [0-9.]+x$`).MatchString(got) {
 		t.Errorf("the journey's members: %q", got)
 	}
 	if err := chromedp.Do(ctx, chromedp.WaitVisible("#tree li li")); err != nil {

@@ -167,6 +167,9 @@ type JourneyMember struct {
 	// period, 0 to 1 (budget.Member.Share); null while a member has no
 	// figure or nothing was spent.
 	Share *float64 `json:"share"`
+	// BurnRate is how fast the member burns its own budget over the
+	// journey's fastest page window (budget.Member.BurnRate).
+	BurnRate *float64 `json:"burnRate"`
 }
 
 // SLORef names an SLO.

@@ -143,10 +143,12 @@ function memberList(now) {
   return wrap;
 }
 
-// memberText says what a member spent of its journey and has left.
+// memberText says what a member spent of its journey, has left and burns
+// now (over the journey's fastest page window).
 function memberText(m) {
   const spent = m.share != null ? Math.round(m.share * 100) + "% of the spending, " : "";
-  return spent + (m.remaining == null ? "no data" : pct(m.remaining) + " left");
+  const burning = m.burnRate != null ? ", burning " + times(m.burnRate) : "";
+  return spent + (m.remaining == null ? "no data" : pct(m.remaining) + " left") + burning;
 }
 
 // sloLink links to an SLO's page.
