@@ -9,6 +9,7 @@ package budget
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -112,7 +113,7 @@ type State struct {
 // GateState is what the deploy gate needs of the state at now: data
 // older than staleAfter counts as none.
 func (s *State) GateState(now time.Time, staleAfter time.Duration) gate.SLOState {
-	g := gate.SLOState{Service: s.Service, SLO: s.SLO, Objective: s.Objective, Policy: s.Policy, Remaining: 1}
+	g := gate.SLOState{Service: s.Service, SLO: s.SLO, Objective: s.Objective, Group: GroupText(s.Group), Policy: s.Policy, Remaining: 1}
 	switch {
 	case s.DataTime == nil:
 		g.NoData = "the backend has no data for it (rules not loaded, or no traffic yet)"
@@ -130,6 +131,16 @@ func (s *State) GateState(now time.Time, staleAfter time.Duration) gate.SLOState
 		}
 	}
 	return g
+}
+
+// GroupText writes a group as "provider=stripe, region=eu", in label
+// order; empty for none.
+func GroupText(group map[string]string) string {
+	parts := make([]string, 0, len(group))
+	for _, k := range slices.Sorted(maps.Keys(group)) {
+		parts = append(parts, k+"="+group[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // objectiveIdentity names an objective's series: the service, SLO,

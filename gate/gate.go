@@ -29,6 +29,9 @@ type SLOState struct {
 	Service   string
 	SLO       string
 	Objective string // as written, "99.9"
+	// Group is a grouped SLO's group ("provider=stripe"), so that each
+	// group's reason says which; empty for an SLO that is not grouped.
+	Group string
 	// Remaining is the remaining error budget over the period, as a
 	// ratio: 1 untouched, 0 spent, negative overspent.
 	Remaining float64
@@ -49,6 +52,15 @@ type SLOState struct {
 	// fastest now, which a journey's page comes from: "burning fastest:
 	// payment/payment-processing-availability (17x over 1h)".
 	BurningFastest string
+}
+
+// objective names the state's objective in reasons, with its group: "99.9%"
+// or "99.9%, provider=stripe".
+func (s SLOState) objective() string {
+	if s.Group != "" {
+		return s.Objective + "%, " + s.Group
+	}
+	return s.Objective + "%"
 }
 
 // Override lets changes of a service through a freeze until it expires,
@@ -131,7 +143,7 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 		if s.NoData != "" {
 			if !journey {
 				warnings = append(warnings, Reason{Rule: "no-data", SLO: s.SLO, Objective: s.Objective,
-					Message: fmt.Sprintf("%s (%s%%): not judged: %s", s.SLO, s.Objective, s.NoData)})
+					Message: fmt.Sprintf("%s (%s): not judged: %s", s.SLO, s.objective(), s.NoData)})
 			}
 			continue
 		}
@@ -152,7 +164,7 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 		if s.Remaining <= 0 {
 			frozen = true
 			freezes = append(freezes, Reason{Rule: rule + "budget-exhausted", SLO: name, Objective: s.Objective,
-				Message: fmt.Sprintf("%s (%s%%): the error budget is spent (%s left)%s", label, s.Objective, percent(s.Remaining), spent)})
+				Message: fmt.Sprintf("%s (%s): the error budget is spent (%s left)%s", label, s.objective(), percent(s.Remaining), spent)})
 		}
 		if s.Policy.FreezeOnPage && len(s.PageAlerts) > 0 {
 			frozen = true
@@ -161,14 +173,14 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 				left = ", " + percent(s.Remaining) + " of the budget left"
 			}
 			freezes = append(freezes, Reason{Rule: rule + "page-alert-firing", SLO: name, Objective: s.Objective,
-				Message: fmt.Sprintf("%s (%s%%): page-level burn alert firing over %s%s", label, s.Objective, strings.Join(s.PageAlerts, ", "), left)})
+				Message: fmt.Sprintf("%s (%s): page-level burn alert firing over %s%s", label, s.objective(), strings.Join(s.PageAlerts, ", "), left)})
 		}
 		if frozen && !slices.Contains(s.Policy.AllowDuringFreeze, change) {
 			passes = false
 		}
 		if !frozen && !journey && s.Remaining < s.Policy.WarnBelow {
 			warnings = append(warnings, Reason{Rule: "budget-low", SLO: s.SLO, Objective: s.Objective,
-				Message: fmt.Sprintf("%s (%s%%): %s of the error budget left, under the %s warning level", s.SLO, s.Objective, percent(s.Remaining), percent(s.Policy.WarnBelow))})
+				Message: fmt.Sprintf("%s (%s): %s of the error budget left, under the %s warning level", s.SLO, s.objective(), percent(s.Remaining), percent(s.Policy.WarnBelow))})
 		}
 	}
 	d.Reasons = append(freezes, warnings...)

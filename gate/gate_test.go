@@ -113,3 +113,15 @@ func TestAJourneysFreezeHoldsItsMembers(t *testing.T) {
 		}
 	}
 }
+
+// A grouped SLO's groups each give their reason, naming the group.
+func TestAGroupsReasonNamesItsGroup(t *testing.T) {
+	a, b := state("payment-processing-availability", -0.2), state("payment-processing-availability", -0.1)
+	a.Group, b.Group = "provider=a", "provider=b"
+	d := gate.Decide("order-api", slo.NormalChange, []gate.SLOState{a, b}, nil, now)
+	if d.Verdict != gate.Deny || len(d.Reasons) != 2 ||
+		d.Reasons[0].Message != "payment-processing-availability (99.95%, provider=a): the error budget is spent (-20% left)" ||
+		d.Reasons[1].Message != "payment-processing-availability (99.95%, provider=b): the error budget is spent (-10% left)" {
+		t.Errorf("got %v %+v", d.Verdict, d.Reasons)
+	}
+}

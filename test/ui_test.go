@@ -639,10 +639,10 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	if got := eval(`document.getElementById("shaped").textContent + " | " + document.getElementById("maintenance").textContent`); !strings.Contains(got, "Maintenance in force, its events left out of the budgets: every SLO until ") || strings.Contains(got, "provider switch") {
 		t.Errorf("payment's page, without the token, on maintenance: %q", got)
 	}
-	// Its three providers' reason once (and the order-placement journey's,
-	// which freezes payment too, once its budget is spent), and the
-	// override's end written as every time is.
-	if got := eval(`[...document.querySelectorAll("#reasons li")].map(li => li.textContent).join("\n")`); !regexp.MustCompile(`^budget-exhausted: [^\n]*\n(journey-[a-z-]+: journey order-placement/order-placement [^\n]*\n)*override: ovr-\S+ lets normal changes through until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (59m|1h)\)$`).MatchString(got) {
+	// Its three providers' reasons, each naming its provider (and the
+	// order-placement journey's, which freezes payment too, once its
+	// budget is spent), and the override's end written as every time is.
+	if got := eval(`[...document.querySelectorAll("#reasons li")].map(li => li.textContent).join("\n")`); !regexp.MustCompile(`^budget-exhausted: payment-processing-availability \(99.9%, provider=provider-0\)[^\n]*\nbudget-exhausted: [^\n]*provider=provider-1[^\n]*\nbudget-exhausted: [^\n]*provider=provider-2[^\n]*\n(journey-[a-z-]+: journey order-placement/order-placement [^\n]*\n)*override: ovr-\S+ lets normal changes through until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (59m|1h)\)$`).MatchString(got) {
 		t.Errorf("payment's reasons: %q", got)
 	}
 

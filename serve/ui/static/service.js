@@ -14,8 +14,9 @@ async function loadGate() {
     if (!g) throw new Error("the gate does not judge " + service);
     decision.textContent = "A normal change now: " + g.decision + (g.override ? " (override " + g.override.id + " until " + when(g.override.expires) + ")" : "") + ".";
     decision.className = "gate-" + g.decision;
-    // A grouped SLO gives a reason once per group: said once. The
-    // override's is said with its end as every time on the page is.
+    // A grouped SLO gives a reason per group, each naming its group; the
+    // same reason twice is said once. The override's is said with its end
+    // as every time on the page is.
     const reasons = [...new Set((g.reasons || []).map(r => r.rule === "override" && g.override
       ? "override: " + g.override.id + " lets normal changes through until " + when(g.override.expires)
       : r.rule + ": " + r.message))];
