@@ -17,10 +17,11 @@ type Member struct {
 	Remaining               *float64
 	// Share is the member's part of what the journey spent over its
 	// period, from 0 to 1: in an events journey its errors among the
-	// members' (as their rules record them over the journey's period), in
-	// a weighted one its error ratio times its weight among theirs, in a
-	// worst one its error ratio among theirs. Nil for every member while
-	// one has no figure, or nothing was spent.
+	// members' (as their rules record them over their own periods, at the
+	// pace of the journey's: memberErrors), in a weighted one its error
+	// ratio over the journey's period times its weight among theirs, in a
+	// worst one that ratio among theirs. Nil for every member while one
+	// has no figure, or nothing was spent.
 	Share *float64
 	// BurnRate is how fast the member burns its own budget over the
 	// journey's exhaustion window (the long window of its fastest page
