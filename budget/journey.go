@@ -23,11 +23,12 @@ type Member struct {
 	// worst one that ratio among theirs. Nil for every member while one
 	// has no figure, or nothing was spent.
 	Share *float64
-	// BurnRate is how fast the member burns its own budget over the
-	// journey's exhaustion window (the long window of its fastest page
-	// tier), its worst objective or group's: which member a journey's
-	// page comes from.
-	BurnRate *float64
+	// BurnRate is how fast the member burns its own budget over
+	// BurnWindow, the journey's exhaustion window (the long window of its
+	// fastest page tier), its worst objective or group's: which member a
+	// journey's page comes from.
+	BurnRate   *float64
+	BurnWindow string
 }
 
 // PeriodTotalsQuery reads the events every SLO recorded over its own
@@ -73,39 +74,26 @@ func journeyMembers(s *slo.SLO, recorded func(service, name string) memberSeries
 			}
 		}
 		if w := s.Alerting.ExhaustionWindow(); w > 0 {
-			for _, v := range memberValues(m, rec.burns, series.WindowValue(w)) {
+			out[i].BurnWindow = series.WindowValue(w)
+			for _, v := range memberValues(m, rec.burns, out[i].BurnWindow) {
 				if out[i].BurnRate == nil || v > *out[i].BurnRate {
 					out[i].BurnRate = &v
 				}
 			}
 		}
-		if s.SLI.Aggregation == slo.AggregateEvents {
+		if !s.SLI.ReadsRatios() {
 			spent[i] = memberErrors(m, rec, s.BudgetWindow())
 			continue
 		}
-		ratios := memberValues(m, rec.ratios, s.BudgetWindow())
 		// As the journey's rules read it: the worst group's ratio.
-		for _, r := range ratios {
+		for _, r := range memberValues(m, rec.ratios, s.BudgetWindow()) {
 			if spent[i] == nil || r > *spent[i] {
 				spent[i] = &r
 			}
 		}
-		if spent[i] != nil && s.SLI.Aggregation == slo.AggregateWeighted {
-			*spent[i] *= m.Weight
-		}
 	}
-	total := 0.0
-	for _, v := range spent {
-		if v == nil {
-			return out
-		}
-		total += *v
-	}
-	if total > 0 {
-		for i, v := range spent {
-			share := *v / total
-			out[i].Share = &share
-		}
+	for i, share := range s.SLI.SpendingShares(spent) {
+		out[i].Share = share
 	}
 	return out
 }

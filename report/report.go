@@ -180,8 +180,7 @@ func journeyShares(rows []Row, services []*slo.Service) {
 				continue
 			}
 			members := make([]Member, len(s.SLI.Members))
-			spent := make([]float64, len(s.SLI.Members))
-			known, total := true, 0.0
+			spent := make([]*float64, len(s.SLI.Members))
 			for i, m := range s.SLI.Members {
 				members[i] = Member{Service: m.Service, SLO: m.SLO}
 				if m.Threshold > 0 {
@@ -190,21 +189,16 @@ func journeyShares(rows []Row, services []*slo.Service) {
 				row := byKey[key{m.Service, m.SLO, members[i].Threshold}]
 				switch {
 				case row == nil || len(m.Groups) > 0 || row.Events == 0:
-					known = false
-				case s.SLI.Aggregation == slo.AggregateEvents:
-					spent[i] = row.BadEvents
-				case s.SLI.Aggregation == slo.AggregateWeighted:
-					spent[i] = m.Weight * row.BadEvents / row.Events
+				case s.SLI.ReadsRatios():
+					ratio := row.BadEvents / row.Events
+					spent[i] = &ratio
 				default:
-					spent[i] = row.BadEvents / row.Events
+					bad := row.BadEvents
+					spent[i] = &bad
 				}
-				total += spent[i]
 			}
-			if known && total > 0 {
-				for i := range members {
-					share := spent[i] / total
-					members[i].Share = &share
-				}
+			for i, share := range s.SLI.SpendingShares(spent) {
+				members[i].Share = share
 			}
 			for i := range rows {
 				if rows[i].Service == s.Service && rows[i].SLO == s.Name {

@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/budget"
-	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/gate"
-	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/serve/api"
 	"github.com/slokit/slokit/slo"
 	"github.com/slokit/slokit/store"
@@ -155,7 +153,7 @@ func frozenByJourneys(byService map[string][]servedState, states []servedState) 
 			continue
 		}
 		journey := st
-		journey.mostSpent, journey.burningFastest = mostSpent(st.Members), burningFastest(st.Members, st.Tiers)
+		journey.mostSpent, journey.burningFastest = mostSpent(st.Members), burningFastest(st.Members)
 		for _, svc := range st.Policy.Freezes {
 			if svc != st.Service {
 				byService[svc] = append(byService[svc], journey)
@@ -191,7 +189,7 @@ func mostSpent(members []budget.Member) string {
 // burningFastest names the journey member burning its budget fastest over
 // the journey's exhaustion window (budget.Member.BurnRate), the one its
 // page comes from; empty when none has a burn rate.
-func burningFastest(members []budget.Member, tiers []budget.TierBurn) string {
+func burningFastest(members []budget.Member) string {
 	var fastest *budget.Member
 	for i, m := range members {
 		if m.BurnRate != nil && (fastest == nil || *m.BurnRate > *fastest.BurnRate) {
@@ -201,13 +199,7 @@ func burningFastest(members []budget.Member, tiers []budget.TierBurn) string {
 	if fastest == nil {
 		return ""
 	}
-	var window time.Duration
-	for _, t := range tiers {
-		if t.Severity == burnrate.Page && (window == 0 || t.Long < window) {
-			window = t.Long
-		}
-	}
-	return fmt.Sprintf("burning fastest: %s/%s (%sx over %s)", fastest.Service, fastest.SLO, strconv.FormatFloat(math.Round(*fastest.BurnRate*10)/10, 'f', -1, 64), series.WindowValue(window))
+	return fmt.Sprintf("burning fastest: %s/%s (%sx over %s)", fastest.Service, fastest.SLO, strconv.FormatFloat(math.Round(*fastest.BurnRate*10)/10, 'f', -1, 64), fastest.BurnWindow)
 }
 
 // percentText writes a ratio in percent to a tenth: -0.8 is "-80".

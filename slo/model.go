@@ -235,6 +235,35 @@ func (sli SLI) ratiosOnly() string {
 	return sli.Aggregation + " journeys"
 }
 
+// SpendingShares turns what each of a journey's members spent into its
+// share of the journey's spending, from 0 to 1. spent[i] is member i's
+// errors for a journey that counts events, its error ratio for one that
+// ReadsRatios (nil when it has no figure); a weighted journey weighs the
+// ratios, as its rules do. Every share is nil while a member has no
+// figure, or nothing was spent: a part of an unknown whole would mislead.
+func (sli SLI) SpendingShares(spent []*float64) []*float64 {
+	shares := make([]*float64, len(spent))
+	weighted := make([]float64, len(spent))
+	total := 0.0
+	for i, v := range spent {
+		if v == nil {
+			return shares
+		}
+		weighted[i] = *v
+		if sli.Aggregation == AggregateWeighted {
+			weighted[i] *= sli.Members[i].Weight
+		}
+		total += weighted[i]
+	}
+	if total > 0 {
+		for i, v := range weighted {
+			share := v / total
+			shares[i] = &share
+		}
+	}
+	return shares
+}
+
 // MaxJourneyMembers bounds a journey's members: each is a selector its
 // base increments read at every evaluation.
 const MaxJourneyMembers = 50

@@ -3,7 +3,6 @@ package importer
 import (
 	"fmt"
 	"math/big"
-	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -163,7 +162,8 @@ func compositeDependencies(n nodes, parts []compositePart) *yaml.Node {
 	deps := n.sequence("spec.objectives")
 	for _, p := range parts {
 		dep := n.mapping("spec.objectives")
-		dep.Content = slices.Clone(p.member.Content[:4]) // its service and slo
+		set(dep, schema.KeyService, strictyaml.MappingValue(p.member, schema.KeyService))
+		set(dep, schema.KeySlo, strictyaml.MappingValue(p.member, schema.KeySlo))
 		deps.Content = append(deps.Content, dep)
 	}
 	return deps

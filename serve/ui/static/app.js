@@ -70,10 +70,6 @@ function link(text, href) {
   return a;
 }
 
-function sloHref(s) {
-  return "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
-}
-
 function serviceHref(service) {
   return "/ui/service.html?service=" + encodeURIComponent(service);
 }

@@ -70,6 +70,11 @@ function worse(a, b) {
   return (statusRank[a.status] ?? 9) - (statusRank[b.status] ?? 9) || (a.remaining ?? Infinity) - (b.remaining ?? Infinity);
 }
 
+// sloHref is the address of an SLO's page (s: its service and slo).
+function sloHref(s) {
+  return "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
+}
+
 // groupText writes a state's (or history objective's) group as
 // "provider=a, region=eu"; empty for an SLO that is not grouped.
 function groupText(s) {

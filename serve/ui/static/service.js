@@ -42,7 +42,7 @@ async function loadSLOs() {
     document.getElementById("slos").replaceChildren(...mine.map(s => {
       const li = document.createElement("li");
       const a = document.createElement("a");
-      a.href = "/ui/slo.html?service=" + encodeURIComponent(s.service) + "&slo=" + encodeURIComponent(s.slo);
+      a.href = sloHref(s);
       a.textContent = s.slo;
       const group = groupText(s);
       const status = document.createElement("span");

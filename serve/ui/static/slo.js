@@ -154,7 +154,7 @@ function memberText(m) {
 // sloLink links to an SLO's page.
 function sloLink(service, slo, threshold) {
   const a = document.createElement("a");
-  a.href = "/ui/slo.html?service=" + encodeURIComponent(service) + "&slo=" + encodeURIComponent(slo);
+  a.href = sloHref({ service, slo });
   a.textContent = service + "/" + slo + (threshold ? " < " + threshold : "");
   return a;
 }
