@@ -163,6 +163,14 @@ const (
 	// for a calendar period its nominal length, which alerting windows are
 	// scaled to).
 	PeriodLabel = "period"
+	// RegionLabelLabel names the label that tells an SLO's regions apart
+	// (regions.label), RegionsLabel lists the regions expected to report,
+	// comma-separated (absent when none are named), and RegionGateLabel
+	// says what a deploy to one region is judged by (both, region,
+	// global). All absent for an SLO not tracked by region.
+	RegionLabelLabel = "region_label"
+	RegionsLabel     = "regions"
+	RegionGateLabel  = "region_gate"
 )
 
 // Labels slokit puts on recorded series and alerts.
@@ -250,4 +258,20 @@ const (
 	// SLO, when it is for one SLO only); the rules read it.
 	ExportedMaintenance = "slokit_maintenance_active"
 	ExportedBurnRate    = "slokit_slo_burn_rate"
+)
+
+// Series of the two tiers of rules slokit writes for SLOs tracked with a
+// Prometheus per region (generate --tier edge, --tier global).
+const (
+	// EdgeTotal is what a region's Prometheus records: the events of
+	// each base window, read from its raw series (window: the base
+	// window). It reaches the global evaluator with the region's label
+	// (and an HA pair's replica label), by federation or remote write.
+	EdgeTotal = "slo:sli_total:edge_increase"
+	// EdgeErrors is EdgeTotal for bad events.
+	EdgeErrors = "slo:sli_errors:edge_increase"
+	// RegionReporting is, on the global evaluator, 1 for each expected
+	// region whose base increments arrived in the last base window and 0
+	// for one whose did not (label: the region label).
+	RegionReporting = "slo:region:reporting"
 )

@@ -44,6 +44,7 @@ const minPeriod = 24 * time.Hour
 // every semantic rule and pointing each problem at its YAML node.
 type converter struct {
 	*strictyaml.Document
+	regions *Regions // the service's, shared by its SLOs
 }
 
 func (c *converter) convert(doc *specDocument) *Service {
@@ -58,6 +59,7 @@ func (c *converter) convert(doc *specDocument) *Service {
 	}
 	names := map[string]string{}
 	serviceWindows := c.convertMaintenance(doc.Maintenance, "maintenance")
+	c.regions = c.convertRegions(doc.Regions, "regions")
 	for i := range doc.SLOs {
 		path := fmt.Sprintf("slos[%d]", i)
 		s := c.convertSLO(doc, &doc.SLOs[i], path, serviceWindows)
@@ -126,6 +128,11 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string, serv
 	}
 	c.convertObjectives(s, in, path)
 	c.convertGrouping(s, path)
+	if c.regions != nil {
+		r := *c.regions
+		s.Regions = &r
+		c.checkRegions(s, path)
+	}
 	c.convertAlerting(s, in.Alerting, path)
 	s.Maintenance = append(slices.Clone(serviceWindows), c.convertMaintenance(in.Maintenance, path+".maintenance")...)
 	switch {

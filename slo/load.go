@@ -38,7 +38,7 @@ func parse(data []byte, reg *importer.Registry, each func(importer.Document, *Se
 		d := strictyaml.Decode(nd.Root, &doc)
 		var svc *Service
 		if !d.TooLarge() {
-			svc = (&converter{d}).convert(&doc)
+			svc = (&converter{Document: d}).convert(&doc)
 		}
 		diags = append(diags, d.Diags...)
 		if svc != nil && d.ErrorCount() == 0 {

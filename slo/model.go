@@ -73,6 +73,9 @@ type SLO struct {
 	// Maintenance are the service's and the SLO's planned maintenance
 	// windows.
 	Maintenance []MaintenanceWindow
+	// Regions, when the service names them, say how the SLO is tracked
+	// with a Prometheus per region (RegionsOrDefault).
+	Regions *Regions
 	// DependsOn are the SLOs this one depends on: while one of them pages,
 	// this one's pages are held back.
 	DependsOn []Dependency

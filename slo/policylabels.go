@@ -29,7 +29,7 @@ func PolicyLabelNames() []string {
 	return []string{series.PeriodLabel, series.WarnBelowLabel, series.FreezeOnPageLabel, series.AllowDuringFreezeLabel,
 		series.AlertLabel, series.ExhaustionWindowLabel, series.TiersLabel, series.GroupingLabel,
 		series.PageSeverityLabel, series.TicketSeverityLabel, series.CalendarLabel, series.TimeZoneLabel, series.FreezesLabel,
-		series.JourneyLabel, series.MembersLabel}
+		series.JourneyLabel, series.MembersLabel, series.RegionLabelLabel, series.RegionsLabel, series.RegionGateLabel}
 }
 
 // PolicyLabels returns the labels of the SLO's Policy series, without its
@@ -73,6 +73,13 @@ func PolicyLabels(s *SLO) map[string]string {
 	}
 	if len(s.Policy.Freezes) > 0 {
 		ls[series.FreezesLabel] = strings.Join(s.Policy.Freezes, ",")
+	}
+	if r := s.Regions; r != nil {
+		ls[series.RegionLabelLabel] = r.Label
+		ls[series.RegionGateLabel] = string(r.Gate)
+		if len(r.Expected) > 0 {
+			ls[series.RegionsLabel] = strings.Join(r.Expected, ",")
+		}
 	}
 	if s.SLI.Kind == Journey {
 		ls[series.JourneyLabel] = s.SLI.Aggregation
@@ -234,6 +241,9 @@ func ApplyPolicyLabels(s *SLO, ls map[string]string) error {
 	} else if ok {
 		s.SLI = sli
 	}
+	if err := regionsOf(s, ls); err != nil {
+		return err
+	}
 	s.Grouping = nil
 	for _, l := range splitList(ls[series.GroupingLabel]) {
 		if !model.LabelName(l).IsValidLegacy() || strings.HasPrefix(l, "__") {
@@ -299,4 +309,33 @@ func policyOf(ls map[string]string) (Policy, error) {
 		p.Freezes = append(p.Freezes, svc)
 	}
 	return p, nil
+}
+
+// regionsOf reads an SLO's regions from its Policy series' labels: none
+// without a region label.
+func regionsOf(s *SLO, ls map[string]string) error {
+	label := ls[series.RegionLabelLabel]
+	if label == "" {
+		s.Regions = nil
+		return nil
+	}
+	if !model.LabelName(label).IsValidLegacy() || strings.HasPrefix(label, "__") {
+		return fmt.Errorf("%s: %q is not a label name", series.RegionLabelLabel, label)
+	}
+	r := DefaultRegions()
+	r.Label = label
+	if g := RegionGate(ls[series.RegionGateLabel]); g != "" {
+		if !slices.Contains(RegionGates(), g) {
+			return fmt.Errorf("%s %q is not one of both, region, global", series.RegionGateLabel, g)
+		}
+		r.Gate = g
+	}
+	for _, name := range splitList(ls[series.RegionsLabel]) {
+		if !ValidName(name) || len(r.Expected) == maxRegions {
+			return fmt.Errorf("%s: %q is not a region name, or one too many", series.RegionsLabel, name)
+		}
+		r.Expected = append(r.Expected, name)
+	}
+	s.Regions = &r
+	return nil
 }

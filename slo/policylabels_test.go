@@ -50,7 +50,7 @@ func TestPolicyLabelsRoundTrip(t *testing.T) {
 				got.Policy.WarnBelow != s.Policy.WarnBelow || got.Policy.FreezeOnPage != s.Policy.FreezeOnPage || !slices.Equal(got.Policy.Freezes, s.Policy.Freezes) ||
 				!reflect.DeepEqual(withoutFor(got.Alerting.Tiers), withoutFor(s.Alerting.Tiers)) || !reflect.DeepEqual(got.Grouping, s.Grouping) ||
 				got.Alerting.Name != s.Alerting.Name || (got.Calendar == nil) != (s.Calendar == nil) ||
-				got.SLI.Aggregation != s.SLI.Aggregation || !reflect.DeepEqual(withoutPlace(got.SLI.Members), withoutPlace(s.SLI.Members)) {
+				got.SLI.Aggregation != s.SLI.Aggregation || !reflect.DeepEqual(got.Regions, s.Regions) || !reflect.DeepEqual(withoutPlace(got.SLI.Members), withoutPlace(s.SLI.Members)) {
 				t.Errorf("%s/%s: read back differently:\n got %+v\nwant %+v", s.Service, s.Name, got, s)
 			}
 		}

@@ -35,6 +35,7 @@ var referenceTables = []struct{ typ, title string }{
 	{"specPolicy", "Error-budget policy: `policy`, `slos[].policy`"},
 	{"specMaintenance", "Maintenance window: `maintenance[]`, `slos[].maintenance[]`"},
 	{"specWeekly", "Weekly window: `maintenance[].weekly`"},
+	{"specRegions", "Regions: `regions`"},
 }
 
 // The spec reference's field tables are generated from the spec types in

@@ -44,8 +44,29 @@ type specDocument struct {
 	// Planned maintenance windows of every SLO of the service: their events
 	// count neither toward the SLIs nor the budgets.
 	Maintenance []specMaintenance `yaml:"maintenance"`
+	// How the service's SLOs are tracked over regions, each with its own
+	// Prometheus: generate --tier edge writes what each region evaluates,
+	// --tier global a budget per region and one over all of them.
+	Regions *specRegions `yaml:"regions"`
 	// The service's SLOs. Required.
 	SLOs []specSLO `yaml:"slos"`
+}
+
+type specRegions struct {
+	// The label that names the region on every series a region sends (an
+	// external label of its Prometheus, or one vmagent adds). Default: region.
+	Label string `yaml:"label"`
+	// The regions that must report: one that sends nothing is counted as
+	// missing data (slo:region:reporting), not as a region without traffic.
+	Expected []string `yaml:"expected"`
+	// The label that tells the Prometheus servers of a region's HA pair
+	// apart; a region's series count once whatever its value. Default:
+	// prometheus_replica.
+	ReplicaLabel string `yaml:"replicaLabel"`
+	// What the deploy gate judges a deploy to one region by (?region=):
+	// both (that region's budget and the global one), region or global.
+	// Default: both.
+	Gate string `yaml:"gate"`
 }
 
 type specMaintenance struct {

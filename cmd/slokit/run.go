@@ -275,6 +275,8 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	dashboards := fs.String("dashboards", "", "also write Grafana dashboard JSON into this folder (see slokit dashboards)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	check := fs.Bool("check", false, "write nothing; exit 1, naming the files, when -o DIR (and --dashboards) differ from what the specs generate")
+	tier := fs.String("tier", "", "with a Prometheus per region: edge (what each region evaluates over its raw series) or global (what one evaluator runs over the regions' recorded series); default: every rule, for one Prometheus")
+	region := fs.String("region", "", "with --tier edge: label what the edge records with this region's name (default: the region label comes from the Prometheus' external labels)")
 	objects := addObjectFlags(fs)
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
@@ -291,13 +293,13 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if *format == alertmanagerFormat {
-		if *check || *dashboards != "" || !objects.meta().Empty() {
-			fmt.Fprintln(stderr, "slokit generate: --format alertmanager takes no --check, --dashboards, --namespace, --label or --annotation")
+		if *check || *dashboards != "" || !objects.meta().Empty() || *tier != "" || *region != "" {
+			fmt.Fprintln(stderr, "slokit generate: --format alertmanager takes no --check, --dashboards, --namespace, --label, --annotation, --tier or --region")
 			return exitUsage
 		}
 		return generateAlertmanager(paths, *out, specReading{strict: *strict, maxFileBytes: *maxBytes}, stdout, stderr)
 	}
-	output, ok := rulesOutput(*format, objects, stderr)
+	output, ok := rulesOutput(*format, objects, promrules.Tier(*tier), *region, stderr)
 	if !ok {
 		return exitUsage
 	}
@@ -339,14 +341,18 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if *out != "-" {
-		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", f, *out, summary(services))
+		what := string(f)
+		if output.Tier != promrules.TierAll {
+			what += " " + string(output.Tier) + "-tier"
+		}
+		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", what, *out, summary(services))
 	}
 	return exitOK
 }
 
 // rulesOutput is the rule output --format and the object flags ask for,
 // or false, having said why.
-func rulesOutput(format string, objects objectFlags, stderr io.Writer) (promrules.Output, bool) {
+func rulesOutput(format string, objects objectFlags, tier promrules.Tier, region string, stderr io.Writer) (promrules.Output, bool) {
 	f := promrules.Format(format)
 	if err := promrules.Check(f, nil); err != nil {
 		if !slices.Contains(strings.Split(promrules.FormatList(), ", "), format) {
@@ -356,7 +362,11 @@ func rulesOutput(format string, objects objectFlags, stderr io.Writer) (promrule
 		fmt.Fprintf(stderr, "slokit generate: --format: %v\n", err)
 		return promrules.Output{}, false
 	}
-	output := promrules.Output{Format: f, Objects: objects.meta()}
+	if tier != promrules.TierAll && !slices.Contains(promrules.Tiers(), tier) {
+		fmt.Fprintf(stderr, "slokit generate: --tier: unknown tier %q: use edge or global\n", tier)
+		return promrules.Output{}, false
+	}
+	output := promrules.Output{Format: f, Objects: objects.meta(), Tier: tier, Region: region}
 	if err := output.Check(nil); err != nil {
 		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
 		return promrules.Output{}, false

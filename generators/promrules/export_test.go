@@ -20,7 +20,7 @@ func WriteGroupsForTest(b *bytes.Buffer, groups []rulefmt.RuleGroup) {
 // in and as writeGroup writes Group's.
 func ShapeAndGroupTextForTest(s *slo.SLO) (filled, direct string) {
 	var f, d bytes.Buffer
-	newShapes("").write(&f, s)
+	newShapes("", TierAll).write(&f, s)
 	writeGroup(&d, "", Group(s))
 	return f.String(), d.String()
 }

@@ -44,6 +44,14 @@ func Formats() []Format {
 type Output struct {
 	Format  Format
 	Objects generators.ObjectMeta
+	// Tier is the part of the rules to write (TierAll: all of them, for
+	// one Prometheus).
+	Tier Tier
+	// Region, for the edge tier, labels what it records with the region's
+	// name, for a Prometheus whose external labels do not name it (or the
+	// one that runs the global tier as well, whose own series carry no
+	// external labels).
+	Region string
 }
 
 // Check reports whether the services can be written as o says: a known
@@ -51,7 +59,13 @@ type Output struct {
 // native histograms, which exist only in Prometheus, not for
 // VictoriaMetrics.
 func (o Output) Check(services []*slo.Service) error {
-	errs := []error{Check(o.Format, services), o.Objects.Check()}
+	errs := []error{Check(o.Format, services), o.Objects.Check(), checkTier(o.Tier, services)}
+	switch {
+	case o.Region != "" && o.Tier != TierEdge:
+		errs = append(errs, fmt.Errorf("a region names what the edge tier records: use --tier %s", TierEdge))
+	case o.Region != "" && !slo.ValidName(o.Region):
+		errs = append(errs, fmt.Errorf("%q is not a valid region name: use letters, digits, '.', '_' and '-'", o.Region))
+	}
 	if o.Format == FormatPrometheus && !o.Objects.Empty() {
 		errs = append(errs, fmt.Errorf("a namespace, labels and annotations apply to Kubernetes objects: use --format %s or %s", FormatPrometheusOperator, FormatVictoriaMetrics))
 	}
@@ -112,7 +126,7 @@ func Write(w io.Writer, o Output, services []*slo.Service) error {
 	if f == FormatPrometheus {
 		bw.WriteString("groups:\n")
 	}
-	next, stop := iter.Pull(renderedGroups(f, services))
+	next, stop := iter.Pull(renderedGroups(o, services))
 	defer stop()
 	for i, svc := range services {
 		if f == FormatPrometheus {
@@ -147,6 +161,9 @@ func writeObjects(bw *bufio.Writer, o Output, svc *slo.Service, next func() ([]b
 	groups := 0
 	for range svc.SLOs {
 		group, _ := next()
+		if len(group) == 0 {
+			continue // no rules in this tier
+		}
 		if groups > 0 && size+len(group) > MaxObjectBytes {
 			part++
 			bw.WriteString("---\n")
@@ -170,7 +187,7 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 			return
 		}
 		f := o.Format
-		next, stop := iter.Pull(renderedGroups(f, services))
+		next, stop := iter.Pull(renderedGroups(o, services))
 		defer stop()
 		for _, svc := range services {
 			// The service's groups first, to size the file once.
@@ -179,6 +196,9 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 			for i := range groups {
 				groups[i], _ = next()
 				size += len(groups[i])
+			}
+			if size == 4<<10 && len(groups) > 0 {
+				continue // none of the service's SLOs has rules in this tier
 			}
 			var b bytes.Buffer
 			b.Grow(size)
@@ -207,16 +227,17 @@ func Files(o Output, services []*slo.Service) iter.Seq2[generators.File, error] 
 // renderedGroups compiles and renders the group of every SLO of the
 // services, in order, on every core (parallel.Ordered): a plain rule
 // file's groups are not indented, a Kubernetes object's are.
-func renderedGroups(f Format, services []*slo.Service) iter.Seq[[]byte] {
+func renderedGroups(o Output, services []*slo.Service) iter.Seq[[]byte] {
 	var all []*slo.SLO
 	for _, svc := range services {
 		all = append(all, svc.SLOs...)
 	}
 	indent := "  "
-	if f == FormatPrometheus {
+	if o.Format == FormatPrometheus {
 		indent = ""
 	}
-	shapes := newShapes(indent)
+	shapes := newShapes(indent, o.Tier)
+	shapes.region = o.Region
 	return parallel.Ordered(len(all), func(i int) []byte {
 		var b bytes.Buffer
 		shapes.write(&b, all[i])

@@ -21,6 +21,9 @@ import (
 // full), or nils for SLIs whose raw series cannot tell.
 func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.Expr) {
 	s := b.slo
+	if b.tier == TierGlobal {
+		return nil, nil
+	}
 	g := s.Grouping
 	delta := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
 		now := sel.VectorSelector()
@@ -102,6 +105,9 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 	totalMinus := func(good parser.Expr) parser.Expr {
 		return call("clamp_min", binary(parser.SUB, totalBase(), good, on(g...)), num(0))
 	}
+	if b.tier == TierGlobal && s.SLI.Kind != slo.Journey {
+		return b.regionIncrements(v, series.EdgeTotal), zeroIfAbsent(b.regionIncrements(v, series.EdgeErrors))
+	}
 	switch s.SLI.Kind {
 	case slo.Ratio:
 		total = increase(s.SLI.Total)
@@ -152,11 +158,11 @@ func (b *builder) journeyRatio(w time.Duration) parser.Expr {
 	for i, m := range s.SLI.Members {
 		var r parser.Expr
 		if w == s.Period {
-			r = memberSelector(m, series.ErrorRatio, true, eq(series.WindowLabel, s.BudgetWindow()))
+			r = b.member(m, series.ErrorRatio, true, eq(series.WindowLabel, s.BudgetWindow()))
 		} else {
 			// The objective's series carries no group.
-			budget := binary(parser.SUB, num(1), memberSelector(m, series.Objective, false), nil)
-			r = binary(parser.MUL, memberSelector(m, series.BurnRate, true, eq(series.WindowLabel, b.window(w))), budget,
+			budget := binary(parser.SUB, num(1), b.member(m, series.Objective, false), nil)
+			r = binary(parser.MUL, b.member(m, series.BurnRate, true, eq(series.WindowLabel, b.window(w))), budget,
 				onGroupLeft(series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel, series.ThresholdLabel))
 		}
 		ratios[i] = &parser.AggregateExpr{Op: parser.MAX, Expr: r}
@@ -201,11 +207,22 @@ func (b *builder) journeyIncrements(name string) parser.Expr {
 	reads := make([]parser.Expr, len(s.SLI.Members))
 	for i, m := range s.SLI.Members {
 		// Only the base increments carry the parity of their hour.
-		vs := memberSelector(m, name, true, labels.MustNewMatcher(labels.MatchNotEqual, series.HourParityLabel, ""))
+		vs := b.member(m, name, true, labels.MustNewMatcher(labels.MatchNotEqual, series.HourParityLabel, ""))
 		vs.OriginalOffset = s.BaseWindow / 2
 		reads[i] = call("sum_over_time", rangeOf(vs, s.BaseWindow-time.Millisecond))
 	}
 	return sumBy(nil, union(reads))
+}
+
+// member selects a journey member's recorded series as memberSelector
+// does. On the global tier it leaves out the series of a member's
+// regions: the member's group without a region label holds them all.
+func (b *builder) member(m slo.JourneyMember, name string, groups bool, extra ...*labels.Matcher) *parser.VectorSelector {
+	vs := memberSelector(m, name, groups, extra...)
+	if b.tier == TierGlobal {
+		vs.LabelMatchers = append(vs.LabelMatchers, eq(b.slo.RegionsOrDefault().Label, ""))
+	}
+	return vs
 }
 
 // memberSelector selects a journey member's recorded series name: its

@@ -69,11 +69,24 @@ func Groups(svc *slo.Service) []rulefmt.RuleGroup {
 	return groups
 }
 
-// Group compiles one SLO into its rule group.
+// Group compiles one SLO into its rule group, for one Prometheus that
+// sees every raw series.
 func Group(s *slo.SLO) rulefmt.RuleGroup {
-	b := &builder{slo: s, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{},
+	return compile(s, TierAll)
+}
+
+// compile compiles the rules of one SLO a tier holds.
+func compile(s *slo.SLO, t Tier) rulefmt.RuleGroup {
+	b := &builder{slo: s, tier: t, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{},
 		selectors: map[selectorKey][]*labels.Matcher{}, selectorText: map[**labels.Matcher]string{}}
 	b.totals = b.totalWindows()
+	if t == TierEdge {
+		b.edgeRules()
+		return rulefmt.RuleGroup{Name: GroupName(s), Interval: model.Duration(s.BaseWindow), Rules: b.rules}
+	}
+	if t == TierGlobal {
+		b.reportingRules()
+	}
 	if s.Calendar != nil {
 		b.calendarSlotRules()
 	}
@@ -103,6 +116,7 @@ func Group(s *slo.SLO) rulefmt.RuleGroup {
 }
 
 type builder struct {
+	tier         Tier
 	totals       []time.Duration // totalWindows, computed once
 	text         strings.Builder
 	selectors    map[selectorKey][]*labels.Matcher
@@ -278,11 +292,12 @@ func (b *builder) totalWindows() []time.Duration {
 // in.
 type count struct {
 	increments, hourToDate, hourly, daily, periodBlock string
+	edge                                               string // the edge tier's increments
 }
 
 var (
-	totalCount  = count{series.Total, series.HourToDateTotal, series.HourlyTotal, series.DailyTotal, series.PeriodBlockTotal}
-	errorsCount = count{series.Errors, series.HourToDateErrors, series.HourlyErrors, series.DailyErrors, series.PeriodBlockErrors}
+	totalCount  = count{series.Total, series.HourToDateTotal, series.HourlyTotal, series.DailyTotal, series.PeriodBlockTotal, series.EdgeTotal}
+	errorsCount = count{series.Errors, series.HourToDateErrors, series.HourlyErrors, series.DailyErrors, series.PeriodBlockErrors, series.EdgeErrors}
 )
 
 func fmtNum(f float64) string {

@@ -116,7 +116,16 @@ func TestEveryExpressionParsesAsPromQLAndMetricsQLAndPrintsAsPrometheusDoes(t *t
 	p := parser.NewParser(parser.Options{})
 	exprs := 0
 	for _, svc := range loadInputs(t) {
-		for _, g := range promrules.Groups(svc) {
+		groups := promrules.Groups(svc)
+		// And each tier's, for a Prometheus per region.
+		for _, s := range svc.SLOs {
+			for _, tier := range promrules.Tiers() {
+				if g, ok := promrules.TierGroup(s, tier); ok {
+					groups = append(groups, g)
+				}
+			}
+		}
+		for _, g := range groups {
 			for _, r := range g.Rules {
 				exprs++
 				expr, err := p.ParseExpr(r.Expr)

@@ -100,6 +100,8 @@ func sliSelectors(sli *slo.SLI) [5]**slo.Selector {
 // file's, or a Kubernetes object's), and is safe for concurrent use.
 type shapes struct {
 	indent string
+	tier   Tier
+	region string
 	mu     sync.Mutex
 	byKey  map[string][]*shape
 	filled atomic.Int64 // groups written by filling in a shape, for tests
@@ -121,8 +123,8 @@ type segment struct {
 	extras []string
 }
 
-func newShapes(indent string) *shapes {
-	return &shapes{indent: indent, byKey: map[string][]*shape{}}
+func newShapes(indent string, t Tier) *shapes {
+	return &shapes{indent: indent, tier: t, byKey: map[string][]*shape{}}
 }
 
 // write writes the rule group of s to b, as writeGroup(b, indent,
@@ -139,7 +141,9 @@ func (c *shapes) write(b *bytes.Buffer, s *slo.SLO) {
 		}
 	}
 	b.Grow(bytesPerSLO)
-	writeGroup(b, c.indent, Group(s))
+	if g, ok := tierGroup(s, c.tier, c.region); ok {
+		writeGroup(b, c.indent, g)
+	}
 }
 
 // shape returns the shape of proxy, compiling it the first time.
@@ -154,7 +158,9 @@ func (c *shapes) shape(proxy *slo.SLO) *shape {
 	}
 	c.mu.Unlock()
 	var b bytes.Buffer
-	writeGroup(&b, c.indent, Group(proxy))
+	if g, ok := tierGroup(proxy, c.tier, c.region); ok {
+		writeGroup(&b, c.indent, g)
+	}
 	sh := &shape{proxy: *proxy, text: cut(b.String()), size: b.Len()}
 	c.mu.Lock()
 	c.byKey[key] = append(c.byKey[key], sh)

@@ -158,7 +158,7 @@ func TestShapesWriteWhatGroupWrites(t *testing.T) {
 		t.Fatalf("only %d SLOs to compare", len(all))
 	}
 	for _, indent := range []string{"", "  "} {
-		c := newShapes(indent)
+		c := newShapes(indent, TierAll)
 		for _, s := range all {
 			var want, got bytes.Buffer
 			writeGroup(&want, indent, Group(s))

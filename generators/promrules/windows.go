@@ -100,6 +100,9 @@ func hourParity() parser.Expr {
 
 // baseSeries selects the base increments of one count, of both parities.
 func (b *builder) baseSeries(v variant, n count) *parser.VectorSelector {
+	if b.tier == TierEdge {
+		return b.recorded(n.edge, v, series.WindowLabel, b.window(b.slo.BaseWindow))
+	}
 	return b.recorded(n.increments, v, series.WindowLabel, b.window(b.slo.BaseWindow))
 }
 
