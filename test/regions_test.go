@@ -1,0 +1,344 @@
+package test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/storage"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/internal/fixture"
+	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
+)
+
+// regionSpec is the order API tracked in two regions.
+var regionSpec = fixture.OrderAPISpec(fixture.OrderAPIOptions{ServiceYAML: "regions: {expected: [eu-west-1, us-east-1]}"})
+
+// region is one region of the test: its traffic (requests per minute and
+// error ratio in the history, per scrape live), its exporter, and where
+// its Prometheus listens.
+type region struct {
+	name      string
+	perMinute float64 // the history's requests per minute; live, per second
+	ratio     float64 // the history's error ratio
+	exp       *rateExporter
+	addr      string
+}
+
+// rateExporter serves http_requests_total growing by rate requests on
+// every scrape, half of them failing while failing is set.
+type rateExporter struct {
+	mu      sync.Mutex
+	rate    float64
+	ok, bad float64
+	failing atomic.Bool
+}
+
+func (e *rateExporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.failing.Load() {
+		e.ok += e.rate / 2
+		e.bad += e.rate / 2
+	} else {
+		e.ok += e.rate
+	}
+	fmt.Fprintf(w, "# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} %g\nhttp_requests_total{code=\"500\"} %g\n", e.ok, e.bad)
+}
+
+// regionHistory is 30 days of what the regions' edge tiers recorded, as
+// they reach the global evaluator (with their external labels and the
+// federation job's), and the global tier's rules evaluated over it on the
+// embedded engine: the history a global Prometheus that has run for a
+// month holds. It returns the engine and, per region, the exact events
+// and bad events of each minute.
+func regionHistory(t *testing.T, svcs []*slo.Service, regions []*region, start, end time.Time) (*engine.Engine, map[string][][2]float64) {
+	t.Helper()
+	e, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	var rules bytes.Buffer
+	if err := promrules.Write(&rules, promrules.Output{Format: promrules.FormatPrometheus, Tier: promrules.TierGlobal}, svcs); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "global.yaml")
+	if err := os.WriteFile(file, rules.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.LoadRules(file); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string][][2]float64{}
+	app := e.Appender(context.Background())
+	for _, r := range regions {
+		id := []string{"service", "order-api", "slo", "availability", "window", "1m", "region", r.name,
+			"prometheus_replica", r.name + "-a", "job", "federate", "instance", r.addr}
+		total := labels.FromStrings(append([]string{labels.MetricName, series.EdgeTotal}, id...)...)
+		errs := labels.FromStrings(append([]string{labels.MetricName, series.EdgeErrors}, id...)...)
+		var tref, eref storage.SeriesRef
+		for ts := start; !ts.After(end); ts = ts.Add(time.Minute) {
+			// A night-time burst of errors on the 10th day, in this
+			// region only.
+			ratio := r.ratio
+			if ts.Sub(start) > 10*24*time.Hour && ts.Sub(start) < 10*24*time.Hour+20*time.Minute && r.name == "eu-west-1" {
+				ratio = 0.05
+			}
+			n, bad := r.perMinute, r.perMinute*ratio
+			counts[r.name] = append(counts[r.name], [2]float64{n, bad})
+			if tref, err = app.AddRef(tref, total, ts.UnixMilli(), n); err != nil {
+				t.Fatal(err)
+			}
+			if eref, err = app.AddRef(eref, errs, ts.UnixMilli(), bad); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := app.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Backfill(context.Background(), start, end.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	return e, counts
+}
+
+// writeHistory writes what a global Prometheus reads of the history as
+// OpenMetrics: the blocks (hourly, daily) whole, every other series over
+// the last three hours and around the start of each window the rules
+// subtract (hour to date 6h, 1d, 3d and 30d ago).
+func writeHistory(t *testing.T, e *engine.Engine, path string, start, end time.Time) {
+	t.Helper()
+	m, err := e.QueryMatrix(context.Background(), fmt.Sprintf(`{__name__=~".+"}[%dm]`, int(end.Sub(start).Minutes())+1), end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := func(name string, ts time.Time) bool {
+		if strings.Contains(name, "hourly_increase") || strings.Contains(name, "daily_increase") {
+			return true
+		}
+		for _, ago := range []time.Duration{0, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour, 30 * 24 * time.Hour} {
+			if d := end.Add(-ago).Sub(ts); d > -10*time.Minute && d < 3*time.Hour {
+				return true
+			}
+		}
+		return false
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	for _, s := range m {
+		name := s.Metric.Get(labels.MetricName)
+		var ls []string
+		s.Metric.Range(func(l labels.Label) {
+			if l.Name != labels.MetricName {
+				ls = append(ls, l.Name+"="+strconv.Quote(l.Value))
+			}
+		})
+		head := name + "{" + strings.Join(ls, ",") + "}"
+		for _, p := range s.Floats {
+			if kept(name, time.UnixMilli(p.T)) {
+				fmt.Fprintf(w, "%s %s %s\n", head, strconv.FormatFloat(p.F, 'g', -1, 64), strconv.FormatFloat(float64(p.T)/1000, 'f', 3, 64))
+			}
+		}
+	}
+	w.WriteString("# EOF\n")
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two regions, each with its own Prometheus (Debian's) scraping its
+// exporter and evaluating the edge tier, and a global Prometheus that
+// federates both and evaluates the global tier over a month of history:
+// its 30-day budgets, per region and global, equal the exact ones; an
+// outage in the small region pages that region alone, and one in the
+// large region pages globally too.
+func TestRegionsOnRealPrometheusServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three Prometheus servers and waits for alerts")
+	}
+	promtool := requireTool(t, "promtool", "prometheus")
+	requireTool(t, "prometheus", "prometheus")
+	t.Parallel()
+	svcs := slotest.Services(t, regionSpec)
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "order-api.yaml")
+	if err := os.WriteFile(spec, []byte(regionSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The rules run every 5s instead of every minute, so the test takes
+	// a minute, not ten: each evaluation still adds a minute's increase,
+	// which weighs the live minutes twelvefold in every window, and the
+	// hourly blocks are recorded for the history only.
+	fast := func(text []byte) []byte { return bytes.ReplaceAll(text, []byte("interval: 1m\n"), []byte("interval: 5s\n")) }
+	edgeRules, globalRules := filepath.Join(dir, "edge.yaml"), filepath.Join(dir, "global.yaml")
+	if err := os.WriteFile(edgeRules, fast(slokit(t, "generate", "--tier", "edge", spec)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(globalRules, fast(slokit(t, "generate", "--tier", "global", spec)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// eu-west-1 serves 1% of the traffic: its outage burns its budget at
+	// 500x, the global one at 5x.
+	regions := []*region{
+		{name: "eu-west-1", perMinute: 600, ratio: 0.0002, exp: &rateExporter{rate: 10}},
+		{name: "us-east-1", perMinute: 60000, ratio: 0.0004, exp: &rateExporter{rate: 1000}},
+	}
+	for _, r := range regions {
+		srv := httptest.NewServer(r.exp)
+		t.Cleanup(srv.Close)
+		r.addr = freePort(t)
+		rdir := t.TempDir()
+		config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 5s
+  external_labels: {region: %s, prometheus_replica: %s-a}
+rule_files: [%q]
+scrape_configs:
+  - job_name: order-api
+    static_configs: [{targets: [%q]}]
+`, r.name, r.name, edgeRules, strings.TrimPrefix(srv.URL, "http://"))
+		if err := os.WriteFile(filepath.Join(rdir, "prometheus.yml"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		process(t, r.name+".log", "prometheus", "--config.file="+filepath.Join(rdir, "prometheus.yml"),
+			"--storage.tsdb.path="+filepath.Join(rdir, "tsdb"), "--web.listen-address="+r.addr)
+	}
+
+	// A month of history, up to a minute ago, into the global
+	// Prometheus' storage.
+	end := time.Now().UTC().Truncate(time.Minute).Add(-time.Minute)
+	start := end.Add(-31 * 24 * time.Hour)
+	hist, counts := regionHistory(t, svcs, regions, start, end)
+	gdir := t.TempDir()
+	om := filepath.Join(gdir, "history.om")
+	writeHistory(t, hist, om, start, end)
+	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(gdir, "tsdb")).CombinedOutput(); err != nil {
+		t.Fatalf("promtool: %v\n%s", err, out)
+	}
+	targets := fmt.Sprintf("%q, %q", regions[0].addr, regions[1].addr)
+	url, _ := startPrometheusWith(t, gdir, fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
+rule_files: [%q]
+scrape_configs:
+  - job_name: federate
+    honor_labels: true
+    metrics_path: /federate
+    params: {'match[]': ['{__name__=~"slo:sli_(total|errors):edge_increase"}']}
+    static_configs: [{targets: [%s]}]
+`, globalRules, targets))
+	prom, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRegionBudgets(t, prom, counts, end)
+	regionOutages(t, prom, regions)
+}
+
+// checkRegionBudgets waits for both regions to report through the global
+// evaluator, then holds its 30-day budgets, each region's and the global
+// one, to the exact ones of the history (to 0.5 points: the live minutes
+// add a little).
+func checkRegionBudgets(t *testing.T, prom *budget.HTTPQuerier, counts map[string][][2]float64, end time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	value := func(q string) (float64, string) {
+		v, err := prom.Query(ctx, q, time.Now())
+		if err != nil || len(v) != 1 {
+			return math.NaN(), fmt.Sprint(v, err)
+		}
+		return float64(v[0].Value), v.String()
+	}
+	eventually(t, 60*time.Second, "both regions reporting", func() (bool, string) {
+		v, s := value(`sum(` + series.RegionReporting + `{service="order-api"})`)
+		return v == 2, s
+	})
+	exact := func(names ...string) float64 {
+		var total, bad float64
+		for _, name := range names {
+			c := counts[name]
+			// The last 30 days of minutes.
+			for _, m := range c[len(c)-30*24*60:] {
+				total, bad = total+m[0], bad+m[1]
+			}
+		}
+		return 1 - bad/total/0.001
+	}
+	for _, tc := range []struct {
+		selector string
+		want     float64
+	}{
+		{`region="eu-west-1"`, exact("eu-west-1")},
+		{`region="us-east-1"`, exact("us-east-1")},
+		{`region=""`, exact("eu-west-1", "us-east-1")},
+	} {
+		got, s := value(series.BudgetRemaining + `{service="order-api",` + tc.selector + `}`)
+		t.Logf("remaining budget {%s}: %.4f, exact %.4f", tc.selector, got, tc.want)
+		if math.IsNaN(got) || math.Abs(got-tc.want) > 0.005 {
+			t.Errorf("remaining budget {%s} %s, exact %.4f", tc.selector, s, tc.want)
+		}
+	}
+}
+
+// regionOutages fails half the small region's requests: its page fires,
+// the global one does not; then the large region's: the global page
+// fires too.
+func regionOutages(t *testing.T, prom *budget.HTTPQuerier, regions []*region) {
+	t.Helper()
+	ctx := context.Background()
+	pages := func() (map[string]bool, string) {
+		v, err := prom.Query(ctx, `ALERTS{alertstate="firing",severity="page",service="order-api"}`, time.Now())
+		if err != nil {
+			return nil, err.Error()
+		}
+		firing := map[string]bool{}
+		for _, s := range v {
+			firing[string(s.Metric["region"])] = true
+		}
+		return firing, v.String()
+	}
+	began := time.Now()
+	regions[0].exp.failing.Store(true)
+	eventually(t, 90*time.Second, "eu-west-1 paging", func() (bool, string) {
+		p, s := pages()
+		return p["eu-west-1"], s
+	})
+	t.Logf("eu-west-1 paged %s after its outage began", time.Since(began).Round(time.Second))
+	// A while longer: the global burn stays under the page's factor.
+	for range 15 {
+		if p, s := pages(); p[""] || p["us-east-1"] {
+			t.Fatalf("an outage of 1%% of the traffic paged beyond its region: %s", s)
+		}
+		time.Sleep(time.Second)
+	}
+	began = time.Now()
+	regions[1].exp.failing.Store(true)
+	eventually(t, 90*time.Second, "the global page", func() (bool, string) {
+		p, s := pages()
+		return p[""] && p["us-east-1"], s
+	})
+	t.Logf("us-east-1 and the global budget paged %s after its outage began", time.Since(began).Round(time.Second))
+}
