@@ -232,8 +232,11 @@ func (b *builder) budgetLookups(v variant) (spent, gone string) {
 		args = append(args, "$labels."+series.ThresholdLabel)
 	}
 	for _, g := range b.slo.Grouping {
+		// A group can lack a grouping label (the global group of an SLO
+		// tracked by region lacks the region): vmalert's $labels gives nil
+		// for it, which printf would write as %!q(<nil>).
 		format = append(format, g+"=%q")
-		args = append(args, "$labels."+g)
+		args = append(args, `(or $labels.`+g+` "")`)
 	}
 	remaining := series.BudgetRemaining + "{" + strings.Join(format, ",") + "}"
 	spent = fmt.Sprintf("printf %q %s", "1 - "+remaining, strings.Join(args, " "))
