@@ -108,12 +108,34 @@ type State struct {
 	Members []Member
 	// DependsOn are the SLOs this one depends on (slo.SLO.DependsOn).
 	DependsOn []slo.Dependency
+	// Regions, for an SLO tracked by region, are its settings; its states
+	// are one per region (Region) and the global one (Region empty).
+	Regions *slo.Regions
+	Region  string
+	// MissingRegions, on the global state, are the expected regions whose
+	// edge series did not arrive: the global budget lacks their events.
+	MissingRegions []string
+}
+
+// Applies reports whether the state counts for a deploy to region (every
+// state counts for a deploy everywhere, region empty): an SLO not tracked
+// by region always does; a region's state for a deploy to that region, and
+// the global one, as the SLO's regions.gate says.
+func (s *State) Applies(region string) bool {
+	if region == "" || s.Regions == nil {
+		return true
+	}
+	if s.Region == "" {
+		return s.Regions.Gate != slo.GateRegionOnly
+	}
+	return s.Region == region && s.Regions.Gate != slo.GateGlobalOnly
 }
 
 // GateState is what the deploy gate needs of the state at now: data
 // older than staleAfter counts as none.
 func (s *State) GateState(now time.Time, staleAfter time.Duration) gate.SLOState {
-	g := gate.SLOState{Service: s.Service, SLO: s.SLO, Objective: s.Objective, Group: GroupText(s.Group), Policy: s.Policy, Remaining: 1}
+	g := gate.SLOState{Service: s.Service, SLO: s.SLO, Objective: s.Objective, Group: GroupText(s.Group), Policy: s.Policy, Remaining: 1,
+		MissingRegions: s.MissingRegions}
 	switch {
 	case s.DataTime == nil:
 		g.NoData = "the backend has no data for it (rules not loaded, or no traffic yet)"
@@ -166,13 +188,14 @@ func identity(m model.Metric, names []string) string {
 // ReadQueries are the instant queries Read sends, every SLO's series at
 // once: a fake backend answers them (serve/servetest).
 var ReadQueries = struct {
-	Remaining, BurnRates, ErrorRatios, FiringAlerts, Stamps string
+	Remaining, BurnRates, ErrorRatios, FiringAlerts, Stamps, MissingRegions string
 }{
-	Remaining:    series.BudgetRemaining,
-	BurnRates:    series.BurnRate,
-	ErrorRatios:  series.ErrorRatio,
-	FiringAlerts: `ALERTS{alertstate="firing"}`,
-	Stamps:       "timestamp(" + series.BurnRate + ")",
+	MissingRegions: series.RegionReporting + " == 0",
+	Remaining:      series.BudgetRemaining,
+	BurnRates:      series.BurnRate,
+	ErrorRatios:    series.ErrorRatio,
+	FiringAlerts:   `ALERTS{alertstate="firing"}`,
+	Stamps:         "timestamp(" + series.BurnRate + ")",
 }
 
 // RemainingQuery is the remaining budget of objective o of s, summed over
@@ -186,66 +209,59 @@ func RemainingQuery(s *slo.SLO, o slo.Objective) string {
 	return "sum(" + sloSelector(series.BudgetRemaining, s, extra...) + ")"
 }
 
-// Read returns the state of every objective of every SLO of services at t.
-func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) ([]State, error) {
-	query := func(expr string) (model.Vector, error) {
-		v, err := q.Query(ctx, expr, t)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", expr, err)
-		}
-		return v, nil
-	}
-	remaining, err := query(ReadQueries.Remaining)
-	if err != nil {
-		return nil, err
-	}
-	burns, err := query(ReadQueries.BurnRates)
-	if err != nil {
-		return nil, err
-	}
-	ratios, err := query(ReadQueries.ErrorRatios)
-	if err != nil {
-		return nil, err
-	}
-	firing, err := query(ReadQueries.FiringAlerts)
-	if err != nil {
-		return nil, err
-	}
-	stamps, err := query(ReadQueries.Stamps)
-	if err != nil {
-		return nil, err
-	}
-	var periodTotals model.Vector
-	if expr := PeriodTotalsQuery(services); expr != "" {
-		if periodTotals, err = query(expr); err != nil {
-			return nil, err
-		}
-	}
+// bySLO is what Read's queries answered of one SLO.
+type bySLO struct{ remaining, burns, ratios, firing, stamps, periodTotals, missing model.Vector }
 
-	// Index every series by service and SLO once, so each objective looks
-	// only at its own: thousands of SLOs stay linear.
-	type bySLO struct{ remaining, burns, ratios, firing, stamps, periodTotals model.Vector }
+// readIndex sends Read's queries and indexes every series they answer by
+// service and SLO once, so each objective looks only at its own:
+// thousands of SLOs stay linear.
+func readIndex(ctx context.Context, q Querier, services []*slo.Service, t time.Time) (map[string]*bySLO, error) {
+	queries := []struct {
+		expr string
+		pick func(*bySLO) *model.Vector
+	}{
+		{ReadQueries.Remaining, func(b *bySLO) *model.Vector { return &b.remaining }},
+		{ReadQueries.BurnRates, func(b *bySLO) *model.Vector { return &b.burns }},
+		{ReadQueries.ErrorRatios, func(b *bySLO) *model.Vector { return &b.ratios }},
+		{ReadQueries.FiringAlerts, func(b *bySLO) *model.Vector { return &b.firing }},
+		{ReadQueries.Stamps, func(b *bySLO) *model.Vector { return &b.stamps }},
+		{ReadQueries.MissingRegions, func(b *bySLO) *model.Vector { return &b.missing }},
+	}
+	if expr := PeriodTotalsQuery(services); expr != "" {
+		queries = append(queries, struct {
+			expr string
+			pick func(*bySLO) *model.Vector
+		}{expr, func(b *bySLO) *model.Vector { return &b.periodTotals }})
+	}
 	index := map[string]*bySLO{}
-	add := func(v model.Vector, pick func(*bySLO) *model.Vector) {
+	for _, query := range queries {
+		v, err := q.Query(ctx, query.expr, t)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", query.expr, err)
+		}
 		for _, smp := range v {
 			k := string(smp.Metric[series.ServiceLabel]) + "\x00" + string(smp.Metric[series.SLOLabel])
 			if index[k] == nil {
 				index[k] = &bySLO{}
 			}
-			p := pick(index[k])
+			p := query.pick(index[k])
 			*p = append(*p, smp)
 		}
 	}
-	add(remaining, func(b *bySLO) *model.Vector { return &b.remaining })
-	add(burns, func(b *bySLO) *model.Vector { return &b.burns })
-	add(ratios, func(b *bySLO) *model.Vector { return &b.ratios })
-	add(firing, func(b *bySLO) *model.Vector { return &b.firing })
-	add(stamps, func(b *bySLO) *model.Vector { return &b.stamps })
-	add(periodTotals, func(b *bySLO) *model.Vector { return &b.periodTotals })
+	return index, nil
+}
 
+// Read returns the state of every objective of every SLO of services at t.
+func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) ([]State, error) {
+	index, err := readIndex(ctx, q, services, t)
+	if err != nil {
+		return nil, err
+	}
 	var out []State
 	for _, svc := range services {
 		for _, s := range svc.SLOs {
+			// A regional SLO's states are its regions' and the global one.
+			s = s.ByRegion()
 			own := index[s.Service+"\x00"+s.Name]
 			if own == nil {
 				own = &bySLO{}
@@ -262,6 +278,7 @@ func Read(ctx context.Context, q Querier, services []*slo.Service, t time.Time) 
 			})
 			for i := first; i < len(out); i++ {
 				out[i].Members, out[i].DependsOn = members, s.DependsOn
+				regionOf(&out[i], s, own.missing)
 			}
 		}
 	}
@@ -365,16 +382,41 @@ func objectiveSeries(s *slo.SLO, o slo.Objective, remaining, burns model.Vector)
 }
 
 // groupOf is the values of the SLO's grouping labels in m, nil if it is
-// not grouped.
+// not grouped. The global state of an SLO tracked by region has no region
+// label, and its group leaves it out: it reads as the SLO's own.
 func groupOf(s *slo.SLO, m model.Metric) map[string]string {
 	if len(s.Grouping) == 0 {
 		return nil
 	}
 	g := map[string]string{}
 	for _, l := range s.Grouping {
-		g[l] = string(m[model.LabelName(l)])
+		if v := string(m[model.LabelName(l)]); v != "" || s.Regions == nil || l != s.Regions.Label {
+			g[l] = v
+		}
+	}
+	if len(g) == 0 {
+		return nil
 	}
 	return g
+}
+
+// regionOf sets a regional SLO's state's region, and on its global state
+// the expected regions that are not reporting (their series in missing).
+func regionOf(st *State, s *slo.SLO, missing model.Vector) {
+	if s.Regions == nil {
+		return
+	}
+	st.Regions = s.Regions
+	st.Region = st.Group[s.Regions.Label]
+	if st.Region != "" {
+		return
+	}
+	for _, m := range missing {
+		if r := string(m.Metric[model.LabelName(s.Regions.Label)]); r != "" && !slices.Contains(st.MissingRegions, r) {
+			st.MissingRegions = append(st.MissingRegions, r)
+		}
+	}
+	slices.Sort(st.MissingRegions)
 }
 
 // exhaustion is how long the remaining budget lasts at the burn rate of the

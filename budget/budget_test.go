@@ -204,3 +204,31 @@ func TestPagesAreKnownByTheTeamsSeverityValue(t *testing.T) {
 		t.Errorf("the gate does not see the page: %+v", d)
 	}
 }
+
+// A state counts for a deploy to a region as the SLO's regions.gate says:
+// its region's and the global one (both), its region's (region), or the
+// global one (global); every state for a deploy everywhere, and the states
+// of an SLO not tracked by region for any deploy.
+func TestStatesApplyToADeployAsRegionsGateSays(t *testing.T) {
+	for _, tc := range []struct {
+		gate              slo.RegionGate
+		eu, us, global, s bool
+	}{
+		{slo.GateRegionAndGlobal, true, false, true, true},
+		{slo.GateRegionOnly, true, false, false, true},
+		{slo.GateGlobalOnly, false, false, true, true},
+	} {
+		r := &slo.Regions{Label: "region", Gate: tc.gate}
+		states := map[string]budget.State{"eu": {Regions: r, Region: "eu"}, "us": {Regions: r, Region: "us"}, "global": {Regions: r}, "plain": {}}
+		got := map[string]bool{}
+		for name, st := range states {
+			got[name] = st.Applies("eu")
+			if !st.Applies("") {
+				t.Errorf("gate %s: the %s state does not count for a deploy everywhere", tc.gate, name)
+			}
+		}
+		if got["eu"] != tc.eu || got["us"] != tc.us || got["global"] != tc.global || !got["plain"] {
+			t.Errorf("gate %s: a deploy to eu counts %v", tc.gate, got)
+		}
+	}
+}

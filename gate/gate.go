@@ -52,6 +52,10 @@ type SLOState struct {
 	// fastest now, which a journey's page comes from: "burning fastest:
 	// payment/payment-processing-availability (17x over 1h)".
 	BurningFastest string
+	// MissingRegions, on the global state of an SLO tracked by region, are
+	// the expected regions not reporting: the global budget lacks their
+	// events and may look better than it is.
+	MissingRegions []string
 }
 
 // objective names the state's objective in reasons, with its group: "99.9%"
@@ -97,7 +101,7 @@ func (o *Override) Active(now time.Time) bool {
 type Reason struct {
 	// Rule is the policy rule that applied: budget-exhausted,
 	// page-alert-firing, journey-budget-exhausted,
-	// journey-page-alert-firing, budget-low, no-data, rollback,
+	// journey-page-alert-firing, budget-low, no-data, regions-missing, rollback,
 	// allowed-during-freeze, override, ok.
 	Rule      string
 	SLO       string
@@ -118,8 +122,10 @@ type AppliedOverride struct {
 // names: serve answers it as api.GateResponse, and the audit trail keeps it
 // as store.DecisionRecord.
 type Decision struct {
-	Service  string
-	Change   string
+	Service string
+	Change  string
+	// Region is the region a deploy goes to, empty for everywhere.
+	Region   string
 	Verdict  Verdict
 	Reasons  []Reason
 	Override *AppliedOverride
@@ -174,6 +180,10 @@ func Decide(service string, change slo.Change, slos []SLOState, override *Overri
 			}
 			freezes = append(freezes, Reason{Rule: rule + "page-alert-firing", SLO: name, Objective: s.Objective,
 				Message: fmt.Sprintf("%s (%s): page-level burn alert firing over %s%s", label, s.objective(), strings.Join(s.PageAlerts, ", "), left)})
+		}
+		if len(s.MissingRegions) > 0 && !journey {
+			warnings = append(warnings, Reason{Rule: "regions-missing", SLO: s.SLO, Objective: s.Objective,
+				Message: fmt.Sprintf("%s (%s): no data from %s: the global budget lacks their events and may look better than it is", s.SLO, s.objective(), strings.Join(s.MissingRegions, ", "))})
 		}
 		if frozen && !slices.Contains(s.Policy.AllowDuringFreeze, change) {
 			passes = false

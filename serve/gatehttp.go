@@ -2,6 +2,8 @@ package serve
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/slokit/slokit/gate"
@@ -12,8 +14,8 @@ import (
 // decide answers a gate check with the decision and the states it was
 // made on, which the answer lists (writeWithStates). It returns false when
 // the gate cannot decide and fail-open is off.
-func (s *Server) decide(service string, change slo.Change, client string, now time.Time) (api.GateResponse, []servedState, bool) {
-	d, resp, states, decided := s.judge(service, change, now)
+func (s *Server) decide(service string, change slo.Change, region, client string, now time.Time) (api.GateResponse, []servedState, bool) {
+	d, resp, states, decided := s.judge(service, change, region, now)
 	if !decided {
 		return resp, nil, false
 	}
@@ -29,11 +31,16 @@ func (s *Server) decide(service string, change slo.Change, client string, now ti
 
 // judge is what the gate decides for a change of the service at now,
 // without recording it: decide records a check; the overview only shows.
-func (s *Server) judge(service string, change slo.Change, now time.Time) (gate.Decision, api.GateResponse, []servedState, bool) {
+// A deploy to one region is judged by the states that apply to it
+// (budget.State.Applies); region empty is a deploy everywhere.
+func (s *Server) judge(service string, change slo.Change, region string, now time.Time) (gate.Decision, api.GateResponse, []servedState, bool) {
 	s.mu.RLock()
 	// A check looks at its own service's SLOs only, of thousands.
 	states, at, err := s.byService[service], s.evaluatedAt, s.lastErr
 	s.mu.RUnlock()
+	if region != "" {
+		states = slices.DeleteFunc(slices.Clone(states), func(st servedState) bool { return !st.Applies(region) })
+	}
 	resp := api.GateResponse{EvaluatedAt: at, DataAgeSeconds: s.age(at)}
 	var d gate.Decision
 	if status, why := s.staleness(at, err, now); status != "ready" {
@@ -53,6 +60,7 @@ func (s *Server) judge(service string, change slo.Change, now time.Time) (gate.D
 		}
 		d = gate.Decide(service, change, gs, s.opts.Store.ActiveOverride(service, now), now)
 	}
+	d.Region = region
 	wireDecision(d, &resp)
 	return d, resp, states, true
 }
@@ -66,7 +74,7 @@ func (s *Server) gateOverview(w http.ResponseWriter, _ *http.Request) {
 	out := api.GateOverview{EvaluatedAt: at, DataAgeSeconds: s.age(at), Services: []api.GateSummary{}}
 	windows := s.maintenanceInForce(now)
 	for _, service := range s.Services() {
-		_, resp, _, decided := s.judge(service, slo.NormalChange, now)
+		_, resp, _, decided := s.judge(service, slo.NormalChange, "", now)
 		if !decided {
 			resp.Decision = "unknown"
 		}
@@ -118,8 +126,12 @@ func (s *Server) gateGet(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "change must be one of normal, rollback, hotfix, security; got %q", r.URL.Query().Get("change"))
 		return
 	}
+	region := r.URL.Query().Get("region")
+	if !s.validRegion(w, service, region) {
+		return
+	}
 	now := s.opts.Now()
-	resp, states, decided := s.decide(service, change, clientOf(r), now)
+	resp, states, decided := s.decide(service, change, region, clientOf(r), now)
 	if !decided {
 		cannotDecide(w, resp)
 		return
@@ -158,8 +170,12 @@ func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "metadata.change must be one of normal, rollback, hotfix, security; got %q", p.Metadata["change"])
 		return
 	}
+	region := p.Metadata["region"]
+	if !s.validRegion(w, service, region) {
+		return
+	}
 	now := s.opts.Now()
-	resp, states, decided := s.decide(service, change, clientOf(r), now)
+	resp, states, decided := s.decide(service, change, region, clientOf(r), now)
 	switch {
 	case !decided:
 		cannotDecide(w, resp)
@@ -168,4 +184,36 @@ func (s *Server) gateFlagger(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeWithStates(w, http.StatusOK, resp, states, now)
 	}
+}
+
+// validRegion answers 400 for a region the service is not tracked in: no
+// state of its SLOs is that region's, and no spec expects it. A deploy
+// to a region the gate knows nothing of must not pass unjudged.
+func (s *Server) validRegion(w http.ResponseWriter, service, region string) bool {
+	if region == "" {
+		return true
+	}
+	s.mu.RLock()
+	states := s.byService[service]
+	s.mu.RUnlock()
+	var known []string
+	for _, st := range states {
+		if st.Regions == nil {
+			continue
+		}
+		if st.Region == region || slices.Contains(st.Regions.Expected, region) {
+			return true
+		}
+		known = append(known, st.Regions.Expected...)
+		if st.Region != "" {
+			known = append(known, st.Region)
+		}
+	}
+	slices.Sort(known)
+	if len(known) == 0 {
+		fail(w, http.StatusBadRequest, "%s is not tracked by region (no SLO of it has regions): leave out region", service)
+		return false
+	}
+	fail(w, http.StatusBadRequest, "%s is not tracked in region %q (known: %s)", service, region, strings.Join(slices.Compact(known), ", "))
+	return false
 }

@@ -125,6 +125,10 @@ func apiState(st budget.State) api.SLOState {
 	for _, d := range st.DependsOn {
 		out.DependsOn = append(out.DependsOn, api.SLORef{Service: d.Service, SLO: d.SLO})
 	}
+	if r := st.Regions; r != nil {
+		out.Regions = &api.Regions{Label: r.Label, Expected: nonNil(r.Expected), Gate: string(r.Gate)}
+		out.Region, out.MissingRegions = st.Region, st.MissingRegions
+	}
 	out.FiringAlerts = make([]api.FiringAlert, len(st.FiringAlerts))
 	for i, a := range st.FiringAlerts {
 		out.FiringAlerts[i] = api.FiringAlert{Alert: a.Alert, Severity: a.Severity, Window: a.Window}
@@ -179,7 +183,7 @@ func writeWithStates(w http.ResponseWriter, code int, v any, states []servedStat
 
 // wireDecision is a gate decision as it is served.
 func wireDecision(d gate.Decision, resp *api.GateResponse) {
-	resp.Service, resp.Change, resp.Decision = d.Service, d.Change, string(d.Verdict)
+	resp.Service, resp.Change, resp.Decision, resp.Region = d.Service, d.Change, string(d.Verdict), d.Region
 	for _, r := range d.Reasons {
 		resp.Reasons = append(resp.Reasons, api.Reason{Rule: r.Rule, SLO: r.SLO, Objective: r.Objective, Message: r.Message})
 	}

@@ -183,6 +183,7 @@ type Incident struct {
 type DecisionRecord struct {
 	Service  string                 `json:"service"`
 	Change   string                 `json:"change"`
+	Region   string                 `json:"region,omitempty"`
 	Verdict  gate.Verdict           `json:"decision"`
 	Reasons  []ReasonRecord         `json:"reasons"`
 	Override *AppliedOverrideRecord `json:"override"`
@@ -205,7 +206,7 @@ type AppliedOverrideRecord struct {
 
 // RecordOf is the record of a decision.
 func RecordOf(d gate.Decision) *DecisionRecord {
-	r := &DecisionRecord{Service: d.Service, Change: d.Change, Verdict: d.Verdict}
+	r := &DecisionRecord{Service: d.Service, Change: d.Change, Region: d.Region, Verdict: d.Verdict}
 	if d.Reasons != nil {
 		r.Reasons = make([]ReasonRecord, len(d.Reasons))
 		for i, reason := range d.Reasons {

@@ -93,6 +93,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	server := fs.String("server", "http://127.0.0.1:8080", "slokit serve's URL")
 	service := fs.String("service", "", "the service to check")
 	change := fs.String("change", "normal", "the kind of change: normal, rollback, hotfix or security")
+	region := fs.String("region", "", "the region the deploy goes to, for a service tracked by region: judged by that region's budget and the global one (default: everywhere)")
 	failOpen := fs.Bool("fail-open", false, "exit 0 when the gate cannot decide, printing why (not for an unknown service)")
 	asJSON := fs.Bool("json", false, "the same as --output json")
 	output := fs.String("output", "text", "text, json (one JSON object, always) or github (Actions annotations)")
@@ -135,18 +136,13 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := gateRequest(ctx, base, *service, *change, headers)
+	req, err := gateRequest(ctx, base, *service, *change, *region, headers)
 	if err != nil {
 		return usage("--server: %v", redact.Error(err))
 	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		return undecided(false, "asking %s: %v", redact.URL(), err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return undecided(false, "reading the answer of %s: %v", redact.URL(), err)
+	resp, body, why := fetchGate(req, redact)
+	if why != "" {
+		return undecided(false, "%s", why)
 	}
 	g, unknownService, why := readGateAnswer(resp, body, *service, *change, redact)
 	if why != "" {
@@ -161,6 +157,22 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return gateDeny
 	}
 	return undecided(false, "%s answered an unknown decision %q", redact.URL(), g.Decision)
+}
+
+// fetchGate sends a gate request and reads the answer (4 MiB at most);
+// the string says why it could not, with the server's credentials
+// redacted.
+func fetchGate(req *http.Request, redact secret.Redactor) (*http.Response, []byte, string) {
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Sprintf("asking %s: %v", redact.URL(), err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, nil, fmt.Sprintf("reading the answer of %s: %v", redact.URL(), err)
+	}
+	return resp, body, ""
 }
 
 // gatePrinter prints gate check's outcome in the chosen format.
@@ -352,12 +364,15 @@ func readGateAnswer(resp *http.Response, body []byte, service, change string, re
 	return g, false, ""
 }
 
-// gateRequest asks slokit serve's gate about a change of the service, with
-// the headers given.
-func gateRequest(ctx context.Context, base *url.URL, service, change string, headers headerFlags) (*http.Request, error) {
+// gateRequest asks slokit serve's gate about a change of the service (to
+// one region, unless region is empty), with the headers given.
+func gateRequest(ctx context.Context, base *url.URL, service, change, region string, headers headerFlags) (*http.Request, error) {
 	u := base.JoinPath("api", "v1", "gate", service)
 	q := u.Query()
 	q.Set("change", change)
+	if region != "" {
+		q.Set("region", region)
+	}
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

@@ -25,6 +25,9 @@ const (
 type GateResponse struct {
 	Service string `json:"service"`
 	Change  string `json:"change"`
+	// Region is the region the deploy goes to (?region=), absent for
+	// everywhere.
+	Region string `json:"region,omitempty"`
 	// Decision is Allow, Warn or Deny.
 	Decision string `json:"decision"`
 	// Reasons say which policy rules applied, worst first.
@@ -225,11 +228,27 @@ type SLOState struct {
 	// DependsOn are the SLOs this one depends on: their pages hold its
 	// pages back.
 	DependsOn []SLORef `json:"dependsOn,omitempty"`
+	// Regions, for an SLO tracked by region, say how: it has a state per
+	// region (Region) and a global one (no Region).
+	Regions *Regions `json:"regions,omitempty"`
+	Region  string   `json:"region,omitempty"`
+	// MissingRegions, on the global state, are the expected regions not
+	// reporting: the global budget lacks their events.
+	MissingRegions []string `json:"missingRegions,omitempty"`
 	// DataTime is when the backend last recorded the objective's burn
 	// rates; null when it has no data for it.
 	DataTime *time.Time `json:"dataTime"`
 	// DataAgeSeconds is DataTime's age when the state is served.
 	DataAgeSeconds *float64 `json:"dataAgeSeconds"`
+}
+
+// Regions is how an SLO is tracked by region: the label that names the
+// region, the regions expected to report, and what the gate judges a
+// deploy to one region by (both, region, global).
+type Regions struct {
+	Label    string   `json:"label"`
+	Expected []string `json:"expected"`
+	Gate     string   `json:"gate"`
 }
 
 // TierBurn is an alert tier of an SLO state: it fires when the burn rate
