@@ -200,7 +200,7 @@ const (
 // which a spec therefore cannot set. It returns a new slice each time: the
 // list is part of the contract, not something a caller may change.
 func ReservedLabels() []string {
-	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, DayParityLabel, PeriodSlotLabel, SeverityLabel, BudgetSpentLabel, AlertNameLabel}
+	return []string{ServiceLabel, SLOLabel, ObjectiveLabel, ThresholdLabel, WindowLabel, HourParityLabel, DayParityLabel, PeriodSlotLabel, SeverityLabel, BudgetSpentLabel, AlertNameLabel, RecoveredLabel}
 }
 
 // IsReserved reports whether slokit sets the label itself.
@@ -270,6 +270,13 @@ const (
 	EdgeTotal = "slo:sli_total:edge_increase"
 	// EdgeErrors is EdgeTotal for bad events.
 	EdgeErrors = "slo:sli_errors:edge_increase"
+	// RecoveredLabel marks, with the value RecoveredGap, the edge
+	// increment of what a monitoring gap of up to an hour missed (the
+	// region's Prometheus down), recorded at its first evaluation after
+	// the gap from its raw counters; the global tier adds it up with the
+	// others.
+	RecoveredLabel = "recovered"
+	RecoveredGap   = "gap"
 	// RegionReporting is, on the global evaluator, 1 for each expected
 	// region whose base increments arrived in the last base window and 0
 	// for one whose did not (label: the region label).

@@ -39,7 +39,12 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 	// No bad event, no error series: zero, labelled as the total's hour
 	// to date is (read once, where the raw series would be read again).
 	orZero := func(e parser.Expr) parser.Expr {
-		return binary(parser.LOR, e, binary(parser.MUL, num(0), b.recorded(series.HourToDateTotal, v), nil), on(g...))
+		zero := parser.Expr(b.recorded(series.HourToDateTotal, v))
+		if b.tier == TierEdge {
+			// No hour to date on the edge: this evaluation's increment.
+			zero = sumWithout(call("sum_over_time", rangeOf(b.baseSeries(v, totalCount), s.BaseWindow/2)), series.WindowLabel)
+		}
+		return binary(parser.LOR, e, binary(parser.MUL, num(0), zero, nil), on(g...))
 	}
 	minus := func(total, good parser.Expr) parser.Expr {
 		return call("clamp_min", binary(parser.SUB, total, good, on(g...)), num(0))

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/slokit/slokit/burnrate"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
@@ -106,14 +107,42 @@ func checkTier(t Tier, services []*slo.Service) error {
 // edgeRules record, for a region's Prometheus, the events of each base
 // window as its raw series count them, maintenance windows included: the
 // global tier leaves those out, as it knows the windows made through
-// slokit serve.
+// slokit serve. After a monitoring gap of up to an hour (the region's
+// Prometheus down), what the gap missed is recorded once, as an increment
+// of its own (series.RecoveredLabel), as the hourly blocks of one
+// Prometheus recover it.
 func (b *builder) edgeRules() {
 	for _, v := range b.variants() {
 		total, errs := b.rawIncrements(v)
 		ls := b.withLabels(v, series.WindowLabel, b.window(b.slo.BaseWindow))
 		b.record(series.EdgeTotal, total, ls)
 		b.record(series.EdgeErrors, errs, ls)
+		totalDelta, errsDelta := b.rawDeltas(v, burnrate.BlockSize)
+		if totalDelta == nil {
+			continue // raw series that cannot tell what a gap missed
+		}
+		recovered := maps.Clone(ls)
+		recovered[series.RecoveredLabel] = series.RecoveredGap
+		b.record(series.EdgeTotal, b.edgeRecovery(v, totalCount, totalDelta), recovered)
+		b.record(series.EdgeErrors, b.edgeRecovery(v, errorsCount, errsDelta), recovered)
 	}
+}
+
+// edgeRecovery is what the raw counters counted of one count over the last
+// hour and the edge increments did not, at the first evaluation after a
+// gap (the one that finds no increment a step before) of rules that ran
+// before it; absent otherwise, and when nothing was missed.
+func (b *builder) edgeRecovery(v variant, n count, rawDelta parser.Expr) parser.Expr {
+	g := b.slo.Grouping
+	step, hour := b.slo.BaseWindow, burnrate.BlockSize
+	plain := func(r time.Duration) parser.Expr {
+		return sumWithout(call("sum_over_time", rangeOf(b.baseSeries(v, n), r)), series.WindowLabel)
+	}
+	missed := call("clamp_min", binary(parser.SUB, rawDelta, plain(hour-step/2), on(g...)), num(0))
+	afterGap := binary(parser.EQLC, sumWithout(call("count_over_time", rangeOf(b.baseSeries(v, n), step+step/2)), series.WindowLabel), num(1), nil)
+	ran := call("count_over_time", &parser.SubqueryExpr{Expr: b.baseSeries(v, totalCount), Range: gapHistory - hour, Step: hour, OriginalOffset: hour})
+	recovery := binary(parser.LAND, binary(parser.LAND, missed, afterGap, on(g...)), binary(parser.GTR, ran, num(0), nil), on(g...))
+	return binary(parser.GTR, recovery, num(0), nil)
 }
 
 // regionIncrements adds up what the regions' edge rules recorded of one

@@ -67,7 +67,8 @@ func ship(tb testing.TB, from, to *engine.Engine, start, end time.Time, extra ..
 }
 
 // Two regions, each with its own Prometheus evaluating the edge tier over
-// its raw series; one region an HA pair. The global tier, over what both
+// its raw series; one region an HA pair, whose Prometheus is down for 30
+// minutes of an outage. The global tier, over what both
 // send, keeps each region's budget as its own traffic gives it and the
 // global budget as both regions' traffic together gives it, exactly; the
 // pair counts once. The cost of each tier's evaluation cycle is logged.
@@ -95,7 +96,14 @@ func TestTiersKeepABudgetPerRegionAndAGlobalOneExact(t *testing.T) {
 	for name, tr := range regions {
 		edge := tierEngine(t, svcs, promrules.TierEdge)
 		ledgers[name] = tr.load(t, edge)
-		must(t, edge.Backfill(context.Background(), start, end))
+		// eu-west-1's Prometheus is down for 30 minutes of its outage:
+		// its edge recovers what they missed when it is back (without,
+		// the global budget reads 0.5486 where it is 0.5334).
+		darkFrom := start.Add(5*day + 3*time.Hour + 5*time.Minute)
+		dark := func(t time.Time) bool {
+			return name == "eu-west-1" && !t.Before(darkFrom) && t.Before(darkFrom.Add(30*time.Minute))
+		}
+		must(t, edge.BackfillExcept(context.Background(), start, end, dark))
 		ship(t, edge, global, start, end, "region", name, "prometheus_replica", "a")
 		if name == "eu-west-1" {
 			// Its HA pair's other replica sends the same increments.

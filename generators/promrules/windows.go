@@ -101,7 +101,8 @@ func hourParity() parser.Expr {
 // baseSeries selects the base increments of one count, of both parities.
 func (b *builder) baseSeries(v variant, n count) *parser.VectorSelector {
 	if b.tier == TierEdge {
-		return b.recorded(n.edge, v, series.WindowLabel, b.window(b.slo.BaseWindow))
+		// The edge's own increments, not what it recovered after a gap.
+		return b.recorded(n.edge, v, series.WindowLabel, b.window(b.slo.BaseWindow), series.RecoveredLabel, "")
 	}
 	return b.recorded(n.increments, v, series.WindowLabel, b.window(b.slo.BaseWindow))
 }
