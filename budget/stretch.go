@@ -48,7 +48,7 @@ func KeyOf(s *slo.SLO, o slo.Objective) ObjectiveKey {
 // Stretch reads, for every objective of the services, what its recorded
 // series and alerts say of the stretch that ends at to, at step: five
 // queries whatever the number of SLOs (two per base window for the
-// events). NaN or ±Inf from the backend is no data.
+// events, and two more per region label of SLOs tracked by region). NaN or ±Inf from the backend is no data.
 func Stretch(ctx context.Context, q Querier, services []*slo.Service, to time.Time, span, step time.Duration) (map[ObjectiveKey]ObjectiveStretch, error) {
 	rng, res := model.Duration(span).String(), model.Duration(step).String()
 	query := func(expr string) (model.Vector, error) {
@@ -138,18 +138,37 @@ func eventCounts(query func(string) (model.Vector, error), services []*slo.Servi
 			bases[series.WindowValue(s.BaseWindow)] = true
 		}
 	}
+	// An SLO tracked by region has a series per region and one for all of
+	// them (without the region label), whose events are its events: it is
+	// counted again from those alone.
+	regional := map[string]string{} // service and SLO, to its region label
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			if s.Regions != nil {
+				regional[s.Service+"\x00"+s.Name] = s.Regions.Label
+			}
+		}
+	}
+	labels := slices.Sorted(maps.Values(regional))
 	for _, base := range slices.Sorted(maps.Keys(bases)) {
 		for i, name := range []string{series.Total, series.Errors} {
-			v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s{%s=%q}[%s]))`, strings.Join(byVariant, ", "), name, series.WindowLabel, base, rng))
-			if err != nil {
-				return nil, err
-			}
-			for _, smp := range v {
-				if f, ok := series.Finite(smp.Value); ok {
-					k := key(smp.Metric, byVariant)
-					c := counts[k]
-					c[i] = f
-					counts[k] = c
+			for _, region := range append([]string{""}, slices.Compact(labels)...) {
+				sel := fmt.Sprintf(`%s{%s=%q}`, name, series.WindowLabel, base)
+				if region != "" {
+					sel = fmt.Sprintf(`%s{%s=%q,%s=""}`, name, series.WindowLabel, base, region)
+				}
+				v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s[%s]))`, strings.Join(byVariant, ", "), sel, rng))
+				if err != nil {
+					return nil, err
+				}
+				for _, smp := range v {
+					id := string(smp.Metric[series.ServiceLabel]) + "\x00" + string(smp.Metric[series.SLOLabel])
+					if f, ok := series.Finite(smp.Value); ok && regional[id] == region {
+						k := key(smp.Metric, byVariant)
+						c := counts[k]
+						c[i] = f
+						counts[k] = c
+					}
 				}
 			}
 		}

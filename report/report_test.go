@@ -182,3 +182,24 @@ slos:
 		t.Logf("%s: order API %.3f, payment %.3f", name, *m[0].Share, *m[1].Share)
 	}
 }
+
+// A report read from a global evaluator of an SLO tracked by region counts
+// its events once: those of the series for all regions, not the regions'
+// series again.
+func TestReportOfAnSLOTrackedByRegion(t *testing.T) {
+	svcs := slotest.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{ServiceYAML: "regions: {expected: [eu-west-1, us-east-1]}"}))
+	to := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	e := simtest.Regional(t, svcs, to, 2*24*time.Hour, map[string]simtest.Region{
+		"eu-west-1": {PerMinute: 50, Ratio: 1, Burn: to.Add(-10 * time.Minute)},
+		"us-east-1": {PerMinute: 950},
+	})
+	r, err := report.Build(context.Background(), report.Options{Services: svcs, From: to.Add(-24 * time.Hour), To: to, Querier: engine.ModelQuerier{Engine: e}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A day of minutes of both regions; eu-west-1's last ten failed.
+	row := r.Rows[0]
+	if len(r.Rows) != 1 || math.Abs(row.Events-24*60*1000) > 1000 || math.Abs(row.BadEvents-500) > 50 {
+		t.Errorf("rows %+v: want one, with about %d events and 500 bad", r.Rows, 24*60*1000)
+	}
+}

@@ -264,7 +264,7 @@ scrape_configs:
     metrics_path: /federate
     params: {'match[]': ['{__name__=~"%s"}']}
     static_configs: [{targets: [%s]}]
-`, globalRules, edgeSeries, targets))
+`, globalRules, edgeSeries, targets), "--storage.tsdb.retention.time=60d") // the month of history, which the default 15d would drop
 	prom, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
 	if err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func startVictoriaMetricsGlobal(t *testing.T, hist *engine.Engine, regions []*re
 	vmalert := requireTool(t, "vmalert", "victoria-metrics")
 	dir := t.TempDir()
 	vmAddr := freePort(t)
-	process(t, "victoria-metrics.log", vmBin, "-httpListenAddr="+vmAddr, "-storageDataPath="+filepath.Join(dir, "vm"), "-search.latencyOffset=1s")
+	process(t, "victoria-metrics.log", vmBin, "-httpListenAddr="+vmAddr, "-storageDataPath="+filepath.Join(dir, "vm"), "-search.latencyOffset=1s", "-retentionPeriod=100d")
 	vmURL := "http://" + vmAddr
 	history := filepath.Join(dir, "history.prom")
 	writeHistory(t, hist, history, start, end, true)

@@ -242,16 +242,17 @@ scrape_configs:
 }
 
 // startPrometheusWith runs a Prometheus server with the configuration,
-// kept in dir as prometheus.yml (rewrite it and send SIGHUP to reload it).
-func startPrometheusWith(t *testing.T, dir, config string) (url string, cmd *exec.Cmd) {
+// kept in dir as prometheus.yml (rewrite it and send SIGHUP to reload it),
+// and any further flags.
+func startPrometheusWith(t *testing.T, dir, config string, flags ...string) (url string, cmd *exec.Cmd) {
 	t.Helper()
 	prom := requireTool(t, "prometheus", "prometheus")
 	promAddr := freePort(t)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd = process(t, "prometheus.log", prom, "--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"), "--web.listen-address="+promAddr)
+	cmd = process(t, "prometheus.log", prom, append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path=" + filepath.Join(dir, "tsdb"), "--web.listen-address=" + promAddr}, flags...)...)
 	return "http://" + promAddr, cmd
 }
 
