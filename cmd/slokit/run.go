@@ -303,7 +303,6 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	f := output.Format
 	if *dashboards != "" && filepath.Clean(*dashboards) == filepath.Clean(*out) {
 		fmt.Fprintln(stderr, "slokit generate: --dashboards must be another folder than -o: both write SERVICE files")
 		return exitUsage
@@ -341,11 +340,8 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if *out != "-" {
-		what := string(f)
-		if output.Tier != promrules.TierAll {
-			what += " " + string(output.Tier) + "-tier"
-		}
-		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", what, *out, summary(services))
+		what, counts := written(output, services)
+		fmt.Fprintf(stderr, "wrote %s rules to %s: %s\n", what, *out, counts)
 	}
 	return exitOK
 }
@@ -448,6 +444,38 @@ func writeOneFile(path string, o promrules.Output, services []*slo.Service) erro
 		return err
 	}
 	return writeOwnFile(path, buf.Bytes(), generatedHead(path))
+}
+
+// written says what generate wrote: the format and tier ("prometheus
+// edge-tier"), and how much.
+func written(o promrules.Output, services []*slo.Service) (what, counts string) {
+	what = string(o.Format)
+	if o.Tier != promrules.TierAll {
+		what += " " + string(o.Tier) + "-tier"
+	}
+	if o.Tier == promrules.TierEdge {
+		return what, edgeSummary(services)
+	}
+	return what, summary(services)
+}
+
+// edgeSummary counts what the edge tier writes: base increments of every
+// SLO that reads raw series, and no alerts, which are the global tier's.
+func edgeSummary(services []*slo.Service) string {
+	files, slos := 0, 0
+	for _, svc := range services {
+		n := 0
+		for _, s := range svc.SLOs {
+			if _, ok := promrules.TierGroup(s, promrules.TierEdge); ok {
+				n++
+			}
+		}
+		if n > 0 {
+			files++
+		}
+		slos += n
+	}
+	return fmt.Sprintf("%d service(s), %d SLO(s) that read raw series; no alerts: the global tier has them", files, slos)
 }
 
 func summary(services []*slo.Service) string {
