@@ -1,7 +1,6 @@
 package test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -11,10 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,9 +19,9 @@ import (
 
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/engine"
-	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/series"
+	"github.com/slokit/slokit/simulate/simtest"
 	"github.com/slokit/slokit/slo"
 	"github.com/slokit/slokit/slo/slotest"
 )
@@ -43,29 +39,8 @@ type region struct {
 	name      string
 	perMinute float64 // the history's requests per minute; live, per second
 	ratio     float64 // the history's error ratio
-	exp       *rateExporter
+	exp       *exporter
 	addr      string
-}
-
-// rateExporter serves http_requests_total growing by rate requests on
-// every scrape, half of them failing while failing is set.
-type rateExporter struct {
-	mu      sync.Mutex
-	rate    float64
-	ok, bad float64
-	failing atomic.Bool
-}
-
-func (e *rateExporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.failing.Load() {
-		e.ok += e.rate / 2
-		e.bad += e.rate / 2
-	} else {
-		e.ok += e.rate
-	}
-	fmt.Fprintf(w, "# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} %g\nhttp_requests_total{code=\"500\"} %g\n", e.ok, e.bad)
 }
 
 // regionHistory is 30 days of what the regions' edge tiers recorded, as
@@ -76,22 +51,8 @@ func (e *rateExporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // and bad events of each minute.
 func regionHistory(t *testing.T, svcs []*slo.Service, regions []*region, start, end time.Time) (*engine.Engine, map[string][][2]float64) {
 	t.Helper()
-	e, err := engine.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	var rules bytes.Buffer
-	if err := promrules.Write(&rules, promrules.Output{Format: promrules.FormatPrometheus, Tier: promrules.TierGlobal}, svcs); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "global.yaml")
-	if err := os.WriteFile(file, rules.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.LoadRules(file); err != nil {
-		t.Fatal(err)
-	}
+	e := simtest.GlobalEngine(t, svcs)
+	var err error
 	counts := map[string][][2]float64{}
 	app := e.Appender(context.Background())
 	for _, r := range regions {
@@ -135,10 +96,6 @@ func regionHistory(t *testing.T, svcs []*slo.Service, regions []*region, start, 
 // text format VictoriaMetrics imports has them.
 func writeHistory(t *testing.T, e *engine.Engine, path string, start, end time.Time, millis bool) {
 	t.Helper()
-	m, err := e.QueryMatrix(context.Background(), fmt.Sprintf(`{__name__=~".+"}[%dm]`, int(end.Sub(start).Minutes())+1), end)
-	if err != nil {
-		t.Fatal(err)
-	}
 	kept := func(name string, ts time.Time) bool {
 		if strings.Contains(name, "hourly_increase") || strings.Contains(name, "daily_increase") {
 			return true
@@ -150,38 +107,7 @@ func writeHistory(t *testing.T, e *engine.Engine, path string, start, end time.T
 		}
 		return false
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	for _, s := range m {
-		name := s.Metric.Get(labels.MetricName)
-		var ls []string
-		s.Metric.Range(func(l labels.Label) {
-			if l.Name != labels.MetricName {
-				ls = append(ls, l.Name+"="+strconv.Quote(l.Value))
-			}
-		})
-		head := name + "{" + strings.Join(ls, ",") + "}"
-		for _, p := range s.Floats {
-			if !kept(name, time.UnixMilli(p.T)) {
-				continue
-			}
-			ts := strconv.FormatFloat(float64(p.T)/1000, 'f', 3, 64)
-			if millis {
-				ts = strconv.FormatInt(p.T, 10)
-			}
-			fmt.Fprintf(w, "%s %s %s\n", head, strconv.FormatFloat(p.F, 'g', -1, 64), ts)
-		}
-	}
-	if !millis {
-		w.WriteString("# EOF\n")
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	writeSamples(t, e, path, end.Sub(start)+time.Minute, end, kept, millis)
 }
 
 // Two regions, each with its own Prometheus (Debian's) scraping its
@@ -220,8 +146,8 @@ func TestRegionsOnRealPrometheusServers(t *testing.T) {
 	// eu-west-1 serves 1% of the traffic: its outage burns its budget at
 	// 500x, the global one at 5x.
 	regions := []*region{
-		{name: "eu-west-1", perMinute: 600, ratio: 0.0002, exp: &rateExporter{rate: 10}},
-		{name: "us-east-1", perMinute: 60000, ratio: 0.0004, exp: &rateExporter{rate: 1000}},
+		{name: "eu-west-1", perMinute: 600, ratio: 0.0002, exp: &exporter{rate: 10}},
+		{name: "us-east-1", perMinute: 60000, ratio: 0.0004, exp: &exporter{rate: 1000}},
 	}
 	for _, r := range regions {
 		srv := httptest.NewServer(r.exp)

@@ -128,6 +128,15 @@ func TestReportFromARealPrometheus(t *testing.T) {
 // to t as OpenMetrics, one family after the other, and returns how many
 // series it wrote.
 func writeOpenMetrics(t *testing.T, e *engine.Engine, path string, span time.Duration, at time.Time) int {
+	return writeSamples(t, e, path, span, at, nil, false)
+}
+
+// writeSamples writes the samples of every series of the engine over the
+// last span up to at that keep keeps (all when nil), one family after the
+// other: as OpenMetrics, or with millis as the Prometheus text format
+// VictoriaMetrics imports (timestamps in milliseconds, no # EOF). It
+// returns how many series it read.
+func writeSamples(t *testing.T, e *engine.Engine, path string, span time.Duration, at time.Time, keep func(name string, ts time.Time) bool, millis bool) int {
 	t.Helper()
 	m, err := e.QueryMatrix(context.Background(), fmt.Sprintf(`{__name__=~".+"}[%s]`, model.Duration(span)), at)
 	if err != nil {
@@ -150,10 +159,19 @@ func writeOpenMetrics(t *testing.T, e *engine.Engine, path string, span time.Dur
 		})
 		head := name + "{" + strings.Join(ls, ",") + "}"
 		for _, p := range s.Floats {
-			fmt.Fprintf(w, "%s %s %s\n", head, strconv.FormatFloat(p.F, 'g', -1, 64), strconv.FormatFloat(float64(p.T)/1000, 'f', 3, 64))
+			if keep != nil && !keep(name, time.UnixMilli(p.T)) {
+				continue
+			}
+			ts := strconv.FormatFloat(float64(p.T)/1000, 'f', 3, 64)
+			if millis {
+				ts = strconv.FormatInt(p.T, 10)
+			}
+			fmt.Fprintf(w, "%s %s %s\n", head, strconv.FormatFloat(p.F, 'g', -1, 64), ts)
 		}
 	}
-	w.WriteString("# EOF\n")
+	if !millis {
+		w.WriteString("# EOF\n")
+	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -46,10 +46,11 @@ func freePort(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// exporter serves two counters that grow on every scrape; failing makes
-// half of the requests fail.
+// exporter serves two counters that grow by rate requests (100 when
+// zero) on every scrape; failing makes half of them fail.
 type exporter struct {
 	mu      sync.Mutex
+	rate    float64
 	ok, bad float64
 	failing atomic.Bool
 }
@@ -57,11 +58,15 @@ type exporter struct {
 func (e *exporter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	rate := e.rate
+	if rate == 0 {
+		rate = 100
+	}
 	if e.failing.Load() {
-		e.ok += 50
-		e.bad += 50
+		e.ok += rate / 2
+		e.bad += rate / 2
 	} else {
-		e.ok += 100
+		e.ok += rate
 	}
 	fmt.Fprintf(w, "# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} %g\nhttp_requests_total{code=\"500\"} %g\n", e.ok, e.bad)
 }

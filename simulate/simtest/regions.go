@@ -25,11 +25,10 @@ type Region struct {
 	Burn, Stop       time.Time
 }
 
-// Regional is a global evaluator's engine, with the global tier of the
-// first SLO of svcs loaded and brought to end (engine.CatchUp) over what
-// each region's edge tier sent every minute since end less span, labelled
-// with its region. It is closed when the test ends.
-func Regional(t testing.TB, svcs []*slo.Service, end time.Time, span time.Duration, regions map[string]Region) *engine.Engine {
+// GlobalEngine is an empty engine with the global tier of the services'
+// rules loaded through a rule file, as a global evaluator reads them. It
+// is closed when the test ends.
+func GlobalEngine(t testing.TB, svcs []*slo.Service) *engine.Engine {
 	t.Helper()
 	e, err := engine.Open(t.TempDir())
 	if err != nil {
@@ -47,6 +46,17 @@ func Regional(t testing.TB, svcs []*slo.Service, end time.Time, span time.Durati
 	if err := e.LoadRules(file); err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// Regional is a global evaluator's engine, with the global tier of the
+// first SLO of svcs loaded and brought to end (engine.CatchUp) over what
+// each region's edge tier sent every minute since end less span, labelled
+// with its region. It is closed when the test ends.
+func Regional(t testing.TB, svcs []*slo.Service, end time.Time, span time.Duration, regions map[string]Region) *engine.Engine {
+	t.Helper()
+	e := GlobalEngine(t, svcs)
+	var err error
 	s := svcs[0].SLOs[0]
 	start := end.Add(-span)
 	app := e.Appender(context.Background())
