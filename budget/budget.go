@@ -199,12 +199,17 @@ var ReadQueries = struct {
 }
 
 // RemainingQuery is the remaining budget of objective o of s, summed over
-// its groups (one series for an SLO that is not grouped).
-func RemainingQuery(s *slo.SLO, o slo.Objective) string {
+// its groups (one series for an SLO that is not grouped); for an SLO
+// tracked by region, of one region, or over all of them when region is
+// empty.
+func RemainingQuery(s *slo.SLO, o slo.Objective, region string) string {
 	k := KeyOf(s, o)
 	extra := []string{series.ObjectiveLabel, k.Objective}
 	if k.Threshold != "" {
 		extra = append(extra, series.ThresholdLabel, k.Threshold)
+	}
+	if s.Regions != nil {
+		extra = append(extra, s.Regions.Label, region)
 	}
 	return "sum(" + sloSelector(series.BudgetRemaining, s, extra...) + ")"
 }

@@ -38,6 +38,8 @@ type Engine struct {
 	query  *promql.Engine
 	parser parser.Parser
 	groups []*rules.Group
+	// down holds the groups loaded with a Down of their own.
+	down map[*rules.Group]func(time.Time) bool
 	// samples counts the samples read by rule queries since the last
 	// Eval started: the cost figure slokit is judged by.
 	samples int64
@@ -307,6 +309,10 @@ func (e *Engine) LoadRules(files ...string) error {
 type Group struct {
 	File string
 	rulefmt.RuleGroup
+	// Down, when set, reports the times the server evaluating this group
+	// is down while others run (a region's Prometheus, beside a global
+	// one): the group is not evaluated then, by Eval, Backfill or CatchUp.
+	Down func(time.Time) bool
 }
 
 // LoadGroups replaces the engine's rule groups with these, in order, as a
@@ -325,6 +331,7 @@ func (e *Engine) LoadGroups(groups ...Group) error {
 	}
 	rules.NewManager(opts) // fills in the options' defaults, as for a server's groups
 	loaded := make([]*rules.Group, 0, len(groups))
+	down := map[*rules.Group]func(time.Time) bool{}
 	for _, g := range groups {
 		interval := time.Minute
 		if g.Interval != 0 {
@@ -348,7 +355,7 @@ func (e *Engine) LoadGroups(groups ...Group) error {
 				ls, labels.FromMap(r.Annotations), labels.EmptyLabels(), "", true, opts.Logger))
 		}
 		opts.RuleDependencyController.AnalyseRules(rs)
-		loaded = append(loaded, rules.NewGroup(rules.GroupOptions{
+		rg := rules.NewGroup(rules.GroupOptions{
 			Name:        g.Name,
 			File:        g.File,
 			Interval:    interval,
@@ -356,10 +363,21 @@ func (e *Engine) LoadGroups(groups ...Group) error {
 			Rules:       rs,
 			Opts:        opts,
 			QueryOffset: (*time.Duration)(g.QueryOffset),
-		}))
+		})
+		if g.Down != nil {
+			down[rg] = g.Down
+		}
+		loaded = append(loaded, rg)
 	}
-	e.groups = loaded
+	e.groups, e.down = loaded, down
 	return nil
+}
+
+// GroupDown reports whether the server evaluating g is down at t, as its
+// Group.Down says.
+func (e *Engine) GroupDown(g *rules.Group, t time.Time) bool {
+	down := e.down[g]
+	return down != nil && down(t)
 }
 
 // Groups are the loaded rule groups, in evaluation order.
@@ -374,6 +392,9 @@ func (e *Engine) Eval(ctx context.Context, t time.Time) (int64, error) {
 	e.samples = 0
 	var errs []error
 	for _, g := range e.groups {
+		if e.GroupDown(g, t) {
+			continue
+		}
 		g.Eval(ctx, t)
 		for _, r := range g.Rules() {
 			if err := r.LastError(); err != nil {
@@ -399,12 +420,16 @@ func (e *Engine) Backfill(ctx context.Context, start, end time.Time) error {
 // then, and the evaluations after it read what the gap left.
 func (e *Engine) BackfillExcept(ctx context.Context, start, end time.Time, down func(time.Time) bool) error {
 	for _, g := range e.groups {
+		groupDown := down
+		if e.down[g] != nil {
+			groupDown = func(t time.Time) bool { return (down != nil && down(t)) || e.GroupDown(g, t) }
+		}
 		for _, r := range g.Rules() {
 			rr, ok := r.(*rules.RecordingRule)
 			if !ok {
 				continue
 			}
-			if err := e.backfillRule(ctx, rr, g.Interval(), start, end, down); err != nil {
+			if err := e.backfillRule(ctx, rr, g.Interval(), start, end, groupDown); err != nil {
 				return fmt.Errorf("engine: backfill group %s, rule %s: %w", g.Name(), rr.Name(), err)
 			}
 		}

@@ -272,3 +272,39 @@ func TestTimeOrderedRunCompactsAndReadsAcrossBlocks(t *testing.T) {
 		}
 	}
 }
+
+// A group whose server is down records nothing then, by live evaluation
+// or backfill alike, while the other groups go on.
+func TestAGroupDownIsNotEvaluatedWhileOthersAre(t *testing.T) {
+	from, to := start.Add(30*time.Minute), start.Add(40*time.Minute)
+	dark := func(ts time.Time) bool { return !ts.Before(from) && ts.Before(to) }
+	load := func(t *testing.T, e *engine.Engine) error {
+		parsed, errs := rulefmt.Parse([]byte(rules), false, model.UTF8Validation, parser.NewParser(parser.Options{}), slog.New(slog.DiscardHandler))
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		up := parsed.Groups[0]
+		down := up
+		down.Name = "down"
+		down.Rules = []rulefmt.Rule{{Record: "job:requests:dark", Expr: "sum(increase(requests_total[1m]))"}}
+		return e.LoadGroups(engine.Group{File: "a", RuleGroup: up}, engine.Group{File: "b", RuleGroup: down, Down: dark})
+	}
+	live, backfilled := openWith(t, load), openWith(t, load)
+	end := start.Add(time.Hour)
+	for ts := start; !ts.After(end); ts = ts.Add(time.Minute) {
+		if _, err := live.Eval(context.Background(), ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := backfilled.Backfill(context.Background(), start, end); err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range map[string]*engine.Engine{"live": live, "backfilled": backfilled} {
+		for q, want := range map[string]float64{"count_over_time(job:requests:dark[1h])": 50, "count_over_time(job:requests:increase1m[1h])": 60} {
+			v, _, err := e.Query(context.Background(), q, end)
+			if err != nil || len(v) != 1 || v[0].F != want {
+				t.Errorf("%s: %s = %v (%v), want %v", name, q, v, err, want)
+			}
+		}
+	}
+}

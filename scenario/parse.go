@@ -57,7 +57,9 @@ type spec struct {
 	Errors             *specErrors          `yaml:"errors"`
 	Latency            *specLatency         `yaml:"latency"`
 	Incidents          []specWindow         `yaml:"incidents"`
-	MonitoringGaps     []specWindow         `yaml:"monitoringGaps"`
+	MonitoringGaps     []specGap            `yaml:"monitoringGaps"`
+	Regions            []specRegion         `yaml:"regions"`
+	Failovers          []specGap            `yaml:"failovers"`
 	Maintenance        []specMaintenance    `yaml:"maintenance"`
 	Expect             *specExpect          `yaml:"expect"`
 }
@@ -87,6 +89,19 @@ type specWindow struct {
 	Duration *strictyaml.Duration `yaml:"duration"`
 }
 
+// specGap is a window of one region (failovers) or of one or all
+// (monitoring gaps).
+type specGap struct {
+	Start    *strictyaml.Duration `yaml:"start"`
+	Duration *strictyaml.Duration `yaml:"duration"`
+	Region   string               `yaml:"region"`
+}
+
+type specRegion struct {
+	Name  string   `yaml:"name"`
+	Share *float64 `yaml:"share"`
+}
+
 type specSurge struct {
 	Start    *strictyaml.Duration `yaml:"start"`
 	Duration *strictyaml.Duration `yaml:"duration"`
@@ -112,6 +127,7 @@ type specEvent struct {
 	Every    *strictyaml.Duration `yaml:"every"`
 	Length   *strictyaml.Duration `yaml:"length"`
 	Service  string               `yaml:"service"`
+	Region   string               `yaml:"region"`
 }
 
 type specLatency struct {
@@ -269,6 +285,7 @@ func convert(d *strictyaml.Document, in *spec) *Scenario {
 		}
 	}
 	convertExpect(d, s, in)
+	convertRegions(d, s, in)
 	convertTraffic(d, s, in.Traffic)
 	convertErrors(d, s, in.Errors)
 	if in.Latency != nil {
@@ -314,15 +331,19 @@ func convertWindows(d *strictyaml.Document, s *Scenario, in *spec) {
 	for i, w := range in.MonitoringGaps {
 		p := fmt.Sprintf("monitoringGaps[%d]", i)
 		win, ok := window(d, p, w.Start, w.Duration, s.Duration)
+		overlaps := func(o Gap) bool {
+			return win.Start < o.End() && o.Start < win.End() && (o.Region == "" || w.Region == "" || o.Region == w.Region)
+		}
 		switch {
 		case !ok:
 		case win.Start <= 0:
 			// The history before a gap is what it tests.
 			d.Fail(p+".start", "must be after the scenario's start")
-		case slices.ContainsFunc(s.MonitoringGaps, func(o Window) bool { return win.Start < o.End() && o.Start < win.End() }):
-			d.Fail(p, "overlaps another monitoring gap")
+		case w.Region != "" && !knownRegion(d, s, p+".region", w.Region):
+		case slices.ContainsFunc(s.MonitoringGaps, overlaps):
+			d.Fail(p, "overlaps another monitoring gap of the same Prometheus")
 		default:
-			s.MonitoringGaps = append(s.MonitoringGaps, win)
+			s.MonitoringGaps = append(s.MonitoringGaps, Gap{Window: win, Region: w.Region})
 		}
 	}
 	for i, m := range in.Maintenance {
@@ -404,7 +425,10 @@ func convertErrors(d *strictyaml.Document, s *Scenario, in *specErrors) {
 		p := fmt.Sprintf("errors.events[%d]", i)
 		w, ok := window(d, p, e.Start, e.Duration, s.Duration)
 		lv, lok := level(d, p, e.Ratio, e.Burn)
-		ev := ErrorEvent{Kind: EventKind(e.Kind), Window: w, Level: lv, Service: e.Service}
+		ev := ErrorEvent{Kind: EventKind(e.Kind), Window: w, Level: lv, Service: e.Service, Region: e.Region}
+		if e.Region != "" && !knownRegion(d, s, p+".region", e.Region) {
+			ok = false
+		}
 		switch ev.Kind {
 		case Step, Ramp:
 			if e.Every != nil || e.Length != nil {
@@ -426,6 +450,65 @@ func convertErrors(d *strictyaml.Document, s *Scenario, in *specErrors) {
 			s.Errors.Events = append(s.Errors.Events, ev)
 		}
 	}
+}
+
+// convertRegions reads the scenario's regions and their failovers: names
+// unique, shares positive, and a region serving at every moment.
+func convertRegions(d *strictyaml.Document, s *Scenario, in *spec) {
+	for i, r := range in.Regions {
+		p := fmt.Sprintf("regions[%d]", i)
+		switch {
+		case r.Name == "":
+			d.Fail(p+".name", "missing: the region's name, as its Prometheus labels its series (eu-west-1)")
+		case slices.ContainsFunc(s.Regions, func(o Region) bool { return o.Name == r.Name }):
+			d.Fail(p+".name", "region %s is listed twice", r.Name)
+		case r.Share == nil || *r.Share <= 0:
+			d.Fail(p+".share", "missing or not positive: the region's part of the traffic, a weight such as 0.4")
+		default:
+			s.Regions = append(s.Regions, Region{Name: r.Name, Share: *r.Share})
+		}
+	}
+	for i, f := range in.Failovers {
+		p := fmt.Sprintf("failovers[%d]", i)
+		w, ok := window(d, p, f.Start, f.Duration, s.Duration)
+		if f.Region == "" {
+			d.Fail(p+".region", "missing: the region whose traffic moves to the others")
+			continue
+		}
+		if ok && knownRegion(d, s, p+".region", f.Region) {
+			s.Failovers = append(s.Failovers, Failover{Window: w, Region: f.Region})
+		}
+	}
+	// The regions failed over change only as a failover starts: if every
+	// region is out at some moment, they are at a start.
+	for _, f := range s.Failovers {
+		served := false
+		for _, r := range s.Regions {
+			served = served || s.Share(r.Name, f.Start) > 0
+		}
+		if !served {
+			d.Fail("failovers", "every region is failed over at %s: one must serve the traffic", model.Duration(f.Start))
+			return
+		}
+	}
+}
+
+// knownRegion reports whether the scenario lists region, failing p when
+// it does not.
+func knownRegion(d *strictyaml.Document, s *Scenario, p, region string) bool {
+	if slices.ContainsFunc(s.Regions, func(r Region) bool { return r.Name == region }) {
+		return true
+	}
+	if len(s.Regions) == 0 {
+		d.Fail(p, "names region %s, but the scenario lists no regions: add them under regions, with their shares of the traffic", region)
+	} else {
+		names := make([]string, len(s.Regions))
+		for i, r := range s.Regions {
+			names[i] = r.Name
+		}
+		d.Fail(p, "unknown region %s (the scenario's regions: %s)", region, strings.Join(names, ", "))
+	}
+	return false
 }
 
 // window checks a start/duration pair against the scenario's duration.

@@ -36,8 +36,16 @@ type Scenario struct {
 	// MonitoringGaps are stretches with no scrapes and no rule
 	// evaluations, as while Prometheus restarts: the services keep
 	// serving and counting, and their counters show the gap's traffic
-	// once scraping resumes.
-	MonitoringGaps []Window
+	// once scraping resumes. A gap of a region is its own Prometheus
+	// down; the others and the global evaluator go on.
+	MonitoringGaps []Gap
+	// Regions split the traffic between regions, each with its own
+	// Prometheus evaluating slokit's edge tier and one global evaluator
+	// over them all; none is one Prometheus that sees everything.
+	Regions []Region
+	// Failovers are stretches during which a region serves nothing: its
+	// traffic moves to the other regions, by their shares.
+	Failovers []Failover
 	// Maintenance are windows made through slokit serve's API: the
 	// simulation writes the series serve exports for them, as Prometheus
 	// would scrape it, and the rules leave their events out.
@@ -70,20 +78,88 @@ type Maintenance struct {
 	Service, SLO string
 }
 
+// Gap is a monitoring gap: of every Prometheus, or of one region's
+// when Region is set.
+type Gap struct {
+	Window
+	Region string
+}
+
+// Region is one region of a scenario and its share of the traffic, a
+// weight: the shares need not add up to 1.
+type Region struct {
+	Name  string
+	Share float64
+}
+
+// Failover is a region out of service for a while, its traffic served by
+// the others.
+type Failover struct {
+	Window
+	Region string
+}
+
 // Window is a stretch of a scenario.
 type Window struct {
 	Start, Duration time.Duration
 }
 
 // Monitored reports whether the monitoring runs at offset t: false inside
-// a monitoring gap.
+// a monitoring gap of every Prometheus (not of one region's).
 func (s *Scenario) Monitored(t time.Duration) bool {
+	return s.RegionMonitored("", t)
+}
+
+// RegionMonitored reports whether a region's Prometheus runs at offset t:
+// false inside a gap of every Prometheus, or of the region's.
+func (s *Scenario) RegionMonitored(region string, t time.Duration) bool {
 	for _, g := range s.MonitoringGaps {
-		if g.Contains(t) {
+		if g.Contains(t) && (g.Region == "" || g.Region == region) {
 			return false
 		}
 	}
 	return true
+}
+
+// RegionNames are the scenario's regions, in its order; none without
+// regions.
+func (s *Scenario) RegionNames() []string {
+	names := make([]string, len(s.Regions))
+	for i, r := range s.Regions {
+		names[i] = r.Name
+	}
+	return names
+}
+
+// Share is the part of the traffic a region serves at offset t: its share
+// of those not failed over, 0 while it is; 1 in a scenario without
+// regions.
+func (s *Scenario) Share(region string, t time.Duration) float64 {
+	if len(s.Regions) == 0 {
+		return 1
+	}
+	failed := func(name string) bool {
+		for _, f := range s.Failovers {
+			if f.Region == name && f.Contains(t) {
+				return true
+			}
+		}
+		return false
+	}
+	var mine, serving float64
+	for _, r := range s.Regions {
+		if failed(r.Name) {
+			continue
+		}
+		serving += r.Share
+		if r.Name == region {
+			mine = r.Share
+		}
+	}
+	if serving == 0 {
+		return 0
+	}
+	return mine / serving
 }
 
 // Contains reports whether offset t falls in the window, start included.
@@ -160,6 +236,8 @@ type ErrorEvent struct {
 	// Service limits the event to one service's SLOs; empty means every
 	// service fails alike.
 	Service string
+	// Region limits the event to one region's traffic.
+	Region string
 }
 
 // Latency is the distribution of request durations, log-normal, given by
@@ -188,12 +266,13 @@ func (s *Scenario) Rate(t time.Duration) float64 {
 }
 
 // ErrorRatio returns the share of requests failing at offset t, for an SLO
-// of service with the given error budget (0.001 for 99.9%), capped at 1.
-func (s *Scenario) ErrorRatio(service string, t time.Duration, budget float64) float64 {
+// of service with the given error budget (0.001 for 99.9%), capped at 1,
+// in a region ("" in a scenario without regions).
+func (s *Scenario) ErrorRatio(service, region string, t time.Duration, budget float64) float64 {
 	base := s.Errors.Baseline.resolve(budget)
 	ratio := base
 	for _, e := range s.Errors.Events {
-		if !e.Contains(t) || (e.Service != "" && e.Service != service) {
+		if !e.Contains(t) || (e.Service != "" && e.Service != service) || (e.Region != "" && e.Region != region) {
 			continue
 		}
 		level := e.Level.resolve(budget)

@@ -71,12 +71,12 @@ func TestErrorRatio(t *testing.T) {
 		{"payment", 7 * time.Hour, 0.0005},         // leaves the others alone
 		{"order-api", time.Hour, 1},                // and events for all apply to it too
 	} {
-		if got := s.ErrorRatio(tc.service, tc.at, budget); !near(got, tc.want, 1e-12) {
+		if got := s.ErrorRatio(tc.service, "", tc.at, budget); !near(got, tc.want, 1e-12) {
 			t.Errorf("error ratio of %q at %s = %v, want %v", tc.service, tc.at, got, tc.want)
 		}
 	}
 	capped := &scenario.Scenario{Errors: scenario.Errors{Baseline: scenario.Level{Burn: 2000}}}
-	if got := capped.ErrorRatio("", 0, budget); got != 1 {
+	if got := capped.ErrorRatio("", "", 0, budget); got != 1 {
 		t.Errorf("a 2000x burn at 99.9%% is capped at every request failing, got %v", got)
 	}
 }
@@ -105,13 +105,13 @@ func TestBuiltinsTellTheirStories(t *testing.T) {
 	}
 	const budget = 0.001
 	outage := byName["outage"]
-	if r := outage.ErrorRatio("", 3*time.Hour+time.Minute, budget); r != 1 || !outage.InIncident(3*time.Hour+time.Minute) {
+	if r := outage.ErrorRatio("", "", 3*time.Hour+time.Minute, budget); r != 1 || !outage.InIncident(3*time.Hour+time.Minute) {
 		t.Errorf("outage: error ratio %v during the incident, want 1", r)
 	}
-	if r := byName["fast-burn"].ErrorRatio("", 4*time.Hour, budget); !near(r/budget, 20, 1e-9) {
+	if r := byName["fast-burn"].ErrorRatio("", "", 4*time.Hour, budget); !near(r/budget, 20, 1e-9) {
 		t.Errorf("fast-burn burns at %vx, want 20x", r/budget)
 	}
-	if r := byName["slow-burn"].ErrorRatio("", 2*24*time.Hour, budget); !near(r/budget, 2, 1e-9) {
+	if r := byName["slow-burn"].ErrorRatio("", "", 2*24*time.Hour, budget); !near(r/budget, 2, 1e-9) {
 		t.Errorf("slow-burn burns at %vx, want 2x", r/budget)
 	}
 	surge := byName["surge-10x"]
@@ -182,7 +182,7 @@ func TestMonitoringGapsAreRead(t *testing.T) {
 	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
-	want := []scenario.Window{{Start: 11*time.Hour + 10*time.Minute, Duration: 30 * time.Minute}}
+	want := []scenario.Gap{{Window: scenario.Window{Start: 11*time.Hour + 10*time.Minute, Duration: 30 * time.Minute}}}
 	if !slices.Equal(s.MonitoringGaps, want) {
 		t.Fatalf("gaps %+v, want %+v", s.MonitoringGaps, want)
 	}
@@ -212,5 +212,82 @@ maintenance:
 	want := []scenario.Maintenance{{Window: scenario.Window{Start: time.Hour, Duration: 30 * time.Minute}, Service: "order-api", SLO: "availability"}}
 	if !slices.Equal(s.Maintenance, want) {
 		t.Errorf("windows %+v, want %+v", s.Maintenance, want)
+	}
+}
+
+// A scenario's regions share its traffic by weight; a failover moves a
+// region's share to the others, by theirs; events and monitoring gaps of a
+// region touch that region only.
+func TestRegionsShareTheTrafficAndFailOver(t *testing.T) {
+	s, diags := scenario.Parse([]byte(`apiVersion: slokit.dev/v1
+kind: Scenario
+name: r
+duration: 6h
+traffic: {rate: 10}
+regions:
+  - {name: eu-west-1, share: 2}
+  - {name: us-east-1, share: 1}
+  - {name: ap-south-1, share: 1}
+failovers:
+  - {start: 1h, duration: 1h, region: eu-west-1}
+errors:
+  events:
+    - {kind: step, start: 30m, duration: 30m, ratio: 0.5, region: eu-west-1}
+monitoringGaps:
+  - {start: 3h, duration: 30m, region: us-east-1}
+  - {start: 3h10m, duration: 10m, region: eu-west-1}
+  - {start: 4h, duration: 10m}
+`))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		region string
+		at     time.Duration
+		want   float64
+	}{
+		{"eu-west-1", 0, 0.5}, {"us-east-1", 0, 0.25},
+		{"eu-west-1", time.Hour, 0}, {"us-east-1", time.Hour, 0.5}, {"ap-south-1", 90 * time.Minute, 0.5},
+		{"eu-west-1", 2 * time.Hour, 0.5}, {"nowhere", 0, 0},
+	} {
+		if got := s.Share(tc.region, tc.at); !near(got, tc.want, 1e-12) {
+			t.Errorf("share of %s at %s = %v, want %v", tc.region, tc.at, got, tc.want)
+		}
+	}
+	if got := (&scenario.Scenario{}).Share("", time.Hour); got != 1 {
+		t.Errorf("a scenario without regions serves all its traffic in one place: share %v", got)
+	}
+	if eu, us := s.ErrorRatio("", "eu-west-1", 45*time.Minute, 0.001), s.ErrorRatio("", "us-east-1", 45*time.Minute, 0.001); eu != 0.5 || us != 0 {
+		t.Errorf("an event of eu-west-1: error ratio %v there, %v in us-east-1; want 0.5 and 0", eu, us)
+	}
+	for _, tc := range []struct {
+		region string
+		at     time.Duration
+		want   bool
+	}{
+		{"us-east-1", 3*time.Hour + 5*time.Minute, false}, {"eu-west-1", 3*time.Hour + 5*time.Minute, true},
+		{"eu-west-1", 3*time.Hour + 15*time.Minute, false}, {"ap-south-1", 3*time.Hour + 15*time.Minute, true},
+		{"ap-south-1", 4 * time.Hour, false}, {"", 4 * time.Hour, false}, {"", 3 * time.Hour, true},
+	} {
+		if got := s.RegionMonitored(tc.region, tc.at); got != tc.want {
+			t.Errorf("%q monitored at %s: %v, want %v", tc.region, tc.at, got, tc.want)
+		}
+	}
+	if !s.Monitored(3 * time.Hour) {
+		t.Error("a region's gap stops the whole monitoring")
+	}
+	// Every region out at once is refused.
+	doc := `apiVersion: slokit.dev/v1
+kind: Scenario
+name: r
+duration: 6h
+traffic: {rate: 10}
+regions: [{name: a, share: 1}, {name: b, share: 1}]
+failovers:
+  - {start: 1h, duration: 2h, region: a}
+  - {start: 2h, duration: 2h, region: b}
+`
+	if _, diags := scenario.Parse([]byte(doc)); diags.Errors() == nil || !strings.Contains(diags.Errors().Error(), "every region is failed over at 2h") {
+		t.Errorf("both regions out from 2h: %v", diags.Errors())
 	}
 }

@@ -18,7 +18,8 @@ import (
 // critical of Pyrra's and many hand-written rules.
 var pageSeverities = []string{"page", "critical"}
 
-// markPages sets whether each alert pages. An alert of one of the
+// markPages sets whether each alert pages, and for an SLO tracked by
+// region, which region's budget it is about. An alert of one of the
 // services' SLOs pages when its severity is the SLO's page value, so a
 // team that calls its pages "urgent" is judged by them.
 func markPages(alerts []AlertResult, services []*slo.Service) {
@@ -33,6 +34,9 @@ func markPages(alerts []AlertResult, services []*slo.Service) {
 		if s != nil && a.Alert == s.Alerting.Name {
 			sev, ok := s.Alerting.SeverityOf(a.Severity)
 			alerts[i].Page = ok && sev == burnrate.Page
+			if s.Regions != nil {
+				alerts[i].Region = a.Labels[s.Regions.Label]
+			}
 			continue
 		}
 		alerts[i].Page = slices.Contains(pageSeverities, a.Severity)
@@ -65,7 +69,8 @@ func (r *Result) Check(e scenario.Expect) []string {
 }
 
 // checkPageWithin expects every SLO objective to page within d of the
-// first incident's start; with rules that carry no SLO labels (foreign
+// first incident's start (in a scenario with regions, in any region or
+// over all of them); with rules that carry no SLO labels (foreign
 // rules), some page alert must.
 func (r *Result) checkPageWithin(d time.Duration, pages func(AlertResult) bool) []string {
 	detected := func(a AlertResult) bool {
@@ -74,6 +79,9 @@ func (r *Result) checkPageWithin(d time.Duration, pages func(AlertResult) bool) 
 	var failed []string
 	matched := false
 	for _, b := range r.Budgets {
+		if b.Region != "" {
+			continue // a page of any region is the SLO's page
+		}
 		var own []AlertResult
 		for _, a := range r.Alerts {
 			if a.Labels[series.ServiceLabel] == b.Service && a.Labels[series.SLOLabel] == b.SLO && a.Labels[series.ObjectiveLabel] == b.Objective {

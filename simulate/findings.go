@@ -229,13 +229,14 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 // the exact figure of its members' events (those simulated).
 func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sources []*source, journeys []*slo.SLO, end time.Time) ([]BudgetResult, error) {
 	var out []BudgetResult
-	bySLO := map[[2]string]*source{}
+	bySLO := map[[2]string][]*source{}
+	var slos []*slo.SLO
 	for _, src := range sources {
-		bySLO[[2]string{src.slo.Service, src.slo.Name}] = src
-	}
-	slos := make([]*slo.SLO, 0, len(sources)+len(journeys))
-	for _, src := range sources {
-		slos = append(slos, src.slo)
+		k := [2]string{src.slo.Service, src.slo.Name}
+		if bySLO[k] == nil {
+			slos = append(slos, src.slo)
+		}
+		bySLO[k] = append(bySLO[k], src)
 	}
 	for _, s := range append(slos, journeys...) {
 		window := min(s.Period, sc.Duration)
@@ -246,27 +247,45 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 			period = s.PeriodLength(end)
 			window = min(end.Sub(s.Calendar.Start(end))+s.BaseWindow, sc.Duration)
 		}
+		// An SLO tracked by region has a budget over all of them, then
+		// one per region.
+		srcs := bySLO[[2]string{s.Service, s.Name}]
+		regions := []string{""}
+		// The global tier reads what the regions sent a base window late:
+		// its budget at the end holds the events up to a base window before.
+		var late time.Duration
+		if len(srcs) > 0 && srcs[0].region != "" {
+			for _, src := range srcs {
+				regions = append(regions, src.region)
+			}
+			late = s.BaseWindow
+		}
 		for i, o := range s.Objectives {
-			var bad, total float64
-			if src := bySLO[[2]string{s.Service, s.Name}]; src != nil {
-				bad, total = src.exactCounts(i, sc.ScrapeInterval, sc.Duration-window, sc.Duration, leftOut(sc, s))
+			for _, region := range regions {
+				var bad, total float64
+				for _, src := range srcs {
+					if region == "" || src.region == region {
+						b, t := src.exactCounts(i, sc.ScrapeInterval, sc.Duration-window-late, sc.Duration-late, leftOut(sc, s))
+						bad, total = bad+b, total+t
+					}
+				}
+				ratio := bad / total
+				if s.SLI.Kind == slo.Journey {
+					ratio = journeyExactRatio(sc, s, bySLO, window)
+				}
+				exact := 1 - ratio/o.Budget()
+				br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), Region: region, ExactRemaining: round(exact),
+					PeriodSeconds: period.Seconds(), CoveredSeconds: window.Seconds()}
+				v, _, err := e.Query(ctx, budget.RemainingQuery(s, o, region), end)
+				if err != nil {
+					return nil, err
+				}
+				if len(v) == 1 && len(s.Grouping) == 0 {
+					r := round(v[0].F)
+					br.ReportedRemaining = &r
+				}
+				out = append(out, br)
 			}
-			ratio := bad / total
-			if s.SLI.Kind == slo.Journey {
-				ratio = journeyExactRatio(sc, s, bySLO, window)
-			}
-			exact := 1 - ratio/o.Budget()
-			br := BudgetResult{Service: s.Service, SLO: s.Name, Objective: o.Label(), ExactRemaining: round(exact),
-				PeriodSeconds: period.Seconds(), CoveredSeconds: window.Seconds()}
-			v, _, err := e.Query(ctx, budget.RemainingQuery(s, o), end)
-			if err != nil {
-				return nil, err
-			}
-			if len(v) == 1 && len(s.Grouping) == 0 {
-				r := round(v[0].F)
-				br.ReportedRemaining = &r
-			}
-			out = append(out, br)
 		}
 	}
 	return out, nil
@@ -275,18 +294,23 @@ func budgets(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, sourc
 // journeyExactRatio is a journey's true error ratio over the last window
 // of the scenario, from its simulated members' events: their events added
 // up, their ratios' mean by weight, or the highest ratio.
-func journeyExactRatio(sc *scenario.Scenario, s *slo.SLO, bySLO map[[2]string]*source, window time.Duration) float64 {
+func journeyExactRatio(sc *scenario.Scenario, s *slo.SLO, bySLO map[[2]string][]*source, window time.Duration) float64 {
 	var bad, total, weighted, weights, worst float64
 	for _, m := range s.SLI.Members {
-		src := bySLO[[2]string{m.Service, m.SLO}]
-		if src == nil {
+		srcs := bySLO[[2]string{m.Service, m.SLO}]
+		if srcs == nil {
 			continue // not simulated: its events are in no series either
 		}
-		j := slices.IndexFunc(src.slo.Objectives, func(o slo.Objective) bool { return o.Threshold == m.Threshold })
-		memberOut, journeyOut := leftOut(sc, src.slo), leftOut(sc, s)
-		b, t := src.exactCounts(max(j, 0), sc.ScrapeInterval, sc.Duration-window, sc.Duration, func(d time.Duration) bool {
-			return memberOut(d) || journeyOut(d)
-		})
+		member := srcs[0].slo
+		j := slices.IndexFunc(member.Objectives, func(o slo.Objective) bool { return o.Threshold == m.Threshold })
+		memberOut, journeyOut := leftOut(sc, member), leftOut(sc, s)
+		var b, t float64
+		for _, src := range srcs { // every region's
+			sb, st := src.exactCounts(max(j, 0), sc.ScrapeInterval, sc.Duration-window, sc.Duration, func(d time.Duration) bool {
+				return memberOut(d) || journeyOut(d)
+			})
+			b, t = b+sb, t+st
+		}
 		bad, total = bad+b, total+t
 		weighted, weights = weighted+m.Weight*b/t, weights+m.Weight
 		worst = max(worst, b/t)

@@ -29,6 +29,9 @@ type AlertResult struct {
 	Labels map[string]string `json:"labels"`
 	// Severity is the severity label, if any.
 	Severity string `json:"severity"`
+	// Region is the region whose budget the alert is about, for an SLO
+	// tracked by region; empty for its global budget.
+	Region string `json:"region,omitempty"`
 	// Page is whether the alert pages: by its SLO's severity values when
 	// the rules are slokit's, else by a severity of page or critical.
 	Page         bool       `json:"page"`
@@ -66,6 +69,9 @@ type BudgetResult struct {
 	Service   string `json:"service"`
 	SLO       string `json:"slo"`
 	Objective string `json:"objective"`
+	// Region is the region whose budget this is, for an SLO tracked by
+	// region in a scenario with regions; empty for the budget over all.
+	Region string `json:"region,omitempty"`
 	// ReportedRemaining is null when the rules record no remaining budget
 	// for the SLO (foreign rules), or one per group (grouped SLOs, whose
 	// exact figure is over all groups).
@@ -146,6 +152,9 @@ func AlertName(a AlertResult) string {
 		case series.SeverityLabel, series.SLOLabel, series.ServiceLabel, series.ObjectiveLabel, series.WindowLabel, series.ThresholdLabel, series.BudgetSpentLabel:
 			parts = append(parts, k+"="+a.Labels[k])
 		}
+	}
+	if a.Region != "" {
+		parts = append(parts, "region="+a.Region)
 	}
 	return a.Alert + "{" + strings.Join(parts, ",") + "}"
 }

@@ -83,6 +83,9 @@ const (
 type Backtest struct {
 	Engine   *engine.Engine
 	Scenario *scenario.Scenario
+	// Services are the specs' services as simulated: in a scenario with
+	// regions, tracked by region (slo.TrackedByRegion).
+	Services []*slo.Service
 	sources  []*source
 	journeys []*slo.SLO // SLOs with no source: their members' are theirs
 	start    time.Time
@@ -121,27 +124,33 @@ func (b *Backtest) Down(t time.Time) bool { return !b.Scenario.Monitored(t.Sub(b
 // generates for o.Services.
 func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	sc := o.Scenario
+	services, regions := o.Services, []string{""}
+	if len(sc.Regions) > 0 {
+		services, regions = slo.TrackedByRegion(services, sc.RegionNames()), sc.RegionNames()
+	}
 	var sources []*source
 	owner := map[string]string{}
 	var journeys []*slo.SLO
-	for _, svc := range o.Services {
+	for _, svc := range services {
 		for _, s := range svc.SLOs {
 			if s.SLI.Kind == slo.Journey {
 				// Its members' series are its traffic.
 				journeys = append(journeys, s)
 				continue
 			}
-			src, err := newSource(s, sc.Series)
-			if err != nil {
-				return nil, err
-			}
-			for _, k := range src.seriesKeys() {
-				if prev, dup := owner[k]; dup {
-					return nil, fmt.Errorf("SLOs %s and %s/%s read the same series %s: simulate them separately", prev, s.Service, s.Name, k)
+			for _, region := range regions {
+				src, err := newSource(s, sc.Series, region)
+				if err != nil {
+					return nil, err
 				}
-				owner[k] = s.Service + "/" + s.Name
+				for _, k := range src.seriesKeys() {
+					if prev, dup := owner[k]; dup {
+						return nil, fmt.Errorf("SLOs %s and %s/%s read the same series %s: simulate them separately", prev, s.Service, s.Name, k)
+					}
+					owner[k] = s.Service + "/" + s.Name
+				}
+				sources = append(sources, src)
 			}
-			sources = append(sources, src)
 		}
 	}
 	if len(sources) == 0 {
@@ -168,11 +177,15 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	if until == 0 {
 		until = sc.Duration
 	}
-	b := &Backtest{Engine: e, Scenario: sc, sources: sources, journeys: journeys, start: start, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed)), Warnings: unmatchedEvents(sc, o.Services)}
-	if len(o.RuleFiles) > 0 {
+	b := &Backtest{Engine: e, Scenario: sc, Services: services, sources: sources, journeys: journeys, start: start, rng: rand.New(rand.NewPCG(sc.Seed, 0x5eed)),
+		Warnings: append(unmatchedEvents(sc, services), regionWarnings(sc, services)...)}
+	switch {
+	case len(o.RuleFiles) > 0:
 		err = e.LoadRules(o.RuleFiles...)
-	} else {
-		err = e.LoadGroups(generatedGroups(o.Services)...)
+	case len(sc.Regions) > 0:
+		err = e.LoadGroups(append(b.edgeGroups(services), generatedGroups(services, promrules.TierGlobal)...)...)
+	default:
+		err = e.LoadGroups(generatedGroups(services, promrules.TierAll)...)
 	}
 	if err == nil {
 		err = b.write(ctx, until)
@@ -185,13 +198,14 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 }
 
 // generatedGroups are the rule groups slokit generates for the services,
-// in the order a rule file lists them, each named after the file it would
-// be written to.
+// of one tier (TierAll, or TierGlobal over the edge groups of a scenario
+// with regions), in the order a rule file lists them, each named after the
+// file it would be written to.
 //
 // Journeys' groups come after their members' (slo.JourneyDepth): they read
 // what the members' groups record, and the engine backfills and evaluates
 // groups in order.
-func generatedGroups(services []*slo.Service) []engine.Group {
+func generatedGroups(services []*slo.Service, tier promrules.Tier) []engine.Group {
 	slos := map[[2]string]*slo.SLO{}
 	for _, svc := range services {
 		for _, s := range svc.SLOs {
@@ -205,7 +219,10 @@ func generatedGroups(services []*slo.Service) []engine.Group {
 	var all []ranked
 	for _, svc := range services {
 		for _, s := range svc.SLOs {
-			all = append(all, ranked{slo.JourneyDepth(s, slos), engine.Group{File: promrules.FileName(svc.Name), RuleGroup: promrules.Group(s)}})
+			g, ok := promrules.TierGroup(s, tier)
+			if ok {
+				all = append(all, ranked{slo.JourneyDepth(s, slos), engine.Group{File: promrules.FileName(svc.Name), RuleGroup: g}})
+			}
 		}
 	}
 	slices.SortStableFunc(all, func(a, b ranked) int { return a.depth - b.depth })
@@ -295,7 +312,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		markPages(res.Alerts, o.Services)
+		markPages(res.Alerts, b.Services)
 		res.Budgets, err = budgets(ctx, e, sc, sources, b.journeys, end)
 		if err != nil {
 			return nil, err
@@ -313,17 +330,17 @@ func (b *Backtest) write(ctx context.Context, until time.Duration) error {
 	batch := 0
 	for ; b.next <= until; b.next += sc.ScrapeInterval {
 		ms := b.start.Add(b.next).UnixMilli()
-		scraper := app
-		if !sc.Monitored(b.next) {
-			scraper = nil
-		}
 		for _, src := range b.sources {
+			scraper := app
+			if !sc.RegionMonitored(src.region, b.next) {
+				scraper = nil
+			}
 			if err := src.scrape(scraper, sc, b.rng, b.next, ms, b.next == 0); err != nil {
 				return fmt.Errorf("simulate: write traffic: %w", errors.Join(err, app.Rollback()))
 			}
 		}
-		if scraper != nil {
-			if err := scrapeMaintenance(scraper, sc, b.next, ms); err != nil {
+		if sc.Monitored(b.next) {
+			if err := scrapeMaintenance(app, sc, b.next, ms); err != nil {
 				return fmt.Errorf("simulate: write maintenance: %w", errors.Join(err, app.Rollback()))
 			}
 		}

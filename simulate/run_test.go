@@ -438,7 +438,7 @@ func TestMonitoringGapStopsScrapesAndEvaluations(t *testing.T) {
 		return (*bd.ReportedRemaining - bd.ExactRemaining) * 100
 	}
 	overTheHour := *sc
-	overTheHour.MonitoringGaps = []scenario.Window{{Start: gap.Start + 30*time.Minute, Duration: gap.Duration}}
+	overTheHour.MonitoringGaps = []scenario.Gap{{Window: scenario.Window{Start: gap.Start + 30*time.Minute, Duration: gap.Duration}}}
 	noGap := *sc
 	noGap.MonitoringGaps = nil
 	for name, res := range map[string]*simulate.Result{"a 30-minute gap": withGap, "the gap over minute 0": runScenario(t, &overTheHour), "no gap": runScenario(t, &noGap)} {

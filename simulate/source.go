@@ -21,6 +21,9 @@ import (
 // the rules' figures are judged against.
 type source struct {
 	slo *slo.SLO
+	// region is the region whose traffic the source writes, its series
+	// labelled with it; empty in a scenario without regions.
+	region string
 	// Ratio SLIs: counters of good and bad events, one per series.
 	good, bad []labels.Labels
 	// Latency SLIs: one bucket set per series, bucket bounds ascending
@@ -49,8 +52,8 @@ type tally struct {
 // client_golang's defaults; every objective's threshold is added.
 var defaultBounds = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-func newSource(s *slo.SLO, series int) (*source, error) {
-	src := &source{slo: s, refs: map[string]storage.SeriesRef{}, values: map[string]float64{}}
+func newSource(s *slo.SLO, series int, region string) (*source, error) {
+	src := &source{slo: s, region: region, refs: map[string]storage.SeriesRef{}, values: map[string]float64{}}
 	var err error
 	switch s.SLI.Kind {
 	case slo.Ratio:
@@ -90,6 +93,9 @@ func (src *source) id(i, k int) map[string]string {
 	extra := map[string]string{"sim_series": strconv.Itoa(i)}
 	for _, g := range src.slo.Grouping {
 		extra[src.slo.RawLabel(g)] = fmt.Sprintf("%s-%d", g, k%sourceGroups)
+	}
+	if src.region != "" {
+		extra[src.slo.RegionsOrDefault().Label] = src.region
 	}
 	return extra
 }
@@ -200,12 +206,12 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 	mid := t - sc.ScrapeInterval/2
 	n := 0.0
 	if !first {
-		mean := sc.Rate(mid) * sc.ScrapeInterval.Seconds()
+		mean := sc.Rate(mid) * sc.Share(src.region, mid) * sc.ScrapeInterval.Seconds()
 		// Poisson-like noise, so that seeds matter and low traffic is
 		// lumpy, as it is.
 		n = max(0, math.Round(mean+math.Sqrt(mean)*rng.NormFloat64()))
 	}
-	e := sc.ErrorRatio(src.slo.Service, mid, src.budget())
+	e := sc.ErrorRatio(src.slo.Service, src.region, mid, src.budget())
 	tl := tally{bad: make([]float64, len(src.slo.Objectives))}
 	switch {
 	case src.good != nil || src.bad != nil:
@@ -246,7 +252,8 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 			}
 		}
 	case src.gauges != nil:
-		if first {
+		if first || app == nil {
+			// A probe is a scrape: none while its Prometheus is down.
 			break
 		}
 		for _, ls := range src.gauges {

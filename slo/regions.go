@@ -138,3 +138,31 @@ func (s *SLO) ByRegion() *SLO {
 	c.Grouping = append(slices.Clip(s.Grouping), s.Regions.Label)
 	return &c
 }
+
+// TrackedByRegion returns the services with every SLO that can be split
+// over regions tracked by them: those whose specs name no regions get the
+// defaults, expecting the regions named. An SLO whose spec names regions
+// keeps them, and the services given are not changed. slokit simulate and
+// its demo backend use it for a scenario with regions over specs written
+// for one Prometheus, so that the budget service reads them by region as
+// the simulated global tier records them.
+func TrackedByRegion(services []*Service, regions []string) []*Service {
+	out := make([]*Service, len(services))
+	for i, svc := range services {
+		c := *svc
+		c.SLOs = make([]*SLO, len(svc.SLOs))
+		for j, s := range svc.SLOs {
+			c.SLOs[j] = s
+			if s.Regions != nil || s.SLI.Kind == Raw || s.SLI.Kind == Journey || slices.Contains(s.Grouping, DefaultRegionLabel) {
+				continue
+			}
+			own := *s
+			r := DefaultRegions()
+			r.Expected = slices.Clone(regions)
+			own.Regions = &r
+			c.SLOs[j] = &own
+		}
+		out[i] = &c
+	}
+	return out
+}

@@ -351,3 +351,30 @@ traffic: {rate: 20}
 		t.Errorf("under the override the gate must allow: exit %d\n%s", code, out)
 	}
 }
+
+// The regional demo, as `slokit serve --demo=regional-failover` runs it:
+// it joins the story during eu-west-1's failover, after its outage, so the
+// gate denies a deploy to eu-west-1 on that region's spent budget and its
+// page, and allows one to us-east-1, whose budget and the global one are
+// fine; a region the service is not tracked in is refused.
+func TestGateByRegionOnTheRegionalDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs slokit serve")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	serveAddr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--demo=regional-failover", "--listen", serveAddr,
+		"--data-dir", filepath.Join(dir, "data"), "../specs/order-api.yaml")
+	server := "http://" + serveAddr
+	eventually(t, 60*time.Second, "the gate answering for us-east-1", func() (bool, string) {
+		code, out := gateCheck(server, "--region", "us-east-1")
+		return code == 0 && strings.HasPrefix(out, "allow"), out
+	})
+	if code, out := gateCheck(server, "--region", "eu-west-1"); code != 1 || !strings.Contains(out, "region=eu-west-1") || !strings.Contains(out, "page-level burn alert firing") {
+		t.Errorf("a deploy to eu-west-1 after its outage: exit %d\n%s", code, out)
+	}
+	if code, out := gateCheck(server, "--region", "ap-south-1"); code == 0 || !strings.Contains(out, `not tracked in region "ap-south-1"`) {
+		t.Errorf("a region the service is not tracked in: exit %d\n%s", code, out)
+	}
+}

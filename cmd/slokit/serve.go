@@ -299,6 +299,10 @@ func (c *serveCommand) backendOptions(paths []string, stderr io.Writer) (string,
 		return "", nil, exitUsage
 	}
 	o.Demo = sc.Name
+	if len(sc.Regions) > 0 {
+		// Read by region, as the demo's global tier records them.
+		o.Services = slo.TrackedByRegion(o.Services, sc.RegionNames())
+	}
 	// The embedded engine is local and cheap to read: follow it at its
 	// scrape interval unless told otherwise.
 	if !flagSet(c.fs, "refresh") {

@@ -160,11 +160,26 @@ func seconds(p *float64) string {
 func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result, took time.Duration) {
 	fmt.Fprintf(out, "scenario %s: %s\n(%s, %d series, %s scrape, %s evaluation; simulated in %s)\n\n",
 		sc.Name, sc.Description, model.Duration(sc.Duration), sc.Series, model.Duration(sc.ScrapeInterval), model.Duration(sc.EvaluationInterval), took.Round(time.Millisecond))
+	if len(sc.Regions) > 0 {
+		var parts []string
+		for _, r := range sc.Regions {
+			parts = append(parts, fmt.Sprintf("%s (share %g)", r.Name, r.Share))
+		}
+		fmt.Fprintf(out, "regions: %s, each with its Prometheus evaluating the edge tier, and a global evaluator the global tier\n", strings.Join(parts, ", "))
+	}
+	for _, f := range sc.Failovers {
+		fmt.Fprintf(out, "failover from +%s to +%s: %s serves nothing, the other regions its traffic\n", model.Duration(f.Start), model.Duration(f.End()), f.Region)
+	}
 	for _, g := range sc.MonitoringGaps {
+		if g.Region != "" {
+			fmt.Fprintf(out, "monitoring gap from +%s to +%s: %s's Prometheus is down, no scrapes there and no edge rule evaluations; the global evaluator goes on\n",
+				model.Duration(g.Start), model.Duration(g.End()), g.Region)
+			continue
+		}
 		fmt.Fprintf(out, "monitoring gap from +%s to +%s: no scrapes and no rule evaluations; the budget below tells what the rules lost\n",
 			model.Duration(g.Start), model.Duration(g.End()))
 	}
-	if len(sc.MonitoringGaps) > 0 {
+	if len(sc.MonitoringGaps)+len(sc.Regions) > 0 {
 		fmt.Fprintln(out)
 	}
 	if res.Cost.Method == "checkpoints" {
@@ -202,7 +217,11 @@ func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result,
 				reported = fmt.Sprintf("%.2f%%", *b.ReportedRemaining*100)
 				diff = fmt.Sprintf("%+.2f points", (*b.ReportedRemaining-b.ExactRemaining)*100)
 			}
-			fmt.Fprintf(w, "%s/%s\t%s%%\t%s\t%.2f%%\t%s\n", b.Service, b.SLO, b.Objective, reported, b.ExactRemaining*100, diff)
+			name := b.Service + "/" + b.SLO
+			if b.Region != "" {
+				name += " in " + b.Region
+			}
+			fmt.Fprintf(w, "%s\t%s%%\t%s\t%.2f%%\t%s\n", name, b.Objective, reported, b.ExactRemaining*100, diff)
 		}
 		w.Flush()
 	}

@@ -54,6 +54,7 @@ errors:
 		{"rule file that does not parse", []string{"simulate", "--scenario", "outage", "--spec", "../../specs/order-api.yaml", "--rules", broken}, 1, "", broken},
 		{"invalid spec", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/values.bad.yaml"}, 1, "", "must be between 0 and 100"},
 		{"event for a service not simulated", []string{"simulate", "--scenario", scoped, "--spec", "../../specs/order-api.yaml"}, 0, "", "errors.events[0] fails service payment only, which is not simulated here"},
+		{"regions", []string{"simulate", "--scenario", "regional-failover", "--spec", "../../specs/menu.yaml"}, 0, "menu/menu-browsing-probe in eu-west-1", ""},
 		{"native histogram SLI", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/kinds.good.yaml"}, 1, "", "native histograms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

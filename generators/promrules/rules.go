@@ -72,12 +72,13 @@ func Groups(svc *slo.Service) []rulefmt.RuleGroup {
 // Group compiles one SLO into its rule group, for one Prometheus that
 // sees every raw series.
 func Group(s *slo.SLO) rulefmt.RuleGroup {
-	return compile(s, TierAll)
+	return compile(s, TierAll, "")
 }
 
-// compile compiles the rules of one SLO a tier holds.
-func compile(s *slo.SLO, t Tier) rulefmt.RuleGroup {
-	b := &builder{slo: s, tier: t, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{},
+// compile compiles the rules of one SLO a tier holds; an edge tier's with
+// its region's label when region is set (Output.Region).
+func compile(s *slo.SLO, t Tier, region string) rulefmt.RuleGroup {
+	b := &builder{slo: s, tier: t, region: region, windows: map[time.Duration]string{}, lookups: map[variant][2]string{}, matchers: map[string]*labels.Matcher{}, labelSets: map[labelSetKey]map[string]string{},
 		selectors: map[selectorKey][]*labels.Matcher{}, selectorText: map[**labels.Matcher]string{}}
 	b.totals = b.totalWindows()
 	if t == TierEdge {
@@ -116,7 +117,10 @@ func compile(s *slo.SLO, t Tier) rulefmt.RuleGroup {
 }
 
 type builder struct {
-	tier         Tier
+	tier Tier
+	// region labels what an edge tier records, and selects it, when the
+	// region's Prometheus does not add it as an external label.
+	region       string
 	totals       []time.Duration // totalWindows, computed once
 	text         strings.Builder
 	selectors    map[selectorKey][]*labels.Matcher
@@ -161,6 +165,9 @@ func (b *builder) variants() []variant {
 func (b *builder) identity(v variant) []string {
 	id := make([]string, 0, 10)
 	id = append(id, series.ServiceLabel, b.slo.Service, series.SLOLabel, b.slo.Name)
+	if b.region != "" {
+		id = append(id, b.slo.RegionsOrDefault().Label, b.region)
+	}
 	if v.threshold > 0 {
 		id = append(id, series.ThresholdLabel, series.ThresholdValue(v.threshold))
 	}

@@ -50,6 +50,13 @@ func TierGroup(s *slo.SLO, t Tier) (rulefmt.RuleGroup, bool) {
 	return tierGroup(s, t, "")
 }
 
+// EdgeGroup compiles one SLO's edge tier for a region's Prometheus whose
+// external labels do not name the region: what it records is labelled
+// with region, as Output.Region does for a file.
+func EdgeGroup(s *slo.SLO, region string) (rulefmt.RuleGroup, bool) {
+	return tierGroup(s, TierEdge, region)
+}
+
 // tierGroup is TierGroup, with the edge tier's series labelled with a
 // region's name when it is not empty (Output.Region).
 func tierGroup(s *slo.SLO, t Tier, region string) (rulefmt.RuleGroup, bool) {
@@ -59,17 +66,10 @@ func tierGroup(s *slo.SLO, t Tier, region string) (rulefmt.RuleGroup, bool) {
 	if t == TierGlobal && s.SLI.Kind != slo.Journey {
 		s = regional(s)
 	}
-	if t == TierEdge && region != "" {
-		g := compile(s, t)
-		label := s.RegionsOrDefault().Label
-		for i, r := range g.Rules {
-			ls := maps.Clone(r.Labels)
-			ls[label] = region
-			g.Rules[i].Labels = ls
-		}
-		return g, true
+	if t != TierEdge {
+		region = ""
 	}
-	return compile(s, t), true
+	return compile(s, t, region), true
 }
 
 // regional is the SLO as the global tier tracks it: by region too, with

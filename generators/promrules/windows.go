@@ -164,6 +164,12 @@ func (b *builder) hourlyBlock(v variant, n count, rawDelta parser.Expr) parser.E
 	last := sumWithout(binary(parser.LUNLESS, call("sum_over_time", rangeOf(b.baseSeries(v, n), 2*hour-step/2)), hourParity(), on(series.HourParityLabel)),
 		series.HourParityLabel, series.WindowLabel)
 	first := binary(parser.EQLC, b.hourToDate("count_over_time", v, n), num(1), nil)
+	if b.tier == TierGlobal {
+		// A region gone dark sends no increment: its hour to date holds
+		// one for as long, not only at the hour's first evaluation, which
+		// is the one that just recorded it.
+		first = binary(parser.LAND, first, b.overBase("count_over_time", v, n, step/2), on(g...))
+	}
 	htd := b.recorded(n.hourToDate, v)
 	zero := binary(parser.MUL, num(0), htd, nil)
 	var block parser.Expr
