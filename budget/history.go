@@ -36,16 +36,22 @@ type Point struct {
 // query each: the remaining budget and burn rates of every objective and
 // the SLI over the budget's period, which every objective of its
 // threshold shares. Objectives come in order of objective, threshold and
-// group.
+// group. An SLO tracked by region has a history per region, and one over
+// all of them whose group has no region label (as its states do).
 func History(ctx context.Context, q RangeQuerier, s *slo.SLO, from, to time.Time, step time.Duration) ([]ObjectiveHistory, error) {
 	byKey := map[string]*ObjectiveHistory{}
+	s = s.ByRegion()
 	objectiveOf := func(m model.Metric, objective string) *ObjectiveHistory {
 		var group map[string]string
 		for _, g := range s.Grouping {
+			v := string(m[model.LabelName(g)])
+			if s.Regions != nil && g == s.Regions.Label && v == "" {
+				continue // the whole, over every region
+			}
 			if group == nil {
 				group = map[string]string{}
 			}
-			group[g] = string(m[model.LabelName(g)])
+			group[g] = v
 		}
 		k := objective + "\x00" + string(m[series.ThresholdLabel]) + "\x00" + fmt.Sprint(group)
 		if byKey[k] == nil {

@@ -31,9 +31,11 @@ type ObjectiveStretch struct {
 	PagingSteps    float64
 }
 
-// ObjectiveKey names an objective of an SLO.
+// ObjectiveKey names an objective of an SLO; for an SLO tracked by
+// region, over all regions (Region empty) or in one.
 type ObjectiveKey struct {
 	Service, SLO, Threshold, Objective string // Threshold as series.ThresholdValue writes it
+	Region                             string
 }
 
 // KeyOf is the key of objective o of s.
@@ -48,7 +50,10 @@ func KeyOf(s *slo.SLO, o slo.Objective) ObjectiveKey {
 // Stretch reads, for every objective of the services, what its recorded
 // series and alerts say of the stretch that ends at to, at step: five
 // queries whatever the number of SLOs (two per base window for the
-// events, and two more per region label of SLOs tracked by region). NaN or ±Inf from the backend is no data.
+// events), and as many again per region label of SLOs tracked by region,
+// whose objectives have a stretch per region too (keyed with Region)
+// beside the one over all regions. NaN or ±Inf from the backend is no
+// data.
 func Stretch(ctx context.Context, q Querier, services []*slo.Service, to time.Time, span, step time.Duration) (map[ObjectiveKey]ObjectiveStretch, error) {
 	rng, res := model.Duration(span).String(), model.Duration(step).String()
 	query := func(expr string) (model.Vector, error) {
@@ -58,36 +63,70 @@ func Stretch(ctx context.Context, q Querier, services []*slo.Service, to time.Ti
 		}
 		return v, nil
 	}
-	counts, err := eventCounts(query, services, rng)
-	if err != nil {
-		return nil, err
+	// The SLOs tracked by region, by region label; "" holds the others,
+	// read without one.
+	byLabel := map[string][]*slo.SLO{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			label := ""
+			if s.Regions != nil {
+				label = s.Regions.Label
+			}
+			byLabel[label] = append(byLabel[label], s)
+		}
 	}
-	byObjective := append(slices.Clone(byVariant), series.ObjectiveLabel)
+	out := map[ObjectiveKey]ObjectiveStretch{}
+	for _, label := range slices.Sorted(maps.Keys(byLabel)) {
+		if err := stretchOf(query, byLabel[label], label, rng, res, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// stretchOf reads the stretches of slos into out, grouped by region label
+// when it is set.
+func stretchOf(query func(string) (model.Vector, error), slos []*slo.SLO, label, rng, res string, out map[ObjectiveKey]ObjectiveStretch) error {
+	variant, byObjective := slices.Clone(byVariant), append(slices.Clone(byVariant), series.ObjectiveLabel)
+	if label != "" {
+		variant, byObjective = append(variant, label), append(byObjective, label)
+	}
+	counts, err := eventCounts(query, slos, variant, rng)
+	if err != nil {
+		return err
+	}
 	exhausted, err := query(fmt.Sprintf(`sum_over_time((max by (%s) (%s) <= bool 0)[%s:%s])`, strings.Join(byObjective, ", "), series.BudgetRemaining, rng, res))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	byAlert := strings.Join(append(slices.Clone(byObjective), series.AlertNameLabel, series.SeverityLabel, series.WindowLabel), ", ")
 	firing := fmt.Sprintf(`count by (%s) (ALERTS{alertstate="firing"})`, byAlert)
 	before := fmt.Sprintf(`count by (%s) (ALERTS{alertstate="firing"} offset %s)`, byAlert, res)
 	starts, err := query(fmt.Sprintf(`sum_over_time((%s unless %s)[%s:%s])`, firing, before, rng, res))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	steps, err := query(fmt.Sprintf(`sum_over_time(%s[%s:%s])`, firing, rng, res))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	exhaustedBy, startsBy, stepsBy := groupBy(exhausted, byObjective), groupBy(starts, byObjective), groupBy(steps, byObjective)
-
-	out := map[ObjectiveKey]ObjectiveStretch{}
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			for _, o := range s.Objectives {
+	regions := map[string][]string{}
+	if label != "" {
+		regions = regionsOf(counts)
+	}
+	for _, s := range slos {
+		for _, o := range s.Objectives {
+			for _, region := range append([]string{""}, regions[s.Service+"\x00"+s.Name]...) {
 				k := KeyOf(s, o)
-				c := counts[strings.Join([]string{k.Service, k.SLO, k.Threshold}, "\x00")]
+				k.Region = region
+				ids := []string{k.Service, k.SLO, k.Threshold}
+				if label != "" {
+					ids = append(ids, region)
+				}
+				c := counts[strings.Join(ids, "\x00")]
 				st := ObjectiveStretch{Events: c[0], BadEvents: c[1]}
-				id := strings.Join([]string{k.Service, k.SLO, k.Threshold, k.Objective}, "\x00")
+				id := strings.Join(slices.Insert(ids, 3, k.Objective), "\x00")
 				for _, smp := range exhaustedBy[id] {
 					if f, ok := series.Finite(smp.Value); ok {
 						st.ExhaustedSteps = f
@@ -120,56 +159,55 @@ func Stretch(ctx context.Context, q Querier, services []*slo.Service, to time.Ti
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // byVariant are the labels that tell an objective's SLI (its threshold's,
 // for latency) apart.
 var byVariant = []string{series.ServiceLabel, series.SLOLabel, series.ThresholdLabel}
 
-// eventCounts are the events and bad events of every variant's base
-// increments over the range, by key of byVariant: bases differ between
-// SLOs, so one query per base and count.
-func eventCounts(query func(string) (model.Vector, error), services []*slo.Service, rng string) (map[string][2]float64, error) {
-	counts := map[string][2]float64{}
-	bases := map[string]bool{}
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			bases[series.WindowValue(s.BaseWindow)] = true
-		}
-	}
-	// An SLO tracked by region has a series per region and one for all of
-	// them (without the region label), whose events are its events: it is
-	// counted again from those alone.
-	regional := map[string]string{} // service and SLO, to its region label
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			if s.Regions != nil {
-				regional[s.Service+"\x00"+s.Name] = s.Regions.Label
+// regionsOf are the regions each SLO (by service and name) has events
+// of, from event counts keyed by variant and region.
+func regionsOf(counts map[string][2]float64) map[string][]string {
+	regions := map[string][]string{}
+	for k := range counts {
+		parts := strings.Split(k, "\x00")
+		if r := parts[len(parts)-1]; r != "" {
+			id := parts[0] + "\x00" + parts[1]
+			if !slices.Contains(regions[id], r) {
+				regions[id] = append(regions[id], r)
 			}
 		}
 	}
-	labels := slices.Sorted(maps.Values(regional))
+	return regions
+}
+
+// eventCounts are the events and bad events of every variant's base
+// increments over the range, by key of the variant's labels: bases differ
+// between SLOs, so one query per base and count.
+func eventCounts(query func(string) (model.Vector, error), slos []*slo.SLO, variant []string, rng string) (map[string][2]float64, error) {
+	counts := map[string][2]float64{}
+	bases := map[string]bool{}
+	read := map[string]bool{}
+	for _, s := range slos {
+		bases[series.WindowValue(s.BaseWindow)] = true
+		read[s.Service+"\x00"+s.Name] = true
+	}
 	for _, base := range slices.Sorted(maps.Keys(bases)) {
 		for i, name := range []string{series.Total, series.Errors} {
-			for _, region := range append([]string{""}, slices.Compact(labels)...) {
-				sel := fmt.Sprintf(`%s{%s=%q}`, name, series.WindowLabel, base)
-				if region != "" {
-					sel = fmt.Sprintf(`%s{%s=%q,%s=""}`, name, series.WindowLabel, base, region)
+			v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s{%s=%q}[%s]))`, strings.Join(variant, ", "), name, series.WindowLabel, base, rng))
+			if err != nil {
+				return nil, err
+			}
+			for _, smp := range v {
+				f, ok := series.Finite(smp.Value)
+				if !ok || !read[string(smp.Metric[series.ServiceLabel])+"\x00"+string(smp.Metric[series.SLOLabel])] {
+					continue
 				}
-				v, err := query(fmt.Sprintf(`sum by (%s) (sum_over_time(%s[%s]))`, strings.Join(byVariant, ", "), sel, rng))
-				if err != nil {
-					return nil, err
-				}
-				for _, smp := range v {
-					id := string(smp.Metric[series.ServiceLabel]) + "\x00" + string(smp.Metric[series.SLOLabel])
-					if f, ok := series.Finite(smp.Value); ok && regional[id] == region {
-						k := key(smp.Metric, byVariant)
-						c := counts[k]
-						c[i] = f
-						counts[k] = c
-					}
-				}
+				k := key(smp.Metric, variant)
+				c := counts[k]
+				c[i] = f
+				counts[k] = c
 			}
 		}
 	}

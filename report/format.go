@@ -106,8 +106,12 @@ func (r *Report) view() view {
 		if row.Threshold != "" {
 			objective += " under " + row.Threshold
 		}
+		name := row.SLO
+		if row.Region != "" {
+			name += " in " + row.Region
+		}
 		vr := viewRow{
-			Service: row.Service, SLO: row.SLO, Objective: objective, Period: row.Period,
+			Service: row.Service, SLO: name, Objective: objective, Period: row.Period,
 			Events: strconv.FormatFloat(row.Events, 'f', 0, 64), SLI: "no events", Met: "-", Spent: "-",
 			Exhausted: duration(row.ExhaustedSeconds), Pages: strconv.Itoa(row.Pages), Tickets: strconv.Itoa(row.Tickets), Paging: duration(row.PagingSeconds),
 		}
@@ -190,7 +194,7 @@ func (r *Report) markdown(w io.Writer) error {
 
 func (r *Report) csv(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	header := []string{"from", "to", "service", "slo", "objective", "threshold", "period", "events", "bad_events", "sli", "met", "budget_spent", "exhausted_seconds", "pages", "tickets", "paging_seconds"}
+	header := []string{"from", "to", "service", "slo", "objective", "threshold", "region", "period", "events", "bad_events", "sli", "met", "budget_spent", "exhausted_seconds", "pages", "tickets", "paging_seconds"}
 	if r.Activity != nil {
 		header = append(header, "gate_denies", "overrides", "maintenance_windows")
 	}
@@ -209,7 +213,7 @@ func (r *Report) csv(w io.Writer) error {
 		if row.Met != nil {
 			met = strconv.FormatBool(*row.Met)
 		}
-		rec := []string{r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), row.Service, row.SLO, row.Objective, row.Threshold, row.Period,
+		rec := []string{r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), row.Service, row.SLO, row.Objective, row.Threshold, row.Region, row.Period,
 			num(row.Events), num(row.BadEvents), opt(row.SLI), met, opt(row.BudgetSpent), num(row.ExhaustedSeconds), strconv.Itoa(row.Pages), strconv.Itoa(row.Tickets), num(row.PagingSeconds)}
 		if r.Activity != nil {
 			a := r.Activity[row.Service]

@@ -11,6 +11,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -74,10 +75,13 @@ type Report struct {
 
 // Row is one SLO objective over the report's stretch.
 type Row struct {
-	Service   string  `json:"service"`
-	SLO       string  `json:"slo"`
-	Objective string  `json:"objective"` // percent, as written: "99.9"
-	Threshold string  `json:"threshold,omitempty"`
+	Service   string `json:"service"`
+	SLO       string `json:"slo"`
+	Objective string `json:"objective"` // percent, as written: "99.9"
+	Threshold string `json:"threshold,omitempty"`
+	// Region is the region of an SLO tracked by region whose row this
+	// is; empty for the SLO over all regions, which comes first.
+	Region    string  `json:"region,omitempty"`
 	Period    string  `json:"period"` // the budget's window: 30d, month
 	Events    float64 `json:"events"`
 	BadEvents float64 `json:"badEvents"`
@@ -132,23 +136,35 @@ func Build(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An SLO tracked by region has a row over all regions, then one per
+	// region its series tell of.
+	regions := map[[2]string][]string{}
+	for k := range stretch {
+		id := [2]string{k.Service, k.SLO}
+		if k.Region != "" && !slices.Contains(regions[id], k.Region) {
+			regions[id] = append(regions[id], k.Region)
+		}
+	}
 	for _, svc := range o.Services {
 		for _, s := range svc.SLOs {
 			for _, obj := range s.Objectives {
-				k := budget.KeyOf(s, obj)
-				st := stretch[k]
-				row := Row{Service: s.Service, SLO: s.Name, Objective: k.Objective, Threshold: k.Threshold, Period: s.BudgetWindow(),
-					Events: st.Events, BadEvents: st.BadEvents, ExhaustedSeconds: st.ExhaustedSteps * Step.Seconds(),
-					Pages: st.Pages, Tickets: st.Tickets, PagingSeconds: st.PagingSteps * Step.Seconds()}
-				if row.Events > 0 {
-					// Finite counts can still overflow a ratio: no data too.
-					if spent, ok := series.Finite(model.SampleValue(row.BadEvents / row.Events / obj.Budget())); ok {
-						sli := 1 - row.BadEvents/row.Events
-						met := sli >= obj.Ratio()
-						row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
+				for _, region := range append([]string{""}, slices.Sorted(slices.Values(regions[[2]string{s.Service, s.Name}]))...) {
+					k := budget.KeyOf(s, obj)
+					k.Region = region
+					st := stretch[k]
+					row := Row{Service: s.Service, SLO: s.Name, Objective: k.Objective, Threshold: k.Threshold, Region: region, Period: s.BudgetWindow(),
+						Events: st.Events, BadEvents: st.BadEvents, ExhaustedSeconds: st.ExhaustedSteps * Step.Seconds(),
+						Pages: st.Pages, Tickets: st.Tickets, PagingSeconds: st.PagingSteps * Step.Seconds()}
+					if row.Events > 0 {
+						// Finite counts can still overflow a ratio: no data too.
+						if spent, ok := series.Finite(model.SampleValue(row.BadEvents / row.Events / obj.Budget())); ok {
+							sli := 1 - row.BadEvents/row.Events
+							met := sli >= obj.Ratio()
+							row.SLI, row.BudgetSpent, row.Met = &sli, &spent, &met
+						}
 					}
+					r.Rows = append(r.Rows, row)
 				}
-				r.Rows = append(r.Rows, row)
 			}
 		}
 	}

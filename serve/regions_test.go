@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,22 @@ func TestGateByRegion(t *testing.T) {
 	}
 	if len(regions) != 3 || !regions[""] || !regions["eu-west-1"] || !regions["us-east-1"] {
 		t.Errorf("states by region: %v", regions)
+	}
+	// The history too: one per region, and the whole without a region,
+	// whose budget is neither region's.
+	_, body = f.do(t, "GET", "/api/v1/slos/order-api/availability/history?range=1d", "", "")
+	lastLeft := map[string]float64{}
+	for _, o := range body["objectives"].([]any) {
+		o := o.(map[string]any)
+		group, _ := o["group"].(map[string]any)
+		points := o["remaining"].([]any)
+		if len(points) == 0 {
+			t.Fatalf("no budget history for group %v", group)
+		}
+		lastLeft[fmt.Sprint(group["region"])] = points[len(points)-1].([]any)[1].(float64)
+	}
+	if len(lastLeft) != 3 || lastLeft["<nil>"] == lastLeft["eu-west-1"] || lastLeft["<nil>"] == lastLeft["us-east-1"] {
+		t.Errorf("histories by region (the whole under <nil>): %v", lastLeft)
 	}
 
 	// us-east-1 stops reporting: the global state says so, and the gate

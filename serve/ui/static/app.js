@@ -93,21 +93,26 @@ function row(s, groups, sub) {
   const name = el("td");
   if (!sub) name.append(link(s.slo, sloHref(s)));
   const group = groupText(s);
-  if (group) {
-    const g = sub ? link(group, sloHref(s) + "&group=" + encodeURIComponent(group)) : el("span", group);
+  // An SLO tracked by region: its state over all regions has no region.
+  const shownGroup = s.regions && !s.region ? [group, "all regions"].filter(Boolean).join(", ") : group;
+  if (shownGroup) {
+    const g = sub ? link(shownGroup, sloHref(s) + "&group=" + encodeURIComponent(group)) : el("span", shownGroup);
     const line = el("div", undefined, "group");
     line.append(g);
     name.append(line);
   }
+  if ((s.missingRegions || []).length) name.append(el("div", "not reporting: " + s.missingRegions.join(", "), "group status-warning"));
   if (!sub && (s.members || []).length) name.append(el("div", "journey of " + s.members.length + " SLOs", "group"));
   if (groups && groups.length > 1) {
     const key = s.service + "/" + s.slo + "/" + objective(s);
     const open = expanded.has(key);
-    const b = el("button", (open ? "Hide the " : "Show the ") + (groups.length - 1) + " other groups", "expand");
+    const regions = groups.filter(g => g.region).length;
+    const others = regions && !s.region ? "the " + regions + " regions" : "the " + (groups.length - 1) + " other groups";
+    const b = el("button", (open ? "Hide " : "Show ") + others, "expand");
     b.type = "button";
     b.setAttribute("aria-expanded", String(open));
     b.dataset.key = key;
-    name.append(el("div", "the worst of " + groups.length + " groups", "group"), b);
+    name.append(el("div", regions && !s.region ? "and " + regions + " regions, the worst " + groups.find(g => g.region).region : "the worst of " + groups.length + " groups", "group"), b);
   }
   tr.append(svc, name, el("td", sub ? "" : objective(s)));
   tr.append(el("td", s.status, "status-" + s.status));
@@ -154,7 +159,9 @@ function matches(s, f) {
 }
 
 // objectives gathers the states shown into one entry per objective: a
-// grouped SLO's groups together, worst first.
+// grouped SLO's groups together, worst first; an SLO tracked by region,
+// its state over all regions first (a deploy anywhere counts on it), then
+// its regions, worst first.
 function objectives(shown) {
   const byKey = new Map();
   for (const s of shown) {
@@ -162,7 +169,8 @@ function objectives(shown) {
     if (!byKey.has(key)) byKey.set(key, []);
     byKey.get(key).push(s);
   }
-  const out = [...byKey.entries()].map(([key, groups]) => ({ key, groups: groups.sort(worse) }));
+  const order = (a, b) => (a.region ? 1 : 0) - (b.region ? 1 : 0) || worse(a, b);
+  const out = [...byKey.entries()].map(([key, groups]) => ({ key, groups: groups.sort(order) }));
   const k = keys[sortKey];
   return out.sort((a, b) => {
     const x = k(a.groups[0]), y = k(b.groups[0]);

@@ -38,21 +38,23 @@ async function loadSLO() {
 
 // groupPicker offers a grouped SLO's groups, one at a time (the charts of
 // a hundred groups would bury the one that matters): the one in the URL,
-// else the worst now. It returns the group chosen, or null for an SLO
-// without groups.
+// else the worst now. An SLO tracked by region offers its budget over all
+// regions (the group without a region) beside each region's. It returns
+// the group chosen, or null for an SLO without groups.
 function groupPicker(objectives, current, asked) {
   const picker = document.getElementById("group-picker");
-  const groups = [...new Set(objectives.map(groupText))].filter(Boolean).sort();
+  const regional = current.some(s => s.regions);
+  const groups = [...new Set(objectives.map(groupText))].filter(g => g || regional).sort();
   picker.hidden = groups.length < 2;
   if (groups.length < 2) return groups.length ? groups[0] : null;
   const worst = current.slice().sort(worse).map(groupText).find(g => groups.includes(g));
-  const chosen = groups.includes(asked) ? asked : worst || groups[0];
+  const chosen = groups.includes(asked) ? asked : worst ?? groups[0];
   const select = document.getElementById("group");
   select.replaceChildren(...groups.map(g => {
     const s = current.find(c => groupText(c) === g);
     const opt = document.createElement("option");
     opt.value = g;
-    opt.textContent = g + (s ? " (" + s.status + ")" : "");
+    opt.textContent = (g || "all regions") + (s ? " (" + s.status + ")" : "");
     return opt;
   }));
   select.value = chosen;
@@ -79,9 +81,16 @@ function objectiveSection(h, o, current) {
   const section = document.createElement("section");
   const title = document.createElement("h2");
   const group = groupText(o);
-  title.textContent = "Objective " + o.objective + "%" + (o.threshold ? " under " + o.threshold : "") + (group ? " (" + group + ")" : "");
-  section.append(title);
   const now = current.find(s => s.objective === o.objective && (s.threshold || "") === (o.threshold || "") && groupText(s) === group);
+  const shownGroup = now && now.regions && !now.region ? [group, "all regions"].filter(Boolean).join(", ") : group;
+  title.textContent = "Objective " + o.objective + "%" + (o.threshold ? " under " + o.threshold : "") + (shownGroup ? " (" + shownGroup + ")" : "");
+  section.append(title);
+  if (now && (now.missingRegions || []).length) {
+    section.append(Object.assign(document.createElement("p"), {
+      className: "status-warning",
+      textContent: "Not reporting: " + now.missingRegions.join(", ") + ". The budget over all regions lacks their events until they report again.",
+    }));
+  }
   const firing = now && now.firingAlerts && now.firingAlerts.length
     ? now.firingAlerts.map(a => a.severity + " over " + a.window).join(", ") : "none";
   section.append(Object.assign(document.createElement("p"), { textContent: now ? "Status " + now.status + "; firing alerts: " + firing + "." : "No current state." }));
