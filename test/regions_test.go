@@ -112,7 +112,8 @@ func writeHistory(t *testing.T, e *engine.Engine, path string, start, end time.T
 
 // Two regions, each with its own Prometheus (Debian's) scraping its
 // exporter and evaluating the edge tier, and a global Prometheus that
-// federates both and evaluates the global tier over a month of history:
+// federates both, another that receives their edge series by remote
+// write, each evaluating the global tier over a month of history:
 // its 30-day budgets, per region and global, equal the exact ones; an
 // outage in the small region pages that region alone, and one in the
 // large region pages globally too.
@@ -150,37 +151,24 @@ func TestRegionsOnRealPrometheusServers(t *testing.T) {
 		{name: "us-east-1", perMinute: 60000, ratio: 0.0004, exp: &exporter{rate: 1000}},
 	}
 	for _, r := range regions {
-		srv := httptest.NewServer(r.exp)
-		t.Cleanup(srv.Close)
 		r.addr = freePort(t)
-		rdir := t.TempDir()
-		config := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 5s
-  external_labels: {region: %s, prometheus_replica: %s-a}
-rule_files: [%q]
-scrape_configs:
-  - job_name: order-api
-    static_configs: [{targets: [%q]}]
-`, r.name, r.name, edgeRules, strings.TrimPrefix(srv.URL, "http://"))
-		if err := os.WriteFile(filepath.Join(rdir, "prometheus.yml"), []byte(config), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		process(t, r.name+".log", "prometheus", "--config.file="+filepath.Join(rdir, "prometheus.yml"),
-			"--storage.tsdb.path="+filepath.Join(rdir, "tsdb"), "--web.listen-address="+r.addr)
 	}
 
 	// A month of history, up to a minute ago, into the global
-	// Prometheus' storage.
+	// Prometheus servers' storage.
 	end := time.Now().UTC().Truncate(time.Minute).Add(-time.Minute)
 	start := end.Add(-31 * 24 * time.Hour)
 	hist, counts := regionHistory(t, svcs, regions, start, end)
-	gdir := t.TempDir()
+	gdir, rwdir := t.TempDir(), t.TempDir()
 	om := filepath.Join(gdir, "history.om")
 	writeHistory(t, hist, om, start, end, false)
-	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(gdir, "tsdb")).CombinedOutput(); err != nil {
-		t.Fatalf("promtool: %v\n%s", err, out)
+	for _, dir := range []string{gdir, rwdir} {
+		if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
+			t.Fatalf("promtool: %v\n%s", err, out)
+		}
 	}
+	// One global Prometheus federates the regions'; another receives
+	// what they send by remote write.
 	targets := fmt.Sprintf("%q, %q", regions[0].addr, regions[1].addr)
 	url, _ := startPrometheusWith(t, gdir, fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 5s}
 rule_files: [%q]
@@ -195,8 +183,37 @@ scrape_configs:
 	if err != nil {
 		t.Fatal(err)
 	}
+	rwURL, _ := startPrometheusWith(t, rwdir, fmt.Sprintf("global: {evaluation_interval: 5s}\nrule_files: [%q]\n", globalRules),
+		"--storage.tsdb.retention.time=60d", "--web.enable-remote-write-receiver")
+	received, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: rwURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range regions {
+		srv := httptest.NewServer(r.exp)
+		t.Cleanup(srv.Close)
+		rdir := t.TempDir()
+		config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 5s
+  external_labels: {region: %s, prometheus_replica: %s-a}
+rule_files: [%q]
+scrape_configs:
+  - job_name: order-api
+    static_configs: [{targets: [%q]}]
+remote_write:
+  - url: %s/api/v1/write
+    write_relabel_configs: [{source_labels: [__name__], regex: %q, action: keep}]
+    queue_config: {batch_send_deadline: 1s}
+`, r.name, r.name, edgeRules, strings.TrimPrefix(srv.URL, "http://"), rwURL, edgeSeries)
+		if err := os.WriteFile(filepath.Join(rdir, "prometheus.yml"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		process(t, r.name+".log", "prometheus", "--config.file="+filepath.Join(rdir, "prometheus.yml"),
+			"--storage.tsdb.path="+filepath.Join(rdir, "tsdb"), "--web.listen-address="+r.addr)
+	}
 	vm := startVictoriaMetricsGlobal(t, hist, regions, globalRules, start, end)
-	backends := map[string]*budget.HTTPQuerier{"Prometheus": prom, "VictoriaMetrics": vm}
+	backends := map[string]*budget.HTTPQuerier{"Prometheus federating": prom, "Prometheus receiving remote write": received, "VictoriaMetrics": vm}
 	for name, q := range backends {
 		t.Run(name+" budgets", func(t *testing.T) { checkRegionBudgets(t, q, counts) })
 	}
