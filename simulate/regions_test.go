@@ -28,15 +28,6 @@ func regionalFailover(t testing.TB) *scenario.Scenario {
 	return &own
 }
 
-func runScenarioOf(t testing.TB, sc *scenario.Scenario) *simulate.Result {
-	t.Helper()
-	res, err := simulate.Run(context.Background(), simulate.Options{Scenario: sc, Services: services(t, availability), Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
 // Two regions, each with its Prometheus evaluating the edge tier, and a
 // global evaluator the global tier, in one engine: an outage in eu-west-1
 // pages that region within minutes and not the global budget, whose burn
@@ -47,7 +38,7 @@ func TestRegionalFailoverPagesTheRegionAndKeepsBudgetsExact(t *testing.T) {
 	race.SkipComputeBound(t)
 	t.Parallel()
 	sc := regionalFailover(t)
-	res := runScenarioOf(t, sc)
+	res := runScenario(t, sc)
 	byRegion := map[string]simulate.BudgetResult{}
 	for _, b := range res.Budgets {
 		byRegion[b.Region] = b
@@ -133,7 +124,7 @@ func TestARegionsDarkPrometheusIsRecovered(t *testing.T) {
 
 	noGap := *sc
 	noGap.MonitoringGaps = nil
-	with, without := runScenarioOf(t, sc), runScenarioOf(t, &noGap)
+	with, without := runScenario(t, sc), runScenario(t, &noGap)
 	for i, b := range with.Budgets {
 		o := without.Budgets[i]
 		if b.ReportedRemaining == nil || o.ReportedRemaining == nil || b.Region != o.Region {

@@ -36,14 +36,7 @@ func TestUIRegionsInChromium(t *testing.T) {
 	process(t, "serve.log", slokitBin, "serve", "--demo=regional-failover", "--listen", addr, "--data-dir", filepath.Join(dir, "data"), file)
 	base := "http://" + addr
 	ctx, problems := browser(t)
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return fmt.Sprint(v)
-	}
+	eval := evaluator(t, ctx)
 	eventually(t, 60*time.Second, "the overview drawn", func() (bool, string) {
 		err := chromedp.Do(ctx, chromedp.Navigate(base+"/?q=availability"), chromedp.WaitVisible("#slos button.expand"))
 		return err == nil, fmt.Sprint(err)

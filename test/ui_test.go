@@ -64,6 +64,19 @@ func browser(t testing.TB) (context.Context, func() []string) {
 	}
 }
 
+// evaluator evaluates JavaScript in the page, its value as text; an error
+// ends the test.
+func evaluator(t *testing.T, ctx context.Context) func(expr string) string {
+	return func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return fmt.Sprint(v)
+	}
+}
+
 // artifact writes a test artifact (a screenshot) under build/test-artifacts.
 func artifact(t testing.TB, name string, data []byte) {
 	t.Helper()
@@ -577,14 +590,7 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	t.Parallel()
 	base := uiServe(t)
 	ctx, problems := browser(t)
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
-		}
-		return fmt.Sprint(v)
-	}
+	eval := evaluator(t, ctx)
 	load := func(path, ready string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitVisible(ready)); err != nil {

@@ -135,10 +135,11 @@ func (b *builder) edgeRules() {
 func (b *builder) edgeRecovery(v variant, n count, rawDelta parser.Expr) parser.Expr {
 	g := b.slo.Grouping
 	step, hour := b.slo.BaseWindow, burnrate.BlockSize
-	plain := func(r time.Duration) parser.Expr {
-		return sumWithout(call("sum_over_time", rangeOf(b.baseSeries(v, n), r)), series.WindowLabel)
-	}
-	missed := call("clamp_min", binary(parser.SUB, rawDelta, plain(hour-step/2), on(g...)), num(0))
+	// Everything the edge recorded over the last hour, what it recovered
+	// after an earlier gap too: a second gap within the hour must not
+	// recover the first's events again.
+	recorded := sumWithout(call("sum_over_time", rangeOf(b.recorded(n.edge, v, series.WindowLabel, b.window(step)), hour-step/2)), series.WindowLabel, series.RecoveredLabel)
+	missed := call("clamp_min", binary(parser.SUB, rawDelta, recorded, on(g...)), num(0))
 	afterGap := binary(parser.EQLC, sumWithout(call("count_over_time", rangeOf(b.baseSeries(v, n), step+step/2)), series.WindowLabel), num(1), nil)
 	ran := call("count_over_time", &parser.SubqueryExpr{Expr: b.baseSeries(v, totalCount), Range: gapHistory - hour, Step: hour, OriginalOffset: hour})
 	recovery := binary(parser.LAND, binary(parser.LAND, missed, afterGap, on(g...)), binary(parser.GTR, ran, num(0), nil), on(g...))
