@@ -181,6 +181,24 @@ func (q *HTTPQuerier) QueryRange(ctx context.Context, query string, start, end t
 	return m, nil
 }
 
+// RawSamples reads the samples of the series selector matches in
+// (end-rng, end] as stored, not as a range query evaluates them: a range
+// selector asked at an instant. Errors name the backend, as Query's do.
+func (q *HTTPQuerier) RawSamples(ctx context.Context, selector string, end time.Time, rng time.Duration) (model.Matrix, error) {
+	query := fmt.Sprintf("%s[%s]", selector, model.Duration(rng))
+	actx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
+	defer cancel()
+	val, _, _, err := q.api.Query(actx, query, end, v1.WithTimeout(q.opts.Timeout))
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: query %s: %w", q.URL(), query, q.redact.Error(err))
+	}
+	m, ok := val.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("backend %s: query %s: want a matrix, got %s", q.URL(), query, val.Type())
+	}
+	return m, nil
+}
+
 // URL names the backend without the credentials its URL may carry.
 func (q *HTTPQuerier) URL() string { return q.redact.URL() }
 

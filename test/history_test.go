@@ -1,0 +1,90 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/history"
+	"github.com/slokit/slokit/internal/fixture"
+	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo/slotest"
+)
+
+// Six hours of an SLO's raw series (the outage scenario's traffic, ending
+// now), turned into blocks by the real promtool and served by a real
+// Prometheus: history.Load reads them into the embedded engine as they
+// were written, every sample once, and names a selector that matches
+// nothing.
+func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus")
+	}
+	promtool := requireTool(t, "promtool", "prometheus")
+	requireTool(t, "prometheus", "prometheus")
+	t.Parallel()
+	ctx := context.Background()
+	svcs := slotest.Services(t, fixture.OrderAPISpec(fixture.OrderAPIOptions{}))
+	sc, err := scenario.Lookup("outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().UTC().Truncate(time.Minute)
+	from := end.Add(-sc.Duration)
+	b, err := simulate.Prepare(ctx, simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir(), Start: from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dir := t.TempDir()
+	om := filepath.Join(dir, "raw.om")
+	writeSamples(t, b.Engine, om, sc.Duration+time.Minute, end, nil, false)
+	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
+		t.Fatalf("promtool: %v\n%s", err, out)
+	}
+	url, _ := startPrometheusWith(t, dir, "global: {scrape_interval: 15s}\n")
+	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "Prometheus answering", func() (bool, string) {
+		_, err := q.Query(ctx, "vector(1)", time.Now())
+		return err == nil, fmt.Sprint(err)
+	})
+	selectors, err := history.Selectors(svcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	var progress []time.Duration
+	r, err := history.Load(ctx, q, append(selectors, `absent_requests_total`), dst, history.Options{From: from, To: end,
+		Progress: func(read, _ time.Duration) { progress = append(progress, read) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("read %d series, %d samples, from %s; gaps %v; empty %v", r.Series, r.Samples, r.Earliest.Format(time.RFC3339), r.Gaps, r.Empty)
+	if !slices.Equal(r.Empty, []string{"absent_requests_total"}) || len(r.Gaps) != 0 || len(progress) != 6 || progress[5] != sc.Duration {
+		t.Errorf("report %+v, progress %v", r, progress)
+	}
+	for _, expr := range []string{`count(http_requests_total)`, `sum(count_over_time(http_requests_total[6h]))`, `sum(http_requests_total)`, `sum(increase(http_requests_total{code=~"5.."}[6h]))`} {
+		want, _, err := b.Engine.Query(ctx, expr, end)
+		if err != nil || len(want) != 1 {
+			t.Fatalf("%s on the source: %v %v", expr, want, err)
+		}
+		got, _, err := dst.Query(ctx, expr, end)
+		if err != nil || len(got) != 1 || got[0].F != want[0].F {
+			t.Errorf("%s: read %v (%v), written %v", expr, got, err, want[0].F)
+		}
+	}
+}
