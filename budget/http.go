@@ -136,6 +136,19 @@ func (rt headerRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) 
 // Query runs an instant query, retrying errors that may pass, and names the
 // backend and the query in its error.
 func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (model.Vector, error) {
+	val, err := q.instant(ctx, query, ts)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := val.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("backend %s: query %s: want a vector, got %s", q.URL(), query, val.Type())
+	}
+	return v, nil
+}
+
+// instant runs an instant query, retrying errors that may pass.
+func (q *HTTPQuerier) instant(ctx context.Context, query string, ts time.Time) (model.Value, error) {
 	pause := 200 * time.Millisecond
 	var lastErr error
 	for attempt := 0; attempt <= q.opts.Retries; attempt++ {
@@ -151,11 +164,7 @@ func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 		val, _, _, err := q.api.Query(actx, query, ts, v1.WithTimeout(q.opts.Timeout))
 		cancel()
 		if err == nil {
-			v, ok := val.(model.Vector)
-			if !ok {
-				return nil, fmt.Errorf("backend %s: query %s: want a vector, got %s", q.URL(), query, val.Type())
-			}
-			return v, nil
+			return val, nil
 		}
 		lastErr = err
 		if !retryable(err) {
@@ -183,14 +192,13 @@ func (q *HTTPQuerier) QueryRange(ctx context.Context, query string, start, end t
 
 // RawSamples reads the samples of the series selector matches in
 // (end-rng, end] as stored, not as a range query evaluates them: a range
-// selector asked at an instant. Errors name the backend, as Query's do.
+// selector asked at an instant, retried as Query is. Errors name the
+// backend, as Query's do.
 func (q *HTTPQuerier) RawSamples(ctx context.Context, selector string, end time.Time, rng time.Duration) (model.Matrix, error) {
 	query := fmt.Sprintf("%s[%s]", selector, model.Duration(rng))
-	actx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
-	defer cancel()
-	val, _, _, err := q.api.Query(actx, query, end, v1.WithTimeout(q.opts.Timeout))
+	val, err := q.instant(ctx, query, end)
 	if err != nil {
-		return nil, fmt.Errorf("backend %s: query %s: %w", q.URL(), query, q.redact.Error(err))
+		return nil, err
 	}
 	m, ok := val.(model.Matrix)
 	if !ok {

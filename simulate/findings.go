@@ -99,7 +99,7 @@ func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start,
 				return nil, fmt.Errorf("simulate: alert %s: %w", ar.Name(), err)
 			}
 			if len(m) == 0 {
-				out = append(out, alertResult(ar, ar.Labels(), nil, sc))
+				out = append(out, alertResult(ar, ar.Labels(), nil, sc, start))
 			}
 			for _, series := range m {
 				var held []time.Time
@@ -112,7 +112,7 @@ func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start,
 				lb := labels.NewBuilder(series.Metric)
 				lb.Del(labels.MetricName)
 				ar.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
-				out = append(out, alertResult(ar, lb.Labels(), intervals, sc))
+				out = append(out, alertResult(ar, lb.Labels(), intervals, sc, start))
 			}
 		}
 	}
@@ -157,7 +157,7 @@ func firingIntervals(held []time.Time, step, hold time.Duration, end time.Time) 
 	return out
 }
 
-func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval, sc *scenario.Scenario) AlertResult {
+func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval, sc *scenario.Scenario, start time.Time) AlertResult {
 	res := AlertResult{
 		Alert:     ar.Name(),
 		Labels:    ls.Map(),
@@ -185,7 +185,7 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 		holds = sc.Duration
 	}
 	for i, iv := range intervals {
-		at := iv.From.Sub(scenario.Start())
+		at := iv.From.Sub(start)
 		switch {
 		case budgetAlert:
 			if i > 0 && iv.From.Sub(intervals[i-1].To) < holds {
@@ -203,7 +203,7 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 		return res
 	}
 	inc := sc.Incidents[0]
-	incStart, incEnd := scenario.Start().Add(inc.Start), scenario.Start().Add(inc.End())
+	incStart, incEnd := start.Add(inc.Start), start.Add(inc.End())
 	for _, iv := range intervals {
 		if !iv.From.Before(incStart) {
 			d := iv.From.Sub(incStart).Seconds()

@@ -13,6 +13,9 @@ import (
 // Result is what a simulation found.
 type Result struct {
 	Scenario string `json:"scenario"`
+	// Start is when the run began: a scenario's start (scenario.Start),
+	// or a history's.
+	Start time.Time `json:"start"`
 	// Warnings are parts of the scenario that touched none of the SLOs.
 	Warnings []string       `json:"warnings"`
 	Alerts   []AlertResult  `json:"alerts"`
@@ -132,7 +135,7 @@ func Timeline(res *Result, sc *scenario.Scenario, width int) []string {
 	for _, a := range res.Alerts {
 		out = append(out, line(func(from, to time.Duration) bool {
 			for _, iv := range a.Intervals {
-				if iv.From.Sub(scenario.Start()) < to && iv.To.Sub(scenario.Start()) > from {
+				if iv.From.Sub(res.Start) < to && iv.To.Sub(res.Start) > from {
 					return true
 				}
 			}

@@ -31,6 +31,7 @@ import (
 
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/history"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
@@ -63,9 +64,22 @@ type Options struct {
 	// a long run can show where it is.
 	Progress func(step string)
 	// MaxSamples bounds the raw samples the scenario writes (its duration
-	// over its scrape interval, times the series of every SLO), which
-	// the engine holds in memory; 0 means DefaultMaxSamples.
+	// over its scrape interval, times the series of every SLO), or a
+	// history reads, which the engine holds in memory; 0 means
+	// DefaultMaxSamples.
 	MaxSamples float64
+	// Past, when set, replays the rules over a backend's real past
+	// instead of a scenario's synthetic traffic; Scenario is then
+	// ignored.
+	Past *Past
+}
+
+// Past is a stretch of a backend's real past: the raw series the SLOs
+// read, from Source over (From, To]. There is no exact figure to judge
+// budgets by, and no incident unless told: every firing is reported.
+type Past struct {
+	Source   history.Source
+	From, To time.Time
 }
 
 // Defaults for Options.
@@ -123,6 +137,9 @@ func (b *Backtest) Down(t time.Time) bool { return !b.Scenario.Monitored(t.Sub(b
 // engine in o.Dir and loads the rules: o.RuleFiles, or those slokit
 // generates for o.Services.
 func Prepare(ctx context.Context, o Options) (*Backtest, error) {
+	if o.Past != nil {
+		return prepareHistory(ctx, o)
+	}
 	sc := o.Scenario
 	services, regions := o.Services, []string{""}
 	if len(sc.Regions) > 0 {
@@ -272,7 +289,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Checkpoints == 0 {
 		o.Checkpoints = DefaultCheckpoints
 	}
-	o.Start, o.Until = time.Time{}, 0
+	if o.Past == nil {
+		o.Start, o.Until = time.Time{}, 0
+	}
 	progress := func(step string) {
 		if o.Progress != nil {
 			o.Progress(step)
@@ -287,7 +306,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	e, sc, sources := b.Engine, b.Scenario, b.sources
 	start, end := b.Start(), b.End()
 
-	res := &Result{Scenario: sc.Name, Warnings: b.Warnings}
+	res := &Result{Scenario: sc.Name, Start: start, Warnings: b.Warnings}
 	// The cost of one cycle at the end, before any rule is backfilled,
 	// tells whether replaying every step is affordable: what a rule reads
 	// from raw series does not depend on the backfill.
@@ -313,9 +332,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		markPages(res.Alerts, b.Services)
-		res.Budgets, err = budgets(ctx, e, sc, sources, b.journeys, end)
-		if err != nil {
-			return nil, err
+		if o.Past == nil {
+			res.Budgets, err = budgets(ctx, e, sc, sources, b.journeys, end)
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	progress("measuring the cost of the rules")

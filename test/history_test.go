@@ -2,7 +2,9 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -76,6 +78,32 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 	t.Logf("read %d series, %d samples, from %s; gaps %v; empty %v", r.Series, r.Samples, r.Earliest.Format(time.RFC3339), r.Gaps, r.Empty)
 	if !slices.Equal(r.Empty, []string{"absent_requests_total"}) || len(r.Gaps) != 0 || len(progress) != 6 || progress[5] != sc.Duration {
 		t.Errorf("report %+v, progress %v", r, progress)
+	}
+	// slokit simulate over that past fires what the scenario fired, at
+	// the same moments of its traffic.
+	spec := filepath.Join(dir, "order-api.yaml")
+	if err := os.WriteFile(spec, []byte(fixture.OrderAPISpec(fixture.OrderAPIOptions{})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	firings := func(out []byte, shift time.Duration) []string {
+		var res simulate.Result
+		if err := json.Unmarshal(out, &res); err != nil {
+			t.Fatal(err)
+		}
+		var fired []string
+		for _, a := range res.Alerts {
+			for _, iv := range a.Intervals {
+				fired = append(fired, simulate.AlertName(a)+" from "+iv.From.Add(shift).UTC().Format(time.RFC3339))
+			}
+		}
+		slices.Sort(fired)
+		return fired
+	}
+	past := firings(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", "--json", spec), 0)
+	played := firings(slokit(t, "simulate", "--scenario", "outage", "--json", spec), from.Sub(scenario.Start()))
+	t.Logf("firings over the past: %q", past)
+	if len(played) == 0 || !slices.Equal(past, played) {
+		t.Errorf("over the past %q, on the scenario %q", past, played)
 	}
 	for _, expr := range []string{`count(http_requests_total)`, `sum(count_over_time(http_requests_total[6h]))`, `sum(http_requests_total)`, `sum(increase(http_requests_total{code=~"5.."}[6h]))`} {
 		want, _, err := b.Engine.Query(ctx, expr, end)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/slokit/slokit/history"
 	"github.com/slokit/slokit/internal/scratch"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/simulate"
@@ -29,13 +30,20 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 const simulateSynopsis = `simulate --scenario NAME|FILE (PATH... | --rules FILE... [PATH... | --total SELECTOR --errors SELECTOR]) [--json]
+       slokit simulate --prometheus-url URL [--since 30d] [--rules FILE...] PATH... [--json]
        slokit simulate --list
 
 Backtests alert rules on the embedded Prometheus engine: writes the
 scenario's traffic as the series the SLOs read, evaluates the rules (slokit's,
 generated from --spec, or any rule file given with --rules) and reports when
 each alert fired and reset, what the rules read per evaluation, and how far
-the remaining budget they report is from the truth.`
+the remaining budget they report is from the truth.
+
+With --prometheus-url instead of --scenario, the traffic is the backend's
+real past: the raw series the SLOs read over --since, read as stored (an
+hour at a time), and every firing of the rules over it is reported; a
+selector that matches nothing, data that begins late and gaps are warned
+of.`
 
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("simulate", simulateSynopsis, stderr)
@@ -53,6 +61,8 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	total := fs.String("total", "", "with --rules and no --spec: selector of the counter of all requests")
 	errs := fs.String("errors", "", "with --rules and no --spec: selector of the counter of failed requests")
 	objective := fs.Float64("objective", 99.9, "with --total/--errors: the objective burn rates are measured against")
+	backend := addBackendFlags(fs, "replay the rules over this backend's real past instead of a scenario (Prometheus-compatible HTTP API)")
+	since := fs.String("since", "30d", "with --prometheus-url: how far back the past replayed reaches, such as 7d (at most 366d)")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -63,6 +73,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if *list {
 		listScenarios(stdout)
 		return exitOK
+	}
+	if *backend.url != "" {
+		return simulatePast(ctx, backend, *since, *name, specs, ruleFiles, *maxBytes, *maxSamples, *asJSON, stdout, stderr)
 	}
 	if why := simulateFlagsConflict(*name, len(specs), len(ruleFiles), *total, *errs, *pageWithin, *maxSamples); why != "" {
 		fmt.Fprintln(stderr, "slokit simulate: "+why)
@@ -113,6 +126,54 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitInvalid
 	}
 	return code
+}
+
+// simulatePast replays the rules over the backend's real past.
+func simulatePast(ctx context.Context, backend *backendFlags, since, name string, specs, ruleFiles []string, maxBytes int64, maxSamples float64, asJSON bool, stdout, stderr io.Writer) int {
+	span, err := model.ParseDuration(since)
+	switch {
+	case name != "":
+		err = fmt.Errorf("give --scenario or --prometheus-url, not both")
+	case err != nil:
+		err = fmt.Errorf("--since %q: %v", since, err)
+	case time.Duration(span) < time.Hour || time.Duration(span) > history.MaxRange:
+		err = fmt.Errorf("--since %s: give an hour or more, at most %s", since, model.Duration(history.MaxRange))
+	case len(specs) == 0:
+		err = fmt.Errorf("give the spec PATHs whose raw series to read")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitUsage
+	}
+	services, ok := load(specs, specReading{maxFileBytes: maxBytes}, stderr)
+	if !ok {
+		return exitInvalid
+	}
+	q, err := backend.querier()
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitUsage
+	}
+	dir, remove, err := scratch.New("slokit-simulate")
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitInvalid
+	}
+	defer remove()
+	started := time.Now()
+	to := started.UTC().Truncate(time.Minute)
+	past := &simulate.Past{Source: q, From: to.Add(-time.Duration(span)), To: to}
+	res, err := runWithProgress(ctx, simulate.Options{Past: past, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: maxSamples}, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitInvalid
+	}
+	res.FailedExpectations = []string{}
+	if err := writeSimulation(stdout, stderr, simulate.PastScenario(past), res, scenario.Expect{}, asJSON, time.Since(started)); err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitInvalid
+	}
+	return exitOK
 }
 
 // writeSimulation writes the result, as tables or JSON, its warnings and
@@ -190,7 +251,7 @@ func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result,
 		for _, a := range res.Alerts {
 			first := "-"
 			if a.FirstFiredAt != nil {
-				first = "+" + model.Duration(a.FirstFiredAt.Sub(scenario.Start())).String()
+				first = "+" + model.Duration(a.FirstFiredAt.Sub(res.Start)).String()
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\n", simulate.AlertName(a), first, seconds(a.DetectionSeconds), seconds(a.ResetSeconds), a.Firings, a.FalseFirings)
 		}

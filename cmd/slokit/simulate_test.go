@@ -55,6 +55,11 @@ errors:
 		{"invalid spec", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/values.bad.yaml"}, 1, "", "must be between 0 and 100"},
 		{"event for a service not simulated", []string{"simulate", "--scenario", scoped, "--spec", "../../specs/order-api.yaml"}, 0, "", "errors.events[0] fails service payment only, which is not simulated here"},
 		{"regions", []string{"simulate", "--scenario", "regional-failover", "--spec", "../../specs/menu.yaml"}, 0, "menu/menu-browsing-probe in eu-west-1", ""},
+		{"past and scenario", []string{"simulate", "--scenario", "outage", "--prometheus-url", "http://127.0.0.1:1", "../../specs/menu.yaml"}, 2, "", "give --scenario or --prometheus-url, not both"},
+		{"past too long", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1", "--since", "2y", "../../specs/menu.yaml"}, 2, "", "--since 2y: give an hour or more, at most 366d"},
+		{"past without specs", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1"}, 2, "", "give the spec PATHs whose raw series to read"},
+		{"past of an unreachable backend", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1", "--backend-retries", "0", "--since", "2h", "../../specs/menu.yaml"}, 1, "",
+			`backend http://127.0.0.1:1: query probe_success{job="blackbox",target="menu"}[1h]: `},
 		{"native histogram SLI", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/kinds.good.yaml"}, 1, "", "native histograms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

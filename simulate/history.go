@@ -1,0 +1,95 @@
+package simulate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/history"
+	"github.com/slokit/slokit/scenario"
+)
+
+// prepareHistory reads the raw series the SLOs read over the history's
+// stretch into a new engine and loads the rules, as Prepare does for a
+// scenario: the run is the stretch, evaluated every minute.
+func prepareHistory(ctx context.Context, o Options) (*Backtest, error) {
+	h := o.Past
+	sc := PastScenario(h)
+	from, to := h.From.Truncate(time.Minute), h.To.Truncate(time.Minute)
+	selectors, err := history.Selectors(o.Services)
+	if err != nil {
+		return nil, err
+	}
+	if len(selectors) == 0 {
+		return nil, fmt.Errorf("no SLO reads raw series to replay (journeys read their members')")
+	}
+	e, err := engine.Open(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	maxSamples := o.MaxSamples
+	if maxSamples <= 0 {
+		maxSamples = DefaultMaxSamples
+	}
+	var progress func(read, total time.Duration)
+	if o.Progress != nil {
+		progress = func(read, total time.Duration) {
+			o.Progress(fmt.Sprintf("reading the history: %s of %s", model.Duration(read), model.Duration(total)))
+		}
+	}
+	rep, err := history.Load(ctx, h.Source, selectors, e, history.Options{From: from, To: to, MaxSamples: int64(maxSamples), Progress: progress})
+	if err == nil && len(o.RuleFiles) > 0 {
+		err = e.LoadRules(o.RuleFiles...)
+	} else if err == nil {
+		err = e.LoadGroups(generatedGroups(o.Services, promrules.TierAll)...)
+	}
+	if err != nil {
+		return nil, errorsJoinClose(err, e)
+	}
+	b := &Backtest{Engine: e, Scenario: sc, Services: o.Services, start: from, next: sc.Duration + sc.ScrapeInterval, Warnings: historyWarnings(rep, from)}
+	return b, nil
+}
+
+// PastScenario describes a past replayed as a scenario: its stretch,
+// evaluated every minute, no incident.
+func PastScenario(p *Past) *scenario.Scenario {
+	from, to := p.From.Truncate(time.Minute), p.To.Truncate(time.Minute)
+	return &scenario.Scenario{
+		Name:               "history",
+		Description:        fmt.Sprintf("the backend's raw series from %s to %s (UTC)", from.UTC().Format("2006-01-02 15:04"), to.UTC().Format("2006-01-02 15:04")),
+		Duration:           to.Sub(from),
+		ScrapeInterval:     time.Minute,
+		EvaluationInterval: time.Minute,
+		Seed:               1,
+	}
+}
+
+// historyWarnings say what a read found that the figures depend on: a
+// selector matching nothing, data that begins late, gaps.
+func historyWarnings(rep *history.Report, from time.Time) []string {
+	var out []string
+	for _, sel := range rep.Empty {
+		out = append(out, fmt.Sprintf("history: %s matched no series: the SLOs that read it replay without it", sel))
+	}
+	if late := rep.Earliest.Sub(from); late > time.Hour {
+		out = append(out, fmt.Sprintf("history: the backend's data begins at %s, %s after the stretch asked for (its retention?): the figures cover less", rep.Earliest.UTC().Format(time.RFC3339), model.Duration(late.Truncate(time.Minute))))
+	}
+	if len(rep.Gaps) > 0 {
+		longest := slices.MaxFunc(rep.Gaps, func(a, b history.Gap) int { return int(a.To.Sub(a.From) - b.To.Sub(b.From)) })
+		out = append(out, fmt.Sprintf("history: %d gaps in the raw series (no sample for %d scrape intervals or more), the longest %s from %s in %s: the rules read what the series hold",
+			len(rep.Gaps), history.GapFactor, model.Duration(longest.To.Sub(longest.From).Truncate(time.Second)), longest.From.UTC().Format(time.RFC3339), longest.Series))
+	}
+	return out
+}
+
+func errorsJoinClose(err error, e *engine.Engine) error {
+	if cerr := e.Close(); cerr != nil {
+		return fmt.Errorf("%w (and closing the engine: %v)", err, cerr)
+	}
+	return err
+}
