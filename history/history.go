@@ -73,6 +73,24 @@ type Gap struct {
 	Multiplier float64 // the gap over the series' usual interval
 }
 
+// Warnings say what a read from from found that figures computed over it
+// depend on: a selector matching nothing, data that begins late, gaps.
+func (rep *Report) Warnings(from time.Time) []string {
+	var out []string
+	for _, sel := range rep.Empty {
+		out = append(out, fmt.Sprintf("history: %s matched no series: the SLOs that read it replay without it", sel))
+	}
+	if late := rep.Earliest.Sub(from); late > time.Hour {
+		out = append(out, fmt.Sprintf("history: the backend's data begins at %s, %s after the stretch asked for (its retention?): the figures cover less", rep.Earliest.UTC().Format(time.RFC3339), model.Duration(late.Truncate(time.Minute))))
+	}
+	if len(rep.Gaps) > 0 {
+		longest := slices.MaxFunc(rep.Gaps, func(a, b Gap) int { return int(a.To.Sub(a.From) - b.To.Sub(b.From)) })
+		out = append(out, fmt.Sprintf("history: %d gaps in the raw series (no sample for %d scrape intervals or more), the longest %s from %s in %s: the rules read what the series hold",
+			len(rep.Gaps), GapFactor, model.Duration(longest.To.Sub(longest.From).Truncate(time.Second)), longest.From.UTC().Format(time.RFC3339), longest.Series))
+	}
+	return out
+}
+
 // GapFactor is how many usual intervals without a sample make a gap.
 const GapFactor = 5
 

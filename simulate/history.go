@@ -3,7 +3,6 @@ package simulate
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -51,7 +50,7 @@ func prepareHistory(ctx context.Context, o Options) (*Backtest, error) {
 	if err != nil {
 		return nil, errorsJoinClose(err, e)
 	}
-	b := &Backtest{Engine: e, Scenario: sc, Services: o.Services, start: from, next: sc.Duration + sc.ScrapeInterval, Warnings: historyWarnings(rep, from)}
+	b := &Backtest{Engine: e, Scenario: sc, Services: o.Services, start: from, next: sc.Duration + sc.ScrapeInterval, Warnings: rep.Warnings(from)}
 	return b, nil
 }
 
@@ -67,24 +66,6 @@ func PastScenario(p *Past) *scenario.Scenario {
 		EvaluationInterval: time.Minute,
 		Seed:               1,
 	}
-}
-
-// historyWarnings say what a read found that the figures depend on: a
-// selector matching nothing, data that begins late, gaps.
-func historyWarnings(rep *history.Report, from time.Time) []string {
-	var out []string
-	for _, sel := range rep.Empty {
-		out = append(out, fmt.Sprintf("history: %s matched no series: the SLOs that read it replay without it", sel))
-	}
-	if late := rep.Earliest.Sub(from); late > time.Hour {
-		out = append(out, fmt.Sprintf("history: the backend's data begins at %s, %s after the stretch asked for (its retention?): the figures cover less", rep.Earliest.UTC().Format(time.RFC3339), model.Duration(late.Truncate(time.Minute))))
-	}
-	if len(rep.Gaps) > 0 {
-		longest := slices.MaxFunc(rep.Gaps, func(a, b history.Gap) int { return int(a.To.Sub(a.From) - b.To.Sub(b.From)) })
-		out = append(out, fmt.Sprintf("history: %d gaps in the raw series (no sample for %d scrape intervals or more), the longest %s from %s in %s: the rules read what the series hold",
-			len(rep.Gaps), history.GapFactor, model.Duration(longest.To.Sub(longest.From).Truncate(time.Second)), longest.From.UTC().Format(time.RFC3339), longest.Series))
-	}
-	return out
 }
 
 func errorsJoinClose(err error, e *engine.Engine) error {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/slokit/slokit/history"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo/slotest"
 )
@@ -100,11 +103,41 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 		return fired
 	}
 	past := firings(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", "--json", spec), 0)
-	played := firings(slokit(t, "simulate", "--scenario", "outage", "--json", spec), from.Sub(scenario.Start()))
+	scenarioRun := slokit(t, "simulate", "--scenario", "outage", "--json", spec)
+	played := firings(scenarioRun, from.Sub(scenario.Start()))
 	t.Logf("firings over the past: %q", past)
 	if len(played) == 0 || !slices.Equal(past, played) {
 		t.Errorf("over the past %q, on the scenario %q", past, played)
 	}
+	// slokit backfill writes the recorded series of that past as blocks:
+	// a Prometheus serving them has the budget the scenario's run
+	// records, the exact one's to half a point of every 100 spent (six
+	// hours of a 30-day budget magnify each point 120 times: -4,152%
+	// where the counts say -4,147%).
+	blocks := filepath.Join(t.TempDir(), "tsdb") // the folder the Prometheus below keeps its TSDB in
+	t.Logf("%s", slokit(t, "backfill", "--prometheus-url", url, "--since", "6h", "-o", blocks, spec))
+	if out, err := exec.Command(slokitBin, "backfill", "--prometheus-url", url, "--since", "6h", "-o", blocks, spec).CombinedOutput(); err == nil || !strings.Contains(string(out), "is not empty") {
+		t.Errorf("a second backfill into the same folder: %v %s", err, out)
+	}
+	backfilled, _ := startPrometheusWith(t, filepath.Dir(blocks), "global: {scrape_interval: 15s}\n")
+	bq, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: backfilled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res simulate.Result
+	if err := json.Unmarshal(scenarioRun, &res); err != nil {
+		t.Fatal(err)
+	}
+	want := res.Budgets[0]
+	eventually(t, 30*time.Second, "the backfilled budget", func() (bool, string) {
+		v, err := bq.Query(ctx, series.BudgetRemaining+`{slo="availability"}`, end)
+		if err != nil || len(v) != 1 {
+			return false, fmt.Sprint(v, err)
+		}
+		got := float64(v[0].Value)
+		t.Logf("backfilled remaining budget %.4f; the scenario's run %.4f, exact %.4f", got, *want.ReportedRemaining, want.ExactRemaining)
+		return math.Abs(got-*want.ReportedRemaining) < 1e-3 && math.Abs(got-want.ExactRemaining) <= 0.005*(1-want.ExactRemaining), v.String()
+	})
 	for _, expr := range []string{`count(http_requests_total)`, `sum(count_over_time(http_requests_total[6h]))`, `sum(http_requests_total)`, `sum(increase(http_requests_total{code=~"5.."}[6h]))`} {
 		want, _, err := b.Engine.Query(ctx, expr, end)
 		if err != nil || len(want) != 1 {

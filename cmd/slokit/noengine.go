@@ -30,6 +30,16 @@ func runSimulate(_ context.Context, _ []string, _, stderr io.Writer) int {
 	return exitUsage
 }
 
+const backfillSynopsis = `backfill ...
+
+Not in this build: slokit was built with -tags noengine, without the
+embedded Prometheus engine that computes the recorded series.`
+
+func runBackfill(_ context.Context, _ []string, _, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "slokit backfill: %s\n", errNoEngine)
+	return exitUsage
+}
+
 func startEmbedded(context.Context, []*slo.Service, *scenario.Scenario, string, *slog.Logger) (serve.Backend, error) {
 	return nil, errNoEngine
 }

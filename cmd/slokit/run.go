@@ -72,6 +72,7 @@ func commands() []command {
 		{"dashboards", dashboardsSynopsis, noCtx(runDashboards)},
 		{"import", importSynopsis, noCtx(runImport)},
 		{"simulate", simulateSynopsis, runSimulate},
+		{"backfill", backfillSynopsis, runBackfill},
 		{"serve", serveSynopsis, runServe},
 		{"report", reportSynopsis, runReport},
 		{"gate", gateSynopsis, runGate},
