@@ -103,6 +103,10 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 		return fired
 	}
 	past := firings(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", "--json", spec), 0)
+	if text := string(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", spec)); !strings.HasPrefix(text, "history: the backend's raw series from ") ||
+		!strings.Contains(text, "(6h, 1m evaluation; replayed in ") || !strings.Contains(text, "SLOErrorBudgetBurn{objective=99.9,service=order-api,severity=page") {
+		t.Errorf("the tables of a replayed past:\n%s", text)
+	}
 	scenarioRun := slokit(t, "simulate", "--scenario", "outage", "--json", spec)
 	played := firings(scenarioRun, from.Sub(scenario.Start()))
 	t.Logf("firings over the past: %q", past)

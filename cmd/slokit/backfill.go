@@ -25,6 +25,18 @@ edited SLO has its budget, burn rates and dashboards over the past at
 once. Alerts are not backfilled; maintenance windows made through slokit
 serve are not known to it.`
 
+// pastSpan reads --since: how far back a read of the past reaches.
+func pastSpan(since string) (time.Duration, error) {
+	span, err := model.ParseDuration(since)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("--since %q: %v", since, err)
+	case time.Duration(span) < time.Hour || time.Duration(span) > history.MaxRange:
+		return 0, fmt.Errorf("--since %s: give an hour or more, at most %s", since, model.Duration(history.MaxRange))
+	}
+	return time.Duration(span), nil
+}
+
 func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("backfill", backfillSynopsis, stderr)
 	maxBytes := maxFileBytesFlag(fs)
@@ -36,16 +48,13 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return usageError(err)
 	}
-	span, err := model.ParseDuration(*since)
+	span, err := pastSpan(*since)
 	switch {
 	case *backend.url == "":
 		err = fmt.Errorf("--prometheus-url is required: the backend holding the raw series")
 	case *out == "":
 		err = fmt.Errorf("-o DIR is required: the folder to write the blocks into")
 	case err != nil:
-		err = fmt.Errorf("--since %q: %v", *since, err)
-	case time.Duration(span) < time.Hour || time.Duration(span) > history.MaxRange:
-		err = fmt.Errorf("--since %s: give an hour or more, at most %s", *since, model.Duration(history.MaxRange))
 	case len(specs) == 0:
 		err = fmt.Errorf("give the spec PATHs to backfill")
 	}
@@ -69,7 +78,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer remove()
 	to := time.Now().UTC().Truncate(time.Minute)
-	o := backfill.Options{Services: services, Source: q, From: to.Add(-time.Duration(span)), To: to, Dir: dir, Out: *out, MaxSamples: *maxSamples}
+	o := backfill.Options{Services: services, Source: q, From: to.Add(-span), To: to, Dir: dir, Out: *out, MaxSamples: *maxSamples}
 	if isTerminal(stderr) {
 		o.Progress = func(step string) { fmt.Fprintf(stderr, "slokit backfill: %s\n", step) }
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/prometheus/common/model"
 
-	"github.com/slokit/slokit/history"
 	"github.com/slokit/slokit/internal/scratch"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/simulate"
@@ -130,14 +129,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 // simulatePast replays the rules over the backend's real past.
 func simulatePast(ctx context.Context, backend *backendFlags, since, name string, specs, ruleFiles []string, maxBytes int64, maxSamples float64, asJSON bool, stdout, stderr io.Writer) int {
-	span, err := model.ParseDuration(since)
+	span, err := pastSpan(since)
 	switch {
 	case name != "":
 		err = fmt.Errorf("give --scenario or --prometheus-url, not both")
 	case err != nil:
-		err = fmt.Errorf("--since %q: %v", since, err)
-	case time.Duration(span) < time.Hour || time.Duration(span) > history.MaxRange:
-		err = fmt.Errorf("--since %s: give an hour or more, at most %s", since, model.Duration(history.MaxRange))
 	case len(specs) == 0:
 		err = fmt.Errorf("give the spec PATHs whose raw series to read")
 	}
@@ -162,7 +158,7 @@ func simulatePast(ctx context.Context, backend *backendFlags, since, name string
 	defer remove()
 	started := time.Now()
 	to := started.UTC().Truncate(time.Minute)
-	past := &simulate.Past{Source: q, From: to.Add(-time.Duration(span)), To: to}
+	past := &simulate.Past{Source: q, From: to.Add(-span), To: to}
 	res, err := runWithProgress(ctx, simulate.Options{Past: past, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: maxSamples}, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
@@ -219,8 +215,13 @@ func seconds(p *float64) string {
 }
 
 func printSimulation(out io.Writer, sc *scenario.Scenario, res *simulate.Result, took time.Duration) {
-	fmt.Fprintf(out, "scenario %s: %s\n(%s, %d series, %s scrape, %s evaluation; simulated in %s)\n\n",
-		sc.Name, sc.Description, model.Duration(sc.Duration), sc.Series, model.Duration(sc.ScrapeInterval), model.Duration(sc.EvaluationInterval), took.Round(time.Millisecond))
+	if sc.Series == 0 { // a past replayed: its series are the backend's
+		fmt.Fprintf(out, "%s: %s\n(%s, %s evaluation; replayed in %s)\n\n",
+			sc.Name, sc.Description, model.Duration(sc.Duration), model.Duration(sc.EvaluationInterval), took.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(out, "scenario %s: %s\n(%s, %d series, %s scrape, %s evaluation; simulated in %s)\n\n",
+			sc.Name, sc.Description, model.Duration(sc.Duration), sc.Series, model.Duration(sc.ScrapeInterval), model.Duration(sc.EvaluationInterval), took.Round(time.Millisecond))
+	}
 	if len(sc.Regions) > 0 {
 		var parts []string
 		for _, r := range sc.Regions {
