@@ -74,26 +74,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer e.Close()
 	// Journeys after their members, whose recorded series they read.
-	slos := map[[2]string]*slo.SLO{}
-	for _, svc := range o.Services {
-		for _, s := range svc.SLOs {
-			slos[[2]string{s.Service, s.Name}] = s
-		}
-	}
 	var groups []engine.Group
-	var depths []int
 	var names []string
-	for _, svc := range o.Services {
-		for _, s := range svc.SLOs {
-			g := promrules.Group(s)
-			d := slo.JourneyDepth(s, slos)
-			i, _ := slices.BinarySearch(depths, d+1) // after the groups of its depth
-			groups = slices.Insert(groups, i, engine.Group{File: promrules.FileName(svc.Name), RuleGroup: g})
-			depths = slices.Insert(depths, i, d)
-			for _, r := range g.Rules {
-				if r.Record != "" && !slices.Contains(names, r.Record) {
-					names = append(names, r.Record)
-				}
+	for _, s := range slo.InEvaluationOrder(o.Services) {
+		g := promrules.Group(s)
+		groups = append(groups, engine.Group{File: promrules.FileName(s.Service), RuleGroup: g})
+		for _, r := range g.Rules {
+			if r.Record != "" && !slices.Contains(names, r.Record) {
+				names = append(names, r.Record)
 			}
 		}
 	}

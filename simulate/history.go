@@ -48,7 +48,8 @@ func prepareHistory(ctx context.Context, o Options) (*Backtest, error) {
 		err = e.LoadGroups(generatedGroups(o.Services, promrules.TierAll)...)
 	}
 	if err != nil {
-		return nil, errorsJoinClose(err, e)
+		e.Close()
+		return nil, err
 	}
 	b := &Backtest{Engine: e, Scenario: sc, Services: o.Services, start: from, next: sc.Duration + sc.ScrapeInterval, Warnings: rep.Warnings(from)}
 	return b, nil
@@ -66,11 +67,4 @@ func PastScenario(p *Past) *scenario.Scenario {
 		EvaluationInterval: time.Minute,
 		Seed:               1,
 	}
-}
-
-func errorsJoinClose(err error, e *engine.Engine) error {
-	if cerr := e.Close(); cerr != nil {
-		return fmt.Errorf("%w (and closing the engine: %v)", err, cerr)
-	}
-	return err
 }

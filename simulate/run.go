@@ -219,33 +219,15 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 // with regions), in the order a rule file lists them, each named after the
 // file it would be written to.
 //
-// Journeys' groups come after their members' (slo.JourneyDepth): they read
-// what the members' groups record, and the engine backfills and evaluates
-// groups in order.
+// Journeys' groups come after their members' (slo.InEvaluationOrder):
+// they read what the members' groups record, and the engine backfills and
+// evaluates groups in order.
 func generatedGroups(services []*slo.Service, tier promrules.Tier) []engine.Group {
-	slos := map[[2]string]*slo.SLO{}
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			slos[[2]string{s.Service, s.Name}] = s
+	var out []engine.Group
+	for _, s := range slo.InEvaluationOrder(services) {
+		if g, ok := promrules.TierGroup(s, tier); ok {
+			out = append(out, engine.Group{File: promrules.FileName(s.Service), RuleGroup: g})
 		}
-	}
-	type ranked struct {
-		depth int
-		group engine.Group
-	}
-	var all []ranked
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			g, ok := promrules.TierGroup(s, tier)
-			if ok {
-				all = append(all, ranked{slo.JourneyDepth(s, slos), engine.Group{File: promrules.FileName(svc.Name), RuleGroup: g}})
-			}
-		}
-	}
-	slices.SortStableFunc(all, func(a, b ranked) int { return a.depth - b.depth })
-	out := make([]engine.Group, len(all))
-	for i, r := range all {
-		out[i] = r.group
 	}
 	return out
 }

@@ -160,6 +160,27 @@ func cycle(s *SLO, slos map[[2]string]*SLO, path []string, next func(*SLO) [][2]
 	return nil
 }
 
+// InEvaluationOrder lists the services' SLOs in the order their rule
+// groups must be evaluated in one pass (a backfill computes each group
+// over the whole stretch before the next): in spec order, but every
+// journey after the SLOs it reads (JourneyDepth).
+func InEvaluationOrder(services []*Service) []*SLO {
+	slos := map[[2]string]*SLO{}
+	var out []*SLO
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			slos[[2]string{s.Service, s.Name}] = s
+			out = append(out, s)
+		}
+	}
+	depth := make(map[*SLO]int, len(out))
+	for _, s := range out {
+		depth[s] = JourneyDepth(s, slos)
+	}
+	slices.SortStableFunc(out, func(a, b *SLO) int { return depth[a] - depth[b] })
+	return out
+}
+
 // JourneyDepth orders SLOs so that a journey comes after the journeys
 // among its members: 0 for an SLO that is no journey, 1 for a journey of
 // none, and so on (CheckJourneys refuses cycles; a cycle gives 1).

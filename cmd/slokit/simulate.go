@@ -95,6 +95,20 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "slokit simulate: --total/--errors/--objective: %v\n", err)
 		return exitInvalid
 	}
+	expect := sc.Expect
+	if *pageWithin > 0 {
+		expect.PageWithin = *pageWithin
+	}
+	expect.NoPage = expect.NoPage || *noPage
+	expect.NoFalseFirings = expect.NoFalseFirings || *noFalse
+	o := simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, MaxSamples: *maxSamples}
+	return simulateAndWrite(ctx, o, sc, expect, *asJSON, stdout, stderr)
+}
+
+// simulateAndWrite runs the simulation o describes in a scratch engine,
+// checks the expectations and writes the result; it returns the exit
+// code: 1 when the run fails or an expectation does not hold.
+func simulateAndWrite(ctx context.Context, o simulate.Options, sc *scenario.Scenario, expect scenario.Expect, asJSON bool, stdout, stderr io.Writer) int {
 	// The engine's TSDB: removed at the end, or by the next run when this
 	// one is killed.
 	dir, remove, err := scratch.New("slokit-simulate")
@@ -103,24 +117,19 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitInvalid
 	}
 	defer remove()
+	o.Dir = dir
 	started := time.Now()
-	res, err := runWithProgress(ctx, simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: *maxSamples}, stderr)
+	res, err := runWithProgress(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
 	}
-	expect := sc.Expect
-	if *pageWithin > 0 {
-		expect.PageWithin = *pageWithin
-	}
-	expect.NoPage = expect.NoPage || *noPage
-	expect.NoFalseFirings = expect.NoFalseFirings || *noFalse
 	res.FailedExpectations = append([]string{}, res.Check(expect)...)
 	code := exitOK
 	if len(res.FailedExpectations) > 0 {
 		code = exitInvalid
 	}
-	if err := writeSimulation(stdout, stderr, sc, res, expect, *asJSON, time.Since(started)); err != nil {
+	if err := writeSimulation(stdout, stderr, sc, res, expect, asJSON, time.Since(started)); err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
 	}
@@ -150,26 +159,10 @@ func simulatePast(ctx context.Context, backend *backendFlags, since, name string
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitUsage
 	}
-	dir, remove, err := scratch.New("slokit-simulate")
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
-		return exitInvalid
-	}
-	defer remove()
-	started := time.Now()
-	to := started.UTC().Truncate(time.Minute)
+	to := time.Now().UTC().Truncate(time.Minute)
 	past := &simulate.Past{Source: q, From: to.Add(-span), To: to}
-	res, err := runWithProgress(ctx, simulate.Options{Past: past, Services: services, RuleFiles: ruleFiles, Dir: dir, MaxSamples: maxSamples}, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
-		return exitInvalid
-	}
-	res.FailedExpectations = []string{}
-	if err := writeSimulation(stdout, stderr, simulate.PastScenario(past), res, scenario.Expect{}, asJSON, time.Since(started)); err != nil {
-		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
-		return exitInvalid
-	}
-	return exitOK
+	o := simulate.Options{Past: past, Services: services, RuleFiles: ruleFiles, MaxSamples: maxSamples}
+	return simulateAndWrite(ctx, o, simulate.PastScenario(past), scenario.Expect{}, asJSON, stdout, stderr)
 }
 
 // writeSimulation writes the result, as tables or JSON, its warnings and
