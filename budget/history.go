@@ -42,17 +42,7 @@ func History(ctx context.Context, q RangeQuerier, s *slo.SLO, from, to time.Time
 	byKey := map[string]*ObjectiveHistory{}
 	s = s.ByRegion()
 	objectiveOf := func(m model.Metric, objective string) *ObjectiveHistory {
-		var group map[string]string
-		for _, g := range s.Grouping {
-			v := string(m[model.LabelName(g)])
-			if s.Regions != nil && g == s.Regions.Label && v == "" {
-				continue // the whole, over every region
-			}
-			if group == nil {
-				group = map[string]string{}
-			}
-			group[g] = v
-		}
+		group := groupOf(s, m)
 		k := objective + "\x00" + string(m[series.ThresholdLabel]) + "\x00" + fmt.Sprint(group)
 		if byKey[k] == nil {
 			byKey[k] = &ObjectiveHistory{Objective: objective, Threshold: string(m[series.ThresholdLabel]), Group: group, BurnRates: map[string][]Point{}}

@@ -93,8 +93,7 @@ function row(s, groups, sub) {
   const name = el("td");
   if (!sub) name.append(link(s.slo, sloHref(s)));
   const group = groupText(s);
-  // An SLO tracked by region: its state over all regions has no region.
-  const shownGroup = s.regions && !s.region ? [group, "all regions"].filter(Boolean).join(", ") : group;
+  const shownGroup = groupLabel(s);
   if (shownGroup) {
     const g = sub ? link(shownGroup, sloHref(s) + "&group=" + encodeURIComponent(group)) : el("span", shownGroup);
     const line = el("div", undefined, "group");

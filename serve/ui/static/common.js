@@ -81,6 +81,13 @@ function groupText(s) {
   return Object.entries(s.group || {}).map(([k, v]) => k + "=" + v).join(", ");
 }
 
+// groupLabel writes a state's group as the pages show it: an SLO tracked
+// by region has its state over all regions say so, as it has no region.
+function groupLabel(s) {
+  const group = groupText(s);
+  return s.regions && !s.region ? [group, "all regions"].filter(Boolean).join(", ") : group;
+}
+
 // item is a list item holding text (never HTML).
 function item(text) {
   const li = document.createElement("li");

@@ -82,7 +82,7 @@ function objectiveSection(h, o, current) {
   const title = document.createElement("h2");
   const group = groupText(o);
   const now = current.find(s => s.objective === o.objective && (s.threshold || "") === (o.threshold || "") && groupText(s) === group);
-  const shownGroup = now && now.regions && !now.region ? [group, "all regions"].filter(Boolean).join(", ") : group;
+  const shownGroup = now ? groupLabel(now) : group;
   title.textContent = "Objective " + o.objective + "%" + (o.threshold ? " under " + o.threshold : "") + (shownGroup ? " (" + shownGroup + ")" : "");
   section.append(title);
   if (now && (now.missingRegions || []).length) {
