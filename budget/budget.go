@@ -214,6 +214,21 @@ func RemainingQuery(s *slo.SLO, o slo.Objective, region string) string {
 	return "sum(" + sloSelector(series.BudgetRemaining, s, extra...) + ")"
 }
 
+// BaseIncreaseQueries are the events of objective o of s over each base
+// window, over its groups and, for an SLO tracked by region, over all
+// regions: the exact counts a scorecard judges alerts by.
+func BaseIncreaseQueries(s *slo.SLO, o slo.Objective) (total, errs string) {
+	k := KeyOf(s, o)
+	extra := []string{series.WindowLabel, series.WindowValue(s.BaseWindow)}
+	if k.Threshold != "" {
+		extra = append(extra, series.ThresholdLabel, k.Threshold)
+	}
+	if s.Regions != nil {
+		extra = append(extra, s.Regions.Label, "")
+	}
+	return "sum(" + sloSelector(series.Total, s, extra...) + ")", "sum(" + sloSelector(series.Errors, s, extra...) + ")"
+}
+
 // bySLO is what Read's queries answered of one SLO.
 type bySLO struct{ remaining, burns, ratios, firing, stamps, periodTotals, missing model.Vector }
 

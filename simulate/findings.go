@@ -15,6 +15,7 @@ import (
 	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/scorecard"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
@@ -108,7 +109,7 @@ func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start,
 						held = append(held, t)
 					}
 				}
-				intervals := firingIntervals(held, step, ar.HoldDuration(), end)
+				intervals := scorecard.Firings(held, step, ar.HoldDuration(), end)
 				lb := labels.NewBuilder(series.Metric)
 				lb.Del(labels.MetricName)
 				ar.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
@@ -120,41 +121,6 @@ func alerts(ctx context.Context, e *engine.Engine, sc *scenario.Scenario, start,
 		return out[i].Alert+fmt.Sprint(out[i].Labels) < out[j].Alert+fmt.Sprint(out[j].Labels)
 	})
 	return out, nil
-}
-
-// firingIntervals turns the steps at which an alert's expression held into
-// the intervals it fired: it fires once the expression has held at every
-// step for hold, and resolves at the first step it does not.
-func firingIntervals(held []time.Time, step, hold time.Duration, end time.Time) []Interval {
-	var out []Interval
-	var activeAt, prev time.Time
-	var cur *Interval
-	closeAt := func(t time.Time) {
-		if cur != nil {
-			cur.To = t
-			out = append(out, *cur)
-			cur = nil
-		}
-	}
-	for _, t := range held {
-		if activeAt.IsZero() || t.Sub(prev) > step {
-			closeAt(prev.Add(step))
-			activeAt = t
-		}
-		prev = t
-		if cur == nil && t.Sub(activeAt) >= hold {
-			cur = &Interval{From: t}
-		}
-	}
-	if cur != nil {
-		if prev.Add(step).After(end) {
-			cur.To, cur.Open = end, true
-			out = append(out, *cur)
-		} else {
-			closeAt(prev.Add(step))
-		}
-	}
-	return out
 }
 
 func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval, sc *scenario.Scenario, start time.Time) AlertResult {
@@ -184,6 +150,7 @@ func alertResult(ar *rules.AlertingRule, ls labels.Labels, intervals []Interval,
 	if budgetAlert && holds == 0 { // a calendar period (window="month"): the run
 		holds = sc.Duration
 	}
+	res.hold = holds
 	for i, iv := range intervals {
 		at := iv.From.Sub(start)
 		switch {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/scorecard"
 	"github.com/slokit/slokit/series"
 )
 
@@ -21,6 +22,9 @@ type Result struct {
 	Alerts   []AlertResult  `json:"alerts"`
 	Budgets  []BudgetResult `json:"budgets"`
 	Cost     Cost           `json:"cost"`
+	// Scorecards judge the alerts against the incidents in the SLOs'
+	// counts, one per SLO objective, when asked (Options.Scorecard).
+	Scorecards []Scorecard `json:"scorecards,omitempty"`
 	// FailedExpectations are the scenario's expectations (and those given
 	// to slokit simulate) the alerts did not meet; see Check.
 	FailedExpectations []string `json:"failedExpectations"`
@@ -56,15 +60,13 @@ type AlertResult struct {
 	// within its period (flaps) are false.
 	FalseFirings int        `json:"falseFirings"`
 	Intervals    []Interval `json:"intervals"`
+	// hold is how long after an incident a firing may still be its own.
+	hold time.Duration
 }
 
 // Interval is a stretch during which an alert fired; To is the first
 // evaluation at which it no longer did (or the scenario's end).
-type Interval struct {
-	From time.Time `json:"from"`
-	To   time.Time `json:"to"`
-	Open bool      `json:"open,omitempty"` // still firing at the end
-}
+type Interval = scorecard.Interval
 
 // BudgetResult compares an SLO objective's remaining budget as the rules
 // report it at the end with the exact figure from the generated traffic.

@@ -72,6 +72,9 @@ type Options struct {
 	// instead of a scenario's synthetic traffic; Scenario is then
 	// ignored.
 	Past *Past
+	// Scorecard, when set, judges the alerts against the incidents in
+	// the SLOs' counts, beside the tier sets it names.
+	Scorecard *ScorecardOptions
 }
 
 // Past is a stretch of a backend's real past: the raw series the SLOs
@@ -322,8 +325,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	progress("measuring the cost of the rules")
-	res.Cost, err = measureCost(ctx, e, sc, res.Cost.Method, o.Checkpoints, start, end)
-	return res, err
+	if res.Cost, err = measureCost(ctx, e, sc, res.Cost.Method, o.Checkpoints, start, end); err != nil {
+		return nil, err
+	}
+	// Last: with rules not slokit's, the scorecard loads slokit's
+	// recording rules in their place.
+	if o.Scorecard != nil && res.Cost.Method == "replay" {
+		progress("scoring the alerts against the incidents")
+		if res.Scorecards, err = b.scorecards(ctx, *o.Scorecard, res.Alerts, len(o.RuleFiles) > 0, start, end); err != nil {
+			return nil, err
+		}
+		if o.Past != nil {
+			judgeByScorecards(res)
+		}
+	}
+	return res, nil
 }
 
 // write appends every scrape of every source up to offset until.

@@ -60,6 +60,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	total := fs.String("total", "", "with --rules and no --spec: selector of the counter of all requests")
 	errs := fs.String("errors", "", "with --rules and no --spec: selector of the counter of failed requests")
 	objective := fs.Float64("objective", 99.9, "with --total/--errors: the objective burn rates are measured against")
+	cards := addScorecardFlags(fs)
 	backend := addBackendFlags(fs, "replay the rules over this backend's real past instead of a scenario (Prometheus-compatible HTTP API)")
 	since := fs.String("since", "30d", "with --prometheus-url: how far back the past replayed reaches, such as 7d (at most 366d)")
 	positional, err := parseInterspersed(fs, args)
@@ -73,8 +74,14 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		listScenarios(stdout)
 		return exitOK
 	}
+	expect := scenario.Expect{PageWithin: *pageWithin, NoPage: *noPage, NoFalseFirings: *noFalse}
+	card, err := cards.options(*backend.url != "", *maxBytes)
+	if err != nil {
+		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
+		return exitUsage
+	}
 	if *backend.url != "" {
-		return simulatePast(ctx, backend, *since, *name, specs, ruleFiles, *maxBytes, *maxSamples, *asJSON, stdout, stderr)
+		return simulatePast(ctx, backend, *since, *name, specs, ruleFiles, simulate.Options{MaxSamples: *maxSamples, Scorecard: card}, expect, *maxBytes, *asJSON, stdout, stderr)
 	}
 	if why := simulateFlagsConflict(*name, len(specs), len(ruleFiles), *total, *errs, *pageWithin, *maxSamples); why != "" {
 		fmt.Fprintln(stderr, "slokit simulate: "+why)
@@ -95,13 +102,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "slokit simulate: --total/--errors/--objective: %v\n", err)
 		return exitInvalid
 	}
-	expect := sc.Expect
-	if *pageWithin > 0 {
-		expect.PageWithin = *pageWithin
+	if expect.PageWithin == 0 {
+		expect.PageWithin = sc.Expect.PageWithin
 	}
-	expect.NoPage = expect.NoPage || *noPage
-	expect.NoFalseFirings = expect.NoFalseFirings || *noFalse
-	o := simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, MaxSamples: *maxSamples}
+	expect.NoPage = expect.NoPage || sc.Expect.NoPage
+	expect.NoFalseFirings = expect.NoFalseFirings || sc.Expect.NoFalseFirings
+	o := simulate.Options{Scenario: sc, Services: services, RuleFiles: ruleFiles, MaxSamples: *maxSamples, Scorecard: card}
 	return simulateAndWrite(ctx, o, sc, expect, *asJSON, stdout, stderr)
 }
 
@@ -124,7 +130,12 @@ func simulateAndWrite(ctx context.Context, o simulate.Options, sc *scenario.Scen
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitInvalid
 	}
-	res.FailedExpectations = append([]string{}, res.Check(expect)...)
+	if o.Past != nil {
+		// A past has no scenario incidents: those in its counts judge it.
+		res.FailedExpectations = append([]string{}, res.CheckIncidents(expect)...)
+	} else {
+		res.FailedExpectations = append([]string{}, res.Check(expect)...)
+	}
 	code := exitOK
 	if len(res.FailedExpectations) > 0 {
 		code = exitInvalid
@@ -137,7 +148,7 @@ func simulateAndWrite(ctx context.Context, o simulate.Options, sc *scenario.Scen
 }
 
 // simulatePast replays the rules over the backend's real past.
-func simulatePast(ctx context.Context, backend *backendFlags, since, name string, specs, ruleFiles []string, maxBytes int64, maxSamples float64, asJSON bool, stdout, stderr io.Writer) int {
+func simulatePast(ctx context.Context, backend *backendFlags, since, name string, specs, ruleFiles []string, o simulate.Options, expect scenario.Expect, maxBytes int64, asJSON bool, stdout, stderr io.Writer) int {
 	span, err := pastSpan(since)
 	switch {
 	case name != "":
@@ -161,8 +172,8 @@ func simulatePast(ctx context.Context, backend *backendFlags, since, name string
 	}
 	to := time.Now().UTC().Truncate(time.Minute)
 	past := &simulate.Past{Source: q, From: to.Add(-span), To: to}
-	o := simulate.Options{Past: past, Services: services, RuleFiles: ruleFiles, MaxSamples: maxSamples}
-	return simulateAndWrite(ctx, o, simulate.PastScenario(past), scenario.Expect{}, asJSON, stdout, stderr)
+	o.Past, o.Services, o.RuleFiles = past, services, ruleFiles
+	return simulateAndWrite(ctx, o, simulate.PastScenario(past), expect, asJSON, stdout, stderr)
 }
 
 // writeSimulation writes the result, as tables or JSON, its warnings and
@@ -177,6 +188,7 @@ func writeSimulation(stdout, stderr io.Writer, sc *scenario.Scenario, res *simul
 		}
 	} else {
 		printSimulation(stdout, sc, res, took)
+		printScorecards(stdout, res)
 	}
 	if expect != (scenario.Expect{}) {
 		for _, f := range res.FailedExpectations {

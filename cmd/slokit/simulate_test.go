@@ -64,6 +64,11 @@ errors:
 			`backend http://127.0.0.1:1: query probe_success{job="blackbox",target="menu"}[1h]: `},
 		{"past of an unreachable backend", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1", "--backend-retries", "0", "--since", "2h", "../../specs/menu.yaml"}, 1, "",
 			`backend http://127.0.0.1:1: query probe_success{job="blackbox",target="menu"}[1h]: `},
+		{"scorecard", []string{"simulate", "--scenario", "outage", "--scorecard", "--compare", "pyrra", "--incident", "1%/1h", "../../specs/menu.yaml"}, 0, "scorecard of menu/menu-browsing-probe 99.5%: 1 incident(s) (1%/1h)", ""},
+		{"scorecard flags without --scorecard", []string{"simulate", "--scenario", "outage", "--compare", "pyrra", "../../specs/menu.yaml"}, 2, "", "add --scorecard"},
+		{"bad incident definition", []string{"simulate", "--scenario", "outage", "--scorecard", "--incident", "2/1h", "../../specs/menu.yaml"}, 2, "", "want SHARE%/WINDOW"},
+		{"unknown tier set", []string{"simulate", "--scenario", "outage", "--scorecard", "--compare", "nobl9", "../../specs/menu.yaml"}, 2, "", `--compare "nobl9": neither a tier set (pyrra, sloth, workbook, none)`},
+		{"incidents file that does not parse", []string{"simulate", "--scenario", "outage", "--scorecard", "--incidents", broken, "../../specs/menu.yaml"}, 2, "", broken + ":1:"},
 		{"native histogram SLI", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/kinds.good.yaml"}, 1, "", "native histograms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

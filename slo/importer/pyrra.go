@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
@@ -67,25 +66,6 @@ type pyrraQuery struct {
 // pyrraPrefix marks the labels and annotations Pyrra puts on its rules
 // and alerts, without the prefix.
 const pyrraPrefix = "pyrra.dev/"
-
-// pyrraTiers are Pyrra's fixed burn-rate alerts for a 28-day window,
-// scaled to the SLO's window and rounded to the minute as Pyrra does:
-// critical (page) at 14x over 1h/5m and 7x over 6h/30m, warning (ticket)
-// at 2x over 1d/2h and 1x over 4d/6h.
-func pyrraTiers(window time.Duration) []burnrate.Tier {
-	scale := func(d time.Duration) time.Duration {
-		return (time.Duration(float64(window) / float64(28*24*time.Hour) * float64(d))).Round(time.Minute)
-	}
-	tier := func(sev burnrate.Severity, factor float64, long, short, hold time.Duration) burnrate.Tier {
-		return burnrate.Tier{Severity: sev, Factor: factor, Long: scale(long), Short: scale(short), For: scale(hold)}
-	}
-	return []burnrate.Tier{
-		tier(burnrate.Page, 14, time.Hour, 5*time.Minute, 2*time.Minute),
-		tier(burnrate.Page, 7, 6*time.Hour, 30*time.Minute, 15*time.Minute),
-		tier(burnrate.Ticket, 2, 24*time.Hour, 2*time.Hour, time.Hour),
-		tier(burnrate.Ticket, 1, 4*24*time.Hour, 6*time.Hour, 3*time.Hour),
-	}
-}
 
 // translatePyrra reads a Pyrra ServiceLevelObjective into a native spec of
 // one service and one SLO, both named after the object. Pyrra's window is
@@ -297,7 +277,7 @@ func pyrraAlerting(n nodes, d *strictyaml.Document, in *pyrraSLO) *yaml.Node {
 	}
 	if in.Spec.Window != nil && in.Spec.Window.Value > 0 {
 		tiers := n.sequence(p)
-		for _, t := range pyrraTiers(in.Spec.Window.Value) {
+		for _, t := range burnrate.PyrraTiers(in.Spec.Window.Value) {
 			m := n.mapping(p)
 			set(m, schema.KeySeverity, n.str(p, string(t.Severity)))
 			set(m, schema.KeyFactor, number(m, strconv.FormatFloat(t.Factor, 'f', -1, 64)))
