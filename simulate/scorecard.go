@@ -71,21 +71,14 @@ func (b *Backtest) scorecards(ctx context.Context, o ScorecardOptions, alerts []
 	if len(defs) == 0 {
 		defs = scorecard.DefaultDefinitions
 	}
+	counted, err := b.objectiveCounts(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
 	var out []Scorecard
-	for _, svc := range b.Services {
-		for _, s := range svc.SLOs {
-			for _, obj := range s.Objectives {
-				counts, err := b.counts(ctx, s, obj, start, end)
-				if err != nil {
-					return nil, err
-				}
-				if counts == nil {
-					continue
-				}
-				target := scorecard.Objective{Counts: *counts, Budget: obj.Budget(), Period: s.Period}
-				out = append(out, card(s, obj, target, o, defs, alerts))
-			}
-		}
+	for _, c := range counted {
+		target := scorecard.Objective{Counts: c.Counts, Budget: c.Objective.Budget(), Period: c.SLO.Period}
+		out = append(out, card(c.SLO, c.Objective, target, o, defs, alerts))
 	}
 	return out, nil
 }
@@ -262,4 +255,54 @@ func judgeByScorecards(res *Result) {
 		rows[k] = rows[k][1:]
 		res.Alerts[i].FalseFirings, res.Alerts[i].DetectionSeconds, res.Alerts[i].ResetSeconds = row.FalseFirings, row.DetectionSeconds, row.ResetSeconds
 	}
+}
+
+// Counted is one SLO objective's exact counts over a run.
+type Counted struct {
+	SLO       *slo.SLO
+	Objective slo.Objective
+	Counts    scorecard.Counts
+}
+
+// ObjectiveCounts writes the scenario's traffic, or reads the past, into
+// a new engine in o.Dir, computes slokit's recording rules over it and
+// returns every SLO objective's base-window counts, what slokit advise
+// works from, and the warnings of the reading (as Result's). o.RuleFiles
+// are ignored.
+func ObjectiveCounts(ctx context.Context, o Options) ([]Counted, []string, error) {
+	o.RuleFiles = nil
+	if o.Past == nil {
+		o.Start, o.Until = time.Time{}, 0
+	}
+	b, err := Prepare(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer b.Close()
+	start, end := b.Start(), b.End()
+	if err := b.Engine.BackfillExcept(ctx, start, end, b.Down); err != nil {
+		return nil, nil, err
+	}
+	counted, err := b.objectiveCounts(ctx, start, end)
+	return counted, b.Warnings, err
+}
+
+// objectiveCounts are the base-window counts of every SLO objective the
+// engine holds events of.
+func (b *Backtest) objectiveCounts(ctx context.Context, start, end time.Time) ([]Counted, error) {
+	var out []Counted
+	for _, svc := range b.Services {
+		for _, s := range svc.SLOs {
+			for _, obj := range s.Objectives {
+				c, err := b.counts(ctx, s, obj, start, end)
+				if err != nil {
+					return nil, err
+				}
+				if c != nil {
+					out = append(out, Counted{SLO: s, Objective: obj, Counts: *c})
+				}
+			}
+		}
+	}
+	return out, nil
 }

@@ -40,6 +40,16 @@ func runBackfill(_ context.Context, _ []string, _, stderr io.Writer) int {
 	return exitUsage
 }
 
+const adviseSynopsis = `advise ...
+
+Not in this build: slokit was built with -tags noengine, without the
+embedded Prometheus engine that computes the SLOs' counts.`
+
+func runAdvise(_ context.Context, _ []string, _, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "slokit advise: %s\n", errNoEngine)
+	return exitUsage
+}
+
 func startEmbedded(context.Context, []*slo.Service, *scenario.Scenario, string, *slog.Logger) (serve.Backend, error) {
 	return nil, errNoEngine
 }

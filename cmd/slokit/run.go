@@ -73,6 +73,7 @@ func commands() []command {
 		{"import", importSynopsis, noCtx(runImport)},
 		{"simulate", simulateSynopsis, runSimulate},
 		{"backfill", backfillSynopsis, runBackfill},
+		{"advise", adviseSynopsis, runAdvise},
 		{"serve", serveSynopsis, runServe},
 		{"report", reportSynopsis, runReport},
 		{"gate", gateSynopsis, runGate},

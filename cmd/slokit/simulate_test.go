@@ -69,6 +69,12 @@ errors:
 		{"bad incident definition", []string{"simulate", "--scenario", "outage", "--scorecard", "--incident", "2/1h", "../../specs/menu.yaml"}, 2, "", "want SHARE%/WINDOW"},
 		{"unknown tier set", []string{"simulate", "--scenario", "outage", "--scorecard", "--compare", "nobl9", "../../specs/menu.yaml"}, 2, "", `--compare "nobl9": neither a tier set (pyrra, sloth, workbook, none)`},
 		{"incidents file that does not parse", []string{"simulate", "--scenario", "outage", "--scorecard", "--incidents", broken, "../../specs/menu.yaml"}, 2, "", broken + ":1:"},
+		{"advise on a scenario", []string{"advise", "--scenario", "outage", "--objective", "99", "--objective", "99.9", "../../specs/menu.yaml"}, 0, "99.5% (spec)", ""},
+		{"advise as markdown", []string{"advise", "--scenario", "outage", "--format", "markdown", "../../specs/menu.yaml"}, 0, "| CANDIDATE | PERIODS MET |", ""},
+		{"advise without a source", []string{"advise", "../../specs/menu.yaml"}, 2, "", "give --prometheus-url (the backend's past) or --scenario"},
+		{"advise on a bad objective", []string{"advise", "--scenario", "outage", "--objective", "100", "../../specs/menu.yaml"}, 2, "", `--objective "100": give a percentage`},
+		{"advise of an unreachable backend", []string{"advise", "--prometheus-url", "http://127.0.0.1:1", "--backend-retries", "0", "--since", "2h", "../../specs/menu.yaml"}, 1, "",
+			`backend http://127.0.0.1:1: query probe_success{job="blackbox",target="menu"}[1h]: `},
 		{"native histogram SLI", []string{"simulate", "--scenario", "outage", "--spec", "../../slo/testdata/kinds.good.yaml"}, 1, "", "native histograms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
