@@ -80,7 +80,7 @@ func (rep *Report) Warnings(from time.Time) []string {
 		out = append(out, fmt.Sprintf("history: %s matched no series: the SLOs that read it replay without it", sel))
 	}
 	if late := rep.Earliest.Sub(from); late > time.Hour {
-		out = append(out, fmt.Sprintf("history: the backend's data begins at %s, %s after the stretch asked for (its retention?): the figures cover less", rep.Earliest.UTC().Format(time.RFC3339), model.Duration(late.Truncate(time.Minute))))
+		out = append(out, fmt.Sprintf("history: the backend's data begins at %s, %s after the stretch asked for: the figures cover less (past its retention? Prometheus keeps 15d unless --storage.tsdb.retention.time says more)", rep.Earliest.UTC().Format(time.RFC3339), model.Duration(late.Truncate(time.Minute))))
 	}
 	if len(rep.Gaps) > 0 {
 		longest := slices.MaxFunc(rep.Gaps, func(a, b Gap) int { return int(a.To.Sub(a.From) - b.To.Sub(b.From)) })

@@ -20,6 +20,7 @@ import (
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/simulate"
+	"github.com/slokit/slokit/slo"
 	"github.com/slokit/slokit/slo/slotest"
 )
 
@@ -43,26 +44,11 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 	}
 	end := time.Now().UTC().Truncate(time.Minute)
 	from := end.Add(-sc.Duration)
-	b, err := simulate.Prepare(ctx, simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir(), Start: from})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	dir := t.TempDir()
-	om := filepath.Join(dir, "raw.om")
-	writeSamples(t, b.Engine, om, sc.Duration+time.Minute, end, nil, false)
-	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
-		t.Fatalf("promtool: %v\n%s", err, out)
-	}
-	url, _ := startPrometheusWith(t, dir, "global: {scrape_interval: 15s}\n")
+	b, url, dir := servePast(t, promtool, sc, svcs, end)
 	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, "Prometheus answering", func() (bool, string) {
-		_, err := q.Query(ctx, "vector(1)", time.Now())
-		return err == nil, fmt.Sprint(err)
-	})
 	selectors, err := history.Selectors(svcs)
 	if err != nil {
 		t.Fatal(err)
@@ -152,4 +138,36 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 			t.Errorf("%s: read %v (%v), written %v", expr, got, err, want[0].F)
 		}
 	}
+}
+
+// servePast writes a scenario's traffic as the services' raw series over
+// the stretch ending at end, turns it into blocks with the real promtool
+// (from OpenMetrics) and serves them from a real Prometheus. It returns
+// the engine the traffic was written into, the Prometheus's URL once it
+// answers, and the folder its TSDB lives in.
+func servePast(t *testing.T, promtool string, sc *scenario.Scenario, svcs []*slo.Service, end time.Time) (*simulate.Backtest, string, string) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := simulate.Prepare(ctx, simulate.Options{Scenario: sc, Services: svcs, Dir: t.TempDir(), Start: end.Add(-sc.Duration)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	dir := t.TempDir()
+	om := filepath.Join(dir, "raw.om")
+	writeSamples(t, b.Engine, om, sc.Duration+time.Minute, end, nil, false)
+	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
+		t.Fatalf("promtool: %v\n%s", err, out)
+	}
+	os.Remove(om)
+	url, _ := startPrometheusWith(t, dir, "global: {scrape_interval: 15s}\n")
+	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "Prometheus answering", func() (bool, string) {
+		_, err := q.Query(ctx, "vector(1)", time.Now())
+		return err == nil, fmt.Sprint(err)
+	})
+	return b, url, dir
 }

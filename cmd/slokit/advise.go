@@ -21,7 +21,7 @@ import (
 	"github.com/slokit/slokit/simulate"
 )
 
-const adviseSynopsis = `advise --prometheus-url URL [--since 90d] [--objective 99.9...] PATH... [--format table|json|markdown]
+const adviseSynopsis = `advise --prometheus-url URL [--since 90d] [--until TIME] [--objective 99.9...] PATH... [--format table|json|markdown]
        slokit advise --scenario NAME|FILE [--objective 99.9...] PATH...
 
 Tells what objective each SLO actually meets, from the backend's real
@@ -38,7 +38,7 @@ func runAdvise(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := newFlagSet("advise", adviseSynopsis, stderr)
 	maxBytes := maxFileBytesFlag(fs)
 	backend := addBackendFlags(fs, "read the SLOs' raw series over --since from this backend (Prometheus-compatible HTTP API)")
-	since := fs.String("since", "90d", "with --prometheus-url: how much history to judge by, such as 30d (at most 366d; three periods or more tell best)")
+	past := addPastFlags(fs, "90d", "with --prometheus-url: how much history to judge by, such as 30d; three periods or more tell best")
 	name := fs.String("scenario", "", "judge a scenario's traffic instead (built-in name or file): to try advise without a backend")
 	format := fs.String("format", "table", "table, json or markdown (a section for a report)")
 	maxSamples := fs.Float64("max-samples", simulate.DefaultMaxSamples, "most raw samples read or written, which the engine holds in memory")
@@ -49,9 +49,9 @@ func runAdvise(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return usageError(err)
 	}
 	objectives, err := adviseFlags(*backend.url, *name, *format, candidates, specs)
-	var span time.Duration
+	var from, to time.Time
 	if err == nil && *backend.url != "" {
-		span, err = pastSpan(*since)
+		from, to, err = past.window(time.Now())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit advise: %v\n", err)
@@ -73,8 +73,7 @@ func runAdvise(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "slokit advise: %v\n", err)
 			return exitUsage
 		}
-		to := time.Now().UTC().Truncate(time.Minute)
-		o.Past = &simulate.Past{Source: q, From: to.Add(-span), To: to}
+		o.Past = &simulate.Past{Source: q, From: from, To: to}
 	}
 	advice, err := adviseOn(ctx, o, objectives, stderr)
 	if err != nil {

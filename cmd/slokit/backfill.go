@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/slokit/slokit/internal/scratch"
 )
 
-const backfillSynopsis = `backfill --prometheus-url URL [--since 30d] -o DIR PATH...
+const backfillSynopsis = `backfill --prometheus-url URL [--since 30d] [--until TIME] -o DIR PATH...
 
 Computes the SLOs' recorded series over the past from the raw series
 they are recorded from (read from the backend as stored) and writes them
@@ -25,30 +26,51 @@ edited SLO has its budget, burn rates and dashboards over the past at
 once. Alerts are not backfilled; maintenance windows made through slokit
 serve are not known to it.`
 
-// pastSpan reads --since: how far back a read of the past reaches.
-func pastSpan(since string) (time.Duration, error) {
-	span, err := model.ParseDuration(since)
+// pastFlags are --since and --until: the stretch of a backend's past a
+// command reads.
+type pastFlags struct{ since, until *string }
+
+func addPastFlags(fs *flag.FlagSet, since, sinceUsage string) *pastFlags {
+	return &pastFlags{
+		since: fs.String("since", since, sinceUsage+" (at most 366d)"),
+		until: fs.String("until", "", "with --since: where the stretch ends, an RFC 3339 time such as 2026-11-10T00:00:00Z (default now)"),
+	}
+}
+
+// window is the stretch (from, to], to the minute.
+func (p *pastFlags) window(now time.Time) (from, to time.Time, err error) {
+	span, err := model.ParseDuration(*p.since)
 	switch {
 	case err != nil:
-		return 0, fmt.Errorf("--since %q: %v", since, err)
+		return from, to, fmt.Errorf("--since %q: %v", *p.since, err)
 	case time.Duration(span) < time.Hour || time.Duration(span) > history.MaxRange:
-		return 0, fmt.Errorf("--since %s: give an hour or more, at most %s", since, model.Duration(history.MaxRange))
+		return from, to, fmt.Errorf("--since %s: give an hour or more, at most %s", *p.since, model.Duration(history.MaxRange))
 	}
-	return time.Duration(span), nil
+	to = now
+	if *p.until != "" {
+		if to, err = time.Parse(time.RFC3339, *p.until); err != nil {
+			return from, to, fmt.Errorf("--until %q: give an RFC 3339 time such as 2026-11-10T00:00:00Z", *p.until)
+		}
+		if to.After(now) {
+			return from, to, fmt.Errorf("--until %s is in the future", *p.until)
+		}
+	}
+	to = to.UTC().Truncate(time.Minute)
+	return to.Add(-time.Duration(span)), to, nil
 }
 
 func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("backfill", backfillSynopsis, stderr)
 	maxBytes := maxFileBytesFlag(fs)
 	backend := addBackendFlags(fs, "Prometheus-compatible HTTP API to read the raw series from")
-	since := fs.String("since", "30d", "how far back to backfill, such as 7d (at most 366d)")
+	past := addPastFlags(fs, "30d", "how far back to backfill, such as 7d")
 	out := fs.String("o", "", "folder to write the blocks into: new or empty")
 	maxSamples := fs.Int64("max-samples", history.DefaultMaxSamples, "most raw samples read, which the engine holds in memory")
 	specs, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
 	}
-	span, err := pastSpan(*since)
+	from, to, err := past.window(time.Now())
 	switch {
 	case *backend.url == "":
 		err = fmt.Errorf("--prometheus-url is required: the backend holding the raw series")
@@ -77,8 +99,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitInvalid
 	}
 	defer remove()
-	to := time.Now().UTC().Truncate(time.Minute)
-	o := backfill.Options{Services: services, Source: q, From: to.Add(-span), To: to, Dir: dir, Out: *out, MaxSamples: *maxSamples}
+	o := backfill.Options{Services: services, Source: q, From: from, To: to, Dir: dir, Out: *out, MaxSamples: *maxSamples}
 	if isTerminal(stderr) {
 		o.Progress = func(step string) { fmt.Fprintf(stderr, "slokit backfill: %s\n", step) }
 	}

@@ -29,7 +29,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 const simulateSynopsis = `simulate --scenario NAME|FILE (PATH... | --rules FILE... [PATH... | --total SELECTOR --errors SELECTOR]) [--json]
-       slokit simulate --prometheus-url URL [--since 30d] [--rules FILE...] PATH... [--json]
+       slokit simulate --prometheus-url URL [--since 30d] [--until TIME] [--rules FILE...] PATH... [--json]
        slokit simulate --list
 
 Backtests alert rules on the embedded Prometheus engine: writes the
@@ -62,7 +62,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	objective := fs.Float64("objective", 99.9, "with --total/--errors: the objective burn rates are measured against")
 	cards := addScorecardFlags(fs)
 	backend := addBackendFlags(fs, "replay the rules over this backend's real past instead of a scenario (Prometheus-compatible HTTP API)")
-	since := fs.String("since", "30d", "with --prometheus-url: how far back the past replayed reaches, such as 7d (at most 366d)")
+	past := addPastFlags(fs, "30d", "with --prometheus-url: how far back the past replayed reaches, such as 7d")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -81,7 +81,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	if *backend.url != "" {
-		return simulatePast(ctx, backend, *since, *name, specs, ruleFiles, simulate.Options{MaxSamples: *maxSamples, Scorecard: card}, expect, *maxBytes, *asJSON, stdout, stderr)
+		return simulatePast(ctx, backend, past, *name, specs, ruleFiles, simulate.Options{MaxSamples: *maxSamples, Scorecard: card}, expect, *maxBytes, *asJSON, stdout, stderr)
 	}
 	if why := simulateFlagsConflict(*name, len(specs), len(ruleFiles), *total, *errs, *pageWithin, *maxSamples); why != "" {
 		fmt.Fprintln(stderr, "slokit simulate: "+why)
@@ -148,8 +148,8 @@ func simulateAndWrite(ctx context.Context, o simulate.Options, sc *scenario.Scen
 }
 
 // simulatePast replays the rules over the backend's real past.
-func simulatePast(ctx context.Context, backend *backendFlags, since, name string, specs, ruleFiles []string, o simulate.Options, expect scenario.Expect, maxBytes int64, asJSON bool, stdout, stderr io.Writer) int {
-	span, err := pastSpan(since)
+func simulatePast(ctx context.Context, backend *backendFlags, window *pastFlags, name string, specs, ruleFiles []string, o simulate.Options, expect scenario.Expect, maxBytes int64, asJSON bool, stdout, stderr io.Writer) int {
+	from, to, err := window.window(time.Now())
 	switch {
 	case name != "":
 		err = fmt.Errorf("give --scenario or --prometheus-url, not both")
@@ -170,8 +170,7 @@ func simulatePast(ctx context.Context, backend *backendFlags, since, name string
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitUsage
 	}
-	to := time.Now().UTC().Truncate(time.Minute)
-	past := &simulate.Past{Source: q, From: to.Add(-span), To: to}
+	past := &simulate.Past{Source: q, From: from, To: to}
 	o.Past, o.Services, o.RuleFiles = past, services, ruleFiles
 	return simulateAndWrite(ctx, o, simulate.PastScenario(past), expect, asJSON, stdout, stderr)
 }

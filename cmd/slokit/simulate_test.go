@@ -57,6 +57,8 @@ errors:
 		{"regions", []string{"simulate", "--scenario", "regional-failover", "--spec", "../../specs/menu.yaml"}, 0, "menu/menu-browsing-probe in eu-west-1", ""},
 		{"past and scenario", []string{"simulate", "--scenario", "outage", "--prometheus-url", "http://127.0.0.1:1", "../../specs/menu.yaml"}, 2, "", "give --scenario or --prometheus-url, not both"},
 		{"past too long", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1", "--since", "2y", "../../specs/menu.yaml"}, 2, "", "--since 2y: give an hour or more, at most 366d"},
+		{"past until a bad time", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1", "--until", "yesterday", "../../specs/menu.yaml"}, 2, "", `--until "yesterday": give an RFC 3339 time`},
+		{"past until the future", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1", "--until", "2999-01-01T00:00:00Z", "../../specs/menu.yaml"}, 2, "", "is in the future"},
 		{"past without specs", []string{"simulate", "--prometheus-url", "http://127.0.0.1:1"}, 2, "", "give the spec PATHs whose raw series to read"},
 		{"backfill without -o", []string{"backfill", "--prometheus-url", "http://127.0.0.1:1", "../../specs/menu.yaml"}, 2, "", "-o DIR is required"},
 		{"backfill without a backend", []string{"backfill", "-o", "blocks", "../../specs/menu.yaml"}, 2, "", "--prometheus-url is required"},
