@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/prompb"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
 
@@ -40,9 +41,11 @@ type Options struct {
 	Dir string
 	// Out is the folder the blocks are written to: it must not exist or
 	// be empty, so that a second run does not add the same samples twice.
-	Out        string
-	MaxSamples int64
-	Progress   func(step string)
+	Out string
+	// RemoteWrite, when set, receives the samples instead of blocks.
+	RemoteWrite *RemoteWriter
+	MaxSamples  int64
+	Progress    func(step string)
 }
 
 // Result says what was read and written.
@@ -56,7 +59,7 @@ type Result struct {
 // Run reads the raw series, computes the recording rules over them on
 // the embedded engine, and writes what they record as blocks into Out.
 func Run(ctx context.Context, o Options) (*Result, error) {
-	if entries, err := os.ReadDir(o.Out); err == nil && len(entries) > 0 {
+	if entries, err := os.ReadDir(o.Out); o.RemoteWrite == nil && err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("backfill: %s is not empty: write the blocks into a new folder (a second run into the same one would add every sample again)", o.Out)
 	}
 	progress := func(step string) {
@@ -98,8 +101,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := e.Backfill(ctx, from, to); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, err
+	if o.RemoteWrite == nil {
+		if err := os.MkdirAll(o.Out, 0o755); err != nil {
+			return nil, err
+		}
 	}
 	res := &Result{Read: read}
 	recorded := labels.MustNewMatcher(labels.MatchRegexp, labels.MetricName, strings.Join(quoteAll(names), "|"))
@@ -108,6 +113,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		end := start.Add(BlockSize)
 		if end.After(to) {
 			end = to
+		}
+		if o.RemoteWrite != nil {
+			progress("sending the day from " + start.UTC().Format(time.RFC3339))
+			if err := sendDay(ctx, e, recorded, start, end, o.RemoteWrite, res, seen); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		progress("writing the block from " + start.UTC().Format(time.RFC3339))
 		id, err := writeBlock(ctx, e, recorded, start, end, o.Out, res, seen)
@@ -168,6 +180,56 @@ func writeBlock(ctx context.Context, e *engine.Engine, recorded *labels.Matcher,
 		return "", err
 	}
 	return id.String(), nil
+}
+
+// sendDay sends the recorded series' samples in (start, end] through
+// remote write, MaxSamplesPerRequest at most per request.
+func sendDay(ctx context.Context, e *engine.Engine, recorded *labels.Matcher, start, end time.Time, w *RemoteWriter, res *Result, seen map[string]bool) error {
+	q, err := e.Storage().Querier(start.UnixMilli()+1, end.UnixMilli())
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	var batch []prompb.TimeSeries
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		err := w.send(ctx, batch)
+		res.Samples += int64(n)
+		batch, n = nil, 0
+		return err
+	}
+	set := q.Select(ctx, false, nil, recorded)
+	for set.Next() {
+		ls := set.At().Labels()
+		if !seen[ls.String()] {
+			seen[ls.String()] = true
+			res.Series++
+		}
+		ts := prompb.TimeSeries{}
+		ls.Range(func(l labels.Label) { ts.Labels = append(ts.Labels, prompb.Label{Name: l.Name, Value: l.Value}) })
+		it := set.At().Iterator(nil)
+		for it.Next() != 0 {
+			t, v := it.At()
+			ts.Samples = append(ts.Samples, prompb.Sample{Timestamp: t, Value: v})
+			if n++; n >= MaxSamplesPerRequest {
+				batch = append(batch, ts)
+				if err := flush(); err != nil {
+					return err
+				}
+				ts.Samples = nil
+			}
+		}
+		if len(ts.Samples) > 0 {
+			batch = append(batch, ts)
+		}
+	}
+	if err := set.Err(); err != nil {
+		return err
+	}
+	return flush()
 }
 
 func quoteAll(names []string) []string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,6 +129,39 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 		t.Logf("backfilled remaining budget %.4f; the scenario's run %.4f, exact %.4f", got, *want.ReportedRemaining, want.ExactRemaining)
 		return math.Abs(got-*want.ReportedRemaining) < 1e-3 && math.Abs(got-want.ExactRemaining) <= 0.005*(1-want.ExactRemaining), v.String()
 	})
+	// The same through remote write into VictoriaMetrics, twice: a
+	// second run sends the same samples again, and the budget stays.
+	vmBin := requireTool(t, "victoria-metrics", "victoria-metrics")
+	vmAddr := freePort(t)
+	process(t, "victoria-metrics.log", vmBin, "-httpListenAddr="+vmAddr, "-storageDataPath="+filepath.Join(t.TempDir(), "vm"), "-search.latencyOffset=1s", "-retentionPeriod=100d")
+	vmURL := "http://" + vmAddr
+	eventually(t, 30*time.Second, "VictoriaMetrics answering", func() (bool, string) {
+		resp, err := http.Get(vmURL + "/health")
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, resp.Status
+	})
+	vq, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: vmURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 {
+		t.Logf("%s", slokit(t, "backfill", "--prometheus-url", url, "--since", "6h", "--until", end.Format(time.RFC3339), "--remote-write", vmURL+"/api/v1/write", spec))
+		if resp, err := http.Get(vmURL + "/internal/force_flush"); err == nil {
+			resp.Body.Close()
+		}
+		eventually(t, 30*time.Second, "the budget sent by remote write", func() (bool, string) {
+			v, err := vq.Query(ctx, series.BudgetRemaining+`{slo="availability"}`, end)
+			if err != nil || len(v) != 1 {
+				return false, fmt.Sprint(v, err)
+			}
+			got := float64(v[0].Value)
+			t.Logf("run %d: remaining budget in VictoriaMetrics %.4f; the scenario's run %.4f", run+1, got, *want.ReportedRemaining)
+			return math.Abs(got-*want.ReportedRemaining) < 1e-3, v.String()
+		})
+	}
 	for _, expr := range []string{`count(http_requests_total)`, `sum(count_over_time(http_requests_total[6h]))`, `sum(http_requests_total)`, `sum(increase(http_requests_total{code=~"5.."}[6h]))`} {
 		want, _, err := b.Engine.Query(ctx, expr, end)
 		if err != nil || len(want) != 1 {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -16,14 +17,17 @@ import (
 	"github.com/slokit/slokit/internal/scratch"
 )
 
-const backfillSynopsis = `backfill --prometheus-url URL [--since 30d] [--until TIME] -o DIR PATH...
+const backfillSynopsis = `backfill --prometheus-url URL [--since 30d] [--until TIME] (-o DIR | --remote-write URL) PATH...
 
 Computes the SLOs' recorded series over the past from the raw series
 they are recorded from (read from the backend as stored) and writes them
 as TSDB blocks into DIR, a new folder: move the blocks into a
 Prometheus's data folder (or upload them, as for promtool's), and a new or
 edited SLO has its budget, burn rates and dashboards over the past at
-once. Alerts are not backfilled; maintenance windows made through slokit
+once. With --remote-write instead of -o, the samples are sent through
+Prometheus's remote write protocol to a backend that takes samples from
+the past (VictoriaMetrics, Mimir, a Prometheus with an
+out_of_order_time_window). Alerts are not backfilled; maintenance windows made through slokit
 serve are not known to it.`
 
 // pastFlags are --since and --until: the stretch of a backend's past a
@@ -65,6 +69,9 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	backend := addBackendFlags(fs, "Prometheus-compatible HTTP API to read the raw series from")
 	past := addPastFlags(fs, "30d", "how far back to backfill, such as 7d")
 	out := fs.String("o", "", "folder to write the blocks into: new or empty")
+	remoteWrite := fs.String("remote-write", "", "send the samples to this remote write URL instead of writing blocks, such as http://victoriametrics:8428/api/v1/write")
+	var rwHeaders headerFlags = headerFlags{}
+	fs.Var(rwHeaders, "remote-write-header", "'Name: value' header on every remote write request, such as a tenant (repeatable)")
 	maxSamples := fs.Int64("max-samples", history.DefaultMaxSamples, "most raw samples read, which the engine holds in memory")
 	specs, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -74,8 +81,8 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	switch {
 	case *backend.url == "":
 		err = fmt.Errorf("--prometheus-url is required: the backend holding the raw series")
-	case *out == "":
-		err = fmt.Errorf("-o DIR is required: the folder to write the blocks into")
+	case (*out == "") == (*remoteWrite == ""):
+		err = fmt.Errorf("give -o DIR (the folder to write the blocks into) or --remote-write URL, one of them")
 	case err != nil:
 	case len(specs) == 0:
 		err = fmt.Errorf("give the spec PATHs to backfill")
@@ -100,6 +107,14 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer remove()
 	o := backfill.Options{Services: services, Source: q, From: from, To: to, Dir: dir, Out: *out, MaxSamples: *maxSamples}
+	dest := *out
+	if *remoteWrite != "" {
+		if o.RemoteWrite, err = backfill.NewRemoteWriter(*remoteWrite, http.Header(rwHeaders), 0); err != nil {
+			fmt.Fprintf(stderr, "slokit backfill: %v\n", err)
+			return exitUsage
+		}
+		dest = o.RemoteWrite.URL()
+	}
 	if isTerminal(stderr) {
 		o.Progress = func(step string) { fmt.Fprintf(stderr, "slokit backfill: %s\n", step) }
 	}
@@ -111,7 +126,12 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	for _, w := range res.Read.Warnings(o.From) {
 		fmt.Fprintf(stderr, "slokit backfill: warning: %s\n", w)
 	}
+	if o.RemoteWrite != nil {
+		fmt.Fprintf(stdout, "read %d raw series (%d samples) from %s; sent %d recorded series (%d samples) from %s to %s to %s\n",
+			res.Read.Series, res.Read.Samples, q.URL(), res.Series, res.Samples, o.From.Format(time.RFC3339), o.To.Format(time.RFC3339), dest)
+		return exitOK
+	}
 	fmt.Fprintf(stdout, "read %d raw series (%d samples) from %s; wrote %d recorded series (%d samples) from %s to %s into %d blocks in %s\n",
-		res.Read.Series, res.Read.Samples, q.URL(), res.Series, res.Samples, o.From.Format(time.RFC3339), o.To.Format(time.RFC3339), len(res.Blocks), *out)
+		res.Read.Series, res.Read.Samples, q.URL(), res.Series, res.Samples, o.From.Format(time.RFC3339), o.To.Format(time.RFC3339), len(res.Blocks), dest)
 	return exitOK
 }
