@@ -43,7 +43,8 @@ type HTTPOptions struct {
 
 // HTTPQuerier queries a Prometheus-compatible HTTP API.
 type HTTPQuerier struct {
-	api v1.API
+	api    v1.API
+	client api.Client // for Post, with the same credentials
 	// redact shows the URL and errors without the credentials that the
 	// URL may carry (a password, an API key in the query), so that no
 	// error, log line or answer of the service reveals them.
@@ -115,7 +116,7 @@ func NewHTTPQuerier(o HTTPOptions) (*HTTPQuerier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", redact.URL(), redact.Error(err))
 	}
-	return &HTTPQuerier{api: v1.NewAPI(client), redact: redact, opts: o}, nil
+	return &HTTPQuerier{api: v1.NewAPI(client), client: client, redact: redact, opts: o}, nil
 }
 
 // headerRoundTripper sends the credentials and the user's headers with
@@ -149,29 +150,45 @@ func (q *HTTPQuerier) Query(ctx context.Context, query string, ts time.Time) (mo
 
 // instant runs an instant query, retrying errors that may pass.
 func (q *HTTPQuerier) instant(ctx context.Context, query string, ts time.Time) (model.Value, error) {
+	var val model.Value
+	err := q.retry(ctx, func(actx context.Context) error {
+		v, _, _, err := q.api.Query(actx, query, ts, v1.WithTimeout(q.opts.Timeout))
+		val = v
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: query %s: %w", q.URL(), query, q.redact.Error(err))
+	}
+	return val, nil
+}
+
+// retry calls try, each call bounded by the timeout, until it succeeds,
+// fails in a way asking again cannot mend, or the retries are spent,
+// pausing 200ms and twice as long each time.
+func (q *HTTPQuerier) retry(ctx context.Context, try func(context.Context) error) error {
 	pause := 200 * time.Millisecond
 	var lastErr error
 	for attempt := 0; attempt <= q.opts.Retries; attempt++ {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("backend %s: query %s: %w (after %v)", q.URL(), query, ctx.Err(), q.redact.Error(lastErr))
+				return fmt.Errorf("%w (after %v)", ctx.Err(), lastErr)
 			case <-time.After(pause):
 			}
 			pause *= 2
 		}
 		actx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
-		val, _, _, err := q.api.Query(actx, query, ts, v1.WithTimeout(q.opts.Timeout))
+		err := try(actx)
 		cancel()
 		if err == nil {
-			return val, nil
+			return nil
 		}
 		lastErr = err
 		if !retryable(err) {
 			break
 		}
 	}
-	return nil, fmt.Errorf("backend %s: query %s: %w", q.URL(), query, q.redact.Error(lastErr))
+	return lastErr
 }
 
 // QueryRange runs a range query, once (a page asks again), and names the
@@ -210,8 +227,16 @@ func (q *HTTPQuerier) RawSamples(ctx context.Context, selector string, end time.
 // URL names the backend without the credentials its URL may carry.
 func (q *HTTPQuerier) URL() string { return q.redact.URL() }
 
+// permanentError is a failure asking again cannot mend: a 4xx answer.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error { return e.error }
+
 // retryable reports whether a failed query may succeed if asked again.
 func retryable(err error) bool {
+	if errors.As(err, new(permanentError)) {
+		return false
+	}
 	var apiErr *v1.Error
 	if errors.As(err, &apiErr) {
 		switch apiErr.Type {

@@ -90,6 +90,19 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 		return fired
 	}
 	past := firings(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", "--json", spec), 0)
+	// Through remote read, the same samples, the same firings.
+	rq := history.RemoteReader{Backend: q}
+	viaRead, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaRead.Close()
+	if rr, err := history.Load(ctx, rq, selectors, viaRead, history.Options{From: from, To: end}); err != nil || rr.Series != r.Series || rr.Samples != r.Samples {
+		t.Errorf("remote read: %+v %v, the query API read %d series, %d samples", rr, err, r.Series, r.Samples)
+	}
+	if remote := firings(slokit(t, "simulate", "--prometheus-url", url, "--remote-read", "--since", "6h", "--json", spec), 0); !slices.Equal(remote, past) {
+		t.Errorf("firings through remote read %q, through the query API %q", remote, past)
+	}
 	if text := string(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", spec)); !strings.HasPrefix(text, "history: the backend's raw series from ") ||
 		!strings.Contains(text, "(6h, 1m evaluation; replayed in ") || !strings.Contains(text, "SLOErrorBudgetBurn{objective=99.9,service=order-api,severity=page") {
 		t.Errorf("the tables of a replayed past:\n%s", text)

@@ -37,7 +37,7 @@ ten.`
 func runAdvise(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("advise", adviseSynopsis, stderr)
 	maxBytes := maxFileBytesFlag(fs)
-	backend := addBackendFlags(fs, "read the SLOs' raw series over --since from this backend (Prometheus-compatible HTTP API)")
+	backend := addBackendFlags(fs, "read the SLOs' raw series over --since from this backend (Prometheus-compatible HTTP API)").addRemoteRead(fs)
 	past := addPastFlags(fs, "90d", "with --prometheus-url: how much history to judge by, such as 30d; three periods or more tell best")
 	name := fs.String("scenario", "", "judge a scenario's traffic instead (built-in name or file): to try advise without a backend")
 	format := fs.String("format", "table", "table, json or markdown (a section for a report)")
@@ -68,12 +68,12 @@ func runAdvise(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitInvalid
 		}
 	} else {
-		q, err := backend.querier()
+		source, _, err := historySource(backend)
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit advise: %v\n", err)
 			return exitUsage
 		}
-		o.Past = &simulate.Past{Source: q, From: from, To: to}
+		o.Past = &simulate.Past{Source: source, From: from, To: to}
 	}
 	advice, err := adviseOn(ctx, o, objectives, stderr)
 	if err != nil {

@@ -15,6 +15,15 @@ type backendFlags struct {
 	headers                                                    headerFlags
 	timeout                                                    *time.Duration
 	retries                                                    *int
+	// remoteRead is set by the commands that read raw series.
+	remoteRead *bool
+}
+
+// addRemoteRead adds --remote-read, for the commands that read a
+// backend's raw series (history).
+func (b *backendFlags) addRemoteRead(fs *flag.FlagSet) *backendFlags {
+	b.remoteRead = fs.Bool("remote-read", false, "read the raw series through the backend's remote read endpoint (/api/v1/read: Prometheus, Thanos, Mimir) instead of its query API")
+	return b
 }
 
 func addBackendFlags(fs *flag.FlagSet, urlHelp string) *backendFlags {

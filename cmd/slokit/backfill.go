@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/backfill"
+	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/history"
 	"github.com/slokit/slokit/internal/scratch"
 )
@@ -29,6 +30,17 @@ Prometheus's remote write protocol to a backend that takes samples from
 the past (VictoriaMetrics, Mimir, a Prometheus with an
 out_of_order_time_window). Alerts are not backfilled; maintenance windows made through slokit
 serve are not known to it.`
+
+// historySource is where the history commands read raw series: the
+// backend's query API, or its remote read endpoint (--remote-read). The
+// querier names the backend in messages.
+func historySource(b *backendFlags) (history.Source, *budget.HTTPQuerier, error) {
+	q, err := b.querier()
+	if err != nil || !*b.remoteRead {
+		return q, q, err
+	}
+	return history.RemoteReader{Backend: q}, q, nil
+}
 
 // pastFlags are --since and --until: the stretch of a backend's past a
 // command reads.
@@ -66,7 +78,7 @@ func (p *pastFlags) window(now time.Time) (from, to time.Time, err error) {
 func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("backfill", backfillSynopsis, stderr)
 	maxBytes := maxFileBytesFlag(fs)
-	backend := addBackendFlags(fs, "Prometheus-compatible HTTP API to read the raw series from")
+	backend := addBackendFlags(fs, "Prometheus-compatible HTTP API to read the raw series from").addRemoteRead(fs)
 	past := addPastFlags(fs, "30d", "how far back to backfill, such as 7d")
 	out := fs.String("o", "", "folder to write the blocks into: new or empty")
 	remoteWrite := fs.String("remote-write", "", "send the samples to this remote write URL instead of writing blocks, such as http://victoriametrics:8428/api/v1/write")
@@ -95,7 +107,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if !ok {
 		return exitInvalid
 	}
-	q, err := backend.querier()
+	source, q, err := historySource(backend)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit backfill: %v\n", err)
 		return exitUsage
@@ -106,7 +118,7 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitInvalid
 	}
 	defer remove()
-	o := backfill.Options{Services: services, Source: q, From: from, To: to, Dir: dir, Out: *out, MaxSamples: *maxSamples}
+	o := backfill.Options{Services: services, Source: source, From: from, To: to, Dir: dir, Out: *out, MaxSamples: *maxSamples}
 	dest := *out
 	if *remoteWrite != "" {
 		if o.RemoteWrite, err = backfill.NewRemoteWriter(*remoteWrite, http.Header(rwHeaders), 0); err != nil {

@@ -61,7 +61,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	errs := fs.String("errors", "", "with --rules and no --spec: selector of the counter of failed requests")
 	objective := fs.Float64("objective", 99.9, "with --total/--errors: the objective burn rates are measured against")
 	cards := addScorecardFlags(fs)
-	backend := addBackendFlags(fs, "replay the rules over this backend's real past instead of a scenario (Prometheus-compatible HTTP API)")
+	backend := addBackendFlags(fs, "replay the rules over this backend's real past instead of a scenario (Prometheus-compatible HTTP API)").addRemoteRead(fs)
 	past := addPastFlags(fs, "30d", "with --prometheus-url: how far back the past replayed reaches, such as 7d")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -165,12 +165,12 @@ func simulatePast(ctx context.Context, backend *backendFlags, window *pastFlags,
 	if !ok {
 		return exitInvalid
 	}
-	q, err := backend.querier()
+	source, _, err := historySource(backend)
 	if err != nil {
 		fmt.Fprintf(stderr, "slokit simulate: %v\n", err)
 		return exitUsage
 	}
-	past := &simulate.Past{Source: q, From: from, To: to}
+	past := &simulate.Past{Source: source, From: from, To: to}
 	o.Past, o.Services, o.RuleFiles = past, services, ruleFiles
 	return simulateAndWrite(ctx, o, simulate.PastScenario(past), expect, asJSON, stdout, stderr)
 }
