@@ -61,3 +61,19 @@ func TestAShortHistoryIsOnePartialPeriod(t *testing.T) {
 		t.Errorf("%+v", a)
 	}
 }
+
+// Ninety days of minutes, the longest history advise is asked for by
+// default, over the default candidates.
+func BenchmarkAdvise90DaysOfMinutes(b *testing.B) {
+	in := sixtyDays()
+	n := 90 * 24 * 60
+	in.Counts.Step, in.Counts.Bad, in.Counts.Total = time.Minute, make([]float64, n), make([]float64, n)
+	for i := range in.Counts.Total {
+		in.Counts.Total[i], in.Counts.Bad[i] = 1000, 0.5
+	}
+	for b.Loop() {
+		if a := advise.Advise(in, advise.DefaultCandidates); a.Recommended == nil {
+			b.Fatal("no recommendation")
+		}
+	}
+}

@@ -214,9 +214,10 @@ func RemainingQuery(s *slo.SLO, o slo.Objective, region string) string {
 	return "sum(" + sloSelector(series.BudgetRemaining, s, extra...) + ")"
 }
 
-// BaseIncreaseQueries are the events of objective o of s over each base
-// window, over its groups and, for an SLO tracked by region, over all
-// regions: the exact counts a scorecard judges alerts by.
+// BaseIncreaseQueries are the events of objective o of s over the base
+// window recorded at the instant asked, over its groups and, for an SLO
+// tracked by region, over all regions: the exact counts a scorecard
+// judges alerts by, asked at every base window.
 func BaseIncreaseQueries(s *slo.SLO, o slo.Objective) (total, errs string) {
 	k := KeyOf(s, o)
 	extra := []string{series.WindowLabel, series.WindowValue(s.BaseWindow)}
@@ -226,7 +227,11 @@ func BaseIncreaseQueries(s *slo.SLO, o slo.Objective) (total, errs string) {
 	if s.Regions != nil {
 		extra = append(extra, s.Regions.Label, "")
 	}
-	return "sum(" + sloSelector(series.Total, s, extra...) + ")", "sum(" + sloSelector(series.Errors, s, extra...) + ")"
+	// The sample recorded at the instant asked only: an instant selector
+	// would add the previous hour's series (hour_parity) for the lookback
+	// after each hour's start.
+	at := func(name string) string { return "sum(sum_over_time(" + sloSelector(name, s, extra...) + "[1s]))" }
+	return at(series.Total), at(series.Errors)
 }
 
 // bySLO is what Read's queries answered of one SLO.

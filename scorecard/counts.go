@@ -53,8 +53,7 @@ func (s sums) over(i, n int) (bad, total float64) {
 }
 
 // A Definition says what an incident is: a window of the given length in
-// which the SLO spent at least Share of its period's budget, in the
-// Workbook's terms (burn rate times the window over the period).
+// which the SLO spent at least Share of its period's budget.
 type Definition struct {
 	Share  float64 // of the period's budget, 0.02 for 2%
 	Window time.Duration
@@ -92,8 +91,12 @@ func (d Definition) String() string {
 const MinIncidentEvents = burnrate.MinEventsFloor
 
 // Incidents finds the incidents in the counts of an objective whose error
-// budget (1 - objective) is budget over period. For each definition, a
-// stretch of windows that meet it holds one incident or more: the bursts
+// budget (1 - objective) is budget over period. A window meets a
+// definition when its bad events are at least the share of a period's
+// budget, a period's events taken at the counts' mean traffic: two
+// failed requests of fifty at night are a high ratio, not 2% of a
+// month's budget. For each definition, a stretch of windows that meet it
+// holds one incident or more: the bursts
 // in it that burned at the definition's rate over a short window (a
 // twelfth of its window, as the Workbook pairs them), bursts less than a
 // short window apart taken as one, each from its first step that burned
@@ -110,9 +113,11 @@ func Incidents(c Counts, budget float64, period time.Duration, defs []Definition
 	var out []Interval
 	for _, d := range defs {
 		n := max(int(d.Window/c.Step), 1)
+		// The share of a period's budget, in bad events.
+		need := d.Share * budget * c.perPeriod(s, period)
 		start := -1
 		for i := 0; i <= len(c.Total); i++ {
-			if i < len(c.Total) && d.met(s, i, n, budget, period, c.Step) {
+			if i < len(c.Total) && met(s, i, n, need) {
 				if start < 0 {
 					start = max(i+1-n, 0)
 				}
@@ -127,14 +132,11 @@ func Incidents(c Counts, budget float64, period time.Duration, defs []Definition
 	return Union(out)
 }
 
-// met reports whether the window of n steps ending with step i spent the
-// definition's share of the period's budget, with enough events to tell.
-// A window cut short by the start of the counts spends over what it
-// covers, not over the whole window at its burn rate.
-func (d Definition) met(s sums, i, n int, budget float64, period, step time.Duration) bool {
-	bad, total := s.over(i, n)
-	covers := time.Duration(min(i+1, n)) * step
-	return total >= MinIncidentEvents && bad/total/budget*covers.Seconds()/period.Seconds() >= d.Share
+// met reports whether the window of n steps ending with step i holds
+// at least bad bad events, and enough events to tell.
+func met(s sums, i, n int, bad float64) bool {
+	b, total := s.over(i, n)
+	return total >= MinIncidentEvents && b >= bad
 }
 
 // bursts are the incidents in steps [from, to], whose windows met the
@@ -185,10 +187,17 @@ func (c Counts) bursts(s sums, from, to int, d Definition, budget float64, perio
 // [from, to) spent, at the counts' mean traffic: a period's budget is
 // budget times the events a period of that traffic holds.
 func (c Counts) spent(s sums, from, to int, budget float64, period time.Duration) float64 {
-	total := s.total[len(c.Total)]
-	if total == 0 || to <= from {
+	perPeriod := c.perPeriod(s, period)
+	if perPeriod == 0 || to <= from {
 		return 0
 	}
-	perPeriod := total / (float64(len(c.Total)) * c.Step.Seconds()) * period.Seconds()
 	return (s.bad[to] - s.bad[from]) / (budget * perPeriod)
+}
+
+// perPeriod is the events a period holds at the counts' mean traffic.
+func (c Counts) perPeriod(s sums, period time.Duration) float64 {
+	if len(c.Total) == 0 {
+		return 0
+	}
+	return s.total[len(c.Total)] / (float64(len(c.Total)) * c.Step.Seconds()) * period.Seconds()
 }

@@ -52,6 +52,22 @@ func TestIncidentsAreWindowsThatSpentTheShareTrimmedToTheirBadSteps(t *testing.T
 	}
 }
 
+// At night, five failed requests of 180 in an hour are 28 times the
+// error ratio the budget allows, but five events of the 36,000 a month's
+// budget holds at the day's traffic: no incident.
+func TestFailuresAtNightAreNoIncidentForTheirRatio(t *testing.T) {
+	o := day()
+	for i := 1200; i < 1440; i++ {
+		o.Counts.Total[i] = 3
+	}
+	for i := 1300; i < 1305; i++ {
+		o.Counts.Bad[i] = 1
+	}
+	if got := scorecard.Incidents(o.Counts, o.Budget, o.Period, scorecard.DefaultDefinitions); len(got) != 1 || got[0].From != minute(600) {
+		t.Errorf("incidents %v, want the outage only", got)
+	}
+}
+
 // A burst too small to matter 40 minutes before the outage (100 bad, a
 // tenth of a minute's requests: 0.28% of the budget) falls within the
 // windows that met 2%/1h, and burned at 14.4x over five minutes, but is

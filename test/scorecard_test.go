@@ -63,6 +63,23 @@ func TestScorecardsOfBuiltinScenariosAsHistory(t *testing.T) {
 		}
 		table = append(table, scorecardTable(name, played.Scorecards[0])...)
 		if name == "outage" {
+			// In CI against a staging Prometheus: the expectations hold
+			// for a past, judged by its incidents, with the exit codes of
+			// a scenario run.
+			args := []string{"simulate", "--prometheus-url", url, "--since", "6h", "--until", end.Format(time.RFC3339), spec}
+			for _, c := range []struct {
+				within string
+				code   int
+				says   string
+			}{{"30s", 1, "expectation failed: order-api/availability (99.9%) should page within 30s of the incident at "}, {"5m", 0, "every expectation met"}} {
+				cmd := exec.Command(slokitBin, append(args, "--expect-page-within", c.within)...)
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				err := cmd.Run()
+				if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.Contains(stderr.String(), c.says) {
+					t.Errorf("--expect-page-within %s: exit %d (%v), want %d\n%s", c.within, code, err, c.code, stderr.String())
+				}
+			}
 			// slokit's page clears five minutes after recovery; the plain
 			// 6h/30m pair of the Workbook's table holds its 30 minutes.
 			rules, workbook := anyPage(played.Scorecards[0], "rules"), anyPage(played.Scorecards[0], "workbook")
