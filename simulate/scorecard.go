@@ -133,7 +133,12 @@ func card(s *slo.SLO, obj slo.Objective, target scorecard.Objective, o Scorecard
 	var incidents []scorecard.Interval
 	if o.Labelled != nil {
 		sc.IncidentsFrom = "labelled"
-		incidents = scorecard.For(o.Labelled, s.Service, s.Name)
+		// Those of the run only: one before it is no alert's to catch.
+		for _, inc := range scorecard.For(o.Labelled, s.Service, s.Name) {
+			if inc.To.After(target.Counts.Start) && inc.From.Before(target.Counts.End()) {
+				incidents = append(incidents, inc)
+			}
+		}
 	} else {
 		var names []string
 		for _, d := range defs {

@@ -121,7 +121,10 @@ func TestScorecardOfForeignRulesAgainstLabelledIncidents(t *testing.T) {
 	o := simulate.Options{Services: services(t, availability), RuleFiles: []string{file}}
 	plain := run(t, "outage", o)
 	start := plain.Start
-	o.Scorecard = &simulate.ScorecardOptions{Labelled: []scorecard.Labelled{{Name: "INC-1", Interval: scorecard.Interval{From: start.Add(time.Hour), To: start.Add(70 * time.Minute)}}}}
+	o.Scorecard = &simulate.ScorecardOptions{Labelled: []scorecard.Labelled{
+		{Name: "INC-1", Interval: scorecard.Interval{From: start.Add(time.Hour), To: start.Add(70 * time.Minute)}},
+		{Name: "INC-0, the day before", Interval: scorecard.Interval{From: start.Add(-24 * time.Hour), To: start.Add(-23 * time.Hour)}},
+	}}
 	res := run(t, "outage", o)
 	if res.Cost.SamplesPerEvaluation != plain.Cost.SamplesPerEvaluation {
 		t.Errorf("cost %+v, without the scorecard %+v", res.Cost.SamplesPerEvaluation, plain.Cost.SamplesPerEvaluation)
