@@ -72,11 +72,13 @@ type Spread struct {
 	Median  float64 `json:"median"`
 }
 
-// Period is one period's achieved SLI and the strictest candidate it met.
+// Period is one period's events, achieved SLI and the strictest
+// candidate it met; a period without events achieved nothing (null).
 type Period struct {
 	From     time.Time `json:"from"`
 	To       time.Time `json:"to"`
-	Achieved float64   `json:"achieved"`
+	Events   float64   `json:"events"`
+	Achieved *float64  `json:"achieved"`
 	Met      *float64  `json:"met"`
 }
 
@@ -115,8 +117,11 @@ func Advise(in Input, candidates []float64) Advice {
 	}
 	for end := len(c.Total); end > 0; end -= n {
 		bad, total := sum(c, max(end-n, 0), end)
-		p := Period{From: c.At(max(end-n, 0)).Add(-c.Step), To: c.At(end - 1), Achieved: percent(1 - ratioOf(bad, total))}
-		p.Met = strictestMet(candidates, p.Achieved)
+		p := Period{From: c.At(max(end-n, 0)).Add(-c.Step), To: c.At(end - 1), Events: total}
+		if total > 0 {
+			achieved := percent(1 - bad/total)
+			p.Achieved, p.Met = &achieved, strictestMet(candidates, achieved)
+		}
 		a.Periods = append([]Period{p}, a.Periods...)
 	}
 	weeks := a.HistorySeconds / (7 * 24 * 3600)
@@ -154,7 +159,7 @@ func rollingRatios(c scorecard.Counts, n, step int) []float64 {
 	for end := len(c.Total); end >= min(n, len(c.Total)) && end > 0; end -= step {
 		bad, total := sum(c, max(end-n, 0), end)
 		if total > 0 {
-			out = append(out, ratioOf(bad, total))
+			out = append(out, bad/total)
 		}
 	}
 	slices.Reverse(out)
@@ -166,13 +171,6 @@ func sum(c scorecard.Counts, from, to int) (bad, total float64) {
 		bad, total = bad+c.Bad[i], total+c.Total[i]
 	}
 	return bad, total
-}
-
-func ratioOf(bad, total float64) float64 {
-	if total == 0 {
-		return 0
-	}
-	return bad / total
 }
 
 // pages counts the pages the tiers would have sent at a budget.

@@ -28,7 +28,7 @@ func TestAdviceAsComputedByHand(t *testing.T) {
 	if a.Achieved != (advise.Spread{Periods: 31, Min: 99.9222, P10: 99.9222, Median: 99.95}) || a.Partial {
 		t.Errorf("achieved %+v partial %v", a.Achieved, a.Partial)
 	}
-	if len(a.Periods) != 2 || a.Periods[0].Achieved != 99.95 || *a.Periods[0].Met != 99.95 || a.Periods[1].Achieved != 99.9222 || *a.Periods[1].Met != 99.9 ||
+	if len(a.Periods) != 2 || *a.Periods[0].Achieved != 99.95 || *a.Periods[0].Met != 99.95 || *a.Periods[1].Achieved != 99.9222 || *a.Periods[1].Met != 99.9 || a.Periods[1].Events != 720000 ||
 		!a.Periods[1].To.Equal(time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("periods %+v", a.Periods)
 	}
@@ -51,7 +51,8 @@ func TestAdviceAsComputedByHand(t *testing.T) {
 }
 
 // A history shorter than the period is one period, said to be partial;
-// a spec's objective that is not a candidate is added.
+// a spec's objective that is not a candidate is added. A period without
+// events achieved nothing.
 func TestAShortHistoryIsOnePartialPeriod(t *testing.T) {
 	in := sixtyDays()
 	in.Objective = 99.92
@@ -59,6 +60,10 @@ func TestAShortHistoryIsOnePartialPeriod(t *testing.T) {
 	a := advise.Advise(in, []float64{99})
 	if !a.Partial || a.Achieved.Periods != 1 || len(a.Periods) != 1 || len(a.Candidates) != 2 || a.Candidates[1].Objective != 99.92 || *a.Recommended != 99.92 {
 		t.Errorf("%+v", a)
+	}
+	in.Counts.Bad, in.Counts.Total = make([]float64, 240), make([]float64, 240)
+	if a := advise.Advise(in, []float64{99}); a.Achieved.Periods != 0 || a.Periods[0].Achieved != nil || a.Periods[0].Met != nil || a.Recommended != nil {
+		t.Errorf("no events: %+v", a)
 	}
 }
 

@@ -177,11 +177,14 @@ func writeAdvice(w io.Writer, advice []advise.Advice, format string) error {
 		}
 		writeTable(w, md, []string{"PERIOD", "ACHIEVED", "MET"}, func(row func(...string)) {
 			for _, p := range a.Periods {
-				met := "none"
+				achieved, met := "no events", "-"
+				if p.Achieved != nil {
+					achieved, met = pct(*p.Achieved), "none"
+				}
 				if p.Met != nil {
 					met = pct(*p.Met)
 				}
-				row(p.From.UTC().Format("2006-01-02 15:04")+" to "+p.To.UTC().Format("2006-01-02 15:04"), pct(p.Achieved), met)
+				row(p.From.UTC().Format("2006-01-02 15:04")+" to "+p.To.UTC().Format("2006-01-02 15:04"), achieved, met)
 			}
 		})
 		writeTable(w, md, []string{"CANDIDATE", "PERIODS MET", "WORST PERIOD SPENT", "PAGES", "PAGES A WEEK"}, func(row func(...string)) {
