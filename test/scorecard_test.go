@@ -1,6 +1,7 @@
 package test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,9 +15,11 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/slokit/slokit/advise"
+	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/internal/fixture"
 	"github.com/slokit/slokit/scenario"
 	"github.com/slokit/slokit/scorecard"
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/simulate"
 	"github.com/slokit/slokit/slo/slotest"
 )
@@ -196,7 +199,7 @@ errors:
 		t.Fatal(err)
 	}
 	end := time.Now().UTC().Add(-time.Minute).Truncate(time.Hour)
-	_, url, _ := servePast(t, promtool, sc, slotest.Services(t, specText), end)
+	src, url, _ := servePast(t, promtool, sc, slotest.Services(t, specText), end)
 	var out struct{ Advice []advise.Advice }
 	decode(t, slokit(t, "advise", "--prometheus-url", url, "--since", "3d", "--until", end.Format(time.RFC3339), "--format", "json", spec), &out)
 	if len(out.Advice) != 1 {
@@ -207,6 +210,33 @@ errors:
 	if a.Recommended == nil || *a.Recommended != 99.95 || a.Achieved.Periods != 3 || a.Achieved.Min < 99.95 || a.Achieved.Median > 99.99 || len(a.Periods) != 3 {
 		t.Errorf("advice %+v", a)
 	}
+	// Backfilled, a Prometheus serving the blocks has the day's budget
+	// the raw counters say, to half a point.
+	blocks := filepath.Join(t.TempDir(), "tsdb")
+	slokit(t, "backfill", "--prometheus-url", url, "--since", "3d", "--until", end.Format(time.RFC3339), "-o", blocks, spec)
+	backfilled, _ := startPrometheusWith(t, filepath.Dir(blocks), "global: {scrape_interval: 15s}\n")
+	bq, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: backfilled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	overDay := func(sel string) float64 {
+		v, _, err := src.Engine.Query(ctx, "sum("+sel+") - sum("+sel+" offset 1d)", end)
+		if err != nil || len(v) != 1 {
+			t.Fatalf("%s: %v %v", sel, v, err)
+		}
+		return v[0].F
+	}
+	exact := 1 - overDay(`http_requests_total{code=~"5.."}`)/overDay(`http_requests_total`)/0.001
+	eventually(t, 30*time.Second, "the backfilled budget", func() (bool, string) {
+		v, err := bq.Query(ctx, series.BudgetRemaining+`{slo="availability"}`, end)
+		if err != nil || len(v) != 1 {
+			return false, fmt.Sprint(v, err)
+		}
+		got := float64(v[0].Value)
+		t.Logf("backfilled remaining budget of the last day %.4f, exact %.4f", got, exact)
+		return math.Abs(got-exact) <= 0.005, v.String()
+	})
 	cmd := exec.Command(slokitBin, "advise", "--prometheus-url", url, "--since", "5d", "--until", end.Format(time.RFC3339), spec)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
