@@ -336,7 +336,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		if o.Past != nil {
-			judgeByScorecards(res)
+			judgeByScorecards(res, b.Services)
 		}
 	}
 	return res, nil

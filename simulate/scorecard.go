@@ -154,7 +154,7 @@ func card(s *slo.SLO, obj slo.Objective, target scorecard.Objective, o Scorecard
 		if !ofObjective(a, s, obj) || a.Labels[series.BudgetSpentLabel] != "" {
 			continue
 		}
-		row := scorecard.Score(scorecard.Alert{Name: rowName(a), Page: a.Page, Firings: a.Intervals, Hold: a.hold}, incidents, target)
+		row := scorecard.Score(scorecard.Alert{Name: rowName(a, s.Grouping), Page: a.Page, Firings: a.Intervals, Hold: a.hold}, incidents, target)
 		row.Policy = rulesPolicy
 		sc.Rows = append(sc.Rows, row)
 		if a.Page {
@@ -183,14 +183,25 @@ func card(s *slo.SLO, obj slo.Objective, target scorecard.Objective, o Scorecard
 }
 
 // rowName names an alert in its SLO objective's scorecard: AlertName
-// without the SLO's labels, which the card names.
-func rowName(a AlertResult) string {
+// without the SLO's labels, which the card names, and with its group's,
+// which tell a grouped SLO's alerts apart.
+func rowName(a AlertResult, grouping []string) string {
 	b := a
 	b.Labels = maps.Clone(a.Labels)
 	for _, k := range []string{series.ServiceLabel, series.SLOLabel, series.ObjectiveLabel} {
 		delete(b.Labels, k)
 	}
-	return AlertName(b)
+	name := AlertName(b)
+	var group []string
+	for _, g := range grouping {
+		if v, ok := a.Labels[g]; ok {
+			group = append(group, g+"="+v)
+		}
+	}
+	if len(group) > 0 {
+		name = strings.TrimSuffix(name, "}") + "," + strings.Join(group, ",") + "}"
+	}
+	return name
 }
 
 // ofObjective reports whether an alert is about an objective of an SLO
@@ -240,7 +251,13 @@ func (r *Result) CheckIncidents(e scenario.Expect) []string {
 // past has no scenario incidents, only those its counts show, so a
 // firing is false outside them, and detection and reset are the rows'
 // medians over them.
-func judgeByScorecards(res *Result) {
+func judgeByScorecards(res *Result, services []*slo.Service) {
+	grouping := map[[2]string][]string{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			grouping[[2]string{s.Service, s.Name}] = s.Grouping
+		}
+	}
 	rows := map[string][]scorecard.Row{}
 	for _, sc := range res.Scorecards {
 		for _, row := range sc.Rows {
@@ -252,7 +269,7 @@ func judgeByScorecards(res *Result) {
 	}
 	for i, a := range res.Alerts {
 		l := a.Labels
-		k := l[series.ServiceLabel] + "/" + l[series.SLOLabel] + "/" + l[series.ObjectiveLabel] + "/" + rowName(a)
+		k := l[series.ServiceLabel] + "/" + l[series.SLOLabel] + "/" + l[series.ObjectiveLabel] + "/" + rowName(a, grouping[[2]string{l[series.ServiceLabel], l[series.SLOLabel]}])
 		if len(rows[k]) == 0 {
 			continue
 		}

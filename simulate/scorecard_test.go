@@ -139,3 +139,22 @@ func TestScorecardOfForeignRulesAgainstLabelledIncidents(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// A grouped SLO's alerts are told apart by their group in its
+// scorecard: one row per provider and tier.
+func TestScorecardRowsOfAGroupedSLONameTheirGroup(t *testing.T) {
+	t.Parallel()
+	spec := strings.Replace(availability, "    objective: 99.9\n", "    objective: 99.9\n    grouping: [instance]\n", 1)
+	o := simulate.Options{Services: services(t, spec), Scorecard: &simulate.ScorecardOptions{}}
+	sc := run(t, "outage", o).Scorecards[0]
+	names := map[string]bool{}
+	for _, r := range sc.Rows {
+		if names[r.Alert] {
+			t.Errorf("two rows named %s", r.Alert)
+		}
+		names[r.Alert] = true
+	}
+	if !names["SLOErrorBudgetBurn{severity=page,window=1h,instance=instance-0}"] || len(sc.Rows) < 9 {
+		t.Errorf("rows %v", names)
+	}
+}
