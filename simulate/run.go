@@ -79,7 +79,8 @@ type Options struct {
 
 // Past is a stretch of a backend's real past: the raw series the SLOs
 // read, from Source over (From, To]. There is no exact figure to judge
-// budgets by, and no incident unless told: every firing is reported.
+// budgets by; every firing is reported, and judged by the incidents its
+// SLO's counts show when a scorecard is asked for.
 type Past struct {
 	Source   history.Source
 	From, To time.Time
