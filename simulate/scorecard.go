@@ -219,6 +219,9 @@ func ofObjective(a AlertResult, s *slo.SLO, obj slo.Objective) bool {
 // judged by the scorecards' incidents: every incident paged within
 // PageWithin, no page, no false firing of the rules.
 func (r *Result) CheckIncidents(e scenario.Expect) []string {
+	if e != (scenario.Expect{}) && r.Cost.Method == "checkpoints" {
+		return []string{"the alerts were not evaluated (the rules read too many samples to replay every step): no expectation can be checked"}
+	}
 	var failed []string
 	for _, sc := range r.Scorecards {
 		for _, row := range sc.Rows {

@@ -79,6 +79,11 @@ func TestScorecardFindsTheOutageAndComparesTierSets(t *testing.T) {
 	if f := res.CheckIncidents(scenario.Expect{NoPage: true}); len(f) != 2 {
 		t.Errorf("no page: %q", f)
 	}
+	// A run too costly to replay evaluated no alert: nothing is met.
+	unevaluated := simulate.Result{Cost: simulate.Cost{Method: "checkpoints"}}
+	if f := unevaluated.CheckIncidents(scenario.Expect{NoPage: true}); len(f) != 1 || !strings.Contains(f[0], "no expectation can be checked") {
+		t.Errorf("checkpoints only: %q", f)
+	}
 	// Pyrra's 14x tier waits for its for: of 2 minutes.
 	if p := rowOf(t, sc, "pyrra", "any page"); seconds(p.DetectionSeconds) != 180 {
 		t.Errorf("pyrra's page after %v s, want 180", seconds(p.DetectionSeconds))
