@@ -33,6 +33,7 @@ import (
 	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/history"
 	"github.com/slokit/slokit/scenario"
+	"github.com/slokit/slokit/scorecard"
 	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
@@ -333,11 +334,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// recording rules in their place.
 	if o.Scorecard != nil && res.Cost.Method == "replay" {
 		progress("scoring the alerts against the incidents")
-		if res.Scorecards, err = b.scorecards(ctx, *o.Scorecard, res.Alerts, len(o.RuleFiles) > 0, start, end); err != nil {
+		var judged map[int]scorecard.Row
+		if res.Scorecards, judged, err = b.scorecards(ctx, *o.Scorecard, res.Alerts, len(o.RuleFiles) > 0, start, end); err != nil {
 			return nil, err
 		}
 		if o.Past != nil {
-			judgeByScorecards(res, b.Services)
+			judge(res.Alerts, judged)
 		}
 	}
 	return res, nil

@@ -58,13 +58,16 @@ const rulesPolicy = "rules"
 // engine holds. The counts are slokit's base-window increments: when the
 // rules replayed are not slokit's, its recording rules are computed
 // first, beside them.
-func (b *Backtest) scorecards(ctx context.Context, o ScorecardOptions, alerts []AlertResult, foreign bool, start, end time.Time) ([]Scorecard, error) {
+//
+// It also returns, by index into alerts, the row of each alert that
+// names its SLO: a past's alerts are judged by it (judge).
+func (b *Backtest) scorecards(ctx context.Context, o ScorecardOptions, alerts []AlertResult, foreign bool, start, end time.Time) ([]Scorecard, map[int]scorecard.Row, error) {
 	if foreign {
 		if err := b.Engine.LoadGroups(recordingOnly(generatedGroups(b.Services, promrules.TierAll))...); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := b.Engine.BackfillExcept(ctx, start, end, b.Down); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	defs := o.Definitions
@@ -73,14 +76,15 @@ func (b *Backtest) scorecards(ctx context.Context, o ScorecardOptions, alerts []
 	}
 	counted, err := b.objectiveCounts(ctx, start, end)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Scorecard
+	judged := map[int]scorecard.Row{}
 	for _, c := range counted {
 		target := scorecard.Objective{Counts: c.Counts, Budget: c.Objective.Budget(), Period: c.SLO.Period}
-		out = append(out, card(c.SLO, c.Objective, target, o, defs, alerts))
+		out = append(out, card(c.SLO, c.Objective, target, o, defs, alerts, judged))
 	}
-	return out, nil
+	return out, judged, nil
 }
 
 // recordingOnly keeps the recording rules of groups.
@@ -127,8 +131,9 @@ func (b *Backtest) counts(ctx context.Context, s *slo.SLO, obj slo.Objective, st
 }
 
 // card scores one objective: its incidents, then the rules' alerts of
-// it, then each policy's tiers.
-func card(s *slo.SLO, obj slo.Objective, target scorecard.Objective, o ScorecardOptions, defs []scorecard.Definition, alerts []AlertResult) Scorecard {
+// it, then each policy's tiers. The rows of alerts that name the SLO go
+// into judged too, by the alert's index.
+func card(s *slo.SLO, obj slo.Objective, target scorecard.Objective, o ScorecardOptions, defs []scorecard.Definition, alerts []AlertResult, judged map[int]scorecard.Row) Scorecard {
 	sc := Scorecard{Service: s.Service, SLO: s.Name, Objective: obj.Label(), Rows: []scorecard.Row{}}
 	var incidents []scorecard.Interval
 	if o.Labelled != nil {
@@ -150,13 +155,16 @@ func card(s *slo.SLO, obj slo.Objective, target scorecard.Objective, o Scorecard
 	sc.Incidents = scorecard.WithSpent(incidents, target)
 	var pages []scorecard.Interval
 	var pageHold time.Duration
-	for _, a := range alerts {
+	for i, a := range alerts {
 		if !ofObjective(a, s, obj) || a.Labels[series.BudgetSpentLabel] != "" {
 			continue
 		}
 		row := scorecard.Score(scorecard.Alert{Name: rowName(a, s.Grouping), Page: a.Page, Firings: a.Intervals, Hold: a.hold}, incidents, target)
 		row.Policy = rulesPolicy
 		sc.Rows = append(sc.Rows, row)
+		if a.Labels[series.ServiceLabel] != "" {
+			judged[i] = row
+		}
 		if a.Page {
 			pages, pageHold = append(pages, a.Intervals...), max(pageHold, a.hold)
 		}
@@ -250,35 +258,12 @@ func (r *Result) CheckIncidents(e scenario.Expect) []string {
 	return failed
 }
 
-// judgeByScorecards gives a past's alerts the figures of their rows: a
-// past has no scenario incidents, only those its counts show, so a
-// firing is false outside them, and detection and reset are the rows'
-// medians over them.
-func judgeByScorecards(res *Result, services []*slo.Service) {
-	grouping := map[[2]string][]string{}
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			grouping[[2]string{s.Service, s.Name}] = s.Grouping
-		}
-	}
-	rows := map[string][]scorecard.Row{}
-	for _, sc := range res.Scorecards {
-		for _, row := range sc.Rows {
-			if row.Policy == rulesPolicy {
-				k := sc.Service + "/" + sc.SLO + "/" + sc.Objective + "/" + row.Alert
-				rows[k] = append(rows[k], row)
-			}
-		}
-	}
-	for i, a := range res.Alerts {
-		l := a.Labels
-		k := l[series.ServiceLabel] + "/" + l[series.SLOLabel] + "/" + l[series.ObjectiveLabel] + "/" + rowName(a, grouping[[2]string{l[series.ServiceLabel], l[series.SLOLabel]}])
-		if len(rows[k]) == 0 {
-			continue
-		}
-		row := rows[k][0]
-		rows[k] = rows[k][1:]
-		res.Alerts[i].FalseFirings, res.Alerts[i].DetectionSeconds, res.Alerts[i].ResetSeconds = row.FalseFirings, row.DetectionSeconds, row.ResetSeconds
+// judge gives a past's alerts the figures of their rows: a past has no
+// scenario incidents, only those its counts show, so a firing is false
+// outside them, and detection and reset are the rows' medians over them.
+func judge(alerts []AlertResult, rows map[int]scorecard.Row) {
+	for i, row := range rows {
+		alerts[i].FalseFirings, alerts[i].DetectionSeconds, alerts[i].ResetSeconds = row.FalseFirings, row.DetectionSeconds, row.ResetSeconds
 	}
 }
 

@@ -66,6 +66,13 @@ func TestScorecardsOfBuiltinScenariosAsHistory(t *testing.T) {
 		}
 		table = append(table, scorecardTable(name, played.Scorecards[0])...)
 		if name == "outage" {
+			// A past's alerts are judged by its incidents: the outage's
+			// firings are all its own.
+			for _, a := range past.Alerts {
+				if a.Firings == 0 || a.FalseFirings != 0 || a.DetectionSeconds == nil {
+					t.Errorf("outage over the past: %s fired %d time(s), %d false, detection %v", simulate.AlertName(a), a.Firings, a.FalseFirings, a.DetectionSeconds)
+				}
+			}
 			// In CI against a staging Prometheus: the expectations hold
 			// for a past, judged by its incidents, with the exit codes of
 			// a scenario run.
