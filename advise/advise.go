@@ -106,7 +106,8 @@ func Advise(in Input, candidates []float64) Advice {
 	candidates = slices.Compact(candidates)
 	n := max(int(in.Period/c.Step), 1)
 	a.Partial = len(c.Total) < n
-	rolling := rollingRatios(c, n, max(int(RollingStep/c.Step), 1))
+	running := c.Running()
+	rolling := rollingRatios(running, len(c.Total), n, max(int(RollingStep/c.Step), 1))
 	achieved := make([]float64, len(rolling))
 	for i, r := range rolling {
 		achieved[i] = percent(1 - r)
@@ -116,7 +117,7 @@ func Advise(in Input, candidates []float64) Advice {
 		a.Achieved = Spread{Periods: len(sorted), Min: sorted[0], P10: sorted[int(0.1*float64(len(sorted)-1))], Median: sorted[len(sorted)/2]}
 	}
 	for end := len(c.Total); end > 0; end -= n {
-		bad, total := sum(c, max(end-n, 0), end)
+		bad, total := running.Over(end-1, n)
 		p := Period{From: c.At(max(end-n, 0)).Add(-c.Step), To: c.At(end - 1), Events: total}
 		if total > 0 {
 			achieved := percent(1 - bad/total)
@@ -154,23 +155,16 @@ func Advise(in Input, candidates []float64) Advice {
 // rollingRatios are the error ratios of every period of n steps ending
 // every step steps back from the end (at least one: the whole counts
 // when they are shorter than a period).
-func rollingRatios(c scorecard.Counts, n, step int) []float64 {
+func rollingRatios(running scorecard.Running, steps, n, step int) []float64 {
 	var out []float64
-	for end := len(c.Total); end >= min(n, len(c.Total)) && end > 0; end -= step {
-		bad, total := sum(c, max(end-n, 0), end)
+	for end := steps; end >= min(n, steps) && end > 0; end -= step {
+		bad, total := running.Over(end-1, n)
 		if total > 0 {
 			out = append(out, bad/total)
 		}
 	}
 	slices.Reverse(out)
 	return out
-}
-
-func sum(c scorecard.Counts, from, to int) (bad, total float64) {
-	for i := from; i < to; i++ {
-		bad, total = bad+c.Bad[i], total+c.Total[i]
-	}
-	return bad, total
 }
 
 // pages counts the pages the tiers would have sent at a budget.

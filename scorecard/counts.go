@@ -33,11 +33,13 @@ func (c Counts) index(t time.Time) int {
 	return min(max(i, 0), len(c.Total)-1)
 }
 
-// sums are running totals, so that any window's events are a subtraction.
-type sums struct{ bad, total []float64 }
+// Running are the counts' running totals, so that any window's events
+// are a subtraction.
+type Running struct{ bad, total []float64 }
 
-func (c Counts) sums() sums {
-	s := sums{bad: make([]float64, len(c.Total)+1), total: make([]float64, len(c.Total)+1)}
+// Running sums the counts once.
+func (c Counts) Running() Running {
+	s := Running{bad: make([]float64, len(c.Total)+1), total: make([]float64, len(c.Total)+1)}
 	for i := range c.Total {
 		s.bad[i+1] = s.bad[i] + c.Bad[i]
 		s.total[i+1] = s.total[i] + c.Total[i]
@@ -45,9 +47,9 @@ func (c Counts) sums() sums {
 	return s
 }
 
-// over is the events of the n steps ending with step i (fewer at the
+// Over is the events of the n steps ending with step i (fewer at the
 // start).
-func (s sums) over(i, n int) (bad, total float64) {
+func (s Running) Over(i, n int) (bad, total float64) {
 	lo := max(i+1-n, 0)
 	return s.bad[i+1] - s.bad[lo], s.total[i+1] - s.total[lo]
 }
@@ -109,7 +111,7 @@ func Incidents(c Counts, budget float64, period time.Duration, defs []Definition
 	if len(c.Total) == 0 {
 		return nil
 	}
-	s := c.sums()
+	s := c.Running()
 	var out []Interval
 	for _, d := range defs {
 		n := max(int(d.Window/c.Step), 1)
@@ -134,14 +136,14 @@ func Incidents(c Counts, budget float64, period time.Duration, defs []Definition
 
 // met reports whether the window of n steps ending with step i holds
 // at least bad bad events, and enough events to tell.
-func met(s sums, i, n int, bad float64) bool {
-	b, total := s.over(i, n)
+func met(s Running, i, n int, bad float64) bool {
+	b, total := s.Over(i, n)
 	return total >= MinIncidentEvents && b >= bad
 }
 
 // bursts are the incidents in steps [from, to], whose windows met the
 // definition: see Incidents.
-func (c Counts) bursts(s sums, from, to int, d Definition, budget float64, period time.Duration) []Interval {
+func (c Counts) bursts(s Running, from, to int, d Definition, budget float64, period time.Duration) []Interval {
 	n := max(int(d.Window/c.Step), 1)
 	short := max(n/12, 1)
 	// The error ratio the definition's burn rate stands for.
@@ -150,7 +152,7 @@ func (c Counts) bursts(s sums, from, to int, d Definition, budget float64, perio
 	type burst struct{ lo, hi int }
 	var found []burst
 	for i := from; i <= to; i++ {
-		if bad, total := s.over(i, short); total == 0 || bad/total < ratio {
+		if bad, total := s.Over(i, short); total == 0 || bad/total < ratio {
 			continue
 		}
 		// The burning steps of the short window ending at i.
@@ -186,7 +188,7 @@ func (c Counts) bursts(s sums, from, to int, d Definition, budget float64, perio
 // spent is the share of the period's budget the bad events of steps
 // [from, to) spent, at the counts' mean traffic: a period's budget is
 // budget times the events a period of that traffic holds.
-func (c Counts) spent(s sums, from, to int, budget float64, period time.Duration) float64 {
+func (c Counts) spent(s Running, from, to int, budget float64, period time.Duration) float64 {
 	perPeriod := c.perPeriod(s, period)
 	if perPeriod == 0 || to <= from {
 		return 0
@@ -195,7 +197,7 @@ func (c Counts) spent(s sums, from, to int, budget float64, period time.Duration
 }
 
 // perPeriod is the events a period holds at the counts' mean traffic.
-func (c Counts) perPeriod(s sums, period time.Duration) float64 {
+func (c Counts) perPeriod(s Running, period time.Duration) float64 {
 	if len(c.Total) == 0 {
 		return 0
 	}

@@ -86,7 +86,7 @@ type Row struct {
 func Score(a Alert, incidents []Interval, o Objective) Row {
 	row := Row{Alert: a.Name, Page: a.Page, Firings: len(a.Firings)}
 	c := o.Counts
-	s := c.sums()
+	s := c.Running()
 	var detections, resets, spent []float64
 	own := make([]bool, len(a.Firings))
 	for _, inc := range incidents {
@@ -143,13 +143,13 @@ func Score(a Alert, incidents []Interval, o Objective) Row {
 // read.
 func Evaluate(t burnrate.Tier, o Objective) []Interval {
 	c := o.Counts
-	s := c.sums()
+	s := c.Running()
 	long, short := max(int(t.Long/c.Step), 1), max(int(t.Short/c.Step), 1)
 	threshold := t.Factor * o.Budget
 	above := func(bad, total float64) bool { return total > 0 && bad/total > threshold }
 	var held []time.Time
 	for i := range c.Total {
-		if above(s.over(i, long)) && above(s.over(i, short)) {
+		if above(s.Over(i, long)) && above(s.Over(i, short)) {
 			held = append(held, c.At(i))
 		}
 	}
@@ -197,7 +197,7 @@ func TierName(t burnrate.Tier) string {
 // spent.
 func WithSpent(incidents []Interval, o Objective) []Incident {
 	c := o.Counts
-	s := c.sums()
+	s := c.Running()
 	out := make([]Incident, len(incidents))
 	for i, inc := range incidents {
 		out[i] = Incident{Interval: inc, Spent: round(c.spent(s, c.index(inc.From.Add(c.Step)), c.index(inc.To)+1, o.Budget, o.Period))}
