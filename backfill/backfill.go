@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/prometheus/prompb"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
 
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/generators/promrules"
@@ -141,31 +142,21 @@ func writeBlock(ctx context.Context, e *engine.Engine, recorded *labels.Matcher,
 		return "", err
 	}
 	defer w.Close()
-	q, err := e.Storage().Querier(start.UnixMilli()+1, end.UnixMilli())
-	if err != nil {
-		return "", err
-	}
-	defer q.Close()
 	app := w.Appender(ctx)
-	set := q.Select(ctx, false, nil, recorded)
 	n := 0
-	for set.Next() {
-		ls := set.At().Labels()
-		if !seen[ls.String()] {
-			seen[ls.String()] = true
-			res.Series++
-		}
+	err = eachSeries(ctx, e, recorded, start, end, res, seen, func(ls labels.Labels, it chunkenc.Iterator) error {
 		var ref storage.SeriesRef
-		it := set.At().Iterator(nil)
-		for it.Next() != 0 {
+		for it.Next() != chunkenc.ValNone {
 			t, v := it.At()
+			var err error
 			if ref, err = app.Append(ref, ls, t, v); err != nil {
-				return "", errors.Join(err, app.Rollback())
+				return err
 			}
 			n++
 		}
-	}
-	if err := set.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return "", errors.Join(err, app.Rollback())
 	}
 	if err := app.Commit(); err != nil {
@@ -185,11 +176,6 @@ func writeBlock(ctx context.Context, e *engine.Engine, recorded *labels.Matcher,
 // sendDay sends the recorded series' samples in (start, end] through
 // remote write, MaxSamplesPerRequest at most per request.
 func sendDay(ctx context.Context, e *engine.Engine, recorded *labels.Matcher, start, end time.Time, w *RemoteWriter, res *Result, seen map[string]bool) error {
-	q, err := e.Storage().Querier(start.UnixMilli()+1, end.UnixMilli())
-	if err != nil {
-		return err
-	}
-	defer q.Close()
 	var batch []prompb.TimeSeries
 	n := 0
 	flush := func() error {
@@ -201,17 +187,10 @@ func sendDay(ctx context.Context, e *engine.Engine, recorded *labels.Matcher, st
 		batch, n = nil, 0
 		return err
 	}
-	set := q.Select(ctx, false, nil, recorded)
-	for set.Next() {
-		ls := set.At().Labels()
-		if !seen[ls.String()] {
-			seen[ls.String()] = true
-			res.Series++
-		}
+	err := eachSeries(ctx, e, recorded, start, end, res, seen, func(ls labels.Labels, it chunkenc.Iterator) error {
 		ts := prompb.TimeSeries{}
 		ls.Range(func(l labels.Label) { ts.Labels = append(ts.Labels, prompb.Label{Name: l.Name, Value: l.Value}) })
-		it := set.At().Iterator(nil)
-		for it.Next() != 0 {
+		for it.Next() != chunkenc.ValNone {
 			t, v := it.At()
 			ts.Samples = append(ts.Samples, prompb.Sample{Timestamp: t, Value: v})
 			if n++; n >= MaxSamplesPerRequest {
@@ -225,11 +204,36 @@ func sendDay(ctx context.Context, e *engine.Engine, recorded *labels.Matcher, st
 		if len(ts.Samples) > 0 {
 			batch = append(batch, ts)
 		}
-	}
-	if err := set.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return flush()
+}
+
+// eachSeries hands every recorded series with samples in (start, end]
+// to each, with an iterator over them, and counts each series once over
+// the run in res (seen holds those counted): what a block and a remote
+// write both go through.
+func eachSeries(ctx context.Context, e *engine.Engine, recorded *labels.Matcher, start, end time.Time, res *Result, seen map[string]bool, each func(labels.Labels, chunkenc.Iterator) error) error {
+	q, err := e.Storage().Querier(start.UnixMilli()+1, end.UnixMilli())
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	set := q.Select(ctx, false, nil, recorded)
+	for set.Next() {
+		ls := set.At().Labels()
+		if !seen[ls.String()] {
+			seen[ls.String()] = true
+			res.Series++
+		}
+		if err := each(ls, set.At().Iterator(nil)); err != nil {
+			return err
+		}
+	}
+	return set.Err()
 }
 
 func quoteAll(names []string) []string {
