@@ -45,6 +45,10 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 	}
 	end := time.Now().UTC().Truncate(time.Minute)
 	from := end.Add(-sc.Duration)
+	// Every command reads the same six hours: one that read them from a
+	// minute later, when the clock passed a minute while the test ran,
+	// lost the first minute's traffic (-41.6349 for -41.5154; CI failed).
+	until := end.Format(time.RFC3339)
 	b, url, dir := servePast(t, promtool, sc, svcs, end)
 	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
 	if err != nil {
@@ -89,7 +93,7 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 		slices.Sort(fired)
 		return fired
 	}
-	past := firings(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", "--json", spec), 0)
+	past := firings(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", "--until", until, "--json", spec), 0)
 	// Through remote read, the same samples, the same firings.
 	rq := history.RemoteReader{Backend: q}
 	viaRead, err := engine.Open(t.TempDir())
@@ -100,10 +104,10 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 	if rr, err := history.Load(ctx, rq, selectors, viaRead, history.Options{From: from, To: end}); err != nil || rr.Series != r.Series || rr.Samples != r.Samples {
 		t.Errorf("remote read: %+v %v, the query API read %d series, %d samples", rr, err, r.Series, r.Samples)
 	}
-	if remote := firings(slokit(t, "simulate", "--prometheus-url", url, "--remote-read", "--since", "6h", "--json", spec), 0); !slices.Equal(remote, past) {
+	if remote := firings(slokit(t, "simulate", "--prometheus-url", url, "--remote-read", "--since", "6h", "--until", until, "--json", spec), 0); !slices.Equal(remote, past) {
 		t.Errorf("firings through remote read %q, through the query API %q", remote, past)
 	}
-	if text := string(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", spec)); !strings.HasPrefix(text, "history: the backend's raw series from ") ||
+	if text := string(slokit(t, "simulate", "--prometheus-url", url, "--since", "6h", "--until", until, spec)); !strings.HasPrefix(text, "history: the backend's raw series from ") ||
 		!strings.Contains(text, "(6h, 1m evaluation; replayed in ") || !strings.Contains(text, "SLOErrorBudgetBurn{objective=99.9,service=order-api,severity=page") {
 		t.Errorf("the tables of a replayed past:\n%s", text)
 	}
@@ -119,8 +123,8 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 	// hours of a 30-day budget magnify each point 120 times: -4,152%
 	// where the counts say -4,147%).
 	blocks := filepath.Join(t.TempDir(), "tsdb") // the folder the Prometheus below keeps its TSDB in
-	t.Logf("%s", slokit(t, "backfill", "--prometheus-url", url, "--since", "6h", "-o", blocks, spec))
-	if out, err := exec.Command(slokitBin, "backfill", "--prometheus-url", url, "--since", "6h", "-o", blocks, spec).CombinedOutput(); err == nil || !strings.Contains(string(out), "is not empty") {
+	t.Logf("%s", slokit(t, "backfill", "--prometheus-url", url, "--since", "6h", "--until", until, "-o", blocks, spec))
+	if out, err := exec.Command(slokitBin, "backfill", "--prometheus-url", url, "--since", "6h", "--until", until, "-o", blocks, spec).CombinedOutput(); err == nil || !strings.Contains(string(out), "is not empty") {
 		t.Errorf("a second backfill into the same folder: %v %s", err, out)
 	}
 	backfilled, _ := startPrometheusWith(t, filepath.Dir(blocks), "global: {scrape_interval: 15s}\n")
@@ -161,7 +165,7 @@ func TestHistoryReadsRawSeriesFromPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	for run := range 2 {
-		t.Logf("%s", slokit(t, "backfill", "--prometheus-url", url, "--since", "6h", "--until", end.Format(time.RFC3339), "--remote-write", vmURL+"/api/v1/write", spec))
+		t.Logf("%s", slokit(t, "backfill", "--prometheus-url", url, "--since", "6h", "--until", until, "--remote-write", vmURL+"/api/v1/write", spec))
 		if resp, err := http.Get(vmURL + "/internal/force_flush"); err == nil {
 			resp.Body.Close()
 		}
