@@ -150,30 +150,9 @@ func Prepare(ctx context.Context, o Options) (*Backtest, error) {
 	if len(sc.Regions) > 0 {
 		services, regions = slo.TrackedByRegion(services, sc.RegionNames()), sc.RegionNames()
 	}
-	var sources []*source
-	owner := map[string]string{}
-	var journeys []*slo.SLO
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			if s.SLI.Kind == slo.Journey {
-				// Its members' series are its traffic.
-				journeys = append(journeys, s)
-				continue
-			}
-			for _, region := range regions {
-				src, err := newSource(s, sc.Series, region)
-				if err != nil {
-					return nil, err
-				}
-				for _, k := range src.seriesKeys() {
-					if prev, dup := owner[k]; dup {
-						return nil, fmt.Errorf("SLOs %s and %s/%s read the same series %s: simulate them separately", prev, s.Service, s.Name, k)
-					}
-					owner[k] = s.Service + "/" + s.Name
-				}
-				sources = append(sources, src)
-			}
-		}
+	sources, owner, journeys, err := newSources(services, regions, sc.Series)
+	if err != nil {
+		return nil, err
 	}
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("no SLO to write the scenario's traffic as")
@@ -392,4 +371,46 @@ func scrapeMaintenance(app *engine.Appender, sc *scenario.Scenario, t time.Durat
 		}
 	}
 	return nil
+}
+
+// newSources makes a source per SLO and region, each writing series
+// series, and lists the journeys, whose members' series are their
+// traffic. owner names the SLO that writes each series: two may not.
+func newSources(services []*slo.Service, regions []string, series int) (sources []*source, owner map[string]string, journeys []*slo.SLO, err error) {
+	owner = map[string]string{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			if s.SLI.Kind == slo.Journey {
+				// Its members' series are its traffic.
+				journeys = append(journeys, s)
+				continue
+			}
+			for _, region := range regions {
+				src, err := newSource(s, series, region)
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				if leader := histogramLeader(sources, src); leader != nil {
+					// Two SLOs of one histogram (requests under 500ms, and
+					// minutes whose p99 is): one set of buckets for both.
+					if err := leader.follow(src, series); err != nil {
+						return nil, nil, nil, err
+					}
+					for _, k := range leader.seriesKeys() { // the followers' thresholds' buckets too
+						if owner[k] == "" {
+							owner[k] = leader.slo.Service + "/" + leader.slo.Name
+						}
+					}
+				}
+				for _, k := range src.seriesKeys() {
+					if prev, dup := owner[k]; dup {
+						return nil, nil, nil, fmt.Errorf("SLOs %s and %s/%s read the same series %s: simulate them separately", prev, s.Service, s.Name, k)
+					}
+					owner[k] = s.Service + "/" + s.Name
+				}
+				sources = append(sources, src)
+			}
+		}
+	}
+	return sources, owner, journeys, nil
 }

@@ -32,6 +32,11 @@ type source struct {
 	bounds  []float64
 	// Bool-gauge SLIs: the 0/1 gauges.
 	gauges []labels.Labels
+	// followers read the same classic histogram as this source writes
+	// (another SLO's): they write nothing, and this source keeps their
+	// ledgers from the same traffic.
+	followers []*source
+	follower  bool
 
 	refs   map[string]storage.SeriesRef
 	values map[string]float64
@@ -46,6 +51,8 @@ type source struct {
 type tally struct {
 	total float64
 	bad   []float64
+	// unseen: nobody scraped (a monitoring gap); the counters still grew.
+	unseen bool
 }
 
 // defaultBounds are the bucket bounds of a synthesized classic histogram,
@@ -54,15 +61,17 @@ var defaultBounds = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 
 func newSource(s *slo.SLO, series int, region string) (*source, error) {
 	src := &source{slo: s, region: region, refs: map[string]storage.SeriesRef{}, values: map[string]float64{}}
+	if s.SLI.NativeHistogram {
+		return nil, fmt.Errorf("%s/%s: simulate does not synthesize native histograms yet; use a classic histogram spec to backtest", s.Service, s.Name)
+	}
 	var err error
 	switch s.SLI.Kind {
 	case slo.Ratio:
 		err = src.ratioSeries(series)
 	case slo.Latency:
-		if s.SLI.NativeHistogram {
-			return nil, fmt.Errorf("%s/%s: simulate does not synthesize native histograms yet; use a classic histogram spec to backtest", s.Service, s.Name)
-		}
 		err = src.bucketSeries(series)
+	case slo.Timeslices:
+		err = src.sliceSeries(series)
 	case slo.BoolGauge:
 		for i := range series {
 			ls, serr := synthesize([]requirement{{matchers: s.SLI.Gauge.Matchers, match: true}}, src.id(i, i))
@@ -143,8 +152,14 @@ func (src *source) ratioSeries(series int) error {
 func (src *source) bucketSeries(series int) error {
 	s := src.slo
 	bounds := slices.Clone(defaultBounds)
-	for _, o := range s.Objectives {
-		bounds = append(bounds, o.Threshold.Seconds())
+	for _, f := range append([]*source{src}, src.followers...) {
+		if sl := f.slo.SLI.Slices; sl != nil {
+			bounds = append(bounds, sl.Threshold.Seconds())
+			continue
+		}
+		for _, o := range f.slo.Objectives {
+			bounds = append(bounds, o.Threshold.Seconds())
+		}
 	}
 	slices.Sort(bounds)
 	src.bounds = append(slices.Compact(bounds), math.Inf(1))
@@ -203,6 +218,9 @@ func (src *source) set(app *engine.Appender, ls labels.Labels, t int64, v float6
 // scenario's at its midpoint, so that an event starting at 3h first shows
 // in the scrape after 3h.
 func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand.Rand, t time.Duration, ms int64, first bool) error {
+	if src.follower {
+		return nil // its leader keeps its ledger
+	}
 	mid := t - sc.ScrapeInterval/2
 	n := 0.0
 	if !first {
@@ -232,23 +250,22 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 		}
 	case src.buckets != nil:
 		tl.total = n
-		// A share e of requests fails slow, beyond every bucket; the rest
-		// follow the scenario's latency distribution.
-		fast := func(bound float64) float64 {
-			if math.IsInf(bound, 1) {
-				return n
-			}
-			return n * (1 - e) * (1 - sc.SlowShare(time.Duration(bound*float64(time.Second))))
+		if err := src.scrapeBuckets(app, sc, &tl, n, e, ms); err != nil {
+			return err
 		}
-		for i, o := range src.slo.Objectives {
-			tl.bad[i] = n - fast(o.Threshold.Seconds())
+	case src.gauges != nil && src.slo.SLI.Kind == slo.Timeslices:
+		if first || app == nil {
+			break
 		}
-		per := float64(len(src.buckets))
-		for _, set := range src.buckets {
-			for j, ls := range set {
-				if err := src.count(app, ls, ms, fast(src.bounds[j])/per); err != nil {
-					return err
-				}
+		// A gauge of the error ratio itself: a slice's value is the
+		// scenario's error ratio over it.
+		tl.total = 1
+		for i := range tl.bad {
+			tl.bad[i] = e
+		}
+		for _, ls := range src.gauges {
+			if err := src.set(app, ls, ms, e); err != nil {
+				return err
 			}
 		}
 	case src.gauges != nil:
@@ -270,15 +287,88 @@ func (src *source) scrape(app *engine.Appender, sc *scenario.Scenario, rng *rand
 			}
 		}
 	}
+	tl.unseen = app == nil
 	if !src.live {
 		src.ledger = append(src.ledger, tl)
 	}
 	return nil
 }
 
+// scrapeBuckets writes a histogram's scrape of n requests, a share e of
+// them failed, and keeps the truth of it in tl and the followers' ledgers.
+func (src *source) scrapeBuckets(app *engine.Appender, sc *scenario.Scenario, tl *tally, n, e float64, ms int64) error {
+	// A share e of requests fails slow, beyond every bucket; the rest
+	// follow the scenario's latency distribution.
+	fast := func(bound float64) float64 {
+		if math.IsInf(bound, 1) {
+			return n
+		}
+		return n * (1 - e) * (1 - sc.SlowShare(time.Duration(bound*float64(time.Second))))
+	}
+	src.slowTally(tl, n, fast)
+	for _, f := range src.followers {
+		ft := tally{total: n, bad: make([]float64, len(f.slo.Objectives)), unseen: app == nil}
+		f.slowTally(&ft, n, fast)
+		if !f.live {
+			f.ledger = append(f.ledger, ft)
+		}
+	}
+	per := float64(len(src.buckets))
+	for _, set := range src.buckets {
+		for j, ls := range set {
+			if err := src.count(app, ls, ms, fast(src.bounds[j])/per); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// slowTally counts the events slower than each objective's threshold (a
+// time-slice SLI's one threshold) out of n, fast(bound) of them at most
+// bound.
+func (src *source) slowTally(tl *tally, n float64, fast func(float64) float64) {
+	for i, o := range src.slo.Objectives {
+		threshold := o.Threshold
+		if sl := src.slo.SLI.Slices; sl != nil {
+			threshold = sl.Threshold
+		}
+		tl.bad[i] = n - fast(threshold.Seconds())
+	}
+}
+
+// histogramLeader is the source among sources that writes the classic
+// histogram src reads, in its region; nil when none does.
+func histogramLeader(sources []*source, src *source) *source {
+	if src.buckets == nil {
+		return nil
+	}
+	for _, l := range sources {
+		if l.buckets != nil && !l.follower && l.region == src.region && l.slo.Service == src.slo.Service &&
+			l.slo.SLI.Histogram.VectorSelector().String() == src.slo.SLI.Histogram.VectorSelector().String() &&
+			slices.Equal(l.slo.Grouping, src.slo.Grouping) {
+			return l
+		}
+	}
+	return nil
+}
+
+// follow makes f, another SLO's source of the same histogram, read what
+// this source writes: its buckets gain f's thresholds, and f writes none.
+func (src *source) follow(f *source, series int) error {
+	src.followers = append(src.followers, f)
+	f.follower, f.buckets = true, nil
+	src.buckets = nil
+	return src.bucketSeries(series)
+}
+
 // exactCounts are the true bad and total events of objective i over the scrapes in
-// (from, to], as offsets, but those leftOut leaves out (maintenance).
+// (from, to], as offsets, but those leftOut leaves out (maintenance); of a
+// time-slice SLI, its slices'.
 func (src *source) exactCounts(i int, step, from, to time.Duration, leftOut func(time.Duration) bool) (bad, total float64) {
+	if src.slo.SLI.Kind == slo.Timeslices {
+		return src.exactSlices(step, from, to, leftOut)
+	}
 	for k, tl := range src.ledger {
 		t := time.Duration(k) * step
 		if t > from && t <= to && !leftOut(t) {
@@ -292,6 +382,9 @@ func (src *source) exactCounts(i int, step, from, to time.Duration, leftOut func
 // seriesKeys lists the label sets the source writes, to find two sources
 // writing the same series.
 func (src *source) seriesKeys() []string {
+	if src.follower {
+		return nil
+	}
 	var all []labels.Labels
 	all = append(all, src.good...)
 	all = append(all, src.bad...)

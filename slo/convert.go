@@ -91,35 +91,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string, serv
 	c.checkName(path+".name", in.Name)
 	c.checkLabels(path+".labels", in.Labels)
 
-	// Scrape interval and base window: the SLO's own, else the service's.
-	scrapePath, basePath := "scrapeInterval", "baseWindow"
-	if d := firstDuration(in.ScrapeInterval, doc.ScrapeInterval); d != nil {
-		s.ScrapeInterval = d.Value
-		if in.ScrapeInterval != nil {
-			scrapePath = path + ".scrapeInterval"
-		}
-		if d.Value <= 0 {
-			c.Fail(scrapePath, "must be positive, got %s", d.Text)
-		}
-	}
-	if d := firstDuration(in.BaseWindow, doc.BaseWindow); d != nil {
-		s.BaseWindow = d.Value
-		if in.BaseWindow != nil {
-			basePath = path + ".baseWindow"
-		}
-		if !slices.Contains(validBaseWindows, d.Value) {
-			c.Fail(basePath, "must be a whole number of minutes that divides an hour (1m, 2m, 5m, 10m, 15m, 30m, ...), got %s", d.Text)
-		}
-	}
-	if s.ScrapeInterval > 0 && s.BaseWindow < 2*s.ScrapeInterval {
-		p := basePath
-		if !c.Has(p) {
-			p = scrapePath
-		}
-		c.Fail(p, "baseWindow %s holds fewer than two scrapes at scrapeInterval %s, so increase() over it returns nothing: set baseWindow to at least %s",
-			model.Duration(s.BaseWindow), model.Duration(s.ScrapeInterval), model.Duration(roundUpBase(2*s.ScrapeInterval)))
-	}
-
+	c.convertIntervals(s, doc, in, path)
 	c.convertPeriod(s, in, path)
 
 	c.convertSLI(s, in, path)
@@ -199,4 +171,39 @@ func sortedKeys(m map[string]string) []string {
 
 func fmtFloat(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// convertIntervals sets the scrape interval and base window: the SLO's own,
+// else the service's (a time-slice SLO's base window is its slice).
+func (c *converter) convertIntervals(s *SLO, doc *specDocument, in *specSLO, path string) {
+	scrapePath, basePath := "scrapeInterval", "baseWindow"
+	if d := firstDuration(in.ScrapeInterval, doc.ScrapeInterval); d != nil {
+		s.ScrapeInterval = d.Value
+		if in.ScrapeInterval != nil {
+			scrapePath = path + ".scrapeInterval"
+		}
+		if d.Value <= 0 {
+			c.Fail(scrapePath, "must be positive, got %s", d.Text)
+		}
+	}
+	if d := firstDuration(in.BaseWindow, doc.BaseWindow); d != nil {
+		s.BaseWindow = d.Value
+		if in.BaseWindow != nil {
+			basePath = path + ".baseWindow"
+		}
+		if !slices.Contains(validBaseWindows, d.Value) {
+			c.Fail(basePath, "must be a whole number of minutes that divides an hour (1m, 2m, 5m, 10m, 15m, 30m, ...), got %s", d.Text)
+		}
+	}
+	if in.SLI != nil && in.SLI.Timeslices != nil {
+		basePath = c.sliceBaseWindow(s, in, path)
+	}
+	if s.ScrapeInterval > 0 && s.BaseWindow < 2*s.ScrapeInterval {
+		p := basePath
+		if !c.Has(p) {
+			p = scrapePath
+		}
+		c.Fail(p, "baseWindow %s holds fewer than two scrapes at scrapeInterval %s, so increase() over it returns nothing: set baseWindow to at least %s",
+			model.Duration(s.BaseWindow), model.Duration(s.ScrapeInterval), model.Duration(roundUpBase(2*s.ScrapeInterval)))
+	}
 }

@@ -17,7 +17,7 @@ import (
 func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 	path += ".sli"
 	if in.SLI == nil {
-		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge, raw or journey)")
+		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge, raw, journey or timeslices)")
 		return
 	}
 	var kinds []string
@@ -25,45 +25,13 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 	if sli.Ratio != nil {
 		kinds = append(kinds, "ratio")
 		s.SLI.Kind = Ratio
-		p := path + ".ratio"
-		r := sli.Ratio
-		s.SLI.Total = c.selector(p+".total", r.Total)
-		switch {
-		case r.Errors != "" && r.Good != "":
-			c.Fail(p+".good", "set either errors or good, not both")
-		case r.Errors != "":
-			s.SLI.Errors = c.selector(p+".errors", r.Errors)
-			if s.SLI.Errors != nil && s.SLI.Total != nil && sameSelector(s.SLI.Errors, s.SLI.Total) {
-				c.Fail(p+".errors", "selects the same series as total, so the error ratio is always 100%%")
-			}
-		case r.Good != "":
-			s.SLI.Good = c.selector(p+".good", r.Good)
-			if s.SLI.Good != nil && s.SLI.Total != nil && sameSelector(s.SLI.Good, s.SLI.Total) {
-				c.Fail(p+".good", "selects the same series as total, so the error ratio is always 0%%")
-			}
-		default:
-			c.Fail(p, "missing: set errors (counter of failed events) or good (counter of good events)")
-		}
+		c.counters(s, sli.Ratio.Errors, sli.Ratio.Good, sli.Ratio.Total, path+".ratio")
 	}
 	if sli.Latency != nil {
 		kinds = append(kinds, "latency")
 		s.SLI.Kind = Latency
-		p := path + ".latency"
 		s.SLI.NativeHistogram = sli.Latency.NativeHistogram
-		s.SLI.Histogram = c.selector(p+".histogram", sli.Latency.Histogram)
-		if h := s.SLI.Histogram; h != nil {
-			switch {
-			case !s.SLI.NativeHistogram && !strings.HasSuffix(h.Name, "_bucket"):
-				c.Fail(p+".histogram", "a classic histogram is selected by its _bucket series (e.g. %s_bucket{...}); set nativeHistogram: true for a native histogram", h.Name)
-			case s.SLI.NativeHistogram && strings.HasSuffix(h.Name, "_bucket"):
-				c.Fail(p+".histogram", "a native histogram is selected by its own name, without _bucket")
-			}
-			for _, m := range h.Matchers {
-				if m.Name == "le" {
-					c.Fail(p+".histogram", "must not match on le: slokit selects the bucket of each objective's threshold")
-				}
-			}
-		}
+		s.SLI.Histogram = c.histogram(path+".latency", sli.Latency.Histogram, sli.Latency.NativeHistogram)
 	}
 	if sli.BoolGauge != nil {
 		kinds = append(kinds, "boolGauge")
@@ -80,13 +48,60 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		s.SLI.Kind = Journey
 		c.convertJourney(s, sli.Journey, path+".journey")
 	}
+	if sli.Timeslices != nil {
+		kinds = append(kinds, "timeslices")
+		s.SLI.Kind = Timeslices
+		c.convertTimeslices(s, sli.Timeslices, path+".timeslices")
+	}
 	switch len(kinds) {
 	case 0:
-		c.Fail(path, "missing: set one of ratio, latency, boolGauge, raw or journey")
+		c.Fail(path, "missing: set one of ratio, latency, boolGauge, raw, journey or timeslices")
 	case 1:
 	default:
 		c.Fail(path, "set exactly one SLI kind, got %s", strings.Join(kinds, " and "))
 	}
+}
+
+// counters reads the counters of events and of bad (or good) ones, at p.
+func (c *converter) counters(s *SLO, errors, good, total, p string) {
+	s.SLI.Total = c.selector(p+".total", total)
+	switch {
+	case errors != "" && good != "":
+		c.Fail(p+".good", "set either errors or good, not both")
+	case errors != "":
+		s.SLI.Errors = c.selector(p+".errors", errors)
+		if s.SLI.Errors != nil && s.SLI.Total != nil && sameSelector(s.SLI.Errors, s.SLI.Total) {
+			c.Fail(p+".errors", "selects the same series as total, so the error ratio is always 100%%")
+		}
+	case good != "":
+		s.SLI.Good = c.selector(p+".good", good)
+		if s.SLI.Good != nil && s.SLI.Total != nil && sameSelector(s.SLI.Good, s.SLI.Total) {
+			c.Fail(p+".good", "selects the same series as total, so the error ratio is always 0%%")
+		}
+	default:
+		c.Fail(p, "missing: set errors (counter of failed events) or good (counter of good events)")
+	}
+}
+
+// histogram reads a histogram's selector at p: a classic one's _bucket
+// series, or a native one by its name; never matching on le.
+func (c *converter) histogram(p, text string, native bool) *Selector {
+	h := c.selector(p+".histogram", text)
+	if h == nil {
+		return nil
+	}
+	switch {
+	case !native && !strings.HasSuffix(h.Name, "_bucket"):
+		c.Fail(p+".histogram", "a classic histogram is selected by its _bucket series (e.g. %s_bucket{...}); set nativeHistogram: true for a native histogram", h.Name)
+	case native && strings.HasSuffix(h.Name, "_bucket"):
+		c.Fail(p+".histogram", "a native histogram is selected by its own name, without _bucket")
+	}
+	for _, m := range h.Matchers {
+		if m.Name == "le" {
+			c.Fail(p+".histogram", "must not match on le: slokit selects the bucket of the threshold")
+		}
+	}
+	return h
 }
 
 func sameSelector(a, b *Selector) bool {

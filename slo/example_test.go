@@ -59,7 +59,7 @@ func ExampleLoad() {
 	// Output:
 	// dispatch (../specs/dispatch.yaml): 1 SLOs
 	// menu (../specs/menu.yaml): 1 SLOs
-	// order-api (../specs/order-api.yaml): 2 SLOs
+	// order-api (../specs/order-api.yaml): 3 SLOs
 	// order-placement (../specs/order-placement.yaml): 1 SLOs
 	// payment (../specs/payment.yaml): 1 SLOs
 	// checkout (importer/testdata/sloth.good.yaml): 3 SLOs

@@ -164,11 +164,12 @@ type SLIKind int
 
 // The SLI kinds a spec can declare.
 const (
-	Ratio     SLIKind = iota + 1 // counters of errors (or good) and total events
-	Latency                      // histogram: events faster than a threshold are good
-	BoolGauge                    // 0/1 gauge such as probe_success: each sample is an event
-	Raw                          // user-written error-ratio expression with $window
-	Journey                      // other SLOs' events, read from what their rules record
+	Ratio      SLIKind = iota + 1 // counters of errors (or good) and total events
+	Latency                       // histogram: events faster than a threshold are good
+	BoolGauge                     // 0/1 gauge such as probe_success: each sample is an event
+	Raw                           // user-written error-ratio expression with $window
+	Journey                       // other SLOs' events, read from what their rules record
+	Timeslices                    // slices of time, each good or bad by a condition on it
 )
 
 func (k SLIKind) String() string {
@@ -183,6 +184,8 @@ func (k SLIKind) String() string {
 		return "raw"
 	case Journey:
 		return "journey"
+	case Timeslices:
+		return "timeslices"
 	}
 	return "unknown"
 }
@@ -205,7 +208,65 @@ type SLI struct {
 	// (AggregateEvents).
 	Aggregation string
 	Members     []JourneyMember
+	// Timeslices: how each slice (of the SLO's BaseWindow) is judged.
+	Slices *Slices
 }
+
+// Slices is how a time-slice SLI judges each slice of time. A slice is one
+// base window, as the rules' evaluations cut time: its rules count one
+// event per slice (none for a slice without data that is skipped) and one
+// bad event per bad slice, so windows, budgets and alerts sum slices as
+// they sum requests. The series it reads are the SLI's: Histogram (and
+// NativeHistogram) for a percentile, Gauge for a gauge, Errors or Good and
+// Total for a ratio.
+type Slices struct {
+	NoData    NoData
+	Condition SliceCondition
+	// Percentile: the percentile (99 for p99) that must be at most
+	// Threshold, and as written, for exact comparisons in the rules.
+	Percentile     float64
+	PercentileText string
+	Threshold      time.Duration
+	// Gauge: how a slice's samples make its value, and the bound: at most
+	// Bound when UpperBound, else at least.
+	Aggregation string
+	Bound       float64
+	UpperBound  bool
+	// Ratio: the share of good events, in percent, a good slice reaches,
+	// and as written; zero when each slice counts as its share of good
+	// events instead.
+	Target     float64
+	TargetText string
+}
+
+// SliceCondition is what a time-slice SLI judges each slice by.
+type SliceCondition string
+
+// The conditions a slice can be judged by.
+const (
+	SlicePercentile SliceCondition = "percentile"
+	SliceGauge      SliceCondition = "gauge"
+	SliceRatio      SliceCondition = "ratio"
+)
+
+// NoData is what a slice without data counts as.
+type NoData string
+
+// The policies for slices without data. Skip leaves them out: neither
+// good nor bad, as if the time did not pass.
+const (
+	NoDataGood NoData = "good"
+	NoDataBad  NoData = "bad"
+	NoDataSkip NoData = "skip"
+)
+
+// NoDataPolicies lists the policies, for errors and docs.
+func NoDataPolicies() []string {
+	return []string{string(NoDataGood), string(NoDataBad), string(NoDataSkip)}
+}
+
+// SliceAggregations are how a gauge's samples in a slice make its value.
+func SliceAggregations() []string { return []string{"avg", "min", "max"} }
 
 // Journey aggregations. Events adds up the members' good and total events:
 // for members that count the same thing (the requests of one user path).
@@ -482,6 +543,13 @@ func (a Alerting) ExhaustionWindow() time.Duration {
 func (s *SLO) MinEventsFor(t burnrate.Tier, o Objective) float64 {
 	if s.Alerting.MinEvents != nil {
 		return *s.Alerting.MinEvents
+	}
+	if s.SLI.Kind == Timeslices {
+		// A slice is an event, and a bad one is a slice of bad time, not
+		// one failed request: the guard asks only that half the long
+		// window's slices had data (30 of an hour's minutes), which a tier
+		// of a 99.9% SLO, firing at 1.44% bad, could never pass at 695.
+		return math.Ceil(float64(t.Long/s.BaseWindow) / 2)
 	}
 	return burnrate.DefaultMinEvents(t, o.Budget())
 }

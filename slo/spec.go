@@ -187,6 +187,68 @@ type specSLI struct {
 	// events as their rules record them, added up; no raw series is read
 	// again.
 	Journey *specJourney `yaml:"journey"`
+	// Slices of time instead of events: each slice is good or bad by a
+	// condition on it (p99 under 500ms in that minute), and the objective
+	// is the share of good slices.
+	Timeslices *specTimeslices `yaml:"timeslices"`
+}
+
+type specTimeslices struct {
+	// The length of a slice, a whole number of minutes that divides an
+	// hour; it is the SLO's base window and the rules' evaluation interval.
+	// Default: 1m.
+	Slice *strictyaml.Duration `yaml:"slice"`
+	// What a slice without data counts as: good, bad, or skip (not counted
+	// at all). Default: skip.
+	NoData string `yaml:"noData"`
+	// Good while a percentile of a histogram over the slice is at most a
+	// threshold: this, gauge or ratio.
+	Percentile *specSlicePercentile `yaml:"percentile"`
+	// Good while a gauge over the slice is within a bound: this, percentile
+	// or ratio.
+	Gauge *specSliceGauge `yaml:"gauge"`
+	// Good while the slice's share of good events reaches a target, or
+	// without a target each slice counts as its share of good events:
+	// this, percentile or gauge.
+	Ratio *specSliceRatio `yaml:"ratio"`
+}
+
+type specSlicePercentile struct {
+	// Series selector of the histogram: a classic histogram's _bucket series,
+	// or a native histogram by its name. Required.
+	Histogram string `yaml:"histogram"`
+	// Read a native histogram with histogram_fraction. Default: false.
+	NativeHistogram bool `yaml:"nativeHistogram"`
+	// The percentile, above 0 and below 100 (99 for p99). Required.
+	Percentile *float64 `yaml:"percentile"`
+	// The latency the percentile must not exceed (500ms); for a classic
+	// histogram one of the buckets' bounds. Required.
+	Threshold *strictyaml.Duration `yaml:"threshold"`
+}
+
+type specSliceGauge struct {
+	// Series selector of the gauge. Required.
+	Selector string `yaml:"selector"`
+	// How the slice's samples, of every series of a group, make its value:
+	// avg, min or max. Default: avg.
+	Aggregation string `yaml:"aggregation"`
+	// The slice is good while its value is at most this: this or min.
+	Max *float64 `yaml:"max"`
+	// The slice is good while its value is at least this: this or max.
+	Min *float64 `yaml:"min"`
+}
+
+type specSliceRatio struct {
+	// Series selector of the bad events' counters; this or good.
+	Errors string `yaml:"errors"`
+	// Series selector of the good events' counters; this or errors.
+	Good string `yaml:"good"`
+	// Series selector of all events' counters. Required.
+	Total string `yaml:"total"`
+	// The share of good events, in percent, that makes a slice good (99).
+	// Without it, each slice counts as its share of good events (OpenSLO's
+	// RatioTimeslices): every slice weighs the same whatever its traffic.
+	Target *float64 `yaml:"target"`
 }
 
 type specJourney struct {

@@ -123,7 +123,7 @@ func TestSimulateJSON(t *testing.T) {
 	if err := dec.Decode(&res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Scenario != "outage" || len(res.Alerts) != 15 || len(res.Budgets) != 3 || res.Cost.SamplesPerEvaluation.Mean == 0 || len(res.Cost.ByGroup) != 2 {
+	if res.Scenario != "outage" || len(res.Alerts) != 19 || len(res.Budgets) != 4 || res.Cost.SamplesPerEvaluation.Mean == 0 || len(res.Cost.ByGroup) != 3 {
 		t.Fatalf("unexpected result: %+v", res)
 	}
 	for _, a := range res.Alerts {

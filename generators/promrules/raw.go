@@ -26,15 +26,7 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 	}
 	g := s.Grouping
 	delta := func(sel *slo.Selector, extra ...*labels.Matcher) parser.Expr {
-		now := sel.VectorSelector()
-		now.LabelMatchers = append(now.LabelMatchers, extra...)
-		before := sel.VectorSelector()
-		before.LabelMatchers = append(before.LabelMatchers, extra...)
-		before.OriginalOffset = span
-		grown := binary(parser.GTE, binary(parser.SUB, now, before, nil), num(0), nil)
-		now2 := sel.VectorSelector()
-		now2.LabelMatchers = append(now2.LabelMatchers, extra...)
-		return b.rawSum(binary(parser.LOR, grown, now2, nil))
+		return b.counterDelta(sel, span, true, extra...)
 	}
 	// No bad event, no error series: zero, labelled as the total's hour
 	// to date is (read once, where the raw series would be read again).
@@ -64,18 +56,46 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 	return nil, nil
 }
 
+// counterDelta sums, by the SLO's grouping, how much the counters sel
+// selects (with extra matchers) grew over the last span: from their latest
+// samples and those a span before, a counter that restarted counting from
+// zero. Successive spans' deltas add up to the counters' growth exactly:
+// each scrape's increment falls in one span. A counter without a sample a
+// span before (new, or back after a gap longer than the lookback) counts
+// in full when newInFull, else not at all: what it holds may have grown
+// over much more than the span.
+func (b *builder) counterDelta(sel *slo.Selector, span time.Duration, newInFull bool, extra ...*labels.Matcher) parser.Expr {
+	selector := func(offset time.Duration) *parser.VectorSelector {
+		vs := sel.VectorSelector()
+		vs.LabelMatchers = append(vs.LabelMatchers, extra...)
+		vs.OriginalOffset = offset
+		return vs
+	}
+	grown := binary(parser.GTE, binary(parser.SUB, selector(0), selector(span), nil), num(0), nil)
+	var restarted parser.Expr = selector(0)
+	if !newInFull {
+		restarted = binary(parser.LAND, selector(0), selector(span), nil)
+	}
+	return b.rawSum(binary(parser.LOR, grown, restarted, nil))
+}
+
 // rawSum sums what the raw series give by the SLO's grouping, each label
 // of RenameLabels read first under its grouping name (label_replace), so
 // that a label slokit sets itself, such as service, can group an SLO.
 // Only rules that read raw series call it: recorded series carry the
 // grouping names.
 func (b *builder) rawSum(e parser.Expr) parser.Expr {
+	return b.rawAggregate(parser.SUM, e)
+}
+
+// rawAggregate is rawSum with another aggregation (avg, min, max).
+func (b *builder) rawAggregate(op parser.ItemType, e parser.Expr) parser.Expr {
 	renames := b.slo.RenameLabels
 	for _, raw := range slices.Sorted(maps.Keys(renames)) {
 		e = call("label_replace", e, &parser.StringLiteral{Val: renames[raw]}, &parser.StringLiteral{Val: "$1"},
 			&parser.StringLiteral{Val: raw}, &parser.StringLiteral{Val: "(.*)"})
 	}
-	return sumBy(b.slo.Grouping, e)
+	return &parser.AggregateExpr{Op: op, Expr: e, Grouping: b.slo.Grouping}
 }
 
 // baseIncrements returns the expressions for total and bad events per base
@@ -146,6 +166,8 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 		return overTime("count_over_time"), totalMinus(overTime("sum_over_time"))
 	case slo.Journey:
 		return b.journeyIncrements(series.Total), zeroIfAbsent(b.journeyIncrements(series.Errors))
+	case slo.Timeslices:
+		return b.sliceIncrements()
 	}
 	panic(fmt.Sprintf("prometheus: SLI kind %v has no base increments", s.SLI.Kind))
 }
