@@ -31,12 +31,15 @@ func (src *source) sliceSeries(series int) error {
 // the scrapes in it, as the rules judge it from the raw series: a scrape
 // counts in the slice that ends at or after it, a slice without events (or
 // samples) counts as the policy says. Slices end on multiples of the slice
-// from the scenario's start, as the rules' evaluations fall.
+// from the scenario's start, as the rules' evaluations fall, the first at
+// the start.
 func (src *source) exactSlices(step, from, to time.Duration, leftOut func(time.Duration) bool) (bad, total float64) {
 	sl := src.slo.SLI.Slices
 	slice := src.slo.BaseWindow
-	first := slice
-	if from >= 0 {
+	// A window from the scenario's start holds the first evaluation's
+	// slice too, at the first scrape: without data, as nothing came before.
+	var first time.Duration
+	if from > 0 {
 		first = (from/slice + 1) * slice
 	}
 	for end := first; end <= to; end += slice {
@@ -44,6 +47,9 @@ func (src *source) exactSlices(step, from, to time.Duration, leftOut func(time.D
 			continue
 		}
 		t := src.sliceTruth(step, end)
+		if !t.evaluated {
+			continue // Prometheus was down: no rule judged the slice
+		}
 		if t.events == 0 {
 			if sl.NoData != slo.NoDataSkip {
 				total++
@@ -65,18 +71,22 @@ func (src *source) exactSlices(step, from, to time.Duration, leftOut func(time.D
 type sliceTruth struct {
 	events, worse, lo, hi float64
 	n                     int
+	// evaluated: the rules ran at the slice's end (no monitoring gap).
+	evaluated bool
 }
 
 func (src *source) sliceTruth(step, end time.Duration) sliceTruth {
 	var t sliceTruth
 	// The rules read a slice from the samples at its end and at its
-	// start: without either (a monitoring gap), it has no data.
+	// start: without the one at its start (the slice after a monitoring
+	// gap), it has no data.
 	seen := func(at time.Duration) bool {
 		k := int(at / step)
 		return k >= 0 && k < len(src.ledger) && !src.ledger[k].unseen
 	}
 	start := end - src.slo.BaseWindow
-	if !seen(end) || !seen(start) {
+	t.evaluated = seen(end)
+	if !t.evaluated || !seen(start) {
 		return t
 	}
 	for k := int(start/step) + 1; time.Duration(k)*step <= end; k++ {

@@ -203,6 +203,11 @@ func (c *converter) convertIntervals(s *SLO, doc *specDocument, in *specSLO, pat
 		if !c.Has(p) {
 			p = scrapePath
 		}
+		if in.SLI != nil && in.SLI.Timeslices != nil {
+			c.Fail(p, "a slice of %s holds fewer than two scrapes at scrapeInterval %s, so it has no data: set slice to at least %s",
+				model.Duration(s.BaseWindow), model.Duration(s.ScrapeInterval), model.Duration(roundUpBase(2*s.ScrapeInterval)))
+			return
+		}
 		c.Fail(p, "baseWindow %s holds fewer than two scrapes at scrapeInterval %s, so increase() over it returns nothing: set baseWindow to at least %s",
 			model.Duration(s.BaseWindow), model.Duration(s.ScrapeInterval), model.Duration(roundUpBase(2*s.ScrapeInterval)))
 	}

@@ -84,7 +84,7 @@ func Check(f Format, services []*slo.Service) error {
 	}
 	for _, svc := range services {
 		for _, s := range svc.SLOs {
-			if s.SLI.Kind == slo.Latency && s.SLI.NativeHistogram {
+			if s.SLI.NativeHistogram {
 				return fmt.Errorf("%s: SLO %s uses a native histogram, which VictoriaMetrics does not support", svc.Name, s.Name)
 			}
 		}

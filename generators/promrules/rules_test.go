@@ -29,7 +29,7 @@ var goldens = golden.Flag()
 
 // inputs are the example specs and the loader's good fixtures: between them
 // every SLI kind and every tuning option.
-var inputs = []string{"../../specs", "../../slo/testdata/kinds.good.yaml", "../../slo/testdata/tuning.good.yaml"}
+var inputs = []string{"../../specs", "../../slo/testdata/kinds.good.yaml", "../../slo/testdata/tuning.good.yaml", "../../slo/testdata/timeslices.good.yaml"}
 
 func loadInputs(t testing.TB) []*slo.Service {
 	t.Helper()
