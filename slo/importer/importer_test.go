@@ -1,6 +1,8 @@
 package importer_test
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,8 +56,8 @@ func TestAnchorsImport(t *testing.T) {
 		{file: "pyrra/pyrra-connect-errors.yaml", services: 1, slos: 1},
 		{file: "pyrra/pyrra-connect-latency.yaml", services: 1, slos: 1},
 		{file: "openslo/budgeting-method__occurences-slo.yaml", err: `metric source type "Any" is not supported`},
-		{file: "openslo/budgeting-method__ratio-timeslices.yaml", err: "RatioTimeslices is not supported"},
-		{file: "openslo/budgeting-method__timeslices-slo.yaml", err: "Timeslices is not supported"},
+		{file: "openslo/budgeting-method__ratio-timeslices.yaml", err: `metric source type "Any" is not supported`},
+		{file: "openslo/budgeting-method__timeslices-slo.yaml", err: `metric source type "Any" is not supported`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			services, diags := slo.Load([]string{filepath.Join(anchors, tc.file)})
@@ -217,4 +219,39 @@ func TestOpenSLOCalendarWindowsImport(t *testing.T) {
 		}
 	}
 	t.Fatal("checkout-monthly not imported")
+}
+
+// OpenSLO's time-slice SLOs read as native time-slice SLIs: Timeslices
+// over a ratio judges each slice against timeSliceTarget, over a
+// histogram as the percentile timeSliceTarget under value, over another
+// series as its every value against value; RatioTimeslices counts each
+// slice as its share of good events. The slice is timeSliceWindow.
+func TestOpenSLOTimeSlicesImport(t *testing.T) {
+	services, diags := slo.ParseFile("testdata/openslo-timeslices.good.yaml")
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			sl := s.SLI.Slices
+			if s.SLI.Kind != slo.Timeslices || sl == nil {
+				t.Fatalf("%s: kind %v", s.Name, s.SLI.Kind)
+			}
+			var objectives []string
+			for _, o := range s.Objectives {
+				objectives = append(objectives, o.Label())
+			}
+			got[s.Name] = fmt.Sprintf("%s per %s, objectives %s", sl, s.BaseWindow, strings.Join(objectives, " "))
+		}
+	}
+	want := map[string]string{
+		"checkout-minutes":     "good events >= 99% per 1m0s, objectives 99.5 99",
+		"checkout-share":       "share of good events per 5m0s, objectives 99.9",
+		"checkout-p99-minutes": "p99 <= 500ms per 1m0s, objectives 99.5",
+		"queue-minutes":        "max <= 1000 per 5m0s, objectives 99",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("imported\n%v\nwant\n%v", got, want)
+	}
 }

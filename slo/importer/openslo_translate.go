@@ -78,13 +78,11 @@ func (t *oslTranslation) checkServiceAndMethod(s oslSLOSpec) {
 		d.Fail("spec.service", "missing: the service the SLO belongs to")
 	}
 	switch s.BudgetingMethod {
-	case "Occurrences":
-	case "Timeslices", "RatioTimeslices":
-		d.Fail("spec.budgetingMethod", "%s is not supported: slokit counts occurrences (good events over all events), and reading a time-slice SLO as occurrences would change what it promises", s.BudgetingMethod)
+	case "Occurrences", "Timeslices", "RatioTimeslices":
 	case "":
-		d.Fail("spec.budgetingMethod", "missing: Occurrences (the one method slokit supports)")
+		d.Fail("spec.budgetingMethod", "missing: Occurrences, Timeslices or RatioTimeslices")
 	default:
-		d.Fail("spec.budgetingMethod", "unknown budgeting method %q: use Occurrences", s.BudgetingMethod)
+		d.Fail("spec.budgetingMethod", "unknown budgeting method %q: use Occurrences, Timeslices or RatioTimeslices", s.BudgetingMethod)
 	}
 }
 
@@ -203,6 +201,10 @@ func (t *oslTranslation) query(m *oslMetric, path string) (string, bool) {
 // an inline SLI's spec is.
 func (t *oslTranslation) sliAndObjectives(s oslSLOSpec, sli oslSLISpec, sliPath string, only int) (*yaml.Node, []*yaml.Node, bool) {
 	sliNode := t.n.mapping(t.at(sliPath))
+	if s.BudgetingMethod == "Timeslices" || s.BudgetingMethod == "RatioTimeslices" {
+		objectives, ok := t.timeslices(s, sli, sliPath, sliNode, only)
+		return sliNode, objectives, ok
+	}
 	switch {
 	case sli.RatioMetric != nil:
 		objectives, ok := t.ratio(s, sli.RatioMetric, sliPath+".ratioMetric", sliNode, only)
@@ -216,6 +218,28 @@ func (t *oslTranslation) sliAndObjectives(s oslSLOSpec, sli oslSLISpec, sliPath 
 }
 
 func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNode *yaml.Node, only int) ([]*yaml.Node, bool) {
+	d, n := t.d, t.n
+	ratio, ok := t.counters(r, rp)
+	if !ok {
+		return nil, false
+	}
+	set(sliNode, schema.KeyRatio, ratio)
+	var objectives []*yaml.Node
+	for i, o := range s.Objectives {
+		if only >= 0 && i != only {
+			continue
+		}
+		op := fmt.Sprintf("spec.objectives[%d]", i)
+		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(o, only)); obj != nil {
+			objectives = append(objectives, obj)
+		}
+	}
+	return objectives, true
+}
+
+// counters is a ratio metric's counters as a native ratio's: good or
+// errors, and total.
+func (t *oslTranslation) counters(r *oslRatioMetric, rp string) (*yaml.Node, bool) {
 	d, n := t.d, t.n
 	if r.Raw != nil || r.RawType != "" {
 		d.Fail(t.at(rp+".raw"), "raw ratio metrics are not supported: give good (or bad) and total counters")
@@ -243,18 +267,7 @@ func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNo
 	if okTotal {
 		set(ratio, schema.KeyTotal, n.str(t.at(rp+".total.metricSource.spec.query"), total))
 	}
-	set(sliNode, schema.KeyRatio, ratio)
-	var objectives []*yaml.Node
-	for i, o := range s.Objectives {
-		if only >= 0 && i != only {
-			continue
-		}
-		op := fmt.Sprintf("spec.objectives[%d]", i)
-		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(o, only)); obj != nil {
-			objectives = append(objectives, obj)
-		}
-	}
-	return objectives, true
+	return ratio, true
 }
 
 func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode *yaml.Node, only int) ([]*yaml.Node, bool) {

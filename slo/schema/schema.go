@@ -16,6 +16,13 @@ const (
 	KeyAnnotations     = "annotations"
 	KeyApiVersion      = "apiVersion"
 	KeyBoolGauge       = "boolGauge"
+	KeyGauge           = "gauge"
+	KeyMax             = "max"
+	KeyMin             = "min"
+	KeyPercentile      = "percentile"
+	KeySlice           = "slice"
+	KeyTarget          = "target"
+	KeyTimeslices      = "timeslices"
 	KeyDependsOn       = "dependsOn"
 	KeyDescription     = "description"
 	KeyDisabled        = "disabled"
@@ -63,6 +70,13 @@ func Keys() []string {
 		KeyAnnotations,
 		KeyApiVersion,
 		KeyBoolGauge,
+		KeyGauge,
+		KeyMax,
+		KeyMin,
+		KeyPercentile,
+		KeySlice,
+		KeyTarget,
+		KeyTimeslices,
 		KeyDependsOn,
 		KeyDescription,
 		KeyDisabled,
