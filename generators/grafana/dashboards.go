@@ -462,7 +462,16 @@ func trafficRow(b *dashboard.DashboardBuilder, s *slo.SLO, m matchers, shortest 
 	b = b.WithRow(dashboard.NewRowBuilder("Traffic"))
 	// Raw SLIs record an error ratio, no event counts.
 	ratioWidth := uint32(24)
-	if !s.SLI.ReadsRatios() {
+	ratioTitle := "Error ratio"
+	switch {
+	case s.SLI.Kind == slo.Timeslices:
+		ratioWidth, ratioTitle = 12, "Bad-slice ratio"
+		b = b.WithPanel(graph().Title("Slices judged and bad slices").Span(12).Height(8).
+			Description(fmt.Sprintf("Each %s slice the rules judge (%s) counts 1, a bad one 1 bad (a ratio without a target: its share of bad events); a slice without data counts as the SLO's policy says.", base, s.SLI.Slices)).
+			Unit("short").Min(0).
+			WithTarget(query(0, maxBy(s, m.perBase(series.Total)), strings.TrimSpace("slices "+legend(s)))).
+			WithTarget(query(1, m.perBase(series.Errors), strings.TrimSpace("bad "+legend(s)))))
+	case !s.SLI.ReadsRatios():
 		ratioWidth = 12
 		b = b.WithPanel(graph().Title("Events and bad events per second").Span(12).Height(8).
 			Description(fmt.Sprintf("From the per-%s increments the rules record. Latency SLIs count slow requests as bad, per threshold.", base)).
@@ -470,7 +479,7 @@ func trafficRow(b *dashboard.DashboardBuilder, s *slo.SLO, m matchers, shortest 
 			WithTarget(query(0, fmt.Sprintf("%s / %s", maxBy(s, m.perBase(series.Total)), perSecond), strings.TrimSpace("events "+legend(s)))).
 			WithTarget(query(1, fmt.Sprintf("%s / %s", m.perBase(series.Errors), perSecond), strings.TrimSpace("bad "+legend(s, thresholdLegend(s)...)))))
 	}
-	b = b.WithPanel(graph().Title("Error ratio").Span(ratioWidth).Height(8).
+	b = b.WithPanel(graph().Title(ratioTitle).Span(ratioWidth).Height(8).
 		Unit("percentunit").Min(0).
 		WithTarget(query(0, m.errorRatios(s, shortest), strings.TrimSpace("over "+series.WindowValue(shortest)+" "+legend(s, thresholdLegend(s)...)))))
 	if s.SLI.Kind == slo.Latency {
@@ -484,6 +493,33 @@ func trafficRow(b *dashboard.DashboardBuilder, s *slo.SLO, m matchers, shortest 
 			steps = append(steps, from(o.Threshold.Seconds(), red))
 		}
 		b = b.WithPanel(lat.Thresholds(thresholds(green, steps...)))
+	}
+	if s.SLI.Kind == slo.Timeslices {
+		b = slicePanel(b, s)
+	}
+	return b
+}
+
+// slicePanel shows what a time-slice SLI judges each slice by, read from
+// the raw series over each slice, against its bound (dashed): a
+// percentile's latency, a gauge's value. A ratio's share shows as the
+// bad-slice ratio's cause in the error ratio of its own SLO, if any.
+func slicePanel(b *dashboard.DashboardBuilder, s *slo.SLO) *dashboard.DashboardBuilder {
+	sl := s.SLI.Slices
+	slice := series.WindowValue(s.BaseWindow)
+	p := graph().Span(24).Height(8).Min(0).
+		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))
+	switch sl.Condition {
+	case slo.SlicePercentile:
+		return b.WithPanel(p.Title("p" + sl.PercentileText + " per slice").Unit("s").
+			Description(fmt.Sprintf("The SLI's histogram's p%s over each %s slice, read from the raw series; a slice above the dashed threshold is bad.", sl.PercentileText, slice)).
+			WithTarget(query(0, sliceQuantile(s), strings.TrimSpace("p"+sl.PercentileText+" "+legend(s)))).
+			Thresholds(thresholds(green, from(sl.Threshold.Seconds(), red))))
+	case slo.SliceGauge:
+		return b.WithPanel(p.Title(sl.Aggregation + " per slice").Unit("short").
+			Description(fmt.Sprintf("The gauge's %s over each %s slice, read from the raw series; the dashed line is the bound.", sl.Aggregation, slice)).
+			WithTarget(query(0, sliceGaugeQuery(s), strings.TrimSpace(sl.Aggregation+" "+legend(s)))).
+			Thresholds(thresholds(green, from(sl.Bound, red))))
 	}
 	return b
 }

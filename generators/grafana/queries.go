@@ -156,6 +156,40 @@ func latencyQuery(s *slo.SLO, q float64) string {
 	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))", quantile, groupBy(s, "le"), vs.String(), RateInterval)
 }
 
+// sliceQuantile is a time-slice SLI's percentile over each slice, from
+// the raw histogram, by the SLO's grouping.
+func sliceQuantile(s *slo.SLO) string {
+	vs := s.SLI.Histogram.VectorSelector()
+	for _, g := range s.Grouping {
+		vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, g, "$"+g))
+	}
+	q := strconv.FormatFloat(s.SLI.Slices.Percentile/100, 'f', -1, 64)
+	window := series.WindowValue(s.BaseWindow)
+	if s.SLI.NativeHistogram {
+		by := ""
+		if len(s.Grouping) > 0 {
+			by = " by (" + groupBy(s) + ")"
+		}
+		return fmt.Sprintf("histogram_quantile(%s, sum%s (increase(%s[%s])))", q, by, vs.String(), window)
+	}
+	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (increase(%s[%s])))", q, groupBy(s, "le"), vs.String(), window)
+}
+
+// sliceGaugeQuery is a time-slice SLI's gauge over each slice, as its
+// rules aggregate it, by the SLO's grouping.
+func sliceGaugeQuery(s *slo.SLO) string {
+	vs := s.SLI.Gauge.VectorSelector()
+	for _, g := range s.Grouping {
+		vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, g, "$"+g))
+	}
+	agg := s.SLI.Slices.Aggregation
+	by := ""
+	if len(s.Grouping) > 0 {
+		by = " by (" + groupBy(s) + ")"
+	}
+	return fmt.Sprintf("%s%s (%s_over_time(%s[%s]))", agg, by, agg, vs.String(), series.WindowValue(s.BaseWindow))
+}
+
 // MemberLabel tags each member's series in a journey's shares panel.
 const MemberLabel = "member"
 
