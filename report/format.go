@@ -187,7 +187,7 @@ func (r *Report) markdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", markdownCell.Replace(g.Service), g.Denies, g.Overrides, g.Maintenance)
 		}
 	}
-	b.WriteString("\nBudget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing; a journey member's share of the spending is its part of the journey's bad events (by error ratio, and weight, in weighted and worst journeys).\n")
+	b.WriteString("\nBudget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing; a journey member's share of the spending is its part of the journey's bad events (by error ratio, and weight, in weighted and worst journeys); a time-slice SLO's events are its slices, its bad events its bad slices.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -277,7 +277,7 @@ td.missed { font-weight: bold; }
 </tbody>
 </table>
 {{- end}}
-<p>Budget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing; a journey member's share of the spending is its part of the journey's bad events (by error ratio, and weight, in weighted and worst journeys).</p>
+<p>Budget spent is the share of the period's error budget the bad events of the report's stretch spent; budget exhausted is how long the SLO's budget over its own period was spent; pages and tickets count the burn-rate alerts that started firing; a journey member's share of the spending is its part of the journey's bad events (by error ratio, and weight, in weighted and worst journeys); a time-slice SLO's events are its slices, its bad events its bad slices.</p>
 </body>
 </html>
 `))
