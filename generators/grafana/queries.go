@@ -138,56 +138,51 @@ func maxBy(s *slo.SLO, expr string, extra ...string) string {
 }
 
 // latencyQuery is the q-quantile of the SLI's histogram, from the raw
-// series: the one panel query that does not read recorded series, since
-// slokit records no quantiles.
+// series: with sliceQuantile the panel queries that do not read recorded
+// series, since slokit records no quantiles.
 func latencyQuery(s *slo.SLO, q float64) string {
-	vs := s.SLI.Histogram.VectorSelector()
-	for _, g := range s.Grouping {
-		vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, g, "$"+g))
-	}
-	quantile := strconv.FormatFloat(q, 'f', -1, 64)
-	if s.SLI.NativeHistogram {
-		by := ""
-		if len(s.Grouping) > 0 {
-			by = " by (" + groupBy(s) + ")"
-		}
-		return fmt.Sprintf("histogram_quantile(%s, sum%s (rate(%s[%s])))", quantile, by, vs.String(), RateInterval)
-	}
-	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))", quantile, groupBy(s, "le"), vs.String(), RateInterval)
+	return histogramQuantile(s, q, "rate", RateInterval)
 }
 
-// sliceQuantile is a time-slice SLI's percentile over each slice, from
-// the raw histogram, by the SLO's grouping.
+// sliceQuantile is a time-slice SLI's percentile over each slice.
 func sliceQuantile(s *slo.SLO) string {
-	vs := s.SLI.Histogram.VectorSelector()
-	for _, g := range s.Grouping {
-		vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, g, "$"+g))
-	}
-	q := strconv.FormatFloat(s.SLI.Slices.Percentile/100, 'f', -1, 64)
-	window := series.WindowValue(s.BaseWindow)
+	return histogramQuantile(s, s.SLI.Slices.Percentile/100, "increase", series.WindowValue(s.BaseWindow))
+}
+
+// histogramQuantile is the q-quantile of the SLI's histogram by the SLO's
+// grouping, from fn (rate, increase) of its raw series over window.
+func histogramQuantile(s *slo.SLO, q float64, fn, window string) string {
+	quantile := strconv.FormatFloat(q, 'f', -1, 64)
+	over := fmt.Sprintf("%s(%s[%s])", fn, panelSelector(s, s.SLI.Histogram), window)
 	if s.SLI.NativeHistogram {
 		by := ""
 		if len(s.Grouping) > 0 {
 			by = " by (" + groupBy(s) + ")"
 		}
-		return fmt.Sprintf("histogram_quantile(%s, sum%s (increase(%s[%s])))", q, by, vs.String(), window)
+		return fmt.Sprintf("histogram_quantile(%s, sum%s (%s))", quantile, by, over)
 	}
-	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (increase(%s[%s])))", q, groupBy(s, "le"), vs.String(), window)
+	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (%s))", quantile, groupBy(s, "le"), over)
 }
 
 // sliceGaugeQuery is a time-slice SLI's gauge over each slice, as its
 // rules aggregate it, by the SLO's grouping.
 func sliceGaugeQuery(s *slo.SLO) string {
-	vs := s.SLI.Gauge.VectorSelector()
-	for _, g := range s.Grouping {
-		vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, g, "$"+g))
-	}
 	agg := s.SLI.Slices.Aggregation
 	by := ""
 	if len(s.Grouping) > 0 {
 		by = " by (" + groupBy(s) + ")"
 	}
-	return fmt.Sprintf("%s%s (%s_over_time(%s[%s]))", agg, by, agg, vs.String(), series.WindowValue(s.BaseWindow))
+	return fmt.Sprintf("%s%s (%s_over_time(%s[%s]))", agg, by, agg, panelSelector(s, s.SLI.Gauge), series.WindowValue(s.BaseWindow))
+}
+
+// panelSelector is a raw series selector narrowed to the dashboard's
+// choice of groups (its variables).
+func panelSelector(s *slo.SLO, sel *slo.Selector) string {
+	vs := sel.VectorSelector()
+	for _, g := range s.Grouping {
+		vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, g, "$"+g))
+	}
+	return vs.String()
 }
 
 // MemberLabel tags each member's series in a journey's shares panel.
