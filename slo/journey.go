@@ -49,6 +49,8 @@ func CheckJourneys(services []*Service) ([]*Service, Diagnostics) {
 					fail("%s/%s has no threshold: it does not measure latency", m.Service, m.SLO)
 				case m.Threshold != 0 && !slices.ContainsFunc(member.Objectives, func(o Objective) bool { return o.Threshold == m.Threshold }):
 					fail("%s/%s has no objective under %s (%s)", m.Service, m.SLO, series.ThresholdValue(m.Threshold), thresholds(member))
+				case member.SLI.Kind == Timeslices && !s.SLI.ReadsRatios():
+					fail("%s/%s counts slices of time, not events: adding them up would add its minutes to the other members' requests; aggregate the journey by weighted or worst", m.Service, m.SLO)
 				case member.SLI.Kind == Raw && !s.SLI.ReadsRatios():
 					fail("%s/%s has a raw SLI, which records an error ratio and no events to add up: aggregate the journey by weighted or worst", m.Service, m.SLO)
 				case s.SLI.ReadsRatios() && (member.BudgetWindow() != s.BudgetWindow()):
