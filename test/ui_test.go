@@ -425,7 +425,7 @@ func TestUIFiltersAndTimesInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	listed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#slos li")].map(li => li.textContent).join("\n")`))
-	if err != nil || strings.Count(listed, "\n") != 2 || !strings.Contains(listed, "order-placement-availability 99.95%: ") || !strings.Contains(listed, "order-placement-latency 99.9% < 2s: ") || !strings.Contains(listed, "of the budget left") {
+	if err != nil || strings.Count(listed, "\n") != 3 || !strings.Contains(listed, "order-placement-availability 99.95%: ") || !strings.Contains(listed, "order-placement-latency 99.9% < 2s: ") || !strings.Contains(listed, "of the budget left") {
 		t.Errorf("order-api's page lists its SLOs as %q (%v)", listed, err)
 	}
 	// An SLO's page: the range picker asks the history for its range, and
@@ -598,10 +598,10 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ query, count string }{
-		{"?team=checkout", "4 of 9 objectives"}, // order-api's and the order-placement journey's
-		{"?label=tier=1", "1 of 9 objectives"},  // dispatch's
-		{"?label=tier", "9 of 9 objectives, in 7 rows"},
-		{"?team=checkout&label=tier=1", "0 of 9 objectives"},
+		{"?team=checkout", "5 of 10 objectives"}, // order-api's and the order-placement journey's
+		{"?label=tier=1", "1 of 10 objectives"},  // dispatch's
+		{"?label=tier", "10 of 10 objectives, in 8 rows"},
+		{"?team=checkout&label=tier=1", "0 of 10 objectives"},
 	} {
 		load("/"+tc.query, "#slos")
 		if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`document.getElementById("count").textContent !== ""`))); err != nil {
@@ -617,7 +617,7 @@ func TestUIGroupsLabelsAndEventsInChromium(t *testing.T) {
 	// Payment's SLO is grouped by provider: one row, the worst group's,
 	// which opens to the other two from the keyboard.
 	load("/?q=payment", "#slos button.expand")
-	if got := eval(`document.querySelectorAll("#slos tbody tr").length + " " + document.getElementById("count").textContent`); got != "1 3 of 9 objectives, in 1 row" {
+	if got := eval(`document.querySelectorAll("#slos tbody tr").length + " " + document.getElementById("count").textContent`); got != "1 3 of 10 objectives, in 1 row" {
 		t.Errorf("payment's grouped SLO: %q", got)
 	}
 	if err := chromedp.Do(ctx, chromedp.Focus("#slos button.expand"), chromedp.KeyEvent("\r"), chromedp.WaitVisible("#slos tr.sub")); err != nil {
