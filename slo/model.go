@@ -547,8 +547,9 @@ func (s *SLO) MinEventsFor(t burnrate.Tier, o Objective) float64 {
 	if s.SLI.Kind == Timeslices {
 		// A slice is an event, and a bad one is a slice of bad time, not
 		// one failed request: the guard asks only that half the long
-		// window's slices had data (30 of an hour's minutes), which a tier
-		// of a 99.9% SLO, firing at 1.44% bad, could never pass at 695.
+		// window's slices had data (30 of an hour's minutes). The events'
+		// default, 100 at least, would hold the 1h tier of 1m slices
+		// silent for ever: an hour holds 60.
 		return math.Ceil(float64(t.Long/s.BaseWindow) / 2)
 	}
 	return burnrate.DefaultMinEvents(t, o.Budget())
