@@ -117,12 +117,12 @@ func sliceBad(sl *slo.Slices, t sliceTruth) float64 {
 	}
 	switch sl.Condition {
 	case slo.SlicePercentile:
-		return judge(below(t.events-t.worse, t.events, sl.PercentileText))
+		return judge(below(t.events-t.worse, t.events, sl.GoodShare()))
 	case slo.SliceRatio:
-		if sl.TargetText == "" {
+		if sl.Target == 0 {
 			return t.worse / t.events
 		}
-		return judge(below(t.events-t.worse, t.events, sl.TargetText))
+		return judge(below(t.events-t.worse, t.events, sl.GoodShare()))
 	}
 	v := map[string]float64{"avg": t.worse / float64(t.n), "min": t.lo, "max": t.hi}[sl.Aggregation]
 	if sl.UpperBound {
@@ -131,12 +131,10 @@ func sliceBad(sl *slo.Slices, t sliceTruth) float64 {
 	return judge(v < sl.Bound)
 }
 
-// below reports whether good/all is below percent, compared as the rules
-// do, without dividing: 100*good < 99*all for 99.
-func below(good, all float64, percent string) bool {
-	r, _ := new(big.Rat).SetString(percent)
-	r.Quo(r, big.NewRat(100, 1))
-	num, _ := new(big.Float).SetInt(r.Num()).Float64()
-	den, _ := new(big.Float).SetInt(r.Denom()).Float64()
+// below reports whether good/all is below share, compared as the rules
+// do, without dividing: 100*good < 99*all for 99/100.
+func below(good, all float64, share *big.Rat) bool {
+	num, _ := new(big.Float).SetInt(share.Num()).Float64()
+	den, _ := new(big.Float).SetInt(share.Denom()).Float64()
 	return den*good < num*all
 }

@@ -77,7 +77,7 @@ func (c *converter) slicePercentile(s *SLO, in *specSlicePercentile, p string) {
 	case *in.Percentile < 1:
 		c.Fail(p+".percentile", "percentile %s is a fraction: percentiles are percentages, write %s", fmtFloat(*in.Percentile), fmtFloat(*in.Percentile*100))
 	default:
-		sl.Percentile, sl.PercentileText = *in.Percentile, fmtFloat(*in.Percentile)
+		sl.Percentile = *in.Percentile
 	}
 	switch {
 	case in.Threshold == nil:
@@ -123,7 +123,7 @@ func (c *converter) sliceRatio(s *SLO, in *specSliceRatio, p string) {
 	case v < 1:
 		c.Fail(p+".target", "target %s is a fraction: targets are percentages, write %s", fmtFloat(v), fmtFloat(v*100))
 	default:
-		sl.Target, sl.TargetText = v, fmtFloat(v)
+		sl.Target = v
 	}
 }
 
@@ -132,7 +132,7 @@ func (c *converter) sliceRatio(s *SLO, in *specSliceRatio, p string) {
 func (sl *Slices) String() string {
 	switch sl.Condition {
 	case SlicePercentile:
-		return fmt.Sprintf("p%s <= %s", sl.PercentileText, sl.Threshold)
+		return fmt.Sprintf("p%s <= %s", sl.PercentileLabel(), sl.Threshold)
 	case SliceGauge:
 		op := ">="
 		if sl.UpperBound {
@@ -140,10 +140,10 @@ func (sl *Slices) String() string {
 		}
 		return fmt.Sprintf("%s %s %s", sl.Aggregation, op, fmtFloat(sl.Bound))
 	case SliceRatio:
-		if sl.TargetText == "" {
+		if sl.Target == 0 {
 			return "share of good events"
 		}
-		return fmt.Sprintf("good events >= %s%%", sl.TargetText)
+		return fmt.Sprintf("good events >= %s%%", fmtFloat(sl.Target))
 	}
 	return string(sl.Condition)
 }

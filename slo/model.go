@@ -223,21 +223,45 @@ type Slices struct {
 	NoData    NoData
 	Condition SliceCondition
 	// Percentile: the percentile (99 for p99) that must be at most
-	// Threshold, and as written, for exact comparisons in the rules.
-	Percentile     float64
-	PercentileText string
-	Threshold      time.Duration
+	// Threshold.
+	Percentile float64
+	Threshold  time.Duration
 	// Gauge: how a slice's samples make its value, and the bound: at most
 	// Bound when UpperBound, else at least.
 	Aggregation string
 	Bound       float64
 	UpperBound  bool
-	// Ratio: the share of good events, in percent, a good slice reaches,
-	// and as written; zero when each slice counts as its share of good
-	// events instead.
-	Target     float64
-	TargetText string
+	// Ratio: the share of good events, in percent, a good slice reaches;
+	// zero when each slice counts as its share of good events instead.
+	Target float64
 }
+
+// GoodShare is the share of a slice's events that must be good, as an
+// exact fraction: the percentile's (p99: 99/100) or the ratio's target
+// (99.9: 999/1000); nil for a gauge and a ratio without a target. It is
+// computed in decimal from the percentage as written, so that the rules
+// and the simulator compare integers (100*good < 99*all), never a
+// binary fraction's rounding.
+func (sl *Slices) GoodShare() *big.Rat {
+	var percent float64
+	switch sl.Condition {
+	case SlicePercentile:
+		percent = sl.Percentile
+	case SliceRatio:
+		percent = sl.Target
+	}
+	if percent == 0 {
+		return nil
+	}
+	r, ok := new(big.Rat).SetString(fmtFloat(percent))
+	if !ok {
+		return nil
+	}
+	return r.Quo(r, big.NewRat(100, 1))
+}
+
+// PercentileLabel is the percentile as written, for names: "99.9".
+func (sl *Slices) PercentileLabel() string { return fmtFloat(sl.Percentile) }
 
 // SliceCondition is what a time-slice SLI judges each slice by.
 type SliceCondition string

@@ -511,9 +511,10 @@ func slicePanel(b *dashboard.DashboardBuilder, s *slo.SLO) *dashboard.DashboardB
 		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))
 	switch sl.Condition {
 	case slo.SlicePercentile:
-		return b.WithPanel(p.Title("p" + sl.PercentileText + " per slice").Unit("s").
-			Description(fmt.Sprintf("The SLI's histogram's p%s over each %s slice, read from the raw series; a slice above the dashed threshold is bad.", sl.PercentileText, slice)).
-			WithTarget(query(0, sliceQuantile(s), strings.TrimSpace("p"+sl.PercentileText+" "+legend(s)))).
+		name := "p" + sl.PercentileLabel()
+		return b.WithPanel(p.Title(name + " per slice").Unit("s").
+			Description(fmt.Sprintf("The SLI's histogram's %s over each %s slice, read from the raw series; a slice above the dashed threshold is bad.", name, slice)).
+			WithTarget(query(0, sliceQuantile(s), strings.TrimSpace(name+" "+legend(s)))).
 			Thresholds(thresholds(green, from(sl.Threshold.Seconds(), red))))
 	case slo.SliceGauge:
 		return b.WithPanel(p.Title(sl.Aggregation + " per slice").Unit("short").

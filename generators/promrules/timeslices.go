@@ -64,13 +64,14 @@ func (b *builder) slicePercentile(slice time.Duration) (events func() parser.Exp
 			return b.rawSum(call("increase", rangeOf(s.SLI.Histogram.VectorSelector(), slice)))
 		}
 		share := call("histogram_fraction", num(0), num(sl.Threshold.Seconds()), hist())
-		return func() parser.Expr { return call("histogram_count", hist()) }, cmpBool(parser.LSS, share, num(fractionOf(sl.PercentileText).float()))
+		least, _ := sl.GoodShare().Float64()
+		return func() parser.Expr { return call("histogram_count", hist()) }, cmpBool(parser.LSS, share, num(least))
 	}
 	all := func() parser.Expr { return b.counterDelta(s.SLI.Histogram, slice, false, eq("le", "+Inf")) }
 	fast := b.counterDelta(s.SLI.Histogram, slice, false, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(sl.Threshold)))
-	f := fractionOf(sl.PercentileText)
+	f := sl.GoodShare()
 	// fast/all < num/den, as den*fast < num*all.
-	return all, cmpBoolOn(parser.LSS, scaled(f.den, fast), scaled(f.num, all()), s.Grouping)
+	return all, cmpBoolOn(parser.LSS, scaled(f.Denom(), fast), scaled(f.Num(), all()), s.Grouping)
 }
 
 // sliceRatio judges a slice bad when its share of bad events exceeds what
@@ -88,13 +89,13 @@ func (b *builder) sliceRatio(slice time.Duration) (events func() parser.Expr, ba
 		good := binary(parser.LOR, b.counterDelta(s.SLI.Good, slice, false), binary(parser.MUL, total(), num(0), nil), on(g...))
 		errs = call("clamp_min", binary(parser.SUB, total(), good, on(g...)), num(0))
 	}
-	if s.SLI.Slices.TargetText == "" {
+	f := s.SLI.Slices.GoodShare()
+	if f == nil {
 		return total, binary(parser.DIV, errs, total(), on(g...))
 	}
 	// errs/total > 1 - num/den, as den*errs > (den-num)*total.
-	f := fractionOf(s.SLI.Slices.TargetText)
-	allowed := new(big.Int).Sub(f.den, f.num)
-	return total, cmpBoolOn(parser.GTR, scaled(f.den, errs), scaled(allowed, total()), g)
+	allowed := new(big.Int).Sub(f.Denom(), f.Num())
+	return total, cmpBoolOn(parser.GTR, scaled(f.Denom(), errs), scaled(allowed, total()), g)
 }
 
 // sliceGauge judges a slice by the gauge's value over it: its samples, of
@@ -155,21 +156,4 @@ func scaled(k *big.Int, e parser.Expr) parser.Expr {
 	}
 	f, _ := new(big.Float).SetInt(k).Float64()
 	return binary(parser.MUL, num(f), e, nil)
-}
-
-// fraction is a percentage as a reduced fraction: 99.9 is 999/1000.
-type fraction struct{ num, den *big.Int }
-
-func fractionOf(percent string) fraction {
-	r, ok := new(big.Rat).SetString(percent)
-	if !ok {
-		panic("promrules: a validated percentage does not parse: " + percent)
-	}
-	r.Quo(r, big.NewRat(100, 1))
-	return fraction{num: r.Num(), den: r.Denom()}
-}
-
-func (f fraction) float() float64 {
-	v, _ := new(big.Rat).SetFrac(f.num, f.den).Float64()
-	return v
 }
