@@ -28,7 +28,7 @@ func translateOpenSLOAlpha(d *strictyaml.Document, in *oslAlphaSLODoc) []*yaml.N
 	period, calendar := alphaPeriod(d, n, s)
 	var out []*yaml.Node
 	for i, o := range s.Objectives {
-		op := fmt.Sprintf("spec.objectives[%d]", i)
+		op := objectivePath(i)
 		if o.RatioMetrics == nil || o.RatioMetrics.Total == nil || (o.RatioMetrics.Good == nil) == (o.RatioMetrics.Bad == nil) {
 			d.Fail(op+".ratioMetrics", "needs good or bad, and total queries")
 			continue

@@ -82,7 +82,7 @@ func (t *oslTranslation) composite(in *oslSLODoc) []*yaml.Node {
 // keys of period).
 func (t *oslTranslation) compositePart(in *oslSLODoc, o oslObjective, i int, period *yaml.Node, taken map[string]bool) (compositePart, bool) {
 	d, n, s := t.d, t.n, in.Spec
-	op := fmt.Sprintf("spec.objectives[%d]", i)
+	op := objectivePath(i)
 	if o.Indicator == nil && o.IndicatorRef == "" {
 		d.Fail(op+".indicatorRef", "missing: in a composite SLO every objective names its indicator (indicator or indicatorRef)")
 		return compositePart{}, false

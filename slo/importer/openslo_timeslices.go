@@ -1,13 +1,11 @@
 package importer
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
-	"github.com/slokit/slokit/internal/strictyaml"
 	"github.com/slokit/slokit/slo/schema"
 )
 
@@ -24,31 +22,26 @@ func (t *oslTranslation) timeslices(s oslSLOSpec, sli oslSLISpec, sliPath string
 	d, n := t.d, t.n
 	ratioShare := s.BudgetingMethod == "RatioTimeslices"
 	var objectives []*yaml.Node
-	var first string // the objective whose slice the others must share
-	var window *strictyaml.Duration
-	for i, o := range s.Objectives {
-		if only >= 0 && i != only {
-			continue
-		}
-		op := fmt.Sprintf("spec.objectives[%d]", i)
+	first := -1 // the objective whose slices the others must judge alike
+	for i, op := range objectivesOf(s, only) {
 		if !t.sameSlices(s, i, first, ratioShare, sli.ThresholdMetric != nil) {
 			continue
 		}
-		if first == "" {
-			first, window = op, o.TimeSliceWindow
+		if first < 0 {
+			first = i
 		}
-		fields := objectiveFieldsOf(o, only)
+		fields := objectiveFieldsOf(s.Objectives[i], only)
 		fields.timeSlice = false
 		if obj := openSLOObjective(d, n, op, fields); obj != nil {
 			objectives = append(objectives, obj)
 		}
 	}
-	if first == "" {
+	if first < 0 {
 		return nil, false
 	}
+	o, op := s.Objectives[first], objectivePath(first)
 	ts := n.mapping(t.at(sliPath))
-	set(ts, schema.KeySlice, n.str(first+".timeSliceWindow", model.Duration(window.Value).String()))
-	o := s.Objectives[firstIndex(s, first)]
+	set(ts, schema.KeySlice, n.str(op+".timeSliceWindow", model.Duration(o.TimeSliceWindow.Value).String()))
 	switch {
 	case sli.RatioMetric != nil:
 		ratio, ok := t.counters(sli.RatioMetric, sliPath+".ratioMetric")
@@ -56,11 +49,11 @@ func (t *oslTranslation) timeslices(s oslSLOSpec, sli oslSLISpec, sliPath string
 			return nil, false
 		}
 		if !ratioShare {
-			set(ratio, schema.KeyTarget, percentOfFraction(n.at(first+".timeSliceTarget")))
+			set(ratio, schema.KeyTarget, percentOfFraction(n.at(op+".timeSliceTarget")))
 		}
 		set(ts, schema.KeyRatio, ratio)
 	case sli.ThresholdMetric != nil:
-		if !t.sliceThreshold(ts, o, first, sli.ThresholdMetric, sliPath+".thresholdMetric") {
+		if !t.sliceThreshold(ts, o, op, sli.ThresholdMetric, sliPath+".thresholdMetric") {
 			return nil, false
 		}
 	default:
@@ -71,23 +64,13 @@ func (t *oslTranslation) timeslices(s oslSLOSpec, sli oslSLISpec, sliPath string
 	return objectives, true
 }
 
-// firstIndex is the index of the objective at path.
-func firstIndex(s oslSLOSpec, path string) int {
-	for i := range s.Objectives {
-		if fmt.Sprintf("spec.objectives[%d]", i) == path {
-			return i
-		}
-	}
-	return 0
-}
-
-// sameSlices checks that objective i has a slice, and the one the first
-// objective (at first, empty for i itself) has: timeSliceWindow, and for
+// sameSlices checks that objective i has a slice, and the one objective
+// first has (none yet when first < 0): timeSliceWindow, and for
 // Timeslices timeSliceTarget (op and value of a threshold metric).
-func (t *oslTranslation) sameSlices(s oslSLOSpec, i int, first string, ratioShare, threshold bool) bool {
+func (t *oslTranslation) sameSlices(s oslSLOSpec, i, first int, ratioShare, threshold bool) bool {
 	d := t.d
 	o := s.Objectives[i]
-	op := fmt.Sprintf("spec.objectives[%d]", i)
+	op := objectivePath(i)
 	switch {
 	case o.TimeSliceWindow == nil:
 		d.Fail(op+".timeSliceWindow", "missing: the slice a %s SLO judges, such as 1m", s.BudgetingMethod)
@@ -99,14 +82,14 @@ func (t *oslTranslation) sameSlices(s oslSLOSpec, i int, first string, ratioShar
 		d.Fail(op+".timeSliceTarget", "missing: the share of good events (0.99) that makes a slice good")
 		return false
 	}
-	if first == "" {
+	if first < 0 {
 		return true
 	}
-	f := s.Objectives[firstIndex(s, first)]
+	f := s.Objectives[first]
 	same := f.TimeSliceWindow.Value == o.TimeSliceWindow.Value && sameFloat(f.TimeSliceTarget, o.TimeSliceTarget) &&
 		(!threshold || f.Op == o.Op && sameFloat(f.Value, o.Value))
 	if !same {
-		d.Fail(op, "judges its slices unlike %s (timeSliceWindow, timeSliceTarget, op or value): slokit judges an SLO's slices one way, so write it as an SLO of its own", first)
+		d.Fail(op, "judges its slices unlike %s (timeSliceWindow, timeSliceTarget, op or value): slokit judges an SLO's slices one way, so write it as an SLO of its own", objectivePath(first))
 	}
 	return same
 }

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -225,12 +226,8 @@ func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNo
 	}
 	set(sliNode, schema.KeyRatio, ratio)
 	var objectives []*yaml.Node
-	for i, o := range s.Objectives {
-		if only >= 0 && i != only {
-			continue
-		}
-		op := fmt.Sprintf("spec.objectives[%d]", i)
-		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(o, only)); obj != nil {
+	for i, op := range objectivesOf(s, only) {
+		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(s.Objectives[i], only)); obj != nil {
 			objectives = append(objectives, obj)
 		}
 	}
@@ -285,11 +282,8 @@ func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode 
 	set(lat, schema.KeyHistogram, n.str(t.at(tp+".metricSource.spec.query"), sel))
 	set(sliNode, schema.KeyLatency, lat)
 	var objectives []*yaml.Node
-	for i, o := range s.Objectives {
-		if only >= 0 && i != only {
-			continue
-		}
-		op := fmt.Sprintf("spec.objectives[%d]", i)
+	for i, op := range objectivesOf(s, only) {
+		o := s.Objectives[i]
 		if o.Op != "lt" && o.Op != "lte" {
 			d.Fail(op+".op", "a latency objective is op: lt or lte (requests faster than value), got %q", o.Op)
 			continue
@@ -308,6 +302,25 @@ func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode 
 	}
 	return objectives, true
 }
+
+// objectivesOf yields the objectives a translation takes, by index, with
+// their paths: every one, or when only is 0 or more, that one (a
+// composite's part).
+func objectivesOf(s oslSLOSpec, only int) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		for i := range s.Objectives {
+			if only >= 0 && i != only {
+				continue
+			}
+			if !yield(i, objectivePath(i)) {
+				return
+			}
+		}
+	}
+}
+
+// objectivePath is the path of the objective at index i.
+func objectivePath(i int) string { return fmt.Sprintf("spec.objectives[%d]", i) }
 
 // objectiveFields says which fields an OpenSLO objective sets.
 type objectiveFields struct {
