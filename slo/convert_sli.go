@@ -53,12 +53,19 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		s.SLI.Kind = Timeslices
 		c.convertTimeslices(s, sli.Timeslices, path+".timeslices")
 	}
-	switch len(kinds) {
+	c.exactlyOne(path, kinds, "missing: set one of ratio, latency, boolGauge, raw, journey or timeslices", "SLI kind")
+}
+
+// exactlyOne fails at path unless set names exactly one of a spec's
+// alternatives: missing is the message when none is set, what names them
+// when several are.
+func (c *converter) exactlyOne(path string, set []string, missing, what string) {
+	switch len(set) {
 	case 0:
-		c.Fail(path, "missing: set one of ratio, latency, boolGauge, raw, journey or timeslices")
+		c.Fail(path, "%s", missing)
 	case 1:
 	default:
-		c.Fail(path, "set exactly one SLI kind, got %s", strings.Join(kinds, " and "))
+		c.Fail(path, "set exactly one %s, got %s", what, strings.Join(set, " and "))
 	}
 }
 

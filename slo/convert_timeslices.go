@@ -56,13 +56,7 @@ func (c *converter) convertTimeslices(s *SLO, in *specTimeslices, path string) {
 		sl.Condition = SliceRatio
 		c.sliceRatio(s, r, path+".ratio")
 	}
-	switch len(conditions) {
-	case 0:
-		c.Fail(path, "missing: set the condition a slice is judged by: percentile, gauge or ratio")
-	case 1:
-	default:
-		c.Fail(path, "set exactly one condition, got %s", strings.Join(conditions, " and "))
-	}
+	c.exactlyOne(path, conditions, "missing: set the condition a slice is judged by: percentile, gauge or ratio", "condition")
 }
 
 func (c *converter) slicePercentile(s *SLO, in *specSlicePercentile, p string) {
