@@ -128,6 +128,15 @@ func groupBy(s *slo.SLO, extra ...string) string {
 	return strings.Join(append(slices.Clone(s.Grouping), extra...), ", ")
 }
 
+// byGroups is an aggregation's " by (...)" clause of the SLO's grouping,
+// empty when it has none.
+func byGroups(s *slo.SLO) string {
+	if len(s.Grouping) == 0 {
+		return ""
+	}
+	return " by (" + groupBy(s) + ")"
+}
+
 // maxBy keeps one series per group (and extra labels): latency SLIs
 // record their events once per threshold.
 func maxBy(s *slo.SLO, expr string, extra ...string) string {
@@ -155,11 +164,7 @@ func histogramQuantile(s *slo.SLO, q float64, fn, window string) string {
 	quantile := strconv.FormatFloat(q, 'f', -1, 64)
 	over := fmt.Sprintf("%s(%s[%s])", fn, panelSelector(s, s.SLI.Histogram), window)
 	if s.SLI.NativeHistogram {
-		by := ""
-		if len(s.Grouping) > 0 {
-			by = " by (" + groupBy(s) + ")"
-		}
-		return fmt.Sprintf("histogram_quantile(%s, sum%s (%s))", quantile, by, over)
+		return fmt.Sprintf("histogram_quantile(%s, sum%s (%s))", quantile, byGroups(s), over)
 	}
 	return fmt.Sprintf("histogram_quantile(%s, sum by (%s) (%s))", quantile, groupBy(s, "le"), over)
 }
@@ -168,11 +173,7 @@ func histogramQuantile(s *slo.SLO, q float64, fn, window string) string {
 // rules aggregate it, by the SLO's grouping.
 func sliceGaugeQuery(s *slo.SLO) string {
 	agg := s.SLI.Slices.Aggregation
-	by := ""
-	if len(s.Grouping) > 0 {
-		by = " by (" + groupBy(s) + ")"
-	}
-	return fmt.Sprintf("%s%s (%s_over_time(%s[%s]))", agg, by, agg, panelSelector(s, s.SLI.Gauge), series.WindowValue(s.BaseWindow))
+	return fmt.Sprintf("%s%s (%s_over_time(%s[%s]))", agg, byGroups(s), agg, panelSelector(s, s.SLI.Gauge), series.WindowValue(s.BaseWindow))
 }
 
 // panelSelector is a raw series selector narrowed to the dashboard's
