@@ -71,6 +71,7 @@ func commands() []command {
 		{"generate", generateSynopsis, noCtx(runGenerate)},
 		{"dashboards", dashboardsSynopsis, noCtx(runDashboards)},
 		{"import", importSynopsis, noCtx(runImport)},
+		{"export", exportSynopsis, noCtx(runExport)},
 		{"simulate", simulateSynopsis, runSimulate},
 		{"backfill", backfillSynopsis, runBackfill},
 		{"advise", adviseSynopsis, runAdvise},

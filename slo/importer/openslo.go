@@ -81,6 +81,23 @@ func (r *Registry) resolve(kind, name string, v any) error {
 	return nil
 }
 
+// regions are the regions the Service object of an OpenSLO service name
+// carries (slokit.dev/regions), positioned at, or nil. Its errors are the
+// Service object's, reported where it is read.
+func (r *Registry) regions(service string, at *yaml.Node) *yaml.Node {
+	var doc oslServiceDoc
+	if len(r.objects["Service"][service]) != 1 || r.resolve("Service", service, &doc) != nil {
+		return nil
+	}
+	text, ok := doc.Metadata.Annotations[schema.AnnotationPrefix+schema.KeyRegions]
+	var node yaml.Node
+	if !ok || yaml.Unmarshal([]byte(text), &node) != nil || len(node.Content) == 0 {
+		return nil
+	}
+	placeAt(node.Content[0], at.Line, at.Column)
+	return node.Content[0]
+}
+
 // openSLOServices collects the native SLOs translated from one file's
 // OpenSLO SLO documents, by service, in order of first appearance.
 type openSLOServices struct {
@@ -119,7 +136,12 @@ func (o *openSLOServices) add(root *yaml.Node, reg *Registry) diag.Diagnostics {
 			// Only a complete translation goes on to the native checks,
 			// which would repeat what is missing in native terms.
 			if slos := translateOpenSLO(d, &in, reg); d.ErrorCount() == 0 {
-				o.keep(in.Spec.Service, format, slos...)
+				service := in.Spec.Service
+				if exact := in.Metadata.Annotations[schema.AnnotationPrefix+schema.KeyService]; exact != "" {
+					service = exact
+				}
+				o.keep(service, format, slos...)
+				o.keepRegions(service, reg.regions(in.Spec.Service, d.Node("spec.service")))
 			}
 		}
 		return d.Diags
@@ -129,16 +151,10 @@ func (o *openSLOServices) add(root *yaml.Node, reg *Registry) diag.Diagnostics {
 		v = &oslPolicyDoc{}
 	case "AlertCondition":
 		v = &oslConditionDoc{}
-	case "Service", "DataSource", "AlertNotificationTarget":
-		v = &struct {
-			APIVersion string            `yaml:"apiVersion"`
-			Kind       string            `yaml:"kind"`
-			Metadata   oslMetadata       `yaml:"metadata"`
-			Spec       map[string]string `yaml:"spec"`
-		}{}
-		if kind == "DataSource" {
-			v = &oslDataSourceDoc{}
-		}
+	case "Service", "AlertNotificationTarget":
+		v = &oslServiceDoc{}
+	case "DataSource":
+		v = &oslDataSourceDoc{}
 	default:
 		at := headerValue(top, "kind")
 		return diag.Diagnostics{{Line: at.Line, Column: at.Column, Path: "kind",
@@ -148,15 +164,19 @@ func (o *openSLOServices) add(root *yaml.Node, reg *Registry) diag.Diagnostics {
 	// What these objects hold that no native spec has a place for.
 	switch kind {
 	case "Service":
-		if d.Has("spec") || d.Has("metadata.displayName") {
+		svc := v.(*oslServiceDoc)
+		if len(svc.Spec) > 0 || svc.Metadata.DisplayName != "" {
 			d.Warn("kind", "the Service object's display name and spec are not carried over: a slokit service is its name")
 		}
+		readCarried(d, svc.Metadata.Annotations, carriedServiceKeys)
 	case "DataSource":
-		if d.Has("spec.connectionDetails") {
+		if len(v.(*oslDataSourceDoc).Spec.ConnectionDetails) > 0 {
 			d.Warn("spec.connectionDetails", "not carried over: slokit's rules run in whichever Prometheus loads them")
 		}
 	case "AlertNotificationTarget":
-		d.Warn("kind", "notification targets are not carried over: route slokit's alerts in Alertmanager")
+		if !routedByAlertmanager(v.(*oslServiceDoc).Spec) {
+			d.Warn("kind", "notification targets are not carried over: route slokit's alerts in Alertmanager")
+		}
 	}
 	return d.Diags
 }
@@ -184,6 +204,14 @@ func (o *openSLOServices) keep(service string, format Format, slos ...*yaml.Node
 		o.order = append(o.order, service)
 	}
 	o.slos[service].Content = append(o.slos[service].Content, slos...)
+}
+
+// keepRegions sets a service's regions, carried on its Service object,
+// on its native document.
+func (o *openSLOServices) keepRegions(service string, regions *yaml.Node) {
+	if doc := o.services[service]; doc != nil && regions != nil && mappingValue(doc, schema.KeyRegions) == nil {
+		set(doc, schema.KeyRegions, regions)
+	}
 }
 
 func (o *openSLOServices) documents() []Document {
@@ -219,4 +247,11 @@ func percentNode(at *yaml.Node, r *big.Rat) *yaml.Node {
 	text := r.FloatString(12)
 	text = strings.TrimRight(strings.TrimRight(text, "0"), ".")
 	return number(at, text)
+}
+
+// routedByAlertmanager reports whether a notification target's spec is
+// Alertmanager's (target: alertmanager), as slokit's export writes it:
+// where slokit's alerts go already, with nothing to carry over.
+func routedByAlertmanager(spec map[string]string) bool {
+	return strings.EqualFold(spec["target"], "alertmanager")
 }

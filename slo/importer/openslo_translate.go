@@ -3,6 +3,8 @@ package importer
 import (
 	"fmt"
 	"iter"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,19 +23,47 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) []*y
 	s := in.Spec
 	t.checkServiceAndMethod(s)
 	t.warnNotCarriedOver(in)
+	carried := readCarried(d, in.Metadata.Annotations, carriedSLOKeys)
 	if isComposite(s) {
 		return t.composite(in)
 	}
 	out := t.n.mapping("")
 	t.header(out)
 	t.timeWindow(out, s)
+	if !t.sliAndObjectivesOf(out, s, carried) {
+		return nil
+	}
+	set(out, schema.KeyAlerting, openSLOAlerting(d, t.n, in, reg))
+	carried.restore(out)
+	return []*yaml.Node{out}
+}
+
+// sliAndObjectivesOf writes the SLO's SLI and objectives into out: the
+// ones an export carried in annotations (an SLI v1 cannot say), or the
+// indicator's translation.
+func (t *oslTranslation) sliAndObjectivesOf(out *yaml.Node, s oslSLOSpec, carried carried) bool {
+	d := t.d
+	sliKey, objectivesKey := schema.AnnotationPrefix+schema.KeySli, schema.AnnotationPrefix+schema.KeyObjectives
+	_, carriedSLI := carried[schema.KeySli]
+	_, carriedObjectives := carried[schema.KeyObjectives]
+	switch {
+	case carriedSLI && carriedObjectives:
+		// The indicator says what v1 can of it; the annotations say all.
+		return true
+	case carriedSLI:
+		d.Fail("metadata.annotations."+sliKey, "comes with %s: the objectives of an SLI carried in annotations", objectivesKey)
+		return false
+	case carriedObjectives:
+		d.Fail("metadata.annotations."+objectivesKey, "comes with %s: objectives are carried with the SLI they judge", sliKey)
+		return false
+	}
 	sli, ok := t.indicator(s.Indicator, s.IndicatorRef, "spec")
 	if !ok {
-		return nil
+		return false
 	}
 	sliNode, objectives, ok := t.sliAndObjectives(s, sli, "spec.indicator.spec", -1)
 	if !ok {
-		return nil
+		return false
 	}
 	set(out, schema.KeySli, sliNode)
 	if len(objectives) > 0 {
@@ -43,8 +73,7 @@ func translateOpenSLO(d *strictyaml.Document, in *oslSLODoc, reg *Registry) []*y
 	} else if len(s.Objectives) == 0 {
 		d.Fail("spec.objectives", "missing: at least one objective with a target")
 	}
-	set(out, schema.KeyAlerting, openSLOAlerting(d, t.n, in, reg))
-	return []*yaml.Node{out}
+	return true
 }
 
 // header writes the SLO's name, description and labels into out.
@@ -108,9 +137,6 @@ func (t *oslTranslation) warnNotCarriedOver(in *oslSLODoc) {
 	}
 	if s.Indicator != nil && s.Indicator.Spec.Description != "" {
 		d.Warn("spec.indicator.spec.description", "not carried over: the SLO's description is")
-	}
-	if d.Has("metadata.annotations") {
-		d.Warn("metadata.annotations", "not carried over: slokit's SLOs have no annotations (alert annotations go under alerting)")
 	}
 }
 
@@ -296,7 +322,8 @@ func (t *oslTranslation) latency(s oslSLOSpec, m *oslMetric, tp string, sliNode 
 		if obj == nil {
 			continue
 		}
-		threshold := time.Duration(*o.Value * float64(scale))
+		// Rounded: 0.035 s is 34999999.999999996 ns in floating point.
+		threshold := time.Duration(math.Round(*o.Value * float64(scale)))
 		set(obj, schema.KeyThreshold, n.str(op+".value", model.Duration(threshold).String()))
 		objectives = append(objectives, obj)
 	}
@@ -386,7 +413,7 @@ func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *Regist
 			d.Fail(pp, "needs an alertPolicyRef or an inline AlertPolicy (kind, metadata, spec)")
 			continue
 		}
-		if len(spec.NotificationTargets) > 0 {
+		if !reg.alertmanagerTargets(spec) {
 			d.Warn(pp, "notification targets are not carried over: route slokit's alerts in Alertmanager")
 		}
 		if spec.AlertWhenNoData != nil && *spec.AlertWhenNoData {
@@ -394,14 +421,14 @@ func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *Regist
 		}
 		for j, c := range spec.Conditions {
 			cp := fmt.Sprintf("%s.conditions[%d]", pp, j)
-			cond := c.Spec
+			cond, meta := c.Spec, c.Metadata
 			if c.ConditionRef != "" {
 				var doc oslConditionDoc
 				if err := reg.resolve("AlertCondition", c.ConditionRef, &doc); err != nil {
 					d.Fail(cp+".conditionRef", "%v", err)
 					continue
 				}
-				cond = &doc.Spec
+				cond, meta = &doc.Spec, doc.Metadata
 			}
 			if cond == nil {
 				d.Fail(cp, "needs a conditionRef or an inline AlertCondition")
@@ -423,12 +450,16 @@ func openSLOAlerting(d *strictyaml.Document, n nodes, in *oslSLODoc, reg *Regist
 				continue
 			}
 			long := cc.LookbackWindow.Value
-			short := burnrate.RoundWindow(long/12, burnrate.DefaultBaseWindow)
+			short := model.Duration(burnrate.RoundWindow(long/12, burnrate.DefaultBaseWindow)).String()
+			// slokit's export carries the short window (v1 has one window).
+			if exact, ok := meta.Annotations[schema.AnnotationPrefix+schema.KeyShort]; ok {
+				short = exact
+			}
 			t := n.mapping(cp)
 			set(t, schema.KeySeverity, n.str(cp, string(sev)))
-			set(t, schema.KeyFactor, number(t, strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", *cc.Threshold), "0"), ".")))
+			set(t, schema.KeyFactor, number(t, strconv.FormatFloat(*cc.Threshold, 'f', -1, 64)))
 			set(t, schema.KeyLong, n.str(cp, model.Duration(long).String()))
-			set(t, schema.KeyShort, n.str(cp, model.Duration(short).String()))
+			set(t, schema.KeyShort, n.str(cp, short))
 			if cc.AlertAfter != nil {
 				set(t, schema.KeyFor, n.str(cp, cc.AlertAfter.Text))
 			}

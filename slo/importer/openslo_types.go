@@ -20,6 +20,15 @@ type oslMetric struct {
 	} `yaml:"metricSource"`
 }
 
+// oslServiceDoc is a Service object, or an AlertNotificationTarget:
+// slokit reads only their names and annotations.
+type oslServiceDoc struct {
+	APIVersion string            `yaml:"apiVersion"`
+	Kind       string            `yaml:"kind"`
+	Metadata   oslMetadata       `yaml:"metadata"`
+	Spec       map[string]string `yaml:"spec"`
+}
+
 type oslDataSourceDoc struct {
 	APIVersion string      `yaml:"apiVersion"`
 	Kind       string      `yaml:"kind"`

@@ -9,56 +9,88 @@ package schema
 // place of other tools' templates.
 const WindowPlaceholder = "$window"
 
+// AnnotationPrefix starts the annotations in which an export to another
+// format (OpenSLO) carries what that format has no field for, as native
+// YAML under the native key: slokit.dev/grouping holds a grouping.
+const AnnotationPrefix = "slokit.dev/"
+
 // Keys of the native spec, as the importers write them.
 const (
-	KeyAggregation     = "aggregation"
-	KeyAlerting        = "alerting"
-	KeyAnnotations     = "annotations"
-	KeyApiVersion      = "apiVersion"
-	KeyBoolGauge       = "boolGauge"
-	KeyGauge           = "gauge"
-	KeyMax             = "max"
-	KeyMin             = "min"
-	KeyPercentile      = "percentile"
-	KeySlice           = "slice"
-	KeyTarget          = "target"
-	KeyTimeslices      = "timeslices"
-	KeyDependsOn       = "dependsOn"
-	KeyDescription     = "description"
-	KeyDisabled        = "disabled"
-	KeyErrorRatio      = "errorRatio"
-	KeyErrors          = "errors"
-	KeyFactor          = "factor"
-	KeyFor             = "for"
-	KeyGood            = "good"
-	KeyGrouping        = "grouping"
-	KeyHistogram       = "histogram"
-	KeyJourney         = "journey"
-	KeyKind            = "kind"
-	KeyLabels          = "labels"
-	KeyLatency         = "latency"
-	KeyLong            = "long"
-	KeyMembers         = "members"
-	KeyName            = "name"
-	KeyNativeHistogram = "nativeHistogram"
-	KeyObjective       = "objective"
-	KeyObjectives      = "objectives"
-	KeyPeriod          = "period"
-	KeyRatio           = "ratio"
-	KeyRaw             = "raw"
-	KeyRenameLabels    = "renameLabels"
-	KeySelector        = "selector"
-	KeyService         = "service"
-	KeySeverity        = "severity"
-	KeyShort           = "short"
-	KeySli             = "sli"
-	KeySlo             = "slo"
-	KeySlos            = "slos"
-	KeyThreshold       = "threshold"
-	KeyTiers           = "tiers"
-	KeyTimezone        = "timezone"
-	KeyTotal           = "total"
-	KeyWeight          = "weight"
+	KeyAggregation       = "aggregation"
+	KeyAlerting          = "alerting"
+	KeyAnnotations       = "annotations"
+	KeyApiVersion        = "apiVersion"
+	KeyBoolGauge         = "boolGauge"
+	KeyGauge             = "gauge"
+	KeyMax               = "max"
+	KeyMin               = "min"
+	KeyPercentile        = "percentile"
+	KeySlice             = "slice"
+	KeyTarget            = "target"
+	KeyTimeslices        = "timeslices"
+	KeyDependsOn         = "dependsOn"
+	KeyDescription       = "description"
+	KeyDisabled          = "disabled"
+	KeyErrorRatio        = "errorRatio"
+	KeyErrors            = "errors"
+	KeyFactor            = "factor"
+	KeyFor               = "for"
+	KeyGood              = "good"
+	KeyGrouping          = "grouping"
+	KeyHistogram         = "histogram"
+	KeyJourney           = "journey"
+	KeyKind              = "kind"
+	KeyLabels            = "labels"
+	KeyLatency           = "latency"
+	KeyLong              = "long"
+	KeyMembers           = "members"
+	KeyName              = "name"
+	KeyNativeHistogram   = "nativeHistogram"
+	KeyObjective         = "objective"
+	KeyObjectives        = "objectives"
+	KeyPeriod            = "period"
+	KeyRatio             = "ratio"
+	KeyRaw               = "raw"
+	KeyRenameLabels      = "renameLabels"
+	KeySelector          = "selector"
+	KeyService           = "service"
+	KeySeverity          = "severity"
+	KeyShort             = "short"
+	KeySli               = "sli"
+	KeySlo               = "slo"
+	KeySlos              = "slos"
+	KeyThreshold         = "threshold"
+	KeyTiers             = "tiers"
+	KeyTimezone          = "timezone"
+	KeyTotal             = "total"
+	KeyWeight            = "weight"
+	KeyScrapeInterval    = "scrapeInterval"
+	KeyBaseWindow        = "baseWindow"
+	KeyPolicy            = "policy"
+	KeyMaintenance       = "maintenance"
+	KeyLabel             = "label"
+	KeyReplicaLabel      = "replicaLabel"
+	KeyExpected          = "expected"
+	KeyGate              = "gate"
+	KeyGroups            = "groups"
+	KeyNoData            = "noData"
+	KeyRunbook           = "runbook"
+	KeyMinEvents         = "minEvents"
+	KeyBudget            = "budget"
+	KeySpent             = "spent"
+	KeyWarnBelow         = "warnBelow"
+	KeyFreezeOnPage      = "freezeOnPage"
+	KeyAllowDuringFreeze = "allowDuringFreeze"
+	KeyFreezeMembers     = "freezeMembers"
+	KeyReason            = "reason"
+	KeyStart             = "start"
+	KeyEnd               = "end"
+	KeyWeekly            = "weekly"
+	KeyDay               = "day"
+	KeyDuration          = "duration"
+	KeyRegions           = "regions"
+	KeyPage              = "page"
+	KeyTicket            = "ticket"
 )
 
 // Keys lists the keys above, for the test that holds the spec types' tags
@@ -113,5 +145,32 @@ func Keys() []string {
 		KeyTimezone,
 		KeyTotal,
 		KeyWeight,
+		KeyScrapeInterval,
+		KeyBaseWindow,
+		KeyPolicy,
+		KeyMaintenance,
+		KeyLabel,
+		KeyReplicaLabel,
+		KeyExpected,
+		KeyGate,
+		KeyGroups,
+		KeyNoData,
+		KeyRunbook,
+		KeyMinEvents,
+		KeyBudget,
+		KeySpent,
+		KeyWarnBelow,
+		KeyFreezeOnPage,
+		KeyAllowDuringFreeze,
+		KeyFreezeMembers,
+		KeyReason,
+		KeyStart,
+		KeyEnd,
+		KeyWeekly,
+		KeyDay,
+		KeyDuration,
+		KeyRegions,
+		KeyPage,
+		KeyTicket,
 	}
 }
