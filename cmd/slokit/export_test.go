@@ -12,7 +12,7 @@ import (
 
 // slokit export writes one OpenSLO file per service into a folder; the
 // folder is read back by generate, validate and import as any spec is,
-// and its rules are the specs' own. Export refuses a format it does not
+// and its rules are the specs' own, also after import to native specs. Export refuses a format it does not
 // write, with a usage error.
 func TestExportToAFolderGeneratesTheSameRules(t *testing.T) {
 	dir := t.TempDir()
@@ -24,14 +24,20 @@ func TestExportToAFolderGeneratesTheSameRules(t *testing.T) {
 	runOK(t, "validate", "--strict", osl)
 	runOK(t, "generate", "-o", fromSpecs, "../../specs")
 	runOK(t, "generate", "-o", fromExport, osl)
+	// And through native specs again, as a team moving back would.
+	native, fromNative := filepath.Join(dir, "native"), filepath.Join(dir, "c")
+	runOK(t, "import", "--strict", "-o", native, osl)
+	runOK(t, "generate", "-o", fromNative, native)
 	source := regexp.MustCompile(`(?m)^# Source: .*\n`)
 	for name, want := range readFolder(t, fromSpecs) {
-		got, err := os.ReadFile(filepath.Join(fromExport, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if source.ReplaceAllString(want, "") != source.ReplaceAllString(string(got), "") {
-			t.Errorf("%s: the export's rules differ from the spec's", name)
+		for _, folder := range []string{fromExport, fromNative} {
+			got, err := os.ReadFile(filepath.Join(folder, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if source.ReplaceAllString(want, "") != source.ReplaceAllString(string(got), "") {
+				t.Errorf("%s: the rules of %s differ from the spec's", name, folder)
+			}
 		}
 	}
 	var stdout, errs bytes.Buffer

@@ -27,7 +27,7 @@ var goldens = golden.Flag()
 // platform (whose journeys need its other services) and every good
 // fixture of the loader and the importers, one by one.
 func roundTrips(t *testing.T) [][]string {
-	sets := [][]string{{"../../specs"}}
+	sets := [][]string{{"../../specs"}, {"testdata/renamed.yaml"}}
 	for _, pattern := range []string{"../../slo/testdata/*.good.yaml", "../../slo/importer/testdata/*.good.yaml"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil || len(files) == 0 {

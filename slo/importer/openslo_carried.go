@@ -77,8 +77,10 @@ func annotationKeys(keys []string) []string {
 
 // placeAt positions a node parsed from an annotation, and all under it,
 // at the annotation: the native checks then point at where it is written.
+// Its style is reset, so that an imported spec is written in block style
+// rather than as the annotation's one line of JSON.
 func placeAt(n *yaml.Node, line, column int) {
-	n.Line, n.Column = line, column
+	n.Line, n.Column, n.Style = line, column, 0
 	for _, c := range n.Content {
 		placeAt(c, line, column)
 	}
