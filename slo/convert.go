@@ -99,6 +99,7 @@ func (c *converter) convertSLO(doc *specDocument, in *specSLO, path string, serv
 		c.Fail(path+".period", "%s cannot have a calendar period: slokit sums a calendar period from the events it counts, and they give only ratios", s.SLI.ratiosOnly())
 	}
 	c.convertObjectives(s, in, path)
+	c.checkDatadog(s, in, path)
 	c.convertGrouping(s, path)
 	if c.regions != nil {
 		r := *c.regions

@@ -17,7 +17,7 @@ import (
 func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 	path += ".sli"
 	if in.SLI == nil {
-		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge, raw, journey or timeslices)")
+		c.Fail(path, "missing: an SLO needs an sli (ratio, latency, boolGauge, raw, journey, timeslices or datadog)")
 		return
 	}
 	var kinds []string
@@ -53,7 +53,12 @@ func (c *converter) convertSLI(s *SLO, in *specSLO, path string) {
 		s.SLI.Kind = Timeslices
 		c.convertTimeslices(s, sli.Timeslices, path+".timeslices")
 	}
-	c.exactlyOne(path, kinds, "missing: set one of ratio, latency, boolGauge, raw, journey or timeslices", "SLI kind")
+	if sli.Datadog != nil {
+		kinds = append(kinds, "datadog")
+		s.SLI.Kind = Datadog
+		c.convertDatadog(s, sli.Datadog, path+".datadog")
+	}
+	c.exactlyOne(path, kinds, "missing: set one of ratio, latency, boolGauge, raw, journey, timeslices or datadog", "SLI kind")
 }
 
 // exactlyOne fails at path unless set names exactly one of a spec's

@@ -43,6 +43,8 @@ func CheckJourneys(services []*Service) ([]*Service, Diagnostics) {
 				case member == nil && known[m.Service]:
 					fail("service %s has no SLO %s", m.Service, m.SLO)
 				case member == nil:
+				case member.SLI.Kind == Datadog:
+					fail("%s/%s is measured by Datadog: its events are in no series a journey could read", m.Service, m.SLO)
 				case member.SLI.Kind == Latency && m.Threshold == 0:
 					fail("%s/%s measures latency: name the threshold whose events count (%s)", m.Service, m.SLO, thresholds(member))
 				case member.SLI.Kind != Latency && m.Threshold != 0:

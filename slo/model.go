@@ -170,6 +170,7 @@ const (
 	Raw                           // user-written error-ratio expression with $window
 	Journey                       // other SLOs' events, read from what their rules record
 	Timeslices                    // slices of time, each good or bad by a condition on it
+	Datadog                       // Datadog metric queries, measured by Datadog
 )
 
 func (k SLIKind) String() string {
@@ -186,6 +187,8 @@ func (k SLIKind) String() string {
 		return "journey"
 	case Timeslices:
 		return "timeslices"
+	case Datadog:
+		return "datadog"
 	}
 	return "unknown"
 }
@@ -210,6 +213,17 @@ type SLI struct {
 	Members     []JourneyMember
 	// Timeslices: how each slice (of the SLO's BaseWindow) is judged.
 	Slices *Slices
+	// Datadog: the metric queries Datadog measures the SLO by.
+	Datadog *DatadogQueries
+}
+
+// DatadogQueries are a Datadog SLI's metric queries, as Datadog's metric
+// SLOs take them, with where the SLI is in its spec: the commands that
+// read Prometheus point there when they refuse it.
+type DatadogQueries struct {
+	Good, Total  string
+	Path         string
+	Line, Column int
 }
 
 // Slices is how a time-slice SLI judges each slice of time. A slice is one

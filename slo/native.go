@@ -143,6 +143,9 @@ func (sli SLI) native(slice time.Duration) map[string]any {
 	case Timeslices:
 		kind = schema.KeyTimeslices
 		body = sli.nativeSlices(slice)
+	case Datadog:
+		kind = schema.KeyDatadog
+		body[schema.KeyGood], body[schema.KeyTotal] = sli.Datadog.Good, sli.Datadog.Total
 	}
 	return map[string]any{kind: body}
 }

@@ -31,6 +31,7 @@ var referenceTables = []struct{ typ, title string }{
 	{"specSlicePercentile", "`sli.timeslices.percentile`"},
 	{"specSliceGauge", "`sli.timeslices.gauge`"},
 	{"specSliceRatio", "`sli.timeslices.ratio`"},
+	{"specDatadog", "`sli.datadog`"},
 	{"specDependency", "Dependency: `slos[].dependsOn[]`"},
 	{"specAlerting", "Alerting: `slos[].alerting`"},
 	{"specSeverity", "Severity: `alerting.page`, `alerting.ticket`"},

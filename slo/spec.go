@@ -191,6 +191,20 @@ type specSLI struct {
 	// condition on it (p99 under 500ms in that minute), and the objective
 	// is the share of good slices.
 	Timeslices *specTimeslices `yaml:"timeslices"`
+	// Datadog metric queries of good and all events: Datadog measures the
+	// SLO (generate --format datadog writes its SLO and burn-rate
+	// monitors), and the commands that read Prometheus leave it out.
+	Datadog *specDatadog `yaml:"datadog"`
+}
+
+type specDatadog struct {
+	// The Datadog metric query of good events, a metric SLO's numerator:
+	// sum:trace.http.request.hits{service:web}.as_count() -
+	// sum:trace.http.request.errors{service:web}.as_count(). Required.
+	Good string `yaml:"good"`
+	// The Datadog metric query of all events, the denominator:
+	// sum:trace.http.request.hits{service:web}.as_count(). Required.
+	Total string `yaml:"total"`
 }
 
 type specTimeslices struct {

@@ -48,7 +48,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
+	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes, datadog: true}, stderr)
 	if !ok {
 		return exitInvalid
 	}

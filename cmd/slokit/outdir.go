@@ -312,7 +312,7 @@ func isGenerated(path string) (bool, error) {
 func generatedHead(name string) ownedBy {
 	return func(head []byte) bool {
 		switch filepath.Ext(name) {
-		case ".yaml", ".yml":
+		case ".yaml", ".yml", ".tf":
 			return strings.HasPrefix(string(head), generators.Header)
 		case ".json":
 			return strings.Contains(string(head), `"description": "`+grafana.Description)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/generators/alertmanager"
+	"github.com/slokit/slokit/generators/datadog"
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/bounds"
@@ -193,6 +194,9 @@ type specReading struct {
 	// strict makes warnings fail, as errors do (--strict).
 	strict       bool
 	maxFileBytes int64
+	// datadog keeps the SLOs Datadog measures; commands that read
+	// Prometheus leave them out, with a warning.
+	datadog bool
 }
 
 // failing is what stops a command: the errors, and the warnings too when
@@ -208,6 +212,14 @@ func (r specReading) failing(diags diag.Diagnostics) error {
 // the services only when they may be used.
 func load(paths []string, r specReading, stderr io.Writer) ([]*slo.Service, bool) {
 	services, diags := slo.Load(paths, slo.LoadOptions{MaxFileBytes: r.maxFileBytes})
+	if !r.datadog {
+		var left diag.Diagnostics
+		services, left = slo.WithoutDatadog(services)
+		diags = append(diags, left...)
+		if len(services) == 0 && len(left) > 0 {
+			diags = append(diags, &diag.Diagnostic{File: left[0].File, Message: "no SLO left that Prometheus measures: the specs hold Datadog SLOs only (generate --format datadog)"})
+		}
+	}
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d.Error())
 	}
@@ -242,7 +254,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes}, stderr)
+	services, ok := load(paths, specReading{strict: *strict, maxFileBytes: *maxBytes, datadog: true}, stderr)
 	if !ok {
 		return exitInvalid
 	}
@@ -253,6 +265,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 const generateSynopsis = `generate [--format prometheus|prometheus-operator|victoriametrics] [-o DIR|FILE.yaml|-]
        [--namespace NS] [--label k=v]... [--annotation k=v]... [--dashboards DIR] [--check] [--strict] PATH...
        generate --format alertmanager [-o FILE.yaml|-] [--strict] PATH...
+       generate --format datadog|datadog-terraform [-o FILE.json|FILE.tf|-] [--strict] PATH...
 
 Compiles specs into multi-window, multi-burn-rate recording and alerting
 rules: one file per service into a folder (files generated earlier from
@@ -269,11 +282,21 @@ a route per team label (or service), pages to TEAM-pager, tickets to
 TEAM-tickets (P3 tickets to TEAM-chat), timed by the priority label (P0
 to P3), and inhibit rules that hold back an SLO's tickets while its page
 fires. It is a complete configuration amtool check-config accepts, and a
-fragment to merge into an existing one.`
+fragment to merge into an existing one.
+
+--format datadog writes Datadog metric SLOs and SLO alert monitors, one
+burn-rate monitor per tier (burn_rate().long_window().short_window())
+and one per budget alert (error_budget()), as the bodies of Datadog's
+API requests, with SLO_ID in each monitor's query for the id its SLO is
+given; --format datadog-terraform writes them as the Datadog provider's
+datadog_service_level_objective and datadog_monitor resources. It reads
+Datadog SLIs (sli.datadog), and ratio SLIs whose selectors have exact
+Datadog tag filters; it names every other SLO and writes nothing. The
+other formats leave Datadog SLIs out, with a warning.`
 
 func runGenerate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("generate", generateSynopsis, stderr)
-	format := fs.String("format", string(promrules.FormatPrometheus), "output format: "+promrules.FormatList()+", or "+alertmanagerFormat+" for routing")
+	format := fs.String("format", string(promrules.FormatPrometheus), "output format: "+promrules.FormatList()+", "+alertmanagerFormat+" for routing, or datadog, datadog-terraform for Datadog SLOs and monitors")
 	out := fs.String("o", "-", "folder to write one file per service into, a .yaml file to write every service into, or - for standard output")
 	dashboards := fs.String("dashboards", "", "also write Grafana dashboard JSON into this folder (see slokit dashboards)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
@@ -295,12 +318,16 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slokit generate: --check compares a folder: give -o DIR")
 		return exitUsage
 	}
-	if *format == alertmanagerFormat {
+	if dd := datadog.Format(*format); *format == alertmanagerFormat || slices.Contains(datadog.Formats(), dd) {
+		// Neither routing nor Datadog objects are rules in a folder.
 		if *check || *dashboards != "" || !objects.meta().Empty() || *tier != "" || *region != "" {
-			fmt.Fprintln(stderr, "slokit generate: --format alertmanager takes no --check, --dashboards, --namespace, --label, --annotation, --tier or --region")
+			fmt.Fprintf(stderr, "slokit generate: --format %s takes no --check, --dashboards, --namespace, --label, --annotation, --tier or --region\n", *format)
 			return exitUsage
 		}
-		return generateAlertmanager(paths, *out, specReading{strict: *strict, maxFileBytes: *maxBytes}, stdout, stderr)
+		if *format == alertmanagerFormat {
+			return generateAlertmanager(paths, *out, specReading{strict: *strict, maxFileBytes: *maxBytes}, stdout, stderr)
+		}
+		return generateDatadog(paths, dd, *out, specReading{strict: *strict, maxFileBytes: *maxBytes, datadog: true}, stdout, stderr)
 	}
 	output, ok := rulesOutput(*format, objects, promrules.Tier(*tier), *region, stderr)
 	if !ok {

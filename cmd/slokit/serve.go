@@ -321,6 +321,8 @@ func (c *serveCommand) backendOptions(paths []string, stderr io.Writer) (string,
 // nothing valid is an error. It returns every diagnostic too.
 func gateSpecs(paths []string, maxBytes int64) (serve.Specs, diag.Diagnostics, error) {
 	services, diags := slo.Load(paths, slo.LoadOptions{MaxFileBytes: maxBytes, SkipInvalidFiles: true})
+	services, left := slo.WithoutDatadog(services)
+	diags = append(diags, left...)
 	var specs serve.Specs
 	seen := map[string]bool{}
 	for _, d := range diags {

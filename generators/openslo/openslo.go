@@ -207,6 +207,11 @@ func indicator(s *slo.SLO, source string) (sliSpec, bool) {
 		}
 		return sliSpec{Description: "a journey (" + sli.Aggregation + ") over " + strings.Join(members, ", "),
 			ThresholdMetric: &metric{MetricSource: metricSource{Type: "slokit", Spec: map[string]string{"journey": strings.Join(members, ",")}}}}, false
+	case slo.Datadog:
+		datadog := func(q string) *metric {
+			return &metric{MetricSource: metricSource{Type: "Datadog", Spec: map[string]string{"query": q}}}
+		}
+		return sliSpec{RatioMetric: &ratioMetric{Counter: true, Good: datadog(sli.Datadog.Good), Total: datadog(sli.Datadog.Total)}}, false
 	case slo.Timeslices:
 		switch sli.Slices.Condition {
 		case slo.SlicePercentile:

@@ -53,9 +53,17 @@ func load(t *testing.T, paths ...string) []*slo.Service {
 // between a spec and its export by design.
 var sourceLine = regexp.MustCompile(`(?m)^# Source: .*\n`)
 
+// rules are the Prometheus rules of the services, and their SLOs as
+// native fields (which holds those Datadog measures too).
 func rules(t *testing.T, services []*slo.Service) []byte {
 	t.Helper()
 	var b bytes.Buffer
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			b.WriteString(slo.NativeJSON(s.NativeFields()) + "\n")
+		}
+	}
+	services, _ = slo.WithoutDatadog(services)
 	if err := promrules.Write(&b, promrules.Output{Format: promrules.FormatPrometheus}, services); err != nil {
 		t.Fatal(err)
 	}

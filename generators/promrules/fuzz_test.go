@@ -36,6 +36,8 @@ func FuzzSpecToRuleFile(f *testing.F) {
 	f.Add([]byte(templatedSpec))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		services, diags := slo.Parse(data)
+		// Datadog measures its SLIs: they have no rules, as generate says.
+		services, _ = slo.WithoutDatadog(services)
 		if diags.Errors() != nil || len(services) == 0 {
 			return
 		}

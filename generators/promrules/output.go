@@ -79,6 +79,13 @@ func Check(f Format, services []*slo.Service) error {
 	if !known {
 		return fmt.Errorf("unknown format %q (want one of %s)", f, FormatList())
 	}
+	for _, svc := range services {
+		for _, s := range svc.SLOs {
+			if s.SLI.Kind == slo.Datadog {
+				return fmt.Errorf("%s: SLO %s is measured by Datadog, with no Prometheus rules (slo.WithoutDatadog leaves such SLOs out)", svc.Name, s.Name)
+			}
+		}
+	}
 	if f != FormatVictoriaMetrics {
 		return nil
 	}

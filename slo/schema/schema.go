@@ -89,6 +89,7 @@ const (
 	KeyDay               = "day"
 	KeyDuration          = "duration"
 	KeyRegions           = "regions"
+	KeyDatadog           = "datadog"
 	KeyPage              = "page"
 	KeyTicket            = "ticket"
 )
@@ -170,6 +171,7 @@ func Keys() []string {
 		KeyDay,
 		KeyDuration,
 		KeyRegions,
+		KeyDatadog,
 		KeyPage,
 		KeyTicket,
 	}
