@@ -233,6 +233,9 @@ func (t *oslTranslation) sliAndObjectives(s oslSLOSpec, sli oslSLISpec, sliPath 
 		return sliNode, objectives, ok
 	}
 	switch {
+	case sli.RatioMetric != nil && t.sourceType(sli.RatioMetric.Total) == "datadog":
+		objectives, ok := t.datadogRatio(s, sli.RatioMetric, sliPath+".ratioMetric", sliNode, only)
+		return sliNode, objectives, ok
 	case sli.RatioMetric != nil:
 		objectives, ok := t.ratio(s, sli.RatioMetric, sliPath+".ratioMetric", sliNode, only)
 		return sliNode, objectives, ok
@@ -242,6 +245,52 @@ func (t *oslTranslation) sliAndObjectives(s oslSLOSpec, sli oslSLISpec, sliPath 
 	}
 	t.d.Fail(t.at(sliPath), "needs a ratioMetric or a thresholdMetric")
 	return nil, nil, false
+}
+
+// sourceType is the metric source type of a metric, its own or its data
+// source's, in lower case; "" when it has none or its source is unknown.
+func (t *oslTranslation) sourceType(m *oslMetric) string {
+	if m == nil {
+		return ""
+	}
+	if ref := m.MetricSource.MetricSourceRef; ref != "" {
+		var ds oslDataSourceDoc
+		if t.reg.resolve("DataSource", ref, &ds) != nil {
+			return ""
+		}
+		return strings.ToLower(ds.Spec.Type)
+	}
+	return strings.ToLower(m.MetricSource.Type)
+}
+
+// datadogRatio translates a ratio metric over Datadog queries into a
+// Datadog SLI: good and total, as Datadog's metric SLOs take them.
+func (t *oslTranslation) datadogRatio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNode *yaml.Node, only int) ([]*yaml.Node, bool) {
+	d, n := t.d, t.n
+	if r.Good == nil || r.Bad != nil || r.Raw != nil {
+		d.Fail(t.at(rp), "a ratio of Datadog queries needs good and total: slokit's Datadog SLIs are a metric SLO's numerator and denominator")
+		return nil, false
+	}
+	dd := n.mapping(t.at(rp))
+	for _, m := range []struct {
+		key    string
+		metric *oslMetric
+	}{{schema.KeyGood, r.Good}, {schema.KeyTotal, r.Total}} {
+		mp := rp + "." + m.key
+		if t.sourceType(m.metric) != "datadog" {
+			d.Fail(t.at(mp+".metricSource"), "good and total read one source: total is Datadog's")
+			return nil, false
+		}
+		set(dd, m.key, n.str(t.at(mp+".metricSource.spec.query"), m.metric.MetricSource.Spec["query"]))
+	}
+	set(sliNode, schema.KeyDatadog, dd)
+	var objectives []*yaml.Node
+	for i, op := range objectivesOf(s, only) {
+		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(s.Objectives[i], only)); obj != nil {
+			objectives = append(objectives, obj)
+		}
+	}
+	return objectives, true
 }
 
 func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNode *yaml.Node, only int) ([]*yaml.Node, bool) {
