@@ -16,6 +16,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -221,6 +222,21 @@ func WindowValue(w time.Duration) string {
 // ThresholdLabel.
 func ThresholdValue(d time.Duration) string {
 	return d.String()
+}
+
+// BucketPattern matches the le label of a classic histogram's bucket at
+// threshold, in every form exporters write the bound: 0.5, and 1 or 1.0
+// (Prometheus 3 writes whole bounds as 1.0).
+func BucketPattern(threshold time.Duration) string {
+	plain := strconv.FormatFloat(threshold.Seconds(), 'g', -1, 64)
+	forms := []string{plain}
+	if !strings.ContainsAny(plain, ".e") {
+		forms = append(forms, plain+".0")
+	}
+	for i, f := range forms {
+		forms[i] = strings.ReplaceAll(f, ".", `\.`)
+	}
+	return strings.Join(forms, "|")
 }
 
 // Finite is a sample's value as slokit reads what a backend answers: ok is

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -50,7 +49,7 @@ func (b *builder) rawDeltas(v variant, span time.Duration) (total, errs parser.E
 		return total, minus(total, orZero(delta(s.SLI.Good)))
 	case s.SLI.Kind == slo.Latency && !s.SLI.NativeHistogram:
 		total = delta(s.SLI.Histogram, eq("le", "+Inf"))
-		good := delta(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
+		good := delta(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", series.BucketPattern(v.threshold)))
 		return total, minus(total, good)
 	}
 	return nil, nil
@@ -151,7 +150,7 @@ func (b *builder) rawIncrements(v variant) (total, errs parser.Expr) {
 			return total, zeroIfAbsent(binary(parser.GTE, binary(parser.MUL, totalBase(), slow, on(g...)), num(0), nil))
 		}
 		total = increase(s.SLI.Histogram, eq("le", "+Inf"))
-		good := increase(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(v.threshold)))
+		good := increase(s.SLI.Histogram, labels.MustNewMatcher(labels.MatchRegexp, "le", series.BucketPattern(v.threshold)))
 		return total, totalMinus(good)
 	case slo.BoolGauge:
 		// Each sample is an event, so no sample may be counted in two base
@@ -275,19 +274,4 @@ func union(es []parser.Expr) parser.Expr {
 		u = binary(parser.LOR, u, e, nil)
 	}
 	return u
-}
-
-// bucketPattern matches the le label of a threshold's bucket in both
-// spellings: as client libraries expose it (le="1") and as Prometheus 3
-// normalises it (le="1.0").
-func bucketPattern(threshold time.Duration) string {
-	plain := strconv.FormatFloat(threshold.Seconds(), 'g', -1, 64)
-	forms := []string{plain}
-	if !strings.ContainsAny(plain, ".e") {
-		forms = append(forms, plain+".0")
-	}
-	for i, f := range forms {
-		forms[i] = strings.ReplaceAll(f, ".", `\.`)
-	}
-	return strings.Join(forms, "|")
 }

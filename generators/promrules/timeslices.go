@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/slokit/slokit/series"
 	"github.com/slokit/slokit/slo"
 )
 
@@ -68,7 +69,7 @@ func (b *builder) slicePercentile(slice time.Duration) (events func() parser.Exp
 		return func() parser.Expr { return call("histogram_count", hist()) }, cmpBool(parser.LSS, share, num(least))
 	}
 	all := func() parser.Expr { return b.counterDelta(s.SLI.Histogram, slice, false, eq("le", "+Inf")) }
-	fast := b.counterDelta(s.SLI.Histogram, slice, false, labels.MustNewMatcher(labels.MatchRegexp, "le", bucketPattern(sl.Threshold)))
+	fast := b.counterDelta(s.SLI.Histogram, slice, false, labels.MustNewMatcher(labels.MatchRegexp, "le", series.BucketPattern(sl.Threshold)))
 	f := sl.GoodShare()
 	// fast/all < num/den, as den*fast < num*all.
 	return all, cmpBoolOn(parser.LSS, scaled(f.Denom(), fast), scaled(f.Num(), all()), s.Grouping)

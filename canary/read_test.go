@@ -1,0 +1,160 @@
+package canary_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slokit/slokit/canary"
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/slo"
+)
+
+const spec = `apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: order-api
+slos:
+  - name: availability
+    objective: 99.95
+    sli:
+      ratio:
+        errors: http_requests_total{job="order-api",code=~"5.."}
+        total: http_requests_total{job="order-api"}
+  - name: latency
+    objective: 99
+    sli:
+      latency:
+        histogram: http_request_duration_seconds_bucket{job="order-api"}
+        threshold: 500ms
+`
+
+var start = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+
+// side is one side of a rollout's traffic: requests a second, the share
+// of them failing and the share slower than 500ms.
+type side struct {
+	hash                 string
+	perSecond, bad, slow float64
+}
+
+// serve writes 30 minutes of a 95/5 split, scraped every 15 s, into an
+// engine: a counter of requests by code and a histogram with a 500ms
+// bucket, each labelled with its side's rollouts-pod-template-hash.
+func serve(t *testing.T, sides ...side) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	app := e.Appender(context.Background())
+	for _, s := range sides {
+		for i := 0; i <= 120; i++ {
+			ts := start.Add(time.Duration(i) * 15 * time.Second).UnixMilli()
+			n := s.perSecond * 15 * float64(i)
+			add := func(v float64, kv ...string) {
+				ls := labels.FromStrings(append([]string{"job", "order-api", "rollouts_pod_template_hash", s.hash}, kv...)...)
+				if err := app.Add(ls, ts, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			add(n*(1-s.bad), labels.MetricName, "http_requests_total", "code", "200")
+			add(n*s.bad, labels.MetricName, "http_requests_total", "code", "503")
+			add(n*(1-s.slow), labels.MetricName, "http_request_duration_seconds_bucket", "le", "0.5")
+			add(n, labels.MetricName, "http_request_duration_seconds_bucket", "le", "+Inf")
+		}
+	}
+	if err := app.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// verdicts reads the last ten minutes of both sides and judges each SLO.
+func verdicts(t *testing.T, e *engine.Engine) map[string]canary.Judgement {
+	t.Helper()
+	services, diags := slo.Parse([]byte(spec))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	sides := canary.Sides{
+		Canary:   []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, "rollouts_pod_template_hash", "canary")},
+		Baseline: []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, "rollouts_pod_template_hash", "stable")},
+	}
+	out := map[string]canary.Judgement{}
+	for _, s := range services[0].SLOs {
+		observed, err := canary.Read(context.Background(), engine.ModelQuerier{Engine: e}, s, sides, 10*time.Minute, start.Add(30*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range observed {
+			j, err := canary.Judge(o.Canary, o.Baseline, canary.Criteria{Budget: o.Objective.Budget(), MaxBurnRate: s.Alerting.UrgentTiers()[0].Factor, Confidence: canary.DefaultConfidence})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[s.Name] = j
+		}
+	}
+	return out
+}
+
+// On the embedded engine, 100 requests a second split 95/5: the canary's
+// and the baseline's events are read from the raw series by the rollout's
+// label, and judged.
+func TestVerdictsFromTheRawSeries(t *testing.T) {
+	stable := side{hash: "stable", perSecond: 95, bad: 0.0002, slow: 0.002}
+	for _, tc := range []struct {
+		name   string
+		canary side
+		want   string
+	}{
+		{"equal", side{"canary", 5, 0.0002, 0.002}, "availability=pass latency=pass"},
+		{"10x the errors", side{"canary", 5, 0.002, 0.002}, "availability=fail latency=pass"},
+		{"slower", side{"canary", 5, 0.0002, 0.05}, "availability=pass latency=fail"},
+		{"a trickle", side{"canary", 0.005, 0.2, 0.002}, "availability=inconclusive latency=inconclusive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := verdicts(t, serve(t, stable, tc.canary))
+			summary := fmt.Sprintf("availability=%s latency=%s", got["availability"].Verdict, got["latency"].Verdict)
+			if summary != tc.want {
+				t.Errorf("%s, want %s\n%+v", summary, tc.want, got)
+			}
+		})
+	}
+	// An incident on both sides is not the canary's doing.
+	got := verdicts(t, serve(t, side{"stable", 95, 0.02, 0.002}, side{"canary", 5, 0.02, 0.002}))
+	if j := got["availability"]; j.Verdict == canary.Fail || !strings.Contains(j.Reason, "incident") {
+		t.Errorf("the baseline burning: %+v", j)
+	}
+}
+
+// An SLI whose events are not raw counters of the rollout's pods (a raw
+// expression, a journey, time slices, Datadog's) is refused, as is an
+// empty window.
+func TestWhatIsNotJudged(t *testing.T) {
+	services, diags := slo.Parse([]byte(`apiVersion: slokit.dev/v1
+kind: ServiceLevels
+service: s
+slos:
+  - name: raw
+    objective: 99
+    sli:
+      raw:
+        errorRatio: sum(rate(errors_total[$window])) / sum(rate(requests_total[$window]))
+`))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	e := serve(t)
+	q := engine.ModelQuerier{Engine: e}
+	if _, err := canary.Read(context.Background(), q, services[0].SLOs[0], canary.Sides{}, time.Minute, start); err == nil || !strings.Contains(err.Error(), "a raw SLI is not judged for canaries") {
+		t.Errorf("raw: %v", err)
+	}
+	if _, err := canary.Read(context.Background(), q, services[0].SLOs[0], canary.Sides{}, 0, start); err == nil {
+		t.Error("an empty window was read")
+	}
+}
