@@ -47,7 +47,8 @@ const (
 // requests, and the bad ones (errors, or requests slower than the
 // threshold).
 type Events struct {
-	Total, Bad float64
+	Total float64 `json:"total"`
+	Bad   float64 `json:"bad"`
 }
 
 // Ratio is the side's error ratio, 0 without requests.

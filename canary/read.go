@@ -99,7 +99,18 @@ func queries(s *slo.SLO, o slo.Objective, window time.Duration) (total, bad quer
 		}
 		return over("count_over_time"), minus(over("count_over_time"), over("sum_over_time")), nil
 	}
-	return nil, nil, fmt.Errorf("%s/%s: a %s SLI is not judged for canaries: ratio, classic-histogram latency and 0/1 gauge SLIs are", s.Service, s.Name, kindName(sli))
+	return nil, nil, Supports(s)
+}
+
+// Supports says why an SLO's canary cannot be judged, or nil: its events
+// must be raw series of the rollout's pods, labelled by side.
+func Supports(s *slo.SLO) error {
+	switch sli := s.SLI; {
+	case sli.Kind == slo.Ratio, sli.Kind == slo.BoolGauge, sli.Kind == slo.Latency && !sli.NativeHistogram:
+		return nil
+	default:
+		return fmt.Errorf("%s/%s: a %s SLI is not judged for canaries: ratio, classic-histogram latency and 0/1 gauge SLIs are", s.Service, s.Name, kindName(sli))
+	}
 }
 
 func kindName(sli slo.SLI) string {

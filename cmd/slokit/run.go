@@ -79,6 +79,7 @@ func commands() []command {
 		{"serve", serveSynopsis, runServe},
 		{"report", reportSynopsis, runReport},
 		{"gate", gateSynopsis, runGate},
+		{"canary", canarySynopsis, runCanary},
 		{"override", overrideSynopsis, runOverride},
 		{"version", versionSynopsis, func(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			if len(args) > 0 {

@@ -1,0 +1,97 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slokit/slokit/budget"
+	"github.com/slokit/slokit/engine"
+)
+
+// slokit canary check against a real Prometheus: thirty minutes of a
+// rollout, 95 requests a second on the stable pods and 5 on each of two
+// canaries, one as good as the baseline and one with ten times its
+// errors, turned into blocks by promtool. The good canary passes (exit
+// 0), the bad one fails (exit 1).
+func TestCanaryCheckOnPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus")
+	}
+	promtool := requireTool(t, "promtool", "prometheus")
+	requireTool(t, "prometheus", "prometheus")
+	t.Parallel()
+	end := time.Now().UTC().Truncate(time.Minute)
+	e, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	app := e.Appender(context.Background())
+	for _, side := range []struct {
+		hash           string
+		perSecond, bad float64
+	}{{"stable", 95, 0.0002}, {"good", 5, 0.0002}, {"bad", 5, 0.002}} {
+		for i := 0; i <= 120; i++ {
+			ts := end.Add(time.Duration(i-120) * 15 * time.Second).UnixMilli()
+			n := side.perSecond * 15 * float64(i)
+			for code, v := range map[string]float64{"200": n * (1 - side.bad), "503": n * side.bad} {
+				ls := labels.FromStrings(labels.MetricName, "http_requests_total", "job", "order-api", "handler", "/orders", "code", code, "rollouts_pod_template_hash", side.hash)
+				if err := app.Add(ls, ts, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := app.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	om := filepath.Join(dir, "raw.om")
+	writeSamples(t, e, om, 31*time.Minute, end, nil, false)
+	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
+		t.Fatalf("promtool: %v\n%s", err, out)
+	}
+	url, _ := startPrometheusWith(t, dir, "global: {scrape_interval: 15s}\n")
+	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "Prometheus answering", func() (bool, string) {
+		_, err := q.Query(context.Background(), "vector(1)", time.Now())
+		return err == nil, fmt.Sprint(err)
+	})
+	for _, tc := range []struct {
+		hash string
+		code int
+		says string
+	}{{"good", 0, "pass "}, {"bad", 1, "fail "}} {
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(slokitBin, "canary", "check", "--prometheus-url", url, "--slo", "order-placement-availability",
+			"--canary", `rollouts_pod_template_hash="`+tc.hash+`"`, "--baseline", `rollouts_pod_template_hash="stable"`,
+			"../specs/order-api.yaml")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.code || !strings.HasPrefix(stdout.String(), tc.says) {
+			t.Errorf("canary %s: exit %d, want %d\n%s%s", tc.hash, code, tc.code, stdout.String(), stderr.String())
+		}
+		t.Logf("canary %s: %s", tc.hash, strings.TrimSpace(stdout.String()))
+	}
+	_ = os.Remove(om)
+}
