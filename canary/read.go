@@ -132,7 +132,7 @@ func selector(sel *slo.Selector, more []*labels.Matcher) string {
 func scalar(ctx context.Context, q Querier, query string, at time.Time) (float64, error) {
 	v, err := q.Query(ctx, query, at)
 	if err != nil {
-		return 0, err
+		return 0, BackendError{err}
 	}
 	switch len(v) {
 	case 0:
@@ -145,3 +145,11 @@ func scalar(ctx context.Context, q Querier, query string, at time.Time) (float64
 	}
 	return 0, fmt.Errorf("%s: %d samples, want one", query, len(v))
 }
+
+// BackendError is a failed read of the backend, as opposed to a canary
+// or a spec that cannot be judged: a server answers it as a bad gateway.
+type BackendError struct{ Err error }
+
+func (e BackendError) Error() string { return e.Err.Error() }
+
+func (e BackendError) Unwrap() error { return e.Err }

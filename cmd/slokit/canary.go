@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 	"time"
-
-	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slokit/slokit/canary"
 	"github.com/slokit/slokit/slo"
@@ -56,7 +53,7 @@ func runCanary(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return usageError(err)
 	}
-	sides, err := canarySides(*canarySel, *baselineSel)
+	sides, err := canary.ParseSides(*canarySel, *baselineSel)
 	switch {
 	case err != nil:
 		fmt.Fprintf(stderr, "slokit canary check: %v\n", err)
@@ -77,108 +74,54 @@ func runCanary(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "slokit canary check: %v\n", err)
 		return exitInvalid
 	}
-	verdicts, skipped, err := judgeCanary(ctx, q, services, *only, sides, *window, *confidence)
-	if err != nil {
-		fmt.Fprintf(stderr, "slokit canary check: %v\n", err)
+	var reports []canary.Report
+	for _, svc := range services {
+		if *only != "" && !slices.ContainsFunc(svc.SLOs, func(s *slo.SLO) bool { return s.Name == *only }) && len(services) > 1 {
+			continue
+		}
+		rep, err := canary.Check(ctx, q, svc, canary.Request{SLO: *only, Sides: sides, Window: *window, Confidence: *confidence}, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "slokit canary check: %v\n", err)
+			return exitInvalid
+		}
+		reports = append(reports, rep)
+	}
+	if len(reports) == 0 {
+		fmt.Fprintf(stderr, "slokit canary check: no SLO named %q in the specs\n", *only)
 		return exitInvalid
 	}
-	for _, s := range skipped {
-		fmt.Fprintf(stderr, "slokit canary check: left out: %s\n", s)
-	}
-	return reportVerdicts(verdicts, *format, stdout)
+	return reportVerdicts(reports, *format, stdout, stderr)
 }
 
-// canarySides parses the two sides' label matchers.
-func canarySides(canarySel, baselineSel string) (canary.Sides, error) {
-	var sides canary.Sides
-	for _, s := range []struct {
-		name, text string
-		into       *[]*labels.Matcher
-	}{{"--canary", canarySel, &sides.Canary}, {"--baseline", baselineSel, &sides.Baseline}} {
-		if s.text == "" {
-			return sides, fmt.Errorf("%s: missing: label matchers such as 'rollouts_pod_template_hash=\"6d4f9\"'", s.name)
-		}
-		ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector("{" + s.text + "}")
-		if err != nil {
-			return sides, fmt.Errorf("%s: %q: %v", s.name, s.text, err)
-		}
-		*s.into = ms
-	}
-	return sides, nil
-}
-
-// verdict is one objective's judgement, named.
-type verdict struct {
-	Service   string `json:"service"`
-	SLO       string `json:"slo"`
-	Objective string `json:"objective"`
-	canary.Judgement
-	Canary   canary.Events `json:"canary"`
-	Baseline canary.Events `json:"baseline"`
-}
-
-// judgeCanary judges every objective of the services' SLOs (or of one).
-func judgeCanary(ctx context.Context, q canary.Querier, services []*slo.Service, only string, sides canary.Sides, window time.Duration, confidence float64) (out []verdict, skipped []string, err error) {
-	now := time.Now()
-	for _, svc := range services {
-		for _, s := range svc.SLOs {
-			if only != "" && s.Name != only {
-				continue
-			}
-			// An SLO no canary can be judged by is left out, unless it
-			// is the one asked for.
-			if err := canary.Supports(s); err != nil && only == "" {
-				skipped = append(skipped, err.Error())
-				continue
-			}
-			observed, err := canary.Read(ctx, q, s, sides, window, now)
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, o := range observed {
-				c := canary.Criteria{Budget: o.Objective.Budget(), MaxBurnRate: s.Alerting.UrgentTiers()[0].Factor, Confidence: confidence}
-				j, err := canary.Judge(o.Canary, o.Baseline, c)
-				if err != nil {
-					return nil, nil, err
-				}
-				out = append(out, verdict{Service: svc.Name, SLO: s.Name, Objective: o.Objective.Label(), Judgement: j, Canary: o.Canary, Baseline: o.Baseline})
-			}
-		}
-	}
-	if len(out) == 0 && only != "" {
-		return nil, nil, fmt.Errorf("no SLO named %q", only)
-	}
-	if len(out) == 0 {
-		return nil, nil, fmt.Errorf("no SLO of the specs can judge a canary: %s", strings.Join(skipped, "; "))
-	}
-	return out, skipped, nil
-}
-
-// reportVerdicts prints the verdicts and returns the exit code of the
-// worst: a fail, then an inconclusive one, then a pass.
-func reportVerdicts(verdicts []verdict, format string, stdout io.Writer) int {
+// reportVerdicts prints the reports and returns the exit code of the
+// worst verdict: a fail, then an inconclusive one, then a pass.
+func reportVerdicts(reports []canary.Report, format string, stdout, stderr io.Writer) int {
 	code := exitOK
-	for _, v := range verdicts {
+	for _, r := range reports {
 		switch {
-		case v.Verdict == canary.Fail:
+		case r.Verdict == canary.Fail:
 			code = exitInvalid
-		case v.Verdict == canary.Inconclusive && code == exitOK:
+		case r.Verdict == canary.Inconclusive && code == exitOK:
 			code = exitInconclusive
+		}
+		for _, l := range r.LeftOut {
+			fmt.Fprintf(stderr, "slokit canary check: left out: %s\n", l)
 		}
 	}
 	if format == "json" {
-		overall := map[int]canary.Verdict{exitOK: canary.Pass, exitInvalid: canary.Fail, exitInconclusive: canary.Inconclusive}[code]
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(struct {
-			Verdict    canary.Verdict `json:"verdict"`
-			Objectives []verdict      `json:"objectives"`
-		}{overall, verdicts})
+		if err := enc.Encode(reports); err != nil {
+			fmt.Fprintf(stderr, "slokit canary check: %v\n", err)
+			return exitInvalid
+		}
 		return code
 	}
-	for _, v := range verdicts {
-		fmt.Fprintf(stdout, "%-12s %s/%s %s%%: %s (canary %.0f requests, %.0f bad; baseline %.0f, %.0f)\n",
-			v.Verdict, v.Service, v.SLO, v.Objective, v.Reason, v.Canary.Total, v.Canary.Bad, v.Baseline.Total, v.Baseline.Bad)
+	for _, r := range reports {
+		for _, v := range r.Objectives {
+			fmt.Fprintf(stdout, "%-12s %s/%s %s%%: %s (canary %.0f requests, %.0f bad; baseline %.0f, %.0f)\n",
+				v.Verdict, r.Service, v.SLO, v.Objective, v.Reason, v.Canary.Total, v.Canary.Bad, v.Baseline.Total, v.Baseline.Bad)
+		}
 	}
 	return code
 }

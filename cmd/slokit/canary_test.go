@@ -16,9 +16,9 @@ func TestCanaryCheckUsage(t *testing.T) {
 	}{
 		{[]string{"canary"}, exitUsage, "Usage: slokit canary check"},
 		{[]string{"canary", "--help"}, exitOK, "Usage: slokit canary check"},
-		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "../../specs/order-api.yaml"}, exitUsage, "--canary: missing"},
+		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "../../specs/order-api.yaml"}, exitUsage, "canary: missing"},
 		{[]string{"canary", "check", "--canary", `h="a"`, "--baseline", `h="b"`, "../../specs/order-api.yaml"}, exitUsage, "give --prometheus-url"},
-		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "--canary", `h=="a"`, "--baseline", `h="b"`, "../../specs/order-api.yaml"}, exitUsage, `--canary: "h==\"a\""`},
+		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "--canary", `h=="a"`, "--baseline", `h="b"`, "../../specs/order-api.yaml"}, exitUsage, `canary: "h==\"a\""`},
 		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "--canary", `h="a"`, "--baseline", `h="b"`, "--format", "yaml", "../../specs/order-api.yaml"}, exitUsage, "--format"},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -1,0 +1,81 @@
+package serve_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/serve"
+	"github.com/slokit/slokit/slo"
+)
+
+// GET /api/v1/canary/{service} judges a canary by the service's SLOs on
+// the backend's raw series: a canary at five times the 99.9% objective's
+// budget (25 times the baseline's errors) fails, an equal one passes; what is asked wrongly is refused, naming
+// why.
+func TestCanaryEndpoint(t *testing.T) {
+	svcs, diags := slo.Parse([]byte(spec))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	start := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	app := e.Appender(context.Background())
+	for _, side := range []struct {
+		hash           string
+		perSecond, bad float64
+	}{{"stable", 95, 0.0002}, {"good", 5, 0.0002}, {"bad", 5, 0.005}} {
+		for i := 0; i <= 120; i++ {
+			n := side.perSecond * 15 * float64(i)
+			for code, v := range map[string]float64{"200": n * (1 - side.bad), "500": n * side.bad} {
+				ls := labels.FromStrings(labels.MetricName, "http_requests_total", "job", "order-api", "code", code, "pod_hash", side.hash)
+				if err := app.Add(ls, start.Add(time.Duration(i)*15*time.Second).UnixMilli(), v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if err := app.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	f := serveOn(t, serve.Options{Services: svcs, Querier: engine.ModelQuerier{Engine: e}, Token: token}, start.Add(30*time.Minute))
+	ask := func(params url.Values) (int, map[string]any) {
+		return f.do(t, "GET", "/api/v1/canary/order-api?"+params.Encode(), "", "")
+	}
+	sides := func(hash string) url.Values {
+		return url.Values{"canary": {`pod_hash="` + hash + `"`}, "baseline": {`pod_hash="stable"`}, "slo": {"availability"}}
+	}
+	for hash, want := range map[string]string{"good": "pass", "bad": "fail"} {
+		code, body := ask(sides(hash))
+		if code != 200 || body["verdict"] != want {
+			t.Errorf("canary %s: %d %v, want %s", hash, code, body, want)
+		}
+	}
+	for _, tc := range []struct {
+		params url.Values
+		code   int
+		says   string
+	}{
+		{url.Values{"baseline": {`pod_hash="stable"`}}, 400, "canary: missing"},
+		{func() url.Values { v := sides("good"); v.Set("window", "2d"); return v }(), 400, "window must be"},
+		{func() url.Values { v := sides("good"); v.Set("confidence", "1"); return v }(), 400, "confidence must be"},
+		{func() url.Values { v := sides("good"); v.Set("slo", "nope"); return v }(), 422, `no SLO named "nope"`},
+	} {
+		code, body := ask(tc.params)
+		if msg, _ := body["error"].(string); code != tc.code || !strings.Contains(msg, tc.says) {
+			t.Errorf("%v: %d %v, want %d saying %q", tc.params, code, body, tc.code, tc.says)
+		}
+	}
+	if code, _ := f.do(t, "GET", "/api/v1/canary/payment?"+sides("good").Encode(), "", ""); code != 404 {
+		t.Errorf("a service without a spec: %d", code)
+	}
+}
