@@ -71,7 +71,7 @@ func Check(ctx context.Context, q Querier, svc *slo.Service, r Request, at time.
 			return Report{}, err
 		}
 		for _, o := range observed {
-			c := Criteria{Budget: o.Objective.Budget(), MaxBurnRate: s.Alerting.UrgentTiers()[0].Factor, Confidence: r.Confidence}
+			c := Criteria{Budget: o.Objective.Budget(), MaxBurnRate: MaxBurnRate(s), Confidence: r.Confidence}
 			j, err := Judge(o.Canary, o.Baseline, c)
 			if err != nil {
 				return Report{}, err

@@ -41,6 +41,9 @@ func Read(ctx context.Context, q Querier, s *slo.SLO, sides Sides, window time.D
 	if window <= 0 {
 		return nil, fmt.Errorf("the analysis window must be positive, got %s", window)
 	}
+	if err := Supports(s); err != nil {
+		return nil, err
+	}
 	out := make([]Observed, 0, len(s.Objectives))
 	for _, o := range s.Objectives {
 		total, bad, err := queries(s, o, window)
@@ -99,18 +102,30 @@ func queries(s *slo.SLO, o slo.Objective, window time.Duration) (total, bad quer
 		}
 		return over("count_over_time"), minus(over("count_over_time"), over("sum_over_time")), nil
 	}
-	return nil, nil, Supports(s)
+	return nil, nil, fmt.Errorf("%s/%s: a %s SLI is not judged for canaries", s.Service, s.Name, kindName(sli))
 }
 
 // Supports says why an SLO's canary cannot be judged, or nil: its events
 // must be raw series of the rollout's pods, labelled by side.
 func Supports(s *slo.SLO) error {
 	switch sli := s.SLI; {
-	case sli.Kind == slo.Ratio, sli.Kind == slo.BoolGauge, sli.Kind == slo.Latency && !sli.NativeHistogram:
-		return nil
-	default:
+	case sli.Kind != slo.Ratio && sli.Kind != slo.BoolGauge && (sli.Kind != slo.Latency || sli.NativeHistogram):
 		return fmt.Errorf("%s/%s: a %s SLI is not judged for canaries: ratio, classic-histogram latency and 0/1 gauge SLIs are", s.Service, s.Name, kindName(sli))
+	case len(s.Alerting.Tiers) == 0:
+		return fmt.Errorf("%s/%s has no burn-rate tier (page and ticket disabled): no burn rate to judge a canary against", s.Service, s.Name)
 	}
+	return nil
+}
+
+// MaxBurnRate is the burn rate a canary of the SLO must stay under: the
+// highest factor of its page tiers (of its tiers, without pages). The
+// SLO has tiers (Supports).
+func MaxBurnRate(s *slo.SLO) float64 {
+	highest := 0.0
+	for _, t := range s.Alerting.UrgentTiers() {
+		highest = max(highest, t.Factor)
+	}
+	return highest
 }
 
 func kindName(sli slo.SLI) string {

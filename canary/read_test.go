@@ -92,7 +92,7 @@ func verdicts(t *testing.T, e *engine.Engine) map[string]canary.Judgement {
 			t.Fatal(err)
 		}
 		for _, o := range observed {
-			j, err := canary.Judge(o.Canary, o.Baseline, canary.Criteria{Budget: o.Objective.Budget(), MaxBurnRate: s.Alerting.UrgentTiers()[0].Factor, Confidence: canary.DefaultConfidence})
+			j, err := canary.Judge(o.Canary, o.Baseline, canary.Criteria{Budget: o.Objective.Budget(), MaxBurnRate: canary.MaxBurnRate(s), Confidence: canary.DefaultConfidence})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,5 +156,14 @@ slos:
 	}
 	if _, err := canary.Read(context.Background(), q, services[0].SLOs[0], canary.Sides{}, 0, start); err == nil {
 		t.Error("an empty window was read")
+	}
+	// Nor an SLO without a burn-rate tier: no rate to stay under.
+	services, diags = slo.Parse([]byte(strings.Replace(spec, "objective: 99.95\n", "objective: 99.95\n    alerting: {page: {disabled: true}, ticket: {disabled: true}}\n", 1)))
+	if err := diags.Errors(); err != nil {
+		t.Fatal(err)
+	}
+	report, err := canary.Check(context.Background(), q, services[0], canary.Request{Window: time.Minute, Confidence: 0.99}, start)
+	if err != nil || len(report.LeftOut) != 1 || !strings.Contains(report.LeftOut[0], "availability has no burn-rate tier") {
+		t.Errorf("no tiers: %v %+v", err, report)
 	}
 }

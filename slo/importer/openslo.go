@@ -90,12 +90,14 @@ func (r *Registry) regions(service string, at *yaml.Node) *yaml.Node {
 		return nil
 	}
 	text, ok := doc.Metadata.Annotations[schema.AnnotationPrefix+schema.KeyRegions]
-	var node yaml.Node
-	if !ok || yaml.Unmarshal([]byte(text), &node) != nil || len(node.Content) == 0 {
+	if !ok {
 		return nil
 	}
-	placeAt(node.Content[0], at.Line, at.Column)
-	return node.Content[0]
+	node, err := carriedNode(text, at)
+	if err != nil {
+		return nil
+	}
+	return node
 }
 
 // openSLOServices collects the native SLOs translated from one file's
@@ -209,7 +211,7 @@ func (o *openSLOServices) keep(service string, format Format, slos ...*yaml.Node
 // keepRegions sets a service's regions, carried on its Service object,
 // on its native document.
 func (o *openSLOServices) keepRegions(service string, regions *yaml.Node) {
-	if doc := o.services[service]; doc != nil && regions != nil && mappingValue(doc, schema.KeyRegions) == nil {
+	if doc := o.services[service]; doc != nil && regions != nil && strictyaml.MappingValue(doc, schema.KeyRegions) == nil {
 		set(doc, schema.KeyRegions, regions)
 	}
 }

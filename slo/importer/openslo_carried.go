@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -51,14 +52,11 @@ func readCarried(d *strictyaml.Document, annotations map[string]string, known []
 			d.Fail(path, "unknown slokit annotation: slokit carries %s here", strings.Join(annotationKeys(known), ", "))
 			continue
 		}
-		var doc yaml.Node
-		if err := yaml.Unmarshal([]byte(annotations[k]), &doc); err != nil || len(doc.Content) == 0 {
+		value, err := carriedNode(annotations[k], d.Node(path))
+		if err != nil {
 			d.Fail(path, "must hold the native spec's %s as YAML: %v", key, err)
 			continue
 		}
-		at := d.Node(path)
-		value := doc.Content[0]
-		placeAt(value, at.Line, at.Column)
 		out[key] = value
 	}
 	if len(foreign) > 0 {
@@ -73,6 +71,20 @@ func annotationKeys(keys []string) []string {
 		out[i] = schema.AnnotationPrefix + k
 	}
 	return out
+}
+
+// carriedNode is an annotation's YAML as a node positioned at at, the
+// annotation.
+func carriedNode(text string, at *yaml.Node) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) == 0 {
+		return nil, errors.New("it is empty")
+	}
+	placeAt(doc.Content[0], at.Line, at.Column)
+	return doc.Content[0], nil
 }
 
 // placeAt positions a node parsed from an annotation, and all under it,
@@ -95,8 +107,8 @@ func (c carried) restore(out *yaml.Node) {
 		case schema.KeyService:
 			continue
 		case schema.KeyAlerting:
-			alerting := mappingValue(out, k)
-			if alerting == nil {
+			alerting := strictyaml.MappingValue(out, k)
+			if alerting == nil || c[k].Kind != yaml.MappingNode {
 				replace(out, k, c[k])
 				continue
 			}
@@ -107,16 +119,6 @@ func (c carried) restore(out *yaml.Node) {
 			replace(out, k, c[k])
 		}
 	}
-}
-
-// mappingValue is the value of key in mapping m, or nil.
-func mappingValue(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 // replace sets key: value in mapping m, in place of a value it has.
