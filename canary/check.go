@@ -15,20 +15,26 @@ import (
 
 // Request is a canary check: which service's SLOs judge it (all of them,
 // or one), how its series and the baseline's are told apart, over which
-// window and at which confidence.
+// window and at which confidence, and what kind of change the canary is
+// (normal when empty).
 type Request struct {
 	SLO        string
 	Sides      Sides
 	Window     time.Duration
 	Confidence float64
+	Change     slo.Change
 }
 
 // Report is a check's answer: the overall verdict (the worst objective's:
 // a fail, then an inconclusive one), each objective's, and the SLOs left
 // out because no canary can be judged by them.
 type Report struct {
-	Service    string      `json:"service"`
-	Verdict    Verdict     `json:"verdict"`
+	Service string  `json:"service"`
+	Verdict Verdict `json:"verdict"`
+	// Change is the kind of change judged; Note says how it changed the
+	// verdict, if it did.
+	Change     slo.Change  `json:"change"`
+	Note       string      `json:"note,omitempty"`
 	Window     string      `json:"window"`
 	Confidence float64     `json:"confidence"`
 	Objectives []Objective `json:"objectives"`
@@ -55,7 +61,10 @@ func Check(ctx context.Context, q Querier, svc *slo.Service, r Request, at time.
 	if r.Window <= 0 || r.Window > MaxWindow {
 		return Report{}, fmt.Errorf("the analysis window must be above 0 and at most %s, got %s", MaxWindow, r.Window)
 	}
-	rep := Report{Service: svc.Name, Verdict: Pass, Window: model.Duration(r.Window).String(), Confidence: r.Confidence, Objectives: []Objective{}, LeftOut: []string{}}
+	if r.Change == "" {
+		r.Change = slo.NormalChange
+	}
+	rep := Report{Service: svc.Name, Verdict: Pass, Change: r.Change, Window: model.Duration(r.Window).String(), Confidence: r.Confidence, Objectives: []Objective{}, LeftOut: []string{}}
 	for _, s := range svc.SLOs {
 		if r.SLO != "" && s.Name != r.SLO {
 			continue
@@ -71,7 +80,7 @@ func Check(ctx context.Context, q Querier, svc *slo.Service, r Request, at time.
 			return Report{}, err
 		}
 		for _, o := range observed {
-			c := Criteria{Budget: o.Objective.Budget(), MaxBurnRate: MaxBurnRate(s), Confidence: r.Confidence}
+			c := Criteria{Budget: o.Objective.Budget(), MaxBurnRate: MaxBurnRate(s), Confidence: r.Confidence, Hotfix: r.Change == slo.HotfixChange}
 			j, err := Judge(o.Canary, o.Baseline, c)
 			if err != nil {
 				return Report{}, err
@@ -86,6 +95,12 @@ func Check(ctx context.Context, q Querier, svc *slo.Service, r Request, at time.
 		}
 	}
 	switch {
+	case len(rep.Objectives) > 0 && r.Change == slo.RollbackChange && rep.Verdict != Pass:
+		// The gate always lets a rollback through: holding one back on
+		// its canary would keep the change it undoes.
+		rep.Note = fmt.Sprintf("a rollback passes whatever its canary shows (the objectives say %s): it undoes a change, and the gate always lets it through", rep.Verdict)
+		rep.Verdict = Pass
+		return rep, nil
 	case len(rep.Objectives) > 0:
 		return rep, nil
 	case r.SLO != "":

@@ -27,6 +27,9 @@
 //     confidence, below the page tier's burn rate (MaxBurnRate), and it
 //     did not fail. Anything between is inconclusive: more requests
 //     would tell.
+//  5. A hotfix (Criteria.Hotfix) is meant to mend an incident: when the
+//     baseline burns past the page tier, a hotfix canary significantly
+//     better than it (the difference's upper end below 0) passes.
 package canary
 
 import (
@@ -69,6 +72,11 @@ type Criteria struct {
 	MaxBurnRate float64
 	// Confidence is the one-sided confidence of every bound (0.99).
 	Confidence float64
+	// Hotfix says the canary is a fix for what burns the budget: when
+	// the baseline burns past the page tier too, a canary significantly
+	// better than it passes, where any other change is inconclusive
+	// until the incident is over.
+	Hotfix bool
 }
 
 // DefaultConfidence is the judge's confidence unless a request sets one:
@@ -94,6 +102,8 @@ type Judgement struct {
 	// DifferenceLower is the lower end of the interval of the canary's
 	// error ratio minus the baseline's: above 0, significantly worse.
 	DifferenceLower float64 `json:"differenceLower"`
+	// DifferenceUpper is its upper end: below 0, significantly better.
+	DifferenceUpper float64 `json:"differenceUpper"`
 	// RequestsNeeded is how many canary requests a verdict needs.
 	RequestsNeeded float64 `json:"requestsNeeded"`
 }
@@ -122,13 +132,18 @@ func Judge(canary, baseline Events, c Criteria) (Judgement, error) {
 		return j, nil
 	}
 	j.CanaryLower, j.CanaryUpper = wilson(canary, z)
-	_, bu := wilson(baseline, z)
+	bl, bu := wilson(baseline, z)
 	// Newcombe's method 10: the difference's lower end from the canary's
-	// lower bound and the baseline's upper one.
-	j.DifferenceLower = (j.CanaryRatio - j.BaselineRatio) - math.Hypot(j.CanaryRatio-j.CanaryLower, bu-j.BaselineRatio)
+	// lower bound and the baseline's upper one, its upper end from the
+	// canary's upper bound and the baseline's lower one.
+	d := j.CanaryRatio - j.BaselineRatio
+	j.DifferenceLower = d - math.Hypot(j.CanaryRatio-j.CanaryLower, bu-j.BaselineRatio)
+	j.DifferenceUpper = d + math.Hypot(j.CanaryUpper-j.CanaryRatio, j.BaselineRatio-bl)
 	if baseline.Total == 0 {
-		// Without a baseline, nothing is worse than it.
-		j.DifferenceLower = math.Inf(-1)
+		// Without a baseline, nothing is worse or better than it: the
+		// widest interval a difference of two ratios has (finite, for
+		// JSON).
+		j.DifferenceLower, j.DifferenceUpper = -1, 1
 	}
 	worse := j.DifferenceLower > 0
 	switch {
@@ -138,6 +153,9 @@ func Judge(canary, baseline Events, c Criteria) (Judgement, error) {
 		if j.CanaryLower > maxRatio {
 			j.Reason += fmt.Sprintf(", faster than the page tier's %sx", rate(c.MaxBurnRate))
 		}
+	case j.CanaryLower > maxRatio && c.Hotfix && j.DifferenceUpper < 0:
+		j.Verdict = Pass
+		j.Reason = fmt.Sprintf("the hotfix canary's error ratio %s is significantly below the burning baseline's %s (%sx): it mends the incident", percent(j.CanaryRatio), percent(j.BaselineRatio), rate(j.BaselineBurnRate))
 	case j.CanaryLower > maxRatio:
 		j.Verdict = Inconclusive
 		j.Reason = fmt.Sprintf("the canary burns at %sx, over the page tier's %sx, but the baseline burns alike (%sx): an incident, not the canary's doing", rate(j.CanaryBurnRate), rate(c.MaxBurnRate), rate(j.BaselineBurnRate))

@@ -55,6 +55,36 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
+// A hotfix is judged by whether it mends the incident: while the
+// baseline burns 4% of requests, a hotfix canary at 2% passes (any other
+// change is inconclusive until the incident is over), one as bad as the
+// baseline stays inconclusive, and one worse fails.
+func TestAHotfixPassesWhenItMendsTheIncident(t *testing.T) {
+	hotfix := order
+	hotfix.Hotfix = true
+	mends, burning := Events{Total: 20000, Bad: 400}, Events{Total: 380000, Bad: 15200}
+	for _, tc := range []struct {
+		name   string
+		canary Events
+		c      Criteria
+		want   Verdict
+		reason string
+	}{
+		{"a hotfix that halves the errors", mends, hotfix, Pass, "it mends the incident"},
+		{"a normal change meanwhile", mends, order, Inconclusive, "an incident, not the canary's doing"},
+		{"a hotfix as bad as the baseline", Events{Total: 20000, Bad: 800}, hotfix, Inconclusive, "an incident"},
+		{"a hotfix that makes it worse", Events{Total: 20000, Bad: 1600}, hotfix, Fail, "significantly above the baseline's"},
+	} {
+		j := judge(t, tc.canary, burning, tc.c)
+		if j.Verdict != tc.want || !strings.Contains(j.Reason, tc.reason) {
+			t.Errorf("%s: %s, want %s saying %q (%+v)", tc.name, j.Verdict, tc.want, tc.reason, j)
+		}
+		if !(j.DifferenceLower <= j.CanaryRatio-j.BaselineRatio && j.CanaryRatio-j.BaselineRatio <= j.DifferenceUpper) {
+			t.Errorf("%s: the difference %v is outside its interval [%v, %v]", tc.name, j.CanaryRatio-j.BaselineRatio, j.DifferenceLower, j.DifferenceUpper)
+		}
+	}
+}
+
 // The judge holds its stated confidence: over binomial draws of a 5%
 // canary at 100 requests a second, an equal canary is failed in under 1%
 // of analyses, and a canary with 10x the errors in most of those of 30

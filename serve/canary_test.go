@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,13 +32,13 @@ func TestCanaryEndpoint(t *testing.T) {
 	start := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	app := e.Appender(context.Background())
 	for _, side := range []struct {
-		hash           string
+		hash, pod      string
 		perSecond, bad float64
-	}{{"stable", 95, 0.0002}, {"good", 5, 0.0002}, {"bad", 5, 0.005}} {
+	}{{"stable", "order-api-primary-5c8d9-x1x2z", 95, 0.0002}, {"good", "web-6d4f1-a1b2c", 5, 0.0002}, {"bad", "order-api-7b9e4-q8w2e", 5, 0.005}} {
 		for i := 0; i <= 120; i++ {
 			n := side.perSecond * 15 * float64(i)
 			for code, v := range map[string]float64{"200": n * (1 - side.bad), "500": n * side.bad} {
-				ls := labels.FromStrings(labels.MetricName, "http_requests_total", "job", "order-api", "code", code, "pod_hash", side.hash)
+				ls := labels.FromStrings(labels.MetricName, "http_requests_total", "job", "order-api", "code", code, "pod_hash", side.hash, "namespace", "shop", "pod", side.pod)
 				if err := app.Add(ls, start.Add(time.Duration(i)*15*time.Second).UnixMilli(), v); err != nil {
 					t.Fatal(err)
 				}
@@ -77,5 +78,36 @@ func TestCanaryEndpoint(t *testing.T) {
 	}
 	if code, _ := f.do(t, "GET", "/api/v1/canary/payment?"+sides("good").Encode(), "", ""); code != 404 {
 		t.Errorf("a service without a spec: %d", code)
+	}
+	if code, body := ask(func() url.Values { v := sides("bad"); v.Set("change", "rollback"); return v }()); code != 200 || body["verdict"] != "pass" || !strings.Contains(fmt.Sprint(body["note"]), "the objectives say fail") {
+		t.Errorf("a rollback's canary: %d %v, want a pass noting the fail", code, body)
+	}
+	testCanaryFlagger(t, f)
+}
+
+// POST /api/v1/canary/{service} answers Flagger's rollout webhook by its
+// status: 200 on pass, 403 on fail, 409 when inconclusive; without
+// matchers in its metadata, the sides are Flagger's pods by the
+// payload's name and namespace.
+func testCanaryFlagger(t *testing.T, f *testServer) {
+	for _, tc := range []struct {
+		name     string
+		metadata string
+		code     int
+		verdict  string
+	}{
+		{"Flagger's own pods, the canary failing", `{}`, 403, "fail"},
+		{"matchers in the metadata", `{"canary": "pod_hash=\"good\"", "baseline": "pod_hash=\"stable\"", "slo": "availability"}`, 200, "pass"},
+		{"a minute of a 5% canary", `{"window": "1m", "slo": "availability"}`, 409, "inconclusive"},
+		{"a bad change class", `{"change": "yolo"}`, 400, ""},
+	} {
+		body := `{"name": "order-api", "namespace": "shop", "phase": "Progressing", "checksum": "abc", "metadata": ` + tc.metadata + `}`
+		code, got := f.do(t, "POST", "/api/v1/canary/order-api", "", body)
+		if code != tc.code || (tc.verdict != "" && got["verdict"] != tc.verdict) {
+			t.Errorf("%s: %d %v, want %d %s", tc.name, code, got, tc.code, tc.verdict)
+		}
+	}
+	if code, got := f.do(t, "POST", "/api/v1/canary/order-api", "", `{"name": "a b", "namespace": "shop"}`); code != 400 || !strings.Contains(fmt.Sprint(got["error"]), "name and namespace pick the pods") {
+		t.Errorf("a payload naming no pods: %d %v", code, got)
 	}
 }

@@ -326,6 +326,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/gate/{service}", s.gateGet},
 		{"POST", "/api/v1/gate/{service}/check", s.gateFlagger},
 		{"GET", "/api/v1/canary/{service}", s.canaryCheck},
+		{"POST", "/api/v1/canary/{service}", s.canaryFlagger},
 		{"GET", "/api/v1/overrides", s.authorized(s.listOverrides)},
 		{"POST", "/api/v1/overrides", s.authorized(s.createOverride)},
 		{"PATCH", "/api/v1/overrides/{id}", s.authorized(s.changeOverride)},

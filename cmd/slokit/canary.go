@@ -13,7 +13,8 @@ import (
 )
 
 const canarySynopsis = `canary check --prometheus-url URL --canary SELECTOR --baseline SELECTOR
-       [--window 10m] [--confidence 0.99] [--slo NAME] [--format text|json] PATH...
+       [--window 10m] [--confidence 0.99] [--slo NAME] [--change normal]
+       [--format text|json] PATH...
 
 Judges a canary by the service's SLOs: for each objective it reads the
 canary's and the baseline's events over the window from the SLI's raw
@@ -25,7 +26,9 @@ it is significantly worse than the baseline (Newcombe's score interval at
 the confidence) and burns its budget faster than the even pace, and
 passes when its error ratio is, at that confidence, under the page
 tier's burn rate. A canary burning with its baseline is an incident:
-inconclusive. Exit code: 0 pass, 1 fail (or an error), 3 inconclusive.`
+inconclusive, unless the change is a hotfix significantly better than
+that baseline, which passes. A rollback always passes (the gate always
+lets it through), its objectives' verdicts noted. Exit code: 0 pass, 1 fail (or an error), 3 inconclusive.`
 
 // exitInconclusive is canary check's exit code for "not yet": neither
 // pass nor fail, for a pipeline to wait and ask again; gate check's
@@ -47,6 +50,7 @@ func runCanary(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	window := fs.Duration("window", 10*time.Minute, "the analysis window, up to now")
 	confidence := fs.Float64("confidence", canary.DefaultConfidence, "one-sided confidence of every bound, at least 0.5 and below 1")
 	only := fs.String("slo", "", "judge only this SLO of the service")
+	change := fs.String("change", "normal", "the kind of change: normal, rollback, hotfix or security")
 	format := fs.String("format", "text", "text or json")
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args[1:])
@@ -60,6 +64,9 @@ func runCanary(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	case *backend.url == "" || len(paths) == 0:
 		fmt.Fprintln(stderr, "slokit canary check: give --prometheus-url and the service's spec")
+		return exitUsage
+	case !slices.Contains(slo.Changes(), slo.Change(*change)):
+		fmt.Fprintf(stderr, "slokit canary check: --change: %q is not normal, rollback, hotfix or security\n", *change)
 		return exitUsage
 	case *format != "text" && *format != "json":
 		fmt.Fprintf(stderr, "slokit canary check: --format: %q is not text or json\n", *format)
@@ -79,7 +86,7 @@ func runCanary(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if *only != "" && !slices.ContainsFunc(svc.SLOs, func(s *slo.SLO) bool { return s.Name == *only }) && len(services) > 1 {
 			continue
 		}
-		rep, err := canary.Check(ctx, q, svc, canary.Request{SLO: *only, Sides: sides, Window: *window, Confidence: *confidence}, time.Now())
+		rep, err := canary.Check(ctx, q, svc, canary.Request{SLO: *only, Sides: sides, Window: *window, Confidence: *confidence, Change: slo.Change(*change)}, time.Now())
 		if err != nil {
 			fmt.Fprintf(stderr, "slokit canary check: %v\n", err)
 			return exitInvalid
@@ -118,6 +125,9 @@ func reportVerdicts(reports []canary.Report, format string, stdout, stderr io.Wr
 		return code
 	}
 	for _, r := range reports {
+		if r.Note != "" {
+			fmt.Fprintf(stdout, "%-12s %s: %s\n", r.Verdict, r.Service, r.Note)
+		}
 		for _, v := range r.Objectives {
 			fmt.Fprintf(stdout, "%-12s %s/%s %s%%: %s (canary %.0f requests, %.0f bad; baseline %.0f, %.0f)\n",
 				v.Verdict, r.Service, v.SLO, v.Objective, v.Reason, v.Canary.Total, v.Canary.Bad, v.Baseline.Total, v.Baseline.Bad)

@@ -20,6 +20,7 @@ func TestCanaryCheckUsage(t *testing.T) {
 		{[]string{"canary", "check", "--canary", `h="a"`, "--baseline", `h="b"`, "../../specs/order-api.yaml"}, exitUsage, "give --prometheus-url"},
 		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "--canary", `h=="a"`, "--baseline", `h="b"`, "../../specs/order-api.yaml"}, exitUsage, `canary: "h==\"a\""`},
 		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "--canary", `h="a"`, "--baseline", `h="b"`, "--format", "yaml", "../../specs/order-api.yaml"}, exitUsage, "--format"},
+		{[]string{"canary", "check", "--prometheus-url", "http://127.0.0.1:1", "--canary", `h="a"`, "--baseline", `h="b"`, "--change", "yolo", "../../specs/order-api.yaml"}, exitUsage, `--change: "yolo"`},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), tc.args, &stdout, &stderr)
