@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/slokit/slokit/canary"
+	"github.com/slokit/slokit/canary/canarytest"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/slo"
 )
@@ -34,44 +35,16 @@ slos:
 
 var start = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 
-// side is one side of a rollout's traffic: requests a second, the share
-// of them failing and the share slower than 500ms.
-type side struct {
-	hash                 string
-	perSecond, bad, slow float64
+// side is one side of a 95/5 split from the start: its pod template
+// hash, requests a second, the share failing and the share slower than
+// 500ms.
+func side(hash string, perSecond, bad, slow float64) canarytest.Side {
+	return canarytest.Side{Labels: []string{"rollouts_pod_template_hash", hash}, PerSecond: perSecond, Bad: bad, Slow: slow}
 }
 
-// serve writes 30 minutes of a 95/5 split, scraped every 15 s, into an
-// engine: a counter of requests by code and a histogram with a 500ms
-// bucket, each labelled with its side's rollouts-pod-template-hash.
-func serve(t *testing.T, sides ...side) *engine.Engine {
-	t.Helper()
-	e, err := engine.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	app := e.Appender(context.Background())
-	for _, s := range sides {
-		for i := 0; i <= 120; i++ {
-			ts := start.Add(time.Duration(i) * 15 * time.Second).UnixMilli()
-			n := s.perSecond * 15 * float64(i)
-			add := func(v float64, kv ...string) {
-				ls := labels.FromStrings(append([]string{"job", "order-api", "rollouts_pod_template_hash", s.hash}, kv...)...)
-				if err := app.Add(ls, ts, v); err != nil {
-					t.Fatal(err)
-				}
-			}
-			add(n*(1-s.bad), labels.MetricName, "http_requests_total", "code", "200")
-			add(n*s.bad, labels.MetricName, "http_requests_total", "code", "503")
-			add(n*(1-s.slow), labels.MetricName, "http_request_duration_seconds_bucket", "le", "0.5")
-			add(n, labels.MetricName, "http_request_duration_seconds_bucket", "le", "+Inf")
-		}
-	}
-	if err := app.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	return e
+// serve writes 30 minutes of the sides' traffic into an engine.
+func serve(t *testing.T, sides ...canarytest.Side) *engine.Engine {
+	return canarytest.Engine(t, start, 30*time.Minute, sides...)
 }
 
 // verdicts reads the last ten minutes of both sides and judges each SLO.
@@ -106,16 +79,16 @@ func verdicts(t *testing.T, e *engine.Engine) map[string]canary.Judgement {
 // and the baseline's events are read from the raw series by the rollout's
 // label, and judged.
 func TestVerdictsFromTheRawSeries(t *testing.T) {
-	stable := side{hash: "stable", perSecond: 95, bad: 0.0002, slow: 0.002}
+	stable := side("stable", 95, 0.0002, 0.002)
 	for _, tc := range []struct {
 		name   string
-		canary side
+		canary canarytest.Side
 		want   string
 	}{
-		{"equal", side{"canary", 5, 0.0002, 0.002}, "availability=pass latency=pass"},
-		{"10x the errors", side{"canary", 5, 0.002, 0.002}, "availability=fail latency=pass"},
-		{"slower", side{"canary", 5, 0.0002, 0.05}, "availability=pass latency=fail"},
-		{"a trickle", side{"canary", 0.005, 0.2, 0.002}, "availability=inconclusive latency=inconclusive"},
+		{"equal", side("canary", 5, 0.0002, 0.002), "availability=pass latency=pass"},
+		{"10x the errors", side("canary", 5, 0.002, 0.002), "availability=fail latency=pass"},
+		{"slower", side("canary", 5, 0.0002, 0.05), "availability=pass latency=fail"},
+		{"a trickle", side("canary", 0.005, 0.2, 0.002), "availability=inconclusive latency=inconclusive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := verdicts(t, serve(t, stable, tc.canary))
@@ -126,7 +99,7 @@ func TestVerdictsFromTheRawSeries(t *testing.T) {
 		})
 	}
 	// An incident on both sides is not the canary's doing.
-	got := verdicts(t, serve(t, side{"stable", 95, 0.02, 0.002}, side{"canary", 5, 0.02, 0.002}))
+	got := verdicts(t, serve(t, side("stable", 95, 0.02, 0.002), side("canary", 5, 0.02, 0.002)))
 	if j := got["availability"]; j.Verdict == canary.Fail || !strings.Contains(j.Reason, "incident") {
 		t.Errorf("the baseline burning: %+v", j)
 	}

@@ -19,6 +19,12 @@ type ObjectMeta struct {
 	Annotations map[string]string
 }
 
+// KubernetesName turns a service name into a valid object name: lower case,
+// with _ replaced by -, prefixed so slokit's objects sort together.
+func KubernetesName(service string) string {
+	return "slokit-" + strings.ReplaceAll(strings.ToLower(service), "_", "-")
+}
+
 // Labels slokit sets on every object it writes, which the user's labels
 // may not replace: they tell slokit's objects apart.
 const (

@@ -1,15 +1,13 @@
 package serve_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/prometheus/model/labels"
-
+	"github.com/slokit/slokit/canary/canarytest"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
@@ -24,30 +22,12 @@ func TestCanaryEndpoint(t *testing.T) {
 	if err := diags.Errors(); err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
 	start := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
-	app := e.Appender(context.Background())
-	for _, side := range []struct {
-		hash, pod      string
-		perSecond, bad float64
-	}{{"stable", "order-api-primary-5c8d9-x1x2z", 95, 0.0002}, {"good", "web-6d4f1-a1b2c", 5, 0.0002}, {"bad", "order-api-7b9e4-q8w2e", 5, 0.005}} {
-		for i := 0; i <= 120; i++ {
-			n := side.perSecond * 15 * float64(i)
-			for code, v := range map[string]float64{"200": n * (1 - side.bad), "500": n * side.bad} {
-				ls := labels.FromStrings(labels.MetricName, "http_requests_total", "job", "order-api", "code", code, "pod_hash", side.hash, "namespace", "shop", "pod", side.pod)
-				if err := app.Add(ls, start.Add(time.Duration(i)*15*time.Second).UnixMilli(), v); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+	side := func(hash, pod string, perSecond, bad float64) canarytest.Side {
+		return canarytest.Side{Labels: []string{"pod_hash", hash, "namespace", "shop", "pod", pod}, PerSecond: perSecond, Bad: bad}
 	}
-	if err := app.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	e := canarytest.Engine(t, start, 30*time.Minute, side("stable", "order-api-primary-5c8d9-x1x2z", 95, 0.0002),
+		side("good", "web-6d4f1-a1b2c", 5, 0.0002), side("bad", "order-api-7b9e4-q8w2e", 5, 0.005))
 	f := serveOn(t, serve.Options{Services: svcs, Querier: engine.ModelQuerier{Engine: e}, Token: token}, start.Add(30*time.Minute))
 	ask := func(params url.Values) (int, map[string]any) {
 		return f.do(t, "GET", "/api/v1/canary/order-api?"+params.Encode(), "", "")

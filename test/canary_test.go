@@ -12,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/prometheus/model/labels"
-
 	"github.com/slokit/slokit/budget"
-	"github.com/slokit/slokit/engine"
+	"github.com/slokit/slokit/canary/canarytest"
 )
 
 // slokit canary check against a real Prometheus: thirty minutes of a
@@ -31,30 +29,10 @@ func TestCanaryCheckOnPrometheus(t *testing.T) {
 	requireTool(t, "prometheus", "prometheus")
 	t.Parallel()
 	end := time.Now().UTC().Truncate(time.Minute)
-	e, err := engine.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	side := func(hash string, bad float64, perSecond float64) canarytest.Side {
+		return canarytest.Side{Labels: []string{"handler", "/orders", "rollouts_pod_template_hash", hash}, PerSecond: perSecond, Bad: bad}
 	}
-	defer e.Close()
-	app := e.Appender(context.Background())
-	for _, side := range []struct {
-		hash           string
-		perSecond, bad float64
-	}{{"stable", 95, 0.0002}, {"good", 5, 0.0002}, {"bad", 5, 0.002}} {
-		for i := 0; i <= 120; i++ {
-			ts := end.Add(time.Duration(i-120) * 15 * time.Second).UnixMilli()
-			n := side.perSecond * 15 * float64(i)
-			for code, v := range map[string]float64{"200": n * (1 - side.bad), "503": n * side.bad} {
-				ls := labels.FromStrings(labels.MetricName, "http_requests_total", "job", "order-api", "handler", "/orders", "code", code, "rollouts_pod_template_hash", side.hash)
-				if err := app.Add(ls, ts, v); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
-	if err := app.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	e := canarytest.Engine(t, end.Add(-30*time.Minute), 30*time.Minute, side("stable", 0.0002, 95), side("good", 0.0002, 5), side("bad", 0.002, 5))
 	dir := t.TempDir()
 	om := filepath.Join(dir, "raw.om")
 	writeSamples(t, e, om, 31*time.Minute, end, nil, false)

@@ -29,15 +29,26 @@ func generateDatadog(paths []string, f datadog.Format, out string, reading specR
 		fmt.Fprintf(stderr, "slokit generate: --format %s: %v\n", f, strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		return exitInvalid
 	}
+	return writeOutput(out, buf.Bytes(), fmt.Sprintf("Datadog SLOs and monitors (%s)", f), summary(services), stdout, stderr)
+}
+
+// writeOutput writes generated content to standard output (out "-") or
+// replaces the file out atomically, if slokit generated it or it does not
+// exist, saying what it wrote (and details, if any); it returns the exit
+// code.
+func writeOutput(out string, content []byte, what, details string, stdout, stderr io.Writer) int {
 	if out == "-" {
-		_, err := stdout.Write(buf.Bytes())
+		_, err := stdout.Write(content)
 		return exitCodeOf(err, stderr)
 	}
-	if err := writeOwnFile(out, buf.Bytes(), generatedHead(out)); err != nil {
+	if err := writeOwnFile(out, content, generatedHead(out)); err != nil {
 		fmt.Fprintf(stderr, "slokit generate: %v\n", err)
 		return exitInvalid
 	}
-	fmt.Fprintf(stderr, "wrote Datadog SLOs and monitors (%s) to %s: %s\n", f, out, summary(services))
+	if details != "" {
+		details = ": " + details
+	}
+	fmt.Fprintf(stderr, "wrote %s to %s%s\n", what, out, details)
 	return exitOK
 }
 

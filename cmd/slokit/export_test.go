@@ -90,3 +90,33 @@ func TestGenerateDatadog(t *testing.T) {
 		t.Errorf("--strict with Datadog SLIs only: exit %d", code)
 	}
 }
+
+// generate --format argo-rollouts and flagger write one YAML file (or
+// standard output) with the SLOs' canary analysis, naming the SLOs left
+// out; their options are refused with the other formats, and the other
+// formats' options with them.
+func TestGenerateCanaryAnalysis(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "analysis.yaml")
+	_, errs := runOK(t, "generate", "--format", "argo-rollouts", "--slokit-url", "http://slokit.slokit:8080", "-o", out, "../../specs/order-api.yaml")
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), "url: http://slokit.slokit:8080/api/v1/canary/order-api?slo=order-placement-availability&") || !strings.Contains(errs, "left out: order-api/order-placement-p99") {
+		t.Errorf("%v\n%s\n%s", err, errs, data)
+	}
+	if stdout, _ := runOK(t, "generate", "--format", "flagger", "--service-port", "8080", "../../specs/order-api.yaml"); !strings.Contains(stdout, "kind: Canary") || !strings.Contains(stdout, "port: 8080") {
+		t.Errorf("flagger: %s", stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--format", "flagger", "-o", "x.json"}, "give -o FILE.yaml"},
+		{[]string{"--format", "argo-rollouts", "--slokit-url", "slokit:8080"}, "give scheme and host"},
+		{[]string{"--format", "argo-rollouts", "--check", "-o", "dir"}, "takes no --check"},
+		{[]string{"--slokit-url", "http://x:1"}, "are for --format argo-rollouts and flagger"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), append(append([]string{"generate"}, tc.args...), "../../specs/order-api.yaml"), &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.says) {
+			t.Errorf("%v: exit %d, %s", tc.args, code, stderr.String())
+		}
+	}
+}

@@ -16,9 +16,9 @@ import (
 
 	"github.com/slokit/slokit/diag"
 	"github.com/slokit/slokit/generators/alertmanager"
-	"github.com/slokit/slokit/generators/datadog"
 	"github.com/slokit/slokit/generators/grafana"
 	"github.com/slokit/slokit/generators/promrules"
+	"github.com/slokit/slokit/generators/rollouts"
 	"github.com/slokit/slokit/internal/bounds"
 	"github.com/slokit/slokit/internal/inputfile"
 	"github.com/slokit/slokit/slo"
@@ -267,6 +267,8 @@ const generateSynopsis = `generate [--format prometheus|prometheus-operator|vict
        [--namespace NS] [--label k=v]... [--annotation k=v]... [--dashboards DIR] [--check] [--strict] PATH...
        generate --format alertmanager [-o FILE.yaml|-] [--strict] PATH...
        generate --format datadog|datadog-terraform [-o FILE.json|FILE.tf|-] [--strict] PATH...
+       generate --format argo-rollouts|flagger [-o FILE.yaml|-] [--slokit-url URL]
+                [--service-port 80] [--namespace NS] [--label k=v]... [--annotation k=v]... PATH...
 
 Compiles specs into multi-window, multi-burn-rate recording and alerting
 rules: one file per service into a folder (files generated earlier from
@@ -293,11 +295,22 @@ given; --format datadog-terraform writes them as the Datadog provider's
 datadog_service_level_objective and datadog_monitor resources. It reads
 Datadog SLIs (sli.datadog), and ratio SLIs whose selectors have exact
 Datadog tag filters; it names every other SLO and writes nothing. The
-other formats leave Datadog SLIs out, with a warning.`
+other formats leave Datadog SLIs out, with a warning.
+
+--format argo-rollouts writes an Argo Rollouts AnalysisTemplate per
+service (slokit-SERVICE-canary) with a web-provider metric per SLO that
+can judge a canary, asking slokit serve at --slokit-url for the canary's
+verdict every minute over the last 10 minutes: pass succeeds, fail aborts
+the rollout, inconclusive goes on measuring (3 passes in a row succeed;
+20 measurements without them pause the rollout). The Rollout gives the
+canary-hash and stable-hash arguments (podTemplateHashValue Latest and
+Stable). --format flagger writes a Flagger Canary per service, for a
+Deployment of the service's name behind --service-port: the gate as a
+confirm-rollout webhook, then a rollout webhook per SLO.`
 
 func runGenerate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("generate", generateSynopsis, stderr)
-	format := fs.String("format", string(promrules.FormatPrometheus), "output format: "+promrules.FormatList()+", "+alertmanagerFormat+" for routing, or datadog, datadog-terraform for Datadog SLOs and monitors")
+	format := fs.String("format", string(promrules.FormatPrometheus), "output format: "+promrules.FormatList()+", "+alertmanagerFormat+" for routing, datadog, datadog-terraform for Datadog SLOs and monitors, or argo-rollouts, flagger for canary analysis")
 	out := fs.String("o", "-", "folder to write one file per service into, a .yaml file to write every service into, or - for standard output")
 	dashboards := fs.String("dashboards", "", "also write Grafana dashboard JSON into this folder (see slokit dashboards)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
@@ -305,6 +318,8 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 	tier := fs.String("tier", "", "with a Prometheus per region: edge (what each region evaluates over its raw series) or global (what one evaluator runs over the regions' recorded series); default: every rule, for one Prometheus")
 	region := fs.String("region", "", "with --tier edge: label what the edge records with this region's name (default: the region label comes from the Prometheus' external labels)")
 	objects := addObjectFlags(fs)
+	slokitURL := fs.String("slokit-url", rollouts.DefaultURL, "with --format argo-rollouts or flagger: slokit serve's address as the cluster reaches it")
+	servicePort := fs.Int("service-port", 80, "with --format flagger: the port of the service the Canary routes")
 	maxBytes := maxFileBytesFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -319,16 +334,9 @@ func runGenerate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slokit generate: --check compares a folder: give -o DIR")
 		return exitUsage
 	}
-	if dd := datadog.Format(*format); *format == alertmanagerFormat || slices.Contains(datadog.Formats(), dd) {
-		// Neither routing nor Datadog objects are rules in a folder.
-		if *check || *dashboards != "" || !objects.meta().Empty() || *tier != "" || *region != "" {
-			fmt.Fprintf(stderr, "slokit generate: --format %s takes no --check, --dashboards, --namespace, --label, --annotation, --tier or --region\n", *format)
-			return exitUsage
-		}
-		if *format == alertmanagerFormat {
-			return generateAlertmanager(paths, *out, specReading{strict: *strict, maxFileBytes: *maxBytes}, stdout, stderr)
-		}
-		return generateDatadog(paths, dd, *out, specReading{strict: *strict, maxFileBytes: *maxBytes, datadog: true}, stdout, stderr)
+	if code, other := generateOther(*format, paths, *out, generateFlags{check: *check, dashboards: *dashboards, tier: *tier, region: *region,
+		slokitURL: *slokitURL, servicePort: *servicePort, objects: objects.meta()}, specReading{strict: *strict, maxFileBytes: *maxBytes}, stdout, stderr); other {
+		return code
 	}
 	output, ok := rulesOutput(*format, objects, promrules.Tier(*tier), *region, stderr)
 	if !ok {

@@ -259,7 +259,7 @@ func writeObjectHeader(w *bufio.Writer, o Output, svc *slo.Service, part int) in
 	if o.Format == FormatVictoriaMetrics {
 		apiVersion, kind = "operator.victoriametrics.com/v1beta1", "VMRule"
 	}
-	name := KubernetesName(svc.Name)
+	name := generators.KubernetesName(svc.Name)
 	if part > 1 {
 		name += "-" + strconv.Itoa(part)
 	}
@@ -273,12 +273,6 @@ func writeObjectHeader(w *bufio.Writer, o Output, svc *slo.Service, part int) in
 	b.WriteString("spec:\n  groups:\n")
 	w.Write(b.Bytes())
 	return b.Len()
-}
-
-// KubernetesName turns a service name into a valid object name: lower case,
-// with _ replaced by -, prefixed so slokit's objects sort together.
-func KubernetesName(service string) string {
-	return "slokit-" + strings.ReplaceAll(strings.ToLower(service), "_", "-")
 }
 
 // FileName is the name of the file a service's rules are written to when
