@@ -132,5 +132,17 @@ func ParseSides(canary, baseline string) (Sides, error) {
 	return sides, nil
 }
 
+// Strings are the sides' matchers as PromQL writes them inside braces.
+func (s Sides) Strings() (canary, baseline string) {
+	text := func(ms []*labels.Matcher) string {
+		parts := make([]string, len(ms))
+		for i, m := range ms {
+			parts[i] = m.String()
+		}
+		return strings.Join(parts, ",")
+	}
+	return text(s.Canary), text(s.Baseline)
+}
+
 // maxMatchers bounds a side's matchers' text.
 const maxMatchers = 1000

@@ -22,7 +22,8 @@ const canaryTimeout = 30 * time.Second
 // canaryCheck judges a canary of a service by its SLOs (GET
 // /api/v1/canary/{service}?canary=…&baseline=…): the Argo Rollouts web
 // provider reads its verdict. It reads the SLIs' raw series, so it needs
-// the service's spec; it changes nothing but the audit trail.
+// the service's spec; it changes nothing but the audit trail, which
+// records the verdict with its figures.
 func (s *Server) canaryCheck(w http.ResponseWriter, r *http.Request) {
 	service := r.PathValue("service")
 	if !validService(w, service) {
@@ -140,9 +141,16 @@ func (s *Server) judgeCanary(w http.ResponseWriter, r *http.Request, service str
 		fail(w, http.StatusNotFound, "no spec of service %q: a canary is judged by the raw series its SLIs name", service)
 		return canary.Report{}, false
 	}
+	if !s.canaries.enter() {
+		w.Header().Set("Retry-After", "1")
+		fail(w, http.StatusServiceUnavailable, "%d canary checks are running, the most at once: ask again", maxCanaryChecks)
+		return canary.Report{}, false
+	}
+	defer s.canaries.leave()
 	ctx, cancel := context.WithTimeout(r.Context(), canaryTimeout)
 	defer cancel()
-	rep, err := canary.Check(ctx, querier, spec, req, s.opts.Now())
+	now := s.opts.Now()
+	rep, err := canary.Check(ctx, querier, spec, req, now)
 	var backend canary.BackendError
 	switch {
 	case errors.As(err, &backend):
@@ -152,6 +160,7 @@ func (s *Server) judgeCanary(w http.ResponseWriter, r *http.Request, service str
 		fail(w, http.StatusUnprocessableEntity, "%v", err)
 		return canary.Report{}, false
 	}
+	s.recordVerdict(rep, req.Sides, clientOf(r), now)
 	return rep, true
 }
 

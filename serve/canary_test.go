@@ -63,6 +63,41 @@ func TestCanaryEndpoint(t *testing.T) {
 		t.Errorf("a rollback's canary: %d %v, want a pass noting the fail", code, body)
 	}
 	testCanaryFlagger(t, f)
+	testCanaryRecords(t, f)
+}
+
+// Every verdict is recorded with its figures: the service's latest ones
+// are answered without the token (and without the clients' addresses),
+// the audit trail has them with the token. Checks beyond the bound in
+// flight are answered 503 at once.
+func testCanaryRecords(t *testing.T, f *testServer) {
+	code, body := f.do(t, "GET", "/api/v1/canary/order-api/verdicts?limit=3", "", "")
+	verdicts, _ := body["verdicts"].([]any)
+	if code != 200 || len(verdicts) != 3 {
+		t.Fatalf("the verdicts: %d %v", code, body)
+	}
+	// The newest is the Flagger webhook's inconclusive minute.
+	newest := verdicts[0].(map[string]any)
+	objectives, _ := newest["objectives"].([]any)
+	if newest["verdict"] != "inconclusive" || newest["window"] != "1m" || !strings.Contains(fmt.Sprint(newest["canary"]), `pod=~"order-api-[a-z0-9]+-[a-z0-9]+"`) || len(objectives) != 1 || newest["client"] != nil {
+		t.Errorf("the newest verdict: %v", newest)
+	}
+	if o := objectives[0].(map[string]any); !(o["canaryTotal"].(float64) > 200) || o["slo"] != "availability" || o["baselineTotal"].(float64) < 5000 {
+		t.Errorf("its figures: %v", o)
+	}
+	if code, body := f.do(t, "GET", "/api/v1/canary/order-api/verdicts?limit=500", "", ""); code != 400 {
+		t.Errorf("limit=500: %d %v", code, body)
+	}
+	code, body = f.do(t, "GET", "/api/v1/audit?service=order-api", "Bearer "+token, "")
+	if records, _ := body["records"].([]any); code != 200 || len(records) == 0 || records[0].(map[string]any)["kind"] != "canary-verdict" || records[0].(map[string]any)["client"] == nil {
+		t.Errorf("the audit trail: %d %v", code, body)
+	}
+	release := f.s.OccupyCanaryChecks()
+	code, _ = f.do(t, "GET", "/api/v1/canary/order-api?canary=pod_hash%3D%22good%22&baseline=pod_hash%3D%22stable%22", "", "")
+	release()
+	if code != 503 {
+		t.Errorf("a check beyond the bound in flight: %d", code)
+	}
 }
 
 // POST /api/v1/canary/{service} answers Flagger's rollout webhook by its

@@ -113,6 +113,7 @@ type Server struct {
 	queryErrs prometheus.Counter
 	auditErrs atomic.Uint64 // decisions the store refused at once
 
+	canaries   canaryGuard   // bounds canary checks in flight and their records
 	denials    denialLog     // the denies logged, at most one line a minute per service
 	reloadMu   sync.Mutex    // one reload at a time
 	reloads    reloadMetrics // the last reload's outcome
@@ -170,7 +171,7 @@ func New(o Options) (*Server, error) {
 	if o.Discover && len(o.Services) > 0 {
 		return nil, errors.New("serve: give the SLOs' specs or discover them, not both")
 	}
-	s := &Server{opts: o, registry: prometheus.NewRegistry(), querier: o.Querier, incidents: o.Incidents, refreshNow: make(chan struct{}, 1)}
+	s := &Server{opts: o, registry: prometheus.NewRegistry(), querier: o.Querier, incidents: o.Incidents, refreshNow: make(chan struct{}, 1), canaries: newCanaryGuard()}
 	s.specs = o.Services
 	s.services = serviceSet(o.Services)
 	s.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: series.GateDecisions, Help: "Deploy-gate decisions by service and decision."}, []string{series.GateServiceLabel, series.GateDecisionLabel})
@@ -187,7 +188,7 @@ func New(o Options) (*Server, error) {
 		_, at, _ := s.snapshot()
 		return s.age(at)
 	})
-	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, auditErrs, dataAge,
+	s.registry.MustRegister(stateCollector{s}, maintenanceCollector{s}, s.decisions, s.queryTime, s.queryErrs, auditErrs, dataAge, s.canaries.unrecorded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.reloads = newReloadMetrics(s.registry)
 	s.reloads.skipped.Set(float64(len(o.Skipped)))
@@ -327,6 +328,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/gate/{service}/check", s.gateFlagger},
 		{"GET", "/api/v1/canary/{service}", s.canaryCheck},
 		{"POST", "/api/v1/canary/{service}", s.canaryFlagger},
+		{"GET", "/api/v1/canary/{service}/verdicts", s.canaryVerdicts},
 		{"GET", "/api/v1/overrides", s.authorized(s.listOverrides)},
 		{"POST", "/api/v1/overrides", s.authorized(s.createOverride)},
 		{"PATCH", "/api/v1/overrides/{id}", s.authorized(s.changeOverride)},

@@ -75,3 +75,20 @@ func TestStatesEncodedAtRefreshAreServedAsEncodingJSONWouldWriteThem(t *testing.
 		}
 	}
 }
+
+// The canary verdicts recorded are bounded per minute, whatever the
+// checks: the bound's worth in a minute, none beyond, the bound again in
+// the next minute.
+func TestCanaryRecordsAreBoundedPerMinute(t *testing.T) {
+	g := newCanaryGuard()
+	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	recorded := 0
+	for i := range maxCanaryRecords + 50 {
+		if g.mayRecord(at.Add(time.Duration(i) * time.Millisecond)) {
+			recorded++
+		}
+	}
+	if recorded != maxCanaryRecords || !g.mayRecord(at.Add(time.Minute)) {
+		t.Errorf("%d recorded in a minute, want %d, then room in the next", recorded, maxCanaryRecords)
+	}
+}

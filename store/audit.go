@@ -113,9 +113,9 @@ func (g *DecisionDigest) take(k decisionKey) (AuditEntry, bool) {
 // AuditEntry is one line of the audit log.
 type AuditEntry struct {
 	Time time.Time `json:"time"`
-	// Kind is decision, decisions-repeated, override-created,
-	// override-changed, override-deleted, maintenance-created,
-	// maintenance-ended or incident-injected.
+	// Kind is decision, decisions-repeated, canary-verdict,
+	// override-created, override-changed, override-deleted,
+	// maintenance-created, maintenance-ended or incident-injected.
 	Kind     string          `json:"kind"`
 	Decision *DecisionRecord `json:"decision,omitempty"`
 	// Override is the override created, or as changed, or as it was when
@@ -128,6 +128,8 @@ type AuditEntry struct {
 	// ended.
 	Maintenance *gate.Maintenance `json:"maintenance,omitempty"`
 	Incident    *Incident         `json:"incident,omitempty"`
+	// Canary is a canary check's verdict.
+	Canary *CanaryRecord `json:"canary,omitempty"`
 	// Repeated summarises decisions-repeated.
 	Repeated *Repeated `json:"repeated,omitempty"`
 	// Client is the remote address of the request.
@@ -159,8 +161,42 @@ func (e AuditEntry) Service() string {
 		return e.Repeated.Service
 	case e.Incident != nil:
 		return e.Incident.Service
+	case e.Canary != nil:
+		return e.Canary.Service
 	}
 	return ""
+}
+
+// CanaryRecord is a canary check's verdict as the audit trail keeps it:
+// what was judged (the sides' matchers, the window, the change) and each
+// objective's verdict with its figures; the reasons, sentences made of
+// these figures, are left out.
+type CanaryRecord struct {
+	Service    string                  `json:"service"`
+	Verdict    string                  `json:"verdict"`
+	Change     string                  `json:"change"`
+	Window     string                  `json:"window"`
+	Confidence float64                 `json:"confidence"`
+	Canary     string                  `json:"canary"`
+	Baseline   string                  `json:"baseline"`
+	Note       string                  `json:"note,omitempty"`
+	Objectives []CanaryObjectiveRecord `json:"objectives"`
+}
+
+// CanaryObjectiveRecord is one objective's verdict in a CanaryRecord.
+type CanaryObjectiveRecord struct {
+	SLO       string `json:"slo"`
+	Objective string `json:"objective"`
+	Verdict   string `json:"verdict"`
+	// The requests each side served, and how many were bad.
+	CanaryTotal   float64 `json:"canaryTotal"`
+	CanaryBad     float64 `json:"canaryBad"`
+	BaselineTotal float64 `json:"baselineTotal"`
+	BaselineBad   float64 `json:"baselineBad"`
+	// The burn rates, and the lower end of the difference's interval.
+	CanaryBurnRate   float64 `json:"canaryBurnRate"`
+	BaselineBurnRate float64 `json:"baselineBurnRate"`
+	DifferenceLower  float64 `json:"differenceLower"`
 }
 
 // MaxAuditRecords bounds the records one audit read answers.

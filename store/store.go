@@ -58,6 +58,10 @@ type Store interface {
 	// Decision records a gate decision; repeats may be counted rather
 	// than written, as AuditLog does.
 	Decision(d gate.Decision, client string, now time.Time) error
+	// Verdict records a canary verdict (an entry of kind canary-verdict)
+	// among the decisions, kept as long as they are; like them, it may
+	// reach the disk or the database with the next Sync.
+	Verdict(e AuditEntry) error
 	// Fresh is nil while the overrides last known may be decided on; a
 	// shared store cut off from its database for too long says so, and
 	// the gate then cannot decide.

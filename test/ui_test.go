@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,11 +228,23 @@ func TestUIOverviewInChromium(t *testing.T) {
 	}
 	resp.Body.Close()
 
+	// A rollout asks for a canary's verdict: its pods have served
+	// nothing yet, so inconclusive, recorded for the service page.
+	canaryURL := base + "/api/v1/canary/order-api?slo=order-placement-availability&canary=" + url.QueryEscape(`rollouts_pod_template_hash="6d4f9"`) + "&baseline=" + url.QueryEscape(`rollouts_pod_template_hash!="6d4f9"`)
+	if resp, err = http.Get(canaryURL); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the canary check: %v %v", err, resp)
+	}
+	resp.Body.Close()
+
 	// The service page: the order API's gate denies; an override is
 	// refused without the right token and made with it, and the gate
-	// then allows. The token is kept nowhere but in the page.
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/service.html?service=order-api"), chromedp.WaitVisible("#reasons li")); err != nil {
+	// then allows. The token is kept nowhere but in the page. The canary
+	// verdict is listed with its figures.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ui/service.html?service=order-api"), chromedp.WaitVisible("#reasons li"), chromedp.WaitVisible("#verdicts li")); err != nil {
 		t.Fatal(err)
+	}
+	if v := text("#verdicts"); !strings.Contains(v, "inconclusive (normal, last 10m, canary rollouts_pod_template_hash=\"6d4f9\"") || !strings.Contains(v, "order-placement-availability 99.95%: inconclusive, canary 0 bad of 0") {
+		t.Errorf("the canary verdicts: %q", v)
 	}
 	if d := text("#decision"); !strings.Contains(d, "deny") {
 		t.Errorf("order-api's decision: %q", d)

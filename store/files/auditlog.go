@@ -177,6 +177,14 @@ func (a *AuditLog) Write(e store.AuditEntry) error {
 	return a.f.Sync()
 }
 
+// Append appends an entry without waiting for the disk: Flush (or the
+// next rotation or Close) writes it there, as with decisions.
+func (a *AuditLog) Append(e store.AuditEntry) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.write(e)
+}
+
 // Decision records a gate decision: denies and changes of decision at
 // once, repeats as a count (see store.DecisionDigest).
 func (a *AuditLog) Decision(d gate.Decision, client string, now time.Time) error {

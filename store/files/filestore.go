@@ -143,6 +143,10 @@ func (f *FileStore) Decision(d gate.Decision, client string, now time.Time) erro
 	return f.decisions.Decision(d, client, now)
 }
 
+// Verdict writes the canary verdict to the decisions' log, which Sync
+// flushes.
+func (f *FileStore) Verdict(e store.AuditEntry) error { return f.decisions.Append(e) }
+
 // Fresh is always nil: the file is the truth, read at start and kept in
 // step with every change.
 func (f *FileStore) Fresh(time.Time) error { return nil }

@@ -49,6 +49,14 @@ func (s *Store) Decision(d gate.Decision, client string, now time.Time) error {
 	return nil
 }
 
+// Verdict queues a canary verdict with the decision records.
+func (s *Store) Verdict(e store.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queue([]store.AuditEntry{e})
+	return nil
+}
+
 // queue adds decision records, dropping (and counting) what does not fit:
 // the queue is what a database outage may cost in memory.
 func (s *Store) queue(entries []store.AuditEntry) {
@@ -156,14 +164,7 @@ func (s *Store) decisionRow(e store.AuditEntry) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	service := ""
-	switch {
-	case e.Decision != nil:
-		service = e.Decision.Service
-	case e.Repeated != nil:
-		service = e.Repeated.Service
-	}
-	return []any{e.Time, s.o.Replica, e.Kind, service, entry}, nil
+	return []any{e.Time, s.o.Replica, e.Kind, e.Service(), entry}, nil
 }
 
 // copyDecisions writes rows in one COPY, all or none.

@@ -220,6 +220,22 @@ func TestMaintenanceWindowsReachEveryReplica(t *testing.T) {
 	if len(trail) != 5 || kinds[3] != "maintenance-ended" || trail[3].By != "carol" || kinds[4] != "maintenance-created" || !slices.Contains(kinds, "decisions-repeated") {
 		t.Errorf("order-api's trail: %v", kinds)
 	}
+	// A canary verdict, queued with the decisions, joins the trail with
+	// its figures, from the other replica too.
+	verdict := store.AuditEntry{Time: time.Now(), Kind: "canary-verdict", Client: "10.0.0.4", Canary: &store.CanaryRecord{
+		Service: "order-api", Verdict: "fail", Change: "normal", Window: "10m", Confidence: 0.99, Canary: `h="b"`, Baseline: `h="a"`,
+		Objectives: []store.CanaryObjectiveRecord{{SLO: "availability", Objective: "99.95", Verdict: "fail", CanaryTotal: 3000, CanaryBad: 15, CanaryBurnRate: 10}},
+	}}
+	if err := a.Verdict(verdict); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	trail, err = b.Audit(ctx, "order-api", 1)
+	if err != nil || len(trail) != 1 || trail[0].Canary == nil || trail[0].Canary.Objectives[0].CanaryBad != 15 || trail[0].Client != "10.0.0.4" {
+		t.Errorf("the canary verdict: %v %+v", err, trail)
+	}
 }
 
 // An override that expires stops applying everywhere, with no change.

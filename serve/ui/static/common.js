@@ -101,6 +101,7 @@ function describe(e) {
   if (e.decision) return at + ": " + e.decision.change + " change " + e.decision.decision + (e.client ? " (from " + e.client + ")" : "");
   if (e.override) return at + ": " + e.kind + " " + e.override.id + (e.override.author ? " by " + (e.by || e.override.author) : "") + (e.override.reason ? ": " + e.override.reason : "");
   if (e.maintenance) return at + ": " + e.kind + " " + e.maintenance.id + (e.by ? " by " + e.by : "") + (e.maintenance.reason ? ": " + e.maintenance.reason : "");
+  if (e.canary) return at + ": canary " + e.canary.verdict + " (" + e.canary.change + ", canary " + e.canary.canary + ")" + (e.client ? " (from " + e.client + ")" : "");
   if (e.repeated) return at + ": " + e.repeated.count + " more " + e.repeated.change + " changes " + e.repeated.decision;
   return at + ": " + e.kind;
 }

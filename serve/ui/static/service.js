@@ -57,6 +57,36 @@ async function loadSLOs() {
   }
 }
 
+// loadVerdicts lists the latest canary verdicts with their figures, for
+// each objective: the canary's requests, errors and burn rate against the
+// baseline's. The canary check records them; no token needed.
+async function loadVerdicts() {
+  const hint = document.getElementById("verdicts-hint");
+  try {
+    const verdicts = (await api("/api/v1/canary/" + encodeURIComponent(service) + "/verdicts")).verdicts || [];
+    hint.textContent = verdicts.length ? "The latest " + verdicts.length + ", newest first." : "No canary of " + service + " has been judged.";
+    document.getElementById("verdicts").replaceChildren(...verdicts.map(v => {
+      const li = document.createElement("li");
+      const verdict = document.createElement("span");
+      verdict.className = "verdict-" + v.verdict;
+      verdict.textContent = v.verdict;
+      li.append(document.createTextNode(when(v.time) + ": "), verdict,
+        document.createTextNode(" (" + v.change + ", last " + v.window + ", canary " + v.canary + " against " + v.baseline + ")" + (v.note ? ": " + v.note : "")));
+      li.append(list(v.objectives.map(o => o.slo + " " + o.objective + "%: " + o.verdict + ", canary " + o.canaryBad + " bad of " + o.canaryTotal +
+        " (" + o.canaryBurnRate.toPrecision(3) + "x), baseline " + o.baselineBad + " of " + o.baselineTotal + " (" + o.baselineBurnRate.toPrecision(3) + "x)")));
+      return li;
+    }));
+  } catch (err) {
+    hint.textContent = "Could not read the canary verdicts: " + err.message;
+  }
+}
+
+function list(lines) {
+  const ul = document.createElement("ul");
+  ul.replaceChildren(...lines.map(item));
+  return ul;
+}
+
 async function loadOverrides() {
   if (!token) return;
   const hint = document.getElementById("overrides-hint");
@@ -129,4 +159,5 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("override").addEventListener("submit", createOverride);
   loadGate();
   loadSLOs();
+  loadVerdicts();
 });
