@@ -140,3 +140,70 @@ slos:
 		t.Errorf("no tiers: %v %+v", err, report)
 	}
 }
+
+// The times to verdict of a 95/5 rollout on the embedded engine: the
+// stable pods serve 100 requests a second from the start, the canary
+// takes 5 of them from minute 10, and the check (a 10-minute window, 99%
+// confidence) runs every minute after, as a rollout's analysis does. Each
+// case reaches its verdict, and keeps it, within its bound; go test -v
+// prints the times.
+func TestTimesToVerdict(t *testing.T) {
+	deploy := 10 * time.Minute
+	stable, incident := side("stable", 95, 0.0002, 0.002), side("stable", 95, 0.02, 0.002)
+	canarySide := func(perSecond, bad, slow float64) canarytest.Side {
+		s := side("canary", perSecond, bad, slow)
+		s.From = deploy
+		return s
+	}
+	for _, tc := range []struct {
+		name             string
+		baseline, canary canarytest.Side
+		change           slo.Change
+		slo              string
+		want             canary.Verdict
+		within           time.Duration
+	}{
+		{"equal", stable, canarySide(5, 0.0002, 0.002), "", "", canary.Pass, 5 * time.Minute},
+		{"10x the errors", stable, canarySide(5, 0.002, 0.002), "", "availability", canary.Fail, 10 * time.Minute},
+		{"25x the errors", stable, canarySide(5, 0.005, 0.002), "", "availability", canary.Fail, 5 * time.Minute},
+		{"slower: 5% over 500ms", stable, canarySide(5, 0.0002, 0.05), "", "latency", canary.Fail, 5 * time.Minute},
+		{"3 requests in 10 minutes", stable, canarySide(0.005, 0.3, 0.002), "", "", canary.Inconclusive, 30 * time.Minute},
+		{"an incident on both sides", incident, canarySide(5, 0.02, 0.002), "", "availability", canary.Inconclusive, 30 * time.Minute},
+		{"a hotfix mending it", incident, canarySide(5, 0.002, 0.002), slo.HotfixChange, "availability", canary.Pass, 10 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := canarytest.Engine(t, start, deploy+30*time.Minute, tc.baseline, tc.canary)
+			services, diags := slo.Parse([]byte(spec))
+			if err := diags.Errors(); err != nil {
+				t.Fatal(err)
+			}
+			sides, err := canary.ParseSides(`rollouts_pod_template_hash="canary"`, `rollouts_pod_template_hash="stable"`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var verdicts []canary.Verdict // at minute 1, 2, … after the deploy
+			for m := 1; m <= 30; m++ {
+				rep, err := canary.Check(context.Background(), engine.ModelQuerier{Engine: e}, services[0],
+					canary.Request{SLO: tc.slo, Sides: sides, Window: 10 * time.Minute, Confidence: canary.DefaultConfidence, Change: tc.change},
+					start.Add(deploy+time.Duration(m)*time.Minute))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Verdict == canary.Fail && tc.want != canary.Fail {
+					t.Fatalf("minute %d: failed: %+v", m, rep)
+				}
+				verdicts = append(verdicts, rep.Verdict)
+			}
+			// The first minute from which the verdict is the wanted one.
+			settled := len(verdicts)
+			for settled > 0 && verdicts[settled-1] == tc.want {
+				settled--
+			}
+			took := time.Duration(settled+1) * time.Minute
+			if settled == len(verdicts) || took > tc.within {
+				t.Errorf("%s from minute %d after the deploy, want within %s: %v", tc.want, settled+1, tc.within, verdicts)
+			}
+			t.Logf("%s: %s %s after the deploy", tc.name, tc.want, took)
+		})
+	}
+}
