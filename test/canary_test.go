@@ -3,8 +3,11 @@ package test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,4 +75,58 @@ func TestCanaryCheckOnPrometheus(t *testing.T) {
 		t.Logf("canary %s: %s", tc.hash, strings.TrimSpace(stdout.String()))
 	}
 	_ = os.Remove(om)
+	canaryOnServe(t, url, dir)
+}
+
+// canaryOnServe asks slokit serve, reading the same Prometheus, as Argo
+// Rollouts' web provider (GET) and Flagger's webhook (POST) do: the good
+// canary passes (200), the bad one fails (the verdict, 403 for Flagger),
+// and both verdicts are recorded.
+func canaryOnServe(t *testing.T, promURL, dir string) {
+	addr := freePort(t)
+	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", promURL, "--listen", addr, "--data-dir", filepath.Join(dir, "data"), "../specs/order-api.yaml")
+	server := "http://" + addr
+	eventually(t, 60*time.Second, "serve ready", func() (bool, string) {
+		resp, err := http.Get(server + "/readyz")
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200, resp.Status
+	})
+	side := func(hash string) string { return `rollouts_pod_template_hash="` + hash + `"` }
+	for hash, want := range map[string]struct {
+		verdict string
+		flagger int
+	}{"good": {"pass", 200}, "bad": {"fail", 403}} {
+		q := url.Values{"slo": {"order-placement-availability"}, "canary": {side(hash)}, "baseline": {side("stable")}}
+		var report struct{ Verdict string }
+		resp, err := http.Get(server + "/api/v1/canary/order-api?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&report)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || report.Verdict != want.verdict {
+			t.Errorf("GET, canary %s: %d %+v %v", hash, resp.StatusCode, report, err)
+		}
+		payload, _ := json.Marshal(map[string]any{"name": "order-api", "namespace": "shop", "phase": "Progressing", "checksum": "x",
+			"metadata": map[string]string{"slo": "order-placement-availability", "canary": side(hash), "baseline": side("stable")}})
+		if resp, err = http.Post(server+"/api/v1/canary/order-api", "application/json", bytes.NewReader(payload)); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want.flagger {
+			t.Errorf("POST, canary %s: %d, want %d", hash, resp.StatusCode, want.flagger)
+		}
+	}
+	var recorded struct{ Verdicts []struct{ Verdict string } }
+	resp, err := http.Get(server + "/api/v1/canary/order-api/verdicts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&recorded); err != nil || len(recorded.Verdicts) != 4 {
+		t.Errorf("the verdicts recorded: %+v %v", recorded, err)
+	}
 }
