@@ -207,3 +207,24 @@ func TestTimesToVerdict(t *testing.T) {
 		})
 	}
 }
+
+// The cost of one check of the test spec's two SLOs (an objective each:
+// eight queries) over 30 minutes of a 95/5 split on the
+// embedded engine.
+func BenchmarkCheck(b *testing.B) {
+	e := canarytest.Engine(b, start, 30*time.Minute, side("stable", 95, 0.0002, 0.002), side("canary", 5, 0.0002, 0.002))
+	services, diags := slo.Parse([]byte(spec))
+	if err := diags.Errors(); err != nil {
+		b.Fatal(err)
+	}
+	sides, err := canary.ParseSides(`rollouts_pod_template_hash="canary"`, `rollouts_pod_template_hash="stable"`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := engine.ModelQuerier{Engine: e}
+	for b.Loop() {
+		if _, err := canary.Check(context.Background(), q, services[0], canary.Request{Sides: sides, Window: 10 * time.Minute, Confidence: 0.99}, start.Add(30*time.Minute)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
