@@ -111,10 +111,14 @@ func TestFailRatesOverDraws(t *testing.T) {
 		return n
 	}
 	t.Logf("10x canary failed in %d of %d 10-minute analyses", fails(10, 0.002), trials)
-	if f := fails(10, 0.0002); f > trials/100 {
+	f := fails(10, 0.0002)
+	t.Logf("equal canary failed in %d of %d 10-minute analyses", f, trials)
+	if f > trials/100 {
 		t.Errorf("an equal canary failed %d times in %d", f, trials)
 	}
-	if f := fails(30, 0.002); f < trials*9/10 {
+	f = fails(30, 0.002)
+	t.Logf("10x canary failed in %d of %d 30-minute analyses", f, trials)
+	if f < trials*9/10 {
 		t.Errorf("a canary with 10x the errors failed only %d times in %d over 30 minutes", f, trials)
 	}
 }
