@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -86,7 +87,9 @@ func flaggerSides(name, namespace string) (canary.Sides, error) {
 	if !slo.ValidName(name) || !slo.ValidName(namespace) {
 		return canary.Sides{}, fmt.Errorf("without metadata.canary and metadata.baseline, the payload's name and namespace pick the pods; got name %q, namespace %q", name, namespace)
 	}
-	name = regexp.QuoteMeta(name)
+	// The regular expression is in a PromQL string: its backslashes are
+	// doubled.
+	name = strings.ReplaceAll(regexp.QuoteMeta(name), `\`, `\\`)
 	pods := func(prefix string) string {
 		return fmt.Sprintf(`namespace=%q,pod=~"%s-[a-z0-9]+-[a-z0-9]+"`, namespace, prefix)
 	}

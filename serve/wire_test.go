@@ -92,3 +92,19 @@ func TestCanaryRecordsAreBoundedPerMinute(t *testing.T) {
 		t.Errorf("%d recorded in a minute, want %d, then room in the next", recorded, maxCanaryRecords)
 	}
 }
+
+// Flagger's sides are found by the Canary's name, a dot in it meaning a
+// dot: order.api's canary pods, not orderXapi's.
+func TestFlaggerSidesQuoteTheName(t *testing.T) {
+	sides, err := flaggerSides("order.api", "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sides.Canary[1]
+	if !m.Matches("order.api-6d4f9-x1x2z") || m.Matches("orderXapi-6d4f9-x1x2z") || m.Matches("order.api-primary-6d4f9-x1x2z") {
+		t.Errorf("the canary's pods: %v", m)
+	}
+	if b := sides.Baseline[1]; !b.Matches("order.api-primary-6d4f9-x1x2z") {
+		t.Errorf("the primary's pods: %v", b)
+	}
+}
