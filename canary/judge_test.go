@@ -43,6 +43,9 @@ func TestVerdicts(t *testing.T) {
 		{"3 requests and 1 error is no evidence", Events{Total: 3, Bad: 1}, equalBase, Inconclusive, "not enough canary requests: 3 of the 747"},
 		{"the baseline burning is not the canary's doing", incident, incidentBase, Inconclusive, "an incident, not the canary's doing"},
 		{"worse than the baseline but within the budget's pace passes", slightly, slightlyBase, Pass, "within the budget's even pace"},
+		// Significantly worse (2 against none, at 99%), at 0.04x the
+		// budget's pace: not a fail.
+		{"a rare error more than a clean baseline passes", Events{Total: 100000, Bad: 2}, Events{Total: 1900000}, Pass, "within the budget's even pace"},
 		{"between the bounds, more requests tell", Events{Total: 800, Bad: 1}, equalBase, Inconclusive, "more requests will tell"},
 		{"without a baseline, a clean canary passes", Events{Total: 1000}, Events{}, Pass, "stays under"},
 	} {
