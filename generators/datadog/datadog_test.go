@@ -19,6 +19,7 @@ import (
 	"github.com/slokit/slokit/generators/datadog"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // goldens are this package's golden files: go test ./generators/datadog
@@ -28,15 +29,6 @@ var goldens = golden.Flag()
 // specs are the specs Datadog objects are written for: the order API on
 // Datadog (Datadog SLIs) and ratio SLIs translated from PromQL.
 var specs = []string{"../../slo/testdata/datadog.good.yaml", "testdata/translated.yaml"}
-
-func load(t *testing.T, paths ...string) []*slo.Service {
-	t.Helper()
-	services, diags := slo.Load(paths)
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
-	return services
-}
 
 func write(t *testing.T, f datadog.Format, services []*slo.Service) []byte {
 	t.Helper()
@@ -111,7 +103,7 @@ var burnRate = regexp.MustCompile(`^burn_rate\("SLO_ID"\)\.over\("(7d|30d|90d)"\
 // is a burn-rate monitor for each of the SLO's tiers, with its windows and
 // factor, and an error-budget monitor for each budget alert.
 func TestObjectsDecodeStrictlyIntoTheDatadogClientModels(t *testing.T) {
-	services := load(t, specs...)
+	services := slotest.Load(t, specs...)
 	all, err := datadog.Services(services)
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +187,7 @@ func TestTheStrictCheckFailsOnUnknownFields(t *testing.T) {
 // Datadog SLO and a monitor resource per monitor, each monitor's query a
 // template that refers to its SLO's id.
 func TestTerraformParses(t *testing.T) {
-	services := load(t, specs...)
+	services := slotest.Load(t, specs...)
 	data := write(t, datadog.FormatTerraform, services)
 	file, diags := hclparse.NewParser().ParseHCL(data, "datadog.tf")
 	if diags.HasErrors() {
@@ -235,7 +227,7 @@ func TestTerraformParses(t *testing.T) {
 // named with its reason: the example platform's SLIs read Prometheus
 // series Datadog has no exact query for.
 func TestUntranslatableSLOsAreNamed(t *testing.T) {
-	_, err := datadog.Services(load(t, "../../specs"))
+	_, err := datadog.Services(slotest.Load(t, "../../specs"))
 	if err == nil {
 		t.Fatal("specs/ written for Datadog")
 	}

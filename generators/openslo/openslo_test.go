@@ -17,6 +17,7 @@ import (
 	"github.com/slokit/slokit/generators/promrules"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // goldens are this package's golden files: go test ./generators/openslo
@@ -38,15 +39,6 @@ func roundTrips(t *testing.T) [][]string {
 		}
 	}
 	return sets
-}
-
-func load(t *testing.T, paths ...string) []*slo.Service {
-	t.Helper()
-	services, diags := slo.Load(paths)
-	if err := diags.Errors(); err != nil {
-		t.Fatalf("%v: %v", paths, err)
-	}
-	return services
 }
 
 // sourceLine is the header line naming a rule file's spec, which differs
@@ -162,7 +154,7 @@ func TestExportedDocumentsAreValidOpenSLO(t *testing.T) {
 	kinds := map[string]int{}
 	for _, set := range roundTrips(t) {
 		var exported bytes.Buffer
-		if err := openslo.Write(&exported, load(t, set...)); err != nil {
+		if err := openslo.Write(&exported, slotest.Load(t, set...)); err != nil {
 			t.Fatal(err)
 		}
 		for i, doc := range documents(t, exported.Bytes()) {
@@ -201,7 +193,7 @@ func TestTheSchemaRefusesInvalidDocuments(t *testing.T) {
 // The order API's export, reviewed as a diff.
 func TestOrderAPIExport(t *testing.T) {
 	var b bytes.Buffer
-	if err := openslo.Write(&b, load(t, "../../specs/order-api.yaml")); err != nil {
+	if err := openslo.Write(&b, slotest.Load(t, "../../specs/order-api.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	goldens.Assert(t, "testdata/order-api.yaml", b.Bytes())

@@ -19,6 +19,7 @@ import (
 	"github.com/slokit/slokit/generators/rollouts"
 	"github.com/slokit/slokit/serve"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 	"github.com/slokit/slokit/store/files"
 )
 
@@ -35,7 +36,7 @@ func rollout(t *testing.T) (services []*slo.Service, url string) {
 	e := canarytest.Engine(t, start, 30*time.Minute,
 		side("stable", "order-api-primary-5c8d9-x1x2z", 95, 0.0002), side("good", "web-6d4f1-a1b2c", 5, 0.0002),
 		side("bad", "order-api-7b9e4-q8w2e", 5, 0.005), side("trickle", "web-8a8a8-z9z9z", 0.005, 0.2))
-	services = load(t, "../../specs/order-api.yaml")
+	services = slotest.Load(t, "../../specs/order-api.yaml")
 	st, err := files.OpenFileStore(t.TempDir(), files.AuditOptions{})
 	if err != nil {
 		t.Fatal(err)

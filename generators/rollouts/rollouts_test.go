@@ -18,20 +18,12 @@ import (
 	"github.com/slokit/slokit/generators/rollouts"
 	"github.com/slokit/slokit/internal/golden"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // goldens are this package's golden files: go test ./generators/rollouts
 // -update rewrites them.
 var goldens = golden.Flag()
-
-func load(t *testing.T, paths ...string) []*slo.Service {
-	t.Helper()
-	services, diags := slo.Load(paths)
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
-	return services
-}
 
 func write(t *testing.T, f rollouts.Format, services []*slo.Service, o rollouts.Options) []byte {
 	t.Helper()
@@ -81,7 +73,7 @@ func decodeStrictly(t *testing.T, doc []byte, into any) {
 // per service, with a metric or a rollout webhook per SLO that can judge
 // a canary, and the gate first in Flagger's.
 func TestObjectsDecodeIntoTheControllersTypes(t *testing.T) {
-	services := load(t, "../../specs")
+	services := slotest.Load(t, "../../specs")
 	o := defaults
 	o.Objects = generators.ObjectMeta{Namespace: "shop", Labels: map[string]string{"team": "checkout"}}
 	argo := documents(t, write(t, rollouts.FormatArgoRollouts, services, o))
@@ -123,7 +115,7 @@ func TestObjectsDecodeIntoTheControllersTypes(t *testing.T) {
 
 // The order API's objects, as reviewed.
 func TestOrderAPIObjects(t *testing.T) {
-	services := load(t, "../../specs/order-api.yaml")
+	services := slotest.Load(t, "../../specs/order-api.yaml")
 	goldens.Assert(t, "testdata/order-api.argo-rollouts.yaml", write(t, rollouts.FormatArgoRollouts, services, defaults))
 	goldens.Assert(t, "testdata/order-api.flagger.yaml", write(t, rollouts.FormatFlagger, services, defaults))
 }
@@ -132,7 +124,7 @@ func TestOrderAPIObjects(t *testing.T) {
 // canary can be judged by are named; a service with none is left out,
 // and nothing at all is an error.
 func TestWhatIsRefused(t *testing.T) {
-	services := load(t, "../../specs/order-api.yaml")
+	services := slotest.Load(t, "../../specs/order-api.yaml")
 	for _, tc := range []struct {
 		o    rollouts.Options
 		says string
@@ -150,7 +142,7 @@ func TestWhatIsRefused(t *testing.T) {
 	if err != nil || len(leftOut) != 1 || !strings.Contains(leftOut[0], "order-api/order-placement-p99: a timeslices SLI is not judged") {
 		t.Errorf("the time-slice SLO: %v %q", err, leftOut)
 	}
-	raw := load(t, "../../slo/testdata/timeslices.good.yaml")
+	raw := slotest.Load(t, "../../slo/testdata/timeslices.good.yaml")
 	if _, err := rollouts.Write(io.Discard, rollouts.FormatArgoRollouts, raw, defaults); err == nil || !strings.Contains(err.Error(), "no service has an SLO that can judge a canary") {
 		t.Errorf("time slices only: %v", err)
 	}

@@ -22,6 +22,17 @@ func Services(t testing.TB, spec string) []*slo.Service {
 	return svcs
 }
 
+// Load loads the specs at paths (files or folders), failing the test on
+// any error.
+func Load(t testing.TB, paths ...string) []*slo.Service {
+	t.Helper()
+	services, diags := slo.Load(paths)
+	if err := diags.Errors(); err != nil {
+		t.Fatalf("%v: %v", paths, err)
+	}
+	return services
+}
+
 // CheckSpecFiles checks the spec fixtures in dir: every fixture's
 // diagnostics, errors and warnings in position order, are kept in a
 // golden file beside it (NAME.yaml -> NAME.txt); *.good.yaml must load
