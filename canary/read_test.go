@@ -13,6 +13,7 @@ import (
 	"github.com/slokit/slokit/canary/canarytest"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 const spec = `apiVersion: slokit.dev/v1
@@ -42,6 +43,13 @@ func side(hash string, perSecond, bad, slow float64) canarytest.Side {
 	return canarytest.Side{Labels: []string{"rollouts_pod_template_hash", hash}, PerSecond: perSecond, Bad: bad, Slow: slow}
 }
 
+// hashSides tells the canary's series from the stable ones by their pod
+// template hash.
+var hashSides = canary.Sides{
+	Canary:   []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, "rollouts_pod_template_hash", "canary")},
+	Baseline: []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, "rollouts_pod_template_hash", "stable")},
+}
+
 // serve writes 30 minutes of the sides' traffic into an engine.
 func serve(t *testing.T, sides ...canarytest.Side) *engine.Engine {
 	return canarytest.Engine(t, start, 30*time.Minute, sides...)
@@ -50,17 +58,10 @@ func serve(t *testing.T, sides ...canarytest.Side) *engine.Engine {
 // verdicts reads the last ten minutes of both sides and judges each SLO.
 func verdicts(t *testing.T, e *engine.Engine) map[string]canary.Judgement {
 	t.Helper()
-	services, diags := slo.Parse([]byte(spec))
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
-	sides := canary.Sides{
-		Canary:   []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, "rollouts_pod_template_hash", "canary")},
-		Baseline: []*labels.Matcher{labels.MustNewMatcher(labels.MatchEqual, "rollouts_pod_template_hash", "stable")},
-	}
+	services := slotest.Services(t, spec)
 	out := map[string]canary.Judgement{}
 	for _, s := range services[0].SLOs {
-		observed, err := canary.Read(context.Background(), engine.ModelQuerier{Engine: e}, s, sides, 10*time.Minute, start.Add(30*time.Minute))
+		observed, err := canary.Read(context.Background(), engine.ModelQuerier{Engine: e}, s, hashSides, 10*time.Minute, start.Add(30*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +110,7 @@ func TestVerdictsFromTheRawSeries(t *testing.T) {
 // expression, a journey, time slices, Datadog's) is refused, as is an
 // empty window.
 func TestWhatIsNotJudged(t *testing.T) {
-	services, diags := slo.Parse([]byte(`apiVersion: slokit.dev/v1
+	services := slotest.Services(t, `apiVersion: slokit.dev/v1
 kind: ServiceLevels
 service: s
 slos:
@@ -118,10 +119,7 @@ slos:
     sli:
       raw:
         errorRatio: sum(rate(errors_total[$window])) / sum(rate(requests_total[$window]))
-`))
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
+`)
 	e := serve(t)
 	q := engine.ModelQuerier{Engine: e}
 	if _, err := canary.Read(context.Background(), q, services[0].SLOs[0], canary.Sides{}, time.Minute, start); err == nil || !strings.Contains(err.Error(), "a raw SLI is not judged for canaries") {
@@ -131,10 +129,7 @@ slos:
 		t.Error("an empty window was read")
 	}
 	// Nor an SLO without a burn-rate tier: no rate to stay under.
-	services, diags = slo.Parse([]byte(strings.Replace(spec, "objective: 99.95\n", "objective: 99.95\n    alerting: {page: {disabled: true}, ticket: {disabled: true}}\n", 1)))
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
+	services = slotest.Services(t, strings.Replace(spec, "objective: 99.95\n", "objective: 99.95\n    alerting: {page: {disabled: true}, ticket: {disabled: true}}\n", 1))
 	report, err := canary.Check(context.Background(), q, services[0], canary.Request{Window: time.Minute, Confidence: 0.99}, start)
 	if err != nil || len(report.LeftOut) != 1 || !strings.Contains(report.LeftOut[0], "availability has no burn-rate tier") {
 		t.Errorf("no tiers: %v %+v", err, report)
@@ -173,18 +168,11 @@ func TestTimesToVerdict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := canarytest.Engine(t, start, deploy+30*time.Minute, tc.baseline, tc.canary)
-			services, diags := slo.Parse([]byte(spec))
-			if err := diags.Errors(); err != nil {
-				t.Fatal(err)
-			}
-			sides, err := canary.ParseSides(`rollouts_pod_template_hash="canary"`, `rollouts_pod_template_hash="stable"`)
-			if err != nil {
-				t.Fatal(err)
-			}
+			services := slotest.Services(t, spec)
 			var verdicts []canary.Verdict // at minute 1, 2, … after the deploy
 			for m := 1; m <= 30; m++ {
 				rep, err := canary.Check(context.Background(), engine.ModelQuerier{Engine: e}, services[0],
-					canary.Request{SLO: tc.slo, Sides: sides, Window: 10 * time.Minute, Confidence: canary.DefaultConfidence, Change: tc.change},
+					canary.Request{SLO: tc.slo, Sides: hashSides, Window: 10 * time.Minute, Confidence: canary.DefaultConfidence, Change: tc.change},
 					start.Add(deploy+time.Duration(m)*time.Minute))
 				if err != nil {
 					t.Fatal(err)
@@ -213,17 +201,10 @@ func TestTimesToVerdict(t *testing.T) {
 // embedded engine.
 func BenchmarkCheck(b *testing.B) {
 	e := canarytest.Engine(b, start, 30*time.Minute, side("stable", 95, 0.0002, 0.002), side("canary", 5, 0.0002, 0.002))
-	services, diags := slo.Parse([]byte(spec))
-	if err := diags.Errors(); err != nil {
-		b.Fatal(err)
-	}
-	sides, err := canary.ParseSides(`rollouts_pod_template_hash="canary"`, `rollouts_pod_template_hash="stable"`)
-	if err != nil {
-		b.Fatal(err)
-	}
+	services := slotest.Services(b, spec)
 	q := engine.ModelQuerier{Engine: e}
 	for b.Loop() {
-		if _, err := canary.Check(context.Background(), q, services[0], canary.Request{Sides: sides, Window: 10 * time.Minute, Confidence: 0.99}, start.Add(30*time.Minute)); err != nil {
+		if _, err := canary.Check(context.Background(), q, services[0], canary.Request{Sides: hashSides, Window: 10 * time.Minute, Confidence: 0.99}, start.Add(30*time.Minute)); err != nil {
 			b.Fatal(err)
 		}
 	}

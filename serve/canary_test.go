@@ -10,7 +10,7 @@ import (
 	"github.com/slokit/slokit/canary/canarytest"
 	"github.com/slokit/slokit/engine"
 	"github.com/slokit/slokit/serve"
-	"github.com/slokit/slokit/slo"
+	"github.com/slokit/slokit/slo/slotest"
 )
 
 // GET /api/v1/canary/{service} judges a canary by the service's SLOs on
@@ -18,10 +18,7 @@ import (
 // budget (25 times the baseline's errors) fails, an equal one passes; what is asked wrongly is refused, naming
 // why.
 func TestCanaryEndpoint(t *testing.T) {
-	svcs, diags := slo.Parse([]byte(spec))
-	if err := diags.Errors(); err != nil {
-		t.Fatal(err)
-	}
+	svcs := slotest.Services(t, spec)
 	start := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 	side := func(hash, pod string, perSecond, bad float64) canarytest.Side {
 		return canarytest.Side{Labels: []string{"pod_hash", hash, "namespace", "shop", "pod", pod}, PerSecond: perSecond, Bad: bad}
