@@ -2,20 +2,16 @@ package test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slokit/slokit/budget"
 	"github.com/slokit/slokit/canary/canarytest"
 )
 
@@ -36,21 +32,7 @@ func TestCanaryCheckOnPrometheus(t *testing.T) {
 		return canarytest.Side{Labels: []string{"handler", "/orders", "rollouts_pod_template_hash", hash}, PerSecond: perSecond, Bad: bad}
 	}
 	e := canarytest.Engine(t, end.Add(-30*time.Minute), 30*time.Minute, side("stable", 0.0002, 95), side("good", 0.0002, 5), side("bad", 0.002, 5))
-	dir := t.TempDir()
-	om := filepath.Join(dir, "raw.om")
-	writeSamples(t, e, om, 31*time.Minute, end, nil, false)
-	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
-		t.Fatalf("promtool: %v\n%s", err, out)
-	}
-	url, _ := startPrometheusWith(t, dir, "global: {scrape_interval: 15s}\n")
-	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 30*time.Second, "Prometheus answering", func() (bool, string) {
-		_, err := q.Query(context.Background(), "vector(1)", time.Now())
-		return err == nil, fmt.Sprint(err)
-	})
+	url, dir := prometheusWithPast(t, promtool, e, 31*time.Minute, end)
 	for _, tc := range []struct {
 		hash string
 		code int
@@ -74,7 +56,6 @@ func TestCanaryCheckOnPrometheus(t *testing.T) {
 		}
 		t.Logf("canary %s: %s", tc.hash, strings.TrimSpace(stdout.String()))
 	}
-	_ = os.Remove(om)
 	canaryOnServe(t, url, dir)
 }
 
@@ -86,14 +67,7 @@ func canaryOnServe(t *testing.T, promURL, dir string) {
 	addr := freePort(t)
 	process(t, "serve.log", slokitBin, "serve", "--prometheus-url", promURL, "--listen", addr, "--data-dir", filepath.Join(dir, "data"), "../specs/order-api.yaml")
 	server := "http://" + addr
-	eventually(t, 60*time.Second, "serve ready", func() (bool, string) {
-		resp, err := http.Get(server + "/readyz")
-		if err != nil {
-			return false, err.Error()
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200, resp.Status
-	})
+	serveReady(t, server, 60*time.Second)
 	side := func(hash string) string { return `rollouts_pod_template_hash="` + hash + `"` }
 	for hash, want := range map[string]struct {
 		verdict string

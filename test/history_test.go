@@ -204,21 +204,30 @@ func servePast(t *testing.T, promtool string, sc *scenario.Scenario, svcs []*slo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	dir := t.TempDir()
+	url, dir := prometheusWithPast(t, promtool, b.Engine, sc.Duration+time.Minute, end)
+	return b, url, dir
+}
+
+// prometheusWithPast starts a Prometheus whose past up to end is the
+// last span of the engine's raw samples, turned into blocks by promtool,
+// and returns its URL, once it answers, and its folder.
+func prometheusWithPast(t *testing.T, promtool string, e *engine.Engine, span time.Duration, end time.Time) (url, dir string) {
+	t.Helper()
+	dir = t.TempDir()
 	om := filepath.Join(dir, "raw.om")
-	writeSamples(t, b.Engine, om, sc.Duration+time.Minute, end, nil, false)
+	writeSamples(t, e, om, span, end, nil, false)
 	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", om, filepath.Join(dir, "tsdb")).CombinedOutput(); err != nil {
 		t.Fatalf("promtool: %v\n%s", err, out)
 	}
 	os.Remove(om)
-	url, _ := startPrometheusWith(t, dir, "global: {scrape_interval: 15s}\n")
+	url, _ = startPrometheusWith(t, dir, "global: {scrape_interval: 15s}\n")
 	q, err := budget.NewHTTPQuerier(budget.HTTPOptions{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "Prometheus answering", func() (bool, string) {
-		_, err := q.Query(ctx, "vector(1)", time.Now())
+		_, err := q.Query(context.Background(), "vector(1)", time.Now())
 		return err == nil, fmt.Sprint(err)
 	})
-	return b, url, dir
+	return url, dir
 }

@@ -2,7 +2,6 @@ package test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -31,14 +30,7 @@ func thousandSLOs(t testing.TB) string {
 	process(t, "serve-1000.log", slokitBin, "serve", "--prometheus-url", backend.URL, "--listen", addr,
 		"--data-dir", t.TempDir(), "--token-env", "SLOKIT_E2E_TOKEN", dir)
 	base := "http://" + addr
-	eventually(t, 60*time.Second, "serve ready", func() (bool, string) {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false, err.Error()
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, resp.Status
-	})
+	serveReady(t, base, 60*time.Second)
 	return base
 }
 

@@ -366,15 +366,22 @@ func demoServe(t *testing.T, args ...string) string {
 	addr := freePort(t)
 	process(t, "serve.log", slokitBin, append(append([]string{"serve", "--listen", addr, "--data-dir", t.TempDir()}, args...), "../specs")...)
 	base := "http://" + addr
-	eventually(t, 90*time.Second, "serve ready", func() (bool, string) {
+	serveReady(t, base, 90*time.Second)
+	return base
+}
+
+// serveReady waits, at most within, for slokit serve at base to answer
+// /readyz with 200.
+func serveReady(t testing.TB, base string, within time.Duration) {
+	t.Helper()
+	eventually(t, within, "serve ready", func() (bool, string) {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {
 			return false, err.Error()
 		}
 		resp.Body.Close()
-		return resp.StatusCode == 200, resp.Status
+		return resp.StatusCode == http.StatusOK, resp.Status
 	})
-	return base
 }
 
 // uiServe starts serve on the outage demo for a UI test, with the token.
