@@ -284,29 +284,28 @@ func (t *oslTranslation) datadogRatio(s oslSLOSpec, r *oslRatioMetric, rp string
 		set(dd, m.key, n.str(t.at(mp+".metricSource.spec.query"), m.metric.MetricSource.Spec["query"]))
 	}
 	set(sliNode, schema.KeyDatadog, dd)
-	var objectives []*yaml.Node
-	for i, op := range objectivesOf(s, only) {
-		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(s.Objectives[i], only)); obj != nil {
-			objectives = append(objectives, obj)
-		}
-	}
-	return objectives, true
+	return t.objectives(s, only), true
 }
 
 func (t *oslTranslation) ratio(s oslSLOSpec, r *oslRatioMetric, rp string, sliNode *yaml.Node, only int) ([]*yaml.Node, bool) {
-	d, n := t.d, t.n
 	ratio, ok := t.counters(r, rp)
 	if !ok {
 		return nil, false
 	}
 	set(sliNode, schema.KeyRatio, ratio)
+	return t.objectives(s, only), true
+}
+
+// objectives are the SLO's objectives (or the one of only) as native
+// ones, for an SLI whose objectives are targets alone (a ratio's).
+func (t *oslTranslation) objectives(s oslSLOSpec, only int) []*yaml.Node {
 	var objectives []*yaml.Node
 	for i, op := range objectivesOf(s, only) {
-		if obj := openSLOObjective(d, n, op, objectiveFieldsOf(s.Objectives[i], only)); obj != nil {
+		if obj := openSLOObjective(t.d, t.n, op, objectiveFieldsOf(s.Objectives[i], only)); obj != nil {
 			objectives = append(objectives, obj)
 		}
 	}
-	return objectives, true
+	return objectives
 }
 
 // counters is a ratio metric's counters as a native ratio's: good or
