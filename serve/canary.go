@@ -30,7 +30,7 @@ func (s *Server) canaryCheck(w http.ResponseWriter, r *http.Request) {
 	if !validService(w, service) {
 		return
 	}
-	req, err := canaryRequest(r.URL.Query().Get, "")
+	req, err := canaryRequest(r.URL.Query().Get, "", nil)
 	if err != nil {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
@@ -57,16 +57,12 @@ func (s *Server) canaryFlagger(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &p, lenientFields) {
 		return
 	}
-	req, err := canaryRequest(func(k string) string { return p.Metadata[k] }, "metadata.")
+	req, err := canaryRequest(func(k string) string { return p.Metadata[k] }, "metadata.", func() (canary.Sides, error) {
+		return flaggerSides(p.Name, p.Namespace)
+	})
 	if err != nil {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
-	}
-	if p.Metadata["canary"] == "" && p.Metadata["baseline"] == "" {
-		if req.Sides, err = flaggerSides(p.Name, p.Namespace); err != nil {
-			fail(w, http.StatusBadRequest, "%v", err)
-			return
-		}
 	}
 	rep, ok := s.judgeCanary(w, r, service, req)
 	switch {
@@ -97,16 +93,19 @@ func flaggerSides(name, namespace string) (canary.Sides, error) {
 }
 
 // canaryRequest reads a canary check's fields (canary, baseline, window,
-// confidence, slo, change) by get, naming them with prefix in errors;
-// both sides may be missing, for the caller to fill.
-func canaryRequest(get func(string) string, prefix string) (canary.Request, error) {
+// confidence, slo, change) by get, naming them with prefix in errors.
+// Without either side, the sides are defaultSides', if given, else
+// missing.
+func canaryRequest(get func(string) string, prefix string, defaultSides func() (canary.Sides, error)) (canary.Request, error) {
 	req := canary.Request{SLO: get("slo"), Window: 10 * time.Minute, Confidence: canary.DefaultConfidence}
-	if get("canary") != "" || get("baseline") != "" || prefix == "" {
-		sides, err := canary.ParseSides(get("canary"), get("baseline"))
-		if err != nil {
-			return req, fmt.Errorf("%s%v", prefix, err)
-		}
-		req.Sides = sides
+	var err error
+	if get("canary") == "" && get("baseline") == "" && defaultSides != nil {
+		req.Sides, err = defaultSides()
+	} else if req.Sides, err = canary.ParseSides(get("canary"), get("baseline")); err != nil {
+		err = fmt.Errorf("%s%v", prefix, err)
+	}
+	if err != nil {
+		return req, err
 	}
 	if v := get("window"); v != "" {
 		d, err := model.ParseDuration(v)
