@@ -148,9 +148,10 @@ func metaOf(name, service string, m generators.ObjectMeta) objectMeta {
 func checkURL(base, service string, params ...string) string {
 	var b strings.Builder
 	b.WriteString(base + "/api/v1/canary/" + url.PathEscape(service))
+	sep := "?"
 	for i := 0; i+1 < len(params); i += 2 {
-		b.WriteString(map[bool]string{true: "?", false: "&"}[i == 0])
-		b.WriteString(params[i] + "=" + params[i+1])
+		b.WriteString(sep + params[i] + "=" + params[i+1])
+		sep = "&"
 	}
 	return b.String()
 }
