@@ -95,6 +95,13 @@ function item(text) {
   return li;
 }
 
+// list is a list of lines of text.
+function list(lines) {
+  const ul = document.createElement("ul");
+  ul.append(...lines.map(item));
+  return ul;
+}
+
 // describe says what an audit record is about, in one line.
 function describe(e) {
   const at = when(e.time);

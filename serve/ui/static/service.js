@@ -81,12 +81,6 @@ async function loadVerdicts() {
   }
 }
 
-function list(lines) {
-  const ul = document.createElement("ul");
-  ul.replaceChildren(...lines.map(item));
-  return ul;
-}
-
 async function loadOverrides() {
   if (!token) return;
   const hint = document.getElementById("overrides-hint");

@@ -228,9 +228,7 @@ function eventList(h, bands) {
     text: (e.count > 1 ? e.count + " changes denied from " + utcMinute(Date.parse(e.start) / 1000) + " to " + utcMinute(Date.parse(e.end) / 1000) : "a change denied at " + utcMinute(Date.parse(e.start) / 1000)) }));
   const all = spans.concat(denies).sort((a, b) => a.t - b.t);
   summary.textContent = all.length ? "Events in this range (" + all.length + ")" : "No alert, deny, override or maintenance window in this range";
-  const list = document.createElement("ul");
-  list.append(...all.slice(-50).map(e => item(e.text)));
-  details.append(summary, list);
+  details.append(summary, list(all.slice(-50).map(e => e.text)));
   return details;
 }
 
